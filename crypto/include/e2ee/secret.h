@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Secret hygiene: wiping that the compiler cannot drop, and comparisons
+ * whose time does not depend on the data. Use these on every key, tag,
+ * nonce and plaintext; a plain memset or memcmp on them is a bug.
+ */
+#ifndef E2EE_SECRET_H
+#define E2EE_SECRET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Overwrites p[0..len) with zeros; never optimised away. p may be NULL if len is 0. */
+void e2ee_wipe(void *p, size_t len);
+
+/* True when a[0..len) equals b[0..len); time depends on len only. */
+__attribute__((warn_unused_result)) bool e2ee_ct_equal(const void *a, const void *b, size_t len);
+
+#endif

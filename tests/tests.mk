@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+# tests/: unit tests (cmocka), CLI tests against an independent implementation,
+# fuzz targets (libFuzzer), benchmarks. `make check` runs every test program
+# through tests/run-tests.sh, whose last line is "N passed, M failed".
+
+TESTLIB_SRCS := tests/lib/json.c tests/lib/testutil.c
+TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(O)/obj/%.o)
+TEST_CFLAGS := -Itests/lib $(call pc,cmocka)
+TEST_LIBS := $(call pl,cmocka)
+
+UNIT_TESTS := test_sframe test_keyring test_codeword
+UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
+
+$(O)/obj/tests/%.o: EXTRA_CFLAGS += $(TEST_CFLAGS)
+$(O)/obj/tests/%.o: tests/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -c $< -o $@
+
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(TESTLIB_OBJS) $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(E2EE_LIBS) $(TEST_LIBS)
+
+# Scripts run as tests, in order after the compiled ones.
+SCRIPT_TESTS := tests/cli/test_cli.py
+
+TEST_PROGRAMS = $(UNIT_BINS) $(SCRIPT_TESTS)
+
+check: deps
+	@$(MAKE) --no-print-directory all test-programs
+	@SFRAME_VECTORS=$(SHARED)/vectors/sframe/rfc9605.json BUILD=$(abspath $(O)) \
+	  TEST_LOGS=$(O)/test-logs tests/run-tests.sh $(TEST_PROGRAMS)
+
+.PHONY: test-programs
+test-programs: $(UNIT_BINS)
+
+# ------------------------------------------------------------------ benchmarks
+
+$(O)/bin/bench-crypto: $(O)/obj/tests/bench/bench_crypto.o $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(E2EE_LIBS)
+
+BENCH_PROGRAMS := $(O)/bin/bench-crypto
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
+	$(O)/bin/bench-crypto
+
+# ---------------------------------------------------------------------- fuzzing
+# libFuzzer needs clang; the targets link the library's sources directly so
+# that they carry coverage instrumentation.
+
+FUZZ_TARGETS := fuzz_sframe_header fuzz_sframe_unprotect
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(O)/fuzz/%)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Icrypto/include $(call pc,libsodium)
+
+$(O)/fuzz/%: tests/fuzz/%.c $(CRYPTO_SRCS) $(CRYPTO_HEADERS)
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(O)/fuzz/corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  $(O)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(O)/fuzz/corpus/$$t tests/fuzz/seeds/$$t 2>$(O)/fuzz/$$t.log \
+	    || { tail -n 40 $(O)/fuzz/$$t.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $(O)/fuzz/$$t.log; \
+	done

@@ -99,3 +99,7 @@ clean:
 	rm -rf $(O)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@O=$(O) crypto/demo.sh

@@ -311,6 +311,7 @@ static void test_wrong_kid_and_limits(void **state)
 	assert_int_equal(e2ee_sframe_protect(&a, 1, big_md, sizeof(big_md), pt, sizeof(pt), ct,
 					     sizeof(ct), &len),
 			 -EMSGSIZE);
+	e2ee_sframe_key_wipe(&b);
 	assert_int_equal(e2ee_sframe_key_init(&b, 9, 11, base, sizeof(base)), -EINVAL);
 	assert_int_equal(e2ee_sframe_key_init(&b, 4, 11, base, 0), -EINVAL);
 	assert_int_equal(e2ee_sframe_protect(&b, 1, NULL, 0, pt, sizeof(pt), ct, sizeof(ct), &len),

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: Apache-2.0
+# SPDX-License-Identifier: MIT
 # sealroom: one GNU Makefile, out of tree.
 #
 #   make              build everything into $(O) (default build/)
@@ -73,6 +73,7 @@ CFLAGS_ALL = $(BASE_CFLAGS) $(E2EE_CFLAGS) $(CFLAGS)
 all:
 
 include crypto/crypto.mk
+include pipeline/pipeline.mk
 include tests/tests.mk
 
 # ---------------------------------------------------------------- generic rules

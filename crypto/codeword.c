@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /* keying.md "The codeword": Argon2id over the identity key, four proquints. */
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: Apache-2.0
+# SPDX-License-Identifier: MIT
 # crypto/: libe2ee (SFrame, keyring, codeword) and the e2ee-sframe tool.
 
 CRYPTO_SRCS := crypto/sframe.c crypto/keyring.c crypto/codeword.c crypto/secret.c

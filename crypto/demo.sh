@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: Apache-2.0
+# SPDX-License-Identifier: MIT
 # The crypto core end to end from the command line: this machine's identity
 # key and codeword, then one frame protected and unprotected, then tampered.
 set -euo pipefail

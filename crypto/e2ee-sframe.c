@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /*
  * e2ee-sframe: RFC 9605 from the command line, for people debugging a room
  * and for checking libe2ee against other implementations.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /* Keys by KID, send counters and receive replay windows. */
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 #include <mbedtls/constant_time.h>
 #include <mbedtls/platform_util.h>
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /* SFrame, RFC 9605, on mbedTLS 2.28. */
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: Apache-2.0
+# SPDX-License-Identifier: MIT
 # Runs each test program given as an argument, counts the results it reports
 # and prints "N passed, M failed" as the last line.
 #

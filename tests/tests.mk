@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: Apache-2.0
+# SPDX-License-Identifier: MIT
 # tests/: unit tests (cmocka), CLI tests against an independent implementation,
 # fuzz targets (libFuzzer), benchmarks. `make check` runs every test program
 # through tests/run-tests.sh, whose last line is "N passed, M failed".

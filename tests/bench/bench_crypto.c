@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /*
  * bench-crypto: SFrame protect+unprotect throughput per suite and frame size,
  * against raw mbedTLS AEAD on the same buffers, measured in the same run, and

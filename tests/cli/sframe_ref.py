@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: Apache-2.0
+# SPDX-License-Identifier: MIT
 """An independent RFC 9605 implementation, on python3-cryptography (OpenSSL).
 
 Written from the RFC text, sharing nothing with libe2ee, so that the CLI can

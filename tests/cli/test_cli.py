@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# SPDX-License-Identifier: Apache-2.0
+# SPDX-License-Identifier: MIT
 """e2ee-sframe against the RFC 9605 vectors and an independent implementation.
 
 TAP output. Needs $BUILD (the build folder) and $SFRAME_VECTORS.

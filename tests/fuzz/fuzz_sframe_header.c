@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /*
  * The SFrame header parser (RFC 9605 4.3) on arbitrary bytes. Whatever it
  * accepts must be canonical: encoding the parsed (KID, CTR) gives back

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /*
  * Unprotect on arbitrary frames, through the keyring as a receiver would.
  * Input: one byte choosing the suite, one byte of metadata length, the

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * A small JSON reader for test vectors. Numbers are kept as their text, so
  * that KIDs and CTRs up to 2^64-1 survive (a double holds 53 bits, a signed

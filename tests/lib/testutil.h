@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the unit tests: vectors, canaries. */
 #ifndef TESTS_TESTUTIL_H
 #define TESTS_TESTUTIL_H

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /* The codeword (keying.md) and proquints; secret helpers. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /* The keyring: usage, counters, replay window, capacity, expiry, ratchet. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: MIT
 /*
  * RFC 9605 against its published vectors (read from ../shared at test time),
  * whole and byte by byte, and every way a frame can be wrong.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * The codeword of a device: four proquints derived with Argon2id from its
  * Ed25519 public identity key (keying.md, "The codeword"). People compare

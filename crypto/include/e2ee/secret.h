@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * Secret hygiene: wiping that the compiler cannot drop, and comparisons
  * whose time does not depend on the data. Use these on every key, tag,

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * SFrame (RFC 9605): header codec, key derivation, protect and unprotect.
  *

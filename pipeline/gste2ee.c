@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The e2ee plugin: SFrame (RFC 9605) encryption of encoded frames between
+ * codec and RTP payloader (e2eeenc) and back (e2eedec).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gste2eedec.h"
+#include "gste2eeenc.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gboolean ok = FALSE;
+
+  ok |= GST_ELEMENT_REGISTER (e2eeenc, plugin);
+  ok |= GST_ELEMENT_REGISTER (e2eedec, plugin);
+  return ok;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, e2ee,
+    "End-to-end encryption of encoded media with SFrame (RFC 9605)",
+    plugin_init, PACKAGE_VERSION, "MIT/X11", "sealroom",
+    "https://sealroom.invalid/")

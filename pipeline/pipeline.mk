@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+# pipeline/: the GStreamer plugin "e2ee" (e2eeenc, e2eedec).
+
+GST_PKGS := gstreamer-1.0 gstreamer-base-1.0 gstreamer-video-1.0
+GST_CFLAGS = $(call pc,$(GST_PKGS))
+GST_LIBS = $(call pl,$(GST_PKGS))
+
+PLUGIN_SRCS := pipeline/gste2ee.c pipeline/gste2eeenc.c pipeline/gste2eedec.c \
+	pipeline/gste2eecommon.c pipeline/gste2eenal.c
+PLUGIN_OBJS := $(PLUGIN_SRCS:%.c=$(O)/obj/%.o)
+PLUGIN_DIR := $(O)/lib/gstreamer-1.0
+PLUGIN := $(PLUGIN_DIR)/libgste2ee.so
+PACKAGE_VERSION := 0.1.0
+
+$(O)/obj/pipeline/%.o: pipeline/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -DPACKAGE='"sealroom"' -Wno-missing-field-initializers \
+	  -DGST_USE_UNSTABLE_API -c $< -o $@
+
+$(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(BASE_LDFLAGS) $(LDFLAGS) -Wl,--no-undefined -o $@ $(PLUGIN_OBJS) \
+	  $(E2EE_LIBS) $(GST_LIBS)
+
+all: $(PLUGIN)
+
+install: install-plugin
+.PHONY: install-plugin
+install-plugin: $(PLUGIN)
+	install -d $(DESTDIR)$(PREFIX)/lib/gstreamer-1.0
+	install -m 0644 $(PLUGIN) $(DESTDIR)$(PREFIX)/lib/gstreamer-1.0/

@@ -94,6 +94,8 @@ gst_e2ee_codec_from_caps (GstCaps * caps)
     return GST_E2EE_CODEC_H264;
   if (g_str_equal (name, "video/x-h265"))
     return GST_E2EE_CODEC_H265;
+  if (g_str_equal (name, "video/x-vp8"))
+    return GST_E2EE_CODEC_VP8;
   return GST_E2EE_CODEC_WHOLE;
 }
 

@@ -162,13 +162,21 @@ static DecResult
 decrypt_whole (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
     guint64 * kid, gint * why)
 {
+  long clear = gst_e2ee_clear_prefix_len (self->codec, in->data, in->size);
+  const guint8 *sf;
   GstBuffer *out;
   GstMapInfo m;
   guint64 ctr;
-  gsize len = 0;
+  gsize len = 0, sf_len;
   DecResult r;
 
-  if (e2ee_sframe_header_parse (in->data, in->size, kid, &ctr) < 0) {
+  if (clear < 0) {
+    *why = -EINVAL;
+    return DEC_DROP;
+  }
+  sf = in->data + clear;
+  sf_len = in->size - (gsize) clear;
+  if (e2ee_sframe_header_parse (sf, sf_len, kid, &ctr) < 0) {
     *why = -EINVAL;
     return DEC_DROP;
   }
@@ -181,14 +189,16 @@ decrypt_whole (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
     return DEC_DROP;
   }
   gst_buffer_map (out, &m, GST_MAP_WRITE);
-  *why = e2ee_keyring_unprotect (self->ring, NULL, 0, in->data, in->size,
-      m.data, m.size, &len, NULL, NULL);
+  memcpy (m.data, in->data, (gsize) clear);
+  /* The clear prefix is the frame's metadata: a flipped bit there fails too. */
+  *why = e2ee_keyring_unprotect (self->ring, in->data, (gsize) clear, sf,
+      sf_len, m.data + clear, m.size - (gsize) clear, &len, NULL, NULL);
   gst_buffer_unmap (out, &m);
   if (*why) {
     gst_buffer_unref (out);
     return DEC_DROP;
   }
-  gst_buffer_set_size (out, (gssize) len);
+  gst_buffer_set_size (out, (gssize) ((gsize) clear + len));
   *outbuf = out;
   return DEC_OK;
 }
@@ -303,7 +313,7 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * in, GstBuffer ** out,
     *why = -EIO;
     return DEC_DROP;
   }
-  if (self->codec == GST_E2EE_CODEC_WHOLE)
+  if (self->codec != GST_E2EE_CODEC_H264 && self->codec != GST_E2EE_CODEC_H265)
     r = decrypt_whole (self, &m, out, kid, why);
   else
     r = decrypt_nals (self, &m, out, kid, why);

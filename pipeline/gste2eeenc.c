@@ -155,28 +155,39 @@ post_message (GstE2eeEnc * self, GstStructure * s)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* The whole frame is one SFrame ciphertext. */
+/*
+ * The whole frame is one SFrame ciphertext, after the codec's clear prefix
+ * (VP8's frame header), which is its authenticated metadata.
+ */
 static GstBuffer *
 protect_whole (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
 {
-  GstBuffer *out = gst_e2ee_out_pool_acquire (&self->out,
-      in->size + E2EE_SFRAME_MAX_OVERHEAD);
+  long clear = gst_e2ee_clear_prefix_len (self->codec, in->data, in->size);
+  GstBuffer *out;
   GstMapInfo m;
   gsize len = 0;
 
+  if (clear < 0) {
+    *err = -EBADMSG;
+    return NULL;
+  }
+  out = gst_e2ee_out_pool_acquire (&self->out,
+      in->size + E2EE_SFRAME_MAX_OVERHEAD);
   if (!out) {
     *err = -ENOMEM;
     return NULL;
   }
   gst_buffer_map (out, &m, GST_MAP_WRITE);
-  *err = e2ee_keyring_protect (self->ring, self->send_kid, NULL, 0, in->data,
-      in->size, m.data, m.size, &len);
+  memcpy (m.data, in->data, (gsize) clear);
+  *err = e2ee_keyring_protect (self->ring, self->send_kid, in->data,
+      (gsize) clear, in->data + clear, in->size - (gsize) clear,
+      m.data + clear, m.size - (gsize) clear, &len);
   gst_buffer_unmap (out, &m);
   if (*err) {
     gst_buffer_unref (out);
     return NULL;
   }
-  gst_buffer_set_size (out, (gssize) len);
+  gst_buffer_set_size (out, (gssize) ((gsize) clear + len));
   return out;
 }
 
@@ -304,7 +315,7 @@ gst_e2ee_enc_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
     msg = gst_structure_new ("e2ee-resumed", "kid", G_TYPE_UINT64,
         self->send_kid, NULL);
   }
-  if (self->codec == GST_E2EE_CODEC_WHOLE)
+  if (self->codec != GST_E2EE_CODEC_H264 && self->codec != GST_E2EE_CODEC_H265)
     out = protect_whole (self, &m, &err);
   else
     out = protect_nals (self, &m, &err);

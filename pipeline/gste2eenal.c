@@ -48,6 +48,21 @@ gst_e2ee_nal_next (const uint8_t * data, size_t size, size_t * pos,
   return true;
 }
 
+long
+gst_e2ee_clear_prefix_len (GstE2eeCodec codec, const uint8_t * data,
+    size_t size)
+{
+  size_t n;
+
+  if (codec != GST_E2EE_CODEC_VP8)
+    return 0;
+  if (size < 1)
+    return -1;
+  /* RFC 6386 9.1: bit 0 of the frame tag is 0 on keyframes. */
+  n = (data[0] & 1) == 0 ? 10 : 3;
+  return size < n ? -1 : (long) n;
+}
+
 size_t
 gst_e2ee_nal_header_size (GstE2eeCodec codec)
 {

@@ -14,9 +14,10 @@
 
 typedef enum
 {
-  GST_E2EE_CODEC_WHOLE = 0,     /* Opus, VP8, VP9, AV1, anything else */
+  GST_E2EE_CODEC_WHOLE = 0,     /* Opus, VP9, AV1, anything else */
   GST_E2EE_CODEC_H264,
   GST_E2EE_CODEC_H265,
+  GST_E2EE_CODEC_VP8,           /* whole frame, its header bytes clear */
 } GstE2eeCodec;
 
 /* One NAL unit inside a byte-stream access unit. */
@@ -33,6 +34,16 @@ typedef struct
  */
 bool gst_e2ee_nal_next (const uint8_t * data, size_t size, size_t * pos,
     GstE2eeNal * nal, bool * garbage);
+
+/*
+ * Bytes at the start of a whole frame that stay clear (authenticated as
+ * metadata): for VP8 the frame tag, and on keyframes the start code and
+ * dimensions (10 bytes, else 3), as libwebrtc's E2EE leaves them, so that
+ * depayloaders and SFUs see keyframes and sizes. 0 for the other codecs;
+ * -1 when the frame is too short to hold them.
+ */
+long gst_e2ee_clear_prefix_len (GstE2eeCodec codec, const uint8_t * data,
+    size_t size);
 
 /* Size of the NAL header: 1 for H.264, 2 for H.265. */
 size_t gst_e2ee_nal_header_size (GstE2eeCodec codec);

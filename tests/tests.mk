@@ -22,18 +22,34 @@ $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TESTLIB_OBJS) $(O)/lib/libe2ee.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(E2EE_LIBS) $(TEST_LIBS)
 
+# Element tests: gst-check with GstHarness, against the plugin in $(PLUGIN_DIR).
+ELEMENT_TESTS := test_e2ee_elements
+ELEMENT_BINS := $(ELEMENT_TESTS:%=$(O)/tests/%)
+CHECK_PKGS := gstreamer-check-1.0 gstreamer-video-1.0 gstreamer-app-1.0
+
+$(O)/obj/tests/elements/%.o: tests/elements/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(call pc,$(CHECK_PKGS)) -c $< -o $@
+
+$(O)/tests/test_e2ee_%: $(O)/obj/tests/elements/test_e2ee_%.o $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(E2EE_LIBS) $(call pl,$(CHECK_PKGS))
+
 # Scripts run as tests, in order after the compiled ones.
 SCRIPT_TESTS := tests/cli/test_cli.py
 
-TEST_PROGRAMS = $(UNIT_BINS) $(SCRIPT_TESTS)
+TEST_PROGRAMS = $(UNIT_BINS) $(ELEMENT_BINS) $(SCRIPT_TESTS)
 
 check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@SFRAME_VECTORS=$(SHARED)/vectors/sframe/rfc9605.json BUILD=$(abspath $(O)) \
+	  GST_PLUGIN_PATH=$(abspath $(PLUGIN_DIR)) GST_REGISTRY=$(abspath $(O))/gst-registry.bin \
 	  TEST_LOGS=$(O)/test-logs tests/run-tests.sh $(TEST_PROGRAMS)
 
 .PHONY: test-programs
-test-programs: $(UNIT_BINS)
+test-programs: $(UNIT_BINS) $(ELEMENT_BINS)
 
 # ------------------------------------------------------------------ benchmarks
 

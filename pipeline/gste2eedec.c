@@ -459,9 +459,14 @@ next_output (GstE2eeDec * self, gboolean drain, Pending * p)
       break;
     }
     if (r == DEC_NO_KEY) {
-      if (!h->counted) {
-        h->counted = TRUE;
-        self->stats.held++;
+      /* Every frame queued behind the head waits with it. */
+      for (guint i = 0; i < self->held_len; i++) {
+        GstE2eeHeld *w = held_at (self, i);
+
+        if (!w->counted) {
+          w->counted = TRUE;
+          self->stats.held++;
+        }
       }
       if (!self->waiting || self->waiting_kid != kid) {
         self->waiting = TRUE;

@@ -25,7 +25,7 @@ $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TESTLIB_OBJS) $(O)/lib/libe2ee.a
 # Element tests: gst-check with GstHarness, against the plugin in $(PLUGIN_DIR).
 ELEMENT_TESTS := test_e2ee_elements
 ELEMENT_BINS := $(ELEMENT_TESTS:%=$(O)/tests/%)
-CHECK_PKGS := gstreamer-check-1.0 gstreamer-video-1.0 gstreamer-app-1.0
+CHECK_PKGS := gstreamer-check-1.0 gstreamer-video-1.0 gstreamer-app-1.0 gstreamer-rtp-1.0
 
 $(O)/obj/tests/elements/%.o: tests/elements/%.c
 	$(call say,CC,$<)

@@ -68,7 +68,7 @@ bench: deps
 # libFuzzer needs clang; the targets link the library's sources directly so
 # that they carry coverage instrumentation.
 
-FUZZ_TARGETS := fuzz_sframe_header fuzz_sframe_unprotect
+FUZZ_TARGETS := fuzz_sframe_header fuzz_sframe_unprotect fuzz_nal
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(O)/fuzz/%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Icrypto/include $(call pc,libsodium)
@@ -77,6 +77,13 @@ $(O)/fuzz/%: tests/fuzz/%.c $(CRYPTO_SRCS) $(CRYPTO_HEADERS)
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium)
+
+# The NAL splitter and escaper are the plugin's only parsers of untrusted bytes
+# outside libe2ee; they build without GStreamer.
+$(O)/fuzz/fuzz_nal: tests/fuzz/fuzz_nal.c pipeline/gste2eenal.c pipeline/gste2eenal.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< pipeline/gste2eenal.c
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

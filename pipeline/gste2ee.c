@@ -9,6 +9,8 @@
 
 #include "gste2eedec.h"
 #include "gste2eeenc.h"
+#include "gstrtpvp8e2eepay.h"
+#include "gstrtpvp9e2eepay.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -17,6 +19,8 @@ plugin_init (GstPlugin * plugin)
 
   ok |= GST_ELEMENT_REGISTER (e2eeenc, plugin);
   ok |= GST_ELEMENT_REGISTER (e2eedec, plugin);
+  ok |= GST_ELEMENT_REGISTER (rtpvp8e2eepay, plugin);
+  ok |= GST_ELEMENT_REGISTER (rtpvp9e2eepay, plugin);
   return ok;
 }
 

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GST_RTP_VP9_E2EE_PAY_H
+#define GST_RTP_VP9_E2EE_PAY_H
+
+#include <gst/gst.h>
+#include <gst/rtp/gstrtpbasepayload.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_RTP_VP9_E2EE_PAY (gst_rtp_vp9_e2ee_pay_get_type ())
+G_DECLARE_FINAL_TYPE (GstRtpVP9E2eePay, gst_rtp_vp9_e2ee_pay, GST,
+    RTP_VP9_E2EE_PAY, GstRTPBasePayload);
+
+struct _GstRtpVP9E2eePay
+{
+  GstRTPBasePayload parent;
+
+  /* Guarded by the object lock: properties come from application threads. */
+  gint picture_id_offset;       /* -1: random start */
+  guint16 picture_id;           /* 15 bits, that of the next frame */
+  gboolean send_ss;
+
+  /* Streaming thread only: from the sink caps, 0 when absent. */
+  gint width, height;
+};
+
+GST_ELEMENT_REGISTER_DECLARE (rtpvp9e2eepay);
+
+G_END_DECLS
+
+#endif

@@ -372,6 +372,12 @@ on_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/*
+ * Parameter sets go in band before every IDR from h264parse, before
+ * e2eeenc (they stay clear). Not rtph264pay config-interval=-1: in 1.22 it
+ * puts SPS/PPS between the slices of a multi-slice IDR picture, which
+ * corrupts the picture with or without E2EE.
+ */
 static gchar *
 sender_description (App * app)
 {
@@ -380,10 +386,10 @@ sender_description (App * app)
       "video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 ! "
       "timeoverlay font-desc=\"Sans 24\" ! "
       "x264enc name=x264 tune=zerolatency speed-preset=ultrafast "
-      "key-int-max=60 bitrate=2000 aud=true ! h264parse ! "
+      "key-int-max=60 bitrate=2000 aud=true ! h264parse config-interval=-1 ! "
       "video/x-h264,stream-format=byte-stream,alignment=au ! "
       "e2eeenc name=venc stream=video sender-index=%d ! "
-      "rtph264pay pt=96 mtu=1200 config-interval=-1 ! "
+      "rtph264pay pt=96 mtu=1200 ! "
       "udpsink host=%s port=%d sync=false "
       "audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! "
       "audio/x-raw,rate=48000,channels=1 ! opusenc ! "

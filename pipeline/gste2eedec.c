@@ -77,6 +77,7 @@ typedef struct
 {
   gsize start, end;             /* in the input */
   gsize ct_off, ct_len;         /* unescaped, in the scratch buffer */
+  gsize md_len;                 /* clear bytes: header, first slice byte */
   gboolean clear;
 } NalIn;
 
@@ -219,7 +220,7 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
    * replay window moves, so that a frame held for its key can be retried. */
   g_array_set_size (self->nals, 0);
   while (gst_e2ee_nal_next (in->data, in->size, &pos, &nal, &garbage)) {
-    NalIn n = { nal.start, nal.end, 0, 0, FALSE };
+    NalIn n = { nal.start, nal.end, 0, 0, 0, FALSE };
     gsize len = nal.end - nal.start;
     guint64 k, ctr;
     long ul;
@@ -230,20 +231,25 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
     }
     n.clear = gst_e2ee_nal_is_clear (self->codec, in->data + nal.start);
     if (!n.clear) {
+      gsize extra = gst_e2ee_nal_clear_len (self->codec, in->data + nal.start,
+          len) - hs;
+
       if (!gst_e2ee_scratch_reserve (&self->scratch, used + len, used)) {
         *why = -ENOMEM;
         return DEC_DROP;
       }
+      /* Unescaped: the clear slice byte (if any), then the SFrame. */
       ul = gst_e2ee_unescape (in->data + nal.start + hs, len - hs,
           self->scratch.data + used);
-      if (ul < 0 || e2ee_sframe_header_parse (self->scratch.data + used,
-              (gsize) ul, &k, &ctr) < 0) {
+      if (ul < (long) extra || e2ee_sframe_header_parse (self->scratch.data +
+              used + extra, (gsize) ul - extra, &k, &ctr) < 0) {
         *why = -EINVAL;
         return DEC_DROP;
       }
-      n.ct_off = used;
-      n.ct_len = (gsize) ul;
-      used += n.ct_len;
+      n.ct_off = used + extra;
+      n.ct_len = (gsize) ul - extra;
+      n.md_len = hs + extra;
+      used += (gsize) ul;
       if (r == DEC_OK) {
         r = check_kid (self, k, why);
         *kid = k;
@@ -279,10 +285,12 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
       written += n->end - n->start;
       continue;
     }
-    memcpy (m.data + written, nal_data, hs);
-    written += hs;
-    /* RFC 9605 4.4.3: the clear NAL header is the frame's metadata. */
-    *why = e2ee_keyring_unprotect (self->ring, nal_data, hs,
+    memcpy (m.data + written, nal_data, n->md_len);
+    written += n->md_len;
+    /* RFC 9605 4.4.3: the clear bytes are the frame's metadata. The first
+     * slice byte is the same escaped or not: escaping only inserts after
+     * two zero bytes. */
+    *why = e2ee_keyring_unprotect (self->ring, nal_data, n->md_len,
         self->scratch.data + n->ct_off, n->ct_len, m.data + written,
         m.size - written, &pt_len, kid, NULL);
     written += pt_len;

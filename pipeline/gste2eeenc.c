@@ -213,18 +213,25 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
       return NULL;
     }
     if (!gst_e2ee_nal_is_clear (self->codec, in->data + nal.start)) {
-      gsize need = used + (len - hs) + E2EE_SFRAME_MAX_OVERHEAD;
+      const guint8 *d = in->data + nal.start;
+      gsize cl = gst_e2ee_nal_clear_len (self->codec, d, len), extra = cl - hs;
+      gsize need = used + extra + (len - cl) + E2EE_SFRAME_MAX_OVERHEAD;
+      gsize ct_len = 0;
 
       if (!gst_e2ee_scratch_reserve (&self->scratch, need, used)) {
         *err = -ENOMEM;
         return NULL;
       }
-      *err = e2ee_keyring_protect (self->ring, self->send_kid,
-          in->data + nal.start, hs, in->data + nal.start + hs, len - hs,
-          self->scratch.data + used, self->scratch.size - used, &n.ct_len);
+      /* What follows the header, escaped as one: the clear slice byte (if
+       * any) and the SFrame ciphertext, whose metadata is every clear byte. */
+      memcpy (self->scratch.data + used, d + hs, extra);
+      *err = e2ee_keyring_protect (self->ring, self->send_kid, d, cl, d + cl,
+          len - cl, self->scratch.data + used + extra,
+          self->scratch.size - used - extra, &ct_len);
       if (*err)
         return NULL;
       n.ct_off = used;
+      n.ct_len = extra + ct_len;
       used += n.ct_len;
       total += 4 + hs + gst_e2ee_escape_size (self->scratch.data + n.ct_off,
           n.ct_len);

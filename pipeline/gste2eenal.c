@@ -64,6 +64,21 @@ gst_e2ee_clear_prefix_len (GstE2eeCodec codec, const uint8_t * data,
 }
 
 size_t
+gst_e2ee_nal_clear_len (GstE2eeCodec codec, const uint8_t * nal, size_t len)
+{
+  size_t hs = gst_e2ee_nal_header_size (codec);
+  bool vcl;
+
+  if (len <= hs)
+    return len;
+  if (codec == GST_E2EE_CODEC_H264)
+    vcl = (nal[0] & 0x1f) >= 1 && (nal[0] & 0x1f) <= 5;
+  else
+    vcl = ((nal[0] >> 1) & 0x3f) <= 31;
+  return vcl ? hs + 1 : hs;
+}
+
+size_t
 gst_e2ee_nal_header_size (GstE2eeCodec codec)
 {
   return codec == GST_E2EE_CODEC_H265 ? 2 : 1;

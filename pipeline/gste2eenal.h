@@ -45,6 +45,18 @@ bool gst_e2ee_nal_next (const uint8_t * data, size_t size, size_t * pos,
 long gst_e2ee_clear_prefix_len (GstE2eeCodec codec, const uint8_t * data,
     size_t size);
 
+/*
+ * Bytes of a protected NAL unit that stay clear, as SFrame metadata: its
+ * header, and for a slice (VCL NAL) the first byte of the slice header too.
+ * That byte starts with first_mb_in_slice (H.264) or
+ * first_slice_segment_in_pic_flag (H.265), which rtph264depay and
+ * rtph265depay read to find where a picture starts; ciphertext there would
+ * split access units at random. It tells no more than an SFU sees anyway
+ * (where pictures start, the slice type).
+ */
+size_t gst_e2ee_nal_clear_len (GstE2eeCodec codec, const uint8_t * nal,
+    size_t len);
+
 /* Size of the NAL header: 1 for H.264, 2 for H.265. */
 size_t gst_e2ee_nal_header_size (GstE2eeCodec codec);
 

@@ -688,9 +688,11 @@ has_zero_run (const guint8 * p, gsize n, guint8 max)
 GST_START_TEST (test_escaping)
 {
   const guint64 kid = KID_VIDEO (0);
-  const guint8 nal_hdr = 0x41;  /* nal_ref_idc 2, type 1: a non-IDR slice */
+  /* nal_ref_idc 2, type 1 (a non-IDR slice), then the first slice header
+   * byte, which stays clear: both are the SFrame metadata. */
+  const guint8 md[2] = { 0x41, 0x9a };
   enum { L = 200 };
-  guint8 want[L], zero[L] = { 0 }, ks[L], pt[L], ct[L + 64], au[4 + 1 + L];
+  guint8 want[L], zero[L] = { 0 }, ks[L], pt[L], ct[L + 64], au[4 + 2 + L];
   struct e2ee_sframe_key k;
   gsize len = 0, hdr = 0;
   gboolean found = FALSE;
@@ -701,7 +703,7 @@ GST_START_TEST (test_escaping)
 
   fail_unless_equals_int (e2ee_sframe_key_init (&k, E2EE_SUITE_DEFAULT, kid,
           key_a, sizeof (key_a)), 0);
-  fail_unless_equals_int (e2ee_sframe_protect (&k, 0, &nal_hdr, 1, zero, L,
+  fail_unless_equals_int (e2ee_sframe_protect (&k, 0, md, 2, zero, L,
           ct, sizeof (ct), &len), 0);
   hdr = len - L - 16;
   memcpy (ks, ct + hdr, L);
@@ -719,7 +721,7 @@ GST_START_TEST (test_escaping)
       pt[i] = want[i] ^ ks[i];
     if (has_zero_run (pt, L, 3) || pt[L - 1] == 0)
       continue;
-    fail_unless_equals_int (e2ee_sframe_protect (&k, 0, &nal_hdr, 1, pt, L,
+    fail_unless_equals_int (e2ee_sframe_protect (&k, 0, md, 2, pt, L,
             ct, sizeof (ct), &len), 0);
     found = ct[len - 1] == 0x00;
   }
@@ -728,8 +730,8 @@ GST_START_TEST (test_escaping)
   fail_unless (memcmp (ct + hdr, want, L) == 0);
 
   memcpy (au, "\0\0\0\1", 4);
-  au[4] = nal_hdr;
-  memcpy (au + 5, pt, L);
+  memcpy (au + 4, md, 2);
+  memcpy (au + 6, pt, L);
   caps = gst_caps_from_string ("video/x-h264,stream-format=byte-stream,"
       "alignment=au,width=320,height=240,framerate=30/1");
 
@@ -746,6 +748,7 @@ GST_START_TEST (test_escaping)
   fail_unless (contains (m.data, m.size, (const guint8 *) "\0\0\3\2", 4));
   fail_unless (contains (m.data, m.size, (const guint8 *) "\0\0\3\3", 4));
   fail_unless (m.data[m.size - 2] == 0x00 && m.data[m.size - 1] == 0x03);
+  fail_unless (m.data[4] == md[0] && m.data[5] == md[1]);
   fail_if (has_zero_run (m.data + 5, m.size - 5, 2));
   gst_buffer_unmap (out, &m);
   gst_buffer_unref (out);

@@ -104,3 +104,4 @@ clean:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@O=$(O) crypto/demo.sh
+	@O=$(O) pipeline/run-meeting.sh

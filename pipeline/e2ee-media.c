@@ -22,7 +22,8 @@
  * --dump-slices writes every plaintext slice NAL the sender encrypts to FILE
  * (length-prefixed), so that a test can look for them on the wire.
  *
- * At the end each side prints one line per stream with the element's
+ * Each side prints "sender ready" / "receiver ready" once playing (its
+ * sockets bound), and at the end one line per stream with the element's
  * statistics, and the receiver "marker-frames=N decoded-frames=N".
  */
 #include <errno.h>
@@ -341,18 +342,6 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
     case GST_MESSAGE_EOS:
       g_main_loop_quit (app->loop);
       break;
-    case GST_MESSAGE_ELEMENT:{
-      const GstStructure *s = gst_message_get_structure (msg);
-
-      if (s && g_str_has_prefix (gst_structure_get_name (s), "e2ee-")) {
-        gchar *text = gst_structure_to_string (s);
-
-        g_print ("%s %s: %s\n", app->send ? "sender" : "receiver",
-            GST_OBJECT_NAME (msg->src), text);
-        g_free (text);
-      }
-      break;
-    }
     default:
       break;
   }
@@ -555,6 +544,9 @@ main (int argc, char **argv)
     g_printerr ("e2ee-media: the pipeline does not start\n");
     return 1;
   }
+  /* The sockets are bound once set_state returns: the other side may start. */
+  g_print ("%s ready\n", app.send ? "sender" : "receiver");
+  fflush (stdout);
   g_main_loop_run (app.loop);
 
   if (app.send) {

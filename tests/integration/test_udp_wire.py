@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Over real UDP on loopback: no plaintext on the wire.
+
+A sender streams H.264 whose every access unit carries a known marker (an
+SEI NAL) through e2eeenc and rtph264pay to udpsink; the untrusted relay
+(tests/fixtures/udp_relay.py) records every datagram on its way to the
+receiver. The receiver must recover the marker and decode video; the wire
+must hold neither the marker nor any window of the plaintext slices, while
+an SFU can still see the IDR NAL type. TAP output.
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("BUILD", "build")
+MEDIA = os.path.join(BUILD, "bin", "e2ee-media")
+RELAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
+                     "udp_relay.py")
+MARKER = "SEALROOM-PLAINTEXT-MARKER-7f3a"
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(bool(ok))
+    print(("ok" if ok else "not ok"), len(results), "-", name, flush=True)
+    if not ok and detail:
+        for line in str(detail).splitlines()[-30:]:
+            print("#", line)
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def read_records(path, fmt):
+    """Length-prefixed records: ">I" for the relay's capture, "=I" for the dump."""
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    i = 0
+    while i + 4 <= len(data):
+        (n,) = struct.unpack_from(fmt, data, i)
+        out.append(data[i + 4:i + 4 + n])
+        i += 4 + n
+    return out
+
+
+def wait_for_line(proc, text, timeout=30):
+    deadline = time.monotonic() + timeout
+    lines = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if text in line:
+            return True, lines
+    return False, lines
+
+
+def windows(slices, size=12, per_slice=3):
+    """A few plaintext windows of every slice, past its clear first bytes."""
+    out = []
+    for s in slices:
+        body = s[2:]
+        if len(body) < size:
+            continue
+        for k in range(per_slice):
+            off = (len(body) - size) * k // max(1, per_slice - 1)
+            out.append(body[off:off + size])
+    return out
+
+
+def main():
+    if not os.access(MEDIA, os.X_OK):
+        print(f"Bail out! {MEDIA} not built")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="e2ee-wire-")
+    key = os.path.join(tmp, "meeting.key")
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, os.urandom(16).hex().encode() + b"\n")
+    os.close(fd)
+    cap = os.path.join(tmp, "wire.cap")
+    dump = os.path.join(tmp, "slices.bin")
+    ready = os.path.join(tmp, "relay.ready")
+    pv, pa, rv, ra = free_ports(4)
+
+    relay = subprocess.Popen([sys.executable, RELAY, "--route", f"{pv}:{rv}", "--route",
+                              f"{pa}:{ra}", "--capture", cap, "--ready", ready,
+                              "--seconds", "60"], stdout=subprocess.PIPE, text=True)
+    recv = subprocess.Popen([MEDIA, "receive", "--key-file", key, "--video-port", str(rv),
+                             "--audio-port", str(ra), "--seconds", "9", "--marker", MARKER],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ok, lines = wait_for_line(recv, "receiver ready")
+    check("receiver starts", ok, "".join(lines))
+    for _ in range(300):
+        if os.path.exists(ready):
+            break
+        time.sleep(0.05)
+    send = subprocess.run([MEDIA, "send", "--key-file", key, "--video-port", str(pv),
+                           "--audio-port", str(pa), "--seconds", "4", "--marker", MARKER,
+                           "--dump-slices", dump], capture_output=True, text=True, timeout=60)
+    check("sender runs", send.returncode == 0, send.stdout + send.stderr)
+    rest, _ = recv.communicate(timeout=60)
+    rlog = "".join(lines) + rest
+    check("receiver runs", recv.returncode == 0, rlog)
+    relay.terminate()
+    relay.communicate(timeout=30)
+
+    sent = [l for l in send.stdout.splitlines() if l.startswith("sender video:")]
+    sent_frames = int(sent[0].split("frames=(guint64)")[1].split(",")[0]) if sent else 0
+    marker_line = [l for l in rlog.splitlines() if "marker-frames=" in l]
+    mf = int(marker_line[0].split("marker-frames=")[1].split()[0]) if marker_line else 0
+    decoded = int(marker_line[0].split("decoded-frames=")[1].split()[0]) if marker_line else 0
+    vstats = [l for l in rlog.splitlines() if l.startswith("receiver video:")]
+    check(f"sender encrypted frames ({sent_frames})", sent_frames > 30, send.stdout)
+    # Loopback may drop a datagram now and then; most frames must make it.
+    check(f"receiver recovered the marker in {mf} of {sent_frames} frames",
+          sent_frames and mf >= 0.9 * sent_frames, rlog)
+    check(f"receiver decoded {decoded} frames", decoded >= 0.9 * sent_frames, rlog)
+    check("no authentication failures", vstats and "auth-failed=(guint64)0" in vstats[0], rlog)
+
+    wire = read_records(cap, ">I")
+    slices = read_records(dump, "=I")
+    check(f"relay saw traffic ({len(wire)} datagrams)", len(wire) > 100)
+    check(f"sender dumped plaintext slices ({len(slices)})", len(slices) > 30)
+    hay = b"\xff".join(wire)
+    marker = MARKER.encode()
+    check("the marker never appears on the wire", marker not in hay)
+    probes = windows(slices)
+    # The search works: every probe is found in the plaintext itself.
+    plain = b"\xff".join(slices)
+    check(f"control: {len(probes)} probes found in the plaintext",
+          probes and all(p in plain for p in probes))
+    leaked = sum(1 for p in probes if p in hay)
+    check(f"no plaintext slice bytes on the wire ({leaked} of {len(probes)} probes found)",
+          leaked == 0)
+    # What an SFU needs is still there: IDR slices are visible by NAL type.
+    idr = 0
+    for d in wire:
+        if len(d) > 14 and (d[1] & 0x7f) == 96:
+            nal = d[12]
+            t = nal & 0x1f
+            if t == 5 or (t == 28 and (d[13] & 0x1f) == 5):
+                idr += 1
+    check(f"IDR NAL types visible to the relay ({idr} packets)", idr > 0)
+    print(f"1..{len(results)}")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -42,10 +42,25 @@ SCRIPT_TESTS := tests/cli/test_cli.py tests/integration/test_udp_wire.py
 
 TEST_PROGRAMS = $(UNIT_BINS) $(ELEMENT_BINS) $(SCRIPT_TESTS)
 
+# Under sanitizers: whole stacks for LeakSanitizer and its suppressions of
+# third-party allocations; the registry scanned in-process (the ASan plugin
+# cannot load in the non-ASan gst-plugin-scanner).
+ifneq ($(SANITIZE),)
+SAN_ENV := ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=1 \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 GST_REGISTRY_FORK=no
+endif
+
+# The leaks tracer fails an element test that leaves one of these alive.
+# Not GstCaps: rtph265depay 1.22 leaks one per negotiation, e2eedec or not
+# (seen with gst-launch-1.0 alone); nothing of ours makes caps.
+LEAKS_TRACER := leaks(filters="GstBuffer,GstBufferList,GstBufferPool,GstEvent,GstMessage,GstQuery,GstSample,GstE2eeEnc,GstE2eeDec,GstRtpVP8E2eePay,GstRtpVP9E2eePay")
+
 check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@SFRAME_VECTORS=$(SHARED)/vectors/sframe/rfc9605.json BUILD=$(abspath $(O)) \
 	  GST_PLUGIN_PATH=$(abspath $(PLUGIN_DIR)) GST_REGISTRY=$(abspath $(O))/gst-registry.bin \
+	  GST_TRACERS='$(LEAKS_TRACER)' $(SAN_ENV) \
 	  TEST_LOGS=$(O)/test-logs tests/run-tests.sh $(TEST_PROGRAMS)
 
 .PHONY: test-programs

@@ -106,6 +106,7 @@ fuzz: deps
 	  mkdir -p $(O)/fuzz/corpus/$$t; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	  $(O)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(O)/fuzz/$$t- \
 	    $(O)/fuzz/corpus/$$t tests/fuzz/seeds/$$t 2>$(O)/fuzz/$$t.log \
 	    || { tail -n 40 $(O)/fuzz/$$t.log; exit 1; }; \
 	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $(O)/fuzz/$$t.log; \

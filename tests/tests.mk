@@ -83,7 +83,7 @@ bench: deps
 # libFuzzer needs clang; the targets link the library's sources directly so
 # that they carry coverage instrumentation.
 
-FUZZ_TARGETS := fuzz_sframe_header fuzz_sframe_unprotect fuzz_nal
+FUZZ_TARGETS := fuzz_sframe_header fuzz_sframe_unprotect fuzz_nal fuzz_keyfile
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(O)/fuzz/%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Icrypto/include $(call pc,libsodium)
@@ -99,6 +99,13 @@ $(O)/fuzz/fuzz_nal: tests/fuzz/fuzz_nal.c pipeline/gste2eenal.c pipeline/gste2ee
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< pipeline/gste2eenal.c
+
+$(O)/fuzz/fuzz_keyfile: tests/fuzz/fuzz_keyfile.c pipeline/gste2eecommon.c pipeline/gste2ee.h \
+		$(CRYPTO_SRCS) $(CRYPTO_HEADERS)
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(GST_CFLAGS) -o $@ $< pipeline/gste2eecommon.c \
+	  $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) $(GST_LIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

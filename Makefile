@@ -36,7 +36,8 @@ DEB_BUILD := build-essential pkg-config clang libclang-rt-14-dev \
 	libmbedtls-dev libsodium-dev libcmocka-dev \
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 DEB_RUNTIME := gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly python3 python3-cryptography \
+	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
+	python3 python3-cryptography \
 	libsrtp2-dev
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_RUNTIME)
 

@@ -39,7 +39,7 @@ DEB_RUNTIME := gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
 	python3 python3-cryptography \
 	libsrtp2-dev
-DEB_PACKAGES := $(DEB_BUILD) $(DEB_RUNTIME)
+DEB_PACKAGES = $(DEB_BUILD) $(DEB_RUNTIME) $(MORE_DEB_PACKAGES)
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wvla
@@ -75,6 +75,14 @@ all:
 
 include crypto/crypto.mk
 include pipeline/pipeline.mk
+# Each further part of the firmware brings its own makefile fragment; it may
+# add to MORE_DEB_PACKAGES, MORE_TESTS (test programs for `make check`),
+# MORE_BENCH (commands for `make bench`) and FUZZ_TARGETS.
+MORE_DEB_PACKAGES :=
+MORE_TESTS :=
+MORE_BENCH :=
+FUZZ_TARGETS :=
+include $(sort $(wildcard keyxchg/*.mk watermark/*.mk drivers/*.mk board/*.mk rootfs/*.mk panel/*.mk))
 include tests/tests.mk
 
 # ---------------------------------------------------------------- generic rules

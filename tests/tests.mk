@@ -40,7 +40,7 @@ $(O)/tests/test_e2ee_%: $(O)/obj/tests/elements/test_e2ee_%.o $(O)/lib/libe2ee.a
 # Scripts run as tests, in order after the compiled ones.
 SCRIPT_TESTS := tests/cli/test_cli.py tests/integration/test_udp_wire.py
 
-TEST_PROGRAMS = $(UNIT_BINS) $(ELEMENT_BINS) $(SCRIPT_TESTS)
+TEST_PROGRAMS = $(UNIT_BINS) $(ELEMENT_BINS) $(MORE_TESTS) $(SCRIPT_TESTS)
 
 # Under sanitizers: whole stacks for LeakSanitizer and its suppressions of
 # third-party allocations; the registry scanned in-process (the ASan plugin
@@ -64,7 +64,7 @@ check: deps
 	  TEST_LOGS=$(O)/test-logs tests/run-tests.sh $(TEST_PROGRAMS)
 
 .PHONY: test-programs
-test-programs: $(UNIT_BINS) $(ELEMENT_BINS)
+test-programs: $(UNIT_BINS) $(ELEMENT_BINS) $(filter $(O)/%,$(MORE_TESTS))
 
 # ------------------------------------------------------------------ benchmarks
 
@@ -78,12 +78,13 @@ BENCH_PROGRAMS := $(O)/bin/bench-crypto
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
 	$(O)/bin/bench-crypto
+	@for b in $(MORE_BENCH); do $$b || exit 1; done
 
 # ---------------------------------------------------------------------- fuzzing
 # libFuzzer needs clang; the targets link the library's sources directly so
 # that they carry coverage instrumentation.
 
-FUZZ_TARGETS := fuzz_sframe_header fuzz_sframe_unprotect fuzz_nal fuzz_keyfile
+FUZZ_TARGETS += fuzz_sframe_header fuzz_sframe_unprotect fuzz_nal fuzz_keyfile
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(O)/fuzz/%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Icrypto/include $(call pc,libsodium)

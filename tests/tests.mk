@@ -73,11 +73,26 @@ $(O)/bin/bench-crypto: $(O)/obj/tests/bench/bench_crypto.o $(O)/lib/libe2ee.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(E2EE_LIBS)
 
-BENCH_PROGRAMS := $(O)/bin/bench-crypto
+# bench-media: a 4K H.264 stream (encoded once into $(O)/bench/) through
+# e2eeenc ! e2eedec against rtph264pay ! srtpenc ! srtpdec ! rtph264depay.
+$(O)/obj/tests/bench/bench_media.o: tests/bench/bench_media.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) -c $< -o $@
 
+$(O)/bin/bench-media: $(O)/obj/tests/bench/bench_media.o
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(call pl,gstreamer-1.0) -lmbedcrypto
+
+BENCH_PROGRAMS := $(O)/bin/bench-crypto $(O)/bin/bench-media
+
+# The benchmarks count allocations by wrapping malloc: not under SANITIZE.
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
 	$(O)/bin/bench-crypto
+	GST_PLUGIN_PATH=$(abspath $(PLUGIN_DIR)) GST_REGISTRY=$(abspath $(O))/gst-registry.bin \
+	  $(O)/bin/bench-media $(O)/bench/media-4k.h264
 	@for b in $(MORE_BENCH); do $$b || exit 1; done
 
 # ---------------------------------------------------------------------- fuzzing

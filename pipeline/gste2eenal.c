@@ -109,12 +109,30 @@ needs_trailer (const uint8_t * d, size_t len)
   return len && d[len - 1] == 0x00;
 }
 
+/*
+ * The escaping loops only have work to do around zero bytes, which are one
+ * in 256 of a ciphertext: while no zero is pending, they skip (or copy)
+ * straight to the next zero with memchr.
+ */
+static size_t
+next_zero (const uint8_t * in, size_t len, size_t i)
+{
+  const uint8_t *z = memchr (in + i, 0, len - i);
+
+  return z ? (size_t) (z - in) : len;
+}
+
 size_t
 gst_e2ee_escape_size (const uint8_t * in, size_t len)
 {
   size_t n = len, zeros = 0;
 
   for (size_t i = 0; i < len; i++) {
+    if (!zeros) {
+      i = next_zero (in, len, i);
+      if (i == len)
+        break;
+    }
     if (zeros >= 2 && in[i] <= 3) {
       n++;
       zeros = 0;
@@ -130,6 +148,15 @@ gst_e2ee_escape (const uint8_t * in, size_t len, uint8_t * out)
   size_t j = 0, zeros = 0;
 
   for (size_t i = 0; i < len; i++) {
+    if (!zeros) {
+      size_t z = next_zero (in, len, i);
+
+      memcpy (out + j, in + i, z - i);
+      j += z - i;
+      i = z;
+      if (i == len)
+        break;
+    }
     if (zeros >= 2 && in[i] <= 3) {
       out[j++] = 0x03;
       zeros = 0;
@@ -148,8 +175,18 @@ gst_e2ee_unescape (const uint8_t * in, size_t len, uint8_t * out)
   size_t j = 0, zeros = 0;
 
   for (size_t i = 0; i < len; i++) {
-    uint8_t b = in[i];
+    uint8_t b;
 
+    if (!zeros) {
+      size_t z = next_zero (in, len, i);
+
+      memmove (out + j, in + i, z - i);
+      j += z - i;
+      i = z;
+      if (i == len)
+        break;
+    }
+    b = in[i];
     if (zeros >= 2) {
       if (b <= 2)
         return -1;

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+# keyxchg/net/: the signaling transport of keyxchgd (WebSocket over TLS:
+# mbedTLS and wslay) and kxws, a command-line client of the relay.
+
+MORE_DEB_PACKAGES += libwslay-dev python3-websockets
+KXNET_SRCS := keyxchg/net/kx_ws.c
+KXNET_OBJS := $(KXNET_SRCS:%.c=$(O)/obj/%.o)
+# Debian ships no .pc file for wslay.
+KXNET_LIBS := -lwslay $(MBEDTLS_LIBS)
+
+$(O)/lib/libkxnet.a: $(KXNET_OBJS)
+	$(call say,AR,$@)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/bin/kxws: $(O)/obj/keyxchg/net/kxws.o $(O)/lib/libkxnet.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libkxnet.a $(KXNET_LIBS)
+
+all: $(O)/bin/kxws
+MORE_TESTS += tests/integration/test_relay_ws.py

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+/* WebSocket over TLS: mbedTLS for TLS, wslay for RFC 6455 framing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/base64.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/sha1.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <wslay/wslay.h>
+
+#include "kx_ws.h"
+
+#define UPGRADE_MAX 8192
+
+struct kx_ws {
+	mbedtls_net_context net;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_ssl_config conf;
+	mbedtls_x509_crt ca;
+	mbedtls_ssl_context ssl;
+	wslay_event_context_ptr ev;
+	bool closed;
+	kx_ws_message_cb cb;
+	void *user;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for the socket until the deadline; -ETIMEDOUT past it. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	long long left = deadline - now_ms();
+	int r;
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	do
+		r = poll(&p, 1, (int)left);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r ? 0 : -ETIMEDOUT;
+}
+
+static int tcp_connect(const struct kx_ws_config *cfg, long long deadline, int *fd_out)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL, *ai;
+	char port[8];
+	int ret = -ECONNREFUSED;
+
+	snprintf(port, sizeof(port), "%u", cfg->port);
+	if (getaddrinfo(cfg->host, port, &hints, &res))
+		return -EHOSTUNREACH;
+	for (ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+			ret = -errno;
+			close(fd);
+			continue;
+		}
+		ret = wait_fd(fd, POLLOUT, deadline);
+		if (!ret && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+			ret = -err;
+		if (ret) {
+			close(fd);
+			continue;
+		}
+		*fd_out = fd;
+		break;
+	}
+	freeaddrinfo(res);
+	return ret;
+}
+
+static int tls_handshake(struct kx_ws *ws, const struct kx_ws_config *cfg, long long deadline,
+			 const char **detail)
+{
+	static const char pers[] = "sealroom kx_ws";
+	uint32_t flags;
+	int r;
+
+	if (mbedtls_ctr_drbg_seed(&ws->drbg, mbedtls_entropy_func, &ws->entropy,
+				  (const unsigned char *)pers, sizeof(pers) - 1))
+		return -EIO;
+	if (mbedtls_x509_crt_parse_file(&ws->ca, cfg->ca_file)) {
+		*detail = "cannot read the CA file";
+		return -EINVAL;
+	}
+	if (mbedtls_ssl_config_defaults(&ws->conf, MBEDTLS_SSL_IS_CLIENT,
+					MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT))
+		return -EIO;
+	mbedtls_ssl_conf_min_version(&ws->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+	mbedtls_ssl_conf_authmode(&ws->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_ca_chain(&ws->conf, &ws->ca, NULL);
+	mbedtls_ssl_conf_rng(&ws->conf, mbedtls_ctr_drbg_random, &ws->drbg);
+	if (mbedtls_ssl_setup(&ws->ssl, &ws->conf) ||
+	    mbedtls_ssl_set_hostname(&ws->ssl, cfg->host))
+		return -EIO;
+	mbedtls_ssl_set_bio(&ws->ssl, &ws->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+	while ((r = mbedtls_ssl_handshake(&ws->ssl)) != 0) {
+		if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+			int w = wait_fd(ws->net.fd,
+					r == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline);
+
+			if (w)
+				return w;
+			continue;
+		}
+		flags = mbedtls_ssl_get_verify_result(&ws->ssl);
+		if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || flags) {
+			*detail = (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ?
+					  "the relay's certificate is not for this host" :
+					  "the relay's certificate chain is not trusted";
+			return -EBADMSG;
+		}
+		*detail = "TLS handshake failed";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Writes all of buf through TLS before the deadline. */
+static int tls_write_all(struct kx_ws *ws, const unsigned char *buf, size_t len,
+			 long long deadline)
+{
+	while (len) {
+		int r = mbedtls_ssl_write(&ws->ssl, buf, len);
+
+		if (r == MBEDTLS_ERR_SSL_WANT_WRITE || r == MBEDTLS_ERR_SSL_WANT_READ) {
+			int w = wait_fd(ws->net.fd,
+					r == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline);
+
+			if (w)
+				return w;
+			continue;
+		}
+		if (r <= 0)
+			return -EPROTO;
+		buf += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* The value of header name in an HTTP response head, or NULL. */
+static const char *header_value(const char *head, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = strstr(head, "\r\n"); p && p[2]; p = strstr(p + 2, "\r\n")) {
+		const char *line = p + 2, *end = strstr(line, "\r\n");
+
+		if (!end)
+			return NULL;
+		if ((size_t)(end - line) > n && !strncasecmp(line, name, n) && line[n] == ':') {
+			const char *v = line + n + 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			*len = (size_t)(end - v);
+			while (*len && (v[*len - 1] == ' ' || v[*len - 1] == '\t'))
+				(*len)--;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* RFC 6455 4.1: the opening handshake, and the check of the server's answer. */
+static int upgrade(struct kx_ws *ws, const struct kx_ws_config *cfg, long long deadline,
+		   const char **detail)
+{
+	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+	unsigned char nonce[16], digest[20], key[32], accept[32], acc_in[64];
+	char req[1024], head[UPGRADE_MAX + 1];
+	size_t key_len, accept_len, have = 0, vlen;
+	const char *v;
+	int n;
+
+	if (mbedtls_ctr_drbg_random(&ws->drbg, nonce, sizeof(nonce)) ||
+	    mbedtls_base64_encode(key, sizeof(key), &key_len, nonce, sizeof(nonce)))
+		return -EIO;
+	key[key_len] = '\0';
+	n = snprintf(req, sizeof(req),
+		     "GET %s HTTP/1.1\r\nHost: %s:%u\r\nUpgrade: websocket\r\n"
+		     "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+		     "Sec-WebSocket-Version: 13\r\n\r\n",
+		     cfg->path, cfg->host, cfg->port, key);
+	if (n < 0 || (size_t)n >= sizeof(req))
+		return -EINVAL;
+	n = tls_write_all(ws, (const unsigned char *)req, (size_t)n, deadline);
+	if (n)
+		return n;
+	/* Byte by byte up to the blank line, so that no frame data is read here. */
+	while (have < UPGRADE_MAX) {
+		int r = mbedtls_ssl_read(&ws->ssl, (unsigned char *)head + have, 1);
+
+		if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+			int w = wait_fd(ws->net.fd,
+					r == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline);
+
+			if (w)
+				return w;
+			continue;
+		}
+		if (r <= 0)
+			return -EPROTO;
+		have++;
+		if (have >= 4 && !memcmp(head + have - 4, "\r\n\r\n", 4))
+			break;
+	}
+	head[have] = '\0';
+	if (strncmp(head, "HTTP/1.1 101", 12)) {
+		*detail = "the relay refused the WebSocket upgrade";
+		return -EPROTO;
+	}
+	memcpy(acc_in, key, key_len);
+	memcpy(acc_in + key_len, guid, sizeof(guid) - 1);
+	if (mbedtls_sha1_ret(acc_in, key_len + sizeof(guid) - 1, digest) ||
+	    mbedtls_base64_encode(accept, sizeof(accept), &accept_len, digest, sizeof(digest)))
+		return -EIO;
+	v = header_value(head, "Sec-WebSocket-Accept", &vlen);
+	if (!v || vlen != accept_len || memcmp(v, accept, vlen)) {
+		*detail = "the relay's Sec-WebSocket-Accept is wrong";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* wslay reads and writes through TLS; WANT_* becomes "would block". */
+static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+		       void *user)
+{
+	struct kx_ws *ws = user;
+	int r = mbedtls_ssl_read(&ws->ssl, buf, len);
+
+	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	if (r <= 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return r;
+}
+
+static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
+		       void *user)
+{
+	struct kx_ws *ws = user;
+	int r = mbedtls_ssl_write(&ws->ssl, data, len);
+
+	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	if (r < 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return r;
+}
+
+static int ws_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
+{
+	struct kx_ws *ws = user;
+
+	return mbedtls_ctr_drbg_random(&ws->drbg, buf, len) ? -1 : 0;
+}
+
+static void ws_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+		      void *user)
+{
+	struct kx_ws *ws = user;
+
+	if (arg->opcode == WSLAY_TEXT_FRAME && ws->cb)
+		ws->cb(ws->user, (const char *)arg->msg, arg->msg_length);
+	else if (arg->opcode == WSLAY_CONNECTION_CLOSE)
+		ws->closed = true;
+}
+
+int kx_ws_connect(const struct kx_ws_config *cfg, struct kx_ws **out, const char **detail)
+{
+	static const struct wslay_event_callbacks cbs = {
+		.recv_callback = ws_recv,
+		.send_callback = ws_send,
+		.genmask_callback = ws_genmask,
+		.on_msg_recv_callback = ws_on_msg,
+	};
+	long long deadline = now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000);
+	const char *dummy;
+	struct kx_ws *ws;
+	int fd = -1, ret;
+
+	*out = NULL;
+	if (!detail)
+		detail = &dummy;
+	*detail = NULL;
+	if (!cfg->host || !cfg->path || cfg->path[0] != '/' || !cfg->ca_file || !cfg->port)
+		return -EINVAL;
+	ws = calloc(1, sizeof(*ws));
+	if (!ws)
+		return -ENOMEM;
+	mbedtls_net_init(&ws->net);
+	mbedtls_entropy_init(&ws->entropy);
+	mbedtls_ctr_drbg_init(&ws->drbg);
+	mbedtls_ssl_config_init(&ws->conf);
+	mbedtls_x509_crt_init(&ws->ca);
+	mbedtls_ssl_init(&ws->ssl);
+
+	ret = tcp_connect(cfg, deadline, &fd);
+	if (ret) {
+		*detail = "cannot reach the relay";
+		goto out;
+	}
+	ws->net.fd = fd;
+	ret = tls_handshake(ws, cfg, deadline, detail);
+	if (!ret)
+		ret = upgrade(ws, cfg, deadline, detail);
+	if (ret)
+		goto out;
+	if (wslay_event_context_client_init(&ws->ev, &cbs, ws)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	wslay_event_config_set_max_recv_msg_length(ws->ev, KX_WS_MAX_MESSAGE);
+	*out = ws;
+	return 0;
+out:
+	if (!*detail)
+		*detail = "connection failed";
+	kx_ws_free(ws);
+	return ret;
+}
+
+int kx_ws_fd(const struct kx_ws *ws)
+{
+	return ws->net.fd;
+}
+
+bool kx_ws_wants_write(const struct kx_ws *ws)
+{
+	return wslay_event_want_write(ws->ev);
+}
+
+int kx_ws_send(struct kx_ws *ws, const char *text, size_t len)
+{
+	struct wslay_event_msg msg = { WSLAY_TEXT_FRAME, (const uint8_t *)text, len };
+
+	if (ws->closed)
+		return -ENOTCONN;
+	if (len > KX_WS_MAX_MESSAGE)
+		return -EMSGSIZE;
+	return wslay_event_queue_msg(ws->ev, &msg) ? -ENOMEM : 0;
+}
+
+int kx_ws_pump(struct kx_ws *ws, kx_ws_message_cb cb, void *user)
+{
+	ws->cb = cb;
+	ws->user = user;
+	if (ws->closed)
+		return -ECONNRESET;
+	/* TLS may hold decrypted bytes the socket no longer shows: read them too. */
+	do {
+		if (wslay_event_recv(ws->ev))
+			return -ECONNRESET;
+	} while (!ws->closed && mbedtls_ssl_get_bytes_avail(&ws->ssl));
+	if (wslay_event_want_write(ws->ev) && wslay_event_send(ws->ev))
+		return -ECONNRESET;
+	if (ws->closed || (!wslay_event_want_read(ws->ev) && !wslay_event_want_write(ws->ev)))
+		return -ECONNRESET;
+	return 0;
+}
+
+void kx_ws_free(struct kx_ws *ws)
+{
+	if (!ws)
+		return;
+	if (ws->ev)
+		wslay_event_context_free(ws->ev);
+	if (ws->net.fd >= 0)
+		mbedtls_ssl_close_notify(&ws->ssl);
+	mbedtls_ssl_free(&ws->ssl);
+	mbedtls_x509_crt_free(&ws->ca);
+	mbedtls_ssl_config_free(&ws->conf);
+	mbedtls_ctr_drbg_free(&ws->drbg);
+	mbedtls_entropy_free(&ws->entropy);
+	mbedtls_net_free(&ws->net);
+	free(ws);
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kxws: a command-line client of the signaling relay, over kx_ws (the
+ * transport of keyxchgd), for people debugging a room and for tests.
+ *
+ *   kxws --ca FILE [--timeout-ms N] [--count N] [--seconds S]
+ *        [--send TEXT]... wss://HOST:PORT/PATH
+ *
+ * Prints each message it receives on a line of its own; once the relay's
+ * welcome has come, sends each --send TEXT (a whole envelope, see
+ * tests/fixtures/relay.py); stops after --count messages or --seconds.
+ * Exit 0, 1 when the connection fails (one line on stderr), 2 on bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kx_ws.h"
+
+struct state {
+	long count, seen;
+	bool welcomed;
+};
+
+static void on_message(void *user, const char *text, size_t len)
+{
+	struct state *st = user;
+
+	fwrite(text, 1, len, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	if (!st->welcomed && len > 18 && strstr(text, "\"welcome\""))
+		st->welcomed = true;
+	st->seen++;
+}
+
+static int usage(void)
+{
+	fputs("usage: kxws --ca FILE [--timeout-ms N] [--count N] [--seconds S] "
+	      "[--send TEXT]... wss://HOST:PORT/PATH\n",
+	      stderr);
+	return 2;
+}
+
+/* wss://HOST:PORT/PATH; the parts point into url, which is cut up. */
+static int parse_url(char *url, struct kx_ws_config *cfg, char **path)
+{
+	char *host, *colon, *slash, *end;
+	long port;
+
+	if (strncmp(url, "wss://", 6))
+		return -1;
+	host = url + 6;
+	slash = strchr(host, '/');
+	colon = strchr(host, ':');
+	if (!slash || !colon || colon > slash || colon == host)
+		return -1;
+	port = strtol(colon + 1, &end, 10);
+	if (end != slash || port <= 0 || port > 65535)
+		return -1;
+	*path = strdup(slash);
+	if (!*path)
+		return -1;
+	*colon = '\0';
+	cfg->host = host;
+	cfg->port = (uint16_t)port;
+	cfg->path = *path;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ca", required_argument, NULL, 'c' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "send", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kx_ws_config cfg = { .timeout_ms = 10000 };
+	struct state st = { .count = -1 };
+	const char *sends[32], *detail = NULL;
+	size_t nsend = 0;
+	double seconds = 10;
+	struct timespec t0, t;
+	struct kx_ws *ws;
+	char *url, *path = NULL;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cfg.ca_file = optarg;
+			break;
+		case 't':
+			cfg.timeout_ms = atoi(optarg);
+			break;
+		case 'n':
+			st.count = atol(optarg);
+			break;
+		case 's':
+			seconds = atof(optarg);
+			break;
+		case 'm':
+			if (nsend == sizeof(sends) / sizeof(sends[0]))
+				return usage();
+			sends[nsend++] = optarg;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (optind + 1 != argc || !cfg.ca_file)
+		return usage();
+	url = strdup(argv[optind]);
+	if (!url || parse_url(url, &cfg, &path))
+		return usage();
+	ret = kx_ws_connect(&cfg, &ws, &detail);
+	if (ret) {
+		fprintf(stderr, "kxws: %s (%s)\n", detail ? detail : "cannot connect",
+			strerror(-ret));
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = kx_ws_fd(ws), .events = POLLIN };
+
+		if (st.welcomed && nsend) {
+			for (size_t i = 0; i < nsend; i++)
+				if (kx_ws_send(ws, sends[i], strlen(sends[i])))
+					goto out;
+			nsend = 0;
+		}
+		if (kx_ws_wants_write(ws))
+			p.events |= POLLOUT;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) * 1e-9 >= seconds)
+			break;
+		if (st.count >= 0 && st.seen >= st.count && !nsend && !kx_ws_wants_write(ws))
+			break;
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			break;
+		if (kx_ws_pump(ws, on_message, &st))
+			break;
+	}
+out:
+	kx_ws_free(ws);
+	free(url);
+	free(path);
+	return 0;
+}

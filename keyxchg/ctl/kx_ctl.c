@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+/* keyxchgd's control socket: JSON lines over a Unix socket, SO_PEERCRED. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "kx_ctl.h"
+
+struct client {
+	int fd;
+	uid_t uid;
+	unsigned int events;
+	size_t len;
+	char *buf; /* KX_CTL_LINE_MAX + 1 */
+};
+
+struct kx_ctl_server {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uid_t allowed[KX_CTL_ALLOWED_MAX];
+	size_t n_allowed;
+	uid_t media_uid;
+	unsigned int refused;
+	struct client clients[KX_CTL_CLIENTS_MAX];
+};
+
+static const struct {
+	const char *name;
+	enum kx_ctl_cmd_type type;
+	const char *fields[4]; /* the members it takes besides "cmd" and "id" */
+} commands[] = {
+	{ "join", KX_CTL_JOIN, { "meeting", "role", "name", NULL } },
+	{ "admit", KX_CTL_ADMIT, { "participant", NULL } },
+	{ "deny", KX_CTL_DENY, { "participant", NULL } },
+	{ "verify", KX_CTL_VERIFY, { "participant", NULL } },
+	{ "leave", KX_CTL_LEAVE, { NULL } },
+	{ "rekey", KX_CTL_REKEY, { NULL } },
+	{ "status", KX_CTL_STATUS, { NULL } },
+	{ "subscribe", KX_CTL_SUBSCRIBE, { "events", NULL } },
+};
+
+static int fail(const char **err, const char *msg, int code)
+{
+	*err = msg;
+	return code;
+}
+
+/* A string member of 1..max printable characters, copied to out. */
+static int get_text(json_t *o, const char *key, char *out, size_t max, bool required)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+	size_t n;
+
+	if (!v)
+		return required ? -EINVAL : 0;
+	if (!json_is_string(v))
+		return -EINVAL;
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n == 0 || n > max || strlen(s) != n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return -EINVAL;
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const char **err)
+{
+	json_error_t jerr;
+	const char *key, *name;
+	json_t *o, *v;
+	size_t ci;
+	int ret = -EINVAL;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->participant = UINT32_MAX;
+	if (len > KX_CTL_LINE_MAX)
+		return fail(err, "request longer than 64 KiB", -EMSGSIZE);
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return fail(err, "not JSON", -EINVAL);
+	if (!json_is_object(o)) {
+		ret = fail(err, "not a JSON object", -EINVAL);
+		goto out;
+	}
+	v = json_object_get(o, "cmd");
+	if (!json_is_string(v)) {
+		ret = fail(err, "no \"cmd\"", -EINVAL);
+		goto out;
+	}
+	name = json_string_value(v);
+	for (ci = 0; ci < sizeof(commands) / sizeof(commands[0]); ci++)
+		if (!strcmp(commands[ci].name, name))
+			break;
+	if (ci == sizeof(commands) / sizeof(commands[0])) {
+		ret = fail(err, "unknown command", -EPROTONOSUPPORT);
+		goto out;
+	}
+	cmd->type = commands[ci].type;
+	/* Nothing but cmd, id and the command's own members. */
+	json_object_foreach(o, key, v) {
+		bool known = !strcmp(key, "cmd") || !strcmp(key, "id");
+
+		for (size_t f = 0; !known && commands[ci].fields[f]; f++)
+			known = !strcmp(key, commands[ci].fields[f]);
+		if (!known) {
+			ret = fail(err, "unknown member for this command", -EINVAL);
+			goto out;
+		}
+	}
+	if (get_text(o, "id", cmd->id, KX_CTL_ID_MAX, false)) {
+		ret = fail(err, "\"id\" must be 1 to 64 printable characters", -EINVAL);
+		goto out;
+	}
+	switch (cmd->type) {
+	case KX_CTL_JOIN: {
+		char role[8];
+
+		if (get_text(o, "meeting", cmd->meeting, KX_CTL_TEXT_MAX, true) ||
+		    get_text(o, "name", cmd->name, KX_CTL_TEXT_MAX, true) ||
+		    get_text(o, "role", role, sizeof(role) - 1, true)) {
+			ret = fail(err, "join takes meeting, role and name (strings)", -EINVAL);
+			goto out;
+		}
+		if (strcmp(role, "host") && strcmp(role, "member")) {
+			ret = fail(err, "role is host or member", -EINVAL);
+			goto out;
+		}
+		cmd->host = !strcmp(role, "host");
+		break;
+	}
+	case KX_CTL_ADMIT:
+	case KX_CTL_DENY:
+	case KX_CTL_VERIFY:
+		v = json_object_get(o, "participant");
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 0xfffe) {
+			ret = fail(err, "participant is an integer 0..65534", -EINVAL);
+			goto out;
+		}
+		cmd->participant = (uint32_t)json_integer_value(v);
+		break;
+	case KX_CTL_SUBSCRIBE: {
+		size_t i;
+
+		v = json_object_get(o, "events");
+		if (!json_is_array(v) || !json_array_size(v)) {
+			ret = fail(err, "events is a non-empty array", -EINVAL);
+			goto out;
+		}
+		for (i = 0; i < json_array_size(v); i++) {
+			const char *e = json_string_value(json_array_get(v, i));
+
+			if (!e)
+				break;
+			if (!strcmp(e, "roster"))
+				cmd->events |= KX_CTL_EV_ROSTER;
+			else if (!strcmp(e, "keys"))
+				cmd->events |= KX_CTL_EV_KEYS;
+			else if (!strcmp(e, "state"))
+				cmd->events |= KX_CTL_EV_STATE;
+			else
+				break;
+		}
+		if (i != json_array_size(v)) {
+			ret = fail(err, "events are roster, keys, state", -EINVAL);
+			goto out;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	ret = 0;
+	*err = NULL;
+out:
+	json_decref(o);
+	return ret;
+}
+
+int kx_ctl_server_open(const char *path, struct kx_ctl_server **out, const uid_t *allowed,
+		       size_t n_allowed, uid_t media_uid)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct kx_ctl_server *s;
+	struct stat st;
+	int ret;
+
+	*out = NULL;
+	if (strlen(path) >= sizeof(addr.sun_path) || n_allowed > KX_CTL_ALLOWED_MAX)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < KX_CTL_CLIENTS_MAX; i++)
+		s->clients[i].fd = -1;
+	if (n_allowed)
+		memcpy(s->allowed, allowed, n_allowed * sizeof(uid_t));
+	s->n_allowed = n_allowed;
+	s->media_uid = media_uid;
+	strcpy(s->path, path);
+	strcpy(addr.sun_path, path);
+	/* A stale socket of an earlier run goes; anything else at path stays. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			free(s);
+			return -EEXIST;
+		}
+		unlink(path);
+	}
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->fd < 0) {
+		ret = -errno;
+		free(s);
+		return ret;
+	}
+	if (bind(s->fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0660) ||
+	    listen(s->fd, 8)) {
+		ret = -errno;
+		close(s->fd);
+		free(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+static bool uid_allowed(const struct kx_ctl_server *s, uid_t uid)
+{
+	if (uid == geteuid())
+		return true;
+	for (size_t i = 0; i < s->n_allowed; i++)
+		if (s->allowed[i] == uid)
+			return true;
+	return false;
+}
+
+size_t kx_ctl_server_fds(const struct kx_ctl_server *s, struct pollfd *fds)
+{
+	size_t n = 0;
+
+	fds[n++] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
+	for (size_t i = 0; i < KX_CTL_CLIENTS_MAX; i++)
+		if (s->clients[i].fd >= 0)
+			fds[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
+	return n;
+}
+
+static void drop_client(struct client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
+	c->events = 0;
+}
+
+static void accept_clients(struct kx_ctl_server *s)
+{
+	for (;;) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct client *slot = NULL;
+		int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0)
+			return;
+		/* SO_PEERCRED: the kernel's word on who is at the other end. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || !uid_allowed(s, cred.uid)) {
+			s->refused++;
+			close(fd);
+			continue;
+		}
+		for (size_t i = 0; i < KX_CTL_CLIENTS_MAX && !slot; i++)
+			if (s->clients[i].fd < 0)
+				slot = &s->clients[i];
+		if (!slot || !(slot->buf = malloc(KX_CTL_LINE_MAX + 1))) {
+			close(fd);
+			continue;
+		}
+		slot->fd = fd;
+		slot->uid = cred.uid;
+		slot->len = 0;
+		slot->events = 0;
+	}
+}
+
+static void reply_error(struct kx_ctl_server *s, int client, const char *msg)
+{
+	json_t *o = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (text)
+		kx_ctl_send(s, client, text);
+	free(text);
+	json_decref(o);
+}
+
+/* Every complete line in the client's buffer; a line too long drops it. */
+static void handle_lines(struct kx_ctl_server *s, int ci, kx_ctl_request_cb cb, void *user)
+{
+	struct client *c = &s->clients[ci];
+	char *nl;
+
+	while (c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
+		size_t n = (size_t)(nl - c->buf);
+		struct kx_ctl_cmd cmd;
+		const char *err = NULL;
+
+		if (kx_ctl_parse(c->buf, n, &cmd, &err))
+			reply_error(s, ci, err);
+		else if (cmd.type == KX_CTL_SUBSCRIBE) {
+			/* Media keys go to the media daemon only, never to the panel. */
+			if ((cmd.events & KX_CTL_EV_KEYS) && c->uid != geteuid() &&
+			    c->uid != s->media_uid) {
+				kx_ctl_reply(s, ci, &cmd, -EPERM, "keys are for the media daemon only",
+					     NULL);
+			} else {
+				c->events |= cmd.events;
+				kx_ctl_reply(s, ci, &cmd, 0, NULL, NULL);
+			}
+		} else if (cb)
+			cb(user, ci, &cmd);
+		/* A reply that could not be sent dropped the client and its buffer. */
+		if (c->fd < 0)
+			return;
+		memmove(c->buf, nl + 1, c->len - n - 1);
+		c->len -= n + 1;
+	}
+	if (c->fd >= 0 && c->len == KX_CTL_LINE_MAX) {
+		reply_error(s, ci, "request longer than 64 KiB");
+		drop_client(c);
+	}
+}
+
+void kx_ctl_server_pump(struct kx_ctl_server *s, const struct pollfd *fds, size_t n,
+			kx_ctl_request_cb cb, void *user)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (!fds[k].revents)
+			continue;
+		if (fds[k].fd == s->fd) {
+			accept_clients(s);
+			continue;
+		}
+		for (int ci = 0; ci < KX_CTL_CLIENTS_MAX; ci++) {
+			struct client *c = &s->clients[ci];
+			ssize_t r;
+
+			if (c->fd != fds[k].fd)
+				continue;
+			r = read(c->fd, c->buf + c->len, KX_CTL_LINE_MAX - c->len);
+			if (r <= 0) {
+				if (r == 0 || (errno != EAGAIN && errno != EINTR))
+					drop_client(c);
+				break;
+			}
+			c->len += (size_t)r;
+			handle_lines(s, ci, cb, user);
+			break;
+		}
+	}
+}
+
+int kx_ctl_send(struct kx_ctl_server *s, int client, const char *json)
+{
+	struct client *c;
+	size_t len = strlen(json);
+
+	if (client < 0 || client >= KX_CTL_CLIENTS_MAX || s->clients[client].fd < 0)
+		return -ENOTCONN;
+	c = &s->clients[client];
+	/* A client too slow to take a line is dropped rather than waited for. */
+	if (send(c->fd, json, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len ||
+	    send(c->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+		drop_client(c);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+int kx_ctl_reply(struct kx_ctl_server *s, int client, const struct kx_ctl_cmd *cmd, int status,
+		 const char *error, const char *extra_object)
+{
+	json_t *o = extra_object ? json_loads(extra_object, 0, NULL) : json_object();
+	char *text;
+	int ret;
+
+	if (!o || !json_is_object(o)) {
+		json_decref(o);
+		return -EINVAL;
+	}
+	if (cmd->id[0])
+		json_object_set_new(o, "id", json_string(cmd->id));
+	json_object_set_new(o, "ok", json_boolean(status == 0));
+	if (status)
+		json_object_set_new(o, "error", json_string(error ? error : strerror(-status)));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+	ret = kx_ctl_send(s, client, text);
+	free(text);
+	return ret;
+}
+
+int kx_ctl_broadcast(struct kx_ctl_server *s, unsigned int kind, const char *json)
+{
+	int n = 0;
+
+	for (int i = 0; i < KX_CTL_CLIENTS_MAX; i++)
+		if (s->clients[i].fd >= 0 && (s->clients[i].events & kind) &&
+		    !kx_ctl_send(s, i, json))
+			n++;
+	return n;
+}
+
+unsigned int kx_ctl_refused(const struct kx_ctl_server *s)
+{
+	return s->refused;
+}
+
+void kx_ctl_server_close(struct kx_ctl_server *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < KX_CTL_CLIENTS_MAX; i++)
+		if (s->clients[i].fd >= 0)
+			drop_client(&s->clients[i]);
+	close(s->fd);
+	unlink(s->path);
+	free(s);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket of keyxchgd: a Unix stream socket for the room's media
+ * daemon and touch panel, one JSON object per line. The protocol is in
+ * keyxchg/CONTROL.md. Every peer is checked with SO_PEERCRED against the
+ * uids allowed to talk to the daemon; media keys only go to peers that
+ * subscribed to them.
+ *
+ * Call order (daemon side):
+ *   kx_ctl_server_open()      bind, chmod, listen
+ *   poll(kx_ctl_server_fds()) kx_ctl_server_pump() whenever poll says so:
+ *                             requests reach the callback
+ *   kx_ctl_reply() / kx_ctl_broadcast()
+ *   kx_ctl_server_close()
+ */
+#ifndef KX_CTL_H
+#define KX_CTL_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define KX_CTL_LINE_MAX (64 * 1024)
+#define KX_CTL_ID_MAX 64
+#define KX_CTL_TEXT_MAX 128
+#define KX_CTL_CLIENTS_MAX 16
+#define KX_CTL_ALLOWED_MAX 8
+
+enum kx_ctl_cmd_type {
+	KX_CTL_JOIN = 1, /* meeting, role, name */
+	KX_CTL_ADMIT, /* participant */
+	KX_CTL_DENY, /* participant */
+	KX_CTL_VERIFY, /* participant: the people in the room compared its codeword */
+	KX_CTL_LEAVE,
+	KX_CTL_REKEY, /* host: a fresh epoch secret now */
+	KX_CTL_STATUS,
+	KX_CTL_SUBSCRIBE, /* events: roster, keys, state (a bit set) */
+};
+
+enum kx_ctl_events {
+	KX_CTL_EV_ROSTER = 1 << 0, /* roster, knocks, warnings */
+	KX_CTL_EV_KEYS = 1 << 1, /* media keys to install or remove, the send KID */
+	KX_CTL_EV_STATE = 1 << 2, /* meeting state */
+};
+
+struct kx_ctl_cmd {
+	enum kx_ctl_cmd_type type;
+	char id[KX_CTL_ID_MAX + 1]; /* echoed in the reply; may be empty */
+	char meeting[KX_CTL_TEXT_MAX + 1];
+	char name[KX_CTL_TEXT_MAX + 1];
+	bool host;
+	uint32_t participant;
+	unsigned int events;
+};
+
+/*
+ * Parses one request line (without its newline). Strict: an object, known
+ * "cmd", the fields that command takes with the right types and sizes, no
+ * others. Returns 0, or -EINVAL / -EMSGSIZE / -EPROTONOSUPPORT with *err a
+ * static description.
+ */
+__attribute__((warn_unused_result, nonnull(1, 3, 4))) int
+kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const char **err);
+
+struct kx_ctl_server;
+
+/* A request from client `client`; reply with kx_ctl_reply(). */
+typedef void (*kx_ctl_request_cb)(void *user, int client, const struct kx_ctl_cmd *cmd);
+
+/*
+ * Listens at path (replacing a stale socket), mode 0660. Peers whose uid is
+ * not ours and not in allowed[0..n_allowed) are refused at accept. Only our
+ * own uid and media_uid (the media daemon's; (uid_t)-1 for none) may
+ * subscribe to media keys.
+ */
+__attribute__((warn_unused_result, nonnull(1, 2))) int
+kx_ctl_server_open(const char *path, struct kx_ctl_server **out, const uid_t *allowed,
+		   size_t n_allowed, uid_t media_uid);
+
+/* Fills fds (at most 1 + KX_CTL_CLIENTS_MAX) for poll(); returns how many. */
+size_t kx_ctl_server_fds(const struct kx_ctl_server *s, struct pollfd *fds);
+
+/* Accepts, reads and dispatches what poll reported; never blocks. */
+void kx_ctl_server_pump(struct kx_ctl_server *s, const struct pollfd *fds, size_t n,
+			kx_ctl_request_cb cb, void *user);
+
+/* Sends one JSON object (a line, without newline) to a client. */
+int kx_ctl_send(struct kx_ctl_server *s, int client, const char *json);
+
+/* {"id": ..., "ok": true|false, "error"?: ..., plus extra members (a JSON
+ * object text whose members are merged in, or NULL)}. */
+int kx_ctl_reply(struct kx_ctl_server *s, int client, const struct kx_ctl_cmd *cmd, int status,
+		 const char *error, const char *extra_object);
+
+/* Sends an event line to every client subscribed to kind. Returns how many got it. */
+int kx_ctl_broadcast(struct kx_ctl_server *s, unsigned int kind, const char *json);
+
+/* How many peers were refused by the credential check (for tests and status). */
+unsigned int kx_ctl_refused(const struct kx_ctl_server *s);
+
+void kx_ctl_server_close(struct kx_ctl_server *s);
+
+#endif

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kxctl: a command-line client of keyxchgd's control socket, for people and
+ * for tests (keyxchg/CONTROL.md).
+ *
+ *   kxctl [--socket PATH] join --meeting M --role host|member --name N
+ *   kxctl [--socket PATH] admit|deny|verify PARTICIPANT
+ *   kxctl [--socket PATH] leave|rekey|status
+ *   kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]
+ *
+ * Prints the daemon's reply (or the events) as JSON lines. Exit 0 when the
+ * reply says ok, 1 when it says why not, 2 on bad usage, 3 when the daemon
+ * cannot be reached.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define DEFAULT_SOCKET "/run/sealroom/keyxchgd.sock"
+
+static int usage(void)
+{
+	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N\n"
+	      "       kxctl [--socket PATH] admit|deny|verify PARTICIPANT\n"
+	      "       kxctl [--socket PATH] leave|rekey|status\n"
+	      "       kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]\n",
+	      stderr);
+	return 2;
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -1;
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_line(int fd, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	size_t len = text ? strlen(text) : 0;
+	int ok = text && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+
+	free(text);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Reads lines until want of them (0: until the reply to id) or the deadline.
+ * Returns the reply's "ok", or -1 when none came.
+ */
+static int read_lines(int fd, const char *id, long want, double seconds)
+{
+	static char buf[65537];
+	size_t len = 0;
+	long seen = 0;
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char *nl;
+		ssize_t r;
+		double el;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9;
+		if (el >= seconds || poll(&p, 1, (int)((seconds - el) * 1000) + 1) <= 0)
+			return -1;
+		r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r <= 0)
+			return -1;
+		len += (size_t)r;
+		while ((nl = memchr(buf, '\n', len))) {
+			json_t *o = json_loadb(buf, (size_t)(nl - buf), 0, NULL);
+			const char *rid;
+
+			fwrite(buf, 1, (size_t)(nl - buf) + 1, stdout);
+			fflush(stdout);
+			len -= (size_t)(nl - buf) + 1;
+			memmove(buf, nl + 1, len);
+			if (!o)
+				continue;
+			rid = json_string_value(json_object_get(o, "id"));
+			if (id && rid && !strcmp(rid, id) && !want) {
+				int ok = json_is_true(json_object_get(o, "ok"));
+
+				json_decref(o);
+				return ok;
+			}
+			if (json_object_get(o, "event") && want && ++seen >= want) {
+				json_decref(o);
+				return 1;
+			}
+			json_decref(o);
+		}
+		if (len == sizeof(buf) - 1)
+			return -1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "meeting", required_argument, NULL, 'm' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv("KXCTL_SOCKET"), *meeting = NULL, *role = NULL, *name = NULL;
+	long count = 0;
+	double seconds = 10;
+	char id[32];
+	json_t *req;
+	int c, fd, ok;
+
+	if (!path)
+		path = DEFAULT_SOCKET;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'm':
+			meeting = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'c':
+			count = atol(optarg);
+			break;
+		case 't':
+			seconds = atof(optarg);
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (optind >= argc)
+		return usage();
+	snprintf(id, sizeof(id), "kxctl-%d", (int)getpid());
+	req = json_pack("{s:s, s:s}", "id", id, "cmd", argv[optind]);
+	if (!strcmp(argv[optind], "join")) {
+		/* getopt stopped at the command: its own options follow it */
+		optind++;
+		while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+			if (c == 'm')
+				meeting = optarg;
+			else if (c == 'r')
+				role = optarg;
+			else if (c == 'n')
+				name = optarg;
+			else if (c == 's')
+				path = optarg;
+			else
+				return usage();
+		}
+		if (!meeting || !role || !name || optind != argc)
+			return usage();
+		json_object_set_new(req, "meeting", json_string(meeting));
+		json_object_set_new(req, "role", json_string(role));
+		json_object_set_new(req, "name", json_string(name));
+	} else if (!strcmp(argv[optind], "admit") || !strcmp(argv[optind], "deny") ||
+		   !strcmp(argv[optind], "verify")) {
+		char *end;
+		long p;
+
+		if (optind + 2 != argc)
+			return usage();
+		p = strtol(argv[optind + 1], &end, 10);
+		if (*end || p < 0 || p > 65534)
+			return usage();
+		json_object_set_new(req, "participant", json_integer(p));
+	} else if (!strcmp(argv[optind], "events")) {
+		json_t *ev = json_array();
+		char *list, *save = NULL;
+
+		if (optind + 2 > argc)
+			return usage();
+		list = strdup(argv[optind + 1]);
+		for (char *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save))
+			json_array_append_new(ev, json_string(e));
+		free(list);
+		json_object_set_new(req, "cmd", json_string("subscribe"));
+		json_object_set_new(req, "events", ev);
+		optind += 2;
+		while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+			if (c == 'c')
+				count = atol(optarg);
+			else if (c == 't')
+				seconds = atof(optarg);
+			else
+				return usage();
+		}
+		if (optind != argc)
+			return usage();
+	} else if (optind + 1 != argc) {
+		return usage();
+	}
+
+	fd = connect_to(path);
+	if (fd < 0) {
+		fprintf(stderr, "kxctl: cannot reach keyxchgd at %s: %s\n", path, strerror(errno));
+		json_decref(req);
+		return 3;
+	}
+	if (send_line(fd, req)) {
+		fprintf(stderr, "kxctl: cannot send to keyxchgd\n");
+		close(fd);
+		json_decref(req);
+		return 3;
+	}
+	json_decref(req);
+	ok = read_lines(fd, id, 0, seconds);
+	if (ok == 1 && count > 0)
+		ok = read_lines(fd, NULL, count, seconds);
+	close(fd);
+	if (ok < 0) {
+		fprintf(stderr, "kxctl: no answer from keyxchgd\n");
+		return 3;
+	}
+	return ok ? 0 : 1;
+}

@@ -39,3 +39,9 @@ $(O)/fuzz/fuzz_kx_ctl: tests/fuzz/fuzz_kx_ctl.c $(KXCTL_SRCS) keyxchg/ctl/kx_ctl
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(call pc,jansson) -o $@ $< $(KXCTL_SRCS) $(call pl,jansson)
+
+install: install-kxctl
+.PHONY: install-kxctl
+install-kxctl: $(O)/bin/kxctl
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(O)/bin/kxctl $(DESTDIR)$(PREFIX)/bin/

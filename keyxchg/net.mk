@@ -20,3 +20,9 @@ $(O)/bin/kxws: $(O)/obj/keyxchg/net/kxws.o $(O)/lib/libkxnet.a
 
 all: $(O)/bin/kxws
 MORE_TESTS += tests/integration/test_relay_ws.py
+
+install: install-kxws
+.PHONY: install-kxws
+install-kxws: $(O)/bin/kxws
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(O)/bin/kxws $(DESTDIR)$(PREFIX)/bin/

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/* Identity key IK (Ed25519) and meeting key EK (X25519); keying.md "Keys". */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+#include "kx/identity.h"
+
+#define TMP_FILE KX_IDENTITY_FILE ".tmp"
+
+/* A new seed in a temporary file, linked into place only if none appeared meanwhile. */
+static int create_key(int dfd)
+{
+	unsigned char *seed = sodium_malloc(KX_SEED_BYTES);
+	int fd = -1, ret;
+
+	if (!seed)
+		return -ENOMEM;
+	randombytes_buf(seed, KX_SEED_BYTES);
+	if (unlinkat(dfd, TMP_FILE, 0) && errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	fd = openat(dfd, TMP_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (fchmod(fd, 0600)) {
+		ret = -errno;
+		goto out;
+	}
+	ret = kx_write_all(fd, seed, KX_SEED_BYTES);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (ret)
+		goto out;
+	if (linkat(dfd, TMP_FILE, dfd, KX_IDENTITY_FILE, 0) && errno != EEXIST) {
+		ret = -errno;
+		goto out;
+	}
+	if (fsync(dfd))
+		ret = -errno;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlinkat(dfd, TMP_FILE, 0);
+	}
+	sodium_free(seed);
+	return ret;
+}
+
+static int keypair_from_seed(struct kx_identity *id, const unsigned char *seed)
+{
+	id->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (!id->sk)
+		return -ENOMEM;
+	crypto_sign_seed_keypair(id->ik, id->sk, seed);
+	sodium_mprotect_noaccess(id->sk);
+	return 0;
+}
+
+static int load_key(int dfd, const char *state_dir, struct kx_identity *id)
+{
+	unsigned char *seed = NULL;
+	char path[512];
+	struct stat st;
+	size_t got = 0;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, KX_IDENTITY_FILE);
+	fd = openat(dfd, KX_IDENTITY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP) {
+			kx_warn("REFUSED identity key %s: a symlink", path);
+			ret = -EPERM;
+		}
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out;
+	}
+	ret = kx_check_owner_only(&st, "identity key", path, false);
+	if (ret)
+		goto out;
+	if (st.st_size != KX_SEED_BYTES) {
+		kx_warn("REFUSED identity key %s: %lld bytes, want %d", path, (long long)st.st_size,
+			KX_SEED_BYTES);
+		ret = -EBADMSG;
+		goto out;
+	}
+	seed = sodium_malloc(KX_SEED_BYTES);
+	if (!seed) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (got < KX_SEED_BYTES) {
+		ssize_t n = read(fd, seed + got, KX_SEED_BYTES - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EBADMSG;
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	ret = keypair_from_seed(id, seed);
+out:
+	if (seed)
+		sodium_free(seed);
+	close(fd);
+	return ret;
+}
+
+int kx_identity_open(const char *state_dir, struct kx_identity *id, bool *created)
+{
+	int dfd, ret;
+	bool made = false;
+
+	memset(id, 0, sizeof(*id));
+	ret = kx_init();
+	if (ret)
+		return ret;
+	dfd = kx_state_dir_open(state_dir);
+	if (dfd < 0)
+		return dfd;
+	ret = load_key(dfd, state_dir, id);
+	if (ret == -ENOENT) {
+		ret = create_key(dfd);
+		if (!ret) {
+			made = true;
+			ret = load_key(dfd, state_dir, id);
+		}
+	}
+	close(dfd);
+	if (ret)
+		kx_identity_close(id);
+	else if (created)
+		*created = made;
+	return ret;
+}
+
+int kx_identity_from_seed(const uint8_t seed[static KX_SEED_BYTES], struct kx_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	if (kx_init())
+		return -EIO;
+	return keypair_from_seed(id, seed);
+}
+
+int kx_identity_sign(struct kx_identity *id, const uint8_t *m, size_t len,
+		     uint8_t sig[static KX_SIG_BYTES])
+{
+	if (!id->sk)
+		return -EINVAL;
+	sodium_mprotect_readonly(id->sk);
+	crypto_sign_detached(sig, NULL, m, len, id->sk);
+	sodium_mprotect_noaccess(id->sk);
+	return 0;
+}
+
+void kx_identity_close(struct kx_identity *id)
+{
+	if (id->sk)
+		sodium_free(id->sk); /* wipes; works on a PROT_NONE region */
+	sodium_memzero(id, sizeof(*id));
+}
+
+int kx_sig_verify(const uint8_t ik[static KX_IK_BYTES], const uint8_t *m, size_t len,
+		  const uint8_t sig[static KX_SIG_BYTES])
+{
+	return crypto_sign_verify_detached(sig, m, len, ik) ? -EBADMSG : 0;
+}
+
+static int ek_from(struct kx_ek *ek, const uint8_t *sk)
+{
+	memset(ek, 0, sizeof(*ek));
+	if (kx_init())
+		return -EIO;
+	ek->sk = sodium_malloc(crypto_scalarmult_SCALARBYTES);
+	if (!ek->sk)
+		return -ENOMEM;
+	if (sk)
+		memcpy(ek->sk, sk, crypto_scalarmult_SCALARBYTES);
+	else
+		randombytes_buf(ek->sk, crypto_scalarmult_SCALARBYTES);
+	crypto_scalarmult_base(ek->pk, ek->sk);
+	sodium_mprotect_noaccess(ek->sk);
+	return 0;
+}
+
+int kx_ek_generate(struct kx_ek *ek)
+{
+	return ek_from(ek, NULL);
+}
+
+int kx_ek_from_secret(const uint8_t sk[static 32], struct kx_ek *ek)
+{
+	return ek_from(ek, sk);
+}
+
+void kx_ek_free(struct kx_ek *ek)
+{
+	if (ek->sk)
+		sodium_free(ek->sk);
+	sodium_memzero(ek, sizeof(*ek));
+}
+
+int kx_ek_dh(struct kx_ek *ek, const uint8_t peer[static KX_EK_BYTES], uint8_t out[static 32])
+{
+	int ret;
+
+	if (!ek->sk)
+		return -EINVAL;
+	sodium_mprotect_readonly(ek->sk);
+	/* -1 for an all-zero result: a low-order peer point contributes nothing. */
+	ret = crypto_scalarmult(out, ek->sk, peer) ? -EBADMSG : 0;
+	sodium_mprotect_noaccess(ek->sk);
+	if (ret)
+		sodium_memzero(out, 32);
+	return ret;
+}

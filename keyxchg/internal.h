@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* libkx internals shared by identity.c and pinstore.c; not an API. */
+#ifndef KX_INTERNAL_H
+#define KX_INTERNAL_H
+
+#include <sys/stat.h>
+
+#include "kx/kx.h"
+
+/*
+ * Opens (creating it 0700 when absent) the state directory and checks that
+ * it is a directory of ours without group or other bits. Returns an fd or
+ * -EPERM (loudly), -errno.
+ */
+int kx_state_dir_open(const char *dir);
+/* Our own regular file (or directory) without group or other bits; else -EPERM, loudly. */
+int kx_check_owner_only(const struct stat *st, const char *what, const char *path, bool dir);
+int kx_write_all(int fd, const void *p, size_t len);
+/*
+ * Replaces dir/name with data atomically: dir/name.tmp (0600, O_EXCL), fsync,
+ * rename, fsync of the directory.
+ */
+int kx_replace_file(int dfd, const char *name, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Messages: field rules, canonical encodings, signatures, roster hash
+ * (keying.md "Messages"; PROTOCOL.md "Canonical encoding", "Field rules").
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "kx/canon.h"
+#include "kx/identity.h"
+#include "kx/msg.h"
+#include "kx/pinstore.h"
+
+_Static_assert(4 + sizeof("sealroom-v1 roster") - 1 + (4 + KX_MEETING_ID_BYTES) + (4 + 8) +
+		       (4 + KX_HASH_BYTES) + 2 * (4 + 2) + 4 * (4 + 1) + (4 + 4) +
+		       KX_MAX_MEMBERS * ((4 + 2) + (4 + KX_DEVICE_MAX) + (4 + KX_IK_BYTES) +
+					 (4 + KX_EK_BYTES) + (4 + 1)) <=
+		   KX_CANON_MAX,
+	       "KX_CANON_MAX too small");
+
+static const char *const labels[] = {
+    [KX_MSG_ANNOUNCE] = "sealroom-v1 announce",	  [KX_MSG_ROSTER] = "sealroom-v1 roster",
+    [KX_MSG_EPOCH_KEY] = "sealroom-v1 epoch-key", [KX_MSG_ACK] = "sealroom-v1 ack",
+    [KX_MSG_LEAVE] = "sealroom-v1 leave",
+};
+
+static const char *const names[] = {
+    [KX_MSG_ANNOUNCE] = "announce", [KX_MSG_ROSTER] = "roster", [KX_MSG_EPOCH_KEY] = "epoch_key",
+    [KX_MSG_ACK] = "ack",	    [KX_MSG_LEAVE] = "leave",
+};
+
+const char *kx_msg_label(enum kx_msg_type type)
+{
+	return (type >= KX_MSG_ANNOUNCE && type <= KX_MSG_LEAVE) ? labels[type] : NULL;
+}
+
+const char *kx_msg_type_name(enum kx_msg_type type)
+{
+	return (type >= KX_MSG_ANNOUNCE && type <= KX_MSG_LEAVE) ? names[type] : NULL;
+}
+
+bool kx_device_id_valid(const char *s, size_t len)
+{
+	if (len < 1 || len > KX_DEVICE_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == ':' ||
+		      ch == '@' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* Strict UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF), no controls. */
+static bool name_valid(const char *str, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)str;
+	size_t i = 0;
+
+	if (len < 1 || len > KX_NAME_MAX)
+		return false;
+	while (i < len) {
+		uint8_t c = s[i];
+		uint32_t cp;
+		size_t n;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i - 1 < n)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static bool is_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+static bool str_ok(const char *s, size_t max)
+{
+	return memchr(s, 0, max + 1) != NULL;
+}
+
+static int check_announce(const struct kx_announce *a)
+{
+	if (a->from == KX_NO_PARTICIPANT || a->time_ms > KX_JSON_INT_MAX)
+		return -EINVAL;
+	if (!str_ok(a->device, KX_DEVICE_MAX) || !kx_device_id_valid(a->device, strlen(a->device)))
+		return -EINVAL;
+	if (!str_ok(a->name, KX_NAME_MAX) || !name_valid(a->name, strlen(a->name)))
+		return -EINVAL;
+	return 0;
+}
+
+static int check_roster(const struct kx_roster *r)
+{
+	unsigned int hosts = 0;
+	bool successor_found = false;
+
+	if (r->epoch > KX_JSON_INT_MAX || r->host == KX_NO_PARTICIPANT)
+		return -EINVAL;
+	/* The first roster has no predecessor: prev is all zeros there. */
+	if (r->epoch == 0 && !is_zero(r->prev, sizeof(r->prev)))
+		return -EINVAL;
+	if (r->n_members < 1 || r->n_members > KX_MAX_MEMBERS || r->successor == r->host)
+		return -EINVAL;
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		const struct kx_member *m = &r->members[i];
+
+		if (m->id == KX_NO_PARTICIPANT || (i && m->id <= r->members[i - 1].id))
+			return -EINVAL;
+		if (!str_ok(m->device, KX_DEVICE_MAX) ||
+		    !kx_device_id_valid(m->device, strlen(m->device)))
+			return -EINVAL;
+		if (m->role == KX_ROLE_HOST) {
+			if (m->id != r->host)
+				return -EINVAL;
+			hosts++;
+		} else if (m->role != KX_ROLE_MEMBER) {
+			return -EINVAL;
+		}
+		if (m->id == r->successor)
+			successor_found = true;
+		/* One identity, one participant: a device cannot sit in the roster twice. */
+		for (uint32_t j = 0; j < i; j++)
+			if (!memcmp(r->members[j].ik, m->ik, KX_IK_BYTES) ||
+			    !strcmp(r->members[j].device, m->device))
+				return -EINVAL;
+	}
+	if (hosts != 1 || (r->successor != KX_NO_PARTICIPANT && !successor_found))
+		return -EINVAL;
+	/* keying.md "Policy when E2EE is on": this firmware speaks nothing else. */
+	if (!r->policy.e2ee || r->policy.recording || r->policy.pstn || !r->policy.lobby_locked)
+		return -EPROTO;
+	return 0;
+}
+
+int kx_msg_check(const struct kx_msg *m)
+{
+	switch (m->type) {
+	case KX_MSG_ANNOUNCE:
+		return check_announce(&m->u.announce);
+	case KX_MSG_ROSTER:
+		return check_roster(&m->u.roster);
+	case KX_MSG_EPOCH_KEY: {
+		const struct kx_epoch_key *k = &m->u.epoch_key;
+
+		if (k->epoch > KX_JSON_INT_MAX || k->from == KX_NO_PARTICIPANT ||
+		    k->to == KX_NO_PARTICIPANT || k->from == k->to)
+			return -EINVAL;
+		return 0;
+	}
+	case KX_MSG_ACK:
+		if (m->u.ack.epoch > KX_JSON_INT_MAX || m->u.ack.from == KX_NO_PARTICIPANT)
+			return -EINVAL;
+		return 0;
+	case KX_MSG_LEAVE:
+		if (m->u.leave.epoch > KX_JSON_INT_MAX || m->u.leave.time_ms > KX_JSON_INT_MAX ||
+		    m->u.leave.from == KX_NO_PARTICIPANT)
+			return -EINVAL;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void canon_roster(struct kx_canon *c, const struct kx_roster *r)
+{
+	kx_canon_bytes(c, r->meeting, sizeof(r->meeting));
+	kx_canon_u64(c, r->epoch);
+	kx_canon_bytes(c, r->prev, sizeof(r->prev));
+	kx_canon_u16(c, r->host);
+	kx_canon_u16(c, r->successor);
+	kx_canon_u8(c, r->policy.e2ee);
+	kx_canon_u8(c, r->policy.recording);
+	kx_canon_u8(c, r->policy.pstn);
+	kx_canon_u8(c, r->policy.lobby_locked);
+	kx_canon_u32(c, r->n_members);
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		const struct kx_member *m = &r->members[i];
+
+		kx_canon_u16(c, m->id);
+		kx_canon_str(c, m->device);
+		kx_canon_bytes(c, m->ik, sizeof(m->ik));
+		kx_canon_bytes(c, m->ek, sizeof(m->ek));
+		kx_canon_u8(c, m->role);
+	}
+}
+
+int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
+{
+	struct kx_canon c;
+	int ret = kx_msg_check(m);
+
+	if (ret)
+		return ret;
+	kx_canon_init(&c, out, cap, kx_msg_label(m->type));
+	switch (m->type) {
+	case KX_MSG_ANNOUNCE: {
+		const struct kx_announce *a = &m->u.announce;
+
+		kx_canon_bytes(&c, a->meeting, sizeof(a->meeting));
+		kx_canon_u16(&c, a->from);
+		kx_canon_str(&c, a->device);
+		kx_canon_str(&c, a->name);
+		kx_canon_bytes(&c, a->ik, sizeof(a->ik));
+		kx_canon_bytes(&c, a->ek, sizeof(a->ek));
+		kx_canon_u64(&c, a->time_ms);
+		break;
+	}
+	case KX_MSG_ROSTER:
+		canon_roster(&c, &m->u.roster);
+		break;
+	case KX_MSG_EPOCH_KEY: {
+		const struct kx_epoch_key *k = &m->u.epoch_key;
+
+		kx_canon_bytes(&c, k->meeting, sizeof(k->meeting));
+		kx_canon_u64(&c, k->epoch);
+		kx_canon_bytes(&c, k->roster, sizeof(k->roster));
+		kx_canon_u16(&c, k->from);
+		kx_canon_u16(&c, k->to);
+		kx_canon_bytes(&c, k->nonce, sizeof(k->nonce));
+		kx_canon_bytes(&c, k->sealed, sizeof(k->sealed));
+		break;
+	}
+	case KX_MSG_ACK: {
+		const struct kx_ack *a = &m->u.ack;
+
+		kx_canon_bytes(&c, a->meeting, sizeof(a->meeting));
+		kx_canon_u64(&c, a->epoch);
+		kx_canon_bytes(&c, a->roster, sizeof(a->roster));
+		kx_canon_u16(&c, a->from);
+		break;
+	}
+	case KX_MSG_LEAVE: {
+		const struct kx_leave *l = &m->u.leave;
+
+		kx_canon_bytes(&c, l->meeting, sizeof(l->meeting));
+		kx_canon_u64(&c, l->epoch);
+		kx_canon_u16(&c, l->from);
+		kx_canon_u64(&c, l->time_ms);
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	return kx_canon_finish(&c, len);
+}
+
+int kx_msg_sign(struct kx_msg *m, struct kx_identity *id)
+{
+	uint8_t buf[KX_CANON_MAX];
+	size_t len;
+	int ret = kx_msg_canon(m, buf, sizeof(buf), &len);
+
+	if (ret)
+		return ret;
+	return kx_identity_sign(id, buf, len, m->sig);
+}
+
+int kx_msg_verify(const struct kx_msg *m, const uint8_t ik[static KX_IK_BYTES])
+{
+	uint8_t buf[KX_CANON_MAX];
+	size_t len;
+	int ret = kx_msg_canon(m, buf, sizeof(buf), &len);
+
+	if (ret)
+		return ret;
+	return kx_sig_verify(ik, buf, len, m->sig);
+}
+
+int kx_roster_hash(const struct kx_roster *r, uint8_t out[static KX_HASH_BYTES])
+{
+	uint8_t buf[KX_CANON_MAX];
+	struct kx_canon c;
+	size_t len;
+	int ret = check_roster(r);
+
+	if (ret)
+		return ret;
+	kx_canon_init(&c, buf, sizeof(buf), labels[KX_MSG_ROSTER]);
+	canon_roster(&c, r);
+	ret = kx_canon_finish(&c, &len);
+	if (ret)
+		return ret;
+	crypto_hash_sha256(out, buf, len);
+	return 0;
+}
+
+const struct kx_member *kx_roster_find(const struct kx_roster *r, uint16_t id)
+{
+	uint32_t lo = 0, hi = r->n_members > KX_MAX_MEMBERS ? KX_MAX_MEMBERS : r->n_members;
+
+	/* Members are sorted by id (checked by every parser and kx_msg_check). */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (r->members[mid].id == id)
+			return &r->members[mid];
+		if (r->members[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

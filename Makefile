@@ -108,7 +108,8 @@ deps:
 clean:
 	rm -rf $(O)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# Not into $(O)/image: a whole root filesystem (its /etc/*.d folders).
+-include $(shell find $(O) -path '$(O)/image' -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 run: deps
 	@$(MAKE) --no-print-directory all

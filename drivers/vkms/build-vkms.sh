@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Builds vkms (virtual KMS: overlay planes, cursor, writeback connector) out of
+# tree for the kernel installed in a root filesystem, from Debian's own
+# linux-source package of that exact version: Debian's kernels leave
+# CONFIG_DRM_VKMS unset.
+#
+#   build-vkms.sh ROOTFS OUTDIR
+#
+# Reads the kernel package version from ROOTFS's dpkg database, installs the
+# matching linux-source-X.Y and linux-headers-ABI on the host (apt-get), and
+# leaves OUTDIR/<abi>/vkms.ko. Cached: a second run for the same kernel
+# package version does nothing.
+set -eu
+
+rootfs=$1
+out=$2
+
+# The image's kernel: the package linux-image-amd64 pulled in.
+kpkg=$(dpkg-query --admindir="$rootfs/var/lib/dpkg" -W -f='${Package} ${Version} ${Status}\n' \
+	'linux-image-[0-9]*' | awk '/install ok installed/ { print $1, $2 }' | sort -V | tail -n 1)
+[ -n "$kpkg" ] || { echo "vkms: no linux-image-* installed in $rootfs" >&2; exit 1; }
+set -- $kpkg
+abi=${1#linux-image-}     # 6.1.0-56-amd64
+kver=$2                   # 6.1.192-2 (Debian package version)
+series=$(echo "$abi" | cut -d. -f1,2)   # 6.1
+
+dst=$out/$abi
+if [ -f "$dst/vkms.ko" ] && [ "$(cat "$dst/stamp" 2>/dev/null)" = "$kver" ]; then
+	echo "  VKMS    $dst/vkms.ko (cached, $kver)"
+	exit 0
+fi
+
+have() {
+	[ "$(dpkg-query -W -f='${Version} ${Status}' "$1" 2>/dev/null)" = "$2 install ok installed" ]
+}
+need=""
+have "linux-source-$series" "$kver" || need="$need linux-source-$series=$kver"
+have "linux-headers-$abi" "$kver" || need="$need linux-headers-$abi=$kver"
+if [ -n "$need" ]; then
+	echo "  APT    $need"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends $need >/dev/null ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null; } ||
+		{ echo "vkms: cannot install$need" >&2; exit 1; }
+fi
+
+src=$out/src-$kver
+rm -rf "$src" "$dst"
+mkdir -p "$src" "$dst"
+echo "  TAR     linux-source-$series drivers/gpu/drm/vkms"
+tar -xf "/usr/src/linux-source-$series.tar.xz" -C "$src" --strip-components=5 \
+	"linux-source-$series/drivers/gpu/drm/vkms"
+[ -f "$src/vkms_drv.c" ] || { echo "vkms: no vkms sources in linux-source-$series" >&2; exit 1; }
+
+# Kconfig: DRM_VKMS selects DRM_KMS_HELPER, DRM_GEM_SHMEM_HELPER and CRC32,
+# all enabled in Debian's config; the writeback connector is part of drm core.
+echo "  KBUILD  vkms for $abi"
+# Not the caller's make variables: Kbuild reads O= and V= as its own.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES O V CFLAGS LDFLAGS
+make -s -C "/usr/src/linux-headers-$abi" M="$(cd "$src" && pwd)" CONFIG_DRM_VKMS=m \
+	-j"$(nproc)" modules >"$out/build-$abi.log" 2>&1 ||
+	{ tail -n 30 "$out/build-$abi.log" >&2; exit 1; }
+cp "$src/vkms.ko" "$dst/vkms.ko"
+echo "$kver" >"$dst/stamp"
+rm -rf "$src"
+echo "  VKMS    $dst/vkms.ko"

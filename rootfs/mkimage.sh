@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# make image: the QEMU room image, from Debian packages and this tree.
+#
+#   rootfs/mkimage.sh OUT BOARD       (run by `make image`, as root)
+#
+# Steps, each cached where it can be:
+#   1. base root filesystem: mmdebstrap minbase of rootfs/packages.list, kept in
+#      OUT/cache/base-<hash> (hash of the package list, the mirrors and the
+#      options below); rebuilt only when one of those changes;
+#   2. vkms for the base's kernel (drivers/vkms/build-vkms.sh, cached by version);
+#   3. staging copy of the base: the firmware (`make install DESTDIR=...
+#      PREFIX=/usr`), rootfs/overlay/, the board file, the vkms module, depmod,
+#      unneeded kernel modules pruned, a GStreamer registry made inside it;
+#   4. OUT/vmlinuz, OUT/initrd.img (busybox and the modules that mount the
+#      root), OUT/rootfs.ext4 (mke2fs -d, no loop mount).
+# Environment: MAKE, O (the firmware's build folder), IMAGE_TEST_FILES (files
+# copied to /usr/lib/sealroom/tests).
+set -euo pipefail
+
+out=$1
+board=$2
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+mkdir -p "$out/cache"
+out=$(cd "$out" && pwd)
+t0=$(date +%s.%N)
+step() { printf '  %-7s %s (%s s)\n' "$1" "$2" "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')"; }
+
+[ "$(id -u)" = 0 ] || { echo "image: needs root (mmdebstrap, chroot, file ownership)" >&2; exit 1; }
+
+suite=bookworm
+mirrors=("deb http://deb.debian.org/debian $suite main"
+	"deb http://deb.debian.org/debian $suite-updates main"
+	"deb http://deb.debian.org/debian-security $suite-security main")
+# dpkg leaves these out of every package: no docs (copyright files stay),
+# man pages, info, locales.
+dpkgopts=(--dpkgopt='path-exclude=/usr/share/doc/*'
+	--dpkgopt='path-include=/usr/share/doc/*/copyright'
+	--dpkgopt='path-exclude=/usr/share/man/*'
+	--dpkgopt='path-exclude=/usr/share/info/*'
+	--dpkgopt='path-exclude=/usr/share/locale/*'
+	--dpkgopt='path-include=/usr/share/locale/locale.alias'
+	--dpkgopt='path-exclude=/usr/share/lintian/*')
+pkgs=$(sed -e 's/#.*//' "$here/packages.list" | tr -s ' \t\n' '\n' | grep -v '^$' | sort -u | paste -sd, -)
+key=$(printf '%s\n' "$pkgs" "${mirrors[@]}" "${dpkgopts[@]}" | sha256sum | cut -c1-16)
+base=$out/cache/base-$key
+
+# ------------------------------------------------------------ 1. base rootfs
+if [ ! -f "$base.done" ]; then
+	step MMDEB "minbase + $(echo "$pkgs" | tr ',' '\n' | wc -l) packages -> $base (a minute or two)"
+	rm -rf "$base" "$out"/cache/base-*
+	mmdebstrap --variant=minbase --mode=root --include="$pkgs" "${dpkgopts[@]}" \
+		--aptopt='Acquire::Languages "none"' \
+		--customize-hook='rm -rf "$1"/boot/initrd.img* "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
+		"$suite" "$base" "${mirrors[@]}" >"$out/mmdebstrap.log" 2>&1 ||
+		{ tail -n 30 "$out/mmdebstrap.log" >&2; exit 1; }
+	touch "$base.done"
+fi
+step BASE "$base ($(du -sh "$base" | cut -f1))"
+
+kabi=$(ls "$base/lib/modules" | sort -V | tail -n 1)
+
+# ------------------------------------------------------------ 2. vkms
+"$top/drivers/vkms/build-vkms.sh" "$base" "$out/cache/vkms"
+
+# ------------------------------------------------------------ 3. staging
+stage=$out/staging
+rm -rf "$stage"
+cp -a --reflink=auto "$base" "$stage"
+step COPY "$stage"
+
+"${MAKE:-make}" -C "$top" --no-print-directory O="$O" install DESTDIR="$stage" PREFIX=/usr >/dev/null
+rm -rf "$stage/usr/include" "$stage"/usr/lib/*.a
+step INSTALL "firmware (make install DESTDIR=... PREFIX=/usr)"
+
+cp -a "$here/overlay/." "$stage/"
+install -d "$stage/etc/sealroom" "$stage/usr/lib/sealroom/tests"
+install -m 0644 "$top/board/$board.board" "$stage/etc/sealroom/board"
+for f in ${IMAGE_TEST_FILES:-}; do install -m 0755 "$f" "$stage/usr/lib/sealroom/tests/"; done
+
+# Kernel modules: vkms in extra/, and out with what no room board uses (kept:
+# virtio, DRM core, media (V4L2, vivid, UVC), input/HID, filesystems, crypto).
+mods=$stage/lib/modules/$kabi
+install -D -m 0644 "$out/cache/vkms/$kabi/vkms.ko" "$mods/extra/vkms.ko"
+for d in $(sed -e 's/#.*//' "$here/modules-prune.list"); do rm -rf "${mods:?}/kernel/$d"; done
+depmod -b "$stage" "$kabi"
+step MODULES "vkms in /lib/modules/$kabi/extra, pruned, depmod"
+
+# The GStreamer registry, made inside the image by the image's own GStreamer
+# (under TCG the first scan would cost the device 5-13 s at every boot).
+# shellcheck disable=SC1091
+. "$stage/etc/sealroom/environment"
+rm -f "$stage$GST_REGISTRY"
+mkdir -p "$(dirname "$stage$GST_REGISTRY")"
+chroot "$stage" /usr/bin/env -i PATH=/usr/sbin:/usr/bin GST_PLUGIN_PATH="$GST_PLUGIN_PATH" \
+	GST_REGISTRY="$GST_REGISTRY" GST_REGISTRY_FORK=no gst-inspect-1.0 >"$out/registry.log" 2>&1 ||
+	{ tail "$out/registry.log" >&2; exit 1; }
+chroot "$stage" /usr/bin/env -i GST_PLUGIN_PATH="$GST_PLUGIN_PATH" GST_REGISTRY="$GST_REGISTRY" \
+	gst-inspect-1.0 e2eeenc >/dev/null ||
+	{ echo "image: e2eeenc not found by the image's GStreamer" >&2; exit 1; }
+step GSTREG "$GST_REGISTRY ($(grep -c . "$out/registry.log") lines of gst-inspect)"
+
+# Every shared library of the firmware resolves inside the image.
+missing=$(for f in "$stage"/usr/bin/e2ee-* "$stage"/usr/lib/gstreamer-1.0/*.so; do
+	chroot "$stage" /usr/bin/ldd "${f#"$stage"}" | grep 'not found' || true; done)
+[ -z "$missing" ] || { echo "image: missing libraries: $missing" >&2; exit 1; }
+
+# ------------------------------------------------------------ 4. outputs
+cp "$stage/boot/vmlinuz-$kabi" "$out/vmlinuz"
+rm -rf "$stage/boot"/*
+
+# initramfs: busybox, the modules that reach the root filesystem, /init.
+ird=$out/initramfs
+rm -rf "$ird"
+mkdir -p "$ird"/{bin,dev,proc,sys,newroot}
+cp "$stage/bin/busybox" "$ird/bin/busybox"
+install -m 0755 "$here/initramfs-init" "$ird/init"
+modprobe -d "$stage" -S "$kabi" --show-depends -a virtio_pci virtio_blk ext4 |
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r m; do
+	m=${m#"$stage"}
+	install -D -m 0644 "$stage$m" "$ird$m"
+	echo "$m" >>"$ird/modules"
+done
+(cd "$ird" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.img"
+step INITRD "$out/initrd.img ($(du -h "$out/initrd.img" | cut -f1), $(wc -l <"$ird/modules") modules)"
+
+# ext4: the content plus a third free (logs, state), at least 64 MiB free.
+kib=$(du -sk "$stage" | cut -f1)
+size=$((kib + kib / 3 + 65536))
+rm -f "$out/rootfs.ext4"
+mke2fs -q -t ext4 -L sealroom -m 0 -d "$stage" "$out/rootfs.ext4" "${size}k"
+rm -rf "$stage"
+step EXT4 "$out/rootfs.ext4"
+echo "image: $out/rootfs.ext4 $((size / 1024)) MiB (content $((kib / 1024)) MiB), kernel $kabi, board $board"

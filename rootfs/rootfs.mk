@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: MIT
+# rootfs/: the QEMU room image and its boot.
+#
+#   make image      $(O)/image/{rootfs.ext4,vmlinuz,initrd.img} (as root)
+#   make qemu       boot it: serial console here; QEMU_DISPLAY=virtio-gpu for a
+#                   window, QEMU_APPEND=... for the kernel command line
+#   BOARD=name      board/<name>.board (default qemu-x86_64)
+#
+# The image test (tests/qemu) is part of `make check`, except under SANITIZE
+# (an ASan-built plugin cannot load in the image's GStreamer).
+
+BOARD ?= qemu-x86_64
+IMAGE_DIR := $(O)/image
+# Host tools: mmdebstrap, QEMU, kmod (depmod, modprobe --show-depends), cpio;
+# drivers/vkms/build-vkms.sh installs the exact linux-source and headers the
+# image's kernel needs (these two pull the current ones in up front).
+MORE_DEB_PACKAGES += mmdebstrap qemu-system-x86 e2fsprogs kmod cpio gzip \
+	linux-source linux-headers-amd64 libdrm-dev
+
+IMAGE_TEST_BINS := $(O)/tests/qemu/drm-planes
+IMAGE_TEST_FILES = $(IMAGE_TEST_BINS) tests/qemu/in-image.sh
+
+$(O)/tests/qemu/drm-planes: tests/qemu/drm-planes.c
+	$(call say,CCLD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(call pc,libdrm) -o $@ $< $(BASE_LDFLAGS) $(LDFLAGS) $(call pl,libdrm)
+
+.PHONY: image qemu
+image: deps
+	@$(MAKE) --no-print-directory all $(IMAGE_TEST_BINS)
+	@start=$$(date +%s); \
+	MAKE="$(MAKE)" O="$(O)" IMAGE_TEST_FILES="$(IMAGE_TEST_FILES)" \
+	  rootfs/mkimage.sh $(IMAGE_DIR) $(BOARD) && \
+	echo "image: built in $$(( $$(date +%s) - start )) s"
+
+qemu:
+	@test -f $(IMAGE_DIR)/rootfs.ext4 || $(MAKE) --no-print-directory image
+	rootfs/run-qemu.sh $(IMAGE_DIR)
+
+ifeq ($(SANITIZE),)
+# The test wrapper depends on the image, so `make check` builds (or refreshes)
+# it first.
+MORE_TESTS += $(O)/tests/test_qemu_boot
+$(O)/tests/test_qemu_boot: image tests/qemu/test_qemu_boot.sh
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nexec %s %s\n' $(abspath tests/qemu/test_qemu_boot.sh) $(abspath $(IMAGE_DIR)) >$@
+	@chmod +x $@
+endif

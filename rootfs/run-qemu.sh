@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Boots the room image in QEMU (TCG: no KVM on these machines).
+#
+#   rootfs/run-qemu.sh IMAGE_DIR        (make qemu; the image test)
+#
+# Serial console on stdio (-nographic), root on virtio-blk (snapshot: the
+# image file is never written unless QEMU_PERSIST=1), virtio-tablet as the
+# touch panel, a virtio-serial port org.sealroom.results to QEMU_RESULTS (a
+# file; /dev/null by default). Display: vkms inside the guest (a kernel
+# module; QEMU shows nothing), or QEMU_DISPLAY=virtio-gpu for a window
+# (QEMU_UI, default gtk; needs Debian's qemu-system-gui, or use QEMU_UI=vnc=:0).
+# QEMU_APPEND adds to the kernel command line (sealroom.mode=test runs the
+# image test); QEMU_MEM, QEMU_SMP.
+set -eu
+img=$1
+mem=${QEMU_MEM:-1024}
+smp=${QEMU_SMP:-2}
+snapshot=on
+[ "${QEMU_PERSIST:-0}" = 1 ] && snapshot=off
+case ${QEMU_DISPLAY:-vkms} in
+vkms) display="-vga none -display none" ;;
+virtio-gpu) display="-vga none -device virtio-gpu-pci -display ${QEMU_UI:-gtk}" ;;
+*) echo "QEMU_DISPLAY: vkms or virtio-gpu" >&2; exit 2 ;;
+esac
+# shellcheck disable=SC2086
+exec qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp "$smp" -m "$mem" \
+	-nographic -serial mon:stdio $display -no-reboot \
+	-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
+	-append "console=ttyS0 root=/dev/vda rw quiet loglevel=3 panic=-1 ${QEMU_APPEND:-}" \
+	-drive "file=$img/rootfs.ext4,if=virtio,format=raw,snapshot=$snapshot" \
+	-device virtio-tablet-pci \
+	-device virtio-serial-pci \
+	-chardev "file,id=results,path=${QEMU_RESULTS:-/dev/null}" \
+	-device virtserialport,chardev=results,name=org.sealroom.results \
+	-nic none

@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The image test, run inside the booted image by /sbin/sealroom-init when the
+# kernel command line says sealroom.mode=test. TAP on stdout (the host reads
+# it from the virtio-serial port), details on stderr (the console). Checks
+# what the board file (/etc/sealroom/board) names.
+. /etc/sealroom/environment
+. /etc/sealroom/board
+here=/usr/lib/sealroom/tests
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	desc=$1; shift
+	if "$@" >/tmp/check.out 2>&1; then ok "$desc"; else nok "$desc"; sed 's/^/# /' /tmp/check.out; fi
+}
+echo "# board $board_name, kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime) s"
+
+# 1. the board's kernel modules are loaded (vivid only if Debian ships it).
+for m in $kernel_modules; do
+	if ! modinfo -n "$m" >/dev/null 2>&1; then
+		ok "module $m # SKIP not in this kernel"
+	elif grep -q "^$m " /proc/modules || [ -d "/sys/module/$m" ]; then
+		ok "module $m loaded"
+	else
+		nok "module $m loaded"
+	fi
+done
+
+# 2. the display: the device node, its driver, planes and writeback connector.
+card=$(ls /dev/dri/card* 2>/dev/null | head -n 1)
+check "display device $display_device exists ($card)" test -c "$display_device"
+planes=$("$here/drm-planes" "$display_device" 2>&1)
+echo "# drm-planes: $planes"
+check "display driver is $display_driver" sh -c "echo '$planes' | grep -q 'driver=$display_driver '"
+for kv in $display_planes "writeback=$display_writeback"; do
+	check "display has $kv" sh -c "echo '$planes' | grep -qw '$kv'"
+done
+overlays=$(echo "$display_planes" | tr ' ' '\n' | sed -n 's/^overlay=//p')
+check "every overlay plane takes $display_overlay_format" \
+	sh -c "echo '$planes' | grep -qw 'overlay_argb8888=$overlays'"
+
+# 3. the camera and the touch panel the board names.
+if [ -d "/sys/module/$camera_driver" ]; then
+	dev=$(grep -l . /sys/class/video4linux/video*/name 2>/dev/null | head -n 1)
+	dev=/dev/$(basename "$(dirname "$dev")")
+	check "camera $camera_driver captures 5 frames from $dev" \
+		gst-launch-1.0 -q $camera_element device="$dev" num-buffers=5 ! fakesink
+else
+	ok "camera $camera_driver # SKIP module not loaded"
+fi
+check "touch device \"$touch_name\" present" grep -q "Name=\"$touch_name\"" /proc/bus/input/devices
+
+# 4. our GStreamer plugin, from the prebuilt registry.
+check "gst-inspect-1.0 e2eeenc finds the e2ee plugin" sh -c 'gst-inspect-1.0 e2eeenc | grep -q "Plugin Details" && gst-inspect-1.0 e2eeenc | grep -q "Name *e2ee"'
+check "gst-inspect-1.0 e2eedec" gst-inspect-1.0 e2eedec
+check "board encoder ${video_encoder%% *} and decoder $video_decoder exist" \
+	sh -c "gst-inspect-1.0 ${video_encoder%% *} >/dev/null && gst-inspect-1.0 $video_decoder >/dev/null"
+
+# 5. an encrypted round trip, keys from 0600 key files.
+umask 077
+d=$(mktemp -d)
+key=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+other=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+echo "16777216 send $key" >"$d/send.keys"
+echo "16777216 recv $key" >"$d/recv.keys"
+echo "16777216 recv $other" >"$d/wrong.keys"
+check "key files are mode 0600" sh -c "[ \$(stat -c %a $d/send.keys) = 600 ] && [ \$(stat -c %a $d/recv.keys) = 600 ]"
+frames=60
+roundtrip() { # roundtrip RECV_KEYFILE: prints the number of decoded frames
+	gst-launch-1.0 -v videotestsrc num-buffers=$frames pattern=ball ! \
+		video/x-raw,width=320,height=240,framerate=30/1 ! $video_encoder ! \
+		e2eeenc key-file="$d/send.keys" ! e2eedec key-file="$1" ! $video_decoder ! \
+		fakesink name=sink silent=false 2>&1 | tee "$d/log" | grep -c 'sink: last-message = chain'
+}
+got=$(roundtrip "$d/recv.keys")
+if [ "$got" = $frames ]; then ok "videotestsrc ! ${video_encoder%% *} ! e2eeenc ! e2eedec ! $video_decoder: $got of $frames frames"
+else nok "round trip: $got of $frames frames"; grep -v last-message "$d/log" | tail -n 8 | sed 's/^/# /'; fi
+got=$(roundtrip "$d/wrong.keys")
+if [ "$got" = 0 ]; then ok "with the wrong key e2eedec passes no frame"
+else nok "wrong key: $got frames decoded"; fi
+chmod 0644 "$d/recv.keys"
+if gst-launch-1.0 -q videotestsrc num-buffers=1 ! $video_encoder ! e2eeenc key-file="$d/send.keys" ! \
+	e2eedec key-file="$d/recv.keys" ! fakesink >"$d/log" 2>&1; then
+	nok "a key file readable by others is refused"
+else ok "a key file readable by others is refused"; fi
+rm -rf "$d"
+echo "1..$n"

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The image test, host side: boots IMAGE_DIR under QEMU (TCG) with
+# sealroom.mode=test, prints the time from QEMU's start to "sealroom: ready"
+# on the console, and prints the TAP lines the image wrote to its
+# virtio-serial port. Fails loudly when the guest is not done within
+# QEMU_TIMEOUT seconds (generous: TCG on a loaded machine is slow).
+#
+#   tests/qemu/test_qemu_boot.sh IMAGE_DIR
+set -u
+img=$1
+here=$(cd "$(dirname "$0")" && pwd)
+timeout=${QEMU_TIMEOUT:-600}
+work=$img/test-run
+rm -rf "$work"
+mkdir -p "$work"
+: >"$work/results.tap"
+
+start=$(date +%s.%N)
+QEMU_RESULTS=$work/results.tap QEMU_APPEND="sealroom.mode=test" \
+	setsid "$here/../../rootfs/run-qemu.sh" "$img" </dev/null >"$work/console.log" 2>&1 &
+qemu=$!
+ready=
+while kill -0 "$qemu" 2>/dev/null; do
+	now=$(date +%s.%N)
+	if [ -z "$ready" ] && grep -q 'sealroom: ready' "$work/console.log"; then
+		ready=$(awk -v a="$now" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
+		echo "# boot-to-ready: ${ready} s from QEMU start ($(grep -o 'sealroom: ready.*' "$work/console.log"))"
+	fi
+	if awk -v a="$now" -v b="$start" -v t="$timeout" 'BEGIN { exit !(a - b > t) }'; then
+		kill -- -"$qemu" 2>/dev/null || kill "$qemu"
+		echo "not ok 1 - TIMEOUT: the image did not finish its test within ${timeout} s"
+		echo "# console (last 40 lines):"
+		tail -n 40 "$work/console.log" | sed 's/^/#   /'
+		cat "$work/results.tap"
+		exit 1
+	fi
+	sleep 0.2
+done
+wait "$qemu"
+rc=$?
+total=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
+echo "# QEMU ran ${total} s (exit status $rc)"
+[ -n "$ready" ] || { echo "not ok 1 - the image never said 'sealroom: ready'"; tail -n 40 "$work/console.log" | sed 's/^/#   /'; }
+cat "$work/results.tap"
+if ! grep -q '^1\.\.[0-9]' "$work/results.tap"; then
+	echo "not ok 1 - the image test did not finish (no TAP plan on the results port)"
+	tail -n 40 "$work/console.log" | sed 's/^/#   /'
+	exit 1
+fi
+! grep -q '^not ok' "$work/results.tap"

@@ -41,9 +41,15 @@ dpkgopts=(--dpkgopt='path-exclude=/usr/share/doc/*'
 	--dpkgopt='path-exclude=/usr/share/info/*'
 	--dpkgopt='path-exclude=/usr/share/locale/*'
 	--dpkgopt='path-include=/usr/share/locale/locale.alias'
-	--dpkgopt='path-exclude=/usr/share/lintian/*')
+	--dpkgopt='path-exclude=/usr/share/lintian/*'
+	--dpkgopt='path-exclude=/usr/share/iso-codes/*'
+	--dpkgopt='path-exclude=/usr/share/xml/iso-codes/*')
+# apt resolves init-system-helpers' "usrmerge | usr-is-merged" to usrmerge, and
+# usrmerge brings Perl (50 MB); purged after the install (dpkg refuses if
+# anything still needs them).
+purge="usrmerge libfile-find-rule-perl libnumber-compare-perl libtext-glob-perl perl libperl5.36 perl-modules-5.36"
 pkgs=$(sed -e 's/#.*//' "$here/packages.list" | tr -s ' \t\n' '\n' | grep -v '^$' | sort -u | paste -sd, -)
-key=$(printf '%s\n' "$pkgs" "${mirrors[@]}" "${dpkgopts[@]}" | sha256sum | cut -c1-16)
+key=$(printf '%s\n' "$pkgs" "${mirrors[@]}" "${dpkgopts[@]}" "$purge" | sha256sum | cut -c1-16)
 base=$out/cache/base-$key
 
 # ------------------------------------------------------------ 1. base rootfs
@@ -52,6 +58,7 @@ if [ ! -f "$base.done" ]; then
 	rm -rf "$base" "$out"/cache/base-*
 	mmdebstrap --variant=minbase --mode=root --include="$pkgs" "${dpkgopts[@]}" \
 		--aptopt='Acquire::Languages "none"' \
+		--customize-hook="chroot \"\$1\" dpkg --purge $purge" \
 		--customize-hook='rm -rf "$1"/boot/initrd.img* "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
 		"$suite" "$base" "${mirrors[@]}" >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -n 30 "$out/mmdebstrap.log" >&2; exit 1; }
@@ -79,13 +86,22 @@ install -d "$stage/etc/sealroom" "$stage/usr/lib/sealroom/tests"
 install -m 0644 "$top/board/$board.board" "$stage/etc/sealroom/board"
 for f in ${IMAGE_TEST_FILES:-}; do install -m 0755 "$f" "$stage/usr/lib/sealroom/tests/"; done
 
-# Kernel modules: vkms in extra/, and out with what no room board uses (kept:
-# virtio, DRM core, media (V4L2, vivid, UVC), input/HID, filesystems, crypto).
+# Kernel modules: vkms in extra/; of Debian's modules only those the board
+# names, rootfs/modules-keep.list, the initramfs's, and their dependencies.
 mods=$stage/lib/modules/$kabi
 install -D -m 0644 "$out/cache/vkms/$kabi/vkms.ko" "$mods/extra/vkms.ko"
-for d in $(sed -e 's/#.*//' "$here/modules-prune.list"); do rm -rf "${mods:?}/kernel/$d"; done
 depmod -b "$stage" "$kabi"
-step MODULES "vkms in /lib/modules/$kabi/extra, pruned, depmod"
+initrd_modules="virtio_pci virtio_blk ext4"
+board_modules=$(sh -c '. "$1"; echo "$kernel_modules"' sh "$top/board/$board.board")
+keep=$(for m in $board_modules $initrd_modules $(sed -e 's/#.*//' "$here/modules-keep.list"); do
+	modprobe -d "$stage" -S "$kabi" --show-depends "$m" 2>/dev/null ||
+		echo "image: module $m is not in kernel $kabi" >&2
+done | awk '$1 == "insmod" { print $2 }' | sort -u)
+all=$(find "$mods/kernel" -name '*.ko' | wc -l)
+find "$mods/kernel" -name '*.ko' | sort | comm -23 - <(echo "$keep") | xargs rm -f
+find "$mods/kernel" -type d -empty -delete
+depmod -b "$stage" "$kabi"
+step MODULES "vkms in /lib/modules/$kabi/extra; $(echo "$keep" | wc -l) of $all Debian modules kept ($(du -sh "$mods" | cut -f1))"
 
 # The GStreamer registry, made inside the image by the image's own GStreamer
 # (under TCG the first scan would cost the device 5-13 s at every boot).
@@ -116,7 +132,7 @@ rm -rf "$ird"
 mkdir -p "$ird"/{bin,dev,proc,sys,newroot}
 cp "$stage/bin/busybox" "$ird/bin/busybox"
 install -m 0755 "$here/initramfs-init" "$ird/init"
-modprobe -d "$stage" -S "$kabi" --show-depends -a virtio_pci virtio_blk ext4 |
+modprobe -d "$stage" -S "$kabi" --show-depends -a $initrd_modules |
 	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r m; do
 	m=${m#"$stage"}
 	install -D -m 0644 "$stage$m" "$ird$m"

@@ -19,15 +19,15 @@ smp=${QEMU_SMP:-2}
 snapshot=on
 [ "${QEMU_PERSIST:-0}" = 1 ] && snapshot=off
 case ${QEMU_DISPLAY:-vkms} in
-vkms) display="-vga none -display none" ;;
-virtio-gpu) display="-vga none -device virtio-gpu-pci -display ${QEMU_UI:-gtk}" ;;
+vkms) display="-vga none -display none" extra= ;;
+virtio-gpu) display="-vga none -device virtio-gpu-pci -display ${QEMU_UI:-gtk}" extra=sealroom.modules=virtio_gpu ;;
 *) echo "QEMU_DISPLAY: vkms or virtio-gpu" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086
 exec qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp "$smp" -m "$mem" \
 	-nographic -serial mon:stdio $display -no-reboot \
 	-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
-	-append "console=ttyS0 root=/dev/vda rw quiet loglevel=3 panic=-1 ${QEMU_APPEND:-}" \
+	-append "console=ttyS0 root=/dev/vda rw quiet loglevel=3 panic=-1 $extra ${QEMU_APPEND:-}" \
 	-drive "file=$img/rootfs.ext4,if=virtio,format=raw,snapshot=$snapshot" \
 	-device virtio-tablet-pci \
 	-device virtio-serial-pci \

@@ -138,6 +138,10 @@ static void test_identity_permissions(void **state)
 		struct kx_identity id;
 
 		print_message("permissions: %s\n", v->name);
+		if (v->chown_key && geteuid() != 0) {
+			print_message("  (skipped: chown needs root)\n");
+			goto next;
+		}
 		assert_int_equal(mkdir(real, 0700), 0);
 		if (v->key_mode == 1) {
 			char *other = path(tmp, "elsewhere.key");
@@ -162,6 +166,7 @@ static void test_identity_permissions(void **state)
 		if (v->want)
 			assert_null(id.sk);
 		kx_identity_close(&id);
+next:
 		kt_rmrf(tmp);
 		free(key);
 		free(dir);

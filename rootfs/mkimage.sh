@@ -77,9 +77,14 @@ rm -rf "$stage"
 cp -a --reflink=auto "$base" "$stage"
 step COPY "$stage"
 
-"${MAKE:-make}" -C "$top" --no-print-directory O="$O" install DESTDIR="$stage" PREFIX=/usr >/dev/null
-rm -rf "$stage/usr/include" "$stage"/usr/lib/*.a
-step INSTALL "firmware (make install DESTDIR=... PREFIX=/usr)"
+# The firmware: whatever the parts' install rules put under PREFIX=/usr (the
+# plugins, e2ee-media, e2ee-sframe, keyxchgd, ...), less headers and archives.
+fw=$out/firmware
+rm -rf "$fw"
+"${MAKE:-make}" -C "$top" --no-print-directory O="$O" install DESTDIR="$fw" PREFIX=/usr >/dev/null
+rm -rf "$fw/usr/include" "$fw"/usr/lib/*.a
+cp -a "$fw/." "$stage/"
+step INSTALL "firmware: $(find "$fw" -type f | wc -l) files (make install DESTDIR=... PREFIX=/usr)"
 
 cp -a "$here/overlay/." "$stage/"
 install -d "$stage/etc/sealroom" "$stage/usr/lib/sealroom/tests"
@@ -117,10 +122,12 @@ chroot "$stage" /usr/bin/env -i GST_PLUGIN_PATH="$GST_PLUGIN_PATH" GST_REGISTRY=
 	{ echo "image: e2eeenc not found by the image's GStreamer" >&2; exit 1; }
 step GSTREG "$GST_REGISTRY ($(grep -c . "$out/registry.log") lines of gst-inspect)"
 
-# Every shared library of the firmware resolves inside the image.
-missing=$(for f in "$stage"/usr/bin/e2ee-* "$stage"/usr/lib/gstreamer-1.0/*.so; do
-	chroot "$stage" /usr/bin/ldd "${f#"$stage"}" | grep 'not found' || true; done)
-[ -z "$missing" ] || { echo "image: missing libraries: $missing" >&2; exit 1; }
+# Every shared library the firmware links resolves inside the image (else:
+# add its Debian package to rootfs/packages.list).
+missing=$(cd "$fw" && find . -type f | while read -r f; do
+	chroot "$stage" /usr/bin/ldd "${f#.}" 2>/dev/null | sed -n "s|^[[:space:]]*\([^ ]*\) => not found|${f#.}: \1|p"
+done)
+[ -z "$missing" ] || { printf 'image: libraries missing in the image (rootfs/packages.list):\n%s\n' "$missing" >&2; exit 1; }
 
 # ------------------------------------------------------------ 4. outputs
 cp "$stage/boot/vmlinuz-$kabi" "$out/vmlinuz"

@@ -57,7 +57,12 @@ check "gst-inspect-1.0 e2eedec" gst-inspect-1.0 e2eedec
 check "board encoder ${video_encoder%% *} and decoder $video_decoder exist" \
 	sh -c "gst-inspect-1.0 ${video_encoder%% *} >/dev/null && gst-inspect-1.0 $video_decoder >/dev/null"
 
-# 5. an encrypted round trip, keys from 0600 key files.
+# 5. the firmware's tool runs in the image: SFrame protect, then unprotect.
+k=000102030405060708090a0b0c0d0e0f
+check "e2ee-sframe protect and unprotect" sh -c \
+	"[ \$(e2ee-sframe unprotect --base-key $k \$(e2ee-sframe protect --kid 1 --ctr 0 --base-key $k 68656c6c6f)) = 68656c6c6f ]"
+
+# 6. an encrypted round trip, keys from 0600 key files.
 umask 077
 d=$(mktemp -d)
 key=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')

@@ -2,7 +2,7 @@
 # rootfs/: the QEMU room image and its boot.
 #
 #   make image      $(O)/image/{rootfs.ext4,vmlinuz,initrd.img} (as root)
-#   make qemu       boot it: serial console here; QEMU_DISPLAY=virtio-gpu for a
+#   make qemu       boot it: serial console here (Ctrl-a x quits); QEMU_DISPLAY=virtio-gpu for a
 #                   window, QEMU_APPEND=... for the kernel command line
 #   BOARD=name      board/<name>.board (default qemu-x86_64)
 #

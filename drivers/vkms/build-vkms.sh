@@ -42,7 +42,7 @@ if [ -n "$need" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get install -y -qq --no-install-recommends $need >/dev/null ||
 		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null; } ||
-		{ echo "vkms: cannot install$need" >&2; exit 1; }
+		{ echo "vkms: cannot install$need (superseded on the mirror? remove \$(O)/image/cache to rebuild the base with the current kernel)" >&2; exit 1; }
 fi
 
 src=$out/src-$kver

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: MIT
+# keyxchg/daemon/: keyxchgd, on libkx (protocol core), keyxchg/net (relay
+# transport) and keyxchg/ctl (control socket).
+
+$(O)/obj/keyxchg/daemon/%.o: keyxchg/daemon/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -Ikeyxchg/include $(call pc,jansson) -c $< -o $@
+
+$(O)/bin/keyxchgd: $(O)/obj/keyxchg/daemon/keyxchgd.o $(O)/lib/libkx.a $(O)/lib/libkxnet.a \
+		$(O)/lib/libkxctl.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libkx.a $(O)/lib/libkxnet.a \
+	  $(O)/lib/libkxctl.a $(call pl,jansson) -lwslay $(E2EE_LIBS)
+
+all: $(O)/bin/keyxchgd
+
+install: install-keyxchgd
+.PHONY: install-keyxchgd
+install-keyxchgd: $(O)/bin/keyxchgd
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(O)/bin/keyxchgd $(DESTDIR)$(PREFIX)/sbin/
+MORE_TESTS += tests/integration/test_keying.py

@@ -1,0 +1,1237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * keyxchgd: the keying daemon of a room (../shared/design/keying.md,
+ * keyxchg/PROTOCOL.md). It holds the identity key, talks to the untrusted
+ * signaling relay (keyxchg/net), lets the host admit or deny knockers, runs
+ * the epoch schedule and hands only media keys to the media daemon over the
+ * control socket (keyxchg/CONTROL.md). It never parses media.
+ *
+ *   keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE
+ *            --device ID [--allow-uid UID]... [--media-uid UID]
+ *
+ * Daemon behaviour on top of PROTOCOL.md (see DAEMON.md):
+ *   - the relay room is the meeting name given to "join"; the host draws
+ *     the meeting id and sends its current roster to whoever joins the room:
+ *     that "host hello" tells a knocker the meeting id and the host's
+ *     identity key (its codeword is shown), then the knocker announces;
+ *   - every member acks every epoch it holds; the host resends the missing
+ *     rosters and a sealed epoch key to whoever has not acked after 1 s;
+ *   - a room switches its send keys to a new epoch 2 s after it holds it
+ *     (the host earlier, once every member acked), and removes the keys of
+ *     older epochs 10 s after that;
+ *   - after a relay restart the daemon reconnects with backoff, asks for its
+ *     old participant id, and the meeting goes on.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "kx/chain.h"
+#include "kx/codewords.h"
+#include "kx/identity.h"
+#include "kx/kx.h"
+#include "kx/msg.h"
+#include "kx/pinstore.h"
+#include "kx/schedule.h"
+#include "../ctl/kx_ctl.h"
+#include "../net/kx_ws.h"
+
+#define RESEND_MS 1000
+#define RESEND_MAX 30
+#define SWITCH_MS 2000
+#define GRACE_MS 10000
+#define HISTORY 16
+#define KEYS_MAX 4096 /* 256 members, 2 streams, a few epochs in their grace period */
+#define STREAMS 2 /* audio 0, video 1 */
+
+enum state { ST_IDLE, ST_LOBBY, ST_MEETING, ST_LEFT };
+static const char *state_names[] = { "idle", "lobby", "in-meeting", "left" };
+
+struct peer {
+	bool used, knocked, verified;
+	uint16_t id;
+	struct kx_announce ann; /* the last valid announce */
+	int pin; /* enum kx_pin_status */
+	char codeword[E2EE_CODEWORD_SIZE];
+	long long acked_epoch; /* -1: none */
+	long long resend_at;
+	int resends;
+};
+
+struct media_key {
+	bool used;
+	uint64_t kid, epoch;
+	bool send;
+	char fp[KX_FINGERPRINT_HEX_SIZE];
+	long long remove_at; /* 0: current */
+};
+
+struct app {
+	/* configuration */
+	const char *state_dir, *socket_path, *ca, *device;
+	char relay_host[256];
+	uint16_t relay_port;
+	uid_t allowed[KX_CTL_ALLOWED_MAX];
+	size_t n_allowed;
+	uid_t media_uid;
+
+	struct kx_identity id;
+	struct kx_pinstore pins;
+	struct kx_codeword_cache cw;
+	char codeword[E2EE_CODEWORD_SIZE];
+	struct kx_ctl_server *ctl;
+
+	/* the meeting */
+	enum state state;
+	bool host;
+	char meeting_name[KX_CTL_TEXT_MAX + 1], display_name[KX_NAME_MAX + 1];
+	uint8_t meeting[KX_MEETING_ID_BYTES];
+	int self; /* participant id, -1 before the relay's welcome */
+	struct kx_ws *ws;
+	long long reconnect_at;
+	int backoff_ms;
+	struct kx_ek ek;
+	bool have_ek;
+	struct kx_chain *chain;
+	uint8_t secret[KX_SECRET_BYTES]; /* E_e of chain->roster.epoch */
+	bool have_secret;
+	struct kx_msg *hello; /* member: the host's roster before admission */
+	bool have_hello;
+	char *history[HISTORY]; /* host: the JSON of the last rosters */
+	uint64_t history_epoch[HISTORY];
+	struct peer peers[KX_MAX_MEMBERS];
+	struct media_key keys[KEYS_MAX];
+	long long switch_at; /* 0: none pending */
+	uint64_t switch_epoch;
+	bool stop;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("keyxchgd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------ control events */
+
+static void emit(struct app *a, unsigned int kind, json_t *ev)
+{
+	char *text = json_dumps(ev, JSON_COMPACT);
+
+	if (text && a->ctl)
+		kx_ctl_broadcast(a->ctl, kind, text);
+	if (text && (kind & KX_CTL_EV_KEYS))
+		sodium_memzero(text, strlen(text)); /* may hold a media key */
+	free(text);
+	json_decref(ev);
+}
+
+static void warn_event(struct app *a, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	logmsg("WARNING: %s", buf);
+	emit(a, KX_CTL_EV_ROSTER, json_pack("{s:s, s:s}", "event", "warning", "text", buf));
+}
+
+static void emit_state(struct app *a)
+{
+	emit(a, KX_CTL_EV_STATE,
+	     json_pack("{s:s, s:s, s:s, s:I}", "event", "state", "state", state_names[a->state],
+		       "meeting", a->meeting_name,
+		       "epoch", (json_int_t)(a->chain && a->chain->started ? a->chain->roster.epoch : 0)));
+}
+
+static struct peer *peer_get(struct app *a, uint16_t id, bool create)
+{
+	struct peer *free_slot = NULL;
+
+	for (size_t i = 0; i < KX_MAX_MEMBERS; i++) {
+		if (a->peers[i].used && a->peers[i].id == id)
+			return &a->peers[i];
+		if (!a->peers[i].used && !free_slot)
+			free_slot = &a->peers[i];
+	}
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = true;
+	free_slot->id = id;
+	free_slot->acked_epoch = -1;
+	return free_slot;
+}
+
+static const char *pin_name(int pin)
+{
+	return pin == KX_PIN_SAME ? "same" : pin == KX_PIN_CHANGED ? "changed" : "new";
+}
+
+static json_t *roster_json(struct app *a)
+{
+	json_t *list = json_array();
+	const struct kx_roster *r = &a->chain->roster;
+
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		const struct kx_member *m = &r->members[i];
+		struct peer *p = peer_get(a, m->id, false);
+		char word[E2EE_CODEWORD_SIZE] = "";
+		int pin = kx_pin_check(&a->pins, m->device, m->ik);
+
+		if (kx_codeword(&a->cw, m->ik, word))
+			strcpy(word, "?");
+		json_array_append_new(
+			list, json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:b}", "participant", m->id,
+					"name", p && p->knocked ? p->ann.name : m->device, "codeword",
+					word, "role", m->role == KX_ROLE_HOST ? "host" : "member",
+					"verified", p ? p->verified : 0, "pinned",
+					m->id == a->self ? "self" : pin_name(pin), "self",
+					m->id == a->self));
+	}
+	return json_pack("{s:s, s:I, s:i, s:o}", "event", "roster", "epoch",
+			 (json_int_t)r->epoch, "host", r->host, "participants", list);
+}
+
+static void emit_roster(struct app *a)
+{
+	emit(a, KX_CTL_EV_ROSTER, roster_json(a));
+}
+
+/* ------------------------------------------------------------- media keys */
+
+static void key_event(struct app *a, const struct media_key *k, bool install, const uint8_t *key)
+{
+	char hex[2 * KX_SECRET_BYTES + 1];
+	json_t *ev = json_pack("{s:s, s:s, s:I, s:s}", "event", "media-key", "action",
+			       install ? "install" : "remove", "kid", (json_int_t)k->kid, "usage",
+			       k->send ? "send" : "receive");
+
+	if (install) {
+		sodium_bin2hex(hex, sizeof(hex), key, KX_SECRET_BYTES);
+		json_object_set_new(ev, "key", json_string(hex));
+		sodium_memzero(hex, sizeof(hex));
+	}
+	emit(a, KX_CTL_EV_KEYS, ev);
+}
+
+/* The media keys of every member of the held roster at its epoch (PROTOCOL.md 7). */
+static void install_epoch_keys(struct app *a)
+{
+	const struct kx_roster *r = &a->chain->roster;
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		for (unsigned int t = 0; t < STREAMS; t++) {
+			uint8_t key[KX_SECRET_BYTES];
+			struct media_key *k = NULL;
+
+			for (size_t j = 0; j < KEYS_MAX && !k; j++)
+				if (!a->keys[j].used)
+					k = &a->keys[j];
+			if (!k) {
+				warn_event(a, "too many media keys held");
+				return;
+			}
+			if (kx_media_key(a->secret, r->meeting, r->members[i].id, t, r->epoch, key))
+				continue;
+			k->used = true;
+			k->kid = kx_media_kid(t, r->members[i].id, r->epoch);
+			k->epoch = r->epoch;
+			k->send = r->members[i].id == a->self;
+			k->remove_at = 0;
+			kx_fingerprint_hex(key, sizeof(key), k->fp);
+			key_event(a, k, true, key);
+			sodium_memzero(key, sizeof(key));
+		}
+	}
+	a->switch_epoch = r->epoch;
+	a->switch_at = now_ms() + SWITCH_MS;
+}
+
+/* Send keys move to the held epoch; older keys go after the grace period. */
+static void switch_send(struct app *a)
+{
+	long long now = now_ms();
+
+	for (unsigned int t = 0; t < STREAMS; t++)
+		emit(a, KX_CTL_EV_KEYS,
+		     json_pack("{s:s, s:I}", "event", "send-kid", "kid",
+			       (json_int_t)kx_media_kid(t, (uint16_t)a->self, a->switch_epoch)));
+	for (size_t j = 0; j < KEYS_MAX; j++)
+		if (a->keys[j].used && a->keys[j].epoch < a->switch_epoch && !a->keys[j].remove_at)
+			a->keys[j].remove_at = now + GRACE_MS;
+	a->switch_at = 0;
+}
+
+static void expire_keys(struct app *a, bool all)
+{
+	long long now = now_ms();
+
+	for (size_t j = 0; j < KEYS_MAX; j++) {
+		struct media_key *k = &a->keys[j];
+
+		if (k->used && (all || (k->remove_at && k->remove_at <= now))) {
+			key_event(a, k, false, NULL);
+			memset(k, 0, sizeof(*k));
+		}
+	}
+}
+
+/* --------------------------------------------------------------- sending */
+
+static int send_body(struct app *a, int to, const char *json)
+{
+	char *env;
+	int n, ret;
+
+	if (!a->ws)
+		return -ENOTCONN;
+	n = to < 0 ? asprintf(&env, "{\"type\":\"send\",\"to\":\"*\",\"body\":%s}", json) :
+		     asprintf(&env, "{\"type\":\"send\",\"to\":\"p%d\",\"body\":%s}", to, json);
+	if (n < 0)
+		return -ENOMEM;
+	ret = kx_ws_send(a->ws, env, (size_t)n);
+	free(env);
+	return ret;
+}
+
+static int send_msg(struct app *a, int to, struct kx_msg *m, bool sign)
+{
+	static char json[KX_JSON_MAX];
+	size_t len;
+	int ret;
+
+	if (sign && (ret = kx_msg_sign(m, &a->id)))
+		return ret;
+	ret = kx_msg_to_json(m, json, sizeof(json), &len);
+	if (ret)
+		return ret;
+	return send_body(a, to, json);
+}
+
+static void history_add(struct app *a, const struct kx_msg *m)
+{
+	static char json[KX_JSON_MAX];
+	size_t len, slot = m->u.roster.epoch % HISTORY;
+
+	if (kx_msg_to_json(m, json, sizeof(json), &len))
+		return;
+	free(a->history[slot]);
+	a->history[slot] = strdup(json);
+	a->history_epoch[slot] = m->u.roster.epoch;
+}
+
+static int send_ack(struct app *a)
+{
+	struct kx_msg m = { .type = KX_MSG_ACK };
+
+	memcpy(m.u.ack.meeting, a->meeting, KX_MEETING_ID_BYTES);
+	m.u.ack.epoch = a->chain->roster.epoch;
+	memcpy(m.u.ack.roster, a->chain->hash, KX_HASH_BYTES);
+	m.u.ack.from = (uint16_t)a->self;
+	return send_msg(a, a->chain->roster.host, &m, true);
+}
+
+/* Seals the held epoch secret for member to (PROTOCOL.md 7). */
+static int send_epoch_key(struct app *a, const struct kx_member *to)
+{
+	const struct kx_roster *r = &a->chain->roster;
+	const struct kx_member *host = kx_roster_find(r, (uint16_t)a->self);
+	struct kx_pair_keys pk = { host->ik, to->ik, host->ek, to->ek };
+	struct kx_msg m = { .type = KX_MSG_EPOCH_KEY };
+	uint8_t pair[KX_SECRET_BYTES];
+	int ret;
+
+	memcpy(m.u.epoch_key.meeting, r->meeting, KX_MEETING_ID_BYTES);
+	m.u.epoch_key.epoch = r->epoch;
+	memcpy(m.u.epoch_key.roster, a->chain->hash, KX_HASH_BYTES);
+	m.u.epoch_key.from = (uint16_t)a->self;
+	m.u.epoch_key.to = to->id;
+	ret = kx_pair_key(&a->ek, r->meeting, &pk, pair);
+	if (!ret)
+		ret = kx_epoch_key_seal(&m.u.epoch_key, pair, a->secret);
+	sodium_memzero(pair, sizeof(pair));
+	if (!ret)
+		ret = send_msg(a, to->id, &m, true);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- the host */
+
+/*
+ * The next roster from the held one: without `removed` (KX_NO_PARTICIPANT:
+ * none), with `added` (may be NULL). A join ratchets the secret; anything
+ * else draws a fresh one, sealed to every member.
+ */
+static int host_next_epoch(struct app *a, uint16_t removed, const struct kx_announce *added)
+{
+	struct kx_msg *m = calloc(1, sizeof(*m));
+	struct kx_roster *r;
+	uint8_t next[KX_SECRET_BYTES];
+	bool join = added && removed == KX_NO_PARTICIPANT;
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	m->type = KX_MSG_ROSTER;
+	r = &m->u.roster;
+	*r = a->chain->roster;
+	r->epoch++;
+	memcpy(r->prev, a->chain->hash, KX_HASH_BYTES);
+	if (removed != KX_NO_PARTICIPANT) {
+		uint32_t j = 0;
+
+		for (uint32_t i = 0; i < r->n_members; i++)
+			if (r->members[i].id != removed)
+				r->members[j++] = r->members[i];
+		r->n_members = j;
+		if (r->successor == removed)
+			r->successor = KX_NO_PARTICIPANT;
+	}
+	if (added) {
+		uint32_t i = r->n_members;
+
+		if (i == KX_MAX_MEMBERS) {
+			free(m);
+			return -ENOSPC;
+		}
+		/* ids strictly ascending (PROTOCOL.md 5) */
+		while (i > 0 && r->members[i - 1].id > added->from) {
+			r->members[i] = r->members[i - 1];
+			i--;
+		}
+		memset(&r->members[i], 0, sizeof(r->members[i]));
+		r->members[i].id = added->from;
+		r->members[i].role = KX_ROLE_MEMBER;
+		strcpy(r->members[i].device, added->device);
+		memcpy(r->members[i].ik, added->ik, KX_IK_BYTES);
+		memcpy(r->members[i].ek, added->ek, KX_EK_BYTES);
+		r->n_members++;
+		if (r->successor == KX_NO_PARTICIPANT)
+			r->successor = added->from;
+	}
+	ret = kx_msg_sign(m, &a->id);
+	if (!ret)
+		ret = kx_chain_accept(a->chain, m);
+	if (ret) {
+		warn_event(a, "cannot make roster %llu: %s", (unsigned long long)r->epoch,
+			   strerror(-ret));
+		free(m);
+		return ret;
+	}
+	ret = join ? kx_epoch_join(a->secret, a->chain->hash, next) : kx_epoch_fresh(next);
+	if (!ret) {
+		memcpy(a->secret, next, sizeof(next));
+		sodium_memzero(next, sizeof(next));
+	}
+	history_add(a, m);
+	send_msg(a, -1, m, false);
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		struct peer *p;
+
+		if (r->members[i].id == a->self)
+			continue;
+		p = peer_get(a, r->members[i].id, true);
+		if (!p)
+			continue;
+		p->resends = 0;
+		p->resend_at = now_ms() + RESEND_MS;
+		/* Joins: only the joiner gets the secret; the others derive it. */
+		if (!join || r->members[i].id == added->from)
+			send_epoch_key(a, &r->members[i]);
+	}
+	free(m);
+	logmsg("epoch %llu: %u members (%s)", (unsigned long long)a->chain->roster.epoch,
+	       a->chain->roster.n_members, join ? "join" : "fresh secret");
+	install_epoch_keys(a);
+	emit_roster(a);
+	emit_state(a);
+	return 0;
+}
+
+static int host_start(struct app *a)
+{
+	struct kx_msg *m = calloc(1, sizeof(*m));
+	struct kx_roster *r;
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	randombytes_buf(a->meeting, sizeof(a->meeting));
+	m->type = KX_MSG_ROSTER;
+	r = &m->u.roster;
+	memcpy(r->meeting, a->meeting, sizeof(a->meeting));
+	r->host = (uint16_t)a->self;
+	r->successor = KX_NO_PARTICIPANT;
+	r->policy = (struct kx_policy){ .e2ee = true, .lobby_locked = true };
+	r->n_members = 1;
+	r->members[0].id = (uint16_t)a->self;
+	r->members[0].role = KX_ROLE_HOST;
+	strcpy(r->members[0].device, a->device);
+	memcpy(r->members[0].ik, a->id.ik, KX_IK_BYTES);
+	memcpy(r->members[0].ek, a->ek.pk, KX_EK_BYTES);
+	ret = kx_msg_sign(m, &a->id);
+	if (!ret)
+		ret = kx_chain_start(a->chain, m, a->id.ik, (uint16_t)a->self, a->id.ik);
+	if (!ret)
+		ret = kx_epoch_fresh(a->secret);
+	if (ret) {
+		free(m);
+		return ret;
+	}
+	a->have_secret = true;
+	history_add(a, m);
+	send_msg(a, -1, m, false);
+	free(m);
+	a->state = ST_MEETING;
+	logmsg("meeting started as host, participant %d, codeword %s", a->self, a->codeword);
+	install_epoch_keys(a);
+	emit_roster(a);
+	emit_state(a);
+	return 0;
+}
+
+/* A member has not acked: the rosters it misses, then the sealed secret. */
+static void host_resend(struct app *a, struct peer *p)
+{
+	const struct kx_member *m = kx_roster_find(&a->chain->roster, p->id);
+	uint64_t e = a->chain->roster.epoch;
+	uint64_t from = p->acked_epoch < 0 ? e : (uint64_t)p->acked_epoch + 1;
+
+	if (!m)
+		return;
+	if (e - from >= HISTORY)
+		from = e - HISTORY + 1;
+	for (uint64_t k = from; k <= e; k++)
+		if (a->history[k % HISTORY] && a->history_epoch[k % HISTORY] == k)
+			send_body(a, p->id, a->history[k % HISTORY]);
+	send_epoch_key(a, m);
+	p->resends++;
+	p->resend_at = now_ms() + RESEND_MS;
+}
+
+static bool all_acked(struct app *a)
+{
+	const struct kx_roster *r = &a->chain->roster;
+
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		struct peer *p = peer_get(a, r->members[i].id, false);
+
+		if (r->members[i].id != a->self && (!p || p->acked_epoch != (long long)r->epoch))
+			return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------- receiving */
+
+static void on_announce(struct app *a, int from, const char *json, size_t len)
+{
+	struct kx_msg *m = calloc(1, sizeof(*m));
+	struct peer *p;
+	int ret;
+
+	if (!m)
+		return;
+	ret = kx_msg_parse(json, len, KX_MSG_ANNOUNCE, NULL, m);
+	if (ret) {
+		warn_event(a, "rejected an announce from p%d: %s", from, strerror(-ret));
+		goto out;
+	}
+	if (m->u.announce.from != from ||
+	    sodium_memcmp(m->u.announce.meeting, a->meeting, KX_MEETING_ID_BYTES)) {
+		warn_event(a, "rejected an announce from p%d: another participant or meeting", from);
+		goto out;
+	}
+	if (kx_roster_find(&a->chain->roster, (uint16_t)from))
+		goto out; /* a member already */
+	p = peer_get(a, (uint16_t)from, true);
+	if (!p)
+		goto out;
+	p->ann = m->u.announce;
+	p->knocked = true;
+	p->pin = kx_pin_check(&a->pins, p->ann.device, p->ann.ik);
+	if (kx_codeword(&a->cw, p->ann.ik, p->codeword))
+		strcpy(p->codeword, "?");
+	if (p->pin == KX_PIN_CHANGED)
+		warn_event(a, "device %s knocks with a CHANGED identity key (codeword %s): never "
+			      "admitted automatically",
+			   p->ann.device, p->codeword);
+	logmsg("knock from p%d (%s), codeword %s, pin %s", from, p->ann.name, p->codeword,
+	       pin_name(p->pin));
+	emit(a, KX_CTL_EV_ROSTER,
+	     json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "event", "knock", "participant", from,
+		       "name", p->ann.name, "device", p->ann.device, "codeword", p->codeword,
+		       "pinned", pin_name(p->pin)));
+out:
+	free(m);
+}
+
+static void knock(struct app *a)
+{
+	struct kx_msg m = { .type = KX_MSG_ANNOUNCE };
+
+	memcpy(m.u.announce.meeting, a->meeting, KX_MEETING_ID_BYTES);
+	m.u.announce.from = (uint16_t)a->self;
+	strcpy(m.u.announce.device, a->device);
+	strcpy(m.u.announce.name, a->display_name);
+	memcpy(m.u.announce.ik, a->id.ik, KX_IK_BYTES);
+	memcpy(m.u.announce.ek, a->ek.pk, KX_EK_BYTES);
+	m.u.announce.time_ms = wall_ms();
+	send_msg(a, a->hello->u.roster.host, &m, true);
+}
+
+/* Did roster r only add members to the one held before (a join)? */
+static bool only_adds(const struct kx_roster *old, const struct kx_roster *r)
+{
+	for (uint32_t i = 0; i < old->n_members; i++) {
+		const struct kx_member *o = &old->members[i], *n = kx_roster_find(r, o->id);
+
+		if (!n || memcmp(n->ik, o->ik, KX_IK_BYTES) || memcmp(n->ek, o->ek, KX_EK_BYTES))
+			return false;
+	}
+	return r->n_members > old->n_members;
+}
+
+static void on_roster(struct app *a, int from, const char *json, size_t len)
+{
+	struct kx_msg *m = calloc(1, sizeof(*m));
+	struct kx_roster *old = NULL;
+	const struct kx_member *me;
+	int ret;
+
+	if (!m)
+		return;
+	ret = kx_msg_parse(json, len, KX_MSG_ROSTER, NULL, m);
+	if (ret) {
+		warn_event(a, "rejected a roster from p%d: %s", from, strerror(-ret));
+		goto out;
+	}
+	me = kx_roster_find(&m->u.roster, (uint16_t)a->self);
+	if (!a->chain->started) {
+		if (!me || memcmp(me->ik, a->id.ik, KX_IK_BYTES) ||
+		    (a->have_ek && memcmp(me->ek, a->ek.pk, KX_EK_BYTES))) {
+			/* A host hello: who hosts, which meeting. Knock there. */
+			const struct kx_member *h = kx_roster_find(&m->u.roster, m->u.roster.host);
+			char word[E2EE_CODEWORD_SIZE];
+			int pin = kx_pin_check(&a->pins, h->device, h->ik);
+
+			if (pin == KX_PIN_CHANGED) {
+				warn_event(a, "the host device %s shows a CHANGED identity key: not "
+					      "knocking",
+					   h->device);
+				goto out;
+			}
+			*a->hello = *m;
+			a->have_hello = true;
+			memcpy(a->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES);
+			if (kx_codeword(&a->cw, h->ik, word))
+				strcpy(word, "?");
+			emit(a, KX_CTL_EV_ROSTER,
+			     json_pack("{s:s, s:i, s:s, s:s, s:s}", "event", "host", "participant",
+				       h->id, "device", h->device, "codeword", word, "pinned",
+				       pin_name(pin)));
+			logmsg("host p%u (codeword %s): knocking", h->id, word);
+			knock(a);
+			goto out;
+		}
+		/* The roster that admits us starts the chain (PROTOCOL.md 6). */
+		{
+			const struct kx_member *h = kx_roster_find(&m->u.roster, m->u.roster.host);
+			int pin = kx_pin_check(&a->pins, h->device, h->ik);
+
+			if (pin == KX_PIN_CHANGED) {
+				warn_event(a, "the host device %s shows a CHANGED identity key: "
+					      "refused",
+					   h->device);
+				goto out;
+			}
+			ret = kx_chain_start(a->chain, m, NULL, (uint16_t)a->self, a->id.ik);
+			if (ret) {
+				warn_event(a, "rejected the admitting roster: %s", strerror(-ret));
+				goto out;
+			}
+			if (pin == KX_PIN_NEW && kx_pin_add(&a->pins, h->device, h->ik))
+				warn_event(a, "cannot pin the host");
+			memcpy(a->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES);
+			a->have_secret = false;
+			a->state = ST_MEETING;
+			logmsg("admitted at epoch %llu", (unsigned long long)m->u.roster.epoch);
+			emit_roster(a);
+			emit_state(a);
+		}
+		goto out;
+	}
+	old = malloc(sizeof(*old));
+	if (!old)
+		goto out;
+	*old = a->chain->roster;
+	ret = kx_chain_accept(a->chain, m);
+	if (ret) {
+		if (ret != -ESTALE) /* resends of rosters already held are normal */
+			warn_event(a, "rejected a roster from p%d: %s", from, strerror(-ret));
+		goto out;
+	}
+	if (!me) {
+		logmsg("removed from the meeting at epoch %llu",
+		       (unsigned long long)m->u.roster.epoch);
+		a->state = ST_LEFT;
+		a->have_secret = false;
+		sodium_memzero(a->secret, sizeof(a->secret));
+		expire_keys(a, true);
+		emit_state(a);
+		goto out;
+	}
+	if (a->have_secret && a->chain->roster.epoch == old->epoch + 1 && only_adds(old, &m->u.roster)) {
+		uint8_t next[KX_SECRET_BYTES];
+
+		if (!kx_epoch_join(a->secret, a->chain->hash, next)) {
+			memcpy(a->secret, next, sizeof(next));
+			sodium_memzero(next, sizeof(next));
+			install_epoch_keys(a);
+			send_ack(a);
+		}
+	} else {
+		/* A fresh secret is on its way, sealed to us. */
+		a->have_secret = false;
+	}
+	emit_roster(a);
+	emit_state(a);
+out:
+	free(old);
+	free(m);
+}
+
+static void on_epoch_key(struct app *a, int from, const char *json, size_t len)
+{
+	struct kx_msg m;
+	const struct kx_member *h, *me;
+	struct kx_pair_keys pk;
+	uint8_t pair[KX_SECRET_BYTES], secret[KX_SECRET_BYTES];
+	int ret;
+
+	if (!a->chain->started)
+		return;
+	ret = kx_msg_parse(json, len, KX_MSG_EPOCH_KEY, a->chain, &m);
+	if (ret) {
+		if (ret != -ESTALE)
+			warn_event(a, "rejected an epoch key from p%d: %s", from, strerror(-ret));
+		return;
+	}
+	if (m.u.epoch_key.to != a->self)
+		return;
+	h = kx_roster_find(&a->chain->roster, m.u.epoch_key.from);
+	me = kx_roster_find(&a->chain->roster, (uint16_t)a->self);
+	pk = (struct kx_pair_keys){ h->ik, me->ik, h->ek, me->ek };
+	ret = kx_pair_key(&a->ek, a->chain->roster.meeting, &pk, pair);
+	if (!ret)
+		ret = kx_epoch_key_open(&m.u.epoch_key, pair, secret);
+	sodium_memzero(pair, sizeof(pair));
+	if (ret) {
+		warn_event(a, "an epoch key that does not open: %s", strerror(-ret));
+		return;
+	}
+	/* A resend of the secret already held changes nothing but is acked. */
+	if (!a->have_secret || sodium_memcmp(secret, a->secret, sizeof(secret))) {
+		memcpy(a->secret, secret, sizeof(secret));
+		a->have_secret = true;
+		install_epoch_keys(a);
+	}
+	sodium_memzero(secret, sizeof(secret));
+	send_ack(a);
+}
+
+static void on_ack(struct app *a, int from, const char *json, size_t len)
+{
+	struct kx_msg m;
+	struct peer *p;
+	int ret = kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m);
+
+	if (ret) {
+		if (ret != -ESTALE)
+			warn_event(a, "rejected an ack from p%d: %s", from, strerror(-ret));
+		return;
+	}
+	p = peer_get(a, m.u.ack.from, true);
+	if (p)
+		p->acked_epoch = (long long)m.u.ack.epoch;
+	if (all_acked(a) && a->switch_at && a->switch_epoch == a->chain->roster.epoch)
+		switch_send(a);
+}
+
+static void on_leave(struct app *a, int from, const char *json, size_t len)
+{
+	struct kx_msg m;
+	int ret = kx_msg_parse(json, len, KX_MSG_LEAVE, a->chain, &m);
+
+	if (ret) {
+		warn_event(a, "rejected a leave from p%d: %s", from, strerror(-ret));
+		return;
+	}
+	logmsg("p%u leaves", m.u.leave.from);
+	if (kx_roster_find(&a->chain->roster, m.u.leave.from))
+		host_next_epoch(a, m.u.leave.from, NULL);
+}
+
+static int parse_pid(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!s || s[0] != 'p')
+		return -1;
+	v = strtol(s + 1, &end, 10);
+	return (*end || v < 0 || v >= KX_NO_PARTICIPANT) ? -1 : (int)v;
+}
+
+static void on_relay_message(void *user, const char *text, size_t len)
+{
+	struct app *a = user;
+	json_t *o = json_loadb(text, len, 0, NULL), *body;
+	const char *type = json_string_value(json_object_get(o, "type"));
+
+	if (!type)
+		goto out;
+	if (!strcmp(type, "welcome")) {
+		int me = parse_pid(json_string_value(json_object_get(o, "you")));
+
+		if (me < 0)
+			goto out;
+		if (a->self >= 0 && me != a->self) {
+			warn_event(a, "the relay gave us id p%d, not p%d: leaving", me, a->self);
+			a->state = ST_LEFT;
+			goto out;
+		}
+		a->self = me;
+		a->backoff_ms = 0;
+		if (a->host && !a->chain->started)
+			host_start(a);
+		else if (a->host)
+			send_body(a, -1, a->history[a->chain->roster.epoch % HISTORY]);
+		else if (!a->chain->started && a->have_hello)
+			knock(a);
+	} else if (!strcmp(type, "presence")) {
+		int pid = parse_pid(json_string_value(json_object_get(o, "participant")));
+		const char *ev = json_string_value(json_object_get(o, "event"));
+
+		if (pid < 0 || !ev || !a->host || !a->chain->started)
+			goto out;
+		if (!strcmp(ev, "joined")) {
+			/* The host hello: the current roster, to the newcomer. */
+			send_body(a, pid, a->history[a->chain->roster.epoch % HISTORY]);
+		} else if (!strcmp(ev, "left") && kx_roster_find(&a->chain->roster, (uint16_t)pid)) {
+			host_next_epoch(a, (uint16_t)pid, NULL);
+		}
+	} else if (!strcmp(type, "message")) {
+		int from = parse_pid(json_string_value(json_object_get(o, "from")));
+		const char *mtype;
+		char *btext;
+
+		body = json_object_get(o, "body");
+		mtype = json_string_value(json_object_get(body, "type"));
+		if (from < 0 || !mtype)
+			goto out;
+		btext = json_dumps(body, JSON_COMPACT);
+		if (!btext)
+			goto out;
+		if (!strcmp(mtype, "announce") && a->host && a->chain->started)
+			on_announce(a, from, btext, strlen(btext));
+		else if (!strcmp(mtype, "roster"))
+			on_roster(a, from, btext, strlen(btext));
+		else if (!strcmp(mtype, "epoch_key"))
+			on_epoch_key(a, from, btext, strlen(btext));
+		else if (!strcmp(mtype, "ack") && a->host)
+			on_ack(a, from, btext, strlen(btext));
+		else if (!strcmp(mtype, "leave") && a->host && a->chain->started)
+			on_leave(a, from, btext, strlen(btext));
+		free(btext);
+	}
+out:
+	json_decref(o);
+}
+
+/* --------------------------------------------------------------- the relay */
+
+static int relay_connect(struct app *a)
+{
+	char path[KX_CTL_TEXT_MAX + 32];
+	struct kx_ws_config cfg = { a->relay_host, a->relay_port, path, a->ca, 5000 };
+	const char *detail = NULL;
+	int ret;
+
+	if (a->self >= 0)
+		snprintf(path, sizeof(path), "/v1/rooms/%s?id=%d", a->meeting_name, a->self);
+	else
+		snprintf(path, sizeof(path), "/v1/rooms/%s", a->meeting_name);
+	ret = kx_ws_connect(&cfg, &a->ws, &detail);
+	if (ret) {
+		a->backoff_ms = a->backoff_ms ? (a->backoff_ms * 2 > 5000 ? 5000 : a->backoff_ms * 2) :
+						200;
+		a->reconnect_at = now_ms() + a->backoff_ms;
+		logmsg("relay: %s (%s); again in %d ms", detail ? detail : "cannot connect",
+		       strerror(-ret), a->backoff_ms);
+		return ret;
+	}
+	a->reconnect_at = 0;
+	logmsg("relay: connected");
+	return 0;
+}
+
+static void relay_lost(struct app *a)
+{
+	kx_ws_free(a->ws);
+	a->ws = NULL;
+	if (a->state == ST_LOBBY || a->state == ST_MEETING) {
+		a->backoff_ms = a->backoff_ms ? a->backoff_ms : 200;
+		a->reconnect_at = now_ms() + a->backoff_ms;
+		logmsg("relay: connection lost; reconnecting");
+	}
+}
+
+/* ------------------------------------------------------------- commands */
+
+static void leave_meeting(struct app *a)
+{
+	if (a->chain->started && a->state == ST_MEETING && !a->host) {
+		struct kx_msg m = { .type = KX_MSG_LEAVE };
+
+		memcpy(m.u.leave.meeting, a->meeting, KX_MEETING_ID_BYTES);
+		m.u.leave.epoch = a->chain->roster.epoch;
+		m.u.leave.from = (uint16_t)a->self;
+		m.u.leave.time_ms = wall_ms();
+		send_msg(a, a->chain->roster.host, &m, true);
+		for (int i = 0; i < 20 && a->ws && kx_ws_wants_write(a->ws); i++) {
+			struct pollfd p = { .fd = kx_ws_fd(a->ws), .events = POLLOUT };
+
+			poll(&p, 1, 50);
+			if (kx_ws_pump(a->ws, on_relay_message, a))
+				break;
+		}
+	}
+	kx_ws_free(a->ws);
+	a->ws = NULL;
+	a->state = ST_LEFT;
+	a->have_secret = false;
+	sodium_memzero(a->secret, sizeof(a->secret));
+	expire_keys(a, true);
+	emit_state(a);
+}
+
+static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
+{
+	struct app *a = user;
+	struct peer *p;
+	int ret = 0;
+
+	switch (cmd->type) {
+	case KX_CTL_JOIN:
+		if (a->state == ST_LOBBY || a->state == ST_MEETING) {
+			kx_ctl_reply(a->ctl, client, cmd, -EBUSY, "already in a meeting", NULL);
+			return;
+		}
+		/* A meeting name is a relay room name: keep it to a safe alphabet. */
+		for (const char *c = cmd->meeting; *c; c++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
+				    *c)) {
+				kx_ctl_reply(a->ctl, client, cmd, -EINVAL,
+					     "meeting names are letters, digits, - _ .", NULL);
+				return;
+			}
+		if (strlen(cmd->name) > KX_NAME_MAX) {
+			kx_ctl_reply(a->ctl, client, cmd, -EINVAL, "name too long", NULL);
+			return;
+		}
+		kx_chain_init(a->chain);
+		memset(a->peers, 0, sizeof(a->peers));
+		a->have_hello = a->have_secret = false;
+		a->self = -1;
+		a->host = cmd->host;
+		strcpy(a->meeting_name, cmd->meeting);
+		strcpy(a->display_name, cmd->name);
+		if (a->have_ek)
+			kx_ek_free(&a->ek);
+		ret = kx_ek_generate(&a->ek); /* fresh for every meeting */
+		a->have_ek = !ret;
+		if (!ret)
+			ret = relay_connect(a);
+		if (ret) {
+			kx_ctl_reply(a->ctl, client, cmd, ret, "cannot reach the relay", NULL);
+			return;
+		}
+		a->state = ST_LOBBY;
+		emit_state(a);
+		break;
+	case KX_CTL_ADMIT:
+	case KX_CTL_DENY:
+		p = peer_get(a, (uint16_t)cmd->participant, false);
+		if (!a->host || a->state != ST_MEETING) {
+			kx_ctl_reply(a->ctl, client, cmd, -EPERM, "only the host admits", NULL);
+			return;
+		}
+		if (!p || !p->knocked) {
+			kx_ctl_reply(a->ctl, client, cmd, -ENOENT, "no such knock", NULL);
+			return;
+		}
+		if (cmd->type == KX_CTL_DENY) {
+			p->knocked = false;
+			break;
+		}
+		if (p->pin == KX_PIN_NEW)
+			ret = kx_pin_add(&a->pins, p->ann.device, p->ann.ik);
+		else if (p->pin == KX_PIN_CHANGED) /* the person decided, knowing */
+			ret = kx_pin_replace(&a->pins, p->ann.device, p->ann.ik);
+		if (!ret)
+			ret = host_next_epoch(a, KX_NO_PARTICIPANT, &p->ann);
+		if (!ret)
+			p->knocked = false;
+		break;
+	case KX_CTL_VERIFY:
+		p = peer_get(a, (uint16_t)cmd->participant, true);
+		if (!p) {
+			kx_ctl_reply(a->ctl, client, cmd, -ENOENT, "no such participant", NULL);
+			return;
+		}
+		p->verified = true;
+		if (a->chain->started)
+			emit_roster(a);
+		break;
+	case KX_CTL_LEAVE:
+		if (a->state != ST_LOBBY && a->state != ST_MEETING) {
+			kx_ctl_reply(a->ctl, client, cmd, -ENOTCONN, "not in a meeting", NULL);
+			return;
+		}
+		leave_meeting(a);
+		break;
+	case KX_CTL_REKEY:
+		if (!a->host || a->state != ST_MEETING) {
+			kx_ctl_reply(a->ctl, client, cmd, -EPERM, "only the host rekeys", NULL);
+			return;
+		}
+		ret = host_next_epoch(a, KX_NO_PARTICIPANT, NULL);
+		break;
+	case KX_CTL_STATUS: {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:b}", "state", state_names[a->state],
+				      "meeting", a->meeting_name, "codeword", a->codeword,
+				      "participant", a->self, "host", a->host);
+		json_t *keys = json_array();
+		char *text;
+
+		if (a->chain->started) {
+			json_t *r = roster_json(a);
+
+			json_object_set(o, "epoch", json_object_get(r, "epoch"));
+			json_object_set(o, "participants", json_object_get(r, "participants"));
+			json_decref(r);
+		}
+		for (size_t j = 0; j < KEYS_MAX; j++)
+			if (a->keys[j].used)
+				json_array_append_new(
+					keys, json_pack("{s:I, s:I, s:s, s:s}", "kid",
+							(json_int_t)a->keys[j].kid, "epoch",
+							(json_int_t)a->keys[j].epoch, "usage",
+							a->keys[j].send ? "send" : "receive", "fp",
+							a->keys[j].fp));
+		json_object_set_new(o, "keys", keys);
+		json_object_set_new(o, "have_secret", json_boolean(a->have_secret));
+		text = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		kx_ctl_reply(a->ctl, client, cmd, 0, NULL, text);
+		free(text);
+		return;
+	}
+	default:
+		break;
+	}
+	kx_ctl_reply(a->ctl, client, cmd, ret, ret ? strerror(-ret) : NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void timers(struct app *a)
+{
+	long long now = now_ms();
+
+	if (!a->ws && a->reconnect_at && now >= a->reconnect_at &&
+	    (a->state == ST_LOBBY || a->state == ST_MEETING))
+		relay_connect(a);
+	if (a->switch_at && now >= a->switch_at)
+		switch_send(a);
+	expire_keys(a, false);
+	if (a->host && a->chain->started && a->ws)
+		for (size_t i = 0; i < KX_MAX_MEMBERS; i++) {
+			struct peer *p = &a->peers[i];
+
+			if (p->used && kx_roster_find(&a->chain->roster, p->id) &&
+			    p->acked_epoch != (long long)a->chain->roster.epoch && p->resend_at &&
+			    now >= p->resend_at && p->resends < RESEND_MAX)
+				host_resend(a, p);
+		}
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int usage(void)
+{
+	fputs("usage: keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE "
+	      "--device ID [--allow-uid UID]... [--media-uid UID]\n",
+	      stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "relay", required_argument, NULL, 'r' },
+		{ "ca", required_argument, NULL, 'c' },
+		{ "device", required_argument, NULL, 'v' },
+		{ "allow-uid", required_argument, NULL, 'u' },
+		{ "media-uid", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct app app;
+	struct app *a = &app;
+	const char *relay = NULL;
+	bool created = false;
+	int c, ret;
+
+	a->media_uid = (uid_t)-1;
+	a->self = -1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a->state_dir = optarg;
+			break;
+		case 's':
+			a->socket_path = optarg;
+			break;
+		case 'r':
+			relay = optarg;
+			break;
+		case 'c':
+			a->ca = optarg;
+			break;
+		case 'v':
+			a->device = optarg;
+			break;
+		case 'u':
+			if (a->n_allowed == KX_CTL_ALLOWED_MAX)
+				return usage();
+			a->allowed[a->n_allowed++] = (uid_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'm':
+			a->media_uid = (uid_t)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (!a->state_dir || !a->socket_path || !relay || !a->ca || !a->device || optind != argc ||
+	    !kx_device_id_valid(a->device, strlen(a->device)) ||
+	    sscanf(relay, "wss://%255[^:]:%hu", a->relay_host, &a->relay_port) != 2)
+		return usage();
+	if (kx_init() || sodium_init() < 0)
+		return 1;
+	ret = kx_identity_open(a->state_dir, &a->id, &created);
+	if (!ret)
+		ret = kx_pin_open(a->state_dir, &a->pins);
+	if (ret) {
+		logmsg("cannot open the state directory %s: %s", a->state_dir, strerror(-ret));
+		return 1;
+	}
+	kx_codeword_cache_init(&a->cw);
+	if (kx_codeword(&a->cw, a->id.ik, a->codeword))
+		return 1;
+	a->chain = calloc(1, sizeof(*a->chain));
+	a->hello = calloc(1, sizeof(*a->hello));
+	if (!a->chain || !a->hello)
+		return 1;
+	kx_chain_init(a->chain);
+	ret = kx_ctl_server_open(a->socket_path, &a->ctl, a->allowed, a->n_allowed, a->media_uid);
+	if (ret) {
+		logmsg("cannot listen on %s: %s", a->socket_path, strerror(-ret));
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	logmsg("%s identity, codeword %s; control socket %s", created ? "new" : "existing",
+	       a->codeword, a->socket_path);
+	printf("keyxchgd ready codeword=%s\n", a->codeword);
+	fflush(stdout);
+
+	while (!stop_signal) {
+		struct pollfd fds[2 + KX_CTL_CLIENTS_MAX];
+		size_t n = kx_ctl_server_fds(a->ctl, fds), ws_at = n;
+
+		if (a->ws) {
+			fds[n] = (struct pollfd){ .fd = kx_ws_fd(a->ws), .events = POLLIN };
+			if (kx_ws_wants_write(a->ws))
+				fds[n].events |= POLLOUT;
+			n++;
+		}
+		if (poll(fds, n, 100) < 0 && errno != EINTR)
+			break;
+		kx_ctl_server_pump(a->ctl, fds, ws_at, on_request, a);
+		if (a->ws && (n > ws_at && fds[ws_at].revents)) {
+			if (kx_ws_pump(a->ws, on_relay_message, a))
+				relay_lost(a);
+		} else if (a->ws && kx_ws_wants_write(a->ws) && kx_ws_pump(a->ws, on_relay_message, a)) {
+			relay_lost(a);
+		}
+		timers(a);
+	}
+	logmsg("stopping");
+	expire_keys(a, true);
+	sodium_memzero(a->secret, sizeof(a->secret));
+	kx_ws_free(a->ws);
+	kx_ctl_server_close(a->ctl);
+	if (a->have_ek)
+		kx_ek_free(&a->ek);
+	for (size_t i = 0; i < HISTORY; i++)
+		free(a->history[i]);
+	free(a->chain);
+	free(a->hello);
+	kx_pin_close(&a->pins);
+	kx_identity_close(&a->id);
+	return 0;
+}

@@ -44,18 +44,20 @@ check "every overlay plane takes $display_overlay_format" \
 if [ -d "/sys/module/$camera_driver" ]; then
 	dev=$(grep -l . /sys/class/video4linux/video*/name 2>/dev/null | head -n 1)
 	dev=/dev/$(basename "$(dirname "$dev")")
-	check "camera $camera_driver captures 5 frames from $dev" \
-		gst-launch-1.0 -q $camera_element device="$dev" num-buffers=5 ! fakesink
+	check "camera $camera_driver captures 5 frames ($camera_caps) from $dev" \
+		gst-launch-1.0 -q $camera_element device="$dev" num-buffers=5 ! "$camera_caps" ! fakesink
 else
 	ok "camera $camera_driver # SKIP module not loaded"
 fi
 check "touch device \"$touch_name\" present" grep -q "Name=\"$touch_name\"" /proc/bus/input/devices
 
-# 4. our GStreamer plugin, from the prebuilt registry.
+# 4. our GStreamer plugin, from the prebuilt registry (which stays as built).
+reg_before=$(stat -c %Y.%s "$GST_REGISTRY" 2>/dev/null)
 check "gst-inspect-1.0 e2eeenc finds the e2ee plugin" sh -c 'gst-inspect-1.0 e2eeenc | grep -q "Plugin Details" && gst-inspect-1.0 e2eeenc | grep -q "Name *e2ee"'
 check "gst-inspect-1.0 e2eedec" gst-inspect-1.0 e2eedec
 check "board encoder ${video_encoder%% *} and decoder $video_decoder exist" \
 	sh -c "gst-inspect-1.0 ${video_encoder%% *} >/dev/null && gst-inspect-1.0 $video_decoder >/dev/null"
+check "the prebuilt registry is used, not rewritten" sh -c "[ -n '$reg_before' ] && [ \$(stat -c %Y.%s $GST_REGISTRY) = '$reg_before' ]"
 
 # 5. the firmware's tool runs in the image: SFrame protect, then unprotect.
 k=000102030405060708090a0b0c0d0e0f
@@ -84,6 +86,13 @@ else nok "round trip: $got of $frames frames"; grep -v last-message "$d/log" | t
 got=$(roundtrip "$d/wrong.keys")
 if [ "$got" = 0 ]; then ok "with the wrong key e2eedec passes no frame"
 else nok "wrong key: $got frames decoded"; fi
+if [ -n "${dev:-}" ]; then
+	got=$(gst-launch-1.0 -v $camera_element device="$dev" num-buffers=30 ! "$camera_caps" ! videoconvert ! \
+		$video_encoder ! e2eeenc key-file="$d/send.keys" ! e2eedec key-file="$d/recv.keys" ! \
+		$video_decoder ! fakesink name=sink silent=false 2>&1 | tee "$d/log" | grep -c 'sink: last-message = chain')
+	if [ "$got" = 30 ]; then ok "camera ! ${video_encoder%% *} ! e2eeenc ! e2eedec ! $video_decoder: 30 of 30 frames"
+	else nok "camera round trip: $got of 30 frames"; grep -v last-message "$d/log" | tail -n 8 | sed 's/^/# /'; fi
+fi
 chmod 0644 "$d/recv.keys"
 if gst-launch-1.0 -q videotestsrc num-buffers=1 ! $video_encoder ! e2eeenc key-file="$d/send.keys" ! \
 	e2eedec key-file="$d/recv.keys" ! fakesink >"$d/log" 2>&1; then

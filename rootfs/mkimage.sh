@@ -5,9 +5,10 @@
 #   rootfs/mkimage.sh OUT BOARD       (run by `make image`, as root)
 #
 # Steps, each cached where it can be:
-#   1. base root filesystem: mmdebstrap minbase of rootfs/packages.list, kept in
-#      OUT/cache/base-<hash> (hash of the package list, the mirrors and the
-#      options below); rebuilt only when one of those changes;
+#   1. base root filesystem: mmdebstrap minbase of rootfs/packages.list and the
+#      board's image_packages, kept in OUT/cache/base-<hash> (hash of the
+#      package list, the mirrors and the options below); rebuilt only when one
+#      of those changes;
 #   2. vkms for the base's kernel (drivers/vkms/build-vkms.sh, cached by version);
 #   3. staging copy of the base: the firmware (`make install DESTDIR=...
 #      PREFIX=/usr`), rootfs/overlay/, the board file, the vkms module, depmod,
@@ -48,7 +49,13 @@ dpkgopts=(--dpkgopt='path-exclude=/usr/share/doc/*'
 # usrmerge brings Perl (50 MB); purged after the install (dpkg refuses if
 # anything still needs them).
 purge="usrmerge libfile-find-rule-perl libnumber-compare-perl libtext-glob-perl perl libperl5.36 perl-modules-5.36"
-pkgs=$(sed -e 's/#.*//' "$here/packages.list" | tr -s ' \t\n' '\n' | grep -v '^$' | sort -u | paste -sd, -)
+board_file=$top/board/$board.board
+[ -f "$board_file" ] || { echo "image: no board file $board_file" >&2; exit 1; }
+board_var() { sh -c '. "$1"; eval "echo \"\${$2:-}\""' sh "$board_file" "$1"; }
+[ "$(board_var board_arch)" = amd64 ] ||
+	{ echo "image: board $board is $(board_var board_arch); only amd64 images are built so far" >&2; exit 1; }
+pkgs=$( (sed -e 's/#.*//' "$here/packages.list"; board_var image_packages) |
+	tr -s ' \t\n' '\n' | grep -v '^$' | sort -u | paste -sd, -)
 key=$(printf '%s\n' "$pkgs" "${mirrors[@]}" "${dpkgopts[@]}" "$purge" | sha256sum | cut -c1-16)
 base=$out/cache/base-$key
 
@@ -88,7 +95,7 @@ step INSTALL "firmware: $(find "$fw" -type f | wc -l) files (make install DESTDI
 
 cp -a "$here/overlay/." "$stage/"
 install -d "$stage/etc/sealroom" "$stage/usr/lib/sealroom/tests"
-install -m 0644 "$top/board/$board.board" "$stage/etc/sealroom/board"
+install -m 0644 "$board_file" "$stage/etc/sealroom/board"
 for f in ${IMAGE_TEST_FILES:-}; do install -m 0755 "$f" "$stage/usr/lib/sealroom/tests/"; done
 
 # Kernel modules: vkms in extra/; of Debian's modules only those the board
@@ -97,7 +104,7 @@ mods=$stage/lib/modules/$kabi
 install -D -m 0644 "$out/cache/vkms/$kabi/vkms.ko" "$mods/extra/vkms.ko"
 depmod -b "$stage" "$kabi"
 initrd_modules="virtio_pci virtio_blk ext4"
-board_modules=$(sh -c '. "$1"; echo "$kernel_modules"' sh "$top/board/$board.board")
+board_modules=$(board_var kernel_modules)
 keep=$(for m in $board_modules $initrd_modules $(sed -e 's/#.*//' "$here/modules-keep.list"); do
 	modprobe -d "$stage" -S "$kabi" --show-depends "$m" 2>/dev/null ||
 		echo "image: module $m is not in kernel $kabi" >&2

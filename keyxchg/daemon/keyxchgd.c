@@ -52,7 +52,7 @@
 #define SWITCH_MS 2000
 #define GRACE_MS 10000
 #define HISTORY 16
-#define KEYS_MAX 4096 /* 256 members, 2 streams, a few epochs in their grace period */
+#define KEYS_MAX 16384 /* 1024 members, 2 streams, a few epochs in their grace period */
 #define STREAMS 2 /* audio 0, video 1 */
 
 enum state { ST_IDLE, ST_LOBBY, ST_MEETING, ST_LEFT };

@@ -348,7 +348,8 @@ static void test_largest_roster(void **state)
 	for (uint32_t i = 0; i < KX_MAX_MEMBERS; i++) {
 		struct kx_member *m = &r->members[i];
 
-		m->id = i == KX_MAX_MEMBERS - 1 ? KX_NO_PARTICIPANT - 1 : (uint16_t)(i * 100);
+		m->id = i == KX_MAX_MEMBERS - 1 ? KX_NO_PARTICIPANT - 1
+						 : (uint16_t)(i * ((KX_NO_PARTICIPANT - 2) / KX_MAX_MEMBERS));
 		m->role = i ? KX_ROLE_MEMBER : KX_ROLE_HOST;
 		memset(m->device, 'd', KX_DEVICE_MAX);
 		snprintf(m->device, KX_DEVICE_MAX + 1,

@@ -10,7 +10,7 @@
  *   kx_chain_accept()  for every later roster; a roster that fails leaves
  *                      the chain as it was
  *
- * A struct kx_chain holds a copy of the current roster (about 36 KiB) and no
+ * A struct kx_chain holds a copy of the current roster (about 132 KiB) and no
  * secret. The caller owns it; kx_msg_parse() reads it to check the senders
  * of epoch keys, acks and leaves.
  */

@@ -46,13 +46,13 @@
 /* Device ids: 1..64 bytes of [A-Za-z0-9._:@-]. Display names: 1..64 bytes of UTF-8. */
 #define KX_DEVICE_MAX  64
 #define KX_NAME_MAX    64
-#define KX_MAX_MEMBERS 256
+#define KX_MAX_MEMBERS 1024
 /* Participant ids are 0..0xfffe (the SFrame sender index); 0xffff means none. */
 #define KX_NO_PARTICIPANT 0xffff
 /* Epochs and times in JSON must stay exact in a JavaScript number. */
 #define KX_JSON_INT_MAX ((UINT64_C(1) << 53) - 1)
 /* The largest JSON message accepted or produced. */
-#define KX_JSON_MAX (128 * 1024)
+#define KX_JSON_MAX (256 * 1024)
 
 /*
  * Loud warnings (refused permissions, a changed identity key) go through this

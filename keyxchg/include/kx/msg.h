@@ -10,7 +10,7 @@
  *           goes to kx_chain_accept() / kx_chain_start().
  *
  * All structs are plain data owned by the caller; a struct kx_msg holding a
- * roster is about 36 KiB, so keep it off small stacks. None holds a secret:
+ * roster is about 132 KiB, so keep it off small stacks. None holds a secret:
  * the epoch key message carries E_e sealed only.
  */
 #ifndef KX_MSG_H
@@ -113,7 +113,7 @@ struct kx_msg {
  * Upper bound of any canonical encoding: the roster with KX_MAX_MEMBERS
  * members of the longest device id (PROTOCOL.md gives the arithmetic).
  */
-#define KX_CANON_MAX 40960
+#define KX_CANON_MAX (160 * 1024)
 
 /* The domain label of a type (static string), or NULL. */
 const char *kx_msg_label(enum kx_msg_type type);

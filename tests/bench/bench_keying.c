@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench-keying: what keying costs the host, and how long a rotation takes to
+ * be acknowledged, for meetings of n = 10, 100 and 1000 participants
+ * (../shared/design/keying.md "Key schedule", "Cost"), with libkx.
+ *
+ * The whole meeting runs in this one process: the host and every member are
+ * simulated with their own identity key, meeting key, roster chain and epoch
+ * secret, and every message passes through memory as the JSON text the
+ * daemon would hand to the relay (no network, no relay, no control socket).
+ * n counts the host: a meeting of n is a roster of n members.
+ *
+ * One line per size (figures, never pass/fail; targets are printed beside):
+ *   keying: n=100 join_host_cpu_ms=... leave_host_cpu_ms=... admit_to_acked_ms=...
+ *           msgs_per_rotation=... bytes_per_rotation=... codeword_ms=... [more]
+ *
+ *   join_host_cpu_ms    host CPU to admit 1 joiner into a meeting of n: roster
+ *                       e+1 (built, signed, accepted into its own chain, which
+ *                       verifies and hashes it, as keyxchgd does), the join
+ *                       ratchet, the joiner's pair key (new member: X25519 +
+ *                       HKDF), seal and sign its epoch key, JSON of both.
+ *                       join10_host_cpu_ms: the same for a batch of 10.
+ *   leave_host_cpu_ms   host CPU for one leave in a meeting of n: roster e+1
+ *                       without the leaver (signed, accepted, hashed), a fresh
+ *                       secret, then for each of the n-2 others (n-1 remain,
+ *                       the host among them) seal, sign and JSON-encode an
+ *                       epoch key, with the pair keys CACHED per member (made
+ *                       once at admission). leave_nocache_host_cpu_ms: the
+ *                       same deriving every pair key again (X25519 + HKDF per
+ *                       member), which is what keyxchgd's send_epoch_key()
+ *                       does today.
+ *   admit_to_acked_ms   wall time, in this one process, from the host's
+ *                       admit of 1 joiner to the host having parsed every
+ *                       ack: host admit; each existing member parses the
+ *                       roster (kx_msg_parse), accepts it (kx_chain_accept),
+ *                       ratchets E_{e+1} and builds, signs and encodes its
+ *                       ack; the joiner parses the roster, starts its chain,
+ *                       parses and opens its epoch key and acks; the host
+ *                       parses and checks every ack. All sides run one after
+ *                       the other on one core, through memory: it is the SUM
+ *                       of everyone's CPU, no network. admit_critical_ms is
+ *                       what a real meeting would wait for without network:
+ *                       host admit + the slowest member + the host's ack
+ *                       parsing. leave_to_acked_ms / leave_critical_ms: the
+ *                       same for that joiner leaving again (n+1 back to n:
+ *                       every member opens a freshly sealed secret).
+ *   msgs_per_rotation   messages the host sends for one fresh rotation (a
+ *                       leave) of n: 1 roster (sent once, to "*": the relay
+ *                       fans it out) + n-2 epoch keys.
+ *   bytes_per_rotation  their JSON bytes (message bodies, without the relay's
+ *                       few dozen bytes of envelope each); roster_bytes is the
+ *                       roster's share.
+ *   codeword_ms         one e2ee_codeword() (Argon2id, 16 MiB, opslimit 2).
+ *
+ * CPU is CLOCK_PROCESS_CPUTIME_ID read around the host's work only (the
+ * program is single-threaded; the members' work is outside those windows).
+ * The machine is noisy (2 shared cores): CPU figures are medians of several
+ * repetitions on copies of the same meeting state; wall figures are medians
+ * of fewer full runs (one at n = 1000).
+ *
+ * Exit status 1 only when the protocol does not work (a message refused, a
+ * member ending with another secret than the host's), never on speed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "e2ee/codeword.h"
+#include "kx/chain.h"
+#include "kx/identity.h"
+#include "kx/kx.h"
+#include "kx/msg.h"
+#include "kx/schedule.h"
+
+#define HOST_ID	  1
+#define JOINER_ID 60000 /* joiners: 60000.. (above every member id) */
+#define BATCH_MAX 10
+#define EK_JSON_CAP 1024 /* an epoch key's JSON is about 400 bytes */
+
+struct party {
+	uint16_t id;
+	char device[KX_DEVICE_MAX + 1];
+	struct kx_identity ik;
+	struct kx_ek ek;
+	struct kx_chain *chain;
+	uint8_t secret[KX_SECRET_BYTES];
+	uint8_t pair[KX_SECRET_BYTES]; /* host: cached pair key with this member */
+	char *ack;		       /* the ack it sent (JSON), or NULL */
+	size_t ack_len;
+};
+
+struct meeting {
+	unsigned int n; /* participants, the host included */
+	uint8_t id[KX_MEETING_ID_BYTES];
+	struct party host;
+	struct party *members; /* n - 1 */
+	struct party joiners[BATCH_MAX];
+	/* The host's outbox: the roster and one epoch key per member. */
+	char *roster_json;
+	size_t roster_len;
+	char *ek_json;	   /* (n + BATCH_MAX) * EK_JSON_CAP */
+	size_t *ek_len;	   /* per slot */
+	uint16_t *ek_to;   /* per slot */
+	size_t n_ek;
+	struct kx_msg *msg; /* scratch message (about 132 KiB) */
+	struct kx_msg *in;  /* scratch for parsing */
+};
+
+static void die(const char *what, int ret)
+{
+	fprintf(stderr, "bench-keying: %s: %s\n", what, strerror(ret < 0 ? -ret : ret));
+	exit(1);
+}
+
+#define CHECK(what, expr)                      \
+	do {                                   \
+		int ret_ = (expr);             \
+		if (ret_)                      \
+			die((what), ret_);     \
+	} while (0)
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void party_init(struct party *p, uint16_t id)
+{
+	uint8_t seed[KX_SEED_BYTES];
+
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	/* A realistic device id (the roster's size depends on it). */
+	snprintf(p->device, sizeof(p->device), "sealroom-%08x", randombytes_random());
+	randombytes_buf(seed, sizeof(seed));
+	CHECK("identity", kx_identity_from_seed(seed, &p->ik));
+	sodium_memzero(seed, sizeof(seed));
+	CHECK("meeting key", kx_ek_generate(&p->ek));
+	p->chain = malloc(sizeof(*p->chain));
+	if (!p->chain)
+		die("malloc", -ENOMEM);
+	kx_chain_init(p->chain);
+}
+
+static void party_free(struct party *p)
+{
+	kx_identity_close(&p->ik);
+	kx_ek_free(&p->ek);
+	free(p->chain);
+	free(p->ack);
+	sodium_memzero(p->secret, sizeof(p->secret));
+	sodium_memzero(p->pair, sizeof(p->pair));
+}
+
+static void member_entry(struct kx_member *m, const struct party *p, enum kx_role role)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = p->id;
+	m->role = (uint8_t)role;
+	strcpy(m->device, p->device);
+	memcpy(m->ik, p->ik.ik, KX_IK_BYTES);
+	memcpy(m->ek, p->ek.pk, KX_EK_BYTES);
+}
+
+static struct party *party_by_id(struct meeting *mt, uint16_t id)
+{
+	if (id == HOST_ID)
+		return &mt->host;
+	if (id >= JOINER_ID)
+		return id - JOINER_ID < BATCH_MAX ? &mt->joiners[id - JOINER_ID] : NULL;
+	return id - 2u < mt->n - 1 ? &mt->members[id - 2] : NULL;
+}
+
+static int pair_key(struct kx_ek *self, const uint8_t *meeting, const struct kx_member *host,
+		    const struct kx_member *member, uint8_t out[static KX_SECRET_BYTES])
+{
+	struct kx_pair_keys pk = { host->ik, member->ik, host->ek, member->ek };
+
+	return kx_pair_key(self, meeting, &pk, out);
+}
+
+/*
+ * The meeting of n at some epoch: the host's epoch-0 roster lists all n (a
+ * shortcut of setup, untimed), every member starts its chain with it and
+ * holds E_0; the host caches a pair key per member.
+ */
+static void meeting_setup(struct meeting *mt, unsigned int n)
+{
+	struct kx_roster *r;
+
+	memset(mt, 0, sizeof(*mt));
+	mt->n = n;
+	randombytes_buf(mt->id, sizeof(mt->id));
+	mt->members = calloc(n - 1, sizeof(*mt->members));
+	mt->roster_json = malloc(KX_JSON_MAX);
+	mt->ek_json = malloc((n + BATCH_MAX) * EK_JSON_CAP);
+	mt->ek_len = calloc(n + BATCH_MAX, sizeof(*mt->ek_len));
+	mt->ek_to = calloc(n + BATCH_MAX, sizeof(*mt->ek_to));
+	mt->msg = malloc(sizeof(*mt->msg));
+	mt->in = malloc(sizeof(*mt->in));
+	if (!mt->members || !mt->roster_json || !mt->ek_json || !mt->ek_len || !mt->ek_to ||
+	    !mt->msg || !mt->in)
+		die("malloc", -ENOMEM);
+	party_init(&mt->host, HOST_ID);
+	for (unsigned int i = 0; i < n - 1; i++)
+		party_init(&mt->members[i], (uint16_t)(i + 2));
+	for (unsigned int i = 0; i < BATCH_MAX; i++)
+		party_init(&mt->joiners[i], (uint16_t)(JOINER_ID + i));
+
+	memset(mt->msg, 0, sizeof(*mt->msg));
+	mt->msg->type = KX_MSG_ROSTER;
+	r = &mt->msg->u.roster;
+	memcpy(r->meeting, mt->id, sizeof(mt->id));
+	r->host = HOST_ID;
+	r->successor = n > 1 ? 2 : KX_NO_PARTICIPANT;
+	r->policy = (struct kx_policy){ .e2ee = true, .lobby_locked = true };
+	r->n_members = n;
+	member_entry(&r->members[0], &mt->host, KX_ROLE_HOST);
+	for (unsigned int i = 0; i < n - 1; i++)
+		member_entry(&r->members[i + 1], &mt->members[i], KX_ROLE_MEMBER);
+	CHECK("sign roster 0", kx_msg_sign(mt->msg, &mt->host.ik));
+	CHECK("host chain", kx_chain_start(mt->host.chain, mt->msg, mt->host.ik.ik, HOST_ID,
+					   mt->host.ik.ik));
+	CHECK("E_0", kx_epoch_fresh(mt->host.secret));
+	for (unsigned int i = 0; i < n - 1; i++) {
+		struct party *p = &mt->members[i];
+
+		CHECK("member chain", kx_chain_start(p->chain, mt->msg, mt->host.ik.ik, p->id,
+						     p->ik.ik));
+		memcpy(p->secret, mt->host.secret, KX_SECRET_BYTES);
+		CHECK("pair key", pair_key(&mt->host.ek, mt->id, &r->members[0], &r->members[i + 1],
+					   p->pair));
+	}
+}
+
+static void meeting_free(struct meeting *mt)
+{
+	party_free(&mt->host);
+	for (unsigned int i = 0; i < mt->n - 1; i++)
+		party_free(&mt->members[i]);
+	for (unsigned int i = 0; i < BATCH_MAX; i++)
+		party_free(&mt->joiners[i]);
+	free(mt->members);
+	free(mt->roster_json);
+	free(mt->ek_json);
+	free(mt->ek_len);
+	free(mt->ek_to);
+	free(mt->msg);
+	free(mt->in);
+}
+
+/* One epoch key from the host into the outbox. */
+static void host_epoch_key(struct meeting *mt, const struct kx_member *to,
+			   const uint8_t pair[static KX_SECRET_BYTES])
+{
+	const struct kx_chain *c = mt->host.chain;
+	struct kx_msg *m = mt->msg;
+	struct kx_epoch_key *k = &m->u.epoch_key;
+	size_t slot = mt->n_ek++;
+
+	m->type = KX_MSG_EPOCH_KEY;
+	memcpy(k->meeting, c->roster.meeting, KX_MEETING_ID_BYTES);
+	k->epoch = c->roster.epoch;
+	memcpy(k->roster, c->hash, KX_HASH_BYTES);
+	k->from = HOST_ID;
+	k->to = to->id;
+	CHECK("seal", kx_epoch_key_seal(k, pair, mt->host.secret));
+	CHECK("sign epoch key", kx_msg_sign(m, &mt->host.ik));
+	CHECK("epoch key JSON", kx_msg_to_json(m, mt->ek_json + slot * EK_JSON_CAP, EK_JSON_CAP,
+					       &mt->ek_len[slot]));
+	mt->ek_to[slot] = to->id;
+}
+
+/*
+ * The host's work for one rotation, as keyxchgd's host_next_epoch(): roster
+ * e+1 without `removed` (0: none) and with joiners[0..n_join), signed and
+ * accepted into its chain (which verifies and hashes it); the join ratchet
+ * or a fresh secret; the roster's JSON; the epoch keys (joiners only on a
+ * join, everyone else otherwise).
+ */
+static void host_rotate(struct meeting *mt, uint16_t removed, unsigned int n_join, bool cached)
+{
+	struct party *h = &mt->host;
+	struct kx_msg *m = mt->msg;
+	struct kx_roster *r = &m->u.roster;
+	bool join = n_join && !removed;
+	uint8_t next[KX_SECRET_BYTES];
+
+	m->type = KX_MSG_ROSTER;
+	*r = h->chain->roster;
+	r->epoch++;
+	memcpy(r->prev, h->chain->hash, KX_HASH_BYTES);
+	if (removed) {
+		uint32_t j = 0;
+
+		for (uint32_t i = 0; i < r->n_members; i++)
+			if (r->members[i].id != removed)
+				r->members[j++] = r->members[i];
+		r->n_members = j;
+		if (r->successor == removed)
+			r->successor = KX_NO_PARTICIPANT;
+	}
+	/* Joiner ids are above every member's: they go at the end, ascending. */
+	for (unsigned int i = 0; i < n_join; i++)
+		member_entry(&r->members[r->n_members++], &mt->joiners[i], KX_ROLE_MEMBER);
+	CHECK("sign roster", kx_msg_sign(m, &h->ik));
+	CHECK("host accepts its roster", kx_chain_accept(h->chain, m));
+	CHECK("roster JSON", kx_msg_to_json(m, mt->roster_json, KX_JSON_MAX, &mt->roster_len));
+	CHECK("next secret", join ? kx_epoch_join(h->secret, h->chain->hash, next)
+				  : kx_epoch_fresh(next));
+	memcpy(h->secret, next, sizeof(next));
+	sodium_memzero(next, sizeof(next));
+
+	mt->n_ek = 0;
+	r = &h->chain->roster;
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		const struct kx_member *to = &r->members[i];
+		struct party *p;
+		uint8_t pair[KX_SECRET_BYTES];
+
+		if (to->id == HOST_ID || (join && to->id < JOINER_ID))
+			continue;
+		p = party_by_id(mt, to->id);
+		if (to->id >= JOINER_ID || !cached) {
+			/* A new member's pair key is always made here. */
+			CHECK("pair key", pair_key(&h->ek, r->meeting, &r->members[0], to, pair));
+			if (to->id >= JOINER_ID)
+				memcpy(p->pair, pair, sizeof(pair));
+		} else {
+			memcpy(pair, p->pair, sizeof(pair));
+		}
+		host_epoch_key(mt, to, pair);
+		sodium_memzero(pair, sizeof(pair));
+	}
+}
+
+/* Host CPU of one rotation, on a copy of the host's state (restored after). */
+static double host_rotation_cpu(struct meeting *mt, uint16_t removed, unsigned int n_join,
+				bool cached, struct kx_chain *saved)
+{
+	uint8_t secret[KX_SECRET_BYTES];
+	double t0, t1;
+
+	*saved = *mt->host.chain;
+	memcpy(secret, mt->host.secret, sizeof(secret));
+	t0 = cpu_ms();
+	host_rotate(mt, removed, n_join, cached);
+	t1 = cpu_ms();
+	*mt->host.chain = *saved;
+	memcpy(mt->host.secret, secret, sizeof(secret));
+	sodium_memzero(secret, sizeof(secret));
+	return t1 - t0;
+}
+
+/* A member (or joiner) acks the epoch it holds. */
+static void member_ack(struct meeting *mt, struct party *p)
+{
+	struct kx_msg m = { .type = KX_MSG_ACK };
+	char json[512];
+	size_t len;
+
+	memcpy(m.u.ack.meeting, p->chain->roster.meeting, KX_MEETING_ID_BYTES);
+	m.u.ack.epoch = p->chain->roster.epoch;
+	memcpy(m.u.ack.roster, p->chain->hash, KX_HASH_BYTES);
+	m.u.ack.from = p->id;
+	CHECK("sign ack", kx_msg_sign(&m, &p->ik));
+	CHECK("ack JSON", kx_msg_to_json(&m, json, sizeof(json), &len));
+	free(p->ack);
+	p->ack = strdup(json);
+	p->ack_len = len;
+	if (!p->ack)
+		die("strdup", -ENOMEM);
+}
+
+/* A member opens the epoch key addressed to it (as keyxchgd's on_epoch_key). */
+static void member_open(struct meeting *mt, struct party *p)
+{
+	const struct kx_roster *r = &p->chain->roster;
+	const struct kx_member *h, *me;
+	uint8_t pair[KX_SECRET_BYTES];
+	size_t slot;
+
+	/* The relay delivers each member the one addressed to it. */
+	for (slot = 0; slot < mt->n_ek && mt->ek_to[slot] != p->id; slot++)
+		;
+	if (slot == mt->n_ek)
+		die("no epoch key for a member", -ENOENT);
+	CHECK("member parses its epoch key",
+	      kx_msg_parse(mt->ek_json + slot * EK_JSON_CAP, mt->ek_len[slot], KX_MSG_EPOCH_KEY,
+			   p->chain, mt->in));
+	h = kx_roster_find(r, mt->in->u.epoch_key.from);
+	me = kx_roster_find(r, p->id);
+	CHECK("member pair key", pair_key(&p->ek, r->meeting, h, me, pair));
+	CHECK("open", kx_epoch_key_open(&mt->in->u.epoch_key, pair, p->secret));
+	sodium_memzero(pair, sizeof(pair));
+}
+
+/* Every side of a rotation after the host's: returns the slowest side's ms. */
+static double members_side(struct meeting *mt, uint16_t removed, unsigned int n_join)
+{
+	bool join = n_join && !removed;
+	double slowest = 0;
+
+	for (unsigned int i = 0; i < mt->n - 1 + n_join; i++) {
+		bool joiner = i >= mt->n - 1;
+		struct party *p = joiner ? &mt->joiners[i - (mt->n - 1)] : &mt->members[i];
+		double t0 = wall_ms(), t;
+
+		if (p->id == removed)
+			continue; /* the leaver only learns it is out: not waited for */
+		CHECK("member parses the roster",
+		      kx_msg_parse(mt->roster_json, mt->roster_len, KX_MSG_ROSTER, NULL, mt->in));
+		if (joiner) {
+			/* Its first roster: the host's IK as compared (codeword, pin). */
+			kx_chain_init(p->chain);
+			CHECK("joiner starts its chain",
+			      kx_chain_start(p->chain, mt->in, mt->host.ik.ik, p->id, p->ik.ik));
+		} else {
+			CHECK("member accepts the roster", kx_chain_accept(p->chain, mt->in));
+		}
+		if (join && !joiner) {
+			uint8_t next[KX_SECRET_BYTES];
+
+			CHECK("join ratchet", kx_epoch_join(p->secret, p->chain->hash, next));
+			memcpy(p->secret, next, sizeof(next));
+			sodium_memzero(next, sizeof(next));
+		} else {
+			member_open(mt, p);
+		}
+		member_ack(mt, p);
+		t = wall_ms() - t0;
+		if (t > slowest)
+			slowest = t;
+	}
+	return slowest;
+}
+
+/* The host parses every ack; returns how many check out. */
+static unsigned int host_acks(struct meeting *mt, uint16_t removed, unsigned int n_join)
+{
+	unsigned int ok = 0;
+
+	for (unsigned int i = 0; i < mt->n - 1 + n_join; i++) {
+		bool joiner = i >= mt->n - 1;
+		struct party *p = joiner ? &mt->joiners[i - (mt->n - 1)] : &mt->members[i];
+
+		if (p->id == removed)
+			continue;
+		CHECK("host parses an ack",
+		      kx_msg_parse(p->ack, p->ack_len, KX_MSG_ACK, mt->host.chain, mt->in));
+		if (mt->in->u.ack.epoch == mt->host.chain->roster.epoch &&
+		    !sodium_memcmp(p->secret, mt->host.secret, KX_SECRET_BYTES))
+			ok++;
+	}
+	return ok;
+}
+
+/*
+ * One full rotation with every side: the wall time from the host's decision
+ * to every ack parsed (serial, one process), and the critical path.
+ */
+static void full_rotation(struct meeting *mt, uint16_t removed, unsigned int n_join,
+			  double *serial, double *critical)
+{
+	/* Everyone in the new roster but the host acks. */
+	unsigned int want;
+	double t0 = wall_ms(), t_host, slowest, t_members, t_acks;
+
+	host_rotate(mt, removed, n_join, true);
+	t_host = wall_ms();
+	slowest = members_side(mt, removed, n_join);
+	t_members = wall_ms();
+	want = mt->host.chain->roster.n_members - 1;
+	if (host_acks(mt, removed, n_join) != want)
+		die("a member does not hold the host's secret", -EBADMSG);
+	t_acks = wall_ms();
+	*serial = t_acks - t0;
+	*critical = (t_host - t0) + slowest + (t_acks - t_members);
+}
+
+static void bench_size(unsigned int n, double codeword)
+{
+	struct meeting mt;
+	struct kx_chain *saved = malloc(sizeof(*saved));
+	int reps = n <= 10 ? 101 : n <= 100 ? 31 : 7;
+	int e2e = n <= 10 ? 21 : n <= 100 ? 5 : 1;
+	double *join1 = calloc((size_t)reps, sizeof(double));
+	double *join10 = calloc((size_t)reps, sizeof(double));
+	double *leave = calloc((size_t)reps, sizeof(double));
+	double *leave_nc = calloc((size_t)reps, sizeof(double));
+	double *adm = calloc((size_t)e2e, sizeof(double)), *adm_c = calloc((size_t)e2e, sizeof(double));
+	double *lv = calloc((size_t)e2e, sizeof(double)), *lv_c = calloc((size_t)e2e, sizeof(double));
+	uint16_t leaver = (uint16_t)(n / 2 + 1); /* a member, not the successor */
+	size_t msgs, bytes, roster_bytes;
+
+	if (!saved || !join1 || !join10 || !leave || !leave_nc || !adm || !adm_c || !lv || !lv_c)
+		die("malloc", -ENOMEM);
+	meeting_setup(&mt, n);
+
+	/* Host CPU, on copies of the same state. */
+	for (int i = 0; i < reps; i++) {
+		join1[i] = host_rotation_cpu(&mt, 0, 1, true, saved);
+		join10[i] = host_rotation_cpu(&mt, 0, BATCH_MAX, true, saved);
+		leave[i] = host_rotation_cpu(&mt, leaver, 0, true, saved);
+		leave_nc[i] = host_rotation_cpu(&mt, leaver, 0, false, saved);
+	}
+	/* The traffic of one fresh rotation (the last leave above). */
+	msgs = 1 + mt.n_ek;
+	roster_bytes = mt.roster_len;
+	bytes = roster_bytes;
+	for (size_t i = 0; i < mt.n_ek; i++)
+		bytes += mt.ek_len[i];
+
+	/* Every side, for real: a join of 1, then that joiner leaves again. */
+	for (int i = 0; i < e2e; i++) {
+		full_rotation(&mt, 0, 1, &adm[i], &adm_c[i]);
+		full_rotation(&mt, JOINER_ID, 0, &lv[i], &lv_c[i]);
+	}
+
+	printf("keying: n=%u join_host_cpu_ms=%.3f leave_host_cpu_ms=%.3f admit_to_acked_ms=%.1f "
+	       "msgs_per_rotation=%zu bytes_per_rotation=%zu codeword_ms=%.1f "
+	       "join10_host_cpu_ms=%.3f leave_nocache_host_cpu_ms=%.3f admit_critical_ms=%.2f "
+	       "leave_to_acked_ms=%.1f leave_critical_ms=%.2f roster_bytes=%zu\n",
+	       n, median(join1, reps), median(leave, reps), median(adm, e2e), msgs, bytes, codeword,
+	       median(join10, reps), median(leave_nc, reps), median(adm_c, e2e), median(lv, e2e),
+	       median(lv_c, e2e), roster_bytes);
+	fflush(stdout);
+
+	meeting_free(&mt);
+	free(saved);
+	free(join1);
+	free(join10);
+	free(leave);
+	free(leave_nc);
+	free(adm);
+	free(adm_c);
+	free(lv);
+	free(lv_c);
+}
+
+static double bench_codeword(void)
+{
+	double t[5];
+	uint8_t ik[E2EE_IDENTITY_KEY_BYTES];
+	char word[E2EE_CODEWORD_SIZE];
+
+	for (int i = 0; i < 5; i++) {
+		double t0;
+
+		randombytes_buf(ik, sizeof(ik));
+		t0 = wall_ms();
+		CHECK("codeword", e2ee_codeword(ik, word));
+		t[i] = wall_ms() - t0;
+	}
+	return median(t, 5);
+}
+
+int main(void)
+{
+	static const unsigned int sizes[] = { 10, 100, 1000 };
+	double codeword;
+
+	CHECK("kx_init", kx_init());
+	printf("keying: one process, messages through memory (no network); n counts the host; "
+	       "CPU = the host's only, pair keys cached unless 'nocache'; *_to_acked = every "
+	       "side run serially, *_critical = host + slowest member + host's ack parsing\n");
+	printf("keying: targets (issue): leave in a meeting of 100 under 10 ms of host CPU, "
+	       "of 1000 under 100 ms\n");
+	codeword = bench_codeword();
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (sizes[i] + BATCH_MAX > KX_MAX_MEMBERS) {
+			printf("keying: n=%u skipped: above KX_MAX_MEMBERS (%d)\n", sizes[i],
+			       KX_MAX_MEMBERS);
+			continue;
+		}
+		bench_size(sizes[i], codeword);
+	}
+	return 0;
+}

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # pipeline/: the GStreamer plugin "e2ee" (e2eeenc, e2eedec, and the
-# non-parsing payloaders rtpvp8e2eepay / rtpvp9e2eepay), and e2ee-media.
+# non-parsing payloaders rtpvp8e2eepay / rtpvp9e2eepay), the key provider
+# (keyxchgd's key events into the elements), and e2ee-media.
 
 GST_PKGS := gstreamer-1.0 gstreamer-base-1.0 gstreamer-video-1.0 gstreamer-rtp-1.0
 GST_CFLAGS = $(call pc,$(GST_PKGS))
@@ -14,10 +15,17 @@ PLUGIN_DIR := $(O)/lib/gstreamer-1.0
 PLUGIN := $(PLUGIN_DIR)/libgste2ee.so
 PACKAGE_VERSION := 0.1.0
 
+# The key provider: keyxchgd's control socket (keyxchg/CONTROL.md) read with
+# jansson; linked into e2ee-media, not into the plugin.
+KP_SRCS := pipeline/gste2eekeyevent.c pipeline/gste2eekeyprovider.c
+KP_OBJS := $(KP_SRCS:%.c=$(O)/obj/%.o)
+KP_CFLAGS = $(call pc,jansson)
+KP_LIBS = $(call pl,jansson)
+
 $(O)/obj/pipeline/%.o: pipeline/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -DPACKAGE='"sealroom"' -Wno-missing-field-initializers \
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(KP_CFLAGS) -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -DPACKAGE='"sealroom"' -Wno-missing-field-initializers \
 	  -DGST_USE_UNSTABLE_API -c $< -o $@
 
 $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
@@ -26,10 +34,11 @@ $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
 	$(Q)$(CC) -shared $(BASE_LDFLAGS) $(LDFLAGS) -Wl,--no-undefined -o $@ $(PLUGIN_OBJS) \
 	  $(E2EE_LIBS) $(GST_LIBS)
 
-$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(O)/lib/libe2ee.a
+$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(E2EE_LIBS) $(GST_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
+	  $(KP_LIBS)
 
 all: $(PLUGIN) $(O)/bin/e2ee-media
 
@@ -39,3 +48,36 @@ install-plugin: $(PLUGIN) $(O)/bin/e2ee-media
 	install -d $(DESTDIR)$(PREFIX)/lib/gstreamer-1.0 $(DESTDIR)$(PREFIX)/bin
 	install -m 0644 $(PLUGIN) $(DESTDIR)$(PREFIX)/lib/gstreamer-1.0/
 	install -m 0755 $(O)/bin/e2ee-media $(DESTDIR)$(PREFIX)/bin/
+
+# ------------------------------------------------ key provider: tests, fuzzing
+# The top Makefile sets MORE_TESTS and FUZZ_TARGETS empty after it includes
+# this file, so plain appends here would be lost: the tests go in as
+# prerequisites of test-programs and as target-specific appends on check and
+# fuzz, which apply when those recipes run.
+
+$(O)/obj/tests/integration/test_key_event.o: tests/integration/test_key_event.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) $(GST_CFLAGS) $(KP_CFLAGS) -Ipipeline \
+	  -Wno-missing-field-initializers \
+	  -c $< -o $@
+
+$(O)/tests/test_key_event: $(O)/obj/tests/integration/test_key_event.o $(KP_OBJS) \
+		$(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
+	  $(KP_LIBS) $(TEST_LIBS)
+
+KP_TESTS = $(O)/tests/test_key_event
+test-programs: $(O)/tests/test_key_event
+check: MORE_TESTS += $(KP_TESTS)
+
+fuzz: FUZZ_TARGETS += fuzz_keyprovider
+fuzz: FUZZ_BINS += $(O)/fuzz/fuzz_keyprovider
+$(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyevent.c \
+		pipeline/gste2eekeyevent.h crypto/secret.c
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(KP_CFLAGS) -Ipipeline -o $@ $< \
+	  pipeline/gste2eekeyevent.c crypto/secret.c $(MBEDTLS_LIBS) $(KP_LIBS)

@@ -11,10 +11,32 @@
  *   e2ee-media receive --key-file F --video-port P --audio-port Q
  *                      [--seconds N] [--sender-index I] [--marker TEXT]
  *                      [--snapshot FILE.png]
+ *   e2ee-media receive (--key-file F | --control SOCKET)
+ *                      --peer SENDER:VIDEO_PORT:AUDIO_PORT [--peer ...]
+ *                      [--snapshot-prefix PREFIX] [--seconds N] [--marker TEXT]
  *
- * The key file holds one base key in hex (16 to 64 bytes), mode 0600. Video
- * and audio use it under their own KIDs (RFC 9605 5.2 layout: stream,
- * sender, epoch 0), so each stream gets its own SFrame key and counter.
+ * Keys come from exactly one of:
+ *
+ *   --key-file F     one base key in hex (16 to 64 bytes), mode 0600. Video
+ *                    and audio use it under their own KIDs (RFC 9605 5.2
+ *                    layout: stream, sender, epoch 0), so each stream gets its
+ *                    own SFrame key and counter.
+ *   --control SOCK   keyxchgd's control socket (keyxchg/CONTROL.md): the key
+ *                    provider (gste2eekeyprovider.h) installs the keys it is
+ *                    sent, switches the send KID when told, removes old keys,
+ *                    and reconnects when keyxchgd restarts. A sender without
+ *                    --sender-index learns its index from its first send key.
+ *
+ * A receiver has one receive branch (udpsrc, jitterbuffer, depayloader,
+ * e2eedec bound to that sender, decoder) per remote sender and stream:
+ * --peer SENDER:VIDEO_PORT:AUDIO_PORT, repeatable; --video-port and
+ * --audio-port with --sender-index make the single peer of the original
+ * form. It prints per sender "receiver sender=N video-frames=V
+ * audio-frames=A decoded-frames=D auth-failed=F" (frames decrypted by
+ * e2eedec, pictures out of the decoder) and, with --snapshot-prefix, saves
+ * PREFIX<N>.png. With --control each key event handled is one line
+ * "key ACTION kid=K usage=U applied=0|1 ...", a receiver's with the frame
+ * counts of that sender at that moment.
  *
  * --marker puts TEXT in an SEI user-data NAL in every access unit before
  * e2eeenc (sender), and counts the decrypted access units that carry it
@@ -40,6 +62,7 @@
 
 #include "e2ee/keyring.h"
 #include "e2ee/secret.h"
+#include "gste2eekeyprovider.h"
 
 /* 16-byte UUID of the marker SEI (user_data_unregistered), no zero bytes. */
 static const guint8 marker_uuid[16] = {
@@ -47,20 +70,37 @@ static const guint8 marker_uuid[16] = {
   0x72, 0x6b, 0x65, 0x72, 0x2d, 0x76, 0x31, 0x21,
 };
 
+#define MAX_PEERS 64
+
+typedef struct _App App;
+
+/* One remote sender: its receive branch and what came out of it. */
 typedef struct
 {
-  gboolean send;
-  gchar *key_file, *host, *marker, *snapshot, *dump_slices;
+  App *app;
+  guint sender;
+  gint video_port, audio_port;
+  guint decoded_frames;
+} Peer;
+
+struct _App
+{
+  gboolean send, sender_index_set;
+  gchar *key_file, *control, *host, *marker, *snapshot, *snapshot_prefix,
+      *dump_slices;
   gint video_port, audio_port, seconds, sender_index, width, height;
   guint8 key[E2EE_SFRAME_MAX_BASE_KEY];
   gsize key_len;
+  Peer peers[MAX_PEERS];
+  guint n_peers;
 
   GstElement *pipeline;
   GMainLoop *loop;
+  GstE2eeKeyProvider *kp;
   FILE *dump;
   guint marker_frames, decoded_frames;
   gint exit_code;
-} App;
+};
 
 static gint
 hexval (gchar c)
@@ -125,10 +165,10 @@ read_key (App * app)
 }
 
 static gboolean
-install_key (App * app, const gchar * name, guint64 stream)
+install_key (App * app, const gchar * name, guint64 stream, guint sender)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (app->pipeline), name);
-  guint64 kid = e2ee_kid_make (stream, (guint16) app->sender_index, 0);
+  guint64 kid = e2ee_kid_make (stream, (guint16) sender, 0);
   GBytes *key = g_bytes_new (app->key, app->key_len);
   gboolean ok = FALSE;
 
@@ -245,7 +285,10 @@ count_marker (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 static GstPadProbeReturn
 count_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
-  ((App *) data)->decoded_frames++;
+  Peer *peer = data;
+
+  peer->decoded_frames++;
+  peer->app->decoded_frames++;
   return GST_PAD_PROBE_OK;
 }
 
@@ -261,25 +304,47 @@ add_probe (App * app, const gchar * name, const gchar * pad_name,
   gst_object_unref (e);
 }
 
-static void
-print_stats (App * app, const gchar * name, const gchar * label)
+static GstStructure *
+get_stats (App * app, const gchar * name)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (app->pipeline), name);
   GstStructure *s = NULL;
-  gchar *text;
 
-  g_object_get (e, "stats", &s, NULL);
-  text = gst_structure_to_string (s);
-  g_print ("%s %s: %s\n", app->send ? "sender" : "receiver", label, text);
-  g_free (text);
-  gst_structure_free (s);
-  gst_object_unref (e);
+  if (e) {
+    g_object_get (e, "stats", &s, NULL);
+    gst_object_unref (e);
+  }
+  return s;
+}
+
+static guint64
+get_stat (App * app, const gchar * name, const gchar * field)
+{
+  GstStructure *s = get_stats (app, name);
+  guint64 v = 0;
+
+  if (s) {
+    gst_structure_get_uint64 (s, field, &v);
+    gst_structure_free (s);
+  }
+  return v;
 }
 
 static void
-save_snapshot (App * app)
+print_stats (App * app, const gchar * name, const gchar * label)
 {
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (app->pipeline), "vsink");
+  GstStructure *s = get_stats (app, name);
+  gchar *text = gst_structure_to_string (s);
+
+  g_print ("%s %s: %s\n", app->send ? "sender" : "receiver", label, text);
+  g_free (text);
+  gst_structure_free (s);
+}
+
+static void
+save_snapshot (App * app, const gchar * sink_name, const gchar * path)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (app->pipeline), sink_name);
   GstSample *sample = NULL, *png;
   GstCaps *caps;
   GError *err = NULL;
@@ -287,7 +352,7 @@ save_snapshot (App * app)
   g_object_get (sink, "last-sample", &sample, NULL);
   gst_object_unref (sink);
   if (!sample) {
-    g_printerr ("e2ee-media: no decoded video to snapshot\n");
+    g_printerr ("e2ee-media: no decoded video to snapshot for %s\n", path);
     app->exit_code = 1;
     return;
   }
@@ -306,14 +371,14 @@ save_snapshot (App * app)
     GstBuffer *b = gst_sample_get_buffer (png);
 
     gst_buffer_map (b, &m, GST_MAP_READ);
-    if (!g_file_set_contents (app->snapshot, (const gchar *) m.data,
+    if (!g_file_set_contents (path, (const gchar *) m.data,
             (gssize) m.size, &err)) {
       g_printerr ("e2ee-media: %s\n", err->message);
       g_clear_error (&err);
       app->exit_code = 1;
     } else {
       g_print ("receiver snapshot: %s (%" G_GSIZE_FORMAT " bytes)\n",
-          app->snapshot, m.size);
+          path, m.size);
     }
     gst_buffer_unmap (b, &m);
   }
@@ -388,33 +453,188 @@ sender_description (App * app)
       app->sender_index, app->host, app->audio_port);
 }
 
+/*
+ * One remote sender's receive branch, its elements named after the sender
+ * (vdec-N, adec-N, vdecoder-N, vsink-N). Each e2eedec is bound to that
+ * sender (sender-index), so a relay cannot move one participant's stream
+ * into another's branch even when the room holds both keys.
+ */
 static gchar *
-receiver_description (App * app)
+peer_description (const Peer * p)
 {
   return g_strdup_printf
       ("udpsrc port=%d caps=\"application/x-rtp,media=video,"
       "encoding-name=H264,clock-rate=90000,payload=96\" ! "
       "rtpjitterbuffer latency=200 ! rtph264depay ! "
-      "e2eedec name=vdec stream=video sender-index=%d ! h264parse ! "
-      "avdec_h264 name=vdecoder ! videoconvert ! "
-      "fakesink name=vsink sync=false enable-last-sample=true "
+      "e2eedec name=vdec-%u stream=video sender-index=%u ! h264parse ! "
+      "avdec_h264 name=vdecoder-%u ! videoconvert ! "
+      "fakesink name=vsink-%u sync=false enable-last-sample=true "
       "udpsrc port=%d caps=\"application/x-rtp,media=audio,"
       "encoding-name=OPUS,clock-rate=48000,payload=111\" ! "
       "rtpjitterbuffer latency=200 ! rtpopusdepay ! "
-      "e2eedec name=adec stream=audio sender-index=%d ! opusdec ! "
+      "e2eedec name=adec-%u stream=audio sender-index=%u ! opusdec ! "
       "fakesink sync=false",
-      app->video_port, app->sender_index, app->audio_port,
-      app->sender_index);
+      p->video_port, p->sender, p->sender, p->sender, p->sender,
+      p->audio_port, p->sender, p->sender);
+}
+
+static gchar *
+peer_name (const gchar * what, guint sender)
+{
+  return g_strdup_printf ("%s-%u", what, sender);
+}
+
+/*
+ * Adds the receive branch of one peer as a bin of its own; works before the
+ * pipeline runs and while it plays (the bin follows the pipeline's state),
+ * so a branch can be added for a sender that joins later.
+ */
+static gboolean
+add_peer_branch (App * app, Peer * p)
+{
+  GError *err = NULL;
+  gchar *desc = peer_description (p), *name;
+  GstElement *bin = gst_parse_bin_from_description (desc, FALSE, &err);
+
+  g_free (desc);
+  if (!bin) {
+    g_printerr ("e2ee-media: %s\n", err ? err->message : "?");
+    g_clear_error (&err);
+    return FALSE;
+  }
+  name = peer_name ("peer", p->sender);
+  gst_object_set_name (GST_OBJECT (bin), name);
+  g_free (name);
+  gst_bin_add (GST_BIN (app->pipeline), bin);
+  if (app->marker) {
+    name = peer_name ("vdec", p->sender);
+    add_probe (app, name, "src", count_marker, app, NULL);
+    g_free (name);
+  }
+  name = peer_name ("vdecoder", p->sender);
+  add_probe (app, name, "src", count_decoded, p, NULL);
+  g_free (name);
+  if (GST_STATE (app->pipeline) > GST_STATE_NULL)
+    gst_element_sync_state_with_parent (bin);
+  return TRUE;
+}
+
+static Peer *
+find_peer (App * app, guint sender)
+{
+  for (guint i = 0; i < app->n_peers; i++)
+    if (app->peers[i].sender == sender)
+      return &app->peers[i];
+  return NULL;
+}
+
+static void
+print_peer (App * app, Peer * p, const gchar * prefix)
+{
+  gchar *v = peer_name ("vdec", p->sender), *a = peer_name ("adec", p->sender);
+
+  g_print ("%ssender=%u video-frames=%" G_GUINT64_FORMAT " audio-frames=%"
+      G_GUINT64_FORMAT " decoded-frames=%u auth-failed=%" G_GUINT64_FORMAT,
+      prefix, p->sender, get_stat (app, v, "frames"),
+      get_stat (app, a, "frames"), p->decoded_frames,
+      get_stat (app, v, "auth-failed") + get_stat (app, a, "auth-failed"));
+  g_free (v);
+  g_free (a);
+}
+
+/* ------------------------------------------------- the key provider's side */
+
+static GstElement *
+kp_get_encoder (gpointer data, guint stream)
+{
+  App *app = data;
+
+  if (!app->send || stream > E2EE_STREAM_VIDEO)
+    return NULL;
+  return gst_bin_get_by_name (GST_BIN (app->pipeline),
+      stream == E2EE_STREAM_VIDEO ? "venc" : "aenc");
+}
+
+/* Branches come from --peer: a sender without one has no branch here. */
+static GstElement *
+kp_get_decoder (gpointer data, guint stream, guint sender, gboolean create)
+{
+  App *app = data;
+  GstElement *e;
+  gchar *name;
+
+  if (app->send || stream > E2EE_STREAM_VIDEO || !find_peer (app, sender))
+    return NULL;
+  name = peer_name (stream == E2EE_STREAM_VIDEO ? "vdec" : "adec", sender);
+  e = gst_bin_get_by_name (GST_BIN (app->pipeline), name);
+  g_free (name);
+  return e;
+}
+
+static void
+kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
+{
+  static const gchar *const names[] = {
+    [GST_E2EE_KEY_EVENT_REPLY] = "reply",
+    [GST_E2EE_KEY_EVENT_INSTALL] = "install",
+    [GST_E2EE_KEY_EVENT_REMOVE] = "remove",
+    [GST_E2EE_KEY_EVENT_SEND_KID] = "send-kid",
+    [GST_E2EE_KEY_EVENT_STATE] = "state",
+  };
+  App *app = data;
+  Peer *p;
+
+  if (ev->type == GST_E2EE_KEY_EVENT_REPLY)
+    return;
+  g_print ("key %s kid=%" G_GUINT64_FORMAT " usage=%s applied=%d",
+      names[ev->type], ev->kid, ev->usage == E2EE_KEY_SEND ? "send" :
+      ev->usage == E2EE_KEY_RECV ? "receive" : "-", applied);
+  if (!app->send && ev->type != GST_E2EE_KEY_EVENT_STATE
+      && (p = find_peer (app, gst_e2ee_kid_sender (ev->kid))))
+    print_peer (app, p, " ");
+  g_print ("\n");
+}
+
+static void
+kp_connection (gpointer data, gboolean up)
+{
+  g_print ("keyxchgd %s\n", up ? "connected" : "disconnected");
 }
 
 static int
 usage (void)
 {
-  g_printerr ("usage: e2ee-media send|receive --key-file F --video-port P "
-      "--audio-port Q [--host H] [--seconds N] [--sender-index I] "
-      "[--marker TEXT] [--snapshot PNG] [--dump-slices FILE] "
-      "[--width W --height H]\n");
+  g_printerr ("usage: e2ee-media send|receive (--key-file F | --control SOCKET) "
+      "--video-port P --audio-port Q [--host H] [--seconds N] "
+      "[--sender-index I] [--marker TEXT] [--snapshot PNG] "
+      "[--dump-slices FILE] [--width W --height H]\n"
+      "       e2ee-media receive (--key-file F | --control SOCKET) "
+      "--peer SENDER:VIDEO_PORT:AUDIO_PORT [--peer ...] "
+      "[--snapshot-prefix PREFIX] [--seconds N] [--marker TEXT]\n");
   return 2;
+}
+
+/* SENDER:VIDEO_PORT:AUDIO_PORT */
+static gboolean
+parse_peer (App * app, const gchar * arg)
+{
+  guint64 v[3];
+  gchar **f = g_strsplit (arg, ":", -1);
+  gboolean ok = g_strv_length (f) == 3;
+  Peer *p;
+
+  for (guint i = 0; ok && i < 3; i++)
+    ok = g_ascii_string_to_unsigned (f[i], 10, 0, i ? 65535 : 65534, &v[i],
+        NULL) && (i == 0 || v[i] > 0);
+  g_strfreev (f);
+  if (!ok || app->n_peers == MAX_PEERS || find_peer (app, (guint) v[0]))
+    return FALSE;
+  p = &app->peers[app->n_peers++];
+  p->app = app;
+  p->sender = (guint) v[0];
+  p->video_port = (gint) v[1];
+  p->audio_port = (gint) v[2];
+  return TRUE;
 }
 
 int
@@ -422,22 +642,25 @@ main (int argc, char **argv)
 {
   static const struct option opts[] = {
     {"key-file", required_argument, NULL, 'k'},
+    {"control", required_argument, NULL, 'c'},
     {"host", required_argument, NULL, 'H'},
     {"video-port", required_argument, NULL, 'v'},
     {"audio-port", required_argument, NULL, 'a'},
+    {"peer", required_argument, NULL, 'P'},
     {"seconds", required_argument, NULL, 's'},
     {"sender-index", required_argument, NULL, 'i'},
     {"marker", required_argument, NULL, 'm'},
     {"snapshot", required_argument, NULL, 'p'},
+    {"snapshot-prefix", required_argument, NULL, 'x'},
     {"dump-slices", required_argument, NULL, 'd'},
     {"width", required_argument, NULL, 'W'},
     {"height", required_argument, NULL, 'G'},
     {NULL, 0, NULL, 0},
   };
-  App app = { 0 };
+  static App app = { 0 };
   GError *err = NULL;
   GstBus *bus;
-  gchar *desc;
+  gboolean legacy_ports;
   gint c;
 
   gst_init (&argc, &argv);
@@ -455,7 +678,12 @@ main (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
       case 'k':
+        g_free (app.key_file);
         app.key_file = g_strdup (optarg);
+        break;
+      case 'c':
+        g_free (app.control);
+        app.control = g_strdup (optarg);
         break;
       case 'H':
         g_free (app.host);
@@ -467,19 +695,35 @@ main (int argc, char **argv)
       case 'a':
         app.audio_port = atoi (optarg);
         break;
+      case 'P':
+        if (app.send || !parse_peer (&app, optarg)) {
+          g_printerr ("e2ee-media: --peer SENDER:VIDEO_PORT:AUDIO_PORT "
+              "(receiver; sender 0..65534, once each, at most %d)\n",
+              MAX_PEERS);
+          return usage ();
+        }
+        break;
       case 's':
         app.seconds = atoi (optarg);
         break;
       case 'i':
         app.sender_index = atoi (optarg);
+        app.sender_index_set = TRUE;
         break;
       case 'm':
+        g_free (app.marker);
         app.marker = g_strdup (optarg);
         break;
       case 'p':
+        g_free (app.snapshot);
         app.snapshot = g_strdup (optarg);
         break;
+      case 'x':
+        g_free (app.snapshot_prefix);
+        app.snapshot_prefix = g_strdup (optarg);
+        break;
       case 'd':
+        g_free (app.dump_slices);
         app.dump_slices = g_strdup (optarg);
         break;
       case 'W':
@@ -492,25 +736,64 @@ main (int argc, char **argv)
         return usage ();
     }
   }
-  if (!app.key_file || app.video_port <= 0 || app.video_port > 65535
-      || app.audio_port <= 0 || app.audio_port > 65535 || app.seconds <= 0
-      || app.sender_index < 0 || app.sender_index > 65535 || app.width < 16
-      || app.height < 16 || optind != argc
+  /* The original form: one peer given by its ports and --sender-index. */
+  legacy_ports = app.video_port || app.audio_port;
+  if (!app.key_file == !app.control) {
+    g_printerr ("e2ee-media: exactly one of --key-file and --control\n");
+    return usage ();
+  }
+  if ((legacy_ports || app.send) && (app.video_port <= 0
+          || app.video_port > 65535 || app.audio_port <= 0
+          || app.audio_port > 65535))
+    return usage ();
+  if (app.seconds <= 0 || app.sender_index < 0 || app.sender_index > 65535
+      || app.width < 16 || app.height < 16 || optind != argc
       || (app.marker && (!*app.marker || strlen (app.marker) > 200)))
     return usage ();
-  if (!read_key (&app))
+  if (!app.send) {
+    if (legacy_ports && app.n_peers) {
+      g_printerr ("e2ee-media: --peer or --video-port/--audio-port, "
+          "not both\n");
+      return usage ();
+    }
+    if (!legacy_ports && !app.n_peers)
+      return usage ();
+    if (app.snapshot && (app.n_peers || app.snapshot_prefix)) {
+      g_printerr ("e2ee-media: --snapshot is for the single-peer form; "
+          "--snapshot-prefix for --peer\n");
+      return usage ();
+    }
+    if (legacy_ports) {
+      app.peers[0] = (Peer) {
+      &app, (guint) app.sender_index, app.video_port, app.audio_port, 0};
+      app.n_peers = 1;
+    }
+  } else if (app.snapshot || app.snapshot_prefix) {
+    return usage ();
+  }
+  if (app.key_file && !read_key (&app))
     return 2;
 
-  desc = app.send ? sender_description (&app) : receiver_description (&app);
-  app.pipeline = gst_parse_launch (desc, &err);
-  g_free (desc);
-  if (!app.pipeline) {
-    g_printerr ("e2ee-media: %s\n", err->message);
-    return 1;
+  if (app.send) {
+    gchar *desc = sender_description (&app);
+
+    app.pipeline = gst_parse_launch (desc, &err);
+    g_free (desc);
+    if (!app.pipeline) {
+      g_printerr ("e2ee-media: %s\n", err->message);
+      return 1;
+    }
+  } else {
+    app.pipeline = gst_pipeline_new ("receiver");
+    for (guint i = 0; i < app.n_peers; i++)
+      if (!add_peer_branch (&app, &app.peers[i]))
+        return 1;
   }
   if (app.send) {
-    if (!install_key (&app, "venc", E2EE_STREAM_VIDEO)
-        || !install_key (&app, "aenc", E2EE_STREAM_AUDIO))
+    if (app.key_file && (!install_key (&app, "venc", E2EE_STREAM_VIDEO,
+                (guint) app.sender_index)
+            || !install_key (&app, "aenc", E2EE_STREAM_AUDIO,
+                (guint) app.sender_index)))
       return 1;
     if (app.marker)
       add_probe (&app, "venc", "sink", insert_marker,
@@ -524,13 +807,19 @@ main (int argc, char **argv)
       }
       add_probe (&app, "venc", "sink", dump_slices, &app, NULL);
     }
-  } else {
-    if (!install_key (&app, "vdec", E2EE_STREAM_VIDEO)
-        || !install_key (&app, "adec", E2EE_STREAM_AUDIO))
-      return 1;
-    if (app.marker)
-      add_probe (&app, "vdec", "src", count_marker, &app, NULL);
-    add_probe (&app, "vdecoder", "src", count_decoded, &app, NULL);
+  } else if (app.key_file) {
+    for (guint i = 0; i < app.n_peers; i++) {
+      gchar *v = peer_name ("vdec", app.peers[i].sender);
+      gchar *a = peer_name ("adec", app.peers[i].sender);
+      gboolean ok = install_key (&app, v, E2EE_STREAM_VIDEO,
+          app.peers[i].sender)
+          && install_key (&app, a, E2EE_STREAM_AUDIO, app.peers[i].sender);
+
+      g_free (v);
+      g_free (a);
+      if (!ok)
+        return 1;
+    }
   }
   /* The elements have copied the key: this process needs it no more. */
   e2ee_wipe (app.key, sizeof (app.key));
@@ -539,6 +828,24 @@ main (int argc, char **argv)
   bus = gst_element_get_bus (app.pipeline);
   gst_bus_add_watch (bus, on_bus, &app);
   g_timeout_add_seconds ((guint) app.seconds, on_timeout, &app);
+  if (app.control) {
+    static const GstE2eeKeyProviderCallbacks cb = {
+      .get_encoder = kp_get_encoder,
+      .get_decoder = kp_get_decoder,
+      .handled = kp_handled,
+      .connection = kp_connection,
+    };
+
+    /* A receiver sends nothing: it has no sender index of its own here. */
+    app.kp = gst_e2ee_key_provider_new (app.control, app.send
+        && app.sender_index_set ? app.sender_index : -1, &cb, &app);
+    if (!app.kp) {
+      g_printerr ("e2ee-media: bad --control path\n");
+      return 2;
+    }
+    /* Keys arrive through the main loop, like everything else here. */
+    gst_e2ee_key_provider_start (app.kp);
+  }
   if (gst_element_set_state (app.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     g_printerr ("e2ee-media: the pipeline does not start\n");
@@ -553,12 +860,52 @@ main (int argc, char **argv)
     print_stats (&app, "venc", "video");
     print_stats (&app, "aenc", "audio");
   } else {
-    print_stats (&app, "vdec", "video");
-    print_stats (&app, "adec", "audio");
+    for (guint i = 0; i < app.n_peers; i++) {
+      Peer *p = &app.peers[i];
+      gchar *v = peer_name ("vdec", p->sender);
+      gchar *a = peer_name ("adec", p->sender);
+
+      if (app.n_peers == 1 && legacy_ports) {
+        print_stats (&app, v, "video");
+        print_stats (&app, a, "audio");
+      } else {
+        gchar *lv = g_strdup_printf ("video sender=%u", p->sender);
+        gchar *la = g_strdup_printf ("audio sender=%u", p->sender);
+
+        print_stats (&app, v, lv);
+        print_stats (&app, a, la);
+        g_free (lv);
+        g_free (la);
+      }
+      g_free (v);
+      g_free (a);
+      print_peer (&app, p, "receiver ");
+      g_print ("\n");
+    }
     g_print ("receiver marker-frames=%u decoded-frames=%u\n",
         app.marker_frames, app.decoded_frames);
-    if (app.snapshot)
-      save_snapshot (&app);
+    for (guint i = 0; i < app.n_peers; i++) {
+      gchar *sink = peer_name ("vsink", app.peers[i].sender), *path = NULL;
+
+      if (app.snapshot)
+        path = g_strdup (app.snapshot);
+      else if (app.snapshot_prefix)
+        path = g_strdup_printf ("%s%u.png", app.snapshot_prefix,
+            app.peers[i].sender);
+      if (path)
+        save_snapshot (&app, sink, path);
+      g_free (sink);
+      g_free (path);
+    }
+  }
+  if (app.kp) {
+    const GstE2eeKeyProviderStats *st = gst_e2ee_key_provider_get_stats (app.kp);
+
+    g_print ("%s keyprovider: connects=%u installed=%u removed=%u "
+        "switched=%u refused=%u failed=%u\n", app.send ? "sender" : "receiver",
+        st->connects, st->installed, st->removed, st->switched, st->refused,
+        st->failed);
+    gst_e2ee_key_provider_free (app.kp);
   }
   gst_element_set_state (app.pipeline, GST_STATE_NULL);
   if (app.dump)
@@ -568,9 +915,11 @@ main (int argc, char **argv)
   gst_object_unref (app.pipeline);
   g_main_loop_unref (app.loop);
   g_free (app.key_file);
+  g_free (app.control);
   g_free (app.host);
   g_free (app.marker);
   g_free (app.snapshot);
+  g_free (app.snapshot_prefix);
   g_free (app.dump_slices);
   return app.exit_code;
 }

@@ -69,7 +69,7 @@ $(O)/tests/test_key_event: $(O)/obj/tests/integration/test_key_event.o $(KP_OBJS
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
 	  $(KP_LIBS) $(TEST_LIBS)
 
-KP_TESTS = $(O)/tests/test_key_event
+KP_TESTS = $(O)/tests/test_key_event tests/integration/test_keyprovider.py
 test-programs: $(O)/tests/test_key_event
 check: MORE_TESTS += $(KP_TESTS)
 

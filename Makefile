@@ -73,15 +73,15 @@ CFLAGS_ALL = $(BASE_CFLAGS) $(E2EE_CFLAGS) $(CFLAGS)
 
 all:
 
-include crypto/crypto.mk
-include pipeline/pipeline.mk
-# Each further part of the firmware brings its own makefile fragment; it may
-# add to MORE_DEB_PACKAGES, MORE_TESTS (test programs for `make check`),
-# MORE_BENCH (commands for `make bench`) and FUZZ_TARGETS.
+# Each part of the firmware brings its own makefile fragment; it may add to
+# MORE_DEB_PACKAGES, MORE_TESTS (test programs for `make check`), MORE_BENCH
+# (commands for `make bench`) and FUZZ_TARGETS.
 MORE_DEB_PACKAGES :=
 MORE_TESTS :=
 MORE_BENCH :=
 FUZZ_TARGETS :=
+include crypto/crypto.mk
+include pipeline/pipeline.mk
 include $(sort $(wildcard keyxchg/*.mk watermark/*.mk drivers/*.mk board/*.mk rootfs/*.mk panel/*.mk))
 include tests/tests.mk
 

@@ -313,7 +313,9 @@ gst_e2ee_enc_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
     goto out;
   }
   if (!self->kid_used || self->last_kid != self->send_kid) {
-    keyframe = self->kid_used;  /* the encoder's first frame is one anyway */
+    /* The encoder's first frame is a keyframe anyway; but when frames were
+     * dropped for want of a key, the first encrypted one need not be. */
+    keyframe = self->kid_used || self->waiting;
     self->kid_used = TRUE;
     self->last_kid = self->send_kid;
   }

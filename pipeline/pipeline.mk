@@ -50,10 +50,6 @@ install-plugin: $(PLUGIN) $(O)/bin/e2ee-media
 	install -m 0755 $(O)/bin/e2ee-media $(DESTDIR)$(PREFIX)/bin/
 
 # ------------------------------------------------ key provider: tests, fuzzing
-# The top Makefile sets MORE_TESTS and FUZZ_TARGETS empty after it includes
-# this file, so plain appends here would be lost: the tests go in as
-# prerequisites of test-programs and as target-specific appends on check and
-# fuzz, which apply when those recipes run.
 
 $(O)/obj/tests/integration/test_key_event.o: tests/integration/test_key_event.c
 	$(call say,CC,$<)
@@ -69,12 +65,8 @@ $(O)/tests/test_key_event: $(O)/obj/tests/integration/test_key_event.o $(KP_OBJS
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
 	  $(KP_LIBS) $(TEST_LIBS)
 
-KP_TESTS = $(O)/tests/test_key_event tests/integration/test_keyprovider.py
-test-programs: $(O)/tests/test_key_event
-check: MORE_TESTS += $(KP_TESTS)
-
-fuzz: FUZZ_TARGETS += fuzz_keyprovider
-fuzz: FUZZ_BINS += $(O)/fuzz/fuzz_keyprovider
+MORE_TESTS += $(O)/tests/test_key_event tests/integration/test_keyprovider.py
+FUZZ_TARGETS += fuzz_keyprovider
 $(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyevent.c \
 		pipeline/gste2eekeyevent.h crypto/secret.c
 	$(call say,FUZZ,$@)

@@ -114,4 +114,4 @@ clean:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@O=$(O) crypto/demo.sh
-	@O=$(O) pipeline/run-meeting.sh
+	@O=$(O) /usr/bin/python3 pipeline/run_rooms.py

@@ -87,7 +87,7 @@ struct _App
 {
   gboolean send, sender_index_set;
   gchar *key_file, *control, *host, *marker, *snapshot, *snapshot_prefix,
-      *dump_slices;
+      *dump_slices, *codeword;
   gint video_port, audio_port, seconds, sender_index, width, height;
   guint8 key[E2EE_SFRAME_MAX_BASE_KEY];
   gsize key_len;
@@ -435,10 +435,14 @@ on_timeout (gpointer data)
 static gchar *
 sender_description (App * app)
 {
-  return g_strdup_printf
+  /* The room's own codeword burned into what it sends (watermark/). */
+  gchar *burn = app->codeword ?
+      g_strdup_printf ("codewordoverlay codeword=%s caption=\"E2EE on\" ! ",
+      app->codeword) : g_strdup ("");
+  gchar *desc = g_strdup_printf
       ("videotestsrc is-live=true pattern=ball motion=sweep ! "
       "video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 ! "
-      "timeoverlay font-desc=\"Sans 24\" ! "
+      "timeoverlay font-desc=\"Sans 24\" ! %s"
       "x264enc name=x264 tune=zerolatency speed-preset=ultrafast "
       "key-int-max=60 bitrate=2000 aud=true ! h264parse config-interval=-1 ! "
       "video/x-h264,stream-format=byte-stream,alignment=au ! "
@@ -449,8 +453,11 @@ sender_description (App * app)
       "audio/x-raw,rate=48000,channels=1 ! opusenc ! "
       "e2eeenc name=aenc stream=audio sender-index=%d ! "
       "rtpopuspay pt=111 ! udpsink host=%s port=%d sync=false",
-      app->width, app->height, app->sender_index, app->host, app->video_port,
-      app->sender_index, app->host, app->audio_port);
+      app->width, app->height, burn, app->sender_index, app->host,
+      app->video_port, app->sender_index, app->host, app->audio_port);
+
+  g_free (burn);
+  return desc;
 }
 
 /*
@@ -655,6 +662,7 @@ main (int argc, char **argv)
     {"dump-slices", required_argument, NULL, 'd'},
     {"width", required_argument, NULL, 'W'},
     {"height", required_argument, NULL, 'G'},
+    {"codeword", required_argument, NULL, 'w'},
     {NULL, 0, NULL, 0},
   };
   static App app = { 0 };
@@ -731,6 +739,14 @@ main (int argc, char **argv)
         break;
       case 'G':
         app.height = atoi (optarg);
+        break;
+      case 'w':
+        /* Public (derived from the public identity key); the element
+         * checks its form and refuses junk. Letters and dashes only here. */
+        if (strspn (optarg, "abcdefghijklmnopqrstuvwxyz-") != strlen (optarg))
+          return usage ();
+        g_free (app.codeword);
+        app.codeword = g_strdup (optarg);
         break;
       default:
         return usage ();

@@ -330,6 +330,9 @@ static void handle_lines(struct kx_ctl_server *s, int ci, kx_ctl_request_cb cb, 
 			} else {
 				c->events |= cmd.events;
 				kx_ctl_reply(s, ci, &cmd, 0, NULL, NULL);
+				/* The daemon may send the new subscriber the current state. */
+				if (cb && c->fd >= 0)
+					cb(user, ci, &cmd);
 			}
 		} else if (cb)
 			cb(user, ci, &cmd);

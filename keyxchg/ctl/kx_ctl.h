@@ -66,7 +66,11 @@ kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const char **
 
 struct kx_ctl_server;
 
-/* A request from client `client`; reply with kx_ctl_reply(). */
+/*
+ * A request from client `client`; reply with kx_ctl_reply(). Subscriptions
+ * are answered here; the callback then gets them too (without replying), to
+ * send the subscriber what it missed.
+ */
 typedef void (*kx_ctl_request_cb)(void *user, int client, const struct kx_ctl_cmd *cmd);
 
 /*

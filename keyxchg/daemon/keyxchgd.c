@@ -73,6 +73,7 @@ struct media_key {
 	bool used;
 	uint64_t kid, epoch;
 	bool send;
+	uint8_t key[KX_SECRET_BYTES]; /* for a media daemon that subscribes late */
 	char fp[KX_FINGERPRINT_HEX_SIZE];
 	long long remove_at; /* 0: current */
 };
@@ -114,6 +115,8 @@ struct app {
 	struct media_key keys[KEYS_MAX];
 	long long switch_at; /* 0: none pending */
 	uint64_t switch_epoch;
+	bool sending; /* send_epoch is valid */
+	uint64_t send_epoch;
 	bool stop;
 };
 
@@ -273,6 +276,7 @@ static void install_epoch_keys(struct app *a)
 			k->send = r->members[i].id == a->self;
 			k->remove_at = 0;
 			kx_fingerprint_hex(key, sizeof(key), k->fp);
+			memcpy(k->key, key, sizeof(key));
 			key_event(a, k, true, key);
 			sodium_memzero(key, sizeof(key));
 		}
@@ -294,6 +298,8 @@ static void switch_send(struct app *a)
 		if (a->keys[j].used && a->keys[j].epoch < a->switch_epoch && !a->keys[j].remove_at)
 			a->keys[j].remove_at = now + GRACE_MS;
 	a->switch_at = 0;
+	a->sending = true;
+	a->send_epoch = a->switch_epoch;
 }
 
 static void expire_keys(struct app *a, bool all)
@@ -305,7 +311,7 @@ static void expire_keys(struct app *a, bool all)
 
 		if (k->used && (all || (k->remove_at && k->remove_at <= now))) {
 			key_event(a, k, false, NULL);
-			memset(k, 0, sizeof(*k));
+			sodium_memzero(k, sizeof(*k));
 		}
 	}
 }
@@ -945,6 +951,7 @@ static void leave_meeting(struct app *a)
 	a->ws = NULL;
 	a->state = ST_LEFT;
 	a->have_secret = false;
+	a->sending = false;
 	sodium_memzero(a->secret, sizeof(a->secret));
 	expire_keys(a, true);
 	emit_state(a);
@@ -957,6 +964,54 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 	int ret = 0;
 
 	switch (cmd->type) {
+	case KX_CTL_SUBSCRIBE:
+		/* A media daemon that starts (or restarts) late gets the keys held now. */
+		if (cmd->events & KX_CTL_EV_KEYS) {
+			for (size_t j = 0; j < KEYS_MAX; j++) {
+				char hex[2 * KX_SECRET_BYTES + 1], *text;
+				json_t *ev;
+
+				if (!a->keys[j].used)
+					continue;
+				sodium_bin2hex(hex, sizeof(hex), a->keys[j].key, KX_SECRET_BYTES);
+				ev = json_pack("{s:s, s:s, s:I, s:s, s:s}", "event", "media-key", "action",
+					       "install", "kid", (json_int_t)a->keys[j].kid, "usage",
+					       a->keys[j].send ? "send" : "receive", "key", hex);
+				sodium_memzero(hex, sizeof(hex));
+				text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+				if (text) {
+					kx_ctl_send(a->ctl, client, text);
+					sodium_memzero(text, strlen(text));
+				}
+				free(text);
+				json_decref(ev);
+			}
+			for (unsigned int t = 0; a->sending && t < STREAMS; t++) {
+				char *text;
+				json_t *ev = json_pack("{s:s, s:I}", "event", "send-kid", "kid",
+						       (json_int_t)kx_media_kid(t, (uint16_t)a->self,
+										a->send_epoch));
+
+				text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+				if (text)
+					kx_ctl_send(a->ctl, client, text);
+				free(text);
+				json_decref(ev);
+			}
+		}
+		if (cmd->events & KX_CTL_EV_STATE) {
+			json_t *ev = json_pack("{s:s, s:s, s:s, s:I}", "event", "state", "state",
+					       state_names[a->state], "meeting", a->meeting_name,
+					       "epoch",
+					       (json_int_t)(a->chain->started ? a->chain->roster.epoch : 0));
+			char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+
+			if (text)
+				kx_ctl_send(a->ctl, client, text);
+			free(text);
+			json_decref(ev);
+		}
+		return;
 	case KX_CTL_JOIN:
 		if (a->state == ST_LOBBY || a->state == ST_MEETING) {
 			kx_ctl_reply(a->ctl, client, cmd, -EBUSY, "already in a meeting", NULL);

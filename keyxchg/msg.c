@@ -3,6 +3,7 @@
  * Messages: field rules, canonical encodings, signatures, roster hash
  * (keying.md "Messages"; PROTOCOL.md "Canonical encoding", "Field rules").
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -125,6 +126,37 @@ static int check_announce(const struct kx_announce *a)
 	return 0;
 }
 
+static int cmp_ik(const void *a, const void *b)
+{
+	return memcmp((*(const struct kx_member *const *)a)->ik,
+		      (*(const struct kx_member *const *)b)->ik, KX_IK_BYTES);
+}
+
+static int cmp_device(const void *a, const void *b)
+{
+	return strcmp((*(const struct kx_member *const *)a)->device,
+		      (*(const struct kx_member *const *)b)->device);
+}
+
+/* Two members with one IK, or with one device id? (IKs are public.) */
+static bool has_duplicates(const struct kx_roster *r)
+{
+	const struct kx_member *by[KX_MAX_MEMBERS];
+	uint32_t n = r->n_members;
+
+	for (uint32_t i = 0; i < n; i++)
+		by[i] = &r->members[i];
+	qsort(by, n, sizeof(by[0]), cmp_ik);
+	for (uint32_t i = 1; i < n; i++)
+		if (!cmp_ik(&by[i - 1], &by[i]))
+			return true;
+	qsort(by, n, sizeof(by[0]), cmp_device);
+	for (uint32_t i = 1; i < n; i++)
+		if (!cmp_device(&by[i - 1], &by[i]))
+			return true;
+	return false;
+}
+
 static int check_roster(const struct kx_roster *r)
 {
 	unsigned int hosts = 0;
@@ -154,12 +186,11 @@ static int check_roster(const struct kx_roster *r)
 		}
 		if (m->id == r->successor)
 			successor_found = true;
-		/* One identity, one participant: a device cannot sit in the roster twice. */
-		for (uint32_t j = 0; j < i; j++)
-			if (!memcmp(r->members[j].ik, m->ik, KX_IK_BYTES) ||
-			    !strcmp(r->members[j].device, m->device))
-				return -EINVAL;
 	}
+	/* One identity, one participant: a device cannot sit in the roster twice.
+	 * Sorted, so that a roster of 1024 costs n log n, not n^2. */
+	if (has_duplicates(r))
+		return -EINVAL;
 	if (hosts != 1 || (r->successor != KX_NO_PARTICIPANT && !successor_found))
 		return -EINVAL;
 	/* keying.md "Policy when E2EE is on": this firmware speaks nothing else. */

@@ -12,7 +12,7 @@
 #include "e2ee/codeword.h"
 #include "kx/kx.h"
 
-#define KX_CODEWORD_CACHE 64
+#define KX_CODEWORD_CACHE KX_MAX_MEMBERS /* a whole roster stays cached */
 
 struct kx_codeword_cache {
 	struct {

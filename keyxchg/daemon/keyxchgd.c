@@ -434,6 +434,18 @@ static int host_next_epoch(struct app *a, uint16_t removed, const struct kx_anno
 		if (r->successor == removed)
 			r->successor = KX_NO_PARTICIPANT;
 	}
+	if (removed == a->chain->roster.host) {
+		/* Successor takeover (PROTOCOL.md 6): we host from this epoch on,
+		 * and name the next successor, the lowest other member. */
+		r->host = (uint16_t)a->self;
+		r->successor = KX_NO_PARTICIPANT;
+		for (uint32_t i = 0; i < r->n_members; i++) {
+			if (r->members[i].id == a->self)
+				r->members[i].role = KX_ROLE_HOST;
+			else if (r->successor == KX_NO_PARTICIPANT)
+				r->successor = r->members[i].id;
+		}
+	}
 	if (added) {
 		uint32_t i = r->n_members;
 
@@ -815,8 +827,25 @@ static void on_leave(struct app *a, int from, const char *json, size_t len)
 		return;
 	}
 	logmsg("p%u leaves", m.u.leave.from);
-	if (kx_roster_find(&a->chain->roster, m.u.leave.from))
+	if (!kx_roster_find(&a->chain->roster, m.u.leave.from))
+		return;
+	if (a->host) {
 		host_next_epoch(a, m.u.leave.from, NULL);
+	} else if (m.u.leave.from == a->chain->roster.host &&
+		   a->chain->roster.successor == a->self && a->have_ek) {
+		/* The host left, signed: the successor the roster names takes over
+		 * with a fresh secret. Only a signed leave starts it, so a relay
+		 * cannot depose the host by claiming it left. */
+		logmsg("the host left: taking over as its successor");
+		a->host = true;
+		if (host_next_epoch(a, m.u.leave.from, NULL)) {
+			a->host = false;
+			return;
+		}
+		emit(a, KX_CTL_EV_STATE,
+		     json_pack("{s:s, s:s}", "event", "warning", "text",
+			       "the host left: this room hosts the meeting now"));
+	}
 }
 
 static int parse_pid(const char *s)
@@ -888,7 +917,7 @@ static void on_relay_message(void *user, const char *text, size_t len)
 			on_epoch_key(a, from, btext, strlen(btext));
 		else if (!strcmp(mtype, "ack") && a->host)
 			on_ack(a, from, btext, strlen(btext));
-		else if (!strcmp(mtype, "leave") && a->host && a->chain->started)
+		else if (!strcmp(mtype, "leave") && a->chain->started)
 			on_leave(a, from, btext, strlen(btext));
 		free(btext);
 	}
@@ -938,14 +967,15 @@ static void relay_lost(struct app *a)
 
 static void leave_meeting(struct app *a)
 {
-	if (a->chain->started && a->state == ST_MEETING && !a->host) {
+	if (a->chain->started && a->state == ST_MEETING) {
 		struct kx_msg m = { .type = KX_MSG_LEAVE };
 
 		memcpy(m.u.leave.meeting, a->meeting, KX_MEETING_ID_BYTES);
 		m.u.leave.epoch = a->chain->roster.epoch;
 		m.u.leave.from = (uint16_t)a->self;
 		m.u.leave.time_ms = wall_ms();
-		send_msg(a, a->chain->roster.host, &m, true);
+		/* A host's leave goes to everyone: its successor takes over. */
+		send_msg(a, a->host ? -1 : a->chain->roster.host, &m, true);
 		for (int i = 0; i < 20 && a->ws && kx_ws_wants_write(a->ws); i++) {
 			struct pollfd p = { .fd = kx_ws_fd(a->ws), .events = POLLOUT };
 

@@ -262,6 +262,15 @@ def main():
     check("after a relay restart the rooms reconnect and rekey to epoch 5", rc == 0 and agree,
           (same_epoch_keys([host, r2], 5)[1], open(os.path.join(tmp, "room2.log")).read()[-800:]))
 
+    # The host leaves, signed: its successor takes over with a fresh secret.
+    rc, _ = host.ctl("leave")
+    took = wait_until(lambda: r2.status().get("host") is True and r2.status().get("epoch") == 6
+                      and r2.fps(6), 20, rooms)
+    check("the host leaves; room 2, its successor, hosts epoch 6 with a fresh secret",
+          rc == 0 and took, r2.status())
+    check("the host that left holds no key of epoch 6",
+          not (set(host.fps()) & set(r2.fps(6))), host.status())
+
     # Nothing the relay saw is a media key.
     for r in rooms + [r4]:
         r.pump()

@@ -17,7 +17,7 @@ IMAGE_DIR := $(O)/image
 MORE_DEB_PACKAGES += mmdebstrap qemu-system-x86 e2fsprogs kmod cpio gzip \
 	linux-source linux-headers-amd64 libdrm-dev
 
-IMAGE_TEST_BINS := $(O)/tests/qemu/drm-planes
+IMAGE_TEST_BINS += $(O)/tests/qemu/drm-planes
 IMAGE_TEST_FILES = $(IMAGE_TEST_BINS) tests/qemu/in-image.sh
 
 $(O)/tests/qemu/drm-planes: tests/qemu/drm-planes.c

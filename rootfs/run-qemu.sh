@@ -7,7 +7,8 @@
 # Serial console on stdio (-nographic), root on virtio-blk (snapshot: the
 # image file is never written unless QEMU_PERSIST=1), virtio-tablet as the
 # touch panel, a virtio-serial port org.sealroom.results to QEMU_RESULTS (a
-# file; /dev/null by default). Display: vkms inside the guest (a kernel
+# file; /dev/null by default) and a port org.sealroom.artifacts to
+# QEMU_ARTIFACTS (files the image test hands out, as a tar stream). Display: vkms inside the guest (a kernel
 # module; QEMU shows nothing), or QEMU_DISPLAY=virtio-gpu for a window
 # (QEMU_UI, default gtk; needs Debian's qemu-system-gui, or use QEMU_UI=vnc=:0).
 # QEMU_APPEND adds to the kernel command line (sealroom.mode=test runs the
@@ -33,4 +34,6 @@ exec qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp "$smp" -m "$mem" \
 	-device virtio-serial-pci \
 	-chardev "file,id=results,path=${QEMU_RESULTS:-/dev/null}" \
 	-device virtserialport,chardev=results,name=org.sealroom.results \
+	-chardev "file,id=artifacts,path=${QEMU_ARTIFACTS:-/dev/null}" \
+	-device virtserialport,chardev=artifacts,name=org.sealroom.artifacts \
 	-nic none

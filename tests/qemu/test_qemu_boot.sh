@@ -3,7 +3,8 @@
 # The image test, host side: boots IMAGE_DIR under QEMU (TCG) with
 # sealroom.mode=test, prints the time from QEMU's start to "sealroom: ready"
 # on the console, and prints the TAP lines the image wrote to its
-# virtio-serial port. Fails loudly when the guest is not done within
+# virtio-serial port. Files the image hands out on its second port (the
+# composed screen as PNG) land in IMAGE_DIR/../test-logs/qemu/. Fails loudly when the guest is not done within
 # QEMU_TIMEOUT seconds (generous: TCG on a loaded machine is slow).
 #
 #   tests/qemu/test_qemu_boot.sh IMAGE_DIR
@@ -17,7 +18,7 @@ mkdir -p "$work"
 : >"$work/results.tap"
 
 start=$(date +%s.%N)
-QEMU_RESULTS=$work/results.tap QEMU_APPEND="sealroom.mode=test" \
+QEMU_RESULTS=$work/results.tap QEMU_ARTIFACTS=$work/artifacts.tar QEMU_APPEND="sealroom.mode=test" \
 	setsid "$here/../../rootfs/run-qemu.sh" "$img" </dev/null >"$work/console.log" 2>&1 &
 qemu=$!
 ready=
@@ -43,6 +44,18 @@ total=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }'
 echo "# QEMU ran ${total} s (exit status $rc)"
 [ -n "$ready" ] || { echo "not ok 1 - the image never said 'sealroom: ready'"; tail -n 40 "$work/console.log" | sed 's/^/#   /'; }
 cat "$work/results.tap"
+# The image's files (the composed screen's PNGs) next to the test logs.
+if [ -s "$work/artifacts.tar" ]; then
+	logs=$(cd "$img/.." && pwd)/test-logs/qemu
+	mkdir -p "$work/artifacts" "$logs"
+	if tar -C "$work/artifacts" -xf "$work/artifacts.tar" 2>/dev/null; then
+		for f in "$work"/artifacts/*.png; do
+			[ -f "$f" ] && cp "$f" "$logs/" && echo "# saved $logs/${f##*/}"
+		done
+	else
+		echo "# the image's artifacts.tar is truncated or not a tar"
+	fi
+fi
 if ! grep -q '^1\.\.[0-9]' "$work/results.tap"; then
 	echo "not ok 1 - the image test did not finish (no TAP plan on the results port)"
 	tail -n 40 "$work/console.log" | sed 's/^/#   /'

@@ -7,6 +7,8 @@
 #include "config.h"
 #endif
 
+#include <sodium.h>
+
 #include "gste2eedec.h"
 #include "gste2eeenc.h"
 #include "gstrtpvp8e2eepay.h"
@@ -17,6 +19,9 @@ plugin_init (GstPlugin * plugin)
 {
   gboolean ok = FALSE;
 
+  /* e2eeenc draws its counters' starting points from libsodium. */
+  if (sodium_init () < 0)
+    return FALSE;
   ok |= GST_ELEMENT_REGISTER (e2eeenc, plugin);
   ok |= GST_ELEMENT_REGISTER (e2eedec, plugin);
   ok |= GST_ELEMENT_REGISTER (rtpvp8e2eepay, plugin);

@@ -258,7 +258,9 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
     bound += 4 + len;
     g_array_append_val (self->nals, n);
   }
-  if (garbage || self->nals->len == 0) {
+  if (garbage || self->nals->len == 0 || used == 0) {
+    /* An access unit of parameter sets and delimiters only carries nothing
+     * authenticated: it could be anybody's (the relay's). */
     *why = -EINVAL;
     return DEC_DROP;
   }

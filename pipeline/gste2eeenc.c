@@ -34,6 +34,8 @@
 
 #include <gst/video/video.h>
 
+#include <sodium.h>
+
 #include "e2ee/secret.h"
 #include "gste2eeenc.h"
 
@@ -84,6 +86,23 @@ kid_matches (GstE2eeEnc * self, guint64 kid)
       && e2ee_kid_sender (kid) == self->sender_index;
 }
 
+/*
+ * A send key starts at a random counter below 2^63, never at 0: the same
+ * key may be handed to e2eeenc again (a media daemon that restarts and gets
+ * the epoch's keys anew, a key file used twice), and a (key, KID, CTR) must
+ * never repeat (RFC 9605 9.1). Two starts collide in a window of n frames
+ * with probability about n / 2^62. The cost: an 8-byte CTR in every header.
+ */
+static gint
+random_counter_start (GstE2eeEnc * self, guint64 kid)
+{
+  guint64 start;
+
+  randombytes_buf (&start, sizeof (start));
+  start >>= 1;
+  return e2ee_keyring_advance_send_ctr (self->ring, kid, start);
+}
+
 static gboolean
 gst_e2ee_enc_add_key (GstE2eeEnc * self, guint64 kid, GBytes * key,
     gint usage)
@@ -103,6 +122,8 @@ gst_e2ee_enc_add_key (GstE2eeEnc * self, guint64 kid, GBytes * key,
   }
   g_mutex_lock (&self->lock);
   ret = e2ee_keyring_add (self->ring, kid, E2EE_KEY_SEND, data, len);
+  if (!ret)
+    ret = random_counter_start (self, kid);
   g_mutex_unlock (&self->lock);
   if (ret)
     GST_WARNING_OBJECT (self, "cannot add key %" G_GUINT64_FORMAT ": %s", kid,
@@ -388,6 +409,10 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
   g_mutex_lock (&self->lock);
   n = gst_e2ee_load_key_file (self->ring, self->key_file, E2EE_KEY_SEND,
       &first, &error);
+  for (guint i = 0; n > 0 && i < E2EE_KEYRING_CAPACITY; i++)
+    if (self->ring->slot[i].used && self->ring->slot[i].next_ctr == 0
+        && random_counter_start (self, self->ring->slot[i].kid))
+      n = -1;
   if (n > 0 && !self->have_send_kid) {
     self->have_send_kid = TRUE;
     self->send_kid = first;

@@ -97,7 +97,7 @@ def admit_next(host, member):
     k = host["knocks"][-1]
     print(f"   {host['name']} sees a knock: participant {k['participant']} \"{k['name']}\" "
           f"codeword {k['codeword']} ({k['pinned']}) -> admit")
-    rep = kxctl(host, "admit", str(k["participant"]))
+    rep = kxctl(host, "admit", str(k["participant"]), "--codeword", k["codeword"])
     if not rep.get("ok"):
         raise SystemExit(f"run: admit failed: {rep}")
 

@@ -38,7 +38,7 @@ static const struct {
 	const char *fields[4]; /* the members it takes besides "cmd" and "id" */
 } commands[] = {
 	{ "join", KX_CTL_JOIN, { "meeting", "role", "name", NULL } },
-	{ "admit", KX_CTL_ADMIT, { "participant", NULL } },
+	{ "admit", KX_CTL_ADMIT, { "participant", "codeword", NULL } },
 	{ "deny", KX_CTL_DENY, { "participant", NULL } },
 	{ "verify", KX_CTL_VERIFY, { "participant", NULL } },
 	{ "leave", KX_CTL_LEAVE, { NULL } },
@@ -150,6 +150,10 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 			goto out;
 		}
 		cmd->participant = (uint32_t)json_integer_value(v);
+		if (get_text(o, "codeword", cmd->codeword, KX_CTL_TEXT_MAX, false)) {
+			ret = fail(err, "codeword is a string", -EINVAL);
+			goto out;
+		}
 		break;
 	case KX_CTL_SUBSCRIBE: {
 		size_t i;
@@ -238,7 +242,7 @@ int kx_ctl_server_open(const char *path, struct kx_ctl_server **out, const uid_t
 
 static bool uid_allowed(const struct kx_ctl_server *s, uid_t uid)
 {
-	if (uid == geteuid())
+	if (uid == geteuid() || uid == s->media_uid)
 		return true;
 	for (size_t i = 0; i < s->n_allowed; i++)
 		if (s->allowed[i] == uid)
@@ -321,6 +325,11 @@ static void handle_lines(struct kx_ctl_server *s, int ci, kx_ctl_request_cb cb, 
 
 		if (kx_ctl_parse(c->buf, n, &cmd, &err))
 			reply_error(s, ci, err);
+		else if (c->uid == s->media_uid && c->uid != geteuid() &&
+			 cmd.type != KX_CTL_SUBSCRIBE && cmd.type != KX_CTL_STATUS)
+			/* The media daemon parses untrusted media: it takes keys and
+			 * state, and commands nothing (no admit from a decoder exploit). */
+			reply_error(s, ci, "the media daemon may only subscribe and ask status");
 		else if (cmd.type == KX_CTL_SUBSCRIBE) {
 			/* Media keys go to the media daemon only, never to the panel. */
 			if ((cmd.events & KX_CTL_EV_KEYS) && c->uid != geteuid() &&

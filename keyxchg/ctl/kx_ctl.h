@@ -52,6 +52,7 @@ struct kx_ctl_cmd {
 	char name[KX_CTL_TEXT_MAX + 1];
 	bool host;
 	uint32_t participant;
+	char codeword[KX_CTL_TEXT_MAX + 1]; /* admit: the codeword compared; may be empty */
 	unsigned int events;
 };
 

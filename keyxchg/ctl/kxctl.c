@@ -4,7 +4,8 @@
  * for tests (keyxchg/CONTROL.md).
  *
  *   kxctl [--socket PATH] join --meeting M --role host|member --name N
- *   kxctl [--socket PATH] admit|deny|verify PARTICIPANT
+ *   kxctl [--socket PATH] admit PARTICIPANT [--codeword WORD]
+ *   kxctl [--socket PATH] deny|verify PARTICIPANT
  *   kxctl [--socket PATH] leave|rekey|status
  *   kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]
  *
@@ -30,7 +31,8 @@
 static int usage(void)
 {
 	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N\n"
-	      "       kxctl [--socket PATH] admit|deny|verify PARTICIPANT\n"
+	      "       kxctl [--socket PATH] admit PARTICIPANT [--codeword WORD]\n"
+	      "       kxctl [--socket PATH] deny|verify PARTICIPANT\n"
 	      "       kxctl [--socket PATH] leave|rekey|status\n"
 	      "       kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]\n",
 	      stderr);
@@ -191,12 +193,21 @@ int main(int argc, char **argv)
 		char *end;
 		long p;
 
-		if (optind + 2 != argc)
+		const char *word = NULL;
+
+		if (optind + 2 > argc)
 			return usage();
 		p = strtol(argv[optind + 1], &end, 10);
 		if (*end || p < 0 || p > 65534)
 			return usage();
 		json_object_set_new(req, "participant", json_integer(p));
+		if (!strcmp(argv[optind], "admit") && optind + 4 == argc &&
+		    !strcmp(argv[optind + 2], "--codeword"))
+			word = argv[optind + 3];
+		else if (optind + 2 != argc)
+			return usage();
+		if (word)
+			json_object_set_new(req, "codeword", json_string(word));
 	} else if (!strcmp(argv[optind], "events")) {
 		json_t *ev = json_array();
 		char *list, *save = NULL;

@@ -60,6 +60,7 @@ static const char *state_names[] = { "idle", "lobby", "in-meeting", "left" };
 
 struct peer {
 	bool used, knocked, verified;
+	uint8_t verified_ik[KX_IK_BYTES]; /* verified means: this IK was compared */
 	uint16_t id;
 	struct kx_announce ann; /* the last valid announce */
 	int pin; /* enum kx_pin_status */
@@ -109,6 +110,8 @@ struct app {
 	bool have_secret;
 	struct kx_msg *hello; /* member: the host's roster before admission */
 	bool have_hello;
+	bool host_left; /* the held roster's host signed its leave */
+	bool relay_lost_id; /* the relay gave us another id: leave */
 	char *history[HISTORY]; /* host: the JSON of the last rosters */
 	uint64_t history_epoch[HISTORY];
 	struct peer peers[KX_MAX_MEMBERS];
@@ -229,7 +232,9 @@ static json_t *roster_json(struct app *a)
 			list, json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:b}", "participant", m->id,
 					"name", p && p->knocked ? p->ann.name : m->device, "codeword",
 					word, "role", m->role == KX_ROLE_HOST ? "host" : "member",
-					"verified", p ? p->verified : 0, "pinned",
+					"verified",
+					p && p->verified && !memcmp(p->verified_ik, m->ik, KX_IK_BYTES),
+					"pinned",
 					m->id == a->self ? "self" : pin_name(pin), "self",
 					m->id == a->self));
 	}
@@ -606,6 +611,12 @@ static void on_announce(struct app *a, int from, const char *json, size_t len)
 	p = peer_get(a, (uint16_t)from, true);
 	if (!p)
 		goto out;
+	if (p->knocked && memcmp(p->ann.ik, m->u.announce.ik, KX_IK_BYTES)) {
+		warn_event(a, "p%d knocks again with ANOTHER identity key: the knock shown before "
+			      "is void, compare the new codeword",
+			   from);
+		p->verified = false;
+	}
 	p->ann = m->u.announce;
 	p->knocked = true;
 	p->pin = kx_pin_check(&a->pins, p->ann.device, p->ann.ik);
@@ -680,6 +691,17 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 					   h->device);
 				goto out;
 			}
+			/* One host per join: a hello from another host or meeting after
+			 * the one shown (and knocked to) is the relay's doing. */
+			if (a->have_hello &&
+			    (sodium_memcmp(a->hello->u.roster.meeting, m->u.roster.meeting,
+					   KX_MEETING_ID_BYTES) ||
+			     memcmp(kx_roster_find(&a->hello->u.roster, a->hello->u.roster.host)->ik,
+				    h->ik, KX_IK_BYTES))) {
+				warn_event(a, "a second host hello, from another host or meeting: "
+					      "ignored (the host shown first stays)");
+				goto out;
+			}
 			*a->hello = *m;
 			a->have_hello = true;
 			memcpy(a->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES);
@@ -696,15 +718,30 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 		/* The roster that admits us starts the chain (PROTOCOL.md 6). */
 		{
 			const struct kx_member *h = kx_roster_find(&m->u.roster, m->u.roster.host);
+			const struct kx_member *shown;
 			int pin = kx_pin_check(&a->pins, h->device, h->ik);
 
+			/* Admission counts only from the host whose codeword was shown and
+			 * knocked to, for that meeting: else the relay could admit us into
+			 * a meeting of its own, keyed with its own sealed secret. */
+			if (!a->have_hello) {
+				warn_event(a, "an admitting roster before any host hello: refused");
+				goto out;
+			}
+			shown = kx_roster_find(&a->hello->u.roster, a->hello->u.roster.host);
+			if (sodium_memcmp(m->u.roster.meeting, a->hello->u.roster.meeting,
+					  KX_MEETING_ID_BYTES)) {
+				warn_event(a, "an admitting roster of another meeting: refused");
+				goto out;
+			}
 			if (pin == KX_PIN_CHANGED) {
 				warn_event(a, "the host device %s shows a CHANGED identity key: "
 					      "refused",
 					   h->device);
 				goto out;
 			}
-			ret = kx_chain_start(a->chain, m, NULL, (uint16_t)a->self, a->id.ik);
+			/* The host's IK must be the one shown (kx_chain_start checks it). */
+			ret = kx_chain_start(a->chain, m, shown->ik, (uint16_t)a->self, a->id.ik);
 			if (ret) {
 				warn_event(a, "rejected the admitting roster: %s", strerror(-ret));
 				goto out;
@@ -724,6 +761,14 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 	if (!old)
 		goto out;
 	*old = a->chain->roster;
+	/* A successor's roster counts only once the host signed its leave: the
+	 * chain alone would let a member depose the host. */
+	if (m->u.roster.host != old->host && !a->host_left) {
+		warn_event(a, "a roster signed by p%u, not the host p%u, which has not left: "
+			      "refused",
+			   m->u.roster.host, old->host);
+		goto out;
+	}
 	ret = kx_chain_accept(a->chain, m);
 	if (ret) {
 		if (ret != -ESTALE) /* resends of rosters already held are normal */
@@ -750,8 +795,19 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			send_ack(a);
 		}
 	} else {
-		/* A fresh secret is on its way, sealed to us. */
+		/* A fresh secret is on its way, sealed to us. Until it comes, the
+		 * old epoch's keys go: sending in 2 s, receiving after the grace
+		 * period, whether or not it comes (a removed member holds them; a
+		 * relay that withholds the new secret must not keep us sending). */
+		long long now = now_ms();
+
 		a->have_secret = false;
+		for (size_t j = 0; j < KEYS_MAX; j++) {
+			struct media_key *k = &a->keys[j];
+
+			if (k->used && k->epoch < a->chain->roster.epoch && !k->remove_at)
+				k->remove_at = now + (k->send ? SWITCH_MS : GRACE_MS);
+		}
 	}
 	emit_roster(a);
 	emit_state(a);
@@ -829,6 +885,8 @@ static void on_leave(struct app *a, int from, const char *json, size_t len)
 	logmsg("p%u leaves", m.u.leave.from);
 	if (!kx_roster_find(&a->chain->roster, m.u.leave.from))
 		return;
+	if (m.u.leave.from == a->chain->roster.host)
+		a->host_left = true;
 	if (a->host) {
 		host_next_epoch(a, m.u.leave.from, NULL);
 	} else if (m.u.leave.from == a->chain->roster.host &&
@@ -874,7 +932,7 @@ static void on_relay_message(void *user, const char *text, size_t len)
 			goto out;
 		if (a->self >= 0 && me != a->self) {
 			warn_event(a, "the relay gave us id p%d, not p%d: leaving", me, a->self);
-			a->state = ST_LEFT;
+			a->relay_lost_id = true;
 			goto out;
 		}
 		a->self = me;
@@ -965,6 +1023,20 @@ static void relay_lost(struct app *a)
 
 /* ------------------------------------------------------------- commands */
 
+/* Out of the meeting: every key removed, the secret wiped. */
+static void teardown(struct app *a)
+{
+	kx_ws_free(a->ws);
+	a->ws = NULL;
+	a->state = ST_LEFT;
+	a->have_secret = false;
+	a->sending = false;
+	a->relay_lost_id = false;
+	sodium_memzero(a->secret, sizeof(a->secret));
+	expire_keys(a, true);
+	emit_state(a);
+}
+
 static void leave_meeting(struct app *a)
 {
 	if (a->chain->started && a->state == ST_MEETING) {
@@ -984,14 +1056,7 @@ static void leave_meeting(struct app *a)
 				break;
 		}
 	}
-	kx_ws_free(a->ws);
-	a->ws = NULL;
-	a->state = ST_LEFT;
-	a->have_secret = false;
-	a->sending = false;
-	sodium_memzero(a->secret, sizeof(a->secret));
-	expire_keys(a, true);
-	emit_state(a);
+	teardown(a);
 }
 
 static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
@@ -1067,6 +1132,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			return;
 		}
 		kx_chain_init(a->chain);
+		a->host_left = a->relay_lost_id = false;
 		memset(a->peers, 0, sizeof(a->peers));
 		memset(a->peer_slot, 0, sizeof(a->peer_slot));
 		a->have_hello = a->have_secret = false;
@@ -1102,6 +1168,13 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			p->knocked = false;
 			break;
 		}
+		/* The codeword the person compared, when given, must still be the
+		 * knock's: the relay may have swapped the knock since it was shown. */
+		if (cmd->codeword[0] && strcmp(cmd->codeword, p->codeword)) {
+			kx_ctl_reply(a->ctl, client, cmd, -EKEYREJECTED,
+				     "the knock's codeword is no longer the one given", NULL);
+			return;
+		}
 		if (p->pin == KX_PIN_NEW)
 			ret = kx_pin_add(&a->pins, p->ann.device, p->ann.ik);
 		else if (p->pin == KX_PIN_CHANGED) /* the person decided, knowing */
@@ -1117,7 +1190,17 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			kx_ctl_reply(a->ctl, client, cmd, -ENOENT, "no such participant", NULL);
 			return;
 		}
-		p->verified = true;
+		{
+			const struct kx_member *m =
+				a->chain->started ? kx_roster_find(&a->chain->roster, p->id) : NULL;
+
+			if (!m && !p->knocked) {
+				kx_ctl_reply(a->ctl, client, cmd, -ENOENT, "no such participant", NULL);
+				return;
+			}
+			memcpy(p->verified_ik, m ? m->ik : p->ann.ik, KX_IK_BYTES);
+			p->verified = true;
+		}
 		if (a->chain->started)
 			emit_roster(a);
 		break;
@@ -1311,6 +1394,8 @@ int main(int argc, char **argv)
 		} else if (a->ws && kx_ws_wants_write(a->ws) && kx_ws_pump(a->ws, on_relay_message, a)) {
 			relay_lost(a);
 		}
+		if (a->relay_lost_id)
+			teardown(a);
 		timers(a);
 	}
 	logmsg("stopping");

@@ -27,6 +27,9 @@ static const struct parse_case cases[] = {
 	{ "join host", "{\"id\":\"1\",\"cmd\":\"join\",\"meeting\":\"m1\",\"role\":\"host\",\"name\":\"Room 1\"}", 0, KX_CTL_JOIN },
 	{ "join member", "{\"cmd\":\"join\",\"meeting\":\"m1\",\"role\":\"member\",\"name\":\"R\"}", 0, KX_CTL_JOIN },
 	{ "admit", "{\"cmd\":\"admit\",\"participant\":3}", 0, KX_CTL_ADMIT },
+	{ "admit with codeword", "{\"cmd\":\"admit\",\"participant\":3,\"codeword\":\"mavoj-pubip-gubad-gamiv\"}", 0, KX_CTL_ADMIT },
+	{ "admit codeword not a string", "{\"cmd\":\"admit\",\"participant\":3,\"codeword\":7}", -EINVAL, 0 },
+	{ "deny takes no codeword", "{\"cmd\":\"deny\",\"participant\":3,\"codeword\":\"x\"}", -EINVAL, 0 },
 	{ "deny", "{\"cmd\":\"deny\",\"participant\":0}", 0, KX_CTL_DENY },
 	{ "verify", "{\"cmd\":\"verify\",\"participant\":65534}", 0, KX_CTL_VERIFY },
 	{ "leave", "{\"cmd\":\"leave\"}", 0, KX_CTL_LEAVE },
@@ -264,6 +267,51 @@ static void test_peer_credentials(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(kx_ctl_refused(st->s), 1);
+
+	/* The media daemon: keys yes, commands no (a decoder exploit must not admit). */
+	kx_ctl_server_close(st->s);
+	assert_int_equal(kx_ctl_server_open(st->path, &s2, NULL, 0, other), 0);
+	st->s = s2;
+	assert_int_equal(chmod(st->path, 0666), 0);
+	pid = fork();
+	if (pid == 0) {
+		char buf[1024] = { 0 };
+		size_t got = 0;
+		int fd;
+
+		if (setuid(other))
+			_exit(10);
+		fd = client_connect(st->path);
+		if (fd < 0)
+			_exit(11);
+		static const char req[] = "{\"cmd\":\"subscribe\",\"events\":[\"keys\"]}\n"
+					  "{\"cmd\":\"admit\",\"participant\":2}\n";
+
+		if (write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
+			_exit(12);
+		while (got < sizeof(buf) - 1 && !strstr(buf, "only subscribe")) {
+			ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		_exit(strstr(buf, "\"ok\":true") && strstr(buf, "only subscribe") ? 0 : 13);
+	}
+	for (int i = 0; i < 100; i++) {
+		struct pollfd fds[1 + KX_CTL_CLIENTS_MAX];
+		size_t n = kx_ctl_server_fds(st->s, fds);
+		pid_t w;
+
+		poll(fds, n, 20);
+		kx_ctl_server_pump(st->s, fds, n, on_request, st);
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(st->requests, 0);
 
 	/* Allowed, but not the media daemon: no keys. */
 	kx_ctl_server_close(st->s);

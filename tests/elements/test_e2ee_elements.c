@@ -678,12 +678,48 @@ has_zero_run (const guint8 * p, gsize n, guint8 max)
   return FALSE;
 }
 
+/* The last buffer that left e2eeenc: what goes on the wire. */
+static GstPadProbeReturn
+keep_last (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstBuffer **last = data;
+
+  gst_clear_buffer (last);
+  *last = gst_buffer_copy (GST_PAD_PROBE_INFO_BUFFER (info));
+  return GST_PAD_PROBE_OK;
+}
+
+/* The counter of the first protected NAL of an e2eeenc output buffer. */
+static guint64
+wire_counter (GstBuffer * b)
+{
+  guint8 un[64];
+  gsize n = 0, zeros = 0;
+  guint64 kid, ctr;
+  GstMapInfo m;
+
+  gst_buffer_map (b, &m, GST_MAP_READ);
+  /* 4-byte start code, NAL header, first slice byte, then the escaped SFrame. */
+  for (gsize i = 6; i < m.size && n < sizeof (un); i++) {
+    if (zeros >= 2 && m.data[i] == 3) {
+      zeros = 0;
+      continue;
+    }
+    un[n++] = m.data[i];
+    zeros = m.data[i] ? 0 : zeros + 1;
+  }
+  gst_buffer_unmap (b, &m);
+  fail_unless (e2ee_sframe_header_parse (un, n, &kid, &ctr) > 0);
+  return ctr;
+}
+
 /*
  * Escaping: a slice whose ciphertext holds 00 00 00, 00 00 01, 00 00 02,
  * 00 00 03 and a run of zeros, and ends in 0x00, survives rtph264pay and
  * rtph264depay. The ciphertext is forced: with the key and counter known,
  * the plaintext is the wanted ciphertext XOR the keystream, and one byte is
- * varied until the tag ends in 0x00.
+ * varied until the tag ends in 0x00. e2eeenc starts its counter at random:
+ * a first frame shows where, the forced one uses the next.
  */
 GST_START_TEST (test_escaping)
 {
@@ -693,17 +729,38 @@ GST_START_TEST (test_escaping)
   const guint8 md[2] = { 0x41, 0x9a };
   enum { L = 200 };
   guint8 want[L], zero[L] = { 0 }, ks[L], pt[L], ct[L + 64], au[4 + 2 + L];
+  guint8 dummy[4 + 2 + 50];
   struct e2ee_sframe_key k;
   gsize len = 0, hdr = 0;
   gboolean found = FALSE;
-  GstHarness *enc, *rt;
-  GstBuffer *in, *out;
+  GstBuffer *in, *out, *wire = NULL;
+  GstHarness *rt;
   GstMapInfo m;
   GstCaps *caps;
+  GstPad *src;
+  guint64 ctr;
+
+  caps = gst_caps_from_string ("video/x-h264,stream-format=byte-stream,"
+      "alignment=au,width=320,height=240,framerate=30/1");
+  rt = harness_with_keys ("e2eeenc name=enc ! rtph264pay ! rtph264depay ! "
+      "e2eedec name=dec", kid, TRUE, TRUE);
+  src = gst_element_get_static_pad (by_name (rt, "enc"), "src");
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, keep_last, &wire, NULL);
+  gst_harness_set_src_caps (rt, gst_caps_ref (caps));
+
+  memcpy (dummy, "\0\0\0\1", 4);
+  memcpy (dummy + 4, md, 2);
+  memset (dummy + 6, 0x55, sizeof (dummy) - 6);
+  in = gst_buffer_new_memdup (dummy, sizeof (dummy));
+  GST_BUFFER_PTS (in) = 0;
+  fail_unless_equals_int (gst_harness_push (rt, in), GST_FLOW_OK);
+  fail_unless (wire != NULL);
+  ctr = wire_counter (wire) + 1;
+  fail_unless (ctr > 1, "e2eeenc's counter did not start at random");
 
   fail_unless_equals_int (e2ee_sframe_key_init (&k, E2EE_SUITE_DEFAULT, kid,
           key_a, sizeof (key_a)), 0);
-  fail_unless_equals_int (e2ee_sframe_protect (&k, 0, md, 2, zero, L,
+  fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, md, 2, zero, L,
           ct, sizeof (ct), &len), 0);
   hdr = len - L - 16;
   memcpy (ks, ct + hdr, L);
@@ -721,7 +778,7 @@ GST_START_TEST (test_escaping)
       pt[i] = want[i] ^ ks[i];
     if (has_zero_run (pt, L, 3) || pt[L - 1] == 0)
       continue;
-    fail_unless_equals_int (e2ee_sframe_protect (&k, 0, md, 2, pt, L,
+    fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, md, 2, pt, L,
             ct, sizeof (ct), &len), 0);
     found = ct[len - 1] == 0x00;
   }
@@ -732,17 +789,13 @@ GST_START_TEST (test_escaping)
   memcpy (au, "\0\0\0\1", 4);
   memcpy (au + 4, md, 2);
   memcpy (au + 6, pt, L);
-  caps = gst_caps_from_string ("video/x-h264,stream-format=byte-stream,"
-      "alignment=au,width=320,height=240,framerate=30/1");
-
-  /* What goes on the wire: the runs escaped, the final zero followed by 03. */
-  enc = harness_with_keys ("e2eeenc name=enc", kid, TRUE, FALSE);
-  gst_harness_set_src_caps (enc, gst_caps_ref (caps));
   in = gst_buffer_new_memdup (au, sizeof (au));
-  GST_BUFFER_PTS (in) = 0;
-  fail_unless_equals_int (gst_harness_push (enc, in), GST_FLOW_OK);
-  out = gst_harness_pull (enc);
-  gst_buffer_map (out, &m, GST_MAP_READ);
+  GST_BUFFER_PTS (in) = 33 * GST_MSECOND;
+  fail_unless_equals_int (gst_harness_push (rt, in), GST_FLOW_OK);
+
+  /* What went on the wire: the runs escaped, the final zero followed by 03. */
+  fail_unless_equals_uint64 (wire_counter (wire), ctr);
+  gst_buffer_map (wire, &m, GST_MAP_READ);
   fail_unless (contains (m.data, m.size, (const guint8 *) "\0\0\3\0", 4));
   fail_unless (contains (m.data, m.size, (const guint8 *) "\0\0\3\1", 4));
   fail_unless (contains (m.data, m.size, (const guint8 *) "\0\0\3\2", 4));
@@ -750,17 +803,15 @@ GST_START_TEST (test_escaping)
   fail_unless (m.data[m.size - 2] == 0x00 && m.data[m.size - 1] == 0x03);
   fail_unless (m.data[4] == md[0] && m.data[5] == md[1]);
   fail_if (has_zero_run (m.data + 5, m.size - 5, 2));
-  gst_buffer_unmap (out, &m);
-  gst_buffer_unref (out);
+  gst_buffer_unmap (wire, &m);
 
-  /* Through the stock payloader and depayloader: the same access unit. */
-  rt = harness_with_keys ("e2eeenc name=enc ! rtph264pay ! rtph264depay ! "
-      "e2eedec name=dec", kid, TRUE, TRUE);
-  gst_harness_set_src_caps (rt, gst_caps_ref (caps));
-  in = gst_buffer_new_memdup (au, sizeof (au));
-  GST_BUFFER_PTS (in) = 0;
-  fail_unless_equals_int (gst_harness_push (rt, in), GST_FLOW_OK);
+  /* Through the stock payloader and depayloader: the same access units. */
   gst_harness_push_event (rt, gst_event_new_eos ());
+  out = gst_harness_pull (rt);
+  in = gst_buffer_new_memdup (dummy, sizeof (dummy));
+  fail_unless (buffers_equal (out, in));
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
   out = gst_harness_pull (rt);
   gst_buffer_map (out, &m, GST_MAP_READ);
   fail_unless_equals_int (m.size, sizeof (au));
@@ -768,8 +819,9 @@ GST_START_TEST (test_escaping)
   gst_buffer_unmap (out, &m);
   gst_buffer_unref (out);
 
+  gst_clear_buffer (&wire);
+  gst_object_unref (src);
   gst_caps_unref (caps);
-  gst_harness_teardown (enc);
   gst_harness_teardown (rt);
 }
 GST_END_TEST;
@@ -887,8 +939,18 @@ GST_START_TEST (test_key_file)
     fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
     b = gst_harness_try_pull (h);
     fail_unless (b != NULL, "the key file's key was not used");
-    /* 1-byte header (KID 0, CTR 0), the frame, a 16-byte tag. */
-    fail_unless_equals_int (gst_buffer_get_size (b), 1 + 10 + 16);
+    /* The header (KID 0 inline, a random CTR), the frame, a 16-byte tag. */
+    {
+      GstMapInfo bm;
+      guint64 kid, ctr;
+      int hl;
+
+      gst_buffer_map (b, &bm, GST_MAP_READ);
+      hl = e2ee_sframe_header_parse (bm.data, bm.size, &kid, &ctr);
+      gst_buffer_unmap (b, &bm);
+      fail_unless (hl > 0 && kid == KID_AUDIO (0) && ctr > 0);
+      fail_unless_equals_int (gst_buffer_get_size (b), (gsize) hl + 10 + 16);
+    }
     gst_buffer_unref (b);
   }
   gst_harness_teardown (h);

@@ -157,7 +157,7 @@ def admit(host, member, meeting):
     if not ok:
         return False, rep
     k = knocks(host)[-1]
-    rc, rep = host.ctl("admit", str(k["participant"]))
+    rc, rep = host.ctl("admit", str(k["participant"]), "--codeword", k["codeword"])
     return rc == 0, (k, rep)
 
 
@@ -187,7 +187,14 @@ def main():
               info)
     check("host and room 2 agree on epoch 1",
           wait_until(lambda: same_epoch_keys([host, r2], 1)[0], 15, rooms))
-    ok, info = admit(host, r3, "m1")
+    before = len(knocks(host))
+    r3.ctl("join", "--meeting", "m1", "--role", "member", "--name", "Room 3")
+    wait_until(lambda: len(knocks(host)) > before, 15, [host])
+    k3 = knocks(host)[-1]
+    rc, rep = host.ctl("admit", str(k3["participant"]), "--codeword", "babab-babab-babab-babab")
+    check("admitting with a codeword other than the knock's is refused", rc == 1, rep)
+    rc, rep = host.ctl("admit", str(k3["participant"]), "--codeword", k3["codeword"])
+    ok, info = rc == 0, (k3, rep)
     check("room 3 knocks and is admitted", ok, info)
     agree = wait_until(lambda: same_epoch_keys(rooms, 2)[0], 15, rooms)
     check("three rooms derive the same media keys at epoch 2 (fingerprints)", agree,

@@ -12,39 +12,11 @@
 #include "gste2eekeyevent.h"
 
 /*
- * jansson's allocator, with the block size in front so that free can wipe
- * the whole block: the lexer's token buffer and every string's copy pass
- * through here, a key's hex text among them.
+ * jansson's allocator is libe2ee's wiping one: the lexer's token buffer and
+ * every string's copy pass through it, a key's hex text among them.
  */
-#define HDR 16                  /* keeps max_align_t alignment */
-
-static void *
-wipe_malloc (size_t n)
-{
-  unsigned char *p;
-
-  if (n > SIZE_MAX - HDR)
-    return NULL;
-  p = malloc (n + HDR);
-  if (!p)
-    return NULL;
-  memcpy (p, &n, sizeof (n));
-  return p + HDR;
-}
-
-static void
-wipe_free (void *ptr)
-{
-  unsigned char *p;
-  size_t n;
-
-  if (!ptr)
-    return;
-  p = (unsigned char *) ptr - HDR;
-  memcpy (&n, p, sizeof (n));
-  e2ee_wipe (p, n + HDR);
-  free (p);
-}
+#define wipe_malloc e2ee_wiping_malloc
+#define wipe_free e2ee_wiping_free
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result;

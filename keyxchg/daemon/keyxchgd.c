@@ -920,7 +920,8 @@ static int parse_pid(const char *s)
 static void on_relay_message(void *user, const char *text, size_t len)
 {
 	struct app *a = user;
-	json_t *o = json_loadb(text, len, 0, NULL), *body;
+	/* Duplicated keys are refused anywhere (PROTOCOL.md 4.1), the body too. */
+	json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL), *body;
 	const char *type = json_string_value(json_object_get(o, "type"));
 
 	if (!type)

@@ -16,4 +16,13 @@ void e2ee_wipe(void *p, size_t len);
 /* True when a[0..len) equals b[0..len); time depends on len only. */
 __attribute__((warn_unused_result)) bool e2ee_ct_equal(const void *a, const void *b, size_t len);
 
+/*
+ * An allocator whose free wipes the whole block (its size is kept in front).
+ * For libraries that copy secrets into memory of their own, such as
+ * jansson's strings and lexer buffers: json_set_alloc_funcs(e2ee_wiping_malloc,
+ * e2ee_wiping_free). Blocks are aligned like malloc's.
+ */
+void *e2ee_wiping_malloc(size_t n);
+void e2ee_wiping_free(void *p);
+
 #endif

@@ -56,16 +56,6 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool parse_hex(const char *s, struct hexbuf *b)
 {
@@ -77,16 +67,10 @@ static bool parse_hex(const char *s, struct hexbuf *b)
 	b->p = malloc(n / 2 + 1);
 	if (!b->p)
 		return false;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			e2ee_wipe(b->p, n / 2);
-			free(b->p);
-			b->p = NULL;
-			return false;
-		}
-		b->p[i] = (uint8_t)(hi << 4 | lo);
+	if (e2ee_hex_decode(s, n, b->p, n / 2 + 1) < 0) {
+		free(b->p);
+		b->p = NULL;
+		return false;
 	}
 	b->len = n / 2;
 	return true;

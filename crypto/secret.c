@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include <mbedtls/constant_time.h>
+#include <sodium.h>
 #include <mbedtls/platform_util.h>
 
 #include "e2ee/secret.h"
@@ -45,4 +48,19 @@ void e2ee_wiping_free(void *ptr)
 	memcpy(&n, p, sizeof(n));
 	e2ee_wipe(p, n + WIPE_HDR);
 	free(p);
+}
+
+long e2ee_hex_decode(const char *hex, size_t len, unsigned char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (len % 2 || len / 2 > cap)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (sodium_hex2bin(out, cap, hex, len, NULL, &n, NULL) || n != len / 2) {
+		e2ee_wipe(out, cap);
+		return -EINVAL;
+	}
+	return (long)n;
 }

@@ -102,17 +102,6 @@ struct _App
   gint exit_code;
 };
 
-static gint
-hexval (gchar c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /* The file must be ours and private: it holds a media key. */
 static gboolean
@@ -148,16 +137,10 @@ read_key (App * app)
         app->key_file);
     return FALSE;
   }
-  for (gsize i = 0; i < len / 2; i++) {
-    gint hi = hexval (buf[2 * i]), lo = hexval (buf[2 * i + 1]);
-
-    if (hi < 0 || lo < 0) {
-      e2ee_wipe (buf, sizeof (buf));
-      e2ee_wipe (app->key, sizeof (app->key));
-      g_printerr ("e2ee-media: %s is not hex\n", app->key_file);
-      return FALSE;
-    }
-    app->key[i] = (guint8) (hi << 4 | lo);
+  if (e2ee_hex_decode (buf, len, app->key, sizeof (app->key)) < 0) {
+    e2ee_wipe (buf, sizeof (buf));
+    g_printerr ("e2ee-media: %s is not hex\n", app->key_file);
+    return FALSE;
   }
   app->key_len = len / 2;
   e2ee_wipe (buf, sizeof (buf));

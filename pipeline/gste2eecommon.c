@@ -184,17 +184,6 @@ gst_e2ee_rate_ok (GstE2eeRateLimit * r, gint kind, gint64 interval_us)
   return TRUE;
 }
 
-static gint
-hexval (gchar c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /* One line: "KID send|recv HEX". The key bytes never reach an error message. */
 static gboolean
@@ -224,13 +213,8 @@ parse_key_line (gchar * line, guint64 * kid, enum e2ee_key_usage *usage,
   n = strlen (tok_key);
   if (n % 2 || n == 0 || n / 2 > E2EE_SFRAME_MAX_BASE_KEY)
     return FALSE;
-  for (gsize i = 0; i < n / 2; i++) {
-    gint hi = hexval (tok_key[2 * i]), lo = hexval (tok_key[2 * i + 1]);
-
-    if (hi < 0 || lo < 0)
-      return FALSE;
-    key[i] = (guint8) (hi << 4 | lo);
-  }
+  if (e2ee_hex_decode (tok_key, n, key, E2EE_SFRAME_MAX_BASE_KEY) < 0)
+    return FALSE;
   *key_len = n / 2;
   return TRUE;
 }

@@ -55,17 +55,6 @@ fail (const char **err, const char *msg, int code)
   return code;
 }
 
-static int
-hexval (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /* A string of 1..max printable characters (no controls, no NUL). */
 static bool
@@ -135,15 +124,8 @@ get_key (json_t * o, GstE2eeKeyEvent * ev)
   if (n % 2 || n < 2 * GST_E2EE_KEY_EVENT_KEY_MIN
       || n > 2 * GST_E2EE_KEY_EVENT_KEY_MAX)
     return -EINVAL;
-  for (size_t i = 0; i < n / 2; i++) {
-    int hi = hexval (s[2 * i]), lo = hexval (s[2 * i + 1]);
-
-    if (hi < 0 || lo < 0) {
-      e2ee_wipe (ev->key, sizeof (ev->key));
-      return -EINVAL;
-    }
-    ev->key[i] = (uint8_t) (hi << 4 | lo);
-  }
+  if (e2ee_hex_decode (s, n, ev->key, sizeof (ev->key)) < 0)
+    return -EINVAL;
   ev->key_len = n / 2;
   return 0;
 }

@@ -72,4 +72,4 @@ $(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyeve
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(KP_CFLAGS) -Ipipeline -o $@ $< \
-	  pipeline/gste2eekeyevent.c crypto/secret.c $(MBEDTLS_LIBS) $(KP_LIBS)
+	  pipeline/gste2eekeyevent.c crypto/secret.c $(MBEDTLS_LIBS) $(call pl,libsodium) $(KP_LIBS)

@@ -9,9 +9,10 @@
 #      board's image_packages, kept in OUT/cache/base-<hash> (hash of the
 #      package list, the mirrors and the options below); rebuilt only when one
 #      of those changes;
-#   2. vkms for the base's kernel (drivers/vkms/build-vkms.sh, cached by version);
+#   2. vkms, vicodec and v4l2-mem2mem for the base's kernel
+#      (drivers/vkms/build-vkms.sh, drivers/vicodec/build-vicodec.sh, cached by version);
 #   3. staging copy of the base: the firmware (`make install DESTDIR=...
-#      PREFIX=/usr`), rootfs/overlay/, the board file, the vkms module, depmod,
+#      PREFIX=/usr`), rootfs/overlay/, the board file, the out-of-tree modules, depmod,
 #      unneeded kernel modules pruned, a GStreamer registry made inside it;
 #   4. OUT/vmlinuz, OUT/initrd.img (busybox and the modules that mount the
 #      root), OUT/rootfs.ext4 (mke2fs -d, no loop mount).
@@ -77,6 +78,9 @@ kabi=$(ls "$base/lib/modules" | sort -V | tail -n 1)
 
 # ------------------------------------------------------------ 2. vkms
 "$top/drivers/vkms/build-vkms.sh" "$base" "$out/cache/vkms"
+# vicodec and v4l2-mem2mem (a real m2m codec for the V4L2 layer's test),
+# from the linux-source build-vkms.sh installed.
+"$top/drivers/vicodec/build-vicodec.sh" "$kabi" "$out/cache/vicodec"
 
 # ------------------------------------------------------------ 3. staging
 stage=$out/staging
@@ -102,6 +106,8 @@ for f in ${IMAGE_TEST_FILES:-}; do install -m 0755 "$f" "$stage/usr/lib/sealroom
 # names, rootfs/modules-keep.list, the initramfs's, and their dependencies.
 mods=$stage/lib/modules/$kabi
 install -D -m 0644 "$out/cache/vkms/$kabi/vkms.ko" "$mods/extra/vkms.ko"
+install -m 0644 "$out/cache/vicodec/$kabi/vicodec.ko" "$out/cache/vicodec/$kabi/v4l2-mem2mem.ko" \
+	"$mods/extra/"
 depmod -b "$stage" "$kabi"
 initrd_modules="virtio_pci virtio_blk ext4"
 board_modules=$(board_var kernel_modules)
@@ -113,7 +119,7 @@ all=$(find "$mods/kernel" -name '*.ko' | wc -l)
 find "$mods/kernel" -name '*.ko' | sort | comm -23 - <(echo "$keep") | xargs rm -f
 find "$mods/kernel" -type d -empty -delete
 depmod -b "$stage" "$kabi"
-step MODULES "vkms in /lib/modules/$kabi/extra; $(echo "$keep" | wc -l) of $all Debian modules kept ($(du -sh "$mods" | cut -f1))"
+step MODULES "vkms, vicodec, v4l2-mem2mem in /lib/modules/$kabi/extra; $(echo "$keep" | wc -l) of $all Debian modules kept ($(du -sh "$mods" | cut -f1))"
 
 # The GStreamer registry, made inside the image by the image's own GStreamer
 # (under TCG the first scan would cost the device 5-13 s at every boot).

@@ -67,6 +67,9 @@ else
 fi
 check "touch device \"$touch_name\" present" grep -q "Name=\"$touch_name\"" /proc/bus/input/devices
 
+# 3b. the device layer: sealroom-probe, V4L2 classes, touches (in-image-devices.sh).
+. "$here/in-image-devices.sh"
+
 # 4. our GStreamer plugin, from the prebuilt registry (which stays as built).
 reg_before=$(stat -c %Y.%s "$GST_REGISTRY" 2>/dev/null)
 check "gst-inspect-1.0 e2eeenc finds the e2ee plugin" sh -c 'gst-inspect-1.0 e2eeenc | grep -q "Plugin Details" && gst-inspect-1.0 e2eeenc | grep -q "Name *e2ee"'

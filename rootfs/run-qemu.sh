@@ -12,7 +12,8 @@
 # module; QEMU shows nothing), or QEMU_DISPLAY=virtio-gpu for a window
 # (QEMU_UI, default gtk; needs Debian's qemu-system-gui, or use QEMU_UI=vnc=:0).
 # QEMU_APPEND adds to the kernel command line (sealroom.mode=test runs the
-# image test); QEMU_MEM, QEMU_SMP.
+# image test); QEMU_MEM, QEMU_SMP; QEMU_QMP, a path for a QMP socket (the
+# image test clicks on the tablet through it).
 set -eu
 img=$1
 mem=${QEMU_MEM:-1024}
@@ -36,4 +37,5 @@ exec qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp "$smp" -m "$mem" \
 	-device virtserialport,chardev=results,name=org.sealroom.results \
 	-chardev "file,id=artifacts,path=${QEMU_ARTIFACTS:-/dev/null}" \
 	-device virtserialport,chardev=artifacts,name=org.sealroom.artifacts \
+	${QEMU_QMP:+-qmp "unix:$QEMU_QMP,server=on,wait=off"} \
 	-nic none

@@ -88,3 +88,7 @@ shown "touch-probe: \"$touch_name\" opened by name, ranges read" \
 	"$here/touch-probe" info "$touch_name" "$screen_width" "$screen_height"
 shown "touch-probe: uinput tap, long press, drag and corner tap at the right screen positions" \
 	"$here/touch-probe" uinput "$touch_name" "$screen_width" "$screen_height"
+# The real tablet: the host (test_qemu_boot.sh) reads the request on the
+# console and clicks there through QMP's input-send-event.
+shown "touch: a click the host sends through QMP into \"$touch_name\" is a tap at its screen position" \
+	"$here/touch-probe" host-tap "$touch_name" "$screen_width" "$screen_height" /dev/console

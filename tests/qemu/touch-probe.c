@@ -11,6 +11,12 @@
  *       libdrv_touch, injects a tap, a long press, a drag and a tap in the
  *       far corner at known screen positions, and checks each gesture read
  *       back (type and screen position); exit 0 when all match.
+ *   touch-probe host-tap NAME WIDTH HEIGHT ANNOUNCE
+ *       opens the device NAME (QEMU's virtio tablet), writes to the file
+ *       ANNOUNCE (the console) the line
+ *         sealroom: touch-probe: host, click at x=RAW_X y=RAW_Y
+ *       for the host (tests/qemu/test_qemu_boot.sh clicks there through
+ *       QMP) and waits up to 120 s for a tap at the matching screen position.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -229,19 +235,67 @@ static int inject_and_check(const char *name, uint32_t w, uint32_t h)
 	return failures ? 1 : 0;
 }
 
+static int host_tap(const char *name, uint32_t w, uint32_t h, const char *announce)
+{
+	/* Long: the host's two QMP commands must read as a tap even when the
+	 * machine is loaded. */
+	const uint64_t long_press_us = 3000000;
+	int32_t x = (int32_t)(w * 2 / 3), y = (int32_t)(h / 4), rx, ry;
+	struct drv_touch_gesture g;
+	struct drv_touch_axes a;
+	struct drv_touch *t;
+	uint16_t key;
+	FILE *f;
+	bool mt;
+	int ret;
+
+	ret = drv_touch_open(NULL, name, w, h, 0, long_press_us, &t);
+	if (ret) {
+		printf("touch-probe: \"%s\": %s\n", name, strerror(-ret));
+		return 1;
+	}
+	drv_touch_info(t, &a, &key, &mt);
+	rx = raw_for(x, a.x_min, a.x_max, w);
+	ry = raw_for(y, a.y_min, a.y_max, h);
+	f = fopen(announce, "w");
+	if (!f || fprintf(f, "sealroom: touch-probe: host, click at x=%d y=%d\n", rx, ry) < 0 ||
+	    fclose(f)) {
+		printf("touch-probe: %s: %s\n", announce, strerror(errno));
+		drv_touch_close(t);
+		return 1;
+	}
+	printf("touch-probe: asked the host for a click at tablet %d,%d (screen %d,%d)\n", rx, ry, x,
+	       y);
+	ret = drv_touch_read(t, 120000, &g);
+	if (ret == 1 && g.type == DRV_TOUCH_TAP && g.x == x && g.y == y)
+		printf("touch-probe: ok tap %d,%d from \"%s\"\n", g.x, g.y, name);
+	else if (ret == 1)
+		printf("touch-probe: FAIL want tap %d,%d, got %s %d,%d\n", x, y,
+		       drv_touch_gesture_name(g.type), g.x, g.y);
+	else
+		printf("touch-probe: FAIL want tap %d,%d, got %s\n", x, y,
+		       ret == 0 ? "nothing within 120 s" : strerror(-ret));
+	drv_touch_close(t);
+	return ret == 1 && g.type == DRV_TOUCH_TAP && g.x == x && g.y == y && !failures ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long w, h;
 
-	if (argc != 5 || !(w = strtoul(argv[3], NULL, 10)) || !(h = strtoul(argv[4], NULL, 10)) ||
-	    w > 65535 || h > 65535) {
-		fprintf(stderr, "usage: touch-probe info|uinput NAME WIDTH HEIGHT\n");
-		return 2;
-	}
+	if (argc < 5 || !(w = strtoul(argv[3], NULL, 10)) || !(h = strtoul(argv[4], NULL, 10)) ||
+	    w > 65535 || h > 65535)
+		goto usage;
+	if (strcmp(argv[1], "host-tap") == 0 && argc == 6)
+		return host_tap(argv[2], (uint32_t)w, (uint32_t)h, argv[5]);
+	if (argc != 5)
+		goto usage;
 	if (strcmp(argv[1], "info") == 0)
 		return info(argv[2], (uint32_t)w, (uint32_t)h);
 	if (strcmp(argv[1], "uinput") == 0)
 		return inject_and_check(argv[2], (uint32_t)w, (uint32_t)h);
-	fprintf(stderr, "usage: touch-probe info|uinput NAME WIDTH HEIGHT\n");
+usage:
+	fprintf(stderr, "usage: touch-probe info|uinput NAME WIDTH HEIGHT\n"
+			"       touch-probe host-tap NAME WIDTH HEIGHT ANNOUNCE_FILE\n");
 	return 2;
 }

@@ -54,3 +54,10 @@ $(O)/tests/qemu/touch-probe: $(O)/obj/tests/qemu/touch-probe.o $(DRV_TOUCH_LIB)
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(DRV_TOUCH_LIBS)
 
 IMAGE_TEST_BINS += $(O)/tests/qemu/touch-probe
+
+# The recognizer on arbitrary event streams and axis ranges.
+FUZZ_TARGETS += fuzz_touch
+$(O)/fuzz/fuzz_touch: tests/fuzz/fuzz_touch.c $(DRV_TOUCH_PURE) drivers/touch/include/drv/touch.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Idrivers/touch/include -o $@ $< $(DRV_TOUCH_PURE)

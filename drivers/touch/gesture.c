@@ -75,10 +75,12 @@ static size_t check_long(struct drv_touch_recognizer *r, uint64_t t, struct drv_
 
 static bool beyond_slop(const struct drv_touch_recognizer *r)
 {
+	/* Screen coordinates are under 2^31, so the squares fit in 64 bits
+	 * unsigned, and so does the slop's (under 2^32). */
 	int64_t dx = (int64_t)r->x - r->x0, dy = (int64_t)r->y - r->y0;
-	int64_t slop = r->cfg.slop_px;
+	uint64_t slop = r->cfg.slop_px;
 
-	return dx * dx + dy * dy > slop * slop;
+	return (uint64_t)(dx * dx) + (uint64_t)(dy * dy) > slop * slop;
 }
 
 /* A whole frame has arrived at time t. */

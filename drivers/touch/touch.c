@@ -42,32 +42,31 @@ static uint64_t now_us(void)
 }
 
 /* Opens path and returns its libevdev if its name is name; else NULL with *fd closed. */
-static struct libevdev *open_named(const char *path, const char *name, int *fd, int *err)
+static struct libevdev *open_named(const char *path, const char *name, int *fd)
 {
 	struct libevdev *dev = NULL;
-	int ret;
 
 	*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (*fd < 0) {
-		*err = -errno;
+	if (*fd < 0)
 		return NULL;
-	}
-	ret = libevdev_new_from_fd(*fd, &dev);
-	if (ret == 0 && libevdev_get_name(dev) && strcmp(libevdev_get_name(dev), name) == 0)
+	if (libevdev_new_from_fd(*fd, &dev) == 0 && libevdev_get_name(dev) &&
+	    strcmp(libevdev_get_name(dev), name) == 0)
 		return dev;
-	if (ret < 0)
-		*err = ret;
 	libevdev_free(dev);
 	close(*fd);
 	*fd = -1;
 	return NULL;
 }
 
-/* event<N> names only, in numeric order is not needed: names are unique. */
+/*
+ * The event<N> node under dir whose device is called name. Nodes that cannot
+ * be opened or read are skipped: names are unique per device, and a node we
+ * may not read is not one we could use. -ENODEV when none matches.
+ */
 static int find(const char *dir, const char *name, struct drv_touch *t)
 {
 	struct dirent *de;
-	int err = -ENODEV;
+	int ret = -ENODEV;
 	DIR *d;
 
 	d = opendir(dir);
@@ -79,17 +78,14 @@ static int find(const char *dir, const char *name, struct drv_touch *t)
 		if ((size_t)snprintf(t->path, sizeof(t->path), "%s/%s", dir, de->d_name) >=
 		    sizeof(t->path))
 			continue;
-		t->dev = open_named(t->path, name, &t->fd, &err);
+		t->dev = open_named(t->path, name, &t->fd);
 		if (t->dev) {
-			err = 0;
+			ret = 0;
 			break;
 		}
-		/* A node that cannot be opened is not the one asked for unless
-		 * nothing is found: report ENODEV then. */
-		err = -ENODEV;
 	}
 	closedir(d);
-	return err;
+	return ret;
 }
 
 int drv_touch_open(const char *dir, const char *name, uint32_t width, uint32_t height,
@@ -220,40 +216,55 @@ static int drain(struct drv_touch *t)
 	}
 }
 
+/* The oldest queued gesture into *out; false when none. */
+static bool pop(struct drv_touch *t, struct drv_touch_gesture *out)
+{
+	if (!t->len)
+		return false;
+	*out = t->queue[t->head];
+	t->head = (t->head + 1) % QUEUE_LEN;
+	t->len--;
+	return true;
+}
+
 int drv_touch_read(struct drv_touch *t, int timeout_ms, struct drv_touch_gesture *out)
 {
 	struct drv_touch_gesture g[DRV_TOUCH_MAX_OUT];
-	uint64_t start = now_us(), deadline, due;
 	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
+	uint64_t deadline, due;
 	int ret;
 
-	deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000u;
+	deadline = timeout_ms < 0 ? UINT64_MAX : now_us() + (uint64_t)timeout_ms * 1000u;
 	for (;;) {
 		uint64_t now = now_us(), until = deadline;
 		int wait_ms;
 
+		/* A long press whose time has come without events. */
 		push(t, g, drv_touch_recognizer_advance(&t->rec, now, g));
-		if (t->len) {
-			*out = t->queue[t->head];
-			t->head = (t->head + 1) % QUEUE_LEN;
-			t->len--;
+		if (pop(t, out))
 			return 1;
-		}
 		if (drv_touch_recognizer_deadline(&t->rec, &due) && due < until)
 			until = due;
-		if (now >= deadline)
-			return 0;
-		wait_ms = until == UINT64_MAX ? -1
-					      : (int)((until > now ? until - now : 0) / 1000u + 1);
+		if (until == UINT64_MAX)
+			wait_ms = -1;
+		else
+			wait_ms = until > now ? (int)((until - now + 999) / 1000) : 0;
 		ret = poll(&pfd, 1, wait_ms);
-		if (ret < 0 && errno != EINTR)
+		if (ret < 0) {
+			if (errno == EINTR)
+				continue;
 			return -errno;
-		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
-			return -ENODEV;
+		}
 		if (ret > 0) {
+			if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+				return -ENODEV;
 			ret = drain(t);
 			if (ret)
 				return ret;
+		}
+		if (!t->len && now_us() >= deadline) {
+			push(t, g, drv_touch_recognizer_advance(&t->rec, now_us(), g));
+			return pop(t, out) ? 1 : 0;
 		}
 	}
 }

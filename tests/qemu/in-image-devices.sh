@@ -4,6 +4,8 @@
 # it uses. sealroom-probe against this board and against wrong copies of it,
 # the V4L2 classification, and touches injected through uinput.
 
+devices_t0=$(cut -d' ' -f1 /proc/uptime)
+
 # d1. sealroom-probe: the kernel offers what the board names.
 probe() { # probe ARGS...: sealroom-probe's output in $probe_out, its status in $probe_rc
 	probe_out=$(sealroom-probe "$@" 2>&1)
@@ -92,3 +94,4 @@ shown "touch-probe: uinput tap, long press, drag and corner tap at the right scr
 # console and clicks there through QMP's input-send-event.
 shown "touch: a click the host sends through QMP into \"$touch_name\" is a tap at its screen position" \
 	"$here/touch-probe" host-tap "$touch_name" "$screen_width" "$screen_height" /dev/console
+echo "# device layer checks: $(awk -v a="$(cut -d' ' -f1 /proc/uptime)" -v b="$devices_t0" 'BEGIN { printf "%.1f", a - b }') s"

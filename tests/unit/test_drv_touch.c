@@ -31,6 +31,14 @@ static const struct drv_touch_config panel = {
 	.long_press_us = 500000,
 };
 
+/* The tablet with the largest slop: no movement is a drag. */
+static const struct drv_touch_config no_drag = {
+	.axes = { 0, 32767, 0, 32767, 1920, 1080 },
+	.contact_key = BTN_LEFT,
+	.slop_px = UINT32_MAX,
+	.long_press_us = 500000,
+};
+
 #define MS 1000u
 #define X(v, t) { EV_ABS, ABS_X, v, t }
 #define Y(v, t) { EV_ABS, ABS_Y, v, t }
@@ -102,6 +110,10 @@ static const struct seq seqs[] = {
 	  WANT({ DRV_TOUCH_LONG_PRESS, 300, 300, 500 * MS },
 	       { DRV_TOUCH_DRAG_START, 300, 300, 600 * MS }, { DRV_TOUCH_DRAG_MOVE, 400, 300, 600 * MS },
 	       { DRV_TOUCH_DRAG_END, 400, 300, 700 * MS }) },
+	{ "largest slop: corner to corner is still a tap", &no_drag,
+	  EVS(X(0, 0), Y(0, 0), KEY(BTN_LEFT, 1, 0), SYN(0),
+	      X(32767, 50 * MS), Y(32767, 50 * MS), KEY(BTN_LEFT, 0, 50 * MS), SYN(50 * MS)),
+	  WANT({ DRV_TOUCH_TAP, 0, 0, 50 * MS }) },
 	{ "BTN_TOUCH device: BTN_LEFT is not a contact", &panel,
 	  EVS(X(100, 0), Y(-50, 0), KEY(BTN_LEFT, 1, 0), SYN(0),
 	      KEY(BTN_LEFT, 0, 50 * MS), SYN(50 * MS)),

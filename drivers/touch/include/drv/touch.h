@@ -28,6 +28,9 @@
  * (QEMU's virtio tablet: BTN_LEFT with ABS_X/ABS_Y), or a multitouch slot
  * with a tracking id; the position is ABS_X/ABS_Y (multitouch drivers
  * emulate them for the first finger).
+ *
+ * Call order: drv_touch_open, any number of drv_touch_read, drv_touch_close.
+ * Not thread-safe: one thread owns a struct drv_touch (and a recognizer).
  */
 #ifndef DRV_TOUCH_H
 #define DRV_TOUCH_H
@@ -147,7 +150,8 @@ drv_touch_open(const char *dir, const char *name, uint32_t width, uint32_t heigh
 /* NULL is a no-op. */
 void drv_touch_close(struct drv_touch *t);
 
-/* The device's node, its axes and contact key, and whether it has multitouch slots. */
+/* The device's node (a string owned by t, valid until drv_touch_close), its
+ * axes and contact key, and whether it has multitouch slots. */
 __attribute__((nonnull)) const char *drv_touch_path(const struct drv_touch *t);
 __attribute__((nonnull)) void drv_touch_info(const struct drv_touch *t,
 					     struct drv_touch_axes *axes, uint16_t *contact_key,

@@ -22,8 +22,7 @@
 #include <wslay/wslay.h>
 
 #include "kx_ws.h"
-
-#define UPGRADE_MAX 8192
+#include "kx_ws_http.h"
 
 struct kx_ws {
 	mbedtls_net_context net;
@@ -36,6 +35,12 @@ struct kx_ws {
 	bool closed;
 	kx_ws_message_cb cb;
 	void *user;
+	/* Keepalive (RFC 6455 5.5.2): a ping every ping_ms, the connection
+	 * given up when nothing at all came from the relay for idle_ms. */
+	int ping_ms, idle_ms;
+	long long last_rx, next_ping;
+	const char *error; /* why kx_ws_pump() failed (static) */
+	int failed;	   /* what it returned then */
 };
 
 static long long now_ms(void)
@@ -130,8 +135,12 @@ static int tls_handshake(struct kx_ws *ws, const struct kx_ws_config *cfg, long 
 			int w = wait_fd(ws->net.fd,
 					r == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline);
 
-			if (w)
+			if (w) {
+				*detail = w == -ETIMEDOUT ? "the relay did not complete the TLS "
+							    "handshake in time" :
+							    "TLS handshake failed";
 				return w;
+			}
 			continue;
 		}
 		flags = mbedtls_ssl_get_verify_result(&ws->ssl);
@@ -170,39 +179,14 @@ static int tls_write_all(struct kx_ws *ws, const unsigned char *buf, size_t len,
 	return 0;
 }
 
-/* The value of header name in an HTTP response head, or NULL. */
-static const char *header_value(const char *head, const char *name, size_t *len)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = strstr(head, "\r\n"); p && p[2]; p = strstr(p + 2, "\r\n")) {
-		const char *line = p + 2, *end = strstr(line, "\r\n");
-
-		if (!end)
-			return NULL;
-		if ((size_t)(end - line) > n && !strncasecmp(line, name, n) && line[n] == ':') {
-			const char *v = line + n + 1;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			*len = (size_t)(end - v);
-			while (*len && (v[*len - 1] == ' ' || v[*len - 1] == '\t'))
-				(*len)--;
-			return v;
-		}
-	}
-	return NULL;
-}
-
 /* RFC 6455 4.1: the opening handshake, and the check of the server's answer. */
 static int upgrade(struct kx_ws *ws, const struct kx_ws_config *cfg, long long deadline,
 		   const char **detail)
 {
 	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 	unsigned char nonce[16], digest[20], key[32], accept[32], acc_in[64];
-	char req[1024], head[UPGRADE_MAX + 1];
-	size_t key_len, accept_len, have = 0, vlen;
-	const char *v;
+	char req[1024], head[KX_WS_HEAD_MAX + 1];
+	size_t key_len, accept_len, have = 0;
 	int n;
 
 	if (mbedtls_ctr_drbg_random(&ws->drbg, nonce, sizeof(nonce)) ||
@@ -217,42 +201,46 @@ static int upgrade(struct kx_ws *ws, const struct kx_ws_config *cfg, long long d
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return -EINVAL;
 	n = tls_write_all(ws, (const unsigned char *)req, (size_t)n, deadline);
-	if (n)
+	if (n) {
+		*detail = n == -ETIMEDOUT ? "the relay did not take the upgrade request in time" :
+					    "cannot send the upgrade request";
 		return n;
+	}
 	/* Byte by byte up to the blank line, so that no frame data is read here. */
-	while (have < UPGRADE_MAX) {
-		int r = mbedtls_ssl_read(&ws->ssl, (unsigned char *)head + have, 1);
+	for (;;) {
+		int r;
 
+		if (have == KX_WS_HEAD_MAX) {
+			*detail = "the relay's upgrade response is too large";
+			return -EPROTO;
+		}
+		r = mbedtls_ssl_read(&ws->ssl, (unsigned char *)head + have, 1);
 		if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
 			int w = wait_fd(ws->net.fd,
 					r == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline);
 
-			if (w)
+			if (w) {
+				*detail = w == -ETIMEDOUT ? "the relay did not answer the upgrade in time" :
+							    "the upgrade failed";
 				return w;
+			}
 			continue;
 		}
-		if (r <= 0)
+		if (r <= 0) {
+			*detail = "the relay closed the connection during the upgrade";
 			return -EPROTO;
+		}
 		have++;
 		if (have >= 4 && !memcmp(head + have - 4, "\r\n\r\n", 4))
 			break;
 	}
 	head[have] = '\0';
-	if (strncmp(head, "HTTP/1.1 101", 12)) {
-		*detail = "the relay refused the WebSocket upgrade";
-		return -EPROTO;
-	}
 	memcpy(acc_in, key, key_len);
 	memcpy(acc_in + key_len, guid, sizeof(guid) - 1);
 	if (mbedtls_sha1_ret(acc_in, key_len + sizeof(guid) - 1, digest) ||
 	    mbedtls_base64_encode(accept, sizeof(accept), &accept_len, digest, sizeof(digest)))
 		return -EIO;
-	v = header_value(head, "Sec-WebSocket-Accept", &vlen);
-	if (!v || vlen != accept_len || memcmp(v, accept, vlen)) {
-		*detail = "the relay's Sec-WebSocket-Accept is wrong";
-		return -EPROTO;
-	}
-	return 0;
+	return kx_ws_check_upgrade(head, have, (const char *)accept, accept_len, detail);
 }
 
 /* wslay reads and writes through TLS; WANT_* becomes "would block". */
@@ -267,9 +255,13 @@ static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 		return -1;
 	}
 	if (r <= 0) {
+		if (!ws->error)
+			ws->error = r ? "the TLS connection to the relay broke" :
+					"the relay closed the connection";
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
+	ws->last_rx = now_ms();
 	return r;
 }
 
@@ -284,6 +276,8 @@ static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 		return -1;
 	}
 	if (r < 0) {
+		if (!ws->error)
+			ws->error = "the TLS connection to the relay broke";
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
@@ -297,6 +291,25 @@ static int ws_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, voi
 	return mbedtls_ctr_drbg_random(&ws->drbg, buf, len) ? -1 : 0;
 }
 
+/* Why the connection ends, from the close frames seen (RFC 6455 7.4.1). */
+static const char *close_reason(const struct kx_ws *ws)
+{
+	if (wslay_event_get_close_sent(ws->ev)) {
+		switch (wslay_event_get_status_code_sent(ws->ev)) {
+		case WSLAY_CODE_MESSAGE_TOO_BIG:
+			return "a message from the relay was too large";
+		case WSLAY_CODE_PROTOCOL_ERROR:
+		case WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA:
+			return "the relay broke the WebSocket protocol";
+		default:
+			break;
+		}
+	}
+	if (wslay_event_get_close_received(ws->ev))
+		return "the relay closed the connection";
+	return "the WebSocket connection to the relay failed";
+}
+
 static void ws_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
 		      void *user)
 {
@@ -304,8 +317,11 @@ static void ws_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_m
 
 	if (arg->opcode == WSLAY_TEXT_FRAME && ws->cb)
 		ws->cb(ws->user, (const char *)arg->msg, arg->msg_length);
-	else if (arg->opcode == WSLAY_CONNECTION_CLOSE)
+	else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
 		ws->closed = true;
+		if (!ws->error)
+			ws->error = close_reason(ws);
+	}
 }
 
 int kx_ws_connect(const struct kx_ws_config *cfg, struct kx_ws **out, const char **detail)
@@ -339,7 +355,8 @@ int kx_ws_connect(const struct kx_ws_config *cfg, struct kx_ws **out, const char
 
 	ret = tcp_connect(cfg, deadline, &fd);
 	if (ret) {
-		*detail = "cannot reach the relay";
+		*detail = ret == -ETIMEDOUT ? "the relay did not accept the connection in time" :
+					      "cannot reach the relay";
 		goto out;
 	}
 	ws->net.fd = fd;
@@ -352,7 +369,10 @@ int kx_ws_connect(const struct kx_ws_config *cfg, struct kx_ws **out, const char
 		ret = -ENOMEM;
 		goto out;
 	}
-	wslay_event_config_set_max_recv_msg_length(ws->ev, KX_WS_MAX_MESSAGE);
+	/* RFC 6455 5.2: no extension was negotiated, so any RSV bit fails the
+	 * connection (wslay's default, made explicit). */
+	wslay_event_config_set_allowed_rsv_bits(ws->ev, WSLAY_RSV_NONE);
+	kx_ws_set_options(ws, &(struct kx_ws_options){ 0 });
 	*out = ws;
 	return 0;
 out:
@@ -362,6 +382,22 @@ out:
 	return ret;
 }
 
+void kx_ws_set_options(struct kx_ws *ws, const struct kx_ws_options *opt)
+{
+	/* Messages, and so frames, are bounded: wslay fails the connection
+	 * with 1009 past it (RFC 6455 7.4.1). */
+	wslay_event_config_set_max_recv_msg_length(
+		ws->ev, opt->max_message > 0 && opt->max_message < KX_WS_MAX_MESSAGE ?
+				opt->max_message :
+				KX_WS_MAX_MESSAGE);
+	ws->ping_ms = opt->ping_interval_ms > 0 ? opt->ping_interval_ms : KX_WS_PING_MS;
+	ws->idle_ms = opt->idle_timeout_ms > 0 ? opt->idle_timeout_ms : KX_WS_IDLE_MS;
+	if (ws->idle_ms <= ws->ping_ms)
+		ws->ping_ms = ws->idle_ms / 2 > 0 ? ws->idle_ms / 2 : 1;
+	ws->last_rx = now_ms();
+	ws->next_ping = ws->last_rx + ws->ping_ms;
+}
+
 int kx_ws_fd(const struct kx_ws *ws)
 {
 	return ws->net.fd;
@@ -369,7 +405,25 @@ int kx_ws_fd(const struct kx_ws *ws)
 
 bool kx_ws_wants_write(const struct kx_ws *ws)
 {
-	return wslay_event_want_write(ws->ev);
+	/* Also true once a timer is due: a caller that pumps only when this
+	 * says so (or the socket is ready) still runs the keepalive. */
+	return wslay_event_want_write(ws->ev) || kx_ws_timeout_ms(ws) == 0;
+}
+
+int kx_ws_timeout_ms(const struct kx_ws *ws)
+{
+	long long now = now_ms(), at = ws->next_ping;
+
+	if (ws->closed || ws->last_rx + ws->idle_ms < at)
+		at = ws->last_rx + ws->idle_ms;
+	if (ws->closed || at <= now)
+		return 0;
+	return at - now > 60000 ? 60000 : (int)(at - now);
+}
+
+const char *kx_ws_error(const struct kx_ws *ws)
+{
+	return ws->error ? ws->error : "the connection to the relay is lost";
 }
 
 int kx_ws_send(struct kx_ws *ws, const char *text, size_t len)
@@ -383,22 +437,57 @@ int kx_ws_send(struct kx_ws *ws, const char *text, size_t len)
 	return wslay_event_queue_msg(ws->ev, &msg) ? -ENOMEM : 0;
 }
 
+/* The keepalive: a ping when due; -ETIMEDOUT once the relay went silent. */
+static int keepalive(struct kx_ws *ws)
+{
+	long long now = now_ms();
+
+	if (now - ws->last_rx >= ws->idle_ms) {
+		ws->error = "the relay went silent (no answer to pings)";
+		ws->closed = true;
+		return ws->failed = -ETIMEDOUT;
+	}
+	if (now >= ws->next_ping) {
+		struct wslay_event_msg ping = { WSLAY_PING, NULL, 0 };
+
+		if (wslay_event_queue_msg(ws->ev, &ping)) {
+			ws->error = "cannot queue a ping";
+			ws->closed = true;
+			return ws->failed = -ECONNRESET;
+		}
+		ws->next_ping = now + ws->ping_ms;
+	}
+	return 0;
+}
+
 int kx_ws_pump(struct kx_ws *ws, kx_ws_message_cb cb, void *user)
 {
+	int ret;
+
 	ws->cb = cb;
 	ws->user = user;
+	if (ws->failed)
+		return ws->failed;
 	if (ws->closed)
-		return -ECONNRESET;
+		goto broken;
 	/* TLS may hold decrypted bytes the socket no longer shows: read them too. */
 	do {
 		if (wslay_event_recv(ws->ev))
-			return -ECONNRESET;
+			goto broken;
 	} while (!ws->closed && mbedtls_ssl_get_bytes_avail(&ws->ssl));
+	ret = keepalive(ws);
+	if (ret)
+		return ret;
 	if (wslay_event_want_write(ws->ev) && wslay_event_send(ws->ev))
-		return -ECONNRESET;
+		goto broken;
 	if (ws->closed || (!wslay_event_want_read(ws->ev) && !wslay_event_want_write(ws->ev)))
-		return -ECONNRESET;
+		goto broken;
 	return 0;
+broken:
+	ws->closed = true;
+	if (!ws->error)
+		ws->error = close_reason(ws);
+	return ws->failed = -ECONNRESET;
 }
 
 void kx_ws_free(struct kx_ws *ws)

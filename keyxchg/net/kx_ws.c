@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,9 @@ static int tcp_connect(const struct kx_ws_config *cfg, long long deadline, int *
 			close(fd);
 			continue;
 		}
+		/* Each WebSocket frame goes out whole, at once: without this, Nagle
+		 * and delayed acks hold small messages (an ack) up to 40 ms. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 		*fd_out = fd;
 		break;
 	}

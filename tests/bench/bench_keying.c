@@ -463,6 +463,31 @@ static void member_open(struct meeting *mt, struct party *p)
 	member_open_text(mt, p, mt->ek_json + slot * EK_JSON_CAP, mt->ek_len[slot]);
 }
 
+/*
+ * A member takes roster e+1 (as keyxchgd's on_roster): a joiner starts its
+ * chain with it (the host's IK as compared: codeword, pin), a member accepts
+ * it; on a join, members ratchet to E_{e+1}.
+ */
+static void member_takes_roster(struct meeting *mt, struct party *p, const char *json, size_t len,
+				bool ratchet)
+{
+	CHECK("member parses the roster", kx_msg_parse(json, len, KX_MSG_ROSTER, NULL, mt->in));
+	if (p->id >= JOINER_ID) {
+		kx_chain_init(p->chain);
+		CHECK("joiner starts its chain",
+		      kx_chain_start(p->chain, mt->in, mt->host.ik.ik, p->id, p->ik.ik));
+	} else {
+		CHECK("member accepts the roster", kx_chain_accept(p->chain, mt->in));
+	}
+	if (ratchet) {
+		uint8_t next[KX_SECRET_BYTES];
+
+		CHECK("join ratchet", kx_epoch_join(p->secret, p->chain->hash, next));
+		memcpy(p->secret, next, sizeof(next));
+		sodium_memzero(next, sizeof(next));
+	}
+}
+
 /* Every side of a rotation after the host's: returns the slowest side's ms. */
 static double members_side(struct meeting *mt, uint16_t removed, unsigned int n_join)
 {
@@ -476,25 +501,9 @@ static double members_side(struct meeting *mt, uint16_t removed, unsigned int n_
 
 		if (p->id == removed)
 			continue; /* the leaver only learns it is out: not waited for */
-		CHECK("member parses the roster",
-		      kx_msg_parse(mt->roster_json, mt->roster_len, KX_MSG_ROSTER, NULL, mt->in));
-		if (joiner) {
-			/* Its first roster: the host's IK as compared (codeword, pin). */
-			kx_chain_init(p->chain);
-			CHECK("joiner starts its chain",
-			      kx_chain_start(p->chain, mt->in, mt->host.ik.ik, p->id, p->ik.ik));
-		} else {
-			CHECK("member accepts the roster", kx_chain_accept(p->chain, mt->in));
-		}
-		if (join && !joiner) {
-			uint8_t next[KX_SECRET_BYTES];
-
-			CHECK("join ratchet", kx_epoch_join(p->secret, p->chain->hash, next));
-			memcpy(p->secret, next, sizeof(next));
-			sodium_memzero(next, sizeof(next));
-		} else {
+		member_takes_roster(mt, p, mt->roster_json, mt->roster_len, join && !joiner);
+		if (joiner || !join)
 			member_open(mt, p);
-		}
 		member_ack(mt, p);
 		t = wall_ms() - t0;
 		if (t > slowest)
@@ -605,21 +614,9 @@ static void member_roster(struct conn *c, const char *json, size_t len)
 
 	if (p->id == rot.removed || (joiner && !rot.join))
 		return; /* the leaver only learns it is out */
-	CHECK("member parses the roster", kx_msg_parse(json, len, KX_MSG_ROSTER, NULL, mt->in));
-	if (joiner) {
-		kx_chain_init(p->chain);
-		CHECK("joiner starts its chain",
-		      kx_chain_start(p->chain, mt->in, mt->host.ik.ik, p->id, p->ik.ik));
-	} else {
-		CHECK("member accepts the roster", kx_chain_accept(p->chain, mt->in));
-	}
+	member_takes_roster(mt, p, json, len, rot.join && !joiner);
 	c->rostered = true;
 	if (rot.join && !joiner) {
-		uint8_t next[KX_SECRET_BYTES];
-
-		CHECK("join ratchet", kx_epoch_join(p->secret, p->chain->hash, next));
-		memcpy(p->secret, next, sizeof(next));
-		sodium_memzero(next, sizeof(next));
 		member_acks(c);
 	} else if (c->pending) {
 		member_open_text(mt, p, c->pending, c->pending_len);

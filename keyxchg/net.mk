@@ -34,3 +34,11 @@ $(O)/fuzz/fuzz_kx_ws_http: tests/fuzz/fuzz_kx_ws_http.c keyxchg/net/kx_ws_http.c
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< keyxchg/net/kx_ws_http.c
+
+# The upgrade answer's check against a table of named answers.
+$(O)/tests/test_kx_ws_http: $(O)/obj/tests/keyxchg/test_kx_ws_http.o $(O)/lib/libkxnet.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
+
+MORE_TESTS += $(O)/tests/test_kx_ws_http

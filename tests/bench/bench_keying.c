@@ -54,6 +54,10 @@
  *                       sized body to each member, an ack-sized answer from
  *                       each). leave_over_transport = leave_to_acked_ms /
  *                       transport_ms.
+ *   admit_relay_cpu_ms  the CPU the relay process (/proc) and this process
+ *   admit_local_cpu_ms  (host and all members) spent during admit_to_acked:
+ *                       on 2 cores the wall time is about their sum where
+ *                       they wait for each other.
  *   admit_mem_ms        the admit with every side run serially through memory
  *                       (no relay, no TLS, no envelope); admit_over_mem =
  *                       admit_to_acked_ms / admit_mem_ms. admit_critical_ms is
@@ -752,6 +756,29 @@ static uint16_t relay_start(const char *relay_py, const char *dir)
 	return (uint16_t)port;
 }
 
+/* The relay's CPU so far (user + system, /proc), in ms; 0 if unreadable. */
+static double relay_cpu_ms(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)relay_pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After "pid (comm) ": state is field 3, utime 14 and stime 15. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2)
+		return 0;
+	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void relay_stop(void)
 {
 	if (relay_pid > 0) {
@@ -825,11 +852,15 @@ static void rotation_start(uint16_t removed, unsigned int n_join, bool echo)
 		conns[i].rostered = false;
 }
 
-/* One rotation over loopback: host decision to every ack parsed, in ms. */
-static double net_rotation(struct meeting *mt, uint16_t removed, unsigned int n_join)
+/*
+ * One rotation over loopback: host decision to every ack parsed, in ms; the
+ * CPU the relay and this process (host and members) spent meanwhile.
+ */
+static double net_rotation(struct meeting *mt, uint16_t removed, unsigned int n_join,
+			   double *relay_cpu, double *local_cpu)
 {
 	struct conn *host = &conns[0];
-	double t0;
+	double t0, r0 = relay_cpu_ms(), c0 = cpu_ms();
 	unsigned int want;
 
 	rotation_start(removed, n_join, false);
@@ -845,6 +876,8 @@ static double net_rotation(struct meeting *mt, uint16_t removed, unsigned int n_
 	want = mt->host.chain->roster.n_members - 1;
 	wait_acks(want);
 	t0 = wall_ms() - t0;
+	*relay_cpu = relay_cpu_ms() - r0;
+	*local_cpu = cpu_ms() - c0;
 	/* Every member in the roster holds the host's secret. */
 	for (uint32_t i = 0; i < mt->host.chain->roster.n_members; i++) {
 		struct party *p = party_by_id(mt, mt->host.chain->roster.members[i].id);
@@ -902,11 +935,13 @@ static void bench_size(unsigned int n, double codeword, uint16_t port, const cha
 	double *lv = calloc((size_t)e2e, sizeof(double)), *lv_c = calloc((size_t)e2e, sizeof(double));
 	double *nadm = calloc((size_t)e2e, sizeof(double)), *nlv = calloc((size_t)e2e, sizeof(double));
 	double *echo = calloc((size_t)e2e, sizeof(double)), connect_ms;
+	double *rcpu = calloc((size_t)e2e, sizeof(double)), *lcpu = calloc((size_t)e2e, sizeof(double));
+	double ignore;
 	uint16_t leaver = (uint16_t)(n / 2 + 1); /* a member, not the successor */
 	size_t msgs, bytes, roster_bytes;
 
 	if (!saved || !join1 || !join10 || !leave || !leave_nc || !adm || !adm_c || !lv || !lv_c ||
-	    !nadm || !nlv || !echo)
+	    !nadm || !nlv || !echo || !rcpu || !lcpu)
 		die("malloc", -ENOMEM);
 	meeting_setup(&mt, n);
 
@@ -933,8 +968,8 @@ static void bench_size(unsigned int n, double codeword, uint16_t port, const cha
 	/* Over loopback: every side on its own TLS WebSocket through the relay. */
 	connect_ms = net_connect(&mt, port, ca);
 	for (int i = 0; i < e2e; i++) {
-		nadm[i] = net_rotation(&mt, 0, 1);
-		nlv[i] = net_rotation(&mt, JOINER_ID, 0);
+		nadm[i] = net_rotation(&mt, 0, 1, &rcpu[i], &lcpu[i]);
+		nlv[i] = net_rotation(&mt, JOINER_ID, 0, &ignore, &ignore);
 		echo[i] = net_echo(&mt, mt.roster_len, mt.ek_len[0]);
 	}
 	net_close();
@@ -942,12 +977,13 @@ static void bench_size(unsigned int n, double codeword, uint16_t port, const cha
 	printf("keying: n=%u join_host_cpu_ms=%.3f leave_host_cpu_ms=%.3f admit_to_acked_ms=%.1f "
 	       "msgs_per_rotation=%zu bytes_per_rotation=%zu codeword_ms=%.1f "
 	       "leave_to_acked_ms=%.1f transport_ms=%.1f leave_over_transport=%.2f "
+	       "admit_relay_cpu_ms=%.0f admit_local_cpu_ms=%.0f "
 	       "admit_mem_ms=%.1f admit_over_mem=%.2f admit_critical_ms=%.2f "
 	       "join10_host_cpu_ms=%.3f leave_nocache_host_cpu_ms=%.3f "
 	       "leave_mem_ms=%.1f leave_critical_ms=%.2f roster_bytes=%zu connect_ms=%.0f runs=%d\n",
 	       n, median(join1, reps), median(leave, reps), median(nadm, e2e), msgs, bytes, codeword,
 	       median(nlv, e2e), median(echo, e2e), median(nlv, e2e) / median(echo, e2e),
-	       median(adm, e2e), median(nadm, e2e) / median(adm, e2e), median(adm_c, e2e),
+	       median(rcpu, e2e), median(lcpu, e2e), median(adm, e2e), median(nadm, e2e) / median(adm, e2e), median(adm_c, e2e),
 	       median(join10, reps), median(leave_nc, reps), median(lv, e2e), median(lv_c, e2e),
 	       roster_bytes, connect_ms, e2e);
 	fflush(stdout);
@@ -965,6 +1001,8 @@ static void bench_size(unsigned int n, double codeword, uint16_t port, const cha
 	free(nadm);
 	free(nlv);
 	free(echo);
+	free(rcpu);
+	free(lcpu);
 }
 
 static double bench_codeword(void)

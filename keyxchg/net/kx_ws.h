@@ -6,9 +6,12 @@
  * that a third party on the path is not the relay.
  *
  * Call order:
- *   kx_ws_connect()          TCP, TLS handshake, HTTP upgrade: blocking, each
- *                            step on a non-blocking socket, all of them
- *                            bounded by timeout_ms together
+ *   kx_ws_connect()          TCP, TLS handshake, HTTP upgrade, bounded by
+ *                            timeout_ms together: blocks the caller until
+ *                            done; or, without blocking a caller's loop:
+ *     kx_ws_connect_start()  then, until it returns 0 or an error,
+ *     kx_ws_connect_step()   whenever poll(kx_ws_fd(), kx_ws_connect_events())
+ *                            says so or kx_ws_timeout_ms() has passed
  *   poll(kx_ws_fd(), POLLIN | (kx_ws_wants_write() ? POLLOUT : 0),
  *        at most kx_ws_timeout_ms())
  *   kx_ws_pump()             whenever poll says so, or kx_ws_wants_write();
@@ -71,14 +74,32 @@ typedef void (*kx_ws_message_cb)(void *user, const char *text, size_t len);
 __attribute__((warn_unused_result, nonnull(1, 2))) int
 kx_ws_connect(const struct kx_ws_config *cfg, struct kx_ws **out, const char **detail);
 
-/* Before the first kx_ws_pump(); the keepalive restarts from now. */
+/*
+ * The same, step by step on a non-blocking socket. kx_ws_connect_start()
+ * resolves the name (which may block), prepares TLS and starts the TCP
+ * connect: 0 and a connection under way, or -errno (detail as above).
+ * kx_ws_connect_step() goes as far as it can without blocking: 0 once the
+ * connection is open, -EINPROGRESS while under way, or -errno with *detail
+ * once it failed (then only kx_ws_free; a failure is sticky), -ETIMEDOUT
+ * past timeout_ms. kx_ws_connect_events() is POLLIN or POLLOUT, what the
+ * step waits for. Until open, kx_ws_send() and kx_ws_pump() return
+ * -ENOTCONN.
+ */
+__attribute__((warn_unused_result, nonnull(1, 2))) int
+kx_ws_connect_start(const struct kx_ws_config *cfg, struct kx_ws **out, const char **detail);
+__attribute__((warn_unused_result, nonnull(1))) int kx_ws_connect_step(struct kx_ws *ws,
+									const char **detail);
+short kx_ws_connect_events(const struct kx_ws *ws);
+
+/* Any time (kept until open); the keepalive restarts from now. */
 __attribute__((nonnull(1, 2))) void kx_ws_set_options(struct kx_ws *ws,
 						      const struct kx_ws_options *opt);
 
 int kx_ws_fd(const struct kx_ws *ws);
 bool kx_ws_wants_write(const struct kx_ws *ws);
 
-/* Milliseconds until the keepalive needs kx_ws_pump() (0: now). */
+/* Milliseconds until the keepalive needs kx_ws_pump(), or while connecting
+ * until the deadline (0: now). */
 int kx_ws_timeout_ms(const struct kx_ws *ws);
 
 /* Why kx_ws_pump() failed: a static sentence. */

@@ -137,10 +137,21 @@ int main(int argc, char **argv)
 	url = strdup(argv[optind]);
 	if (!url || parse_url(url, &cfg, &path))
 		return usage();
-	ret = kx_ws_connect(&cfg, &ws, &detail);
+	/* Step by step (keyxchgd uses the blocking kx_ws_connect): both are tested. */
+	ret = kx_ws_connect_start(&cfg, &ws, &detail);
+	while (!ret) {
+		struct pollfd p;
+
+		ret = kx_ws_connect_step(ws, &detail);
+		if (ret != -EINPROGRESS)
+			break;
+		p = (struct pollfd){ .fd = kx_ws_fd(ws), .events = kx_ws_connect_events(ws) };
+		ret = poll(&p, 1, kx_ws_timeout_ms(ws)) < 0 && errno != EINTR ? -errno : 0;
+	}
 	if (ret) {
 		fprintf(stderr, "kxws: %s (%s)\n", detail ? detail : "cannot connect",
 			strerror(-ret));
+		kx_ws_free(ws);
 		free(url);
 		free(path);
 		return 1;

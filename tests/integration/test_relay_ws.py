@@ -16,6 +16,7 @@ import asyncio
 import base64
 import json
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -206,6 +207,16 @@ def main():
     raw = [json.loads(l)["raw"] for l in lines]
     check(f"the relay logged every raw message ({len(raw)})",
           any("hello" in x for x in raw) and any(ek in x for x in raw))
+
+    # Nobody listening (a port just bound and closed again).
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    closed_port = s.getsockname()[1]
+    s.close()
+    rc, out = kxws_merged(ca, f"wss://localhost:{closed_port}/v1/rooms/meeting-1",
+                          "--timeout-ms", "5000", "--count", "1")
+    check("nobody listening: refused at once, said so",
+          rc == 1 and any("cannot reach the relay" in l and "refused" in l for l in out), out)
 
     # A relay that accepts TCP and never answers TLS.
     mute_log = os.path.join(tmp, "mute-tls.jsonl")

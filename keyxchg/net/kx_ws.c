@@ -40,9 +40,9 @@ struct kx_ws {
 	bool closed;
 	kx_ws_message_cb cb;
 	void *user;
+	struct kx_ws_options opt; /* as set, applied once open */
 	/* Keepalive (RFC 6455 5.5.2): a ping every ping_ms, the connection
 	 * given up when nothing at all came from the relay for idle_ms. */
-	struct kx_ws_options opt;
 	int ping_ms, idle_ms;
 	long long last_rx, next_ping;
 	const char *error; /* why kx_ws_pump() failed (static) */

@@ -3,7 +3,7 @@
 # mbedTLS and wslay) and kxws, a command-line client of the relay.
 
 MORE_DEB_PACKAGES += libwslay-dev python3-websockets
-KXNET_SRCS := keyxchg/net/kx_ws.c
+KXNET_SRCS := keyxchg/net/kx_ws.c keyxchg/net/kx_ws_http.c
 KXNET_OBJS := $(KXNET_SRCS:%.c=$(O)/obj/%.o)
 # Debian ships no .pc file for wslay.
 KXNET_LIBS := -lwslay $(MBEDTLS_LIBS)
@@ -26,3 +26,19 @@ install: install-kxws
 install-kxws: $(O)/bin/kxws
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(O)/bin/kxws $(DESTDIR)$(PREFIX)/bin/
+
+# The upgrade answer's check is a parser of the relay's bytes: fuzzed alone.
+FUZZ_TARGETS += fuzz_kx_ws_http
+$(O)/fuzz/fuzz_kx_ws_http: tests/fuzz/fuzz_kx_ws_http.c keyxchg/net/kx_ws_http.c \
+		keyxchg/net/kx_ws_http.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< keyxchg/net/kx_ws_http.c
+
+# The upgrade answer's check against a table of named answers.
+$(O)/tests/test_kx_ws_http: $(O)/obj/tests/keyxchg/test_kx_ws_http.o $(O)/lib/libkxnet.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
+
+MORE_TESTS += $(O)/tests/test_kx_ws_http

@@ -57,15 +57,25 @@ void gst_e2ee_scratch_free (GstE2eeScratch * s);
 /*
  * Output buffers from a pool sized to the largest frame seen so far (grown
  * by half again when a larger one comes), resized to what was written.
+ *
+ * With wipe set (e2eedec, whose output is plaintext; docs/media-path.md
+ * "Wiping decrypted frames"), every buffer is wiped when it comes back to
+ * the pool, as far as it was written, and its memory wholly when freed
+ * (pool teardown, growth, a buffer the pool discards), whoever drops it
+ * last. wiped counts the bytes wiped on return, by pools already freed.
  */
 typedef struct
 {
   GstBufferPool *pool;
   gsize buffer_size;
+  gboolean wipe;
+  guint64 wiped;
 } GstE2eeOutPool;
 
 GstBuffer *gst_e2ee_out_pool_acquire (GstE2eeOutPool * p, gsize size);
 void gst_e2ee_out_pool_free (GstE2eeOutPool * p);
+/* Bytes wiped on return so far, by this element's pools. */
+guint64 gst_e2ee_out_pool_wiped (GstE2eeOutPool * p);
 
 /* Monotonic milliseconds, the keyring's clock for expiry. */
 guint64 gst_e2ee_now_ms (void);

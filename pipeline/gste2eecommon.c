@@ -130,6 +130,153 @@ gst_e2ee_scratch_free (GstE2eeScratch * s)
   s->size = 0;
 }
 
+/*
+ * The wiping pool: buffers of one memory each, g_malloc'd and wrapped so
+ * that the memory is wiped when it is finally freed, by whoever holds it
+ * last (a buffer can outlive its pool downstream). The extent written is
+ * tracked per memory so that a buffer coming back costs a wipe of what it
+ * held, not of the whole (up to 1.5 times the largest frame) allocation.
+ */
+typedef struct
+{
+  guint8 *data;
+  gsize maxsize;
+  gsize dirty;                  /* bytes from data that may hold plaintext */
+} WipeMem;
+
+typedef struct
+{
+  GstBufferPool parent;
+  gsize size;
+  gint64 wiped;                 /* atomic: buffers come back on any thread */
+} GstE2eeWipePool;
+
+typedef struct
+{
+  GstBufferPoolClass parent_class;
+} GstE2eeWipePoolClass;
+
+static GType gst_e2ee_wipe_pool_get_type (void);
+G_DEFINE_TYPE (GstE2eeWipePool, gst_e2ee_wipe_pool, GST_TYPE_BUFFER_POOL);
+
+static GQuark
+wipe_mem_quark (void)
+{
+  static GQuark q;
+
+  if (!q)
+    q = g_quark_from_static_string ("GstE2eeWipeMem");
+  return q;
+}
+
+static void
+wipe_mem_free (gpointer user)
+{
+  WipeMem *w = user;
+
+  e2ee_wipe (w->data, w->maxsize);
+  g_free (w->data);
+  g_free (w);
+}
+
+static gboolean
+wipe_pool_set_config (GstBufferPool * pool, GstStructure * config)
+{
+  guint size;
+
+  if (!gst_buffer_pool_config_get_params (config, NULL, &size, NULL, NULL))
+    return FALSE;
+  ((GstE2eeWipePool *) pool)->size = size;
+  return GST_BUFFER_POOL_CLASS (gst_e2ee_wipe_pool_parent_class)->set_config
+      (pool, config);
+}
+
+static GstFlowReturn
+wipe_pool_alloc (GstBufferPool * pool, GstBuffer ** buf,
+    GstBufferPoolAcquireParams * params)
+{
+  gsize size = ((GstE2eeWipePool *) pool)->size;
+  WipeMem *w = g_new0 (WipeMem, 1);
+
+  w->data = g_malloc (size);
+  w->maxsize = size;
+  *buf = gst_buffer_new ();
+  gst_buffer_append_memory (*buf, gst_memory_new_wrapped (0, w->data, size, 0,
+          size, w, wipe_mem_free));
+  gst_mini_object_set_qdata (GST_MINI_OBJECT (*buf), wipe_mem_quark (), w,
+      NULL);
+  return GST_FLOW_OK;
+}
+
+/*
+ * The memory of buf as this pool made it, or NULL: a buffer whose memory
+ * was added, removed or replaced carries TAG_MEMORY (and the pool discards
+ * it: its memory is wiped when freed).
+ */
+static WipeMem *
+wipe_mem_of (GstBuffer * buf)
+{
+  if (gst_buffer_n_memory (buf) != 1
+      || GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_TAG_MEMORY))
+    return NULL;
+  return gst_mini_object_get_qdata (GST_MINI_OBJECT (buf), wipe_mem_quark ());
+}
+
+/* Before the size is reset to the whole: what downstream left counts too. */
+static void
+wipe_pool_reset (GstBufferPool * pool, GstBuffer * buf)
+{
+  WipeMem *w = wipe_mem_of (buf);
+
+  if (w) {
+    GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+
+    w->dirty = MIN (MAX (w->dirty, mem->offset + mem->size), w->maxsize);
+  }
+  GST_BUFFER_POOL_CLASS (gst_e2ee_wipe_pool_parent_class)->reset_buffer
+      (pool, buf);
+}
+
+static void
+wipe_pool_release (GstBufferPool * pool, GstBuffer * buf)
+{
+  WipeMem *w = wipe_mem_of (buf);
+
+  /* Only memory no one else holds (a share downstream still reads it):
+   * that one is wiped when freed, by its last holder. */
+  if (w && gst_buffer_is_all_memory_writable (buf)) {
+    e2ee_wipe (w->data, w->dirty);
+    __atomic_add_fetch (&((GstE2eeWipePool *) pool)->wiped, (gint64) w->dirty,
+        __ATOMIC_RELAXED);
+    w->dirty = 0;
+  }
+  GST_BUFFER_POOL_CLASS (gst_e2ee_wipe_pool_parent_class)->release_buffer
+      (pool, buf);
+}
+
+static void
+gst_e2ee_wipe_pool_class_init (GstE2eeWipePoolClass * klass)
+{
+  GstBufferPoolClass *pc = GST_BUFFER_POOL_CLASS (klass);
+
+  pc->set_config = wipe_pool_set_config;
+  pc->alloc_buffer = wipe_pool_alloc;
+  pc->reset_buffer = wipe_pool_reset;
+  pc->release_buffer = wipe_pool_release;
+}
+
+static void
+gst_e2ee_wipe_pool_init (GstE2eeWipePool * pool)
+{
+}
+
+static guint64
+wipe_pool_wiped (GstBufferPool * pool)
+{
+  return (guint64) __atomic_load_n (&((GstE2eeWipePool *) pool)->wiped,
+      __ATOMIC_RELAXED);
+}
+
 GstBuffer *
 gst_e2ee_out_pool_acquire (GstE2eeOutPool * p, gsize size)
 {
@@ -140,7 +287,10 @@ gst_e2ee_out_pool_acquire (GstE2eeOutPool * p, gsize size)
     gsize n = MAX (size + size / 2, 4096);
 
     gst_e2ee_out_pool_free (p);
-    p->pool = gst_buffer_pool_new ();
+    p->pool = p->wipe ? g_object_new (gst_e2ee_wipe_pool_get_type (), NULL) :
+        gst_buffer_pool_new ();
+    if (p->wipe)
+      gst_object_ref_sink (p->pool);
     config = gst_buffer_pool_get_config (p->pool);
     gst_buffer_pool_config_set_params (config, NULL, (guint) n, 0, 0);
     if (!gst_buffer_pool_set_config (p->pool, config)
@@ -153,6 +303,13 @@ gst_e2ee_out_pool_acquire (GstE2eeOutPool * p, gsize size)
   if (gst_buffer_pool_acquire_buffer (p->pool, &buf, NULL) != GST_FLOW_OK)
     return NULL;
   gst_buffer_set_size (buf, (gssize) size);
+  if (p->wipe) {
+    WipeMem *w = wipe_mem_of (buf);
+
+    /* What this element may write; a pool buffer always is one of ours. */
+    if (w)
+      w->dirty = MAX (w->dirty, size);
+  }
   return buf;
 }
 
@@ -160,11 +317,21 @@ void
 gst_e2ee_out_pool_free (GstE2eeOutPool * p)
 {
   if (p->pool) {
+    if (p->wipe)
+      p->wiped += wipe_pool_wiped (p->pool);
+    /* Idle buffers are freed (and their memory wiped) now, the ones still
+     * downstream when they come back. */
     gst_buffer_pool_set_active (p->pool, FALSE);
     gst_object_unref (p->pool);
   }
   p->pool = NULL;
   p->buffer_size = 0;
+}
+
+guint64
+gst_e2ee_out_pool_wiped (GstE2eeOutPool * p)
+{
+  return p->wiped + (p->pool && p->wipe ? wipe_pool_wiped (p->pool) : 0);
 }
 
 guint64

@@ -666,8 +666,14 @@ gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_string (value, self->key_file);
       break;
     case PROP_STATS:
-      g_value_take_boxed (value, gst_e2ee_stats_to_structure (&self->stats,
-              "e2eedec-stats"));
+    {
+      GstStructure *st = gst_e2ee_stats_to_structure (&self->stats,
+          "e2eedec-stats");
+
+      gst_structure_set (st, "wiped-bytes", G_TYPE_UINT64,
+          gst_e2ee_out_pool_wiped (&self->out), NULL);
+      g_value_take_boxed (value, st);
+    }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -706,6 +712,8 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->ring = g_new0 (struct e2ee_keyring, 1);
   reset_ring (self);
   self->nals = g_array_sized_new (FALSE, TRUE, sizeof (NalIn), 32);
+  /* Its output is plaintext: wiped when it comes back (docs/media-path.md). */
+  self->out.wipe = TRUE;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), FALSE);
 }
@@ -771,8 +779,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "frames and bytes decrypted; dropped-no-key (held past "
           "key-hold-ms), auth-failed, replayed, unknown-kid (no key, another "
-          "stream or sender, or a send key), malformed, and held (frames "
-          "that waited for a key)", GST_TYPE_STRUCTURE,
+          "stream or sender, or a send key), malformed, held (frames "
+          "that waited for a key), and wiped-bytes (decrypted output wiped "
+          "as its buffers came back to the pool)", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**

@@ -3,13 +3,16 @@
  * kxws: a command-line client of the signaling relay, over kx_ws (the
  * transport of keyxchgd), for people debugging a room and for tests.
  *
- *   kxws --ca FILE [--timeout-ms N] [--count N] [--seconds S]
- *        [--send TEXT]... wss://HOST:PORT/PATH
+ *   kxws --ca FILE [--timeout-ms N] [--ping-ms N] [--idle-ms N]
+ *        [--max-message N] [--count N] [--seconds S] [--send TEXT]...
+ *        wss://HOST:PORT/PATH
  *
- * Prints each message it receives on a line of its own; once the relay's
+ * Prints "kxws: connected" on stderr once the upgrade is done, then each
+ * message it receives on a line of its own on stdout; once the relay's
  * welcome has come, sends each --send TEXT (a whole envelope, see
  * tests/fixtures/relay.py); stops after --count messages or --seconds.
- * Exit 0, 1 when the connection fails (one line on stderr), 2 on bad usage.
+ * Exit 0, 1 when the connection fails or is lost before that (one line on
+ * stderr, "kxws: connection lost: WHY"), 2 on bad usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,8 +43,9 @@ static void on_message(void *user, const char *text, size_t len)
 
 static int usage(void)
 {
-	fputs("usage: kxws --ca FILE [--timeout-ms N] [--count N] [--seconds S] "
-	      "[--send TEXT]... wss://HOST:PORT/PATH\n",
+	fputs("usage: kxws --ca FILE [--timeout-ms N] [--ping-ms N] [--idle-ms N] "
+	      "[--max-message N] [--count N] [--seconds S] [--send TEXT]... "
+	      "wss://HOST:PORT/PATH\n",
 	      stderr);
 	return 2;
 }
@@ -80,9 +84,13 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "send", required_argument, NULL, 'm' },
+		{ "ping-ms", required_argument, NULL, 'p' },
+		{ "idle-ms", required_argument, NULL, 'i' },
+		{ "max-message", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kx_ws_config cfg = { .timeout_ms = 10000 };
+	struct kx_ws_options opt = { 0 };
 	struct state st = { .count = -1 };
 	const char *sends[32], *detail = NULL;
 	size_t nsend = 0;
@@ -90,7 +98,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t;
 	struct kx_ws *ws;
 	char *url, *path = NULL;
-	int c, ret;
+	int c, ret, status = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -106,6 +114,15 @@ int main(int argc, char **argv)
 		case 's':
 			seconds = atof(optarg);
 			break;
+		case 'p':
+			opt.ping_interval_ms = atoi(optarg);
+			break;
+		case 'i':
+			opt.idle_timeout_ms = atoi(optarg);
+			break;
+		case 'x':
+			opt.max_message = (size_t)atol(optarg);
+			break;
 		case 'm':
 			if (nsend == sizeof(sends) / sizeof(sends[0]))
 				return usage();
@@ -120,12 +137,27 @@ int main(int argc, char **argv)
 	url = strdup(argv[optind]);
 	if (!url || parse_url(url, &cfg, &path))
 		return usage();
-	ret = kx_ws_connect(&cfg, &ws, &detail);
+	/* Step by step (keyxchgd uses the blocking kx_ws_connect): both are tested. */
+	ret = kx_ws_connect_start(&cfg, &ws, &detail);
+	while (!ret) {
+		struct pollfd p;
+
+		ret = kx_ws_connect_step(ws, &detail);
+		if (ret != -EINPROGRESS)
+			break;
+		p = (struct pollfd){ .fd = kx_ws_fd(ws), .events = kx_ws_connect_events(ws) };
+		ret = poll(&p, 1, kx_ws_timeout_ms(ws)) < 0 && errno != EINTR ? -errno : 0;
+	}
 	if (ret) {
 		fprintf(stderr, "kxws: %s (%s)\n", detail ? detail : "cannot connect",
 			strerror(-ret));
+		kx_ws_free(ws);
+		free(url);
+		free(path);
 		return 1;
 	}
+	kx_ws_set_options(ws, &opt);
+	fputs("kxws: connected\n", stderr);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = { .fd = kx_ws_fd(ws), .events = POLLIN };
@@ -143,14 +175,20 @@ int main(int argc, char **argv)
 			break;
 		if (st.count >= 0 && st.seen >= st.count && !nsend && !kx_ws_wants_write(ws))
 			break;
-		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+		if (poll(&p, 1, kx_ws_timeout_ms(ws) < 100 ? kx_ws_timeout_ms(ws) : 100) < 0 &&
+		    errno != EINTR)
 			break;
-		if (kx_ws_pump(ws, on_message, &st))
+		ret = kx_ws_pump(ws, on_message, &st);
+		if (ret) {
+			fprintf(stderr, "kxws: connection lost: %s (%s)\n", kx_ws_error(ws),
+				strerror(-ret));
+			status = 1;
 			break;
+		}
 	}
 out:
 	kx_ws_free(ws);
 	free(url);
 	free(path);
-	return 0;
+	return status;
 }

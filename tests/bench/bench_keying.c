@@ -4,10 +4,13 @@
  * be acknowledged, for meetings of n = 10, 100 and 1000 participants
  * (../shared/design/keying.md "Key schedule", "Cost"), with libkx.
  *
- * The whole meeting runs in this one process: the host and every member are
- * simulated with their own identity key, meeting key, roster chain and epoch
- * secret, and every message passes through memory as the JSON text the
- * daemon would hand to the relay (no network, no relay, no control socket).
+ * The host and every member are simulated with their own identity key,
+ * meeting key, roster chain and epoch secret. The host's CPU figures and the
+ * "_mem" figures pass every message through memory as the JSON text the
+ * daemon would hand to the relay. The "_to_acked" figures go over loopback:
+ * the relay fixture (tests/fixtures/relay.py, Python, WebSocket over TLS) is
+ * started here with a throwaway CA, and the host and every member hold their
+ * own connection to it through kx_ws, keyxchgd's transport (mbedTLS, wslay).
  * n counts the host: a meeting of n is a roster of n members.
  *
  * One line per size (figures, never pass/fail; targets are printed beside):
@@ -29,21 +32,41 @@
  *                       same deriving every pair key again (X25519 + HKDF per
  *                       member), which is what keyxchgd's send_epoch_key()
  *                       does today.
- *   admit_to_acked_ms   wall time, in this one process, from the host's
- *                       admit of 1 joiner to the host having parsed every
- *                       ack: host admit; each existing member parses the
- *                       roster (kx_msg_parse), accepts it (kx_chain_accept),
- *                       ratchets E_{e+1} and builds, signs and encodes its
- *                       ack; the joiner parses the roster, starts its chain,
- *                       parses and opens its epoch key and acks; the host
- *                       parses and checks every ack. All sides run one after
- *                       the other on one core, through memory: it is the SUM
- *                       of everyone's CPU, no network. admit_critical_ms is
+ *   admit_to_acked_ms   wall time OVER LOOPBACK from the host's admit of 1
+ *                       joiner to the host having parsed every ack: host
+ *                       admit; the roster sent to "*" and the joiner's epoch
+ *                       key to it, through the relay; each existing member
+ *                       parses the envelope and the roster, accepts it,
+ *                       ratchets E_{e+1}, signs and sends its ack; the joiner
+ *                       starts its chain, opens its sealed epoch key and acks;
+ *                       the host parses and checks every ack as it arrives.
+ *                       Then every member's secret is compared with the
+ *                       host's. The members live in this one process and run
+ *                       one after the other as their messages come (a real
+ *                       meeting runs them in parallel on n devices), the
+ *                       relay in another: at n = 1000 this is bound by the
+ *                       members' serial work here (each decrypts and parses
+ *                       a 158 KB envelope, re-encodes and parses the roster),
+ *                       the relay using about a tenth of the CPU.
+ *                       leave_to_acked_ms: that joiner leaving again (every
+ *                       member opens a freshly sealed secret).
+ *   transport_ms        the baseline, in the same run and on the same
+ *                       connections: a leave-shaped exchange without any
+ *                       crypto (a roster-sized body to "*", an epoch-key-
+ *                       sized body to each member, an ack-sized answer from
+ *                       each). leave_over_transport = leave_to_acked_ms /
+ *                       transport_ms.
+ *   admit_relay_cpu_ms  the CPU the relay process (/proc) and this process
+ *   admit_local_cpu_ms  (host and all members) spent during admit_to_acked:
+ *                       on 2 cores the wall time is about their sum where
+ *                       they wait for each other.
+ *   admit_mem_ms        the admit with every side run serially through memory
+ *                       (no relay, no TLS, no envelope); admit_over_mem =
+ *                       admit_to_acked_ms / admit_mem_ms. admit_critical_ms is
  *                       what a real meeting would wait for without network:
  *                       host admit + the slowest member + the host's ack
- *                       parsing. leave_to_acked_ms / leave_critical_ms: the
- *                       same for that joiner leaving again (n+1 back to n:
- *                       every member opens a freshly sealed secret).
+ *                       parsing. leave_mem_ms / leave_critical_ms: the same
+ *                       for the leave.
  *   msgs_per_rotation   messages the host sends for one fresh rotation (a
  *                       leave) of n: 1 roster (sent once, to "*": the relay
  *                       fans it out) + n-2 epoch keys.
@@ -51,21 +74,37 @@
  *                       few dozen bytes of envelope each); roster_bytes is the
  *                       roster's share.
  *   codeword_ms         one e2ee_codeword() (Argon2id, 16 MiB, opslimit 2).
+ *   connect_ms          the n + 1 TLS WebSocket connections made, one after
+ *                       the other (not part of any figure above).
  *
  * CPU is CLOCK_PROCESS_CPUTIME_ID read around the host's work only (the
  * program is single-threaded; the members' work is outside those windows).
  * The machine is noisy (2 shared cores): CPU figures are medians of several
  * repetitions on copies of the same meeting state; wall figures are medians
- * of fewer full runs (one at n = 1000).
+ * of fewer full runs (runs=, one at n = 1000).
+ *
+ * Needs /usr/bin/python3 and the relay fixture (tests/fixtures/relay.py from
+ * the tree's root, or KX_BENCH_RELAY=path); it is started with
+ * --no-presence (1000 joins would cost it n^2/2 presence events) and stopped
+ * at the end. bench-keying [N...] runs other sizes.
  *
  * Exit status 1 only when the protocol does not work (a message refused, a
- * member ending with another secret than the host's), never on speed.
+ * member ending with another secret than the host's, not every ack within
+ * 300 s) or the relay cannot be started or reached, never on speed.
  */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "e2ee/codeword.h"
@@ -74,6 +113,7 @@
 #include "kx/kx.h"
 #include "kx/msg.h"
 #include "kx/schedule.h"
+#include "../../keyxchg/net/kx_ws.h"
 
 #define HOST_ID	  1
 #define JOINER_ID 60000 /* joiners: 60000.. (above every member id) */
@@ -399,27 +439,59 @@ static void member_ack(struct meeting *mt, struct party *p)
 		die("strdup", -ENOMEM);
 }
 
-/* A member opens the epoch key addressed to it (as keyxchgd's on_epoch_key). */
-static void member_open(struct meeting *mt, struct party *p)
+/* A member opens an epoch key addressed to it (as keyxchgd's on_epoch_key). */
+static void member_open_text(struct meeting *mt, struct party *p, const char *json, size_t len)
 {
 	const struct kx_roster *r = &p->chain->roster;
 	const struct kx_member *h, *me;
 	uint8_t pair[KX_SECRET_BYTES];
+
+	CHECK("member parses its epoch key",
+	      kx_msg_parse(json, len, KX_MSG_EPOCH_KEY, p->chain, mt->in));
+	h = kx_roster_find(r, mt->in->u.epoch_key.from);
+	me = kx_roster_find(r, p->id);
+	if (!h || !me)
+		die("epoch key from or to a non-member", -EBADMSG);
+	CHECK("member pair key", pair_key(&p->ek, r->meeting, h, me, pair));
+	CHECK("open", kx_epoch_key_open(&mt->in->u.epoch_key, pair, p->secret));
+	sodium_memzero(pair, sizeof(pair));
+}
+
+/* The one in the host's outbox (the relay delivers each member its own). */
+static void member_open(struct meeting *mt, struct party *p)
+{
 	size_t slot;
 
-	/* The relay delivers each member the one addressed to it. */
 	for (slot = 0; slot < mt->n_ek && mt->ek_to[slot] != p->id; slot++)
 		;
 	if (slot == mt->n_ek)
 		die("no epoch key for a member", -ENOENT);
-	CHECK("member parses its epoch key",
-	      kx_msg_parse(mt->ek_json + slot * EK_JSON_CAP, mt->ek_len[slot], KX_MSG_EPOCH_KEY,
-			   p->chain, mt->in));
-	h = kx_roster_find(r, mt->in->u.epoch_key.from);
-	me = kx_roster_find(r, p->id);
-	CHECK("member pair key", pair_key(&p->ek, r->meeting, h, me, pair));
-	CHECK("open", kx_epoch_key_open(&mt->in->u.epoch_key, pair, p->secret));
-	sodium_memzero(pair, sizeof(pair));
+	member_open_text(mt, p, mt->ek_json + slot * EK_JSON_CAP, mt->ek_len[slot]);
+}
+
+/*
+ * A member takes roster e+1 (as keyxchgd's on_roster): a joiner starts its
+ * chain with it (the host's IK as compared: codeword, pin), a member accepts
+ * it; on a join, members ratchet to E_{e+1}.
+ */
+static void member_takes_roster(struct meeting *mt, struct party *p, const char *json, size_t len,
+				bool ratchet)
+{
+	CHECK("member parses the roster", kx_msg_parse(json, len, KX_MSG_ROSTER, NULL, mt->in));
+	if (p->id >= JOINER_ID) {
+		kx_chain_init(p->chain);
+		CHECK("joiner starts its chain",
+		      kx_chain_start(p->chain, mt->in, mt->host.ik.ik, p->id, p->ik.ik));
+	} else {
+		CHECK("member accepts the roster", kx_chain_accept(p->chain, mt->in));
+	}
+	if (ratchet) {
+		uint8_t next[KX_SECRET_BYTES];
+
+		CHECK("join ratchet", kx_epoch_join(p->secret, p->chain->hash, next));
+		memcpy(p->secret, next, sizeof(next));
+		sodium_memzero(next, sizeof(next));
+	}
 }
 
 /* Every side of a rotation after the host's: returns the slowest side's ms. */
@@ -435,25 +507,9 @@ static double members_side(struct meeting *mt, uint16_t removed, unsigned int n_
 
 		if (p->id == removed)
 			continue; /* the leaver only learns it is out: not waited for */
-		CHECK("member parses the roster",
-		      kx_msg_parse(mt->roster_json, mt->roster_len, KX_MSG_ROSTER, NULL, mt->in));
-		if (joiner) {
-			/* Its first roster: the host's IK as compared (codeword, pin). */
-			kx_chain_init(p->chain);
-			CHECK("joiner starts its chain",
-			      kx_chain_start(p->chain, mt->in, mt->host.ik.ik, p->id, p->ik.ik));
-		} else {
-			CHECK("member accepts the roster", kx_chain_accept(p->chain, mt->in));
-		}
-		if (join && !joiner) {
-			uint8_t next[KX_SECRET_BYTES];
-
-			CHECK("join ratchet", kx_epoch_join(p->secret, p->chain->hash, next));
-			memcpy(p->secret, next, sizeof(next));
-			sodium_memzero(next, sizeof(next));
-		} else {
+		member_takes_roster(mt, p, mt->roster_json, mt->roster_len, join && !joiner);
+		if (joiner || !join)
 			member_open(mt, p);
-		}
 		member_ack(mt, p);
 		t = wall_ms() - t0;
 		if (t > slowest)
@@ -505,7 +561,369 @@ static void full_rotation(struct meeting *mt, uint16_t removed, unsigned int n_j
 	*critical = (t_host - t0) + slowest + (t_acks - t_members);
 }
 
-static void bench_size(unsigned int n, double codeword)
+/* ----------------------------------------------- over loopback, through the relay */
+
+/*
+ * The meeting again, every side with a connection of its own to the relay
+ * fixture (tests/fixtures/relay.py, WebSocket over TLS, started here on
+ * loopback with a throwaway CA) through kx_ws, keyxchgd's transport: the host
+ * sends the roster to "*" and each epoch key to its member; each member, in
+ * its message callback, parses the envelope and the body as keyxchgd does
+ * (jansson, json_dumps of the body), accepts the roster, opens its epoch key
+ * (or ratchets, on a join) and sends its signed ack to the host, which
+ * parses and checks each. All members live in this one process and run one
+ * after the other as their messages arrive; the relay is a second process.
+ */
+struct conn {
+	struct kx_ws *ws;
+	struct meeting *mt;
+	struct party *p;
+	bool welcomed, rostered;
+	char *pending; /* an epoch key that came before its roster */
+	size_t pending_len;
+};
+
+/* The rotation in flight (the program is single-threaded). */
+static struct {
+	uint16_t removed;
+	bool join, echo;
+	unsigned int acks;
+} rot;
+
+static struct conn *conns;
+static struct pollfd *fds; /* one per connection */
+static size_t n_conns;
+static char *envelope; /* KX_JSON_MAX + 64 */
+static pid_t relay_pid;
+
+static void conn_send(struct conn *c, const char *to, const char *body, size_t len)
+{
+	int n = snprintf(envelope, KX_JSON_MAX + 64, "{\"type\":\"send\",\"to\":\"%s\",\"body\":%.*s}",
+			 to, (int)len, body);
+
+	if (n < 0 || n >= KX_JSON_MAX + 64)
+		die("envelope", -EMSGSIZE);
+	CHECK("send", kx_ws_send(c->ws, envelope, (size_t)n));
+}
+
+static void member_acks(struct conn *c)
+{
+	member_ack(c->mt, c->p);
+	conn_send(c, "p1", c->p->ack, c->p->ack_len);
+}
+
+static void member_roster(struct conn *c, const char *json, size_t len)
+{
+	struct meeting *mt = c->mt;
+	struct party *p = c->p;
+	bool joiner = p->id >= JOINER_ID;
+
+	if (p->id == rot.removed || (joiner && !rot.join))
+		return; /* the leaver only learns it is out */
+	member_takes_roster(mt, p, json, len, rot.join && !joiner);
+	c->rostered = true;
+	if (rot.join && !joiner) {
+		member_acks(c);
+	} else if (c->pending) {
+		member_open_text(mt, p, c->pending, c->pending_len);
+		free(c->pending);
+		c->pending = NULL;
+		member_acks(c);
+	}
+}
+
+static void on_message(void *user, const char *text, size_t len)
+{
+	struct conn *c = user;
+	json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL), *body;
+	const char *type = json_string_value(json_object_get(o, "type")), *btype;
+	char *btext = NULL;
+	size_t blen;
+
+	if (!type)
+		die("a relay message without a type", -EBADMSG);
+	if (!strcmp(type, "welcome")) {
+		char want[8];
+
+		snprintf(want, sizeof(want), "p%u", c->p->id);
+		if (strcmp(json_string_value(json_object_get(o, "you")) ?: "", want))
+			die("the relay gave another participant id", -EBADMSG);
+		c->welcomed = true;
+		goto out;
+	}
+	body = json_object_get(o, "body");
+	btype = json_string_value(json_object_get(body, "type"));
+	if (strcmp(type, "message") || !btype || !(btext = json_dumps(body, JSON_COMPACT)))
+		die("an unexpected relay message", -EBADMSG);
+	blen = strlen(btext);
+	if (c->p == &c->mt->host) {
+		if (!strcmp(btype, "ack")) {
+			CHECK("host parses an ack",
+			      kx_msg_parse(btext, blen, KX_MSG_ACK, c->mt->host.chain, c->mt->in));
+			if (c->mt->in->u.ack.epoch == c->mt->host.chain->roster.epoch)
+				rot.acks++;
+		} else if (!strcmp(btype, "echo_ack")) {
+			rot.acks++;
+		}
+	} else if (!strcmp(btype, "roster")) {
+		member_roster(c, btext, blen);
+	} else if (!strcmp(btype, "epoch_key")) {
+		if (c->rostered) {
+			member_open_text(c->mt, c->p, btext, blen);
+			member_acks(c);
+		} else {
+			c->pending = btext;
+			c->pending_len = blen;
+			btext = NULL;
+		}
+	} else if (!strcmp(btype, "echo_ek")) {
+		/* The baseline: an ack-sized answer, no crypto. */
+		static const char pad[] = "{\"type\":\"echo_ack\",\"pad\":\"%0*d\"}";
+		char a[512];
+		int n = snprintf(a, sizeof(a), pad, 240, 0);
+
+		conn_send(c, "p1", a, (size_t)n);
+	}
+out:
+	free(btext);
+	json_decref(o);
+}
+
+/* Pumps every connection once (poll up to 100 ms). */
+static void pump_all(void)
+{
+	for (size_t i = 0; i < n_conns; i++)
+		fds[i] = (struct pollfd){ .fd = kx_ws_fd(conns[i].ws),
+					  .events = POLLIN | (kx_ws_wants_write(conns[i].ws) ?
+								      POLLOUT :
+								      0) };
+	if (poll(fds, n_conns, 100) < 0 && errno != EINTR)
+		die("poll", -errno);
+	for (size_t i = 0; i < n_conns; i++) {
+		struct kx_ws *ws = conns[i].ws;
+
+		if ((fds[i].revents || kx_ws_wants_write(ws)) &&
+		    kx_ws_pump(ws, on_message, &conns[i])) {
+			fprintf(stderr, "bench-keying: relay connection: %s\n", kx_ws_error(ws));
+			exit(1);
+		}
+	}
+}
+
+static void wait_acks(unsigned int want)
+{
+	double until = wall_ms() + 300000;
+
+	while (rot.acks < want) {
+		if (wall_ms() > until)
+			die("not every ack came within 300 s", -ETIMEDOUT);
+		pump_all();
+	}
+}
+
+/* The relay on loopback, with a throwaway CA in dir; returns its port. */
+static uint16_t relay_start(const char *relay_py, const char *dir)
+{
+	char certs[256], port_file[256];
+	FILE *f;
+	unsigned int port = 0;
+
+	snprintf(certs, sizeof(certs), "%s/certs", dir);
+	snprintf(port_file, sizeof(port_file), "%s/port", dir);
+	relay_pid = fork();
+	if (relay_pid < 0)
+		die("fork", -errno);
+	if (!relay_pid) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl("/usr/bin/python3", "python3", relay_py, "--make-certs", certs, "--certs",
+		      certs, "--port-file", port_file, "--no-presence", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 600 && !port; i++) {
+		int st;
+
+		if (waitpid(relay_pid, &st, WNOHANG) == relay_pid)
+			die("the relay fixture exited", -ECHILD);
+		if ((f = fopen(port_file, "r"))) {
+			if (fscanf(f, "%u", &port) != 1)
+				port = 0;
+			fclose(f);
+		}
+		if (!port)
+			usleep(50000);
+	}
+	if (!port || port > 65535)
+		die("the relay fixture did not start", -ETIMEDOUT);
+	return (uint16_t)port;
+}
+
+/* The relay's CPU so far (user + system, /proc), in ms; 0 if unreadable. */
+static double relay_cpu_ms(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)relay_pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After "pid (comm) ": state is field 3, utime 14 and stime 15. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2)
+		return 0;
+	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void relay_stop(void)
+{
+	if (relay_pid > 0) {
+		kill(relay_pid, SIGTERM);
+		waitpid(relay_pid, NULL, 0);
+		relay_pid = 0;
+	}
+}
+
+/* Connects the host, the n - 1 members and one joiner; returns the ms taken. */
+static double net_connect(struct meeting *mt, uint16_t port, const char *ca)
+{
+	double t0 = wall_ms();
+	char path[64];
+
+	n_conns = mt->n + 1;
+	conns = calloc(n_conns, sizeof(*conns));
+	fds = calloc(n_conns, sizeof(*fds));
+	envelope = malloc(KX_JSON_MAX + 64);
+	if (!conns || !fds || !envelope)
+		die("malloc", -ENOMEM);
+	for (size_t i = 0; i < n_conns; i++) {
+		struct conn *c = &conns[i];
+		struct kx_ws_config cfg = { "localhost", port, path, ca, 30000 };
+		const char *detail = NULL;
+		int ret;
+
+		c->mt = mt;
+		c->p = i == 0 ? &mt->host : i < mt->n ? &mt->members[i - 1] : &mt->joiners[0];
+		snprintf(path, sizeof(path), "/v1/rooms/bench-%u?id=%u", mt->n, c->p->id);
+		ret = kx_ws_connect(&cfg, &c->ws, &detail);
+		if (ret) {
+			fprintf(stderr, "bench-keying: connection %zu to the relay: %s (%s)\n", i,
+				detail, strerror(-ret));
+			exit(1);
+		}
+	}
+	for (;;) {
+		size_t w = 0;
+
+		for (size_t i = 0; i < n_conns; i++)
+			w += conns[i].welcomed;
+		if (w == n_conns)
+			break;
+		pump_all();
+	}
+	return wall_ms() - t0;
+}
+
+static void net_close(void)
+{
+	for (size_t i = 0; i < n_conns; i++) {
+		kx_ws_free(conns[i].ws);
+		free(conns[i].pending);
+	}
+	free(conns);
+	free(fds);
+	free(envelope);
+	conns = NULL;
+	fds = NULL;
+	n_conns = 0;
+}
+
+static void rotation_start(uint16_t removed, unsigned int n_join, bool echo)
+{
+	rot.removed = removed;
+	rot.join = n_join && !removed;
+	rot.echo = echo;
+	rot.acks = 0;
+	for (size_t i = 0; i < n_conns; i++)
+		conns[i].rostered = false;
+}
+
+/*
+ * One rotation over loopback: host decision to every ack parsed, in ms; the
+ * CPU the relay and this process (host and members) spent meanwhile.
+ */
+static double net_rotation(struct meeting *mt, uint16_t removed, unsigned int n_join,
+			   double *relay_cpu, double *local_cpu)
+{
+	struct conn *host = &conns[0];
+	double t0, r0 = relay_cpu_ms(), c0 = cpu_ms();
+	unsigned int want;
+
+	rotation_start(removed, n_join, false);
+	t0 = wall_ms();
+	host_rotate(mt, removed, n_join, true);
+	conn_send(host, "*", mt->roster_json, mt->roster_len);
+	for (size_t i = 0; i < mt->n_ek; i++) {
+		char to[8];
+
+		snprintf(to, sizeof(to), "p%u", mt->ek_to[i]);
+		conn_send(host, to, mt->ek_json + i * EK_JSON_CAP, mt->ek_len[i]);
+	}
+	want = mt->host.chain->roster.n_members - 1;
+	wait_acks(want);
+	t0 = wall_ms() - t0;
+	*relay_cpu = relay_cpu_ms() - r0;
+	*local_cpu = cpu_ms() - c0;
+	/* Every member in the roster holds the host's secret. */
+	for (uint32_t i = 0; i < mt->host.chain->roster.n_members; i++) {
+		struct party *p = party_by_id(mt, mt->host.chain->roster.members[i].id);
+
+		if (!p || sodium_memcmp(p->secret, mt->host.secret, KX_SECRET_BYTES))
+			die("a member does not hold the host's secret", -EBADMSG);
+	}
+	return t0;
+}
+
+/*
+ * The baseline of the same run: a leave-shaped rotation with no crypto at
+ * all: the host sends a roster-sized body to "*" and an epoch-key-sized body
+ * to each of the same members, each answers an ack-sized body. What the
+ * relay, TLS and JSON cost alone.
+ */
+static double net_echo(struct meeting *mt, size_t roster_len, size_t ek_len)
+{
+	struct conn *host = &conns[0];
+	char *body = malloc(roster_len + 64);
+	double t0;
+	int n;
+
+	if (!body)
+		die("malloc", -ENOMEM);
+	rotation_start(0, 0, true);
+	t0 = wall_ms();
+	n = snprintf(body, roster_len + 64, "{\"type\":\"echo\",\"pad\":\"%0*d\"}",
+		     (int)roster_len - 30, 0);
+	conn_send(host, "*", body, (size_t)n);
+	n = snprintf(body, roster_len + 64, "{\"type\":\"echo_ek\",\"pad\":\"%0*d\"}",
+		     (int)ek_len - 30, 0);
+	for (unsigned int i = 0; i < mt->n - 1; i++) {
+		char to[8];
+
+		snprintf(to, sizeof(to), "p%u", mt->members[i].id);
+		conn_send(host, to, body, (size_t)n);
+	}
+	wait_acks(mt->n - 1);
+	free(body);
+	return wall_ms() - t0;
+}
+
+static void bench_size(unsigned int n, double codeword, uint16_t port, const char *ca)
 {
 	struct meeting mt;
 	struct kx_chain *saved = malloc(sizeof(*saved));
@@ -517,10 +935,15 @@ static void bench_size(unsigned int n, double codeword)
 	double *leave_nc = calloc((size_t)reps, sizeof(double));
 	double *adm = calloc((size_t)e2e, sizeof(double)), *adm_c = calloc((size_t)e2e, sizeof(double));
 	double *lv = calloc((size_t)e2e, sizeof(double)), *lv_c = calloc((size_t)e2e, sizeof(double));
+	double *nadm = calloc((size_t)e2e, sizeof(double)), *nlv = calloc((size_t)e2e, sizeof(double));
+	double *echo = calloc((size_t)e2e, sizeof(double)), connect_ms;
+	double *rcpu = calloc((size_t)e2e, sizeof(double)), *lcpu = calloc((size_t)e2e, sizeof(double));
+	double ignore;
 	uint16_t leaver = (uint16_t)(n / 2 + 1); /* a member, not the successor */
 	size_t msgs, bytes, roster_bytes;
 
-	if (!saved || !join1 || !join10 || !leave || !leave_nc || !adm || !adm_c || !lv || !lv_c)
+	if (!saved || !join1 || !join10 || !leave || !leave_nc || !adm || !adm_c || !lv || !lv_c ||
+	    !nadm || !nlv || !echo || !rcpu || !lcpu)
 		die("malloc", -ENOMEM);
 	meeting_setup(&mt, n);
 
@@ -544,13 +967,27 @@ static void bench_size(unsigned int n, double codeword)
 		full_rotation(&mt, JOINER_ID, 0, &lv[i], &lv_c[i]);
 	}
 
+	/* Over loopback: every side on its own TLS WebSocket through the relay. */
+	connect_ms = net_connect(&mt, port, ca);
+	for (int i = 0; i < e2e; i++) {
+		nadm[i] = net_rotation(&mt, 0, 1, &rcpu[i], &lcpu[i]);
+		nlv[i] = net_rotation(&mt, JOINER_ID, 0, &ignore, &ignore);
+		echo[i] = net_echo(&mt, mt.roster_len, mt.ek_len[0]);
+	}
+	net_close();
+
 	printf("keying: n=%u join_host_cpu_ms=%.3f leave_host_cpu_ms=%.3f admit_to_acked_ms=%.1f "
 	       "msgs_per_rotation=%zu bytes_per_rotation=%zu codeword_ms=%.1f "
-	       "join10_host_cpu_ms=%.3f leave_nocache_host_cpu_ms=%.3f admit_critical_ms=%.2f "
-	       "leave_to_acked_ms=%.1f leave_critical_ms=%.2f roster_bytes=%zu\n",
-	       n, median(join1, reps), median(leave, reps), median(adm, e2e), msgs, bytes, codeword,
-	       median(join10, reps), median(leave_nc, reps), median(adm_c, e2e), median(lv, e2e),
-	       median(lv_c, e2e), roster_bytes);
+	       "leave_to_acked_ms=%.1f transport_ms=%.1f leave_over_transport=%.2f "
+	       "admit_relay_cpu_ms=%.0f admit_local_cpu_ms=%.0f "
+	       "admit_mem_ms=%.1f admit_over_mem=%.2f admit_critical_ms=%.2f "
+	       "join10_host_cpu_ms=%.3f leave_nocache_host_cpu_ms=%.3f "
+	       "leave_mem_ms=%.1f leave_critical_ms=%.2f roster_bytes=%zu connect_ms=%.0f runs=%d\n",
+	       n, median(join1, reps), median(leave, reps), median(nadm, e2e), msgs, bytes, codeword,
+	       median(nlv, e2e), median(echo, e2e), median(nlv, e2e) / median(echo, e2e),
+	       median(rcpu, e2e), median(lcpu, e2e), median(adm, e2e), median(nadm, e2e) / median(adm, e2e), median(adm_c, e2e),
+	       median(join10, reps), median(leave_nc, reps), median(lv, e2e), median(lv_c, e2e),
+	       roster_bytes, connect_ms, e2e);
 	fflush(stdout);
 
 	meeting_free(&mt);
@@ -563,6 +1000,11 @@ static void bench_size(unsigned int n, double codeword)
 	free(adm_c);
 	free(lv);
 	free(lv_c);
+	free(nadm);
+	free(nlv);
+	free(echo);
+	free(rcpu);
+	free(lcpu);
 }
 
 static double bench_codeword(void)
@@ -582,25 +1024,64 @@ static double bench_codeword(void)
 	return median(t, 5);
 }
 
-int main(void)
+/* bench-keying [N...]: the sizes (default 10 100 1000). */
+int main(int argc, char **argv)
 {
-	static const unsigned int sizes[] = { 10, 100, 1000 };
+	unsigned int sizes[8] = { 10, 100, 1000 };
+	size_t n_sizes = 3;
+	const char *relay_py = getenv("KX_BENCH_RELAY") ?: "tests/fixtures/relay.py";
+	char dir[] = "/tmp/bench-keying-XXXXXX", ca[64];
+	struct rlimit nofile;
 	double codeword;
+	uint16_t port;
 
+	if (argc > 1) {
+		for (n_sizes = 0; n_sizes < 8 && (int)n_sizes + 1 < argc; n_sizes++)
+			sizes[n_sizes] = (unsigned int)strtoul(argv[n_sizes + 1], NULL, 10);
+		for (size_t i = 0; i < n_sizes; i++)
+			if (sizes[i] < 3) {
+				fprintf(stderr, "usage: bench-keying [N...] (each N >= 3)\n");
+				return 2;
+			}
+	}
 	CHECK("kx_init", kx_init());
-	printf("keying: one process, messages through memory (no network); n counts the host; "
-	       "CPU = the host's only, pair keys cached unless 'nocache'; *_to_acked = every "
-	       "side run serially, *_critical = host + slowest member + host's ack parsing\n");
+	/* 1000 connections here and as many in the relay (which inherits this). */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < 4096) {
+		nofile.rlim_cur = nofile.rlim_max < 4096 ? nofile.rlim_max : 4096;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	if (access(relay_py, R_OK) || !mkdtemp(dir)) {
+		fprintf(stderr, "bench-keying: needs the relay fixture %s (KX_BENCH_RELAY) and /tmp\n",
+			relay_py);
+		return 1;
+	}
+	port = relay_start(relay_py, dir);
+	snprintf(ca, sizeof(ca), "%s/certs/ca.pem", dir);
+	printf("keying: n counts the host; CPU = the host's only, pair keys cached unless "
+	       "'nocache'; admit_to_acked/leave_to_acked = over loopback: host and every member "
+	       "on its own TLS WebSocket (kx_ws) through the Python relay fixture, members in "
+	       "this one process; transport_ms = the same traffic without crypto (baseline); "
+	       "*_mem = every side in memory, serially; *_critical = host + slowest member + "
+	       "host's ack parsing (memory)\n");
 	printf("keying: targets (issue): leave in a meeting of 100 under 10 ms of host CPU, "
 	       "of 1000 under 100 ms\n");
+	fflush(stdout);
 	codeword = bench_codeword();
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < n_sizes; i++) {
 		if (sizes[i] + BATCH_MAX > KX_MAX_MEMBERS) {
 			printf("keying: n=%u skipped: above KX_MAX_MEMBERS (%d)\n", sizes[i],
 			       KX_MAX_MEMBERS);
 			continue;
 		}
-		bench_size(sizes[i], codeword);
+		bench_size(sizes[i], codeword, port, ca);
+	}
+	relay_stop();
+	{
+		char cmd[96];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd))
+			fprintf(stderr, "bench-keying: could not remove %s\n", dir);
 	}
 	return 0;
 }

@@ -27,6 +27,14 @@
  * bytes; both cover protect and unprotect. e2ee_over_gcm divides the first by
  * mbedTLS AES-128-GCM encrypt + decrypt of a 100 KB buffer.
  *
+ * A third line, media: wipe_bytes_per_frame=... wipe_ns_per_byte=...
+ * wipe_over_e2ee=..., is what e2eedec's wipe of its output buffers costs
+ * (docs/media-path.md "Wiping decrypted frames"): the bytes it reports wiped
+ * (stats wiped-bytes, after the checked pass) per frame, times the ns per
+ * byte of mbedtls_platform_zeroize measured here on a buffer of that size,
+ * per stream byte; and its share of e2ee_ns_per_byte. (Measured that way
+ * because an A/B of the pipeline would need a knob that turns wiping off.)
+ *
  * allocs_per_frame: malloc, calloc and realloc calls (this program wraps
  * them, and re-executes itself with G_SLICE=always-malloc so that GLib 2.74's
  * slice allocator, which GStreamer 1.22 uses for buffers, events and
@@ -122,6 +130,7 @@ struct bench {
 	guint64 ref_frames;	/* frames pipeline 1 delivers */
 	guint64 win_lo, win_hi; /* the allocation window, in frames at the sink */
 	int srtp_key_requests;
+	guint64 wiped_bytes;	/* e2eedec's wiped-bytes after the checked pass */
 };
 
 /* What the sink saw, counted in a pad probe on its sink pad. */
@@ -386,6 +395,8 @@ static gboolean run_case(struct bench *b, int p, gboolean verify, struct result 
 		guint64 ef = stat_u64(enc, "frames"), df = stat_u64(dec, "frames");
 		guint64 af = stat_u64(dec, "auth-failed"), mf = stat_u64(dec, "malformed");
 
+		b->wiped_bytes = stat_u64(dec, "wiped-bytes");
+
 		if (ef != b->ref_frames || df != b->ref_frames || af || mf) {
 			fprintf(stderr,
 				"bench-media: e2ee: e2eeenc protected %" G_GUINT64_FORMAT
@@ -602,6 +613,35 @@ static double thread_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/*
+ * ns per byte of mbedtls_platform_zeroize (what e2ee_wipe() is) on a buffer
+ * of size bytes, best of 5 rounds: the cost of e2eedec's wipe on return.
+ */
+static double wipe_ns_per_byte(size_t size)
+{
+	guint8 *buf = g_malloc(size);
+	double best = 0;
+	long iters = 1;
+
+	memset(buf, 0x5c, size);
+	for (double t0 = thread_ns(); thread_ns() - t0 < 12.5e6; iters *= 2)
+		for (long i = 0; i < iters; i++)
+			mbedtls_platform_zeroize(buf, size);
+	for (int r = 0; r < 5; r++) {
+		double t0 = thread_ns(), ns;
+
+		for (long i = 0; i < iters; i++) {
+			buf[i % size] = 1; /* not the same already-zero lines each time */
+			mbedtls_platform_zeroize(buf, size);
+		}
+		ns = (thread_ns() - t0) / ((double)iters * (double)size);
+		if (best == 0 || ns < best)
+			best = ns;
+	}
+	g_free(buf);
+	return best;
+}
+
 /* ns per byte of mbedTLS AES-128-GCM seal then open of 100 KB, best of 5 rounds. */
 static double gcm_ns_per_byte(void)
 {
@@ -776,6 +816,19 @@ int main(int argc, char **argv)
 		       bytes, b.ref_frames, best[P_PARSE].cpu_ns / 1e6, best[P_E2EE].cpu_ns / 1e6,
 		       best[P_RTP].cpu_ns / 1e6, best[P_SRTP].cpu_ns / 1e6, gcm,
 		       best[P_PARSE].win_allocs, best[P_E2EE].win_allocs, win, rounds);
+		if (b.wiped_bytes) {
+			double per_frame = (double)b.wiped_bytes / (double)b.ref_frames;
+			double w = wipe_ns_per_byte((size_t)per_frame) * (double)b.wiped_bytes /
+				   (double)bytes;
+
+			printf("media: wipe_bytes_per_frame=%.0f wipe_ns_per_byte=%.4f "
+			       "wipe_over_e2ee=%.4f\n",
+			       per_frame, w, ratio(w, e2ee));
+		} else {
+			fprintf(stderr, "bench-media: e2eedec wiped nothing\n");
+			status = 1;
+			goto out;
+		}
 	}
 	fflush(stdout);
 	status = 0;

@@ -458,6 +458,79 @@ pop_element_message (GstBus * bus, const gchar * name)
   return NULL;
 }
 
+/*
+ * e2eedec's output is plaintext: a buffer coming back to its pool is wiped
+ * as far as it was written; one whose memory is still shared downstream is
+ * not wiped under its reader (its memory is, when the last holder frees it).
+ */
+static gboolean
+all_zero (const guint8 * p, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (p[i])
+      return FALSE;
+  return TRUE;
+}
+
+GST_START_TEST (test_dec_wipes_output)
+{
+  guint64 kid = KID_VIDEO (0);
+  GstCaps *caps = NULL;
+  GPtrArray *frames = encode (VIDEO_SRC, H264_ENC, 4, &caps);
+  GstHarness *tx = harness_with_keys ("e2eeenc name=enc", kid, TRUE, FALSE);
+  GstHarness *rx = harness_with_keys ("e2eedec name=dec", kid, FALSE, TRUE);
+  GPtrArray *ct = run_chain (tx, caps, frames);
+  GstElement *dec = by_name (rx, "dec");
+  GstBuffer *b, *share;
+  GstMapInfo m;
+  const guint8 *data;
+  guint8 *copy;
+  gsize size;
+
+  fail_unless_equals_int (ct->len, frames->len);
+  gst_harness_set_src_caps (rx, gst_caps_ref (caps));
+
+  /* Returned alone: wiped. */
+  fail_unless_equals_int (gst_harness_push (rx,
+          gst_buffer_copy (g_ptr_array_index (ct, 0))), GST_FLOW_OK);
+  b = gst_harness_pull (rx);
+  fail_unless (buffers_equal (b, g_ptr_array_index (frames, 0)));
+  fail_unless (gst_buffer_map (b, &m, GST_MAP_READ));
+  data = m.data;
+  size = m.size;
+  fail_unless (size > 0 && !all_zero (data, size));
+  gst_buffer_unmap (b, &m);
+  fail_unless_equals_uint64 (stat_of (dec, "wiped-bytes"), 0);
+  gst_buffer_unref (b);
+  /* The pool still owns that memory (an idle buffer): readable here. */
+  fail_unless (all_zero (data, size), "a returned output buffer holds plaintext");
+  fail_unless (stat_of (dec, "wiped-bytes") >= size);
+
+  /* Still shared downstream when returned: left to its reader. */
+  fail_unless_equals_int (gst_harness_push (rx,
+          gst_buffer_copy (g_ptr_array_index (ct, 1))), GST_FLOW_OK);
+  b = gst_harness_pull (rx);
+  fail_unless (gst_buffer_map (b, &m, GST_MAP_READ));
+  copy = g_memdup2 (m.data, m.size);
+  size = m.size;
+  gst_buffer_unmap (b, &m);
+  share = gst_buffer_copy_region (b, GST_BUFFER_COPY_MEMORY, 0, size);
+  gst_buffer_unref (b);
+  fail_unless (gst_buffer_map (share, &m, GST_MAP_READ));
+  fail_unless (m.size == size && memcmp (m.data, copy, size) == 0,
+      "a buffer still read downstream was wiped");
+  gst_buffer_unmap (share, &m);
+  gst_buffer_unref (share);
+
+  g_free (copy);
+  g_ptr_array_unref (ct);
+  g_ptr_array_unref (frames);
+  gst_caps_unref (caps);
+  gst_harness_teardown (tx);
+  gst_harness_teardown (rx);
+}
+GST_END_TEST;
+
 /* No key, no output: e2eeenc drops and says so; e2eedec never passes through. */
 GST_START_TEST (test_no_key)
 {
@@ -984,6 +1057,7 @@ e2ee_suite (void)
   tcase_add_test (tc, test_replay_h264);
   tcase_add_test (tc, test_replay_opus);
   tcase_add_test (tc, test_no_key);
+  tcase_add_test (tc, test_dec_wipes_output);
   tcase_add_test (tc, test_rotation);
   tcase_add_test (tc, test_key_hold);
   tcase_add_test (tc, test_escaping);

@@ -25,7 +25,7 @@ KP_LIBS = $(call pl,jansson)
 $(O)/obj/pipeline/%.o: pipeline/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(KP_CFLAGS) -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -DPACKAGE='"sealroom"' -Wno-missing-field-initializers \
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(KP_CFLAGS) $(EXTRA_GST_CFLAGS) -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -DPACKAGE='"sealroom"' -Wno-missing-field-initializers \
 	  -DGST_USE_UNSTABLE_API -c $< -o $@
 
 $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
@@ -34,11 +34,19 @@ $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
 	$(Q)$(CC) -shared $(BASE_LDFLAGS) $(LDFLAGS) -Wl,--no-undefined -o $@ $(PLUGIN_OBJS) \
 	  $(E2EE_LIBS) $(GST_LIBS)
 
-$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(O)/lib/libe2ee.a
+# The room display (decoded video and the codeword overlay on KMS planes):
+# libdrv_display and libwm, by path (their fragments come later).
+RD_OBJS := $(O)/obj/pipeline/gste2eeroomdisplay.o
+$(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST_CFLAGS = \
+	$(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(call pc,gstreamer-app-1.0)
+
+$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(RD_OBJS) $(O)/lib/libe2ee.a \
+		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
-	  $(KP_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(RD_OBJS) \
+	  $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
+	  $(call pl,gstreamer-app-1.0) $(KP_LIBS) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
 
 all: $(PLUGIN) $(O)/bin/e2ee-media
 

@@ -46,6 +46,12 @@ struct drv_display {
 	struct obj plane_obj[DRV_DISPLAY_MAX_PLANES];
 	struct drv_display_buffer *primary[2];
 	unsigned int back;
+	/* primary[i] holds the background plain_bg[i] and nothing else: a scene
+	 * with every layer on planes need not fill it again (per video frame). */
+	bool plain[2];
+	uint32_t plain_bg[2];
+	/* One request, reused by every commit: none allocates in steady state. */
+	drmModeAtomicReq *req;
 	/* Capture with the writeback connector alone on the CRTC: the kernel's
 	 * clone check (drm_atomic_check_valid_clones, in Debian's 6.1 since
 	 * 6.1.12x) refuses vkms 6.1's output and writeback encoders together,
@@ -275,6 +281,11 @@ int drv_display_open(const char *path, uint32_t width, uint32_t height, struct d
 		if (ret)
 			goto out;
 	}
+	d->req = drmModeAtomicAlloc();
+	if (!d->req) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	*out = d;
 	d = NULL;
 out:
@@ -287,6 +298,8 @@ void drv_display_close(struct drv_display *d)
 {
 	if (!d)
 		return;
+	if (d->req)
+		drmModeAtomicFree(d->req);
 	for (int i = 0; i < 2; i++)
 		drv_display_buffer_free(d->primary[i]);
 	if (d->mode_blob)
@@ -471,10 +484,19 @@ static int build(drmModeAtomicReq *req, struct drv_display *d, const struct drv_
 	return 0;
 }
 
-/* Composites the plan's bottom run of layers over the background into buf. */
-static int compose(struct drv_display_buffer *buf, const struct drv_display_scene *s,
+/*
+ * Composites the plan's bottom run of layers over the background into the
+ * back primary buffer; a buffer that already holds just this background is
+ * left alone when nothing is to be composited.
+ */
+static int compose(struct drv_display *d, const struct drv_display_scene *s,
 		   const struct drv_display_plan *plan)
 {
+	struct drv_display_buffer *buf = d->primary[d->back];
+
+	if (!plan->n_composed && d->plain[d->back] && d->plain_bg[d->back] == s->background)
+		return 0;
+	d->plain[d->back] = false;
 	drv_display_fill(&buf->img, s->background);
 	for (size_t i = 0; i < plan->n_composed; i++) {
 		const struct drv_display_layer *l = &s->layers[plan->order[i]];
@@ -483,6 +505,8 @@ static int compose(struct drv_display_buffer *buf, const struct drv_display_scen
 		if (ret)
 			return ret;
 	}
+	d->plain[d->back] = !plan->n_composed;
+	d->plain_bg[d->back] = s->background;
 	return 0;
 }
 
@@ -490,15 +514,13 @@ static int try_commit(struct drv_display *d, const struct drv_display_scene *s,
 		      const struct drv_display_plan *plan, struct drv_display_buffer *capture,
 		      int *fence, uint32_t flags)
 {
-	drmModeAtomicReq *req = drmModeAtomicAlloc();
 	int ret;
 
-	if (!req)
-		return -ENOMEM;
-	ret = build(req, d, s, plan, d->primary[d->back], capture, fence);
-	if (!ret && drmModeAtomicCommit(d->fd, req, flags | DRM_MODE_ATOMIC_ALLOW_MODESET, NULL))
+	drmModeAtomicSetCursor(d->req, 0);
+	ret = build(d->req, d, s, plan, d->primary[d->back], capture, fence);
+	if (!ret &&
+	    drmModeAtomicCommit(d->fd, d->req, flags | DRM_MODE_ATOMIC_ALLOW_MODESET, NULL))
 		ret = -errno;
-	drmModeAtomicFree(req);
 	return ret;
 }
 
@@ -518,7 +540,7 @@ int drv_display_commit(struct drv_display *d, const struct drv_display_scene *s,
 			       d->mode.vdisplay, &plan);
 	if (ret)
 		return ret;
-	ret = compose(d->primary[d->back], s, &plan);
+	ret = compose(d, s, &plan);
 	if (ret)
 		return ret;
 	/* The device has the last word: test the planes, then everything
@@ -536,7 +558,7 @@ int drv_display_commit(struct drv_display *d, const struct drv_display_scene *s,
 			ret = drv_display_plan(d->planes, d->n_planes, d->crtc_index, &all,
 					       d->mode.hdisplay, d->mode.vdisplay, &plan);
 			if (!ret)
-				ret = compose(d->primary[d->back], &all, &plan);
+				ret = compose(d, &all, &plan);
 			if (ret)
 				return ret;
 		}

@@ -1094,12 +1094,15 @@ main (int argc, char **argv)
     g_print ("receiver marker-frames=%u decoded-frames=%u\n",
         app.marker_frames, app.decoded_frames);
     if (app.room) {
+      guint layers, composited;
+
       for (guint i = 0; i < app.n_peers; i++)
         g_print ("display sender=%u frames-shown=%u\n",
             app.peers[i].sender,
             gst_e2ee_room_display_frames (app.room, i));
-      g_print ("display commits=%u\n",
-          gst_e2ee_room_display_commits (app.room));
+      gst_e2ee_room_display_plan (app.room, &layers, &composited);
+      g_print ("display commits=%u layers=%u composited=%u\n",
+          gst_e2ee_room_display_commits (app.room), layers, composited);
       if (app.display_capture) {
         gint ret = gst_e2ee_room_display_capture (app.room,
             app.display_capture);

@@ -47,6 +47,7 @@ struct _GstE2eeRoomDisplay
   gboolean busy;                /* someone is committing (the device is theirs) */
   gboolean stop;
   guint commits;
+  struct drv_display_plan plan; /* the last commit's */
   GThread *thread;
 };
 
@@ -99,7 +100,7 @@ commit_locked (GstE2eeRoomDisplay * d, struct drv_display_buffer *capture,
   d->busy = TRUE;
   g_mutex_unlock (&d->lock);
 
-  ret = drv_display_commit (d->disp, &scene, capture, NULL);
+  ret = drv_display_commit (d->disp, &scene, capture, &d->plan);
 
   g_mutex_lock (&d->lock);
   for (guint i = 0; i < d->n_tiles; i++)
@@ -353,6 +354,16 @@ gst_e2ee_room_display_commits (GstE2eeRoomDisplay * d)
   n = d->commits;
   g_mutex_unlock (&d->lock);
   return n;
+}
+
+void
+gst_e2ee_room_display_plan (GstE2eeRoomDisplay * d, guint * layers,
+    guint * composited)
+{
+  g_mutex_lock (&d->lock);
+  *layers = (guint) d->plan.n_layers;
+  *composited = (guint) d->plan.n_composed;
+  g_mutex_unlock (&d->lock);
 }
 
 gint

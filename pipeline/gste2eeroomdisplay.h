@@ -81,6 +81,10 @@ void gst_e2ee_room_display_size (GstE2eeRoomDisplay * d, guint * width,
 /* Frames shown of tile i (committed to the screen); commits in all. */
 guint gst_e2ee_room_display_frames (GstE2eeRoomDisplay * d, guint i);
 guint gst_e2ee_room_display_commits (GstE2eeRoomDisplay * d);
+/* The last commit's layers (tiles and overlay) and how many of them were
+ * composited in software (the rest went on overlay planes). */
+void gst_e2ee_room_display_plan (GstE2eeRoomDisplay * d, guint * layers,
+    guint * composited);
 
 /*
  * The screen as it is now, captured through the writeback connector, as

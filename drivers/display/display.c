@@ -24,6 +24,27 @@
  * 1080p composition of a few planes takes a good part of a second. */
 #define WRITEBACK_TIMEOUT_MS 10000
 
+/*
+ * An atomic request built in place: libdrm's drmModeAtomicCommit copies and
+ * sorts the request into freshly allocated arrays at every call, which a
+ * commit per video frame must not do. Properties are appended in order;
+ * commit() groups them by object (the kernel wants each object once) into
+ * the ioctl's arrays, all preallocated here.
+ */
+#define ATOMIC_MAX_PROPS 512
+
+struct atomic_req {
+	size_t n;
+	uint32_t obj[ATOMIC_MAX_PROPS];
+	uint32_t prop[ATOMIC_MAX_PROPS];
+	uint64_t value[ATOMIC_MAX_PROPS];
+	/* struct drm_mode_atomic's arrays */
+	uint32_t objs[ATOMIC_MAX_PROPS];
+	uint32_t count_props[ATOMIC_MAX_PROPS];
+	uint32_t props[ATOMIC_MAX_PROPS];
+	uint64_t values[ATOMIC_MAX_PROPS];
+};
+
 struct obj {
 	uint32_t id;
 	uint32_t type;
@@ -50,8 +71,8 @@ struct drv_display {
 	 * with every layer on planes need not fill it again (per video frame). */
 	bool plain[2];
 	uint32_t plain_bg[2];
-	/* One request, reused by every commit: none allocates in steady state. */
-	drmModeAtomicReq *req;
+	/* One request, reused by every commit: none allocates. */
+	struct atomic_req req;
 	/* Capture with the writeback connector alone on the CRTC: the kernel's
 	 * clone check (drm_atomic_check_valid_clones, in Debian's 6.1 since
 	 * 6.1.12x) refuses vkms 6.1's output and writeback encoders together,
@@ -99,14 +120,65 @@ static const drmModePropertyRes *obj_prop(const struct obj *o, const char *name,
 	return NULL;
 }
 
-/* Adds name = value to req; -ENOENT when the object has no such property. */
-static int add_prop(drmModeAtomicReq *req, const struct obj *o, const char *name, uint64_t value)
+/*
+ * Adds name = value to req; -ENOENT when the object has no such property,
+ * -ENOSPC when the request is full.
+ */
+static int add_prop(struct atomic_req *req, const struct obj *o, const char *name, uint64_t value)
 {
 	const drmModePropertyRes *p = obj_prop(o, name, NULL);
 
 	if (!p)
 		return -ENOENT;
-	return drmModeAtomicAddProperty(req, o->id, p->prop_id, value) < 0 ? -ENOMEM : 0;
+	if (req->n == ATOMIC_MAX_PROPS)
+		return -ENOSPC;
+	req->obj[req->n] = o->id;
+	req->prop[req->n] = p->prop_id;
+	req->value[req->n] = value;
+	req->n++;
+	return 0;
+}
+
+/*
+ * DRM_IOCTL_MODE_ATOMIC with req's properties grouped by object in the
+ * order objects first appear; of a property set twice the last value
+ * counts (as with drmModeAtomicCommit). Returns 0 or -errno.
+ */
+static int atomic_commit(int fd, struct atomic_req *req, uint32_t flags)
+{
+	struct drm_mode_atomic atomic = { .flags = flags };
+	size_t n_props = 0;
+	bool done[ATOMIC_MAX_PROPS] = { false };
+
+	for (size_t i = 0; i < req->n; i++) {
+		uint32_t count = 0;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < req->n; j++) {
+			bool later = false;
+
+			if (done[j] || req->obj[j] != req->obj[i])
+				continue;
+			done[j] = true;
+			for (size_t k = j + 1; k < req->n && !later; k++)
+				later = req->obj[k] == req->obj[j] && req->prop[k] == req->prop[j];
+			if (later)
+				continue;
+			req->props[n_props] = req->prop[j];
+			req->values[n_props] = req->value[j];
+			n_props++;
+			count++;
+		}
+		req->objs[atomic.count_objs] = req->obj[i];
+		req->count_props[atomic.count_objs] = count;
+		atomic.count_objs++;
+	}
+	atomic.objs_ptr = (uint64_t)(uintptr_t)req->objs;
+	atomic.count_props_ptr = (uint64_t)(uintptr_t)req->count_props;
+	atomic.props_ptr = (uint64_t)(uintptr_t)req->props;
+	atomic.prop_values_ptr = (uint64_t)(uintptr_t)req->values;
+	return drmIoctl(fd, DRM_IOCTL_MODE_ATOMIC, &atomic) ? -errno : 0;
 }
 
 static void plane_info(int fd, const drmModePlane *p, const struct obj *o,
@@ -281,11 +353,6 @@ int drv_display_open(const char *path, uint32_t width, uint32_t height, struct d
 		if (ret)
 			goto out;
 	}
-	d->req = drmModeAtomicAlloc();
-	if (!d->req) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	*out = d;
 	d = NULL;
 out:
@@ -298,8 +365,6 @@ void drv_display_close(struct drv_display *d)
 {
 	if (!d)
 		return;
-	if (d->req)
-		drmModeAtomicFree(d->req);
 	for (int i = 0; i < 2; i++)
 		drv_display_buffer_free(d->primary[i]);
 	if (d->mode_blob)
@@ -413,7 +478,7 @@ void drv_display_buffer_free(struct drv_display_buffer *b)
 /* ------------------------------------------------------------ commit */
 
 /* The plane state of a layer or of the primary: position, size, no scaling. */
-static int add_plane(drmModeAtomicReq *req, const struct drv_display *d, int idx,
+static int add_plane(struct atomic_req *req, const struct drv_display *d, int idx,
 		     const struct drv_display_buffer *buf, int32_t x, int32_t y, uint16_t alpha,
 		     const uint64_t *zpos)
 {
@@ -440,7 +505,7 @@ static int add_plane(drmModeAtomicReq *req, const struct drv_display *d, int idx
 	return 0;
 }
 
-static int build(drmModeAtomicReq *req, struct drv_display *d, const struct drv_display_scene *s,
+static int build(struct atomic_req *req, struct drv_display *d, const struct drv_display_scene *s,
 		 const struct drv_display_plan *plan, struct drv_display_buffer *primary,
 		 struct drv_display_buffer *capture, int *fence)
 {
@@ -516,11 +581,10 @@ static int try_commit(struct drv_display *d, const struct drv_display_scene *s,
 {
 	int ret;
 
-	drmModeAtomicSetCursor(d->req, 0);
-	ret = build(d->req, d, s, plan, d->primary[d->back], capture, fence);
-	if (!ret &&
-	    drmModeAtomicCommit(d->fd, d->req, flags | DRM_MODE_ATOMIC_ALLOW_MODESET, NULL))
-		ret = -errno;
+	d->req.n = 0;
+	ret = build(&d->req, d, s, plan, d->primary[d->back], capture, fence);
+	if (!ret)
+		ret = atomic_commit(d->fd, &d->req, flags | DRM_MODE_ATOMIC_ALLOW_MODESET);
 	return ret;
 }
 

@@ -79,10 +79,11 @@ wait "$recv"
 rc=$?
 grep '^display' "$d/recv.log" | sed 's/^/# /'
 shown=$(sed -n 's/^display sender=1 frames-shown=//p' "$d/recv.log")
-if [ "$rc" = 0 ] && [ "${shown:-0}" -gt 0 ]; then
-	ok "e2ee-media receive --display: $shown frames of sender 1 shown on $display_device"
+composited=$(sed -n 's/^display commits=.* composited=//p' "$d/recv.log")
+if [ "$rc" = 0 ] && [ "${shown:-0}" -gt 0 ] && [ "$composited" = 0 ]; then
+	ok "e2ee-media receive --display: $shown frames of sender 1 shown on $display_device, tile and overlay on overlay planes"
 else
-	nok "e2ee-media receive --display (exit $rc, frames shown: ${shown:-none})"
+	nok "e2ee-media receive --display (exit $rc, frames shown: ${shown:-none}, layers composited in software: ${composited:-?})"
 	tail -n 20 "$d/recv.log" | sed 's/^/# /'
 	tail -n 10 "$d/send.log" 2>/dev/null | sed 's/^/# /'
 fi

@@ -30,7 +30,8 @@ typedef struct
 
 struct _GstE2eeRoomDisplay
 {
-  struct drv_display *disp;
+  struct drv_display *disp;     /* NULL: "soft", composited into screen */
+  struct drv_display_image screen;
   struct wm_renderer *wm;
   guint width, height;
   Tile tiles[GST_E2EE_ROOM_DISPLAY_MAX_TILES];
@@ -50,6 +51,53 @@ struct _GstE2eeRoomDisplay
   struct drv_display_plan plan; /* the last commit's */
   GThread *thread;
 };
+
+/*
+ * A layer's buffer: a dumb buffer on a device; on "soft", memory that looks
+ * like one (no framebuffer).
+ */
+static gint
+buffer_new (GstE2eeRoomDisplay * d, guint w, guint h, guint32 format,
+    struct drv_display_buffer **out)
+{
+  struct drv_display_buffer *b;
+
+  if (d->disp)
+    return drv_display_buffer_new (d->disp, w, h, format, out);
+  b = g_new0 (struct drv_display_buffer, 1);
+  b->img = (struct drv_display_image) {
+  g_malloc0 ((gsize) w * h * 4), w, h, w * 4, format};
+  b->fd = -1;
+  *out = b;
+  return 0;
+}
+
+static void
+buffer_free (GstE2eeRoomDisplay * d, struct drv_display_buffer *b)
+{
+  if (d->disp || !b) {
+    drv_display_buffer_free (b);
+    return;
+  }
+  g_free (b->img.data);
+  g_free (b);
+}
+
+/* "soft": the scene composited in memory, as drv_display does where planes run out. */
+static gint
+compose_soft (const struct drv_display_scene *scene,
+    struct drv_display_image *out, struct drv_display_plan *plan)
+{
+  gint ret = 0;
+
+  drv_display_fill (out, scene->background);
+  for (gsize i = 0; i < scene->n_layers && !ret; i++)
+    ret = drv_display_blend (out, &scene->layers[i].buf->img,
+        scene->layers[i].x, scene->layers[i].y, scene->layers[i].alpha);
+  plan->n_layers = scene->n_layers;
+  plan->n_composed = scene->n_layers;
+  return ret;
+}
 
 /* The scene of what is shown now; with the lock held. */
 static void
@@ -79,6 +127,7 @@ commit_locked (GstE2eeRoomDisplay * d, struct drv_display_buffer *capture,
     gboolean swap_overlay)
 {
   struct drv_display_scene scene;
+  struct drv_display_plan plan = { 0 };
   gint ret;
 
   while (d->busy)
@@ -100,12 +149,17 @@ commit_locked (GstE2eeRoomDisplay * d, struct drv_display_buffer *capture,
   d->busy = TRUE;
   g_mutex_unlock (&d->lock);
 
-  ret = drv_display_commit (d->disp, &scene, capture, &d->plan);
+  if (d->disp)
+    ret = drv_display_commit (d->disp, &scene, capture, &plan);
+  else
+    ret = compose_soft (&scene, capture ? &capture->img : &d->screen, &plan);
 
   g_mutex_lock (&d->lock);
   for (guint i = 0; i < d->n_tiles; i++)
     d->tiles[i].in_flight = FALSE;
   d->busy = FALSE;
+  if (!ret)
+    d->plan = plan;
   d->commits++;
   g_cond_broadcast (&d->cond);
   return ret;
@@ -205,10 +259,22 @@ gst_e2ee_room_display_new (const gchar * device, guint width, guint height,
     goto fail;
   }
   what = device;
-  ret = drv_display_open (device, width, height, &d->disp);
-  if (ret)
-    goto fail;
-  drv_display_size (d->disp, &d->width, &d->height);
+  if (!strcmp (device, "soft")) {
+    ret = width >= 64 && height >= 64 && width <= 16384 && height <= 16384 ?
+        0 : -EINVAL;
+    if (ret)
+      goto fail;
+    d->width = width;
+    d->height = height;
+    d->screen = (struct drv_display_image) {
+    g_malloc0 ((gsize) width * height * 4), width, height, width * 4,
+          DRM_FORMAT_XRGB8888};
+  } else {
+    ret = drv_display_open (device, width, height, &d->disp);
+    if (ret)
+      goto fail;
+    drv_display_size (d->disp, &d->width, &d->height);
+  }
   what = "label fonts";
   ret = wm_renderer_new (&d->wm);
   if (ret)
@@ -241,14 +307,14 @@ gst_e2ee_room_display_new (const gchar * device, guint width, guint height,
   for (guint i = 0; i < n_tiles; i++) {
     d->tiles[i].label = labels[i];
     for (guint b = 0; b < 2 && !ret; b++)
-      ret = drv_display_buffer_new (d->disp, video[i].width, video[i].height,
+      ret = buffer_new (d, video[i].width, video[i].height,
           DRM_FORMAT_XRGB8888, &d->tiles[i].buf[b]);
     if (ret)
       goto fail;
   }
   for (guint b = 0; b < 2 && !ret; b++)
-    ret = drv_display_buffer_new (d->disp, d->width, d->height,
-        DRM_FORMAT_ARGB8888, &d->overlay[b]);
+    ret = buffer_new (d, d->width, d->height, DRM_FORMAT_ARGB8888,
+        &d->overlay[b]);
   if (ret)
     goto fail;
   what = "overlay";
@@ -372,10 +438,9 @@ gst_e2ee_room_display_capture (GstE2eeRoomDisplay * d, const gchar * path)
   struct drv_display_buffer *cap = NULL;
   gint ret;
 
-  if (!drv_display_has_writeback (d->disp))
+  if (d->disp && !drv_display_has_writeback (d->disp))
     return -ENOTSUP;
-  ret = drv_display_buffer_new (d->disp, d->width, d->height,
-      DRM_FORMAT_XRGB8888, &cap);
+  ret = buffer_new (d, d->width, d->height, DRM_FORMAT_XRGB8888, &cap);
   if (ret)
     return ret;
   g_mutex_lock (&d->lock);
@@ -383,7 +448,7 @@ gst_e2ee_room_display_capture (GstE2eeRoomDisplay * d, const gchar * path)
   g_mutex_unlock (&d->lock);
   if (!ret)
     ret = drv_display_png_write (&cap->img, path);
-  drv_display_buffer_free (cap);
+  buffer_free (d, cap);
   return ret;
 }
 
@@ -401,12 +466,13 @@ gst_e2ee_room_display_free (GstE2eeRoomDisplay * d)
   }
   for (guint i = 0; i < GST_E2EE_ROOM_DISPLAY_MAX_TILES; i++) {
     for (guint b = 0; b < 2; b++)
-      drv_display_buffer_free (d->tiles[i].buf[b]);
+      buffer_free (d, d->tiles[i].buf[b]);
     g_free (d->tiles[i].codeword);
     g_free (d->tiles[i].name);
   }
   for (guint b = 0; b < 2; b++)
-    drv_display_buffer_free (d->overlay[b]);
+    buffer_free (d, d->overlay[b]);
+  g_free (d->screen.data);
   wm_renderer_free (d->wm);
   drv_display_close (d->disp);
   g_mutex_clear (&d->lock);

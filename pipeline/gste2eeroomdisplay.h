@@ -51,7 +51,10 @@ typedef struct
 
 /*
  * Opens device (e.g. /dev/dri/card0) at a width x height mode (0 x 0: its
- * preferred one), lays out
+ * preferred one), or with device "soft" a width x height screen in memory
+ * (no KMS: every commit composites tiles and overlay in software, as
+ * drivers/display does where planes run out; for hosts without a display
+ * and for tests, which read it with _capture). Lays out
  * n_tiles tiles, renders the overlay and shows the first scene (black
  * tiles under their labels). Returns NULL with a message in *err.
  */
@@ -87,8 +90,8 @@ void gst_e2ee_room_display_plan (GstE2eeRoomDisplay * d, guint * layers,
     guint * composited);
 
 /*
- * The screen as it is now, captured through the writeback connector, as
- * an RGB PNG at path. Returns 0 or a negative errno (-ENOTSUP: no
+ * The screen as it is now, captured through the writeback connector (or
+ * composited, on "soft"), as an RGB PNG at path. Returns 0 or a negative errno (-ENOTSUP: no
  * writeback connector).
  */
 gint gst_e2ee_room_display_capture (GstE2eeRoomDisplay * d,

@@ -81,3 +81,8 @@ $(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyeve
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(KP_CFLAGS) -Ipipeline -o $@ $< \
 	  pipeline/gste2eekeyevent.c crypto/secret.c $(MBEDTLS_LIBS) $(call pl,libsodium) $(KP_LIBS)
+
+# The room display on the host (--display soft), checked by the image test's
+# display-check.
+MORE_TESTS += tests/integration/test_room_display.py
+test-programs: $(O)/tests/qemu/display-check

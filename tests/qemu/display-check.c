@@ -3,28 +3,30 @@
  * display-check: checks the room display's screen (e2ee-media --display,
  * captured through writeback) against what libwm says should be there,
  * computing the layout itself (wm_layout_grid) rather than trusting the
- * program it checks. One remote sender whose video is a flat colour with
- * its codeword burned in by codewordoverlay (e2ee-media send --codeword: the
- * caption "E2EE on", default position and scale):
+ * program it checks. One tile per remote sender, in --peer order, each
+ * given as CODEWORD:COLOUR[:NAME]: the sender's video is a flat colour with
+ * its codeword burned in by codewordoverlay (e2ee-media send --codeword:
+ * the caption "E2EE on", default position and scale):
  *
- *   - video: the tile shows the source's colour (not black, not the
+ *   - video: each tile shows its source's colour (not black, not the
  *     background) away from the burned-in label;
- *   - overlay: every pixel outside the video, and the frame around it, is
- *     wm_overlay_render's overlay for this codeword and name over the
+ *   - overlay: every pixel outside the videos, and the frames over them, is
+ *     wm_overlay_render's overlay for these codewords and names over the
  *     background (a pixel differs when a channel differs by more than 8; at
- *     most 0.1 % may), and the same overlay with the wrong codeword differs
- *     in its label;
+ *     most 0.1 % may, none in a label), and the overlay with the wrong
+ *     codeword differs in the labels;
  *   - burned-in codeword: where codewordoverlay drew it (scaled to the
- *     tile), the luma correlates with libwm's rendering of the codeword
- *     over the colour (at least MIN_CORR) much better than with the wrong
- *     codeword's (by MIN_MARGIN): H.264 and scaling blur, so correlation,
- *     not pixels.
+ *     tile), the luma correlates with libwm's rendering of the tile's
+ *     codeword over its colour (at least MIN_CORR) much better than with the
+ *     wrong codeword's (by MIN_MARGIN): H.264 and scaling blur, so
+ *     correlation, not pixels. So the label under a tile and the codeword in
+ *     its video must be the same sender's.
  *
- * With --decoded PNG only the burned-in check runs, on a decoded frame
- * (e.g. e2ee-media's --snapshot) instead of the screen.
+ * With --decoded PNG only the burned-in check runs, for the first tile, on a
+ * decoded frame (e.g. e2ee-media's --snapshot) instead of the screen.
  *
- *   display-check --codeword CW --wrong CW --colour RRGGBB --frame WxH
- *                 [--name NAME] [--background RRGGBB] (--screen PNG | --decoded PNG)
+ *   display-check --tile CODEWORD:RRGGBB[:NAME] [--tile ...] --wrong CW
+ *                 --frame WxH [--background RRGGBB] (--screen PNG | --decoded PNG)
  *
  * Prints '#' lines; exits 0 when all checks pass, 1 when one fails, 2 on
  * usage errors.
@@ -45,6 +47,7 @@
 #include "wm/overlay.h"
 
 #define PIXEL_TOL 8
+#define MAX_TILES 16
 #define MAX_DIFF_FRACTION 0.001
 #define MIN_CORR 0.6
 #define MIN_MARGIN 0.15
@@ -162,44 +165,58 @@ static void check_burned(struct wm_renderer *r, const struct drv_display_image *
 	       cw, right, other, wrong, MIN_CORR, MIN_MARGIN);
 }
 
+static bool in_rect(const struct wm_rect *r, int32_t x, int32_t y)
+{
+	return x >= r->x && x < r->x + (int32_t)r->width && y >= r->y &&
+	       y < r->y + (int32_t)r->height;
+}
+
 /*
- * Screen pixels outside the video, and the frame over it, against the
- * overlay for codeword over the background. Returns the differing pixels;
- * *label_diff counts those in the label's rectangle.
+ * Screen pixels outside the videos, and the frames over them, against the
+ * overlay for these tiles over the background. Returns the differing
+ * pixels; *label_diff counts those in the labels' rectangles, *label_area
+ * their size.
  */
 static uint64_t overlay_diff(struct wm_renderer *r, const struct drv_display_image *scr,
-			     const struct wm_tile *tile, uint32_t background, uint64_t *compared,
-			     uint64_t *label_diff, struct wm_rect *label)
+			     const struct wm_tile *tiles, size_t n, uint32_t background,
+			     uint64_t *compared, uint64_t *label_diff, uint64_t *label_area)
 {
-	struct wm_overlay o = { tile, 1, WM_E2EE_ON };
+	struct wm_overlay o = { tiles, n, WM_E2EE_ON };
 	struct wm_image ov = { .width = scr->width, .height = scr->height,
 			       .stride = scr->width * 4 };
-	const struct wm_rect *v = &tile->video;
+	struct wm_rect labels[MAX_TILES];
 	uint64_t differ = 0;
 
-	*compared = *label_diff = 0;
+	*compared = *label_diff = *label_area = 0;
 	ov.data = calloc(scr->height, ov.stride);
 	if (!ov.data || wm_overlay_render(r, &o, &ov) ||
-	    wm_overlay_place(r, &o, scr->width, scr->height, label, NULL)) {
+	    wm_overlay_place(r, &o, scr->width, scr->height, labels, NULL)) {
 		free(ov.data);
 		return UINT64_MAX;
+	}
+	for (size_t i = 0; i < n; i++) {
+		printf("# tile %zu: video %d,%d %ux%u, label %s at %d,%d %ux%u\n", i,
+		       tiles[i].video.x, tiles[i].video.y, tiles[i].video.width,
+		       tiles[i].video.height, tiles[i].codeword, labels[i].x, labels[i].y,
+		       labels[i].width, labels[i].height);
+		*label_area += (uint64_t)labels[i].width * labels[i].height;
 	}
 	for (int32_t y = 0; y < (int32_t)scr->height; y++) {
 		for (int32_t x = 0; x < (int32_t)scr->width; x++) {
 			uint32_t o_px = px(ov.data, ov.stride, x, y);
-			bool in_video = x >= v->x && x < v->x + (int32_t)v->width && y >= v->y &&
-					y < v->y + (int32_t)v->height;
-			bool d;
+			bool in_video = false, in_label = false, d;
 
+			for (size_t i = 0; i < n; i++) {
+				in_video |= in_rect(&tiles[i].video, x, y);
+				in_label |= in_rect(&labels[i], x, y);
+			}
 			if (in_video && o_px >> 24 != 255)
 				continue; /* the video shows there */
 			d = sc_chdiff(px(scr->data, scr->stride, x, y), over(o_px, background)) >
 			    PIXEL_TOL;
 			differ += d;
 			(*compared)++;
-			if (d && x >= label->x && x < label->x + (int32_t)label->width &&
-			    y >= label->y && y < label->y + (int32_t)label->height)
-				(*label_diff)++;
+			*label_diff += d && in_label;
 		}
 	}
 	free(ov.data);
@@ -208,47 +225,60 @@ static uint64_t overlay_diff(struct wm_renderer *r, const struct drv_display_ima
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: display-check --codeword CW --wrong CW --colour RRGGBB --frame WxH "
-			"[--name NAME] [--background RRGGBB] (--screen PNG | --decoded PNG)\n");
+	fprintf(stderr, "usage: display-check --tile CODEWORD:RRGGBB[:NAME] [--tile ...] "
+			"--wrong CW --frame WxH [--background RRGGBB] (--screen PNG | --decoded PNG)\n");
 	exit(2);
+}
+
+/* CODEWORD:RRGGBB[:NAME], the strings kept in arg (modified). */
+static bool parse_tile(char *arg, struct wm_tile *t, uint32_t *colour)
+{
+	char *c = strchr(arg, ':'), *name, *end;
+
+	if (!c)
+		return false;
+	*c++ = '\0';
+	name = strchr(c, ':');
+	if (name)
+		*name++ = '\0';
+	*colour = (uint32_t)strtoul(c, &end, 16);
+	*t = (struct wm_tile){ .codeword = arg, .name = name, .trust = WM_TRUST_UNVERIFIED };
+	return *end == '\0' && end != c;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "codeword", required_argument, NULL, 'c' },
+		{ "tile", required_argument, NULL, 't' },
 		{ "wrong", required_argument, NULL, 'w' },
-		{ "colour", required_argument, NULL, 'k' },
 		{ "frame", required_argument, NULL, 'f' },
-		{ "name", required_argument, NULL, 'n' },
 		{ "background", required_argument, NULL, 'b' },
 		{ "screen", required_argument, NULL, 's' },
 		{ "decoded", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cw = NULL, *wrong = NULL, *name = NULL, *screen = NULL, *decoded = NULL;
-	uint32_t colour = 0, background = 0x101010, fw = 0, fh = 0;
+	const char *wrong = NULL, *screen = NULL, *decoded = NULL;
+	struct wm_tile tiles[MAX_TILES];
+	struct wm_rect video[MAX_TILES];
+	uint32_t colours[MAX_TILES], background = 0x101010, fw = 0, fh = 0;
 	struct drv_display_image img = { 0 };
 	struct wm_renderer *r = NULL;
+	size_t n = 0;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			cw = optarg;
+		case 't':
+			if (n == MAX_TILES || !parse_tile(optarg, &tiles[n], &colours[n]))
+				usage();
+			n++;
 			break;
 		case 'w':
 			wrong = optarg;
 			break;
-		case 'k':
-			colour = (uint32_t)strtoul(optarg, NULL, 16);
-			break;
 		case 'f':
 			if (sscanf(optarg, "%ux%u", &fw, &fh) != 2)
 				usage();
-			break;
-		case 'n':
-			name = optarg;
 			break;
 		case 'b':
 			background = (uint32_t)strtoul(optarg, NULL, 16);
@@ -263,7 +293,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!cw || !wrong || !fw || !fh || !screen == !decoded || optind != argc)
+	if (!n || !wrong || !fw || !fh || !screen == !decoded || optind != argc)
 		usage();
 	ret = drv_display_png_read(screen ? screen : decoded, &img);
 	if (ret) {
@@ -280,50 +310,60 @@ int main(int argc, char **argv)
 	if (decoded) {
 		struct wm_rect all = { 0, 0, img.width, img.height };
 
-		check_burned(r, &img, &all, fw, fh, cw, wrong, colour);
+		check_burned(r, &img, &all, fw, fh, tiles[0].codeword, wrong, colours[0]);
 	} else {
-		struct wm_tile tile = { .codeword = cw, .name = name,
-					.trust = WM_TRUST_UNVERIFIED };
-		struct wm_rect label;
-		uint64_t compared, label_diff, differ;
-		const struct wm_rect *v = &tile.video;
+		uint64_t compared, label_diff, label_area, differ;
 
-		if (wm_layout_grid(r, 1, img.width, img.height, &tile.video)) {
-			fprintf(stderr, "display-check: no layout for %ux%u\n", img.width,
-				img.height);
+		if (wm_layout_grid(r, n, img.width, img.height, video)) {
+			fprintf(stderr, "display-check: no layout of %zu tiles for %ux%u\n", n,
+				img.width, img.height);
 			return 1;
 		}
-		printf("# screen %ux%u; the tile should be at %d,%d %ux%u\n", img.width,
-		       img.height, v->x, v->y, v->width, v->height);
-		/* The video: the source's colour at five points clear of the label. */
-		for (int i = 0; i < 5; i++) {
-			static const double at[5][2] = { { .5, .5 }, { .25, .25 }, { .75, .25 },
-							 { .25, .6 }, { .5, .15 } };
-			int32_t x = v->x + (int32_t)(at[i][0] * v->width);
-			int32_t y = v->y + (int32_t)(at[i][1] * v->height);
-			uint32_t p = px(img.data, img.stride, x, y) & 0xffffff;
+		printf("# screen %ux%u, %zu tile(s)\n", img.width, img.height, n);
+		for (size_t i = 0; i < n; i++) {
+			const struct wm_rect *v = &video[i];
 
-			sc_expect(sc_chdiff(p, colour) <= 24 && luma(p) > 20,
-			       "video at %d,%d: %06x (source %06x)", x, y, p, colour);
+			tiles[i].video = *v;
+			/* The video: the source's colour at five points clear of the label. */
+			for (int k = 0; k < 5; k++) {
+				static const double at[5][2] = { { .5, .5 },  { .25, .25 },
+								 { .75, .25 }, { .25, .6 },
+								 { .5, .15 } };
+				int32_t x = v->x + (int32_t)(at[k][0] * v->width);
+				int32_t y = v->y + (int32_t)(at[k][1] * v->height);
+				uint32_t p = px(img.data, img.stride, x, y) & 0xffffff;
+
+				sc_expect(sc_chdiff(p, colours[i]) <= 24 && luma(p) > 20,
+					  "tile %zu video at %d,%d: %06x (source %06x)", i, x, y,
+					  p, colours[i]);
+			}
 		}
-		differ = overlay_diff(r, &img, &tile, background, &compared, &label_diff,
-				      &label);
+		differ = overlay_diff(r, &img, tiles, n, background, &compared, &label_diff,
+				      &label_area);
 		sc_expect(differ != UINT64_MAX && differ <= compared * MAX_DIFF_FRACTION &&
-			       label_diff == 0,
-		       "overlay (label %s under the tile at %d,%d %ux%u, trust frame, banner, "
-		       "background): %llu of %llu pixels differ, %llu in the label (at most "
-		       "%.1f %%)",
-		       cw, label.x, label.y, label.width, label.height,
-		       (unsigned long long)differ, (unsigned long long)compared,
-		       (unsigned long long)label_diff, 100 * MAX_DIFF_FRACTION);
-		tile.codeword = wrong;
-		differ = overlay_diff(r, &img, &tile, background, &compared, &label_diff,
-				      &label);
-		sc_expect(differ != UINT64_MAX && label_diff > (uint64_t)label.width * label.height / 50,
-		       "the overlay for the wrong codeword %s differs in %llu of the label's %u "
-		       "pixels",
-		       wrong, (unsigned long long)label_diff, label.width * label.height);
-		check_burned(r, &img, v, fw, fh, cw, wrong, colour);
+				  label_diff == 0,
+			  "overlay (labels under the tiles, trust frames, banner, background): "
+			  "%llu of %llu pixels differ, %llu in the labels (at most %.1f %%)",
+			  (unsigned long long)differ, (unsigned long long)compared,
+			  (unsigned long long)label_diff, 100 * MAX_DIFF_FRACTION);
+		{
+			struct wm_tile bad[MAX_TILES];
+
+			for (size_t i = 0; i < n; i++) {
+				bad[i] = tiles[i];
+				bad[i].codeword = wrong;
+			}
+			differ = overlay_diff(r, &img, bad, n, background, &compared,
+					      &label_diff, &label_area);
+			sc_expect(differ != UINT64_MAX && label_diff > label_area / 50,
+				  "the overlay with the wrong codeword %s differs in %llu of "
+				  "the labels' %llu pixels",
+				  wrong, (unsigned long long)label_diff,
+				  (unsigned long long)label_area);
+		}
+		for (size_t i = 0; i < n; i++)
+			check_burned(r, &img, &video[i], fw, fh, tiles[i].codeword, wrong,
+				     colours[i]);
 	}
 	wm_renderer_free(r);
 	free(img.data);

@@ -88,15 +88,15 @@ else
 	tail -n 10 "$d/send.log" 2>/dev/null | sed 's/^/# /'
 fi
 [ -f "$d/tile-1.png" ] && cp "$d/tile-1.png" "$art/tile-room.png"
-dc() { "$here/display-check" --frame 640x360 --colour "$colour" --name "This room" "$@"; }
+dc() { "$here/display-check" --frame 640x360 "$@"; }
 check "display-check: video in the tile, the label $cw on the overlay, burned in" \
-	dc --codeword "$cw" --wrong "$wrong" --screen "$art/screen-room.png"
+	dc --tile "$cw:$colour:This room" --wrong "$wrong" --screen "$art/screen-room.png"
 sed -n 's/^# /# /p' /tmp/check.out
 check "display-check: the codeword burned into the tile's last frame" \
-	dc --codeword "$cw" --wrong "$wrong" --decoded "$art/tile-room.png"
+	dc --tile "$cw:$colour" --wrong "$wrong" --decoded "$art/tile-room.png"
 sed -n 's/^# /# /p' /tmp/check.out
 # The check can fail: the screen does not pass for the wrong codeword.
-dc --codeword "$wrong" --wrong "$cw" --screen "$art/screen-room.png" >"$d/neg.out" 2>&1
+dc --tile "$wrong:$colour:This room" --wrong "$cw" --screen "$art/screen-room.png" >"$d/neg.out" 2>&1
 rc=$?
 failed=$(sed -n 's/^display-check: \([0-9]*\) check(s) failed$/\1/p' "$d/neg.out")
 if [ "$rc" = 1 ] && [ "${failed:-0}" -ge 2 ]; then

@@ -52,11 +52,13 @@ cw=$(echo "$status" | sed -n 's/.*"codeword":"\([a-z-]*\)".*/\1/p')
 kill "$kxpid" 2>/dev/null
 wait "$kxpid" 2>/dev/null
 
-# 3. the room display. The room's codeword is keyxchgd's; the wrong one is
-# that of a random key (e2ee-sframe codeword), new at every run.
+# 3. the room display. The room's codeword is keyxchgd's (a random key's if
+# keyxchgd failed above); the wrong one differs from it in every letter
+# (each consonant and vowel moved to the next), so that the comparison does
+# not depend on how many letters two random codewords happen to share.
 rand() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 [ -n "$cw" ] || cw=$(e2ee-sframe codeword "$(rand 32)")
-wrong=$(e2ee-sframe codeword "$(rand 32)")
+wrong=$(echo "$cw" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
 colour=3070c0
 d=$(mktemp -d)
 (umask 077 && rand 16 >"$d/media.key")

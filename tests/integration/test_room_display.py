@@ -10,7 +10,8 @@ program as in the image test, which runs it on vkms's writeback capture):
 the colours in the tiles, the overlay equal to libwm's for these codewords,
 each tile's burned-in codeword matching the label under it. The same screen
 must fail the check with the labels swapped or a wrong codeword, and
-e2ee-media must refuse a tile without a codeword. TAP output.
+e2ee-media must refuse a tile without a codeword. With keys to come from a
+keyxchgd that is not there, the banner says "Waiting for keys". TAP output.
 """
 import os
 import subprocess
@@ -112,6 +113,26 @@ def main():
           rc == 1 and text.count("# FAILED") >= 2, text)
     rc, text = display_check([(WRONG, tiles[0][1], tiles[0][2]), tiles[1]], screen)
     check("display-check fails with a wrong codeword in the first tile", rc == 1, text)
+    # Keys from keyxchgd that never come (no daemon at the socket): a black,
+    # labelled tile under "Waiting for keys", and not the "on" banner.
+    waiting = os.path.join(BUILD, "test-logs", "room-display-waiting.png")
+    cw, name = SENDERS[0][1], SENDERS[0][3]
+    p = subprocess.run([MEDIA, "receive", "--control", os.path.join(work, "none.sock"),
+                        "--peer", f"1:{ports[0]}:{ports[1]}", "--peer-codeword", f"1:{cw}:{name}",
+                        "--display", "soft", "--display-size", "1280x720",
+                        "--display-capture", waiting, "--seconds", "1"],
+                       capture_output=True, text=True, timeout=60)
+    check("--control without keyxchgd: runs, shows no frame",
+          p.returncode == 0 and "display sender=1 frames-shown=0" in p.stdout,
+          p.stdout + p.stderr)
+    base = [CHECK, "--frame", "640x360", "--wrong", WRONG, "--tile", f"{cw}:000000:{name}",
+            "--no-video", "--screen", waiting]
+    p = subprocess.run(base + ["--e2ee", "waiting"], capture_output=True, text=True, timeout=60)
+    check("display-check: black labelled tile under 'Waiting for keys'", p.returncode == 0,
+          p.stdout + p.stderr)
+    p = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    check("display-check fails that screen for the 'End-to-end encrypted' banner",
+          p.returncode == 1, p.stdout + p.stderr)
     return finish()
 
 

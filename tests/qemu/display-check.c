@@ -22,11 +22,15 @@
  *     correlation, not pixels. So the label under a tile and the codeword in
  *     its video must be the same sender's.
  *
+ * --e2ee waiting expects the banner of a room without keys yet; --no-video
+ * expects black tiles (nothing decoded) and skips the burned-in check.
+ *
  * With --decoded PNG only the burned-in check runs, for the first tile, on a
  * decoded frame (e.g. e2ee-media's --snapshot) instead of the screen.
  *
  *   display-check --tile CODEWORD:RRGGBB[:NAME] [--tile ...] --wrong CW
- *                 --frame WxH [--background RRGGBB] (--screen PNG | --decoded PNG)
+ *                 --frame WxH [--background RRGGBB] [--e2ee on|waiting] [--no-video]
+ *                 (--screen PNG | --decoded PNG)
  *
  * Prints '#' lines; exits 0 when all checks pass, 1 when one fails, 2 on
  * usage errors.
@@ -178,10 +182,11 @@ static bool in_rect(const struct wm_rect *r, int32_t x, int32_t y)
  * their size.
  */
 static uint64_t overlay_diff(struct wm_renderer *r, const struct drv_display_image *scr,
-			     const struct wm_tile *tiles, size_t n, uint32_t background,
-			     uint64_t *compared, uint64_t *label_diff, uint64_t *label_area)
+			     const struct wm_tile *tiles, size_t n, enum wm_e2ee_state e2ee,
+			     uint32_t background, uint64_t *compared, uint64_t *label_diff,
+			     uint64_t *label_area)
 {
-	struct wm_overlay o = { tiles, n, WM_E2EE_ON };
+	struct wm_overlay o = { tiles, n, e2ee };
 	struct wm_image ov = { .width = scr->width, .height = scr->height,
 			       .stride = scr->width * 4 };
 	struct wm_rect labels[MAX_TILES];
@@ -226,7 +231,8 @@ static uint64_t overlay_diff(struct wm_renderer *r, const struct drv_display_ima
 static void usage(void)
 {
 	fprintf(stderr, "usage: display-check --tile CODEWORD:RRGGBB[:NAME] [--tile ...] "
-			"--wrong CW --frame WxH [--background RRGGBB] (--screen PNG | --decoded PNG)\n");
+			"--wrong CW --frame WxH [--background RRGGBB] [--e2ee on|waiting] "
+			"[--no-video] (--screen PNG | --decoded PNG)\n");
 	exit(2);
 }
 
@@ -255,6 +261,8 @@ int main(int argc, char **argv)
 		{ "background", required_argument, NULL, 'b' },
 		{ "screen", required_argument, NULL, 's' },
 		{ "decoded", required_argument, NULL, 'd' },
+		{ "e2ee", required_argument, NULL, 'e' },
+		{ "no-video", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *wrong = NULL, *screen = NULL, *decoded = NULL;
@@ -263,6 +271,8 @@ int main(int argc, char **argv)
 	uint32_t colours[MAX_TILES], background = 0x101010, fw = 0, fh = 0;
 	struct drv_display_image img = { 0 };
 	struct wm_renderer *r = NULL;
+	enum wm_e2ee_state e2ee = WM_E2EE_ON;
+	bool no_video = false;
 	size_t n = 0;
 	int c, ret;
 
@@ -288,6 +298,17 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			decoded = optarg;
+			break;
+		case 'e':
+			if (!strcmp(optarg, "on"))
+				e2ee = WM_E2EE_ON;
+			else if (!strcmp(optarg, "waiting"))
+				e2ee = WM_E2EE_WAITING;
+			else
+				usage();
+			break;
+		case 'n':
+			no_video = true;
 			break;
 		default:
 			usage();
@@ -333,13 +354,17 @@ int main(int argc, char **argv)
 				int32_t y = v->y + (int32_t)(at[k][1] * v->height);
 				uint32_t p = px(img.data, img.stride, x, y) & 0xffffff;
 
-				sc_expect(sc_chdiff(p, colours[i]) <= 24 && luma(p) > 20,
-					  "tile %zu video at %d,%d: %06x (source %06x)", i, x, y,
-					  p, colours[i]);
+				if (no_video)
+					sc_expect(p == 0, "tile %zu at %d,%d: %06x (no video yet: "
+						  "black)", i, x, y, p);
+				else
+					sc_expect(sc_chdiff(p, colours[i]) <= 24 && luma(p) > 20,
+						  "tile %zu video at %d,%d: %06x (source %06x)", i,
+						  x, y, p, colours[i]);
 			}
 		}
-		differ = overlay_diff(r, &img, tiles, n, background, &compared, &label_diff,
-				      &label_area);
+		differ = overlay_diff(r, &img, tiles, n, e2ee, background, &compared,
+				      &label_diff, &label_area);
 		sc_expect(differ != UINT64_MAX && differ <= compared * MAX_DIFF_FRACTION &&
 				  label_diff == 0,
 			  "overlay (labels under the tiles, trust frames, banner, background): "
@@ -353,7 +378,7 @@ int main(int argc, char **argv)
 				bad[i] = tiles[i];
 				bad[i].codeword = wrong;
 			}
-			differ = overlay_diff(r, &img, bad, n, background, &compared,
+			differ = overlay_diff(r, &img, bad, n, e2ee, background, &compared,
 					      &label_diff, &label_area);
 			sc_expect(differ != UINT64_MAX && label_diff > label_area / 50,
 				  "the overlay with the wrong codeword %s differs in %llu of "
@@ -361,7 +386,7 @@ int main(int argc, char **argv)
 				  wrong, (unsigned long long)label_diff,
 				  (unsigned long long)label_area);
 		}
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n && !no_video; i++)
 			check_burned(r, &img, &video[i], fw, fh, tiles[i].codeword, wrong,
 				     colours[i]);
 	}

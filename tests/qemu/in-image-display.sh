@@ -9,7 +9,8 @@
 #   2. keyxchgd's service script against a meeting configuration (a relay
 #      address where nothing listens: the image joins no meeting): the daemon
 #      comes up and its control socket answers `kxctl status`; its codeword
-#      is this room's;
+#      is this room's. The media display's service against it: subscribed,
+#      a labelled tile under "Waiting for keys", no video;
 #   3. the room display: e2ee-media send (a flat colour, this room's codeword
 #      burned in by codewordoverlay, the board's encoder, e2eeenc) to
 #      e2ee-media receive on loopback (e2eedec, the board's decoder, the
@@ -49,6 +50,33 @@ echo "# kxctl status: $status"
 check "kxctl status answers: ok, idle (no meeting joined: no relay in the image)" \
 	sh -c "echo '$status' | grep -q '\"ok\":true' && echo '$status' | grep -q '\"state\":\"idle\"'"
 cw=$(echo "$status" | sed -n 's/.*"codeword":"\([a-z-]*\)".*/\1/p')
+
+# The media display's service against this keyxchgd, configured with one
+# remote sender: it subscribes on the control socket and shows the sender's
+# tile, labelled, under a "Waiting for keys" banner; no meeting, so no keys
+# and no video (nothing is sent to its ports).
+far=$(echo "${cw:-mavoj-pubip-gubad-gamiv}" | tr 'aiou' 'iuoa')
+printf 'peer=7:5010:5012:%s:Far room\ncontrol=%s\ncapture=%s\n' "$far" \
+	"$svc/run/keyxchgd.sock" "$art/screen-waiting.png" >"$svc/media.conf"
+SEALROOM_ETC=$svc /etc/sealroom/services.d/20-media-display >"$svc/media.log" 2>&1 &
+mpid=$!
+if waitfor "$svc/media.log" "keyxchgd connected" 120; then
+	ok "media display service: subscribed to keyxchgd's control socket"
+else
+	nok "media display service did not connect to keyxchgd"
+	sed 's/^/# /' "$svc/media.log"
+fi
+sleep 1
+kill -TERM "$mpid" 2>/dev/null
+wait "$mpid"
+rc=$?
+grep -e '^display' -e '^media display' "$svc/media.log" | sed 's/^/# /'
+check "media display service: stopped cleanly (exit $rc), one tile, no frames (no keys)" \
+	sh -c "[ $rc = 0 ] && grep -q '^display sender=7 frames-shown=0' $svc/media.log"
+check "display-check: the service's screen, labelled tile and 'Waiting for keys'" \
+	"$here/display-check" --frame 640x360 --tile "$far:000000:Far room" --wrong "$cw" \
+	--e2ee waiting --no-video --screen "$art/screen-waiting.png"
+sed -n 's/^# /# /p' /tmp/check.out
 kill "$kxpid" 2>/dev/null
 wait "$kxpid" 2>/dev/null
 

@@ -433,22 +433,54 @@ gst_e2ee_room_display_plan (GstE2eeRoomDisplay * d, guint * layers,
 }
 
 gint
-gst_e2ee_room_display_capture (GstE2eeRoomDisplay * d, const gchar * path)
+gst_e2ee_room_display_capture_image (GstE2eeRoomDisplay * d,
+    struct drv_display_image *out)
 {
-  struct drv_display_buffer *cap = NULL;
+  struct drv_display_buffer *cap = NULL, mem;
   gint ret;
 
+  if (out->width != d->width || out->height != d->height
+      || out->format != DRM_FORMAT_XRGB8888 || out->stride < d->width * 4)
+    return -EINVAL;
   if (d->disp && !drv_display_has_writeback (d->disp))
     return -ENOTSUP;
-  ret = buffer_new (d, d->width, d->height, DRM_FORMAT_XRGB8888, &cap);
-  if (ret)
-    return ret;
+  if (d->disp) {
+    ret = drv_display_buffer_new (d->disp, d->width, d->height,
+        DRM_FORMAT_XRGB8888, &cap);
+    if (ret)
+      return ret;
+  } else {
+    /* Composited straight into the caller's image. */
+    mem = (struct drv_display_buffer) {.img = *out,.fd = -1 };
+    cap = &mem;
+  }
   g_mutex_lock (&d->lock);
   ret = commit_locked (d, cap, FALSE);
   g_mutex_unlock (&d->lock);
+  if (d->disp) {
+    for (guint y = 0; !ret && y < d->height; y++)
+      memcpy (out->data + (gsize) y * out->stride,
+          cap->img.data + (gsize) y * cap->img.stride, (gsize) d->width * 4);
+    drv_display_buffer_free (cap);
+  }
+  return ret;
+}
+
+gint
+gst_e2ee_room_display_capture (GstE2eeRoomDisplay * d, const gchar * path)
+{
+  struct drv_display_image img = {
+    NULL, d->width, d->height, d->width * 4, DRM_FORMAT_XRGB8888
+  };
+  gint ret;
+
+  img.data = g_try_malloc ((gsize) d->width * d->height * 4);
+  if (!img.data)
+    return -ENOMEM;
+  ret = gst_e2ee_room_display_capture_image (d, &img);
   if (!ret)
-    ret = drv_display_png_write (&cap->img, path);
-  buffer_free (d, cap);
+    ret = drv_display_png_write (&img, path);
+  g_free (img.data);
   return ret;
 }
 

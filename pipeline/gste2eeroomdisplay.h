@@ -32,6 +32,7 @@
 
 #include <gst/gst.h>
 
+#include "drv/display.h"
 #include "wm/overlay.h"
 
 G_BEGIN_DECLS
@@ -96,6 +97,12 @@ void gst_e2ee_room_display_plan (GstE2eeRoomDisplay * d, guint * layers,
  */
 gint gst_e2ee_room_display_capture (GstE2eeRoomDisplay * d,
     const gchar * path);
+/*
+ * The same into out, a caller-owned XRGB8888 image of the screen's size.
+ * Returns 0, -EINVAL (size or format), -ENOTSUP, or the commit's error.
+ */
+gint gst_e2ee_room_display_capture_image (GstE2eeRoomDisplay * d,
+    struct drv_display_image *out);
 
 /* Stops the display thread, frees the buffers; the last scene stays. */
 void gst_e2ee_room_display_free (GstE2eeRoomDisplay * d);

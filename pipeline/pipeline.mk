@@ -87,22 +87,28 @@ $(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyeve
 MORE_TESTS += tests/integration/test_room_display.py
 test-programs: $(O)/tests/qemu/display-check
 
-# bench-room-display: the room display's allocations and CPU per frame on the
-# soft display, against a fakesink in the same run.
-$(O)/obj/tests/bench/bench_room_display.o: tests/bench/bench_room_display.c
+# Programs on the room display's soft screen: bench-room-display (its
+# allocations and CPU per frame against a fakesink) and test_room_tearing.
+RD_PROG_LIBS = $(RD_OBJS) $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
+	$(call pl,gstreamer-app-1.0) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
+
+$(O)/obj/tests/bench/bench_room_display.o $(O)/obj/tests/integration/test_room_tearing.o: \
+		$(O)/obj/%.o: %.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) -Ipipeline \
-	  -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(call pc,gstreamer-app-1.0) $(DRV_DISPLAY_CFLAGS) \
+	  $(WM_CFLAGS) -Ipipeline -c $< -o $@
 
-$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o $(RD_OBJS) \
+$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o
+$(O)/tests/test_room_tearing: $(O)/obj/tests/integration/test_room_tearing.o
+$(O)/bin/bench-room-display $(O)/tests/test_room_tearing: $(RD_OBJS) \
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(RD_OBJS) $(O)/lib/libdrv_display.a \
-	  $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) $(call pl,gstreamer-app-1.0) $(WM_LIBS) \
-	  $(DRV_DISPLAY_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$(filter-out $(RD_OBJS),$^)) \
+	  $(RD_PROG_LIBS)
 
+MORE_TESTS += $(O)/tests/test_room_tearing
 ifeq ($(SANITIZE),)
 all: $(O)/bin/bench-room-display
 MORE_BENCH += $(O)/bin/bench-room-display

@@ -24,7 +24,8 @@ typedef struct
   struct drv_display_buffer *buf[2];
   guint shown;                  /* buf[shown] is (or is being put) on screen */
   gboolean ready;               /* buf[!shown] holds a frame not yet shown */
-  gboolean in_flight;           /* a commit is putting buf[shown] up: buf[!shown] may still be on screen */
+  /* A commit is putting buf[shown] up: buf[!shown] may still be on screen. */
+  gboolean in_flight;
   guint frames;                 /* frames committed */
 } Tile;
 

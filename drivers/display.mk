@@ -42,19 +42,23 @@ $(O)/tests/test_drv_display: $(O)/obj/tests/unit/test_drv_display.o \
 
 MORE_TESTS += $(O)/tests/test_drv_display
 
-# The image test's scene: libwm's codeword label on an overlay plane above a
-# video tile, captured through vkms's writeback connector (tests/qemu). libwm
-# and libe2ee by path: their fragments are included after this one.
-$(O)/obj/tests/qemu/drm-scene.o: tests/qemu/drm-scene.c
+# The image test's screen checkers (tests/qemu): drm-scene, libwm's codeword
+# label on an overlay plane above a video tile, captured through vkms's
+# writeback connector; display-check, the screen that e2ee-media --display
+# captured (tests/qemu/in-image-display.sh) against libwm's layout and
+# overlay, and the burned-in codeword in the video. libwm and libe2ee by
+# path: their fragments are included after this one.
+$(O)/obj/tests/qemu/%.o: tests/qemu/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) -c $< -o $@
 
-$(O)/tests/qemu/drm-scene: $(O)/obj/tests/qemu/drm-scene.o $(DRV_DISPLAY_LIB) \
+$(O)/tests/qemu/drm-scene $(O)/tests/qemu/display-check: $(O)/tests/qemu/%: \
+		$(O)/obj/tests/qemu/%.o $(O)/obj/tests/qemu/screen-check.o $(DRV_DISPLAY_LIB) \
 		$(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,CCLD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(DRV_DISPLAY_LIB) $(O)/lib/libwm.a \
-	  $(E2EE_LIBS) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(DRV_DISPLAY_LIB) \
+	  $(O)/lib/libwm.a $(E2EE_LIBS) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
 
-IMAGE_TEST_BINS += $(O)/tests/qemu/drm-scene
+IMAGE_TEST_BINS += $(O)/tests/qemu/drm-scene $(O)/tests/qemu/display-check

@@ -14,6 +14,25 @@
  *   e2ee-media receive (--key-file F | --control SOCKET)
  *                      --peer SENDER:VIDEO_PORT:AUDIO_PORT [--peer ...]
  *                      [--snapshot-prefix PREFIX] [--seconds N] [--marker TEXT]
+ *                      [--display DEVICE [--display-size WxH]
+ *                       [--display-capture PNG]
+ *                       --peer-codeword SENDER:CODEWORD[:NAME[:TRUST]] ...]
+ *
+ * Sender: --source DESC (raw video, gst-launch syntax; default a moving test
+ * pattern) and --encoder DESC (default x264enc) for the board's camera and
+ * encoder; receiver: --decoder DESC (default avdec_h264).
+ *
+ * --display shows every peer's decoded video on the screen through KMS (the
+ * room display, gste2eeroomdisplay.h): a grid of tiles, each with the
+ * peer's codeword label under it (--peer-codeword, required per peer: in
+ * the room it comes from keyxchgd's roster; NAME its second line; TRUST
+ * verified, unverified (default) or warning) on an overlay plane, and the
+ * E2EE state in a banner (keys from a key file: on; from --control:
+ * waiting until the first key is installed). It prints "display ..." lines
+ * with the layout and, at the end, the frames shown per peer;
+ * --display-capture saves the screen, captured through the writeback
+ * connector, at the end. --display-size picks the mode (default the
+ * screen's preferred one).
  *
  * Keys come from exactly one of:
  *
@@ -44,6 +63,9 @@
  * --dump-slices writes every plaintext slice NAL the sender encrypts to FILE
  * (length-prefixed), so that a test can look for them on the wire.
  *
+ * --seconds N ends the run after N seconds (default 10); 0 runs until
+ * SIGTERM or SIGINT, which end it the same way.
+ *
  * Each side prints "sender ready" / "receiver ready" once playing (its
  * sockets bound), and at the end one line per stream with the element's
  * statistics, and the receiver "marker-frames=N decoded-frames=N".
@@ -59,10 +81,12 @@
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
+#include <glib-unix.h>
 
 #include "e2ee/keyring.h"
 #include "e2ee/secret.h"
 #include "gste2eekeyprovider.h"
+#include "gste2eeroomdisplay.h"
 
 /* 16-byte UUID of the marker SEI (user_data_unregistered), no zero bytes. */
 static const guint8 marker_uuid[16] = {
@@ -81,13 +105,17 @@ typedef struct
   guint sender;
   gint video_port, audio_port;
   guint decoded_frames;
+  gchar *codeword, *name;       /* the label under its tile (--display) */
+  enum wm_trust trust;
 } Peer;
 
 struct _App
 {
   gboolean send, sender_index_set;
   gchar *key_file, *control, *host, *marker, *snapshot, *snapshot_prefix,
-      *dump_slices, *codeword;
+      *dump_slices, *codeword, *source, *encoder, *decoder, *display,
+      *display_capture;
+  guint display_width, display_height;
   gint video_port, audio_port, seconds, sender_index, width, height;
   guint8 key[E2EE_SFRAME_MAX_BASE_KEY];
   gsize key_len;
@@ -97,6 +125,7 @@ struct _App
   GstElement *pipeline;
   GMainLoop *loop;
   GstE2eeKeyProvider *kp;
+  GstE2eeRoomDisplay *room;
   FILE *dump;
   guint marker_frames, decoded_frames;
   gint exit_code;
@@ -414,7 +443,23 @@ on_timeout (gpointer data)
  * e2eeenc (they stay clear). Not rtph264pay config-interval=-1: in 1.22 it
  * puts SPS/PPS between the slices of a multi-slice IDR picture, which
  * corrupts the picture with or without E2EE.
+ *
+ * h264parse is in gst-plugins-bad, which the room image leaves out; there
+ * the encoder's byte-stream goes to e2eeenc as it is (x264enc repeats SPS
+ * and PPS before every IDR in byte-stream: measured, 3 of 3 keyframes) and
+ * the decoder takes e2eedec's access units directly.
  */
+static const gchar *
+h264_parser (gboolean send)
+{
+  GstElementFactory *f = gst_element_factory_find ("h264parse");
+
+  if (!f)
+    return "identity";
+  gst_object_unref (f);
+  return send ? "h264parse config-interval=-1" : "h264parse";
+}
+
 static gchar *
 sender_description (App * app)
 {
@@ -422,12 +467,15 @@ sender_description (App * app)
   gchar *burn = app->codeword ?
       g_strdup_printf ("codewordoverlay codeword=%s caption=\"E2EE on\" ! ",
       app->codeword) : g_strdup ("");
-  gchar *desc = g_strdup_printf
-      ("videotestsrc is-live=true pattern=ball motion=sweep ! "
+  gchar *source = app->source ?
+      g_strdup_printf ("%s ! videoconvert ! videoscale ! "
+      "video/x-raw,format=I420,width=%d,height=%d ! ", app->source,
+      app->width, app->height) :
+      g_strdup_printf ("videotestsrc is-live=true pattern=ball motion=sweep ! "
       "video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 ! "
-      "timeoverlay font-desc=\"Sans 24\" ! %s"
-      "x264enc name=x264 tune=zerolatency speed-preset=ultrafast "
-      "key-int-max=60 bitrate=2000 aud=true ! h264parse config-interval=-1 ! "
+      "timeoverlay font-desc=\"Sans 24\" ! ", app->width, app->height);
+  gchar *desc = g_strdup_printf
+      ("%s%s%s ! %s ! "
       "video/x-h264,stream-format=byte-stream,alignment=au ! "
       "e2eeenc name=venc stream=video sender-index=%d ! "
       "rtph264pay pt=96 mtu=1200 ! "
@@ -436,9 +484,12 @@ sender_description (App * app)
       "audio/x-raw,rate=48000,channels=1 ! opusenc ! "
       "e2eeenc name=aenc stream=audio sender-index=%d ! "
       "rtpopuspay pt=111 ! udpsink host=%s port=%d sync=false",
-      app->width, app->height, burn, app->sender_index, app->host,
+      source, burn, app->encoder ? app->encoder :
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 "
+      "bitrate=2000 aud=true", h264_parser (TRUE), app->sender_index, app->host,
       app->video_port, app->sender_index, app->host, app->audio_port);
 
+  g_free (source);
   g_free (burn);
   return desc;
 }
@@ -450,21 +501,21 @@ sender_description (App * app)
  * into another's branch even when the room holds both keys.
  */
 static gchar *
-peer_description (const Peer * p)
+peer_description (const Peer * p, const gchar * decoder, const gchar * sink)
 {
   return g_strdup_printf
       ("udpsrc port=%d caps=\"application/x-rtp,media=video,"
       "encoding-name=H264,clock-rate=90000,payload=96\" ! "
       "rtpjitterbuffer latency=200 ! rtph264depay ! "
-      "e2eedec name=vdec-%u stream=video sender-index=%u ! h264parse ! "
-      "avdec_h264 name=vdecoder-%u ! videoconvert ! "
-      "fakesink name=vsink-%u sync=false enable-last-sample=true "
+      "e2eedec name=vdec-%u stream=video sender-index=%u ! %s ! "
+      "%s name=vdecoder-%u ! %s "
       "udpsrc port=%d caps=\"application/x-rtp,media=audio,"
       "encoding-name=OPUS,clock-rate=48000,payload=111\" ! "
       "rtpjitterbuffer latency=200 ! rtpopusdepay ! "
       "e2eedec name=adec-%u stream=audio sender-index=%u ! opusdec ! "
       "fakesink sync=false",
-      p->video_port, p->sender, p->sender, p->sender, p->sender,
+      p->video_port, p->sender, p->sender, h264_parser (FALSE), decoder,
+      p->sender, sink,
       p->audio_port, p->sender, p->sender);
 }
 
@@ -483,10 +534,18 @@ static gboolean
 add_peer_branch (App * app, Peer * p)
 {
   GError *err = NULL;
-  gchar *desc = peer_description (p), *name;
+  guint index = (guint) (p - app->peers);
+  gchar *sink_name = peer_name ("vsink", p->sender);
+  gchar *sink = app->room ?
+      gst_e2ee_room_display_sink_description (app->room, index, sink_name) :
+      g_strdup_printf ("videoconvert ! fakesink name=%s sync=false "
+      "enable-last-sample=true", sink_name);
+  gchar *desc = peer_description (p, app->decoder ? app->decoder :
+      "avdec_h264", sink), *name;
   GstElement *bin = gst_parse_bin_from_description (desc, FALSE, &err);
 
   g_free (desc);
+  g_free (sink);
   if (!bin) {
     g_printerr ("e2ee-media: %s\n", err ? err->message : "?");
     g_clear_error (&err);
@@ -496,6 +555,13 @@ add_peer_branch (App * app, Peer * p)
   gst_object_set_name (GST_OBJECT (bin), name);
   g_free (name);
   gst_bin_add (GST_BIN (app->pipeline), bin);
+  if (app->room) {
+    GstElement *e = gst_bin_get_by_name (GST_BIN (app->pipeline), sink_name);
+
+    gst_e2ee_room_display_attach (app->room, index, e);
+    gst_object_unref (e);
+  }
+  g_free (sink_name);
   if (app->marker) {
     name = peer_name ("vdec", p->sender);
     add_probe (app, name, "src", count_marker, app, NULL);
@@ -576,6 +642,9 @@ kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
 
   if (ev->type == GST_E2EE_KEY_EVENT_REPLY)
     return;
+  /* The banner says "End-to-end encrypted" once a key is in place. */
+  if (app->room && ev->type == GST_E2EE_KEY_EVENT_INSTALL && applied)
+    gst_e2ee_room_display_set_e2ee (app->room, WM_E2EE_ON);
   g_print ("key %s kid=%" G_GUINT64_FORMAT " usage=%s applied=%d",
       names[ev->type], ev->kid, ev->usage == E2EE_KEY_SEND ? "send" :
       ev->usage == E2EE_KEY_RECV ? "receive" : "-", applied);
@@ -600,8 +669,99 @@ usage (void)
       "[--dump-slices FILE] [--width W --height H]\n"
       "       e2ee-media receive (--key-file F | --control SOCKET) "
       "--peer SENDER:VIDEO_PORT:AUDIO_PORT [--peer ...] "
-      "[--snapshot-prefix PREFIX] [--seconds N] [--marker TEXT]\n");
+      "[--snapshot-prefix PREFIX] [--seconds N] [--marker TEXT]\n"
+      "         [--display DEVICE [--display-size WxH] [--display-capture PNG] "
+      "--peer-codeword SENDER:CODEWORD[:NAME[:verified|unverified|warning]] "
+      "...]\n"
+      "       sender: [--source DESC] [--encoder DESC] [--codeword CW]; "
+      "receiver: [--decoder DESC]\n");
   return 2;
+}
+
+/* SENDER:CODEWORD[:NAME[:TRUST]], for a --peer given before or after. */
+static gboolean
+parse_peer_codeword (App * app, const gchar * arg, GPtrArray * labels)
+{
+  gchar **f = g_strsplit (arg, ":", 4);
+  guint n = g_strv_length (f);
+  guint64 sender;
+  gboolean ok = n >= 2 && g_ascii_string_to_unsigned (f[0], 10, 0, 65534,
+      &sender, NULL) && (n < 4 || !strcmp (f[3], "verified")
+      || !strcmp (f[3], "unverified") || !strcmp (f[3], "warning"));
+
+  if (ok)
+    g_ptr_array_add (labels, g_strdup (arg));
+  g_strfreev (f);
+  return ok;
+}
+
+/* The labels onto the peers, once all --peer are known. */
+static gboolean
+apply_peer_codewords (App * app, GPtrArray * labels)
+{
+  for (guint i = 0; i < labels->len; i++) {
+    gchar **f = g_strsplit (g_ptr_array_index (labels, i), ":", 4);
+    Peer *p = find_peer (app, (guint) g_ascii_strtoull (f[0], NULL, 10));
+
+    if (!p || p->codeword) {
+      g_printerr ("e2ee-media: --peer-codeword %s: no such --peer, or twice\n",
+          f[0]);
+      g_strfreev (f);
+      return FALSE;
+    }
+    p->codeword = g_strdup (f[1]);
+    p->name = f[2] && f[2][0] ? g_strdup (f[2]) : NULL;
+    p->trust = !f[2] || !f[3] ? WM_TRUST_UNVERIFIED :
+        !strcmp (f[3], "verified") ? WM_TRUST_VERIFIED :
+        !strcmp (f[3], "warning") ? WM_TRUST_WARNING : WM_TRUST_UNVERIFIED;
+    g_strfreev (f);
+  }
+  for (guint i = 0; i < app->n_peers; i++)
+    if (!app->peers[i].codeword) {
+      g_printerr ("e2ee-media: --display needs --peer-codeword for sender "
+          "%u: a tile is never shown without its codeword\n",
+          app->peers[i].sender);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The screen: layout and overlay first, as the tiles' sizes make the caps. */
+static gboolean
+open_display (App * app)
+{
+  GstE2eeRoomTile tiles[GST_E2EE_ROOM_DISPLAY_MAX_TILES];
+  GError *err = NULL;
+  guint w, h;
+
+  if (app->n_peers > GST_E2EE_ROOM_DISPLAY_MAX_TILES) {
+    g_printerr ("e2ee-media: --display shows at most %d peers\n",
+        GST_E2EE_ROOM_DISPLAY_MAX_TILES);
+    return FALSE;
+  }
+  for (guint i = 0; i < app->n_peers; i++)
+    tiles[i] = (GstE2eeRoomTile) {
+    app->peers[i].sender, app->peers[i].codeword, app->peers[i].name,
+          app->peers[i].trust};
+  app->room = gst_e2ee_room_display_new (app->display, app->display_width,
+      app->display_height, tiles, app->n_peers,
+      app->key_file ? WM_E2EE_ON : WM_E2EE_WAITING, &err);
+  if (!app->room) {
+    g_printerr ("e2ee-media: %s\n", err->message);
+    g_clear_error (&err);
+    return FALSE;
+  }
+  gst_e2ee_room_display_size (app->room, &w, &h);
+  g_print ("display %s %ux%u tiles=%u\n", app->display, w, h, app->n_peers);
+  for (guint i = 0; i < app->n_peers; i++) {
+    struct wm_rect v, l;
+
+    gst_e2ee_room_display_tile (app->room, i, &v, &l);
+    g_print ("display tile sender=%u video=%d,%d,%ux%u label=%d,%d,%ux%u\n",
+        app->peers[i].sender, v.x, v.y, v.width, v.height, l.x, l.y, l.width,
+        l.height);
+  }
+  return TRUE;
 }
 
 /* SENDER:VIDEO_PORT:AUDIO_PORT */
@@ -646,9 +806,17 @@ main (int argc, char **argv)
     {"width", required_argument, NULL, 'W'},
     {"height", required_argument, NULL, 'G'},
     {"codeword", required_argument, NULL, 'w'},
+    {"source", required_argument, NULL, 'S'},
+    {"encoder", required_argument, NULL, 'E'},
+    {"decoder", required_argument, NULL, 'D'},
+    {"display", required_argument, NULL, 'y'},
+    {"display-capture", required_argument, NULL, 'C'},
+    {"display-size", required_argument, NULL, 'Z'},
+    {"peer-codeword", required_argument, NULL, 'L'},
     {NULL, 0, NULL, 0},
   };
   static App app = { 0 };
+  GPtrArray *labels = g_ptr_array_new_with_free_func (g_free);
   GError *err = NULL;
   GstBus *bus;
   gboolean legacy_ports;
@@ -731,6 +899,35 @@ main (int argc, char **argv)
         g_free (app.codeword);
         app.codeword = g_strdup (optarg);
         break;
+      case 'S':
+        g_free (app.source);
+        app.source = g_strdup (optarg);
+        break;
+      case 'E':
+        g_free (app.encoder);
+        app.encoder = g_strdup (optarg);
+        break;
+      case 'D':
+        g_free (app.decoder);
+        app.decoder = g_strdup (optarg);
+        break;
+      case 'y':
+        g_free (app.display);
+        app.display = g_strdup (optarg);
+        break;
+      case 'Z':
+        if (sscanf (optarg, "%ux%u", &app.display_width,
+                &app.display_height) != 2)
+          return usage ();
+        break;
+      case 'C':
+        g_free (app.display_capture);
+        app.display_capture = g_strdup (optarg);
+        break;
+      case 'L':
+        if (!parse_peer_codeword (&app, optarg, labels))
+          return usage ();
+        break;
       default:
         return usage ();
     }
@@ -745,7 +942,7 @@ main (int argc, char **argv)
           || app.video_port > 65535 || app.audio_port <= 0
           || app.audio_port > 65535))
     return usage ();
-  if (app.seconds <= 0 || app.sender_index < 0 || app.sender_index > 65535
+  if (app.seconds < 0 || app.sender_index < 0 || app.sender_index > 65535
       || app.width < 16 || app.height < 16 || optind != argc
       || (app.marker && (!*app.marker || strlen (app.marker) > 200)))
     return usage ();
@@ -767,9 +964,18 @@ main (int argc, char **argv)
       &app, (guint) app.sender_index, app.video_port, app.audio_port, 0};
       app.n_peers = 1;
     }
-  } else if (app.snapshot || app.snapshot_prefix) {
+  } else if (app.snapshot || app.snapshot_prefix || app.display
+      || app.decoder || labels->len) {
     return usage ();
   }
+  if (!app.send && (app.source || app.encoder))
+    return usage ();
+  if ((app.display_capture || labels->len) && !app.display)
+    return usage ();
+  if (app.display && (!apply_peer_codewords (&app, labels)
+          || !open_display (&app)))
+    return 1;
+  g_ptr_array_unref (labels);
   if (app.key_file && !read_key (&app))
     return 2;
 
@@ -826,7 +1032,11 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   bus = gst_element_get_bus (app.pipeline);
   gst_bus_add_watch (bus, on_bus, &app);
-  g_timeout_add_seconds ((guint) app.seconds, on_timeout, &app);
+  /* --seconds 0: until SIGTERM or SIGINT (a service). */
+  if (app.seconds)
+    g_timeout_add_seconds ((guint) app.seconds, on_timeout, &app);
+  g_unix_signal_add (SIGTERM, on_timeout, &app);
+  g_unix_signal_add (SIGINT, on_timeout, &app);
   if (app.control) {
     static const GstE2eeKeyProviderCallbacks cb = {
       .get_encoder = kp_get_encoder,
@@ -883,6 +1093,29 @@ main (int argc, char **argv)
     }
     g_print ("receiver marker-frames=%u decoded-frames=%u\n",
         app.marker_frames, app.decoded_frames);
+    if (app.room) {
+      guint layers, composited;
+
+      for (guint i = 0; i < app.n_peers; i++)
+        g_print ("display sender=%u frames-shown=%u\n",
+            app.peers[i].sender,
+            gst_e2ee_room_display_frames (app.room, i));
+      gst_e2ee_room_display_plan (app.room, &layers, &composited);
+      g_print ("display commits=%u layers=%u composited=%u\n",
+          gst_e2ee_room_display_commits (app.room), layers, composited);
+      if (app.display_capture) {
+        gint ret = gst_e2ee_room_display_capture (app.room,
+            app.display_capture);
+
+        if (ret) {
+          g_printerr ("e2ee-media: display capture: %s\n",
+              g_strerror (-ret));
+          app.exit_code = 1;
+        } else {
+          g_print ("display capture: %s\n", app.display_capture);
+        }
+      }
+    }
     for (guint i = 0; i < app.n_peers; i++) {
       gchar *sink = peer_name ("vsink", app.peers[i].sender), *path = NULL;
 
@@ -907,6 +1140,16 @@ main (int argc, char **argv)
     gst_e2ee_key_provider_free (app.kp);
   }
   gst_element_set_state (app.pipeline, GST_STATE_NULL);
+  gst_e2ee_room_display_free (app.room);
+  for (guint i = 0; i < app.n_peers; i++) {
+    g_free (app.peers[i].codeword);
+    g_free (app.peers[i].name);
+  }
+  g_free (app.source);
+  g_free (app.encoder);
+  g_free (app.decoder);
+  g_free (app.display);
+  g_free (app.display_capture);
   if (app.dump)
     fclose (app.dump);
   gst_bus_remove_watch (bus);

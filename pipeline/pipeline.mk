@@ -25,7 +25,7 @@ KP_LIBS = $(call pl,jansson)
 $(O)/obj/pipeline/%.o: pipeline/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(KP_CFLAGS) -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -DPACKAGE='"sealroom"' -Wno-missing-field-initializers \
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(KP_CFLAGS) $(EXTRA_GST_CFLAGS) -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -DPACKAGE='"sealroom"' -Wno-missing-field-initializers \
 	  -DGST_USE_UNSTABLE_API -c $< -o $@
 
 $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
@@ -34,11 +34,19 @@ $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
 	$(Q)$(CC) -shared $(BASE_LDFLAGS) $(LDFLAGS) -Wl,--no-undefined -o $@ $(PLUGIN_OBJS) \
 	  $(E2EE_LIBS) $(GST_LIBS)
 
-$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(O)/lib/libe2ee.a
+# The room display (decoded video and the codeword overlay on KMS planes):
+# libdrv_display and libwm, by path (their fragments come later).
+RD_OBJS := $(O)/obj/pipeline/gste2eeroomdisplay.o
+$(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST_CFLAGS = \
+	$(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(call pc,gstreamer-app-1.0)
+
+$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(RD_OBJS) $(O)/lib/libe2ee.a \
+		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
-	  $(KP_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(RD_OBJS) \
+	  $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
+	  $(call pl,gstreamer-app-1.0) $(KP_LIBS) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
 
 all: $(PLUGIN) $(O)/bin/e2ee-media
 
@@ -73,3 +81,35 @@ $(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyeve
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(KP_CFLAGS) -Ipipeline -o $@ $< \
 	  pipeline/gste2eekeyevent.c crypto/secret.c $(MBEDTLS_LIBS) $(call pl,libsodium) $(KP_LIBS)
+
+# The room display on the host (--display soft), checked by the image test's
+# display-check.
+MORE_TESTS += tests/integration/test_room_display.py
+test-programs: $(O)/tests/qemu/display-check
+
+# Programs on the room display's soft screen: bench-room-display (its
+# allocations and CPU per frame against a fakesink) and test_room_tearing.
+RD_PROG_LIBS = $(RD_OBJS) $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
+	$(call pl,gstreamer-app-1.0) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
+
+$(O)/obj/tests/bench/bench_room_display.o $(O)/obj/tests/integration/test_room_tearing.o: \
+		$(O)/obj/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(call pc,gstreamer-app-1.0) $(DRV_DISPLAY_CFLAGS) \
+	  $(WM_CFLAGS) -Ipipeline -c $< -o $@
+
+$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o
+$(O)/tests/test_room_tearing: $(O)/obj/tests/integration/test_room_tearing.o
+$(O)/bin/bench-room-display $(O)/tests/test_room_tearing: $(RD_OBJS) \
+		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$(filter-out $(RD_OBJS),$^)) \
+	  $(RD_PROG_LIBS)
+
+MORE_TESTS += $(O)/tests/test_room_tearing
+ifeq ($(SANITIZE),)
+all: $(O)/bin/bench-room-display
+MORE_BENCH += $(O)/bin/bench-room-display
+endif

@@ -12,7 +12,9 @@ room 3 leaves and the keys rotate. Each room prints its roster with
 codewords and its per-sender decrypted-frame counts, and saves a PNG of what
 it received from each sender under build/run/rooms/: each sender's codeword
 is burned into its video (codewordoverlay), for people to compare with the
-one their room shows.
+one their room shows: each room's screen (the room display composited in
+memory, --display soft) is saved as roomN-screen.png, each tile labelled
+with the codeword keyxchgd's roster gave that sender.
 """
 import json
 import os
@@ -175,10 +177,16 @@ def main():
     for r in rooms:
         peers = []
         for pid, (v, a) in r["rx"].items():
-            peers += ["--peer", f"{pid}:{v}:{a}"]
+            sender = next(x for x in rooms if x["pid"] == pid)
+            peers += ["--peer", f"{pid}:{v}:{a}",
+                      "--peer-codeword", f"{pid}:{sender['codeword']}:{sender['name']}"]
+        # The room's screen, composited in memory (no KMS here): each sender's
+        # tile labelled with the codeword keyxchgd's roster gave it.
         r["recv"] = spawn([os.path.join(BIN, "e2ee-media"), "receive", "--control", r["sock"],
                            *peers, "--seconds", str(MEDIA_SECONDS + 3), "--marker", MARKER,
-                           "--snapshot-prefix", os.path.join(OUT, f"room{r['n']}-from-")],
+                           "--snapshot-prefix", os.path.join(OUT, f"room{r['n']}-from-"),
+                           "--display", "soft", "--display-size", "1280x720",
+                           "--display-capture", os.path.join(OUT, f"room{r['n']}-screen.png")],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     time.sleep(1)
     for r in rooms:
@@ -204,7 +212,8 @@ def main():
     for r in rooms:
         roster(r)
         for line in r["recv_out"].splitlines():
-            if line.startswith("receiver sender=") or "snapshot" in line:
+            if line.startswith("receiver sender=") or "snapshot" in line or \
+                    line.startswith("display capture"):
                 print("   " + line)
     # Rooms 1 and 2 decrypted each other after the rotation; the SFU read nothing.
     for r in rooms[:2]:
@@ -224,7 +233,7 @@ def main():
         i += 4 + k
     print(f"== the SFU relayed {n} datagrams; the plaintext marker is in {found} of them")
     ok = ok and n > 0 and found == 0
-    print(f"== snapshots: {OUT}/room*-from-*.png")
+    print(f"== snapshots: {OUT}/room*-from-*.png; each room's screen: {OUT}/room*-screen.png")
     return 0 if ok else 1
 
 

@@ -18,7 +18,7 @@ MORE_DEB_PACKAGES += mmdebstrap qemu-system-x86 e2fsprogs kmod cpio gzip \
 	linux-source linux-headers-amd64 libdrm-dev
 
 IMAGE_TEST_BINS += $(O)/tests/qemu/drm-planes
-IMAGE_TEST_FILES = $(IMAGE_TEST_BINS) tests/qemu/in-image.sh tests/qemu/in-image-devices.sh
+IMAGE_TEST_FILES = $(IMAGE_TEST_BINS) tests/qemu/in-image.sh tests/qemu/in-image-devices.sh tests/qemu/in-image-display.sh
 
 $(O)/tests/qemu/drm-planes: tests/qemu/drm-planes.c
 	$(call say,CCLD,$@)

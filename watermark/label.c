@@ -10,6 +10,7 @@
 #include <pango/pangocairo.h>
 #include <pango/pangofc-fontmap.h>
 
+#include "renderer.h"
 #include "wm/label.h"
 
 /* fonts-dejavu-core's files behind WM_FONT_CODEWORD and WM_FONT_SECOND. */
@@ -19,26 +20,10 @@ static const char *const font_files[] = {
 };
 
 /*
- * Proportions in 1/100 of the codeword's text size (em): padding around the
- * text, the gap between the lines, the corner radius, the second line's
- * size. The backing is black at 70 % opacity: white text on it keeps a
- * contrast of at least 4.5:1 (WCAG AA) over a white picture.
+ * The backing is black at 70 % opacity: white text on it keeps a contrast of
+ * at least 4.5:1 (WCAG AA) over a white picture.
  */
-#define PAD_X 45
-#define PAD_Y 22
-#define GAP 8
-#define RADIUS 35
-#define SECOND_SIZE 70
 #define BACKING_ALPHA 0.70
-
-struct wm_renderer {
-	PangoFontMap *map;
-	PangoContext *ctx;
-	PangoLayout *cw;     /* the codeword line */
-	PangoLayout *second; /* the second line */
-	PangoFontDescription *cw_font;
-	PangoFontDescription *second_font;
-};
 
 struct geometry {
 	uint32_t width, height; /* whole label, even */
@@ -192,7 +177,7 @@ void wm_renderer_free(struct wm_renderer *r)
 	free(r);
 }
 
-static int scaled(uint32_t em, int hundredths)
+int wm_scaled(uint32_t em, int hundredths)
 {
 	return (int)((em * (uint32_t)hundredths + 50) / 100);
 }
@@ -222,21 +207,21 @@ static int layout(struct wm_renderer *r, const struct wm_label *label, uint32_t 
 	pango_layout_set_text(r->cw, text, -1);
 	pango_layout_get_pixel_extents(r->cw, NULL, &cw_rect);
 
-	g->text_x = scaled(em, PAD_X);
-	g->cw_y = scaled(em, PAD_Y);
-	g->radius = scaled(em, RADIUS);
+	g->text_x = wm_scaled(em, WM_PAD_X);
+	g->cw_y = wm_scaled(em, WM_PAD_Y);
+	g->radius = wm_scaled(em, WM_RADIUS);
 	w = (uint32_t)(cw_rect.width + 2 * g->text_x);
 	h = (uint32_t)(cw_rect.height + 2 * g->cw_y);
 	if (g->has_second) {
 		pango_font_description_set_absolute_size(
-			r->second_font, (double)scaled(em, SECOND_SIZE) * PANGO_SCALE);
+			r->second_font, (double)wm_scaled(em, WM_SECOND_SIZE) * PANGO_SCALE);
 		pango_layout_set_font_description(r->second, r->second_font);
 		/* No wider than the codeword: a long name never hides it or grows the label. */
 		pango_layout_set_width(r->second, cw_rect.width * PANGO_SCALE);
 		pango_layout_set_text(r->second, label->second, -1);
 		pango_layout_get_pixel_extents(r->second, NULL, &second_rect);
-		g->second_y = g->cw_y + cw_rect.height + scaled(em, GAP);
-		h += (uint32_t)(second_rect.height + scaled(em, GAP));
+		g->second_y = g->cw_y + cw_rect.height + wm_scaled(em, WM_GAP);
+		h += (uint32_t)(second_rect.height + wm_scaled(em, WM_GAP));
 	}
 	g->width = (w + 1) & ~1u;
 	g->height = (h + 1) & ~1u;
@@ -256,7 +241,25 @@ int wm_measure(struct wm_renderer *r, const struct wm_label *label, uint32_t scr
 	return 0;
 }
 
-static void rounded_rect(cairo_t *cr, double w, double h, double rad)
+cairo_t *wm_cairo_cleared(uint8_t *data, uint32_t w, uint32_t h, uint32_t stride,
+			  cairo_surface_t **surface)
+{
+	cairo_t *cr;
+
+	*surface = cairo_image_surface_create_for_data(data, CAIRO_FORMAT_ARGB32, (int)w, (int)h,
+						       (int)stride);
+	cr = cairo_create(*surface);
+	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+		cairo_destroy(cr);
+		return NULL;
+	}
+	cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
+	cairo_paint(cr);
+	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+	return cr;
+}
+
+void wm_rounded_rect(cairo_t *cr, double w, double h, double rad)
 {
 	cairo_new_sub_path(cr);
 	cairo_arc(cr, w - rad, rad, rad, -G_PI / 2, 0);
@@ -296,19 +299,14 @@ int wm_render(struct wm_renderer *r, const struct wm_label *label, uint32_t scre
 		allocated = true;
 	}
 
-	surface = cairo_image_surface_create_for_data(data, CAIRO_FORMAT_ARGB32, (int)g.width,
-						      (int)g.height, (int)stride);
-	cr = cairo_create(surface);
-	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+	cr = wm_cairo_cleared(data, g.width, g.height, stride, &surface);
+	if (!cr) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
-	cairo_paint(cr);
-	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
 
 	cairo_set_source_rgba(cr, 0, 0, 0, BACKING_ALPHA);
-	rounded_rect(cr, g.width, g.height, g.radius);
+	wm_rounded_rect(cr, g.width, g.height, g.radius);
 	cairo_fill(cr);
 
 	cairo_set_source_rgb(cr, 1, 1, 1);

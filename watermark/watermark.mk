@@ -8,7 +8,7 @@ WM_CFLAGS = -Iwatermark/include $(call pc,$(WM_PKGS))
 WM_LIBS = $(call pl,$(WM_PKGS)) -lm
 WM_GST_PKGS := gstreamer-1.0 gstreamer-base-1.0 gstreamer-video-1.0
 
-WM_SRCS := watermark/label.c
+WM_SRCS := watermark/label.c watermark/overlay.c
 WM_OBJS := $(WM_SRCS:%.c=$(O)/obj/%.o)
 WM_LIB := $(O)/lib/libwm.a
 
@@ -45,7 +45,8 @@ install-watermark: $(WM_LIB) $(WM_PLUGIN)
 	install -d $(DESTDIR)$(PREFIX)/lib/gstreamer-1.0 $(DESTDIR)$(PREFIX)/include/wm
 	install -m 0644 $(WM_PLUGIN) $(DESTDIR)$(PREFIX)/lib/gstreamer-1.0/
 	install -m 0644 $(WM_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 watermark/include/wm/label.h $(DESTDIR)$(PREFIX)/include/wm/
+	install -m 0644 watermark/include/wm/label.h watermark/include/wm/overlay.h \
+	  $(DESTDIR)$(PREFIX)/include/wm/
 
 # ------------------------------------------------------------------- tests
 # Golden images are read from (and, with WM_UPDATE_GOLDEN=1, written to) the
@@ -74,7 +75,14 @@ $(O)/tests/test_wm_overlay: $(O)/obj/tests/watermark/test_wm_overlay.o \
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WM_LIB) $(E2EE_LIBS) \
 	  $(WM_LIBS) $(call pl,$(WM_TEST_CHECK_PKGS))
 
-MORE_TESTS += $(O)/tests/test_wm_render $(O)/tests/test_wm_overlay
+$(O)/tests/test_wm_screen: $(O)/obj/tests/watermark/test_wm_screen.o \
+		$(O)/obj/tests/watermark/wm_golden.o $(WM_LIB) $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WM_LIB) $(E2EE_LIBS) \
+	  $(WM_LIBS) $(call pl,cmocka)
+
+MORE_TESTS += $(O)/tests/test_wm_render $(O)/tests/test_wm_overlay $(O)/tests/test_wm_screen
 
 # --------------------------------------------------------------- benchmark
 

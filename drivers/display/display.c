@@ -24,6 +24,27 @@
  * 1080p composition of a few planes takes a good part of a second. */
 #define WRITEBACK_TIMEOUT_MS 10000
 
+/*
+ * An atomic request built in place: libdrm's drmModeAtomicCommit copies and
+ * sorts the request into freshly allocated arrays at every call, which a
+ * commit per video frame must not do. Properties are appended in order;
+ * commit() groups them by object (the kernel wants each object once) into
+ * the ioctl's arrays, all preallocated here.
+ */
+#define ATOMIC_MAX_PROPS 512
+
+struct atomic_req {
+	size_t n;
+	uint32_t obj[ATOMIC_MAX_PROPS];
+	uint32_t prop[ATOMIC_MAX_PROPS];
+	uint64_t value[ATOMIC_MAX_PROPS];
+	/* struct drm_mode_atomic's arrays */
+	uint32_t objs[ATOMIC_MAX_PROPS];
+	uint32_t count_props[ATOMIC_MAX_PROPS];
+	uint32_t props[ATOMIC_MAX_PROPS];
+	uint64_t values[ATOMIC_MAX_PROPS];
+};
+
 struct obj {
 	uint32_t id;
 	uint32_t type;
@@ -46,6 +67,12 @@ struct drv_display {
 	struct obj plane_obj[DRV_DISPLAY_MAX_PLANES];
 	struct drv_display_buffer *primary[2];
 	unsigned int back;
+	/* primary[i] holds the background plain_bg[i] and nothing else: a scene
+	 * with every layer on planes need not fill it again (per video frame). */
+	bool plain[2];
+	uint32_t plain_bg[2];
+	/* One request, reused by every commit: none allocates. */
+	struct atomic_req req;
 	/* Capture with the writeback connector alone on the CRTC: the kernel's
 	 * clone check (drm_atomic_check_valid_clones, in Debian's 6.1 since
 	 * 6.1.12x) refuses vkms 6.1's output and writeback encoders together,
@@ -93,14 +120,65 @@ static const drmModePropertyRes *obj_prop(const struct obj *o, const char *name,
 	return NULL;
 }
 
-/* Adds name = value to req; -ENOENT when the object has no such property. */
-static int add_prop(drmModeAtomicReq *req, const struct obj *o, const char *name, uint64_t value)
+/*
+ * Adds name = value to req; -ENOENT when the object has no such property,
+ * -ENOSPC when the request is full.
+ */
+static int add_prop(struct atomic_req *req, const struct obj *o, const char *name, uint64_t value)
 {
 	const drmModePropertyRes *p = obj_prop(o, name, NULL);
 
 	if (!p)
 		return -ENOENT;
-	return drmModeAtomicAddProperty(req, o->id, p->prop_id, value) < 0 ? -ENOMEM : 0;
+	if (req->n == ATOMIC_MAX_PROPS)
+		return -ENOSPC;
+	req->obj[req->n] = o->id;
+	req->prop[req->n] = p->prop_id;
+	req->value[req->n] = value;
+	req->n++;
+	return 0;
+}
+
+/*
+ * DRM_IOCTL_MODE_ATOMIC with req's properties grouped by object in the
+ * order objects first appear; of a property set twice the last value
+ * counts (as with drmModeAtomicCommit). Returns 0 or -errno.
+ */
+static int atomic_commit(int fd, struct atomic_req *req, uint32_t flags)
+{
+	struct drm_mode_atomic atomic = { .flags = flags };
+	size_t n_props = 0;
+	bool done[ATOMIC_MAX_PROPS] = { false };
+
+	for (size_t i = 0; i < req->n; i++) {
+		uint32_t count = 0;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < req->n; j++) {
+			bool later = false;
+
+			if (done[j] || req->obj[j] != req->obj[i])
+				continue;
+			done[j] = true;
+			for (size_t k = j + 1; k < req->n && !later; k++)
+				later = req->obj[k] == req->obj[j] && req->prop[k] == req->prop[j];
+			if (later)
+				continue;
+			req->props[n_props] = req->prop[j];
+			req->values[n_props] = req->value[j];
+			n_props++;
+			count++;
+		}
+		req->objs[atomic.count_objs] = req->obj[i];
+		req->count_props[atomic.count_objs] = count;
+		atomic.count_objs++;
+	}
+	atomic.objs_ptr = (uint64_t)(uintptr_t)req->objs;
+	atomic.count_props_ptr = (uint64_t)(uintptr_t)req->count_props;
+	atomic.props_ptr = (uint64_t)(uintptr_t)req->props;
+	atomic.prop_values_ptr = (uint64_t)(uintptr_t)req->values;
+	return drmIoctl(fd, DRM_IOCTL_MODE_ATOMIC, &atomic) ? -errno : 0;
 }
 
 static void plane_info(int fd, const drmModePlane *p, const struct obj *o,
@@ -400,7 +478,7 @@ void drv_display_buffer_free(struct drv_display_buffer *b)
 /* ------------------------------------------------------------ commit */
 
 /* The plane state of a layer or of the primary: position, size, no scaling. */
-static int add_plane(drmModeAtomicReq *req, const struct drv_display *d, int idx,
+static int add_plane(struct atomic_req *req, const struct drv_display *d, int idx,
 		     const struct drv_display_buffer *buf, int32_t x, int32_t y, uint16_t alpha,
 		     const uint64_t *zpos)
 {
@@ -427,7 +505,7 @@ static int add_plane(drmModeAtomicReq *req, const struct drv_display *d, int idx
 	return 0;
 }
 
-static int build(drmModeAtomicReq *req, struct drv_display *d, const struct drv_display_scene *s,
+static int build(struct atomic_req *req, struct drv_display *d, const struct drv_display_scene *s,
 		 const struct drv_display_plan *plan, struct drv_display_buffer *primary,
 		 struct drv_display_buffer *capture, int *fence)
 {
@@ -471,10 +549,19 @@ static int build(drmModeAtomicReq *req, struct drv_display *d, const struct drv_
 	return 0;
 }
 
-/* Composites the plan's bottom run of layers over the background into buf. */
-static int compose(struct drv_display_buffer *buf, const struct drv_display_scene *s,
+/*
+ * Composites the plan's bottom run of layers over the background into the
+ * back primary buffer; a buffer that already holds just this background is
+ * left alone when nothing is to be composited.
+ */
+static int compose(struct drv_display *d, const struct drv_display_scene *s,
 		   const struct drv_display_plan *plan)
 {
+	struct drv_display_buffer *buf = d->primary[d->back];
+
+	if (!plan->n_composed && d->plain[d->back] && d->plain_bg[d->back] == s->background)
+		return 0;
+	d->plain[d->back] = false;
 	drv_display_fill(&buf->img, s->background);
 	for (size_t i = 0; i < plan->n_composed; i++) {
 		const struct drv_display_layer *l = &s->layers[plan->order[i]];
@@ -483,6 +570,8 @@ static int compose(struct drv_display_buffer *buf, const struct drv_display_scen
 		if (ret)
 			return ret;
 	}
+	d->plain[d->back] = !plan->n_composed;
+	d->plain_bg[d->back] = s->background;
 	return 0;
 }
 
@@ -490,15 +579,12 @@ static int try_commit(struct drv_display *d, const struct drv_display_scene *s,
 		      const struct drv_display_plan *plan, struct drv_display_buffer *capture,
 		      int *fence, uint32_t flags)
 {
-	drmModeAtomicReq *req = drmModeAtomicAlloc();
 	int ret;
 
-	if (!req)
-		return -ENOMEM;
-	ret = build(req, d, s, plan, d->primary[d->back], capture, fence);
-	if (!ret && drmModeAtomicCommit(d->fd, req, flags | DRM_MODE_ATOMIC_ALLOW_MODESET, NULL))
-		ret = -errno;
-	drmModeAtomicFree(req);
+	d->req.n = 0;
+	ret = build(&d->req, d, s, plan, d->primary[d->back], capture, fence);
+	if (!ret)
+		ret = atomic_commit(d->fd, &d->req, flags | DRM_MODE_ATOMIC_ALLOW_MODESET);
 	return ret;
 }
 
@@ -518,7 +604,7 @@ int drv_display_commit(struct drv_display *d, const struct drv_display_scene *s,
 			       d->mode.vdisplay, &plan);
 	if (ret)
 		return ret;
-	ret = compose(d->primary[d->back], s, &plan);
+	ret = compose(d, s, &plan);
 	if (ret)
 		return ret;
 	/* The device has the last word: test the planes, then everything
@@ -536,7 +622,7 @@ int drv_display_commit(struct drv_display *d, const struct drv_display_scene *s,
 			ret = drv_display_plan(d->planes, d->n_planes, d->crtc_index, &all,
 					       d->mode.hdisplay, d->mode.vdisplay, &plan);
 			if (!ret)
-				ret = compose(d->primary[d->back], &all, &plan);
+				ret = compose(d, &all, &plan);
 			if (ret)
 				return ret;
 		}

@@ -21,29 +21,11 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import check, finish, free_ports  # noqa: E402
+
 BUILD = os.environ.get("BUILD", "build")
 MEDIA = os.path.join(BUILD, "bin", "e2ee-media")
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(bool(ok))
-    print(("ok" if ok else "not ok"), len(results), "-", name, flush=True)
-    if not ok and detail:
-        for line in str(detail).splitlines()[-40:]:
-            print("#", line)
-
-
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
 
 
 def kid(stream, sender, epoch):
@@ -311,8 +293,7 @@ def main():
                 p.p.kill()
         for s in srv.values():
             s.close()
-    print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

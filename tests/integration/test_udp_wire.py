@@ -10,39 +10,20 @@ must hold neither the marker nor any window of the plaintext slices, while
 an SFU can still see the IDR NAL type. TAP output.
 """
 import os
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import check, finish, free_ports  # noqa: E402
+
 BUILD = os.environ.get("BUILD", "build")
 MEDIA = os.path.join(BUILD, "bin", "e2ee-media")
 RELAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
                      "udp_relay.py")
 MARKER = "SEALROOM-PLAINTEXT-MARKER-7f3a"
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(bool(ok))
-    print(("ok" if ok else "not ok"), len(results), "-", name, flush=True)
-    if not ok and detail:
-        for line in str(detail).splitlines()[-30:]:
-            print("#", line)
-
-
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
 
 
 def read_records(path, fmt):
@@ -157,8 +138,7 @@ def main():
             if t == 5 or (t == 28 and (d[13] & 0x1f) == 5):
                 idr += 1
     check(f"IDR NAL types visible to the relay ({idr} packets)", idr > 0)
-    print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

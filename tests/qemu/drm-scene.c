@@ -29,6 +29,7 @@
 #include <drm_fourcc.h>
 
 #include "drv/display.h"
+#include "screen-check.h"
 #include "wm/label.h"
 
 #define DIFF_MAX 2
@@ -37,37 +38,6 @@
 #define TILE_H 360u
 
 static const uint32_t bars[4] = { 0xc02020, 0x20c020, 0x2020c0, 0xc0c020 };
-static int failures;
-
-static void expect(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void expect(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# %s: ", ok ? "ok" : "FAILED");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	failures += !ok;
-}
-
-static uint32_t px(const struct drv_display_image *img, uint32_t x, uint32_t y)
-{
-	return ((const uint32_t *)(img->data + (size_t)y * img->stride))[x];
-}
-
-static int chdiff(uint32_t a, uint32_t b)
-{
-	int worst = 0;
-
-	for (int sh = 0; sh <= 16; sh += 8) {
-		int d = abs((int)((a >> sh) & 0xff) - (int)((b >> sh) & 0xff));
-
-		worst = d > worst ? d : worst;
-	}
-	return worst;
-}
 
 static void draw_tile(struct drv_display_image *img)
 {
@@ -203,10 +173,10 @@ int main(int argc, char **argv)
 	printf("# tile %ux%u at %u,%u; label %ux%u at %u,%u\n", TILE_W, TILE_H, tx, ty,
 	       label->img.width, label->img.height, lx, ly);
 	if (compose)
-		expect(plan.n_composed == 2, "both layers composited in software (%zu of 2)",
+		sc_expect(plan.n_composed == 2, "both layers composited in software (%zu of 2)",
 		       plan.n_composed);
 	else
-		expect(plan.n_composed == 0 && plan.plane[0] >= 0 && plan.plane[1] >= 0,
+		sc_expect(plan.n_composed == 0 && plan.plane[0] >= 0 && plan.plane[1] >= 0,
 		       "tile on plane %d, label on plane %d above it (%zu composited)",
 		       plan.plane[0], plan.plane[1], plan.n_composed);
 
@@ -227,15 +197,15 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 	diff = drv_display_max_diff(cap, &expected);
-	expect(diff >= 0 && diff <= DIFF_MAX, "capture equals the scene composited in memory "
+	sc_expect(diff >= 0 && diff <= DIFF_MAX, "capture equals the scene composited in memory "
 	       "(max channel difference %d, at most %d)", diff, DIFF_MAX);
 
 	/* Spot checks that do not trust the compositor. */
 	for (int i = 0; i < 4; i++) {
 		uint32_t x = tx + TILE_W * (2 * i + 1) / 8, y = ty + TILE_H / 4;
 
-		expect(chdiff(px(cap, x, y), bars[i]) <= DIFF_MAX, "tile bar %d at %u,%u: %06x "
-		       "(want %06x)", i, x, y, px(cap, x, y) & 0xffffff, bars[i]);
+		sc_expect(sc_chdiff(sc_px(cap, x, y), bars[i]) <= DIFF_MAX, "tile bar %d at %u,%u: %06x "
+		       "(want %06x)", i, x, y, sc_px(cap, x, y) & 0xffffff, bars[i]);
 	}
 	{
 		const uint32_t corners[4][2] = { { 4, 4 }, { sw - 5, 4 }, { 4, sh - 5 },
@@ -243,12 +213,12 @@ int main(int argc, char **argv)
 		unsigned int bg = 0, text = 0, darker = 0, area = 0;
 
 		for (int i = 0; i < 4; i++)
-			bg += chdiff(px(cap, corners[i][0], corners[i][1]), BACKGROUND) <= DIFF_MAX;
-		expect(bg == 4, "background %06x in %u of 4 corners", BACKGROUND, bg);
+			bg += sc_chdiff(sc_px(cap, corners[i][0], corners[i][1]), BACKGROUND) <= DIFF_MAX;
+		sc_expect(bg == 4, "background %06x in %u of 4 corners", BACKGROUND, bg);
 		/* The label: white text on a backing darker than what is under it. */
 		for (uint32_t y = ly; y < ly + label->img.height; y++) {
 			for (uint32_t x = lx; x < lx + label->img.width; x++) {
-				uint32_t p = px(cap, x, y), under = BACKGROUND, luma, ulum;
+				uint32_t p = sc_px(cap, x, y), under = BACKGROUND, luma, ulum;
 
 				if (x >= tx && x < tx + TILE_W && y >= ty && y < ty + TILE_H)
 					under = bars[(x - tx) * 4 / TILE_W];
@@ -260,7 +230,7 @@ int main(int argc, char **argv)
 				area++;
 			}
 		}
-		expect(text >= area / 100 && darker >= area / 4,
+		sc_expect(text >= area / 100 && darker >= area / 4,
 		       "label: %u white text pixels, %u backing pixels darker than below, of %u",
 		       text, darker, area);
 	}
@@ -271,7 +241,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		diff = drv_display_max_diff(cap, &ref);
-		expect(diff >= 0 && diff <= DIFF_MAX, "capture equals %s (max channel difference "
+		sc_expect(diff >= 0 && diff <= DIFF_MAX, "capture equals %s (max channel difference "
 		       "%d, at most %d)", reference, diff, DIFF_MAX);
 	}
 	if (png) {
@@ -291,6 +261,6 @@ out:
 	drv_display_close(d);
 	if (ret)
 		return 1;
-	printf("drm-scene: %s, %d check(s) failed\n", compose ? "composited" : "planes", failures);
-	return failures ? 1 : 0;
+	printf("drm-scene: %s, %d check(s) failed\n", compose ? "composited" : "planes", sc_failures);
+	return sc_failures ? 1 : 0;
 }

@@ -119,6 +119,9 @@ if gst-launch-1.0 -q videotestsrc num-buffers=1 ! $video_encoder ! e2eeenc key-f
 else ok "a key file readable by others is refused"; fi
 rm -rf "$d"
 
+# 7. the room display and the services: tests/qemu/in-image-display.sh.
+. "$here/in-image-display.sh"
+
 # Files for the host (the composed screen's PNGs), as a tar stream.
 for p in /sys/class/virtio-ports/*; do
 	[ "$(cat "$p/name" 2>/dev/null)" = org.sealroom.artifacts ] &&

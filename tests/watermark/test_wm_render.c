@@ -19,22 +19,6 @@
 /* keying.md's known answer: the codeword of 32 zero bytes. */
 #define ZERO_KEY_CODEWORD "mavoj-pubip-gubad-gamiv"
 
-static int setup(void **state)
-{
-	struct wm_renderer *r = NULL;
-
-	if (wm_renderer_new(&r))
-		return -1;
-	*state = r;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	wm_renderer_free(*state);
-	return 0;
-}
-
 static void test_codeword_format(void **state)
 {
 	static const char *const junk[] = {
@@ -255,5 +239,5 @@ int main(void)
 		cmocka_unit_test(test_caller_buffer),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, wmt_renderer_setup, wmt_renderer_teardown);
 }

@@ -8,6 +8,7 @@
 
 #include <cairo.h>
 
+#include "wm/label.h"
 #include "wm_golden.h"
 
 #ifndef WM_GOLDEN_DIR
@@ -152,4 +153,20 @@ out:
 	if (golden)
 		cairo_surface_destroy(golden);
 	return ret;
+}
+
+int wmt_renderer_setup(void **state)
+{
+	struct wm_renderer *r = NULL;
+
+	if (wm_renderer_new(&r))
+		return -1;
+	*state = r;
+	return 0;
+}
+
+int wmt_renderer_teardown(void **state)
+{
+	wm_renderer_free(*state);
+	return 0;
 }

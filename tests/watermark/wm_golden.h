@@ -34,4 +34,8 @@ int wmt_golden_check(const char *name, const uint8_t *data, uint32_t w, uint32_t
 /* Writes an ARGB32 image as $BUILD/test-logs/wm-NAME.png (for looking at). */
 void wmt_save(const char *name, const uint8_t *data, uint32_t w, uint32_t h, uint32_t stride);
 
+/* cmocka group fixtures: a wm_renderer in *state. */
+int wmt_renderer_setup(void **state);
+int wmt_renderer_teardown(void **state);
+
 #endif

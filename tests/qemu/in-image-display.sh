@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: MIT
+# The image test's part for the room display and the firmware's services
+# (issue "room device"). Sourced by in-image.sh: uses its ok / nok / check,
+# $here, $art (files for the host) and the board file's variables.
+#
+#   1. the services sealroom-init started from /etc/sealroom/services.d: the
+#      image configures no meeting, so keyxchgd and the media display say so
+#      and exit 0;
+#   2. keyxchgd's service script against a meeting configuration (a relay
+#      address where nothing listens: the image joins no meeting): the daemon
+#      comes up and its control socket answers `kxctl status`; its codeword
+#      is this room's. The media display's service against it: subscribed,
+#      a labelled tile under "Waiting for keys", no video;
+#   3. the room display: e2ee-media send (a flat colour, this room's codeword
+#      burned in by codewordoverlay, the board's encoder, e2eeenc) to
+#      e2ee-media receive on loopback (e2eedec, the board's decoder, the
+#      room display on vkms with the codeword label on an overlay plane); the
+#      screen captured through writeback and checked by display-check.
+
+waitfor() { # waitfor FILE PATTERN SECONDS
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt $(($3 * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+
+# 1. the services as booted.
+check "service 10-keyxchgd ran: no meeting service configured, not started" \
+	grep -q "no meeting service configured" /run/sealroom/10-keyxchgd.log
+check "service 20-media-display ran: no meeting media configured, not started" \
+	grep -q "no meeting media configured" /run/sealroom/20-media-display.log
+
+# 2. keyxchgd's service with a meeting service configured.
+svc=$(mktemp -d)
+: >"$svc/ca.pem"
+printf 'relay=wss://127.0.0.1:9\nca=%s\ndevice=room-image-test\n' "$svc/ca.pem" >"$svc/meeting.conf"
+SEALROOM_ETC=$svc SEALROOM_STATE=$svc/state SEALROOM_RUN=$svc/run \
+	/etc/sealroom/services.d/10-keyxchgd >"$svc/keyxchgd.log" 2>&1 &
+kxpid=$!
+if waitfor "$svc/keyxchgd.log" "keyxchgd ready codeword=" 120; then
+	ok "keyxchgd service with a meeting configuration: $(grep -o 'keyxchgd ready.*' "$svc/keyxchgd.log")"
+else
+	nok "keyxchgd service with a meeting configuration did not get ready"
+	sed 's/^/# /' "$svc/keyxchgd.log"
+fi
+status=$(kxctl --socket "$svc/run/keyxchgd.sock" status 2>&1)
+echo "# kxctl status: $status"
+check "kxctl status answers: ok, idle (no meeting joined: no relay in the image)" \
+	sh -c "echo '$status' | grep -q '\"ok\":true' && echo '$status' | grep -q '\"state\":\"idle\"'"
+cw=$(echo "$status" | sed -n 's/.*"codeword":"\([a-z-]*\)".*/\1/p')
+
+# The media display's service against this keyxchgd, configured with one
+# remote sender: it subscribes on the control socket and shows the sender's
+# tile, labelled, under a "Waiting for keys" banner; no meeting, so no keys
+# and no video (nothing is sent to its ports).
+far=$(echo "${cw:-mavoj-pubip-gubad-gamiv}" | tr 'aiou' 'iuoa')
+printf 'peer=7:5010:5012:%s:Far room\ncontrol=%s\ncapture=%s\n' "$far" \
+	"$svc/run/keyxchgd.sock" "$art/screen-waiting.png" >"$svc/media.conf"
+SEALROOM_ETC=$svc /etc/sealroom/services.d/20-media-display >"$svc/media.log" 2>&1 &
+mpid=$!
+if waitfor "$svc/media.log" "keyxchgd connected" 120; then
+	ok "media display service: subscribed to keyxchgd's control socket"
+else
+	nok "media display service did not connect to keyxchgd"
+	sed 's/^/# /' "$svc/media.log"
+fi
+sleep 1
+kill -TERM "$mpid" 2>/dev/null
+wait "$mpid"
+rc=$?
+grep -e '^display' -e '^media display' "$svc/media.log" | sed 's/^/# /'
+check "media display service: stopped cleanly (exit $rc), one tile, no frames (no keys)" \
+	sh -c "[ $rc = 0 ] && grep -q '^display sender=7 frames-shown=0' $svc/media.log"
+check "display-check: the service's screen, labelled tile and 'Waiting for keys'" \
+	"$here/display-check" --frame 640x360 --tile "$far:000000:Far room" --wrong "$cw" \
+	--e2ee waiting --no-video --screen "$art/screen-waiting.png"
+sed -n 's/^# /# /p' /tmp/check.out
+kill "$kxpid" 2>/dev/null
+wait "$kxpid" 2>/dev/null
+
+# 3. the room display. The room's codeword is keyxchgd's (a random key's if
+# keyxchgd failed above); the wrong one differs from it in every letter
+# (each consonant and vowel moved to the next), so that the comparison does
+# not depend on how many letters two random codewords happen to share.
+rand() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+[ -n "$cw" ] || cw=$(e2ee-sframe codeword "$(rand 32)")
+wrong=$(echo "$cw" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
+colour=3070c0
+d=$(mktemp -d)
+(umask 077 && rand 16 >"$d/media.key")
+echo "# the room's codeword $cw, a wrong one $wrong, the source's colour $colour"
+e2ee-media receive --key-file "$d/media.key" --peer 1:5000:5002 \
+	--peer-codeword "1:$cw:This room" --display "$display_device" --decoder "$video_decoder" \
+	--display-size "${screen_width}x$screen_height" \
+	--display-capture "$art/screen-room.png" --snapshot-prefix "$d/tile-" --seconds 0 \
+	>"$d/recv.log" 2>&1 &
+recv=$!
+if waitfor "$d/recv.log" "receiver ready" 120; then
+	e2ee-media send --key-file "$d/media.key" --host 127.0.0.1 --video-port 5000 \
+		--audio-port 5002 --sender-index 1 --codeword "$cw" --seconds 8 \
+		--source "videotestsrc is-live=true pattern=solid-color foreground-color=0xff$colour" \
+		--encoder "$video_encoder" >"$d/send.log" 2>&1
+	sleep 1
+fi
+kill -TERM "$recv" 2>/dev/null
+wait "$recv"
+rc=$?
+grep '^display' "$d/recv.log" | sed 's/^/# /'
+shown=$(sed -n 's/^display sender=1 frames-shown=//p' "$d/recv.log")
+composited=$(sed -n 's/^display commits=.* composited=//p' "$d/recv.log")
+if [ "$rc" = 0 ] && [ "${shown:-0}" -gt 0 ] && [ "$composited" = 0 ]; then
+	ok "e2ee-media receive --display: $shown frames of sender 1 shown on $display_device, tile and overlay on overlay planes"
+else
+	nok "e2ee-media receive --display (exit $rc, frames shown: ${shown:-none}, layers composited in software: ${composited:-?})"
+	tail -n 20 "$d/recv.log" | sed 's/^/# /'
+	tail -n 10 "$d/send.log" 2>/dev/null | sed 's/^/# /'
+fi
+[ -f "$d/tile-1.png" ] && cp "$d/tile-1.png" "$art/tile-room.png"
+dc() { "$here/display-check" --frame 640x360 "$@"; }
+check "display-check: video in the tile, the label $cw on the overlay, burned in" \
+	dc --tile "$cw:$colour:This room" --wrong "$wrong" --screen "$art/screen-room.png"
+sed -n 's/^# /# /p' /tmp/check.out
+check "display-check: the codeword burned into the tile's last frame" \
+	dc --tile "$cw:$colour" --wrong "$wrong" --decoded "$art/tile-room.png"
+sed -n 's/^# /# /p' /tmp/check.out
+# The check can fail: the screen does not pass for the wrong codeword.
+dc --tile "$wrong:$colour:This room" --wrong "$cw" --screen "$art/screen-room.png" >"$d/neg.out" 2>&1
+rc=$?
+failed=$(sed -n 's/^display-check: \([0-9]*\) check(s) failed$/\1/p' "$d/neg.out")
+if [ "$rc" = 1 ] && [ "${failed:-0}" -ge 2 ]; then
+	ok "display-check fails the same screen for the wrong codeword $wrong ($failed checks failed: label, burned in)"
+else
+	nok "display-check on the screen for a wrong codeword: exit $rc, ${failed:-no} checks failed"
+	sed 's/^/# /' "$d/neg.out"
+fi
+rm -rf "$d" "$svc"

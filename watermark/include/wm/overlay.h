@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The room's KMS overlay: what sits on a plane above the remote
+ * participants' video (architecture.md, Display). For each remote tile a
+ * codeword label (wm/label.h) in the strip under the tile, with the
+ * participant's display name as its second line and a frame around the
+ * video in the colour of the trust state; across the top a banner with the
+ * meeting's E2EE state.
+ *
+ * The tile rectangles come from the media daemon; wm_layout_grid is the grid
+ * it uses (N tiles of 16:9 video, each with a label strip under it, under the
+ * banner), a pure function of N, the screen and the label's size.
+ *
+ * wm_overlay_render draws the whole overlay into a screen-sized ARGB32
+ * (premultiplied, = DRM_FORMAT_ARGB8888) image, typically a mapped dumb
+ * buffer: transparent where nothing is drawn, so the video shows through.
+ * It is called when the layout, a codeword, a name or a state changes, never
+ * per video frame.
+ *
+ * Call order: a wm_renderer (wm_renderer_new), then any number of
+ * wm_layout_grid / wm_overlay_place / wm_overlay_render. The same threading
+ * rule as the renderer: one thread at a time.
+ */
+#ifndef WM_OVERLAY_H
+#define WM_OVERLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wm/label.h"
+
+#define WM_OVERLAY_MAX_TILES 64u
+
+struct wm_rect {
+	int32_t x;
+	int32_t y;
+	uint32_t width;
+	uint32_t height;
+};
+
+/* What the room knows of a remote participant's key (keying.md, pins). */
+enum wm_trust {
+	WM_TRUST_UNVERIFIED = 0, /* admitted, codeword not confirmed: amber frame */
+	WM_TRUST_VERIFIED,       /* codeword compared and confirmed: green frame */
+	WM_TRUST_WARNING,        /* the device's key changed: red frame, warning line */
+};
+
+/* The meeting's E2EE state, shown in the banner. */
+enum wm_e2ee_state {
+	WM_E2EE_OFF = 0, /* no media keys: red "Not encrypted" */
+	WM_E2EE_WAITING, /* joined, keys not yet held: amber "Waiting for keys" */
+	WM_E2EE_ON,      /* media end-to-end encrypted: green "End-to-end encrypted" */
+};
+
+struct wm_tile {
+	struct wm_rect video; /* where the participant's video is on the screen */
+	const char *codeword; /* the participant's codeword (wm_label's rules) */
+	const char *name;     /* display name (the label's second line), or NULL */
+	enum wm_trust trust;
+};
+
+struct wm_overlay {
+	const struct wm_tile *tiles; /* not owned */
+	size_t n_tiles;              /* at most WM_OVERLAY_MAX_TILES */
+	enum wm_e2ee_state e2ee;
+};
+
+/*
+ * The grid for n tiles on a screen_width x screen_height screen: columns and
+ * rows as square as the screen allows, each cell a 16:9 video rectangle
+ * (even sizes, centred in its cell) above a label strip tall enough for a
+ * two-line label sized for the screen, all under the banner's strip.
+ * Writes n rectangles to video. Returns 0, -EINVAL for n of 0 or above
+ * WM_OVERLAY_MAX_TILES or a screen too small for n tiles of at least 64x36.
+ */
+__attribute__((warn_unused_result, nonnull)) int
+wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width, uint32_t screen_height,
+	       struct wm_rect *video);
+
+/*
+ * Where wm_overlay_render puts each tile's label (labels[i] for tiles[i]:
+ * centred under the video, clipped to the screen) and the banner. Either
+ * output may be NULL. Returns 0, or -EINVAL (a junk codeword or name, a
+ * screen height outside libwm's range, too many tiles).
+ */
+__attribute__((warn_unused_result, nonnull(1, 2))) int
+wm_overlay_place(struct wm_renderer *r, const struct wm_overlay *o, uint32_t screen_width,
+		 uint32_t screen_height, struct wm_rect *labels, struct wm_rect *banner);
+
+/*
+ * Draws the overlay into img, a caller-owned screen (img->width x
+ * img->height pixels, data 4-byte aligned, stride a multiple of 4): clears
+ * it to transparent, then the trust frames, labels and banner. Returns 0,
+ * -EINVAL (as wm_overlay_place, or img->data NULL), -ENOMEM.
+ */
+__attribute__((warn_unused_result, nonnull)) int
+wm_overlay_render(struct wm_renderer *r, const struct wm_overlay *o, struct wm_image *img);
+
+#endif

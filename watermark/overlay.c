@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/* The room's KMS overlay: labels under tiles, trust frames, E2EE banner (wm/overlay.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#include "renderer.h"
+#include "wm/overlay.h"
+
+/* A codeword only sizes the strip: every codeword has the same width (monospace). */
+#define SIZING_CODEWORD "mavoj-pubip-gubad-gamiv"
+/* Trust frames: straight RGB, opaque. */
+static const double trust_rgb[][3] = {
+	[WM_TRUST_UNVERIFIED] = { 0.94, 0.69, 0.13 },
+	[WM_TRUST_VERIFIED] = { 0.19, 0.75, 0.31 },
+	[WM_TRUST_WARNING] = { 0.88, 0.19, 0.19 },
+};
+/* The banner: text and backing (85 % opaque) per E2EE state. */
+static const struct {
+	const char *text;
+	double rgb[3];
+} banners[] = {
+	[WM_E2EE_OFF] = { "Not encrypted", { 0.70, 0.10, 0.10 } },
+	[WM_E2EE_WAITING] = { "Waiting for keys", { 0.60, 0.42, 0.05 } },
+	[WM_E2EE_ON] = { "End-to-end encrypted", { 0.08, 0.45, 0.20 } },
+};
+#define BANNER_ALPHA 0.85
+
+/* Pixels between a tile's video and its label, and around the banner. */
+static uint32_t gap_px(uint32_t em)
+{
+	return em / 4 < 2 ? 2 : em / 4;
+}
+
+static uint32_t frame_px(uint32_t em)
+{
+	return em / 8 < 2 ? 2 : em / 8;
+}
+
+/* The banner's size and text layout (owned by the caller, g_object_unref). */
+static PangoLayout *banner_layout(struct wm_renderer *r, enum wm_e2ee_state s, uint32_t em,
+				  uint32_t *w, uint32_t *h)
+{
+	PangoLayout *l = pango_layout_new(r->ctx);
+	PangoRectangle rect;
+
+	if (!l)
+		return NULL;
+	pango_font_description_set_absolute_size(r->second_font, (double)em * PANGO_SCALE);
+	pango_layout_set_font_description(l, r->second_font);
+	pango_layout_set_text(l, banners[s].text, -1);
+	pango_layout_get_pixel_extents(l, NULL, &rect);
+	*w = ((uint32_t)(rect.width + 2 * wm_scaled(em, WM_PAD_X)) + 1) & ~1u;
+	*h = ((uint32_t)(rect.height + 2 * wm_scaled(em, WM_PAD_Y)) + 1) & ~1u;
+	return l;
+}
+
+/* The height above the grid: the banner and a gap on each side. */
+static int banner_strip(struct wm_renderer *r, uint32_t screen_height, uint32_t *strip)
+{
+	uint32_t em = wm_text_px(screen_height), w, h;
+	PangoLayout *l = banner_layout(r, WM_E2EE_ON, em, &w, &h);
+
+	if (!l)
+		return -ENOMEM;
+	g_object_unref(l);
+	*strip = h + 2 * gap_px(em);
+	return 0;
+}
+
+int wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width,
+		   uint32_t screen_height, struct wm_rect *video)
+{
+	const struct wm_label sizing = { SIZING_CODEWORD, "Name" };
+	uint32_t em, lw, lh, top, strip, best_w = 0, best_cols = 0;
+	int ret;
+
+	if (n == 0 || n > WM_OVERLAY_MAX_TILES)
+		return -EINVAL;
+	ret = wm_measure(r, &sizing, screen_height, &lw, &lh);
+	if (ret)
+		return ret;
+	ret = banner_strip(r, screen_height, &top);
+	if (ret)
+		return ret;
+	em = wm_text_px(screen_height);
+	strip = lh + 2 * gap_px(em);
+	if (top + strip >= screen_height)
+		return -EINVAL;
+	/* The column count that gives the largest tiles. */
+	for (uint32_t cols = 1; cols <= n; cols++) {
+		uint32_t rows = (uint32_t)((n + cols - 1) / cols);
+		uint32_t cell_w = screen_width / cols, cell_h = (screen_height - top) / rows;
+		uint32_t w, h;
+
+		if (cell_h <= strip + gap_px(em) || cell_w <= 2 * gap_px(em))
+			continue;
+		w = cell_w - 2 * gap_px(em);
+		h = cell_h - strip - gap_px(em);
+		if (w * 9 > h * 16)
+			w = h * 16 / 9;
+		w &= ~1u;
+		if (w > best_w) {
+			best_w = w;
+			best_cols = cols;
+		}
+	}
+	if (best_w < 64)
+		return -EINVAL;
+	{
+		uint32_t cols = best_cols, rows = (uint32_t)((n + cols - 1) / cols);
+		uint32_t cell_w = screen_width / cols, cell_h = (screen_height - top) / rows;
+		uint32_t w = best_w, h = (best_w * 9 / 16) & ~1u;
+
+		for (size_t i = 0; i < n; i++) {
+			uint32_t c = (uint32_t)(i % cols), row = (uint32_t)(i / cols);
+			/* The last row's tiles centred as a group. */
+			uint32_t in_row = row == rows - 1 ? (uint32_t)(n - (size_t)row * cols) : cols;
+			uint32_t x0 = (screen_width - in_row * cell_w) / 2;
+
+			video[i].x = (int32_t)((x0 + c * cell_w + (cell_w - w) / 2) & ~1u);
+			video[i].y = (int32_t)((top + row * cell_h + (cell_h - h - strip) / 2) & ~1u);
+			video[i].width = w;
+			video[i].height = h;
+		}
+	}
+	return 0;
+}
+
+/* The label's second line: the name, or the warning with it. */
+static const char *second_line(const struct wm_tile *t, char *buf, size_t len)
+{
+	if (t->trust != WM_TRUST_WARNING)
+		return t->name;
+	snprintf(buf, len, "KEY CHANGED%s%s", t->name ? " \xe2\x80\x93 " : "",
+		 t->name ? t->name : "");
+	return buf;
+}
+
+static int32_t clamp_i32(int64_t v, int64_t lo, int64_t hi)
+{
+	return (int32_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+int wm_overlay_place(struct wm_renderer *r, const struct wm_overlay *o, uint32_t screen_width,
+		     uint32_t screen_height, struct wm_rect *labels, struct wm_rect *banner)
+{
+	uint32_t em = wm_text_px(screen_height);
+	char buf[WM_SECOND_MAX + 32];
+	int ret;
+
+	if (o->n_tiles > WM_OVERLAY_MAX_TILES || (o->n_tiles && !o->tiles) ||
+	    (unsigned int)o->e2ee > WM_E2EE_ON || screen_height < WM_SCREEN_HEIGHT_MIN ||
+	    screen_height > WM_SCREEN_HEIGHT_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < o->n_tiles; i++) {
+		const struct wm_tile *t = &o->tiles[i];
+		struct wm_label label = { t->codeword, NULL };
+		uint32_t w, h;
+
+		if ((unsigned int)t->trust > WM_TRUST_WARNING || !t->codeword ||
+		    (t->name && strlen(t->name) > WM_SECOND_MAX))
+			return -EINVAL;
+		label.second = second_line(t, buf, sizeof(buf));
+		ret = wm_measure(r, &label, screen_height, &w, &h);
+		if (ret)
+			return ret;
+		if (w > screen_width || h > screen_height)
+			return -EINVAL;
+		if (labels) {
+			int64_t x = (int64_t)t->video.x + ((int64_t)t->video.width - w) / 2;
+			int64_t y = (int64_t)t->video.y + t->video.height + gap_px(em);
+
+			labels[i].x = clamp_i32(x, 0, screen_width - w) & ~1;
+			labels[i].y = clamp_i32(y, 0, screen_height - h) & ~1;
+			labels[i].width = w;
+			labels[i].height = h;
+		}
+	}
+	if (banner) {
+		uint32_t w, h;
+		PangoLayout *l = banner_layout(r, o->e2ee, em, &w, &h);
+
+		if (!l)
+			return -ENOMEM;
+		g_object_unref(l);
+		if (w > screen_width)
+			return -EINVAL;
+		banner->x = (int32_t)((screen_width - w) / 2) & ~1;
+		banner->y = (int32_t)gap_px(em) & ~1;
+		banner->width = w;
+		banner->height = h;
+	}
+	return 0;
+}
+
+int wm_overlay_render(struct wm_renderer *r, const struct wm_overlay *o, struct wm_image *img)
+{
+	struct wm_rect labels[WM_OVERLAY_MAX_TILES], banner;
+	cairo_surface_t *surface = NULL;
+	cairo_t *cr = NULL;
+	PangoLayout *bl = NULL;
+	char buf[WM_SECOND_MAX + 32];
+	uint32_t em, bw, bh;
+	int ret;
+
+	if (!img->data || (uintptr_t)img->data % 4 || img->stride % 4 ||
+	    img->stride / 4 < img->width)
+		return -EINVAL;
+	ret = wm_overlay_place(r, o, img->width, img->height, labels, &banner);
+	if (ret)
+		return ret;
+	em = wm_text_px(img->height);
+	cr = wm_cairo_cleared(img->data, img->width, img->height, img->stride, &surface);
+	if (!cr) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	/* Trust frames just inside each tile's video. */
+	for (size_t i = 0; i < o->n_tiles; i++) {
+		const struct wm_tile *t = &o->tiles[i];
+		double f = frame_px(em);
+
+		cairo_set_source_rgb(cr, trust_rgb[t->trust][0], trust_rgb[t->trust][1],
+				     trust_rgb[t->trust][2]);
+		cairo_set_line_width(cr, f);
+		cairo_rectangle(cr, t->video.x + f / 2, t->video.y + f / 2, t->video.width - f,
+				t->video.height - f);
+		cairo_stroke(cr);
+	}
+	cairo_surface_flush(surface);
+
+	/* Labels: libwm straight into the screen at their places. */
+	for (size_t i = 0; i < o->n_tiles; i++) {
+		const struct wm_tile *t = &o->tiles[i];
+		struct wm_label label = { t->codeword, second_line(t, buf, sizeof(buf)) };
+		struct wm_image at = {
+			.data = img->data + (size_t)labels[i].y * img->stride +
+				(size_t)labels[i].x * 4,
+			.width = img->width - (uint32_t)labels[i].x,
+			.height = img->height - (uint32_t)labels[i].y,
+			.stride = img->stride,
+		};
+
+		ret = wm_render(r, &label, img->height, &at);
+		if (ret)
+			goto out;
+	}
+	cairo_surface_mark_dirty(surface);
+
+	bl = banner_layout(r, o->e2ee, em, &bw, &bh);
+	if (!bl) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	cairo_save(cr);
+	cairo_translate(cr, banner.x, banner.y);
+	cairo_set_source_rgba(cr, banners[o->e2ee].rgb[0], banners[o->e2ee].rgb[1],
+			      banners[o->e2ee].rgb[2], BANNER_ALPHA);
+	wm_rounded_rect(cr, bw, bh, wm_scaled(em, WM_RADIUS));
+	cairo_fill(cr);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_move_to(cr, wm_scaled(em, WM_PAD_X), wm_scaled(em, WM_PAD_Y));
+	pango_cairo_show_layout(cr, bl);
+	cairo_restore(cr);
+	cairo_surface_flush(surface);
+	ret = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -ENOMEM;
+out:
+	if (bl)
+		g_object_unref(bl);
+	if (cr)
+		cairo_destroy(cr);
+	if (surface)
+		cairo_surface_destroy(surface);
+	return ret;
+}

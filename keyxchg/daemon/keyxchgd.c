@@ -8,6 +8,8 @@
  *
  *   keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE
  *            --device ID [--allow-uid UID]... [--media-uid UID]
+ *            [--rekey-interval S] [--join-batch-ms MS] [--announce-window S]
+ *            [--lobby-max N] [--codewords-per-second N]
  *
  * Daemon behaviour on top of PROTOCOL.md (see DAEMON.md):
  *   - the relay room is the meeting name given to "join"; the host draws
@@ -20,7 +22,13 @@
  *     (the host earlier, once every member acked), and removes the keys of
  *     older epochs 10 s after that;
  *   - after a relay restart the daemon reconnects with backoff, asks for its
- *     old participant id, and the meeting goes on.
+ *     old participant id, and the meeting goes on;
+ *   - the host batches admissions (one epoch for those within a second),
+ *     rekeys periodically, admits allow-listed devices by their pinned IK,
+ *     answers a deny signed and bound to the knock, refuses announces and
+ *     leaves outside a time window and leaves from before the leaver's
+ *     admission, and bounds the lobby and the Argon2id runs of unknown
+ *     knockers.
  */
 #define _GNU_SOURCE
 #include <errno.h>

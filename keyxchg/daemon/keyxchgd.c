@@ -9,7 +9,7 @@
  *   keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE
  *            --device ID [--allow-uid UID]... [--media-uid UID]
  *            [--rekey-interval S] [--join-batch-ms MS] [--announce-window S]
- *            [--lobby-max N] [--codewords-per-second N]
+ *            [--lobby-max N] [--codewords-per-second N] [--takeover-after S]
  *
  * Daemon behaviour on top of PROTOCOL.md (see DAEMON.md):
  *   - the relay room is the meeting name given to "join"; the host draws
@@ -71,6 +71,7 @@
 #define LOBBY_MAX 32	     /* knocks of unknown identities held at once */
 #define CODEWORDS_PER_S 4    /* Argon2id runs for unknown identities */
 #define KNOCK_TTL_MS (10 * 60 * 1000)
+#define TAKEOVER_S 30 /* the host silent this long: its successor takes over */
 /*
  * KIDs carry the epoch mod 256 (frame-format.md): no epoch may start while a
  * key of the epoch 256 before it is still held (its KID would be reused).
@@ -131,7 +132,7 @@ struct app {
 	uid_t allowed[KX_CTL_ALLOWED_MAX];
 	size_t n_allowed;
 	uid_t media_uid;
-	long long rekey_ms, batch_ms, window_ms;
+	long long rekey_ms, batch_ms, window_ms, takeover_ms;
 	unsigned int lobby_max, cw_rate;
 
 	struct kx_identity id;
@@ -162,6 +163,9 @@ struct app {
 	bool have_knock;
 	enum state end_state; /* ST_LEFT, ST_DENIED: tear down after the relay pump */
 	bool host_left; /* the held roster's host signed its leave */
+	long long host_seen; /* member: when the host last signed something we took */
+	long long heartbeat_at; /* host: the next heartbeat */
+	long long warned_at;
 	char *history[HISTORY]; /* host: the JSON of the last rosters */
 	uint64_t history_epoch[HISTORY];
 	struct peer peers[KX_MAX_MEMBERS];
@@ -322,9 +326,32 @@ static void key_event(struct app *a, const struct media_key *k, bool install, co
 }
 
 /* The media keys of every member of the held roster at its epoch (PROTOCOL.md 7). */
+/* The oldest epoch of which a media key is still held, or the held epoch. */
+static uint64_t oldest_held_epoch(const struct app *a)
+{
+	uint64_t e = a->chain->roster.epoch;
+
+	for (size_t j = 0; j < KEYS_MAX; j++)
+		if (a->keys[j].used && a->keys[j].epoch < e)
+			e = a->keys[j].epoch;
+	return e;
+}
+
+static void expire_keys(struct app *a, bool all);
+
 static void install_epoch_keys(struct app *a)
 {
 	const struct kx_roster *r = &a->chain->roster;
+
+	/* A KID names the epoch mod 256 and the key provider keeps the key it
+	 * holds under a KID: a key of the epoch 256 before (a host that moved
+	 * faster than our grace period) goes first, announced removed. */
+	if (r->epoch - oldest_held_epoch(a) >= KID_EPOCHS) {
+		for (size_t j = 0; j < KEYS_MAX; j++)
+			if (a->keys[j].used && r->epoch - a->keys[j].epoch >= KID_EPOCHS)
+				a->keys[j].remove_at = 1; /* due now */
+		expire_keys(a, false);
+	}
 	for (uint32_t i = 0; i < r->n_members; i++) {
 		for (unsigned int t = 0; t < STREAMS; t++) {
 			uint8_t key[KX_SECRET_BYTES];
@@ -430,7 +457,8 @@ static void history_add(struct app *a, const struct kx_msg *m)
 	a->history_epoch[slot] = m->u.roster.epoch;
 }
 
-static int send_ack(struct app *a)
+/* An ack of the held epoch; the host's own, to everyone, is its heartbeat. */
+static int send_ack(struct app *a, int to)
 {
 	struct kx_msg m = { .type = KX_MSG_ACK };
 
@@ -438,7 +466,7 @@ static int send_ack(struct app *a)
 	m.u.ack.epoch = a->chain->roster.epoch;
 	memcpy(m.u.ack.roster, a->chain->hash, KX_HASH_BYTES);
 	m.u.ack.from = (uint16_t)a->self;
-	return send_msg(a, a->chain->roster.host, &m, true);
+	return send_msg(a, to, &m, true);
 }
 
 /* Seals the held epoch secret for member to (PROTOCOL.md 7). */
@@ -446,11 +474,14 @@ static int send_epoch_key(struct app *a, const struct kx_member *to)
 {
 	const struct kx_roster *r = &a->chain->roster;
 	const struct kx_member *host = kx_roster_find(r, (uint16_t)a->self);
-	struct kx_pair_keys pk = { host->ik, to->ik, host->ek, to->ek };
+	struct kx_pair_keys pk;
 	struct kx_msg m = { .type = KX_MSG_EPOCH_KEY };
 	uint8_t pair[KX_SECRET_BYTES];
 	int ret;
 
+	if (!host || r->host != a->self)
+		return -EPERM;
+	pk = (struct kx_pair_keys){ host->ik, to->ik, host->ek, to->ek };
 	memcpy(m.u.epoch_key.meeting, r->meeting, KX_MEETING_ID_BYTES);
 	m.u.epoch_key.epoch = r->epoch;
 	memcpy(m.u.epoch_key.roster, a->chain->hash, KX_HASH_BYTES);
@@ -466,17 +497,6 @@ static int send_epoch_key(struct app *a, const struct kx_member *to)
 }
 
 /* ---------------------------------------------------------------- the host */
-
-/* The oldest epoch of which a media key is still held, or the held epoch. */
-static uint64_t oldest_held_epoch(const struct app *a)
-{
-	uint64_t e = a->chain->roster.epoch;
-
-	for (size_t j = 0; j < KEYS_MAX; j++)
-		if (a->keys[j].used && a->keys[j].epoch < e)
-			e = a->keys[j].epoch;
-	return e;
-}
 
 /*
  * The next roster from the held one: without `removed` (KX_NO_PARTICIPANT:
@@ -497,7 +517,10 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 
 	/* A KID names epoch mod 256: never two live epochs 256 apart. */
 	if (a->chain->roster.epoch + 1 - oldest_held_epoch(a) >= KID_EPOCHS) {
-		warn_event(a, "256 epochs within the keys' grace period: the next epoch waits");
+		if (now_ms() - a->warned_at >= 1000) {
+			a->warned_at = now_ms();
+			warn_event(a, "256 epochs within the keys' grace period: the next epoch waits");
+		}
 		return -EAGAIN;
 	}
 	m = calloc(1, sizeof(*m));
@@ -534,9 +557,12 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 		const struct kx_announce *ann = &a->peers[k].admit_ann;
 		uint32_t i = r->n_members;
 
-		if (!a->peers[k].used || !a->peers[k].admit_pending || ann->from == removed ||
-		    kx_roster_find(r, ann->from))
+		if (!a->peers[k].used || !a->peers[k].admit_pending || ann->from == removed)
 			continue;
+		if (kx_roster_find(r, ann->from)) {
+			a->peers[k].admit_pending = false;
+			continue;
+		}
 		if (i == KX_MAX_MEMBERS) {
 			warn_event(a, "the meeting is full: p%u not admitted", ann->from);
 			a->peers[k].admit_pending = false;
@@ -997,9 +1023,19 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			a->have_secret = false;
 			a->state = ST_MEETING;
 			logmsg("admitted at epoch %llu", (unsigned long long)m->u.roster.epoch);
+			a->host_seen = now_ms();
 			emit_roster(a);
 			emit_state(a);
 		}
+		goto out;
+	}
+	if (a->host) {
+		/* The host signs rosters and takes none: one signed by another room
+		 * is a successor that took over while we were cut off (a fork). */
+		if (m->u.roster.host != a->self)
+			warn_event(a, "a roster signed by p%u while this room hosts: refused (a "
+				      "successor took over; were we cut off?)",
+				   m->u.roster.host);
 		goto out;
 	}
 	old = malloc(sizeof(*old));
@@ -1008,9 +1044,10 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 	*old = a->chain->roster;
 	/* A successor's roster counts only once the host signed its leave: the
 	 * chain alone would let a member depose the host. */
-	if (m->u.roster.host != old->host && !a->host_left) {
-		warn_event(a, "a roster signed by p%u, not the host p%u, which has not left: "
-			      "refused",
+	if (m->u.roster.host != old->host && !a->host_left &&
+	    now_ms() - a->host_seen < a->takeover_ms) {
+		warn_event(a, "a roster signed by p%u, not the host p%u, which has neither left nor "
+			      "gone silent: refused",
 			   m->u.roster.host, old->host);
 		goto out;
 	}
@@ -1020,6 +1057,9 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			warn_event(a, "rejected a roster from p%d: %s", from, strerror(-ret));
 		goto out;
 	}
+	a->host_seen = now_ms();
+	if (m->u.roster.host != old->host)
+		a->host_left = false; /* a new host, heard now */
 	for (uint32_t i = 0; i < m->u.roster.n_members; i++) {
 		const struct kx_member *n = &m->u.roster.members[i], *o = kx_roster_find(old, n->id);
 		struct peer *p;
@@ -1044,7 +1084,7 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			memcpy(a->sec->epoch, next, sizeof(next));
 			sodium_memzero(next, sizeof(next));
 			install_epoch_keys(a);
-			send_ack(a);
+			send_ack(a, a->chain->roster.host);
 		}
 	} else {
 		/* A fresh secret is on its way, sealed to us. Until it comes, the
@@ -1097,6 +1137,7 @@ static void on_epoch_key(struct app *a, int from, const char *json, size_t len)
 		warn_event(a, "an epoch key that does not open: %s", strerror(-ret));
 		return;
 	}
+	a->host_seen = now_ms();
 	/* A resend of the secret already held changes nothing but is acked. */
 	if (!a->have_secret || sodium_memcmp(secret, a->sec->epoch, sizeof(secret))) {
 		memcpy(a->sec->epoch, secret, sizeof(secret));
@@ -1104,7 +1145,7 @@ static void on_epoch_key(struct app *a, int from, const char *json, size_t len)
 		install_epoch_keys(a);
 	}
 	sodium_memzero(secret, sizeof(secret));
-	send_ack(a);
+	send_ack(a, a->chain->roster.host);
 }
 
 static void on_ack(struct app *a, int from, const char *json, size_t len)
@@ -1123,6 +1164,30 @@ static void on_ack(struct app *a, int from, const char *json, size_t len)
 		p->acked_epoch = (long long)m.u.ack.epoch;
 	if (all_acked(a) && a->switch_at && a->switch_epoch == a->chain->roster.epoch)
 		switch_send(a);
+}
+
+/*
+ * The successor the held roster names takes over with a fresh secret
+ * (PROTOCOL.md 6.3): after the host's signed leave, or after hearing nothing
+ * signed by the host for --takeover-after. Members accept its roster under
+ * the same rule, judged by what they heard themselves.
+ */
+static void take_over(struct app *a, const char *why)
+{
+	uint16_t old = a->chain->roster.host;
+
+	if (a->host || a->chain->roster.successor != a->self || !a->have_ek)
+		return;
+	logmsg("%s: taking over as its successor", why);
+	a->host = true;
+	a->host_left = true;
+	if (host_next_epoch(a, old, true)) {
+		a->host = false;
+		return;
+	}
+	emit(a, KX_CTL_EV_ROSTER | KX_CTL_EV_STATE,
+	     json_pack("{s:s, s:s}", "event", "warning", "text",
+		       "the host is gone: this room hosts the meeting now"));
 }
 
 static void on_leave(struct app *a, int from, const char *json, size_t len)
@@ -1154,21 +1219,19 @@ static void on_leave(struct app *a, int from, const char *json, size_t len)
 		a->host_left = true;
 	if (a->host) {
 		host_next_epoch(a, m.u.leave.from, true);
-	} else if (m.u.leave.from == a->chain->roster.host &&
-		   a->chain->roster.successor == a->self && a->have_ek) {
-		/* The host left, signed: the successor the roster names takes over
-		 * with a fresh secret. Only a signed leave starts it, so a relay
-		 * cannot depose the host by claiming it left. */
-		logmsg("the host left: taking over as its successor");
-		a->host = true;
-		if (host_next_epoch(a, m.u.leave.from, true)) {
-			a->host = false;
-			return;
-		}
-		emit(a, KX_CTL_EV_STATE,
-		     json_pack("{s:s, s:s}", "event", "warning", "text",
-			       "the host left: this room hosts the meeting now"));
+	} else if (m.u.leave.from == a->chain->roster.host) {
+		take_over(a, "the host left, signed");
 	}
+}
+
+/* A member: the host's heartbeat (its own ack of the held epoch). */
+static void on_host_ack(struct app *a, const char *json, size_t len)
+{
+	struct kx_msg m;
+
+	if (!kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m) &&
+	    m.u.ack.from == a->chain->roster.host)
+		a->host_seen = now_ms();
 }
 
 /* Host: tells a knocker no, signed and bound to the knock (PROTOCOL.md 3.7). */
@@ -1285,6 +1348,8 @@ static void on_relay_message(void *user, const char *text, size_t len)
 			on_epoch_key(a, from, btext, strlen(btext));
 		else if (!strcmp(mtype, "ack") && a->host)
 			on_ack(a, from, btext, strlen(btext));
+		else if (!strcmp(mtype, "ack") && a->chain->started)
+			on_host_ack(a, btext, strlen(btext));
 		else if (!strcmp(mtype, "leave") && a->chain->started)
 			on_leave(a, from, btext, strlen(btext));
 		else if (!strcmp(mtype, "deny"))
@@ -1614,6 +1679,14 @@ static void timers(struct app *a)
 	if (a->switch_at && now >= a->switch_at)
 		switch_send(a);
 	expire_keys(a, false);
+	if (a->host && a->state == ST_MEETING && a->ws && now >= a->heartbeat_at) {
+		/* Alive: members take a successor's roster only after silence. */
+		send_ack(a, -1);
+		a->heartbeat_at = now + a->takeover_ms / 4;
+	}
+	if (!a->host && a->state == ST_MEETING && a->chain->started &&
+	    now - a->host_seen >= a->takeover_ms)
+		take_over(a, "the host has signed nothing for too long");
 	if (a->host && a->state == ST_MEETING) {
 		codeword_queue(a);
 		for (size_t i = 0; i < KX_MAX_MEMBERS; i++)
@@ -1661,7 +1734,7 @@ static int usage(void)
 	fputs("usage: keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE "
 	      "--device ID [--allow-uid UID]... [--media-uid UID] [--rekey-interval S] "
 	      "[--join-batch-ms MS] [--announce-window S] [--lobby-max N] "
-	      "[--codewords-per-second N]\n",
+	      "[--codewords-per-second N] [--takeover-after S]\n",
 	      stderr);
 	return 2;
 }
@@ -1681,6 +1754,7 @@ int main(int argc, char **argv)
 		{ "announce-window", required_argument, NULL, 'W' },
 		{ "lobby-max", required_argument, NULL, 'L' },
 		{ "codewords-per-second", required_argument, NULL, 'C' },
+		{ "takeover-after", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct app app;
@@ -1697,6 +1771,7 @@ int main(int argc, char **argv)
 	a->window_ms = ANNOUNCE_WINDOW_S * 1000LL;
 	a->lobby_max = LOBBY_MAX;
 	a->cw_rate = CODEWORDS_PER_S;
+	a->takeover_ms = TAKEOVER_S * 1000LL;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -1741,6 +1816,11 @@ int main(int argc, char **argv)
 			if ((v = number(optarg, KX_MAX_MEMBERS)) < 1)
 				return usage();
 			a->lobby_max = (unsigned int)v;
+			break;
+		case 'T':
+			if ((v = number(optarg, 86400)) < 1)
+				return usage();
+			a->takeover_ms = v * 1000;
 			break;
 		case 'C':
 			if ((v = number(optarg, 1000)) < 1)

@@ -401,6 +401,75 @@ def periodic_tests(tmp, relay):
     host.stop()
     r41.stop()
 
+    # KIDs carry the epoch mod 256: 300 rekeys as fast as kxctl goes. No two
+    # keys held may share a KID; the host waits rather than reuse one.
+    host = Room(tmp, 42, relay)
+    host.ctl("join", "--meeting", "kid", "--role", "host", "--name", "Room 42")
+    wait_until(lambda: host.status().get("epoch") == 0, 10)
+    refused = sum(host.ctl("rekey")[0] != 0 for _ in range(300))
+    st = host.status()
+    kids = [k["kid"] for k in st.get("keys", [])]
+    epochs = {k["epoch"] for k in st.get("keys", [])}
+    check(f"300 rekeys at once: epoch {st.get('epoch')}, {refused} refused, "
+          f"{len(kids)} keys held over {len(epochs)} epochs, no KID twice",
+          kids and len(kids) == len(set(kids)) and st.get("epoch") == 300 - refused and
+          (refused == 0 or max(epochs) - min(epochs) == 255),
+          (refused, st.get("epoch"), len(kids), len(set(kids))))
+    host.stop()
+
+
+def takeover_tests(tmp, relay):
+    """The host vanishes without a signed leave: its successor takes over, under the rule."""
+    # A successor too eager (1 s) while the host is alive: the member, which
+    # still hears the host's heartbeat, refuses its roster and stays.
+    h, s, m = (Room(tmp, 50, relay, ["--takeover-after", "8"]),
+               Room(tmp, 51, relay, ["--takeover-after", "1"]),
+               Room(tmp, 52, relay, ["--takeover-after", "8"]))
+    for r in (h, s, m):
+        r.subscribe()
+    h.ctl("join", "--meeting", "eager", "--role", "host", "--name", "Room 50")
+    ok1, _ = admit(h, s, "eager")
+    wait_until(lambda: s.state() == "in-meeting", 15)
+    ok2, _ = admit(h, m, "eager")
+    ok = ok1 and ok2 and wait_until(lambda: m.fps(m.status().get("epoch")), 15, [h, s, m])
+    e = m.status().get("epoch")
+    took = wait_until(lambda: s.status().get("host") is True, 10, [s])
+    refused = wait_until(lambda: warnings(m, "neither left nor gone silent"), 10, [m])
+    check("a successor that takes over while the host still signs its heartbeat is "
+          "refused by the member, which stays with the host",
+          ok and took and refused and m.status().get("epoch") == e and
+          m.status().get("participants", [{}])[0].get("role") == "host" and
+          h.status().get("participant") in m.members(),
+          (ok, took, refused, e, m.status().get("epoch"), m.members(), s.status().get("epoch")))
+    for r in (h, s, m):
+        r.stop()
+
+    # The host is killed (no leave): after 3 s of silence its successor hosts
+    # the next epoch with a fresh secret, and the member follows.
+    h, s, m = (Room(tmp, 53 + i, relay, ["--takeover-after", "3"]) for i in range(3))
+    for r in (h, s, m):
+        r.subscribe()
+    h.ctl("join", "--meeting", "vanish", "--role", "host", "--name", "Room 53")
+    ok1, _ = admit(h, s, "vanish")
+    wait_until(lambda: s.state() == "in-meeting", 15)
+    ok2, _ = admit(h, m, "vanish")
+    ok = ok1 and ok2 and wait_until(lambda: m.fps(m.status().get("epoch")) and
+                                    s.fps(m.status().get("epoch")), 15, [h, s, m])
+    e = m.status().get("epoch")
+    hid = h.status().get("participant")
+    h.proc.kill()
+    h.proc.wait()
+    took = wait_until(lambda: s.status().get("host") is True and
+                      same_epoch_keys([s, m], e + 1)[0], 20, [s, m])
+    check("the host killed without a leave: after 3 s of silence its successor hosts "
+          f"epoch {e + 1} with a fresh secret, the member follows, the host is out",
+          ok and took and hid not in m.members() and
+          {p["participant"] for p in m.status()["participants"] if p["role"] == "host"} ==
+          {s.status().get("participant")}, (e, s.status(), m.status()))
+    h.err.close()
+    for r in (s, m):
+        r.stop()
+
 
 def batch_tests(tmp, relay):
     rooms = [Room(tmp, 10 + n, relay, ["--join-batch-ms", "3000"] if n == 0 else [])
@@ -559,6 +628,7 @@ def main():
 
     lobby_tests(tmp, relay)
     periodic_tests(tmp, relay)
+    takeover_tests(tmp, relay)
     batch_tests(tmp, relay)
     relay.stop()
     print(f"1..{len(results)}")

@@ -154,6 +154,32 @@ class Room:
         self.err.close()
 
 
+def vm_locked_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmLck:"):
+            return int(line.split()[1])
+    return 0
+
+
+def memory_holds(pid, needles):
+    """Which of needles (bytes) occur anywhere in the readable memory of pid (our child)."""
+    found = set()
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            # Not the sanitizers' shadow (terabytes reserved, zeros): it holds no data.
+            if line.split()[1][0] != "r" or "[vvar]" in line or "[vsyscall]" in line or \
+                    hi - lo > 1 << 30:
+                continue
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except OSError:
+                continue
+            found.update(n for n in needles if n in data)
+    return found
+
+
 def wait_until(pred, seconds=15, rooms=()):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -504,6 +530,10 @@ def main():
     relay = Relay(tmp)
     rooms = [Room(tmp, n, relay) for n in (1, 2, 3)]
     check("three keyxchgd start, each with its codeword", all(r.codeword for r in rooms))
+    # 16384 media keys of 32 bytes and the epoch secret, in sodium_malloc'd memory.
+    check("the held keys live in locked memory (VmLck >= 512 KiB)",
+          vm_locked_kib(rooms[0].proc.pid) >= 16384 * 32 // 1024,
+          vm_locked_kib(rooms[0].proc.pid))
     host, r2, r3 = rooms
     for r in rooms:
         r.subscribe()
@@ -544,6 +574,13 @@ def main():
     check("host and room 2 move to epoch 3 together", agree, same_epoch_keys([host, r2], 3)[1])
     check("the room that left holds no key of epoch 3",
           not (set(r3.fps()) & set(host.fps(3))), r3.status())
+    r3.pump()
+    needles = {f for k in r3.keys.values()
+               for f in (k.encode(), k.upper().encode(), bytes.fromhex(k))}
+    found = memory_holds(r3.proc.pid, needles)
+    check(f"the room that left holds none of its {len(r3.keys)} media keys anywhere in its "
+          "memory (raw or hex: wiped, jansson's copies too)", r3.keys and not found,
+          len(found))
 
     # The relay substitutes meeting keys: the knock fails its signature.
     r4 = Room(tmp, 4, relay)

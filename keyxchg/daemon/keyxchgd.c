@@ -1302,6 +1302,9 @@ static void on_relay_message(void *user, const char *text, size_t len)
 		}
 		a->self = me;
 		a->backoff_ms = 0;
+		/* Our own outage is not the host's silence: count again from now. */
+		if (!a->host)
+			a->host_seen = now_ms();
 		if (a->host && !a->chain->started)
 			host_start(a);
 		else if (a->host)
@@ -1684,7 +1687,7 @@ static void timers(struct app *a)
 		send_ack(a, -1);
 		a->heartbeat_at = now + a->takeover_ms / 4;
 	}
-	if (!a->host && a->state == ST_MEETING && a->chain->started &&
+	if (!a->host && a->state == ST_MEETING && a->chain->started && a->ws &&
 	    now - a->host_seen >= a->takeover_ms)
 		take_over(a, "the host has signed nothing for too long");
 	if (a->host && a->state == ST_MEETING) {

@@ -632,7 +632,9 @@ def main():
 
     # A forged roster (the relay cannot sign) and a replayed old one.
     logged = [json.loads(l) for l in open(relay.log)]
-    rosters = [json.loads(x["raw"]) for x in logged if x["dir"] == "in" and '"roster"' in x["raw"]]
+    # Rosters only: acks (the host's heartbeat among them) have a "roster" field too.
+    rosters = [json.loads(x["raw"]) for x in logged if x["dir"] == "in" and
+               '"type":"roster"' in x["raw"].replace(" ", "")]
     old = next(json.loads(x["raw"])["body"] for x in logged
                if x["dir"] == "in" and '"type":"roster"' in x["raw"].replace(" ", ""))
     forged = dict(rosters[-1]["body"])

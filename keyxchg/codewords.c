@@ -9,6 +9,18 @@ void kx_codeword_cache_init(struct kx_codeword_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
+bool kx_codeword_cached(const struct kx_codeword_cache *c, const uint8_t ik[static KX_IK_BYTES],
+			char out[static E2EE_CODEWORD_SIZE])
+{
+	for (unsigned int i = 0; i < c->n; i++) {
+		if (!memcmp(c->e[i].ik, ik, KX_IK_BYTES)) {
+			memcpy(out, c->e[i].word, E2EE_CODEWORD_SIZE);
+			return true;
+		}
+	}
+	return false;
+}
+
 int kx_codeword(struct kx_codeword_cache *c, const uint8_t ik[static KX_IK_BYTES],
 		char out[static E2EE_CODEWORD_SIZE])
 {
@@ -17,12 +29,8 @@ int kx_codeword(struct kx_codeword_cache *c, const uint8_t ik[static KX_IK_BYTES
 	int ret;
 
 	/* IKs are public: a plain comparison is fine here. */
-	for (unsigned int i = 0; i < c->n; i++) {
-		if (!memcmp(c->e[i].ik, ik, KX_IK_BYTES)) {
-			memcpy(out, c->e[i].word, E2EE_CODEWORD_SIZE);
-			return 0;
-		}
-	}
+	if (kx_codeword_cached(c, ik, out))
+		return 0;
 	ret = e2ee_codeword(ik, word);
 	c->computed++;
 	if (ret)

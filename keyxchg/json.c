@@ -28,6 +28,8 @@ static const char *const epoch_key_keys[] = {"v",    "type", "meeting", "epoch",
 					     "from", "to",   "nonce",	"sealed", "sig"};
 static const char *const ack_keys[] = {"v", "type", "meeting", "epoch", "roster", "from", "sig"};
 static const char *const leave_keys[] = {"v", "type", "meeting", "epoch", "from", "time", "sig"};
+static const char *const deny_keys[] = {"v",	 "type",  "meeting", "from",
+					"to", "knock", "time",	  "sig"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -229,9 +231,22 @@ static int decode_leave(const json_t *o, struct kx_leave *l)
 	return 0;
 }
 
+static int decode_deny(const json_t *o, struct kx_deny *d)
+{
+	int ret;
+
+	if ((ret = exact_keys(o, deny_keys, N(deny_keys))) ||
+	    (ret = get_b64(o, "meeting", d->meeting, sizeof(d->meeting))) ||
+	    (ret = get_id(o, "from", &d->from)) || (ret = get_id(o, "to", &d->to)) ||
+	    (ret = get_b64(o, "knock", d->knock, sizeof(d->knock))) ||
+	    (ret = get_uint(o, "time", KX_JSON_INT_MAX, &d->time_ms)))
+		return ret;
+	return 0;
+}
+
 static enum kx_msg_type type_from_name(const json_t *v)
 {
-	for (int t = KX_MSG_ANNOUNCE; t <= KX_MSG_LEAVE; t++) {
+	for (int t = KX_MSG_ANNOUNCE; t <= KX_MSG_LAST; t++) {
 		const char *name = kx_msg_type_name((enum kx_msg_type)t);
 
 		if (strlen(name) == json_string_length(v) && !strcmp(name, json_string_value(v)))
@@ -281,6 +296,9 @@ int kx_msg_decode(const char *text, size_t len, enum kx_msg_type expect, struct 
 		break;
 	case KX_MSG_LEAVE:
 		ret = decode_leave(root, &out->u.leave);
+		break;
+	case KX_MSG_DENY:
+		ret = decode_deny(root, &out->u.deny);
 		break;
 	default:
 		ret = -EPROTONOSUPPORT;
@@ -367,6 +385,17 @@ int kx_msg_parse(const char *text, size_t len, enum kx_msg_type expect,
 			break;
 		if (l->epoch > chain->roster.epoch)
 			ret = -ENOLINK;
+		break;
+	}
+	case KX_MSG_DENY: {
+		const struct kx_deny *d = &out->u.deny;
+
+		/* Only the host of the roster held (a knocker: the hello it knocked to). */
+		if ((ret = check_sender(chain, d->meeting, d->from, &sender)) ||
+		    (ret = kx_msg_verify(out, sender->ik)))
+			break;
+		if (d->from != chain->roster.host)
+			ret = -EPERM;
 		break;
 	}
 	default:
@@ -498,6 +527,16 @@ static int encode(json_t *o, const struct kx_msg *m)
 		if ((ret = put_b64(o, "meeting", l->meeting, sizeof(l->meeting))) ||
 		    (ret = put_uint(o, "epoch", l->epoch)) ||
 		    (ret = put_uint(o, "from", l->from)) || (ret = put_uint(o, "time", l->time_ms)))
+			return ret;
+		break;
+	}
+	case KX_MSG_DENY: {
+		const struct kx_deny *d = &m->u.deny;
+
+		if ((ret = put_b64(o, "meeting", d->meeting, sizeof(d->meeting))) ||
+		    (ret = put_uint(o, "from", d->from)) || (ret = put_uint(o, "to", d->to)) ||
+		    (ret = put_b64(o, "knock", d->knock, sizeof(d->knock))) ||
+		    (ret = put_uint(o, "time", d->time_ms)))
 			return ret;
 		break;
 	}

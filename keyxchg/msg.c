@@ -23,22 +23,22 @@ _Static_assert(4 + sizeof("sealroom-v1 roster") - 1 + (4 + KX_MEETING_ID_BYTES) 
 static const char *const labels[] = {
     [KX_MSG_ANNOUNCE] = "sealroom-v1 announce",	  [KX_MSG_ROSTER] = "sealroom-v1 roster",
     [KX_MSG_EPOCH_KEY] = "sealroom-v1 epoch-key", [KX_MSG_ACK] = "sealroom-v1 ack",
-    [KX_MSG_LEAVE] = "sealroom-v1 leave",
+    [KX_MSG_LEAVE] = "sealroom-v1 leave",	  [KX_MSG_DENY] = "sealroom-v1 deny",
 };
 
 static const char *const names[] = {
     [KX_MSG_ANNOUNCE] = "announce", [KX_MSG_ROSTER] = "roster", [KX_MSG_EPOCH_KEY] = "epoch_key",
-    [KX_MSG_ACK] = "ack",	    [KX_MSG_LEAVE] = "leave",
+    [KX_MSG_ACK] = "ack",	    [KX_MSG_LEAVE] = "leave",	      [KX_MSG_DENY] = "deny",
 };
 
 const char *kx_msg_label(enum kx_msg_type type)
 {
-	return (type >= KX_MSG_ANNOUNCE && type <= KX_MSG_LEAVE) ? labels[type] : NULL;
+	return (type >= KX_MSG_ANNOUNCE && type <= KX_MSG_LAST) ? labels[type] : NULL;
 }
 
 const char *kx_msg_type_name(enum kx_msg_type type)
 {
-	return (type >= KX_MSG_ANNOUNCE && type <= KX_MSG_LEAVE) ? names[type] : NULL;
+	return (type >= KX_MSG_ANNOUNCE && type <= KX_MSG_LAST) ? names[type] : NULL;
 }
 
 bool kx_device_id_valid(const char *s, size_t len)
@@ -223,9 +223,43 @@ int kx_msg_check(const struct kx_msg *m)
 		    m->u.leave.from == KX_NO_PARTICIPANT)
 			return -EINVAL;
 		return 0;
+	case KX_MSG_DENY:
+		if (m->u.deny.time_ms > KX_JSON_INT_MAX || m->u.deny.from == KX_NO_PARTICIPANT ||
+		    m->u.deny.to == KX_NO_PARTICIPANT || m->u.deny.from == m->u.deny.to)
+			return -EINVAL;
+		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+static void canon_announce(struct kx_canon *c, const struct kx_announce *a)
+{
+	kx_canon_bytes(c, a->meeting, sizeof(a->meeting));
+	kx_canon_u16(c, a->from);
+	kx_canon_str(c, a->device);
+	kx_canon_str(c, a->name);
+	kx_canon_bytes(c, a->ik, sizeof(a->ik));
+	kx_canon_bytes(c, a->ek, sizeof(a->ek));
+	kx_canon_u64(c, a->time_ms);
+}
+
+int kx_announce_hash(const struct kx_announce *a, uint8_t out[static KX_HASH_BYTES])
+{
+	/* label, meeting, from, device, name, IK, EK, time: under 512 bytes */
+	uint8_t buf[512];
+	struct kx_canon c;
+	size_t len;
+	int ret = check_announce(a);
+
+	if (ret)
+		return ret;
+	kx_canon_init(&c, buf, sizeof(buf), labels[KX_MSG_ANNOUNCE]);
+	canon_announce(&c, a);
+	ret = kx_canon_finish(&c, &len);
+	if (!ret)
+		crypto_hash_sha256(out, buf, len);
+	return ret;
 }
 
 static void canon_roster(struct kx_canon *c, const struct kx_roster *r)
@@ -260,18 +294,9 @@ int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 		return ret;
 	kx_canon_init(&c, out, cap, kx_msg_label(m->type));
 	switch (m->type) {
-	case KX_MSG_ANNOUNCE: {
-		const struct kx_announce *a = &m->u.announce;
-
-		kx_canon_bytes(&c, a->meeting, sizeof(a->meeting));
-		kx_canon_u16(&c, a->from);
-		kx_canon_str(&c, a->device);
-		kx_canon_str(&c, a->name);
-		kx_canon_bytes(&c, a->ik, sizeof(a->ik));
-		kx_canon_bytes(&c, a->ek, sizeof(a->ek));
-		kx_canon_u64(&c, a->time_ms);
+	case KX_MSG_ANNOUNCE:
+		canon_announce(&c, &m->u.announce);
 		break;
-	}
 	case KX_MSG_ROSTER:
 		canon_roster(&c, &m->u.roster);
 		break;
@@ -303,6 +328,16 @@ int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 		kx_canon_u64(&c, l->epoch);
 		kx_canon_u16(&c, l->from);
 		kx_canon_u64(&c, l->time_ms);
+		break;
+	}
+	case KX_MSG_DENY: {
+		const struct kx_deny *d = &m->u.deny;
+
+		kx_canon_bytes(&c, d->meeting, sizeof(d->meeting));
+		kx_canon_u16(&c, d->from);
+		kx_canon_u16(&c, d->to);
+		kx_canon_bytes(&c, d->knock, sizeof(d->knock));
+		kx_canon_u64(&c, d->time_ms);
 		break;
 	}
 	default:

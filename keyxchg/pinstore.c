@@ -99,7 +99,7 @@ static int load(struct kx_pinstore *ps, int dfd)
 	size_t got = 0;
 	int fd, ret;
 
-	fd = openat(dfd, KX_PIN_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dfd, ps->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0; /* nothing pinned yet; the file appears with the first pin */
@@ -165,7 +165,7 @@ static int save(struct kx_pinstore *ps)
 		ret = dfd;
 		goto out;
 	}
-	ret = kx_replace_file(dfd, KX_PIN_FILE, buf, len);
+	ret = kx_replace_file(dfd, ps->file, buf, len);
 	close(dfd);
 out:
 	free(buf);
@@ -174,17 +174,25 @@ out:
 
 int kx_pin_open(const char *state_dir, struct kx_pinstore *ps)
 {
-	size_t dlen = strlen(state_dir);
+	return kx_pin_open_file(state_dir, KX_PIN_FILE, ps);
+}
+
+int kx_pin_open_file(const char *state_dir, const char *name, struct kx_pinstore *ps)
+{
+	size_t plen = strlen(state_dir) + 1 + strlen(name) + 1;
 	int dfd, ret;
 
 	memset(ps, 0, sizeof(*ps));
+	if (!*name || strchr(name, '/'))
+		return -EINVAL;
 	ps->dir = strdup(state_dir);
-	ps->path = malloc(dlen + sizeof("/" KX_PIN_FILE));
-	if (!ps->dir || !ps->path) {
+	ps->file = strdup(name);
+	ps->path = malloc(plen);
+	if (!ps->dir || !ps->file || !ps->path) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	snprintf(ps->path, dlen + sizeof("/" KX_PIN_FILE), "%s/%s", state_dir, KX_PIN_FILE);
+	snprintf(ps->path, plen, "%s/%s", state_dir, name);
 	dfd = kx_state_dir_open(state_dir);
 	if (dfd < 0) {
 		ret = dfd;
@@ -198,6 +206,16 @@ int kx_pin_open(const char *state_dir, struct kx_pinstore *ps)
 fail:
 	kx_pin_close(ps);
 	return ret;
+}
+
+bool kx_pin_lookup(const struct kx_pinstore *ps, const char *device,
+		   uint8_t ik[static KX_IK_BYTES])
+{
+	const struct kx_pin *p = find(ps, device);
+
+	if (p)
+		memcpy(ik, p->ik, KX_IK_BYTES);
+	return p != NULL;
 }
 
 int kx_pin_check(const struct kx_pinstore *ps, const char *device,
@@ -269,6 +287,7 @@ void kx_pin_close(struct kx_pinstore *ps)
 {
 	free(ps->pins);
 	free(ps->path);
+	free(ps->file);
 	free(ps->dir);
 	memset(ps, 0, sizeof(*ps));
 }

@@ -301,6 +301,15 @@ static void accept_clients(struct kx_ctl_server *s)
 	}
 }
 
+void kx_ctl_json_free(char *text)
+{
+	json_malloc_t m;
+	json_free_t f;
+
+	json_get_alloc_funcs(&m, &f);
+	f(text);
+}
+
 static void reply_error(struct kx_ctl_server *s, int client, const char *msg)
 {
 	json_t *o = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
@@ -308,7 +317,7 @@ static void reply_error(struct kx_ctl_server *s, int client, const char *msg)
 
 	if (text)
 		kx_ctl_send(s, client, text);
-	free(text);
+	kx_ctl_json_free(text);
 	json_decref(o);
 }
 
@@ -424,7 +433,7 @@ int kx_ctl_reply(struct kx_ctl_server *s, int client, const struct kx_ctl_cmd *c
 	if (!text)
 		return -ENOMEM;
 	ret = kx_ctl_send(s, client, text);
-	free(text);
+	kx_ctl_json_free(text);
 	return ret;
 }
 

@@ -107,4 +107,12 @@ unsigned int kx_ctl_refused(const struct kx_ctl_server *s);
 
 void kx_ctl_server_close(struct kx_ctl_server *s);
 
+/*
+ * Frees text made by jansson (json_dumps) with jansson's current free
+ * function, which keyxchgd sets to libe2ee's wiping one
+ * (json_set_alloc_funcs): plain free() on such a block is heap corruption.
+ * Use it for every json_dumps() result, here and in the daemon.
+ */
+void kx_ctl_json_free(char *text);
+
 #endif

@@ -8,6 +8,8 @@
  *
  *   keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE
  *            --device ID [--allow-uid UID]... [--media-uid UID]
+ *            [--rekey-interval S] [--join-batch-ms MS] [--announce-window S]
+ *            [--lobby-max N] [--codewords-per-second N] [--takeover-after S]
  *
  * Daemon behaviour on top of PROTOCOL.md (see DAEMON.md):
  *   - the relay room is the meeting name given to "join"; the host draws
@@ -20,7 +22,13 @@
  *     (the host earlier, once every member acked), and removes the keys of
  *     older epochs 10 s after that;
  *   - after a relay restart the daemon reconnects with backoff, asks for its
- *     old participant id, and the meeting goes on.
+ *     old participant id, and the meeting goes on;
+ *   - the host batches admissions (one epoch for those within a second),
+ *     rekeys periodically, admits allow-listed devices by their pinned IK,
+ *     answers a deny signed and bound to the knock, refuses announces and
+ *     leaves outside a time window and leaves from before the leaver's
+ *     admission, and bounds the lobby and the Argon2id runs of unknown
+ *     knockers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +44,8 @@
 
 #include <jansson.h>
 #include <sodium.h>
+
+#include "e2ee/secret.h"
 
 #include "kx/chain.h"
 #include "kx/codewords.h"
@@ -54,15 +64,38 @@
 #define HISTORY 16
 #define KEYS_MAX 16384 /* 1024 members, 2 streams, a few epochs in their grace period */
 #define STREAMS 2 /* audio 0, video 1 */
+/* Defaults of the options (DAEMON.md) */
+#define REKEY_INTERVAL_S 600 /* periodic fresh secret */
+#define JOIN_BATCH_MS 1000   /* admissions within this become one epoch */
+#define ANNOUNCE_WINDOW_S 60 /* announce and leave times must be this close to ours */
+#define LOBBY_MAX 32	     /* knocks of unknown identities held at once */
+#define CODEWORDS_PER_S 4    /* Argon2id runs for unknown identities */
+#define KNOCK_TTL_MS (10 * 60 * 1000)
+#define TAKEOVER_S 30 /* the host silent this long: its successor takes over */
+/*
+ * KIDs carry the epoch mod 256 (frame-format.md): no epoch may start while a
+ * key of the epoch 256 before it is still held (its KID would be reused).
+ */
+#define KID_EPOCHS 256
 
-enum state { ST_IDLE, ST_LOBBY, ST_MEETING, ST_LEFT };
-static const char *state_names[] = { "idle", "lobby", "in-meeting", "left" };
+enum state { ST_IDLE, ST_LOBBY, ST_MEETING, ST_LEFT, ST_DENIED };
+static const char *state_names[] = { "idle", "lobby", "in-meeting", "left", "denied" };
 
 struct peer {
 	bool used, knocked, verified;
 	uint8_t verified_ik[KX_IK_BYTES]; /* verified means: this IK was compared */
 	uint16_t id;
 	struct kx_announce ann; /* the last valid announce */
+	uint8_t knock_hash[KX_HASH_BYTES]; /* H(ann) */
+	long long knocked_at;
+	uint64_t knock_seq; /* arrival order, for the codeword queue */
+	bool cw_pending;    /* its codeword waits for the Argon2id budget */
+	bool auto_admit;    /* allow-listed with the same IK */
+	bool admit_pending; /* admitted, waiting for the batch to close */
+	struct kx_announce admit_ann; /* the knock that was admitted */
+	bool denied;
+	uint8_t denied_hash[KX_HASH_BYTES];
+	uint64_t since; /* the epoch of the roster that last added it */
 	int pin; /* enum kx_pin_status */
 	char codeword[E2EE_CODEWORD_SIZE];
 	long long acked_epoch; /* -1: none */
@@ -70,13 +103,25 @@ struct peer {
 	int resends;
 };
 
+/* Metadata of a held media key; the key itself is in struct secrets. */
 struct media_key {
 	bool used;
 	uint64_t kid, epoch;
 	bool send;
-	uint8_t key[KX_SECRET_BYTES]; /* for a media daemon that subscribes late */
 	char fp[KX_FINGERPRINT_HEX_SIZE];
 	long long remove_at; /* 0: current */
+};
+
+/*
+ * Every secret the daemon holds past one function call, in one
+ * sodium_malloc'd block (guard pages, mlocked where the limit allows, wiped
+ * by sodium_free): the epoch secret and the media keys, kept for a media
+ * daemon that subscribes late. media[j] belongs to keys[j] and is wiped
+ * when that key is removed.
+ */
+struct secrets {
+	uint8_t epoch[KX_SECRET_BYTES]; /* E_e of chain->roster.epoch */
+	uint8_t media[KEYS_MAX][KX_SECRET_BYTES];
 };
 
 struct app {
@@ -87,9 +132,12 @@ struct app {
 	uid_t allowed[KX_CTL_ALLOWED_MAX];
 	size_t n_allowed;
 	uid_t media_uid;
+	long long rekey_ms, batch_ms, window_ms, takeover_ms;
+	unsigned int lobby_max, cw_rate;
 
 	struct kx_identity id;
 	struct kx_pinstore pins;
+	struct kx_pinstore allow; /* <state>/allow: auto-admitted device -> IK */
 	struct kx_codeword_cache cw;
 	char codeword[E2EE_CODEWORD_SIZE];
 	struct kx_ctl_server *ctl;
@@ -106,12 +154,18 @@ struct app {
 	struct kx_ek ek;
 	bool have_ek;
 	struct kx_chain *chain;
-	uint8_t secret[KX_SECRET_BYTES]; /* E_e of chain->roster.epoch */
+	struct secrets *sec; /* sodium_malloc'd */
 	bool have_secret;
 	struct kx_msg *hello; /* member: the host's roster before admission */
+	struct kx_chain *hello_chain; /* the same, held to check a deny with */
 	bool have_hello;
+	uint8_t knock_hash[KX_HASH_BYTES]; /* member: H(the knock sent last) */
+	bool have_knock;
+	enum state end_state; /* ST_LEFT, ST_DENIED: tear down after the relay pump */
 	bool host_left; /* the held roster's host signed its leave */
-	bool relay_lost_id; /* the relay gave us another id: leave */
+	long long host_seen; /* member: when the host last signed something we took */
+	long long heartbeat_at; /* host: the next heartbeat */
+	long long warned_at;
 	char *history[HISTORY]; /* host: the JSON of the last rosters */
 	uint64_t history_epoch[HISTORY];
 	struct peer peers[KX_MAX_MEMBERS];
@@ -121,6 +175,13 @@ struct app {
 	uint64_t switch_epoch;
 	bool sending; /* send_epoch is valid */
 	uint64_t send_epoch;
+	/* host */
+	long long batch_at; /* 0: no admission waiting */
+	long long fresh_at; /* when the last fresh secret was drawn */
+	uint64_t knock_seq;
+	double cw_tokens;
+	long long cw_at;
+	unsigned long knocks_refused, stale_refused, leaves_refused;
 	bool stop;
 };
 
@@ -161,7 +222,7 @@ static void emit(struct app *a, unsigned int kind, json_t *ev)
 		kx_ctl_broadcast(a->ctl, kind, text);
 	if (text && (kind & KX_CTL_EV_KEYS))
 		sodium_memzero(text, strlen(text)); /* may hold a media key */
-	free(text);
+	kx_ctl_json_free(text);
 	json_decref(ev);
 }
 
@@ -265,9 +326,32 @@ static void key_event(struct app *a, const struct media_key *k, bool install, co
 }
 
 /* The media keys of every member of the held roster at its epoch (PROTOCOL.md 7). */
+/* The oldest epoch of which a media key is still held, or the held epoch. */
+static uint64_t oldest_held_epoch(const struct app *a)
+{
+	uint64_t e = a->chain->roster.epoch;
+
+	for (size_t j = 0; j < KEYS_MAX; j++)
+		if (a->keys[j].used && a->keys[j].epoch < e)
+			e = a->keys[j].epoch;
+	return e;
+}
+
+static void expire_keys(struct app *a, bool all);
+
 static void install_epoch_keys(struct app *a)
 {
 	const struct kx_roster *r = &a->chain->roster;
+
+	/* A KID names the epoch mod 256 and the key provider keeps the key it
+	 * holds under a KID: a key of the epoch 256 before (a host that moved
+	 * faster than our grace period) goes first, announced removed. */
+	if (r->epoch - oldest_held_epoch(a) >= KID_EPOCHS) {
+		for (size_t j = 0; j < KEYS_MAX; j++)
+			if (a->keys[j].used && r->epoch - a->keys[j].epoch >= KID_EPOCHS)
+				a->keys[j].remove_at = 1; /* due now */
+		expire_keys(a, false);
+	}
 	for (uint32_t i = 0; i < r->n_members; i++) {
 		for (unsigned int t = 0; t < STREAMS; t++) {
 			uint8_t key[KX_SECRET_BYTES];
@@ -280,7 +364,7 @@ static void install_epoch_keys(struct app *a)
 				warn_event(a, "too many media keys held");
 				return;
 			}
-			if (kx_media_key(a->secret, r->meeting, r->members[i].id, t, r->epoch, key))
+			if (kx_media_key(a->sec->epoch, r->meeting, r->members[i].id, t, r->epoch, key))
 				continue;
 			k->used = true;
 			k->kid = kx_media_kid(t, r->members[i].id, r->epoch);
@@ -288,7 +372,7 @@ static void install_epoch_keys(struct app *a)
 			k->send = r->members[i].id == a->self;
 			k->remove_at = 0;
 			kx_fingerprint_hex(key, sizeof(key), k->fp);
-			memcpy(k->key, key, sizeof(key));
+			memcpy(a->sec->media[k - a->keys], key, sizeof(key));
 			key_event(a, k, true, key);
 			sodium_memzero(key, sizeof(key));
 		}
@@ -323,6 +407,7 @@ static void expire_keys(struct app *a, bool all)
 
 		if (k->used && (all || (k->remove_at && k->remove_at <= now))) {
 			key_event(a, k, false, NULL);
+			sodium_memzero(a->sec->media[j], KX_SECRET_BYTES);
 			sodium_memzero(k, sizeof(*k));
 		}
 	}
@@ -372,7 +457,8 @@ static void history_add(struct app *a, const struct kx_msg *m)
 	a->history_epoch[slot] = m->u.roster.epoch;
 }
 
-static int send_ack(struct app *a)
+/* An ack of the held epoch; the host's own, to everyone, is its heartbeat. */
+static int send_ack(struct app *a, int to)
 {
 	struct kx_msg m = { .type = KX_MSG_ACK };
 
@@ -380,7 +466,7 @@ static int send_ack(struct app *a)
 	m.u.ack.epoch = a->chain->roster.epoch;
 	memcpy(m.u.ack.roster, a->chain->hash, KX_HASH_BYTES);
 	m.u.ack.from = (uint16_t)a->self;
-	return send_msg(a, a->chain->roster.host, &m, true);
+	return send_msg(a, to, &m, true);
 }
 
 /* Seals the held epoch secret for member to (PROTOCOL.md 7). */
@@ -388,11 +474,14 @@ static int send_epoch_key(struct app *a, const struct kx_member *to)
 {
 	const struct kx_roster *r = &a->chain->roster;
 	const struct kx_member *host = kx_roster_find(r, (uint16_t)a->self);
-	struct kx_pair_keys pk = { host->ik, to->ik, host->ek, to->ek };
+	struct kx_pair_keys pk;
 	struct kx_msg m = { .type = KX_MSG_EPOCH_KEY };
 	uint8_t pair[KX_SECRET_BYTES];
 	int ret;
 
+	if (!host || r->host != a->self)
+		return -EPERM;
+	pk = (struct kx_pair_keys){ host->ik, to->ik, host->ek, to->ek };
 	memcpy(m.u.epoch_key.meeting, r->meeting, KX_MEETING_ID_BYTES);
 	m.u.epoch_key.epoch = r->epoch;
 	memcpy(m.u.epoch_key.roster, a->chain->hash, KX_HASH_BYTES);
@@ -400,7 +489,7 @@ static int send_epoch_key(struct app *a, const struct kx_member *to)
 	m.u.epoch_key.to = to->id;
 	ret = kx_pair_key(&a->ek, r->meeting, &pk, pair);
 	if (!ret)
-		ret = kx_epoch_key_seal(&m.u.epoch_key, pair, a->secret);
+		ret = kx_epoch_key_seal(&m.u.epoch_key, pair, a->sec->epoch);
 	sodium_memzero(pair, sizeof(pair));
 	if (!ret)
 		ret = send_msg(a, to->id, &m, true);
@@ -411,17 +500,30 @@ static int send_epoch_key(struct app *a, const struct kx_member *to)
 
 /*
  * The next roster from the held one: without `removed` (KX_NO_PARTICIPANT:
- * none), with `added` (may be NULL). A join ratchets the secret; anything
- * else draws a fresh one, sealed to every member.
+ * none), with every admission waiting in the batch (PROTOCOL.md 7, DAEMON.md
+ * "Join batching"). Only additions ratchet the secret (one ratchet for the
+ * whole batch, sealed to the joiners alone); a removal or `fresh` draws a
+ * fresh secret, sealed to every member, joiners included. Returns 0 (also
+ * when there is nothing to do) or -errno.
  */
-static int host_next_epoch(struct app *a, uint16_t removed, const struct kx_announce *added)
+static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 {
-	struct kx_msg *m = calloc(1, sizeof(*m));
+	struct kx_msg *m;
 	struct kx_roster *r;
 	uint8_t next[KX_SECRET_BYTES];
-	bool join = added && removed == KX_NO_PARTICIPANT;
+	unsigned int added = 0;
+	bool join;
 	int ret;
 
+	/* A KID names epoch mod 256: never two live epochs 256 apart. */
+	if (a->chain->roster.epoch + 1 - oldest_held_epoch(a) >= KID_EPOCHS) {
+		if (now_ms() - a->warned_at >= 1000) {
+			a->warned_at = now_ms();
+			warn_event(a, "256 epochs within the keys' grace period: the next epoch waits");
+		}
+		return -EAGAIN;
+	}
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	m->type = KX_MSG_ROSTER;
@@ -451,27 +553,41 @@ static int host_next_epoch(struct app *a, uint16_t removed, const struct kx_anno
 				r->successor = r->members[i].id;
 		}
 	}
-	if (added) {
+	for (size_t k = 0; a->host && k < KX_MAX_MEMBERS; k++) {
+		const struct kx_announce *ann = &a->peers[k].admit_ann;
 		uint32_t i = r->n_members;
 
+		if (!a->peers[k].used || !a->peers[k].admit_pending || ann->from == removed)
+			continue;
+		if (kx_roster_find(r, ann->from)) {
+			a->peers[k].admit_pending = false;
+			continue;
+		}
 		if (i == KX_MAX_MEMBERS) {
-			free(m);
-			return -ENOSPC;
+			warn_event(a, "the meeting is full: p%u not admitted", ann->from);
+			a->peers[k].admit_pending = false;
+			continue;
 		}
 		/* ids strictly ascending (PROTOCOL.md 5) */
-		while (i > 0 && r->members[i - 1].id > added->from) {
+		while (i > 0 && r->members[i - 1].id > ann->from) {
 			r->members[i] = r->members[i - 1];
 			i--;
 		}
 		memset(&r->members[i], 0, sizeof(r->members[i]));
-		r->members[i].id = added->from;
+		r->members[i].id = ann->from;
 		r->members[i].role = KX_ROLE_MEMBER;
-		strcpy(r->members[i].device, added->device);
-		memcpy(r->members[i].ik, added->ik, KX_IK_BYTES);
-		memcpy(r->members[i].ek, added->ek, KX_EK_BYTES);
+		strcpy(r->members[i].device, ann->device);
+		memcpy(r->members[i].ik, ann->ik, KX_IK_BYTES);
+		memcpy(r->members[i].ek, ann->ek, KX_EK_BYTES);
 		r->n_members++;
+		added++;
 		if (r->successor == KX_NO_PARTICIPANT)
-			r->successor = added->from;
+			r->successor = ann->from;
+	}
+	join = added && removed == KX_NO_PARTICIPANT && !fresh;
+	if (!added && removed == KX_NO_PARTICIPANT && !fresh) {
+		free(m);
+		return 0;
 	}
 	ret = kx_msg_sign(m, &a->id);
 	if (!ret)
@@ -482,34 +598,53 @@ static int host_next_epoch(struct app *a, uint16_t removed, const struct kx_anno
 		free(m);
 		return ret;
 	}
-	ret = join ? kx_epoch_join(a->secret, a->chain->hash, next) : kx_epoch_fresh(next);
+	ret = join ? kx_epoch_join(a->sec->epoch, a->chain->hash, next) : kx_epoch_fresh(next);
 	if (!ret) {
-		memcpy(a->secret, next, sizeof(next));
+		memcpy(a->sec->epoch, next, sizeof(next));
 		sodium_memzero(next, sizeof(next));
 	}
+	if (!join)
+		a->fresh_at = now_ms();
+	a->batch_at = 0;
 	history_add(a, m);
 	send_msg(a, -1, m, false);
 	for (uint32_t i = 0; i < r->n_members; i++) {
 		struct peer *p;
+		bool joiner;
 
 		if (r->members[i].id == a->self)
 			continue;
 		p = peer_get(a, r->members[i].id, true);
 		if (!p)
 			continue;
+		joiner = p->admit_pending;
+		if (joiner) {
+			p->admit_pending = p->knocked = p->cw_pending = false;
+			p->since = r->epoch;
+			p->acked_epoch = -1;
+		}
 		p->resends = 0;
 		p->resend_at = now_ms() + RESEND_MS;
-		/* Joins: only the joiner gets the secret; the others derive it. */
-		if (!join || r->members[i].id == added->from)
+		/* Joins: only the joiners get the secret; the others derive it. */
+		if (!join || joiner)
 			send_epoch_key(a, &r->members[i]);
 	}
 	free(m);
-	logmsg("epoch %llu: %u members (%s)", (unsigned long long)a->chain->roster.epoch,
-	       a->chain->roster.n_members, join ? "join" : "fresh secret");
+	logmsg("epoch %llu: %u members, %u joined (%s)", (unsigned long long)a->chain->roster.epoch,
+	       a->chain->roster.n_members, added, join ? "join ratchet" : "fresh secret");
 	install_epoch_keys(a);
 	emit_roster(a);
 	emit_state(a);
 	return 0;
+}
+
+/* Admitted (by the person or the allow list): in the next epoch, batched. */
+static void admit_later(struct app *a, struct peer *p)
+{
+	p->admit_pending = true;
+	p->admit_ann = p->ann;
+	if (!a->batch_at)
+		a->batch_at = now_ms() + a->batch_ms;
 }
 
 static int host_start(struct app *a)
@@ -537,12 +672,13 @@ static int host_start(struct app *a)
 	if (!ret)
 		ret = kx_chain_start(a->chain, m, a->id.ik, (uint16_t)a->self, a->id.ik);
 	if (!ret)
-		ret = kx_epoch_fresh(a->secret);
+		ret = kx_epoch_fresh(a->sec->epoch);
 	if (ret) {
 		free(m);
 		return ret;
 	}
 	a->have_secret = true;
+	a->fresh_at = now_ms();
 	history_add(a, m);
 	send_msg(a, -1, m, false);
 	free(m);
@@ -588,11 +724,74 @@ static bool all_acked(struct app *a)
 
 /* ------------------------------------------------------------- receiving */
 
+static bool within_window(const struct app *a, uint64_t t_ms)
+{
+	uint64_t now = wall_ms(), w = (uint64_t)a->window_ms;
+
+	return t_ms + w >= now && t_ms <= now + w;
+}
+
+/* Knocks held now (pending admissions included, members not). */
+static unsigned int lobby_count(const struct app *a)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < KX_MAX_MEMBERS; i++)
+		if (a->peers[i].used && a->peers[i].knocked)
+			n++;
+	return n;
+}
+
+/* Allow-listed with exactly this IK, and not pinned with another one. */
+static bool allow_listed(struct app *a, const struct kx_announce *ann, int pin)
+{
+	uint8_t ik[KX_IK_BYTES];
+
+	return pin != KX_PIN_CHANGED && kx_pin_lookup(&a->allow, ann->device, ik) &&
+	       !sodium_memcmp(ik, ann->ik, KX_IK_BYTES);
+}
+
+/* A knock whose codeword is known: shown, and admitted if allow-listed. */
+static void knock_shown(struct app *a, struct peer *p)
+{
+	p->cw_pending = false;
+	if (p->pin == KX_PIN_CHANGED)
+		warn_event(a, "device %s knocks with a CHANGED identity key (codeword %s): never "
+			      "admitted automatically",
+			   p->ann.device, p->codeword);
+	logmsg("knock from p%u (%s), codeword %s, pin %s%s", p->id, p->ann.name, p->codeword,
+	       pin_name(p->pin), p->auto_admit ? ", allow-listed: admitted" : "");
+	emit(a, KX_CTL_EV_ROSTER,
+	     json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:b}", "event", "knock", "participant",
+		       p->id, "name", p->ann.name, "device", p->ann.device, "codeword",
+		       p->codeword, "pinned", pin_name(p->pin), "auto", p->auto_admit));
+	if (p->auto_admit) {
+		if (p->pin == KX_PIN_NEW && kx_pin_add(&a->pins, p->ann.device, p->ann.ik)) {
+			warn_event(a, "cannot pin %s: not admitted", p->ann.device);
+			return;
+		}
+		admit_later(a, p);
+	}
+}
+
+/* Drops a knock (the knocker went, or its time ran out). */
+static void knock_drop(struct app *a, struct peer *p)
+{
+	p->knocked = p->cw_pending = p->admit_pending = p->auto_admit = false;
+	if (!kx_roster_find(&a->chain->roster, p->id) && !p->denied) {
+		a->peer_slot[p->id] = 0;
+		memset(p, 0, sizeof(*p));
+	}
+}
+
 static void on_announce(struct app *a, int from, const char *json, size_t len)
 {
 	struct kx_msg *m = calloc(1, sizeof(*m));
+	uint8_t h[KX_HASH_BYTES];
+	const struct kx_announce *ann;
 	struct peer *p;
-	int ret;
+	bool known;
+	int ret, pin;
 
 	if (!m)
 		return;
@@ -601,39 +800,106 @@ static void on_announce(struct app *a, int from, const char *json, size_t len)
 		warn_event(a, "rejected an announce from p%d: %s", from, strerror(-ret));
 		goto out;
 	}
-	if (m->u.announce.from != from ||
-	    sodium_memcmp(m->u.announce.meeting, a->meeting, KX_MEETING_ID_BYTES)) {
+	ann = &m->u.announce;
+	if (ann->from != from || sodium_memcmp(ann->meeting, a->meeting, KX_MEETING_ID_BYTES)) {
 		warn_event(a, "rejected an announce from p%d: another participant or meeting", from);
 		goto out;
 	}
-	if (kx_roster_find(&a->chain->roster, (uint16_t)from))
+	/* Freshness (DAEMON.md): an old knock replayed is not a knock. */
+	if (!within_window(a, ann->time_ms)) {
+		a->stale_refused++;
+		warn_event(a, "rejected an announce from p%d: its time is outside the %lld s window",
+			   from, a->window_ms / 1000);
+		goto out;
+	}
+	if (kx_roster_find(&a->chain->roster, (uint16_t)from) || kx_announce_hash(ann, h))
 		goto out; /* a member already */
-	p = peer_get(a, (uint16_t)from, true);
+	p = peer_get(a, (uint16_t)from, false);
+	if (p && ((p->knocked && !memcmp(h, p->knock_hash, sizeof(h))) ||
+		  (p->denied && !memcmp(h, p->denied_hash, sizeof(h)))))
+		goto out; /* the same knock again */
+	if (p && p->knocked && ann->time_ms <= p->ann.time_ms) {
+		a->stale_refused++;
+		warn_event(a, "rejected an announce from p%d: older than its knock held", from);
+		goto out;
+	}
+	pin = kx_pin_check(&a->pins, ann->device, ann->ik);
+	/* Known identities (pinned with this IK, or allow-listed) cost no
+	 * Argon2id budget and are not bound by the lobby's size: a relay cannot
+	 * make up more of them, it can only replay their knocks (one each). */
+	known = pin == KX_PIN_SAME || allow_listed(a, ann, pin);
+	if ((!p || !p->knocked) && !known && lobby_count(a) >= a->lobby_max) {
+		a->knocks_refused++;
+		if (a->knocks_refused == 1 || a->knocks_refused % 100 == 0)
+			warn_event(a, "the lobby is full (%u knocks): knock from p%d refused (%lu so "
+				      "far)",
+				   a->lobby_max, from, a->knocks_refused);
+		goto out;
+	}
+	p = p ? p : peer_get(a, (uint16_t)from, true);
 	if (!p)
 		goto out;
-	if (p->knocked && memcmp(p->ann.ik, m->u.announce.ik, KX_IK_BYTES)) {
+	if (p->knocked && memcmp(p->ann.ik, ann->ik, KX_IK_BYTES)) {
 		warn_event(a, "p%d knocks again with ANOTHER identity key: the knock shown before "
 			      "is void, compare the new codeword",
 			   from);
 		p->verified = false;
 	}
-	p->ann = m->u.announce;
+	if (p->admit_pending && (memcmp(p->admit_ann.ik, ann->ik, KX_IK_BYTES) ||
+				 memcmp(p->admit_ann.ek, ann->ek, KX_EK_BYTES))) {
+		warn_event(a, "p%d's admission is void: it knocks again with other keys", from);
+		p->admit_pending = false;
+	}
+	p->ann = *ann;
+	memcpy(p->knock_hash, h, sizeof(h));
 	p->knocked = true;
-	p->pin = kx_pin_check(&a->pins, p->ann.device, p->ann.ik);
-	if (kx_codeword(&a->cw, p->ann.ik, p->codeword))
-		strcpy(p->codeword, "?");
-	if (p->pin == KX_PIN_CHANGED)
-		warn_event(a, "device %s knocks with a CHANGED identity key (codeword %s): never "
-			      "admitted automatically",
-			   p->ann.device, p->codeword);
-	logmsg("knock from p%d (%s), codeword %s, pin %s", from, p->ann.name, p->codeword,
-	       pin_name(p->pin));
-	emit(a, KX_CTL_EV_ROSTER,
-	     json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "event", "knock", "participant", from,
-		       "name", p->ann.name, "device", p->ann.device, "codeword", p->codeword,
-		       "pinned", pin_name(p->pin)));
+	p->denied = false;
+	p->knocked_at = now_ms();
+	p->knock_seq = ++a->knock_seq;
+	p->pin = pin;
+	p->auto_admit = allow_listed(a, ann, pin);
+	p->codeword[0] = 0;
+	if (known || kx_codeword_cached(&a->cw, ann->ik, p->codeword)) {
+		if (kx_codeword(&a->cw, ann->ik, p->codeword))
+			strcpy(p->codeword, "?");
+		knock_shown(a, p);
+	} else {
+		p->cw_pending = true; /* shown when the Argon2id budget allows (timers) */
+	}
 out:
 	free(m);
+}
+
+/*
+ * Codewords of unknown knockers, at most cw_rate Argon2id runs a second
+ * (a token bucket), oldest knock first: a flood of fake knocks cannot pin
+ * the CPU, and the lobby's bound keeps the queue short.
+ */
+static void codeword_queue(struct app *a)
+{
+	long long now = now_ms();
+
+	a->cw_tokens += (double)(now - a->cw_at) * a->cw_rate / 1000.0;
+	if (a->cw_tokens > a->cw_rate)
+		a->cw_tokens = a->cw_rate;
+	a->cw_at = now;
+	while (a->cw_tokens >= 1) {
+		struct peer *next = NULL;
+
+		for (size_t i = 0; i < KX_MAX_MEMBERS; i++) {
+			struct peer *p = &a->peers[i];
+
+			if (p->used && p->knocked && p->cw_pending &&
+			    (!next || p->knock_seq < next->knock_seq))
+				next = p;
+		}
+		if (!next)
+			return;
+		a->cw_tokens -= 1;
+		if (kx_codeword(&a->cw, next->ann.ik, next->codeword))
+			strcpy(next->codeword, "?");
+		knock_shown(a, next);
+	}
 }
 
 static void knock(struct app *a)
@@ -647,6 +913,8 @@ static void knock(struct app *a)
 	memcpy(m.u.announce.ik, a->id.ik, KX_IK_BYTES);
 	memcpy(m.u.announce.ek, a->ek.pk, KX_EK_BYTES);
 	m.u.announce.time_ms = wall_ms();
+	/* A deny names this knock by its hash (PROTOCOL.md 3.7). */
+	a->have_knock = !kx_announce_hash(&m.u.announce, a->knock_hash);
 	send_msg(a, a->hello->u.roster.host, &m, true);
 }
 
@@ -703,6 +971,9 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 				goto out;
 			}
 			*a->hello = *m;
+			kx_chain_init(a->hello_chain);
+			if (kx_chain_start(a->hello_chain, m, NULL, KX_NO_PARTICIPANT, NULL))
+				goto out;
 			a->have_hello = true;
 			memcpy(a->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES);
 			if (kx_codeword(&a->cw, h->ik, word))
@@ -752,9 +1023,19 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			a->have_secret = false;
 			a->state = ST_MEETING;
 			logmsg("admitted at epoch %llu", (unsigned long long)m->u.roster.epoch);
+			a->host_seen = now_ms();
 			emit_roster(a);
 			emit_state(a);
 		}
+		goto out;
+	}
+	if (a->host) {
+		/* The host signs rosters and takes none: one signed by another room
+		 * is a successor that took over while we were cut off (a fork). */
+		if (m->u.roster.host != a->self)
+			warn_event(a, "a roster signed by p%u while this room hosts: refused (a "
+				      "successor took over; were we cut off?)",
+				   m->u.roster.host);
 		goto out;
 	}
 	old = malloc(sizeof(*old));
@@ -763,9 +1044,10 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 	*old = a->chain->roster;
 	/* A successor's roster counts only once the host signed its leave: the
 	 * chain alone would let a member depose the host. */
-	if (m->u.roster.host != old->host && !a->host_left) {
-		warn_event(a, "a roster signed by p%u, not the host p%u, which has not left: "
-			      "refused",
+	if (m->u.roster.host != old->host && !a->host_left &&
+	    now_ms() - a->host_seen < a->takeover_ms) {
+		warn_event(a, "a roster signed by p%u, not the host p%u, which has neither left nor "
+			      "gone silent: refused",
 			   m->u.roster.host, old->host);
 		goto out;
 	}
@@ -775,12 +1057,22 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			warn_event(a, "rejected a roster from p%d: %s", from, strerror(-ret));
 		goto out;
 	}
+	a->host_seen = now_ms();
+	if (m->u.roster.host != old->host)
+		a->host_left = false; /* a new host, heard now */
+	for (uint32_t i = 0; i < m->u.roster.n_members; i++) {
+		const struct kx_member *n = &m->u.roster.members[i], *o = kx_roster_find(old, n->id);
+		struct peer *p;
+
+		if ((!o || memcmp(o->ik, n->ik, KX_IK_BYTES)) && (p = peer_get(a, n->id, true)))
+			p->since = m->u.roster.epoch;
+	}
 	if (!me) {
 		logmsg("removed from the meeting at epoch %llu",
 		       (unsigned long long)m->u.roster.epoch);
 		a->state = ST_LEFT;
 		a->have_secret = false;
-		sodium_memzero(a->secret, sizeof(a->secret));
+		sodium_memzero(a->sec->epoch, sizeof(a->sec->epoch));
 		expire_keys(a, true);
 		emit_state(a);
 		goto out;
@@ -788,11 +1080,11 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 	if (a->have_secret && a->chain->roster.epoch == old->epoch + 1 && only_adds(old, &m->u.roster)) {
 		uint8_t next[KX_SECRET_BYTES];
 
-		if (!kx_epoch_join(a->secret, a->chain->hash, next)) {
-			memcpy(a->secret, next, sizeof(next));
+		if (!kx_epoch_join(a->sec->epoch, a->chain->hash, next)) {
+			memcpy(a->sec->epoch, next, sizeof(next));
 			sodium_memzero(next, sizeof(next));
 			install_epoch_keys(a);
-			send_ack(a);
+			send_ack(a, a->chain->roster.host);
 		}
 	} else {
 		/* A fresh secret is on its way, sealed to us. Until it comes, the
@@ -845,14 +1137,15 @@ static void on_epoch_key(struct app *a, int from, const char *json, size_t len)
 		warn_event(a, "an epoch key that does not open: %s", strerror(-ret));
 		return;
 	}
+	a->host_seen = now_ms();
 	/* A resend of the secret already held changes nothing but is acked. */
-	if (!a->have_secret || sodium_memcmp(secret, a->secret, sizeof(secret))) {
-		memcpy(a->secret, secret, sizeof(secret));
+	if (!a->have_secret || sodium_memcmp(secret, a->sec->epoch, sizeof(secret))) {
+		memcpy(a->sec->epoch, secret, sizeof(secret));
 		a->have_secret = true;
 		install_epoch_keys(a);
 	}
 	sodium_memzero(secret, sizeof(secret));
-	send_ack(a);
+	send_ack(a, a->chain->roster.host);
 }
 
 static void on_ack(struct app *a, int from, const char *json, size_t len)
@@ -873,8 +1166,33 @@ static void on_ack(struct app *a, int from, const char *json, size_t len)
 		switch_send(a);
 }
 
+/*
+ * The successor the held roster names takes over with a fresh secret
+ * (PROTOCOL.md 6.3): after the host's signed leave, or after hearing nothing
+ * signed by the host for --takeover-after. Members accept its roster under
+ * the same rule, judged by what they heard themselves.
+ */
+static void take_over(struct app *a, const char *why)
+{
+	uint16_t old = a->chain->roster.host;
+
+	if (a->host || a->chain->roster.successor != a->self || !a->have_ek)
+		return;
+	logmsg("%s: taking over as its successor", why);
+	a->host = true;
+	a->host_left = true;
+	if (host_next_epoch(a, old, true)) {
+		a->host = false;
+		return;
+	}
+	emit(a, KX_CTL_EV_ROSTER | KX_CTL_EV_STATE,
+	     json_pack("{s:s, s:s}", "event", "warning", "text",
+		       "the host is gone: this room hosts the meeting now"));
+}
+
 static void on_leave(struct app *a, int from, const char *json, size_t len)
 {
+	struct peer *p;
 	struct kx_msg m;
 	int ret = kx_msg_parse(json, len, KX_MSG_LEAVE, a->chain, &m);
 
@@ -882,28 +1200,74 @@ static void on_leave(struct app *a, int from, const char *json, size_t len)
 		warn_event(a, "rejected a leave from p%d: %s", from, strerror(-ret));
 		return;
 	}
-	logmsg("p%u leaves", m.u.leave.from);
 	if (!kx_roster_find(&a->chain->roster, m.u.leave.from))
 		return;
+	/* A leave counts for the membership it was signed in: one signed
+	 * before the roster that last added this participant (a leave replayed
+	 * across a re-admission), or outside the time window, is refused. */
+	p = peer_get(a, m.u.leave.from, false);
+	if ((p && m.u.leave.epoch < p->since) || !within_window(a, m.u.leave.time_ms)) {
+		a->leaves_refused++;
+		warn_event(a, "rejected a leave from p%u: signed at epoch %llu, before its admission "
+			      "at %llu, or outside the time window",
+			   m.u.leave.from, (unsigned long long)m.u.leave.epoch,
+			   (unsigned long long)(p ? p->since : 0));
+		return;
+	}
+	logmsg("p%u leaves", m.u.leave.from);
 	if (m.u.leave.from == a->chain->roster.host)
 		a->host_left = true;
 	if (a->host) {
-		host_next_epoch(a, m.u.leave.from, NULL);
-	} else if (m.u.leave.from == a->chain->roster.host &&
-		   a->chain->roster.successor == a->self && a->have_ek) {
-		/* The host left, signed: the successor the roster names takes over
-		 * with a fresh secret. Only a signed leave starts it, so a relay
-		 * cannot depose the host by claiming it left. */
-		logmsg("the host left: taking over as its successor");
-		a->host = true;
-		if (host_next_epoch(a, m.u.leave.from, NULL)) {
-			a->host = false;
-			return;
-		}
-		emit(a, KX_CTL_EV_STATE,
-		     json_pack("{s:s, s:s}", "event", "warning", "text",
-			       "the host left: this room hosts the meeting now"));
+		host_next_epoch(a, m.u.leave.from, true);
+	} else if (m.u.leave.from == a->chain->roster.host) {
+		take_over(a, "the host left, signed");
 	}
+}
+
+/* A member: the host's heartbeat (its own ack of the held epoch). */
+static void on_host_ack(struct app *a, const char *json, size_t len)
+{
+	struct kx_msg m;
+
+	if (!kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m) &&
+	    m.u.ack.from == a->chain->roster.host)
+		a->host_seen = now_ms();
+}
+
+/* Host: tells a knocker no, signed and bound to the knock (PROTOCOL.md 3.7). */
+static int send_deny(struct app *a, struct peer *p)
+{
+	struct kx_msg m = { .type = KX_MSG_DENY };
+
+	memcpy(m.u.deny.meeting, a->meeting, KX_MEETING_ID_BYTES);
+	m.u.deny.from = (uint16_t)a->self;
+	m.u.deny.to = p->id;
+	memcpy(m.u.deny.knock, p->knock_hash, KX_HASH_BYTES);
+	m.u.deny.time_ms = wall_ms();
+	return send_msg(a, p->id, &m, true);
+}
+
+/*
+ * Knocker: a deny counts only when the host of the hello we knocked to
+ * signed it, for us, naming the knock we sent last; then we stop knocking.
+ */
+static void on_deny(struct app *a, int from, const char *json, size_t len)
+{
+	struct kx_msg m;
+	int ret;
+
+	if (a->host || a->chain->started || !a->have_hello || !a->have_knock)
+		return;
+	ret = kx_msg_parse(json, len, KX_MSG_DENY, a->hello_chain, &m);
+	if (!ret && (m.u.deny.to != a->self ||
+		     sodium_memcmp(m.u.deny.knock, a->knock_hash, KX_HASH_BYTES)))
+		ret = -ENOLINK;
+	if (ret) {
+		warn_event(a, "rejected a deny from p%d: %s", from, strerror(-ret));
+		return;
+	}
+	logmsg("the host denied our knock");
+	a->end_state = ST_DENIED; /* torn down after this relay message */
 }
 
 static int parse_pid(const char *s)
@@ -933,11 +1297,14 @@ static void on_relay_message(void *user, const char *text, size_t len)
 			goto out;
 		if (a->self >= 0 && me != a->self) {
 			warn_event(a, "the relay gave us id p%d, not p%d: leaving", me, a->self);
-			a->relay_lost_id = true;
+			a->end_state = ST_LEFT;
 			goto out;
 		}
 		a->self = me;
 		a->backoff_ms = 0;
+		/* Our own outage is not the host's silence: count again from now. */
+		if (!a->host)
+			a->host_seen = now_ms();
 		if (a->host && !a->chain->started)
 			host_start(a);
 		else if (a->host)
@@ -953,8 +1320,16 @@ static void on_relay_message(void *user, const char *text, size_t len)
 		if (!strcmp(ev, "joined")) {
 			/* The host hello: the current roster, to the newcomer. */
 			send_body(a, pid, a->history[a->chain->roster.epoch % HISTORY]);
-		} else if (!strcmp(ev, "left") && kx_roster_find(&a->chain->roster, (uint16_t)pid)) {
-			host_next_epoch(a, (uint16_t)pid, NULL);
+		} else if (!strcmp(ev, "left")) {
+			struct peer *p = peer_get(a, (uint16_t)pid, false);
+
+			/* Unsigned, so it may cause only this: the host rotates the
+			 * participant out with a fresh secret (or drops its knock).
+			 * Members never act on presence (DAEMON.md "Departures"). */
+			if (p && p->knocked)
+				knock_drop(a, p);
+			if (kx_roster_find(&a->chain->roster, (uint16_t)pid))
+				host_next_epoch(a, (uint16_t)pid, true);
 		}
 	} else if (!strcmp(type, "message")) {
 		int from = parse_pid(json_string_value(json_object_get(o, "from")));
@@ -976,9 +1351,13 @@ static void on_relay_message(void *user, const char *text, size_t len)
 			on_epoch_key(a, from, btext, strlen(btext));
 		else if (!strcmp(mtype, "ack") && a->host)
 			on_ack(a, from, btext, strlen(btext));
+		else if (!strcmp(mtype, "ack") && a->chain->started)
+			on_host_ack(a, btext, strlen(btext));
 		else if (!strcmp(mtype, "leave") && a->chain->started)
 			on_leave(a, from, btext, strlen(btext));
-		free(btext);
+		else if (!strcmp(mtype, "deny"))
+			on_deny(a, from, btext, strlen(btext));
+		kx_ctl_json_free(btext);
 	}
 out:
 	json_decref(o);
@@ -1024,16 +1403,22 @@ static void relay_lost(struct app *a)
 
 /* ------------------------------------------------------------- commands */
 
-/* Out of the meeting: every key removed, the secret wiped. */
-static void teardown(struct app *a)
+/* Out of the meeting (state: left or denied): every key removed, the secret wiped. */
+static void teardown(struct app *a, enum state state)
 {
 	kx_ws_free(a->ws);
 	a->ws = NULL;
-	a->state = ST_LEFT;
+	a->state = state;
 	a->have_secret = false;
 	a->sending = false;
-	a->relay_lost_id = false;
-	sodium_memzero(a->secret, sizeof(a->secret));
+	a->end_state = ST_IDLE;
+	a->have_knock = false;
+	a->batch_at = 0;
+	if (a->have_ek) {
+		kx_ek_free(&a->ek); /* forward secrecy of this meeting */
+		a->have_ek = false;
+	}
+	sodium_memzero(a->sec->epoch, sizeof(a->sec->epoch));
 	expire_keys(a, true);
 	emit_state(a);
 }
@@ -1057,7 +1442,7 @@ static void leave_meeting(struct app *a)
 				break;
 		}
 	}
-	teardown(a);
+	teardown(a, ST_LEFT);
 }
 
 static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
@@ -1076,7 +1461,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 
 				if (!a->keys[j].used)
 					continue;
-				sodium_bin2hex(hex, sizeof(hex), a->keys[j].key, KX_SECRET_BYTES);
+				sodium_bin2hex(hex, sizeof(hex), a->sec->media[j], KX_SECRET_BYTES);
 				ev = json_pack("{s:s, s:s, s:I, s:s, s:s}", "event", "media-key", "action",
 					       "install", "kid", (json_int_t)a->keys[j].kid, "usage",
 					       a->keys[j].send ? "send" : "receive", "key", hex);
@@ -1086,7 +1471,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 					kx_ctl_send(a->ctl, client, text);
 					sodium_memzero(text, strlen(text));
 				}
-				free(text);
+				kx_ctl_json_free(text);
 				json_decref(ev);
 			}
 			for (unsigned int t = 0; a->sending && t < STREAMS; t++) {
@@ -1098,7 +1483,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 				text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
 				if (text)
 					kx_ctl_send(a->ctl, client, text);
-				free(text);
+				kx_ctl_json_free(text);
 				json_decref(ev);
 			}
 		}
@@ -1111,7 +1496,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 
 			if (text)
 				kx_ctl_send(a->ctl, client, text);
-			free(text);
+			kx_ctl_json_free(text);
 			json_decref(ev);
 		}
 		return;
@@ -1133,7 +1518,9 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			return;
 		}
 		kx_chain_init(a->chain);
-		a->host_left = a->relay_lost_id = false;
+		a->host_left = false;
+		a->end_state = ST_IDLE;
+		a->batch_at = 0;
 		memset(a->peers, 0, sizeof(a->peers));
 		memset(a->peer_slot, 0, sizeof(a->peer_slot));
 		a->have_hello = a->have_secret = false;
@@ -1166,8 +1553,17 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			return;
 		}
 		if (cmd->type == KX_CTL_DENY) {
-			p->knocked = false;
+			/* The knocker is told, signed and bound to its knock. */
+			ret = send_deny(a, p);
+			p->denied = true;
+			memcpy(p->denied_hash, p->knock_hash, KX_HASH_BYTES);
+			knock_drop(a, p);
 			break;
+		}
+		if (p->cw_pending) {
+			kx_ctl_reply(a->ctl, client, cmd, -EAGAIN,
+				     "the knock's codeword is not shown yet", NULL);
+			return;
 		}
 		/* The codeword the person compared, when given, must still be the
 		 * knock's: the relay may have swapped the knock since it was shown. */
@@ -1181,9 +1577,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		else if (p->pin == KX_PIN_CHANGED) /* the person decided, knowing */
 			ret = kx_pin_replace(&a->pins, p->ann.device, p->ann.ik);
 		if (!ret)
-			ret = host_next_epoch(a, KX_NO_PARTICIPANT, &p->ann);
-		if (!ret)
-			p->knocked = false;
+			admit_later(a, p); /* one epoch for the admissions of a second */
 		break;
 	case KX_CTL_VERIFY:
 		p = peer_get(a, (uint16_t)cmd->participant, true);
@@ -1217,7 +1611,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			kx_ctl_reply(a->ctl, client, cmd, -EPERM, "only the host rekeys", NULL);
 			return;
 		}
-		ret = host_next_epoch(a, KX_NO_PARTICIPANT, NULL);
+		ret = host_next_epoch(a, KX_NO_PARTICIPANT, true);
 		break;
 	case KX_CTL_STATUS: {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:b}", "state", state_names[a->state],
@@ -1243,10 +1637,31 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 							a->keys[j].fp));
 		json_object_set_new(o, "keys", keys);
 		json_object_set_new(o, "have_secret", json_boolean(a->have_secret));
+		if (a->host) {
+			json_t *lobby = json_array();
+
+			for (size_t i = 0; i < KX_MAX_MEMBERS; i++) {
+				const struct peer *k = &a->peers[i];
+
+				if (k->used && k->knocked)
+					json_array_append_new(
+						lobby, json_pack("{s:i, s:s, s:b, s:b}", "participant",
+								 k->id, "codeword",
+								 k->cw_pending ? "" : k->codeword,
+								 "shown", !k->cw_pending, "admitted",
+								 k->admit_pending));
+			}
+			json_object_set_new(o, "lobby", lobby);
+			json_object_set_new(o, "knocks_refused", json_integer((json_int_t)a->knocks_refused));
+			json_object_set_new(o, "stale_refused", json_integer((json_int_t)a->stale_refused));
+			json_object_set_new(o, "leaves_refused", json_integer((json_int_t)a->leaves_refused));
+			json_object_set_new(o, "codewords_computed",
+					    json_integer((json_int_t)a->cw.computed));
+		}
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		kx_ctl_reply(a->ctl, client, cmd, 0, NULL, text);
-		free(text);
+		kx_ctl_json_free(text);
 		return;
 	}
 	default:
@@ -1267,6 +1682,27 @@ static void timers(struct app *a)
 	if (a->switch_at && now >= a->switch_at)
 		switch_send(a);
 	expire_keys(a, false);
+	if (a->host && a->state == ST_MEETING && a->ws && now >= a->heartbeat_at) {
+		/* Alive: members take a successor's roster only after silence. */
+		send_ack(a, -1);
+		a->heartbeat_at = now + a->takeover_ms / 4;
+	}
+	if (!a->host && a->state == ST_MEETING && a->chain->started && a->ws &&
+	    now - a->host_seen >= a->takeover_ms)
+		take_over(a, "the host has signed nothing for too long");
+	if (a->host && a->state == ST_MEETING) {
+		codeword_queue(a);
+		for (size_t i = 0; i < KX_MAX_MEMBERS; i++)
+			if (a->peers[i].used && a->peers[i].knocked && !a->peers[i].admit_pending &&
+			    now - a->peers[i].knocked_at > KNOCK_TTL_MS)
+				knock_drop(a, &a->peers[i]);
+		/* The batch of admissions closes; or a periodic fresh secret
+		 * (which takes the admissions waiting along). */
+		if (a->rekey_ms && now - a->fresh_at >= a->rekey_ms)
+			host_next_epoch(a, KX_NO_PARTICIPANT, true);
+		else if (a->batch_at && now >= a->batch_at)
+			host_next_epoch(a, KX_NO_PARTICIPANT, false);
+	}
 	if (a->host && a->chain->started && a->ws)
 		for (size_t i = 0; i < KX_MAX_MEMBERS; i++) {
 			struct peer *p = &a->peers[i];
@@ -1285,10 +1721,23 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* A decimal number 0..max, or -1. */
+static long long number(const char *s, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return (errno || end == s || *end || v < 0 || v > max) ? -1 : v;
+}
+
 static int usage(void)
 {
 	fputs("usage: keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE "
-	      "--device ID [--allow-uid UID]... [--media-uid UID]\n",
+	      "--device ID [--allow-uid UID]... [--media-uid UID] [--rekey-interval S] "
+	      "[--join-batch-ms MS] [--announce-window S] [--lobby-max N] "
+	      "[--codewords-per-second N] [--takeover-after S]\n",
 	      stderr);
 	return 2;
 }
@@ -1303,16 +1752,29 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'v' },
 		{ "allow-uid", required_argument, NULL, 'u' },
 		{ "media-uid", required_argument, NULL, 'm' },
+		{ "rekey-interval", required_argument, NULL, 'R' },
+		{ "join-batch-ms", required_argument, NULL, 'B' },
+		{ "announce-window", required_argument, NULL, 'W' },
+		{ "lobby-max", required_argument, NULL, 'L' },
+		{ "codewords-per-second", required_argument, NULL, 'C' },
+		{ "takeover-after", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct app app;
 	struct app *a = &app;
 	const char *relay = NULL;
 	bool created = false;
+	long long v;
 	int c, ret;
 
 	a->media_uid = (uid_t)-1;
 	a->self = -1;
+	a->rekey_ms = REKEY_INTERVAL_S * 1000LL;
+	a->batch_ms = JOIN_BATCH_MS;
+	a->window_ms = ANNOUNCE_WINDOW_S * 1000LL;
+	a->lobby_max = LOBBY_MAX;
+	a->cw_rate = CODEWORDS_PER_S;
+	a->takeover_ms = TAKEOVER_S * 1000LL;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -1338,6 +1800,36 @@ int main(int argc, char **argv)
 		case 'm':
 			a->media_uid = (uid_t)strtoul(optarg, NULL, 10);
 			break;
+		case 'R': /* seconds, 0: never */
+			if ((v = number(optarg, 7 * 86400)) < 0)
+				return usage();
+			a->rekey_ms = v * 1000;
+			break;
+		case 'B':
+			if ((v = number(optarg, 60000)) < 0)
+				return usage();
+			a->batch_ms = v;
+			break;
+		case 'W':
+			if ((v = number(optarg, 86400)) < 1)
+				return usage();
+			a->window_ms = v * 1000;
+			break;
+		case 'L':
+			if ((v = number(optarg, KX_MAX_MEMBERS)) < 1)
+				return usage();
+			a->lobby_max = (unsigned int)v;
+			break;
+		case 'T':
+			if ((v = number(optarg, 86400)) < 1)
+				return usage();
+			a->takeover_ms = v * 1000;
+			break;
+		case 'C':
+			if ((v = number(optarg, 1000)) < 1)
+				return usage();
+			a->cw_rate = (unsigned int)v;
+			break;
 		default:
 			return usage();
 		}
@@ -1348,9 +1840,18 @@ int main(int argc, char **argv)
 		return usage();
 	if (kx_init() || sodium_init() < 0)
 		return 1;
+	/* jansson's copies (key hex in events, the lexer's buffers) are wiped
+	 * when freed; every json_dumps() text goes through kx_ctl_json_free(). */
+	json_set_alloc_funcs(e2ee_wiping_malloc, e2ee_wiping_free);
+	a->sec = sodium_malloc(sizeof(*a->sec));
+	if (!a->sec)
+		return 1;
+	sodium_memzero(a->sec, sizeof(*a->sec));
 	ret = kx_identity_open(a->state_dir, &a->id, &created);
 	if (!ret)
 		ret = kx_pin_open(a->state_dir, &a->pins);
+	if (!ret)
+		ret = kx_pin_open_file(a->state_dir, KX_ALLOW_FILE, &a->allow);
 	if (ret) {
 		logmsg("cannot open the state directory %s: %s", a->state_dir, strerror(-ret));
 		return 1;
@@ -1360,8 +1861,11 @@ int main(int argc, char **argv)
 		return 1;
 	a->chain = calloc(1, sizeof(*a->chain));
 	a->hello = calloc(1, sizeof(*a->hello));
-	if (!a->chain || !a->hello)
+	a->hello_chain = calloc(1, sizeof(*a->hello_chain));
+	if (!a->chain || !a->hello || !a->hello_chain)
 		return 1;
+	a->cw_tokens = a->cw_rate;
+	a->cw_at = now_ms();
 	kx_chain_init(a->chain);
 	ret = kx_ctl_server_open(a->socket_path, &a->ctl, a->allowed, a->n_allowed, a->media_uid);
 	if (ret) {
@@ -1395,13 +1899,13 @@ int main(int argc, char **argv)
 		} else if (a->ws && kx_ws_wants_write(a->ws) && kx_ws_pump(a->ws, on_relay_message, a)) {
 			relay_lost(a);
 		}
-		if (a->relay_lost_id)
-			teardown(a);
+		if (a->end_state != ST_IDLE)
+			teardown(a, a->end_state);
 		timers(a);
 	}
 	logmsg("stopping");
 	expire_keys(a, true);
-	sodium_memzero(a->secret, sizeof(a->secret));
+	sodium_memzero(a->sec->epoch, sizeof(a->sec->epoch));
 	kx_ws_free(a->ws);
 	kx_ctl_server_close(a->ctl);
 	if (a->have_ek)
@@ -1410,6 +1914,9 @@ int main(int argc, char **argv)
 		free(a->history[i]);
 	free(a->chain);
 	free(a->hello);
+	free(a->hello_chain);
+	kx_pin_close(&a->allow);
+	sodium_free(a->sec); /* wipes */
 	kx_pin_close(&a->pins);
 	kx_identity_close(&a->id);
 	return 0;

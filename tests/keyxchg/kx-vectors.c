@@ -14,6 +14,7 @@
  *   kx-vectors fingerprint HEX                  -> 16 hex digits
  *   kx-vectors sign SEED < JSON                 -> signed JSON, then canonical hex
  *   kx-vectors verify [ROSTER_JSON_FILE] < JSON -> "TYPE CANONICAL_HEX [H(roster)]"
+ *   kx-vectors knock-hash < ANNOUNCE_JSON       -> H(announce), what a deny names
  *
  * Exit 0, 1 when a check fails (error number on stderr), 2 on bad usage.
  */
@@ -164,6 +165,27 @@ static int cmd_verify(const char *roster_file)
 	return ret ? fail(ret) : 0;
 }
 
+static int cmd_knock_hash(void)
+{
+	static struct kx_msg m;
+	uint8_t h[KX_HASH_BYTES];
+	size_t len;
+	char *in = read_all(stdin, &len);
+	int ret;
+
+	if (!in)
+		return 1;
+	ret = kx_msg_parse(in, len, KX_MSG_ANNOUNCE, NULL, &m);
+	free(in);
+	if (!ret)
+		ret = kx_announce_hash(&m.u.announce, h);
+	if (ret)
+		return fail(ret);
+	print_hex(h, sizeof(h));
+	printf("\n");
+	return 0;
+}
+
 static int cmd_pair(char **a)
 {
 	uint8_t sk[32], meeting[16], ikh[32], ikm[32], ekh[32], ekm[32], out[32];
@@ -301,6 +323,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "sign") && argc == 3)
 		return cmd_sign(argv[2]);
+	if (!strcmp(argv[1], "knock-hash") && argc == 2)
+		return cmd_knock_hash();
 	if (!strcmp(argv[1], "verify") && (argc == 2 || argc == 3))
 		return cmd_verify(argc == 3 ? argv[2] : NULL);
 	return usage();

@@ -121,6 +121,16 @@ static void fill_leave(struct kx_msg *m)
 	m->u.leave.time_ms = 1;
 }
 
+static void fill_deny(struct kx_msg *m)
+{
+	m->type = KX_MSG_DENY;
+	memcpy(m->u.deny.meeting, M16, 16);
+	m->u.deny.from = 7;
+	m->u.deny.to = 0x0102;
+	memcpy(m->u.deny.knock, H32, 32);
+	m->u.deny.time_ms = 2;
+}
+
 /* Written from PROTOCOL.md by hand: u32 length, then the bytes, for every field. */
 static const struct canon_vec vectors[] = {
     V("announce", fill_announce,
@@ -155,6 +165,9 @@ static const struct canon_vec vectors[] = {
       L4("\x11") "sealroom-v1 leave" L4("\x10")
 	  M16 L4("\x08") "\x00\x00\x00\x00\x00\x00\x01\x00" L4("\x02") "\x12\x34" L4(
 	      "\x08") "\x00\x00\x00\x00\x00\x00\x00\x01"),
+    V("deny", fill_deny,
+      L4("\x10") "sealroom-v1 deny" L4("\x10") M16 L4("\x02") "\x00\x07" L4("\x02") "\x01\x02"
+	  L4("\x20") H32 L4("\x08") "\x00\x00\x00\x00\x00\x00\x00\x02"),
 };
 
 static void test_message_encodings(void **state)
@@ -266,9 +279,12 @@ static void test_no_ambiguity(void **state)
 	assert_int_equal(la, lb);
 	assert_true(memcmp(a, b, la) != 0);
 	/* Labels separate the types: an ack is never a leave. */
-	assert_string_not_equal(kx_msg_label(KX_MSG_ACK), kx_msg_label(KX_MSG_LEAVE));
+	for (int i = KX_MSG_ANNOUNCE; i <= KX_MSG_LAST; i++)
+		for (int j = KX_MSG_ANNOUNCE; j < i; j++)
+			assert_string_not_equal(kx_msg_label((enum kx_msg_type)i),
+						kx_msg_label((enum kx_msg_type)j));
 	assert_null(kx_msg_label(KX_MSG_NONE));
-	assert_null(kx_msg_label((enum kx_msg_type)6));
+	assert_null(kx_msg_label((enum kx_msg_type)(KX_MSG_LAST + 1)));
 }
 
 int main(void)

@@ -273,6 +273,12 @@ static const struct parse_vec parse_vectors[] = {
     {"leave from an outsider", KX_MSG_LEAVE, 6, 0, 6, 0, false, false, -ENOKEY},
     {"leave forged for a member", KX_MSG_LEAVE, 1, 0, 2, 0, false, false, -EBADMSG},
     {"leave of another meeting", KX_MSG_LEAVE, 1, 0, 1, 0, false, true, -EXDEV},
+    /* A knocker holds the host hello as its chain (PROTOCOL.md 3.7). */
+    {"deny from the host to a knocker", KX_MSG_DENY, 0, 5, 0, 0, false, false, 0},
+    {"deny from a member", KX_MSG_DENY, 1, 5, 1, 0, false, false, -EPERM},
+    {"deny from an outsider", KX_MSG_DENY, 6, 5, 6, 0, false, false, -ENOKEY},
+    {"deny forged for the host", KX_MSG_DENY, 0, 5, 6, 0, false, false, -EBADMSG},
+    {"deny of another meeting", KX_MSG_DENY, 0, 5, 0, 0, false, true, -EXDEV},
 };
 
 static void test_parse_with_chain(void **state)
@@ -302,6 +308,13 @@ static void test_parse_with_chain(void **state)
 			hash = m->u.ack.roster;
 			m->u.ack.epoch = epoch;
 			m->u.ack.from = f->p[v->from].id;
+			break;
+		case KX_MSG_DENY:
+			meeting = m->u.deny.meeting;
+			m->u.deny.from = f->p[v->from].id;
+			m->u.deny.to = f->p[v->to].id;
+			memset(m->u.deny.knock, 0x5a, KX_HASH_BYTES);
+			m->u.deny.time_ms = 1700000000000;
 			break;
 		default:
 			meeting = m->u.leave.meeting;

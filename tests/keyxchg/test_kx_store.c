@@ -176,6 +176,18 @@ next:
 	kx_set_warn_handler(NULL, NULL);
 }
 
+/* The end of a state-folder test: parties, the folder and its paths go. */
+static void done_state(struct kt_party *p, char *tmp, char *dir, char *file)
+{
+	kx_set_warn_handler(NULL, NULL);
+	kt_parties_free(p);
+	free(p);
+	kt_rmrf(tmp);
+	free(file);
+	free(dir);
+	free(tmp);
+}
+
 static void test_pins(void **state)
 {
 	struct kt_party *p = calloc(KT_PARTIES, sizeof(*p));
@@ -219,13 +231,44 @@ static void test_pins(void **state)
 	assert_int_equal(kx_pin_open(dir, &ps), -EPERM);
 	assert_non_null(strstr(warned, "REFUSED"));
 	assert_int_equal(chmod(file, 0600), 0);
-	kx_set_warn_handler(NULL, NULL);
-	kt_parties_free(p);
-	free(p);
-	kt_rmrf(tmp);
-	free(file);
-	free(dir);
-	free(tmp);
+	done_state(p, tmp, dir, file);
+}
+
+/* keyxchgd's allow list: another file of the state folder, read with the pin checks. */
+static void test_allow_file(void **state)
+{
+	struct kt_party *p = calloc(KT_PARTIES, sizeof(*p));
+	char *tmp = kt_tmpdir(), *dir = path(tmp, "state"), *file = path(dir, KX_ALLOW_FILE);
+	char line[KX_DEVICE_MAX + 2 * KX_IK_BYTES + 3];
+	uint8_t ik[KX_IK_BYTES];
+	struct kx_pinstore ps, pins;
+
+	kt_parties_init(p);
+	kx_set_warn_handler(on_warn, NULL);
+	/* Absent: empty. */
+	assert_int_equal(kx_pin_open_file(dir, KX_ALLOW_FILE, &ps), 0);
+	assert_false(kx_pin_lookup(&ps, "room-a", ik));
+	kx_pin_close(&ps);
+	assert_int_equal(kx_pin_open_file(dir, "../pins", &ps), -EINVAL);
+	assert_int_equal(kx_pin_open_file(dir, "", &ps), -EINVAL);
+	strcpy(line, "room-a ");
+	for (int i = 0; i < KX_IK_BYTES; i++)
+		sprintf(line + 7 + 2 * i, "%02x", p[0].ik.ik[i]);
+	strcat(line, "\n");
+	write_file(file, line, strlen(line), 0600);
+	assert_int_equal(kx_pin_open_file(dir, KX_ALLOW_FILE, &ps), 0);
+	assert_true(kx_pin_lookup(&ps, "room-a", ik));
+	assert_memory_equal(ik, p[0].ik.ik, KX_IK_BYTES);
+	assert_false(kx_pin_lookup(&ps, "room-b", ik));
+	/* It is not the pin store. */
+	assert_int_equal(kx_pin_open(dir, &pins), 0);
+	assert_int_equal(kx_pin_check(&pins, "room-a", p[0].ik.ik), KX_PIN_NEW);
+	kx_pin_close(&pins);
+	kx_pin_close(&ps);
+	/* Group-writable: refused like the pin file. */
+	assert_int_equal(chmod(file, 0660), 0);
+	assert_int_equal(kx_pin_open_file(dir, KX_ALLOW_FILE, &ps), -EPERM);
+	done_state(p, tmp, dir, file);
 }
 
 struct pinfile_vec {
@@ -281,8 +324,13 @@ static void test_codeword_cache(void **state)
 	assert_int_equal(kx_codeword(c, zero, w), 0);
 	assert_string_equal(w, "mavoj-pubip-gubad-gamiv");
 	assert_int_equal(c->computed, 1);
+	assert_false(kx_codeword_cached(c, other, w2));
 	assert_int_equal(kx_codeword(c, other, w2), 0);
 	assert_string_not_equal(w, w2);
+	assert_int_equal(c->computed, 2);
+	/* A lookup alone runs no Argon2id. */
+	assert_true(kx_codeword_cached(c, zero, w));
+	assert_string_equal(w, "mavoj-pubip-gubad-gamiv");
 	assert_int_equal(c->computed, 2);
 	/* Full cache: the oldest goes, the answers stay right. */
 	c->n = KX_CODEWORD_CACHE;
@@ -303,6 +351,7 @@ int main(void)
 	    cmocka_unit_test(test_identity_created_and_reloaded),
 	    cmocka_unit_test(test_identity_permissions),
 	    cmocka_unit_test(test_pins),
+	    cmocka_unit_test(test_allow_file),
 	    cmocka_unit_test(test_pin_file_format),
 	    cmocka_unit_test(test_codeword_cache),
 	};

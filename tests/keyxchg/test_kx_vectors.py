@@ -98,7 +98,15 @@ def canon_msg(d):
     if t == "leave":
         return canon("sealroom-v1 leave", m, be(d["epoch"], 8), be(d["from"], 2),
                      be(d["time"], 8))
+    if t == "deny":
+        return canon("sealroom-v1 deny", m, be(d["from"], 2), be(d["to"], 2),
+                     unb64(d["knock"]), be(d["time"], 8))
     raise ValueError(t)
+
+
+def knock_hash(announce):
+    """H(announce): SHA-256 of its canonical encoding, what a deny names."""
+    return hashlib.sha256(canon_msg(announce)).digest()
 
 
 def sign(d, seed):
@@ -265,6 +273,9 @@ def other_messages(rhash, epoch):
              "from": 101, "sig": b64(bytes(64))}),
         (2, {"v": 1, "type": "leave", "meeting": b64(MEETING), "epoch": epoch, "from": 102,
              "time": 1700000000999, "sig": b64(bytes(64))}),
+        (0, {"v": 1, "type": "deny", "meeting": b64(MEETING), "from": 100, "to": 103,
+             "knock": b64(knock_hash(sign(announce(3), SEEDS[3]))), "time": 1700000001234,
+             "sig": b64(bytes(64))}),
     ]
 
 
@@ -352,6 +363,14 @@ def test_verify():
             if rc != 1:
                 bad.append(("sig", rc, out, err))
             check(f"{d['type']}: each of {len(fields) + 1} fields tampered is refused", not bad, bad)
+        # The knock a deny names: libkx hashes the announce as we do.
+        rc, out, err = cli("knock-hash", stdin=json.dumps(a))
+        check("H(announce), the knock a deny names", rc == 0 and out == knock_hash(a).hex(),
+              (rc, out, err, knock_hash(a).hex()))
+        # A deny from a member instead of the host, correctly signed by it: refused.
+        d = sign(dict(others[-1][1], **{"from": 101}), SEEDS[1])
+        rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
+        check("a deny signed by a member, not the host, is refused", rc == 1, (rc, out, err))
         # A signature over the JSON text instead of the canonical encoding: refused.
         d = dict(a)
         d.pop("sig")

@@ -25,6 +25,11 @@ struct kx_codeword_cache {
 
 KX_NONNULL(1) void kx_codeword_cache_init(struct kx_codeword_cache *c);
 
+/* The codeword of ik into out if cached (no Argon2id run): true, else false. */
+KX_NONNULL(1, 2, 3) bool kx_codeword_cached(const struct kx_codeword_cache *c,
+					    const uint8_t ik[static KX_IK_BYTES],
+					    char out[static E2EE_CODEWORD_SIZE]);
+
 /* The codeword of ik into out. Returns 0 or -ENOMEM (Argon2id's memory). */
 KX_API KX_NONNULL(1, 2, 3) int kx_codeword(struct kx_codeword_cache *c,
 					   const uint8_t ik[static KX_IK_BYTES],

@@ -28,7 +28,9 @@ enum kx_msg_type {
 	KX_MSG_EPOCH_KEY = 3,
 	KX_MSG_ACK = 4,
 	KX_MSG_LEAVE = 5,
+	KX_MSG_DENY = 6,
 };
+#define KX_MSG_LAST KX_MSG_DENY
 
 enum kx_role {
 	KX_ROLE_HOST = 1,
@@ -97,6 +99,15 @@ struct kx_leave {
 	uint64_t time_ms;
 };
 
+/* 6. deny: the host turns a knock down; bound to that knock by its hash. */
+struct kx_deny {
+	uint8_t meeting[KX_MEETING_ID_BYTES];
+	uint16_t from;		     /* the host */
+	uint16_t to;		     /* the knocker */
+	uint8_t knock[KX_HASH_BYTES]; /* kx_announce_hash() of the knock denied */
+	uint64_t time_ms;
+};
+
 struct kx_msg {
 	enum kx_msg_type type;
 	uint8_t sig[KX_SIG_BYTES];
@@ -106,6 +117,7 @@ struct kx_msg {
 		struct kx_epoch_key epoch_key;
 		struct kx_ack ack;
 		struct kx_leave leave;
+		struct kx_deny deny;
 	} u;
 };
 
@@ -144,6 +156,14 @@ KX_API KX_NONNULL(1, 2) int kx_msg_verify(const struct kx_msg *m,
 KX_API KX_NONNULL(1, 2) int kx_roster_hash(const struct kx_roster *r,
 					   uint8_t out[static KX_HASH_BYTES]);
 
+/*
+ * H(announce) = SHA-256 of the announce's canonical encoding (label
+ * included, not the signature): what a deny names. Returns 0 or a
+ * kx_msg_check() error.
+ */
+KX_API KX_NONNULL(1, 2) int kx_announce_hash(const struct kx_announce *a,
+					     uint8_t out[static KX_HASH_BYTES]);
+
 /* The member with participant id `id`, or NULL. */
 KX_NONNULL(1) const struct kx_member *kx_roster_find(const struct kx_roster *r, uint16_t id);
 
@@ -172,12 +192,14 @@ KX_API KX_NONNULL(1, 4) int kx_msg_decode(const char *json, size_t len, enum kx_
  *   announce   its own IK (proof of possession);
  *   roster     the IK of its own host entry (kx_chain_* then decides whether
  *              that host may sign it);
- *   epoch_key, ack, leave
+ *   epoch_key, ack, leave, deny
  *              the IK the held roster (chain, required) lists for "from";
+ *              (a knocker holds the host hello it knocked to as its chain);
  *              meeting and epoch must match (epoch key, ack: the held epoch
  *              and H(roster); leave: an epoch not after the held one) and
  *              an epoch key must come from the held roster's host and be
- *              addressed to a member of it.
+ *              addressed to a member of it; a deny must come from the held
+ *              roster's host (the knocker then checks "to" and "knock").
  * chain may be NULL for announce and roster. Returns 0 or: the
  * kx_msg_decode() errors, -EBADMSG, -ENOKEY, -EXDEV, -ESTALE, -ENOLINK, -EPERM.
  */

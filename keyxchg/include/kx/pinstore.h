@@ -36,12 +36,26 @@ struct kx_pin {
 struct kx_pinstore {
 	char *path;	     /* malloc'd: <state_dir>/pins */
 	char *dir;	     /* malloc'd: state_dir */
+	char *file;	     /* malloc'd: the file's name in it, KX_PIN_FILE or another */
 	struct kx_pin *pins; /* malloc'd array */
 	size_t n, cap;
 };
 
 /* Opens (or creates empty) the pin file of state_dir. Returns 0 or -errno. */
 KX_API KX_NONNULL(1, 2) int kx_pin_open(const char *state_dir, struct kx_pinstore *ps);
+
+/*
+ * The same for another file of state_dir in the same format and with the
+ * same checks (keyxchgd's allow list, KX_ALLOW_FILE); absent means empty.
+ * name is a plain file name. Returns 0 or -errno.
+ */
+#define KX_ALLOW_FILE "allow"
+KX_API KX_NONNULL(1, 2, 3) int kx_pin_open_file(const char *state_dir, const char *name,
+						struct kx_pinstore *ps);
+
+/* The IK listed for device into ik: true, or false when it is not listed. */
+KX_NONNULL(1, 2, 3) bool kx_pin_lookup(const struct kx_pinstore *ps, const char *device,
+				       uint8_t ik[static KX_IK_BYTES]);
 
 /*
  * KX_PIN_NEW, KX_PIN_SAME or KX_PIN_CHANGED (positive), or -EINVAL (bad

@@ -100,6 +100,15 @@ step INSTALL "firmware: $(find "$fw" -type f | wc -l) files (make install DESTDI
 cp -a "$here/overlay/." "$stage/"
 install -d "$stage/etc/sealroom" "$stage/usr/lib/sealroom/tests"
 install -m 0644 "$board_file" "$stage/etc/sealroom/board"
+# The board's variants, board/<board>-<variant>.board (the same machine with
+# another device, e.g. QEMU's virtio-gpu as the screen), for the kernel
+# command line's sealroom.board=<board>-<variant>.
+variants=$(ls "$top/board/$board"-*.board 2>/dev/null || true)
+if [ -n "$variants" ]; then
+	install -d "$stage/etc/sealroom/boards"
+	# shellcheck disable=SC2086
+	install -m 0644 $variants "$stage/etc/sealroom/boards/"
+fi
 for f in ${IMAGE_TEST_FILES:-}; do install -m 0755 "$f" "$stage/usr/lib/sealroom/tests/"; done
 
 # Kernel modules: vkms in extra/; of Debian's modules only those the board
@@ -111,6 +120,9 @@ install -m 0644 "$out/cache/vicodec/$kabi/vicodec.ko" "$out/cache/vicodec/$kabi/
 depmod -b "$stage" "$kabi"
 initrd_modules="virtio_pci virtio_blk ext4"
 board_modules=$(board_var kernel_modules)
+for v in $variants; do
+	board_modules="$board_modules $(sh -c '. "$1"; echo "$kernel_modules"' sh "$v")"
+done
 keep=$(for m in $board_modules $initrd_modules $(sed -e 's/#.*//' "$here/modules-keep.list"); do
 	modprobe -d "$stage" -S "$kabi" --show-depends "$m" 2>/dev/null ||
 		echo "image: module $m is not in kernel $kabi" >&2

@@ -2,11 +2,13 @@
 # rootfs/: the QEMU room image and its boot.
 #
 #   make image      $(O)/image/{rootfs.ext4,vmlinuz,initrd.img} (as root)
-#   make qemu       boot it: serial console here (Ctrl-a x quits); QEMU_DISPLAY=virtio-gpu for a
-#                   window, QEMU_APPEND=... for the kernel command line
+#   make qemu       boot it: serial console here (Ctrl-a x quits); QEMU_DISPLAY=virtio-gpu for
+#                   QEMU's virtio-gpu and the board's virtio-gpu variant (a window: QEMU_UI),
+#                   QEMU_APPEND=... for the kernel command line
 #   BOARD=name      board/<name>.board (default qemu-x86_64)
 #
-# The image test (tests/qemu) is part of `make check`, except under SANITIZE
+# The image test (tests/qemu: a boot on vkms, then a short one on virtio-gpu) is
+# part of `make check`, except under SANITIZE
 # (an ASan-built plugin cannot load in the image's GStreamer).
 
 BOARD ?= qemu-x86_64
@@ -18,7 +20,8 @@ MORE_DEB_PACKAGES += mmdebstrap qemu-system-x86 e2fsprogs kmod cpio gzip \
 	linux-source linux-headers-amd64 libdrm-dev
 
 IMAGE_TEST_BINS += $(O)/tests/qemu/drm-planes
-IMAGE_TEST_FILES = $(IMAGE_TEST_BINS) tests/qemu/in-image.sh tests/qemu/in-image-devices.sh tests/qemu/in-image-display.sh
+IMAGE_TEST_FILES = $(IMAGE_TEST_BINS) tests/qemu/in-image-lib.sh tests/qemu/in-image.sh tests/qemu/in-image-devices.sh \
+	tests/qemu/in-image-display.sh tests/qemu/in-image-virtio-gpu.sh
 
 $(O)/tests/qemu/drm-planes: tests/qemu/drm-planes.c
 	$(call say,CCLD,$@)
@@ -44,5 +47,13 @@ MORE_TESTS += $(O)/tests/test_qemu_boot
 $(O)/tests/test_qemu_boot: image tests/qemu/test_qemu_boot.sh
 	@mkdir -p $(dir $@)
 	@printf '#!/bin/sh\nexec %s %s\n' $(abspath tests/qemu/test_qemu_boot.sh) $(abspath $(IMAGE_DIR)) >$@
+	@chmod +x $@
+# The second, short boot: QEMU's virtio-gpu as the screen (no vkms), checked
+# from the host through QMP's screendump.
+MORE_TESTS += $(O)/tests/test_qemu_virtio_gpu
+$(O)/tests/test_qemu_virtio_gpu: image tests/qemu/test_qemu_boot.sh
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nexec %s --virtio-gpu %s\n' $(abspath tests/qemu/test_qemu_boot.sh) \
+	  $(abspath $(IMAGE_DIR)) >$@
 	@chmod +x $@
 endif

@@ -9,11 +9,15 @@
 # touch panel, a virtio-serial port org.sealroom.results to QEMU_RESULTS (a
 # file; /dev/null by default) and a port org.sealroom.artifacts to
 # QEMU_ARTIFACTS (files the image test hands out, as a tar stream). Display: vkms inside the guest (a kernel
-# module; QEMU shows nothing), or QEMU_DISPLAY=virtio-gpu for a window
-# (QEMU_UI, default gtk; needs Debian's qemu-system-gui, or use QEMU_UI=vnc=:0).
+# module; QEMU shows nothing), or QEMU_DISPLAY=virtio-gpu: QEMU's virtio-gpu
+# at 1280x720 and the board's virtio-gpu variant (sealroom.board=
+# qemu-x86_64-virtio-gpu: no vkms), shown in a window (QEMU_UI, default gtk;
+# needs Debian's qemu-system-gui, which qemu-system-x86 alone lacks) or
+# QEMU_UI=none (headless; the image test's second boot takes the picture
+# with QMP's screendump), or QEMU_UI=vnc=:0.
 # QEMU_APPEND adds to the kernel command line (sealroom.mode=test runs the
 # image test); QEMU_MEM, QEMU_SMP; QEMU_QMP, a path for a QMP socket (the
-# image test clicks on the tablet through it).
+# image test clicks on the tablet and takes screendumps through it).
 set -eu
 img=$1
 mem=${QEMU_MEM:-1024}
@@ -22,7 +26,8 @@ snapshot=on
 [ "${QEMU_PERSIST:-0}" = 1 ] && snapshot=off
 case ${QEMU_DISPLAY:-vkms} in
 vkms) display="-vga none -display none" extra= ;;
-virtio-gpu) display="-vga none -device virtio-gpu-pci -display ${QEMU_UI:-gtk}" extra=sealroom.modules=virtio_gpu ;;
+virtio-gpu) display="-vga none -device virtio-gpu-pci,xres=1280,yres=720 -display ${QEMU_UI:-gtk}"
+	extra=sealroom.board=qemu-x86_64-virtio-gpu ;;
 *) echo "QEMU_DISPLAY: vkms or virtio-gpu" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086

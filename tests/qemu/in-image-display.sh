@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # The image test's part for the room display and the firmware's services
-# (issue "room device"). Sourced by in-image.sh: uses its ok / nok / check,
-# $here, $art (files for the host) and the board file's variables.
+# (issue "room device"). Sourced by in-image.sh: uses in-image-lib.sh's ok /
+# nok / check / waitfor / rand, $here, $art (files for the host) and the board
+# file's variables.
 #
 #   1. the services sealroom-init started from /etc/sealroom/services.d: the
 #      image configures no meeting, so keyxchgd and the media display say so
@@ -16,15 +17,6 @@
 #      e2ee-media receive on loopback (e2eedec, the board's decoder, the
 #      room display on vkms with the codeword label on an overlay plane); the
 #      screen captured through writeback and checked by display-check.
-
-waitfor() { # waitfor FILE PATTERN SECONDS
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt $(($3 * 5)) ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
-	grep -q "$2" "$1" 2>/dev/null
-}
 
 # 1. the services as booted.
 check "service 10-keyxchgd ran: no meeting service configured, not started" \
@@ -84,32 +76,13 @@ wait "$kxpid" 2>/dev/null
 # keyxchgd failed above); the wrong one differs from it in every letter
 # (each consonant and vowel moved to the next), so that the comparison does
 # not depend on how many letters two random codewords happen to share.
-rand() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 [ -n "$cw" ] || cw=$(e2ee-sframe codeword "$(rand 32)")
 wrong=$(echo "$cw" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
 colour=3070c0
 d=$(mktemp -d)
-(umask 077 && rand 16 >"$d/media.key")
-echo "# the room's codeword $cw, a wrong one $wrong, the source's colour $colour"
-e2ee-media receive --key-file "$d/media.key" --peer 1:5000:5002 \
-	--peer-codeword "1:$cw:This room" --display "$display_device" --decoder "$video_decoder" \
-	--display-size "${screen_width}x$screen_height" \
-	--display-capture "$art/screen-room.png" --snapshot-prefix "$d/tile-" --seconds 0 \
-	>"$d/recv.log" 2>&1 &
-recv=$!
-if waitfor "$d/recv.log" "receiver ready" 120; then
-	e2ee-media send --key-file "$d/media.key" --host 127.0.0.1 --video-port 5000 \
-		--audio-port 5002 --sender-index 1 --codeword "$cw" --seconds 8 \
-		--source "videotestsrc is-live=true pattern=solid-color foreground-color=0xff$colour" \
-		--encoder "$video_encoder" >"$d/send.log" 2>&1
-	sleep 1
-fi
-kill -TERM "$recv" 2>/dev/null
-wait "$recv"
-rc=$?
-grep '^display' "$d/recv.log" | sed 's/^/# /'
-shown=$(sed -n 's/^display sender=1 frames-shown=//p' "$d/recv.log")
-composited=$(sed -n 's/^display commits=.* composited=//p' "$d/recv.log")
+echo "# a wrong codeword $wrong"
+room_start "$cw" "$colour" 8 --display-capture "$art/screen-room.png" --snapshot-prefix "$d/tile-"
+room_stop
 if [ "$rc" = 0 ] && [ "${shown:-0}" -gt 0 ] && [ "$composited" = 0 ]; then
 	ok "e2ee-media receive --display: $shown frames of sender 1 shown on $display_device, tile and overlay on overlay planes"
 else

@@ -4,17 +4,7 @@
 # kernel command line says sealroom.mode=test. TAP on stdout (the host reads
 # it from the virtio-serial port), details on stderr (the console). Checks
 # what the board file (/etc/sealroom/board) names.
-. /etc/sealroom/environment
-. /etc/sealroom/board
-here=/usr/lib/sealroom/tests
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() { # check DESCRIPTION COMMAND...
-	desc=$1; shift
-	if "$@" >/tmp/check.out 2>&1; then ok "$desc"; else nok "$desc"; sed 's/^/# /' /tmp/check.out; fi
-}
-echo "# board $board_name, kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime) s"
+. /usr/lib/sealroom/tests/in-image-lib.sh
 
 # 1. the board's kernel modules are loaded (vivid only if Debian ships it).
 for m in $kernel_modules; do

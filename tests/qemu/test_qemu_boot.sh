@@ -8,31 +8,106 @@
 # composed screen as PNG) land in IMAGE_DIR/../test-logs/qemu/. Fails loudly when the guest is not done within
 # QEMU_TIMEOUT seconds (generous: TCG on a loaded machine is slow).
 #
-#   tests/qemu/test_qemu_boot.sh IMAGE_DIR
+# --virtio-gpu: the second, short boot. QEMU's virtio-gpu instead of vkms
+# (rootfs/run-qemu.sh QEMU_DISPLAY=virtio-gpu, headless: QEMU_UI=none), the
+# board's virtio-gpu variant, tests/qemu/in-image-virtio-gpu.sh in the image.
+# When the image asks ("sealroom: screendump ..." on the console), QMP's
+# screendump takes what virtio-gpu scans out (IMAGE_DIR/../test-logs/qemu/
+# screen-virtio-gpu.png), a click on the tablet tells the image it is taken,
+# and display-check (built for the host with the image's test programs)
+# checks the picture here; its results follow the image's TAP lines.
+#
+#   tests/qemu/test_qemu_boot.sh [--virtio-gpu] IMAGE_DIR
 set -u
+vgpu=
+[ "${1:-}" = --virtio-gpu ] && { vgpu=1; shift; }
 img=$1
 here=$(cd "$(dirname "$0")" && pwd)
 timeout=${QEMU_TIMEOUT:-600}
-work=$img/test-run
+work=$img/test-run${vgpu:+-virtio-gpu}
+logs=$(cd "$img/.." && pwd)/test-logs/qemu
 rm -rf "$work"
 mkdir -p "$work"
 : >"$work/results.tap"
+: >"$work/host.tap"
+qmp() { /usr/bin/python3 "$here/qmp.py" "$work/qmp.sock" "$@" | sed 's/^/# /'; }
+
+# The virtio-gpu boot's picture, checked here against what the image asked
+# for ("sealroom: screendump wrong=CW frame=WxH tile=CODEWORD:RRGGBB:NAME");
+# the TAP lines continue the image's, under a new plan.
+vgpu_screen() {
+	k=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$work/results.tap")
+	[ -n "$k" ] || return 0 # the image did not finish: reported below
+	sed -i '/^1\.\./d' "$work/results.tap"
+	tap() { k=$((k + 1)); echo "$1 $k - $2" >>"$work/results.tap"; }
+	req=$(tr -d '\r' <"$work/console.log" | grep -m 1 -o 'sealroom: screendump .*')
+	board=$here/../../board/qemu-x86_64-virtio-gpu.board
+	size=$(sh -c '. "$1"; echo "${screen_width}x$screen_height"' sh "$board")
+	dc=$(cd "$img/.." && pwd)/tests/qemu/display-check
+	if [ -z "$req" ]; then
+		tap "not ok" "the image never asked for a screendump"
+	elif [ ! -s "$work/screen.png" ]; then
+		tap "not ok" "QMP screendump wrote no picture of virtio-gpu's scanout"
+	else
+		mkdir -p "$logs"
+		cp "$work/screen.png" "$logs/screen-virtio-gpu.png"
+		echo "# saved $logs/screen-virtio-gpu.png"
+		wrong=${req#*wrong=}; wrong=${wrong%% *}
+		frame=${req#*frame=}; frame=${frame%% *}
+		tile=${req#*tile=}
+		"$dc" --frame "$frame" --tile "$tile" --wrong "$wrong" --screen "$work/screen.png" \
+			>"$work/dc.out" 2>&1
+		dcrc=$?
+		if [ "$dcrc" = 0 ] && grep -q "^# screen $size, " "$work/dc.out"; then
+			tap ok "display-check on the host, QMP screendump of virtio-gpu ($size): video in the tile, the label ${tile%%:*} composited in software, burned in"
+		else
+			tap "not ok" "display-check on the host, QMP screendump of virtio-gpu (exit $dcrc, want a $size screen)"
+		fi
+		sed 's/^\([^#]\)/# \1/' "$work/dc.out" >>"$work/results.tap"
+		# The check can fail: not for the wrong codeword.
+		"$dc" --frame "$frame" --tile "$wrong:${tile#*:}" --wrong "${tile%%:*}" \
+			--screen "$work/screen.png" >"$work/dc-wrong.out" 2>&1
+		dcrc=$?
+		failed=$(sed -n 's/^display-check: \([0-9]*\) check(s) failed$/\1/p' "$work/dc-wrong.out")
+		if [ "$dcrc" = 1 ] && [ "${failed:-0}" -ge 2 ]; then
+			tap ok "display-check fails the same screendump for the wrong codeword $wrong ($failed checks failed: label, burned in)"
+		else
+			tap "not ok" "display-check on the screendump for a wrong codeword: exit $dcrc, ${failed:-no} checks failed"
+			sed 's/^/# /' "$work/dc-wrong.out" >>"$work/results.tap"
+		fi
+	fi
+	echo "1..$k" >>"$work/results.tap"
+	echo "# virtio-gpu boot: ${total} s in all (the image test's extra time)"
+}
 
 start=$(date +%s.%N)
-QEMU_RESULTS=$work/results.tap QEMU_ARTIFACTS=$work/artifacts.tar QEMU_APPEND="sealroom.mode=test" \
-	QEMU_QMP=$work/qmp.sock \
+if [ -n "$vgpu" ]; then
+	export QEMU_DISPLAY=virtio-gpu QEMU_UI=none QEMU_APPEND="sealroom.mode=test sealroom.test=virtio-gpu"
+else
+	export QEMU_APPEND="sealroom.mode=test"
+fi
+QEMU_RESULTS=$work/results.tap QEMU_ARTIFACTS=$work/artifacts.tar QEMU_QMP=$work/qmp.sock \
 	setsid "$here/../../rootfs/run-qemu.sh" "$img" </dev/null >"$work/console.log" 2>&1 &
 qemu=$!
 ready=
 clicked=
+dumped=
 while kill -0 "$qemu" 2>/dev/null; do
 	now=$(date +%s.%N)
+	# The image asks for a screendump (tests/qemu/in-image-virtio-gpu.sh):
+	# QMP's returns once the file is written; then the click that says so.
+	if [ -n "$vgpu" ] && [ -z "$dumped" ] &&
+		req=$(tr -d '\r' <"$work/console.log" | grep -m 1 -o 'sealroom: screendump .*'); then
+		dumped=1
+		qmp screendump "$work/screen.png"
+		qmp click 16384 16384
+	fi
 	# The image asks for a click on the tablet (tests/qemu/touch-probe.c
 	# host-tap); QMP's input-send-event gives it.
 	if [ -z "$clicked" ] && at=$(grep -o 'sealroom: touch-probe: host, click at x=[0-9]* y=[0-9]*' "$work/console.log"); then
 		clicked=1
 		x=${at##*x=}; x=${x%% *}; y=${at##*y=}
-		/usr/bin/python3 "$here/qmp-click.py" "$work/qmp.sock" "$x" "$y" | sed 's/^/# /'
+		qmp click "$x" "$y"
 	fi
 	if [ -z "$ready" ] && grep -q 'sealroom: ready' "$work/console.log"; then
 		ready=$(awk -v a="$now" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
@@ -53,10 +128,10 @@ rc=$?
 total=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
 echo "# QEMU ran ${total} s (exit status $rc)"
 [ -n "$ready" ] || { echo "not ok 1 - the image never said 'sealroom: ready'"; tail -n 40 "$work/console.log" | sed 's/^/#   /'; }
+[ -z "$vgpu" ] || vgpu_screen
 cat "$work/results.tap"
 # The image's files (the composed screen's PNGs) next to the test logs.
 if [ -s "$work/artifacts.tar" ]; then
-	logs=$(cd "$img/.." && pwd)/test-logs/qemu
 	mkdir -p "$work/artifacts" "$logs"
 	if tar -C "$work/artifacts" -xf "$work/artifacts.tar" 2>/dev/null; then
 		for f in "$work"/artifacts/*.png; do

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: MIT
+# What the image test's scripts share, sourced first by in-image.sh (and the
+# scripts it sources) and in-image-virtio-gpu.sh: the environment and the
+# board file, the TAP helpers (ok, nok, check), waitfor, rand.
+. /etc/sealroom/environment
+. /etc/sealroom/board
+here=/usr/lib/sealroom/tests
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	desc=$1; shift
+	if "$@" >/tmp/check.out 2>&1; then ok "$desc"; else nok "$desc"; sed 's/^/# /' /tmp/check.out; fi
+}
+waitfor() { # waitfor FILE PATTERN SECONDS
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt $(($3 * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+rand() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; } # rand BYTES: hex
+
+# The room display on the board's display, fed on loopback. room_start
+# CODEWORD COLOUR SECONDS [RECEIVE_ARGS...]: a media key in $d (a directory
+# the caller made), e2ee-media receive --display in the background ($recv;
+# sender 1 labelled CODEWORD, "This room"), then e2ee-media send of a flat
+# COLOUR with CODEWORD burned in for SECONDS. room_stop: the receiver
+# stopped; $rc its exit status, $shown, $layers, $composited its report.
+room_start() {
+	room_cw=$1 room_colour=$2 room_secs=$3
+	shift 3
+	(umask 077 && rand 16 >"$d/media.key")
+	echo "# the room's codeword $room_cw, the source's colour $room_colour"
+	e2ee-media receive --key-file "$d/media.key" --peer 1:5000:5002 \
+		--peer-codeword "1:$room_cw:This room" --display "$display_device" \
+		--decoder "$video_decoder" --display-size "${screen_width}x$screen_height" \
+		"$@" --seconds 0 >"$d/recv.log" 2>&1 &
+	recv=$!
+	if waitfor "$d/recv.log" "receiver ready" 120; then
+		e2ee-media send --key-file "$d/media.key" --host 127.0.0.1 --video-port 5000 \
+			--audio-port 5002 --sender-index 1 --codeword "$room_cw" --seconds "$room_secs" \
+			--source "videotestsrc is-live=true pattern=solid-color foreground-color=0xff$room_colour" \
+			--encoder "$video_encoder" >"$d/send.log" 2>&1
+		sleep 1
+	fi
+}
+room_stop() {
+	kill -TERM "$recv" 2>/dev/null
+	wait "$recv"
+	rc=$?
+	grep '^display' "$d/recv.log" | sed 's/^/# /'
+	shown=$(sed -n 's/^display sender=1 frames-shown=//p' "$d/recv.log")
+	layers=$(sed -n 's/^display commits=.* layers=\([0-9]*\) .*/\1/p' "$d/recv.log")
+	composited=$(sed -n 's/^display commits=.* composited=//p' "$d/recv.log")
+}
+echo "# board $board_name, kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime) s"

@@ -46,8 +46,11 @@ cw=$(echo "$status" | sed -n 's/.*"codeword":"\([a-z-]*\)".*/\1/p')
 # The media display's service against this keyxchgd, configured with one
 # remote sender: it subscribes on the control socket and shows the sender's
 # tile, labelled, under a "Waiting for keys" banner; no meeting, so no keys
-# and no video (nothing is sent to its ports).
-far=$(echo "${cw:-mavoj-pubip-gubad-gamiv}" | tr 'aiou' 'iuoa')
+# and no video (nothing is sent to its ports). The far room's codeword
+# differs from this room's in every letter (tr 'aiou' 'iuoa' kept every o:
+# "fojif" against "fojuf" left too few label pixels differing for the
+# wrong-codeword check).
+far=$(echo "${cw:-mavoj-pubip-gubad-gamiv}" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
 printf 'peer=7:5010:5012:%s:Far room\ncontrol=%s\ncapture=%s\n' "$far" \
 	"$svc/run/keyxchgd.sock" "$art/screen-waiting.png" >"$svc/media.conf"
 SEALROOM_ETC=$svc /etc/sealroom/services.d/20-media-display >"$svc/media.log" 2>&1 &

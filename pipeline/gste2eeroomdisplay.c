@@ -156,8 +156,21 @@ commit_locked (GstE2eeRoomDisplay * d, struct drv_display_buffer *capture,
     ret = compose_soft (&scene, capture ? &capture->img : &d->screen, &plan);
 
   g_mutex_lock (&d->lock);
-  for (guint i = 0; i < d->n_tiles; i++)
-    d->tiles[i].in_flight = FALSE;
+  for (guint i = 0; i < d->n_tiles; i++) {
+    Tile *t = &d->tiles[i];
+
+    /* A refused commit left the previous buffers on screen: the new frame
+     * stays the back buffer, ready for the next commit, and the buffer on
+     * screen is not handed to the writer. */
+    if (ret && t->in_flight) {
+      t->shown ^= 1;
+      t->ready = TRUE;
+      t->frames--;
+    }
+    t->in_flight = FALSE;
+  }
+  if (ret && swap_overlay)
+    d->overlay_shown ^= 1;
   d->busy = FALSE;
   if (!ret)
     d->plan = plan;
@@ -170,7 +183,8 @@ static gpointer
 display_thread (gpointer data)
 {
   GstE2eeRoomDisplay *d = data;
-  gint ret;
+  gint ret, last = 0;
+  guint failures = 0;
 
   g_mutex_lock (&d->lock);
   while (!d->stop) {
@@ -179,8 +193,14 @@ display_thread (gpointer data)
       continue;
     }
     ret = commit_locked (d, NULL, FALSE);
-    if (ret)
+    /* Once per change, not per frame (a display gone away fails them all). */
+    if (ret && ret != last)
       g_printerr ("room display: commit: %s\n", g_strerror (-ret));
+    else if (!ret && last)
+      g_printerr ("room display: commits work again after %u failed\n",
+          failures);
+    failures = ret ? failures + 1 : 0;
+    last = ret;
   }
   g_mutex_unlock (&d->lock);
   return NULL;
@@ -261,6 +281,7 @@ gst_e2ee_room_display_new (const gchar * device, guint width, guint height,
   }
   what = device;
   if (!strcmp (device, "soft")) {
+    what = "soft: the screen's size must be 64x64 to 16384x16384";
     ret = width >= 64 && height >= 64 && width <= 16384 && height <= 16384 ?
         0 : -EINVAL;
     if (ret)
@@ -364,6 +385,7 @@ void
 gst_e2ee_room_display_set_e2ee (GstE2eeRoomDisplay * d,
     enum wm_e2ee_state e2ee)
 {
+  enum wm_e2ee_state before;
   gint ret;
 
   g_mutex_lock (&d->lock);
@@ -374,12 +396,17 @@ gst_e2ee_room_display_set_e2ee (GstE2eeRoomDisplay * d,
   while (d->busy)
     g_cond_wait (&d->cond, &d->lock);
   /* Only this thread renders, and the back overlay is not on screen. */
+  before = d->e2ee;
   d->e2ee = e2ee;
   g_mutex_unlock (&d->lock);
   ret = render_overlay (d, d->overlay[d->overlay_shown ^ 1]);
   g_mutex_lock (&d->lock);
   if (!ret)
     ret = commit_locked (d, NULL, TRUE);
+  /* Not shown: the banner on screen is still the old state's, and the same
+   * call again must try again. */
+  if (ret)
+    d->e2ee = before;
   g_mutex_unlock (&d->lock);
   if (ret)
     g_printerr ("room display: overlay: %s\n", g_strerror (-ret));

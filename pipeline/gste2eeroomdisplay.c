@@ -231,13 +231,20 @@ new_sample (GstAppSink * sink, gpointer data)
   /* The back buffer may still be on screen until the commit is done. */
   while (t->in_flight && !d->stop)
     g_cond_wait (&d->cond, &d->lock);
+  /* Copied without the lock, so that other tiles' frames and the commits
+   * do not wait for this one's copy. Not ready while written: no commit
+   * flips it (only ready tiles are), and none can be putting it up (not
+   * in flight), so this thread alone touches buf[!shown] until it is. */
+  t->ready = FALSE;
   dst = &t->buf[t->shown ^ 1]->img;
+  g_mutex_unlock (&d->lock);
   rows = MIN ((guint) GST_VIDEO_FRAME_HEIGHT (&frame), dst->height);
   bytes = MIN ((guint) GST_VIDEO_FRAME_WIDTH (&frame), dst->width) * 4;
   for (guint y = 0; y < rows; y++)
     memcpy (dst->data + (gsize) y * dst->stride,
         (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
         (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), bytes);
+  g_mutex_lock (&d->lock);
   t->ready = TRUE;
   d->dirty = TRUE;
   g_cond_broadcast (&d->cond);

@@ -369,8 +369,10 @@ gchar *
 gst_e2ee_room_display_sink_description (GstE2eeRoomDisplay * d, guint i,
     const gchar * name)
 {
-  const struct wm_rect *v = &d->tiles[i].video;
+  const struct wm_rect *v;
 
+  g_return_val_if_fail (i < d->n_tiles, NULL);
+  v = &d->tiles[i].video;
   /* BGRx in memory is XRGB8888 as a little-endian 32-bit word. */
   return g_strdup_printf ("videoconvert ! videoscale add-borders=true ! "
       "video/x-raw,format=BGRx,width=%u,height=%u,pixel-aspect-ratio=1/1 ! "
@@ -384,6 +386,7 @@ gst_e2ee_room_display_attach (GstE2eeRoomDisplay * d, guint i,
 {
   GstAppSinkCallbacks cb = {.new_sample = new_sample };
 
+  g_return_if_fail (i < d->n_tiles && GST_IS_APP_SINK (appsink));
   gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &cb, &d->tiles[i],
       NULL);
 }
@@ -423,6 +426,7 @@ void
 gst_e2ee_room_display_tile (GstE2eeRoomDisplay * d, guint i,
     struct wm_rect *video, struct wm_rect *label)
 {
+  g_return_if_fail (i < d->n_tiles);
   *video = d->tiles[i].video;
   *label = d->tiles[i].label;
 }
@@ -440,6 +444,7 @@ gst_e2ee_room_display_frames (GstE2eeRoomDisplay * d, guint i)
 {
   guint n;
 
+  g_return_val_if_fail (i < d->n_tiles, 0);
   g_mutex_lock (&d->lock);
   n = d->tiles[i].frames;
   g_mutex_unlock (&d->lock);

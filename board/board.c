@@ -21,6 +21,16 @@ static bool is_name_start(char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
 
+/*
+ * A key starts lowercase or with '_' and has no capital: the variables that
+ * change how sh itself runs (IFS, PATH, ENV, PS4, OPTIND, ...) are all
+ * capitals, and the init sources the board file.
+ */
+static bool is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9');
+}
+
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -47,12 +57,16 @@ static int parse_line(const char *s, size_t len, struct board *b)
 
 	while (i < len && is_blank(s[i]))
 		i++;
-	if (i == len || s[i] == '#')
+	if (i == len)
 		return 0;
+	if (s[i] == '#')
+		/* A comment may hold any text but a NUL or a CR (sh and an editor
+		 * would read those differently). */
+		return memchr(s + i, 0, len - i) || memchr(s + i, '\r', len - i) ? -EINVAL : 0;
 	k0 = i;
-	if (!is_name_start(s[i]))
+	if (!is_key_char(s[i]) || is_digit(s[i]))
 		return -EINVAL;
-	while (i < len && (is_name_start(s[i]) || is_digit(s[i])))
+	while (i < len && is_key_char(s[i]))
 		i++;
 	klen = i - k0;
 	if (i == len || s[i] != '=')

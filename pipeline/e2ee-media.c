@@ -678,6 +678,24 @@ usage (void)
   return 2;
 }
 
+/* WxH, two decimals of at most 16384 and nothing else. */
+static gboolean
+parse_size (const gchar * arg, guint * width, guint * height)
+{
+  gchar **f = g_strsplit (arg, "x", 3);
+  guint64 w, h;
+  gboolean ok = g_strv_length (f) == 2
+      && g_ascii_string_to_unsigned (f[0], 10, 1, 16384, &w, NULL)
+      && g_ascii_string_to_unsigned (f[1], 10, 1, 16384, &h, NULL);
+
+  g_strfreev (f);
+  if (ok) {
+    *width = (guint) w;
+    *height = (guint) h;
+  }
+  return ok;
+}
+
 /* SENDER:CODEWORD[:NAME[:TRUST]], for a --peer given before or after. */
 static gboolean
 parse_peer_codeword (App * app, const gchar * arg, GPtrArray * labels)
@@ -916,8 +934,7 @@ main (int argc, char **argv)
         app.display = g_strdup (optarg);
         break;
       case 'Z':
-        if (sscanf (optarg, "%ux%u", &app.display_width,
-                &app.display_height) != 2)
+        if (!parse_size (optarg, &app.display_width, &app.display_height))
           return usage ();
         break;
       case 'C':

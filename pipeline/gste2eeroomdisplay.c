@@ -156,8 +156,21 @@ commit_locked (GstE2eeRoomDisplay * d, struct drv_display_buffer *capture,
     ret = compose_soft (&scene, capture ? &capture->img : &d->screen, &plan);
 
   g_mutex_lock (&d->lock);
-  for (guint i = 0; i < d->n_tiles; i++)
-    d->tiles[i].in_flight = FALSE;
+  for (guint i = 0; i < d->n_tiles; i++) {
+    Tile *t = &d->tiles[i];
+
+    /* A refused commit left the previous buffers on screen: the new frame
+     * stays the back buffer, ready for the next commit, and the buffer on
+     * screen is not handed to the writer. */
+    if (ret && t->in_flight) {
+      t->shown ^= 1;
+      t->ready = TRUE;
+      t->frames--;
+    }
+    t->in_flight = FALSE;
+  }
+  if (ret && swap_overlay)
+    d->overlay_shown ^= 1;
   d->busy = FALSE;
   if (!ret)
     d->plan = plan;
@@ -170,7 +183,8 @@ static gpointer
 display_thread (gpointer data)
 {
   GstE2eeRoomDisplay *d = data;
-  gint ret;
+  gint ret, last = 0;
+  guint failures = 0;
 
   g_mutex_lock (&d->lock);
   while (!d->stop) {
@@ -179,8 +193,14 @@ display_thread (gpointer data)
       continue;
     }
     ret = commit_locked (d, NULL, FALSE);
-    if (ret)
+    /* Once per change, not per frame (a display gone away fails them all). */
+    if (ret && ret != last)
       g_printerr ("room display: commit: %s\n", g_strerror (-ret));
+    else if (!ret && last)
+      g_printerr ("room display: commits work again after %u failed\n",
+          failures);
+    failures = ret ? failures + 1 : 0;
+    last = ret;
   }
   g_mutex_unlock (&d->lock);
   return NULL;
@@ -211,13 +231,20 @@ new_sample (GstAppSink * sink, gpointer data)
   /* The back buffer may still be on screen until the commit is done. */
   while (t->in_flight && !d->stop)
     g_cond_wait (&d->cond, &d->lock);
+  /* Copied without the lock, so that other tiles' frames and the commits
+   * do not wait for this one's copy. Not ready while written: no commit
+   * flips it (only ready tiles are), and none can be putting it up (not
+   * in flight), so this thread alone touches buf[!shown] until it is. */
+  t->ready = FALSE;
   dst = &t->buf[t->shown ^ 1]->img;
+  g_mutex_unlock (&d->lock);
   rows = MIN ((guint) GST_VIDEO_FRAME_HEIGHT (&frame), dst->height);
   bytes = MIN ((guint) GST_VIDEO_FRAME_WIDTH (&frame), dst->width) * 4;
   for (guint y = 0; y < rows; y++)
     memcpy (dst->data + (gsize) y * dst->stride,
         (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
         (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), bytes);
+  g_mutex_lock (&d->lock);
   t->ready = TRUE;
   d->dirty = TRUE;
   g_cond_broadcast (&d->cond);
@@ -261,6 +288,7 @@ gst_e2ee_room_display_new (const gchar * device, guint width, guint height,
   }
   what = device;
   if (!strcmp (device, "soft")) {
+    what = "soft: the screen's size must be 64x64 to 16384x16384";
     ret = width >= 64 && height >= 64 && width <= 16384 && height <= 16384 ?
         0 : -EINVAL;
     if (ret)
@@ -341,8 +369,10 @@ gchar *
 gst_e2ee_room_display_sink_description (GstE2eeRoomDisplay * d, guint i,
     const gchar * name)
 {
-  const struct wm_rect *v = &d->tiles[i].video;
+  const struct wm_rect *v;
 
+  g_return_val_if_fail (i < d->n_tiles, NULL);
+  v = &d->tiles[i].video;
   /* BGRx in memory is XRGB8888 as a little-endian 32-bit word. */
   return g_strdup_printf ("videoconvert ! videoscale add-borders=true ! "
       "video/x-raw,format=BGRx,width=%u,height=%u,pixel-aspect-ratio=1/1 ! "
@@ -356,6 +386,7 @@ gst_e2ee_room_display_attach (GstE2eeRoomDisplay * d, guint i,
 {
   GstAppSinkCallbacks cb = {.new_sample = new_sample };
 
+  g_return_if_fail (i < d->n_tiles && GST_IS_APP_SINK (appsink));
   gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &cb, &d->tiles[i],
       NULL);
 }
@@ -364,6 +395,7 @@ void
 gst_e2ee_room_display_set_e2ee (GstE2eeRoomDisplay * d,
     enum wm_e2ee_state e2ee)
 {
+  enum wm_e2ee_state before;
   gint ret;
 
   g_mutex_lock (&d->lock);
@@ -374,12 +406,17 @@ gst_e2ee_room_display_set_e2ee (GstE2eeRoomDisplay * d,
   while (d->busy)
     g_cond_wait (&d->cond, &d->lock);
   /* Only this thread renders, and the back overlay is not on screen. */
+  before = d->e2ee;
   d->e2ee = e2ee;
   g_mutex_unlock (&d->lock);
   ret = render_overlay (d, d->overlay[d->overlay_shown ^ 1]);
   g_mutex_lock (&d->lock);
   if (!ret)
     ret = commit_locked (d, NULL, TRUE);
+  /* Not shown: the banner on screen is still the old state's, and the same
+   * call again must try again. */
+  if (ret)
+    d->e2ee = before;
   g_mutex_unlock (&d->lock);
   if (ret)
     g_printerr ("room display: overlay: %s\n", g_strerror (-ret));
@@ -389,6 +426,7 @@ void
 gst_e2ee_room_display_tile (GstE2eeRoomDisplay * d, guint i,
     struct wm_rect *video, struct wm_rect *label)
 {
+  g_return_if_fail (i < d->n_tiles);
   *video = d->tiles[i].video;
   *label = d->tiles[i].label;
 }
@@ -406,6 +444,7 @@ gst_e2ee_room_display_frames (GstE2eeRoomDisplay * d, guint i)
 {
   guint n;
 
+  g_return_val_if_fail (i < d->n_tiles, 0);
   g_mutex_lock (&d->lock);
   n = d->tiles[i].frames;
   g_mutex_unlock (&d->lock);

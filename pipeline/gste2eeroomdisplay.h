@@ -69,7 +69,9 @@ GstE2eeRoomDisplay *gst_e2ee_room_display_new (const gchar * device,
  */
 gchar *gst_e2ee_room_display_sink_description (GstE2eeRoomDisplay * d,
     guint i, const gchar * name);
-/* Connects tile i to the appsink of that description, once it exists. */
+/* Connects tile i to the appsink of that description, once it exists.
+ * Here and below, i is under the n_tiles given to _new (else a critical
+ * warning and nothing done). */
 void gst_e2ee_room_display_attach (GstE2eeRoomDisplay * d, guint i,
     GstElement * appsink);
 

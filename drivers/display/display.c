@@ -430,6 +430,13 @@ int drv_display_buffer_new(struct drv_display *d, uint32_t width, uint32_t heigh
 	}
 	b->handle = create.handle;
 	b->size = create.size;
+	/* The driver's pitch and size bound every write into the mapping:
+	 * refuse a buffer they do not cover. */
+	if (create.pitch < width * 4 || create.pitch % 4 ||
+	    create.size < (uint64_t)create.pitch * height) {
+		ret = -EIO;
+		goto fail;
+	}
 	b->img.width = width;
 	b->img.height = height;
 	b->img.stride = create.pitch;

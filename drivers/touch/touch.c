@@ -134,9 +134,15 @@ int drv_touch_open(const char *dir, const char *name, uint32_t width, uint32_t h
 		ret = -ENOTSUP; /* an empty axis range */
 		goto out;
 	}
-	/* The recognizer starts from where the axes are now. */
+	/* The recognizer starts from where the axes are now, and in the slot
+	 * the device is in: the kernel sends ABS_MT_SLOT only when it changes,
+	 * so a contact in the current slot would be counted in slot 0 and a
+	 * second finger in slot 0 not seen. (Contacts already down are not
+	 * counted: their release yields nothing.) */
 	t->rec.raw_x = libevdev_get_event_value(t->dev, EV_ABS, ABS_X);
 	t->rec.raw_y = libevdev_get_event_value(t->dev, EV_ABS, ABS_Y);
+	if (t->multitouch)
+		t->rec.slot = libevdev_get_current_slot(t->dev);
 	ret = libevdev_set_clock_id(t->dev, CLOCK_MONOTONIC);
 out:
 	if (ret) {

@@ -117,12 +117,19 @@ int drv_v4l2_enumerate(const char *dir, struct drv_v4l2_device *devs, size_t max
 	return found;
 }
 
+/*
+ * Entries read of one enumeration at most: the driver ends it with EINVAL,
+ * but a driver that never does must not hang the probe (uvcvideo lists a few
+ * dozen sizes and rates).
+ */
+#define ENUM_MAX 1024u
+
 /* Whether fourcc offers the size at the rate on fd's capture queue. */
 static bool offers_in(int fd, uint32_t fourcc, uint32_t w, uint32_t h, uint32_t num, uint32_t den)
 {
 	bool size = false;
 
-	for (uint32_t i = 0; !size; i++) {
+	for (uint32_t i = 0; !size && i < ENUM_MAX; i++) {
 		struct v4l2_frmsizeenum fs = { .index = i, .pixel_format = fourcc };
 
 		if (xioctl(fd, VIDIOC_ENUM_FRAMESIZES, &fs))
@@ -133,7 +140,7 @@ static bool offers_in(int fd, uint32_t fourcc, uint32_t w, uint32_t h, uint32_t 
 	}
 	if (!size)
 		return false;
-	for (uint32_t i = 0;; i++) {
+	for (uint32_t i = 0; i < ENUM_MAX; i++) {
 		struct v4l2_frmivalenum fi = {
 			.index = i, .pixel_format = fourcc, .width = w, .height = h
 		};
@@ -145,6 +152,7 @@ static bool offers_in(int fd, uint32_t fourcc, uint32_t w, uint32_t h, uint32_t 
 		if (fi.type != V4L2_FRMIVAL_TYPE_DISCRETE)
 			return false;
 	}
+	return false;
 }
 
 int drv_v4l2_offers(const char *path, uint32_t fourcc, bool compressed, uint32_t width,

@@ -13,6 +13,7 @@
 # linux-source and linux-headers-ABI packages of the image's kernel. Leaves
 # OUTDIR/<abi>/{vicodec,v4l2-mem2mem}.ko; cached by the headers' package version.
 set -eu
+. "$(dirname "$0")/../kbuild.sh"
 
 abi=$1
 out=$2
@@ -45,11 +46,8 @@ obj-m += v4l2-mem2mem.o vicodec.o
 vicodec-objs := vicodec-core.o codec-fwht.o codec-v4l2-fwht.o
 KBUILD
 echo "  KBUILD  vicodec, v4l2-mem2mem for $abi"
-# Not the caller's make variables: Kbuild reads O= and V= as its own.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES O V CFLAGS LDFLAGS
-make -s -C "$hdr" M="$(cd "$src" && pwd)" CONFIG_V4L2_MEM2MEM_DEV=m CONFIG_VIDEO_VICODEC=m \
-	-j"$(nproc)" modules >"$out/build-$abi.log" 2>&1 ||
-	{ tail -n 30 "$out/build-$abi.log" >&2; exit 1; }
+kbuild_modules "$hdr" "$src" "$out/build-$abi.log" CONFIG_V4L2_MEM2MEM_DEV=m \
+	CONFIG_VIDEO_VICODEC=m || exit 1
 cp "$src/vicodec.ko" "$src/v4l2-mem2mem.ko" "$dst/"
 echo "$kver" >"$dst/stamp"
 rm -rf "$src"

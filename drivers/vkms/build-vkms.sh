@@ -12,6 +12,7 @@
 # leaves OUTDIR/<abi>/vkms.ko. Cached: a second run for the same kernel
 # package version does nothing.
 set -eu
+. "$(dirname "$0")/../kbuild.sh"
 
 rootfs=$1
 out=$2
@@ -56,11 +57,8 @@ tar -xf "/usr/src/linux-source-$series.tar.xz" -C "$src" --strip-components=5 \
 # Kconfig: DRM_VKMS selects DRM_KMS_HELPER, DRM_GEM_SHMEM_HELPER and CRC32,
 # all enabled in Debian's config; the writeback connector is part of drm core.
 echo "  KBUILD  vkms for $abi"
-# Not the caller's make variables: Kbuild reads O= and V= as its own.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES O V CFLAGS LDFLAGS
-make -s -C "/usr/src/linux-headers-$abi" M="$(cd "$src" && pwd)" CONFIG_DRM_VKMS=m \
-	-j"$(nproc)" modules >"$out/build-$abi.log" 2>&1 ||
-	{ tail -n 30 "$out/build-$abi.log" >&2; exit 1; }
+kbuild_modules "/usr/src/linux-headers-$abi" "$src" "$out/build-$abi.log" CONFIG_DRM_VKMS=m ||
+	exit 1
 cp "$src/vkms.ko" "$dst/vkms.ko"
 echo "$kver" >"$dst/stamp"
 rm -rf "$src"

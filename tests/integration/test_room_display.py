@@ -59,6 +59,18 @@ def main():
                         "--peer-codeword", "1:mavoj-pubip-gubad-gamie"],
                        capture_output=True, text=True, timeout=60)
     check("--display refuses a junk codeword", p.returncode != 0, p.stderr)
+    for size in ("1280x720junk", "-1280x720", "1280x", "0x0", "20000x720"):
+        p = subprocess.run([MEDIA, "receive", "--key-file", key,
+                            "--peer", f"1:{ports[0]}:{ports[1]}", "--display", "soft",
+                            "--display-size", size,
+                            "--peer-codeword", f"1:{SENDERS[0][1]}", "--seconds", "1"],
+                           capture_output=True, text=True, timeout=60)
+        check(f"--display-size {size} refused as usage", p.returncode == 2, p.stdout + p.stderr)
+    p = subprocess.run([MEDIA, "receive", "--key-file", key, "--peer", f"1:{ports[0]}:{ports[1]}",
+                        "--display", "soft", "--peer-codeword", f"1:{SENDERS[0][1]}",
+                        "--seconds", "1"], capture_output=True, text=True, timeout=60)
+    check("--display soft without a size says what size it needs",
+          p.returncode != 0 and "64x64 to 16384x16384" in p.stderr, p.stderr)
 
     recv_args = [MEDIA, "receive", "--key-file", key, "--display", "soft",
                  "--display-size", "1280x720", "--display-capture", screen, "--seconds", "0"]

@@ -2,7 +2,8 @@
 /*
  * The room display never shows a frame while it is being written: an
  * appsrc thread pushes frames that are wholly one colour, alternating
- * between two, into the room display's sink as fast as it takes them, while
+ * between two, into the room display's sink as fast as it takes them (so
+ * that copies come back to back and captures fall inside them), while
  * the main thread captures the (soft) screen over and over, each capture a
  * commit of its own. Every capture's tile must be one colour from edge to
  * edge (black before the first frame, or one of the two), and both colours
@@ -27,8 +28,9 @@
 #include "drv/display.h"
 #include "gste2eeroomdisplay.h"
 
-#define FRAMES 4000u
-#define CAPTURES 3000u
+/* Frames come until CAPTURES captures are taken (FRAMES at most). */
+#define FRAMES 1000000u
+#define CAPTURES 1000u
 #define SCREEN_W 640u
 #define SCREEN_H 360u
 static const uint32_t colours[2] = { 0x00c02020, 0x002020c0 };
@@ -55,25 +57,39 @@ struct feeder {
 	guint w, h;
 	guint pushed;
 	gint done;
+	gint stop; /* set by the capturing thread */
 };
 
+/*
+ * Frames back to back: the two colours are made once and each frame shares
+ * one's memory, so that the sink copies one frame right after the other and
+ * captures fall inside copies (a filled buffer per frame left long gaps
+ * between copies, in which a commit could never catch one half done).
+ */
 static gpointer feed(gpointer data)
 {
 	struct feeder *f = data;
+	GstBuffer *made[2];
 
-	for (guint i = 0; i < FRAMES; i++) {
-		GstBuffer *b = gst_buffer_new_allocate(NULL, (gsize)f->w * f->h * 4, NULL);
+	for (int c = 0; c < 2; c++) {
 		GstMapInfo m;
 
-		gst_buffer_map(b, &m, GST_MAP_WRITE);
+		made[c] = gst_buffer_new_allocate(NULL, (gsize)f->w * f->h * 4, NULL);
+		gst_buffer_map(made[c], &m, GST_MAP_WRITE);
 		for (gsize p = 0; p < (gsize)f->w * f->h; p++)
-			((uint32_t *)m.data)[p] = colours[i & 1];
-		gst_buffer_unmap(b, &m);
+			((uint32_t *)m.data)[p] = colours[c];
+		gst_buffer_unmap(made[c], &m);
+	}
+	for (guint i = 0; i < FRAMES && !g_atomic_int_get(&f->stop); i++) {
+		GstBuffer *b = gst_buffer_copy(made[i & 1]); /* shares the memory */
+
 		GST_BUFFER_PTS(b) = i * GST_SECOND / 30;
 		if (gst_app_src_push_buffer(f->src, b) != GST_FLOW_OK)
 			break;
 		f->pushed++;
 	}
+	gst_buffer_unref(made[0]);
+	gst_buffer_unref(made[1]);
 	gst_app_src_end_of_stream(f->src);
 	g_atomic_int_set(&f->done, 1);
 	return NULL;
@@ -155,6 +171,7 @@ int main(int argc, char **argv)
 		else
 			seen[c == colours[0] ? 0 : c == colours[1] ? 1 : 2]++;
 	}
+	g_atomic_int_set(&f.stop, 1);
 	g_thread_join(t);
 	g_free(screen.data);
 

@@ -37,6 +37,8 @@ static const struct good goods[] = {
 	{ "comments and blanks", "# c\n\n  # indented\n\t\nx_1=/dev/dri/card0\n", "x_1",
 	  "/dev/dri/card0", 1 },
 	{ "leading and trailing blanks", "  k=v  \n", "k", "v", 1 },
+	{ "underscore first, digits", "_k9=v\n", "_k9", "v", 1 },
+	{ "comment with any other text", "# \xc3\xa9 $(x) `y` \"\na=1\n", "a", "1", 1 },
 	{ "equals in value", "module_vivid=n_devs=1\n", "module_vivid", "n_devs=1", 1 },
 	{ "caps word", "c=video/x-raw,width=640,height=360,framerate=30/1\n", "c",
 	  "video/x-raw,width=640,height=360,framerate=30/1", 1 },
@@ -74,6 +76,11 @@ static const struct bad bads[] = {
 	{ "duplicate key", "a=1\n#\nb=2\na=3\n", 0, -EEXIST, 4 },
 	{ "error on line 3", "a=1\n\nb c\n", 0, -EINVAL, 3 },
 	{ "export", "export a=b\n", 0, -EINVAL, 1 },
+	{ "IFS (sh's own variable)", "a=1\nIFS=x\n", 0, -EINVAL, 2 },
+	{ "PATH (sh's own variable)", "PATH=/tmp\n", 0, -EINVAL, 1 },
+	{ "capital in a key", "board_Name=x\n", 0, -EINVAL, 1 },
+	{ "NUL in a comment", "# a\0b\na=1\n", 10, -EINVAL, 1 },
+	{ "CR in a comment", "a=1\n# c\r\n", 0, -EINVAL, 2 },
 };
 
 static void test_good(void **state)

@@ -6,9 +6,11 @@
  * lines, blank lines; a value is either a word without blanks, quotes or
  * shell metacharacters, or a double-quoted string without `"`, `\`, `$` or
  * a backquote (so sh and this parser read the same value). Anything else is
- * refused with the line number: a NUL byte, a CR, an unterminated quote,
- * text after the closing quote, a key that is not a shell name, a key given
- * twice, a line or a file too long. Fail closed: a board that does not parse
+ * refused with the line number: a NUL byte or a CR (in a comment too), an
+ * unterminated quote, text after the closing quote, a key that is not a shell
+ * name of lowercase letters, digits and '_' (no capital: sh's own variables,
+ * IFS, PATH, ENV ..., are capitals, and the init sources the file), a key
+ * given twice, a line or a file too long. Fail closed: a board that does not parse
  * is not half-used.
  *
  * Also the parsers of the values the device probe reads: GStreamer caps as

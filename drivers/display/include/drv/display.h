@@ -187,8 +187,9 @@ drv_display_planes(const struct drv_display *d, size_t *n, unsigned int *crtc_in
 /*
  * A width x height dumb buffer in format (ARGB8888 or XRGB8888), mapped and
  * zeroed, with its framebuffer. Returns 0 and *out (freed with
- * drv_display_buffer_free, before drv_display_close), -EINVAL, -ENOMEM or
- * the ioctl's -errno.
+ * drv_display_buffer_free, before drv_display_close), -EINVAL, -ENOMEM,
+ * -EIO (the driver's pitch or size does not cover width x height) or the
+ * ioctl's -errno.
  */
 __attribute__((warn_unused_result, nonnull)) int
 drv_display_buffer_new(struct drv_display *d, uint32_t width, uint32_t height, uint32_t format,

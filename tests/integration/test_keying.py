@@ -43,16 +43,16 @@ def check(name, ok, detail=""):
 
 
 class Relay:
-    def __init__(self, tmp, port=0):
+    def __init__(self, tmp, port=0, extra=(), name="relay"):
         self.tmp, self.certs = tmp, os.path.join(tmp, "certs")
         if not os.path.exists(self.certs):
             subprocess.run([sys.executable, RELAY, "--make-certs", self.certs], check=True)
-        self.log = os.path.join(tmp, "relay.jsonl")
-        pf = os.path.join(tmp, "relay.port")
+        self.log = os.path.join(tmp, f"{name}.jsonl")
+        pf = os.path.join(tmp, f"{name}.port")
         if os.path.exists(pf):
             os.unlink(pf)
         self.proc = subprocess.Popen([sys.executable, RELAY, "--certs", self.certs, "--port",
-                                      str(port), "--port-file", pf, "--log", self.log],
+                                      str(port), "--port-file", pf, "--log", self.log, *extra],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             if os.path.exists(pf):
@@ -548,6 +548,103 @@ def batch_tests(tmp, relay):
         r.stop()
 
 
+def rekey_admission_tests(tmp, relay):
+    """A rekey while an admission waits in the batch: the rekey adds nobody."""
+    host = Room(tmp, 70, relay, ["--join-batch-ms", "5000"])
+    r71, r72 = Room(tmp, 71, relay), Room(tmp, 72, relay)
+    rooms = [host, r71, r72]
+    for r in rooms:
+        r.subscribe()
+    host.ctl("join", "--meeting", "rekeyadmit", "--role", "host", "--name", "Room 70")
+    ok1, _ = admit(host, r71, "rekeyadmit")
+    ok1 = ok1 and wait_until(lambda: same_epoch_keys([host, r71], 1)[0], 20, rooms)
+    ok2, _ = admit(host, r72, "rekeyadmit")       # waits in the batch (5 s)
+    rc, rep = host.ctl("rekey")                    # a fresh secret meanwhile
+    agree = wait_until(lambda: same_epoch_keys(rooms, 3)[0], 30, rooms)
+    r71.pump()
+    installs = [e["kid"] for e in r71.seen
+                if e.get("event") == "media-key" and e.get("action") == "install"]
+    sizes = {b["body"]["epoch"]: len(b["body"]["members"])
+             for b, _ in relay_bodies(relay, "roster", "p1", "rekeyadmit")}
+    # A roster that only adds is a join to the members (PROTOCOL.md 7): had
+    # the rekey taken the admission along, room 71 would have ratcheted a
+    # secret the host never drew, installed and acked its keys, then installed
+    # the sealed one under the same KIDs.
+    check("a rekey while an admission waits in the batch: epoch 2 is the fresh secret for "
+          "the two already in (nobody added), epoch 3 the join; room 71 installs every KID "
+          "once and all three agree at epoch 3",
+          ok1 and ok2 and rc == 0 and agree and sizes.get(2) == 2 and sizes.get(3) == 3 and
+          installs and len(installs) == len(set(installs)),
+          (ok1, ok2, rc, rep, sizes, len(installs), len(set(installs))))
+    for r in rooms:
+        r.stop()
+
+
+def removal_tests(tmp, relay):
+    """A room rotated out (a false presence "left") leaves for good, and may knock again."""
+    host, r76 = Room(tmp, 75, relay), Room(tmp, 76, relay)
+    for r in (host, r76):
+        r.subscribe()
+    host.ctl("join", "--meeting", "removal", "--role", "host", "--name", "Room 75")
+    ok, _ = admit(host, r76, "removal")
+    ok = ok and wait_until(lambda: same_epoch_keys([host, r76], 1)[0], 20, [host, r76])
+    pid = f"p{r76.status().get('participant')}"
+
+    def lefts():
+        return [x for x in map(json.loads, open(relay.log)) if x["dir"] == "out" and
+                x["who"] == "p1" and x["room"] == "removal" and
+                json.loads(x["raw"]).get("type") == "presence" and
+                json.loads(x["raw"]).get("event") == "left" and
+                json.loads(x["raw"]).get("participant") == pid]
+    rep = relay.control({"cmd": "presence", "room": "removal", "to": "p1", "event": "left",
+                         "participant": pid})
+    gone = wait_until(lambda: r76.state() == "left", 15, [r76])
+    # The forged "left", then the real one: the relay saw the room's connection close.
+    closed = wait_until(lambda: len(lefts()) >= 2, 15)
+    st = r76.status()
+    check("a room rotated out by a false 'left' sees the roster without itself and leaves: "
+          "no key held, the relay connection closed (the relay reports it gone)",
+          ok and rep.get("ok") and gone and closed and st.get("relay") == "down" and
+          not st.get("keys"), (ok, rep, gone, len(lefts()), st))
+    n = len(knocks(host))
+    rc, _ = r76.ctl("join", "--meeting", "removal", "--role", "member", "--name", "Room 76")
+    again = wait_until(lambda: len(knocks(host)) > n, 15, [host])
+    check("and it can knock again", rc == 0 and again, knocks(host)[n:])
+    for r in (host, r76):
+        r.stop()
+
+
+def mute_tls_tests(tmp):
+    """keyxchgd connects step by step: a relay that never answers the TLS
+    handshake does not stall its loop (count and order, never time)."""
+    mute = Relay(tmp, extra=["--mute-tls"], name="mute")
+    room = Room(tmp, 60, mute)
+
+    def accepted():
+        return open(mute.log).read().count("tcp accepted")
+    rc, rep = room.ctl("join", "--meeting", "mute", "--role", "host", "--name", "Room 60")
+    held = wait_until(lambda: accepted() >= 1, 10)
+    # While the mute relay holds the handshake the loop answers. A blocking
+    # connect could answer nothing before the attempt ended, so it could never
+    # report the relay as "connecting"; and its join would fail after 5 s.
+    answers = [room.ctl("status") for _ in range(20)]
+    check("a relay that never answers TLS: join returns, and 20 status requests in a row are "
+          "answered during the handshake (the first one: relay 'connecting')",
+          rc == 0 and held and answers[0][1].get("relay") == "connecting" and
+          all(c == 0 and a.get("state") == "lobby" for c, a in answers),
+          (rc, rep, held, answers[0], answers[-1]))
+    log = os.path.join(tmp, "room60.log")
+    failed = wait_until(lambda: "did not complete the TLS handshake in time" in open(log).read(),
+                        30)
+    again = wait_until(lambda: accepted() >= 2, 30)
+    rc, st = room.ctl("status")
+    check("the attempt still ends at its bound, named; the next one follows; status answers",
+          failed and again and rc == 0 and st.get("state") == "lobby",
+          (failed, again, accepted(), st))
+    room.stop()
+    mute.stop()
+
+
 def main():
     for b in ("keyxchgd", "kxctl"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
@@ -700,6 +797,9 @@ def main():
     periodic_tests(tmp, relay)
     takeover_tests(tmp, relay)
     batch_tests(tmp, relay)
+    rekey_admission_tests(tmp, relay)
+    removal_tests(tmp, relay)
+    mute_tls_tests(tmp)
     relay.stop()
     print(f"1..{len(results)}")
     return 0 if all(results) else 1

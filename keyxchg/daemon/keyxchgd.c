@@ -96,6 +96,10 @@ struct peer {
 	bool denied;
 	uint8_t denied_hash[KX_HASH_BYTES];
 	uint64_t since; /* the epoch of the roster that last added it */
+	/* Host: knocks signed no later than this (its clock) are spent: the one
+	 * admitted, or anything before its signed leave (replays of a departed
+	 * room's knock would bring back a ghost: an allow-listed one unasked). */
+	uint64_t spent_ms;
 	int pin; /* enum kx_pin_status */
 	char codeword[E2EE_CODEWORD_SIZE];
 	long long acked_epoch; /* -1: none */
@@ -638,6 +642,8 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 		if (joiner) {
 			p->admit_pending = p->knocked = p->cw_pending = false;
 			p->since = r->epoch;
+			if (p->admit_ann.time_ms > p->spent_ms)
+				p->spent_ms = p->admit_ann.time_ms;
 			p->acked_epoch = -1;
 		}
 		p->resends = 0;
@@ -795,7 +801,7 @@ static void knock_shown(struct app *a, struct peer *p)
 static void knock_drop(struct app *a, struct peer *p)
 {
 	p->knocked = p->cw_pending = p->admit_pending = p->auto_admit = false;
-	if (!kx_roster_find(&a->chain->roster, p->id) && !p->denied) {
+	if (!kx_roster_find(&a->chain->roster, p->id) && !p->denied && !p->spent_ms) {
 		a->peer_slot[p->id] = 0;
 		memset(p, 0, sizeof(*p));
 	}
@@ -838,6 +844,13 @@ static void on_announce(struct app *a, int from, const char *json, size_t len)
 	if (p && p->knocked && ann->time_ms <= p->ann.time_ms) {
 		a->stale_refused++;
 		warn_event(a, "rejected an announce from p%d: older than its knock held", from);
+		goto out;
+	}
+	if (p && ann->time_ms <= p->spent_ms) {
+		a->stale_refused++;
+		warn_event(a, "rejected an announce from p%d: not newer than its last admission or "
+			      "leave (a replay)",
+			   from);
 		goto out;
 	}
 	pin = kx_pin_check(&a->pins, ann->device, ann->ik);
@@ -1246,6 +1259,8 @@ static void on_leave(struct app *a, int from, const char *json, size_t len)
 		return;
 	}
 	logmsg("p%u leaves", m.u.leave.from);
+	if (p && m.u.leave.time_ms > p->spent_ms)
+		p->spent_ms = m.u.leave.time_ms;
 	if (m.u.leave.from == a->chain->roster.host)
 		a->host_left = true;
 	if (a->host) {
@@ -1336,9 +1351,20 @@ static void on_relay_message(void *user, const char *text, size_t len)
 		/* Our own outage is not the host's silence: count again from now. */
 		if (!a->host)
 			a->host_seen = now_ms();
-		if (a->host && !a->chain->started)
-			host_start(a);
-		else if (a->host)
+		if (a->host && !a->chain->started) {
+			json_t *who = json_object_get(o, "participants"), *w;
+			size_t i;
+
+			/* The host hello also to those who came before the host. */
+			if (!host_start(a))
+				json_array_foreach (who, i, w) {
+					int pid = parse_pid(json_string_value(w));
+
+					if (pid >= 0 && pid != a->self)
+						send_body(a, pid,
+							  a->history[a->chain->roster.epoch % HISTORY]);
+				}
+		} else if (a->host)
 			send_body(a, -1, a->history[a->chain->roster.epoch % HISTORY]);
 		else if (!a->chain->started && a->have_hello)
 			knock(a);
@@ -1476,6 +1502,7 @@ static void teardown(struct app *a, enum state state)
 	a->state = state;
 	a->have_secret = false;
 	a->sending = false;
+	a->switch_at = 0;
 	a->end_state = ST_IDLE;
 	a->have_knock = false;
 	a->batch_at = 0;

@@ -94,13 +94,19 @@ class Room:
         self.events = None
         self.keys = {}           # kid -> hex, from the media-key events
 
-    def ctl(self, *args):
+    def ctl(self, *args, connected=True):
         r = subprocess.run([os.path.join(BIN, "kxctl"), "--socket", self.sock, *args],
                            capture_output=True, text=True, timeout=20)
         try:
-            return r.returncode, json.loads(r.stdout.splitlines()[0])
+            rep = r.returncode, json.loads(r.stdout.splitlines()[0])
         except (IndexError, ValueError):
-            return r.returncode, {"raw": r.stdout + r.stderr}
+            rep = r.returncode, {"raw": r.stdout + r.stderr}
+        # join answers once the relay connection is under way (DAEMON.md): the
+        # tests count on who reaches the relay first (the host is p1).
+        if args[0] == "join" and rep[0] == 0 and connected:
+            wait_until(lambda: self.status().get("relay") == "open" and
+                       self.status().get("participant", -1) >= 0, 15)
+        return rep
 
     def subscribe(self):
         """A media daemon's view: every key event (this test runs as our uid)."""
@@ -622,7 +628,8 @@ def mute_tls_tests(tmp):
 
     def accepted():
         return open(mute.log).read().count("tcp accepted")
-    rc, rep = room.ctl("join", "--meeting", "mute", "--role", "host", "--name", "Room 60")
+    rc, rep = room.ctl("join", "--meeting", "mute", "--role", "host", "--name", "Room 60",
+                       connected=False)
     held = wait_until(lambda: accepted() >= 1, 10)
     # While the mute relay holds the handshake the loop answers. A blocking
     # connect could answer nothing before the attempt ended, so it could never
@@ -643,6 +650,116 @@ def mute_tls_tests(tmp):
           (failed, again, accepted(), st))
     room.stop()
     mute.stop()
+
+
+def ghost_tests(tmp, relay):
+    """An allow-listed room leaves; its admitted knock, replayed inside the
+    window, must not bring it back (a ghost the host never asked for)."""
+    allowed = Room(tmp, 81, relay)
+    host_state = os.path.join(tmp, "state80")
+    os.makedirs(host_state, mode=0o700)
+    fd = os.open(os.path.join(host_state, "allow"), os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, f"room-81 {allowed.ik().hex()}\n".encode())
+    os.close(fd)
+    host = Room(tmp, 80, relay)
+    for r in (host, allowed):
+        r.subscribe()
+    host.ctl("join", "--meeting", "ghost", "--role", "host", "--name", "Room 80")
+    allowed.ctl("join", "--meeting", "ghost", "--role", "member", "--name", "Room 81")
+    ok = wait_until(lambda: allowed.state() == "in-meeting" and
+                    same_epoch_keys([host, allowed], 1)[0], 20, [host, allowed])
+    pid = allowed.status().get("participant")
+    allowed.ctl("leave")
+    ok = ok and wait_until(lambda: pid not in host.members(), 15, [host])
+    knock = relay_bodies(relay, "announce", f"p{pid}", "ghost")[-1][0]["body"]
+    epoch, stale, n = host.status().get("epoch"), host.status().get("stale_refused", 0), \
+        len(knocks(host))
+    relay.control({"cmd": "inject", "room": "ghost", "to": f"p{host.status()['participant']}",
+                   "from": f"p{pid}", "body": knock})
+    refused = wait_until(lambda: host.status().get("stale_refused", 0) > stale, 10)
+    time.sleep(1.5)     # longer than the join batch: an admission would have happened
+    st = host.status()
+    check("an allow-listed room's admitted knock, replayed after its leave inside the "
+          "window, is refused: no knock shown, no ghost admitted",
+          ok and refused and len(knocks(host)) == n and st.get("epoch") == epoch and
+          pid not in host.members(), (ok, refused, knocks(host)[n:], epoch, st.get("epoch")))
+    for r in (host, allowed):
+        r.stop()
+
+
+def early_member_tests(tmp, relay):
+    """A room that reaches the relay before the host still gets the host hello."""
+    member, host = Room(tmp, 91, relay), Room(tmp, 90, relay)
+    host.subscribe()
+    rc1, _ = member.ctl("join", "--meeting", "early", "--role", "member", "--name", "Room 91")
+    rc2, _ = host.ctl("join", "--meeting", "early", "--role", "host", "--name", "Room 90")
+    shown = wait_until(lambda: knocks(host), 15, [host])
+    check("a room waiting in the relay room before the host arrives gets the host hello "
+          "(the welcome's participants) and knocks", rc1 == 0 and rc2 == 0 and shown and
+          knocks(host)[0]["codeword"] == member.codeword, (rc1, rc2, knocks(host)))
+    for r in (host, member):
+        r.stop()
+
+
+def member_kid_tests(tmp, relay):
+    """The member side of the KID guard (KIDs carry the epoch mod 256): a host
+    that moves faster than the member's grace period, here the second
+    implementation of PROTOCOL.md (test_kx_vectors.py) injected through the
+    relay, 300 fresh epochs at once. The member must remove the keys of epoch
+    e-256 before it installs those of epoch e, never two under one KID."""
+    from nacl.bindings import (crypto_aead_xchacha20poly1305_ietf_encrypt,
+                               crypto_scalarmult_base)
+    from nacl.signing import SigningKey
+    member = Room(tmp, 95, relay)
+    member.ctl("join", "--meeting", "py256", "--role", "member", "--name", "Room 95")
+    me = member.status().get("participant")
+    hid, seed, ek_sk = 7, os.urandom(32), os.urandom(32)
+    ik, ek = bytes(SigningKey(seed).verify_key), crypto_scalarmult_base(ek_sk)
+    meeting = os.urandom(16)
+    policy = {"e2ee": True, "recording": False, "pstn": False, "lobby_locked": True}
+
+    def roster(epoch, prev, members):
+        return kxpy.sign({"v": 1, "type": "roster", "meeting": kxpy.b64(meeting),
+                          "epoch": epoch, "prev": kxpy.b64(prev), "host": hid,
+                          "successor": None, "policy": policy,
+                          "members": sorted(members, key=lambda m: m["id"])}, seed)
+    host_entry = {"id": hid, "device": "py-host", "ik": kxpy.b64(ik), "ek": kxpy.b64(ek),
+                  "role": "host"}
+    r0 = roster(0, bytes(32), [host_entry])
+    relay.control({"cmd": "inject", "room": "py256", "to": f"p{me}", "from": f"p{hid}",
+                   "body": r0})
+    ok = wait_until(lambda: relay_bodies(relay, "announce", f"p{me}", "py256"), 15)
+    ann = relay_bodies(relay, "announce", f"p{me}", "py256")[-1][0]["body"] if ok else {}
+    ik_m, ek_m = kxpy.unb64(ann.get("ik", "")), kxpy.unb64(ann.get("ek", ""))
+    mem_entry = {"id": me, "device": ann.get("device"), "ik": ann.get("ik"),
+                 "ek": ann.get("ek"), "role": "member"}
+    pair = kxpy.pair_key(meeting, ik, ik_m, ek, ek_m, ek_sk, ek_m) if ok else bytes(32)
+    items, prev, last = [], hashlib.sha256(kxpy.canon_msg(r0)).digest(), 300
+    for e in range(1, last + 1):
+        r = roster(e, prev, [host_entry, mem_entry])
+        prev = hashlib.sha256(kxpy.canon_msg(r)).digest()
+        nonce, secret = os.urandom(24), os.urandom(32)
+        sealed = crypto_aead_xchacha20poly1305_ietf_encrypt(
+            secret, kxpy.seal_ad(meeting, e, prev, hid, me), nonce, pair)
+        key = kxpy.sign({"v": 1, "type": "epoch_key", "meeting": kxpy.b64(meeting),
+                         "epoch": e, "roster": kxpy.b64(prev), "from": hid, "to": me,
+                         "nonce": kxpy.b64(nonce), "sealed": kxpy.b64(sealed)}, seed)
+        items += [{"from": f"p{hid}", "body": r}, {"from": f"p{hid}", "body": key}]
+    relay.control({"cmd": "inject", "room": "py256", "to": f"p{me}", "items": items})
+    done = wait_until(lambda: member.fps(last), 30, [member])
+    st = member.status()
+    host_kids = {(1 << 24) * t + (hid << 8) + (e % 256) for t in (0, 1) for e in range(256)}
+    epochs = {k["epoch"] for k in st.get("keys", []) if k["kid"] in host_kids}
+    kids = [k["kid"] for k in st.get("keys", [])]
+    # 300 epochs arrive well within the 10 s grace period, so without the
+    # guard the member would still hold epochs 1..300; with it, 256 exactly.
+    check(f"a host 300 fresh epochs ahead at once: the member holds {len(epochs)} epochs of "
+          "the host's keys (256: 45..300), the older ones removed before their KIDs came "
+          "again, never two keys under one KID", ok and done and len(kids) == len(set(kids)) and
+          len(epochs) == 256 and min(epochs) == last - 255,
+          (ok, done, len(kids), len(set(kids)), len(epochs), min(epochs or [0]),
+           st.get("epoch")))
+    member.stop()
 
 
 def main():
@@ -799,6 +916,9 @@ def main():
     batch_tests(tmp, relay)
     rekey_admission_tests(tmp, relay)
     removal_tests(tmp, relay)
+    ghost_tests(tmp, relay)
+    early_member_tests(tmp, relay)
+    member_kid_tests(tmp, relay)
     mute_tls_tests(tmp)
     relay.stop()
     print(f"1..{len(results)}")

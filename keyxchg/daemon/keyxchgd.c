@@ -1675,7 +1675,10 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			admit_later(a, p); /* one epoch for the admissions of a second */
 		break;
 	case KX_CTL_VERIFY:
-		p = peer_get(a, (uint16_t)cmd->participant, true);
+		/* A slot only for a member or a knock: ids of nobody take none. */
+		p = peer_get(a, (uint16_t)cmd->participant,
+			     a->chain->started &&
+				     kx_roster_find(&a->chain->roster, (uint16_t)cmd->participant));
 		if (!p) {
 			kx_ctl_reply(a->ctl, client, cmd, -ENOENT, "no such participant", NULL);
 			return;

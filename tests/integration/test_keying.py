@@ -762,6 +762,30 @@ def member_kid_tests(tmp, relay):
     member.stop()
 
 
+def verify_slot_tests(tmp, relay):
+    """verify of ids that name nobody takes no participant slot: after 1100 of
+    them (more than the 1024 slots) a knock is still held and shown."""
+    host, r86 = Room(tmp, 85, relay), Room(tmp, 86, relay)
+    host.subscribe()
+    host.ctl("join", "--meeting", "slots", "--role", "host", "--name", "Room 85")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(host.sock)
+    f = s.makefile("rwb")
+    replies = []
+    for i in range(1100):
+        f.write(json.dumps({"cmd": "verify", "participant": 3000 + i}).encode() + b"\n")
+        f.flush()
+        replies.append(json.loads(f.readline()))
+    s.close()
+    rc, _ = r86.ctl("join", "--meeting", "slots", "--role", "member", "--name", "Room 86")
+    shown = wait_until(lambda: knocks(host), 15, [host])
+    check("1100 verify requests for ids of nobody are refused and take no slot: a knock "
+          "afterwards is held and shown", all(not r.get("ok") for r in replies) and
+          rc == 0 and shown, (replies[-1], rc, knocks(host)))
+    for r in (host, r86):
+        r.stop()
+
+
 def main():
     for b in ("keyxchgd", "kxctl"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
@@ -919,6 +943,7 @@ def main():
     ghost_tests(tmp, relay)
     early_member_tests(tmp, relay)
     member_kid_tests(tmp, relay)
+    verify_slot_tests(tmp, relay)
     mute_tls_tests(tmp)
     relay.stop()
     print(f"1..{len(results)}")

@@ -786,6 +786,35 @@ def verify_slot_tests(tmp, relay):
         r.stop()
 
 
+def kxctl_memory_tests(tmp, relay):
+    """kxctl run as keyxchgd's user may subscribe to keys (CONTROL.md): once it
+    printed them, it holds none of them in its memory (raw or hex)."""
+    host = Room(tmp, 87, relay)
+    host.ctl("join", "--meeting", "kxctlmem", "--role", "host", "--name", "Room 87")
+    wait_until(lambda: host.fps(0), 10)
+    proc = subprocess.Popen([os.path.join(BIN, "kxctl"), "--socket", host.sock, "events",
+                             "keys", "--count", "1000", "--seconds", "60"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    keys = []
+    while len(keys) < 2:       # its own two keys of epoch 0, then it waits for more
+        line = proc.stdout.readline()
+        if not line:
+            break
+        ev = json.loads(line)
+        if ev.get("event") == "media-key" and ev.get("action") == "install":
+            keys.append(ev["key"])
+    # It waits in poll now: every line it read is printed and done with.
+    stack = open(f"/proc/{proc.pid}/wchan").read()
+    needles = {f for k in keys for f in (k.encode(), k.upper().encode(), bytes.fromhex(k))}
+    found = memory_holds(proc.pid, needles)
+    check(f"kxctl printed {len(keys)} media keys and holds none of them in its memory (its "
+          "line buffer wiped, jansson's copies through the wiping allocator)",
+          len(keys) == 2 and not found, (len(keys), len(found), stack))
+    proc.kill()
+    proc.wait()
+    host.stop()
+
+
 def main():
     for b in ("keyxchgd", "kxctl"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
@@ -944,6 +973,7 @@ def main():
     early_member_tests(tmp, relay)
     member_kid_tests(tmp, relay)
     verify_slot_tests(tmp, relay)
+    kxctl_memory_tests(tmp, relay)
     mute_tls_tests(tmp)
     relay.stop()
     print(f"1..{len(results)}")

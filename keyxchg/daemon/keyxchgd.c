@@ -1017,6 +1017,12 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 				a->hello_chain = c;
 			}
 			*a->hello = *m;
+			/* The same host's hello again (resent, or replayed by the relay)
+			 * is no reason to knock again: a knock a relay could make us sign
+			 * at will would also void a deny in flight (bound to the last
+			 * knock). We knock again only when we reconnect (the welcome). */
+			if (a->have_hello)
+				goto out;
 			a->have_hello = true;
 			memcpy(a->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES);
 			if (kx_codeword(&a->cw, h->ik, word))

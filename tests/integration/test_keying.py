@@ -815,6 +815,32 @@ def kxctl_memory_tests(tmp, relay):
     host.stop()
 
 
+def hello_replay_tests(tmp, relay):
+    """The relay replays the host hello to a knocker 20 times: it knocks once."""
+    host, r89 = Room(tmp, 88, relay), Room(tmp, 89, relay)
+    for r in (host, r89):
+        r.subscribe()
+    host.ctl("join", "--meeting", "hellos", "--role", "host", "--name", "Room 88")
+    hid = host.status().get("participant")
+    r89.ctl("join", "--meeting", "hellos", "--role", "member", "--name", "Room 89")
+    me = r89.status().get("participant")
+    ok = wait_until(lambda: knocks(host), 15, [host])
+    hello = relay_bodies(relay, "roster", f"p{hid}", "hellos")[-1][0]["body"]
+    relay.control({"cmd": "inject", "room": "hellos", "to": f"p{me}",
+                   "items": [{"from": f"p{hid}", "body": hello}] * 20})
+    # Then a marker the room answers in order: a forged deny, refused with a
+    # warning after the 20 hellos were handled.
+    relay.control({"cmd": "inject", "room": "hellos", "to": f"p{me}", "from": f"p{hid}",
+                   "body": {"v": 1, "type": "deny"}})
+    wait_until(lambda: warnings(r89, "rejected a deny"), 10, [r89])
+    sent = relay_bodies(relay, "announce", f"p{me}", "hellos")
+    check("the host hello replayed 20 times to a knocker: it knocks once (a relay cannot "
+          "make it sign knocks at will, nor void a deny in flight that way)",
+          ok and warnings(r89, "rejected a deny") and len(sent) == 1, (ok, len(sent)))
+    for r in (host, r89):
+        r.stop()
+
+
 def main():
     for b in ("keyxchgd", "kxctl"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
@@ -974,6 +1000,7 @@ def main():
     member_kid_tests(tmp, relay)
     verify_slot_tests(tmp, relay)
     kxctl_memory_tests(tmp, relay)
+    hello_replay_tests(tmp, relay)
     mute_tls_tests(tmp)
     relay.stop()
     print(f"1..{len(results)}")

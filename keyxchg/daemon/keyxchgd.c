@@ -369,8 +369,10 @@ static void install_epoch_keys(struct app *a)
 				warn_event(a, "too many media keys held");
 				return;
 			}
-			if (kx_media_key(a->sec->epoch, r->meeting, r->members[i].id, t, r->epoch, key))
+			if (kx_media_key(a->sec->epoch, r->meeting, r->members[i].id, t, r->epoch, key)) {
+				sodium_memzero(key, sizeof(key));
 				continue;
+			}
 			k->used = true;
 			k->kid = kx_media_kid(t, r->members[i].id, r->epoch);
 			k->epoch = r->epoch;
@@ -549,21 +551,22 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 			if (r->members[i].id != removed)
 				r->members[j++] = r->members[i];
 		r->n_members = j;
-		if (r->successor == removed)
+		if (r->successor == removed || removed == a->chain->roster.host)
 			r->successor = KX_NO_PARTICIPANT;
 	}
 	if (removed == a->chain->roster.host) {
-		/* Successor takeover (PROTOCOL.md 6): we host from this epoch on,
-		 * and name the next successor, the lowest other member. */
+		/* Successor takeover (PROTOCOL.md 6): we host from this epoch on. */
 		r->host = (uint16_t)a->self;
-		r->successor = KX_NO_PARTICIPANT;
-		for (uint32_t i = 0; i < r->n_members; i++) {
+		for (uint32_t i = 0; i < r->n_members; i++)
 			if (r->members[i].id == a->self)
 				r->members[i].role = KX_ROLE_HOST;
-			else if (r->successor == KX_NO_PARTICIPANT)
-				r->successor = r->members[i].id;
-		}
 	}
+	/* The successor gone (or a takeover): the lowest other member is the
+	 * next one (DAEMON.md "Successor"), so that a meeting whose successor
+	 * left does not die with its host. */
+	for (uint32_t i = 0; r->successor == KX_NO_PARTICIPANT && i < r->n_members; i++)
+		if (r->members[i].id != r->host)
+			r->successor = r->members[i].id;
 	/*
 	 * A roster that adds members and removes none is a join to every member
 	 * (PROTOCOL.md 7): they derive its secret. So a fresh secret that removes
@@ -619,10 +622,9 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 		return ret;
 	}
 	ret = join ? kx_epoch_join(a->sec->epoch, a->chain->hash, next) : kx_epoch_fresh(next);
-	if (!ret) {
+	if (!ret)
 		memcpy(a->sec->epoch, next, sizeof(next));
-		sodium_memzero(next, sizeof(next));
-	}
+	sodium_memzero(next, sizeof(next));
 	if (!join)
 		a->fresh_at = now_ms();
 	if (take)

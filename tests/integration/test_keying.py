@@ -803,8 +803,11 @@ def kxctl_memory_tests(tmp, relay):
         ev = json.loads(line)
         if ev.get("event") == "media-key" and ev.get("action") == "install":
             keys.append(ev["key"])
-    # It waits in poll now: every line it read is printed and done with.
-    stack = open(f"/proc/{proc.pid}/wchan").read()
+    # Once it waits in poll (syscall 7, or ppoll 271), every line it read is
+    # printed and done with (it prints a line before it wipes it).
+    def polling():
+        return open(f"/proc/{proc.pid}/syscall").read().split()[0] in ("7", "271")
+    stack = wait_until(polling, 10)
     needles = {f for k in keys for f in (k.encode(), k.upper().encode(), bytes.fromhex(k))}
     found = memory_holds(proc.pid, needles)
     check(f"kxctl printed {len(keys)} media keys and holds none of them in its memory (its "
@@ -838,6 +841,35 @@ def hello_replay_tests(tmp, relay):
           "make it sign knocks at will, nor void a deny in flight that way)",
           ok and warnings(r89, "rejected a deny") and len(sent) == 1, (ok, len(sent)))
     for r in (host, r89):
+        r.stop()
+
+
+def successor_tests(tmp, relay):
+    """The successor leaves: the host names the next one (the lowest other
+    member), which takes over when the host then vanishes."""
+    h, s, m = (Room(tmp, 96 + i, relay, ["--takeover-after", "3"]) for i in range(3))
+    for r in (h, s, m):
+        r.subscribe()
+    h.ctl("join", "--meeting", "succ", "--role", "host", "--name", "Room 96")
+    ok1, _ = admit(h, s, "succ")
+    wait_until(lambda: s.state() == "in-meeting", 15)
+    ok2, _ = admit(h, m, "succ")
+    ok = ok1 and ok2 and wait_until(lambda: m.state() == "in-meeting" and
+                                    len(h.members()) == 3, 15, [h, s, m])
+    hid, mid = h.status().get("participant"), m.status().get("participant")
+    s.ctl("leave")
+    ok = ok and wait_until(lambda: len(h.members()) == 2, 15, [h])
+    last = relay_bodies(relay, "roster", f"p{hid}", "succ")[-1][0]["body"]
+    e = h.status().get("epoch")
+    h.proc.kill()
+    h.proc.wait()
+    took = wait_until(lambda: m.status().get("host") is True and
+                      m.status().get("epoch") == e + 1, 20, [m])
+    check("the successor leaves: the next roster names the remaining member successor, "
+          "which takes over once the host vanishes", ok and last.get("successor") == mid and
+          took, (ok, last.get("successor"), mid, took, m.status().get("epoch"), e))
+    h.err.close()
+    for r in (s, m):
         r.stop()
 
 
@@ -1001,6 +1033,7 @@ def main():
     verify_slot_tests(tmp, relay)
     kxctl_memory_tests(tmp, relay)
     hello_replay_tests(tmp, relay)
+    successor_tests(tmp, relay)
     mute_tls_tests(tmp)
     relay.stop()
     print(f"1..{len(results)}")

@@ -475,20 +475,26 @@ def periodic_tests(tmp, relay):
     host.stop()
 
 
+def three_rooms(tmp, relay, n, meeting, after):
+    """Rooms n (host), n+1 (admitted first: the successor), n+2, keyed alike."""
+    h, s, m = (Room(tmp, n + i, relay, ["--takeover-after", str(after)]) for i in range(3))
+    for r in (h, s, m):
+        r.subscribe()
+    h.ctl("join", "--meeting", meeting, "--role", "host", "--name", f"Room {n}")
+    ok1, _ = admit(h, s, meeting)
+    wait_until(lambda: s.state() == "in-meeting", 15)
+    ok2, _ = admit(h, m, meeting)
+    ok = ok1 and ok2 and wait_until(lambda: m.fps(m.status().get("epoch")) and
+                                    s.fps(m.status().get("epoch")), 15, [h, s, m])
+    return h, s, m, ok
+
+
 def takeover_tests(tmp, relay):
     """The host vanishes without a signed leave: its successor takes over, under the rule."""
     # The relay cuts the successor off from everyone: it takes over after 4 s
     # of silence, but the member, which still hears the host's heartbeat,
     # refuses its roster and stays with the host; so does the host.
-    h, s, m = (Room(tmp, 50 + i, relay, ["--takeover-after", "4"]) for i in range(3))
-    for r in (h, s, m):
-        r.subscribe()
-    h.ctl("join", "--meeting", "cut", "--role", "host", "--name", "Room 50")
-    ok1, _ = admit(h, s, "cut")
-    wait_until(lambda: s.state() == "in-meeting", 15)
-    ok2, _ = admit(h, m, "cut")
-    ok = ok1 and ok2 and wait_until(lambda: m.fps(m.status().get("epoch")) and
-                                    s.fps(m.status().get("epoch")), 15, [h, s, m])
+    h, s, m, ok = three_rooms(tmp, relay, 50, "cut", 4)
     e = m.status().get("epoch")
     relay.control({"cmd": "set", "name": "drop_to", "value": f"p{s.status()['participant']}"})
     took = wait_until(lambda: s.status().get("host") is True, 15, [s])
@@ -505,15 +511,7 @@ def takeover_tests(tmp, relay):
 
     # The host is killed (no leave): after 3 s of silence its successor hosts
     # the next epoch with a fresh secret, and the member follows.
-    h, s, m = (Room(tmp, 53 + i, relay, ["--takeover-after", "3"]) for i in range(3))
-    for r in (h, s, m):
-        r.subscribe()
-    h.ctl("join", "--meeting", "vanish", "--role", "host", "--name", "Room 53")
-    ok1, _ = admit(h, s, "vanish")
-    wait_until(lambda: s.state() == "in-meeting", 15)
-    ok2, _ = admit(h, m, "vanish")
-    ok = ok1 and ok2 and wait_until(lambda: m.fps(m.status().get("epoch")) and
-                                    s.fps(m.status().get("epoch")), 15, [h, s, m])
+    h, s, m, ok = three_rooms(tmp, relay, 53, "vanish", 3)
     e = m.status().get("epoch")
     hid = h.status().get("participant")
     h.proc.kill()
@@ -847,15 +845,7 @@ def hello_replay_tests(tmp, relay):
 def successor_tests(tmp, relay):
     """The successor leaves: the host names the next one (the lowest other
     member), which takes over when the host then vanishes."""
-    h, s, m = (Room(tmp, 96 + i, relay, ["--takeover-after", "3"]) for i in range(3))
-    for r in (h, s, m):
-        r.subscribe()
-    h.ctl("join", "--meeting", "succ", "--role", "host", "--name", "Room 96")
-    ok1, _ = admit(h, s, "succ")
-    wait_until(lambda: s.state() == "in-meeting", 15)
-    ok2, _ = admit(h, m, "succ")
-    ok = ok1 and ok2 and wait_until(lambda: m.state() == "in-meeting" and
-                                    len(h.members()) == 3, 15, [h, s, m])
+    h, s, m, ok = three_rooms(tmp, relay, 96, "succ", 3)
     hid, mid = h.status().get("participant"), m.status().get("participant")
     s.ctl("leave")
     ok = ok and wait_until(lambda: len(h.members()) == 2, 15, [h])

@@ -12,7 +12,12 @@ every raw message holds no media key. Then a second meeting for the lobby:
 the allow list (and a relay substituting the allow-listed key), the signed
 deny (and forged ones), the announce window (an old knock replayed), a
 flood of fake knocks, a leave replayed across a re-admission; periodic
-rekeying; ten rooms admitted in one batch. TAP output.
+rekeying; ten rooms admitted in one batch. Then the review's cases: a rekey
+while an admission waits, a room rotated out, a departed room's knock
+replayed, a room that reaches the relay before the host, the member side of
+the KID guard against the second implementation as a host, verify of nobody,
+kxctl's memory, a replayed host hello, the successor's successor, and a relay
+that never answers TLS (the stepwise connect). TAP output.
 """
 import base64
 import hashlib

@@ -14,10 +14,11 @@ $(O)/lib/libkxctl.a: $(KXCTL_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/bin/kxctl: $(O)/obj/keyxchg/ctl/kxctl.o
+# libe2ee for its wiping allocator: kxctl run as keyxchgd's user may print media keys.
+$(O)/bin/kxctl: $(O)/obj/keyxchg/ctl/kxctl.o $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(call pl,jansson)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(call pl,jansson) $(E2EE_LIBS)
 
 all: $(O)/lib/libkxctl.a $(O)/bin/kxctl
 

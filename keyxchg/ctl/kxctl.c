@@ -12,10 +12,16 @@
  * Prints the daemon's reply (or the events) as JSON lines. Exit 0 when the
  * reply says ok, 1 when it says why not, 2 on bad usage, 3 when the daemon
  * cannot be reached.
+ *
+ * Run as keyxchgd's own user, `events keys` gets media keys (CONTROL.md):
+ * then they are on stdout as asked, and nowhere else in this process once a
+ * line is printed: the line buffer is wiped as it is consumed, jansson's
+ * copies through libe2ee's wiping allocator, stdout unbuffered.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +31,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+
+#include "e2ee/secret.h"
 
 #define DEFAULT_SOCKET "/run/sealroom/keyxchgd.sock"
 
@@ -62,7 +70,7 @@ static int send_line(int fd, json_t *o)
 	size_t len = text ? strlen(text) : 0;
 	int ok = text && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
 
-	free(text);
+	e2ee_wiping_free(text); /* jansson's allocator (main) */
 	return ok ? 0 : -1;
 }
 
@@ -72,13 +80,14 @@ static int send_line(int fd, json_t *o)
  */
 static int read_lines(int fd, const char *id, long want, double seconds)
 {
+	/* Kept across calls: events that came in the same read as the reply. */
 	static char buf[65537];
-	size_t len = 0;
+	static size_t len;
 	long seen = 0;
 	struct timespec t0, t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
+	for (bool first = true;; first = false) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		char *nl;
 		ssize_t r;
@@ -86,20 +95,27 @@ static int read_lines(int fd, const char *id, long want, double seconds)
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9;
-		if (el >= seconds || poll(&p, 1, (int)((seconds - el) * 1000) + 1) <= 0)
-			return -1;
-		r = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (r <= 0)
-			return -1;
-		len += (size_t)r;
+		if (!first || !memchr(buf, '\n', len)) {
+			if (el >= seconds || poll(&p, 1, (int)((seconds - el) * 1000) + 1) <= 0)
+				return -1;
+			r = read(fd, buf + len, sizeof(buf) - 1 - len);
+			if (r <= 0)
+				return -1;
+			len += (size_t)r;
+		}
 		while ((nl = memchr(buf, '\n', len))) {
 			json_t *o = json_loadb(buf, (size_t)(nl - buf), 0, NULL);
 			const char *rid;
 
 			fwrite(buf, 1, (size_t)(nl - buf) + 1, stdout);
 			fflush(stdout);
-			len -= (size_t)(nl - buf) + 1;
-			memmove(buf, nl + 1, len);
+			{
+				size_t had = len;
+
+				len -= (size_t)(nl - buf) + 1;
+				memmove(buf, nl + 1, len);
+				e2ee_wipe(buf + len, had - len); /* the line, and the stale tail */
+			}
 			if (!o)
 				continue;
 			rid = json_string_value(json_object_get(o, "id"));
@@ -140,6 +156,8 @@ int main(int argc, char **argv)
 
 	if (!path)
 		path = DEFAULT_SOCKET;
+	json_set_alloc_funcs(e2ee_wiping_malloc, e2ee_wiping_free);
+	setvbuf(stdout, NULL, _IONBF, 0);
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':

@@ -96,6 +96,10 @@ struct peer {
 	bool denied;
 	uint8_t denied_hash[KX_HASH_BYTES];
 	uint64_t since; /* the epoch of the roster that last added it */
+	/* Host: knocks signed no later than this (its clock) are spent: the one
+	 * admitted, or anything before its signed leave (replays of a departed
+	 * room's knock would bring back a ghost: an allow-listed one unasked). */
+	uint64_t spent_ms;
 	int pin; /* enum kx_pin_status */
 	char codeword[E2EE_CODEWORD_SIZE];
 	long long acked_epoch; /* -1: none */
@@ -148,7 +152,8 @@ struct app {
 	char meeting_name[KX_CTL_TEXT_MAX + 1], display_name[KX_NAME_MAX + 1];
 	uint8_t meeting[KX_MEETING_ID_BYTES];
 	int self; /* participant id, -1 before the relay's welcome */
-	struct kx_ws *ws;
+	struct kx_ws *ws; /* under way (kx_ws_connect_step) until ws_open */
+	bool ws_open;
 	long long reconnect_at;
 	int backoff_ms;
 	struct kx_ek ek;
@@ -364,8 +369,10 @@ static void install_epoch_keys(struct app *a)
 				warn_event(a, "too many media keys held");
 				return;
 			}
-			if (kx_media_key(a->sec->epoch, r->meeting, r->members[i].id, t, r->epoch, key))
+			if (kx_media_key(a->sec->epoch, r->meeting, r->members[i].id, t, r->epoch, key)) {
+				sodium_memzero(key, sizeof(key));
 				continue;
+			}
 			k->used = true;
 			k->kid = kx_media_kid(t, r->members[i].id, r->epoch);
 			k->epoch = r->epoch;
@@ -415,12 +422,18 @@ static void expire_keys(struct app *a, bool all)
 
 /* --------------------------------------------------------------- sending */
 
+/* The relay connection is open (not absent, not still connecting). */
+static bool relay_open(const struct app *a)
+{
+	return a->ws && a->ws_open;
+}
+
 static int send_body(struct app *a, int to, const char *json)
 {
 	char *env;
 	int n, ret;
 
-	if (!a->ws)
+	if (!relay_open(a))
 		return -ENOTCONN;
 	n = to < 0 ? asprintf(&env, "{\"type\":\"send\",\"to\":\"*\",\"body\":%s}", json) :
 		     asprintf(&env, "{\"type\":\"send\",\"to\":\"p%d\",\"body\":%s}", to, json);
@@ -512,7 +525,7 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 	struct kx_roster *r;
 	uint8_t next[KX_SECRET_BYTES];
 	unsigned int added = 0;
-	bool join;
+	bool join, take;
 	int ret;
 
 	/* A KID names epoch mod 256: never two live epochs 256 apart. */
@@ -538,22 +551,32 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 			if (r->members[i].id != removed)
 				r->members[j++] = r->members[i];
 		r->n_members = j;
-		if (r->successor == removed)
+		if (r->successor == removed || removed == a->chain->roster.host)
 			r->successor = KX_NO_PARTICIPANT;
 	}
 	if (removed == a->chain->roster.host) {
-		/* Successor takeover (PROTOCOL.md 6): we host from this epoch on,
-		 * and name the next successor, the lowest other member. */
+		/* Successor takeover (PROTOCOL.md 6): we host from this epoch on. */
 		r->host = (uint16_t)a->self;
-		r->successor = KX_NO_PARTICIPANT;
-		for (uint32_t i = 0; i < r->n_members; i++) {
+		for (uint32_t i = 0; i < r->n_members; i++)
 			if (r->members[i].id == a->self)
 				r->members[i].role = KX_ROLE_HOST;
-			else if (r->successor == KX_NO_PARTICIPANT)
-				r->successor = r->members[i].id;
-		}
 	}
-	for (size_t k = 0; a->host && k < KX_MAX_MEMBERS; k++) {
+	/* The successor gone (or a takeover): the lowest other member is the
+	 * next one (DAEMON.md "Successor"), so that a meeting whose successor
+	 * left does not die with its host. */
+	for (uint32_t i = 0; r->successor == KX_NO_PARTICIPANT && i < r->n_members; i++)
+		if (r->members[i].id != r->host)
+			r->successor = r->members[i].id;
+	/*
+	 * A roster that adds members and removes none is a join to every member
+	 * (PROTOCOL.md 7): they derive its secret. So a fresh secret that removes
+	 * nobody (a rekey) takes no admission along, or the members would ratchet
+	 * a secret the host never drew, install and ack its keys; the admissions
+	 * wait for the batch's own epoch, right after.
+	 */
+	take = removed != KX_NO_PARTICIPANT || !fresh;
+
+	for (size_t k = 0; take && a->host && k < KX_MAX_MEMBERS; k++) {
 		const struct kx_announce *ann = &a->peers[k].admit_ann;
 		uint32_t i = r->n_members;
 
@@ -599,13 +622,13 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 		return ret;
 	}
 	ret = join ? kx_epoch_join(a->sec->epoch, a->chain->hash, next) : kx_epoch_fresh(next);
-	if (!ret) {
+	if (!ret)
 		memcpy(a->sec->epoch, next, sizeof(next));
-		sodium_memzero(next, sizeof(next));
-	}
+	sodium_memzero(next, sizeof(next));
 	if (!join)
 		a->fresh_at = now_ms();
-	a->batch_at = 0;
+	if (take)
+		a->batch_at = 0;
 	history_add(a, m);
 	send_msg(a, -1, m, false);
 	for (uint32_t i = 0; i < r->n_members; i++) {
@@ -621,6 +644,8 @@ static int host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 		if (joiner) {
 			p->admit_pending = p->knocked = p->cw_pending = false;
 			p->since = r->epoch;
+			if (p->admit_ann.time_ms > p->spent_ms)
+				p->spent_ms = p->admit_ann.time_ms;
 			p->acked_epoch = -1;
 		}
 		p->resends = 0;
@@ -778,7 +803,7 @@ static void knock_shown(struct app *a, struct peer *p)
 static void knock_drop(struct app *a, struct peer *p)
 {
 	p->knocked = p->cw_pending = p->admit_pending = p->auto_admit = false;
-	if (!kx_roster_find(&a->chain->roster, p->id) && !p->denied) {
+	if (!kx_roster_find(&a->chain->roster, p->id) && !p->denied && !p->spent_ms) {
 		a->peer_slot[p->id] = 0;
 		memset(p, 0, sizeof(*p));
 	}
@@ -821,6 +846,13 @@ static void on_announce(struct app *a, int from, const char *json, size_t len)
 	if (p && p->knocked && ann->time_ms <= p->ann.time_ms) {
 		a->stale_refused++;
 		warn_event(a, "rejected an announce from p%d: older than its knock held", from);
+		goto out;
+	}
+	if (p && ann->time_ms <= p->spent_ms) {
+		a->stale_refused++;
+		warn_event(a, "rejected an announce from p%d: not newer than its last admission or "
+			      "leave (a replay)",
+			   from);
 		goto out;
 	}
 	pin = kx_pin_check(&a->pins, ann->device, ann->ik);
@@ -970,9 +1002,28 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 					      "ignored (the host shown first stays)");
 				goto out;
 			}
+			/* Checked (self-signed by its host) before it replaces the
+			 * hello held: a forged one changes nothing. */
+			{
+				struct kx_chain *c = calloc(1, sizeof(*c));
+
+				if (!c)
+					goto out;
+				kx_chain_init(c);
+				if (kx_chain_start(c, m, NULL, KX_NO_PARTICIPANT, NULL)) {
+					free(c);
+					warn_event(a, "rejected a host roster (hello): its signature fails");
+					goto out;
+				}
+				free(a->hello_chain);
+				a->hello_chain = c;
+			}
 			*a->hello = *m;
-			kx_chain_init(a->hello_chain);
-			if (kx_chain_start(a->hello_chain, m, NULL, KX_NO_PARTICIPANT, NULL))
+			/* The same host's hello again (resent, or replayed by the relay)
+			 * is no reason to knock again: a knock a relay could make us sign
+			 * at will would also void a deny in flight (bound to the last
+			 * knock). We knock again only when we reconnect (the welcome). */
+			if (a->have_hello)
 				goto out;
 			a->have_hello = true;
 			memcpy(a->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES);
@@ -1068,13 +1119,13 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			p->since = m->u.roster.epoch;
 	}
 	if (!me) {
+		/* Out: torn down like a leave (keys removed, the secret wiped,
+		 * the meeting key freed, the relay connection closed). */
 		logmsg("removed from the meeting at epoch %llu",
 		       (unsigned long long)m->u.roster.epoch);
-		a->state = ST_LEFT;
 		a->have_secret = false;
 		sodium_memzero(a->sec->epoch, sizeof(a->sec->epoch));
-		expire_keys(a, true);
-		emit_state(a);
+		a->end_state = ST_LEFT;
 		goto out;
 	}
 	if (a->have_secret && a->chain->roster.epoch == old->epoch + 1 && only_adds(old, &m->u.roster)) {
@@ -1134,6 +1185,7 @@ static void on_epoch_key(struct app *a, int from, const char *json, size_t len)
 		ret = kx_epoch_key_open(&m.u.epoch_key, pair, secret);
 	sodium_memzero(pair, sizeof(pair));
 	if (ret) {
+		sodium_memzero(secret, sizeof(secret));
 		warn_event(a, "an epoch key that does not open: %s", strerror(-ret));
 		return;
 	}
@@ -1215,6 +1267,8 @@ static void on_leave(struct app *a, int from, const char *json, size_t len)
 		return;
 	}
 	logmsg("p%u leaves", m.u.leave.from);
+	if (p && m.u.leave.time_ms > p->spent_ms)
+		p->spent_ms = m.u.leave.time_ms;
 	if (m.u.leave.from == a->chain->roster.host)
 		a->host_left = true;
 	if (a->host) {
@@ -1305,9 +1359,20 @@ static void on_relay_message(void *user, const char *text, size_t len)
 		/* Our own outage is not the host's silence: count again from now. */
 		if (!a->host)
 			a->host_seen = now_ms();
-		if (a->host && !a->chain->started)
-			host_start(a);
-		else if (a->host)
+		if (a->host && !a->chain->started) {
+			json_t *who = json_object_get(o, "participants"), *w;
+			size_t i;
+
+			/* The host hello also to those who came before the host. */
+			if (!host_start(a))
+				json_array_foreach (who, i, w) {
+					int pid = parse_pid(json_string_value(w));
+
+					if (pid >= 0 && pid != a->self)
+						send_body(a, pid,
+							  a->history[a->chain->roster.epoch % HISTORY]);
+				}
+		} else if (a->host)
 			send_body(a, -1, a->history[a->chain->roster.epoch % HISTORY]);
 		else if (!a->chain->started && a->have_hello)
 			knock(a);
@@ -1365,6 +1430,40 @@ out:
 
 /* --------------------------------------------------------------- the relay */
 
+/* The next connection attempt after the backoff (200 ms doubling to 5 s). */
+static void relay_retry(struct app *a, const char *detail, int ret)
+{
+	a->backoff_ms = a->backoff_ms ? (a->backoff_ms * 2 > 5000 ? 5000 : a->backoff_ms * 2) : 200;
+	a->reconnect_at = now_ms() + a->backoff_ms;
+	logmsg("relay: %s (%s); again in %d ms", detail ? detail : "cannot connect", strerror(-ret),
+	       a->backoff_ms);
+}
+
+/*
+ * Drives the connection under way as far as it goes without blocking
+ * (keyxchg/net/README.md): the loop keeps answering the control socket while
+ * a slow or mute relay holds the TCP connect, TLS handshake or upgrade, each
+ * bounded by the 5 s of the attempt.
+ */
+static void relay_step(struct app *a)
+{
+	const char *detail = NULL;
+	int ret = kx_ws_connect_step(a->ws, &detail);
+
+	if (ret == -EINPROGRESS)
+		return;
+	if (ret) {
+		kx_ws_free(a->ws);
+		a->ws = NULL;
+		relay_retry(a, detail, ret);
+		return;
+	}
+	a->ws_open = true;
+	a->reconnect_at = 0;
+	logmsg("relay: connected");
+}
+
+/* Starts a connection; 0 when under way (relay_step finishes it), or -errno. */
 static int relay_connect(struct app *a)
 {
 	char path[KX_CTL_TEXT_MAX + 32];
@@ -1376,17 +1475,14 @@ static int relay_connect(struct app *a)
 		snprintf(path, sizeof(path), "/v1/rooms/%s?id=%d", a->meeting_name, a->self);
 	else
 		snprintf(path, sizeof(path), "/v1/rooms/%s", a->meeting_name);
-	ret = kx_ws_connect(&cfg, &a->ws, &detail);
+	a->ws_open = false;
+	ret = kx_ws_connect_start(&cfg, &a->ws, &detail); /* copies what it needs of cfg */
 	if (ret) {
-		a->backoff_ms = a->backoff_ms ? (a->backoff_ms * 2 > 5000 ? 5000 : a->backoff_ms * 2) :
-						200;
-		a->reconnect_at = now_ms() + a->backoff_ms;
-		logmsg("relay: %s (%s); again in %d ms", detail ? detail : "cannot connect",
-		       strerror(-ret), a->backoff_ms);
+		relay_retry(a, detail, ret);
 		return ret;
 	}
 	a->reconnect_at = 0;
-	logmsg("relay: connected");
+	relay_step(a);
 	return 0;
 }
 
@@ -1394,6 +1490,7 @@ static void relay_lost(struct app *a)
 {
 	kx_ws_free(a->ws);
 	a->ws = NULL;
+	a->ws_open = false;
 	if (a->state == ST_LOBBY || a->state == ST_MEETING) {
 		a->backoff_ms = a->backoff_ms ? a->backoff_ms : 200;
 		a->reconnect_at = now_ms() + a->backoff_ms;
@@ -1408,9 +1505,12 @@ static void teardown(struct app *a, enum state state)
 {
 	kx_ws_free(a->ws);
 	a->ws = NULL;
+	a->ws_open = false;
+	a->reconnect_at = 0;
 	a->state = state;
 	a->have_secret = false;
 	a->sending = false;
+	a->switch_at = 0;
 	a->end_state = ST_IDLE;
 	a->have_knock = false;
 	a->batch_at = 0;
@@ -1434,7 +1534,7 @@ static void leave_meeting(struct app *a)
 		m.u.leave.time_ms = wall_ms();
 		/* A host's leave goes to everyone: its successor takes over. */
 		send_msg(a, a->host ? -1 : a->chain->roster.host, &m, true);
-		for (int i = 0; i < 20 && a->ws && kx_ws_wants_write(a->ws); i++) {
+		for (int i = 0; i < 20 && relay_open(a) && kx_ws_wants_write(a->ws); i++) {
 			struct pollfd p = { .fd = kx_ws_fd(a->ws), .events = POLLOUT };
 
 			poll(&p, 1, 50);
@@ -1532,8 +1632,11 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			kx_ek_free(&a->ek);
 		ret = kx_ek_generate(&a->ek); /* fresh for every meeting */
 		a->have_ek = !ret;
+		kx_ws_free(a->ws); /* none after a teardown; never two */
+		a->ws = NULL;
+		a->backoff_ms = 0;
 		if (!ret)
-			ret = relay_connect(a);
+			ret = relay_connect(a); /* under way; the loop finishes it */
 		if (ret) {
 			kx_ctl_reply(a->ctl, client, cmd, ret, "cannot reach the relay", NULL);
 			return;
@@ -1580,7 +1683,10 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			admit_later(a, p); /* one epoch for the admissions of a second */
 		break;
 	case KX_CTL_VERIFY:
-		p = peer_get(a, (uint16_t)cmd->participant, true);
+		/* A slot only for a member or a knock: ids of nobody take none. */
+		p = peer_get(a, (uint16_t)cmd->participant,
+			     a->chain->started &&
+				     kx_roster_find(&a->chain->roster, (uint16_t)cmd->participant));
 		if (!p) {
 			kx_ctl_reply(a->ctl, client, cmd, -ENOENT, "no such participant", NULL);
 			return;
@@ -1637,6 +1743,8 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 							a->keys[j].fp));
 		json_object_set_new(o, "keys", keys);
 		json_object_set_new(o, "have_secret", json_boolean(a->have_secret));
+		json_object_set_new(o, "relay",
+				    json_string(relay_open(a) ? "open" : a->ws ? "connecting" : "down"));
 		if (a->host) {
 			json_t *lobby = json_array();
 
@@ -1682,12 +1790,12 @@ static void timers(struct app *a)
 	if (a->switch_at && now >= a->switch_at)
 		switch_send(a);
 	expire_keys(a, false);
-	if (a->host && a->state == ST_MEETING && a->ws && now >= a->heartbeat_at) {
+	if (a->host && a->state == ST_MEETING && relay_open(a) && now >= a->heartbeat_at) {
 		/* Alive: members take a successor's roster only after silence. */
 		send_ack(a, -1);
 		a->heartbeat_at = now + a->takeover_ms / 4;
 	}
-	if (!a->host && a->state == ST_MEETING && a->chain->started && a->ws &&
+	if (!a->host && a->state == ST_MEETING && a->chain->started && relay_open(a) &&
 	    now - a->host_seen >= a->takeover_ms)
 		take_over(a, "the host has signed nothing for too long");
 	if (a->host && a->state == ST_MEETING) {
@@ -1703,7 +1811,7 @@ static void timers(struct app *a)
 		else if (a->batch_at && now >= a->batch_at)
 			host_next_epoch(a, KX_NO_PARTICIPANT, false);
 	}
-	if (a->host && a->chain->started && a->ws)
+	if (a->host && a->chain->started && relay_open(a))
 		for (size_t i = 0; i < KX_MAX_MEMBERS; i++) {
 			struct peer *p = &a->peers[i];
 
@@ -1886,14 +1994,19 @@ int main(int argc, char **argv)
 
 		if (a->ws) {
 			fds[n] = (struct pollfd){ .fd = kx_ws_fd(a->ws), .events = POLLIN };
-			if (kx_ws_wants_write(a->ws))
+			if (!a->ws_open)
+				fds[n].events = kx_ws_connect_events(a->ws);
+			else if (kx_ws_wants_write(a->ws))
 				fds[n].events |= POLLOUT;
 			n++;
 		}
 		if (poll(fds, n, 100) < 0 && errno != EINTR)
 			break;
 		kx_ctl_server_pump(a->ctl, fds, ws_at, on_request, a);
-		if (a->ws && (n > ws_at && fds[ws_at].revents)) {
+		if (a->ws && !a->ws_open) {
+			/* Step also without an event: the attempt's deadline. */
+			relay_step(a);
+		} else if (a->ws && (n > ws_at && fds[ws_at].revents)) {
 			if (kx_ws_pump(a->ws, on_relay_message, a))
 				relay_lost(a);
 		} else if (a->ws && kx_ws_wants_write(a->ws) && kx_ws_pump(a->ws, on_relay_message, a)) {

@@ -12,7 +12,12 @@ every raw message holds no media key. Then a second meeting for the lobby:
 the allow list (and a relay substituting the allow-listed key), the signed
 deny (and forged ones), the announce window (an old knock replayed), a
 flood of fake knocks, a leave replayed across a re-admission; periodic
-rekeying; ten rooms admitted in one batch. TAP output.
+rekeying; ten rooms admitted in one batch. Then the review's cases: a rekey
+while an admission waits, a room rotated out, a departed room's knock
+replayed, a room that reaches the relay before the host, the member side of
+the KID guard against the second implementation as a host, verify of nobody,
+kxctl's memory, a replayed host hello, the successor's successor, and a relay
+that never answers TLS (the stepwise connect). TAP output.
 """
 import base64
 import hashlib
@@ -43,16 +48,16 @@ def check(name, ok, detail=""):
 
 
 class Relay:
-    def __init__(self, tmp, port=0):
+    def __init__(self, tmp, port=0, extra=(), name="relay"):
         self.tmp, self.certs = tmp, os.path.join(tmp, "certs")
         if not os.path.exists(self.certs):
             subprocess.run([sys.executable, RELAY, "--make-certs", self.certs], check=True)
-        self.log = os.path.join(tmp, "relay.jsonl")
-        pf = os.path.join(tmp, "relay.port")
+        self.log = os.path.join(tmp, f"{name}.jsonl")
+        pf = os.path.join(tmp, f"{name}.port")
         if os.path.exists(pf):
             os.unlink(pf)
         self.proc = subprocess.Popen([sys.executable, RELAY, "--certs", self.certs, "--port",
-                                      str(port), "--port-file", pf, "--log", self.log],
+                                      str(port), "--port-file", pf, "--log", self.log, *extra],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             if os.path.exists(pf):
@@ -94,13 +99,19 @@ class Room:
         self.events = None
         self.keys = {}           # kid -> hex, from the media-key events
 
-    def ctl(self, *args):
+    def ctl(self, *args, connected=True):
         r = subprocess.run([os.path.join(BIN, "kxctl"), "--socket", self.sock, *args],
                            capture_output=True, text=True, timeout=20)
         try:
-            return r.returncode, json.loads(r.stdout.splitlines()[0])
+            rep = r.returncode, json.loads(r.stdout.splitlines()[0])
         except (IndexError, ValueError):
-            return r.returncode, {"raw": r.stdout + r.stderr}
+            rep = r.returncode, {"raw": r.stdout + r.stderr}
+        # join answers once the relay connection is under way (DAEMON.md): the
+        # tests count on who reaches the relay first (the host is p1).
+        if args[0] == "join" and rep[0] == 0 and connected:
+            wait_until(lambda: self.status().get("relay") == "open" and
+                       self.status().get("participant", -1) >= 0, 15)
+        return rep
 
     def subscribe(self):
         """A media daemon's view: every key event (this test runs as our uid)."""
@@ -469,20 +480,26 @@ def periodic_tests(tmp, relay):
     host.stop()
 
 
+def three_rooms(tmp, relay, n, meeting, after):
+    """Rooms n (host), n+1 (admitted first: the successor), n+2, keyed alike."""
+    h, s, m = (Room(tmp, n + i, relay, ["--takeover-after", str(after)]) for i in range(3))
+    for r in (h, s, m):
+        r.subscribe()
+    h.ctl("join", "--meeting", meeting, "--role", "host", "--name", f"Room {n}")
+    ok1, _ = admit(h, s, meeting)
+    wait_until(lambda: s.state() == "in-meeting", 15)
+    ok2, _ = admit(h, m, meeting)
+    ok = ok1 and ok2 and wait_until(lambda: m.fps(m.status().get("epoch")) and
+                                    s.fps(m.status().get("epoch")), 15, [h, s, m])
+    return h, s, m, ok
+
+
 def takeover_tests(tmp, relay):
     """The host vanishes without a signed leave: its successor takes over, under the rule."""
     # The relay cuts the successor off from everyone: it takes over after 4 s
     # of silence, but the member, which still hears the host's heartbeat,
     # refuses its roster and stays with the host; so does the host.
-    h, s, m = (Room(tmp, 50 + i, relay, ["--takeover-after", "4"]) for i in range(3))
-    for r in (h, s, m):
-        r.subscribe()
-    h.ctl("join", "--meeting", "cut", "--role", "host", "--name", "Room 50")
-    ok1, _ = admit(h, s, "cut")
-    wait_until(lambda: s.state() == "in-meeting", 15)
-    ok2, _ = admit(h, m, "cut")
-    ok = ok1 and ok2 and wait_until(lambda: m.fps(m.status().get("epoch")) and
-                                    s.fps(m.status().get("epoch")), 15, [h, s, m])
+    h, s, m, ok = three_rooms(tmp, relay, 50, "cut", 4)
     e = m.status().get("epoch")
     relay.control({"cmd": "set", "name": "drop_to", "value": f"p{s.status()['participant']}"})
     took = wait_until(lambda: s.status().get("host") is True, 15, [s])
@@ -499,15 +516,7 @@ def takeover_tests(tmp, relay):
 
     # The host is killed (no leave): after 3 s of silence its successor hosts
     # the next epoch with a fresh secret, and the member follows.
-    h, s, m = (Room(tmp, 53 + i, relay, ["--takeover-after", "3"]) for i in range(3))
-    for r in (h, s, m):
-        r.subscribe()
-    h.ctl("join", "--meeting", "vanish", "--role", "host", "--name", "Room 53")
-    ok1, _ = admit(h, s, "vanish")
-    wait_until(lambda: s.state() == "in-meeting", 15)
-    ok2, _ = admit(h, m, "vanish")
-    ok = ok1 and ok2 and wait_until(lambda: m.fps(m.status().get("epoch")) and
-                                    s.fps(m.status().get("epoch")), 15, [h, s, m])
+    h, s, m, ok = three_rooms(tmp, relay, 53, "vanish", 3)
     e = m.status().get("epoch")
     hid = h.status().get("participant")
     h.proc.kill()
@@ -545,6 +554,317 @@ def batch_tests(tmp, relay):
           admitted == 9 and agree and len(host.members()) == 10 and epochs == [0, 1],
           ([len(s) for s in same_epoch_keys(rooms, 1)[1]], epochs))
     for r in rooms:
+        r.stop()
+
+
+def rekey_admission_tests(tmp, relay):
+    """A rekey while an admission waits in the batch: the rekey adds nobody."""
+    host = Room(tmp, 70, relay, ["--join-batch-ms", "5000"])
+    r71, r72 = Room(tmp, 71, relay), Room(tmp, 72, relay)
+    rooms = [host, r71, r72]
+    for r in rooms:
+        r.subscribe()
+    host.ctl("join", "--meeting", "rekeyadmit", "--role", "host", "--name", "Room 70")
+    ok1, _ = admit(host, r71, "rekeyadmit")
+    ok1 = ok1 and wait_until(lambda: same_epoch_keys([host, r71], 1)[0], 20, rooms)
+    ok2, _ = admit(host, r72, "rekeyadmit")       # waits in the batch (5 s)
+    rc, rep = host.ctl("rekey")                    # a fresh secret meanwhile
+    agree = wait_until(lambda: same_epoch_keys(rooms, 3)[0], 30, rooms)
+    r71.pump()
+    installs = [e["kid"] for e in r71.seen
+                if e.get("event") == "media-key" and e.get("action") == "install"]
+    sizes = {b["body"]["epoch"]: len(b["body"]["members"])
+             for b, _ in relay_bodies(relay, "roster", "p1", "rekeyadmit")}
+    # A roster that only adds is a join to the members (PROTOCOL.md 7): had
+    # the rekey taken the admission along, room 71 would have ratcheted a
+    # secret the host never drew, installed and acked its keys, then installed
+    # the sealed one under the same KIDs.
+    check("a rekey while an admission waits in the batch: epoch 2 is the fresh secret for "
+          "the two already in (nobody added), epoch 3 the join; room 71 installs every KID "
+          "once and all three agree at epoch 3",
+          ok1 and ok2 and rc == 0 and agree and sizes.get(2) == 2 and sizes.get(3) == 3 and
+          installs and len(installs) == len(set(installs)),
+          (ok1, ok2, rc, rep, sizes, len(installs), len(set(installs))))
+    for r in rooms:
+        r.stop()
+
+
+def removal_tests(tmp, relay):
+    """A room rotated out (a false presence "left") leaves for good, and may knock again."""
+    host, r76 = Room(tmp, 75, relay), Room(tmp, 76, relay)
+    for r in (host, r76):
+        r.subscribe()
+    host.ctl("join", "--meeting", "removal", "--role", "host", "--name", "Room 75")
+    ok, _ = admit(host, r76, "removal")
+    ok = ok and wait_until(lambda: same_epoch_keys([host, r76], 1)[0], 20, [host, r76])
+    pid = f"p{r76.status().get('participant')}"
+
+    def lefts():
+        return [x for x in map(json.loads, open(relay.log)) if x["dir"] == "out" and
+                x["who"] == "p1" and x["room"] == "removal" and
+                json.loads(x["raw"]).get("type") == "presence" and
+                json.loads(x["raw"]).get("event") == "left" and
+                json.loads(x["raw"]).get("participant") == pid]
+    rep = relay.control({"cmd": "presence", "room": "removal", "to": "p1", "event": "left",
+                         "participant": pid})
+    gone = wait_until(lambda: r76.state() == "left", 15, [r76])
+    # The forged "left", then the real one: the relay saw the room's connection close.
+    closed = wait_until(lambda: len(lefts()) >= 2, 15)
+    st = r76.status()
+    check("a room rotated out by a false 'left' sees the roster without itself and leaves: "
+          "no key held, the relay connection closed (the relay reports it gone)",
+          ok and rep.get("ok") and gone and closed and st.get("relay") == "down" and
+          not st.get("keys"), (ok, rep, gone, len(lefts()), st))
+    n = len(knocks(host))
+    rc, _ = r76.ctl("join", "--meeting", "removal", "--role", "member", "--name", "Room 76")
+    again = wait_until(lambda: len(knocks(host)) > n, 15, [host])
+    check("and it can knock again", rc == 0 and again, knocks(host)[n:])
+    for r in (host, r76):
+        r.stop()
+
+
+def mute_tls_tests(tmp):
+    """keyxchgd connects step by step: a relay that never answers the TLS
+    handshake does not stall its loop (count and order, never time)."""
+    mute = Relay(tmp, extra=["--mute-tls"], name="mute")
+    room = Room(tmp, 60, mute)
+
+    def accepted():
+        return open(mute.log).read().count("tcp accepted")
+    rc, rep = room.ctl("join", "--meeting", "mute", "--role", "host", "--name", "Room 60",
+                       connected=False)
+    held = wait_until(lambda: accepted() >= 1, 10)
+    # While the mute relay holds the handshake the loop answers. A blocking
+    # connect could answer nothing before the attempt ended, so it could never
+    # report the relay as "connecting"; and its join would fail after 5 s.
+    answers = [room.ctl("status") for _ in range(20)]
+    check("a relay that never answers TLS: join returns, and 20 status requests in a row are "
+          "answered during the handshake (the first one: relay 'connecting')",
+          rc == 0 and held and answers[0][1].get("relay") == "connecting" and
+          all(c == 0 and a.get("state") == "lobby" for c, a in answers),
+          (rc, rep, held, answers[0], answers[-1]))
+    log = os.path.join(tmp, "room60.log")
+    failed = wait_until(lambda: "did not complete the TLS handshake in time" in open(log).read(),
+                        30)
+    again = wait_until(lambda: accepted() >= 2, 30)
+    rc, st = room.ctl("status")
+    check("the attempt still ends at its bound, named; the next one follows; status answers",
+          failed and again and rc == 0 and st.get("state") == "lobby",
+          (failed, again, accepted(), st))
+    room.stop()
+    mute.stop()
+
+
+def ghost_tests(tmp, relay):
+    """An allow-listed room leaves; its admitted knock, replayed inside the
+    window, must not bring it back (a ghost the host never asked for)."""
+    allowed = Room(tmp, 81, relay)
+    host_state = os.path.join(tmp, "state80")
+    os.makedirs(host_state, mode=0o700)
+    fd = os.open(os.path.join(host_state, "allow"), os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, f"room-81 {allowed.ik().hex()}\n".encode())
+    os.close(fd)
+    host = Room(tmp, 80, relay)
+    for r in (host, allowed):
+        r.subscribe()
+    host.ctl("join", "--meeting", "ghost", "--role", "host", "--name", "Room 80")
+    allowed.ctl("join", "--meeting", "ghost", "--role", "member", "--name", "Room 81")
+    ok = wait_until(lambda: allowed.state() == "in-meeting" and
+                    same_epoch_keys([host, allowed], 1)[0], 20, [host, allowed])
+    pid = allowed.status().get("participant")
+    allowed.ctl("leave")
+    ok = ok and wait_until(lambda: pid not in host.members(), 15, [host])
+    knock = relay_bodies(relay, "announce", f"p{pid}", "ghost")[-1][0]["body"]
+    epoch, stale, n = host.status().get("epoch"), host.status().get("stale_refused", 0), \
+        len(knocks(host))
+    relay.control({"cmd": "inject", "room": "ghost", "to": f"p{host.status()['participant']}",
+                   "from": f"p{pid}", "body": knock})
+    refused = wait_until(lambda: host.status().get("stale_refused", 0) > stale, 10)
+    time.sleep(1.5)     # longer than the join batch: an admission would have happened
+    st = host.status()
+    check("an allow-listed room's admitted knock, replayed after its leave inside the "
+          "window, is refused: no knock shown, no ghost admitted",
+          ok and refused and len(knocks(host)) == n and st.get("epoch") == epoch and
+          pid not in host.members(), (ok, refused, knocks(host)[n:], epoch, st.get("epoch")))
+    for r in (host, allowed):
+        r.stop()
+
+
+def early_member_tests(tmp, relay):
+    """A room that reaches the relay before the host still gets the host hello."""
+    member, host = Room(tmp, 91, relay), Room(tmp, 90, relay)
+    host.subscribe()
+    rc1, _ = member.ctl("join", "--meeting", "early", "--role", "member", "--name", "Room 91")
+    rc2, _ = host.ctl("join", "--meeting", "early", "--role", "host", "--name", "Room 90")
+    shown = wait_until(lambda: knocks(host), 15, [host])
+    check("a room waiting in the relay room before the host arrives gets the host hello "
+          "(the welcome's participants) and knocks", rc1 == 0 and rc2 == 0 and shown and
+          knocks(host)[0]["codeword"] == member.codeword, (rc1, rc2, knocks(host)))
+    for r in (host, member):
+        r.stop()
+
+
+def member_kid_tests(tmp, relay):
+    """The member side of the KID guard (KIDs carry the epoch mod 256): a host
+    that moves faster than the member's grace period, here the second
+    implementation of PROTOCOL.md (test_kx_vectors.py) injected through the
+    relay, 300 fresh epochs at once. The member must remove the keys of epoch
+    e-256 before it installs those of epoch e, never two under one KID."""
+    from nacl.bindings import (crypto_aead_xchacha20poly1305_ietf_encrypt,
+                               crypto_scalarmult_base)
+    from nacl.signing import SigningKey
+    member = Room(tmp, 95, relay)
+    member.ctl("join", "--meeting", "py256", "--role", "member", "--name", "Room 95")
+    me = member.status().get("participant")
+    hid, seed, ek_sk = 7, os.urandom(32), os.urandom(32)
+    ik, ek = bytes(SigningKey(seed).verify_key), crypto_scalarmult_base(ek_sk)
+    meeting = os.urandom(16)
+    policy = {"e2ee": True, "recording": False, "pstn": False, "lobby_locked": True}
+
+    def roster(epoch, prev, members):
+        return kxpy.sign({"v": 1, "type": "roster", "meeting": kxpy.b64(meeting),
+                          "epoch": epoch, "prev": kxpy.b64(prev), "host": hid,
+                          "successor": None, "policy": policy,
+                          "members": sorted(members, key=lambda m: m["id"])}, seed)
+    host_entry = {"id": hid, "device": "py-host", "ik": kxpy.b64(ik), "ek": kxpy.b64(ek),
+                  "role": "host"}
+    r0 = roster(0, bytes(32), [host_entry])
+    relay.control({"cmd": "inject", "room": "py256", "to": f"p{me}", "from": f"p{hid}",
+                   "body": r0})
+    ok = wait_until(lambda: relay_bodies(relay, "announce", f"p{me}", "py256"), 15)
+    ann = relay_bodies(relay, "announce", f"p{me}", "py256")[-1][0]["body"] if ok else {}
+    ik_m, ek_m = kxpy.unb64(ann.get("ik", "")), kxpy.unb64(ann.get("ek", ""))
+    mem_entry = {"id": me, "device": ann.get("device"), "ik": ann.get("ik"),
+                 "ek": ann.get("ek"), "role": "member"}
+    pair = kxpy.pair_key(meeting, ik, ik_m, ek, ek_m, ek_sk, ek_m) if ok else bytes(32)
+    items, prev, last = [], hashlib.sha256(kxpy.canon_msg(r0)).digest(), 300
+    for e in range(1, last + 1):
+        r = roster(e, prev, [host_entry, mem_entry])
+        prev = hashlib.sha256(kxpy.canon_msg(r)).digest()
+        nonce, secret = os.urandom(24), os.urandom(32)
+        sealed = crypto_aead_xchacha20poly1305_ietf_encrypt(
+            secret, kxpy.seal_ad(meeting, e, prev, hid, me), nonce, pair)
+        key = kxpy.sign({"v": 1, "type": "epoch_key", "meeting": kxpy.b64(meeting),
+                         "epoch": e, "roster": kxpy.b64(prev), "from": hid, "to": me,
+                         "nonce": kxpy.b64(nonce), "sealed": kxpy.b64(sealed)}, seed)
+        items += [{"from": f"p{hid}", "body": r}, {"from": f"p{hid}", "body": key}]
+    relay.control({"cmd": "inject", "room": "py256", "to": f"p{me}", "items": items})
+    done = wait_until(lambda: member.fps(last), 30, [member])
+    st = member.status()
+    host_kids = {(1 << 24) * t + (hid << 8) + (e % 256) for t in (0, 1) for e in range(256)}
+    epochs = {k["epoch"] for k in st.get("keys", []) if k["kid"] in host_kids}
+    kids = [k["kid"] for k in st.get("keys", [])]
+    # 300 epochs arrive well within the 10 s grace period, so without the
+    # guard the member would still hold epochs 1..300; with it, 256 exactly.
+    check(f"a host 300 fresh epochs ahead at once: the member holds {len(epochs)} epochs of "
+          "the host's keys (256: 45..300), the older ones removed before their KIDs came "
+          "again, never two keys under one KID", ok and done and len(kids) == len(set(kids)) and
+          len(epochs) == 256 and min(epochs) == last - 255,
+          (ok, done, len(kids), len(set(kids)), len(epochs), min(epochs or [0]),
+           st.get("epoch")))
+    member.stop()
+
+
+def verify_slot_tests(tmp, relay):
+    """verify of ids that name nobody takes no participant slot: after 1100 of
+    them (more than the 1024 slots) a knock is still held and shown."""
+    host, r86 = Room(tmp, 85, relay), Room(tmp, 86, relay)
+    host.subscribe()
+    host.ctl("join", "--meeting", "slots", "--role", "host", "--name", "Room 85")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(host.sock)
+    f = s.makefile("rwb")
+    replies = []
+    for i in range(1100):
+        f.write(json.dumps({"cmd": "verify", "participant": 3000 + i}).encode() + b"\n")
+        f.flush()
+        replies.append(json.loads(f.readline()))
+    s.close()
+    rc, _ = r86.ctl("join", "--meeting", "slots", "--role", "member", "--name", "Room 86")
+    shown = wait_until(lambda: knocks(host), 15, [host])
+    check("1100 verify requests for ids of nobody are refused and take no slot: a knock "
+          "afterwards is held and shown", all(not r.get("ok") for r in replies) and
+          rc == 0 and shown, (replies[-1], rc, knocks(host)))
+    for r in (host, r86):
+        r.stop()
+
+
+def kxctl_memory_tests(tmp, relay):
+    """kxctl run as keyxchgd's user may subscribe to keys (CONTROL.md): once it
+    printed them, it holds none of them in its memory (raw or hex)."""
+    host = Room(tmp, 87, relay)
+    host.ctl("join", "--meeting", "kxctlmem", "--role", "host", "--name", "Room 87")
+    wait_until(lambda: host.fps(0), 10)
+    proc = subprocess.Popen([os.path.join(BIN, "kxctl"), "--socket", host.sock, "events",
+                             "keys", "--count", "1000", "--seconds", "60"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    keys = []
+    while len(keys) < 2:       # its own two keys of epoch 0, then it waits for more
+        line = proc.stdout.readline()
+        if not line:
+            break
+        ev = json.loads(line)
+        if ev.get("event") == "media-key" and ev.get("action") == "install":
+            keys.append(ev["key"])
+    # Once it waits in poll (syscall 7, or ppoll 271), every line it read is
+    # printed and done with (it prints a line before it wipes it).
+    def polling():
+        return open(f"/proc/{proc.pid}/syscall").read().split()[0] in ("7", "271")
+    stack = wait_until(polling, 10)
+    needles = {f for k in keys for f in (k.encode(), k.upper().encode(), bytes.fromhex(k))}
+    found = memory_holds(proc.pid, needles)
+    check(f"kxctl printed {len(keys)} media keys and holds none of them in its memory (its "
+          "line buffer wiped, jansson's copies through the wiping allocator)",
+          len(keys) == 2 and not found, (len(keys), len(found), stack))
+    proc.kill()
+    proc.wait()
+    host.stop()
+
+
+def hello_replay_tests(tmp, relay):
+    """The relay replays the host hello to a knocker 20 times: it knocks once."""
+    host, r89 = Room(tmp, 88, relay), Room(tmp, 89, relay)
+    for r in (host, r89):
+        r.subscribe()
+    host.ctl("join", "--meeting", "hellos", "--role", "host", "--name", "Room 88")
+    hid = host.status().get("participant")
+    r89.ctl("join", "--meeting", "hellos", "--role", "member", "--name", "Room 89")
+    me = r89.status().get("participant")
+    ok = wait_until(lambda: knocks(host), 15, [host])
+    hello = relay_bodies(relay, "roster", f"p{hid}", "hellos")[-1][0]["body"]
+    relay.control({"cmd": "inject", "room": "hellos", "to": f"p{me}",
+                   "items": [{"from": f"p{hid}", "body": hello}] * 20})
+    # Then a marker the room answers in order: a forged deny, refused with a
+    # warning after the 20 hellos were handled.
+    relay.control({"cmd": "inject", "room": "hellos", "to": f"p{me}", "from": f"p{hid}",
+                   "body": {"v": 1, "type": "deny"}})
+    wait_until(lambda: warnings(r89, "rejected a deny"), 10, [r89])
+    sent = relay_bodies(relay, "announce", f"p{me}", "hellos")
+    check("the host hello replayed 20 times to a knocker: it knocks once (a relay cannot "
+          "make it sign knocks at will, nor void a deny in flight that way)",
+          ok and warnings(r89, "rejected a deny") and len(sent) == 1, (ok, len(sent)))
+    for r in (host, r89):
+        r.stop()
+
+
+def successor_tests(tmp, relay):
+    """The successor leaves: the host names the next one (the lowest other
+    member), which takes over when the host then vanishes."""
+    h, s, m, ok = three_rooms(tmp, relay, 96, "succ", 3)
+    hid, mid = h.status().get("participant"), m.status().get("participant")
+    s.ctl("leave")
+    ok = ok and wait_until(lambda: len(h.members()) == 2, 15, [h])
+    last = relay_bodies(relay, "roster", f"p{hid}", "succ")[-1][0]["body"]
+    e = h.status().get("epoch")
+    h.proc.kill()
+    h.proc.wait()
+    took = wait_until(lambda: m.status().get("host") is True and
+                      m.status().get("epoch") == e + 1, 20, [m])
+    check("the successor leaves: the next roster names the remaining member successor, "
+          "which takes over once the host vanishes", ok and last.get("successor") == mid and
+          took, (ok, last.get("successor"), mid, took, m.status().get("epoch"), e))
+    h.err.close()
+    for r in (s, m):
         r.stop()
 
 
@@ -700,6 +1020,16 @@ def main():
     periodic_tests(tmp, relay)
     takeover_tests(tmp, relay)
     batch_tests(tmp, relay)
+    rekey_admission_tests(tmp, relay)
+    removal_tests(tmp, relay)
+    ghost_tests(tmp, relay)
+    early_member_tests(tmp, relay)
+    member_kid_tests(tmp, relay)
+    verify_slot_tests(tmp, relay)
+    kxctl_memory_tests(tmp, relay)
+    hello_replay_tests(tmp, relay)
+    successor_tests(tmp, relay)
+    mute_tls_tests(tmp)
     relay.stop()
     print(f"1..{len(results)}")
     return 0 if all(results) else 1

@@ -847,6 +847,10 @@ GST_START_TEST (test_escaping)
     memset (want + 100, 0, 6);
     want[150] = (guint8) (v & 0xff) | 0x10;
     want[151] = (guint8) (v >> 8) | 0x10;
+    /* The keystream may turn the fixed last byte into 0x00, for every v:
+     * change that byte then (once in 256 runs). */
+    if ((want[L - 1] ^ ks[L - 1]) == 0)
+      want[L - 1] ^= 0x20;
     for (guint i = 0; i < L; i++)
       pt[i] = want[i] ^ ks[i];
     if (has_zero_run (pt, L, 3) || pt[L - 1] == 0)

@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MIT
 # crypto/: libe2ee (SFrame, keyring, codeword) and the e2ee-sframe tool.
 
+# mbedTLS (SFrame's AEAD, TLS) and libsodium (identity keys, Argon2id, wiping).
+MORE_DEB_PACKAGES += libmbedtls-dev libsodium-dev
+
 CRYPTO_SRCS := crypto/sframe.c crypto/keyring.c crypto/codeword.c crypto/secret.c
 CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(O)/obj/%.o)
 CRYPTO_HEADERS := $(wildcard crypto/include/e2ee/*.h)

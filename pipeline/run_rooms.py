@@ -65,12 +65,10 @@ def kxctl(room, *args):
 
 
 def wait(pred, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"run: timed out waiting for {what}")
+    try:
+        tap.wait_until(pred, seconds, what)
+    except TimeoutError as e:
+        raise SystemExit(f"run: {e}")
 
 
 def events(room):

@@ -19,7 +19,7 @@ VECTORS = os.environ.get("SFRAME_VECTORS", "../shared/vectors/sframe/rfc9605.jso
 RANDOM_CASES = int(os.environ.get("CLI_RANDOM_CASES", "300"))
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import check, finish, results  # noqa: E402,F401
+from tap import check, finish  # noqa: E402
 import tap  # noqa: E402
 
 

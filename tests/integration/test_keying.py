@@ -37,7 +37,7 @@ RELAY = os.path.join(HERE, "..", "fixtures", "relay.py")
 sys.path.insert(0, os.path.join(HERE, "..", "keyxchg"))
 import test_kx_vectors as kxpy  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import check, finish, results  # noqa: E402,F401
+from tap import check, finish  # noqa: E402
 import tap  # noqa: E402
 
 
@@ -53,10 +53,7 @@ class Relay:
         self.proc = subprocess.Popen([sys.executable, RELAY, "--certs", self.certs, "--port",
                                       str(port), "--port-file", pf, "--log", self.log, *extra],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            if os.path.exists(pf):
-                break
-            time.sleep(0.05)
+        tap.wait_until(lambda: os.path.exists(pf), 10, f"the relay fixture's port file {pf}")
         self.port = int(open(pf).read())
 
     def control(self, cmd):

@@ -30,7 +30,7 @@ KXWS = os.path.join(BUILD, "bin", "kxws")
 HERE = os.path.dirname(os.path.abspath(__file__))
 RELAY = os.path.join(HERE, "..", "fixtures", "relay.py")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import check, finish, results  # noqa: E402,F401
+from tap import check, finish  # noqa: E402
 import tap  # noqa: E402
 
 

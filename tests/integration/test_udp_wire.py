@@ -88,10 +88,7 @@ def main():
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ok, lines = wait_for_line(recv, "receiver ready")
     check("receiver starts", ok, "".join(lines))
-    for _ in range(300):
-        if os.path.exists(ready):
-            break
-        time.sleep(0.05)
+    tap.wait_until(lambda: os.path.exists(ready), 15, f"the UDP relay's ready file {ready}")
     send = subprocess.run([MEDIA, "send", "--key-file", key, "--video-port", str(pv),
                            "--audio-port", str(pa), "--seconds", "4", "--marker", MARKER,
                            "--dump-slices", dump], capture_output=True, text=True, timeout=60)

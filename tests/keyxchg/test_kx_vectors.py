@@ -26,7 +26,7 @@ CLI = os.path.join(BUILD, "tests", "kx-vectors")
 RANDOM_CASES = int(os.environ.get("KX_RANDOM_CASES", "12"))
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import check, finish, results  # noqa: E402,F401
+from tap import check, finish  # noqa: E402
 import tap  # noqa: E402
 
 

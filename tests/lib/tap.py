@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import traceback
 
 results = []
@@ -135,6 +136,17 @@ def main(fn):
         check(f"{name} ended early: {what}", False, traceback.format_exc())
         rc = finish()
     sys.exit(rc if isinstance(rc, int) else 1)
+
+
+def wait_until(pred, seconds, what):
+    """Polls pred() until it is true; gives up after seconds, naming what."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    if not pred():
+        raise TimeoutError(f"gave up after {seconds} s waiting for {what}")
 
 
 def free_ports(n):

@@ -36,7 +36,7 @@ image: deps
 	  rootfs/mkimage.sh $(IMAGE_DIR) $(BOARD) && \
 	echo "image: built in $$(( $$(date +%s) - start )) s"
 
-qemu:
+qemu: deps
 	@test -f $(IMAGE_DIR)/rootfs.ext4 || $(MAKE) --no-print-directory image
 	rootfs/run-qemu.sh $(IMAGE_DIR)
 

@@ -34,7 +34,7 @@
 
 #include "e2ee/secret.h"
 
-#define DEFAULT_SOCKET "/run/sealroom/keyxchgd.sock"
+#define DEFAULT_SOCKET "/run/sealroom/kx/keyxchgd.sock"
 
 static int usage(void)
 {

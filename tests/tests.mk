@@ -44,7 +44,7 @@ $(O)/tests/test_e2ee_%: $(O)/obj/tests/elements/test_e2ee_%.o $(O)/lib/libe2ee.a
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(E2EE_LIBS) $(call pl,$(CHECK_PKGS))
 
 # Scripts run as tests, in order after the compiled ones.
-SCRIPT_TESTS := tests/cli/test_cli.py tests/integration/test_udp_wire.py
+SCRIPT_TESTS := tests/lib/test_tap.py tests/cli/test_cli.py tests/integration/test_udp_wire.py
 
 TEST_PROGRAMS = $(UNIT_BINS) $(ELEMENT_BINS) $(MORE_TESTS) $(SCRIPT_TESTS)
 

@@ -19,6 +19,7 @@
 #      screen captured through writeback and checked by display-check.
 
 # 1. the services as booted.
+part "display 1. the services as booted"
 check "service 10-keyxchgd ran: no meeting service configured, not started" \
 	grep -q "no meeting service configured" /run/sealroom/10-keyxchgd.log
 check "service 20-media-display ran: no meeting media configured, not started" \
@@ -47,6 +48,7 @@ rm -f "$hostile"
 
 # 2. keyxchgd's service with a meeting service configured. The scratch
 # directory is readable by all: keyxchgd reads ca.pem there as sealroom-kx.
+part "display 2. keyxchgd's service with a meeting configured, the users"
 svc=$(mktemp -d)
 chmod 0755 "$svc"
 : >"$svc/ca.pem"
@@ -159,6 +161,7 @@ waitpid_for "$kxpid" 60 "keyxchgd's service to stop after SIGTERM" >/dev/null
 # keyxchgd failed above); the wrong one differs from it in every letter
 # (each consonant and vowel moved to the next), so that the comparison does
 # not depend on how many letters two random codewords happen to share.
+part "display 3. the room display"
 [ -n "$cw" ] || cw=$(e2ee-sframe codeword "$(rand 32)")
 wrong=$(echo "$cw" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
 colour=3070c0

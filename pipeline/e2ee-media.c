@@ -73,6 +73,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,7 @@ struct _App
   FILE *dump;
   guint marker_frames, decoded_frames;
   gint exit_code;
+  gboolean eos_sent;
 };
 
 
@@ -426,17 +428,78 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
   return TRUE;
 }
 
+/*
+ * A sender's end is bounded: EOS goes in, and a pipeline that has not
+ * drained it within EOS_GRACE_S is stuck. It says which sinks never saw EOS
+ * and stops, failed (a wait without an end is a hang, and says nothing).
+ */
+#define EOS_GRACE_S 20
+/* Tearing down (capture, snapshots, state NULL) is bounded too: past this,
+ * the process says so and exits 1 (teardown_alarm). */
+#define TEARDOWN_S 60
+
+static gboolean
+on_eos_overdue (gpointer data)
+{
+  App *app = data;
+  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (app->pipeline));
+  GValue v = G_VALUE_INIT;
+  GString *stuck = g_string_new (NULL);
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *sink = g_value_get_object (&v);
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+    if (pad && !GST_PAD_IS_EOS (pad))
+      g_string_append_printf (stuck, " %s", GST_OBJECT_NAME (sink));
+    if (pad)
+      gst_object_unref (pad);
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  g_printerr ("e2ee-media: the pipeline did not drain EOS within %d s "
+      "(sinks without EOS:%s); stopping\n", EOS_GRACE_S,
+      stuck->len ? stuck->str : " none");
+  g_string_free (stuck, TRUE);
+  app->exit_code = 1;
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_timeout (gpointer data)
 {
   App *app = data;
 
-  /* The sender ends its streams properly; the receiver just stops. */
-  if (app->send)
-    gst_element_send_event (app->pipeline, gst_event_new_eos ());
-  else
+  /* The sender ends its streams properly, once; the receiver, or a second
+   * signal, just stops. */
+  if (app->send && !app->eos_sent) {
+    app->eos_sent = TRUE;
+    if (gst_element_send_event (app->pipeline, gst_event_new_eos ()))
+      g_timeout_add_seconds (EOS_GRACE_S, on_eos_overdue, app);
+    else {
+      g_printerr ("e2ee-media: a source refused EOS; stopping\n");
+      app->exit_code = 1;
+      g_main_loop_quit (app->loop);
+    }
+  } else {
     g_main_loop_quit (app->loop);
+  }
   return G_SOURCE_REMOVE;
+}
+
+static void
+teardown_alarm (int sig)
+{
+  static const char msg[] =
+      "e2ee-media: teardown did not finish in time; exiting\n";
+
+  (void) sig;
+  /* Async-signal-safe: write and _exit only. */
+  if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0)
+    _exit (1);
+  _exit (1);
 }
 
 /*
@@ -1083,6 +1146,8 @@ main (int argc, char **argv)
   g_print ("%s ready\n", app.send ? "sender" : "receiver");
   fflush (stdout);
   g_main_loop_run (app.loop);
+  signal (SIGALRM, teardown_alarm);
+  alarm (TEARDOWN_S);
 
   if (app.send) {
     print_stats (&app, "venc", "video");

@@ -24,11 +24,13 @@ static const char *const labels[] = {
     [KX_MSG_ANNOUNCE] = "sealroom-v1 announce",	  [KX_MSG_ROSTER] = "sealroom-v1 roster",
     [KX_MSG_EPOCH_KEY] = "sealroom-v1 epoch-key", [KX_MSG_ACK] = "sealroom-v1 ack",
     [KX_MSG_LEAVE] = "sealroom-v1 leave",	  [KX_MSG_DENY] = "sealroom-v1 deny",
+    [KX_MSG_END] = "sealroom-v1 end",
 };
 
 static const char *const names[] = {
     [KX_MSG_ANNOUNCE] = "announce", [KX_MSG_ROSTER] = "roster", [KX_MSG_EPOCH_KEY] = "epoch_key",
     [KX_MSG_ACK] = "ack",	    [KX_MSG_LEAVE] = "leave",	      [KX_MSG_DENY] = "deny",
+    [KX_MSG_END] = "end",
 };
 
 const char *kx_msg_label(enum kx_msg_type type)
@@ -228,6 +230,11 @@ int kx_msg_check(const struct kx_msg *m)
 		    m->u.deny.to == KX_NO_PARTICIPANT || m->u.deny.from == m->u.deny.to)
 			return -EINVAL;
 		return 0;
+	case KX_MSG_END:
+		if (m->u.end.epoch > KX_JSON_INT_MAX || m->u.end.time_ms > KX_JSON_INT_MAX ||
+		    m->u.end.from == KX_NO_PARTICIPANT)
+			return -EINVAL;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -285,6 +292,16 @@ static void canon_roster(struct kx_canon *c, const struct kx_roster *r)
 	}
 }
 
+/* A leave's fields; an end has the same ones under its own label. */
+static void canon_leave(struct kx_canon *c, const uint8_t *meeting, uint64_t epoch, uint16_t from,
+			uint64_t time_ms)
+{
+	kx_canon_bytes(c, meeting, KX_MEETING_ID_BYTES);
+	kx_canon_u64(c, epoch);
+	kx_canon_u16(c, from);
+	kx_canon_u64(c, time_ms);
+}
+
 int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 {
 	struct kx_canon c;
@@ -324,10 +341,7 @@ int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 	case KX_MSG_LEAVE: {
 		const struct kx_leave *l = &m->u.leave;
 
-		kx_canon_bytes(&c, l->meeting, sizeof(l->meeting));
-		kx_canon_u64(&c, l->epoch);
-		kx_canon_u16(&c, l->from);
-		kx_canon_u64(&c, l->time_ms);
+		canon_leave(&c, l->meeting, l->epoch, l->from, l->time_ms);
 		break;
 	}
 	case KX_MSG_DENY: {
@@ -338,6 +352,12 @@ int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 		kx_canon_u16(&c, d->to);
 		kx_canon_bytes(&c, d->knock, sizeof(d->knock));
 		kx_canon_u64(&c, d->time_ms);
+		break;
+	}
+	case KX_MSG_END: {
+		const struct kx_end *e = &m->u.end;
+
+		canon_leave(&c, e->meeting, e->epoch, e->from, e->time_ms);
 		break;
 	}
 	default:

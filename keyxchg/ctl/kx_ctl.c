@@ -45,6 +45,8 @@ static const struct {
 	{ "rekey", KX_CTL_REKEY, { NULL } },
 	{ "status", KX_CTL_STATUS, { NULL } },
 	{ "subscribe", KX_CTL_SUBSCRIBE, { "events", NULL } },
+	{ "remove", KX_CTL_REMOVE, { "participant", NULL } },
+	{ "end", KX_CTL_END, { NULL } },
 };
 
 static int fail(const char **err, const char *msg, int code)
@@ -143,6 +145,7 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 	case KX_CTL_ADMIT:
 	case KX_CTL_DENY:
 	case KX_CTL_VERIFY:
+	case KX_CTL_REMOVE:
 		v = json_object_get(o, "participant");
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > 0xfffe) {

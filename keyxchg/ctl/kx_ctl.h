@@ -37,6 +37,8 @@ enum kx_ctl_cmd_type {
 	KX_CTL_REKEY, /* host: a fresh epoch secret now */
 	KX_CTL_STATUS,
 	KX_CTL_SUBSCRIBE, /* events: roster, keys, state (a bit set) */
+	KX_CTL_REMOVE, /* participant: host, a member out with a fresh secret, its IK barred */
+	KX_CTL_END, /* host: end the meeting for everyone */
 };
 
 enum kx_ctl_events {

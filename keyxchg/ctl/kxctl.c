@@ -5,8 +5,8 @@
  *
  *   kxctl [--socket PATH] join --meeting M --role host|member --name N
  *   kxctl [--socket PATH] admit PARTICIPANT [--codeword WORD]
- *   kxctl [--socket PATH] deny|verify PARTICIPANT
- *   kxctl [--socket PATH] leave|rekey|status
+ *   kxctl [--socket PATH] deny|verify|remove PARTICIPANT
+ *   kxctl [--socket PATH] leave|end|rekey|status
  *   kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]
  *
  * Prints the daemon's reply (or the events) as JSON lines. Exit 0 when the
@@ -40,8 +40,8 @@ static int usage(void)
 {
 	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N\n"
 	      "       kxctl [--socket PATH] admit PARTICIPANT [--codeword WORD]\n"
-	      "       kxctl [--socket PATH] deny|verify PARTICIPANT\n"
-	      "       kxctl [--socket PATH] leave|rekey|status\n"
+	      "       kxctl [--socket PATH] deny|verify|remove PARTICIPANT\n"
+	      "       kxctl [--socket PATH] leave|end|rekey|status\n"
 	      "       kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]\n",
 	      stderr);
 	return 2;
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 		json_object_set_new(req, "role", json_string(role));
 		json_object_set_new(req, "name", json_string(name));
 	} else if (!strcmp(argv[optind], "admit") || !strcmp(argv[optind], "deny") ||
-		   !strcmp(argv[optind], "verify")) {
+		   !strcmp(argv[optind], "verify") || !strcmp(argv[optind], "remove")) {
 		char *end;
 		long p;
 

@@ -78,8 +78,8 @@
  */
 #define KID_EPOCHS 256
 
-enum state { ST_IDLE, ST_LOBBY, ST_MEETING, ST_LEFT, ST_DENIED };
-static const char *state_names[] = { "idle", "lobby", "in-meeting", "left", "denied" };
+enum state { ST_IDLE, ST_LOBBY, ST_MEETING, ST_LEFT, ST_DENIED, ST_ENDED };
+static const char *state_names[] = { "idle", "lobby", "in-meeting", "left", "denied", "ended" };
 
 struct peer {
 	bool used, knocked, verified;
@@ -91,6 +91,7 @@ struct peer {
 	uint64_t knock_seq; /* arrival order, for the codeword queue */
 	bool cw_pending;    /* its codeword waits for the Argon2id budget */
 	bool auto_admit;    /* allow-listed with the same IK */
+	bool barred;	    /* its knock's IK was removed from this meeting */
 	bool admit_pending; /* admitted, waiting for the batch to close */
 	struct kx_announce admit_ann; /* the knock that was admitted */
 	bool denied;
@@ -187,6 +188,10 @@ struct app {
 	double cw_tokens;
 	long long cw_at;
 	unsigned long knocks_refused, stale_refused, leaves_refused;
+	/* IKs the host removed from this meeting: never admitted again unless a
+	 * person admits a new knock by its codeword (PROTOCOL.md 6.4). */
+	uint8_t barred[KX_MAX_MEMBERS][KX_IK_BYTES];
+	unsigned int n_barred;
 	bool stop;
 };
 
@@ -776,6 +781,15 @@ static bool allow_listed(struct app *a, const struct kx_announce *ann, int pin)
 	       !sodium_memcmp(ik, ann->ik, KX_IK_BYTES);
 }
 
+/* Removed from this meeting by the host (IKs are public: a plain compare). */
+static bool ik_barred(const struct app *a, const uint8_t ik[static KX_IK_BYTES])
+{
+	for (unsigned int i = 0; i < a->n_barred; i++)
+		if (!memcmp(a->barred[i], ik, KX_IK_BYTES))
+			return true;
+	return false;
+}
+
 /* A knock whose codeword is known: shown, and admitted if allow-listed. */
 static void knock_shown(struct app *a, struct peer *p)
 {
@@ -787,9 +801,10 @@ static void knock_shown(struct app *a, struct peer *p)
 	logmsg("knock from p%u (%s), codeword %s, pin %s%s", p->id, p->ann.name, p->codeword,
 	       pin_name(p->pin), p->auto_admit ? ", allow-listed: admitted" : "");
 	emit(a, KX_CTL_EV_ROSTER,
-	     json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:b}", "event", "knock", "participant",
+	     json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:b}", "event", "knock", "participant",
 		       p->id, "name", p->ann.name, "device", p->ann.device, "codeword",
-		       p->codeword, "pinned", pin_name(p->pin), "auto", p->auto_admit));
+		       p->codeword, "pinned", pin_name(p->pin), "auto", p->auto_admit, "barred",
+		       p->barred));
 	if (p->auto_admit) {
 		if (p->pin == KX_PIN_NEW && kx_pin_add(&a->pins, p->ann.device, p->ann.ik)) {
 			warn_event(a, "cannot pin %s: not admitted", p->ann.device);
@@ -889,7 +904,9 @@ static void on_announce(struct app *a, int from, const char *json, size_t len)
 	p->knocked_at = now_ms();
 	p->knock_seq = ++a->knock_seq;
 	p->pin = pin;
-	p->auto_admit = allow_listed(a, ann, pin);
+	/* A removed IK is never admitted without a person (PROTOCOL.md 6.4). */
+	p->barred = ik_barred(a, ann->ik);
+	p->auto_admit = !p->barred && allow_listed(a, ann, pin);
 	p->codeword[0] = 0;
 	if (known || kx_codeword_cached(&a->cw, ann->ik, p->codeword)) {
 		if (kx_codeword(&a->cw, ann->ik, p->codeword))
@@ -945,7 +962,7 @@ static void knock(struct app *a)
 	memcpy(m.u.announce.ik, a->id.ik, KX_IK_BYTES);
 	memcpy(m.u.announce.ek, a->ek.pk, KX_EK_BYTES);
 	m.u.announce.time_ms = wall_ms();
-	/* A deny names this knock by its hash (PROTOCOL.md 3.7). */
+	/* A deny names this knock by its hash (PROTOCOL.md 3.6). */
 	a->have_knock = !kx_announce_hash(&m.u.announce, a->knock_hash);
 	send_msg(a, a->hello->u.roster.host, &m, true);
 }
@@ -1288,7 +1305,51 @@ static void on_host_ack(struct app *a, const char *json, size_t len)
 		a->host_seen = now_ms();
 }
 
-/* Host: tells a knocker no, signed and bound to the knock (PROTOCOL.md 3.7). */
+/*
+ * A member or knocker: the host ended the meeting (PROTOCOL.md 6.4). Signed
+ * by the held roster's host (a knocker: the host of its hello), terminal:
+ * keys wiped, no takeover, no knock again.
+ */
+static void on_end(struct app *a, int from, const char *json, size_t len)
+{
+	const struct kx_chain *c = a->chain->started ? a->chain : a->hello_chain;
+	struct kx_msg m;
+	int ret;
+
+	if (a->host || (!a->chain->started && !a->have_hello))
+		return;
+	ret = kx_msg_parse(json, len, KX_MSG_END, c, &m);
+	if (ret) {
+		warn_event(a, "rejected an end from p%d: %s", from, strerror(-ret));
+		return;
+	}
+	logmsg("the host ended the meeting at epoch %llu", (unsigned long long)m.u.end.epoch);
+	a->end_state = ST_ENDED; /* torn down after this relay message */
+}
+
+/*
+ * Host: removes a member (PROTOCOL.md 6.4): its IK barred from this meeting,
+ * then at once a roster without it and a fresh secret sealed to the others.
+ */
+static int host_remove(struct app *a, uint16_t id)
+{
+	const struct kx_member *m = kx_roster_find(&a->chain->roster, id);
+	struct peer *p = peer_get(a, id, false);
+
+	if (!m || id == a->self)
+		return -ENOENT;
+	if (!ik_barred(a, m->ik)) {
+		if (a->n_barred == KX_MAX_MEMBERS)
+			return -ENOSPC;
+		memcpy(a->barred[a->n_barred++], m->ik, KX_IK_BYTES);
+	}
+	if (p && p->knocked)
+		knock_drop(a, p);
+	logmsg("removing p%u", id);
+	return host_next_epoch(a, id, true);
+}
+
+/* Host: tells a knocker no, signed and bound to the knock (PROTOCOL.md 3.6). */
 static int send_deny(struct app *a, struct peer *p)
 {
 	struct kx_msg m = { .type = KX_MSG_DENY };
@@ -1388,13 +1449,17 @@ static void on_relay_message(void *user, const char *text, size_t len)
 		} else if (!strcmp(ev, "left")) {
 			struct peer *p = peer_get(a, (uint16_t)pid, false);
 
-			/* Unsigned, so it may cause only this: the host rotates the
-			 * participant out with a fresh secret (or drops its knock).
-			 * Members never act on presence (DAEMON.md "Departures"). */
+			/* Unsigned: a hint, never a removal (PROTOCOL.md 6.4). A knock
+			 * goes (the relay can withhold it anyway); a member stays until
+			 * its signed leave or the host's `remove`, and the panel is told. */
 			if (p && p->knocked)
 				knock_drop(a, p);
-			if (kx_roster_find(&a->chain->roster, (uint16_t)pid))
-				host_next_epoch(a, (uint16_t)pid, true);
+			if (kx_roster_find(&a->chain->roster, (uint16_t)pid)) {
+				logmsg("the relay says p%d left: a hint, p%d stays a member", pid, pid);
+				emit(a, KX_CTL_EV_ROSTER,
+				     json_pack("{s:s, s:i, s:s}", "event", "presence", "participant",
+					       pid, "presence", "left"));
+			}
 		}
 	} else if (!strcmp(type, "message")) {
 		int from = parse_pid(json_string_value(json_object_get(o, "from")));
@@ -1422,6 +1487,8 @@ static void on_relay_message(void *user, const char *text, size_t len)
 			on_leave(a, from, btext, strlen(btext));
 		else if (!strcmp(mtype, "deny"))
 			on_deny(a, from, btext, strlen(btext));
+		else if (!strcmp(mtype, "end"))
+			on_end(a, from, btext, strlen(btext));
 		kx_ctl_json_free(btext);
 	}
 out:
@@ -1523,6 +1590,18 @@ static void teardown(struct app *a, enum state state)
 	emit_state(a);
 }
 
+/* The last message out before the connection closes (at most 1 s). */
+static void relay_flush(struct app *a)
+{
+	for (int i = 0; i < 20 && relay_open(a) && kx_ws_wants_write(a->ws); i++) {
+		struct pollfd p = { .fd = kx_ws_fd(a->ws), .events = POLLOUT };
+
+		poll(&p, 1, 50);
+		if (kx_ws_pump(a->ws, on_relay_message, a))
+			break;
+	}
+}
+
 static void leave_meeting(struct app *a)
 {
 	if (a->chain->started && a->state == ST_MEETING) {
@@ -1534,15 +1613,27 @@ static void leave_meeting(struct app *a)
 		m.u.leave.time_ms = wall_ms();
 		/* A host's leave goes to everyone: its successor takes over. */
 		send_msg(a, a->host ? -1 : a->chain->roster.host, &m, true);
-		for (int i = 0; i < 20 && relay_open(a) && kx_ws_wants_write(a->ws); i++) {
-			struct pollfd p = { .fd = kx_ws_fd(a->ws), .events = POLLOUT };
-
-			poll(&p, 1, 50);
-			if (kx_ws_pump(a->ws, on_relay_message, a))
-				break;
-		}
+		relay_flush(a);
 	}
 	teardown(a, ST_LEFT);
+}
+
+/*
+ * Host: ends the meeting for everyone (PROTOCOL.md 6.4), unlike its leave,
+ * which hands it to the successor: a signed end to all, then out.
+ */
+static void end_meeting(struct app *a)
+{
+	struct kx_msg m = { .type = KX_MSG_END };
+
+	memcpy(m.u.end.meeting, a->meeting, KX_MEETING_ID_BYTES);
+	m.u.end.epoch = a->chain->roster.epoch;
+	m.u.end.from = (uint16_t)a->self;
+	m.u.end.time_ms = wall_ms();
+	send_msg(a, -1, &m, true);
+	relay_flush(a);
+	logmsg("meeting ended at epoch %llu", (unsigned long long)m.u.end.epoch);
+	teardown(a, ST_ENDED);
 }
 
 static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
@@ -1623,6 +1714,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		a->batch_at = 0;
 		memset(a->peers, 0, sizeof(a->peers));
 		memset(a->peer_slot, 0, sizeof(a->peer_slot));
+		a->n_barred = 0;
 		a->have_hello = a->have_secret = false;
 		a->self = -1;
 		a->host = cmd->host;
@@ -1675,6 +1767,18 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 				     "the knock's codeword is no longer the one given", NULL);
 			return;
 		}
+		/* Removed from this meeting: only a person who compared the
+		 * codeword brings it back (PROTOCOL.md 6.4). */
+		if (p->barred && !cmd->codeword[0]) {
+			kx_ctl_reply(a->ctl, client, cmd, -EACCES,
+				     "removed from this meeting: admit it again by its codeword",
+				     NULL);
+			return;
+		}
+		for (unsigned int i = 0; p->barred && i < a->n_barred; i++)
+			if (!memcmp(a->barred[i], p->ann.ik, KX_IK_BYTES))
+				memcpy(a->barred[i], a->barred[--a->n_barred], KX_IK_BYTES);
+		p->barred = false;
 		if (p->pin == KX_PIN_NEW)
 			ret = kx_pin_add(&a->pins, p->ann.device, p->ann.ik);
 		else if (p->pin == KX_PIN_CHANGED) /* the person decided, knowing */
@@ -1711,6 +1815,25 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			return;
 		}
 		leave_meeting(a);
+		break;
+	case KX_CTL_REMOVE:
+		if (!a->host || a->state != ST_MEETING) {
+			kx_ctl_reply(a->ctl, client, cmd, -EPERM, "only the host removes", NULL);
+			return;
+		}
+		ret = host_remove(a, (uint16_t)cmd->participant);
+		if (ret == -ENOENT) {
+			kx_ctl_reply(a->ctl, client, cmd, ret, "no such member", NULL);
+			return;
+		}
+		break;
+	case KX_CTL_END:
+		if (!a->host || a->state != ST_MEETING) {
+			kx_ctl_reply(a->ctl, client, cmd, -EPERM, "only the host ends the meeting",
+				     NULL);
+			return;
+		}
+		end_meeting(a);
 		break;
 	case KX_CTL_REKEY:
 		if (!a->host || a->state != ST_MEETING) {

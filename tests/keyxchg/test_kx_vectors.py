@@ -95,8 +95,9 @@ def canon_msg(d):
     if t == "ack":
         return canon("sealroom-v1 ack", m, be(d["epoch"], 8), unb64(d["roster"]),
                      be(d["from"], 2))
-    if t == "leave":
-        return canon("sealroom-v1 leave", m, be(d["epoch"], 8), be(d["from"], 2),
+    if t in ("leave", "end"):
+        # An end has a leave's fields under its own label (PROTOCOL.md 3.5, 3.7).
+        return canon(f"sealroom-v1 {t}", m, be(d["epoch"], 8), be(d["from"], 2),
                      be(d["time"], 8))
     if t == "deny":
         return canon("sealroom-v1 deny", m, be(d["from"], 2), be(d["to"], 2),
@@ -114,6 +115,15 @@ def sign(d, seed):
     d.pop("sig", None)
     d["sig"] = b64(SigningKey(seed).sign(canon_msg(d)).signature)
     return d
+
+
+def verify(d, ik):
+    """Does d's signature hold over its canonical encoding with ik?"""
+    try:
+        VerifyKey(ik).verify(canon_msg(d), unb64(d["sig"]))
+        return True
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def pair_key(meeting, ik_h, ik_m, ek_h, ek_m, sk_self, ek_peer):
@@ -276,6 +286,8 @@ def other_messages(rhash, epoch):
         (0, {"v": 1, "type": "deny", "meeting": b64(MEETING), "from": 100, "to": 103,
              "knock": b64(knock_hash(sign(announce(3), SEEDS[3]))), "time": 1700000001234,
              "sig": b64(bytes(64))}),
+        (0, {"v": 1, "type": "end", "meeting": b64(MEETING), "epoch": epoch, "from": 100,
+             "time": 1700000002345, "sig": b64(bytes(64))}),
     ]
 
 
@@ -368,9 +380,22 @@ def test_verify():
         check("H(announce), the knock a deny names", rc == 0 and out == knock_hash(a).hex(),
               (rc, out, err, knock_hash(a).hex()))
         # A deny from a member instead of the host, correctly signed by it: refused.
-        d = sign(dict(others[-1][1], **{"from": 101}), SEEDS[1])
+        deny = [d for _, d in others if d["type"] == "deny"][0]
+        d = sign(dict(deny, **{"from": 101}), SEEDS[1])
         rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
         check("a deny signed by a member, not the host, is refused", rc == 1, (rc, out, err))
+        # An end: only the held roster's host ends the meeting, and not for an
+        # epoch before the held one (PROTOCOL.md 6.4).
+        end = [d for _, d in others if d["type"] == "end"][0]
+        d = sign(dict(end, **{"from": 101}), SEEDS[1])
+        rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
+        check("an end signed by a member, not the host, is refused", rc == 1, (rc, out, err))
+        d = sign(dict(end, epoch=0), SEEDS[0])
+        rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
+        check("an end of an epoch before the held one is refused", rc == 1, (rc, out, err))
+        d = sign(dict(end, epoch=7), SEEDS[0])
+        rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
+        check("an end of a later epoch (rosters missed) is taken", rc == 0, (rc, out, err))
         # A signature over the JSON text instead of the canonical encoding: refused.
         d = dict(a)
         d.pop("sig")

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""keyxchgd, PROTOCOL.md version 2 (issue "Keying v2, part 1"), end to end on
+loopback through the misbehaving relay fixture: each attack of the review,
+which the version 1 daemon let through, now refused.
+
+* remove: the host removes a member; at once a fresh secret without it; the
+  relay can undo none of it (replayed knock, replayed roster, forged
+  presence), and the removed IK, even allow-listed, comes back only when a
+  person admits it by its codeword;
+* end: the host ends the meeting; members treat it as terminal (no keys, no
+  takeover); ends forged by a member or the relay are refused.
+
+The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
+"""
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_keying import (Relay, Room, admit, built, check, kxpy, knocks,  # noqa: E402
+                         relay_bodies, results, same_epoch_keys, states, three_rooms,
+                         wait_until, warnings)
+
+
+def allow_list(tmp, host_n, room):
+    """The host's state folder with an allow list naming room (made before the host starts)."""
+    host_state = os.path.join(tmp, f"state{host_n}")
+    os.makedirs(host_state, mode=0o700)
+    fd = os.open(os.path.join(host_state, "allow"), os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, f"room-{room.n} {room.ik().hex()}\n".encode())
+    os.close(fd)
+
+
+def seed_of(room):
+    with open(os.path.join(room.state_dir, "identity.key"), "rb") as f:
+        return f.read()
+
+
+def remove_tests(tmp, relay):
+    """The host removes a member, allow-listed even: out at once, and the relay cannot
+    bring it back; only a person admitting a new knock by its codeword can."""
+    gone = Room(tmp, 101, relay)
+    allow_list(tmp, 100, gone)
+    host = Room(tmp, 100, relay, ["--join-batch-ms", "300"])
+    other = Room(tmp, 102, relay)
+    rooms = [host, gone, other]
+    for r in rooms:
+        r.subscribe()
+    host.ctl("join", "--meeting", "remove", "--role", "host", "--name", "Room 100")
+    gone.ctl("join", "--meeting", "remove", "--role", "member", "--name", "Room 101")
+    ok = wait_until(lambda: gone.state() == "in-meeting", 15, rooms)
+    ok2, _ = admit(host, other, "remove")
+    e = 2
+    ok = ok and ok2 and wait_until(lambda: same_epoch_keys(rooms, e)[0], 20, rooms)
+    pid, hid = gone.status().get("participant"), host.status().get("participant")
+    rc, rep = host.ctl("remove", str(pid))
+    out = wait_until(lambda: gone.state() == "left" and
+                     same_epoch_keys([host, other], e + 1)[0], 20, rooms)
+    sealed_to = {b["body"]["to"] for b, _ in relay_bodies(relay, "epoch_key", f"p{hid}", "remove")
+                 if b["body"]["epoch"] == e + 1}
+    check("remove: at once a roster without the member and a fresh secret sealed to the "
+          "others only; the removed room leaves and holds no key of the new epoch",
+          ok and rc == 0 and out and pid not in host.members() and pid not in sealed_to and
+          sealed_to and not (set(gone.fps()) & set(host.fps(e + 1))) and
+          host.status().get("epoch") == e + 1,
+          (ok, rc, rep, out, host.members(), sealed_to, gone.status()))
+
+    # The relay tries to undo it: the removed room's admitted knock replayed to the
+    # host, the roster that still listed it replayed to the other member, a forged
+    # presence "joined".
+    knock = relay_bodies(relay, "announce", f"p{pid}", "remove")[-1][0]["body"]
+    old = [b["body"] for b, _ in relay_bodies(relay, "roster", f"p{hid}", "remove")
+           if b["body"]["epoch"] == e][-1]
+    stale = host.status().get("stale_refused", 0)
+    relay.control({"cmd": "presence", "room": "remove", "to": f"p{hid}", "event": "joined",
+                   "participant": f"p{pid}"})
+    relay.control({"cmd": "inject", "room": "remove", "to": f"p{other.status()['participant']}",
+                   "from": f"p{hid}", "body": old})
+    relay.control({"cmd": "inject", "room": "remove", "to": f"p{hid}", "from": f"p{pid}",
+                   "body": knock})
+    refused = wait_until(lambda: host.status().get("stale_refused", 0) > stale, 10)
+    check("the relay replays the removed room's admitted knock, the roster that listed it and "
+          "a presence 'joined': refused, nobody comes back, the epoch stays",
+          refused and pid not in host.members() and host.status().get("epoch") == e + 1 and
+          other.status().get("epoch") == e + 1 and pid not in other.members(),
+          (refused, host.members(), host.status().get("epoch"), other.status().get("epoch")))
+
+    # The removed room knocks anew: allow-listed, yet shown and not admitted by itself.
+    n = len(knocks(host))
+    gone.ctl("join", "--meeting", "remove", "--role", "member", "--name", "Room 101")
+
+    def again():
+        return [k for k in knocks(host)[n:] if k["device"] == "room-101"]
+    shown = wait_until(again, 15)
+    k = (again() or [{}])[-1]
+    # auto-admission happens when the knock is shown: the lobby says it now.
+    lobby = {x["participant"]: x for x in host.status().get("lobby", [])}
+    check("the removed room knocks again: shown as barred, not admitted automatically "
+          "although allow-listed", shown and k.get("barred") is True and
+          k.get("auto") is False and lobby.get(k.get("participant"), {}).get("admitted") is False,
+          (k, lobby))
+    rc1, rep1 = host.ctl("admit", str(k.get("participant")))
+    rc2, rep2 = host.ctl("admit", str(k.get("participant")), "--codeword", k.get("codeword", "-"))
+    back = wait_until(lambda: gone.state() == "in-meeting" and
+                      same_epoch_keys(rooms, e + 2)[0], 20, rooms)
+    check("it is admitted again only by its codeword (without: refused)",
+          rc1 != 0 and rc2 == 0 and back, (rc1, rep1, rc2, rep2, back))
+    for r in rooms:
+        r.stop()
+
+
+def end_tests(tmp, relay):
+    """The host ends the meeting: terminal for every member, no takeover; forged ends
+    are refused."""
+    h, s, m, ok = three_rooms(tmp, relay, 110, "ending", 2)
+    hid, sid, mid = (r.status().get("participant") for r in (h, s, m))
+    e = h.status().get("epoch")
+    hello = relay_bodies(relay, "roster", f"p{hid}", "ending")[-1][0]["body"]
+    end = {"v": 1, "type": "end", "meeting": hello["meeting"], "epoch": e, "from": mid,
+           "time": int(time.time() * 1000)}
+    # A member's own signed end, and one naming the host but signed by the member.
+    forged = [kxpy.sign(end, seed_of(m)), kxpy.sign(dict(end, **{"from": hid}), seed_of(m))]
+    relay.control({"cmd": "inject", "room": "ending", "to": f"p{sid}",
+                   "items": [{"from": f"p{mid}", "body": forged[0]},
+                             {"from": f"p{hid}", "body": forged[1]}]})
+    refused = wait_until(lambda: len(warnings(s, "rejected an end")) >= 2, 10, [s])
+    check("an end signed by a member, or by a member in the host's name, is refused: the "
+          "successor stays in the meeting", ok and refused and s.state() == "in-meeting",
+          (ok, refused, s.state()))
+    rc, rep = h.ctl("end")
+    ended = wait_until(lambda: s.state() == "ended" and m.state() == "ended", 15, [s, m])
+    sts = [r.status() for r in (h, s, m)]
+    check("the host ends the meeting: every room is 'ended', holds no key, has closed the "
+          "relay connection, and the successor did not take over",
+          rc == 0 and ended and all(st.get("state") == "ended" and not st.get("keys") and
+                                    st.get("relay") == "down" for st in sts) and
+          sts[1].get("host") is False and "ended" in states(s),
+          (rc, rep, [(st.get("state"), len(st.get("keys", [])), st.get("relay"),
+                      st.get("host")) for st in sts]))
+    ends = relay_bodies(relay, "end", f"p{hid}", "ending")
+    check("the end on the wire is the host's, signed over its canonical encoding, for the "
+          "final epoch", ends and ends[-1][0]["body"]["epoch"] == e and
+          ends[-1][0]["body"]["from"] == hid and ends[-1][0]["to"] == "*" and
+          kxpy.verify(ends[-1][0]["body"], h.ik()),
+          ends[-1:] if ends else None)
+    for r in (h, s, m):
+        r.stop()
+
+
+def main():
+    if not built():
+        return 1
+    tmp = tempfile.mkdtemp(prefix="kx-v2-")
+    relay = Relay(tmp)
+    only = set(sys.argv[1:])
+    for name, fn in [("remove", remove_tests), ("end", end_tests)]:
+        if not only or name in only:
+            fn(tmp, relay)
+    relay.stop()
+    print(f"1..{len(results)}")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -38,7 +38,7 @@ static const struct {
 	const char *fields[4]; /* the members it takes besides "cmd" and "id" */
 } commands[] = {
 	{ "join", KX_CTL_JOIN, { "meeting", "role", "name", NULL } },
-	{ "admit", KX_CTL_ADMIT, { "participant", "codeword", NULL } },
+	{ "admit", KX_CTL_ADMIT, { "participant", "codeword", "knock", NULL } },
 	{ "deny", KX_CTL_DENY, { "participant", NULL } },
 	{ "verify", KX_CTL_VERIFY, { "participant", NULL } },
 	{ "leave", KX_CTL_LEAVE, { NULL } },
@@ -155,6 +155,15 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 		cmd->participant = (uint32_t)json_integer_value(v);
 		if (get_text(o, "codeword", cmd->codeword, KX_CTL_TEXT_MAX, false)) {
 			ret = fail(err, "codeword is a string", -EINVAL);
+			goto out;
+		}
+		if (get_text(o, "knock", cmd->knock, KX_CTL_TEXT_MAX, false)) {
+			ret = fail(err, "knock is a string", -EINVAL);
+			goto out;
+		}
+		/* An admission names the knock a person saw (CONTROL.md "admit"). */
+		if (cmd->type == KX_CTL_ADMIT && !cmd->codeword[0] && !cmd->knock[0]) {
+			ret = fail(err, "admit names the knock: knock (its hash) or codeword", -EINVAL);
 			goto out;
 		}
 		break;

@@ -30,7 +30,7 @@
 
 enum kx_ctl_cmd_type {
 	KX_CTL_JOIN = 1, /* meeting, role, name */
-	KX_CTL_ADMIT, /* participant */
+	KX_CTL_ADMIT, /* participant, and knock or codeword: the knock shown */
 	KX_CTL_DENY, /* participant */
 	KX_CTL_VERIFY, /* participant: the people in the room compared its codeword */
 	KX_CTL_LEAVE,
@@ -55,6 +55,7 @@ struct kx_ctl_cmd {
 	bool host;
 	uint32_t participant;
 	char codeword[KX_CTL_TEXT_MAX + 1]; /* admit: the codeword compared; may be empty */
+	char knock[KX_CTL_TEXT_MAX + 1]; /* admit: the knock's hash as shown (hex); may be empty */
 	unsigned int events;
 };
 

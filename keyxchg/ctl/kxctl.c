@@ -4,7 +4,7 @@
  * for tests (keyxchg/CONTROL.md).
  *
  *   kxctl [--socket PATH] join --meeting M --role host|member --name N
- *   kxctl [--socket PATH] admit PARTICIPANT [--codeword WORD]
+ *   kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD
  *   kxctl [--socket PATH] deny|verify|remove PARTICIPANT
  *   kxctl [--socket PATH] leave|end|rekey|status
  *   kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]
@@ -39,7 +39,7 @@
 static int usage(void)
 {
 	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N\n"
-	      "       kxctl [--socket PATH] admit PARTICIPANT [--codeword WORD]\n"
+	      "       kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD\n"
 	      "       kxctl [--socket PATH] deny|verify|remove PARTICIPANT\n"
 	      "       kxctl [--socket PATH] leave|end|rekey|status\n"
 	      "       kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]\n",
@@ -211,21 +211,27 @@ int main(int argc, char **argv)
 		char *end;
 		long p;
 
-		const char *word = NULL;
+		bool admit = !strcmp(argv[optind], "admit");
 
 		if (optind + 2 > argc)
 			return usage();
+		errno = 0;
 		p = strtol(argv[optind + 1], &end, 10);
-		if (*end || p < 0 || p > 65534)
+		if (errno || end == argv[optind + 1] || *end || p < 0 || p > 65534)
 			return usage();
 		json_object_set_new(req, "participant", json_integer(p));
-		if (!strcmp(argv[optind], "admit") && optind + 4 == argc &&
-		    !strcmp(argv[optind + 2], "--codeword"))
-			word = argv[optind + 3];
-		else if (optind + 2 != argc)
+		/* admit names the knock shown: --knock HASH or --codeword WORD (or both). */
+		for (int i = optind + 2; admit && i + 1 < argc; i += 2) {
+			if (!strcmp(argv[i], "--codeword"))
+				json_object_set_new(req, "codeword", json_string(argv[i + 1]));
+			else if (!strcmp(argv[i], "--knock"))
+				json_object_set_new(req, "knock", json_string(argv[i + 1]));
+			else
+				return usage();
+		}
+		if (admit ? (argc - optind) % 2 || argc - optind < 4 || argc - optind > 6 :
+			    optind + 2 != argc)
 			return usage();
-		if (word)
-			json_object_set_new(req, "codeword", json_string(word));
 	} else if (!strcmp(argv[optind], "events")) {
 		json_t *ev = json_array();
 		char *list, *save = NULL;

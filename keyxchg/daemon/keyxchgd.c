@@ -772,6 +772,18 @@ static unsigned int lobby_count(const struct app *a)
 	return n;
 }
 
+/* Pins device -> ik after a person confirmed it (admit, verify). */
+static int pin_confirmed(struct app *a, const char *device, const uint8_t ik[static KX_IK_BYTES])
+{
+	int pin = kx_pin_check(&a->pins, device, ik);
+
+	if (pin == KX_PIN_NEW)
+		return kx_pin_add(&a->pins, device, ik);
+	if (pin == KX_PIN_CHANGED)
+		return kx_pin_replace(&a->pins, device, ik);
+	return pin < 0 ? pin : 0;
+}
+
 /* Allow-listed with exactly this IK, and not pinned with another one. */
 static bool allow_listed(struct app *a, const struct kx_announce *ann, int pin)
 {
@@ -793,6 +805,8 @@ static bool ik_barred(const struct app *a, const uint8_t ik[static KX_IK_BYTES])
 /* A knock whose codeword is known: shown, and admitted if allow-listed. */
 static void knock_shown(struct app *a, struct peer *p)
 {
+	char hash[2 * KX_HASH_BYTES + 1];
+
 	p->cw_pending = false;
 	if (p->pin == KX_PIN_CHANGED)
 		warn_event(a, "device %s knocks with a CHANGED identity key (codeword %s): never "
@@ -800,18 +814,27 @@ static void knock_shown(struct app *a, struct peer *p)
 			   p->ann.device, p->codeword);
 	logmsg("knock from p%u (%s), codeword %s, pin %s%s", p->id, p->ann.name, p->codeword,
 	       pin_name(p->pin), p->auto_admit ? ", allow-listed: admitted" : "");
+	/* The knock's hash names exactly this knock for `admit` (CONTROL.md). */
+	sodium_bin2hex(hash, sizeof(hash), p->knock_hash, KX_HASH_BYTES);
 	emit(a, KX_CTL_EV_ROSTER,
-	     json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:b}", "event", "knock", "participant",
-		       p->id, "name", p->ann.name, "device", p->ann.device, "codeword",
-		       p->codeword, "pinned", pin_name(p->pin), "auto", p->auto_admit, "barred",
-		       p->barred));
-	if (p->auto_admit) {
-		if (p->pin == KX_PIN_NEW && kx_pin_add(&a->pins, p->ann.device, p->ann.ik)) {
-			warn_event(a, "cannot pin %s: not admitted", p->ann.device);
-			return;
-		}
+	     json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "event", "knock",
+		       "participant", p->id, "knock", hash, "name", p->ann.name, "device",
+		       p->ann.device, "codeword", p->codeword, "pinned", pin_name(p->pin), "auto",
+		       p->auto_admit, "barred", p->barred));
+	/* The allow list admits; it pins nothing (only a person does). */
+	if (p->auto_admit)
 		admit_later(a, p);
-	}
+}
+
+/* Is hex the hash of the knock p holds (as the knock event showed it)? */
+static bool knock_named(const struct peer *p, const char *hex)
+{
+	uint8_t h[KX_HASH_BYTES];
+	size_t n = 0;
+
+	return !sodium_hex2bin(h, sizeof(h), hex, strlen(hex), NULL, &n, NULL) &&
+	       n == sizeof(h) && strlen(hex) == 2 * sizeof(h) &&
+	       !sodium_memcmp(h, p->knock_hash, sizeof(h));
 }
 
 /* Drops a knock (the knocker went, or its time ran out). */
@@ -1085,8 +1108,7 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 				warn_event(a, "rejected the admitting roster: %s", strerror(-ret));
 				goto out;
 			}
-			if (pin == KX_PIN_NEW && kx_pin_add(&a->pins, h->device, h->ik))
-				warn_event(a, "cannot pin the host");
+			/* Nothing is pinned until a person confirms it (`verify`). */
 			memcpy(a->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES);
 			a->have_secret = false;
 			a->state = ST_MEETING;
@@ -1760,8 +1782,13 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 				     "the knock's codeword is not shown yet", NULL);
 			return;
 		}
-		/* The codeword the person compared, when given, must still be the
-		 * knock's: the relay may have swapped the knock since it was shown. */
+		/* The knock the person saw, by its hash or codeword, must still be
+		 * the one held: the relay may have replaced it since it was shown. */
+		if (cmd->knock[0] && !knock_named(p, cmd->knock)) {
+			kx_ctl_reply(a->ctl, client, cmd, -ESTALE,
+				     "the knock was replaced since it was shown", NULL);
+			return;
+		}
 		if (cmd->codeword[0] && strcmp(cmd->codeword, p->codeword)) {
 			kx_ctl_reply(a->ctl, client, cmd, -EKEYREJECTED,
 				     "the knock's codeword is no longer the one given", NULL);
@@ -1779,10 +1806,9 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			if (!memcmp(a->barred[i], p->ann.ik, KX_IK_BYTES))
 				memcpy(a->barred[i], a->barred[--a->n_barred], KX_IK_BYTES);
 		p->barred = false;
-		if (p->pin == KX_PIN_NEW)
-			ret = kx_pin_add(&a->pins, p->ann.device, p->ann.ik);
-		else if (p->pin == KX_PIN_CHANGED) /* the person decided, knowing */
-			ret = kx_pin_replace(&a->pins, p->ann.device, p->ann.ik);
+		/* A person admitted this knock: now, not before, its key is pinned
+		 * (a changed one replaced knowingly). */
+		ret = pin_confirmed(a, p->ann.device, p->ann.ik);
 		if (!ret)
 			admit_later(a, p); /* one epoch for the admissions of a second */
 		break;
@@ -1805,6 +1831,10 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			}
 			memcpy(p->verified_ik, m ? m->ik : p->ann.ik, KX_IK_BYTES);
 			p->verified = true;
+			/* A person compared this key: the one act that pins it (or
+			 * re-pins a changed one, knowingly). */
+			if (m && m->id != a->self)
+				ret = pin_confirmed(a, m->device, m->ik);
 		}
 		if (a->chain->started)
 			emit_roster(a);
@@ -1874,13 +1904,17 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			for (size_t i = 0; i < KX_MAX_MEMBERS; i++) {
 				const struct peer *k = &a->peers[i];
 
-				if (k->used && k->knocked)
-					json_array_append_new(
-						lobby, json_pack("{s:i, s:s, s:b, s:b}", "participant",
-								 k->id, "codeword",
-								 k->cw_pending ? "" : k->codeword,
-								 "shown", !k->cw_pending, "admitted",
-								 k->admit_pending));
+				char hash[2 * KX_HASH_BYTES + 1];
+
+				if (!k->used || !k->knocked)
+					continue;
+				sodium_bin2hex(hash, sizeof(hash), k->knock_hash, KX_HASH_BYTES);
+				json_array_append_new(
+					lobby, json_pack("{s:i, s:s, s:s, s:b, s:b, s:b}", "participant",
+							 k->id, "knock", hash, "codeword",
+							 k->cw_pending ? "" : k->codeword, "shown",
+							 !k->cw_pending, "admitted", k->admit_pending,
+							 "barred", k->barred));
 			}
 			json_object_set_new(o, "lobby", lobby);
 			json_object_set_new(o, "knocks_refused", json_integer((json_int_t)a->knocks_refused));

@@ -236,7 +236,8 @@ def admit(host, member, meeting):
     if not ok:
         return False, rep
     k = knocks(host)[-1]
-    rc, rep = host.ctl("admit", str(k["participant"]), "--codeword", k["codeword"])
+    # The knock as shown, named by its hash (CONTROL.md "admit").
+    rc, rep = host.ctl("admit", str(k["participant"]), "--knock", k["knock"])
     return rc == 0, (k, rep)
 
 

@@ -9,11 +9,17 @@ which the version 1 daemon let through, now refused.
   presence), and the removed IK, even allow-listed, comes back only when a
   person admits it by its codeword;
 * end: the host ends the meeting; members treat it as terminal (no keys, no
-  takeover); ends forged by a member or the relay are refused.
+  takeover); ends forged by a member or the relay are refused;
+* the knock swap: the relay replaces a knock just before the click; the
+  admission names the knock shown (hash or codeword), so it is refused, and
+  nothing is pinned until a person admitted or verified it (the host's key on
+  the member's side included).
 
 The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
 """
+import json
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -149,13 +155,89 @@ def end_tests(tmp, relay):
         r.stop()
 
 
+def request(room, obj):
+    """One raw control request (what kxctl would refuse to send), its reply."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(room.sock)
+    f = s.makefile("rwb")
+    f.write(json.dumps(obj).encode() + b"\n")
+    f.flush()
+    rep = json.loads(f.readline())
+    s.close()
+    return rep
+
+
+def pins(room):
+    path = os.path.join(room.state_dir, "pins")
+    return dict(line.split() for line in open(path)) if os.path.exists(path) else {}
+
+
+def knock_swap_tests(tmp, relay):
+    """Room V knocks; just before the click the relay replaces the knock with its own
+    (V's device id and name, its own key). The admission names what was shown."""
+    from nacl.signing import SigningKey
+    host, v = Room(tmp, 120, relay), Room(tmp, 121, relay)
+    for r in (host, v):
+        r.subscribe()
+    host.ctl("join", "--meeting", "swap", "--role", "host", "--name", "Room 120")
+    hid = host.status().get("participant")
+    v.ctl("join", "--meeting", "swap", "--role", "member", "--name", "Room 121")
+    ok = wait_until(lambda: knocks(host), 15, [host])
+    kv = (knocks(host) or [{}])[-1]
+    pid = kv.get("participant")
+    hello = relay_bodies(relay, "roster", f"p{hid}", "swap")[-1][0]["body"]
+    seed = os.urandom(32)
+    fake = kxpy.sign({"v": 1, "type": "announce", "meeting": hello["meeting"], "from": pid,
+                      "device": "room-121", "name": "Room 121",
+                      "ik": kxpy.b64(bytes(SigningKey(seed).verify_key)),
+                      "ek": kxpy.b64(os.urandom(32)), "time": int(time.time() * 1000) + 1},
+                     seed)
+    relay.control({"cmd": "inject", "room": "swap", "to": f"p{hid}", "from": f"p{pid}",
+                   "body": fake})
+    swapped = wait_until(lambda: warnings(host, "ANOTHER identity key"), 10, [host])
+    bare = request(host, {"cmd": "admit", "participant": pid})
+    rc1, rep1 = host.ctl("admit", str(pid), "--knock", kv.get("knock", "-"))
+    rc2, rep2 = host.ctl("admit", str(pid), "--codeword", kv.get("codeword", "-"))
+    st = host.status()
+    check("the knock swapped by the relay before the click: a bare admit, the admit naming "
+          "the knock shown (its hash) and the one naming its codeword are all refused; "
+          "nobody admitted, nothing pinned",
+          ok and swapped and not bare.get("ok") and rc1 == 1 and rc2 == 1 and
+          st.get("epoch") == 0 and "room-121" not in pins(host) and
+          not any(x["admitted"] for x in st.get("lobby", [])),
+          (ok, swapped, bare, rc1, rep1, rc2, rep2, st.get("epoch"), pins(host)))
+
+    # V knocks anew: admitted by that knock's hash; pinned now, with V's key.
+    v.ctl("leave")
+    n = len(knocks(host))
+    v.ctl("join", "--meeting", "swap", "--role", "member", "--name", "Room 121")
+
+    def real():
+        return [k for k in knocks(host)[n:] if k["codeword"] == v.codeword]
+    wait_until(real, 15, [host])
+    k = (real() or [{}])[-1]
+    rc, rep = host.ctl("admit", str(k.get("participant")), "--knock", k.get("knock", "-"))
+    inside = wait_until(lambda: v.state() == "in-meeting", 15, [v])
+    check("V's own new knock, admitted by its hash: V is in, pinned at the host with its "
+          "own key", rc == 0 and inside and pins(host).get("room-121") == v.ik().hex(),
+          (rc, rep, inside, pins(host)))
+    # The member pinned nothing by being admitted; the person's verify pins the host.
+    before = pins(v)
+    rc, rep = v.ctl("verify", str(hid))
+    check("the admitted member pinned nothing on admission (the host's key neither); its "
+          "person's verify of the host pins it", "room-120" not in before and rc == 0 and
+          pins(v).get("room-120") == host.ik().hex(), (before, rc, rep, pins(v)))
+    for r in (host, v):
+        r.stop()
+
+
 def main():
     if not built():
         return 1
     tmp = tempfile.mkdtemp(prefix="kx-v2-")
     relay = Relay(tmp)
     only = set(sys.argv[1:])
-    for name, fn in [("remove", remove_tests), ("end", end_tests)]:
+    for name, fn in [("remove", remove_tests), ("end", end_tests), ("swap", knock_swap_tests)]:
         if not only or name in only:
             fn(tmp, relay)
     relay.stop()

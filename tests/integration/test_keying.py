@@ -816,13 +816,18 @@ def kxctl_memory_tests(tmp, relay):
     host.stop()
 
 
+def host_and_member(tmp, relay, n, meeting):
+    """Rooms n (hosting meeting, started) and n+1 (not joined yet), both subscribed."""
+    host, member = Room(tmp, n, relay), Room(tmp, n + 1, relay)
+    for r in (host, member):
+        r.subscribe()
+    host.ctl("join", "--meeting", meeting, "--role", "host", "--name", f"Room {n}")
+    return host, member, host.status().get("participant")
+
+
 def hello_replay_tests(tmp, relay):
     """The relay replays the host hello to a knocker 20 times: it knocks once."""
-    host, r89 = Room(tmp, 88, relay), Room(tmp, 89, relay)
-    for r in (host, r89):
-        r.subscribe()
-    host.ctl("join", "--meeting", "hellos", "--role", "host", "--name", "Room 88")
-    hid = host.status().get("participant")
+    host, r89, hid = host_and_member(tmp, relay, 88, "hellos")
     r89.ctl("join", "--meeting", "hellos", "--role", "member", "--name", "Room 89")
     me = r89.status().get("participant")
     ok = wait_until(lambda: knocks(host), 15, [host])

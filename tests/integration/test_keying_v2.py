@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_keying import (Relay, Room, admit, built, check, kxpy, knocks,  # noqa: E402
+from test_keying import (Relay, Room, admit, built, host_and_member, check, kxpy, knocks,  # noqa: E402
                          relay_bodies, results, same_epoch_keys, states, three_rooms,
                          wait_until, warnings)
 
@@ -176,11 +176,7 @@ def knock_swap_tests(tmp, relay):
     """Room V knocks; just before the click the relay replaces the knock with its own
     (V's device id and name, its own key). The admission names what was shown."""
     from nacl.signing import SigningKey
-    host, v = Room(tmp, 120, relay), Room(tmp, 121, relay)
-    for r in (host, v):
-        r.subscribe()
-    host.ctl("join", "--meeting", "swap", "--role", "host", "--name", "Room 120")
-    hid = host.status().get("participant")
+    host, v, hid = host_and_member(tmp, relay, 120, "swap")
     v.ctl("join", "--meeting", "swap", "--role", "member", "--name", "Room 121")
     ok = wait_until(lambda: knocks(host), 15, [host])
     kv = (knocks(host) or [{}])[-1]

@@ -35,9 +35,9 @@ struct kx_ctl_server {
 static const struct {
 	const char *name;
 	enum kx_ctl_cmd_type type;
-	const char *fields[4]; /* the members it takes besides "cmd" and "id" */
+	const char *fields[5]; /* the members it takes besides "cmd" and "id" */
 } commands[] = {
-	{ "join", KX_CTL_JOIN, { "meeting", "role", "name", NULL } },
+	{ "join", KX_CTL_JOIN, { "meeting", "role", "name", "code", NULL } },
 	{ "admit", KX_CTL_ADMIT, { "participant", "codeword", "knock", NULL } },
 	{ "deny", KX_CTL_DENY, { "participant", NULL } },
 	{ "verify", KX_CTL_VERIFY, { "participant", NULL } },
@@ -131,6 +131,7 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 
 		if (get_text(o, "meeting", cmd->meeting, KX_CTL_TEXT_MAX, true) ||
 		    get_text(o, "name", cmd->name, KX_CTL_TEXT_MAX, true) ||
+		    get_text(o, "code", cmd->code, KX_CTL_TEXT_MAX, false) ||
 		    get_text(o, "role", role, sizeof(role) - 1, true)) {
 			ret = fail(err, "join takes meeting, role and name (strings)", -EINVAL);
 			goto out;
@@ -140,6 +141,10 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 			goto out;
 		}
 		cmd->host = !strcmp(role, "host");
+		if (cmd->host && cmd->code[0]) {
+			ret = fail(err, "a host draws its meeting code; code is for members", -EINVAL);
+			goto out;
+		}
 		break;
 	}
 	case KX_CTL_ADMIT:

@@ -52,6 +52,7 @@ struct kx_ctl_cmd {
 	char id[KX_CTL_ID_MAX + 1]; /* echoed in the reply; may be empty */
 	char meeting[KX_CTL_TEXT_MAX + 1];
 	char name[KX_CTL_TEXT_MAX + 1];
+	char code[KX_CTL_TEXT_MAX + 1]; /* join as member: the meeting code typed; may be empty */
 	bool host;
 	uint32_t participant;
 	char codeword[KX_CTL_TEXT_MAX + 1]; /* admit: the codeword compared; may be empty */

@@ -3,7 +3,7 @@
  * kxctl: a command-line client of keyxchgd's control socket, for people and
  * for tests (keyxchg/CONTROL.md).
  *
- *   kxctl [--socket PATH] join --meeting M --role host|member --name N
+ *   kxctl [--socket PATH] join --meeting M --role host|member --name N [--code CODE]
  *   kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD
  *   kxctl [--socket PATH] deny|verify|remove PARTICIPANT
  *   kxctl [--socket PATH] leave|end|rekey|status
@@ -38,7 +38,8 @@
 
 static int usage(void)
 {
-	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N\n"
+	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N "
+	      "[--code CODE]\n"
 	      "       kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD\n"
 	      "       kxctl [--socket PATH] deny|verify|remove PARTICIPANT\n"
 	      "       kxctl [--socket PATH] leave|end|rekey|status\n"
@@ -145,9 +146,11 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "seconds", required_argument, NULL, 't' },
+		{ "code", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = getenv("KXCTL_SOCKET"), *meeting = NULL, *role = NULL, *name = NULL;
+	const char *code = NULL;
 	long count = 0;
 	double seconds = 10;
 	char id[32];
@@ -196,6 +199,8 @@ int main(int argc, char **argv)
 				role = optarg;
 			else if (c == 'n')
 				name = optarg;
+			else if (c == 'k')
+				code = optarg;
 			else if (c == 's')
 				path = optarg;
 			else
@@ -206,6 +211,8 @@ int main(int argc, char **argv)
 		json_object_set_new(req, "meeting", json_string(meeting));
 		json_object_set_new(req, "role", json_string(role));
 		json_object_set_new(req, "name", json_string(name));
+		if (code)
+			json_object_set_new(req, "code", json_string(code));
 	} else if (!strcmp(argv[optind], "admit") || !strcmp(argv[optind], "deny") ||
 		   !strcmp(argv[optind], "verify") || !strcmp(argv[optind], "remove")) {
 		char *end;

@@ -51,6 +51,7 @@
 #include "kx/codewords.h"
 #include "kx/identity.h"
 #include "kx/kx.h"
+#include "kx/meeting.h"
 #include "kx/msg.h"
 #include "kx/pinstore.h"
 #include "kx/schedule.h"
@@ -78,8 +79,18 @@
  */
 #define KID_EPOCHS 256
 
-enum state { ST_IDLE, ST_LOBBY, ST_MEETING, ST_LEFT, ST_DENIED, ST_ENDED };
-static const char *state_names[] = { "idle", "lobby", "in-meeting", "left", "denied", "ended" };
+enum state { ST_IDLE, ST_LOBBY, ST_MEETING, ST_LEFT, ST_DENIED, ST_ENDED, ST_EQUIVOCATION };
+static const char *state_names[] = { "idle",  "lobby", "in-meeting",  "left",
+				     "denied", "ended", "equivocation" };
+
+/*
+ * A member's reason to send media to its host (PROTOCOL.md 6.5): none until
+ * the host answers the meeting code typed, was pinned by a person before, or
+ * is verified now.
+ */
+enum trust { TRUST_NONE, TRUST_BOUND, TRUST_PINNED, TRUST_VERIFIED };
+static const char *trust_names[] = { "unconfirmed", "bound", "pinned", "verified" };
+#define HELLOS_REFUSED_MAX 16 /* Argon2id runs spent on hellos that fail the code */
 
 struct peer {
 	bool used, knocked, verified;
@@ -152,6 +163,12 @@ struct app {
 	bool host;
 	char meeting_name[KX_CTL_TEXT_MAX + 1], display_name[KX_NAME_MAX + 1];
 	uint8_t meeting[KX_MEETING_ID_BYTES];
+	/* the host: its meeting's code; a member: the code a person typed, or "" */
+	char meeting_code[KX_MEETING_CODE_SIZE];
+	uint8_t code[KX_MEETING_CODE_BYTES];
+	bool have_code; /* member: hellos must answer code */
+	unsigned int hellos_refused;
+	enum trust host_trust;
 	int self; /* participant id, -1 before the relay's welcome */
 	struct kx_ws *ws; /* under way (kx_ws_connect_step) until ws_open */
 	bool ws_open;
@@ -286,6 +303,16 @@ static const char *pin_name(int pin)
 	return pin == KX_PIN_SAME ? "same" : pin == KX_PIN_CHANGED ? "changed" : "new";
 }
 
+/* The codeword of ik, for one message (a static buffer). */
+static const char *word_of(struct app *a, const uint8_t ik[static KX_IK_BYTES])
+{
+	static char word[E2EE_CODEWORD_SIZE];
+
+	if (kx_codeword(&a->cw, ik, word))
+		strcpy(word, "?");
+	return word;
+}
+
 static json_t *roster_json(struct app *a)
 {
 	json_t *list = json_array();
@@ -393,15 +420,40 @@ static void install_epoch_keys(struct app *a)
 	a->switch_at = now_ms() + SWITCH_MS;
 }
 
+/* A member sends media only to a host it has a reason to trust (PROTOCOL.md 6.5). */
+static bool media_allowed(const struct app *a)
+{
+	return a->host || a->host_trust != TRUST_NONE;
+}
+
+/* The media daemon moves e2eeenc's send KIDs to epoch's. */
+static void emit_send_kids(struct app *a, uint64_t epoch)
+{
+	for (unsigned int t = 0; t < STREAMS; t++)
+		emit(a, KX_CTL_EV_KEYS,
+		     json_pack("{s:s, s:I}", "event", "send-kid", "kid",
+			       (json_int_t)kx_media_kid(t, (uint16_t)a->self, epoch)));
+}
+
+/* The people verified the host's codeword: media may go (PROTOCOL.md 6.5). */
+static void host_verified(struct app *a)
+{
+	bool held = !media_allowed(a) && a->sending;
+
+	a->host_trust = TRUST_VERIFIED;
+	if (held)
+		emit_send_kids(a, a->send_epoch);
+}
+
 /* Send keys move to the held epoch; older keys go after the grace period. */
 static void switch_send(struct app *a)
 {
 	long long now = now_ms();
 
-	for (unsigned int t = 0; t < STREAMS; t++)
-		emit(a, KX_CTL_EV_KEYS,
-		     json_pack("{s:s, s:I}", "event", "send-kid", "kid",
-			       (json_int_t)kx_media_kid(t, (uint16_t)a->self, a->switch_epoch)));
+	/* No media to an unconfirmed host (PROTOCOL.md 6.5): the keys are held,
+	 * the send KID waits for the people's verify. */
+	if (media_allowed(a))
+		emit_send_kids(a, a->switch_epoch);
 	for (size_t j = 0; j < KEYS_MAX; j++)
 		if (a->keys[j].used && a->keys[j].epoch < a->switch_epoch && !a->keys[j].remove_at)
 			a->keys[j].remove_at = now + GRACE_MS;
@@ -685,8 +737,7 @@ static int host_start(struct app *a)
 
 	if (!m)
 		return -ENOMEM;
-	randombytes_buf(a->meeting, sizeof(a->meeting));
-	m->type = KX_MSG_ROSTER;
+	m->type = KX_MSG_ROSTER; /* a->meeting drawn at join, bound to our IK */
 	r = &m->u.roster;
 	memcpy(r->meeting, a->meeting, sizeof(a->meeting));
 	r->host = (uint16_t)a->self;
@@ -990,6 +1041,49 @@ static void knock(struct app *a)
 	send_msg(a, a->hello->u.roster.host, &m, true);
 }
 
+/* The host hello held names the same meeting and host IK as roster m. */
+static bool hello_same(const struct app *a, const struct kx_msg *m)
+{
+	const struct kx_roster *h = &a->hello->u.roster;
+
+	return a->have_hello && !memcmp(h->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES) &&
+	       !memcmp(kx_roster_find(h, h->host)->ik,
+		       kx_roster_find(&m->u.roster, m->u.roster.host)->ik, KX_IK_BYTES);
+}
+
+/*
+ * Does hello m, hosted by h, answer the meeting code typed (PROTOCOL.md 2.1)?
+ * One Argon2id run; a relay sending hellos that fail gets HELLOS_REFUSED_MAX
+ * runs of ours, then nothing (it can withhold the real hello anyway).
+ */
+static bool hello_bound(struct app *a, const struct kx_msg *m, const struct kx_member *h)
+{
+	if (a->hellos_refused >= HELLOS_REFUSED_MAX)
+		return false;
+	if (!kx_meeting_bound(m->u.roster.meeting, a->code, h->ik))
+		return true;
+	if (++a->hellos_refused == HELLOS_REFUSED_MAX)
+		warn_event(a, "%u host hellos failed the meeting code: further ones are ignored",
+			   HELLOS_REFUSED_MAX);
+	else
+		warn_event(a, "a host hello (p%u, device %s) that the meeting code does not name: "
+			      "refused",
+			   h->id, h->device);
+	return false;
+}
+
+/*
+ * The relay shows this room two hosts for one meeting (PROTOCOL.md 6.5): stop
+ * (no knock, no key, no media), say so, and let the people join again.
+ */
+static void equivocation(struct app *a, const char *why)
+{
+	warn_event(a, "EQUIVOCATION: %s: this room stopped; check the meeting code and join "
+		      "again",
+		   why);
+	a->end_state = ST_EQUIVOCATION;
+}
+
 /* Did roster r only add members to the one held before (a join)? */
 static bool only_adds(const struct kx_roster *old, const struct kx_roster *r)
 {
@@ -1031,15 +1125,14 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 					   h->device);
 				goto out;
 			}
-			/* One host per join: a hello from another host or meeting after
-			 * the one shown (and knocked to) is the relay's doing. */
-			if (a->have_hello &&
-			    (sodium_memcmp(a->hello->u.roster.meeting, m->u.roster.meeting,
-					   KX_MEETING_ID_BYTES) ||
-			     memcmp(kx_roster_find(&a->hello->u.roster, a->hello->u.roster.host)->ik,
-				    h->ik, KX_IK_BYTES))) {
-				warn_event(a, "a second host hello, from another host or meeting: "
-					      "ignored (the host shown first stays)");
+			/* A meeting code typed: only a hello of the host it names counts
+			 * (PROTOCOL.md 2.1); the relay's own is refused, not held. */
+			if (a->have_code && !hello_same(a, m) && !hello_bound(a, m, h))
+				goto out;
+			/* Two different valid hellos for one meeting: the relay plays
+			 * host to someone. Never "first wins" (PROTOCOL.md 6.5). */
+			if (a->have_hello && !hello_same(a, m)) {
+				equivocation(a, "two different host hellos for this meeting");
 				goto out;
 			}
 			/* Checked (self-signed by its host) before it replaces the
@@ -1070,9 +1163,9 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			if (kx_codeword(&a->cw, h->ik, word))
 				strcpy(word, "?");
 			emit(a, KX_CTL_EV_ROSTER,
-			     json_pack("{s:s, s:i, s:s, s:s, s:s}", "event", "host", "participant",
+			     json_pack("{s:s, s:i, s:s, s:s, s:s, s:b}", "event", "host", "participant",
 				       h->id, "device", h->device, "codeword", word, "pinned",
-				       pin_name(pin)));
+				       pin_name(pin), "bound", a->have_code));
 			logmsg("host p%u (codeword %s): knocking", h->id, word);
 			knock(a);
 			goto out;
@@ -1108,7 +1201,17 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 				warn_event(a, "rejected the admitting roster: %s", strerror(-ret));
 				goto out;
 			}
-			/* Nothing is pinned until a person confirms it (`verify`). */
+			/* Nothing is pinned until a person confirms it (`verify`). Media
+			 * goes to a host bound by the code, pinned by a person before,
+			 * or verified now; to no other (PROTOCOL.md 6.5). */
+			a->host_trust = a->have_code	     ? TRUST_BOUND :
+					pin == KX_PIN_SAME ? TRUST_PINNED :
+							     TRUST_NONE;
+			if (a->host_trust == TRUST_NONE)
+				warn_event(a, "the host p%u (codeword %s) is neither named by a meeting "
+					      "code nor verified: no media is sent until this room "
+					      "verifies it",
+					   h->id, word_of(a, h->ik));
 			memcpy(a->meeting, m->u.roster.meeting, KX_MEETING_ID_BYTES);
 			a->have_secret = false;
 			a->state = ST_MEETING;
@@ -1126,6 +1229,18 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 			warn_event(a, "a roster signed by p%u while this room hosts: refused (a "
 				      "successor took over; were we cut off?)",
 				   m->u.roster.host);
+		goto out;
+	}
+	/* A hello of another meeting while in one: the relay shows this room a
+	 * second host (PROTOCOL.md 6.5). Harmless to a bound or verified host's
+	 * meeting; with an unconfirmed host this room cannot tell which is real. */
+	if (memcmp(m->u.roster.meeting, a->chain->roster.meeting, KX_MEETING_ID_BYTES)) {
+		if (media_allowed(a))
+			warn_event(a, "a roster of another meeting (the relay shows a second host): "
+				      "ignored, this meeting's host is %s",
+				   trust_names[a->host_trust]);
+		else
+			equivocation(a, "a second host while this meeting's host is unconfirmed");
 		goto out;
 	}
 	old = malloc(sizeof(*old));
@@ -1687,7 +1802,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 				kx_ctl_json_free(text);
 				json_decref(ev);
 			}
-			for (unsigned int t = 0; a->sending && t < STREAMS; t++) {
+			for (unsigned int t = 0; a->sending && media_allowed(a) && t < STREAMS; t++) {
 				char *text;
 				json_t *ev = json_pack("{s:s, s:I}", "event", "send-kid", "kid",
 						       (json_int_t)kx_media_kid(t, (uint16_t)a->self,
@@ -1730,6 +1845,30 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			kx_ctl_reply(a->ctl, client, cmd, -EINVAL, "name too long", NULL);
 			return;
 		}
+		a->have_code = false;
+		a->meeting_code[0] = 0;
+		a->hellos_refused = 0;
+		a->host_trust = TRUST_NONE;
+		if (cmd->code[0]) {
+			/* The meeting code a person typed (or a link carried): hellos
+			 * must answer it (PROTOCOL.md 2.1). */
+			if (kx_meeting_code_parse(cmd->code, a->code)) {
+				kx_ctl_reply(a->ctl, client, cmd, -EINVAL,
+					     "a meeting code is five proquints joined by -", NULL);
+				return;
+			}
+			a->have_code = true;
+			kx_meeting_code_text(a->code, a->meeting_code); /* canonical spelling */
+		} else if (cmd->host) {
+			/* The host's meeting id names its IK: its code is what people
+			 * type to join (one Argon2id run now). */
+			if (kx_meeting_id_new(a->id.ik, a->meeting)) {
+				kx_ctl_reply(a->ctl, client, cmd, -ENOMEM, "cannot draw a meeting id",
+					     NULL);
+				return;
+			}
+			kx_meeting_code_text(a->meeting, a->meeting_code);
+		}
 		kx_chain_init(a->chain);
 		a->host_left = false;
 		a->end_state = ST_IDLE;
@@ -1757,6 +1896,13 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		}
 		a->state = ST_LOBBY;
 		emit_state(a);
+		if (a->meeting_code[0]) {
+			char extra[64];
+
+			snprintf(extra, sizeof(extra), "{\"meeting_code\":\"%s\"}", a->meeting_code);
+			kx_ctl_reply(a->ctl, client, cmd, 0, NULL, extra);
+			return;
+		}
 		break;
 	case KX_CTL_ADMIT:
 	case KX_CTL_DENY:
@@ -1835,6 +1981,8 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			 * re-pins a changed one, knowingly). */
 			if (m && m->id != a->self)
 				ret = pin_confirmed(a, m->device, m->ik);
+			if (!ret && m && !a->host && m->id == a->chain->roster.host)
+				host_verified(a);
 		}
 		if (a->chain->started)
 			emit_roster(a);
@@ -1896,6 +2044,13 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 							a->keys[j].fp));
 		json_object_set_new(o, "keys", keys);
 		json_object_set_new(o, "have_secret", json_boolean(a->have_secret));
+		if (a->meeting_code[0])
+			json_object_set_new(o, "meeting_code", json_string(a->meeting_code));
+		/* Media: sending, or held back until the host is confirmed (6.5). */
+		json_object_set_new(o, "host_trust",
+				    json_string(a->host ? "self" : trust_names[a->host_trust]));
+		json_object_set_new(o, "sending", json_boolean(a->sending && media_allowed(a)));
+		json_object_set_new(o, "send_held", json_boolean(a->sending && !media_allowed(a)));
 		json_object_set_new(o, "relay",
 				    json_string(relay_open(a) ? "open" : a->ws ? "connecting" : "down"));
 		if (a->host) {

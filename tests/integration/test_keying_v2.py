@@ -13,10 +13,16 @@ which the version 1 daemon let through, now refused.
 * the knock swap: the relay replaces a knock just before the click; the
   admission names the knock shown (hash or codeword), so it is refused, and
   nothing is pinned until a person admitted or verified it (the host's key on
-  the member's side included).
+  the member's side included);
+* first contact: the relay plays host (its own signed hello, its own roster
+  and sealed secret): an unconfirmed host gets no media until the room
+  verifies it; two different hellos for one meeting stop the room
+  (equivocation); a meeting code typed names the real host's key, and the
+  relay's hello is refused.
 
 The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
 """
+import hashlib
 import json
 import os
 import socket
@@ -227,13 +233,170 @@ def knock_swap_tests(tmp, relay):
         r.stop()
 
 
+class FakeHost:
+    """The relay playing host, with the second implementation (test_kx_vectors.py):
+    its own IK and EK, a signed epoch-0 hello, then an admission with a secret it
+    draws and seals itself. meeting: the id to claim (default random)."""
+
+    def __init__(self, relay, room, pid=900, meeting=None):
+        from nacl.bindings import crypto_scalarmult_base
+        from nacl.signing import SigningKey
+        self.relay, self.room, self.pid = relay, room, pid
+        self.seed, self.ek_sk = os.urandom(32), os.urandom(32)
+        self.ik = bytes(SigningKey(self.seed).verify_key)
+        self.ek = crypto_scalarmult_base(self.ek_sk)
+        self.meeting = meeting or os.urandom(16)
+        self.entry = {"id": pid, "device": "relay-host", "ik": kxpy.b64(self.ik),
+                      "ek": kxpy.b64(self.ek), "role": "host"}
+        self.r0 = self.roster(0, bytes(32), [self.entry], None)
+
+    def roster(self, epoch, prev, members, successor):
+        return kxpy.sign({"v": 1, "type": "roster", "meeting": kxpy.b64(self.meeting),
+                          "epoch": epoch, "prev": kxpy.b64(prev), "host": self.pid,
+                          "successor": successor,
+                          "policy": {"e2ee": True, "recording": False, "pstn": False,
+                                     "lobby_locked": True},
+                          "members": sorted(members, key=lambda m: m["id"])}, self.seed)
+
+    def send(self, to, *bodies):
+        self.relay.control({"cmd": "inject", "room": self.room, "to": f"p{to}",
+                            "items": [{"from": f"p{self.pid}", "body": b} for b in bodies]})
+
+    def knocks(self, me):
+        return [m["body"] for m, _ in relay_bodies(self.relay, "announce", f"p{me}", self.room)
+                if m["to"] == f"p{self.pid}"]
+
+    def admit(self, ann):
+        """Roster 1 with the knocker, and E_1 of the relay's choosing sealed to it."""
+        from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt
+        me = ann["from"]
+        r1 = self.roster(1, hashlib.sha256(kxpy.canon_msg(self.r0)).digest(),
+                         [self.entry, {"id": me, "device": ann["device"], "ik": ann["ik"],
+                                       "ek": ann["ek"], "role": "member"}], me)
+        h1 = hashlib.sha256(kxpy.canon_msg(r1)).digest()
+        ik_m, ek_m = kxpy.unb64(ann["ik"]), kxpy.unb64(ann["ek"])
+        pair = kxpy.pair_key(self.meeting, self.ik, ik_m, self.ek, ek_m, self.ek_sk, ek_m)
+        nonce = os.urandom(24)
+        sealed = crypto_aead_xchacha20poly1305_ietf_encrypt(
+            os.urandom(32), kxpy.seal_ad(self.meeting, 1, h1, self.pid, me), nonce, pair)
+        key = kxpy.sign({"v": 1, "type": "epoch_key", "meeting": kxpy.b64(self.meeting),
+                         "epoch": 1, "roster": kxpy.b64(h1), "from": self.pid, "to": me,
+                         "nonce": kxpy.b64(nonce), "sealed": kxpy.b64(sealed)}, self.seed)
+        self.send(me, r1, key)
+
+
+def send_kids(room):
+    room.pump()
+    return [e for e in room.seen if e.get("event") == "send-kid"]
+
+
+def fake_host_tests(tmp, relay):
+    """The review's first-contact attack: the relay plays host to a room that joins
+    without a meeting code (its own hello, roster and sealed secret)."""
+    m = Room(tmp, 130, relay)
+    m.subscribe()
+    m.ctl("join", "--meeting", "board", "--role", "member", "--name", "Room 130")
+    me = m.status().get("participant")
+    fake = FakeHost(relay, "board")
+    fake.send(me, fake.r0)
+    knocked = wait_until(lambda: fake.knocks(me), 15)
+    if knocked:
+        fake.admit(fake.knocks(me)[-1])
+    # The send switch comes 2 s after the keys; status says when it came and
+    # whether it was held: no timing assumed.
+    held = wait_until(lambda: m.status().get("send_held") is True, 20, [m])
+    st = m.status()
+    check("the relay plays host (own hello, roster, sealed secret) to a room without a "
+          "meeting code: it is admitted, but its host is 'unconfirmed', no send KID goes to "
+          "the media daemon, nothing is pinned",
+          knocked and held and st.get("host_trust") == "unconfirmed" and
+          st.get("sending") is False and not send_kids(m) and "relay-host" not in pins(m) and
+          warnings(m, "no media is sent until this room verifies it"),
+          (knocked, held, st.get("host_trust"), st.get("sending"), send_kids(m), pins(m)))
+    rc, _ = m.ctl("verify", str(fake.pid))
+    released = wait_until(lambda: send_kids(m), 10, [m])
+    check("media goes only once the room verifies that host (the policy: until the room "
+          "confirms it)", rc == 0 and released and m.status().get("sending") is True and
+          m.status().get("host_trust") == "verified", (rc, released, m.status()))
+    m.stop()
+
+
+def equivocation_tests(tmp, relay):
+    """The relay's hello first, the real host's after: two different valid hellos for
+    one meeting stop the room; the first does not win."""
+    host, m, hid = host_and_member(tmp, relay, 132, "board2")
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": [[f"p{hid}", "p2"]]})
+    m.ctl("join", "--meeting", "board2", "--role", "member", "--name", "Room 133")
+    me = m.status().get("participant")
+    fake = FakeHost(relay, "board2")
+    fake.send(me, fake.r0)
+    knocked = wait_until(lambda: fake.knocks(me), 15)
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": None})
+    # The real host's hello, sent again on a presence "joined".
+    relay.control({"cmd": "presence", "room": "board2", "to": f"p{hid}", "event": "joined",
+                   "participant": f"p{me}"})
+    stopped = wait_until(lambda: m.state() == "equivocation", 15, [m])
+    to_host = [b for b, _ in relay_bodies(relay, "announce", f"p{me}", "board2")
+               if b["to"] == f"p{hid}"]
+    check("two different valid host hellos for one meeting (the relay's first): the room "
+          "stops in state 'equivocation', says so, and knocks to neither host again",
+          me == 2 and knocked and stopped and warnings(m, "EQUIVOCATION") and not to_host and
+          not m.status().get("keys"), (me, knocked, m.state(), to_host))
+    for r in (host, m):
+        r.stop()
+
+
+def meeting_code_tests(tmp, relay):
+    """A meeting code typed names the host's IK: the relay's hello, even with the code's
+    bytes as its meeting id, is refused; the real host's is bound and gets media at once."""
+    host, m, hid = host_and_member(tmp, relay, 134, "board3")
+    code = host.status().get("meeting_code", "")
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": [[f"p{hid}", "p2"]]})
+    rc, rep = m.ctl("join", "--meeting", "board3", "--role", "member", "--name", "Room 135",
+                    "--code", code)
+    me = m.status().get("participant")
+    # The relay knows the code (it relays the room): its hello claims the meeting id.
+    claimed = kxpy.meeting_code_bytes(code) + os.urandom(6) if code else os.urandom(16)
+    fake = FakeHost(relay, "board3", meeting=claimed)
+    fake.send(me, fake.r0)
+    refused = wait_until(lambda: warnings(m, "meeting code does not name"), 15, [m])
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": None})
+    relay.control({"cmd": "presence", "room": "board3", "to": f"p{hid}", "event": "joined",
+                   "participant": f"p{me}"})
+    ok, _ = admit_knock(host, m)
+    sending = wait_until(lambda: send_kids(m), 20, [m])
+    st = m.status()
+    check("with the meeting code typed, the relay's hello (claiming the code as its meeting "
+          "id) is refused and never knocked to; the real host's is bound: admitted, media "
+          "at once, no verify needed",
+          me == 2 and rc == 0 and refused and not fake.knocks(me) and ok and sending and
+          st.get("host_trust") == "bound" and st.get("sending") is True,
+          (me, rc, rep, code, refused, fake.knocks(me), ok, st.get("host_trust")))
+    rc, rep = m.ctl("join", "--meeting", "board3", "--role", "member", "--name", "Room 135",
+                    "--code", "not-a-code")
+    check("a malformed meeting code is refused", rc == 1, rep)
+    for r in (host, m):
+        r.stop()
+
+
+def admit_knock(host, member):
+    """The host admits member's next knock by its hash (it knocks on its own)."""
+    ok = wait_until(lambda: [k for k in knocks(host) if k["codeword"] == member.codeword], 15,
+                    [host])
+    k = [k for k in knocks(host) if k["codeword"] == member.codeword][-1] if ok else {}
+    rc, rep = host.ctl("admit", str(k.get("participant")), "--knock", k.get("knock", "-"))
+    return ok and rc == 0 and wait_until(lambda: member.state() == "in-meeting", 15), rep
+
+
 def main():
     if not built():
         return 1
     tmp = tempfile.mkdtemp(prefix="kx-v2-")
     relay = Relay(tmp)
     only = set(sys.argv[1:])
-    for name, fn in [("remove", remove_tests), ("end", end_tests), ("swap", knock_swap_tests)]:
+    for name, fn in [("remove", remove_tests), ("end", end_tests), ("swap", knock_swap_tests),
+                     ("fake", fake_host_tests), ("equivocation", equivocation_tests),
+                     ("code", meeting_code_tests)]:
         if not only or name in only:
             fn(tmp, relay)
     relay.stop()

@@ -143,6 +143,55 @@ def fingerprint(key):
     return hashlib.sha256(b"sealroom-v1 fingerprint" + key).digest()[:8]
 
 
+# Proquints (keying.md "The codeword"): 16 bits as consonant-vowel-consonant-vowel-consonant.
+CONSONANTS, VOWELS = "bdfghjklmnprstvz", "aiou"
+
+
+def proquint(v):
+    return (CONSONANTS[v >> 12 & 15] + VOWELS[v >> 10 & 3] + CONSONANTS[v >> 6 & 15] +
+            VOWELS[v >> 4 & 3] + CONSONANTS[v & 15])
+
+
+def proquints(b):
+    return "-".join(proquint(b[i] << 8 | b[i + 1]) for i in range(0, len(b), 2))
+
+
+def unproquint(w):
+    w = w.lower()
+    return (CONSONANTS.index(w[0]) << 12 | VOWELS.index(w[1]) << 10 |
+            CONSONANTS.index(w[2]) << 6 | VOWELS.index(w[3]) << 4 | CONSONANTS.index(w[4]))
+
+
+def argon2id(password, salt_text):
+    """Argon2id v1.3, opslimit 2, memlimit 16 MiB, 16 bytes out; the salt is the first
+    16 bytes of SHA-256(salt_text) (the codeword's parameters)."""
+    from nacl import pwhash
+    return pwhash.argon2id.kdf(16, password, hashlib.sha256(salt_text).digest()[:16],
+                               opslimit=2, memlimit=16 * 1024 * 1024)
+
+
+def codeword(ik):
+    """PROTOCOL.md 8: the device's codeword."""
+    return proquints(argon2id(b"sealroom codeword v1" + ik, b"sealroom codeword salt v1")[:8])
+
+
+def meeting_tag(ik, s):
+    """PROTOCOL.md 2.1: the 6-byte tag binding a meeting code to the host's IK."""
+    return argon2id(b"sealroom-v2 meeting" + ik + s, b"sealroom meeting salt v2")[:6]
+
+
+def meeting_code_bytes(text):
+    """The 10 bytes of a meeting code typed as five proquints."""
+    words = text.split("-")
+    if len(words) != 5 or any(len(w) != 5 for w in words):
+        raise ValueError(text)
+    return b"".join(unproquint(w).to_bytes(2, "big") for w in words)
+
+
+def meeting_bound(meeting_id, code, ik):
+    return meeting_id[:10] == code and meeting_tag(ik, code[:4]) == code[4:]
+
+
 def x25519_sk(seed):
     # A clamped scalar, as libsodium and PyNaCl clamp anyway.
     return hashlib.sha256(b"x25519 test " + seed).digest()
@@ -155,6 +204,10 @@ SEEDS = [bytes([i + 1]) * 32 for i in range(4)]
 EK_SK = [x25519_sk(bytes([i])) for i in range(4)]
 IKS = [bytes(SigningKey(s).verify_key) for s in SEEDS]
 EKS = [crypto_scalarmult_base(k) for k in EK_SK]
+# A version 2 meeting id of the host IKS[0] (PROTOCOL.md 2.1): s = 00112233, its tag, then
+# six bytes the host drew.
+MEETING_V2 = bytes.fromhex("00112233") + meeting_tag(IKS[0], bytes.fromhex("00112233")) + \
+    bytes.fromhex("445566778899")
 
 
 def roster(epoch, prev, host=0, succ=1, members=(0, 1, 2), signer=None):
@@ -408,6 +461,34 @@ def test_verify():
         check("key order and whitespace do not change the signed content", rc == 0, (rc, out, err))
 
 
+def test_codes(rng):
+    """PROTOCOL.md 2.1 and 8: the codeword and the meeting code, Argon2id each."""
+    rc, out, err = cli("codeword", bytes(32).hex())
+    check("codeword of IK = 32 zero bytes", out == codeword(bytes(32)) ==
+          "mavoj-pubip-gubad-gamiv", (rc, out, err, codeword(bytes(32))))
+    check("codeword of a real IK, as libe2ee derives it", cli("codeword", IKS[0].hex())[1] ==
+          codeword(IKS[0]), (cli("codeword", IKS[0].hex()), codeword(IKS[0])))
+    bad = []
+    for ik, s in [(IKS[0], bytes(4)), (IKS[1], bytes.fromhex("a1b2c3d4"))] + \
+            [(rng.randbytes(32), rng.randbytes(4)) for _ in range(2)]:
+        if cli("meeting-tag", ik.hex(), s.hex())[1] != meeting_tag(ik, s).hex():
+            bad.append((ik.hex(), s.hex(), meeting_tag(ik, s).hex()))
+    check("meeting tag Argon2id(\"sealroom-v2 meeting\" || IK || s), 4 cases", not bad, bad)
+    mid = MEETING_V2
+    code = proquints(mid[:10])
+    ok = cli("meeting-code", mid.hex())[1] == code and meeting_bound(mid, mid[:10], IKS[0])
+    check(f"meeting code of the vector meeting id: {code}", ok,
+          (cli("meeting-code", mid.hex()), code))
+    rc, out, err = cli("meeting-bound", mid.hex(), code, IKS[0].hex())
+    rc2, _, _ = cli("meeting-bound", mid.hex(), code, IKS[1].hex())
+    other = bytes([mid[0] ^ 1]) + mid[1:]
+    rc3, _, _ = cli("meeting-bound", other.hex(), code, IKS[0].hex())
+    rc4, _, _ = cli("meeting-bound", mid.hex(), code.upper(), IKS[0].hex())
+    check("the code names the host's IK and meeting: another IK or another id refused, "
+          "upper case taken", rc == 0 and rc2 == 1 and rc3 == 1 and rc4 == 0 and
+          not meeting_bound(mid, mid[:10], IKS[1]), (rc, out, err, rc2, rc3, rc4))
+
+
 def main():
     if not os.access(CLI, os.X_OK):
         print(f"not ok 1 - {CLI} missing (build it: make test-programs)")
@@ -420,6 +501,7 @@ def main():
     test_seal(rng)
     test_sign()
     test_verify()
+    test_codes(rng)
     print(f"1..{len(results)}")
     return 0 if all(results) else 1
 

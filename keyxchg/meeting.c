@@ -44,15 +44,19 @@ int kx_meeting_id_new(const uint8_t ik[static KX_IK_BYTES], uint8_t id[static KX
 	return kx_meeting_tag(ik, id, id + KX_MEETING_SALT_BYTES);
 }
 
+void kx_proquints(const uint8_t *b, unsigned int words, char *out)
+{
+	for (unsigned int i = 0; i < words; i++) {
+		e2ee_proquint_encode((uint16_t)(b[2 * i] << 8 | b[2 * i + 1]),
+				     out + i * (E2EE_PROQUINT_LEN + 1));
+		out[i * (E2EE_PROQUINT_LEN + 1) + E2EE_PROQUINT_LEN] = i + 1 < words ? '-' : '\0';
+	}
+}
+
 void kx_meeting_code_text(const uint8_t code[static KX_MEETING_CODE_BYTES],
 			  char out[static KX_MEETING_CODE_SIZE])
 {
-	for (int i = 0; i < KX_MEETING_CODE_BYTES / 2; i++) {
-		e2ee_proquint_encode((uint16_t)(code[2 * i] << 8 | code[2 * i + 1]),
-				     out + i * (E2EE_PROQUINT_LEN + 1));
-		out[i * (E2EE_PROQUINT_LEN + 1) + E2EE_PROQUINT_LEN] =
-			i < KX_MEETING_CODE_BYTES / 2 - 1 ? '-' : '\0';
-	}
+	kx_proquints(code, KX_MEETING_CODE_BYTES / 2, out);
 }
 
 int kx_meeting_code_parse(const char *text, uint8_t code[static KX_MEETING_CODE_BYTES])

@@ -58,8 +58,36 @@ bool kx_device_id_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Strict UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF), no controls. */
-static bool name_valid(const char *str, size_t len)
+/*
+ * Unicode's format characters (general category Cf, Unicode 15.1): bidi
+ * embeddings, overrides and isolates, zero-width spaces and joiners, the
+ * BOM, tags... A name shown in a lobby must read as its bytes say
+ * (PROTOCOL.md 2): "Room <U+202E>1 mooR" is refused. Also the line and
+ * paragraph separators U+2028, U+2029.
+ */
+static bool format_char(uint32_t cp)
+{
+	static const uint32_t cf[][2] = {
+		{ 0x00ad, 0x00ad },   { 0x0600, 0x0605 },   { 0x061c, 0x061c },
+		{ 0x06dd, 0x06dd },   { 0x070f, 0x070f },   { 0x0890, 0x0891 },
+		{ 0x08e2, 0x08e2 },   { 0x180e, 0x180e },   { 0x200b, 0x200f },
+		{ 0x2028, 0x202e },   { 0x2060, 0x2064 },   { 0x2066, 0x206f },
+		{ 0xfeff, 0xfeff },   { 0xfff9, 0xfffb },   { 0x110bd, 0x110bd },
+		{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+	};
+
+	for (size_t i = 0; i < sizeof(cf) / sizeof(cf[0]); i++)
+		if (cp >= cf[i][0] && cp <= cf[i][1])
+			return true;
+	return false;
+}
+
+/*
+ * Strict UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF), no C0 or
+ * C1 controls, no DEL, no format characters.
+ */
+bool kx_display_name_valid(const char *str, size_t len)
 {
 	const uint8_t *s = (const uint8_t *)str;
 	size_t i = 0;
@@ -96,7 +124,7 @@ static bool name_valid(const char *str, size_t len)
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
 		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) || format_char(cp))
 			return false;
 		i += n + 1;
 	}
@@ -123,7 +151,7 @@ static int check_announce(const struct kx_announce *a)
 		return -EINVAL;
 	if (!str_ok(a->device, KX_DEVICE_MAX) || !kx_device_id_valid(a->device, strlen(a->device)))
 		return -EINVAL;
-	if (!str_ok(a->name, KX_NAME_MAX) || !name_valid(a->name, strlen(a->name)))
+	if (!str_ok(a->name, KX_NAME_MAX) || !kx_display_name_valid(a->name, strlen(a->name)))
 		return -EINVAL;
 	return 0;
 }

@@ -179,6 +179,9 @@ struct app {
 	struct kx_chain *chain;
 	struct secrets *sec; /* sodium_malloc'd */
 	bool have_secret;
+	/* The group security code of the held epoch (PROTOCOL.md 7.1), "" when
+	 * its secret is not held. */
+	char group_code[E2EE_CODEWORD_SIZE];
 	struct kx_msg *hello; /* member: the host's roster before admission */
 	struct kx_chain *hello_chain; /* the same, held to check a deny with */
 	bool have_hello;
@@ -201,6 +204,9 @@ struct app {
 	/* host */
 	long long batch_at; /* 0: no admission waiting */
 	long long fresh_at; /* when the last fresh secret was drawn */
+	/* A successor that took over: knocks signed before (our clock) are the
+	 * old host's, refused as spent (PROTOCOL.md 6.1). */
+	uint64_t hosting_since_ms;
 	uint64_t knock_seq;
 	double cw_tokens;
 	long long cw_at;
@@ -336,8 +342,9 @@ static json_t *roster_json(struct app *a)
 					m->id == a->self ? "self" : pin_name(pin), "self",
 					m->id == a->self));
 	}
-	return json_pack("{s:s, s:I, s:i, s:o}", "event", "roster", "epoch",
-			 (json_int_t)r->epoch, "host", r->host, "participants", list);
+	return json_pack("{s:s, s:I, s:i, s:o, s:s?}", "event", "roster", "epoch",
+			 (json_int_t)r->epoch, "host", r->host, "participants", list, "group_code",
+			 a->have_secret && a->group_code[0] ? a->group_code : NULL);
 }
 
 static void emit_roster(struct app *a)
@@ -418,6 +425,13 @@ static void install_epoch_keys(struct app *a)
 	}
 	a->switch_epoch = r->epoch;
 	a->switch_at = now_ms() + SWITCH_MS;
+	/* One code for every room of this epoch; the panel shows it (7.1). */
+	if (kx_group_code(a->sec->epoch, r->meeting, r->epoch, a->chain->hash, a->group_code))
+		a->group_code[0] = 0;
+	else
+		emit(a, KX_CTL_EV_ROSTER,
+		     json_pack("{s:s, s:I, s:s}", "event", "group-code", "epoch", (json_int_t)r->epoch,
+			       "code", a->group_code));
 }
 
 /* A member sends media only to a host it has a reason to trust (PROTOCOL.md 6.5). */
@@ -937,6 +951,13 @@ static void on_announce(struct app *a, int from, const char *json, size_t len)
 		warn_event(a, "rejected an announce from p%d: older than its knock held", from);
 		goto out;
 	}
+	if (ann->time_ms <= a->hosting_since_ms) {
+		a->stale_refused++;
+		warn_event(a, "rejected an announce from p%d: signed before this room took over as "
+			      "host",
+			   from);
+		goto out;
+	}
 	if (p && ann->time_ms <= p->spent_ms) {
 		a->stale_refused++;
 		warn_event(a, "rejected an announce from p%d: not newer than its last admission or "
@@ -1299,6 +1320,7 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 		long long now = now_ms();
 
 		a->have_secret = false;
+		a->group_code[0] = 0;
 		for (size_t j = 0; j < KEYS_MAX; j++) {
 			struct media_key *k = &a->keys[j];
 
@@ -1387,6 +1409,7 @@ static void take_over(struct app *a, const char *why)
 	logmsg("%s: taking over as its successor", why);
 	a->host = true;
 	a->host_left = true;
+	a->hosting_since_ms = wall_ms();
 	if (host_next_epoch(a, old, true)) {
 		a->host = false;
 		return;
@@ -1713,6 +1736,7 @@ static void teardown(struct app *a, enum state state)
 	a->reconnect_at = 0;
 	a->state = state;
 	a->have_secret = false;
+	a->group_code[0] = 0;
 	a->sending = false;
 	a->switch_at = 0;
 	a->end_state = ST_IDLE;
@@ -1841,8 +1865,11 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 					     "meeting names are letters, digits, - _ .", NULL);
 				return;
 			}
-		if (strlen(cmd->name) > KX_NAME_MAX) {
-			kx_ctl_reply(a->ctl, client, cmd, -EINVAL, "name too long", NULL);
+		if (!kx_display_name_valid(cmd->name, strlen(cmd->name))) {
+			kx_ctl_reply(a->ctl, client, cmd, -EINVAL,
+				     "a name is 1 to 64 bytes of UTF-8 without control or format "
+				     "characters",
+				     NULL);
 			return;
 		}
 		a->have_code = false;
@@ -1876,6 +1903,7 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		memset(a->peers, 0, sizeof(a->peers));
 		memset(a->peer_slot, 0, sizeof(a->peer_slot));
 		a->n_barred = 0;
+		a->hosting_since_ms = 0;
 		a->have_hello = a->have_secret = false;
 		a->self = -1;
 		a->host = cmd->host;
@@ -1918,6 +1946,10 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		if (cmd->type == KX_CTL_DENY) {
 			/* The knocker is told, signed and bound to its knock. */
 			ret = send_deny(a, p);
+			/* Spent: the denied knock and any earlier one of this knocker,
+			 * replayed, is refused (PROTOCOL.md 6.1). */
+			if (p->ann.time_ms > p->spent_ms)
+				p->spent_ms = p->ann.time_ms;
 			p->denied = true;
 			memcpy(p->denied_hash, p->knock_hash, KX_HASH_BYTES);
 			knock_drop(a, p);
@@ -2032,6 +2064,8 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 
 			json_object_set(o, "epoch", json_object_get(r, "epoch"));
 			json_object_set(o, "participants", json_object_get(r, "participants"));
+			if (json_object_get(r, "group_code"))
+				json_object_set(o, "group_code", json_object_get(r, "group_code"));
 			json_decref(r);
 		}
 		for (size_t j = 0; j < KEYS_MAX; j++)
@@ -2152,6 +2186,25 @@ static long long number(const char *s, long long max)
 	return (errno || end == s || *end || v < 0 || v > max) ? -1 : v;
 }
 
+/*
+ * A uid for --allow-uid or --media-uid: decimal digits only, not root (0)
+ * and not our own (which may do everything anyway): else -1, said why.
+ */
+static long long peer_uid(const char *s)
+{
+	long long v = s[0] >= '0' && s[0] <= '9' ? number(s, UINT32_MAX - 1) : -1;
+
+	if (v < 0) {
+		fprintf(stderr, "keyxchgd: a uid is a decimal number, not '%s'\n", s);
+	} else if (v == 0 || (uid_t)v == geteuid()) {
+		fprintf(stderr, "keyxchgd: uid %lld refused: root and keyxchgd's own uid are "
+				"never peers to allow\n",
+			v);
+		v = -1;
+	}
+	return v;
+}
+
 static int usage(void)
 {
 	fputs("usage: keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE "
@@ -2213,12 +2266,14 @@ int main(int argc, char **argv)
 			a->device = optarg;
 			break;
 		case 'u':
-			if (a->n_allowed == KX_CTL_ALLOWED_MAX)
+			if (a->n_allowed == KX_CTL_ALLOWED_MAX || (v = peer_uid(optarg)) < 0)
 				return usage();
-			a->allowed[a->n_allowed++] = (uid_t)strtoul(optarg, NULL, 10);
+			a->allowed[a->n_allowed++] = (uid_t)v;
 			break;
 		case 'm':
-			a->media_uid = (uid_t)strtoul(optarg, NULL, 10);
+			if ((v = peer_uid(optarg)) < 0)
+				return usage();
+			a->media_uid = (uid_t)v;
 			break;
 		case 'R': /* seconds, 0: never */
 			if ((v = number(optarg, 7 * 86400)) < 0)

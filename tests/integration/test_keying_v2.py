@@ -18,7 +18,13 @@ which the version 1 daemon let through, now refused.
   and sealed secret): an unconfirmed host gets no media until the room
   verifies it; two different hellos for one meeting stop the room
   (equivocation); a meeting code typed names the real host's key, and the
-  relay's hello is refused.
+  relay's hello is refused;
+* one group security code per epoch: every room of an epoch shows the same;
+  a meeting split by the relay (a successor cut off takes over, the host
+  rekeys) shows different codes at the same epoch number;
+* the lower findings: a deny spends the knocker's earlier knocks; a successor
+  refuses knocks signed before it took over; display names with bidi or
+  zero-width characters are refused; uid options are parsed strictly.
 
 The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
 """
@@ -26,12 +32,13 @@ import hashlib
 import json
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_keying import (Relay, Room, admit, built, host_and_member, check, kxpy, knocks,  # noqa: E402
+from test_keying import (BIN, Relay, Room, admit, built, host_and_member, check, kxpy, knocks,  # noqa: E402
                          relay_bodies, results, same_epoch_keys, states, three_rooms,
                          wait_until, warnings)
 
@@ -388,6 +395,145 @@ def admit_knock(host, member):
     return ok and rc == 0 and wait_until(lambda: member.state() == "in-meeting", 15), rep
 
 
+def group_code_tests(tmp, relay):
+    """The relay splits a meeting: the successor, cut off, takes over (its own epoch
+    e+1); the host rekeys (epoch e+1 for it and the member). The group codes differ
+    across the split and agree within each side."""
+    h, s, m, ok = three_rooms(tmp, relay, 140, "split", 2)
+    e = m.status().get("epoch")
+
+    def codes(epoch):
+        return [r.status().get("group_code") if r.status().get("epoch") == epoch else None
+                for r in (h, s, m)]
+    same = wait_until(lambda: len(set(codes(e))) == 1 and None not in codes(e), 15)
+    before = codes(e)
+    h.pump()
+    rc_ev = [ev for ev in h.seen if ev.get("event") == "group-code" and ev.get("epoch") == e]
+    sid = s.status().get("participant")
+    relay.control({"cmd": "set", "name": "drop_to", "value": f"p{sid}"})
+    took = wait_until(lambda: s.status().get("host") is True, 15, [s])
+    rc, _ = h.ctl("rekey")
+    moved = wait_until(lambda: same_epoch_keys([h, m], e + 1)[0] and
+                       None not in codes(e + 1), 20, [h, s, m])
+    relay.control({"cmd": "set", "name": "drop_to", "value": None})
+    after = codes(e + 1)
+    check(f"one group code per epoch: the three rooms show {before[0]} at epoch {e} (also "
+          "as a group-code event)", ok and same and rc_ev and rc_ev[-1]["code"] == before[0],
+          (ok, before, rc_ev[-1:]))
+    check("a split meeting (the successor cut off took over; the host rekeyed): at epoch "
+          f"{e + 1} host and member show one code, the successor's fork another",
+          took and rc == 0 and moved and after[0] == after[2] and after[1] != after[0] and
+          None not in after, (took, rc, moved, after))
+    for r in (h, s, m):
+        r.stop()
+
+
+def deny_spends_tests(tmp, relay):
+    """The denied knocker's earlier knock, replayed by the relay: refused, not shown."""
+    host, k, hid = host_and_member(tmp, relay, 150, "spent")
+    k.ctl("join", "--meeting", "spent", "--role", "member", "--name", "Room 151")
+    first = wait_until(lambda: knocks(host), 15, [host])
+    pid = k.status().get("participant")
+    k.ctl("leave")
+    wait_until(lambda: not host.status().get("lobby"), 10)
+    relay.control({"cmd": "set", "name": "give_id", "value": pid})
+    n = len(knocks(host))
+    k.ctl("join", "--meeting", "spent", "--role", "member", "--name", "Room 151")
+    wait_until(lambda: len(knocks(host)) > n, 15, [host])
+    kn = knocks(host)[-1]
+    rc, _ = host.ctl("deny", str(kn["participant"]))
+    denied = wait_until(lambda: k.state() == "denied", 10, [k])
+    old = relay_bodies(relay, "announce", f"p{pid}", "spent")[0][0]["body"]
+    stale, n = host.status().get("stale_refused", 0), len(knocks(host))
+    relay.control({"cmd": "inject", "room": "spent", "to": f"p{hid}", "from": f"p{pid}",
+                   "body": old})
+    refused = wait_until(lambda: host.status().get("stale_refused", 0) > stale, 10)
+    check("deny spends the knocker's knocks: its earlier knock, replayed inside the window, "
+          "is refused and not shown again", first and kn["participant"] == pid and rc == 0 and
+          denied and refused and len(knocks(host)) == n and not host.status().get("lobby"),
+          (first, kn.get("participant"), pid, rc, denied, refused, knocks(host)[n:]))
+    for r in (host, k):
+        r.stop()
+
+
+def successor_knock_tests(tmp, relay):
+    """A knock to the old host, replayed to its successor after the takeover: refused."""
+    h, s, m, ok = three_rooms(tmp, relay, 152, "succknock", 2)
+    x = Room(tmp, 155, relay)
+    n = len(knocks(h))
+    x.ctl("join", "--meeting", "succknock", "--role", "member", "--name", "Room 155")
+    shown = wait_until(lambda: len(knocks(h)) > n, 15, [h])
+    xid = x.status().get("participant")
+    x.stop()
+    h.proc.kill()
+    h.proc.wait()
+    h.err.close()
+    took = wait_until(lambda: s.status().get("host") is True, 20, [s])
+    knock = relay_bodies(relay, "announce", f"p{xid}", "succknock")[-1][0]["body"]
+    stale = s.status().get("stale_refused", 0)
+    relay.control({"cmd": "inject", "room": "succknock", "to": f"p{s.status()['participant']}",
+                   "from": f"p{xid}", "body": knock})
+    refused = wait_until(lambda: s.status().get("stale_refused", 0) > stale, 10)
+    check("the successor refuses a knock signed before it took over (the old host's lobby, "
+          "replayed): not shown, not admitted", ok and shown and took and refused and
+          not knocks(s) and not s.status().get("lobby"), (ok, shown, took, refused, knocks(s)))
+    for r in (s, m):
+        r.stop()
+
+
+def name_tests(tmp, relay):
+    """Display names with bidi overrides, isolates or zero-width characters are refused:
+    in a knock (the lobby would show a spoofed name) and at join."""
+    from nacl.signing import SigningKey
+    host, r, hid = host_and_member(tmp, relay, 156, "names")
+    hello = relay_bodies(relay, "roster", f"p{hid}", "names")[-1][0]["body"] \
+        if wait_until(lambda: relay_bodies(relay, "roster", f"p{hid}", "names"), 10) else {}
+    items = []
+    names = ["Room \u202e1 mooR", "Room\u2066 7\u2069", "Room\u200b 9", "Room \u0085"]
+    for i, name in enumerate(names):
+        seed = os.urandom(32)
+        items.append({"from": f"p{700 + i}", "body": kxpy.sign(
+            {"v": 1, "type": "announce", "meeting": hello.get("meeting", ""), "from": 700 + i,
+             "device": f"spoof-{i}", "name": name,
+             "ik": kxpy.b64(bytes(SigningKey(seed).verify_key)), "ek": kxpy.b64(os.urandom(32)),
+             "time": int(time.time() * 1000)}, seed)})
+    relay.control({"cmd": "inject", "room": "names", "to": f"p{hid}", "items": items})
+    refused = wait_until(lambda: len(warnings(host, "rejected an announce")) >= len(names), 10,
+                         [host])
+    check("knocks whose names carry U+202E, U+2066/2069, U+200B or U+0085 are refused, none "
+          "shown", refused and not knocks(host) and not host.status().get("lobby"),
+          (refused, knocks(host)))
+    rc, rep = r.ctl("join", "--meeting", "names", "--role", "member", "--name",
+                    "Room \u202e1 mooR", connected=False)
+    check("join with a bidi override in the name is refused", rc == 1 and
+          r.state() == "idle", (rc, rep))
+    for x in (host, r):
+        x.stop()
+
+
+def uid_tests(tmp, relay):
+    """--allow-uid and --media-uid: strict decimal; 0 and keyxchgd's own uid refused."""
+    base = [os.path.join(BIN, "keyxchgd"), "--state-dir", os.path.join(tmp, "state-uid"),
+            "--socket", os.path.join(tmp, "uid.sock"), "--relay", f"wss://localhost:{relay.port}",
+            "--ca", os.path.join(relay.certs, "ca.pem"), "--device", "room-uid"]
+    bad = [["--media-uid", "0"], ["--allow-uid", "0"], ["--allow-uid", "12junk"],
+           ["--allow-uid", ""], ["--allow-uid", "-5"], ["--media-uid", " 7"],
+           ["--allow-uid", "+7"], ["--media-uid", "4294967295"], ["--allow-uid", "0x10"]]
+    rcs = [subprocess.run(base + b, capture_output=True, timeout=20).returncode for b in bad]
+    own = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] +
+                         base[:2] + [os.path.join(tmp, "state-uid-nobody")] + base[3:] +
+                         ["--allow-uid", "65534"], capture_output=True, timeout=20)
+    good = subprocess.Popen(base + ["--allow-uid", "4242", "--media-uid", "4243"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    ready = "ready" in good.stdout.readline()
+    good.terminate()
+    good.wait(timeout=10)
+    check("uid options: 0, junk, empty, signs, hex, out of range and keyxchgd's own uid "
+          "(run as nobody) are refused (exit 2); plain decimal uids are taken",
+          rcs == [2] * len(bad) and own.returncode == 2 and b"own uid" in own.stderr and ready,
+          (rcs, own.returncode, own.stderr[-200:], ready))
+
+
 def main():
     if not built():
         return 1
@@ -396,7 +542,9 @@ def main():
     only = set(sys.argv[1:])
     for name, fn in [("remove", remove_tests), ("end", end_tests), ("swap", knock_swap_tests),
                      ("fake", fake_host_tests), ("equivocation", equivocation_tests),
-                     ("code", meeting_code_tests)]:
+                     ("code", meeting_code_tests), ("group", group_code_tests),
+                     ("spent", deny_spends_tests), ("succknock", successor_knock_tests),
+                     ("names", name_tests), ("uid", uid_tests)]:
         if not only or name in only:
             fn(tmp, relay)
     relay.stop()

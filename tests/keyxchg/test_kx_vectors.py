@@ -8,6 +8,7 @@ TAP output. Needs $BUILD (the build folder).
 """
 import base64
 import hashlib
+import hmac
 import json
 import os
 import random
@@ -186,6 +187,14 @@ def meeting_code_bytes(text):
     if len(words) != 5 or any(len(w) != 5 for w in words):
         raise ValueError(text)
     return b"".join(unproquint(w).to_bytes(2, "big") for w in words)
+
+
+def group_code(e, meeting, epoch, rhash):
+    """PROTOCOL.md 7.1: the epoch authenticator written as four proquints."""
+    auth = hkdf(e, meeting, b"sealroom-v2 epoch authenticator" + be(epoch, 8))
+    mac = hmac.new(auth, b"sealroom-v2 group code" + meeting + be(epoch, 8) + rhash,
+                   hashlib.sha256).digest()
+    return proquints(mac[:8])
 
 
 def meeting_bound(meeting_id, code, ik):
@@ -489,6 +498,45 @@ def test_codes(rng):
           not meeting_bound(mid, mid[:10], IKS[1]), (rc, out, err, rc2, rc3, rc4))
 
 
+def test_names():
+    """PROTOCOL.md 2: display names without C0, DEL, C1, format characters (Cf: bidi
+    controls, zero-width characters; Python's Unicode database lists them) or the line
+    and paragraph separators. Every such code point in a validly signed knock: refused."""
+    import unicodedata
+    bad_cps = [cp for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF and
+               (unicodedata.category(chr(cp)) == "Cf" or cp < 0x20 or 0x7F <= cp <= 0x9F or
+                cp in (0x2028, 0x2029))]
+    taken = []
+    for cp in bad_cps:
+        d = sign(announce(3, name="Room " + chr(cp) + "1"), SEEDS[3])
+        if cli("verify", stdin=json.dumps(d))[0] != 1:
+            taken.append(hex(cp))
+    check(f"names with any of {len(bad_cps)} control, format or separator code points "
+          "(U+202E, U+2066..2069, U+200B among them) are refused", not taken, taken)
+    good = ["Salle Zürich ☕", "会議室 3", "Room 😀", "غرفة ١", "Ωmega\u00a0B"]
+    refused = [n for n in good if cli("verify", stdin=json.dumps(sign(announce(3, name=n),
+                                                                      SEEDS[3])))[0] != 0]
+    check("names in other scripts, emoji and a no-break space are taken", not refused, refused)
+
+
+def test_group_code(rng):
+    """PROTOCOL.md 7.1: the same code for the same epoch secret, roster hash and epoch;
+    another for any one of them changed."""
+    e, h = bytes(range(32)), bytes.fromhex(
+        "c6836f7ad1c4da8a997c009a4b4b120c237b1993693239e194d6307d9d0b8c3a")
+    cases = [(e, MEETING, 1, h)] + [(rng.randbytes(32), rng.randbytes(16), rng.randrange(2**53),
+                                      rng.randbytes(32)) for _ in range(RANDOM_CASES)]
+    bad = [c for c in cases if cli("group-code", c[0].hex(), c[1].hex(), c[2], c[3].hex())[1]
+           != group_code(*c)]
+    check(f"group code of the vector epoch: {group_code(*cases[0])} ({len(cases)} cases agree)",
+          not bad, bad)
+    variants = {group_code(e, MEETING, 1, h), group_code(bytes([1]) + e[1:], MEETING, 1, h),
+                group_code(e, MEETING, 2, h), group_code(e, MEETING, 1, bytes(32)),
+                group_code(e, bytes(16), 1, h)}
+    check("another secret, epoch, roster hash or meeting gives another code", len(variants) == 5,
+          variants)
+
+
 def main():
     if not os.access(CLI, os.X_OK):
         print(f"not ok 1 - {CLI} missing (build it: make test-programs)")
@@ -502,6 +550,8 @@ def main():
     test_sign()
     test_verify()
     test_codes(rng)
+    test_group_code(rng)
+    test_names()
     print(f"1..{len(results)}")
     return 0 if all(results) else 1
 

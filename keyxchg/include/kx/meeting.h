@@ -35,6 +35,12 @@
 #define KX_LABEL_MEETING      "sealroom-v2 meeting"
 #define KX_LABEL_MEETING_SALT "sealroom meeting salt v2"
 
+/*
+ * b[0..2*words) as proquints joined by '-' (PROTOCOL.md 8): out holds
+ * 6 * words bytes with the NUL. Meeting codes (5 words), group codes (4).
+ */
+KX_NONNULL(1, 3) void kx_proquints(const uint8_t *b, unsigned int words, char *out);
+
 /* The tag of (ik, s): one Argon2id run. Returns 0 or -ENOMEM. */
 KX_API KX_NONNULL(1, 2, 3) int kx_meeting_tag(const uint8_t ik[static KX_IK_BYTES],
 					      const uint8_t s[static KX_MEETING_SALT_BYTES],

@@ -141,6 +141,13 @@ struct kx_msg {
  */
 #define KX_CANON_MAX (160 * 1024)
 
+/*
+ * A display name as PROTOCOL.md 2 allows it: 1..64 bytes of strict UTF-8,
+ * without C0 or C1 controls, DEL, Unicode format characters (Cf: bidi
+ * controls, zero-width characters) or line and paragraph separators.
+ */
+KX_NONNULL(1) bool kx_display_name_valid(const char *s, size_t len);
+
 /* The domain label of a type (static string), or NULL. */
 const char *kx_msg_label(enum kx_msg_type type);
 /* The JSON "type" of a type (static string), or NULL. */

@@ -223,6 +223,9 @@ static int check_roster(const struct kx_roster *r)
 		return -EINVAL;
 	if (hosts != 1 || (r->successor != KX_NO_PARTICIPANT && !successor_found))
 		return -EINVAL;
+	/* A meeting of two or more does not die with its host (PROTOCOL.md 5). */
+	if (r->n_members > 1 && r->successor == KX_NO_PARTICIPANT)
+		return -EINVAL;
 	/* keying.md "Policy when E2EE is on": this firmware speaks nothing else. */
 	if (!r->policy.e2ee || r->policy.recording || r->policy.pstn || !r->policy.lobby_locked)
 		return -EPROTO;

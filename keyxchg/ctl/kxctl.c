@@ -48,6 +48,19 @@ static int usage(void)
 	return 2;
 }
 
+/* A decimal number (a digit first) above 0 and at most max; else -1. */
+static double positive(const char *s, double max)
+{
+	char *end;
+	double v;
+
+	if (!(*s >= '0' && *s <= '9'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	return (errno || *end || v <= 0 || v > max) ? -1 : v;
+}
+
 static int connect_to(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -76,8 +89,9 @@ static int send_line(int fd, json_t *o)
 }
 
 /*
- * Reads lines until want of them (0: until the reply to id) or the deadline.
- * Returns the reply's "ok", or -1 when none came.
+ * Reads lines until want events (0: until the reply to id; -1: every event
+ * until the deadline) or the deadline. Returns the reply's "ok", 1 when want
+ * events came (or the deadline of want -1 passed), or -1 when none came.
  */
 static int read_lines(int fd, const char *id, long want, double seconds)
 {
@@ -98,7 +112,7 @@ static int read_lines(int fd, const char *id, long want, double seconds)
 		el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9;
 		if (!first || !memchr(buf, '\n', len)) {
 			if (el >= seconds || poll(&p, 1, (int)((seconds - el) * 1000) + 1) <= 0)
-				return -1;
+				return want < 0 ? 1 : -1;
 			r = read(fd, buf + len, sizeof(buf) - 1 - len);
 			if (r <= 0)
 				return -1;
@@ -126,7 +140,7 @@ static int read_lines(int fd, const char *id, long want, double seconds)
 				json_decref(o);
 				return ok;
 			}
-			if (json_object_get(o, "event") && want && ++seen >= want) {
+			if (json_object_get(o, "event") && want > 0 && ++seen >= want) {
 				json_decref(o);
 				return 1;
 			}
@@ -153,6 +167,7 @@ int main(int argc, char **argv)
 	const char *code = NULL;
 	long count = 0;
 	double seconds = 10;
+	bool events = false;
 	char id[32];
 	json_t *req;
 	int c, fd, ok;
@@ -176,10 +191,12 @@ int main(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'c':
-			count = atol(optarg);
+			if ((count = positive(optarg, 1e9)) < 1)
+				return usage();
 			break;
 		case 't':
-			seconds = atof(optarg);
+			if ((seconds = positive(optarg, 86400)) <= 0)
+				return usage();
 			break;
 		default:
 			return usage();
@@ -253,13 +270,14 @@ int main(int argc, char **argv)
 		json_object_set_new(req, "events", ev);
 		optind += 2;
 		while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-			if (c == 'c')
-				count = atol(optarg);
-			else if (c == 't')
-				seconds = atof(optarg);
-			else
+			if (c == 'c' && (count = positive(optarg, 1e9)) < 1)
+				return usage();
+			if (c == 't' && (seconds = positive(optarg, 86400)) <= 0)
+				return usage();
+			if (c != 'c' && c != 't')
 				return usage();
 		}
+		events = true;
 		if (optind != argc)
 			return usage();
 	} else if (optind + 1 != argc) {
@@ -280,8 +298,9 @@ int main(int argc, char **argv)
 	}
 	json_decref(req);
 	ok = read_lines(fd, id, 0, seconds);
-	if (ok == 1 && count > 0)
-		ok = read_lines(fd, NULL, count, seconds);
+	/* events: N of them (--count), or all that come in S seconds (CONTROL.md) */
+	if (ok == 1 && events)
+		ok = read_lines(fd, NULL, count > 0 ? count : -1, seconds);
 	close(fd);
 	if (ok < 0) {
 		fprintf(stderr, "kxctl: no answer from keyxchgd\n");

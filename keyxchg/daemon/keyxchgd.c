@@ -332,14 +332,20 @@ static json_t *roster_json(struct app *a)
 
 		if (kx_codeword(&a->cw, m->ik, word))
 			strcpy(word, "?");
+		/* The display name where this room knows it (its own, or a knock
+		 * with this member's IK: rosters carry device ids, not names). */
+		const char *name = m->id == a->self			       ? a->display_name :
+				   p && p->ann.name[0] &&
+						   !memcmp(p->ann.ik, m->ik, KX_IK_BYTES) ? p->ann.name :
+											    NULL;
+
 		json_array_append_new(
-			list, json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:b}", "participant", m->id,
-					"name", p && p->knocked ? p->ann.name : m->device, "codeword",
-					word, "role", m->role == KX_ROLE_HOST ? "host" : "member",
+			list, json_pack("{s:i, s:s, s:s?, s:s, s:s, s:b, s:s, s:b}", "participant",
+					m->id, "device", m->device, "name", name, "codeword", word,
+					"role", m->role == KX_ROLE_HOST ? "host" : "member",
 					"verified",
 					p && p->verified && !memcmp(p->verified_ik, m->ik, KX_IK_BYTES),
-					"pinned",
-					m->id == a->self ? "self" : pin_name(pin), "self",
+					"pinned", m->id == a->self ? "self" : pin_name(pin), "self",
 					m->id == a->self));
 	}
 	return json_pack("{s:s, s:I, s:i, s:o, s:s?}", "event", "roster", "epoch",
@@ -951,7 +957,7 @@ static void on_announce(struct app *a, int from, const char *json, size_t len)
 		warn_event(a, "rejected an announce from p%d: older than its knock held", from);
 		goto out;
 	}
-	if (ann->time_ms <= a->hosting_since_ms) {
+	if (ann->time_ms < a->hosting_since_ms) {
 		a->stale_refused++;
 		warn_event(a, "rejected an announce from p%d: signed before this room took over as "
 			      "host",
@@ -1072,6 +1078,20 @@ static bool hello_same(const struct app *a, const struct kx_msg *m)
 		       kx_roster_find(&m->u.roster, m->u.roster.host)->ik, KX_IK_BYTES);
 }
 
+/* Does roster m extend the hello held by the chain rules (a takeover)? */
+static bool hello_succeeds(const struct app *a, const struct kx_msg *m)
+{
+	struct kx_chain *c = malloc(sizeof(*c));
+	bool ok;
+
+	if (!c)
+		return false;
+	*c = *a->hello_chain;
+	ok = !kx_chain_accept(c, m);
+	free(c);
+	return ok;
+}
+
 /*
  * Does hello m, hosted by h, answer the meeting code typed (PROTOCOL.md 2.1)?
  * One Argon2id run; a relay sending hellos that fail gets HELLOS_REFUSED_MAX
@@ -1146,15 +1166,24 @@ static void on_roster(struct app *a, int from, const char *json, size_t len)
 					   h->device);
 				goto out;
 			}
+			/* The meeting went on under the successor while we knocked: its
+			 * roster extends the hello held (PROTOCOL.md 6.5). */
+			bool next = a->have_hello && !hello_same(a, m) && hello_succeeds(a, m);
+
 			/* A meeting code typed: only a hello of the host it names counts
 			 * (PROTOCOL.md 2.1); the relay's own is refused, not held. */
-			if (a->have_code && !hello_same(a, m) && !hello_bound(a, m, h))
+			if (a->have_code && !next && !hello_same(a, m) && !hello_bound(a, m, h))
 				goto out;
 			/* Two different valid hellos for one meeting: the relay plays
 			 * host to someone. Never "first wins" (PROTOCOL.md 6.5). */
-			if (a->have_hello && !hello_same(a, m)) {
+			if (a->have_hello && !next && !hello_same(a, m)) {
 				equivocation(a, "two different host hellos for this meeting");
 				goto out;
+			}
+			if (next) {
+				logmsg("the meeting goes on under its successor p%u: knocking there",
+				       m->u.roster.host);
+				a->have_hello = false; /* shown and knocked to below */
 			}
 			/* Checked (self-signed by its host) before it replaces the
 			 * hello held: a forged one changes nothing. */
@@ -2080,6 +2109,15 @@ static void on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		json_object_set_new(o, "have_secret", json_boolean(a->have_secret));
 		if (a->meeting_code[0])
 			json_object_set_new(o, "meeting_code", json_string(a->meeting_code));
+		/* A knocker shows the host it knocked to, for the people to compare. */
+		if (!a->host && (a->have_hello || a->chain->started)) {
+			const struct kx_roster *hr =
+				a->chain->started ? &a->chain->roster : &a->hello->u.roster;
+			const struct kx_member *h = kx_roster_find(hr, hr->host);
+
+			json_object_set_new(o, "host_participant", json_integer(h->id));
+			json_object_set_new(o, "host_codeword", json_string(word_of(a, h->ik)));
+		}
 		/* Media: sending, or held back until the host is confirmed (6.5). */
 		json_object_set_new(o, "host_trust",
 				    json_string(a->host ? "self" : trust_names[a->host_trust]));

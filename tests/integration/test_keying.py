@@ -717,9 +717,10 @@ def member_kid_tests(tmp, relay):
     policy = {"e2ee": True, "recording": False, "pstn": False, "lobby_locked": True}
 
     def roster(epoch, prev, members):
+        # Two or more members name a successor (PROTOCOL.md 5): the member.
         return kxpy.sign({"v": 1, "type": "roster", "meeting": kxpy.b64(meeting),
                           "epoch": epoch, "prev": kxpy.b64(prev), "host": hid,
-                          "successor": None, "policy": policy,
+                          "successor": me if len(members) > 1 else None, "policy": policy,
                           "members": sorted(members, key=lambda m: m["id"])}, seed)
     host_entry = {"id": hid, "device": "py-host", "ik": kxpy.b64(ik), "ek": kxpy.b64(ek),
                   "role": "host"}

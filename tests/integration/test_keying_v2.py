@@ -24,7 +24,10 @@ which the version 1 daemon let through, now refused.
   rekeys) shows different codes at the same epoch number;
 * the lower findings: a deny spends the knocker's earlier knocks; a successor
   refuses knocks signed before it took over; display names with bidi or
-  zero-width characters are refused; uid options are parsed strictly.
+  zero-width characters are refused; uid options are parsed strictly;
+* the control socket's gaps: a knocker's status shows the host's codeword,
+  status names participants by their display names (device ids beside them),
+  `kxctl events --seconds S` prints what comes in S seconds.
 
 The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
 """
@@ -395,6 +398,26 @@ def admit_knock(host, member):
     return ok and rc == 0 and wait_until(lambda: member.state() == "in-meeting", 15), rep
 
 
+def lobby_takeover_tests(tmp, relay):
+    """A room knocking while the host leaves: the successor's roster extends the hello it
+    holds (no equivocation), and it knocks to the successor."""
+    h, s, m, ok = three_rooms(tmp, relay, 136, "handover", 30)
+    x = Room(tmp, 139, relay)
+    x.subscribe()
+    n = len(knocks(h))
+    x.ctl("join", "--meeting", "handover", "--role", "member", "--name", "Room 139")
+    shown = wait_until(lambda: len(knocks(h)) > n, 15, [h])
+    h.ctl("leave")
+    took = wait_until(lambda: s.status().get("host") is True, 15, [s])
+    again = wait_until(lambda: [k for k in knocks(s) if k["codeword"] == x.codeword], 15, [s])
+    check("a knocker sees the successor take over: not an equivocation, it knocks to the "
+          "successor, which shows the knock", ok and shown and took and again and
+          x.state() == "lobby" and not warnings(x, "EQUIVOCATION"),
+          (ok, shown, took, again, x.state()))
+    for r in (h, s, m, x):
+        r.stop()
+
+
 def group_code_tests(tmp, relay):
     """The relay splits a meeting: the successor, cut off, takes over (its own epoch
     e+1); the host rekeys (epoch e+1 for it and the member). The group codes differ
@@ -534,6 +557,36 @@ def uid_tests(tmp, relay):
           (rcs, own.returncode, own.stderr[-200:], ready))
 
 
+def control_tests(tmp, relay):
+    """CONTROL.md item 10 of the review."""
+    host, m, hid = host_and_member(tmp, relay, 160, "ctl")
+    m.ctl("join", "--meeting", "ctl", "--role", "member", "--name", "Salle 161")
+    shown = wait_until(lambda: knocks(host), 15, [host])
+    st = m.status()
+    check("a knocker's status shows the host it knocked to and its codeword",
+          shown and st.get("state") == "lobby" and st.get("host_participant") == hid and
+          st.get("host_codeword") == host.codeword, st)
+    admit_knock(host, m)
+    wait_until(lambda: len(host.members()) == 2, 15)
+    names = {p["participant"]: (p.get("name"), p.get("device"))
+             for p in host.status().get("participants", [])}
+    check("status names participants by their display names, the device id beside",
+          names.get(m.status().get("participant")) == ("Salle 161", "room-161") and
+          names.get(hid) == ("Room 160", "room-160"), names)
+    proc = subprocess.Popen([os.path.join(BIN, "kxctl"), "--socket", host.sock, "events",
+                             "roster", "--seconds", "10"], stdout=subprocess.PIPE, text=True)
+    reply = json.loads(proc.stdout.readline() or "{}")
+    host.ctl("rekey")
+    out, _ = proc.communicate(timeout=30)
+    evs = [json.loads(x) for x in out.splitlines()]
+    check("kxctl events roster --seconds S without --count prints the events of those S "
+          "seconds (here the rekey's roster) and exits 0", reply.get("ok") and
+          proc.returncode == 0 and any(e.get("event") == "roster" for e in evs),
+          (reply, proc.returncode, [e.get("event") for e in evs]))
+    for r in (host, m):
+        r.stop()
+
+
 def main():
     if not built():
         return 1
@@ -542,9 +595,10 @@ def main():
     only = set(sys.argv[1:])
     for name, fn in [("remove", remove_tests), ("end", end_tests), ("swap", knock_swap_tests),
                      ("fake", fake_host_tests), ("equivocation", equivocation_tests),
-                     ("code", meeting_code_tests), ("group", group_code_tests),
+                     ("code", meeting_code_tests), ("handover", lobby_takeover_tests),
+                     ("group", group_code_tests),
                      ("spent", deny_spends_tests), ("succknock", successor_knock_tests),
-                     ("names", name_tests), ("uid", uid_tests)]:
+                     ("names", name_tests), ("uid", uid_tests), ("control", control_tests)]:
         if not only or name in only:
             fn(tmp, relay)
     relay.stop()

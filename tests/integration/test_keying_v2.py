@@ -303,6 +303,13 @@ def send_kids(room):
 def fake_host_tests(tmp, relay):
     """The review's first-contact attack: the relay plays host to a room that joins
     without a meeting code (its own hello, roster and sealed secret)."""
+    # This room pinned the real host of the board room in an earlier meeting; the
+    # relay's host comes with another device id (the review's case).
+    state = os.path.join(tmp, "state130")
+    os.makedirs(state, mode=0o700)
+    fd = os.open(os.path.join(state, "pins"), os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, f"room-129 {os.urandom(32).hex()}\n".encode())
+    os.close(fd)
     m = Room(tmp, 130, relay)
     m.subscribe()
     m.ctl("join", "--meeting", "board", "--role", "member", "--name", "Room 130")
@@ -316,9 +323,10 @@ def fake_host_tests(tmp, relay):
     # whether it was held: no timing assumed.
     held = wait_until(lambda: m.status().get("send_held") is True, 20, [m])
     st = m.status()
-    check("the relay plays host (own hello, roster, sealed secret) to a room without a "
-          "meeting code: it is admitted, but its host is 'unconfirmed', no send KID goes to "
-          "the media daemon, nothing is pinned",
+    check("the relay plays host (own hello, roster, sealed secret, another device id than "
+          "the host this room pinned before) to a room without a meeting code: it is "
+          "admitted, but its host is 'unconfirmed', no send KID goes to the media daemon, "
+          "nothing is pinned",
           knocked and held and st.get("host_trust") == "unconfirmed" and
           st.get("sending") is False and not send_kids(m) and "relay-host" not in pins(m) and
           warnings(m, "no media is sent until this room verifies it"),

@@ -151,16 +151,25 @@ def end_tests(tmp, relay):
     check("an end signed by a member, or by a member in the host's name, is refused: the "
           "successor stays in the meeting", ok and refused and s.state() == "in-meeting",
           (ok, refused, s.state()))
+    # A room still knocking when the meeting ends: the end counts for it too (its
+    # hello's host signed it).
+    x = Room(tmp, 113, relay)
+    n = len(knocks(h))
+    x.ctl("join", "--meeting", "ending", "--role", "member", "--name", "Room 113")
+    knocking = wait_until(lambda: len(knocks(h)) > n, 15, [h])
     rc, rep = h.ctl("end")
-    ended = wait_until(lambda: s.state() == "ended" and m.state() == "ended", 15, [s, m])
+    ended = wait_until(lambda: s.state() == "ended" and m.state() == "ended" and
+                       x.state() == "ended", 15, [s, m])
+    x.stop()
     sts = [r.status() for r in (h, s, m)]
-    check("the host ends the meeting: every room is 'ended', holds no key, has closed the "
-          "relay connection, and the successor did not take over",
+    check("the host ends the meeting: every room is 'ended' (a knocker in the lobby too), "
+          "holds no key, has closed the relay connection, and the successor did not take "
+          "over",
           rc == 0 and ended and all(st.get("state") == "ended" and not st.get("keys") and
                                     st.get("relay") == "down" for st in sts) and
-          sts[1].get("host") is False and "ended" in states(s),
-          (rc, rep, [(st.get("state"), len(st.get("keys", [])), st.get("relay"),
-                      st.get("host")) for st in sts]))
+          sts[1].get("host") is False and "ended" in states(s) and knocking,
+          (rc, rep, knocking, [(st.get("state"), len(st.get("keys", [])), st.get("relay"),
+                                st.get("host")) for st in sts]))
     ends = relay_bodies(relay, "end", f"p{hid}", "ending")
     check("the end on the wire is the host's, signed over its canonical encoding, for the "
           "final epoch", ends and ends[-1][0]["body"]["epoch"] == e and

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: MIT
+# panel/: the screen and panel process and what it is made of.
+#   libpanel: panel_screen (panel/screen.c: tiles of video and libwm's overlay
+#   on KMS planes, without GStreamer; the GStreamer room display is an appsink
+#   adapter over it) and panel_frames (panel/frames.c: decoded frames from
+#   roomd over a Unix socket, docs/frames.md; both halves).
+#   sealroom-screen: the screen process (docs/frames.md, docs/processes.md).
+MORE_DEB_PACKAGES += libjansson-dev
+
+PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS)
+PANEL_SRCS := panel/screen.c panel/frames.c
+PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
+PANEL_LIB := $(O)/lib/libpanel.a
+# What links libpanel links these after it (by path: libwm's and libdrv_display's).
+PANEL_LIBS = $(PANEL_LIB) $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(WM_LIBS) \
+	$(DRV_DISPLAY_LIBS) -pthread
+
+$(O)/obj/panel/%.o: panel/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,jansson) -pthread -c $< -o $@
+
+$(PANEL_LIB): $(PANEL_OBJS)
+	$(call say,AR,$@)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/bin/sealroom-screen: $(O)/obj/panel/sealroom-screen.o $(PANEL_LIB) $(O)/lib/libdrv_display.a \
+		$(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,jansson)
+
+all: $(PANEL_LIB) $(O)/bin/sealroom-screen
+
+install: install-panel
+.PHONY: install-panel
+install-panel: $(O)/bin/sealroom-screen
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(O)/bin/sealroom-screen $(DESTDIR)$(PREFIX)/bin/

@@ -38,3 +38,26 @@ install: install-panel
 install-panel: $(O)/bin/sealroom-screen
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(O)/bin/sealroom-screen $(DESTDIR)$(PREFIX)/bin/
+
+# ------------------------------------------------------------------- tests
+
+$(O)/obj/tests/unit/test_panel_frames.o: tests/unit/test_panel_frames.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -Ipanel/include $(call pc,cmocka) -c $< -o $@
+
+# The frame protocol alone: what roomd links too (no display, no libwm).
+$(O)/tests/test_panel_frames: $(O)/obj/tests/unit/test_panel_frames.o $(O)/obj/panel/frames.o
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pl,cmocka)
+
+MORE_TESTS += $(O)/tests/test_panel_frames
+
+# Whatever parses roomd's frame messages in the screen process.
+FUZZ_TARGETS += fuzz_panel_frames
+$(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
+		panel/include/panel/frames.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ipanel/include -o $@ $< panel/frames.c

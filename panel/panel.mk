@@ -54,6 +54,21 @@ $(O)/tests/test_panel_frames: $(O)/obj/tests/unit/test_panel_frames.o $(O)/obj/p
 
 MORE_TESTS += $(O)/tests/test_panel_frames
 
+# frame-sender plays roomd (the sending half) for test_screen.py, which runs
+# keyxchgd rooms, sealroom-screen on the soft display and display-check.
+$(O)/obj/tests/integration/frame-sender.o: tests/integration/frame-sender.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -Ipanel/include -c $< -o $@
+
+$(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/panel/frames.o
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
+
+MORE_TESTS += tests/integration/test_screen.py
+test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen
+
 # Whatever parses roomd's frame messages in the screen process.
 FUZZ_TARGETS += fuzz_panel_frames
 $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \

@@ -18,8 +18,9 @@
  * reports this room in a meeting with a roster; otherwise "Waiting for keys".
  * Frames of a sender without a tile are dropped and counted.
  *
- * Signals: SIGUSR1 writes the screen to the --display-capture PNG and
- * prints the stats line; SIGTERM / SIGINT end it (capture, stats line, exit 0).
+ * Signals: SIGUSR1 prints the stats line, SIGUSR2 writes the screen to the
+ * --display-capture PNG; SIGTERM / SIGINT end it (capture, stats line,
+ * exit 0).
  * Lines on stdout say what changed ("screen: ..."), for people and tests.
  * Exit 0, 1 when the display, the socket or the capture fails, 2 on usage.
  */
@@ -630,6 +631,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -670,12 +672,12 @@ int main(int argc, char **argv)
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGUSR1) {
-					capture(a);
+				if (si.ssi_signo == SIGUSR1)
 					print_stats(a);
-				} else {
+				else if (si.ssi_signo == SIGUSR2)
+					capture(a);
+				else
 					running = false;
-				}
 			}
 		}
 		if (pfd[1].revents & POLLIN)

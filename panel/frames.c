@@ -382,21 +382,18 @@ int panel_frames_rx_recv(struct panel_frames_rx *rx, int sock, struct panel_fram
 	return panel_frames_rx_handle(rx, buf, (size_t)n, fds, n_fds, ev);
 }
 
-/* Never blocks: a peer that does not read makes the caller drop, not wait (-EAGAIN). */
-static int send_msg(int sock, const struct panel_frames_msg *m, const int *fds, size_t n_fds)
+int panel_frames_send_bytes(int sock, const uint8_t *buf, size_t len, const int *fds,
+			    size_t n_fds)
 {
-	uint8_t buf[PANEL_FRAMES_MSG_MAX];
 	union {
 		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(int) * PANEL_FRAMES_RING_MAX)];
+		uint8_t buf[CMSG_SPACE(sizeof(int) * PANEL_FRAMES_SEND_FDS_MAX)];
 	} control;
-	struct iovec iov = { buf, 0 };
+	struct iovec iov = { (void *)buf, len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int len = panel_frames_encode(m, buf);
 
-	if (len < 0)
-		return len;
-	iov.iov_len = (size_t)len;
+	if (n_fds > PANEL_FRAMES_SEND_FDS_MAX)
+		return -EINVAL;
 	if (n_fds) {
 		struct cmsghdr *c;
 
@@ -409,9 +406,18 @@ static int send_msg(int sock, const struct panel_frames_msg *m, const int *fds, 
 		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
 	}
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) != len)
+	/* Never blocks: a peer that does not read makes the caller drop, not wait (-EAGAIN). */
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+static int send_msg(int sock, const struct panel_frames_msg *m, const int *fds, size_t n_fds)
+{
+	uint8_t buf[PANEL_FRAMES_MSG_MAX];
+	int len = panel_frames_encode(m, buf);
+
+	return len < 0 ? len : panel_frames_send_bytes(sock, buf, (size_t)len, fds, n_fds);
 }
 
 int panel_frames_rx_release(struct panel_frames_rx *rx, int sock, uint32_t sender, uint32_t ring,

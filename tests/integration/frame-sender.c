@@ -162,29 +162,6 @@ static int run(int sock, struct sender *senders, size_t n, uint32_t w, uint32_t 
 
 /* ------------------------------------------------------------------ hostile */
 
-static int send_raw(int sock, const uint8_t *buf, size_t len, const int *fds, size_t n_fds)
-{
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(int) * 8)];
-	} control = { 0 };
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (n_fds) {
-		struct cmsghdr *c;
-
-		msg.msg_control = control.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
-
 static int memfd(uint64_t size, bool seal)
 {
 	int fd = memfd_create("hostile", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -229,21 +206,21 @@ static int hostile(int sock, const char *mode)
 	if (!strcmp(mode, "garbage")) {
 		for (int i = 0; i < 44; i++)
 			buf[i] = (uint8_t)(rand() >> 7);
-		ret = send_raw(sock, buf, 44, NULL, 0);
+		ret = panel_frames_send_bytes(sock, buf, 44, NULL, 0);
 	} else if (!strcmp(mode, "noring")) {
-		ret = send_raw(sock, fbuf, (size_t)flen, NULL, 0);
+		ret = panel_frames_send_bytes(sock, fbuf, (size_t)flen, NULL, 0);
 	} else if (!strcmp(mode, "fds")) {
-		ret = send_raw(sock, buf, (size_t)len, fds, 5);
+		ret = panel_frames_send_bytes(sock, buf, (size_t)len, fds, 5);
 	} else if (!strcmp(mode, "unsealed") || !strcmp(mode, "short") ||
 		   !strcmp(mode, "stride") || !strcmp(mode, "huge") ||
 		   !strcmp(mode, "truncate")) {
-		ret = send_raw(sock, buf, (size_t)len, fds, 3);
+		ret = panel_frames_send_bytes(sock, buf, (size_t)len, fds, 3);
 		if (!ret && !strcmp(mode, "truncate")) {
 			/* Too late for a screen that mapped it: a read would fault. */
 			for (int i = 0; i < 3; i++)
 				if (ftruncate(fds[i], 0))
 					return 1;
-			ret = send_raw(sock, fbuf, (size_t)flen, NULL, 0);
+			ret = panel_frames_send_bytes(sock, fbuf, (size_t)flen, NULL, 0);
 		}
 	} else {
 		usage();

@@ -255,6 +255,17 @@ __attribute__((warn_unused_result)) int panel_frames_tx_gone(int sock, uint32_t 
 __attribute__((warn_unused_result, nonnull)) int panel_frames_tx_recv(int sock,
 								     struct panel_frames_msg *m);
 
+/*
+ * Sends buf as one datagram with fds[0..n_fds) (at most
+ * PANEL_FRAMES_SEND_FDS_MAX), as is: no encoding, no check (the senders
+ * above encode first; tests use it to play a roomd that breaks the rules).
+ * Never blocks. Returns 0, -EINVAL, or the send's -errno (-EAGAIN: the peer
+ * does not read).
+ */
+#define PANEL_FRAMES_SEND_FDS_MAX 8u
+__attribute__((warn_unused_result, nonnull(2))) int
+panel_frames_send_bytes(int sock, const uint8_t *buf, size_t len, const int *fds, size_t n_fds);
+
 /* Applies a RELEASE to r when it is r's (sender and ring); returns whether it was. */
 __attribute__((nonnull)) bool panel_frames_tx_released(struct panel_frames_tx_ring *r,
 						       const struct panel_frames_msg *m);

@@ -76,3 +76,23 @@ $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ipanel/include -o $@ $< panel/frames.c
+
+# --------------------------------------------------------------- benchmark
+# bench-frame-handover: CPU and allocations per displayed frame of the hand-over
+# from roomd to the screen process against the room display inside one process.
+# It counts allocations by wrapping malloc: not under SANITIZE.
+$(O)/obj/tests/bench/bench_frame_handover.o: tests/bench/bench_frame_handover.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) -c $< -o $@
+
+$(O)/bin/bench-frame-handover: $(O)/obj/tests/bench/bench_frame_handover.o $(PANEL_LIB) \
+		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS)
+
+ifeq ($(SANITIZE),)
+all: $(O)/bin/bench-frame-handover
+MORE_BENCH += $(O)/bin/bench-frame-handover
+endif

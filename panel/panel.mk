@@ -84,13 +84,14 @@ $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 $(O)/obj/tests/bench/bench_frame_handover.o: tests/bench/bench_frame_handover.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) -Itests/lib -c $< -o $@
 
-$(O)/bin/bench-frame-handover: $(O)/obj/tests/bench/bench_frame_handover.o $(PANEL_LIB) \
-		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
+$(O)/bin/bench-frame-handover: $(O)/obj/tests/bench/bench_frame_handover.o \
+		$(O)/obj/tests/lib/alloc_count.o $(PANEL_LIB) $(O)/lib/libdrv_display.a \
+		$(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PANEL_LIBS)
 
 ifeq ($(SANITIZE),)
 all: $(O)/bin/bench-frame-handover

@@ -108,9 +108,10 @@ $(O)/obj/tests/bench/bench_room_display.o $(O)/obj/tests/integration/test_room_t
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(call pc,gstreamer-app-1.0) $(PANEL_CFLAGS) \
-	  -Ipipeline -c $< -o $@
+	  -Ipipeline -Itests/lib -c $< -o $@
 
-$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o
+$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o \
+	$(O)/obj/tests/lib/alloc_count.o
 $(O)/tests/test_room_tearing: $(O)/obj/tests/integration/test_room_tearing.o
 $(O)/bin/bench-room-display $(O)/tests/test_room_tearing: $(RD_OBJS) $(O)/lib/libpanel.a \
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a

@@ -16,7 +16,7 @@
  * Every frame is committed (no frame is coalesced with the next), so CPU
  * per frame is CPU per displayed frame. Measured over the middle 60 % of
  * FRAMES frames: both processes' CPU time (user + system, every thread) and
- * the malloc family's calls (wrapped here, counted in each process).
+ * the malloc family's calls (tests/lib/alloc_count.c, counted in each process).
  * Prints one line:
  *   frame-handover: screen=1920x1080 tile=WxH frames=N shown=S
  *   handover_us_per_frame=H (roomd=R screen=C) inprocess_us_per_frame=I
@@ -31,7 +31,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,31 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc_count.h"
 #include "panel/frames.h"
 #include "panel/screen.h"
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static atomic_long all_allocs;
-
-void *malloc(size_t n)
-{
-	atomic_fetch_add_explicit(&all_allocs, 1, memory_order_relaxed);
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t a, size_t b)
-{
-	atomic_fetch_add_explicit(&all_allocs, 1, memory_order_relaxed);
-	return __libc_calloc(a, b);
-}
-
-void *realloc(void *p, size_t n)
-{
-	atomic_fetch_add_explicit(&all_allocs, 1, memory_order_relaxed);
-	return __libc_realloc(p, n);
-}
 
 #define FRAMES 300u
 #define FIRST (FRAMES / 5)    /* the window: frames FIRST .. LAST - 1 */
@@ -106,10 +83,10 @@ static void protocol(struct window *w, uint32_t frame, double t0)
 static void mark(struct window *w, uint32_t frame)
 {
 	if (frame == FIRST) {
-		w->allocs = -atomic_load(&all_allocs);
+		w->allocs = -tu_allocs();
 		w->cpu = -cpu_seconds();
 	} else if (frame == LAST) {
-		w->allocs += atomic_load(&all_allocs);
+		w->allocs += tu_allocs();
 		w->cpu += cpu_seconds();
 	}
 }
@@ -264,11 +241,11 @@ int main(void)
 
 	/* The counter counts (a zero below must mean something). */
 	{
-		long before = atomic_load(&all_allocs);
+		long before = tu_allocs();
 		void *volatile p = malloc(16);
 
 		free(p);
-		if (atomic_load(&all_allocs) - before < 1) {
+		if (!tu_allocs_counted() || tu_allocs() - before < 1) {
 			fprintf(stderr, "bench-frame-handover: allocations are not counted\n");
 			return 1;
 		}

@@ -54,6 +54,20 @@ $(O)/tests/test_panel_frames: $(O)/obj/tests/unit/test_panel_frames.o $(O)/obj/p
 
 MORE_TESTS += $(O)/tests/test_panel_frames
 
+# The room screen on the soft display: tiles that come and go.
+$(O)/obj/tests/unit/test_panel_screen.o: tests/unit/test_panel_screen.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,cmocka) -c $< -o $@
+
+$(O)/tests/test_panel_screen: $(O)/obj/tests/unit/test_panel_screen.o $(PANEL_LIB) \
+		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka)
+
+MORE_TESTS += $(O)/tests/test_panel_screen
+
 # frame-sender plays roomd (the sending half) for test_screen.py, which runs
 # keyxchgd rooms, sealroom-screen on the soft display and display-check.
 $(O)/obj/tests/integration/frame-sender.o: tests/integration/frame-sender.c

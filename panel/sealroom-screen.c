@@ -424,7 +424,9 @@ static void handle_line(struct app *a, const char *line, size_t len)
 			apply_roster(a, json_object_get(o, "participants"));
 	} else if (event && !strcmp(event, "state")) {
 		apply_state(a, json_string_value(json_object_get(o, "state")));
-	} else if (event && !strcmp(event, "roster") && a->in_meeting) {
+	} else if (event && !strcmp(event, "roster")) {
+		/* keyxchgd sends the roster of the meeting it is in, also just before it
+		 * reports the state; a state other than in-meeting clears it. */
 		apply_roster(a, json_object_get(o, "participants"));
 	}
 	json_decref(o);

@@ -315,7 +315,11 @@ fail:
 
 static bool same_tile(const struct tile *t, const struct panel_screen_tile *n)
 {
-	return t->id == n->id && !strcmp(t->codeword, n->codeword) &&
+	char word[E2EE_CODEWORD_SIZE];
+
+	/* Kept as shown ("Mavoj-Pubip-..."), given in any case. */
+	return t->id == n->id && n->codeword && !wm_codeword_format(n->codeword, word) &&
+	       !strcmp(t->codeword, word) &&
 	       t->has_name == (n->name != NULL) && (!n->name || !strcmp(t->name, n->name)) &&
 	       t->trust == n->trust;
 }

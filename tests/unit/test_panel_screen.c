@@ -5,8 +5,8 @@
  * time the layout is libwm's grid for that many tiles, a frame put into a
  * tile is on the screen at that tile's place after a capture, a removed
  * tile's id takes no frame (-ENOENT), a tile that stays keeps its frame
- * count, and a set with a junk codeword, an id twice or too many tiles is
- * refused and changes nothing.
+ * count, the same set again commits nothing, and a set with a junk
+ * codeword, an id twice or too many tiles is refused and changes nothing.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -86,6 +86,13 @@ static void test_tiles_follow(void **state)
 	put(s, 2, 0x30c060, &screen);
 	put(s, 5, 0x808080, &screen);
 	assert_int_equal(panel_screen_frames(s, 5), 2);
+	/* The same roster again (codewords in another case): nothing to lay out or commit. */
+	{
+		unsigned int commits = panel_screen_commits(s);
+
+		assert_int_equal(panel_screen_set_tiles(s, t, 3), 0);
+		assert_int_equal(panel_screen_commits(s), commits);
+	}
 
 	/* Refused, and nothing changes: a junk codeword, an id twice, too many. */
 	{

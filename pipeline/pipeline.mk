@@ -46,19 +46,19 @@ $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
 	$(Q)$(CC) -shared $(BASE_LDFLAGS) $(LDFLAGS) -Wl,--no-undefined -o $@ $(PLUGIN_OBJS) \
 	  $(E2EE_LIBS) $(GST_LIBS)
 
-# The room display (decoded video and the codeword overlay on KMS planes):
-# libdrv_display and libwm, by path (their fragments come later).
+# The room display (decoded video and the codeword overlay on KMS planes): an
+# appsink adapter over panel_screen (libpanel), with libdrv_display and libwm,
+# by path (their fragments come later).
 RD_OBJS := $(O)/obj/pipeline/gste2eeroomdisplay.o
 $(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST_CFLAGS = \
-	$(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(call pc,gstreamer-app-1.0)
+	$(PANEL_CFLAGS) $(call pc,gstreamer-app-1.0)
 
 $(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) $(O)/lib/libe2ee.a \
-		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a
+		$(O)/lib/libpanel.a $(O)/lib/libdrv_display.a $(O)/lib/libwm.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) \
-	  $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
-	  $(call pl,gstreamer-app-1.0) $(KP_LIBS) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
+	  $(PANEL_LIBS) $(GST_LIBS) $(call pl,gstreamer-app-1.0) $(KP_LIBS)
 
 all: $(PLUGIN) $(O)/bin/e2ee-media
 
@@ -101,19 +101,19 @@ test-programs: $(O)/tests/qemu/display-check
 
 # Programs on the room display's soft screen: bench-room-display (its
 # allocations and CPU per frame against a fakesink) and test_room_tearing.
-RD_PROG_LIBS = $(RD_OBJS) $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
-	$(call pl,gstreamer-app-1.0) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
+RD_PROG_LIBS = $(RD_OBJS) $(PANEL_LIBS) $(GST_LIBS) $(call pl,gstreamer-app-1.0)
 
 $(O)/obj/tests/bench/bench_room_display.o $(O)/obj/tests/integration/test_room_tearing.o: \
 		$(O)/obj/%.o: %.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(call pc,gstreamer-app-1.0) $(DRV_DISPLAY_CFLAGS) \
-	  $(WM_CFLAGS) -Ipipeline -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(call pc,gstreamer-app-1.0) $(PANEL_CFLAGS) \
+	  -Ipipeline -Itests/lib -c $< -o $@
 
-$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o
+$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o \
+	$(O)/obj/tests/lib/alloc_count.o
 $(O)/tests/test_room_tearing: $(O)/obj/tests/integration/test_room_tearing.o
-$(O)/bin/bench-room-display $(O)/tests/test_room_tearing: $(RD_OBJS) \
+$(O)/bin/bench-room-display $(O)/tests/test_room_tearing: $(RD_OBJS) $(O)/lib/libpanel.a \
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)

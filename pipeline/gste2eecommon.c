@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "e2ee/secret.h"
 #include "gste2ee.h"
 
@@ -79,7 +81,8 @@ gst_e2ee_stats_to_structure (const GstE2eeStats * s, const gchar * name)
       "replayed", G_TYPE_UINT64, s->replayed,
       "unknown-kid", G_TYPE_UINT64, s->unknown_kid,
       "held", G_TYPE_UINT64, s->held,
-      "malformed", G_TYPE_UINT64, s->malformed, NULL);
+      "malformed", G_TYPE_UINT64, s->malformed,
+      "spliced", G_TYPE_UINT64, s->spliced, NULL);
 }
 
 GstE2eeCodec
@@ -198,7 +201,12 @@ wipe_pool_alloc (GstBufferPool * pool, GstBuffer ** buf,
   gsize size = ((GstE2eeWipePool *) pool)->size;
   WipeMem *w = g_new0 (WipeMem, 1);
 
-  w->data = g_malloc (size);
+  /* A frame's worth: may fail without aborting the process. */
+  w->data = g_try_malloc (size);
+  if (!w->data) {
+    g_free (w);
+    return GST_FLOW_ERROR;
+  }
   w->maxsize = size;
   *buf = gst_buffer_new ();
   gst_buffer_append_memory (*buf, gst_memory_new_wrapped (0, w->data, size, 0,
@@ -284,8 +292,13 @@ gst_e2ee_out_pool_acquire (GstE2eeOutPool * p, gsize size)
 
   if (!p->pool || size > p->buffer_size) {
     GstStructure *config;
-    gsize n = MAX (size + size / 2, 4096);
+    gsize n;
 
+    /* The pool's size is a guint: never truncated (the elements cap frames
+     * far below this anyway). */
+    if (size > G_MAXUINT / 3 * 2)
+      return NULL;
+    n = MAX (size + size / 2, 4096);
     gst_e2ee_out_pool_free (p);
     p->pool = p->wipe ? g_object_new (gst_e2ee_wipe_pool_get_type (), NULL) :
         gst_buffer_pool_new ();
@@ -332,6 +345,27 @@ guint64
 gst_e2ee_out_pool_wiped (GstE2eeOutPool * p)
 {
   return p->wiped + (p->pool && p->wipe ? wipe_pool_wiped (p->pool) : 0);
+}
+
+gint
+gst_e2ee_keyring_add_checked (struct e2ee_keyring *ring, guint64 kid,
+    enum e2ee_key_usage usage, const guint8 * key, gsize len)
+{
+  gint ret = e2ee_keyring_add (ring, kid, usage, key, len);
+
+  if (ret != -EEXIST)
+    return ret;
+  for (guint i = 0; i < E2EE_KEYRING_CAPACITY; i++) {
+    const struct e2ee_keyring_slot *s = &ring->slot[i];
+
+    if (!s->used || s->kid != kid)
+      continue;
+    if (s->usage == usage && s->base_key_len == len
+        && sodium_memcmp (s->base_key, key, len) == 0)
+      return 1;
+    return -EKEYREJECTED;
+  }
+  return -EEXIST;
 }
 
 guint64

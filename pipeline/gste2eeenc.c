@@ -77,6 +77,7 @@ typedef struct
 {
   gsize start, end;             /* in the input */
   gsize ct_off, ct_len;         /* in the scratch buffer; ct_len 0 for clear */
+  gboolean clear;
 } NalOut;
 
 static gboolean
@@ -121,11 +122,20 @@ gst_e2ee_enc_add_key (GstE2eeEnc * self, guint64 kid, GBytes * key,
     return FALSE;
   }
   g_mutex_lock (&self->lock);
-  ret = e2ee_keyring_add (self->ring, kid, E2EE_KEY_SEND, data, len);
-  if (!ret)
+  ret = gst_e2ee_keyring_add_checked (self->ring, kid, E2EE_KEY_SEND, data,
+      len);
+  /* The same key again keeps its counter: never a second start. */
+  if (ret == 0)
     ret = random_counter_start (self, kid);
+  else if (ret == 1)
+    ret = 0;
   g_mutex_unlock (&self->lock);
-  if (ret)
+  if (ret == -EKEYREJECTED)
+    /* Loud: keeping either key silently means receivers decrypt nothing. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("a different key for a KID "
+            "that is installed"), ("KID %" G_GUINT64_FORMAT " was installed "
+            "again with another key: refused, the first one stays", kid));
+  else if (ret)
     GST_WARNING_OBJECT (self, "cannot add key %" G_GUINT64_FORMAT ": %s", kid,
         g_strerror (-ret));
   return ret == 0;
@@ -212,59 +222,110 @@ protect_whole (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
   return out;
 }
 
-/* frame-format.md: NAL by NAL, headers clear and authenticated. */
-static GstBuffer *
-protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
+/*
+ * Pass 1 of protect_nals: split and validate the whole access unit before
+ * any byte of it is copied out or any counter is spent. Positive checks
+ * only (docs/media-path.md "What e2eeenc lets out in clear"): Annex B from
+ * offset 0, nothing but zeros between NAL units, every header valid, every
+ * clear NAL well formed and bounded, the clear bytes of the access unit
+ * bounded, every slice long enough for its clear byte. Returns the number
+ * of protected NAL units, or -EBADMSG.
+ */
+static gint
+split_and_check (GstE2eeEnc * self, const GstMapInfo * in)
 {
-  const gsize hs = gst_e2ee_nal_header_size (self->codec);
-  gsize pos = 0, used = 0, total = 0;
+  gsize pos = 0, clear_bytes = 0;
   bool garbage = false;
   GstE2eeNal nal;
-  GstBuffer *out;
-  GstMapInfo m;
-  guint8 *w;
+  gint protected_nals = 0;
 
   g_array_set_size (self->nals, 0);
+  if (!gst_e2ee_au_starts_annexb (in->data, in->size))
+    return -EBADMSG;
   while (gst_e2ee_nal_next (in->data, in->size, &pos, &nal, &garbage)) {
-    NalOut n = { nal.start, nal.end, 0, 0 };
+    const guint8 *d = in->data + nal.start;
     gsize len = nal.end - nal.start;
+    NalOut n = { nal.start, nal.end, 0, 0, FALSE };
 
-    if (len < hs) {
-      *err = -EBADMSG;
-      return NULL;
-    }
-    if (!gst_e2ee_nal_is_clear (self->codec, in->data + nal.start)) {
-      const guint8 *d = in->data + nal.start;
-      gsize cl = gst_e2ee_nal_clear_len (self->codec, d, len), extra = cl - hs;
-      gsize need = used + extra + (len - cl) + E2EE_SFRAME_MAX_OVERHEAD;
-      gsize ct_len = 0;
-
-      if (!gst_e2ee_scratch_reserve (&self->scratch, need, used)) {
-        *err = -ENOMEM;
-        return NULL;
-      }
-      /* What follows the header, escaped as one: the clear slice byte (if
-       * any) and the SFrame ciphertext, whose metadata is every clear byte. */
-      memcpy (self->scratch.data + used, d + hs, extra);
-      *err = e2ee_keyring_protect (self->ring, self->send_kid, d, cl, d + cl,
-          len - cl, self->scratch.data + used + extra,
-          self->scratch.size - used - extra, &ct_len);
-      if (*err)
-        return NULL;
-      n.ct_off = used;
-      n.ct_len = extra + ct_len;
-      used += n.ct_len;
-      total += 4 + hs + gst_e2ee_escape_size (self->scratch.data + n.ct_off,
-          n.ct_len);
+    if (!gst_e2ee_nal_header_ok (self->codec, d, len))
+      return -EBADMSG;
+    n.clear = gst_e2ee_nal_is_clear (self->codec, d);
+    if (n.clear) {
+      clear_bytes += len;
+      if (!gst_e2ee_clear_nal_ok (self->codec, d, len)
+          || clear_bytes > GST_E2EE_CLEAR_AU_MAX)
+        return -EBADMSG;
     } else {
-      total += 4 + len;
+      /* A slice without its first slice-header byte is malformed: e2eedec
+       * would take a different metadata length for it. */
+      if (len < gst_e2ee_nal_clear_len (self->codec, d, len)
+          || protected_nals == G_MAXINT)
+        return -EBADMSG;
+      protected_nals++;
     }
     g_array_append_val (self->nals, n);
   }
   /* Fail closed: bytes outside NAL units, or no NAL at all, is not H.26x. */
-  if (garbage || self->nals->len == 0) {
-    *err = -EBADMSG;
+  if (garbage || self->nals->len == 0)
+    return -EBADMSG;
+  return protected_nals;
+}
+
+/*
+ * frame-format.md: NAL by NAL, headers clear and authenticated; each
+ * protected NAL's metadata also binds it to its access unit (its index
+ * among the protected NAL units and their count, docs/media-path.md).
+ */
+static GstBuffer *
+protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
+{
+  const gsize hs = gst_e2ee_nal_header_size (self->codec);
+  gsize used = 0, total = 0;
+  gint count = split_and_check (self, in);
+  guint32 index = 0;
+  GstBuffer *out;
+  GstMapInfo m;
+  guint8 *w;
+
+  if (count < 0) {
+    *err = count;
     return NULL;
+  }
+  for (guint i = 0; i < self->nals->len; i++) {
+    NalOut *n = &g_array_index (self->nals, NalOut, i);
+    const guint8 *d = in->data + n->start;
+    gsize len = n->end - n->start;
+    guint8 md[3 + GST_E2EE_AU_TAG_LEN];
+    gsize cl, extra, need, ct_len = 0;
+
+    if (n->clear) {
+      total += 4 + len;
+      continue;
+    }
+    cl = gst_e2ee_nal_clear_len (self->codec, d, len);
+    extra = cl - hs;
+    need = used + extra + (len - cl) + E2EE_SFRAME_MAX_OVERHEAD;
+    if (!gst_e2ee_scratch_reserve (&self->scratch, need, used)) {
+      *err = -ENOMEM;
+      return NULL;
+    }
+    memcpy (md, d, cl);
+    gst_e2ee_au_tag (md + cl, index++, (guint32) count);
+    /* What follows the header, escaped as one: the clear slice byte (if
+     * any) and the SFrame ciphertext, whose metadata is every clear byte
+     * and the access-unit tag. */
+    memcpy (self->scratch.data + used, d + hs, extra);
+    *err = e2ee_keyring_protect (self->ring, self->send_kid, md,
+        cl + GST_E2EE_AU_TAG_LEN, d + cl, len - cl,
+        self->scratch.data + used + extra,
+        self->scratch.size - used - extra, &ct_len);
+    if (*err)
+      return NULL;
+    n->ct_off = used;
+    n->ct_len = extra + ct_len;
+    used += n->ct_len;
+    total += 4 + hs + gst_e2ee_escape_size (self->scratch.data + n->ct_off,
+        n->ct_len);
   }
   out = gst_e2ee_out_pool_acquire (&self->out, total);
   if (!out) {
@@ -278,7 +339,7 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
 
     memcpy (w, "\0\0\0\1", 4);
     w += 4;
-    if (n->ct_len) {
+    if (!n->clear) {
       memcpy (w, in->data + n->start, hs);
       w += hs;
       w += gst_e2ee_escape (self->scratch.data + n->ct_off, n->ct_len, w);
@@ -309,8 +370,9 @@ gst_e2ee_enc_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   GstE2eeEnc *self = GST_E2EE_ENC (trans);
   GstBuffer *in = trans->queued_buf, *out = NULL;
   GstStructure *msg = NULL;
-  gboolean keyframe = FALSE;
+  gboolean keyframe = FALSE, too_big = FALSE, loud = FALSE;
   GstMapInfo m;
+  gsize size;
   gint err = 0;
 
   *outbuf = NULL;
@@ -345,30 +407,48 @@ gst_e2ee_enc_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
     msg = gst_structure_new ("e2ee-resumed", "kid", G_TYPE_UINT64,
         self->send_kid, NULL);
   }
-  if (self->codec != GST_E2EE_CODEC_H264 && self->codec != GST_E2EE_CODEC_H265)
+  if (m.size == 0 || m.size > gst_e2ee_max_au_size (self->stream)) {
+    /* Nothing to protect, or more than any frame of this stream may be
+     * (docs/media-path.md "Sizes"): never handed to the parsers. */
+    err = -EBADMSG;
+    too_big = m.size > 0;
+  } else if (self->codec != GST_E2EE_CODEC_H264
+      && self->codec != GST_E2EE_CODEC_H265) {
     out = protect_whole (self, &m, &err);
-  else
+  } else {
     out = protect_nals (self, &m, &err);
+  }
   if (!out) {
-    if (err == -EBADMSG)
+    if (err == -EBADMSG) {
       self->stats.malformed++;
-    else
+      loud = gst_e2ee_rate_ok (&self->rl, GST_E2EE_MSG_MALFORMED,
+          G_USEC_PER_SEC);
+    } else {
       self->stats.dropped_no_key++;
+    }
   } else {
     self->stats.frames++;
     self->stats.bytes += m.size;
   }
 out:
   g_mutex_unlock (&self->lock);
+  size = m.size;
   gst_buffer_unmap (in, &m);
 
   if (err == -EOVERFLOW)
     GST_ELEMENT_WARNING (self, STREAM, FAILED, ("send key exhausted"),
         ("the counter of KID %" G_GUINT64_FORMAT " is spent: install a new "
             "send key", self->send_kid));
+  else if (err == -EBADMSG && loud)
+    /* Fail closed and say so: the whole access unit is dropped, and what
+     * sends it is misconfigured (AVC under byte-stream caps) or hostile. */
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("dropped an access unit that "
+            "e2eeenc cannot prove safe to send"), ("%" G_GSIZE_FORMAT
+            " bytes: %s", size, too_big ? "larger than this stream's cap" :
+            "empty, not Annex B from its first byte, or a clear NAL unit "
+            "that is malformed or too large"));
   else if (err == -EBADMSG)
-    GST_WARNING_OBJECT (self, "dropping a frame that is not a byte-stream "
-        "access unit");
+    GST_DEBUG_OBJECT (self, "dropped a malformed access unit");
   else if (err)
     GST_WARNING_OBJECT (self, "dropping a frame: %s", g_strerror (-err));
   if (msg)

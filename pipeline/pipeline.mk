@@ -8,6 +8,7 @@ GST_CFLAGS = $(call pc,$(GST_PKGS))
 GST_LIBS = $(call pl,$(GST_PKGS))
 
 PLUGIN_SRCS := pipeline/gste2ee.c pipeline/gste2eeenc.c pipeline/gste2eedec.c \
+	pipeline/gste2eedecframe.c \
 	pipeline/gste2eecommon.c pipeline/gste2eenal.c \
 	pipeline/gstrtpvp8e2eepay.c pipeline/gstrtpvp9e2eepay.c
 PLUGIN_OBJS := $(PLUGIN_SRCS:%.c=$(O)/obj/%.o)

@@ -709,11 +709,19 @@ GST_START_TEST (test_key_hold)
   /* Resuming asks upstream for a keyframe. */
   fail_unless (count_force_key_unit (rx) >= 1);
 
-  /* Hold 100 ms; frames are 33 ms apart: after frame 5 (167 ms), frames
-   * 0-2 (at most 67 ms) have waited 100 ms or more and are dropped. */
+  /* Hold 100 ms of the element's clock (a test clock here), whatever the
+   * frames' timestamps say: frames 0-2 arrive at 0 ms, 3-4 at 60 ms, 5 at
+   * 100 ms, when 0-2 have waited 100 ms and are dropped. */
+  gst_harness_use_testclock (rx2);
+  fail_unless (gst_harness_set_time (rx2, 0));
   gst_harness_set_src_caps (rx2, gst_caps_ref (caps));
-  for (guint i = 0; i < 6; i++)
+  for (guint i = 0; i < 6; i++) {
+    if (i == 3)
+      fail_unless (gst_harness_set_time (rx2, 60 * GST_MSECOND));
+    if (i == 5)
+      fail_unless (gst_harness_set_time (rx2, 100 * GST_MSECOND));
     gst_harness_push (rx2, gst_buffer_copy (g_ptr_array_index (ct, i)));
+  }
   fail_unless_equals_int (gst_harness_buffers_received (rx2), 0);
   fail_unless_equals_uint64 (stat_of (d2, "dropped-no-key"), 3);
   fail_unless (add_key (d2, kid, key_a, 16, E2EE_KEY_RECV));
@@ -800,6 +808,9 @@ GST_START_TEST (test_escaping)
   /* nal_ref_idc 2, type 1 (a non-IDR slice), then the first slice header
    * byte, which stays clear: both are the SFrame metadata. */
   const guint8 md[2] = { 0x41, 0x9a };
+  /* The SFrame metadata: those clear bytes, then the access-unit tag
+   * (index 0 of 1 protected NAL unit, docs/media-path.md). */
+  const guint8 aad[10] = { 0x41, 0x9a, 0, 0, 0, 0, 0, 0, 0, 1 };
   enum { L = 200 };
   guint8 want[L], zero[L] = { 0 }, ks[L], pt[L], ct[L + 64], au[4 + 2 + L];
   guint8 dummy[4 + 2 + 50];
@@ -833,8 +844,8 @@ GST_START_TEST (test_escaping)
 
   fail_unless_equals_int (e2ee_sframe_key_init (&k, E2EE_SUITE_DEFAULT, kid,
           key_a, sizeof (key_a)), 0);
-  fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, md, 2, zero, L,
-          ct, sizeof (ct), &len), 0);
+  fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, aad, sizeof (aad),
+          zero, L, ct, sizeof (ct), &len), 0);
   hdr = len - L - 16;
   memcpy (ks, ct + hdr, L);
   for (guint v = 0; v < 65536 && !found; v++) {
@@ -855,8 +866,8 @@ GST_START_TEST (test_escaping)
       pt[i] = want[i] ^ ks[i];
     if (has_zero_run (pt, L, 3) || pt[L - 1] == 0)
       continue;
-    fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, md, 2, pt, L,
-            ct, sizeof (ct), &len), 0);
+    fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, aad, sizeof (aad),
+            pt, L, ct, sizeof (ct), &len), 0);
     found = ct[len - 1] == 0x00;
   }
   e2ee_sframe_key_wipe (&k);

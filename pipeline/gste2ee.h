@@ -78,6 +78,14 @@ void gst_e2ee_out_pool_free (GstE2eeOutPool * p);
 /* Bytes wiped on return so far, by this element's pools. */
 guint64 gst_e2ee_out_pool_wiped (GstE2eeOutPool * p);
 
+/*
+ * The elements' keyring, zeroed, in pages of its own left out of core dumps
+ * (MADV_DONTDUMP); wiped and unmapped by _free. Aborts when memory is out
+ * (at element creation, like g_new).
+ */
+struct e2ee_keyring *gst_e2ee_ring_new (void);
+void gst_e2ee_ring_free (struct e2ee_keyring *ring);
+
 /* Monotonic milliseconds, the keyring's clock for expiry. */
 guint64 gst_e2ee_now_ms (void);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -366,6 +367,37 @@ gst_e2ee_keyring_add_checked (struct e2ee_keyring *ring, guint64 kid,
     return -EKEYREJECTED;
   }
   return -EEXIST;
+}
+
+static gsize
+ring_pages (void)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+
+  return (sizeof (struct e2ee_keyring) + page - 1) / page * page;
+}
+
+struct e2ee_keyring *
+gst_e2ee_ring_new (void)
+{
+  void *p = mmap (NULL, ring_pages (), PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+  if (p == MAP_FAILED)
+    g_error ("e2ee: cannot map %" G_GSIZE_FORMAT " bytes for keys",
+        ring_pages ());
+  /* Best effort: the media process is also made undumpable as a whole. */
+  (void) madvise (p, ring_pages (), MADV_DONTDUMP);
+  return p;
+}
+
+void
+gst_e2ee_ring_free (struct e2ee_keyring *ring)
+{
+  if (!ring)
+    return;
+  e2ee_wipe (ring, ring_pages ());
+  munmap (ring, ring_pages ());
 }
 
 guint64

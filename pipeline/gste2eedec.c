@@ -551,8 +551,7 @@ gst_e2ee_dec_finalize (GObject * object)
 
   held_clear (self);
   e2ee_keyring_clear (self->ring);
-  e2ee_wipe (self->ring, sizeof (*self->ring));
-  g_free (self->ring);
+  gst_e2ee_ring_free (self->ring);
   gst_e2ee_scratch_free (&self->scratch);
   gst_e2ee_out_pool_free (&self->out);
   g_array_unref (self->nals);
@@ -570,7 +569,7 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->sender_index = -1;
   self->replay_window = DEFAULT_REPLAY_WINDOW;
   self->key_hold_ms = DEFAULT_KEY_HOLD_MS;
-  self->ring = g_new0 (struct e2ee_keyring, 1);
+  self->ring = gst_e2ee_ring_new ();
   reset_ring (self);
   self->nals = g_array_sized_new (FALSE, TRUE, gst_e2ee_dec_nal_size (), 32);
   /* Its output is plaintext: wiped when it comes back (docs/media-path.md). */

@@ -582,8 +582,7 @@ gst_e2ee_enc_finalize (GObject * object)
   GstE2eeEnc *self = GST_E2EE_ENC (object);
 
   e2ee_keyring_clear (self->ring);
-  e2ee_wipe (self->ring, sizeof (*self->ring));
-  g_free (self->ring);
+  gst_e2ee_ring_free (self->ring);
   gst_e2ee_scratch_free (&self->scratch);
   gst_e2ee_out_pool_free (&self->out);
   g_array_unref (self->nals);
@@ -598,7 +597,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   g_mutex_init (&self->lock);
   self->suite = E2EE_SUITE_DEFAULT;
   self->stream = E2EE_STREAM_VIDEO;
-  self->ring = g_new0 (struct e2ee_keyring, 1);
+  self->ring = gst_e2ee_ring_new ();
   reset_ring (self);
   self->nals = g_array_sized_new (FALSE, TRUE, sizeof (NalOut), 32);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);

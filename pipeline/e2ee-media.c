@@ -119,6 +119,7 @@ struct _App
       *dump_slices, *codeword, *source, *encoder, *decoder, *display,
       *display_capture;
   guint display_width, display_height;
+  guint send_grace_ms, recv_grace_ms;   /* 0: the key provider's defaults */
   gint video_port, audio_port, seconds, sender_index, width, height;
   guint8 *key;                  /* E2EE_SFRAME_MAX_BASE_KEY, key_memory () */
   gsize key_len;
@@ -987,7 +988,17 @@ kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
 static void
 kp_connection (gpointer data, gboolean up)
 {
+  App *app = data;
+
   g_print ("keyxchgd %s\n", up ? "connected" : "disconnected");
+  /* Without keyxchgd the room cannot know its keys are current: the
+   * banner says so at once (the keys themselves go after their grace);
+   * it says "End-to-end encrypted" again once a key is installed. */
+  if (!up) {
+    if (app->room)
+      gst_e2ee_room_display_set_e2ee (app->room, WM_E2EE_WAITING);
+    g_print ("display e2ee waiting-for-keys\n");
+  }
 }
 
 static int
@@ -1008,20 +1019,21 @@ usage (void)
   return 2;
 }
 
-/* WxH, two decimals of at most 16384 and nothing else. */
+/* "A<sep>B", two decimals in 1..max and nothing else. */
 static gboolean
-parse_size (const gchar * arg, guint * width, guint * height)
+parse_two (const gchar * arg, const gchar * sep, guint64 max, guint * a,
+    guint * b)
 {
-  gchar **f = g_strsplit (arg, "x", 3);
-  guint64 w, h;
+  gchar **f = g_strsplit (arg, sep, 3);
+  guint64 x, y;
   gboolean ok = g_strv_length (f) == 2
-      && g_ascii_string_to_unsigned (f[0], 10, 1, 16384, &w, NULL)
-      && g_ascii_string_to_unsigned (f[1], 10, 1, 16384, &h, NULL);
+      && g_ascii_string_to_unsigned (f[0], 10, 1, max, &x, NULL)
+      && g_ascii_string_to_unsigned (f[1], 10, 1, max, &y, NULL);
 
   g_strfreev (f);
   if (ok) {
-    *width = (guint) w;
-    *height = (guint) h;
+    *a = (guint) x;
+    *b = (guint) y;
   }
   return ok;
 }
@@ -1161,6 +1173,7 @@ main (int argc, char **argv)
     {"display-capture", required_argument, NULL, 'C'},
     {"display-size", required_argument, NULL, 'Z'},
     {"peer-codeword", required_argument, NULL, 'L'},
+    {"key-grace-ms", required_argument, NULL, 'g'},
     {NULL, 0, NULL, 0},
   };
   static App app = { 0 };
@@ -1266,7 +1279,9 @@ main (int argc, char **argv)
         app.display = g_strdup (optarg);
         break;
       case 'Z':
-        if (!parse_size (optarg, &app.display_width, &app.display_height))
+        /* WxH */
+        if (!parse_two (optarg, "x", 16384, &app.display_width,
+                &app.display_height))
           return usage ();
         break;
       case 'C':
@@ -1275,6 +1290,12 @@ main (int argc, char **argv)
         break;
       case 'L':
         if (!parse_peer_codeword (&app, optarg, labels))
+          return usage ();
+        break;
+      case 'g':
+        /* SEND_MS:RECV_MS, how long keys outlive keyxchgd (tests). */
+        if (!parse_two (optarg, ":", 600000, &app.send_grace_ms,
+                &app.recv_grace_ms))
           return usage ();
         break;
       default:
@@ -1399,6 +1420,9 @@ main (int argc, char **argv)
       g_printerr ("e2ee-media: bad --control path\n");
       return 2;
     }
+    if (app.send_grace_ms)
+      gst_e2ee_key_provider_set_grace (app.kp, app.send_grace_ms,
+          app.recv_grace_ms);
     /* Keys arrive through the main loop, like everything else here. */
     gst_e2ee_key_provider_start (app.kp);
   }

@@ -86,6 +86,16 @@ guint64 gst_e2ee_out_pool_wiped (GstE2eeOutPool * p);
 struct e2ee_keyring *gst_e2ee_ring_new (void);
 void gst_e2ee_ring_free (struct e2ee_keyring *ring);
 
+/*
+ * The "set-key-expiry" action of both elements: kid goes ms from now (0:
+ * at the next frame), or never again when ms is negative. The elements
+ * call gst_e2ee_ring_expire with every frame. Returns whether kid is there.
+ */
+gboolean gst_e2ee_ring_set_expiry (struct e2ee_keyring *ring, guint64 kid,
+    gint64 ms);
+/* Removes (and wipes) the keys whose time is up; returns how many. */
+guint gst_e2ee_ring_expire (struct e2ee_keyring *ring);
+
 /* Monotonic milliseconds, the keyring's clock for expiry. */
 guint64 gst_e2ee_now_ms (void);
 

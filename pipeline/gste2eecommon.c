@@ -407,6 +407,21 @@ gst_e2ee_now_ms (void)
 }
 
 gboolean
+gst_e2ee_ring_set_expiry (struct e2ee_keyring *ring, guint64 kid, gint64 ms)
+{
+  /* 0 means never to the keyring: a deadline is at least 1. */
+  guint64 at = ms < 0 ? 0 : MAX (gst_e2ee_now_ms () + (guint64) ms, 1);
+
+  return e2ee_keyring_set_expiry (ring, kid, at) == 0;
+}
+
+guint
+gst_e2ee_ring_expire (struct e2ee_keyring *ring)
+{
+  return e2ee_keyring_expire (ring, gst_e2ee_now_ms ());
+}
+
+gboolean
 gst_e2ee_rate_ok (GstE2eeRateLimit * r, gint kind, gint64 interval_us)
 {
   gint64 now = g_get_monotonic_time ();

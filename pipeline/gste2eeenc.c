@@ -57,6 +57,7 @@ enum
   SIGNAL_ADD_KEY,
   SIGNAL_REMOVE_KEY,
   SIGNAL_SET_SEND_KID,
+  SIGNAL_SET_KEY_EXPIRY,
   LAST_SIGNAL,
 };
 
@@ -131,14 +132,26 @@ gst_e2ee_enc_add_key (GstE2eeEnc * self, guint64 kid, GBytes * key,
     ret = 0;
   g_mutex_unlock (&self->lock);
   if (ret == -EKEYREJECTED)
-    /* Loud: keeping either key silently means receivers decrypt nothing. */
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("a different key for a KID "
+    /* Loud (a bus warning: the stream goes on under the first key), as
+     * keeping either key silently means receivers decrypt nothing. */
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("a different key for a KID "
             "that is installed"), ("KID %" G_GUINT64_FORMAT " was installed "
             "again with another key: refused, the first one stays", kid));
   else if (ret)
     GST_WARNING_OBJECT (self, "cannot add key %" G_GUINT64_FORMAT ": %s", kid,
         g_strerror (-ret));
   return ret == 0;
+}
+
+static gboolean
+gst_e2ee_enc_set_key_expiry (GstE2eeEnc * self, guint64 kid, gint64 ms)
+{
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = gst_e2ee_ring_set_expiry (self->ring, kid, ms);
+  g_mutex_unlock (&self->lock);
+  return ok;
 }
 
 static gboolean
@@ -385,6 +398,7 @@ gst_e2ee_enc_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   }
 
   g_mutex_lock (&self->lock);
+  gst_e2ee_ring_expire (self->ring);
   if (!self->have_send_kid
       || !e2ee_keyring_has (self->ring, self->send_kid, E2EE_KEY_SEND)) {
     self->stats.dropped_no_key++;
@@ -685,6 +699,20 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_e2ee_enc_set_send_kid), NULL, NULL, NULL,
       G_TYPE_BOOLEAN, 1, G_TYPE_UINT64);
+
+  /**
+   * GstE2eeEnc::set-key-expiry:
+   * @kid: an installed key
+   * @ms: milliseconds from now after which the key is removed and wiped
+   *   (0: with the next frame), or negative: no expiry
+   *
+   * A backstop for whoever installs keys (the key provider sets it when
+   * keyxchgd goes away). Returns: whether the key exists.
+   */
+  signals[SIGNAL_SET_KEY_EXPIRY] = g_signal_new_class_handler ("set-key-expiry",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_enc_set_key_expiry), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_UINT64, G_TYPE_INT64);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -74,7 +74,8 @@ $(O)/tests/test_key_event: $(O)/obj/tests/integration/test_key_event.o $(KP_OBJS
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
 	  $(KP_LIBS) $(TEST_LIBS)
 
-MORE_TESTS += $(O)/tests/test_key_event tests/integration/test_keyprovider.py
+MORE_TESTS += $(O)/tests/test_key_event tests/integration/test_keyprovider.py \
+	tests/integration/test_keyprovider_trust.py
 FUZZ_TARGETS += fuzz_keyprovider
 $(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyevent.c \
 		pipeline/gste2eekeyevent.h crypto/secret.c

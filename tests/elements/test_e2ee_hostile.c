@@ -62,15 +62,18 @@ sender_free (GstHarness * h, GstBus * bus)
 }
 
 static gboolean
-pop_error (GstBus * bus)
+pop_message (GstBus * bus, GstMessageType type)
 {
-  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GstMessage *m = gst_bus_pop_filtered (bus, type);
 
   if (!m)
     return FALSE;
   gst_message_unref (m);
   return TRUE;
 }
+
+#define pop_error(bus) pop_message ((bus), GST_MESSAGE_ERROR)
+#define pop_warning(bus) pop_message ((bus), GST_MESSAGE_WARNING)
 
 /* Does any 16-byte window of body appear in b? */
 static gboolean
@@ -513,24 +516,70 @@ GST_START_TEST (test_reinstall_other_key)
   gst_harness_push (tx, gst_buffer_new_memdup ("opus frame", 10));
   a = gst_harness_pull (tx);
   fail_unless (add_key (enc, KID_AUDIO (0), key_a, 16, E2EE_KEY_SEND));
-  fail_if (pop_error (bus));
+  fail_if (pop_warning (bus));
   gst_harness_push (tx, gst_buffer_new_memdup ("opus frame", 10));
   b = gst_harness_pull (tx);
   fail_unless_equals_uint64 (counter_of (b), counter_of (a) + 1);
   fail_if (add_key (enc, KID_AUDIO (0), key_b, 16, E2EE_KEY_SEND));
-  fail_unless (pop_error (bus), "a different key was refused silently");
+  fail_unless (pop_warning (bus), "a different key was refused silently");
   gst_buffer_unref (a);
   gst_buffer_unref (b);
 
   gst_element_set_bus (dec, bus);
   fail_unless (add_key (dec, KID_VIDEO (0), key_a, 16, E2EE_KEY_RECV));
   fail_unless (add_key (dec, KID_VIDEO (0), key_a, 16, E2EE_KEY_RECV));
-  fail_if (pop_error (bus));
+  fail_if (pop_warning (bus));
   fail_if (add_key (dec, KID_VIDEO (0), key_b, 16, E2EE_KEY_RECV));
-  fail_unless (pop_error (bus));
+  fail_unless (pop_warning (bus));
   gst_element_set_bus (dec, NULL);
   gst_object_unref (dec);
   sender_free (tx, bus);
+}
+GST_END_TEST;
+
+static gboolean
+set_expiry (GstElement * e, guint64 kid, gint64 ms)
+{
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (e, "set-key-expiry", kid, ms, &ok);
+  return ok;
+}
+
+/*
+ * The elements' own backstop (set by the key provider when keyxchgd goes
+ * away): a key whose time is up is gone with the next frame; cleared, it
+ * stays.
+ */
+GST_START_TEST (test_key_expiry)
+{
+  AudioPair p;
+  GstElement *enc;
+  GstHarness *tx;
+  GstBuffer *b;
+  GstBus *bus;
+
+  audio_pair_init (&p, 6);
+  gst_harness_push (p.rx, gst_buffer_copy (g_ptr_array_index (p.ct, 0)));
+  fail_unless (set_expiry (p.dec, KID_AUDIO (0), 600000));
+  gst_harness_push (p.rx, gst_buffer_copy (g_ptr_array_index (p.ct, 1)));
+  fail_unless (set_expiry (p.dec, KID_AUDIO (0), -1));
+  gst_harness_push (p.rx, gst_buffer_copy (g_ptr_array_index (p.ct, 2)));
+  fail_unless_equals_int (gst_harness_buffers_received (p.rx), 3);
+  fail_unless (set_expiry (p.dec, KID_AUDIO (0), 0));
+  gst_harness_push (p.rx, gst_buffer_copy (g_ptr_array_index (p.ct, 3)));
+  fail_unless_equals_int (gst_harness_buffers_received (p.rx), 3);
+  fail_if (set_expiry (p.dec, KID_AUDIO (0), -1), "the expired key is still there");
+  /* The sender's key likewise: nothing is sent under it any more. */
+  tx = sender (AUDIO_SENDER, "audio/x-opus", &bus);
+  enc = by_name (tx, "enc");
+  fail_unless (set_expiry (enc, KID_AUDIO (0), 0));
+  gst_harness_push (tx, gst_buffer_new_memdup ("opus frame", 10));
+  b = gst_harness_try_pull (tx);
+  fail_if (b != NULL);
+  fail_unless_equals_uint64 (stat_of (enc, "dropped-no-key"), 1);
+  sender_free (tx, bus);
+  audio_pair_clear (&p);
 }
 GST_END_TEST;
 
@@ -716,6 +765,7 @@ e2ee_hostile_suite (void)
   tcase_add_test (tc, test_audio_reorder);
   tcase_add_test (tc, test_reinstall_keeps_order);
   tcase_add_test (tc, test_reinstall_other_key);
+  tcase_add_test (tc, test_key_expiry);
   tcase_add_test (tc, test_hold_no_stall);
   tcase_add_test (tc, test_hold_bounded);
   tcase_add_test (tc, test_empty_and_oversize);

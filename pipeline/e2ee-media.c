@@ -76,9 +76,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,6 +85,7 @@
 
 #include "e2ee/keyring.h"
 #include "e2ee/secret.h"
+#include "e2ee-media.h"
 #include "gste2eekeyprovider.h"
 #include "gste2eeroomdisplay.h"
 
@@ -121,7 +119,7 @@ struct _App
   guint display_width, display_height;
   guint send_grace_ms, recv_grace_ms;   /* 0: the key provider's defaults */
   gint video_port, audio_port, seconds, sender_index, width, height;
-  guint8 *key;                  /* E2EE_SFRAME_MAX_BASE_KEY, key_memory () */
+  guint8 *key;                  /* E2EE_SFRAME_MAX_BASE_KEY, gst_e2ee_media_key_memory () */
   gsize key_len;
   Peer peers[MAX_PEERS];
   guint n_peers;
@@ -135,100 +133,6 @@ struct _App
   gint exit_code;
 };
 
-
-/*
- * Nothing of this process in a core dump (it holds media keys and decrypted
- * pictures): not dumpable (which also keeps ptrace of other users and
- * /proc/PID/mem away), no core file at all.
- */
-static gboolean
-make_undumpable (void)
-{
-  struct rlimit none = { 0, 0 };
-
-  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) || setrlimit (RLIMIT_CORE, &none)) {
-    g_printerr ("e2ee-media: cannot make the process undumpable: %s\n",
-        g_strerror (errno));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* A page of its own for the key read from --key-file, left out of dumps. */
-static guint8 *
-key_memory (void)
-{
-  gsize page = (gsize) sysconf (_SC_PAGESIZE);
-  void *p = mmap (NULL, page, PROT_READ | PROT_WRITE,
-      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-  if (p == MAP_FAILED)
-    return NULL;
-  if (madvise (p, page, MADV_DONTDUMP)) {
-    munmap (p, page);
-    return NULL;
-  }
-  return p;
-}
-
-static void
-key_memory_free (guint8 * p)
-{
-  if (!p)
-    return;
-  e2ee_wipe (p, (gsize) sysconf (_SC_PAGESIZE));
-  munmap (p, (gsize) sysconf (_SC_PAGESIZE));
-}
-
-/*
- * Files of decrypted media (snapshots, the slices the wire test dumps) are
- * this user's alone, mode 0600, created new (O_EXCL, which never follows a
- * symlink either). private_file opens path itself, which must not exist;
- * fresh_file writes a new file beside path and renames it over path.
- */
-static FILE *
-private_file (const gchar * path)
-{
-  gint fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-      0600);
-  FILE *f = fd >= 0 ? fdopen (fd, "wb") : NULL;
-
-  if (fd >= 0 && !f)
-    close (fd);
-  return f;
-}
-
-static gboolean
-fresh_file (const gchar * path, const guint8 * data, gsize len)
-{
-  gchar *tmp = g_strconcat (path, ".XXXXXX", NULL);
-  gint fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
-  gboolean ok = fd >= 0;
-
-  for (gsize done = 0; ok && done < len;) {
-    gssize n = write (fd, data + done, len - done);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    ok = n > 0;
-    done += ok ? (gsize) n : 0;
-  }
-  if (fd >= 0 && close (fd))
-    ok = FALSE;
-  if (ok && rename (tmp, path))
-    ok = FALSE;
-  if (!ok && fd >= 0)
-    unlink (tmp);
-  g_free (tmp);
-  return ok;
-}
-
-static void
-wipe_key_copy (gpointer p)
-{
-  e2ee_wipe (p, E2EE_SFRAME_MAX_BASE_KEY);
-  g_free (p);
-}
 
 /* The file must be ours and private: it holds a media key. */
 static gboolean
@@ -279,13 +183,9 @@ install_key (App * app, const gchar * name, guint64 stream, guint sender)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (app->pipeline), name);
   guint64 kid = e2ee_kid_make (stream, (guint16) sender, 0);
-  guint8 *copy = g_malloc0 (E2EE_SFRAME_MAX_BASE_KEY);
-  GBytes *key;
-  gboolean ok = FALSE;
-
   /* The element copies the key; this copy is wiped when it lets go. */
-  memcpy (copy, app->key, app->key_len);
-  key = g_bytes_new_with_free_func (copy, app->key_len, wipe_key_copy, copy);
+  GBytes *key = gst_e2ee_media_key_bytes (app->key, app->key_len);
+  gboolean ok = FALSE;
 
   g_signal_emit_by_name (e, "add-key", kid, key,
       app->send ? E2EE_KEY_SEND : E2EE_KEY_RECV, &ok);
@@ -486,7 +386,7 @@ save_snapshot (App * app, const gchar * sink_name, const gchar * path)
     GstBuffer *b = gst_sample_get_buffer (png);
 
     gst_buffer_map (b, &m, GST_MAP_READ);
-    if (!fresh_file (path, m.data, m.size)) {
+    if (!gst_e2ee_media_fresh_file (path, m.data, m.size)) {
       g_printerr ("e2ee-media: %s: %s\n", path, g_strerror (errno));
       app->exit_code = 1;
     } else {
@@ -562,256 +462,6 @@ h264_parser (gboolean send)
 }
 
 /*
- * The sender's pipeline is built element by element: configuration (host,
- * ports, sizes, the codeword) goes into properties, never into a pipeline
- * description, so that no value can add an element (a tee to the network
- * around e2eeenc). --source and --encoder are gst-launch descriptions by
- * design (the board's camera and encoder): each is parsed alone and
- * validated (validated_bin) before it is linked in.
- *
- * A missing element is fatal, with its name and the Debian package that
- * has it.
- */
-static GstElement *
-add_element (GstElement * pipe, const gchar * factory, const gchar * name,
-    const gchar * package)
-{
-  GstElement *e = gst_element_factory_make (factory, name);
-
-  if (!e) {
-    g_printerr ("e2ee-media: no element %s (Debian package %s)\n", factory,
-        package);
-    return NULL;
-  }
-  gst_bin_add (GST_BIN (pipe), e);
-  return e;
-}
-
-/* A caps filter from fixed numbers, not from a string of configuration. */
-static GstElement *
-add_capsfilter (GstElement * pipe, GstCaps * caps)
-{
-  GstElement *e = add_element (pipe, "capsfilter", NULL,
-      "gstreamer1.0-plugins-base");
-
-  if (e)
-    g_object_set (e, "caps", caps, NULL);
-  gst_caps_unref (caps);
-  return e;
-}
-
-/* Whether e is, or holds, an element a media description must not add. */
-static void
-forbidden_element (const GValue * v, gpointer data)
-{
-  GstElement *e = g_value_get_object (v);
-  GstElementFactory *f = gst_element_get_factory (e);
-  const gchar *klass = f ? gst_element_factory_get_metadata (f,
-      GST_ELEMENT_METADATA_KLASS) : "";
-  gboolean *bad = data;
-
-  /* Sinks (the network, files), tees (a copy to anywhere), anything that
-   * talks to the network, and this firmware's own E2EE elements. */
-  if (GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SINK)
-      || (f && !strcmp (GST_OBJECT_NAME (f), "tee"))
-      || (klass && (strstr (klass, "Network") || strstr (klass, "Sink"))))
-    *bad = TRUE;
-}
-
-/*
- * A --source (want_sink FALSE: one src pad) or --encoder / --decoder
- * (want_sink TRUE: one sink and one src pad) description, parsed on its own
- * into a bin whose unlinked pads are ghosted, and refused when it holds a
- * sink, a tee, a network element or an encoder that is a source.
- */
-static GstElement *
-validated_bin (const gchar * what, const gchar * desc, gboolean want_sink)
-{
-  GError *err = NULL;
-  GstElement *bin = gst_parse_bin_from_description_full (desc, TRUE, NULL,
-      GST_PARSE_FLAG_FATAL_ERRORS, &err);
-  GstIterator *it;
-  gboolean bad = FALSE;
-  guint srcs, sinks;
-
-  if (!bin) {
-    g_printerr ("e2ee-media: %s: %s\n", what, err ? err->message : "?");
-    g_clear_error (&err);
-    return NULL;
-  }
-  gst_object_ref_sink (bin);
-  it = gst_bin_iterate_recurse (GST_BIN (bin));
-  while (gst_iterator_foreach (it, forbidden_element, &bad) ==
-      GST_ITERATOR_RESYNC)
-    gst_iterator_resync (it);
-  gst_iterator_free (it);
-  srcs = bin->numsrcpads;
-  sinks = bin->numsinkpads;
-  if (bad || srcs != 1 || sinks != (want_sink ? 1u : 0u)) {
-    g_printerr ("e2ee-media: %s must be %s with no sink, tee or network "
-        "element in it\n", what, want_sink ? "one filter (one input, one "
-        "output)" : "one source (one output)");
-    gst_object_unref (bin);
-    return NULL;
-  }
-  return bin;
-}
-
-/* The same, as an element in pipe. */
-static GstElement *
-h264_parser_element (GstElement * pipe, gboolean send)
-{
-  GstElementFactory *f = gst_element_factory_find ("h264parse");
-  GstElement *e;
-
-  if (!f)
-    return add_element (pipe, "identity", NULL, "gstreamer1.0-plugins-base");
-  gst_object_unref (f);
-  e = add_element (pipe, "h264parse", NULL, "gstreamer1.0-plugins-bad");
-  if (e && send)
-    g_object_set (e, "config-interval", -1, NULL);
-  return e;
-}
-
-/* Links a chain of elements; NULL in it (a missing element) fails. */
-static gboolean
-link_chain (GstElement ** chain, guint n)
-{
-  for (guint i = 0; i < n; i++)
-    if (!chain[i])
-      return FALSE;
-  for (guint i = 0; i + 1 < n; i++)
-    if (!gst_element_link (chain[i], chain[i + 1])) {
-      g_printerr ("e2ee-media: cannot link %s to %s\n",
-          GST_OBJECT_NAME (chain[i]), GST_OBJECT_NAME (chain[i + 1]));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static GstElement *
-add_bin (GstElement * pipe, GstElement * bin)
-{
-  if (bin) {
-    gst_bin_add (GST_BIN (pipe), bin);
-    gst_object_unref (bin);     /* validated_bin's reference; the pipe has one */
-  }
-  return bin;
-}
-
-static gboolean
-build_video_sender (App * app, GstElement * pipe)
-{
-  GstElement *v[12];
-  guint n = 0;
-
-  if (app->source) {
-    v[n++] = add_bin (pipe, validated_bin ("--source", app->source, FALSE));
-    v[n++] = add_element (pipe, "videoconvert", NULL,
-        "gstreamer1.0-plugins-base");
-    v[n++] = add_element (pipe, "videoscale", NULL,
-        "gstreamer1.0-plugins-base");
-    v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-raw",
-            "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, app->width,
-            "height", G_TYPE_INT, app->height, NULL));
-  } else {
-    v[n] = add_element (pipe, "videotestsrc", NULL,
-        "gstreamer1.0-plugins-base");
-    if (v[n]) {
-      g_object_set (v[n], "is-live", TRUE, NULL);
-      gst_util_set_object_arg (G_OBJECT (v[n]), "pattern", "ball");
-      gst_util_set_object_arg (G_OBJECT (v[n]), "motion", "sweep");
-    }
-    n++;
-    v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-raw",
-            "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, app->width,
-            "height", G_TYPE_INT, app->height, "framerate", GST_TYPE_FRACTION,
-            30, 1, NULL));
-    v[n] = add_element (pipe, "timeoverlay", NULL,
-        "gstreamer1.0-plugins-base");
-    if (v[n])
-      g_object_set (v[n], "font-desc", "Sans 24", NULL);
-    n++;
-  }
-  if (app->codeword) {
-    /* The room's own codeword burned into what it sends (watermark/). */
-    v[n] = add_element (pipe, "codewordoverlay", NULL, "sealroom (this firmware)");
-    if (v[n])
-      g_object_set (v[n], "codeword", app->codeword, "caption", "E2EE on",
-          NULL);
-    n++;
-  }
-  if (app->encoder) {
-    v[n++] = add_bin (pipe, validated_bin ("--encoder", app->encoder, TRUE));
-  } else {
-    v[n] = add_element (pipe, "x264enc", NULL, "gstreamer1.0-plugins-ugly");
-    if (v[n]) {
-      gst_util_set_object_arg (G_OBJECT (v[n]), "tune", "zerolatency");
-      gst_util_set_object_arg (G_OBJECT (v[n]), "speed-preset", "ultrafast");
-      g_object_set (v[n], "key-int-max", 60, "bitrate", 2000, "aud", TRUE,
-          NULL);
-    }
-    n++;
-  }
-  v[n] = h264_parser_element (pipe, TRUE);
-  n++;
-  v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-h264",
-          "stream-format", G_TYPE_STRING, "byte-stream", "alignment",
-          G_TYPE_STRING, "au", NULL));
-  v[n] = add_element (pipe, "e2eeenc", "venc", "sealroom (this firmware)");
-  if (v[n])
-    g_object_set (v[n], "stream", E2EE_STREAM_VIDEO, "sender-index",
-        (guint) app->sender_index, NULL);
-  n++;
-  v[n] = add_element (pipe, "rtph264pay", NULL, "gstreamer1.0-plugins-good");
-  if (v[n])
-    g_object_set (v[n], "pt", 96, "mtu", 1200, NULL);
-  n++;
-  v[n] = add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
-  if (v[n])
-    g_object_set (v[n], "host", app->host, "port", app->video_port, "sync",
-        FALSE, NULL);
-  n++;
-  return link_chain (v, n);
-}
-
-/*
- * Opus at a constant bitrate, without DTX: with constrained VBR (opusenc's
- * default) the size of every packet tells speech from silence on the wire,
- * SFrame adds no padding (docs/media-path.md "What sizes still tell").
- */
-static gboolean
-build_audio_sender (App * app, GstElement * pipe)
-{
-  GstElement *a[6];
-
-  a[0] = add_element (pipe, "audiotestsrc", NULL, "gstreamer1.0-plugins-base");
-  if (a[0]) {
-    g_object_set (a[0], "is-live", TRUE, "freq", 440.0, "volume", 0.3, NULL);
-    gst_util_set_object_arg (G_OBJECT (a[0]), "wave", "sine");
-  }
-  a[1] = add_capsfilter (pipe, gst_caps_new_simple ("audio/x-raw", "rate",
-          G_TYPE_INT, 48000, "channels", G_TYPE_INT, 1, NULL));
-  a[2] = add_element (pipe, "opusenc", NULL, "gstreamer1.0-plugins-base");
-  if (a[2]) {
-    gst_util_set_object_arg (G_OBJECT (a[2]), "bitrate-type", "cbr");
-    g_object_set (a[2], "dtx", FALSE, NULL);
-  }
-  a[3] = add_element (pipe, "e2eeenc", "aenc", "sealroom (this firmware)");
-  if (a[3])
-    g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
-        (guint) app->sender_index, NULL);
-  a[4] = add_element (pipe, "rtpopuspay", NULL, "gstreamer1.0-plugins-good");
-  if (a[4])
-    g_object_set (a[4], "pt", 111, NULL);
-  a[5] = add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
-  if (a[5])
-    g_object_set (a[5], "host", app->host, "port", app->audio_port, "sync",
-        FALSE, NULL);
-  return link_chain (a, G_N_ELEMENTS (a));
-}
-
-/*
  * One remote sender's receive branch, its elements named after the sender
  * (vdec-N, adec-N, vdecoder-N, vsink-N). Each e2eedec is bound to that
  * sender (sender-index), so a relay cannot move one participant's stream
@@ -864,7 +514,7 @@ add_peer_branch (App * app, Peer * p)
    * sink, tee or network element: decoded pictures go to the display
    * only) before it is part of this one. The rest is numbers and ours. */
   if (app->decoder) {
-    check = validated_bin ("--decoder", app->decoder, TRUE);
+    check = gst_e2ee_media_validated_bin ("--decoder", app->decoder, TRUE);
     if (!check) {
       g_free (sink);
       g_free (sink_name);
@@ -1183,7 +833,7 @@ main (int argc, char **argv)
   gint c;
 
   /* Before any key or picture is in memory. */
-  if (!make_undumpable ())
+  if (!gst_e2ee_media_make_undumpable ())
     return 1;
   gst_init (&argc, &argv);
   if (argc < 2)
@@ -1346,14 +996,18 @@ main (int argc, char **argv)
           || !open_display (&app)))
     return 1;
   g_ptr_array_unref (labels);
-  if (app.key_file && (!(app.key = key_memory ()) || !read_key (&app)))
+  if (app.key_file && (!(app.key = gst_e2ee_media_key_memory ()) || !read_key (&app)))
     return 2;
 
   if (app.send) {
-    /* Element by element (build_video_sender): no description. */
+    /* Element by element (e2ee-media-pipeline.c): no description. */
+    GstE2eeMediaSender cfg = { app.source, app.encoder, app.codeword,
+      app.host, app.width, app.height, app.sender_index, app.video_port,
+      app.audio_port
+    };
+
     app.pipeline = gst_pipeline_new ("sender");
-    if (!build_video_sender (&app, app.pipeline)
-        || !build_audio_sender (&app, app.pipeline))
+    if (!gst_e2ee_media_build_sender (app.pipeline, &cfg))
       return 1;
   } else {
     app.pipeline = gst_pipeline_new ("receiver");
@@ -1371,7 +1025,7 @@ main (int argc, char **argv)
       add_probe (&app, "venc", "sink", insert_marker,
           marker_sei (app.marker), (GDestroyNotify) g_bytes_unref);
     if (app.dump_slices) {
-      app.dump = private_file (app.dump_slices);
+      app.dump = gst_e2ee_media_private_file (app.dump_slices);
       if (!app.dump) {
         g_printerr ("e2ee-media: %s: %s\n", app.dump_slices,
             g_strerror (errno));
@@ -1394,7 +1048,7 @@ main (int argc, char **argv)
     }
   }
   /* The elements have copied the key: this process needs it no more. */
-  key_memory_free (app.key);
+  gst_e2ee_media_key_memory_free (app.key);
   app.key = NULL;
 
   app.loop = g_main_loop_new (NULL, FALSE);

@@ -41,11 +41,14 @@ RD_OBJS := $(O)/obj/pipeline/gste2eeroomdisplay.o
 $(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST_CFLAGS = \
 	$(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(call pc,gstreamer-app-1.0)
 
-$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(RD_OBJS) $(O)/lib/libe2ee.a \
-		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a
+# e2ee-media's own parts: the sender's pipeline from elements, its hygiene.
+MEDIA_OBJS := $(O)/obj/pipeline/e2ee-media-pipeline.o $(O)/obj/pipeline/e2ee-media-secure.o
+
+$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) \
+		$(O)/lib/libe2ee.a $(O)/lib/libdrv_display.a $(O)/lib/libwm.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(RD_OBJS) \
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) \
 	  $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
 	  $(call pl,gstreamer-app-1.0) $(KP_LIBS) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
 

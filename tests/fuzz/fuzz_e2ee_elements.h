@@ -26,6 +26,9 @@ static void fuzz_elements_init(void)
 	setenv("GST_REGISTRY_UPDATE", "no", 1);
 	setenv("GST_REGISTRY", "/dev/null", 1);
 	gst_init(NULL, NULL);
+	/* A GStreamer or GLib critical (a misuse, a NULL where none may be) is a
+	 * finding: abort on it. */
+	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
 	if (sodium_init() < 0 || !GST_ELEMENT_REGISTER(e2eeenc, NULL) ||
 	    !GST_ELEMENT_REGISTER(e2eedec, NULL))
 		abort();

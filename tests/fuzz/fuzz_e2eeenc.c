@@ -93,7 +93,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h = fuzz_encoder(h265 ? "video/x-h265,stream-format=byte-stream,alignment=au" :
 				"video/x-h264,stream-format=byte-stream,alignment=au",
 			 E2EE_STREAM_VIDEO, e2ee_kid_make(E2EE_STREAM_VIDEO, 0, 0));
-	if (gst_harness_push(h, gst_buffer_new_memdup(au, at)) != GST_FLOW_OK)
+	/* gst_buffer_new_memdup takes no empty data: an empty buffer is new. */
+	if (gst_harness_push(h, at ? gst_buffer_new_memdup(au, at) : gst_buffer_new()) !=
+	    GST_FLOW_OK)
 		abort();
 	while ((out = gst_harness_try_pull(h))) {
 		GstMapInfo m;

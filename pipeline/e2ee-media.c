@@ -86,6 +86,7 @@
 
 #include "e2ee/keyring.h"
 #include "e2ee/secret.h"
+#include "e2ee-media.h"
 #include "gste2eekeyprovider.h"
 #include "gste2eeparse.h"
 #include "gste2eeroomdisplay.h"
@@ -118,8 +119,9 @@ struct _App
       *dump_slices, *codeword, *source, *encoder, *decoder, *display,
       *display_capture;
   guint display_width, display_height;
+  guint send_grace_ms, recv_grace_ms;   /* 0: the key provider's defaults */
   gint video_port, audio_port, seconds, sender_index, width, height;
-  guint8 key[E2EE_SFRAME_MAX_BASE_KEY];
+  guint8 *key;                  /* E2EE_SFRAME_MAX_BASE_KEY, gst_e2ee_media_key_memory () */
   gsize key_len;
   Peer peers[MAX_PEERS];
   guint n_peers;
@@ -169,7 +171,7 @@ read_key (App * app)
         app->key_file);
     return FALSE;
   }
-  if (e2ee_hex_decode (buf, len, app->key, sizeof (app->key)) < 0) {
+  if (e2ee_hex_decode (buf, len, app->key, E2EE_SFRAME_MAX_BASE_KEY) < 0) {
     e2ee_wipe (buf, sizeof (buf));
     g_printerr ("e2ee-media: %s is not hex\n", app->key_file);
     return FALSE;
@@ -184,7 +186,8 @@ install_key (App * app, const gchar * name, guint64 stream, guint sender)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (app->pipeline), name);
   guint64 kid = e2ee_kid_make (stream, (guint16) sender, 0);
-  GBytes *key = g_bytes_new (app->key, app->key_len);
+  /* The element copies the key; this copy is wiped when it lets go. */
+  GBytes *key = gst_e2ee_media_key_bytes (app->key, app->key_len);
   gboolean ok = FALSE;
 
   g_signal_emit_by_name (e, "add-key", kid, key,
@@ -386,10 +389,8 @@ save_snapshot (App * app, const gchar * sink_name, const gchar * path)
     GstBuffer *b = gst_sample_get_buffer (png);
 
     gst_buffer_map (b, &m, GST_MAP_READ);
-    if (!g_file_set_contents (path, (const gchar *) m.data,
-            (gssize) m.size, &err)) {
-      g_printerr ("e2ee-media: %s\n", err->message);
-      g_clear_error (&err);
+    if (!gst_e2ee_media_fresh_file (path, m.data, m.size)) {
+      g_printerr ("e2ee-media: %s: %s\n", path, g_strerror (errno));
       app->exit_code = 1;
     } else {
       g_print ("receiver snapshot: %s (%" G_GSIZE_FORMAT " bytes)\n",
@@ -524,40 +525,6 @@ h264_parser (gboolean send)
   return send ? "h264parse config-interval=-1" : "h264parse";
 }
 
-static gchar *
-sender_description (App * app)
-{
-  /* The room's own codeword burned into what it sends (watermark/). */
-  gchar *burn = app->codeword ?
-      g_strdup_printf ("codewordoverlay codeword=%s caption=\"E2EE on\" ! ",
-      app->codeword) : g_strdup ("");
-  gchar *source = app->source ?
-      g_strdup_printf ("%s ! videoconvert ! videoscale ! "
-      "video/x-raw,format=I420,width=%d,height=%d ! ", app->source,
-      app->width, app->height) :
-      g_strdup_printf ("videotestsrc is-live=true pattern=ball motion=sweep ! "
-      "video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 ! "
-      "timeoverlay font-desc=\"Sans 24\" ! ", app->width, app->height);
-  gchar *desc = g_strdup_printf
-      ("%s%s%s ! %s ! "
-      "video/x-h264,stream-format=byte-stream,alignment=au ! "
-      "e2eeenc name=venc stream=video sender-index=%d ! "
-      "rtph264pay pt=96 mtu=1200 ! "
-      "udpsink host=%s port=%d sync=false "
-      "audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! "
-      "audio/x-raw,rate=48000,channels=1 ! opusenc ! "
-      "e2eeenc name=aenc stream=audio sender-index=%d ! "
-      "rtpopuspay pt=111 ! udpsink host=%s port=%d sync=false",
-      source, burn, app->encoder ? app->encoder :
-      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 "
-      "bitrate=2000 aud=true", h264_parser (TRUE), app->sender_index, app->host,
-      app->video_port, app->sender_index, app->host, app->audio_port);
-
-  g_free (source);
-  g_free (burn);
-  return desc;
-}
-
 /*
  * One remote sender's receive branch, its elements named after the sender
  * (vdec-N, adec-N, vdecoder-N, vsink-N). Each e2eedec is bound to that
@@ -604,10 +571,24 @@ add_peer_branch (App * app, Peer * p)
       gst_e2ee_room_display_sink_description (app->room, index, sink_name) :
       g_strdup_printf ("videoconvert ! fakesink name=%s sync=false "
       "enable-last-sample=true", sink_name);
-  gchar *desc = peer_description (p, app->decoder ? app->decoder :
-      "avdec_h264", sink), *name;
-  GstElement *bin = gst_e2ee_parse_bin (desc, FALSE, &err);
+  gchar *desc, *name;
+  GstElement *bin, *check;
 
+  /* --decoder is a description by design: parsed alone and validated (no
+   * sink, tee or network element: decoded pictures go to the display
+   * only) before it is part of this one. The rest is numbers and ours. */
+  if (app->decoder) {
+    check = gst_e2ee_media_validated_bin ("--decoder", app->decoder, TRUE);
+    if (!check) {
+      g_free (sink);
+      g_free (sink_name);
+      return FALSE;
+    }
+    gst_object_unref (check);
+  }
+  desc = peer_description (p, app->decoder ? app->decoder : "avdec_h264",
+      sink);
+  bin = gst_e2ee_parse_bin (desc, FALSE, &err);
   g_free (desc);
   g_free (sink);
   if (!bin) {
@@ -722,7 +703,17 @@ kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
 static void
 kp_connection (gpointer data, gboolean up)
 {
+  App *app = data;
+
   g_print ("keyxchgd %s\n", up ? "connected" : "disconnected");
+  /* Without keyxchgd the room cannot know its keys are current: the
+   * banner says so at once (the keys themselves go after their grace);
+   * it says "End-to-end encrypted" again once a key is installed. */
+  if (!up) {
+    if (app->room)
+      gst_e2ee_room_display_set_e2ee (app->room, WM_E2EE_WAITING);
+    g_print ("display e2ee waiting-for-keys\n");
+  }
 }
 
 static int
@@ -743,20 +734,21 @@ usage (void)
   return 2;
 }
 
-/* WxH, two decimals of at most 16384 and nothing else. */
+/* "A<sep>B", two decimals in 1..max and nothing else. */
 static gboolean
-parse_size (const gchar * arg, guint * width, guint * height)
+parse_two (const gchar * arg, const gchar * sep, guint64 max, guint * a,
+    guint * b)
 {
-  gchar **f = g_strsplit (arg, "x", 3);
-  guint64 w, h;
+  gchar **f = g_strsplit (arg, sep, 3);
+  guint64 x, y;
   gboolean ok = g_strv_length (f) == 2
-      && g_ascii_string_to_unsigned (f[0], 10, 1, 16384, &w, NULL)
-      && g_ascii_string_to_unsigned (f[1], 10, 1, 16384, &h, NULL);
+      && g_ascii_string_to_unsigned (f[0], 10, 1, max, &x, NULL)
+      && g_ascii_string_to_unsigned (f[1], 10, 1, max, &y, NULL);
 
   g_strfreev (f);
   if (ok) {
-    *width = (guint) w;
-    *height = (guint) h;
+    *a = (guint) x;
+    *b = (guint) y;
   }
   return ok;
 }
@@ -896,15 +888,18 @@ main (int argc, char **argv)
     {"display-capture", required_argument, NULL, 'C'},
     {"display-size", required_argument, NULL, 'Z'},
     {"peer-codeword", required_argument, NULL, 'L'},
+    {"key-grace-ms", required_argument, NULL, 'g'},
     {NULL, 0, NULL, 0},
   };
   static App app = { 0 };
   GPtrArray *labels = g_ptr_array_new_with_free_func (g_free);
-  GError *err = NULL;
   GstBus *bus;
   gboolean legacy_ports;
   gint c;
 
+  /* Before any key or picture is in memory. */
+  if (!gst_e2ee_media_make_undumpable ())
+    return 1;
   gst_init (&argc, &argv);
   if (argc < 2)
     return usage ();
@@ -999,7 +994,9 @@ main (int argc, char **argv)
         app.display = g_strdup (optarg);
         break;
       case 'Z':
-        if (!parse_size (optarg, &app.display_width, &app.display_height))
+        /* WxH */
+        if (!parse_two (optarg, "x", 16384, &app.display_width,
+                &app.display_height))
           return usage ();
         break;
       case 'C':
@@ -1008,6 +1005,12 @@ main (int argc, char **argv)
         break;
       case 'L':
         if (!parse_peer_codeword (&app, optarg, labels))
+          return usage ();
+        break;
+      case 'g':
+        /* SEND_MS:RECV_MS, how long keys outlive keyxchgd (tests). */
+        if (!parse_two (optarg, ":", 600000, &app.send_grace_ms,
+                &app.recv_grace_ms))
           return usage ();
         break;
       default:
@@ -1058,18 +1061,19 @@ main (int argc, char **argv)
           || !open_display (&app)))
     return 1;
   g_ptr_array_unref (labels);
-  if (app.key_file && !read_key (&app))
+  if (app.key_file && (!(app.key = gst_e2ee_media_key_memory ()) || !read_key (&app)))
     return 2;
 
   if (app.send) {
-    gchar *desc = sender_description (&app);
+    /* Element by element (e2ee-media-pipeline.c): no description. */
+    GstE2eeMediaSender cfg = { app.source, app.encoder, app.codeword,
+      app.host, app.width, app.height, app.sender_index, app.video_port,
+      app.audio_port
+    };
 
-    app.pipeline = gst_e2ee_parse_launch (desc, &err);
-    g_free (desc);
-    if (!app.pipeline) {
-      g_printerr ("e2ee-media: sender pipeline: %s\n", err->message);
+    app.pipeline = gst_pipeline_new ("sender");
+    if (!gst_e2ee_media_build_sender (app.pipeline, &cfg))
       return 1;
-    }
   } else {
     app.pipeline = gst_pipeline_new ("receiver");
     for (guint i = 0; i < app.n_peers; i++)
@@ -1086,7 +1090,7 @@ main (int argc, char **argv)
       add_probe (&app, "venc", "sink", insert_marker,
           marker_sei (app.marker), (GDestroyNotify) g_bytes_unref);
     if (app.dump_slices) {
-      app.dump = fopen (app.dump_slices, "wb");
+      app.dump = gst_e2ee_media_private_file (app.dump_slices);
       if (!app.dump) {
         g_printerr ("e2ee-media: %s: %s\n", app.dump_slices,
             g_strerror (errno));
@@ -1109,7 +1113,8 @@ main (int argc, char **argv)
     }
   }
   /* The elements have copied the key: this process needs it no more. */
-  e2ee_wipe (app.key, sizeof (app.key));
+  gst_e2ee_media_key_memory_free (app.key);
+  app.key = NULL;
 
   app.loop = g_main_loop_new (NULL, FALSE);
   bus = gst_element_get_bus (app.pipeline);
@@ -1134,6 +1139,9 @@ main (int argc, char **argv)
       g_printerr ("e2ee-media: bad --control path\n");
       return 2;
     }
+    if (app.send_grace_ms)
+      gst_e2ee_key_provider_set_grace (app.kp, app.send_grace_ms,
+          app.recv_grace_ms);
     /* Keys arrive through the main loop, like everything else here. */
     gst_e2ee_key_provider_start (app.kp);
   }

@@ -78,7 +78,7 @@ check "the prebuilt registry is used, not rewritten" sh -c "[ -n '$reg_before' ]
 part "5. the firmware's tool runs in the image"
 k=000102030405060708090a0b0c0d0e0f
 check "e2ee-sframe protect and unprotect" sh -c \
-	"[ \$(e2ee-sframe unprotect --base-key $k \$(e2ee-sframe protect --kid 1 --ctr 0 --base-key $k 68656c6c6f)) = 68656c6c6f ]"
+	"umask 077; echo $k >/tmp/sframe.key; [ \$(e2ee-sframe unprotect --base-key-file /tmp/sframe.key \$(e2ee-sframe protect --kid 1 --ctr 0 --base-key-file /tmp/sframe.key 68656c6c6f)) = 68656c6c6f ]"
 
 # 6. an encrypted round trip, keys from 0600 key files.
 part "6. an encrypted round trip, keys from 0600 key files"

@@ -537,17 +537,17 @@ peer_description (const Peer * p, const gchar * decoder, const gchar * sink)
   return g_strdup_printf
       ("udpsrc port=%d caps=\"application/x-rtp,media=video,"
       "encoding-name=H264,clock-rate=90000,payload=96\" ! "
-      "rtpjitterbuffer latency=200 ! rtph264depay ! "
+      "rtpjitterbuffer name=vjb-%u latency=200 ! rtph264depay ! "
       "e2eedec name=vdec-%u stream=video sender-index=%u ! %s ! "
       "%s name=vdecoder-%u ! %s "
       "udpsrc port=%d caps=\"application/x-rtp,media=audio,"
       "encoding-name=OPUS,clock-rate=48000,payload=111\" ! "
-      "rtpjitterbuffer latency=200 ! rtpopusdepay ! "
+      "rtpjitterbuffer name=ajb-%u latency=200 ! rtpopusdepay ! "
       "e2eedec name=adec-%u stream=audio sender-index=%u ! opusdec ! "
       "fakesink sync=false",
-      p->video_port, p->sender, p->sender, h264_parser (FALSE), decoder,
-      p->sender, sink,
-      p->audio_port, p->sender, p->sender);
+      p->video_port, p->sender, p->sender, p->sender, h264_parser (FALSE),
+      decoder, p->sender, sink,
+      p->audio_port, p->sender, p->sender, p->sender);
 }
 
 static gchar *
@@ -630,18 +630,29 @@ find_peer (App * app, guint sender)
   return NULL;
 }
 
+/*
+ * lost: RTP packets the jitterbuffers never got or got too late (a frame
+ * with a packet missing inside a NAL fails authentication, as it must: a
+ * test tells loss from a key that does not fit by comparing the two).
+ */
 static void
 print_peer (App * app, Peer * p, const gchar * prefix)
 {
   gchar *v = peer_name ("vdec", p->sender), *a = peer_name ("adec", p->sender);
+  gchar *vjb = peer_name ("vjb", p->sender), *ajb = peer_name ("ajb", p->sender);
 
   g_print ("%ssender=%u video-frames=%" G_GUINT64_FORMAT " audio-frames=%"
-      G_GUINT64_FORMAT " decoded-frames=%u auth-failed=%" G_GUINT64_FORMAT,
+      G_GUINT64_FORMAT " decoded-frames=%u auth-failed=%" G_GUINT64_FORMAT
+      " lost=%" G_GUINT64_FORMAT,
       prefix, p->sender, get_stat (app, v, "frames"),
       get_stat (app, a, "frames"), p->decoded_frames,
-      get_stat (app, v, "auth-failed") + get_stat (app, a, "auth-failed"));
+      get_stat (app, v, "auth-failed") + get_stat (app, a, "auth-failed"),
+      get_stat (app, vjb, "num-lost") + get_stat (app, vjb, "num-late") +
+      get_stat (app, ajb, "num-lost") + get_stat (app, ajb, "num-late"));
   g_free (v);
   g_free (a);
+  g_free (vjb);
+  g_free (ajb);
 }
 
 /* ------------------------------------------------- the key provider's side */

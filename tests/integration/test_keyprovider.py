@@ -155,8 +155,9 @@ class Proc:
 
 def counts(line, sender):
     m = re.search(r"sender=%d video-frames=(\d+) audio-frames=(\d+) decoded-frames=(\d+) "
-                  r"auth-failed=(\d+)" % sender, line or "")
-    return tuple(int(x) for x in m.groups()) if m else None
+                  r"auth-failed=(\d+)(?: lost=(\d+))?" % sender, line or "")
+    # (video, audio, decoded, auth-failed, RTP packets lost or late: 0 when not said)
+    return tuple(int(x or 0) for x in m.groups()) if m else None
 
 
 MALFORMED = [
@@ -273,15 +274,21 @@ def main():
         final2 = counts(recv.wait_for(r"^receiver sender=2 ", 1, 1), 2)
         detail = f"before={before} at_removal={at_removal} final1={final1} final2={final2}\n"
         check(f"sender 1 decoded under epoch 0 before the rotation ({before})",
-              before and before[0] > 30 and before[3] == 0, detail)
+              before and before[0] > 30 and before[3] <= before[4], detail)
         check("sender 1 frames keep growing after the old keys went "
               f"({at_removal} -> {final1})", at_removal and final1 and
               final1[0] >= at_removal[0] + 45 and final1[1] >= at_removal[1] + 75 and
               final1[2] >= at_removal[2] + 45, detail + recv.text())
         check(f"sender 2 decoded all along ({final2})", final2 and final2[0] > 150 and
               final2[2] > 150, detail + recv.text())
-        check("no authentication failures", final1 and final2 and final1[3] == 0 and
-              final2[3] == 0, recv.text())
+        # A packet lost inside a NAL makes that frame fail authentication, as
+        # it must; keys that do not fit would fail every frame. So: no more
+        # failures than packets the jitterbuffers lost (0 on a quiet machine).
+        check("no authentication failures beyond lost packets "
+              f"(sender 1: {final1 and final1[3]} failed, {final1 and final1[4]} lost; "
+              f"sender 2: {final2 and final2[3]} failed, {final2 and final2[4]} lost)",
+              final1 and final2 and final1[3] <= final1[4] and final2[3] <= final2[4],
+              recv.text())
         st = recv.wait_for(r"^receiver keyprovider:", 1, 1) or ""
         check("receiver provider stats: 2 connects, every malformed line refused",
               f"connects=2 " in st and f"refused={len(MALFORMED)} " in st, st)

@@ -45,6 +45,8 @@
  *                    sent, switches the send KID when told, removes old keys,
  *                    and reconnects when keyxchgd restarts. A sender without
  *                    --sender-index learns its index from its first send key.
+ *                    --control-uid UID: keyxchgd runs as that user (the
+ *                    image), whose socket directory and end are trusted too.
  *
  * A receiver has one receive branch (udpsrc, jitterbuffer, depayloader,
  * e2eedec bound to that sender, decoder) per remote sender and stream:
@@ -120,6 +122,8 @@ struct _App
       *display_capture;
   guint display_width, display_height;
   guint send_grace_ms, recv_grace_ms;   /* 0: the key provider's defaults */
+  uid_t control_uid;            /* --control-uid: keyxchgd's user */
+  gboolean control_uid_set;
   gint video_port, audio_port, seconds, sender_index, width, height;
   guint8 *key;                  /* E2EE_SFRAME_MAX_BASE_KEY, gst_e2ee_media_key_memory () */
   gsize key_len;
@@ -900,6 +904,7 @@ main (int argc, char **argv)
     {"display-size", required_argument, NULL, 'Z'},
     {"peer-codeword", required_argument, NULL, 'L'},
     {"key-grace-ms", required_argument, NULL, 'g'},
+    {"control-uid", required_argument, NULL, 'U'},
     {NULL, 0, NULL, 0},
   };
   static App app = { 0 };
@@ -1018,6 +1023,18 @@ main (int argc, char **argv)
         if (!parse_peer_codeword (&app, optarg, labels))
           return usage ();
         break;
+      case 'U':{
+        /* keyxchgd's own user (the image runs it as one): its socket
+         * directory and server end are trusted too. Strict: digits only. */
+        guint64 uid;
+
+        if (!g_ascii_string_to_unsigned (optarg, 10, 1, G_MAXUINT32 - 1, &uid,
+                NULL))
+          return usage ();
+        app.control_uid = (uid_t) uid;
+        app.control_uid_set = TRUE;
+        break;
+      }
       case 'g':
         /* SEND_MS:RECV_MS, how long keys outlive keyxchgd (tests). */
         if (!parse_two (optarg, ":", 600000, &app.send_grace_ms,
@@ -1153,6 +1170,8 @@ main (int argc, char **argv)
     if (app.send_grace_ms)
       gst_e2ee_key_provider_set_grace (app.kp, app.send_grace_ms,
           app.recv_grace_ms);
+    if (app.control_uid_set)
+      gst_e2ee_key_provider_set_server_uid (app.kp, app.control_uid);
     /* Keys arrive through the main loop, like everything else here. */
     gst_e2ee_key_provider_start (app.kp);
   }

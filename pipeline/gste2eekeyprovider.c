@@ -46,6 +46,7 @@ struct _GstE2eeKeyProvider
   guint grace_id[3];            /* by usage: removal once keyxchgd is gone */
   guint grace_ms[3];
   gboolean subscribed, discarding, down_reported, refused_reported;
+  uid_t server_uid;             /* keyxchgd's own user, or (uid_t) -1: root or us */
   /* What arrived of the current line; wiped as soon as a line is consumed. */
   gchar buf[GST_E2EE_KEY_EVENT_LINE_MAX + 1];
   gsize len;
@@ -475,16 +476,19 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
 
 /*
  * Whoever may create the socket is whoever can write its directory: it must
- * be ours or root's and writable by no one else. Its owner is then trusted
- * like us (keyxchgd may run as a user of its own, DAEMON.md --media-uid).
+ * be ours, root's or keyxchgd's user's (when we were told it:
+ * gst_e2ee_key_provider_set_server_uid; the image gives keyxchgd a directory
+ * of its own, docs/processes.md) and writable by no one else. Its owner is
+ * then trusted like us.
  */
 static gboolean
-socket_dir_ok (const gchar * path, uid_t * owner)
+socket_dir_ok (const gchar * path, uid_t server_uid, uid_t * owner)
 {
   gchar *dir = g_path_get_dirname (path);
   struct stat st;
   gboolean ok = stat (dir, &st) == 0 && S_ISDIR (st.st_mode)
-      && (st.st_uid == geteuid () || st.st_uid == 0)
+      && (st.st_uid == geteuid () || st.st_uid == 0
+      || (server_uid != (uid_t) - 1 && st.st_uid == server_uid))
       && !(st.st_mode & (S_IWGRP | S_IWOTH));
 
   g_free (dir);
@@ -526,9 +530,9 @@ try_connect (gpointer data)
   gint fd;
 
   kp->retry_id = 0;
-  if (!socket_dir_ok (kp->path, &dir_owner)) {
-    refuse (kp, "its directory is not root's or ours, or others may write "
-        "it");
+  if (!socket_dir_ok (kp->path, kp->server_uid, &dir_owner)) {
+    refuse (kp, "its directory is not root's, ours or keyxchgd's user's, or "
+        "others may write it");
     goto retry;
   }
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -588,6 +592,7 @@ gst_e2ee_key_provider_new (const gchar * socket_path, gint sender_index,
   kp = g_new0 (GstE2eeKeyProvider, 1);
   kp->path = g_strdup (socket_path);
   kp->sender_index = sender_index;
+  kp->server_uid = (uid_t) - 1;
   kp->cb = *callbacks;
   kp->user_data = user_data;
   kp->fd = -1;
@@ -611,6 +616,12 @@ gst_e2ee_key_provider_set_grace (GstE2eeKeyProvider * kp, guint send_ms,
 {
   kp->grace_ms[E2EE_KEY_SEND] = send_ms;
   kp->grace_ms[E2EE_KEY_RECV] = recv_ms;
+}
+
+void
+gst_e2ee_key_provider_set_server_uid (GstE2eeKeyProvider * kp, uid_t uid)
+{
+  kp->server_uid = uid;
 }
 
 gint

@@ -33,6 +33,8 @@
 #ifndef GST_E2EE_KEY_PROVIDER_H
 #define GST_E2EE_KEY_PROVIDER_H
 
+#include <sys/types.h>
+
 #include <gst/gst.h>
 
 #include "gste2eekeyevent.h"
@@ -87,6 +89,13 @@ void gst_e2ee_key_provider_start (GstE2eeKeyProvider * kp);
 /* How long keys stay once keyxchgd is gone (defaults 2000 and 12000 ms). */
 void gst_e2ee_key_provider_set_grace (GstE2eeKeyProvider * kp, guint send_ms,
     guint recv_ms);
+
+/*
+ * keyxchgd runs as a user of its own (the image: docs/processes.md): its
+ * uid, whose socket directory and server end are then trusted as well as
+ * root's and ours. Before _start().
+ */
+void gst_e2ee_key_provider_set_server_uid (GstE2eeKeyProvider * kp, uid_t uid);
 
 /* -1 while unknown. */
 gint gst_e2ee_key_provider_get_sender_index (GstE2eeKeyProvider * kp);

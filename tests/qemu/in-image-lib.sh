@@ -21,11 +21,15 @@ stacks() { # stacks PID: each thread's name, state, wait channel and kernel stac
 		sed -n '1,6s/^/#     /p' "$t/stack" 2>/dev/null
 	done
 }
+# Deadlines are in the guest's seconds (/proc/uptime), not in rounds of a
+# loop: under TCG on a loaded host one round of grep and sleep can take a
+# second or more, and "600 rounds of 0.2 s" once ran far past the host's
+# timeout of the whole boot.
+now() { cut -d. -f1 /proc/uptime; }
 waitpid_for() { # waitpid_for PID SECONDS WHAT: a background child's exit status, at most SECONDS
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * 5)) ]; do
+	end=$(($(now) + $2))
+	while kill -0 "$1" 2>/dev/null && [ "$(now)" -lt "$end" ]; do
 		sleep 0.2
-		i=$((i + 1))
 	done
 	if kill -0 "$1" 2>/dev/null; then
 		echo "# gave up after $2 s waiting for $3 (pid $1); where it waits:"
@@ -46,10 +50,9 @@ check() { # check DESCRIPTION COMMAND...: at most CHECK_SECONDS (300)
 	fi
 }
 waitfor() { # waitfor FILE PATTERN SECONDS
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt $(($3 * 5)) ]; do
+	end=$(($(now) + $3))
+	while ! grep -q "$2" "$1" 2>/dev/null && [ "$(now)" -lt "$end" ]; do
 		sleep 0.2
-		i=$((i + 1))
 	done
 	grep -q "$2" "$1" 2>/dev/null || { echo "# gave up after $3 s waiting for \"$2\" in $1"; return 1; }
 }

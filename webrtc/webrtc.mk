@@ -3,8 +3,42 @@
 # mbedTLS, SRTP with libsrtp2, SDP with GstSDP) and its Janus videoroom
 # client over kx_ws; see docs/transport.md.
 
-# janus: the meeting service of the tests (tests/fixtures/janus.py), started
-# on loopback with a configuration the fixture writes.
-MORE_DEB_PACKAGES += janus
+# libnice-dev and libsrtp2-dev: the transport; janus: the meeting service of
+# the tests (tests/fixtures/janus.py), started on loopback with a
+# configuration the fixture writes; iproute2: its network namespace.
+MORE_DEB_PACKAGES += janus libnice-dev libsrtp2-dev libjansson-dev iproute2
 
-MORE_TESTS += tests/integration/test_janus.py
+RTC_PKGS := nice gstreamer-sdp-1.0 gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-rtp-1.0 \
+	jansson libsrtp2
+RTC_CFLAGS = $(call pc,$(RTC_PKGS)) -Iwebrtc -Ikeyxchg/net
+RTC_LIBS = $(O)/lib/librtc.a $(O)/lib/libkxnet.a $(KXNET_LIBS) $(call pl,$(RTC_PKGS))
+RTC_SRCS := webrtc/rtc_demux.c webrtc/rtc_fingerprint.c webrtc/rtc_sdp.c webrtc/rtc_dtls.c \
+	webrtc/rtc_peer.c webrtc/rtc_janus.c webrtc/rtc_gst.c
+RTC_OBJS := $(RTC_SRCS:%.c=$(O)/obj/%.o)
+
+$(RTC_OBJS) $(O)/obj/tests/integration/rtc_call.o $(O)/obj/tests/unit/test_rtc.o: \
+	EXTRA_RTC_CFLAGS = $(RTC_CFLAGS)
+$(O)/obj/webrtc/%.o: webrtc/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(RTC_CFLAGS) -c $< -o $@
+
+$(O)/lib/librtc.a: $(RTC_OBJS)
+	$(call say,AR,$@)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/obj/tests/integration/rtc_call.o: tests/integration/rtc_call.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(RTC_CFLAGS) -c $< -o $@
+
+$(O)/tests/rtc-call: $(O)/obj/tests/integration/rtc_call.o $(O)/lib/librtc.a $(O)/lib/libkxnet.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(RTC_LIBS)
+
+all: $(O)/lib/librtc.a
+test-programs: $(O)/tests/rtc-call $(PLUGIN)
+
+MORE_TESTS += tests/integration/test_janus.py tests/integration/test_janus_transport.py

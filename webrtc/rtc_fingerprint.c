@@ -50,7 +50,8 @@ int rtc_fingerprint_parse(const char *v, size_t len, uint8_t fp[static RTC_FP_LE
 	if (i != 7 || strncasecmp(v, "sha-256", 7)) {
 		/* Some other hash (sha-1, sha-512): not one we accept. */
 		for (size_t k = 0; k < i; k++)
-			if (nibble(v[k]) < 0 && v[k] != '-')
+			if (!((v[k] >= 'a' && v[k] <= 'z') || (v[k] >= 'A' && v[k] <= 'Z') ||
+			      (v[k] >= '0' && v[k] <= '9') || v[k] == '-'))
 				return -EINVAL;
 		return i ? -ENOTSUP : -EINVAL;
 	}

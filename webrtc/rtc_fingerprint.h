@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define RTC_FP_LEN	32
-#define RTC_FP_TEXT_LEN (7 + RTC_FP_LEN * 3) /* "sha-256 " .. "XX" NUL */
+#define RTC_FP_TEXT_LEN (8 + RTC_FP_LEN * 3) /* "sha-256 ", 32 "XX" and 31 ":", NUL */
 
 /* SHA-256 of a DER certificate. 0 or -EIO. */
 __attribute__((warn_unused_result, nonnull)) int

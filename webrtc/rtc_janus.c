@@ -206,11 +206,12 @@ int rtc_janus_connect(const struct rtc_janus_config *cfg, struct rtc_janus **out
 		return -ENOMEM;
 	j->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
 	ret = kx_ws_connect_start_protocol(&wc, "janus-protocol", &j->ws, why);
-	while (!ret && (ret = kx_ws_connect_step(j->ws, why)) == -EINPROGRESS) {
-		struct pollfd p = { kx_ws_fd(j->ws), kx_ws_connect_events(j->ws), 0 };
+	if (!ret)
+		while ((ret = kx_ws_connect_step(j->ws, why)) == -EINPROGRESS) {
+			struct pollfd p = { kx_ws_fd(j->ws), kx_ws_connect_events(j->ws), 0 };
 
-		poll(&p, 1, kx_ws_timeout_ms(j->ws));
-	}
+			poll(&p, 1, kx_ws_timeout_ms(j->ws));
+		}
 	if (ret)
 		goto fail;
 	kx_ws_set_options(j->ws, &opt);

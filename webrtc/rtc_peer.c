@@ -270,6 +270,9 @@ static gpointer recv_main(gpointer user)
 		gint n = nice_agent_recv_messages(p->agent, p->stream, 1, &m, 1, p->cancel, &err);
 
 		if (n < 0 || g_cancellable_is_cancelled(p->cancel)) {
+			if (!g_cancellable_is_cancelled(p->cancel))
+				g_printerr("rtc: receiving stopped: %s\n",
+					   err ? err->message : "unknown error");
 			g_clear_error(&err);
 			break;
 		}
@@ -341,10 +344,14 @@ static int gather(struct rtc_peer *p, int timeout_ms, char ***cands)
 	unsigned int n = 0;
 	int ret = 0;
 
+	/* Without the lock: libnice may signal the end of gathering from
+	 * within the call. */
 	g_mutex_lock(&p->lock);
-	if (!p->gathered && !nice_agent_gather_candidates(p->agent, p->stream)) {
+	if (!p->gathered) {
 		g_mutex_unlock(&p->lock);
-		return -EIO;
+		if (!nice_agent_gather_candidates(p->agent, p->stream))
+			return -EIO;
+		g_mutex_lock(&p->lock);
 	}
 	while (!p->gathered)
 		if (!g_cond_wait_until(&p->changed, &p->lock, end)) {

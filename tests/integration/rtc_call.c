@@ -279,6 +279,19 @@ static gboolean injected_dropped(gpointer d)
 	return s.dropped_foreign >= 2u * (unsigned)o.inject;
 }
 
+/* Waits for ICE and DTLS while pumping Janus (the trickle's end goes out). */
+static int connect_wait(struct rtc_janus *j, struct rtc_peer *p, const char **why)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)o.timeout * G_USEC_PER_SEC;
+	int ret;
+
+	while ((ret = rtc_peer_wait_connected(p, 50, why)) == -ETIMEDOUT &&
+	       g_get_monotonic_time() < end)
+		if (rtc_janus_poll(j, 10, why))
+			return -ECONNRESET;
+	return ret;
+}
+
 static void print_stats(const char *who, struct rtc_peer *p)
 {
 	struct rtc_peer_stats s;
@@ -341,9 +354,11 @@ int main(int argc, char **argv)
 	jc.ca_file = o.ca;
 	t0 = g_get_monotonic_time();
 
-	if (rtc_janus_connect(&jc, &j, &why) || rtc_janus_attach(j, &ph, &why) ||
-	    rtc_janus_attach(j, &sh, &why))
-		die("Janus", why);
+	ret = rtc_janus_connect(&jc, &j, &why);
+	if (ret)
+		die("connecting to Janus", why);
+	if (rtc_janus_attach(j, &ph, &why) || rtc_janus_attach(j, &sh, &why))
+		die("attaching to the videoroom", why);
 	rtc_gst_peer_config(pg, &pc);
 	rtc_gst_peer_config(sg, &sc);
 	if (rtc_peer_new(&pc, &pub) || rtc_peer_new(&sc, &sub))
@@ -357,13 +372,15 @@ int main(int argc, char **argv)
 		die("publisher", "no offer (gathering)");
 	if (rtc_janus_publish(j, ph, o.room, "sealroom", offer, &answer, &feed, &why))
 		die("publish", why);
+	if (g_getenv("RTC_CALL_SDP"))
+		printf("--- offer\n%s--- answer\n%s---\n", offer, answer);
 	if (o.tamper)
 		tamper(answer);
 	if (rtc_peer_set_answer(pub, answer, strlen(answer), &why))
 		die("publisher answer", why);
 	if (rtc_janus_trickle_done(j, ph, &why))
 		die("trickle", why);
-	ret = rtc_peer_wait_connected(pub, o.timeout * 1000, &why);
+	ret = connect_wait(j, pub, &why);
 	if (ret) {
 		printf("rtc-call: DTLS refused: %s\n", why);
 		print_stats("publisher", pub);
@@ -387,7 +404,7 @@ int main(int argc, char **argv)
 		die("subscriber", "pipeline does not play");
 	if (rtc_janus_start(j, sh, sanswer, &why) || rtc_janus_trickle_done(j, sh, &why))
 		die("start", why);
-	if (rtc_peer_wait_connected(sub, o.timeout * 1000, &why))
+	if (connect_wait(j, sub, &why))
 		die("subscriber connection", why);
 	printf("rtc-call: subscriber connected\n");
 	fflush(stdout);

@@ -41,9 +41,7 @@ $(O)/tests/rtc-call: $(O)/obj/tests/integration/rtc_call.o $(O)/lib/librtc.a $(O
 all: $(O)/lib/librtc.a
 test-programs: $(O)/tests/rtc-call $(PLUGIN)
 
-# test_janus_transport.py is not in the suite yet: ICE to Janus does not
-# complete (docs/transport.md, "Left undone").
-MORE_TESTS += tests/integration/test_janus.py
+MORE_TESTS += tests/integration/test_janus.py tests/integration/test_janus_transport.py
 
 # Unit tests of the parsers and the demux (cmocka).
 $(O)/obj/tests/unit/test_rtc.o: tests/unit/test_rtc.c

@@ -12,8 +12,13 @@
  * rtc_gst_sink. Subscriber: rtc_gst_src ! rtph264depay ! e2eedec !
  * avdec_h264 ! fakesink (and the audio to a fakesink). DIR holds
  * video-send.keys, video-recv.keys, audio-send.keys, audio-recv.keys.
- * --inject sends N datagrams that look like RTP and DTLS from another
- * socket to the subscriber's ICE port once media flows. Prints its counts
+ * --inject sends N datagrams that look like RTP and N like DTLS from
+ * another socket to the subscriber's ICE port once media flows, then waits
+ * for 50 more packets from Janus (read after them, in order). libnice
+ * 0.1.21 drops datagrams from an address that is no remote candidate itself
+ * (its debug log: "DROPPING packet from unknown source"); the transport's
+ * own check (dropped_foreign) catches those from a candidate that is not
+ * the selected pair. Prints its counts
  * as "rtc-call: key=value ..." lines; exit 0, 1 on a failure (named), 3
  * when DTLS refused the peer.
  */
@@ -38,7 +43,7 @@ static const guint8 marker_uuid[16] = { 's', 'e', 'a', 'l', 'r', 'o', 'o', 'm',
 					'-', 'r', 't', 'c', '-', 'm', 'k', '1' };
 
 static struct {
-	const char *ca, *keys, *marker;
+	const char *ca, *keys, *marker, *local;
 	int port, frames, inject, timeout;
 	guint64 room;
 	gboolean tamper;
@@ -235,7 +240,7 @@ static void inject(unsigned int port, int n)
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	inet_pton(AF_INET, o.local, &to.sin_addr);
 	for (int i = 0; i < n; i++) {
 		/* RTP (an SPS NAL of the video payload type) and a DTLS alert. */
 		uint8_t rtp[32] = { 0x80, 0x80 | 96, 0, (uint8_t)i, 0, 0, 0, 1,
@@ -271,12 +276,16 @@ static gboolean enough_frames(gpointer d)
 	return g_atomic_int_get(&o.decoded) >= o.frames;
 }
 
-static gboolean injected_dropped(gpointer d)
+/* The socket is read in order: once 50 more packets from Janus were taken,
+ * the injected datagrams sent before them have been read and judged. */
+static guint64 rtp_in_at_injection;
+
+static gboolean injected_judged(gpointer d)
 {
 	struct rtc_peer_stats s;
 
 	rtc_peer_get_stats(d, &s);
-	return s.dropped_foreign >= 2u * (unsigned)o.inject;
+	return s.rtp_in >= rtp_in_at_injection + 50;
 }
 
 /* Waits for ICE and DTLS while pumping Janus (the trickle's end goes out). */
@@ -318,6 +327,7 @@ int main(int argc, char **argv)
 		{ "inject", 0, 0, G_OPTION_ARG_INT, &o.inject, "datagrams to inject", NULL },
 		{ "tamper-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.tamper, "", NULL },
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &o.timeout, "each wait, seconds", NULL },
+		{ "local-addr", 0, 0, G_OPTION_ARG_STRING, &o.local, "the address gathered", NULL },
 		{ NULL },
 	};
 	GOptionContext *oc = g_option_context_new("");
@@ -350,6 +360,9 @@ int main(int argc, char **argv)
 		o.marker = "SEALROOM-RTC-PLAINTEXT-MARKER";
 	if (strlen(o.marker) > 200)
 		die("usage", "--marker is too long");
+	if (!o.local)
+		o.local = "127.0.0.1";
+	pc.local_addr = sc.local_addr = o.local;
 	jc.port = (uint16_t)o.port;
 	jc.ca_file = o.ca;
 	t0 = g_get_monotonic_time();
@@ -419,8 +432,12 @@ int main(int argc, char **argv)
 		o.frames = want;
 	}
 	if (o.inject) {
+		struct rtc_peer_stats s;
+
+		rtc_peer_get_stats(sub, &s);
+		rtp_in_at_injection = s.rtp_in;
 		inject(rtc_peer_local_port(sub), o.inject);
-		wait_for(j, "the injected datagrams to be dropped", injected_dropped, sub);
+		wait_for(j, "50 packets from Janus after the injected ones", injected_judged, sub);
 	}
 	wait_for(j, "enough decoded frames", enough_frames, NULL);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* RFC 7983 demultiplexing, RTCP feedback, RTP header fields. */
 #include <errno.h>
+#include <string.h>
 
 #include "rtc_demux.h"
 
@@ -66,12 +67,19 @@ unsigned int rtc_rtcp_feedback(const uint8_t *p, size_t len, uint32_t *media_ssr
 
 void rtc_rtcp_pli(uint8_t out[static RTC_PLI_LEN], uint32_t sender_ssrc, uint32_t media_ssrc)
 {
-	out[0] = 0x80 | 1; /* V=2, FMT=1 */
-	out[1] = 206;	   /* PSFB */
-	out[2] = 0;
-	out[3] = 2; /* length in words minus one */
-	put32(out + 4, sender_ssrc);
-	put32(out + 8, media_ssrc);
+	uint8_t *rr = out, *pli = out + 32;
+
+	memset(out, 0, RTC_PLI_LEN);
+	rr[0] = 0x80 | 1; /* V=2, RC=1 */
+	rr[1] = 201;	  /* RR */
+	rr[3] = 7;	  /* length in words minus one */
+	put32(rr + 4, sender_ssrc);
+	put32(rr + 8, media_ssrc); /* the report block's source; counts zero */
+	pli[0] = 0x80 | 1;	   /* V=2, FMT=1 */
+	pli[1] = 206;		   /* PSFB */
+	pli[3] = 2;
+	put32(pli + 4, sender_ssrc);
+	put32(pli + 8, media_ssrc);
 }
 
 int rtc_rtp_payload_offset(const uint8_t *p, size_t len)

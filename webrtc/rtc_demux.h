@@ -21,7 +21,7 @@ enum rtc_packet {
 #define RTC_DTLS_RECORD_HEADER 13
 #define RTC_RTP_HEADER	       12
 #define RTC_RTCP_HEADER	       8
-#define RTC_PLI_LEN	       12
+#define RTC_PLI_LEN	       44 /* RR with one report block, then the PLI */
 
 __attribute__((warn_unused_result)) enum rtc_packet rtc_demux_classify(const uint8_t *p,
 									size_t len);
@@ -38,7 +38,10 @@ __attribute__((warn_unused_result)) enum rtc_packet rtc_demux_classify(const uin
 __attribute__((warn_unused_result)) unsigned int rtc_rtcp_feedback(const uint8_t *p, size_t len,
 								   uint32_t *media_ssrc);
 
-/* A PLI (RFC 4585 6.3.1): 12 bytes, before SRTCP protection. */
+/* A PLI (RFC 4585 6.3.1) in a compound packet that starts with a receiver
+ * report (RFC 3550 6.1; no reduced-size RTCP was negotiated) whose one
+ * report block names media_ssrc: Janus finds the stream by it. Before
+ * SRTCP protection. */
 void rtc_rtcp_pli(uint8_t out[static RTC_PLI_LEN], uint32_t sender_ssrc, uint32_t media_ssrc);
 
 /* RTP header fields (RFC 3550 5.1) of a packet rtc_demux_classify() called

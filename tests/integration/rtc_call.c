@@ -32,6 +32,7 @@
 
 #include <gst/gst.h>
 #include <gst/rtp/gstrtpbuffer.h>
+#include <gst/video/video.h>
 
 #include "rtc_gst.h"
 #include "rtc_janus.h"
@@ -180,7 +181,7 @@ static GstElement *subscriber(struct rtc_gst *g, const struct rtc_sdp *offer)
 {
 	GstElement *p = gst_pipeline_new("subscriber");
 	GstElement *depay = make(p, "rtph264depay", NULL), *dec = make(p, "e2eedec", "vdec"),
-		   *av = make(p, "avdec_h264", NULL), *sink = make(p, "fakesink", NULL);
+		   *av = make(p, "avdec_h264", NULL), *sink = make(p, "fakesink", "sink");
 	char *vk = keyfile("video-recv.keys");
 	GstPad *pad;
 	bool video = false;
@@ -254,6 +255,10 @@ static void inject(unsigned int port, int n)
 	close(fd);
 }
 
+static struct rtc_peer *pub_peer, *sub_peer;
+static struct rtc_gst *sub_gst;
+static void print_stats(const char *who, struct rtc_peer *p);
+
 static void wait_for(struct rtc_janus *j, const char *what, gboolean (*done)(gpointer),
 		     gpointer data)
 {
@@ -264,6 +269,10 @@ static void wait_for(struct rtc_janus *j, const char *what, gboolean (*done)(gpo
 		if (g_get_monotonic_time() > end) {
 			char *s = g_strdup_printf("gave up after %d s waiting for %s", o.timeout, what);
 
+			printf("rtc-call: decoded=%d plis_sent=%" G_GUINT64_FORMAT "\n",
+			       g_atomic_int_get(&o.decoded), rtc_gst_plis_sent(sub_gst));
+			print_stats("publisher", pub_peer);
+			print_stats("subscriber", sub_peer);
 			die("wait", s);
 		}
 		if (rtc_janus_poll(j, 50, &why))
@@ -299,6 +308,16 @@ static int connect_wait(struct rtc_janus *j, struct rtc_peer *p, const char **wh
 		if (rtc_janus_poll(j, 10, why))
 			return -ECONNRESET;
 	return ret;
+}
+
+static guint64 requests_before;
+
+static gboolean keyframe_asked(gpointer d)
+{
+	struct rtc_peer_stats s;
+
+	rtc_peer_get_stats(d, &s);
+	return s.keyframe_requests > requests_before;
 }
 
 static void print_stats(const char *who, struct rtc_peer *p)
@@ -378,6 +397,9 @@ int main(int argc, char **argv)
 		die("peer", "cannot create");
 	rtc_gst_set_peer(pg, pub);
 	rtc_gst_set_peer(sg, sub);
+	pub_peer = pub;
+	sub_peer = sub;
+	sub_gst = sg;
 
 	/* Publish. */
 	offer = rtc_peer_offer(pub, media, 2, 5000);
@@ -430,6 +452,30 @@ int main(int argc, char **argv)
 		wait_for(j, "the first decoded frame", enough_frames, NULL);
 		t_first = g_get_monotonic_time();
 		o.frames = want;
+	}
+	{
+		/* The subscriber's decoder asks for a keyframe: the upstream
+		 * GstForceKeyUnit leaves the appsrc as a PLI, Janus relays it
+		 * to the publisher, whose transport turns it into a
+		 * GstForceKeyUnit to its encoder. */
+		struct rtc_peer_stats s;
+		GstElement *fs = gst_bin_get_by_name(GST_BIN(sp), "sink");
+
+		rtc_peer_get_stats(pub, &s);
+		requests_before = s.keyframe_requests;
+		/* Asked again every second, as a decoder would: Janus relays
+		 * at most one PLI a second to a publisher, and it sent one
+		 * itself when the subscriber joined. */
+		for (int i = 0; i < o.timeout && !keyframe_asked(pub); i++) {
+			gst_element_send_event(fs, gst_video_event_new_upstream_force_key_unit(
+							   GST_CLOCK_TIME_NONE, TRUE, i));
+			for (int k = 0; k < 20 && !keyframe_asked(pub); k++)
+				if (rtc_janus_poll(j, 50, &why))
+					die("Janus connection", why);
+		}
+		gst_object_unref(fs);
+		wait_for(j, "the publisher to get the subscriber's keyframe request", keyframe_asked,
+			 pub);
 	}
 	if (o.inject) {
 		struct rtc_peer_stats s;

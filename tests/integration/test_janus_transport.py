@@ -139,6 +139,11 @@ def main():
         check("nothing from elsewhere was taken (dropped_foreign 0, dropped_other 0)",
               sub.get("dropped_foreign") == "0" and sub.get("dropped_other") == "0", out)
         check("the publisher sent SRTP", int(pub.get("rtp_out", 0)) > 0, out)
+        check(f"the subscriber's keyframe request left as a PLI ({res.get('plis_sent')}) and "
+              f"reached the publisher's encoder ({res.get('force_key_units')} GstForceKeyUnit, "
+              f"{pub.get('keyframe_requests')} PLI/FIR received)",
+              int(res.get("plis_sent", 0)) >= 1 and int(res.get("force_key_units", 0)) >= 2 and
+              int(pub.get("keyframe_requests", 0)) >= 2, out)
         print(f"# join to first decrypted frame: {res.get('join_to_first_frame_ms')} ms")
 
         dg = cap.datagrams

@@ -60,7 +60,7 @@ static void demux_table(void **state)
 
 static void rtcp_feedback(void **state)
 {
-	uint8_t pkt[64], pli[RTC_PLI_LEN];
+	uint8_t pkt[96], pli[RTC_PLI_LEN];
 	uint32_t ssrc = 0;
 	/* An RR (empty, 8 bytes) then our PLI: a compound packet. */
 	static const uint8_t rr[8] = { 0x80, 201, 0, 1, 1, 2, 3, 4 };
@@ -69,8 +69,12 @@ static void rtcp_feedback(void **state)
 					 0x0a, 0x0b, 0x0c, 0x0d, 7, 0, 0, 0 };
 
 	rtc_rtcp_pli(pli, 0x01020304, 0xa1b2c3d4);
+	/* RFC 3550 6.1: the compound starts with a report. */
 	assert_int_equal(pli[0], 0x81);
-	assert_int_equal(pli[1], 206);
+	assert_int_equal(pli[1], 201);
+	assert_int_equal(pli[32 + 1], 206);
+	assert_int_equal(rtc_rtcp_feedback(pli, sizeof(pli), &ssrc), RTC_FB_PLI);
+	assert_int_equal(ssrc, 0xa1b2c3d4);
 	memcpy(pkt, rr, 8);
 	memcpy(pkt + 8, pli, sizeof(pli));
 	assert_int_equal(rtc_rtcp_feedback(pkt, 8 + sizeof(pli), &ssrc), RTC_FB_PLI);

@@ -303,8 +303,10 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	p->loop = g_main_loop_new(p->ctx, FALSE);
 	p->cancel = g_cancellable_new();
 	ret = rtc_dtls_init(&p->dtls, dtls_send, p);
-	if (ret)
+	if (ret) {
+		g_printerr("rtc: cannot make the DTLS certificate\n");
 		goto fail;
+	}
 	/* Full ICE (RFC 8445), UDP only, no STUN/TURN servers, no UPnP: a
 	 * host candidate on the one address configured. */
 	p->agent = nice_agent_new_full(p->ctx, NICE_COMPATIBILITY_RFC5245,
@@ -313,6 +315,7 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	nice_address_init(&addr);
 	if (!nice_address_set_from_string(&addr, cfg->local_addr ? cfg->local_addr : "127.0.0.1") ||
 	    !nice_agent_add_local_address(p->agent, &addr)) {
+		g_printerr("rtc: the local address is not usable\n");
 		ret = -EINVAL;
 		goto fail;
 	}

@@ -393,8 +393,11 @@ int main(int argc, char **argv)
 		die("attaching to the videoroom", why);
 	rtc_gst_peer_config(pg, &pc);
 	rtc_gst_peer_config(sg, &sc);
-	if (rtc_peer_new(&pc, &pub) || rtc_peer_new(&sc, &sub))
-		die("peer", "cannot create");
+	ret = rtc_peer_new(&pc, &pub);
+	if (!ret)
+		ret = rtc_peer_new(&sc, &sub);
+	if (ret)
+		die("peer", g_strerror(-ret));
 	rtc_gst_set_peer(pg, pub);
 	rtc_gst_set_peer(sg, sub);
 	pub_peer = pub;
@@ -419,6 +422,14 @@ int main(int argc, char **argv)
 	if (ret) {
 		printf("rtc-call: DTLS refused: %s\n", why);
 		print_stats("publisher", pub);
+		fflush(stdout);
+		rtc_peer_free(pub);
+		rtc_peer_free(sub);
+		rtc_gst_free(pg);
+		rtc_gst_free(sg);
+		rtc_janus_free(j);
+		g_free(offer);
+		free(answer);
 		return ret == -EPROTO ? 3 : 1;
 	}
 	printf("rtc-call: publisher connected feed=%" G_GUINT64_FORMAT "\n", feed);

@@ -362,13 +362,13 @@ int main(int argc, char **argv)
 		  96, 90000, 0, 0x11111111u },
 	};
 	uint64_t ph, sh, feed;
-	char *offer, *answer, *soffer, *sanswer;
+	char *offer, *answer, *soffer = NULL, *sanswer = NULL;
 	const char *why = NULL;
-	GstElement *pp, *sp;
+	GstElement *pp = NULL, *sp = NULL;
 	GstStructure *st;
 	guint64 auth_failed = 0;
 	gint64 t0, t_first = 0;
-	int ret;
+	int ret, status = 0;
 
 	gst_init(&argc, &argv);
 	g_option_context_add_main_entries(oc, entries, NULL);
@@ -422,15 +422,8 @@ int main(int argc, char **argv)
 	if (ret) {
 		printf("rtc-call: DTLS refused: %s\n", why);
 		print_stats("publisher", pub);
-		fflush(stdout);
-		rtc_peer_free(pub);
-		rtc_peer_free(sub);
-		rtc_gst_free(pg);
-		rtc_gst_free(sg);
-		rtc_janus_free(j);
-		g_free(offer);
-		free(answer);
-		return ret == -EPROTO ? 3 : 1;
+		status = ret == -EPROTO ? 3 : 1;
+		goto out;
 	}
 	printf("rtc-call: publisher connected feed=%" G_GUINT64_FORMAT "\n", feed);
 	pp = publisher(pg);
@@ -510,12 +503,12 @@ int main(int argc, char **argv)
 	       rtc_gst_plis_sent(sg), rtc_gst_force_key_units(pg), (t_first - t0) / 1000);
 	print_stats("publisher", pub);
 	print_stats("subscriber", sub);
+out:
 	fflush(stdout);
-
-	gst_element_set_state(pp, GST_STATE_NULL);
-	gst_element_set_state(sp, GST_STATE_NULL);
-	gst_object_unref(pp);
-	gst_object_unref(sp);
+	if (pp && gst_element_set_state(pp, GST_STATE_NULL) != GST_STATE_CHANGE_FAILURE)
+		gst_object_unref(pp);
+	if (sp && gst_element_set_state(sp, GST_STATE_NULL) != GST_STATE_CHANGE_FAILURE)
+		gst_object_unref(sp);
 	rtc_peer_free(pub);
 	rtc_peer_free(sub);
 	rtc_gst_free(pg);
@@ -525,5 +518,5 @@ int main(int argc, char **argv)
 	free(answer);
 	free(soffer);
 	g_free(sanswer);
-	return 0;
+	return status;
 }

@@ -13,6 +13,7 @@
 #include "rtc_demux.h"
 #include "rtc_dtls.h"
 #include "rtc_peer.h"
+#include "rtc_srtp.h"
 
 #define RECV_MAX 2048
 
@@ -51,18 +52,6 @@ static void count(uint64_t *c)
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
-static gpointer srtp_once(gpointer data)
-{
-	return GINT_TO_POINTER(srtp_init() == srtp_err_status_ok);
-}
-
-static bool srtp_ready_once(void)
-{
-	static GOnce once = G_ONCE_INIT;
-
-	return GPOINTER_TO_INT(g_once(&once, srtp_once, NULL));
-}
-
 static void fail_locked(struct rtc_peer *p, int err, const char *why)
 {
 	if (!p->failed) {
@@ -75,21 +64,6 @@ static void fail_locked(struct rtc_peer *p, int err, const char *why)
 
 /* ------------------------------------------------------------------- SRTP */
 
-static int make_srtp(srtp_t *s, const uint8_t key[static RTC_SRTP_MASTER_LEN], bool inbound)
-{
-	srtp_policy_t pol;
-
-	memset(&pol, 0, sizeof(pol));
-	/* RFC 5764 4.1.2: SRTP_AES128_CM_HMAC_SHA1_80 for RTP and RTCP. */
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
-	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-	pol.key = (unsigned char *)key;
-	pol.window_size = 1024;
-	pol.allow_repeat_tx = 0;
-	return srtp_create(s, &pol) == srtp_err_status_ok ? 0 : -EIO;
-}
-
 /* DTLS is done: SRTP keyed from its exporter, the keys wiped here. */
 static void dtls_done_locked(struct rtc_peer *p)
 {
@@ -97,8 +71,8 @@ static void dtls_done_locked(struct rtc_peer *p)
 
 	if (g_atomic_int_get(&p->ready))
 		return;
-	if (rtc_dtls_keys(p->dtls, &keys) || make_srtp(&p->srtp_in, keys.remote, true) ||
-	    make_srtp(&p->srtp_out, keys.local, false))
+	if (rtc_dtls_keys(p->dtls, &keys) || rtc_srtp_new(&p->srtp_in, keys.remote, true) ||
+	    rtc_srtp_new(&p->srtp_out, keys.local, false))
 		fail_locked(p, -EIO, "SRTP could not be keyed");
 	else
 		g_atomic_int_set(&p->ready, 1);
@@ -292,7 +266,7 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	int ret;
 
 	*out = NULL;
-	if (!srtp_ready_once())
+	if (rtc_srtp_init())
 		return -EIO;
 	p = g_new0(struct rtc_peer, 1);
 	p->cfg = *cfg;

@@ -13,7 +13,7 @@ RTC_PKGS := nice gstreamer-sdp-1.0 gstreamer-app-1.0 gstreamer-video-1.0 gstream
 RTC_CFLAGS = $(call pc,$(RTC_PKGS)) -Iwebrtc -Ikeyxchg/net
 RTC_LIBS = $(O)/lib/librtc.a $(O)/lib/libkxnet.a $(KXNET_LIBS) $(call pl,$(RTC_PKGS))
 RTC_SRCS := webrtc/rtc_demux.c webrtc/rtc_fingerprint.c webrtc/rtc_sdp.c webrtc/rtc_dtls.c \
-	webrtc/rtc_peer.c webrtc/rtc_janus.c webrtc/rtc_gst.c
+	webrtc/rtc_peer.c webrtc/rtc_srtp.c webrtc/rtc_janus.c webrtc/rtc_gst.c
 RTC_OBJS := $(RTC_SRCS:%.c=$(O)/obj/%.o)
 
 $(RTC_OBJS) $(O)/obj/tests/integration/rtc_call.o $(O)/obj/tests/unit/test_rtc.o: \
@@ -65,3 +65,20 @@ $(O)/fuzz/fuzz_rtc_parse: tests/fuzz/fuzz_rtc_parse.c webrtc/rtc_demux.c webrtc/
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(RTC_CFLAGS) -o $@ $< webrtc/rtc_demux.c webrtc/rtc_sdp.c \
 	  webrtc/rtc_fingerprint.c webrtc/rtc_janus.c $(O)/lib/libkxnet.a $(KXNET_LIBS) \
 	  $(call pl,$(RTC_PKGS))
+
+# bench-transport: SRTP's CPU per frame against SFrame's, same run.
+$(O)/obj/tests/bench/bench_transport.o: tests/bench/bench_transport.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(RTC_CFLAGS) -c $< -o $@
+
+$(O)/bin/bench-transport: $(O)/obj/tests/bench/bench_transport.o $(O)/lib/librtc.a \
+		$(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(RTC_LIBS) $(E2EE_LIBS)
+
+ifeq ($(SANITIZE),)
+all: $(O)/bin/bench-transport
+MORE_BENCH += $(O)/bin/bench-transport
+endif

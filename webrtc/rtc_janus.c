@@ -75,6 +75,23 @@ int rtc_janus_parse(const char *text, size_t len, struct rtc_janus_msg *m)
 		if (!m->id)
 			m->id = id_of(pd);
 	}
+	if (json_is_object(pd) && json_is_array(json_object_get(pd, "participants"))) {
+		json_t *list = json_object_get(pd, "participants"), *e;
+		size_t i;
+
+		json_array_foreach(list, i, e) {
+			struct rtc_janus_participant *p = &m->participants[m->n_participants];
+
+			if (m->n_participants == RTC_JANUS_MAX_PARTICIPANTS)
+				break;
+			if (!json_is_object(e) || !(p->id = id_of(e)))
+				continue;
+			copy(p->display, sizeof(p->display),
+			     json_string_value(json_object_get(e, "display")));
+			p->publisher = json_is_true(json_object_get(e, "publisher"));
+			m->n_participants++;
+		}
+	}
 	jsep = json_object_get(root, "jsep");
 	if (json_is_object(jsep) && json_is_string(json_object_get(jsep, "sdp"))) {
 		copy(m->jsep_type, sizeof(m->jsep_type),
@@ -308,6 +325,32 @@ int rtc_janus_subscribe(struct rtc_janus *j, uint64_t handle, uint64_t room, uin
 	m.sdp = NULL;
 	rtc_janus_msg_clear(&m);
 	return 0;
+}
+
+int rtc_janus_find_publisher(struct rtc_janus *j, uint64_t handle, uint64_t room,
+			     const char *display, uint64_t *feed, const char **why)
+{
+	struct rtc_janus_msg *m = calloc(1, sizeof(*m));
+	json_t *body = json_pack("{s:s,s:I}", "request", "listparticipants", "room",
+				 (json_int_t)room);
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	ret = call(j, message(handle, body, NULL, NULL), m, why);
+	if (!ret) {
+		ret = -ENOENT;
+		for (unsigned int i = 0; i < m->n_participants; i++)
+			if (m->participants[i].publisher &&
+			    !strcmp(m->participants[i].display, display)) {
+				*feed = m->participants[i].id;
+				ret = 0;
+				break;
+			}
+	}
+	rtc_janus_msg_clear(m);
+	free(m);
+	return ret;
 }
 
 int rtc_janus_start(struct rtc_janus *j, uint64_t handle, const char *answer, const char **why)

@@ -14,6 +14,7 @@
 #ifndef RTC_JANUS_H
 #define RTC_JANUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,12 @@ rtc_janus_subscribe(struct rtc_janus *j, uint64_t handle, uint64_t room, uint64_
 __attribute__((warn_unused_result, nonnull)) int
 rtc_janus_start(struct rtc_janus *j, uint64_t handle, const char *answer, const char **why);
 
+/* The feed of the publisher called display in room, if it publishes:
+ * 0 and *feed, -ENOENT, or -errno with *why. */
+__attribute__((warn_unused_result, nonnull)) int
+rtc_janus_find_publisher(struct rtc_janus *j, uint64_t handle, uint64_t room, const char *display,
+			 uint64_t *feed, const char **why);
+
 /* Trickle's end (our candidates were in the SDP). */
 __attribute__((warn_unused_result, nonnull)) int
 rtc_janus_trickle_done(struct rtc_janus *j, uint64_t handle, const char **why);
@@ -61,6 +68,14 @@ __attribute__((warn_unused_result, nonnull)) int rtc_janus_poll(struct rtc_janus
  * "janus" kind, transaction, the plugin data's error (if any), the jsep
  * type and sdp, the "id" found in data or plugindata. Every output is
  * bounded by its buffer; sdp is malloc'd or NULL. 0 or -EBADMSG. */
+#define RTC_JANUS_MAX_PARTICIPANTS 16
+
+struct rtc_janus_participant {
+	uint64_t id;
+	char display[64];
+	bool publisher;
+};
+
 struct rtc_janus_msg {
 	char kind[24];
 	char transaction[24];
@@ -68,6 +83,9 @@ struct rtc_janus_msg {
 	char error[128];
 	uint64_t id;
 	char *sdp;
+	/* listparticipants: the first RTC_JANUS_MAX_PARTICIPANTS. */
+	unsigned int n_participants;
+	struct rtc_janus_participant participants[RTC_JANUS_MAX_PARTICIPANTS];
 };
 __attribute__((warn_unused_result, nonnull)) int
 rtc_janus_parse(const char *text, size_t len, struct rtc_janus_msg *m);

@@ -82,3 +82,6 @@ ifeq ($(SANITIZE),)
 all: $(O)/bin/bench-transport
 MORE_BENCH += $(O)/bin/bench-transport
 endif
+# bench-join: join to first decrypted frame for 2 and 5 rooms through Janus.
+MORE_BENCH += tests/bench/bench_join.py
+bench: $(O)/tests/rtc-call

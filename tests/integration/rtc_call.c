@@ -5,14 +5,16 @@
  *
  *   rtc-call --port P --ca FILE --room R --keys DIR [--frames N]
  *            [--marker TEXT] [--inject N] [--tamper-fingerprint]
- *            [--timeout S]
+ *            [--timeout S] [--local-addr A] [--name N] [--subscribe-to N]
  *
  * Publisher: videotestsrc ! x264enc ! (marker SEI) ! e2eeenc ! rtph264pay
  * ! rtc_gst_sink, and audiotestsrc ! opusenc ! e2eeenc ! rtpopuspay !
  * rtc_gst_sink. Subscriber: rtc_gst_src ! rtph264depay ! e2eedec !
  * avdec_h264 ! fakesink (and the audio to a fakesink). DIR holds
  * video-send.keys, video-recv.keys, audio-send.keys, audio-recv.keys.
- * --inject sends N datagrams that look like RTP and N like DTLS from
+ * --subscribe-to subscribes to another room's publisher (by display name,
+ * once it appears; the keyframe round trip is then not checked) instead of
+ * our own feed. --inject sends N datagrams that look like RTP and N like DTLS from
  * another socket to the subscriber's ICE port once media flows, then waits
  * for 50 more packets from Janus (read after them, in order). libnice
  * 0.1.21 drops datagrams from an address that is no remote candidate itself
@@ -24,6 +26,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +47,10 @@ static const guint8 marker_uuid[16] = { 's', 'e', 'a', 'l', 'r', 'o', 'o', 'm',
 					'-', 'r', 't', 'c', '-', 'm', 'k', '1' };
 
 static struct {
-	const char *ca, *keys, *marker, *local;
+	const char *ca, *keys, *marker, *local, *name, *peer;
 	int port, frames, inject, timeout;
 	guint64 room;
-	gboolean tamper;
+	gboolean tamper, hold;
 	gint decoded, marker_frames, injected_at_depay;
 } o = { .frames = 30, .timeout = 60, .room = 1234 };
 
@@ -347,6 +350,11 @@ int main(int argc, char **argv)
 		{ "tamper-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.tamper, "", NULL },
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &o.timeout, "each wait, seconds", NULL },
 		{ "local-addr", 0, 0, G_OPTION_ARG_STRING, &o.local, "the address gathered", NULL },
+		{ "name", 0, 0, G_OPTION_ARG_STRING, &o.name, "our display name", NULL },
+		{ "hold", 0, 0, G_OPTION_ARG_NONE, &o.hold,
+		  "after the counts, keep publishing until standard input closes", NULL },
+		{ "subscribe-to", 0, 0, G_OPTION_ARG_STRING, &o.peer,
+		  "the publisher to subscribe to (default: ourselves)", NULL },
 		{ NULL },
 	};
 	GOptionContext *oc = g_option_context_new("");
@@ -408,7 +416,9 @@ int main(int argc, char **argv)
 	offer = rtc_peer_offer(pub, media, 2, 5000);
 	if (!offer)
 		die("publisher", "no offer (gathering)");
-	if (rtc_janus_publish(j, ph, o.room, "sealroom", offer, &answer, &feed, &why))
+	if (!o.name)
+		o.name = "sealroom";
+	if (rtc_janus_publish(j, ph, o.room, o.name, offer, &answer, &feed, &why))
 		die("publish", why);
 	if (g_getenv("RTC_CALL_SDP"))
 		printf("--- offer\n%s--- answer\n%s---\n", offer, answer);
@@ -430,7 +440,20 @@ int main(int argc, char **argv)
 	if (gst_element_set_state(pp, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
 		die("publisher", "pipeline does not play");
 
-	/* Subscribe to our own feed. */
+	/* Subscribe to our own feed, or to another room's once it publishes. */
+	if (o.peer) {
+		gint64 end = g_get_monotonic_time() + (gint64)o.timeout * G_USEC_PER_SEC;
+
+		while ((ret = rtc_janus_find_publisher(j, sh, o.room, o.peer, &feed, &why)) ==
+		       -ENOENT) {
+			if (g_get_monotonic_time() > end)
+				die("wait", "gave up waiting for the other room to publish");
+			if (rtc_janus_poll(j, 100, &why))
+				die("Janus connection", why);
+		}
+		if (ret)
+			die("listparticipants", why);
+	}
 	if (rtc_janus_subscribe(j, sh, o.room, feed, &soffer, &why))
 		die("subscribe", why);
 	if (rtc_peer_set_offer(sub, soffer, strlen(soffer), &why))
@@ -457,7 +480,7 @@ int main(int argc, char **argv)
 		t_first = g_get_monotonic_time();
 		o.frames = want;
 	}
-	{
+	if (!o.peer) {
 		/* The subscriber's decoder asks for a keyframe: the upstream
 		 * GstForceKeyUnit leaves the appsrc as a PLI, Janus relays it
 		 * to the publisher, whose transport turns it into a
@@ -503,6 +526,17 @@ int main(int argc, char **argv)
 	       rtc_gst_plis_sent(sg), rtc_gst_force_key_units(pg), (t_first - t0) / 1000);
 	print_stats("publisher", pub);
 	print_stats("subscriber", sub);
+	fflush(stdout);
+	/* Other rooms may still be subscribing to us: publish until told. */
+	while (o.hold) {
+		struct pollfd in = { .fd = 0, .events = POLLIN };
+		char c;
+
+		if (poll(&in, 1, 100) > 0 && read(0, &c, 1) <= 0)
+			break;
+		if (rtc_janus_poll(j, 0, &why))
+			break;
+	}
 out:
 	fflush(stdout);
 	if (pp && gst_element_set_state(pp, GST_STATE_NULL) != GST_STATE_CHANGE_FAILURE)

@@ -17,32 +17,18 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
-sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-import janus  # noqa: E402
+BUILD = os.environ.get("BUILD", "build")
+os.environ.setdefault("GST_PLUGIN_PATH", os.path.abspath(os.path.join(BUILD, "lib", "gstreamer-1.0")))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+import janus  # noqa: E402  (it finds tests/lib itself)
 
 janus.enter_netns()
-
-BUILD = os.environ.get("BUILD", "build")
-CALL = os.path.join(BUILD, "tests", "rtc-call")
-os.environ.setdefault("GST_PLUGIN_PATH", os.path.abspath(os.path.join(BUILD, "lib", "gstreamer-1.0")))
-
-
-def make_keys(folder):
-    os.makedirs(folder, mode=0o700)
-    v, a = os.urandom(16).hex(), os.urandom(16).hex()
-    for name, line in (("video-send", f"16777216 send {v}"), ("video-recv", f"16777216 recv {v}"),
-                       ("audio-send", f"0 send {a}"), ("audio-recv", f"0 recv {a}")):
-        fd = os.open(os.path.join(folder, name + ".keys"), os.O_WRONLY | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(line + "\n")
 
 
 def rooms(j, keys, n):
     procs = []
     for i in range(n):
-        args = [CALL, "--port", str(j.port), "--ca", j.ca, "--room", str(j.room), "--keys", keys,
+        args = [os.path.join(BUILD, "tests", "rtc-call"), "--port", str(j.port), "--ca", j.ca, "--room", str(j.room), "--keys", keys,
                 "--local-addr", janus.JANUS_ADDR, "--frames", "1", "--timeout", "60",
                 "--name", f"room{i}", "--hold"]
         if n > 1:
@@ -71,7 +57,7 @@ def main():
     sizes = [int(a) for a in sys.argv[1:]] or [2, 5]
     with tempfile.TemporaryDirectory(prefix="bench-join-") as tmp:
         keys = os.path.join(tmp, "keys")
-        make_keys(keys)
+        janus.make_keys(keys)
         j = janus.Janus(os.path.join(tmp, "janus"), publishers=max(sizes) + 1).start()
         try:
             base = rooms(j, keys, 1)

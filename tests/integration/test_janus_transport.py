@@ -73,16 +73,6 @@ class Capture(threading.Thread):
             self.datagrams.append((sport, dport, bytes(ip[ihl + 8:])))
 
 
-def make_keys(folder):
-    os.makedirs(folder, mode=0o700)
-    v, a = os.urandom(16).hex(), os.urandom(16).hex()
-    for name, line in (("video-send", f"16777216 send {v}"), ("video-recv", f"16777216 recv {v}"),
-                       ("audio-send", f"0 send {a}"), ("audio-recv", f"0 recv {a}")):
-        fd = os.open(os.path.join(folder, name + ".keys"), os.O_WRONLY | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(line + "\n")
-
-
 def fields(out, prefix):
     """The key=value pairs of rtc-call's first line that starts with prefix
     and holds them."""
@@ -116,7 +106,7 @@ def classify(b):
 def main():
     with tempfile.TemporaryDirectory(prefix="rtc-") as tmp:
         keys = os.path.join(tmp, "keys")
-        make_keys(keys)
+        janus.make_keys(keys)
         j = janus.Janus(os.path.join(tmp, "janus")).start()
         cap = Capture()
         cap.start()

@@ -58,12 +58,12 @@ MORE_TESTS += $(O)/tests/test_rtc
 
 # What parses the SFU's bytes: the demux, RTCP feedback, SDP, Janus's JSON.
 FUZZ_TARGETS += fuzz_rtc_parse
-$(O)/fuzz/fuzz_rtc_parse: tests/fuzz/fuzz_rtc_parse.c webrtc/rtc_demux.c webrtc/rtc_sdp.c \
-		webrtc/rtc_fingerprint.c webrtc/rtc_janus.c
+RTC_FUZZ_SRCS := webrtc/rtc_demux.c webrtc/rtc_sdp.c webrtc/rtc_fingerprint.c \
+	webrtc/rtc_janus.c $(KXNET_SRCS)
+$(O)/fuzz/fuzz_rtc_parse: tests/fuzz/fuzz_rtc_parse.c $(RTC_FUZZ_SRCS)
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(RTC_CFLAGS) -o $@ $< webrtc/rtc_demux.c webrtc/rtc_sdp.c \
-	  webrtc/rtc_fingerprint.c webrtc/rtc_janus.c $(O)/lib/libkxnet.a $(KXNET_LIBS) \
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(RTC_CFLAGS) -o $@ $< $(RTC_FUZZ_SRCS) $(KXNET_LIBS) \
 	  $(call pl,$(RTC_PKGS))
 
 # bench-transport: SRTP's CPU per frame against SFrame's, same run.

@@ -16,6 +16,9 @@ struct src {
 
 struct rtc_gst {
 	struct rtc_peer *peer;
+	/* Received packets are copied into buffers of this pool: none is
+	 * allocated per packet in steady state. */
+	GstBufferPool *pool;
 	GMutex lock;
 	GPtrArray *sinks;
 	struct src srcs[MAX_SRCS];
@@ -27,8 +30,16 @@ struct rtc_gst *rtc_gst_new(void)
 {
 	struct rtc_gst *g = g_new0(struct rtc_gst, 1);
 
+	GstStructure *conf;
+
 	g_mutex_init(&g->lock);
 	g->sinks = g_ptr_array_new_with_free_func(gst_object_unref);
+	g->pool = gst_buffer_pool_new();
+	conf = gst_buffer_pool_get_config(g->pool);
+	gst_buffer_pool_config_set_params(conf, NULL, RTC_PEER_MAX_RTP, 16, 0);
+	if (!gst_buffer_pool_set_config(g->pool, conf) ||
+	    !gst_buffer_pool_set_active(g->pool, TRUE))
+		g_error("rtc_gst: the receive buffer pool cannot start");
 	return g;
 }
 
@@ -37,6 +48,7 @@ static void on_rtp(void *user, uint8_t *rtp, size_t len)
 {
 	struct rtc_gst *g = user;
 	GstElement *src = NULL;
+	GstBuffer *b = NULL;
 	int pt = rtc_rtp_pt(rtp);
 
 	g_mutex_lock(&g->lock);
@@ -50,9 +62,13 @@ static void on_rtp(void *user, uint8_t *rtp, size_t len)
 	g_mutex_unlock(&g->lock);
 	if (!src)
 		return;
-	if (gst_app_src_push_buffer(GST_APP_SRC(src), gst_buffer_new_memdup(rtp, len)) ==
-	    GST_FLOW_OK)
-		__atomic_fetch_add(&g->pushed, 1, __ATOMIC_RELAXED);
+	if (len <= RTC_PEER_MAX_RTP &&
+	    gst_buffer_pool_acquire_buffer(g->pool, &b, NULL) == GST_FLOW_OK) {
+		gst_buffer_fill(b, 0, rtp, len);
+		gst_buffer_set_size(b, (gssize)len);
+		if (gst_app_src_push_buffer(GST_APP_SRC(src), b) == GST_FLOW_OK)
+			__atomic_fetch_add(&g->pushed, 1, __ATOMIC_RELAXED);
+	}
 	gst_object_unref(src);
 }
 
@@ -193,6 +209,8 @@ void rtc_gst_free(struct rtc_gst *g)
 	for (unsigned int i = 0; i < g->n_srcs; i++)
 		gst_object_unref(g->srcs[i].appsrc);
 	g_ptr_array_unref(g->sinks);
+	gst_buffer_pool_set_active(g->pool, FALSE);
+	gst_object_unref(g->pool);
 	g_mutex_clear(&g->lock);
 	g_free(g);
 }

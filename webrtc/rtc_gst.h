@@ -9,7 +9,7 @@
  * type takes the peer's authenticated RTP; an upstream GstForceKeyUnit
  * reaching it (e2eedec's or the decoder's keyframe request) leaves as a PLI.
  *
- * Order: rtc_gst_new(); rtc_peer_new() with rtc_gst_peer_config() (its
+ * Order (after gst_init()): rtc_gst_new(); rtc_peer_new() with rtc_gst_peer_config() (its
  * callbacks); rtc_gst_set_peer(); rtc_gst_sink() / rtc_gst_src(); the
  * pipeline; at the end the pipeline to NULL, rtc_peer_free(), then
  * rtc_gst_free(). The elements are floating references for the caller's

@@ -361,7 +361,7 @@ int main(int argc, char **argv)
 	GError *err = NULL;
 	struct rtc_janus_config jc = { "localhost", 0, NULL, 10000 };
 	struct rtc_janus *j;
-	struct rtc_gst *pg = rtc_gst_new(), *sg = rtc_gst_new();
+	struct rtc_gst *pg, *sg;
 	struct rtc_peer_config pc = { .local_addr = "127.0.0.1" }, sc = { .local_addr = "127.0.0.1" };
 	struct rtc_peer *pub, *sub;
 	struct rtc_peer_media media[2] = {
@@ -379,6 +379,8 @@ int main(int argc, char **argv)
 	int ret, status = 0;
 
 	gst_init(&argc, &argv);
+	pg = rtc_gst_new();
+	sg = rtc_gst_new();
 	g_option_context_add_main_entries(oc, entries, NULL);
 	if (!g_option_context_parse(oc, &argc, &argv, &err) || !o.port || !o.ca || !o.keys)
 		die("usage", err ? err->message : "--port, --ca and --keys are required");

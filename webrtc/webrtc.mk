@@ -7,6 +7,10 @@
 # the tests (tests/fixtures/janus.py), started on loopback with a
 # configuration the fixture writes; iproute2: its network namespace.
 MORE_DEB_PACKAGES += janus libnice-dev libsrtp2-dev libjansson-dev iproute2
+# The interop test's peer, a stack we did not write: webrtcbin (plugins-bad,
+# from pipeline.mk) with libnice's GStreamer elements, driven from Python.
+MORE_DEB_PACKAGES += gstreamer1.0-nice python3-gi gir1.2-gst-plugins-bad-1.0 \
+	gir1.2-gst-plugins-base-1.0 gir1.2-nice-0.1
 
 RTC_PKGS := nice gstreamer-sdp-1.0 gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-rtp-1.0 \
 	jansson libsrtp2
@@ -41,7 +45,8 @@ $(O)/tests/rtc-call: $(O)/obj/tests/integration/rtc_call.o $(O)/lib/librtc.a $(O
 all: $(O)/lib/librtc.a
 test-programs: $(O)/tests/rtc-call $(PLUGIN)
 
-MORE_TESTS += tests/integration/test_janus.py tests/integration/test_janus_transport.py
+MORE_TESTS += tests/integration/test_janus.py tests/integration/test_janus_transport.py \
+	tests/integration/test_webrtcbin_interop.py
 
 # Unit tests of the parsers and the demux (cmocka).
 $(O)/obj/tests/unit/test_rtc.o: tests/unit/test_rtc.c

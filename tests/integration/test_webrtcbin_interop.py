@@ -27,6 +27,27 @@ from tap import check, finish  # noqa: E402
 
 janus.enter_netns()
 
+
+def preload_asan():
+    """Under `make check SANITIZE=...` the e2ee plugin this process loads is
+    built with ASan, whose runtime must come first: re-run with it preloaded
+    (leak checking off for the interpreter; rtc-call keeps its own)."""
+    plugin = os.path.join(os.environ.get("GST_PLUGIN_PATH", ""), "libgste2ee.so")
+    if "SEALROOM_ASAN_PRELOADED" in os.environ or not os.path.exists(plugin):
+        return
+    libs = subprocess.run(["ldd", plugin], capture_output=True, text=True).stdout
+    asan = [line.split("=>")[1].split()[0] for line in libs.splitlines()
+            if "libasan" in line and "=>" in line]
+    if asan:
+        env = dict(os.environ, LD_PRELOAD=asan[0], SEALROOM_ASAN_PRELOADED="1",
+                   SEALROOM_CHILD_ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", ""),
+                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
+        sys.stdout.flush()
+        os.execvpe(sys.executable, [sys.executable] + sys.argv, env)
+
+
+preload_asan()
+
 import gi  # noqa: E402
 gi.require_version("Gst", "1.0")
 gi.require_version("GstWebRTC", "1.0")
@@ -203,7 +224,9 @@ def main():
             [os.path.join(BUILD, "tests", "rtc-call"), "--port", str(j.port), "--ca", j.ca,
              "--room", str(j.room), "--keys", keys, "--local-addr", janus.JANUS_ADDR,
              "--frames", "1", "--timeout", "60", "--name", "ours", "--hold"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=dict(os.environ, ASAN_OPTIONS=os.environ.get("SEALROOM_CHILD_ASAN_OPTIONS",
+                                                             os.environ.get("ASAN_OPTIONS", ""))))
         try:
             frames, auth_failed = asyncio.run(
                 subscribe(j, "ours", os.path.join(keys, "video-recv.keys")))

@@ -77,7 +77,7 @@ MORE_BENCH :=
 FUZZ_TARGETS :=
 include crypto/crypto.mk
 include pipeline/pipeline.mk
-include $(sort $(wildcard keyxchg/*.mk watermark/*.mk drivers/*.mk board/*.mk rootfs/*.mk panel/*.mk))
+include $(sort $(wildcard keyxchg/*.mk webrtc/*.mk watermark/*.mk drivers/*.mk board/*.mk rootfs/*.mk panel/*.mk))
 include tests/tests.mk
 
 # ---------------------------------------------------------------- generic rules

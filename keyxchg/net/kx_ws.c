@@ -57,6 +57,7 @@ struct kx_ws {
 	const char *connect_detail;
 	char req[1024];
 	size_t req_len, req_sent;
+	char protocol[64]; /* the subprotocol offered, or "" */
 	unsigned char accept[32];
 	size_t accept_len;
 	char head[KX_WS_HEAD_MAX + 1];
@@ -288,8 +289,9 @@ static int step_head(struct kx_ws *ws)
 			break;
 	}
 	ws->head[ws->have] = '\0';
-	ret = kx_ws_check_upgrade(ws->head, ws->have, (const char *)ws->accept, ws->accept_len,
-				  &ws->connect_detail);
+	ret = kx_ws_check_upgrade_protocol(ws->head, ws->have, (const char *)ws->accept,
+					   ws->accept_len, ws->protocol[0] ? ws->protocol : NULL,
+					   &ws->connect_detail);
 	if (ret)
 		return ret;
 	if (wslay_event_context_client_init(&ws->ev, &cbs, ws))
@@ -317,8 +319,10 @@ static int make_request(struct kx_ws *ws, const struct kx_ws_config *cfg)
 	n = snprintf(ws->req, sizeof(ws->req),
 		     "GET %s HTTP/1.1\r\nHost: %s:%u\r\nUpgrade: websocket\r\n"
 		     "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-		     "Sec-WebSocket-Version: 13\r\n\r\n",
-		     cfg->path, cfg->host, cfg->port, key);
+		     "%s%s%sSec-WebSocket-Version: 13\r\n\r\n",
+		     cfg->path, cfg->host, cfg->port, key,
+		     ws->protocol[0] ? "Sec-WebSocket-Protocol: " : "", ws->protocol,
+		     ws->protocol[0] ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(ws->req))
 		return -EINVAL;
 	ws->req_len = (size_t)n;
@@ -376,6 +380,12 @@ static int prepare(struct kx_ws *ws, const struct kx_ws_config *cfg)
 
 int kx_ws_connect_start(const struct kx_ws_config *cfg, struct kx_ws **out, const char **detail)
 {
+	return kx_ws_connect_start_protocol(cfg, NULL, out, detail);
+}
+
+int kx_ws_connect_start_protocol(const struct kx_ws_config *cfg, const char *protocol,
+				 struct kx_ws **out, const char **detail)
+{
 	const char *dummy;
 	struct kx_ws *ws;
 	int ret;
@@ -386,9 +396,16 @@ int kx_ws_connect_start(const struct kx_ws_config *cfg, struct kx_ws **out, cons
 	*detail = NULL;
 	if (!cfg->host || !cfg->path || cfg->path[0] != '/' || !cfg->ca_file || !cfg->port)
 		return -EINVAL;
+	/* RFC 6455 4.1: a token; no list, nothing a header could be forged with. */
+	if (protocol && (!*protocol || strlen(protocol) >= sizeof(ws->protocol) ||
+			 strspn(protocol, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "0123456789-._") != strlen(protocol)))
+		return -EINVAL;
 	ws = calloc(1, sizeof(*ws));
 	if (!ws)
 		return -ENOMEM;
+	if (protocol)
+		strcpy(ws->protocol, protocol);
 	mbedtls_net_init(&ws->net);
 	mbedtls_entropy_init(&ws->entropy);
 	mbedtls_ctr_drbg_init(&ws->drbg);

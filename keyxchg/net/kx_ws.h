@@ -87,6 +87,11 @@ kx_ws_connect(const struct kx_ws_config *cfg, struct kx_ws **out, const char **d
  */
 __attribute__((warn_unused_result, nonnull(1, 2))) int
 kx_ws_connect_start(const struct kx_ws_config *cfg, struct kx_ws **out, const char **detail);
+/* The same, offering one WebSocket subprotocol (a token, e.g. Janus's
+ * "janus-protocol"), which the answer must take (kx_ws_http.h). */
+__attribute__((warn_unused_result, nonnull(1, 3))) int
+kx_ws_connect_start_protocol(const struct kx_ws_config *cfg, const char *protocol,
+			     struct kx_ws **out, const char **detail);
 __attribute__((warn_unused_result, nonnull(1))) int kx_ws_connect_step(struct kx_ws *ws,
 									const char **detail);
 short kx_ws_connect_events(const struct kx_ws *ws);

@@ -55,12 +55,12 @@ static int fail(const char **detail, const char *why)
 	return -EPROTO;
 }
 
-int kx_ws_check_upgrade(const char *head, size_t len, const char *accept, size_t accept_len,
-			const char **detail)
+int kx_ws_check_upgrade_protocol(const char *head, size_t len, const char *accept,
+				 size_t accept_len, const char *protocol, const char **detail)
 {
 	static const char status[] = "HTTP/1.1 101";
 	const char *p = head, *end = head + len;
-	unsigned int n_headers = 0, n_upgrade = 0, n_accept = 0;
+	unsigned int n_headers = 0, n_upgrade = 0, n_accept = 0, n_protocol = 0;
 	bool connection_upgrade = false;
 
 	if (len > KX_WS_HEAD_MAX)
@@ -132,7 +132,12 @@ int kx_ws_check_upgrade(const char *head, size_t len, const char *accept, size_t
 		} else if (name_is(line, n, "Sec-WebSocket-Extensions")) {
 			return fail(detail, "the relay answered with an extension that was not offered");
 		} else if (name_is(line, n, "Sec-WebSocket-Protocol")) {
-			return fail(detail, "the relay answered with a subprotocol that was not offered");
+			/* RFC 6455 4.1: one of those offered (here the one), exactly. */
+			if (!protocol)
+				return fail(detail, "the relay answered with a subprotocol that was not offered");
+			if (++n_protocol > 1 || (size_t)(ve - v) != strlen(protocol) ||
+			    memcmp(v, protocol, strlen(protocol)))
+				return fail(detail, "the relay answered with another subprotocol");
 		}
 		p = eol + 2;
 	}
@@ -142,5 +147,13 @@ int kx_ws_check_upgrade(const char *head, size_t len, const char *accept, size_t
 		return fail(detail, "the relay did not upgrade to websocket");
 	if (!n_accept)
 		return fail(detail, "the relay's Sec-WebSocket-Accept is wrong");
+	if (protocol && !n_protocol)
+		return fail(detail, "the relay did not take the subprotocol");
 	return 0;
+}
+
+int kx_ws_check_upgrade(const char *head, size_t len, const char *accept, size_t accept_len,
+			const char **detail)
+{
+	return kx_ws_check_upgrade_protocol(head, len, accept, accept_len, NULL, detail);
 }

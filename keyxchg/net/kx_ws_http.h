@@ -36,4 +36,14 @@ __attribute__((warn_unused_result, nonnull(1, 3, 5))) int
 kx_ws_check_upgrade(const char *head, size_t len, const char *accept, size_t accept_len,
 		    const char **detail);
 
+/*
+ * The same for a client that offered one subprotocol (RFC 6455 4.1,
+ * Sec-WebSocket-Protocol; Janus's WebSocket API wants "janus-protocol"):
+ * the answer must name exactly that one, once. protocol NULL is
+ * kx_ws_check_upgrade().
+ */
+__attribute__((warn_unused_result, nonnull(1, 3, 6))) int
+kx_ws_check_upgrade_protocol(const char *head, size_t len, const char *accept, size_t accept_len,
+			     const char *protocol, const char **detail);
+
 #endif

@@ -149,11 +149,11 @@ def wait_until(pred, seconds, what):
         raise TimeoutError(f"gave up after {seconds} s waiting for {what}")
 
 
-def free_ports(n):
-    """n UDP ports on 127.0.0.1 that were free a moment ago."""
+def free_ports(n, kind=socket.SOCK_DGRAM):
+    """n UDP (or kind) ports on 127.0.0.1 that were free a moment ago."""
     socks, ports = [], []
     for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(socket.AF_INET, kind)
         s.bind(("127.0.0.1", 0))
         socks.append(s)
         ports.append(s.getsockname()[1])

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/* appsink / appsrc glue between GStreamer and rtc_peer. */
+#include <gst/app/app.h>
+#include <gst/video/video.h>
+
+#include "rtc_demux.h"
+#include "rtc_gst.h"
+
+#define MAX_SRCS 4
+
+struct src {
+	GstElement *appsrc;
+	int pt;
+	uint32_t ssrc; /* media SSRC for PLIs: from the SDP, else the last seen */
+};
+
+struct rtc_gst {
+	struct rtc_peer *peer;
+	/* Received packets are copied into buffers of this pool: none is
+	 * allocated per packet in steady state. */
+	GstBufferPool *pool;
+	GMutex lock;
+	GPtrArray *sinks;
+	struct src srcs[MAX_SRCS];
+	unsigned int n_srcs;
+	guint64 pushed, plis, fku;
+};
+
+struct rtc_gst *rtc_gst_new(void)
+{
+	struct rtc_gst *g = g_new0(struct rtc_gst, 1);
+
+	GstStructure *conf;
+
+	g_mutex_init(&g->lock);
+	g->sinks = g_ptr_array_new_with_free_func(gst_object_unref);
+	g->pool = gst_buffer_pool_new();
+	conf = gst_buffer_pool_get_config(g->pool);
+	gst_buffer_pool_config_set_params(conf, NULL, RTC_PEER_MAX_RTP, 16, 0);
+	if (!gst_buffer_pool_set_config(g->pool, conf) ||
+	    !gst_buffer_pool_set_active(g->pool, TRUE))
+		g_error("rtc_gst: the receive buffer pool cannot start");
+	return g;
+}
+
+/* Receive thread: authenticated RTP into the appsrc of its payload type. */
+static void on_rtp(void *user, uint8_t *rtp, size_t len)
+{
+	struct rtc_gst *g = user;
+	GstElement *src = NULL;
+	GstBuffer *b = NULL;
+	int pt = rtc_rtp_pt(rtp);
+
+	g_mutex_lock(&g->lock);
+	for (unsigned int i = 0; i < g->n_srcs; i++)
+		if (g->srcs[i].pt == pt) {
+			src = gst_object_ref(g->srcs[i].appsrc);
+			if (!g->srcs[i].ssrc)
+				g->srcs[i].ssrc = rtc_rtp_ssrc(rtp);
+			break;
+		}
+	g_mutex_unlock(&g->lock);
+	if (!src)
+		return;
+	if (len <= RTC_PEER_MAX_RTP &&
+	    gst_buffer_pool_acquire_buffer(g->pool, &b, NULL) == GST_FLOW_OK) {
+		gst_buffer_fill(b, 0, rtp, len);
+		gst_buffer_set_size(b, (gssize)len);
+		if (gst_app_src_push_buffer(GST_APP_SRC(src), b) == GST_FLOW_OK)
+			__atomic_fetch_add(&g->pushed, 1, __ATOMIC_RELAXED);
+	}
+	gst_object_unref(src);
+}
+
+/* A PLI or FIR: a keyframe, asked of every encoder feeding a sink. */
+static void on_keyframe_request(void *user, uint32_t media_ssrc)
+{
+	struct rtc_gst *g = user;
+
+	g_mutex_lock(&g->lock);
+	for (guint i = 0; i < g->sinks->len; i++) {
+		GstPad *pad = gst_element_get_static_pad(g->sinks->pdata[i], "sink");
+
+		gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(
+						GST_CLOCK_TIME_NONE, TRUE, 0));
+		gst_object_unref(pad);
+	}
+	g->fku++;
+	g_mutex_unlock(&g->lock);
+}
+
+void rtc_gst_peer_config(struct rtc_gst *g, struct rtc_peer_config *cfg)
+{
+	cfg->on_rtp = on_rtp;
+	cfg->on_keyframe_request = on_keyframe_request;
+	cfg->user = g;
+}
+
+void rtc_gst_set_peer(struct rtc_gst *g, struct rtc_peer *peer)
+{
+	g->peer = peer;
+}
+
+static GstFlowReturn on_sample(GstAppSink *sink, gpointer user)
+{
+	struct rtc_gst *g = user;
+	GstSample *s = gst_app_sink_pull_sample(sink);
+	GstBuffer *b = s ? gst_sample_get_buffer(s) : NULL;
+	GstMapInfo map;
+
+	if (!b) {
+		if (s)
+			gst_sample_unref(s);
+		return GST_FLOW_EOS;
+	}
+	/* Before the keys nothing is sent: the payloader's first packets are
+	 * dropped, and the encoder's next keyframe (asked by the peer's PLI)
+	 * starts the stream. */
+	if (gst_buffer_map(b, &map, GST_MAP_READ)) {
+		(void)rtc_peer_send_rtp(g->peer, map.data, map.size);
+		gst_buffer_unmap(b, &map);
+	}
+	gst_sample_unref(s);
+	return GST_FLOW_OK;
+}
+
+GstElement *rtc_gst_sink(struct rtc_gst *g, const char *name)
+{
+	GstAppSinkCallbacks cb = { .new_sample = on_sample };
+	GstElement *e = gst_element_factory_make("appsink", name);
+	GstCaps *caps = gst_caps_new_empty_simple("application/x-rtp");
+
+	g_object_set(e, "caps", caps, "sync", FALSE, "async", FALSE, "max-buffers", 64, NULL);
+	gst_caps_unref(caps);
+	gst_app_sink_set_callbacks(GST_APP_SINK(e), &cb, g, NULL);
+	g_mutex_lock(&g->lock);
+	g_ptr_array_add(g->sinks, gst_object_ref(e));
+	g_mutex_unlock(&g->lock);
+	return e;
+}
+
+/* A keyframe asked upstream of the receive branch leaves as a PLI. */
+static GstPadProbeReturn on_upstream(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct rtc_gst *g = user;
+	GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
+	GstElement *parent;
+	uint32_t ssrc = 0;
+
+	if (!gst_video_event_is_force_key_unit(ev))
+		return GST_PAD_PROBE_OK;
+	parent = gst_pad_get_parent_element(pad);
+	g_mutex_lock(&g->lock);
+	for (unsigned int i = 0; i < g->n_srcs; i++)
+		if (g->srcs[i].appsrc == parent)
+			ssrc = g->srcs[i].ssrc;
+	g_mutex_unlock(&g->lock);
+	if (parent)
+		gst_object_unref(parent);
+	if (ssrc && g->peer && !rtc_peer_send_pli(g->peer, ssrc))
+		__atomic_fetch_add(&g->plis, 1, __ATOMIC_RELAXED);
+	return GST_PAD_PROBE_HANDLED;
+}
+
+GstElement *rtc_gst_src(struct rtc_gst *g, const char *name, GstCaps *caps, int pt,
+			uint32_t media_ssrc)
+{
+	GstElement *e;
+	GstPad *pad;
+
+	if (g->n_srcs == MAX_SRCS)
+		return NULL;
+	e = gst_element_factory_make("appsrc", name);
+	g_object_set(e, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp",
+		     TRUE, "max-bytes", (guint64)(8u << 20), "block", FALSE, NULL);
+	pad = gst_element_get_static_pad(e, "src");
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream, g, NULL);
+	gst_object_unref(pad);
+	g_mutex_lock(&g->lock);
+	g->srcs[g->n_srcs++] = (struct src){ gst_object_ref(e), pt, media_ssrc };
+	g_mutex_unlock(&g->lock);
+	return e;
+}
+
+guint64 rtc_gst_pushed(struct rtc_gst *g)
+{
+	return __atomic_load_n(&g->pushed, __ATOMIC_RELAXED);
+}
+
+guint64 rtc_gst_plis_sent(struct rtc_gst *g)
+{
+	return __atomic_load_n(&g->plis, __ATOMIC_RELAXED);
+}
+
+guint64 rtc_gst_force_key_units(struct rtc_gst *g)
+{
+	guint64 n;
+
+	g_mutex_lock(&g->lock);
+	n = g->fku;
+	g_mutex_unlock(&g->lock);
+	return n;
+}
+
+void rtc_gst_free(struct rtc_gst *g)
+{
+	if (!g)
+		return;
+	for (unsigned int i = 0; i < g->n_srcs; i++)
+		gst_object_unref(g->srcs[i].appsrc);
+	g_ptr_array_unref(g->sinks);
+	gst_buffer_pool_set_active(g->pool, FALSE);
+	gst_object_unref(g->pool);
+	g_mutex_clear(&g->lock);
+	g_free(g);
+}

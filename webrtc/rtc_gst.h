@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GStreamer glue for the transport, so that roomd's pipelines read
+ *   ... e2eeenc ! rtph264pay ! <rtc_gst_sink>
+ *   <rtc_gst_src> ! rtph264depay ! e2eedec ! ...
+ * An appsink hands each RTP buffer to rtc_peer_send_rtp(); a PLI or FIR
+ * from the peer becomes an upstream GstForceKeyUnit event on every sink
+ * (through the payloader and e2eeenc to the encoder). An appsrc per payload
+ * type takes the peer's authenticated RTP; an upstream GstForceKeyUnit
+ * reaching it (e2eedec's or the decoder's keyframe request) leaves as a PLI.
+ *
+ * Order (after gst_init()): rtc_gst_new(); rtc_peer_new() with rtc_gst_peer_config() (its
+ * callbacks); rtc_gst_set_peer(); rtc_gst_sink() / rtc_gst_src(); the
+ * pipeline; at the end the pipeline to NULL, rtc_peer_free(), then
+ * rtc_gst_free(). The elements are floating references for the caller's
+ * bin; the glue keeps its own references.
+ */
+#ifndef RTC_GST_H
+#define RTC_GST_H
+
+#include <gst/gst.h>
+
+#include "rtc_peer.h"
+
+struct rtc_gst;
+
+struct rtc_gst *rtc_gst_new(void);
+/* Fills cfg's callbacks and user with the glue's. */
+void rtc_gst_peer_config(struct rtc_gst *g, struct rtc_peer_config *cfg);
+void rtc_gst_set_peer(struct rtc_gst *g, struct rtc_peer *peer);
+
+GstElement *rtc_gst_sink(struct rtc_gst *g, const char *name);
+/* caps: application/x-rtp caps of that stream (payload must be pt). */
+GstElement *rtc_gst_src(struct rtc_gst *g, const char *name, GstCaps *caps, int pt,
+			uint32_t media_ssrc);
+
+/* Buffers pushed into the sources; PLIs sent; keyframe requests received. */
+guint64 rtc_gst_pushed(struct rtc_gst *g);
+guint64 rtc_gst_plis_sent(struct rtc_gst *g);
+guint64 rtc_gst_force_key_units(struct rtc_gst *g);
+
+void rtc_gst_free(struct rtc_gst *g);
+
+#endif

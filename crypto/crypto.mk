@@ -1,14 +1,35 @@
 # SPDX-License-Identifier: MIT
 # crypto/: libe2ee (SFrame, keyring, codeword) and the e2ee-sframe tool.
+#
+# AEAD=gcrypt (default) or AEAD=mbedtls: the backend under SFrame
+# (crypto/aead.h, docs/crypto-backend.md). mbedTLS stays linked either way:
+# HKDF, secret.c and the TLS and DTLS elsewhere use it.
 
-CRYPTO_SRCS := crypto/sframe.c crypto/keyring.c crypto/codeword.c crypto/secret.c
+AEAD ?= gcrypt
+ifeq ($(filter gcrypt mbedtls,$(AEAD)),)
+$(error AEAD must be gcrypt or mbedtls, not '$(AEAD)')
+endif
+AEAD_LIBS_gcrypt := $(call pl,libgcrypt)
+AEAD_LIBS_mbedtls :=
+AEAD_LIBS := $(AEAD_LIBS_$(AEAD))
+E2EE_LIBS += $(AEAD_LIBS)
+MORE_DEB_PACKAGES += libgcrypt20-dev
+
+CRYPTO_SRCS := crypto/sframe.c crypto/keyring.c crypto/codeword.c crypto/secret.c \
+	crypto/aead_$(AEAD).c
 CRYPTO_OBJS := $(CRYPTO_SRCS:%.c=$(O)/obj/%.o)
 CRYPTO_HEADERS := $(wildcard crypto/include/e2ee/*.h)
 
-$(O)/lib/libe2ee.a: $(CRYPTO_OBJS)
+# The backend the archive was last made with: a change of AEAD in the same
+# $(O) remakes the archive (and so relinks every program).
+AEAD_STAMP := $(O)/obj/crypto/aead-backend
+$(shell mkdir -p $(O)/obj/crypto && { [ "$$(cat $(AEAD_STAMP) 2>/dev/null)" = $(AEAD) ] \
+	|| echo $(AEAD) >$(AEAD_STAMP); })
+
+$(O)/lib/libe2ee.a: $(CRYPTO_OBJS) $(AEAD_STAMP)
 	$(call say,AR,$@)
 	@mkdir -p $(dir $@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $(CRYPTO_OBJS)
 
 $(O)/bin/e2ee-sframe: $(O)/obj/crypto/e2ee-sframe.o $(O)/lib/libe2ee.a
 	$(call say,LD,$@)

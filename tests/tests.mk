@@ -8,8 +8,15 @@ TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(O)/obj/%.o)
 TEST_CFLAGS := -Itests/lib $(call pc,cmocka)
 TEST_LIBS := $(call pl,cmocka)
 
-UNIT_TESTS := test_sframe test_keyring test_codeword
+UNIT_TESTS := test_sframe test_keyring test_codeword test_aead
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
+
+# test_aead checks the backend the build asked for (crypto.mk's AEAD).
+AEAD_NAME_gcrypt := libgcrypt
+AEAD_NAME_mbedtls := mbedtls
+$(O)/obj/tests/unit/test_aead.o: TEST_CFLAGS += -DE2EE_TEST_BACKEND='"$(AEAD_NAME_$(AEAD))"' \
+	$(if $(filter gcrypt,$(AEAD)),-DE2EE_TEST_GCRYPT $(call pc,libgcrypt))
+$(O)/obj/tests/unit/test_aead.o: $(AEAD_STAMP)
 
 $(O)/obj/tests/%.o: EXTRA_CFLAGS += $(TEST_CFLAGS)
 $(O)/obj/tests/%.o: tests/%.c
@@ -20,7 +27,12 @@ $(O)/obj/tests/%.o: tests/%.c
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TESTLIB_OBJS) $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(E2EE_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(filter $(ALLOC_COUNT_OBJ),$^) \
+	  $(TESTLIB_OBJS) $(E2EE_LIBS) $(TEST_LIBS)
+
+# The malloc-counting wrappers, only where a program asks for them.
+ALLOC_COUNT_OBJ := $(O)/obj/tests/lib/alloc_count.o
+$(O)/tests/test_aead: $(ALLOC_COUNT_OBJ)
 
 # Element tests: gst-check with GstHarness, against the plugin in $(PLUGIN_DIR).
 ELEMENT_TESTS := test_e2ee_elements
@@ -68,10 +80,10 @@ test-programs: $(UNIT_BINS) $(ELEMENT_BINS) $(filter $(O)/%,$(MORE_TESTS))
 
 # ------------------------------------------------------------------ benchmarks
 
-$(O)/bin/bench-crypto: $(O)/obj/tests/bench/bench_crypto.o $(O)/lib/libe2ee.a
+$(O)/bin/bench-crypto: $(O)/obj/tests/bench/bench_crypto.o $(ALLOC_COUNT_OBJ) $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(E2EE_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(ALLOC_COUNT_OBJ) $(E2EE_LIBS)
 
 # bench-media: a 4K H.264 stream (encoded once into $(O)/bench/) through
 # e2eeenc ! e2eedec against rtph264pay ! srtpenc ! srtpdec ! rtph264depay.
@@ -107,7 +119,8 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 $(O)/fuzz/%: tests/fuzz/%.c $(CRYPTO_SRCS) $(CRYPTO_HEADERS)
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) \
+	  $(AEAD_LIBS)
 
 # The NAL splitter and escaper are the plugin's only parsers of untrusted bytes
 # outside libe2ee; they build without GStreamer.
@@ -121,7 +134,7 @@ $(O)/fuzz/fuzz_keyfile: tests/fuzz/fuzz_keyfile.c pipeline/gste2eecommon.c pipel
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(GST_CFLAGS) -o $@ $< pipeline/gste2eecommon.c \
-	  $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) $(GST_LIBS)
+	  $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) $(AEAD_LIBS) $(GST_LIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

@@ -9,7 +9,6 @@
  * The machine is noisy (2 shared cores): each figure is the best of several
  * interleaved rounds, and only the ratio is meant to be compared.
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,31 +18,8 @@
 #include <mbedtls/gcm.h>
 #include <mbedtls/md.h>
 
+#include "alloc_count.h"
 #include "e2ee/keyring.h"
-
-/* Allocation counting: this program's malloc family wraps glibc's. */
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static atomic_long allocs;
-
-void *malloc(size_t n)
-{
-	atomic_fetch_add(&allocs, 1);
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t a, size_t b)
-{
-	atomic_fetch_add(&allocs, 1);
-	return __libc_calloc(a, b);
-}
-
-void *realloc(void *p, size_t n)
-{
-	atomic_fetch_add(&allocs, 1);
-	return __libc_realloc(p, n);
-}
 
 static double now(void)
 {
@@ -165,10 +141,10 @@ int main(int argc, char **argv)
 			for (int r = 0; r < rounds; r++) {
 				double t0 = now();
 
-				a0 = atomic_load(&allocs);
+				a0 = tu_allocs();
 				for (long i = 0; i < iters; i++)
 					sframe_round(&tx, &rx, pt, ct, out, n);
-				a1 = atomic_load(&allocs);
+				a1 = tu_allocs();
 				alloc_count += a1 - a0;
 				double sf = (double)n * (double)iters / (now() - t0) / 1e6;
 

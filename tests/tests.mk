@@ -80,10 +80,16 @@ test-programs: $(UNIT_BINS) $(ELEMENT_BINS) $(filter $(O)/%,$(MORE_TESTS))
 
 # ------------------------------------------------------------------ benchmarks
 
+# bench-crypto's baselines: raw libgcrypt, raw OpenSSL (libssl-dev; only in
+# this benchmark, never in the firmware) and raw mbedTLS.
+MORE_DEB_PACKAGES += libssl-dev
+BENCH_CRYPTO_PKGS := libgcrypt libcrypto
+$(O)/obj/tests/bench/bench_crypto.o: TEST_CFLAGS += $(call pc,$(BENCH_CRYPTO_PKGS))
 $(O)/bin/bench-crypto: $(O)/obj/tests/bench/bench_crypto.o $(ALLOC_COUNT_OBJ) $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(ALLOC_COUNT_OBJ) $(E2EE_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(ALLOC_COUNT_OBJ) $(E2EE_LIBS) \
+	  $(call pl,$(BENCH_CRYPTO_PKGS))
 
 # bench-media: a 4K H.264 stream (encoded once into $(O)/bench/) through
 # e2eeenc ! e2eedec against rtph264pay ! srtpenc ! srtpdec ! rtph264depay.

@@ -43,3 +43,4 @@ install: $(O)/lib/libe2ee.a $(O)/bin/e2ee-sframe
 	install -m 0755 $(O)/bin/e2ee-sframe $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(O)/lib/libe2ee.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(CRYPTO_HEADERS) $(DESTDIR)$(PREFIX)/include/e2ee/
+include crypto/arm64/arm64.mk

@@ -78,6 +78,15 @@ check: deps
 .PHONY: test-programs
 test-programs: $(UNIT_BINS) $(ELEMENT_BINS) $(filter $(O)/%,$(MORE_TESTS))
 
+# libe2ee's own tests alone, and the CLI against the independent
+# implementation: CI runs them on the other backend (AEAD=mbedtls).
+CRYPTO_TEST_PROGRAMS := $(addprefix $(O)/tests/,test_sframe test_keyring test_aead test_codeword)
+.PHONY: check-crypto
+check-crypto: deps
+	@$(MAKE) --no-print-directory $(CRYPTO_TEST_PROGRAMS) $(O)/bin/e2ee-sframe
+	@SFRAME_VECTORS=$(SHARED)/vectors/sframe/rfc9605.json BUILD=$(abspath $(O)) $(SAN_ENV) \
+	  TEST_LOGS=$(O)/test-logs tests/run-tests.sh $(CRYPTO_TEST_PROGRAMS) tests/cli/test_cli.py
+
 # ------------------------------------------------------------------ benchmarks
 
 # bench-crypto's baselines: raw libgcrypt, raw OpenSSL (libssl-dev; only in
@@ -109,6 +118,7 @@ BENCH_PROGRAMS := $(O)/bin/bench-crypto $(O)/bin/bench-media
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
 	$(O)/bin/bench-crypto
+	@$(MAKE) --no-print-directory bench-arm64
 	GST_PLUGIN_PATH=$(abspath $(PLUGIN_DIR)) GST_REGISTRY=$(abspath $(O))/gst-registry.bin \
 	  $(O)/bin/bench-media $(O)/bench/media-4k.h264
 	@for b in $(MORE_BENCH); do $$b || exit 1; done

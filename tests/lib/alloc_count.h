@@ -3,8 +3,9 @@
  * Counts the heap allocations of the whole process: linking alloc_count.o
  * wraps malloc, calloc and realloc around glibc's own. For tests and
  * benchmarks that check "no allocation per frame"; not under
- * AddressSanitizer, which owns malloc (tu_allocs() then stays 0 and
- * tu_allocs_counted() is false).
+ * AddressSanitizer, which owns malloc, nor in a static program (built with
+ * TU_ALLOC_COUNT_OFF): tu_allocs() then stays 0 and tu_allocs_counted() is
+ * false.
  */
 #ifndef TESTS_ALLOC_COUNT_H
 #define TESTS_ALLOC_COUNT_H

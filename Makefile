@@ -30,16 +30,11 @@ CC ?= cc
 CLANG ?= clang
 PKG_CONFIG ?= pkg-config
 
-# Debian 12 packages the build, the tests and the demo need. `make deps`
+# Debian 12 packages: the toolchain here; every part's fragment adds what its
+# own code, tests, benchmarks and tools use to MORE_DEB_PACKAGES. `make deps`
 # installs the missing ones (apt-get update first); every entry point runs it.
-DEB_BUILD := build-essential pkg-config clang libclang-rt-14-dev \
-	libmbedtls-dev libsodium-dev libcmocka-dev \
-	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-DEB_RUNTIME := gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
-	python3 python3-cryptography \
-	libsrtp2-dev
-DEB_PACKAGES = $(DEB_BUILD) $(DEB_RUNTIME) $(MORE_DEB_PACKAGES)
+DEB_BUILD := build-essential pkg-config
+DEB_PACKAGES = $(sort $(DEB_BUILD) $(MORE_DEB_PACKAGES))
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wvla
@@ -101,8 +96,9 @@ deps:
 	  echo "deps: installing$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "deps: need root for apt-get" >&2; exit 1; fi; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
-	    || { echo "deps: apt-get failed" >&2; exit 1; }; \
+	  lock="-o DPkg::Lock::Timeout=600"; \
+	  apt-get $$lock update -qq && apt-get $$lock install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || { echo "deps: apt-get install of$$missing failed" >&2; exit 1; }; \
 	fi
 
 clean:

@@ -5,6 +5,10 @@
 # (crypto/aead.h, docs/crypto-backend.md). mbedTLS stays linked either way:
 # HKDF, secret.c and the TLS and DTLS elsewhere use it.
 
+# mbedTLS (HKDF, the mbedTLS AEAD backend, TLS), libsodium (identity keys,
+# Argon2id, wiping), libgcrypt (the default AEAD backend).
+MORE_DEB_PACKAGES += libmbedtls-dev libsodium-dev libgcrypt20-dev
+
 AEAD ?= gcrypt
 ifeq ($(filter gcrypt mbedtls,$(AEAD)),)
 $(error AEAD must be gcrypt or mbedtls, not '$(AEAD)')
@@ -13,7 +17,6 @@ AEAD_LIBS_gcrypt := $(call pl,libgcrypt)
 AEAD_LIBS_mbedtls :=
 AEAD_LIBS := $(AEAD_LIBS_$(AEAD))
 E2EE_LIBS += $(AEAD_LIBS)
-MORE_DEB_PACKAGES += libgcrypt20-dev
 
 CRYPTO_SRCS := crypto/sframe.c crypto/keyring.c crypto/codeword.c crypto/secret.c \
 	crypto/aead_$(AEAD).c

@@ -86,6 +86,7 @@
 #include "e2ee/keyring.h"
 #include "e2ee/secret.h"
 #include "gste2eekeyprovider.h"
+#include "gste2eeparse.h"
 #include "gste2eeroomdisplay.h"
 
 /* 16-byte UUID of the marker SEI (user_data_unregistered), no zero bytes. */
@@ -542,12 +543,13 @@ add_peer_branch (App * app, Peer * p)
       "enable-last-sample=true", sink_name);
   gchar *desc = peer_description (p, app->decoder ? app->decoder :
       "avdec_h264", sink), *name;
-  GstElement *bin = gst_parse_bin_from_description (desc, FALSE, &err);
+  GstElement *bin = gst_e2ee_parse_bin (desc, FALSE, &err);
 
   g_free (desc);
   g_free (sink);
   if (!bin) {
-    g_printerr ("e2ee-media: %s\n", err ? err->message : "?");
+    g_printerr ("e2ee-media: receive branch of sender %u: %s\n", p->sender,
+        err->message);
     g_clear_error (&err);
     return FALSE;
   }
@@ -999,10 +1001,10 @@ main (int argc, char **argv)
   if (app.send) {
     gchar *desc = sender_description (&app);
 
-    app.pipeline = gst_parse_launch (desc, &err);
+    app.pipeline = gst_e2ee_parse_launch (desc, &err);
     g_free (desc);
     if (!app.pipeline) {
-      g_printerr ("e2ee-media: %s\n", err->message);
+      g_printerr ("e2ee-media: sender pipeline: %s\n", err->message);
       return 1;
     }
   } else {

@@ -3,6 +3,15 @@
 # non-parsing payloaders rtpvp8e2eepay / rtpvp9e2eepay), the key provider
 # (keyxchgd's key events into the elements), and e2ee-media.
 
+# GStreamer and every plugin package whose elements e2ee-media, run_rooms.py and
+# the element tests name: x264enc (ugly), avdec_h264 (libav), opusenc and
+# videotestsrc (base), rtph264pay and udpsink (good), h264parse and srtpenc
+# (bad), timeoverlay (gstreamer1.0-x: base's pango plugin), gst-launch-1.0
+# and gst-inspect-1.0 (tools).
+MORE_DEB_PACKAGES += libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
+
 GST_PKGS := gstreamer-1.0 gstreamer-base-1.0 gstreamer-video-1.0 gstreamer-rtp-1.0
 GST_CFLAGS = $(call pc,$(GST_PKGS))
 GST_LIBS = $(call pl,$(GST_PKGS))
@@ -19,6 +28,9 @@ PACKAGE_VERSION := 0.1.0
 # jansson; linked into e2ee-media, not into the plugin.
 KP_SRCS := pipeline/gste2eekeyevent.c pipeline/gste2eekeyprovider.c
 KP_OBJS := $(KP_SRCS:%.c=$(O)/obj/%.o)
+# Strict pipeline descriptions (gste2eeparse.h), for e2ee-media and the
+# test programs that build pipelines from descriptions.
+PARSE_OBJS := $(O)/obj/pipeline/gste2eeparse.o
 KP_CFLAGS = $(call pc,jansson)
 KP_LIBS = $(call pl,jansson)
 
@@ -40,11 +52,11 @@ RD_OBJS := $(O)/obj/pipeline/gste2eeroomdisplay.o
 $(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST_CFLAGS = \
 	$(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(call pc,gstreamer-app-1.0)
 
-$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(RD_OBJS) $(O)/lib/libe2ee.a \
+$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) $(O)/lib/libe2ee.a \
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(RD_OBJS) \
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) \
 	  $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
 	  $(call pl,gstreamer-app-1.0) $(KP_LIBS) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
 

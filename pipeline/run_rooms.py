@@ -24,11 +24,16 @@ import struct
 import subprocess
 import sys
 import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# tap tracks every child, to name the ones that failed with their last lines.
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
+import tap  # noqa: E402
 
 O = os.environ.get("O", "build")
 BIN = os.path.abspath(os.path.join(O, "bin"))
 OUT = os.path.abspath(os.path.join(O, "run", "rooms"))
-HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "tests", "fixtures")
 MEDIA_SECONDS = int(os.environ.get("MEDIA_SECONDS", "14"))
 LEAVE_AFTER = int(os.environ.get("LEAVE_AFTER", "6"))
@@ -60,12 +65,10 @@ def kxctl(room, *args):
 
 
 def wait(pred, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"run: timed out waiting for {what}")
+    try:
+        tap.wait_until(pred, seconds, what)
+    except TimeoutError as e:
+        raise SystemExit(f"run: {e}")
 
 
 def events(room):
@@ -201,6 +204,12 @@ def main():
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     print(f"== media flowing: each room sends encrypted H.264 and Opus through the SFU")
     time.sleep(LEAVE_AFTER)
+    for r in rooms:
+        for role in ("send", "recv"):
+            rc = r[role].poll()
+            if rc is not None:
+                raise SystemExit(f"run: {r['name']}'s media {role}er exited early "
+                                 f"(status {rc})")
     rep = kxctl(rooms[2], "leave")
     print(f"== Room 3 leaves ({'ok' if rep.get('ok') else rep}); the host rotates to a fresh secret")
     wait(lambda: kxctl(host, "status").get("epoch") == epoch + 1, 20, f"epoch {epoch + 1}")
@@ -212,7 +221,7 @@ def main():
         out, _ = r["recv"].communicate(timeout=MEDIA_SECONDS + 60)
         r["recv_out"] = out
 
-    ok = True
+    failures = []
     for r in rooms:
         roster(r)
         for line in r["recv_out"].splitlines():
@@ -226,8 +235,14 @@ def main():
                 if l.startswith(f"receiver sender={other['pid']} ")]
         frames = int(line[0].split("video-frames=")[1].split()[0]) if line else 0
         if frames == 0 or "auth-failed=0" not in (line[0] if line else ""):
-            ok = False
-            print(f"run: {r['name']} did not decrypt {other['name']}", file=sys.stderr)
+            failures.append(f"{r['name']} did not decrypt {other['name']}")
+            for what, text in ((f"{other['name']}'s sender", other["send_out"]),
+                               (f"{r['name']}'s receiver", r["recv_out"])):
+                tail = text.splitlines()[-12:]
+                print(f"run: {what} printed {'its last lines:' if tail else 'nothing'}",
+                      file=sys.stderr)
+                for t in tail:
+                    print(f"run:   {t}", file=sys.stderr)
     data = open(cap, "rb").read()
     i = n = found = 0
     while i + 4 <= len(data):
@@ -236,14 +251,23 @@ def main():
         found += MARKER.encode() in data[i + 4:i + 4 + k]
         i += 4 + k
     print(f"== the SFU relayed {n} datagrams; the plaintext marker is in {found} of them")
-    ok = ok and n > 0 and found == 0
+    if n == 0:
+        failures.append("the SFU relayed no datagram")
+    if found:
+        failures.append(f"the plaintext marker crossed the SFU in {found} datagrams")
     print(f"== snapshots: {OUT}/room*-from-*.png; each room's screen: {OUT}/room*-screen.png")
-    return 0 if ok else 1
+    return "; ".join(failures) or None
 
 
 if __name__ == "__main__":
+    # The last line of a failed run is its reason (make run exits non-zero).
     try:
-        rc = main()
+        reason = main()
+    except SystemExit as e:
+        reason = str(e.code)
+    except Exception as e:  # noqa: BLE001
+        traceback.print_exc()
+        reason = f"{type(e).__name__}: {e}"
     finally:
         for p in procs:
             if p.poll() is None:
@@ -253,4 +277,9 @@ if __name__ == "__main__":
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-    sys.exit(rc)
+    if reason:
+        sys.stdout.flush()
+        tap.describe_children(out=sys.stderr, prefix="run: ")
+        reason = reason[len("run: "):] if reason.startswith("run: ") else reason
+        print(f"run: FAILED: {reason}", file=sys.stderr)
+        sys.exit(1)

@@ -3,6 +3,12 @@
 # fuzz targets (libFuzzer), benchmarks. `make check` runs every test program
 # through tests/run-tests.sh, whose last line is "N passed, M failed".
 
+# cmocka (unit tests), clang and its runtime (libFuzzer, sanitizers), Python
+# and its cryptography (the independent RFC 9605 implementation of tests/cli,
+# the fixtures), libsrtp2 (bench-media's srtpenc baseline links it).
+MORE_DEB_PACKAGES += libcmocka-dev clang libclang-rt-14-dev python3 python3-cryptography \
+	libsrtp2-dev
+
 TESTLIB_SRCS := tests/lib/json.c tests/lib/testutil.c
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(O)/obj/%.o)
 TEST_CFLAGS := -Itests/lib $(call pc,cmocka)

@@ -18,15 +18,9 @@ CLI = os.path.join(BUILD, "bin", "e2ee-sframe")
 VECTORS = os.environ.get("SFRAME_VECTORS", "../shared/vectors/sframe/rfc9605.json")
 RANDOM_CASES = int(os.environ.get("CLI_RANDOM_CASES", "300"))
 
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(ok)
-    print(("ok" if ok else "not ok"), len(results), "-", name)
-    if not ok and detail:
-        for line in str(detail).splitlines():
-            print("#", line)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import check, finish  # noqa: E402
+import tap  # noqa: E402
 
 
 def cli(*args):
@@ -164,9 +158,8 @@ def main():
     test_codeword()
     test_random(int(os.environ.get("CLI_SEED", "9605")))
     test_random(random.SystemRandom().randrange(2**32))
-    print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    tap.main(main)

@@ -36,15 +36,9 @@ RELAY = os.path.join(HERE, "..", "fixtures", "relay.py")
 # The second implementation of PROTOCOL.md signs the fake knocks.
 sys.path.insert(0, os.path.join(HERE, "..", "keyxchg"))
 import test_kx_vectors as kxpy  # noqa: E402
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(bool(ok))
-    print(("ok" if ok else "not ok"), len(results), "-", name, flush=True)
-    if not ok and detail:
-        for line in str(detail).splitlines()[-25:]:
-            print("#", line)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import check, finish  # noqa: E402
+import tap  # noqa: E402
 
 
 class Relay:
@@ -59,10 +53,7 @@ class Relay:
         self.proc = subprocess.Popen([sys.executable, RELAY, "--certs", self.certs, "--port",
                                       str(port), "--port-file", pf, "--log", self.log, *extra],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            if os.path.exists(pf):
-                break
-            time.sleep(0.05)
+        tap.wait_until(lambda: os.path.exists(pf), 10, f"the relay fixture's port file {pf}")
         self.port = int(open(pf).read())
 
     def control(self, cmd):
@@ -1031,9 +1022,8 @@ def main():
     successor_tests(tmp, relay)
     mute_tls_tests(tmp)
     relay.stop()
-    print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    tap.main(main)

@@ -29,15 +29,9 @@ BUILD = os.environ.get("BUILD", "build")
 KXWS = os.path.join(BUILD, "bin", "kxws")
 HERE = os.path.dirname(os.path.abspath(__file__))
 RELAY = os.path.join(HERE, "..", "fixtures", "relay.py")
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(bool(ok))
-    print(("ok" if ok else "not ok"), len(results), "-", name, flush=True)
-    if not ok and detail:
-        for line in str(detail).splitlines()[-20:]:
-            print("#", line)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import check, finish  # noqa: E402
+import tap  # noqa: E402
 
 
 def start_relay(tmp, certs, log, *flags):
@@ -231,9 +225,8 @@ def main():
                           and "timed out" in l for l in out)
           and not any("connected" in l for l in out)
           and any("TLS never answered" in e for e in events(mute_log)), out)
-    print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    tap.main(main)

@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tap import check, finish, free_ports  # noqa: E402
+import tap  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 MEDIA = os.path.join(BUILD, "bin", "e2ee-media")
@@ -149,4 +150,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    tap.main(main)

@@ -18,6 +18,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tap import check, finish, free_ports  # noqa: E402
+import tap  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 MEDIA = os.path.join(BUILD, "bin", "e2ee-media")
@@ -87,10 +88,7 @@ def main():
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ok, lines = wait_for_line(recv, "receiver ready")
     check("receiver starts", ok, "".join(lines))
-    for _ in range(300):
-        if os.path.exists(ready):
-            break
-        time.sleep(0.05)
+    tap.wait_until(lambda: os.path.exists(ready), 15, f"the UDP relay's ready file {ready}")
     send = subprocess.run([MEDIA, "send", "--key-file", key, "--video-port", str(pv),
                            "--audio-port", str(pa), "--seconds", "4", "--marker", MARKER,
                            "--dump-slices", dump], capture_output=True, text=True, timeout=60)
@@ -142,4 +140,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    tap.main(main)

@@ -25,15 +25,9 @@ BUILD = os.environ.get("BUILD", "build")
 CLI = os.path.join(BUILD, "tests", "kx-vectors")
 RANDOM_CASES = int(os.environ.get("KX_RANDOM_CASES", "12"))
 
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(bool(ok))
-    print(("ok" if ok else "not ok"), len(results), "-", name)
-    if not ok and detail:
-        for line in str(detail).splitlines():
-            print("#", line)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import check, finish  # noqa: E402
+import tap  # noqa: E402
 
 
 def cli(*args, stdin=None):
@@ -395,9 +389,8 @@ def main():
     test_seal(rng)
     test_sign()
     test_verify()
-    print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    tap.main(main)

@@ -63,7 +63,7 @@ else
 fi
 sleep 1
 kill -TERM "$mpid" 2>/dev/null
-wait "$mpid"
+waitpid_for "$mpid" 120 "the media display service to stop after SIGTERM"
 rc=$?
 grep -e '^display' -e '^media display' "$svc/media.log" | sed 's/^/# /'
 check "media display service: stopped cleanly (exit $rc), one tile, no frames (no keys)" \
@@ -73,7 +73,7 @@ check "display-check: the service's screen, labelled tile and 'Waiting for keys'
 	--e2ee waiting --no-video --screen "$art/screen-waiting.png"
 sed -n 's/^# /# /p' /tmp/check.out
 kill "$kxpid" 2>/dev/null
-wait "$kxpid" 2>/dev/null
+waitpid_for "$kxpid" 60 "keyxchgd's service to stop after SIGTERM" >/dev/null
 
 # 3. the room display. The room's codeword is keyxchgd's (a random key's if
 # keyxchgd failed above); the wrong one differs from it in every letter

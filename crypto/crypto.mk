@@ -17,6 +17,10 @@ AEAD_LIBS_gcrypt := $(call pl,libgcrypt)
 AEAD_LIBS_mbedtls :=
 AEAD_LIBS := $(AEAD_LIBS_$(AEAD))
 E2EE_LIBS += $(AEAD_LIBS)
+# The rules that compile libe2ee's sources into their own program (the fuzz
+# targets, in several fragments) all link $(MBEDTLS_LIBS): the backend's
+# library rides along there, so that they link whichever backend is chosen.
+MBEDTLS_LIBS += $(AEAD_LIBS)
 
 CRYPTO_SRCS := crypto/sframe.c crypto/keyring.c crypto/codeword.c crypto/secret.c \
 	crypto/aead_$(AEAD).c

@@ -141,8 +141,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 $(O)/fuzz/%: tests/fuzz/%.c $(CRYPTO_SRCS) $(CRYPTO_HEADERS)
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) \
-	  $(AEAD_LIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium)
 
 # The NAL splitter and escaper are the plugin's only parsers of untrusted bytes
 # outside libe2ee; they build without GStreamer.
@@ -156,7 +155,7 @@ $(O)/fuzz/fuzz_keyfile: tests/fuzz/fuzz_keyfile.c pipeline/gste2eecommon.c pipel
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(GST_CFLAGS) -o $@ $< pipeline/gste2eecommon.c \
-	  $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) $(AEAD_LIBS) $(GST_LIBS)
+	  $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) $(GST_LIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

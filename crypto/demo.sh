@@ -31,13 +31,14 @@ echo "codeword:              $("$cli" codeword "$pub")"
 key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 frame=$(printf 'an encoded frame' | od -An -tx1 | tr -d ' \n')
 kid=$((1 << 24 | 1 << 8 | 0)) # camera video, sender 1, epoch 0
-ct=$("$cli" protect --suite 4 --kid $kid --ctr 1 --base-key "$key" --metadata 65 "$frame")
+# The key goes in on stdin, never on the command line (/proc/*/cmdline).
+ct=$(printf '%s' "$key" | "$cli" protect --suite 4 --kid $kid --ctr 1 --base-key-file - --metadata 65 "$frame")
 echo "protected:             $ct"
 echo "header:                $("$cli" parse "$ct")"
-pt=$("$cli" unprotect --suite 4 --base-key "$key" --metadata 65 "$ct")
+pt=$(printf '%s' "$key" | "$cli" unprotect --suite 4 --base-key-file - --metadata 65 "$ct")
 echo "unprotected:           $(printf "$(echo "$pt" | sed 's/../\\x&/g')")"
 bad="${ct:0:10}$(printf '%x' $(((0x${ct:10:1} ^ 1))))${ct:11}"
-if "$cli" unprotect --suite 4 --base-key "$key" --metadata 65 "$bad" >/dev/null 2>&1; then
+if printf '%s' "$key" | "$cli" unprotect --suite 4 --base-key-file - --metadata 65 "$bad" >/dev/null 2>&1; then
 	echo "tampered frame accepted" >&2
 	exit 1
 fi

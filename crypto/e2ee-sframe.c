@@ -6,10 +6,13 @@
  * Exit status: 0 success, 1 authentication failed, 2 bad usage or input.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "e2ee/codeword.h"
 #include "e2ee/secret.h"
@@ -20,11 +23,15 @@
 
 static const char usage_text[] =
 	"usage:\n"
-	"  e2ee-sframe protect   [--suite N] --kid K --ctr C --base-key HEX [--metadata HEX] PLAINTEXT_HEX\n"
-	"  e2ee-sframe unprotect [--suite N] --base-key HEX [--metadata HEX] SFRAME_HEX\n"
-	"  e2ee-sframe parse     SFRAME_HEX\n"
+	"  e2ee-sframe protect   [--suite N] --kid K --ctr C --base-key-file FILE|- [--metadata HEX]"
+	" PLAINTEXT_HEX|-\n"
+	"  e2ee-sframe unprotect [--suite N] --base-key-file FILE|- [--metadata HEX] SFRAME_HEX|-\n"
+	"  e2ee-sframe parse     SFRAME_HEX|-\n"
 	"  e2ee-sframe codeword  IDENTITY_PUBKEY_HEX\n"
-	"suite: 1..5 (RFC 9605 8.1), default 4; KID and CTR: decimal, 0..18446744073709551615\n";
+	"suite: 1..5 (RFC 9605 8.1), default 4; KID and CTR: decimal, 0..18446744073709551615\n"
+	"The base key is hex in FILE (not readable by group or others) or on standard input (-),\n"
+	"never on the command line (/proc/*/cmdline); a frame's hex may come on standard input\n"
+	"(-) too (a large frame exceeds the argument limit), but not both.\n";
 
 struct hexbuf {
 	uint8_t *p;
@@ -76,6 +83,77 @@ static bool parse_hex(const char *s, struct hexbuf *b)
 	return true;
 }
 
+/*
+ * Hex text from fd, whitespace around it dropped: at most max bytes of text.
+ * The text is wiped before it is freed (it may be a key). NULL on error.
+ */
+static char *read_hex_text(int fd, size_t max)
+{
+	size_t len = 0, cap = 4096;
+	char *t = malloc(cap + 1), *s;
+
+	while (t) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *bigger = cap >= max ? NULL : malloc(2 * cap + 1);
+
+			if (bigger)
+				memcpy(bigger, t, len);
+			e2ee_wipe(t, cap);
+			free(t);
+			t = bigger;
+			cap *= 2;
+			if (!t)
+				break;
+		}
+		n = read(fd, t + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e2ee_wipe(t, cap);
+			free(t);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!t)
+		return NULL;
+	t[len] = '\0';
+	while (len && strchr(" \t\r\n", t[len - 1]))
+		t[--len] = '\0';
+	s = t + strspn(t, " \t\r\n");
+	memmove(t, s, strlen(s) + 1);
+	return t;
+}
+
+/* The base key from FILE (ours, not readable by group or others) or stdin. */
+static bool read_key_file(const char *path, struct hexbuf *key)
+{
+	struct stat st;
+	char *text;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : 0;
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	if (fd && (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 077))) {
+		close(fd);
+		return false;
+	}
+	text = read_hex_text(fd, 2 * E2EE_SFRAME_MAX_BASE_KEY + 16);
+	if (fd)
+		close(fd);
+	if (!text)
+		return false;
+	ok = parse_hex(text, key) && key->len && key->len <= E2EE_SFRAME_MAX_BASE_KEY;
+	e2ee_wipe(text, strlen(text));
+	free(text);
+	return ok;
+}
+
 static void hexbuf_free(struct hexbuf *b)
 {
 	if (b->p && b->secret)
@@ -105,11 +183,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "suite", required_argument, NULL, 's' },
 		{ "kid", required_argument, NULL, 'k' },
 		{ "ctr", required_argument, NULL, 'c' },
-		{ "base-key", required_argument, NULL, 'b' },
+		{ "base-key-file", required_argument, NULL, 'b' },
 		{ "metadata", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool key_from_stdin = false;
 	uint64_t v;
 	int c;
 
@@ -135,8 +214,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'b':
 			hexbuf_free(&a->key);
-			if (!parse_hex(optarg, &a->key) || !a->key.len)
-				return fail(EXIT_USAGE, "--base-key must be non-empty hex");
+			key_from_stdin = !strcmp(optarg, "-");
+			if (!read_key_file(optarg, &a->key))
+				return fail(EXIT_USAGE, "--base-key-file: 1 to 64 bytes of hex in a "
+					    "file of mode 0600 or on standard input (-)");
 			a->have_key = true;
 			break;
 		case 'm':
@@ -153,6 +234,25 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (optind + 1 != argc)
 		return fail(EXIT_USAGE, "expected exactly one hex argument (see --help)");
+	if (!strcmp(argv[optind], "-")) {
+		/* The frame's hex on stdin: larger than argv may carry. */
+		char *text;
+		bool ok;
+
+		if (key_from_stdin)
+			return fail(EXIT_USAGE, "the key and the frame cannot both come on "
+				    "standard input");
+		text = read_hex_text(0, 2 * (E2EE_SFRAME_MAX_PAYLOAD + E2EE_SFRAME_MAX_OVERHEAD));
+		if (!text)
+			return fail(EXIT_USAGE, "cannot read the frame from standard input");
+		ok = parse_hex(text, &a->input);
+		e2ee_wipe(text, strlen(text));
+		free(text);
+		if (!ok)
+			return fail(EXIT_USAGE, "standard input must be hex with an even number "
+				    "of digits");
+		return 0;
+	}
 	if (!parse_hex(argv[optind], &a->input))
 		return fail(EXIT_USAGE, "argument must be hex with an even number of digits");
 	return 0;
@@ -166,7 +266,7 @@ static int cmd_protect(struct args *a)
 	int ret;
 
 	if (!a->have_kid || !a->have_ctr || !a->have_key)
-		return fail(EXIT_USAGE, "protect needs --kid, --ctr and --base-key");
+		return fail(EXIT_USAGE, "protect needs --kid, --ctr and --base-key-file");
 	if (a->input.len > E2EE_SFRAME_MAX_PAYLOAD)
 		return fail(EXIT_USAGE, "plaintext too large");
 	cap = a->input.len + E2EE_SFRAME_MAX_OVERHEAD;
@@ -194,7 +294,7 @@ static int cmd_unprotect(struct args *a)
 	int hdr, ret;
 
 	if (!a->have_key)
-		return fail(EXIT_USAGE, "unprotect needs --base-key");
+		return fail(EXIT_USAGE, "unprotect needs --base-key-file");
 	if (a->have_kid || a->have_ctr)
 		return fail(EXIT_USAGE, "unprotect takes KID and CTR from the header");
 	hdr = e2ee_sframe_header_parse(a->input.p, a->input.len, &kid, &ctr);

@@ -7,11 +7,14 @@ $(O)/obj/keyxchg/daemon/%.o: keyxchg/daemon/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) -Ikeyxchg/include $(call pc,jansson) -c $< -o $@
 
-$(O)/bin/keyxchgd: $(O)/obj/keyxchg/daemon/keyxchgd.o $(O)/lib/libkx.a $(O)/lib/libkxnet.a \
+# One file per role (keyxchgd.h says which owns what).
+KXD_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard keyxchg/daemon/*.c))
+
+$(O)/bin/keyxchgd: $(KXD_OBJS) $(O)/lib/libkx.a $(O)/lib/libkxnet.a \
 		$(O)/lib/libkxctl.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libkx.a $(O)/lib/libkxnet.a \
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(KXD_OBJS) $(O)/lib/libkx.a $(O)/lib/libkxnet.a \
 	  $(O)/lib/libkxctl.a $(call pl,jansson) -lwslay $(E2EE_LIBS)
 
 all: $(O)/bin/keyxchgd
@@ -21,4 +24,4 @@ install: install-keyxchgd
 install-keyxchgd: $(O)/bin/keyxchgd
 	install -d $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(O)/bin/keyxchgd $(DESTDIR)$(PREFIX)/sbin/
-MORE_TESTS += tests/integration/test_keying.py
+MORE_TESTS += tests/integration/test_keying.py tests/integration/test_keying_v2.py

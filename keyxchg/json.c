@@ -244,6 +244,19 @@ static int decode_deny(const json_t *o, struct kx_deny *d)
 	return 0;
 }
 
+/* An end has a leave's fields (PROTOCOL.md 3.5, 3.7), under another type. */
+static int decode_end(const json_t *o, struct kx_end *e)
+{
+	struct kx_leave l;
+	int ret = decode_leave(o, &l);
+
+	if (!ret)
+		*e = (struct kx_end){ .epoch = l.epoch, .from = l.from, .time_ms = l.time_ms };
+	if (!ret)
+		memcpy(e->meeting, l.meeting, sizeof(e->meeting));
+	return ret;
+}
+
 static enum kx_msg_type type_from_name(const json_t *v)
 {
 	for (int t = KX_MSG_ANNOUNCE; t <= KX_MSG_LAST; t++) {
@@ -300,6 +313,9 @@ int kx_msg_decode(const char *text, size_t len, enum kx_msg_type expect, struct 
 	case KX_MSG_DENY:
 		ret = decode_deny(root, &out->u.deny);
 		break;
+	case KX_MSG_END:
+		ret = decode_end(root, &out->u.end);
+		break;
 	default:
 		ret = -EPROTONOSUPPORT;
 		break;
@@ -336,6 +352,20 @@ static int check_sender(const struct kx_chain *c, const uint8_t *meeting, uint16
 		return -EXDEV;
 	*sender = kx_roster_find(&c->roster, from);
 	return *sender ? 0 : -ENOKEY;
+}
+
+/* Signed by the held roster's host (deny, end). */
+static int host_signed(const struct kx_chain *c, const struct kx_msg *m, const uint8_t *meeting,
+		       uint16_t from)
+{
+	const struct kx_member *sender;
+	int ret = check_sender(c, meeting, from, &sender);
+
+	if (!ret)
+		ret = kx_msg_verify(m, sender->ik);
+	if (!ret && from != c->roster.host)
+		ret = -EPERM;
+	return ret;
 }
 
 int kx_msg_parse(const char *text, size_t len, enum kx_msg_type expect,
@@ -387,17 +417,16 @@ int kx_msg_parse(const char *text, size_t len, enum kx_msg_type expect,
 			ret = -ENOLINK;
 		break;
 	}
-	case KX_MSG_DENY: {
-		const struct kx_deny *d = &out->u.deny;
-
+	case KX_MSG_DENY:
 		/* Only the host of the roster held (a knocker: the hello it knocked to). */
-		if ((ret = check_sender(chain, d->meeting, d->from, &sender)) ||
-		    (ret = kx_msg_verify(out, sender->ik)))
-			break;
-		if (d->from != chain->roster.host)
-			ret = -EPERM;
+		ret = host_signed(chain, out, out->u.deny.meeting, out->u.deny.from);
 		break;
-	}
+	case KX_MSG_END:
+		/* Only the held roster's host ends the meeting (PROTOCOL.md 6). */
+		ret = host_signed(chain, out, out->u.end.meeting, out->u.end.from);
+		if (!ret && out->u.end.epoch < chain->roster.epoch)
+			ret = -ESTALE;
+		break;
 	default:
 		ret = -EINVAL;
 		break;
@@ -436,6 +465,18 @@ static int put_head(json_t *o, enum kx_msg_type type)
 	    (ret = put(o, "type", json_string(kx_msg_type_name(type)))))
 		return ret;
 	return 0;
+}
+
+/* The fields of a leave, which an end shares (PROTOCOL.md 4). */
+static int put_leave(json_t *o, const uint8_t *meeting, uint64_t epoch, uint16_t from,
+		     uint64_t time_ms)
+{
+	int ret;
+
+	if ((ret = put_b64(o, "meeting", meeting, KX_MEETING_ID_BYTES)) ||
+	    (ret = put_uint(o, "epoch", epoch)) || (ret = put_uint(o, "from", from)))
+		return ret;
+	return put_uint(o, "time", time_ms);
 }
 
 static int encode_roster(json_t *o, const struct kx_roster *r)
@@ -524,9 +565,7 @@ static int encode(json_t *o, const struct kx_msg *m)
 	case KX_MSG_LEAVE: {
 		const struct kx_leave *l = &m->u.leave;
 
-		if ((ret = put_b64(o, "meeting", l->meeting, sizeof(l->meeting))) ||
-		    (ret = put_uint(o, "epoch", l->epoch)) ||
-		    (ret = put_uint(o, "from", l->from)) || (ret = put_uint(o, "time", l->time_ms)))
+		if ((ret = put_leave(o, l->meeting, l->epoch, l->from, l->time_ms)))
 			return ret;
 		break;
 	}
@@ -537,6 +576,13 @@ static int encode(json_t *o, const struct kx_msg *m)
 		    (ret = put_uint(o, "from", d->from)) || (ret = put_uint(o, "to", d->to)) ||
 		    (ret = put_b64(o, "knock", d->knock, sizeof(d->knock))) ||
 		    (ret = put_uint(o, "time", d->time_ms)))
+			return ret;
+		break;
+	}
+	case KX_MSG_END: {
+		const struct kx_end *e = &m->u.end;
+
+		if ((ret = put_leave(o, e->meeting, e->epoch, e->from, e->time_ms)))
 			return ret;
 		break;
 	}

@@ -24,11 +24,13 @@ static const char *const labels[] = {
     [KX_MSG_ANNOUNCE] = "sealroom-v1 announce",	  [KX_MSG_ROSTER] = "sealroom-v1 roster",
     [KX_MSG_EPOCH_KEY] = "sealroom-v1 epoch-key", [KX_MSG_ACK] = "sealroom-v1 ack",
     [KX_MSG_LEAVE] = "sealroom-v1 leave",	  [KX_MSG_DENY] = "sealroom-v1 deny",
+    [KX_MSG_END] = "sealroom-v1 end",
 };
 
 static const char *const names[] = {
     [KX_MSG_ANNOUNCE] = "announce", [KX_MSG_ROSTER] = "roster", [KX_MSG_EPOCH_KEY] = "epoch_key",
     [KX_MSG_ACK] = "ack",	    [KX_MSG_LEAVE] = "leave",	      [KX_MSG_DENY] = "deny",
+    [KX_MSG_END] = "end",
 };
 
 const char *kx_msg_label(enum kx_msg_type type)
@@ -56,8 +58,36 @@ bool kx_device_id_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Strict UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF), no controls. */
-static bool name_valid(const char *str, size_t len)
+/*
+ * Unicode's format characters (general category Cf, Unicode 15.1): bidi
+ * embeddings, overrides and isolates, zero-width spaces and joiners, the
+ * BOM, tags... A name shown in a lobby must read as its bytes say
+ * (PROTOCOL.md 2): "Room <U+202E>1 mooR" is refused. Also the line and
+ * paragraph separators U+2028, U+2029.
+ */
+static bool format_char(uint32_t cp)
+{
+	static const uint32_t cf[][2] = {
+		{ 0x00ad, 0x00ad },   { 0x0600, 0x0605 },   { 0x061c, 0x061c },
+		{ 0x06dd, 0x06dd },   { 0x070f, 0x070f },   { 0x0890, 0x0891 },
+		{ 0x08e2, 0x08e2 },   { 0x180e, 0x180e },   { 0x200b, 0x200f },
+		{ 0x2028, 0x202e },   { 0x2060, 0x2064 },   { 0x2066, 0x206f },
+		{ 0xfeff, 0xfeff },   { 0xfff9, 0xfffb },   { 0x110bd, 0x110bd },
+		{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+	};
+
+	for (size_t i = 0; i < sizeof(cf) / sizeof(cf[0]); i++)
+		if (cp >= cf[i][0] && cp <= cf[i][1])
+			return true;
+	return false;
+}
+
+/*
+ * Strict UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF), no C0 or
+ * C1 controls, no DEL, no format characters.
+ */
+bool kx_display_name_valid(const char *str, size_t len)
 {
 	const uint8_t *s = (const uint8_t *)str;
 	size_t i = 0;
@@ -94,7 +124,7 @@ static bool name_valid(const char *str, size_t len)
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
 		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) || format_char(cp))
 			return false;
 		i += n + 1;
 	}
@@ -121,7 +151,7 @@ static int check_announce(const struct kx_announce *a)
 		return -EINVAL;
 	if (!str_ok(a->device, KX_DEVICE_MAX) || !kx_device_id_valid(a->device, strlen(a->device)))
 		return -EINVAL;
-	if (!str_ok(a->name, KX_NAME_MAX) || !name_valid(a->name, strlen(a->name)))
+	if (!str_ok(a->name, KX_NAME_MAX) || !kx_display_name_valid(a->name, strlen(a->name)))
 		return -EINVAL;
 	return 0;
 }
@@ -193,6 +223,9 @@ static int check_roster(const struct kx_roster *r)
 		return -EINVAL;
 	if (hosts != 1 || (r->successor != KX_NO_PARTICIPANT && !successor_found))
 		return -EINVAL;
+	/* A meeting of two or more does not die with its host (PROTOCOL.md 5). */
+	if (r->n_members > 1 && r->successor == KX_NO_PARTICIPANT)
+		return -EINVAL;
 	/* keying.md "Policy when E2EE is on": this firmware speaks nothing else. */
 	if (!r->policy.e2ee || r->policy.recording || r->policy.pstn || !r->policy.lobby_locked)
 		return -EPROTO;
@@ -226,6 +259,11 @@ int kx_msg_check(const struct kx_msg *m)
 	case KX_MSG_DENY:
 		if (m->u.deny.time_ms > KX_JSON_INT_MAX || m->u.deny.from == KX_NO_PARTICIPANT ||
 		    m->u.deny.to == KX_NO_PARTICIPANT || m->u.deny.from == m->u.deny.to)
+			return -EINVAL;
+		return 0;
+	case KX_MSG_END:
+		if (m->u.end.epoch > KX_JSON_INT_MAX || m->u.end.time_ms > KX_JSON_INT_MAX ||
+		    m->u.end.from == KX_NO_PARTICIPANT)
 			return -EINVAL;
 		return 0;
 	default:
@@ -285,6 +323,16 @@ static void canon_roster(struct kx_canon *c, const struct kx_roster *r)
 	}
 }
 
+/* A leave's fields; an end has the same ones under its own label. */
+static void canon_leave(struct kx_canon *c, const uint8_t *meeting, uint64_t epoch, uint16_t from,
+			uint64_t time_ms)
+{
+	kx_canon_bytes(c, meeting, KX_MEETING_ID_BYTES);
+	kx_canon_u64(c, epoch);
+	kx_canon_u16(c, from);
+	kx_canon_u64(c, time_ms);
+}
+
 int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 {
 	struct kx_canon c;
@@ -324,10 +372,7 @@ int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 	case KX_MSG_LEAVE: {
 		const struct kx_leave *l = &m->u.leave;
 
-		kx_canon_bytes(&c, l->meeting, sizeof(l->meeting));
-		kx_canon_u64(&c, l->epoch);
-		kx_canon_u16(&c, l->from);
-		kx_canon_u64(&c, l->time_ms);
+		canon_leave(&c, l->meeting, l->epoch, l->from, l->time_ms);
 		break;
 	}
 	case KX_MSG_DENY: {
@@ -338,6 +383,12 @@ int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 		kx_canon_u16(&c, d->to);
 		kx_canon_bytes(&c, d->knock, sizeof(d->knock));
 		kx_canon_u64(&c, d->time_ms);
+		break;
+	}
+	case KX_MSG_END: {
+		const struct kx_end *e = &m->u.end;
+
+		canon_leave(&c, e->meeting, e->epoch, e->from, e->time_ms);
 		break;
 	}
 	default:

@@ -6,10 +6,12 @@
 #include <mbedtls/hkdf.h>
 #include <sodium.h>
 
+#include "e2ee/codeword.h"
 #include "e2ee/keyring.h"
 #include "e2ee/secret.h"
 #include "kx/canon.h"
 #include "kx/identity.h"
+#include "kx/meeting.h"
 #include "kx/schedule.h"
 
 #define LEN(s) (sizeof(s) - 1)
@@ -81,6 +83,35 @@ int kx_epoch_fresh(uint8_t out[static KX_SECRET_BYTES])
 		return -EIO;
 	randombytes_buf(out, KX_SECRET_BYTES);
 	return 0;
+}
+
+int kx_group_code(const uint8_t e_secret[static KX_SECRET_BYTES],
+		  const uint8_t meeting[static KX_MEETING_ID_BYTES], uint64_t epoch,
+		  const uint8_t roster_hash[static KX_HASH_BYTES], char out[static 24])
+{
+	uint8_t info[LEN(KX_LABEL_AUTHENTICATOR) + 8], auth[KX_SECRET_BYTES];
+	uint8_t msg[LEN(KX_LABEL_GROUP_CODE) + KX_MEETING_ID_BYTES + 8 + KX_HASH_BYTES];
+	uint8_t mac[crypto_auth_hmacsha256_BYTES];
+	int ret;
+
+	_Static_assert(E2EE_CODEWORD_SIZE == 24, "four proquints, like the codeword");
+	memcpy(info, KX_LABEL_AUTHENTICATOR, LEN(KX_LABEL_AUTHENTICATOR));
+	kx_put_be64(info + LEN(KX_LABEL_AUTHENTICATOR), epoch);
+	memcpy(msg, KX_LABEL_GROUP_CODE, LEN(KX_LABEL_GROUP_CODE));
+	memcpy(msg + LEN(KX_LABEL_GROUP_CODE), meeting, KX_MEETING_ID_BYTES);
+	kx_put_be64(msg + LEN(KX_LABEL_GROUP_CODE) + KX_MEETING_ID_BYTES, epoch);
+	memcpy(msg + LEN(KX_LABEL_GROUP_CODE) + KX_MEETING_ID_BYTES + 8, roster_hash,
+	       KX_HASH_BYTES);
+	ret = hkdf(meeting, KX_MEETING_ID_BYTES, e_secret, KX_SECRET_BYTES, info, sizeof(info),
+		   auth);
+	if (ret)
+		goto out;
+	crypto_auth_hmacsha256(mac, msg, sizeof(msg), auth);
+	kx_proquints(mac, 4, out);
+out:
+	e2ee_wipe(auth, sizeof(auth));
+	e2ee_wipe(mac, sizeof(mac));
+	return ret;
 }
 
 int kx_media_key(const uint8_t e_secret[static KX_SECRET_BYTES],

@@ -73,6 +73,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,7 @@
 
 #include "e2ee/keyring.h"
 #include "e2ee/secret.h"
+#include "e2ee-media.h"
 #include "gste2eekeyprovider.h"
 #include "gste2eeparse.h"
 #include "gste2eeroomdisplay.h"
@@ -117,8 +119,9 @@ struct _App
       *dump_slices, *codeword, *source, *encoder, *decoder, *display,
       *display_capture;
   guint display_width, display_height;
+  guint send_grace_ms, recv_grace_ms;   /* 0: the key provider's defaults */
   gint video_port, audio_port, seconds, sender_index, width, height;
-  guint8 key[E2EE_SFRAME_MAX_BASE_KEY];
+  guint8 *key;                  /* E2EE_SFRAME_MAX_BASE_KEY, gst_e2ee_media_key_memory () */
   gsize key_len;
   Peer peers[MAX_PEERS];
   guint n_peers;
@@ -130,6 +133,7 @@ struct _App
   FILE *dump;
   guint marker_frames, decoded_frames;
   gint exit_code;
+  gboolean eos_sent;
 };
 
 
@@ -167,7 +171,7 @@ read_key (App * app)
         app->key_file);
     return FALSE;
   }
-  if (e2ee_hex_decode (buf, len, app->key, sizeof (app->key)) < 0) {
+  if (e2ee_hex_decode (buf, len, app->key, E2EE_SFRAME_MAX_BASE_KEY) < 0) {
     e2ee_wipe (buf, sizeof (buf));
     g_printerr ("e2ee-media: %s is not hex\n", app->key_file);
     return FALSE;
@@ -182,7 +186,8 @@ install_key (App * app, const gchar * name, guint64 stream, guint sender)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (app->pipeline), name);
   guint64 kid = e2ee_kid_make (stream, (guint16) sender, 0);
-  GBytes *key = g_bytes_new (app->key, app->key_len);
+  /* The element copies the key; this copy is wiped when it lets go. */
+  GBytes *key = gst_e2ee_media_key_bytes (app->key, app->key_len);
   gboolean ok = FALSE;
 
   g_signal_emit_by_name (e, "add-key", kid, key,
@@ -384,10 +389,8 @@ save_snapshot (App * app, const gchar * sink_name, const gchar * path)
     GstBuffer *b = gst_sample_get_buffer (png);
 
     gst_buffer_map (b, &m, GST_MAP_READ);
-    if (!g_file_set_contents (path, (const gchar *) m.data,
-            (gssize) m.size, &err)) {
-      g_printerr ("e2ee-media: %s\n", err->message);
-      g_clear_error (&err);
+    if (!gst_e2ee_media_fresh_file (path, m.data, m.size)) {
+      g_printerr ("e2ee-media: %s: %s\n", path, g_strerror (errno));
       app->exit_code = 1;
     } else {
       g_print ("receiver snapshot: %s (%" G_GSIZE_FORMAT " bytes)\n",
@@ -426,17 +429,78 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
   return TRUE;
 }
 
+/*
+ * A sender's end is bounded: EOS goes in, and a pipeline that has not
+ * drained it within EOS_GRACE_S is stuck. It says which sinks never saw EOS
+ * and stops, failed (a wait without an end is a hang, and says nothing).
+ */
+#define EOS_GRACE_S 20
+/* Tearing down (capture, snapshots, state NULL) is bounded too: past this,
+ * the process says so and exits 1 (teardown_alarm). */
+#define TEARDOWN_S 60
+
+static gboolean
+on_eos_overdue (gpointer data)
+{
+  App *app = data;
+  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (app->pipeline));
+  GValue v = G_VALUE_INIT;
+  GString *stuck = g_string_new (NULL);
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *sink = g_value_get_object (&v);
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+    if (pad && !GST_PAD_IS_EOS (pad))
+      g_string_append_printf (stuck, " %s", GST_OBJECT_NAME (sink));
+    if (pad)
+      gst_object_unref (pad);
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  g_printerr ("e2ee-media: the pipeline did not drain EOS within %d s "
+      "(sinks without EOS:%s); stopping\n", EOS_GRACE_S,
+      stuck->len ? stuck->str : " none");
+  g_string_free (stuck, TRUE);
+  app->exit_code = 1;
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_timeout (gpointer data)
 {
   App *app = data;
 
-  /* The sender ends its streams properly; the receiver just stops. */
-  if (app->send)
-    gst_element_send_event (app->pipeline, gst_event_new_eos ());
-  else
+  /* The sender ends its streams properly, once; the receiver, or a second
+   * signal, just stops. */
+  if (app->send && !app->eos_sent) {
+    app->eos_sent = TRUE;
+    if (gst_element_send_event (app->pipeline, gst_event_new_eos ()))
+      g_timeout_add_seconds (EOS_GRACE_S, on_eos_overdue, app);
+    else {
+      g_printerr ("e2ee-media: a source refused EOS; stopping\n");
+      app->exit_code = 1;
+      g_main_loop_quit (app->loop);
+    }
+  } else {
     g_main_loop_quit (app->loop);
+  }
   return G_SOURCE_REMOVE;
+}
+
+static void
+teardown_alarm (int sig)
+{
+  static const char msg[] =
+      "e2ee-media: teardown did not finish in time; exiting\n";
+
+  (void) sig;
+  /* Async-signal-safe: write and _exit only. */
+  if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0)
+    _exit (1);
+  _exit (1);
 }
 
 /*
@@ -459,40 +523,6 @@ h264_parser (gboolean send)
     return "identity";
   gst_object_unref (f);
   return send ? "h264parse config-interval=-1" : "h264parse";
-}
-
-static gchar *
-sender_description (App * app)
-{
-  /* The room's own codeword burned into what it sends (watermark/). */
-  gchar *burn = app->codeword ?
-      g_strdup_printf ("codewordoverlay codeword=%s caption=\"E2EE on\" ! ",
-      app->codeword) : g_strdup ("");
-  gchar *source = app->source ?
-      g_strdup_printf ("%s ! videoconvert ! videoscale ! "
-      "video/x-raw,format=I420,width=%d,height=%d ! ", app->source,
-      app->width, app->height) :
-      g_strdup_printf ("videotestsrc is-live=true pattern=ball motion=sweep ! "
-      "video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 ! "
-      "timeoverlay font-desc=\"Sans 24\" ! ", app->width, app->height);
-  gchar *desc = g_strdup_printf
-      ("%s%s%s ! %s ! "
-      "video/x-h264,stream-format=byte-stream,alignment=au ! "
-      "e2eeenc name=venc stream=video sender-index=%d ! "
-      "rtph264pay pt=96 mtu=1200 ! "
-      "udpsink host=%s port=%d sync=false "
-      "audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! "
-      "audio/x-raw,rate=48000,channels=1 ! opusenc ! "
-      "e2eeenc name=aenc stream=audio sender-index=%d ! "
-      "rtpopuspay pt=111 ! udpsink host=%s port=%d sync=false",
-      source, burn, app->encoder ? app->encoder :
-      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 "
-      "bitrate=2000 aud=true", h264_parser (TRUE), app->sender_index, app->host,
-      app->video_port, app->sender_index, app->host, app->audio_port);
-
-  g_free (source);
-  g_free (burn);
-  return desc;
 }
 
 /*
@@ -541,10 +571,24 @@ add_peer_branch (App * app, Peer * p)
       gst_e2ee_room_display_sink_description (app->room, index, sink_name) :
       g_strdup_printf ("videoconvert ! fakesink name=%s sync=false "
       "enable-last-sample=true", sink_name);
-  gchar *desc = peer_description (p, app->decoder ? app->decoder :
-      "avdec_h264", sink), *name;
-  GstElement *bin = gst_e2ee_parse_bin (desc, FALSE, &err);
+  gchar *desc, *name;
+  GstElement *bin, *check;
 
+  /* --decoder is a description by design: parsed alone and validated (no
+   * sink, tee or network element: decoded pictures go to the display
+   * only) before it is part of this one. The rest is numbers and ours. */
+  if (app->decoder) {
+    check = gst_e2ee_media_validated_bin ("--decoder", app->decoder, TRUE);
+    if (!check) {
+      g_free (sink);
+      g_free (sink_name);
+      return FALSE;
+    }
+    gst_object_unref (check);
+  }
+  desc = peer_description (p, app->decoder ? app->decoder : "avdec_h264",
+      sink);
+  bin = gst_e2ee_parse_bin (desc, FALSE, &err);
   g_free (desc);
   g_free (sink);
   if (!bin) {
@@ -659,7 +703,17 @@ kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
 static void
 kp_connection (gpointer data, gboolean up)
 {
+  App *app = data;
+
   g_print ("keyxchgd %s\n", up ? "connected" : "disconnected");
+  /* Without keyxchgd the room cannot know its keys are current: the
+   * banner says so at once (the keys themselves go after their grace);
+   * it says "End-to-end encrypted" again once a key is installed. */
+  if (!up) {
+    if (app->room)
+      gst_e2ee_room_display_set_e2ee (app->room, WM_E2EE_WAITING);
+    g_print ("display e2ee waiting-for-keys\n");
+  }
 }
 
 static int
@@ -680,20 +734,21 @@ usage (void)
   return 2;
 }
 
-/* WxH, two decimals of at most 16384 and nothing else. */
+/* "A<sep>B", two decimals in 1..max and nothing else. */
 static gboolean
-parse_size (const gchar * arg, guint * width, guint * height)
+parse_two (const gchar * arg, const gchar * sep, guint64 max, guint * a,
+    guint * b)
 {
-  gchar **f = g_strsplit (arg, "x", 3);
-  guint64 w, h;
+  gchar **f = g_strsplit (arg, sep, 3);
+  guint64 x, y;
   gboolean ok = g_strv_length (f) == 2
-      && g_ascii_string_to_unsigned (f[0], 10, 1, 16384, &w, NULL)
-      && g_ascii_string_to_unsigned (f[1], 10, 1, 16384, &h, NULL);
+      && g_ascii_string_to_unsigned (f[0], 10, 1, max, &x, NULL)
+      && g_ascii_string_to_unsigned (f[1], 10, 1, max, &y, NULL);
 
   g_strfreev (f);
   if (ok) {
-    *width = (guint) w;
-    *height = (guint) h;
+    *a = (guint) x;
+    *b = (guint) y;
   }
   return ok;
 }
@@ -833,15 +888,18 @@ main (int argc, char **argv)
     {"display-capture", required_argument, NULL, 'C'},
     {"display-size", required_argument, NULL, 'Z'},
     {"peer-codeword", required_argument, NULL, 'L'},
+    {"key-grace-ms", required_argument, NULL, 'g'},
     {NULL, 0, NULL, 0},
   };
   static App app = { 0 };
   GPtrArray *labels = g_ptr_array_new_with_free_func (g_free);
-  GError *err = NULL;
   GstBus *bus;
   gboolean legacy_ports;
   gint c;
 
+  /* Before any key or picture is in memory. */
+  if (!gst_e2ee_media_make_undumpable ())
+    return 1;
   gst_init (&argc, &argv);
   if (argc < 2)
     return usage ();
@@ -936,7 +994,9 @@ main (int argc, char **argv)
         app.display = g_strdup (optarg);
         break;
       case 'Z':
-        if (!parse_size (optarg, &app.display_width, &app.display_height))
+        /* WxH */
+        if (!parse_two (optarg, "x", 16384, &app.display_width,
+                &app.display_height))
           return usage ();
         break;
       case 'C':
@@ -945,6 +1005,12 @@ main (int argc, char **argv)
         break;
       case 'L':
         if (!parse_peer_codeword (&app, optarg, labels))
+          return usage ();
+        break;
+      case 'g':
+        /* SEND_MS:RECV_MS, how long keys outlive keyxchgd (tests). */
+        if (!parse_two (optarg, ":", 600000, &app.send_grace_ms,
+                &app.recv_grace_ms))
           return usage ();
         break;
       default:
@@ -995,18 +1061,19 @@ main (int argc, char **argv)
           || !open_display (&app)))
     return 1;
   g_ptr_array_unref (labels);
-  if (app.key_file && !read_key (&app))
+  if (app.key_file && (!(app.key = gst_e2ee_media_key_memory ()) || !read_key (&app)))
     return 2;
 
   if (app.send) {
-    gchar *desc = sender_description (&app);
+    /* Element by element (e2ee-media-pipeline.c): no description. */
+    GstE2eeMediaSender cfg = { app.source, app.encoder, app.codeword,
+      app.host, app.width, app.height, app.sender_index, app.video_port,
+      app.audio_port
+    };
 
-    app.pipeline = gst_e2ee_parse_launch (desc, &err);
-    g_free (desc);
-    if (!app.pipeline) {
-      g_printerr ("e2ee-media: sender pipeline: %s\n", err->message);
+    app.pipeline = gst_pipeline_new ("sender");
+    if (!gst_e2ee_media_build_sender (app.pipeline, &cfg))
       return 1;
-    }
   } else {
     app.pipeline = gst_pipeline_new ("receiver");
     for (guint i = 0; i < app.n_peers; i++)
@@ -1023,7 +1090,7 @@ main (int argc, char **argv)
       add_probe (&app, "venc", "sink", insert_marker,
           marker_sei (app.marker), (GDestroyNotify) g_bytes_unref);
     if (app.dump_slices) {
-      app.dump = fopen (app.dump_slices, "wb");
+      app.dump = gst_e2ee_media_private_file (app.dump_slices);
       if (!app.dump) {
         g_printerr ("e2ee-media: %s: %s\n", app.dump_slices,
             g_strerror (errno));
@@ -1046,7 +1113,8 @@ main (int argc, char **argv)
     }
   }
   /* The elements have copied the key: this process needs it no more. */
-  e2ee_wipe (app.key, sizeof (app.key));
+  gst_e2ee_media_key_memory_free (app.key);
+  app.key = NULL;
 
   app.loop = g_main_loop_new (NULL, FALSE);
   bus = gst_element_get_bus (app.pipeline);
@@ -1071,6 +1139,9 @@ main (int argc, char **argv)
       g_printerr ("e2ee-media: bad --control path\n");
       return 2;
     }
+    if (app.send_grace_ms)
+      gst_e2ee_key_provider_set_grace (app.kp, app.send_grace_ms,
+          app.recv_grace_ms);
     /* Keys arrive through the main loop, like everything else here. */
     gst_e2ee_key_provider_start (app.kp);
   }
@@ -1083,6 +1154,8 @@ main (int argc, char **argv)
   g_print ("%s ready\n", app.send ? "sender" : "receiver");
   fflush (stdout);
   g_main_loop_run (app.loop);
+  signal (SIGALRM, teardown_alarm);
+  alarm (TEARDOWN_S);
 
   if (app.send) {
     print_stats (&app, "venc", "video");

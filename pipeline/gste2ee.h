@@ -36,6 +36,7 @@ typedef struct
   guint64 unknown_kid;
   guint64 held;                 /* frames that waited for their key */
   guint64 malformed;            /* frames that are not the caps' format */
+  guint64 spliced;              /* e2eedec: access units cut or spliced */
 } GstE2eeStats;
 
 GstStructure *gst_e2ee_stats_to_structure (const GstE2eeStats * stats,
@@ -77,6 +78,24 @@ void gst_e2ee_out_pool_free (GstE2eeOutPool * p);
 /* Bytes wiped on return so far, by this element's pools. */
 guint64 gst_e2ee_out_pool_wiped (GstE2eeOutPool * p);
 
+/*
+ * The elements' keyring, zeroed, in pages of its own left out of core dumps
+ * (MADV_DONTDUMP); wiped and unmapped by _free. Aborts when memory is out
+ * (at element creation, like g_new).
+ */
+struct e2ee_keyring *gst_e2ee_ring_new (void);
+void gst_e2ee_ring_free (struct e2ee_keyring *ring);
+
+/*
+ * The "set-key-expiry" action of both elements: kid goes ms from now (0:
+ * at the next frame), or never again when ms is negative. The elements
+ * call gst_e2ee_ring_expire with every frame. Returns whether kid is there.
+ */
+gboolean gst_e2ee_ring_set_expiry (struct e2ee_keyring *ring, guint64 kid,
+    gint64 ms);
+/* Removes (and wipes) the keys whose time is up; returns how many. */
+guint gst_e2ee_ring_expire (struct e2ee_keyring *ring);
+
 /* Monotonic milliseconds, the keyring's clock for expiry. */
 guint64 gst_e2ee_now_ms (void);
 
@@ -92,7 +111,7 @@ gint gst_e2ee_load_key_file (struct e2ee_keyring *ring, const gchar * path,
 /* Element messages at most once per interval per kind. */
 typedef struct
 {
-  gint64 last_us[4];
+  gint64 last_us[8];
 } GstE2eeRateLimit;
 
 enum
@@ -101,7 +120,35 @@ enum
   GST_E2EE_MSG_RESUMED,
   GST_E2EE_MSG_AUTH_FAILED,
   GST_E2EE_MSG_KEYFRAME,
+  GST_E2EE_MSG_MALFORMED,
+  GST_E2EE_MSG_REKEYED,
 };
+
+/*
+ * The largest frame (access unit) either element takes, per stream
+ * (docs/media-path.md "Sizes"): 8 MiB of video or content (a 4K keyframe at
+ * 20 Mbit/s is about 1 MB), 64 KiB of audio (an Opus packet is at most
+ * 1275 bytes per 20 ms, 6 frames at most).
+ */
+#define GST_E2EE_MAX_AU_VIDEO (8 * 1024 * 1024)
+#define GST_E2EE_MAX_AU_AUDIO (64 * 1024)
+
+static inline gsize
+gst_e2ee_max_au_size (gint stream)
+{
+  return stream == E2EE_STREAM_AUDIO ? GST_E2EE_MAX_AU_AUDIO :
+      GST_E2EE_MAX_AU_VIDEO;
+}
+
+/*
+ * Adds a key, or checks a re-install: 0 added, 1 the same key was there
+ * already (kept, with its counter or replay state), -EKEYREJECTED another
+ * key under that KID (a loud error for the caller: one of the two sides
+ * would encrypt or decrypt nothing), or e2ee_keyring_add's error. The keys
+ * are compared in constant time.
+ */
+gint gst_e2ee_keyring_add_checked (struct e2ee_keyring *ring, guint64 kid,
+    enum e2ee_key_usage usage, const guint8 * key, gsize len);
 
 gboolean gst_e2ee_rate_ok (GstE2eeRateLimit * r, gint kind,
     gint64 interval_us);

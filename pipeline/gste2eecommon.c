@@ -6,8 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "e2ee/secret.h"
 #include "gste2ee.h"
@@ -79,7 +82,8 @@ gst_e2ee_stats_to_structure (const GstE2eeStats * s, const gchar * name)
       "replayed", G_TYPE_UINT64, s->replayed,
       "unknown-kid", G_TYPE_UINT64, s->unknown_kid,
       "held", G_TYPE_UINT64, s->held,
-      "malformed", G_TYPE_UINT64, s->malformed, NULL);
+      "malformed", G_TYPE_UINT64, s->malformed,
+      "spliced", G_TYPE_UINT64, s->spliced, NULL);
 }
 
 GstE2eeCodec
@@ -198,7 +202,12 @@ wipe_pool_alloc (GstBufferPool * pool, GstBuffer ** buf,
   gsize size = ((GstE2eeWipePool *) pool)->size;
   WipeMem *w = g_new0 (WipeMem, 1);
 
-  w->data = g_malloc (size);
+  /* A frame's worth: may fail without aborting the process. */
+  w->data = g_try_malloc (size);
+  if (!w->data) {
+    g_free (w);
+    return GST_FLOW_ERROR;
+  }
   w->maxsize = size;
   *buf = gst_buffer_new ();
   gst_buffer_append_memory (*buf, gst_memory_new_wrapped (0, w->data, size, 0,
@@ -284,8 +293,13 @@ gst_e2ee_out_pool_acquire (GstE2eeOutPool * p, gsize size)
 
   if (!p->pool || size > p->buffer_size) {
     GstStructure *config;
-    gsize n = MAX (size + size / 2, 4096);
+    gsize n;
 
+    /* The pool's size is a guint: never truncated (the elements cap frames
+     * far below this anyway). */
+    if (size > G_MAXUINT / 3 * 2)
+      return NULL;
+    n = MAX (size + size / 2, 4096);
     gst_e2ee_out_pool_free (p);
     p->pool = p->wipe ? g_object_new (gst_e2ee_wipe_pool_get_type (), NULL) :
         gst_buffer_pool_new ();
@@ -334,10 +348,77 @@ gst_e2ee_out_pool_wiped (GstE2eeOutPool * p)
   return p->wiped + (p->pool && p->wipe ? wipe_pool_wiped (p->pool) : 0);
 }
 
+gint
+gst_e2ee_keyring_add_checked (struct e2ee_keyring *ring, guint64 kid,
+    enum e2ee_key_usage usage, const guint8 * key, gsize len)
+{
+  gint ret = e2ee_keyring_add (ring, kid, usage, key, len);
+
+  if (ret != -EEXIST)
+    return ret;
+  for (guint i = 0; i < E2EE_KEYRING_CAPACITY; i++) {
+    const struct e2ee_keyring_slot *s = &ring->slot[i];
+
+    if (!s->used || s->kid != kid)
+      continue;
+    if (s->usage == usage && s->base_key_len == len
+        && sodium_memcmp (s->base_key, key, len) == 0)
+      return 1;
+    return -EKEYREJECTED;
+  }
+  return -EEXIST;
+}
+
+static gsize
+ring_pages (void)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+
+  return (sizeof (struct e2ee_keyring) + page - 1) / page * page;
+}
+
+struct e2ee_keyring *
+gst_e2ee_ring_new (void)
+{
+  void *p = mmap (NULL, ring_pages (), PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+  if (p == MAP_FAILED)
+    g_error ("e2ee: cannot map %" G_GSIZE_FORMAT " bytes for keys",
+        ring_pages ());
+  /* Best effort: the media process is also made undumpable as a whole. */
+  (void) madvise (p, ring_pages (), MADV_DONTDUMP);
+  return p;
+}
+
+void
+gst_e2ee_ring_free (struct e2ee_keyring *ring)
+{
+  if (!ring)
+    return;
+  e2ee_wipe (ring, ring_pages ());
+  munmap (ring, ring_pages ());
+}
+
 guint64
 gst_e2ee_now_ms (void)
 {
   return (guint64) (g_get_monotonic_time () / 1000);
+}
+
+gboolean
+gst_e2ee_ring_set_expiry (struct e2ee_keyring *ring, guint64 kid, gint64 ms)
+{
+  /* 0 means never to the keyring: a deadline is at least 1. */
+  guint64 at = ms < 0 ? 0 : MAX (gst_e2ee_now_ms () + (guint64) ms, 1);
+
+  return e2ee_keyring_set_expiry (ring, kid, at) == 0;
+}
+
+guint
+gst_e2ee_ring_expire (struct e2ee_keyring *ring)
+{
+  return e2ee_keyring_expire (ring, gst_e2ee_now_ms ());
 }
 
 gboolean

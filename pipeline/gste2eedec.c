@@ -7,11 +7,12 @@
  * and the decoder or parser: the reverse of e2eeenc.
  *
  * It never hands undecrypted bytes downstream. Frames that do not
- * authenticate, replays (a sliding window per KID) and frames of another
- * stream or sender are dropped and counted. A frame under a KID it has no
- * key for yet is held for up to key-hold-ms (measured on the frames'
- * timestamps) in case the key is on its way; frames behind it wait too, so
- * that order is kept. After drops, and when a new key lets it decrypt again,
+ * authenticate, replays (per KID, a counter not above the last one output),
+ * access units cut, spliced or reordered, and frames of another stream or
+ * sender are dropped and counted. A frame under the KID of the next epoch,
+ * which it has no key for yet, is held for up to key-hold-ms of the
+ * element's clock in case the key is on its way; frames behind it wait
+ * too, so that order is kept. After drops, and when a new key lets it decrypt again,
  * it asks upstream for a keyframe (at most once a second), which the
  * depayloader turns into an RTCP PLI.
  *
@@ -41,6 +42,14 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define GST_CAT_DEFAULT gst_e2ee_dec_debug
 
 #define DEFAULT_KEY_HOLD_MS 1000
+/*
+ * rtpjitterbuffer hands the depayloader packets in sequence order (late ones
+ * are dropped, never delivered out of order), so frames reach e2eedec in
+ * order and a counter not above the last one output is dropped anyway
+ * (gste2eedecframe.c). The window only orders the NAL units inside an
+ * access unit: the keyring's smallest, 128 counters.
+ */
+#define DEFAULT_REPLAY_WINDOW E2EE_REPLAY_WINDOW_MIN
 
 enum
 {
@@ -58,6 +67,7 @@ enum
 {
   SIGNAL_ADD_KEY,
   SIGNAL_REMOVE_KEY,
+  SIGNAL_SET_KEY_EXPIRY,
   LAST_SIGNAL,
 };
 
@@ -73,31 +83,6 @@ G_DEFINE_TYPE (GstE2eeDec, gst_e2ee_dec, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (e2eedec, "e2eedec", GST_RANK_NONE,
     GST_TYPE_E2EE_DEC);
 
-typedef struct
-{
-  gsize start, end;             /* in the input */
-  gsize ct_off, ct_len;         /* unescaped, in the scratch buffer */
-  gsize md_len;                 /* clear bytes: header, first slice byte */
-  gboolean clear;
-} NalIn;
-
-typedef enum
-{
-  DEC_OK,
-  DEC_NO_KEY,                   /* hold it: the key may be on its way */
-  DEC_DROP,
-} DecResult;
-
-/* Frames of another stream or sender are never ours, whatever the keys say. */
-static gboolean
-kid_acceptable (GstE2eeDec * self, guint64 kid)
-{
-  if (e2ee_kid_stream (kid) != (guint64) self->stream)
-    return FALSE;
-  return self->sender_index < 0
-      || e2ee_kid_sender (kid) == (guint16) self->sender_index;
-}
-
 static gboolean
 gst_e2ee_dec_add_key (GstE2eeDec * self, guint64 kid, GBytes * key,
     gint usage)
@@ -110,18 +95,45 @@ gst_e2ee_dec_add_key (GstE2eeDec * self, guint64 kid, GBytes * key,
     GST_WARNING_OBJECT (self, "e2eedec takes receive keys only");
     return FALSE;
   }
-  if (!kid_acceptable (self, kid)) {
+  if (!gst_e2ee_dec_kid_acceptable (self, kid)) {
     GST_WARNING_OBJECT (self, "KID %" G_GUINT64_FORMAT " is not of stream %d"
         " / sender %d", kid, self->stream, self->sender_index);
     return FALSE;
   }
   g_mutex_lock (&self->lock);
-  ret = e2ee_keyring_add (self->ring, kid, E2EE_KEY_RECV, data, len);
+  ret = gst_e2ee_keyring_add_checked (self->ring, kid, E2EE_KEY_RECV, data,
+      len);
+  if (ret >= 0) {
+    /* Its order (the last counter output) is kept from any earlier
+     * install; the newest install sets the epoch frames may wait for. */
+    GstE2eeKidState *st = gst_e2ee_dec_kid_state (self, kid, TRUE);
+
+    if (st)
+      st->installed = st->touched = ++self->kid_clock;
+    ret = 0;
+  }
   g_mutex_unlock (&self->lock);
-  if (ret)
+  if (ret == -EKEYREJECTED)
+    /* Loud (a bus warning: the stream goes on under the first key), as
+     * keeping either key silently means decrypting nothing. */
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("a different key for a KID "
+            "that is installed"), ("KID %" G_GUINT64_FORMAT " was installed "
+            "again with another key: refused, the first one stays", kid));
+  else if (ret)
     GST_WARNING_OBJECT (self, "cannot add key %" G_GUINT64_FORMAT ": %s", kid,
         g_strerror (-ret));
   return ret == 0;
+}
+
+static gboolean
+gst_e2ee_dec_set_key_expiry (GstE2eeDec * self, guint64 kid, gint64 ms)
+{
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = gst_e2ee_ring_set_expiry (self->ring, kid, ms);
+  g_mutex_unlock (&self->lock);
+  return ok;
 }
 
 static gboolean
@@ -143,198 +155,6 @@ reset_ring (GstE2eeDec * self)
     g_assert_not_reached ();
 }
 
-/* Is kid a receive key here? Sets *why for the ones that never will be. */
-static DecResult
-check_kid (GstE2eeDec * self, guint64 kid, gint * why)
-{
-  if (!kid_acceptable (self, kid)
-      || e2ee_keyring_has (self->ring, kid, E2EE_KEY_SEND)) {
-    *why = -EPERM;
-    return DEC_DROP;
-  }
-  if (!e2ee_keyring_has (self->ring, kid, E2EE_KEY_RECV)) {
-    *why = -ENOKEY;
-    return DEC_NO_KEY;
-  }
-  return DEC_OK;
-}
-
-static DecResult
-decrypt_whole (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
-    guint64 * kid, gint * why)
-{
-  long clear = gst_e2ee_clear_prefix_len (self->codec, in->data, in->size);
-  const guint8 *sf;
-  GstBuffer *out;
-  GstMapInfo m;
-  guint64 ctr;
-  gsize len = 0, sf_len;
-  DecResult r;
-
-  if (clear < 0) {
-    *why = -EINVAL;
-    return DEC_DROP;
-  }
-  sf = in->data + clear;
-  sf_len = in->size - (gsize) clear;
-  if (e2ee_sframe_header_parse (sf, sf_len, kid, &ctr) < 0) {
-    *why = -EINVAL;
-    return DEC_DROP;
-  }
-  r = check_kid (self, *kid, why);
-  if (r != DEC_OK)
-    return r;
-  out = gst_e2ee_out_pool_acquire (&self->out, in->size);
-  if (!out) {
-    *why = -ENOMEM;
-    return DEC_DROP;
-  }
-  gst_buffer_map (out, &m, GST_MAP_WRITE);
-  memcpy (m.data, in->data, (gsize) clear);
-  /* The clear prefix is the frame's metadata: a flipped bit there fails too. */
-  *why = e2ee_keyring_unprotect (self->ring, in->data, (gsize) clear, sf,
-      sf_len, m.data + clear, m.size - (gsize) clear, &len, NULL, NULL);
-  gst_buffer_unmap (out, &m);
-  if (*why) {
-    gst_buffer_unref (out);
-    return DEC_DROP;
-  }
-  gst_buffer_set_size (out, (gssize) ((gsize) clear + len));
-  *outbuf = out;
-  return DEC_OK;
-}
-
-static DecResult
-decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
-    guint64 * kid, gint * why)
-{
-  const gsize hs = gst_e2ee_nal_header_size (self->codec);
-  gsize pos = 0, used = 0, bound = 0, written = 0;
-  bool garbage = false;
-  DecResult r = DEC_OK;
-  GstE2eeNal nal;
-  GstBuffer *out;
-  GstMapInfo m;
-
-  /* Pass 1: split, unescape, and check every KID before any counter of the
-   * replay window moves, so that a frame held for its key can be retried. */
-  g_array_set_size (self->nals, 0);
-  while (gst_e2ee_nal_next (in->data, in->size, &pos, &nal, &garbage)) {
-    NalIn n = { nal.start, nal.end, 0, 0, 0, FALSE };
-    gsize len = nal.end - nal.start;
-    guint64 k, ctr;
-    long ul;
-
-    if (len < hs) {
-      *why = -EINVAL;
-      return DEC_DROP;
-    }
-    n.clear = gst_e2ee_nal_is_clear (self->codec, in->data + nal.start);
-    if (!n.clear) {
-      gsize extra = gst_e2ee_nal_clear_len (self->codec, in->data + nal.start,
-          len) - hs;
-
-      if (!gst_e2ee_scratch_reserve (&self->scratch, used + len, used)) {
-        *why = -ENOMEM;
-        return DEC_DROP;
-      }
-      /* Unescaped: the clear slice byte (if any), then the SFrame. */
-      ul = gst_e2ee_unescape (in->data + nal.start + hs, len - hs,
-          self->scratch.data + used);
-      if (ul < (long) extra || e2ee_sframe_header_parse (self->scratch.data +
-              used + extra, (gsize) ul - extra, &k, &ctr) < 0) {
-        *why = -EINVAL;
-        return DEC_DROP;
-      }
-      n.ct_off = used + extra;
-      n.ct_len = (gsize) ul - extra;
-      n.md_len = hs + extra;
-      used += (gsize) ul;
-      if (r == DEC_OK) {
-        r = check_kid (self, k, why);
-        *kid = k;
-      }
-    }
-    bound += 4 + len;
-    g_array_append_val (self->nals, n);
-  }
-  if (garbage || self->nals->len == 0 || used == 0) {
-    /* An access unit of parameter sets and delimiters only carries nothing
-     * authenticated: it could be anybody's (the relay's). */
-    *why = -EINVAL;
-    return DEC_DROP;
-  }
-  if (r != DEC_OK)
-    return r;
-
-  /* Pass 2: decrypt into the output, NAL header in front of each. */
-  out = gst_e2ee_out_pool_acquire (&self->out, bound);
-  if (!out) {
-    *why = -ENOMEM;
-    return DEC_DROP;
-  }
-  gst_buffer_map (out, &m, GST_MAP_WRITE);
-  *why = 0;
-  for (guint i = 0; i < self->nals->len && !*why; i++) {
-    const NalIn *n = &g_array_index (self->nals, NalIn, i);
-    const guint8 *nal_data = in->data + n->start;
-    gsize pt_len = 0;
-
-    memcpy (m.data + written, "\0\0\0\1", 4);
-    written += 4;
-    if (n->clear) {
-      memcpy (m.data + written, nal_data, n->end - n->start);
-      written += n->end - n->start;
-      continue;
-    }
-    memcpy (m.data + written, nal_data, n->md_len);
-    written += n->md_len;
-    /* RFC 9605 4.4.3: the clear bytes are the frame's metadata. The first
-     * slice byte is the same escaped or not: escaping only inserts after
-     * two zero bytes. */
-    *why = e2ee_keyring_unprotect (self->ring, nal_data, n->md_len,
-        self->scratch.data + n->ct_off, n->ct_len, m.data + written,
-        m.size - written, &pt_len, kid, NULL);
-    written += pt_len;
-  }
-  if (*why) {
-    /* Earlier NALs of this frame are plaintext: never back into the pool. */
-    e2ee_wipe (m.data, m.size);
-    gst_buffer_unmap (out, &m);
-    gst_buffer_unref (out);
-    return DEC_DROP;
-  }
-  gst_buffer_unmap (out, &m);
-  gst_buffer_set_size (out, (gssize) written);
-  *outbuf = out;
-  return DEC_OK;
-}
-
-static DecResult
-decrypt_frame (GstE2eeDec * self, GstBuffer * in, GstBuffer ** out,
-    guint64 * kid, gint * why)
-{
-  GstMapInfo m;
-  DecResult r;
-
-  *out = NULL;
-  *kid = 0;
-  if (!gst_buffer_map (in, &m, GST_MAP_READ)) {
-    *why = -EIO;
-    return DEC_DROP;
-  }
-  if (self->codec != GST_E2EE_CODEC_H264 && self->codec != GST_E2EE_CODEC_H265)
-    r = decrypt_whole (self, &m, out, kid, why);
-  else
-    r = decrypt_nals (self, &m, out, kid, why);
-  if (r == DEC_OK) {
-    self->stats.frames++;
-    self->stats.bytes += gst_buffer_get_size (*out);
-  }
-  gst_buffer_unmap (in, &m);
-  return r;
-}
-
 static void
 count_drop (GstE2eeDec * self, gint why)
 {
@@ -344,6 +164,9 @@ count_drop (GstE2eeDec * self, gint why)
       break;
     case -EALREADY:
       self->stats.replayed++;
+      break;
+    case -EILSEQ:
+      self->stats.spliced++;
       break;
     case -EPERM:
     case -ENOKEY:
@@ -355,14 +178,22 @@ count_drop (GstE2eeDec * self, gint why)
   }
 }
 
+/*
+ * Now, on the element's clock (the pipeline's), or the monotonic clock
+ * outside a pipeline: never the frames' own timestamps, which whoever
+ * sends them sets (docs/media-path.md "Holding frames for their key").
+ */
 static GstClockTime
-buffer_time (GstBuffer * buf)
+now_ns (GstE2eeDec * self)
 {
-  if (GST_BUFFER_DTS_IS_VALID (buf))
-    return GST_BUFFER_DTS (buf);
-  if (GST_BUFFER_PTS_IS_VALID (buf))
-    return GST_BUFFER_PTS (buf);
-  return (GstClockTime) g_get_monotonic_time () * GST_USECOND;
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstClockTime t;
+
+  if (!clock)
+    return (GstClockTime) g_get_monotonic_time () * GST_USECOND;
+  t = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  return t;
 }
 
 static GstE2eeHeld *
@@ -380,6 +211,7 @@ held_pop (GstE2eeDec * self)
   h->buf = NULL;
   self->held_head = (self->held_head + 1) % GST_E2EE_HOLD_MAX;
   self->held_len--;
+  self->held_bytes -= gst_buffer_get_size (buf);
   return buf;
 }
 
@@ -396,24 +228,35 @@ gst_e2ee_dec_submit_input_buffer (GstBaseTransform * trans,
     gboolean is_discont, GstBuffer * input)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
-  GstBuffer *evicted = NULL;
+  GstBuffer *evicted[GST_E2EE_HOLD_MAX];
+  gsize size = gst_buffer_get_size (input);
+  GstClockTime now = now_ns (self);
+  guint n_evicted = 0;
   GstE2eeHeld *h;
 
   g_mutex_lock (&self->lock);
-  if (self->held_len == GST_E2EE_HOLD_MAX) {
-    evicted = held_pop (self);
+  if (size == 0 || size > gst_e2ee_max_au_size (self->stream)) {
+    /* Never queued: no frame of this stream is empty or that large. */
+    self->stats.malformed++;
+    g_mutex_unlock (&self->lock);
+    gst_buffer_unref (input);
+    return GST_FLOW_OK;
+  }
+  /* Room by count and by bytes: the oldest waiting frames go first. */
+  while (self->held_len && (self->held_len == GST_E2EE_HOLD_MAX
+          || self->held_bytes + size > GST_E2EE_HOLD_MAX_BYTES)) {
+    evicted[n_evicted++] = held_pop (self);
     self->stats.dropped_no_key++;
     self->stats.unknown_kid++;
   }
   h = held_at (self, self->held_len++);
   h->buf = input;
-  h->ts = buffer_time (input);
+  h->ts = now;
   h->counted = FALSE;
-  if (!GST_CLOCK_TIME_IS_VALID (self->newest_ts) || h->ts > self->newest_ts)
-    self->newest_ts = h->ts;
+  self->held_bytes += size;
   g_mutex_unlock (&self->lock);
-  if (evicted)
-    gst_buffer_unref (evicted);
+  for (guint i = 0; i < n_evicted; i++)
+    gst_buffer_unref (evicted[i]);
   return GST_FLOW_OK;
 }
 
@@ -443,10 +286,36 @@ flush_pending (GstE2eeDec * self, Pending * p)
  * Takes frames from the head of the queue until one can go out, or the head
  * must wait for its key. With drain, nothing waits (EOS).
  */
+/*
+ * Whether the frame at the head, whose key is not here, may keep waiting:
+ * for at most key-hold-ms of the element's clock, only under the epoch
+ * right after the newest one installed, and only while no frame under a
+ * key that is here arrived behind it (the sender does not go back to an
+ * older key: whatever waits then is not the sender's).
+ */
+static gboolean
+keep_waiting (GstE2eeDec * self, GstE2eeHeld * h, guint64 kid,
+    GstClockTime now, GstClockTime hold)
+{
+  guint64 tail_kid;
+
+  if (!gst_e2ee_dec_may_hold (self, kid))
+    return FALSE;
+  if (now < h->ts || now - h->ts >= hold)
+    return FALSE;
+  if (self->held_len > 1 && gst_e2ee_dec_peek_kid (self,
+          held_at (self, self->held_len - 1)->buf, &tail_kid)
+      && gst_e2ee_dec_kid_acceptable (self, tail_kid)
+      && e2ee_keyring_has (self->ring, tail_kid, E2EE_KEY_RECV))
+    return FALSE;
+  return TRUE;
+}
+
 static GstBuffer *
 next_output (GstE2eeDec * self, gboolean drain, Pending * p)
 {
   const GstClockTime hold = (GstClockTime) self->key_hold_ms * GST_MSECOND;
+  const GstClockTime now = now_ns (self);
   GstBuffer *out = NULL;
   gboolean dropped = FALSE;
 
@@ -454,9 +323,10 @@ next_output (GstE2eeDec * self, gboolean drain, Pending * p)
     GstE2eeHeld *h = held_at (self, 0);
     guint64 kid = 0;
     gint why = 0;
-    DecResult r = decrypt_frame (self, h->buf, &out, &kid, &why);
+    GstE2eeDecResult r = gst_e2ee_dec_decrypt_frame (self, h->buf, &out, &kid,
+        &why);
 
-    if (r == DEC_OK) {
+    if (r == GST_E2EE_DEC_OK) {
       if (self->waiting) {
         self->waiting = FALSE;
         p->msg[1] = gst_structure_new ("e2ee-resumed", "kid", G_TYPE_UINT64,
@@ -468,7 +338,7 @@ next_output (GstE2eeDec * self, gboolean drain, Pending * p)
       gst_buffer_unref (held_pop (self));
       break;
     }
-    if (r == DEC_NO_KEY) {
+    if (r == GST_E2EE_DEC_NO_KEY) {
       /* Every frame queued behind the head waits with it. */
       for (guint i = 0; i < self->held_len; i++) {
         GstE2eeHeld *w = held_at (self, i);
@@ -486,7 +356,7 @@ next_output (GstE2eeDec * self, gboolean drain, Pending * p)
           p->msg[0] = gst_structure_new ("e2ee-waiting-for-key", "kid",
               G_TYPE_UINT64, kid, NULL);
       }
-      if (!drain && self->newest_ts - h->ts < hold)
+      if (!drain && keep_waiting (self, h, kid, now, hold))
         break;
       self->stats.dropped_no_key++;
     }
@@ -513,6 +383,7 @@ gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   Pending p = { {NULL}, FALSE };
 
   g_mutex_lock (&self->lock);
+  gst_e2ee_ring_expire (self->ring);
   *outbuf = next_output (self, FALSE, &p);
   g_mutex_unlock (&self->lock);
   flush_pending (self, &p);
@@ -528,7 +399,6 @@ gst_e2ee_dec_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       g_mutex_lock (&self->lock);
       held_clear (self);
-      self->newest_ts = GST_CLOCK_TIME_NONE;
       g_mutex_unlock (&self->lock);
       break;
     case GST_EVENT_EOS:{
@@ -575,12 +445,18 @@ gst_e2ee_dec_start (GstBaseTransform * trans)
   GError *error = NULL;
   gint n;
 
-  self->newest_ts = GST_CLOCK_TIME_NONE;
   if (!self->key_file)
     return TRUE;
   g_mutex_lock (&self->lock);
   n = gst_e2ee_load_key_file (self->ring, self->key_file, E2EE_KEY_RECV, NULL,
       &error);
+  for (guint i = 0; n > 0 && i < E2EE_KEYRING_CAPACITY; i++) {
+    GstE2eeKidState *st = self->ring->slot[i].used ?
+        gst_e2ee_dec_kid_state (self, self->ring->slot[i].kid, TRUE) : NULL;
+
+    if (st)
+      st->installed = st->touched = ++self->kid_clock;
+  }
   g_mutex_unlock (&self->lock);
   if (n < 0) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
@@ -689,8 +565,7 @@ gst_e2ee_dec_finalize (GObject * object)
 
   held_clear (self);
   e2ee_keyring_clear (self->ring);
-  e2ee_wipe (self->ring, sizeof (*self->ring));
-  g_free (self->ring);
+  gst_e2ee_ring_free (self->ring);
   gst_e2ee_scratch_free (&self->scratch);
   gst_e2ee_out_pool_free (&self->out);
   g_array_unref (self->nals);
@@ -706,12 +581,11 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->suite = E2EE_SUITE_DEFAULT;
   self->stream = E2EE_STREAM_VIDEO;
   self->sender_index = -1;
-  self->replay_window = E2EE_REPLAY_WINDOW_DEFAULT;
+  self->replay_window = DEFAULT_REPLAY_WINDOW;
   self->key_hold_ms = DEFAULT_KEY_HOLD_MS;
-  self->newest_ts = GST_CLOCK_TIME_NONE;
-  self->ring = g_new0 (struct e2ee_keyring, 1);
+  self->ring = gst_e2ee_ring_new ();
   reset_ring (self);
-  self->nals = g_array_sized_new (FALSE, TRUE, sizeof (NalIn), 32);
+  self->nals = g_array_sized_new (FALSE, TRUE, gst_e2ee_dec_nal_size (), 32);
   /* Its output is plaintext: wiped when it comes back (docs/media-path.md). */
   self->out.wipe = TRUE;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -758,13 +632,15 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
           "Counters remembered per KID against replay, rounded up to a "
           "multiple of 64. Setting it removes every key",
           E2EE_REPLAY_WINDOW_MIN, E2EE_REPLAY_WINDOW_MAX,
-          E2EE_REPLAY_WINDOW_DEFAULT,
+          DEFAULT_REPLAY_WINDOW,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_KEY_HOLD_MS,
       g_param_spec_uint ("key-hold-ms", "Key hold (ms)",
-          "How long a frame under an unknown KID waits for its key, in "
-          "stream time (frame timestamps), before it is dropped. 0: never "
+          "How long a frame under an unknown KID waits for its key, on the "
+          "element's clock (never the frames' timestamps), before it is "
+          "dropped. Only the epoch after the newest installed waits, and "
+          "only until a frame under a key that is here arrives. 0: never "
           "wait", 0, 60000, DEFAULT_KEY_HOLD_MS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -778,7 +654,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "frames and bytes decrypted; dropped-no-key (held past "
-          "key-hold-ms), auth-failed, replayed, unknown-kid (no key, another "
+          "key-hold-ms), auth-failed, replayed (or not after the last "
+          "counter output), spliced (access units cut, spliced or "
+          "reordered: several KIDs or counters not in a row), unknown-kid "
+          "(no key, another "
           "stream or sender, or a send key), malformed, held (frames "
           "that waited for a key), and wiped-bytes (decrypted output wiped "
           "as its buffers came back to the pool)", GST_TYPE_STRUCTURE,
@@ -807,6 +686,20 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_e2ee_dec_remove_key), NULL, NULL, NULL, G_TYPE_BOOLEAN,
       1, G_TYPE_UINT64);
+
+  /**
+   * GstE2eeDec::set-key-expiry:
+   * @kid: an installed key
+   * @ms: milliseconds from now after which the key is removed and wiped
+   *   (0: with the next frame), or negative: no expiry
+   *
+   * A backstop for whoever installs keys (the key provider sets it when
+   * keyxchgd goes away). Returns: whether the key exists.
+   */
+  signals[SIGNAL_SET_KEY_EXPIRY] = g_signal_new_class_handler ("set-key-expiry",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_dec_set_key_expiry), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_UINT64, G_TYPE_INT64);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

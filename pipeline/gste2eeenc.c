@@ -57,6 +57,7 @@ enum
   SIGNAL_ADD_KEY,
   SIGNAL_REMOVE_KEY,
   SIGNAL_SET_SEND_KID,
+  SIGNAL_SET_KEY_EXPIRY,
   LAST_SIGNAL,
 };
 
@@ -77,6 +78,7 @@ typedef struct
 {
   gsize start, end;             /* in the input */
   gsize ct_off, ct_len;         /* in the scratch buffer; ct_len 0 for clear */
+  gboolean clear;
 } NalOut;
 
 static gboolean
@@ -121,14 +123,35 @@ gst_e2ee_enc_add_key (GstE2eeEnc * self, guint64 kid, GBytes * key,
     return FALSE;
   }
   g_mutex_lock (&self->lock);
-  ret = e2ee_keyring_add (self->ring, kid, E2EE_KEY_SEND, data, len);
-  if (!ret)
+  ret = gst_e2ee_keyring_add_checked (self->ring, kid, E2EE_KEY_SEND, data,
+      len);
+  /* The same key again keeps its counter: never a second start. */
+  if (ret == 0)
     ret = random_counter_start (self, kid);
+  else if (ret == 1)
+    ret = 0;
   g_mutex_unlock (&self->lock);
-  if (ret)
+  if (ret == -EKEYREJECTED)
+    /* Loud (a bus warning: the stream goes on under the first key), as
+     * keeping either key silently means receivers decrypt nothing. */
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("a different key for a KID "
+            "that is installed"), ("KID %" G_GUINT64_FORMAT " was installed "
+            "again with another key: refused, the first one stays", kid));
+  else if (ret)
     GST_WARNING_OBJECT (self, "cannot add key %" G_GUINT64_FORMAT ": %s", kid,
         g_strerror (-ret));
   return ret == 0;
+}
+
+static gboolean
+gst_e2ee_enc_set_key_expiry (GstE2eeEnc * self, guint64 kid, gint64 ms)
+{
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = gst_e2ee_ring_set_expiry (self->ring, kid, ms);
+  g_mutex_unlock (&self->lock);
+  return ok;
 }
 
 static gboolean
@@ -212,59 +235,110 @@ protect_whole (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
   return out;
 }
 
-/* frame-format.md: NAL by NAL, headers clear and authenticated. */
-static GstBuffer *
-protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
+/*
+ * Pass 1 of protect_nals: split and validate the whole access unit before
+ * any byte of it is copied out or any counter is spent. Positive checks
+ * only (docs/media-path.md "What e2eeenc lets out in clear"): Annex B from
+ * offset 0, nothing but zeros between NAL units, every header valid, every
+ * clear NAL well formed and bounded, the clear bytes of the access unit
+ * bounded, every slice long enough for its clear byte. Returns the number
+ * of protected NAL units, or -EBADMSG.
+ */
+static gint
+split_and_check (GstE2eeEnc * self, const GstMapInfo * in)
 {
-  const gsize hs = gst_e2ee_nal_header_size (self->codec);
-  gsize pos = 0, used = 0, total = 0;
+  gsize pos = 0, clear_bytes = 0;
   bool garbage = false;
   GstE2eeNal nal;
-  GstBuffer *out;
-  GstMapInfo m;
-  guint8 *w;
+  gint protected_nals = 0;
 
   g_array_set_size (self->nals, 0);
+  if (!gst_e2ee_au_starts_annexb (in->data, in->size))
+    return -EBADMSG;
   while (gst_e2ee_nal_next (in->data, in->size, &pos, &nal, &garbage)) {
-    NalOut n = { nal.start, nal.end, 0, 0 };
+    const guint8 *d = in->data + nal.start;
     gsize len = nal.end - nal.start;
+    NalOut n = { nal.start, nal.end, 0, 0, FALSE };
 
-    if (len < hs) {
-      *err = -EBADMSG;
-      return NULL;
-    }
-    if (!gst_e2ee_nal_is_clear (self->codec, in->data + nal.start)) {
-      const guint8 *d = in->data + nal.start;
-      gsize cl = gst_e2ee_nal_clear_len (self->codec, d, len), extra = cl - hs;
-      gsize need = used + extra + (len - cl) + E2EE_SFRAME_MAX_OVERHEAD;
-      gsize ct_len = 0;
-
-      if (!gst_e2ee_scratch_reserve (&self->scratch, need, used)) {
-        *err = -ENOMEM;
-        return NULL;
-      }
-      /* What follows the header, escaped as one: the clear slice byte (if
-       * any) and the SFrame ciphertext, whose metadata is every clear byte. */
-      memcpy (self->scratch.data + used, d + hs, extra);
-      *err = e2ee_keyring_protect (self->ring, self->send_kid, d, cl, d + cl,
-          len - cl, self->scratch.data + used + extra,
-          self->scratch.size - used - extra, &ct_len);
-      if (*err)
-        return NULL;
-      n.ct_off = used;
-      n.ct_len = extra + ct_len;
-      used += n.ct_len;
-      total += 4 + hs + gst_e2ee_escape_size (self->scratch.data + n.ct_off,
-          n.ct_len);
+    if (!gst_e2ee_nal_header_ok (self->codec, d, len))
+      return -EBADMSG;
+    n.clear = gst_e2ee_nal_is_clear (self->codec, d);
+    if (n.clear) {
+      clear_bytes += len;
+      if (!gst_e2ee_clear_nal_ok (self->codec, d, len)
+          || clear_bytes > GST_E2EE_CLEAR_AU_MAX)
+        return -EBADMSG;
     } else {
-      total += 4 + len;
+      /* A slice without its first slice-header byte is malformed: e2eedec
+       * would take a different metadata length for it. */
+      if (len < gst_e2ee_nal_clear_len (self->codec, d, len)
+          || protected_nals == G_MAXINT)
+        return -EBADMSG;
+      protected_nals++;
     }
     g_array_append_val (self->nals, n);
   }
   /* Fail closed: bytes outside NAL units, or no NAL at all, is not H.26x. */
-  if (garbage || self->nals->len == 0) {
-    *err = -EBADMSG;
+  if (garbage || self->nals->len == 0)
+    return -EBADMSG;
+  return protected_nals;
+}
+
+/*
+ * frame-format.md: NAL by NAL, headers clear and authenticated; each
+ * protected NAL's metadata also binds it to its access unit (its index
+ * among the protected NAL units and their count, docs/media-path.md).
+ */
+static GstBuffer *
+protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
+{
+  const gsize hs = gst_e2ee_nal_header_size (self->codec);
+  gsize used = 0, total = 0;
+  gint count = split_and_check (self, in);
+  guint32 index = 0;
+  GstBuffer *out;
+  GstMapInfo m;
+  guint8 *w;
+
+  if (count < 0) {
+    *err = count;
     return NULL;
+  }
+  for (guint i = 0; i < self->nals->len; i++) {
+    NalOut *n = &g_array_index (self->nals, NalOut, i);
+    const guint8 *d = in->data + n->start;
+    gsize len = n->end - n->start;
+    guint8 md[3 + GST_E2EE_AU_TAG_LEN];
+    gsize cl, extra, need, ct_len = 0;
+
+    if (n->clear) {
+      total += 4 + len;
+      continue;
+    }
+    cl = gst_e2ee_nal_clear_len (self->codec, d, len);
+    extra = cl - hs;
+    need = used + extra + (len - cl) + E2EE_SFRAME_MAX_OVERHEAD;
+    if (!gst_e2ee_scratch_reserve (&self->scratch, need, used)) {
+      *err = -ENOMEM;
+      return NULL;
+    }
+    memcpy (md, d, cl);
+    gst_e2ee_au_tag (md + cl, index++, (guint32) count);
+    /* What follows the header, escaped as one: the clear slice byte (if
+     * any) and the SFrame ciphertext, whose metadata is every clear byte
+     * and the access-unit tag. */
+    memcpy (self->scratch.data + used, d + hs, extra);
+    *err = e2ee_keyring_protect (self->ring, self->send_kid, md,
+        cl + GST_E2EE_AU_TAG_LEN, d + cl, len - cl,
+        self->scratch.data + used + extra,
+        self->scratch.size - used - extra, &ct_len);
+    if (*err)
+      return NULL;
+    n->ct_off = used;
+    n->ct_len = extra + ct_len;
+    used += n->ct_len;
+    total += 4 + hs + gst_e2ee_escape_size (self->scratch.data + n->ct_off,
+        n->ct_len);
   }
   out = gst_e2ee_out_pool_acquire (&self->out, total);
   if (!out) {
@@ -278,7 +352,7 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
 
     memcpy (w, "\0\0\0\1", 4);
     w += 4;
-    if (n->ct_len) {
+    if (!n->clear) {
       memcpy (w, in->data + n->start, hs);
       w += hs;
       w += gst_e2ee_escape (self->scratch.data + n->ct_off, n->ct_len, w);
@@ -309,8 +383,9 @@ gst_e2ee_enc_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   GstE2eeEnc *self = GST_E2EE_ENC (trans);
   GstBuffer *in = trans->queued_buf, *out = NULL;
   GstStructure *msg = NULL;
-  gboolean keyframe = FALSE;
+  gboolean keyframe = FALSE, too_big = FALSE, loud = FALSE;
   GstMapInfo m;
+  gsize size;
   gint err = 0;
 
   *outbuf = NULL;
@@ -323,6 +398,7 @@ gst_e2ee_enc_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   }
 
   g_mutex_lock (&self->lock);
+  gst_e2ee_ring_expire (self->ring);
   if (!self->have_send_kid
       || !e2ee_keyring_has (self->ring, self->send_kid, E2EE_KEY_SEND)) {
     self->stats.dropped_no_key++;
@@ -345,30 +421,48 @@ gst_e2ee_enc_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
     msg = gst_structure_new ("e2ee-resumed", "kid", G_TYPE_UINT64,
         self->send_kid, NULL);
   }
-  if (self->codec != GST_E2EE_CODEC_H264 && self->codec != GST_E2EE_CODEC_H265)
+  if (m.size == 0 || m.size > gst_e2ee_max_au_size (self->stream)) {
+    /* Nothing to protect, or more than any frame of this stream may be
+     * (docs/media-path.md "Sizes"): never handed to the parsers. */
+    err = -EBADMSG;
+    too_big = m.size > 0;
+  } else if (self->codec != GST_E2EE_CODEC_H264
+      && self->codec != GST_E2EE_CODEC_H265) {
     out = protect_whole (self, &m, &err);
-  else
+  } else {
     out = protect_nals (self, &m, &err);
+  }
   if (!out) {
-    if (err == -EBADMSG)
+    if (err == -EBADMSG) {
       self->stats.malformed++;
-    else
+      loud = gst_e2ee_rate_ok (&self->rl, GST_E2EE_MSG_MALFORMED,
+          G_USEC_PER_SEC);
+    } else {
       self->stats.dropped_no_key++;
+    }
   } else {
     self->stats.frames++;
     self->stats.bytes += m.size;
   }
 out:
   g_mutex_unlock (&self->lock);
+  size = m.size;
   gst_buffer_unmap (in, &m);
 
   if (err == -EOVERFLOW)
     GST_ELEMENT_WARNING (self, STREAM, FAILED, ("send key exhausted"),
         ("the counter of KID %" G_GUINT64_FORMAT " is spent: install a new "
             "send key", self->send_kid));
+  else if (err == -EBADMSG && loud)
+    /* Fail closed and say so: the whole access unit is dropped, and what
+     * sends it is misconfigured (AVC under byte-stream caps) or hostile. */
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("dropped an access unit that "
+            "e2eeenc cannot prove safe to send"), ("%" G_GSIZE_FORMAT
+            " bytes: %s", size, too_big ? "larger than this stream's cap" :
+            "empty, not Annex B from its first byte, or a clear NAL unit "
+            "that is malformed or too large"));
   else if (err == -EBADMSG)
-    GST_WARNING_OBJECT (self, "dropping a frame that is not a byte-stream "
-        "access unit");
+    GST_DEBUG_OBJECT (self, "dropped a malformed access unit");
   else if (err)
     GST_WARNING_OBJECT (self, "dropping a frame: %s", g_strerror (-err));
   if (msg)
@@ -502,8 +596,7 @@ gst_e2ee_enc_finalize (GObject * object)
   GstE2eeEnc *self = GST_E2EE_ENC (object);
 
   e2ee_keyring_clear (self->ring);
-  e2ee_wipe (self->ring, sizeof (*self->ring));
-  g_free (self->ring);
+  gst_e2ee_ring_free (self->ring);
   gst_e2ee_scratch_free (&self->scratch);
   gst_e2ee_out_pool_free (&self->out);
   g_array_unref (self->nals);
@@ -518,7 +611,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   g_mutex_init (&self->lock);
   self->suite = E2EE_SUITE_DEFAULT;
   self->stream = E2EE_STREAM_VIDEO;
-  self->ring = g_new0 (struct e2ee_keyring, 1);
+  self->ring = gst_e2ee_ring_new ();
   reset_ring (self);
   self->nals = g_array_sized_new (FALSE, TRUE, sizeof (NalOut), 32);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -606,6 +699,20 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_e2ee_enc_set_send_kid), NULL, NULL, NULL,
       G_TYPE_BOOLEAN, 1, G_TYPE_UINT64);
+
+  /**
+   * GstE2eeEnc::set-key-expiry:
+   * @kid: an installed key
+   * @ms: milliseconds from now after which the key is removed and wiped
+   *   (0: with the next frame), or negative: no expiry
+   *
+   * A backstop for whoever installs keys (the key provider sets it when
+   * keyxchgd goes away). Returns: whether the key exists.
+   */
+  signals[SIGNAL_SET_KEY_EXPIRY] = g_signal_new_class_handler ("set-key-expiry",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_enc_set_key_expiry), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_UINT64, G_TYPE_INT64);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

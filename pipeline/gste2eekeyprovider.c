@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The key provider: keyxchgd's key events into e2eeenc / e2eedec. */
+#define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,6 +18,14 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
+/*
+ * Without keyxchgd, keys go: send keys after a short grace (a keyxchgd
+ * restart takes less), receive keys after the epoch grace (keyxchgd itself
+ * removes a receive key 12 s after its epoch ended, DAEMON.md), so that
+ * frames already sent under them still decrypt.
+ */
+#define DEFAULT_SEND_GRACE_MS 2000
+#define DEFAULT_RECV_GRACE_MS 12000
 #define SUBSCRIBE_ID "media-keys"
 
 typedef struct
@@ -33,7 +43,9 @@ struct _GstE2eeKeyProvider
 
   gint fd;
   guint watch_id, retry_id, backoff_ms;
-  gboolean subscribed, discarding, down_reported;
+  guint grace_id[3];            /* by usage: removal once keyxchgd is gone */
+  guint grace_ms[3];
+  gboolean subscribed, discarding, down_reported, refused_reported;
   /* What arrived of the current line; wiped as soon as a line is consumed. */
   gchar buf[GST_E2EE_KEY_EVENT_LINE_MAX + 1];
   gsize len;
@@ -144,12 +156,10 @@ install (GstE2eeKeyProvider * kp, GstE2eeKeyEvent * ev)
   guint8 *copy;
   gboolean ok = FALSE;
 
-  if (find_installed (kp, ev->kid, ev->usage) >= 0) {
-    /* Never replace: a send key re-added would restart its counter (RFC 9605 9.1). */
-    say ("kid=%" G_GUINT64_FORMAT " usage=%s already installed, kept",
-        ev->kid, usage_name (ev->usage));
-    return TRUE;
-  }
+  gboolean again = find_installed (kp, ev->kid, ev->usage) >= 0;
+
+  /* Installed again (a reconnection): the element keeps the same key as it
+   * is (its counter, its replay state) and refuses, loudly, another one. */
   if (ev->usage == E2EE_KEY_SEND)
     learn_sender (kp, gst_e2ee_kid_sender (ev->kid));
   e = element_for (kp, ev->kid, ev->usage, TRUE, &why);
@@ -165,16 +175,23 @@ install (GstE2eeKeyProvider * kp, GstE2eeKeyEvent * ev)
   g_signal_emit_by_name (e, "add-key", ev->kid, key, ev->usage, &ok);
   g_bytes_unref (key);
   gst_object_unref (e);
-  if (ok) {
+  if (ok && !again) {
     Installed in = { ev->kid, ev->usage };
 
     g_array_append_val (kp->installed, in);
     kp->stats.installed++;
   }
-  say ("install kid=%" G_GUINT64_FORMAT " (stream %u sender %u epoch %u) "
-      "usage=%s: %s", ev->kid, gst_e2ee_kid_stream (ev->kid),
-      gst_e2ee_kid_sender (ev->kid), gst_e2ee_kid_epoch (ev->kid),
-      usage_name (ev->usage), ok ? "ok" : "refused by the element");
+  if (!ok && again)
+    say ("ERROR: kid=%" G_GUINT64_FORMAT " usage=%s installed again with a "
+        "DIFFERENT key: refused, the first key stays (keyxchgd and this "
+        "device disagree on the epoch's keys)", ev->kid,
+        usage_name (ev->usage));
+  else
+    say ("install kid=%" G_GUINT64_FORMAT " (stream %u sender %u epoch %u) "
+        "usage=%s: %s", ev->kid, gst_e2ee_kid_stream (ev->kid),
+        gst_e2ee_kid_sender (ev->kid), gst_e2ee_kid_epoch (ev->kid),
+        usage_name (ev->usage), !ok ? "refused by the element" :
+        again ? "the same key again, kept" : "ok");
   return ok;
 }
 
@@ -223,15 +240,100 @@ switch_send_kid (GstE2eeKeyProvider * kp, guint64 kid)
   return ok;
 }
 
+/* Every key of that usage (0: both) it installed. */
+static void
+remove_usage (GstE2eeKeyProvider * kp, gint usage)
+{
+  for (guint i = kp->installed->len; i-- > 0;) {
+    Installed in = g_array_index (kp->installed, Installed, i);
+
+    if (!usage || in.usage == usage)
+      remove_key (kp, in.kid, in.usage);
+  }
+}
+
 /* Outside a meeting no media key may stay in this process. */
 static void
 remove_all (GstE2eeKeyProvider * kp)
 {
-  while (kp->installed->len) {
-    Installed in = g_array_index (kp->installed, Installed,
-        kp->installed->len - 1);
+  remove_usage (kp, 0);
+}
 
-    remove_key (kp, in.kid, in.usage);
+/*
+ * The elements' own expiry of every key of usage (a backstop that holds
+ * even when this main loop does not run): in ms from now, or -1 to clear.
+ */
+static void
+set_expiry (GstE2eeKeyProvider * kp, gint usage, gint64 ms)
+{
+  for (guint i = 0; i < kp->installed->len; i++) {
+    Installed *in = &g_array_index (kp->installed, Installed, i);
+    const gchar *why = NULL;
+    GstElement *e;
+    gboolean ok = FALSE;
+
+    if (in->usage != usage
+        || !(e = element_for (kp, in->kid, in->usage, FALSE, &why)))
+      continue;
+    g_signal_emit_by_name (e, "set-key-expiry", in->kid, ms, &ok);
+    gst_object_unref (e);
+  }
+}
+
+static gboolean
+grace_over (gpointer data, gint usage)
+{
+  GstE2eeKeyProvider *kp = data;
+
+  kp->grace_id[usage] = 0;
+  say ("keyxchgd still away after %u ms: removing the %s keys",
+      kp->grace_ms[usage], usage_name (usage));
+  remove_usage (kp, usage);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+send_grace_over (gpointer data)
+{
+  return grace_over (data, E2EE_KEY_SEND);
+}
+
+static gboolean
+recv_grace_over (gpointer data)
+{
+  return grace_over (data, E2EE_KEY_RECV);
+}
+
+/* keyxchgd went away: its keys go after their grace unless it comes back. */
+static void
+start_grace (GstE2eeKeyProvider * kp)
+{
+  static const gint usages[] = { E2EE_KEY_SEND, E2EE_KEY_RECV };
+
+  for (guint i = 0; i < G_N_ELEMENTS (usages); i++) {
+    gint u = usages[i];
+
+    if (kp->grace_id[u])
+      continue;
+    set_expiry (kp, u, kp->grace_ms[u]);
+    kp->grace_id[u] = g_timeout_add (kp->grace_ms[u], u == E2EE_KEY_SEND ?
+        send_grace_over : recv_grace_over, kp);
+  }
+}
+
+static void
+stop_grace (GstE2eeKeyProvider * kp)
+{
+  static const gint usages[] = { E2EE_KEY_SEND, E2EE_KEY_RECV };
+
+  for (guint i = 0; i < G_N_ELEMENTS (usages); i++) {
+    gint u = usages[i];
+
+    if (!kp->grace_id[u])
+      continue;
+    g_source_remove (kp->grace_id[u]);
+    kp->grace_id[u] = 0;
+    set_expiry (kp, u, -1);
   }
 }
 
@@ -256,6 +358,8 @@ gst_e2ee_key_provider_handle_line (GstE2eeKeyProvider * kp,
       } else if (!kp->subscribed && !strcmp (ev.id, SUBSCRIBE_ID)) {
         kp->subscribed = TRUE;
         kp->down_reported = FALSE;
+        kp->refused_reported = FALSE;
+        stop_grace (kp);
         kp->backoff_ms = BACKOFF_MIN_MS;
         kp->stats.connects++;
         say ("subscribed to keys and state at %s", kp->path);
@@ -356,12 +460,58 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
   } else if (!(cond & (G_IO_HUP | G_IO_ERR))) {
     return G_SOURCE_CONTINUE;
   }
-  /* EOF, error or hang-up: keyxchgd went away. Keys stay installed. */
-  say ("connection to keyxchgd lost; reconnecting");
+  /* EOF, error or hang-up: keyxchgd went away. Its keys go after their
+   * grace unless it comes back (start_grace). */
+  say ("connection to keyxchgd lost; reconnecting; send keys go in %u ms, "
+      "receive keys in %u ms unless it is back", kp->grace_ms[E2EE_KEY_SEND],
+      kp->grace_ms[E2EE_KEY_RECV]);
   kp->watch_id = 0;             /* this source ends by returning REMOVE */
+  if (kp->subscribed)
+    start_grace (kp);
   disconnect (kp);
   schedule_connect (kp);
   return G_SOURCE_REMOVE;
+}
+
+/*
+ * Whoever may create the socket is whoever can write its directory: it must
+ * be ours or root's and writable by no one else. Its owner is then trusted
+ * like us (keyxchgd may run as a user of its own, DAEMON.md --media-uid).
+ */
+static gboolean
+socket_dir_ok (const gchar * path, uid_t * owner)
+{
+  gchar *dir = g_path_get_dirname (path);
+  struct stat st;
+  gboolean ok = stat (dir, &st) == 0 && S_ISDIR (st.st_mode)
+      && (st.st_uid == geteuid () || st.st_uid == 0)
+      && !(st.st_mode & (S_IWGRP | S_IWOTH));
+
+  g_free (dir);
+  *owner = st.st_uid;
+  return ok;
+}
+
+/* The server end is keyxchgd's: root, us, or the socket directory's owner. */
+static gboolean
+peer_ok (gint fd, uid_t dir_owner, uid_t * uid)
+{
+  struct ucred cred;
+  socklen_t len = sizeof (cred);
+
+  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)
+      || len != sizeof (cred))
+    return FALSE;
+  *uid = cred.uid;
+  return cred.uid == 0 || cred.uid == geteuid () || cred.uid == dir_owner;
+}
+
+static void
+refuse (GstE2eeKeyProvider * kp, const gchar * what)
+{
+  if (!kp->refused_reported)
+    say ("ERROR: refusing keyxchgd at %s: %s", kp->path, what);
+  kp->refused_reported = TRUE;
 }
 
 static gboolean
@@ -371,15 +521,31 @@ try_connect (gpointer data)
   struct sockaddr_un addr = {.sun_family = AF_UNIX };
   static const char req[] = "{\"id\":\"" SUBSCRIBE_ID "\",\"cmd\":\"subscribe\","
       "\"events\":[\"keys\",\"state\"]}\n";
+  uid_t dir_owner = 0, peer = 0;
+  gboolean connected;
   gint fd;
 
   kp->retry_id = 0;
+  if (!socket_dir_ok (kp->path, &dir_owner)) {
+    refuse (kp, "its directory is not root's or ours, or others may write "
+        "it");
+    goto retry;
+  }
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     goto retry;
   strcpy (addr.sun_path, kp->path);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr))
-      || send (fd, req, sizeof (req) - 1, MSG_NOSIGNAL) !=
+  connected = connect (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0;
+  if (connected && !peer_ok (fd, dir_owner, &peer)) {
+    gchar *why = g_strdup_printf ("the peer's uid %u is not root's, ours or "
+        "the socket directory's owner's", (guint) peer);
+
+    refuse (kp, why);
+    g_free (why);
+    close (fd);
+    goto retry;
+  }
+  if (!connected || send (fd, req, sizeof (req) - 1, MSG_NOSIGNAL) !=
       (gssize) sizeof (req) - 1 || !g_unix_set_fd_nonblocking (fd, TRUE, NULL)) {
     if (!kp->down_reported)
       say ("cannot reach keyxchgd at %s: %s; retrying", kp->path,
@@ -426,6 +592,8 @@ gst_e2ee_key_provider_new (const gchar * socket_path, gint sender_index,
   kp->user_data = user_data;
   kp->fd = -1;
   kp->backoff_ms = BACKOFF_MIN_MS;
+  kp->grace_ms[E2EE_KEY_SEND] = DEFAULT_SEND_GRACE_MS;
+  kp->grace_ms[E2EE_KEY_RECV] = DEFAULT_RECV_GRACE_MS;
   kp->installed = g_array_new (FALSE, FALSE, sizeof (Installed));
   return kp;
 }
@@ -435,6 +603,14 @@ gst_e2ee_key_provider_start (GstE2eeKeyProvider * kp)
 {
   if (kp->fd < 0 && !kp->retry_id)
     try_connect (kp);
+}
+
+void
+gst_e2ee_key_provider_set_grace (GstE2eeKeyProvider * kp, guint send_ms,
+    guint recv_ms)
+{
+  kp->grace_ms[E2EE_KEY_SEND] = send_ms;
+  kp->grace_ms[E2EE_KEY_RECV] = recv_ms;
 }
 
 gint
@@ -458,6 +634,9 @@ gst_e2ee_key_provider_free (GstE2eeKeyProvider * kp)
   disconnect (kp);
   if (kp->retry_id)
     g_source_remove (kp->retry_id);
+  for (guint i = 0; i < G_N_ELEMENTS (kp->grace_id); i++)
+    if (kp->grace_id[i])
+      g_source_remove (kp->grace_id[i]);
   g_array_free (kp->installed, TRUE);
   g_free (kp->path);
   e2ee_wipe (kp, sizeof (*kp));

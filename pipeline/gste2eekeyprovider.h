@@ -11,6 +11,15 @@
  *   remove                         remove-key on the same element
  *   state other than in-meeting    every key it installed is removed
  *
+ * When the connection to keyxchgd is lost, its keys go unless it is back
+ * in time: send keys after a short grace (2 s), receive keys after the
+ * epoch grace (12 s); the elements are told the same deadlines
+ * ("set-key-expiry") as a backstop. A KID installed again with the same key
+ * is kept as it is; with another key it is refused, loudly. It connects
+ * only to a socket whose directory is root's or ours and writable by no one
+ * else, and whose server end (SO_PEERCRED) is root, us, or that directory's
+ * owner.
+ *
  * It creates no element: the pipeline's owner answers get_encoder /
  * get_decoder. Every copy of a key it makes (the line, jansson's copies, the
  * decoded bytes, the GBytes handed to add-key) is wiped right after use; it
@@ -74,6 +83,10 @@ GstE2eeKeyProvider *gst_e2ee_key_provider_new (const gchar * socket_path,
 
 /* Connects now, or keeps trying with backoff. Attaches to the thread-default context. */
 void gst_e2ee_key_provider_start (GstE2eeKeyProvider * kp);
+
+/* How long keys stay once keyxchgd is gone (defaults 2000 and 12000 ms). */
+void gst_e2ee_key_provider_set_grace (GstE2eeKeyProvider * kp, guint send_ms,
+    guint recv_ms);
 
 /* -1 while unknown. */
 gint gst_e2ee_key_provider_get_sender_index (GstE2eeKeyProvider * kp);

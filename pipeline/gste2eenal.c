@@ -63,19 +63,180 @@ gst_e2ee_clear_prefix_len (GstE2eeCodec codec, const uint8_t * data,
   return size < n ? -1 : (long) n;
 }
 
+bool
+gst_e2ee_nal_is_vcl (GstE2eeCodec codec, const uint8_t * hdr)
+{
+  if (codec == GST_E2EE_CODEC_H264)
+    return (hdr[0] & 0x1f) >= 1 && (hdr[0] & 0x1f) <= 5;
+  return ((hdr[0] >> 1) & 0x3f) <= 31;
+}
+
 size_t
 gst_e2ee_nal_clear_len (GstE2eeCodec codec, const uint8_t * nal, size_t len)
 {
   size_t hs = gst_e2ee_nal_header_size (codec);
-  bool vcl;
 
-  if (len <= hs)
-    return len;
-  if (codec == GST_E2EE_CODEC_H264)
-    vcl = (nal[0] & 0x1f) >= 1 && (nal[0] & 0x1f) <= 5;
-  else
-    vcl = ((nal[0] >> 1) & 0x3f) <= 31;
-  return vcl ? hs + 1 : hs;
+  (void) len;
+  return gst_e2ee_nal_is_vcl (codec, nal) ? hs + 1 : hs;
+}
+
+bool
+gst_e2ee_au_starts_annexb (const uint8_t * d, size_t size)
+{
+  if (size >= 3 && d[0] == 0 && d[1] == 0 && d[2] == 1)
+    return true;
+  return size >= 4 && d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 1;
+}
+
+bool
+gst_e2ee_nal_header_ok (GstE2eeCodec codec, const uint8_t * nal, size_t len)
+{
+  unsigned int type;
+
+  if (len < gst_e2ee_nal_header_size (codec) || (nal[0] & 0x80))
+    return false;
+  if (codec == GST_E2EE_CODEC_H264) {
+    /* H.264 Table 7-1: 0 and 24..31 are unspecified. */
+    type = nal[0] & 0x1f;
+    return type >= 1 && type <= 23;
+  }
+  /* H.265 Table 7-1: 41..47 reserved, 48..63 unspecified; 7.4.2.2. */
+  type = (nal[0] >> 1) & 0x3f;
+  return type <= 40 && (nal[0] & 1) == 0 && (nal[1] >> 3) == 0
+      && (nal[1] & 7) != 0;
+}
+
+/* Emulation prevention as H.264 / H.265 7.4.1 require it inside a NAL unit. */
+static bool
+escaping_ok (const uint8_t * d, size_t len)
+{
+  size_t zeros = 0;
+
+  for (size_t i = 0; i < len; i++) {
+    if (zeros >= 2) {
+      if (d[i] <= 2)
+        return false;
+      if (d[i] == 3) {
+        if (i + 1 < len && d[i + 1] > 3)
+          return false;
+        zeros = 0;
+        continue;
+      }
+    }
+    zeros = d[i] ? 0 : zeros + 1;
+  }
+  return true;
+}
+
+/* A bit reader over an RBSP (emulation prevention removed). */
+typedef struct
+{
+  const uint8_t *d;
+  size_t len, bit;
+} Bits;
+
+static bool
+read_bits (Bits * b, unsigned int n, uint32_t * v)
+{
+  *v = 0;
+  for (unsigned int i = 0; i < n; i++, b->bit++) {
+    if (b->bit >= 8 * b->len)
+      return false;
+    *v = (*v << 1) | ((b->d[b->bit / 8] >> (7 - b->bit % 8)) & 1);
+  }
+  return true;
+}
+
+/* ue(v), up to max. */
+static bool
+read_ue (Bits * b, uint32_t max, uint32_t * v)
+{
+  unsigned int zeros = 0;
+  uint32_t bit = 0, rest;
+
+  while (read_bits (b, 1, &bit) && !bit)
+    if (++zeros > 16)
+      return false;
+  if (!bit || !read_bits (b, zeros, &rest))
+    return false;
+  *v = (1u << zeros) - 1 + rest;
+  return *v <= max;
+}
+
+static bool
+in_list (unsigned int v, const uint8_t * list, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (list[i] == v)
+      return true;
+  return false;
+}
+
+/* The first fields of a parameter set, from its RBSP after the header. */
+static bool
+param_set_ok (GstE2eeCodec codec, unsigned int type, const uint8_t * r,
+    size_t len)
+{
+  /* H.264 A.2 profile_idc and Table A-1 level_idc values. */
+  static const uint8_t profiles[] = { 66, 77, 88, 100, 110, 122, 244, 44, 83,
+    86, 118, 128, 138, 139, 134, 135
+  };
+  static const uint8_t levels[] = { 9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32,
+    40, 41, 42, 50, 51, 52, 60, 61, 62
+  };
+  Bits b = { r, len, 0 };
+  uint32_t v;
+
+  if (codec == GST_E2EE_CODEC_H264 && type == 7)        /* 7.3.2.1.1 */
+    return len >= 4 && in_list (r[0], profiles, sizeof (profiles))
+        && (r[1] & 0x03) == 0 && in_list (r[2], levels, sizeof (levels))
+        && (b.bit = 24, read_ue (&b, 31, &v));
+  if (codec == GST_E2EE_CODEC_H264)     /* 8, 7.3.2.2 */
+    return read_ue (&b, 255, &v) && read_ue (&b, 31, &v);
+  if (type == 32)               /* 7.3.2.1: max_sub_layers_minus1, 0xffff */
+    return len >= 4 && ((r[1] >> 1) & 7) <= 6 && r[2] == 0xff && r[3] == 0xff;
+  if (type == 33)               /* 7.3.2.2: sub-layers, general_profile_space */
+    return len >= 2 && ((r[0] >> 1) & 7) <= 6 && (r[1] >> 6) == 0;
+  /* 34, 7.3.2.3 */
+  return read_ue (&b, 63, &v) && read_ue (&b, 15, &v);
+}
+
+bool
+gst_e2ee_clear_nal_ok (GstE2eeCodec codec, const uint8_t * nal, size_t len)
+{
+  const size_t hs = gst_e2ee_nal_header_size (codec);
+  uint8_t rbsp[GST_E2EE_CLEAR_NAL_MAX];
+  unsigned int type;
+  long n;
+
+  if (!gst_e2ee_nal_header_ok (codec, nal, len) || len > GST_E2EE_CLEAR_NAL_MAX
+      || !escaping_ok (nal, len))
+    return false;
+  if (codec == GST_E2EE_CODEC_H264) {
+    type = nal[0] & 0x1f;
+    /* 7.3.2.4: primary_pic_type (3 bits), then the stop bit. */
+    if (type == 9)
+      return len == 2 && (nal[0] & 0x60) == 0 && (nal[1] & 0x1f) == 0x10;
+    if ((nal[0] & 0x60) == 0)
+      return false;
+  } else {
+    type = (nal[0] >> 1) & 0x3f;
+    /* 7.3.2.5: pic_type (3 bits, at most 2), then the stop bit. */
+    if (type == 35)
+      return len == 3 && (nal[2] >> 5) <= 2 && (nal[2] & 0x1f) == 0x10;
+  }
+  n = gst_e2ee_unescape (nal + hs, len - hs, rbsp);
+  return n > 0 && param_set_ok (codec, type, rbsp, (size_t) n);
+}
+
+void
+gst_e2ee_au_tag (uint8_t out[GST_E2EE_AU_TAG_LEN], uint32_t index,
+    uint32_t count)
+{
+  for (int i = 0; i < 4; i++) {
+    out[i] = (uint8_t) (index >> (24 - 8 * i));
+    out[4 + i] = (uint8_t) (count >> (24 - 8 * i));
+  }
 }
 
 size_t

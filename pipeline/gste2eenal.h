@@ -48,6 +48,8 @@ long gst_e2ee_clear_prefix_len (GstE2eeCodec codec, const uint8_t * data,
 /*
  * Bytes of a protected NAL unit that stay clear, as SFrame metadata: its
  * header, and for a slice (VCL NAL) the first byte of the slice header too.
+ * Decided by the NAL type alone, so that e2eeenc and e2eedec agree: a slice
+ * shorter than that is malformed (the caller drops it).
  * That byte starts with first_mb_in_slice (H.264) or
  * first_slice_segment_in_pic_flag (H.265), which rtph264depay and
  * rtph265depay read to find where a picture starts; ciphertext there would
@@ -56,6 +58,52 @@ long gst_e2ee_clear_prefix_len (GstE2eeCodec codec, const uint8_t * data,
  */
 size_t gst_e2ee_nal_clear_len (GstE2eeCodec codec, const uint8_t * nal,
     size_t len);
+
+/*
+ * Positive validation before e2eeenc lets a byte out in clear
+ * (docs/media-path.md "What e2eeenc lets out in clear"). A clear NAL unit
+ * is at most GST_E2EE_CLEAR_NAL_MAX bytes: an AVC length prefix can only
+ * read as a start code (00 00 01 xx) when the NAL it prefixes is 256 bytes
+ * or longer, and the NAL unit it would then fake holds that whole NAL, so
+ * it is never that short. The clear NAL units of one access unit are at
+ * most GST_E2EE_CLEAR_AU_MAX bytes together.
+ */
+#define GST_E2EE_CLEAR_NAL_MAX 255
+#define GST_E2EE_CLEAR_AU_MAX 1024
+
+/* The access unit begins with a start code at offset 0 (3 or 4 bytes). */
+bool gst_e2ee_au_starts_annexb (const uint8_t * data, size_t size);
+
+/*
+ * The NAL header is one this firmware sends: forbidden_zero_bit 0, a type
+ * the codec defines (H.264 1..23; H.265 0..40 with nuh_layer_id 0 and
+ * nuh_temporal_id_plus1 not 0). len is at least the header size.
+ */
+bool gst_e2ee_nal_header_ok (GstE2eeCodec codec, const uint8_t * nal,
+    size_t len);
+
+/*
+ * A clear NAL unit (gst_e2ee_nal_is_clear) is well formed and bounded:
+ * at most GST_E2EE_CLEAR_NAL_MAX bytes, valid emulation prevention, an
+ * access unit delimiter of exactly its size with its stop bit, parameter
+ * sets whose first fields are in range (H.264 7.3.2.1 / 7.3.2.2, H.265
+ * 7.3.2.1-7.3.2.3) and whose nal_ref_idc is not 0 (H.264 7.4.1).
+ */
+bool gst_e2ee_clear_nal_ok (GstE2eeCodec codec, const uint8_t * nal,
+    size_t len);
+
+/* True for slices (VCL NAL units), whose first slice-header byte stays clear. */
+bool gst_e2ee_nal_is_vcl (GstE2eeCodec codec, const uint8_t * hdr);
+
+/*
+ * The access-unit binding appended to every protected NAL unit's SFrame
+ * metadata (docs/media-path.md "An access unit is authenticated whole"):
+ * the NAL's index among the access unit's protected NAL units and their
+ * count, both 32-bit big-endian.
+ */
+#define GST_E2EE_AU_TAG_LEN 8
+void gst_e2ee_au_tag (uint8_t out[GST_E2EE_AU_TAG_LEN], uint32_t index,
+    uint32_t count);
 
 /* Size of the NAL header: 1 for H.264, 2 for H.265. */
 size_t gst_e2ee_nal_header_size (GstE2eeCodec codec);

@@ -1,31 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The room display: what people in the room see of the meeting, on the
- * board's screen through KMS (drivers/display), without kmssink (the image
- * has no gst-plugins-bad).
+ * board's screen through KMS, for a process that decodes the video itself
+ * (e2ee-media --display). An appsink adapter over the room screen
+ * (panel/include/panel/screen.h: the layout, the tiles' buffers, libwm's
+ * overlay with each sender's codeword and name, the banner, the commits and
+ * captures, all without GStreamer, shared with the screen process
+ * sealroom-screen).
  *
- *   - The layout: one tile per remote sender, wm_layout_grid (watermark/)
- *     for the screen's mode: 16:9 video rectangles in a grid, a label strip
- *     under each, the E2EE banner across the top.
  *   - Video: each sender's decoded video ends in an appsink (the caller
  *     puts gst_e2ee_room_display_sink_description () after its decoder),
  *     scaled and converted to BGRx (= DRM_FORMAT_XRGB8888) at the tile's
- *     size. Frames are copied into one of two dumb buffers of that tile, the
- *     one not on screen; a display thread commits the new one and only then
- *     lets the other be written again, so a frame is never torn and nothing
- *     is allocated per frame.
- *   - The overlay (wm/overlay.h): labels with each sender's codeword and
- *     name, trust frames and the banner, rendered by libwm into a
- *     screen-sized ARGB8888 dumb buffer on a plane above the video (two,
- *     alternating, re-rendered only when the E2EE state changes).
+ *     size; each frame is handed to panel_screen_put_frame (copied into
+ *     the tile's back buffer, committed by the screen's display thread:
+ *     never torn, nothing allocated per frame).
+ *   - The tiles are fixed at _new (tile i is the screen's tile of id i).
  *
  * The codeword shown for a sender is the caller's (in the room, keyxchgd's
  * roster's); a tile without one is refused, never shown unlabelled.
  *
  * Threads: _new, _set_e2ee, _capture and _free from the owner's thread; the
- * appsinks' streaming threads write frames; the display thread owns the
- * KMS commits. _free stops the thread; call it after the pipeline is in
- * NULL (or at least no longer PLAYING).
+ * appsinks' streaming threads write frames; the room screen's display thread
+ * owns the KMS commits. _free stops the thread; call it after the pipeline
+ * is in NULL (or at least no longer PLAYING).
  */
 #ifndef GST_E2EE_ROOM_DISPLAY_H
 #define GST_E2EE_ROOM_DISPLAY_H
@@ -33,6 +30,7 @@
 #include <gst/gst.h>
 
 #include "drv/display.h"
+#include "panel/screen.h"
 #include "wm/overlay.h"
 
 G_BEGIN_DECLS

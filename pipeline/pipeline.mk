@@ -17,6 +17,7 @@ GST_CFLAGS = $(call pc,$(GST_PKGS))
 GST_LIBS = $(call pl,$(GST_PKGS))
 
 PLUGIN_SRCS := pipeline/gste2ee.c pipeline/gste2eeenc.c pipeline/gste2eedec.c \
+	pipeline/gste2eedecframe.c \
 	pipeline/gste2eecommon.c pipeline/gste2eenal.c \
 	pipeline/gstrtpvp8e2eepay.c pipeline/gstrtpvp9e2eepay.c
 PLUGIN_OBJS := $(PLUGIN_SRCS:%.c=$(O)/obj/%.o)
@@ -46,19 +47,23 @@ $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
 	$(Q)$(CC) -shared $(BASE_LDFLAGS) $(LDFLAGS) -Wl,--no-undefined -o $@ $(PLUGIN_OBJS) \
 	  $(E2EE_LIBS) $(GST_LIBS)
 
-# The room display (decoded video and the codeword overlay on KMS planes):
-# libdrv_display and libwm, by path (their fragments come later).
+# The room display (decoded video and the codeword overlay on KMS planes): an
+# appsink adapter over panel_screen (libpanel), with libdrv_display and libwm,
+# by path (their fragments come later).
 RD_OBJS := $(O)/obj/pipeline/gste2eeroomdisplay.o
 $(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST_CFLAGS = \
-	$(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(call pc,gstreamer-app-1.0)
+	$(PANEL_CFLAGS) $(call pc,gstreamer-app-1.0)
 
-$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) $(O)/lib/libe2ee.a \
-		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a
+# e2ee-media's own parts: the sender's pipeline from elements, its hygiene.
+MEDIA_OBJS := $(O)/obj/pipeline/e2ee-media-pipeline.o $(O)/obj/pipeline/e2ee-media-secure.o
+
+$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) \
+		$(PARSE_OBJS) $(O)/lib/libe2ee.a $(O)/lib/libpanel.a $(O)/lib/libdrv_display.a \
+		$(O)/lib/libwm.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) \
-	  $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
-	  $(call pl,gstreamer-app-1.0) $(KP_LIBS) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) \
+	  $(PANEL_LIBS) $(GST_LIBS) $(call pl,gstreamer-app-1.0) $(KP_LIBS)
 
 all: $(PLUGIN) $(O)/bin/e2ee-media
 
@@ -85,7 +90,8 @@ $(O)/tests/test_key_event: $(O)/obj/tests/integration/test_key_event.o $(KP_OBJS
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(KP_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
 	  $(KP_LIBS) $(TEST_LIBS)
 
-MORE_TESTS += $(O)/tests/test_key_event tests/integration/test_keyprovider.py
+MORE_TESTS += $(O)/tests/test_key_event tests/integration/test_keyprovider.py \
+	tests/integration/test_keyprovider_trust.py
 FUZZ_TARGETS += fuzz_keyprovider
 $(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyevent.c \
 		pipeline/gste2eekeyevent.h crypto/secret.c
@@ -94,6 +100,22 @@ $(O)/fuzz/fuzz_keyprovider: tests/fuzz/fuzz_keyprovider.c pipeline/gste2eekeyeve
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(KP_CFLAGS) -Ipipeline -o $@ $< \
 	  pipeline/gste2eekeyevent.c crypto/secret.c $(MBEDTLS_LIBS) $(call pl,libsodium) $(KP_LIBS)
 
+# e2eeenc and e2eedec whole, built into the fuzzers (with coverage) and
+# driven through GstHarness: e2eeenc's input path with the oracle "no slice
+# plaintext in the output", e2eedec's decrypt path (splitting, buffer
+# sizing, hold) against what e2eeenc was given.
+FUZZ_TARGETS += fuzz_e2eeenc fuzz_e2eedec
+FUZZ_ELEMENT_SRCS := pipeline/gste2eeenc.c pipeline/gste2eedec.c pipeline/gste2eedecframe.c \
+	pipeline/gste2eecommon.c pipeline/gste2eenal.c
+$(O)/fuzz/fuzz_e2eeenc $(O)/fuzz/fuzz_e2eedec: $(O)/fuzz/%: tests/fuzz/%.c \
+		tests/fuzz/fuzz_e2ee_elements.h $(FUZZ_ELEMENT_SRCS) $(wildcard pipeline/gste2ee*.h) \
+		$(CRYPTO_SRCS) $(CRYPTO_HEADERS)
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(GST_CFLAGS) $(call pc,gstreamer-check-1.0) -Ipipeline \
+	  -DGST_USE_UNSTABLE_API -o $@ $< $(FUZZ_ELEMENT_SRCS) $(CRYPTO_SRCS) $(MBEDTLS_LIBS) \
+	  $(call pl,libsodium) $(GST_LIBS) $(call pl,gstreamer-check-1.0)
+
 # The room display on the host (--display soft), checked by the image test's
 # display-check.
 MORE_TESTS += tests/integration/test_room_display.py
@@ -101,19 +123,19 @@ test-programs: $(O)/tests/qemu/display-check
 
 # Programs on the room display's soft screen: bench-room-display (its
 # allocations and CPU per frame against a fakesink) and test_room_tearing.
-RD_PROG_LIBS = $(RD_OBJS) $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(GST_LIBS) \
-	$(call pl,gstreamer-app-1.0) $(WM_LIBS) $(DRV_DISPLAY_LIBS)
+RD_PROG_LIBS = $(RD_OBJS) $(PANEL_LIBS) $(GST_LIBS) $(call pl,gstreamer-app-1.0)
 
 $(O)/obj/tests/bench/bench_room_display.o $(O)/obj/tests/integration/test_room_tearing.o: \
 		$(O)/obj/%.o: %.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(call pc,gstreamer-app-1.0) $(DRV_DISPLAY_CFLAGS) \
-	  $(WM_CFLAGS) -Ipipeline -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(GST_CFLAGS) $(call pc,gstreamer-app-1.0) $(PANEL_CFLAGS) \
+	  -Ipipeline -Itests/lib -c $< -o $@
 
-$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o
+$(O)/bin/bench-room-display: $(O)/obj/tests/bench/bench_room_display.o \
+	$(O)/obj/tests/lib/alloc_count.o
 $(O)/tests/test_room_tearing: $(O)/obj/tests/integration/test_room_tearing.o
-$(O)/bin/bench-room-display $(O)/tests/test_room_tearing: $(RD_OBJS) \
+$(O)/bin/bench-room-display $(O)/tests/test_room_tearing: $(RD_OBJS) $(O)/lib/libpanel.a \
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)

@@ -88,10 +88,12 @@ def events(room):
             room["knocks"].append(ev)
 
 
-def admit_next(host, member):
+def admit_next(host, member, code):
     n = len(host["knocks"])
+    # The meeting code names the host's key (keyxchg/PROTOCOL.md 2.1): with it the
+    # member sends media to the host without a codeword check first (6.5).
     rep = kxctl(member, "join", "--meeting", "board-room", "--role", "member", "--name",
-                member["name"])
+                member["name"], "--code", code)
     if not rep.get("ok"):
         raise SystemExit(f"run: {member['name']} cannot join: {rep}")
 
@@ -102,7 +104,7 @@ def admit_next(host, member):
     k = host["knocks"][-1]
     print(f"   {host['name']} sees a knock: participant {k['participant']} \"{k['name']}\" "
           f"codeword {k['codeword']} ({k['pinned']}) -> admit")
-    rep = kxctl(host, "admit", str(k["participant"]), "--codeword", k["codeword"])
+    rep = kxctl(host, "admit", str(k["participant"]), "--knock", k["knock"])
     if not rep.get("ok"):
         raise SystemExit(f"run: admit failed: {rep}")
 
@@ -155,9 +157,9 @@ def main():
     rep = kxctl(host, "join", "--meeting", "board-room", "--role", "host", "--name", "Room 1")
     if not rep.get("ok"):
         raise SystemExit(f"run: the host cannot start: {rep}")
-    print("== Room 1 hosts the meeting \"board-room\"")
-    admit_next(host, rooms[1])
-    admit_next(host, rooms[2])
+    print(f"== Room 1 hosts the meeting \"board-room\", meeting code {rep['meeting_code']}")
+    admit_next(host, rooms[1], rep["meeting_code"])
+    admit_next(host, rooms[2], rep["meeting_code"])
     # Admissions within a second share one epoch (keyxchg/DAEMON.md): 1 or 2.
     wait(lambda: len(kxctl(host, "status").get("participants", [])) == 3, 20,
          "both admissions")

@@ -98,6 +98,22 @@ cp -a "$fw/." "$stage/"
 step INSTALL "firmware: $(find "$fw" -type f | wc -l) files (make install DESTDIR=... PREFIX=/usr)"
 
 cp -a "$here/overlay/." "$stage/"
+# The services' users (docs/processes.md), with fixed ids so that a
+# configuration can name them: keyxchgd's, the media daemon's, the screen's;
+# sealroom-ctl, the group that may reach keyxchgd's control socket (its
+# uid rules then apply: SO_PEERCRED); render and input for device nodes
+# (minbase's base-passwd has video but neither of these).
+chroot "$stage" /bin/sh -e -c '
+	groupadd --system -g 105 render
+	groupadd --system -g 106 input
+	groupadd --system -g 910 sealroom-ctl
+	for u in 901:sealroom-kx: 902:sealroom-media:sealroom-ctl,video 903:sealroom-screen:sealroom-ctl,video,render,input; do
+		id=${u%%:*} rest=${u#*:} name=${rest%%:*} groups=${rest#*:}
+		groupadd --system -g "$id" "$name"
+		useradd --system -u "$id" -g "$id" ${groups:+-G "$groups"} -d /nonexistent \
+			-s /usr/sbin/nologin "$name"
+	done
+	install -d -m 0700 -o sealroom-kx -g sealroom-kx /var/lib/sealroom/keyxchg'
 install -d "$stage/etc/sealroom" "$stage/usr/lib/sealroom/tests"
 install -m 0644 "$board_file" "$stage/etc/sealroom/board"
 # The board's variants, board/<board>-<variant>.board (the same machine with

@@ -41,8 +41,9 @@ ALLOC_COUNT_OBJ := $(O)/obj/tests/lib/alloc_count.o
 $(O)/tests/test_aead: $(ALLOC_COUNT_OBJ)
 
 # Element tests: gst-check with GstHarness, against the plugin in $(PLUGIN_DIR).
-ELEMENT_TESTS := test_e2ee_elements
+ELEMENT_TESTS := test_e2ee_elements test_e2ee_hostile
 ELEMENT_BINS := $(ELEMENT_TESTS:%=$(O)/tests/%)
+ELEMENT_HELPERS := $(O)/obj/tests/elements/e2ee_harness.o
 CHECK_PKGS := gstreamer-check-1.0 gstreamer-video-1.0 gstreamer-app-1.0 gstreamer-rtp-1.0
 
 $(O)/obj/tests/elements/%.o: tests/elements/%.c
@@ -50,13 +51,15 @@ $(O)/obj/tests/elements/%.o: tests/elements/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(call pc,$(CHECK_PKGS)) -c $< -o $@
 
-$(O)/tests/test_e2ee_%: $(O)/obj/tests/elements/test_e2ee_%.o $(O)/lib/libe2ee.a
+$(O)/tests/test_e2ee_%: $(O)/obj/tests/elements/test_e2ee_%.o $(ELEMENT_HELPERS) \
+		$(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(E2EE_LIBS) $(call pl,$(CHECK_PKGS))
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(ELEMENT_HELPERS) $(E2EE_LIBS) \
+	  $(call pl,$(CHECK_PKGS))
 
 # Scripts run as tests, in order after the compiled ones.
-SCRIPT_TESTS := tests/cli/test_cli.py tests/integration/test_udp_wire.py
+SCRIPT_TESTS := tests/lib/test_tap.py tests/cli/test_cli.py tests/integration/test_udp_wire.py
 
 TEST_PROGRAMS = $(UNIT_BINS) $(ELEMENT_BINS) $(MORE_TESTS) $(SCRIPT_TESTS)
 

@@ -1,26 +1,45 @@
 // SPDX-License-Identifier: MIT
 /* PNG files of captured screens (libpng), for tests to keep and compare. */
+#define _GNU_SOURCE /* mkostemp */
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <drm_fourcc.h>
 
 #include "drv/display.h"
 
+/*
+ * A captured screen is decrypted pictures: written to a fresh file beside
+ * path (mkostemp: O_EXCL, mode 0600, so never through a symlink or into a
+ * file someone else made), then renamed over path.
+ */
 int drv_display_png_write(const struct drv_display_image *img, const char *path)
 {
 	png_structp png = NULL;
 	png_infop info = NULL;
 	uint8_t *row = NULL;
-	FILE *f;
+	char *tmp = malloc(strlen(path) + 8);
+	FILE *f = NULL;
 	volatile int ret = -EIO;
+	int fd;
 
-	f = fopen(path, "wb");
-	if (!f)
-		return -errno;
+	if (!tmp)
+		return -ENOMEM;
+	strcpy(tmp, path);
+	strcat(tmp, ".XXXXXX");
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd >= 0 && !(f = fdopen(fd, "wb")))
+		close(fd);
+	if (!f) {
+		ret = -errno;
+		free(tmp);
+		return ret;
+	}
 	row = malloc((size_t)img->width * 3);
 	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
 	info = png ? png_create_info_struct(png) : NULL;
@@ -54,6 +73,11 @@ out:
 	free(row);
 	if (fclose(f) && !ret)
 		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	free(tmp);
 	return ret;
 }
 

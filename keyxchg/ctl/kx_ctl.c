@@ -35,16 +35,18 @@ struct kx_ctl_server {
 static const struct {
 	const char *name;
 	enum kx_ctl_cmd_type type;
-	const char *fields[4]; /* the members it takes besides "cmd" and "id" */
+	const char *fields[5]; /* the members it takes besides "cmd" and "id" */
 } commands[] = {
-	{ "join", KX_CTL_JOIN, { "meeting", "role", "name", NULL } },
-	{ "admit", KX_CTL_ADMIT, { "participant", "codeword", NULL } },
+	{ "join", KX_CTL_JOIN, { "meeting", "role", "name", "code", NULL } },
+	{ "admit", KX_CTL_ADMIT, { "participant", "codeword", "knock", NULL } },
 	{ "deny", KX_CTL_DENY, { "participant", NULL } },
 	{ "verify", KX_CTL_VERIFY, { "participant", NULL } },
 	{ "leave", KX_CTL_LEAVE, { NULL } },
 	{ "rekey", KX_CTL_REKEY, { NULL } },
 	{ "status", KX_CTL_STATUS, { NULL } },
 	{ "subscribe", KX_CTL_SUBSCRIBE, { "events", NULL } },
+	{ "remove", KX_CTL_REMOVE, { "participant", NULL } },
+	{ "end", KX_CTL_END, { NULL } },
 };
 
 static int fail(const char **err, const char *msg, int code)
@@ -129,6 +131,7 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 
 		if (get_text(o, "meeting", cmd->meeting, KX_CTL_TEXT_MAX, true) ||
 		    get_text(o, "name", cmd->name, KX_CTL_TEXT_MAX, true) ||
+		    get_text(o, "code", cmd->code, KX_CTL_TEXT_MAX, false) ||
 		    get_text(o, "role", role, sizeof(role) - 1, true)) {
 			ret = fail(err, "join takes meeting, role and name (strings)", -EINVAL);
 			goto out;
@@ -138,11 +141,16 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 			goto out;
 		}
 		cmd->host = !strcmp(role, "host");
+		if (cmd->host && cmd->code[0]) {
+			ret = fail(err, "a host draws its meeting code; code is for members", -EINVAL);
+			goto out;
+		}
 		break;
 	}
 	case KX_CTL_ADMIT:
 	case KX_CTL_DENY:
 	case KX_CTL_VERIFY:
+	case KX_CTL_REMOVE:
 		v = json_object_get(o, "participant");
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > 0xfffe) {
@@ -152,6 +160,15 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 		cmd->participant = (uint32_t)json_integer_value(v);
 		if (get_text(o, "codeword", cmd->codeword, KX_CTL_TEXT_MAX, false)) {
 			ret = fail(err, "codeword is a string", -EINVAL);
+			goto out;
+		}
+		if (get_text(o, "knock", cmd->knock, KX_CTL_TEXT_MAX, false)) {
+			ret = fail(err, "knock is a string", -EINVAL);
+			goto out;
+		}
+		/* An admission names the knock a person saw (CONTROL.md "admit"). */
+		if (cmd->type == KX_CTL_ADMIT && !cmd->codeword[0] && !cmd->knock[0]) {
+			ret = fail(err, "admit names the knock: knock (its hash) or codeword", -EINVAL);
 			goto out;
 		}
 		break;

@@ -30,13 +30,15 @@
 
 enum kx_ctl_cmd_type {
 	KX_CTL_JOIN = 1, /* meeting, role, name */
-	KX_CTL_ADMIT, /* participant */
+	KX_CTL_ADMIT, /* participant, and knock or codeword: the knock shown */
 	KX_CTL_DENY, /* participant */
 	KX_CTL_VERIFY, /* participant: the people in the room compared its codeword */
 	KX_CTL_LEAVE,
 	KX_CTL_REKEY, /* host: a fresh epoch secret now */
 	KX_CTL_STATUS,
 	KX_CTL_SUBSCRIBE, /* events: roster, keys, state (a bit set) */
+	KX_CTL_REMOVE, /* participant: host, a member out with a fresh secret, its IK barred */
+	KX_CTL_END, /* host: end the meeting for everyone */
 };
 
 enum kx_ctl_events {
@@ -50,9 +52,11 @@ struct kx_ctl_cmd {
 	char id[KX_CTL_ID_MAX + 1]; /* echoed in the reply; may be empty */
 	char meeting[KX_CTL_TEXT_MAX + 1];
 	char name[KX_CTL_TEXT_MAX + 1];
+	char code[KX_CTL_TEXT_MAX + 1]; /* join as member: the meeting code typed; may be empty */
 	bool host;
 	uint32_t participant;
 	char codeword[KX_CTL_TEXT_MAX + 1]; /* admit: the codeword compared; may be empty */
+	char knock[KX_CTL_TEXT_MAX + 1]; /* admit: the knock's hash as shown (hex); may be empty */
 	unsigned int events;
 };
 

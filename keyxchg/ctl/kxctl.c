@@ -3,10 +3,10 @@
  * kxctl: a command-line client of keyxchgd's control socket, for people and
  * for tests (keyxchg/CONTROL.md).
  *
- *   kxctl [--socket PATH] join --meeting M --role host|member --name N
- *   kxctl [--socket PATH] admit PARTICIPANT [--codeword WORD]
- *   kxctl [--socket PATH] deny|verify PARTICIPANT
- *   kxctl [--socket PATH] leave|rekey|status
+ *   kxctl [--socket PATH] join --meeting M --role host|member --name N [--code CODE]
+ *   kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD
+ *   kxctl [--socket PATH] deny|verify|remove PARTICIPANT
+ *   kxctl [--socket PATH] leave|end|rekey|status
  *   kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]
  *
  * Prints the daemon's reply (or the events) as JSON lines. Exit 0 when the
@@ -34,17 +34,31 @@
 
 #include "e2ee/secret.h"
 
-#define DEFAULT_SOCKET "/run/sealroom/keyxchgd.sock"
+#define DEFAULT_SOCKET "/run/sealroom/kx/keyxchgd.sock"
 
 static int usage(void)
 {
-	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N\n"
-	      "       kxctl [--socket PATH] admit PARTICIPANT [--codeword WORD]\n"
-	      "       kxctl [--socket PATH] deny|verify PARTICIPANT\n"
-	      "       kxctl [--socket PATH] leave|rekey|status\n"
+	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N "
+	      "[--code CODE]\n"
+	      "       kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD\n"
+	      "       kxctl [--socket PATH] deny|verify|remove PARTICIPANT\n"
+	      "       kxctl [--socket PATH] leave|end|rekey|status\n"
 	      "       kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]\n",
 	      stderr);
 	return 2;
+}
+
+/* A decimal number (a digit first) above 0 and at most max; else -1. */
+static double positive(const char *s, double max)
+{
+	char *end;
+	double v;
+
+	if (!(*s >= '0' && *s <= '9'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	return (errno || *end || v <= 0 || v > max) ? -1 : v;
 }
 
 static int connect_to(const char *path)
@@ -75,8 +89,9 @@ static int send_line(int fd, json_t *o)
 }
 
 /*
- * Reads lines until want of them (0: until the reply to id) or the deadline.
- * Returns the reply's "ok", or -1 when none came.
+ * Reads lines until want events (0: until the reply to id; -1: every event
+ * until the deadline) or the deadline. Returns the reply's "ok", 1 when want
+ * events came (or the deadline of want -1 passed), or -1 when none came.
  */
 static int read_lines(int fd, const char *id, long want, double seconds)
 {
@@ -97,7 +112,7 @@ static int read_lines(int fd, const char *id, long want, double seconds)
 		el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9;
 		if (!first || !memchr(buf, '\n', len)) {
 			if (el >= seconds || poll(&p, 1, (int)((seconds - el) * 1000) + 1) <= 0)
-				return -1;
+				return want < 0 ? 1 : -1;
 			r = read(fd, buf + len, sizeof(buf) - 1 - len);
 			if (r <= 0)
 				return -1;
@@ -125,7 +140,7 @@ static int read_lines(int fd, const char *id, long want, double seconds)
 				json_decref(o);
 				return ok;
 			}
-			if (json_object_get(o, "event") && want && ++seen >= want) {
+			if (json_object_get(o, "event") && want > 0 && ++seen >= want) {
 				json_decref(o);
 				return 1;
 			}
@@ -145,11 +160,14 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "seconds", required_argument, NULL, 't' },
+		{ "code", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = getenv("KXCTL_SOCKET"), *meeting = NULL, *role = NULL, *name = NULL;
+	const char *code = NULL;
 	long count = 0;
 	double seconds = 10;
+	bool events = false;
 	char id[32];
 	json_t *req;
 	int c, fd, ok;
@@ -173,10 +191,12 @@ int main(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'c':
-			count = atol(optarg);
+			if ((count = positive(optarg, 1e9)) < 1)
+				return usage();
 			break;
 		case 't':
-			seconds = atof(optarg);
+			if ((seconds = positive(optarg, 86400)) <= 0)
+				return usage();
 			break;
 		default:
 			return usage();
@@ -196,6 +216,8 @@ int main(int argc, char **argv)
 				role = optarg;
 			else if (c == 'n')
 				name = optarg;
+			else if (c == 'k')
+				code = optarg;
 			else if (c == 's')
 				path = optarg;
 			else
@@ -206,26 +228,34 @@ int main(int argc, char **argv)
 		json_object_set_new(req, "meeting", json_string(meeting));
 		json_object_set_new(req, "role", json_string(role));
 		json_object_set_new(req, "name", json_string(name));
+		if (code)
+			json_object_set_new(req, "code", json_string(code));
 	} else if (!strcmp(argv[optind], "admit") || !strcmp(argv[optind], "deny") ||
-		   !strcmp(argv[optind], "verify")) {
+		   !strcmp(argv[optind], "verify") || !strcmp(argv[optind], "remove")) {
 		char *end;
 		long p;
 
-		const char *word = NULL;
+		bool admit = !strcmp(argv[optind], "admit");
 
 		if (optind + 2 > argc)
 			return usage();
+		errno = 0;
 		p = strtol(argv[optind + 1], &end, 10);
-		if (*end || p < 0 || p > 65534)
+		if (errno || end == argv[optind + 1] || *end || p < 0 || p > 65534)
 			return usage();
 		json_object_set_new(req, "participant", json_integer(p));
-		if (!strcmp(argv[optind], "admit") && optind + 4 == argc &&
-		    !strcmp(argv[optind + 2], "--codeword"))
-			word = argv[optind + 3];
-		else if (optind + 2 != argc)
+		/* admit names the knock shown: --knock HASH or --codeword WORD (or both). */
+		for (int i = optind + 2; admit && i + 1 < argc; i += 2) {
+			if (!strcmp(argv[i], "--codeword"))
+				json_object_set_new(req, "codeword", json_string(argv[i + 1]));
+			else if (!strcmp(argv[i], "--knock"))
+				json_object_set_new(req, "knock", json_string(argv[i + 1]));
+			else
+				return usage();
+		}
+		if (admit ? (argc - optind) % 2 || argc - optind < 4 || argc - optind > 6 :
+			    optind + 2 != argc)
 			return usage();
-		if (word)
-			json_object_set_new(req, "codeword", json_string(word));
 	} else if (!strcmp(argv[optind], "events")) {
 		json_t *ev = json_array();
 		char *list, *save = NULL;
@@ -240,13 +270,14 @@ int main(int argc, char **argv)
 		json_object_set_new(req, "events", ev);
 		optind += 2;
 		while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-			if (c == 'c')
-				count = atol(optarg);
-			else if (c == 't')
-				seconds = atof(optarg);
-			else
+			if (c == 'c' && (count = positive(optarg, 1e9)) < 1)
+				return usage();
+			if (c == 't' && (seconds = positive(optarg, 86400)) <= 0)
+				return usage();
+			if (c != 'c' && c != 't')
 				return usage();
 		}
+		events = true;
 		if (optind != argc)
 			return usage();
 	} else if (optind + 1 != argc) {
@@ -267,8 +298,9 @@ int main(int argc, char **argv)
 	}
 	json_decref(req);
 	ok = read_lines(fd, id, 0, seconds);
-	if (ok == 1 && count > 0)
-		ok = read_lines(fd, NULL, count, seconds);
+	/* events: N of them (--count), or all that come in S seconds (CONTROL.md) */
+	if (ok == 1 && events)
+		ok = read_lines(fd, NULL, count > 0 ? count : -1, seconds);
 	close(fd);
 	if (ok < 0) {
 		fprintf(stderr, "kxctl: no answer from keyxchgd\n");

@@ -366,6 +366,10 @@ static void host_rotate(struct meeting *mt, uint16_t removed, unsigned int n_joi
 		r->n_members = j;
 		if (r->successor == removed)
 			r->successor = KX_NO_PARTICIPANT;
+		/* Two or more members name a successor (PROTOCOL.md 5): the lowest. */
+		for (uint32_t i = 0; r->successor == KX_NO_PARTICIPANT && i < r->n_members; i++)
+			if (r->members[i].id != r->host)
+				r->successor = r->members[i].id;
 	}
 	/* Joiner ids are above every member's: they go at the end, ascending. */
 	for (unsigned int i = 0; i < n_join; i++)

@@ -20,7 +20,6 @@
  * Exit 0 when it measured, 1 when something is broken. Never fails on speed.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,30 +29,8 @@
 
 #include <gst/gst.h>
 
+#include "alloc_count.h"
 #include "gste2eeroomdisplay.h"
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static atomic_long all_allocs;
-
-void *malloc(size_t n)
-{
-	atomic_fetch_add_explicit(&all_allocs, 1, memory_order_relaxed);
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t a, size_t b)
-{
-	atomic_fetch_add_explicit(&all_allocs, 1, memory_order_relaxed);
-	return __libc_calloc(a, b);
-}
-
-void *realloc(void *p, size_t n)
-{
-	atomic_fetch_add_explicit(&all_allocs, 1, memory_order_relaxed);
-	return __libc_realloc(p, n);
-}
 
 #define FRAMES 300u
 #define CODEWORD "mavoj-pubip-gubad-gamiv"
@@ -80,10 +57,10 @@ static GstPadProbeReturn count(GstPad *pad, GstPadProbeInfo *info, gpointer data
 
 	w->frames++;
 	if (w->frames == FRAMES / 5) {
-		w->allocs_at_start = atomic_load(&all_allocs);
+		w->allocs_at_start = tu_allocs();
 		w->cpu_at_start = cpu_seconds();
 	} else if (w->frames == FRAMES * 4 / 5) {
-		w->allocs = atomic_load(&all_allocs) - w->allocs_at_start;
+		w->allocs = tu_allocs() - w->allocs_at_start;
 		w->cpu = cpu_seconds() - w->cpu_at_start;
 	}
 	return GST_PAD_PROBE_OK;
@@ -150,13 +127,13 @@ int main(int argc, char **argv)
 	gst_init(&argc, &argv);
 	/* The counter counts (a zero below must mean something). */
 	{
-		long before = atomic_load(&all_allocs);
+		long before = tu_allocs();
 		gchar *probe = g_strdup_printf("%u", FRAMES);
 		GstBuffer *b = gst_buffer_new();
 
 		gst_buffer_unref(b);
 		g_free(probe);
-		if (atomic_load(&all_allocs) - before < 2) {
+		if (tu_allocs() - before < 2) {
 			fprintf(stderr, "bench-room-display: allocations are not counted\n");
 			return 1;
 		}

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import subprocess
+import tempfile
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -23,8 +24,14 @@ from tap import check, finish  # noqa: E402
 import tap  # noqa: E402
 
 
-def cli(*args):
-    p = subprocess.run([CLI, *[str(a) for a in args]], capture_output=True, text=True)
+def cli(*args, stdin=None):
+    """The tool; a "--base-key K" in args is given as --base-key-file - with K on stdin."""
+    args = [str(a) for a in args]
+    if "--base-key" in args:
+        i = args.index("--base-key")
+        stdin = args[i + 1] + "\n"
+        args[i:i + 2] = ["--base-key-file", "-"]
+    p = subprocess.run([CLI, *args], capture_output=True, text=True, input=stdin)
     return p.returncode, p.stdout.strip(), p.stderr.strip()
 
 
@@ -143,6 +150,34 @@ def test_errors():
     check("wrong key exits 1", rc == 1 and pt == "" and "authentication" in err, (rc, pt, err))
 
 
+def test_key_and_frame_off_argv():
+    """Issue 11 (7), issue 9 (5): no key on the command line, large frames on stdin."""
+    key = "0f" * 16
+    # The key on argv is not taken at all (it would be in /proc/*/cmdline).
+    p = subprocess.run([CLI, "protect", "--kid", "1", "--ctr", "0", "--base-key", key, "00"],
+                       capture_output=True, text=True)
+    check("--base-key HEX on the command line is refused", p.returncode == 2, p.stderr)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "key")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, (key + "\n").encode())
+        os.close(fd)
+        # A 70 KB frame: its hex (140 KB) exceeds the 128 KiB argument limit.
+        frame = os.urandom(70 * 1024).hex()
+        rc, ct, err = cli("protect", "--kid", 7, "--ctr", 9, "--base-key-file", path, "-",
+                          stdin=frame)
+        rc2, pt, err2 = cli("unprotect", "--base-key-file", path, "-", stdin=ct + "\n")
+        check("a 70 KB frame through stdin, key from a 0600 file",
+              rc == 0 and rc2 == 0 and pt == frame, (rc, err, rc2, err2))
+        rc, out, _ = cli("parse", "-", stdin=ct)
+        check("parse reads stdin too", rc == 0 and out.startswith("kid=7 ctr=9"), out)
+        rc, _, err = cli("unprotect", "--base-key-file", "-", "-", stdin=key + ct)
+        check("key and frame not both from stdin", rc == 2, err)
+        os.chmod(path, 0o644)
+        rc, _, err = cli("protect", "--kid", 1, "--ctr", 0, "--base-key-file", path, "00")
+        check("a key file readable by others is refused", rc == 2, err)
+
+
 def test_codeword():
     rc, out, err = cli("codeword", "00" * 32)
     check("codeword of 32 zero bytes", rc == 0 and out == "mavoj-pubip-gubad-gamiv", (rc, out, err))
@@ -156,6 +191,7 @@ def main():
     test_vectors(v)
     test_errors()
     test_codeword()
+    test_key_and_frame_off_argv()
     test_random(int(os.environ.get("CLI_SEED", "9605")))
     test_random(random.SystemRandom().randrange(2**32))
     return finish()

@@ -26,9 +26,15 @@ struct parse_case {
 static const struct parse_case cases[] = {
 	{ "join host", "{\"id\":\"1\",\"cmd\":\"join\",\"meeting\":\"m1\",\"role\":\"host\",\"name\":\"Room 1\"}", 0, KX_CTL_JOIN },
 	{ "join member", "{\"cmd\":\"join\",\"meeting\":\"m1\",\"role\":\"member\",\"name\":\"R\"}", 0, KX_CTL_JOIN },
-	{ "admit", "{\"cmd\":\"admit\",\"participant\":3}", 0, KX_CTL_ADMIT },
+	{ "bare admit (names no knock)", "{\"cmd\":\"admit\",\"participant\":3}", -EINVAL, 0 },
+	{ "admit with knock", "{\"cmd\":\"admit\",\"participant\":3,\"knock\":\"00ff\"}", 0, KX_CTL_ADMIT },
+	{ "admit knock not a string", "{\"cmd\":\"admit\",\"participant\":3,\"knock\":1}", -EINVAL, 0 },
 	{ "admit with codeword", "{\"cmd\":\"admit\",\"participant\":3,\"codeword\":\"mavoj-pubip-gubad-gamiv\"}", 0, KX_CTL_ADMIT },
 	{ "admit codeword not a string", "{\"cmd\":\"admit\",\"participant\":3,\"codeword\":7}", -EINVAL, 0 },
+	{ "remove", "{\"cmd\":\"remove\",\"participant\":3}", 0, KX_CTL_REMOVE },
+	{ "remove without participant", "{\"cmd\":\"remove\"}", -EINVAL, 0 },
+	{ "end", "{\"cmd\":\"end\"}", 0, KX_CTL_END },
+	{ "end with a member", "{\"cmd\":\"end\",\"participant\":3}", -EINVAL, 0 },
 	{ "deny takes no codeword", "{\"cmd\":\"deny\",\"participant\":3,\"codeword\":\"x\"}", -EINVAL, 0 },
 	{ "deny", "{\"cmd\":\"deny\",\"participant\":0}", 0, KX_CTL_DENY },
 	{ "verify", "{\"cmd\":\"verify\",\"participant\":65534}", 0, KX_CTL_VERIFY },
@@ -285,7 +291,7 @@ static void test_peer_credentials(void **state)
 		if (fd < 0)
 			_exit(11);
 		static const char req[] = "{\"cmd\":\"subscribe\",\"events\":[\"keys\"]}\n"
-					  "{\"cmd\":\"admit\",\"participant\":2}\n";
+					  "{\"cmd\":\"admit\",\"participant\":2,\"knock\":\"00\"}\n";
 
 		if (write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
 			_exit(12);

@@ -18,128 +18,16 @@
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include "e2ee/keyring.h"
+#include "e2ee_harness.h"
 
-static const guint8 key_a[16] = "key A, 16 bytes.";
-static const guint8 key_b[16] = "key B, 16 bytes.";
 
-#define KID_VIDEO(epoch) e2ee_kid_make (E2EE_STREAM_VIDEO, 0, (epoch))
-#define KID_AUDIO(epoch) e2ee_kid_make (E2EE_STREAM_AUDIO, 0, (epoch))
 
-static GstElement *
-by_name (GstHarness * h, const gchar * name)
-{
-  GstElement *e = gst_bin_get_by_name (GST_BIN (h->element), name);
 
-  fail_unless (e != NULL, "no element %s", name);
-  gst_object_unref (e);         /* the bin keeps it alive */
-  return e;
-}
 
-static gboolean
-add_key (GstElement * e, guint64 kid, const guint8 * key, gsize len,
-    gint usage)
-{
-  GBytes *b = g_bytes_new (key, len);
-  gboolean ok = FALSE;
 
-  g_signal_emit_by_name (e, "add-key", kid, b, usage, &ok);
-  g_bytes_unref (b);
-  return ok;
-}
 
-static gboolean
-set_send_kid (GstElement * e, guint64 kid)
-{
-  gboolean ok = FALSE;
 
-  g_signal_emit_by_name (e, "set-send-kid", kid, &ok);
-  return ok;
-}
 
-static guint64
-stat_of (GstElement * e, const gchar * field)
-{
-  GstStructure *s = NULL;
-  guint64 v = G_MAXUINT64;
-
-  g_object_get (e, "stats", &s, NULL);
-  fail_unless (s != NULL);
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no stat %s", field);
-  gst_structure_free (s);
-  return v;
-}
-
-/*
- * Encodes n frames of src with enc, in a pipeline of its own that ends in an
- * appsink; returns the buffers and their caps.
- */
-static GPtrArray *
-encode (const gchar * src, const gchar * enc, guint n, GstCaps ** caps)
-{
-  gchar *desc = g_strdup_printf ("%s num-buffers=%u ! %s ! appsink name=out "
-      "sync=false", src, n, enc);
-  GError *err = NULL;
-  GstElement *pipe = gst_parse_launch (desc, &err);
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_buffer_unref);
-  GstElement *sink;
-  GstSample *sample;
-
-  fail_unless (pipe != NULL, "cannot build %s: %s", desc,
-      err ? err->message : "?");
-  sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
-  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING),
-      GST_STATE_CHANGE_ASYNC);
-  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
-    if (!*caps)
-      *caps = gst_caps_ref (gst_sample_get_caps (sample));
-    g_ptr_array_add (out, gst_buffer_ref (gst_sample_get_buffer (sample)));
-    gst_sample_unref (sample);
-  }
-  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (sink)), "%s: no EOS", desc);
-  gst_element_set_state (pipe, GST_STATE_NULL);
-  gst_object_unref (sink);
-  gst_object_unref (pipe);
-  g_free (desc);
-  fail_unless (*caps != NULL);
-  fail_unless (out->len > 0);
-  return out;
-}
-
-/* Pushes every buffer (a copy) through h, then EOS; returns what came out. */
-static GPtrArray *
-run_chain (GstHarness * h, GstCaps * caps, GPtrArray * in)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_buffer_unref);
-  GstBuffer *b;
-
-  gst_harness_set_src_caps (h, gst_caps_ref (caps));
-  for (guint i = 0; i < in->len; i++) {
-    fail_unless_equals_int (gst_harness_push (h,
-            gst_buffer_copy (g_ptr_array_index (in, i))), GST_FLOW_OK);
-    while ((b = gst_harness_try_pull (h)))
-      g_ptr_array_add (out, b);
-  }
-  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  while ((b = gst_harness_try_pull (h)))
-    g_ptr_array_add (out, b);
-  return out;
-}
-
-static gboolean
-buffers_equal (GstBuffer * a, GstBuffer * b)
-{
-  GstMapInfo ma, mb;
-  gboolean eq;
-
-  gst_buffer_map (a, &ma, GST_MAP_READ);
-  gst_buffer_map (b, &mb, GST_MAP_READ);
-  eq = ma.size == mb.size && memcmp (ma.data, mb.data, ma.size) == 0;
-  gst_buffer_unmap (a, &ma);
-  gst_buffer_unmap (b, &mb);
-  return eq;
-}
 
 static void
 assert_same_output (GPtrArray * a, GPtrArray * b)
@@ -201,15 +89,6 @@ round_trip (const gchar * src, const gchar * enc, const gchar * pay,
   round_trip_pay (src, enc, pay, pay, depay, dec, stream, n);
 }
 
-#define VIDEO_SRC "videotestsrc pattern=ball"
-#define VIDEO_RAW "video/x-raw,format=I420,width=320,height=240,framerate=30/1"
-#define AUDIO_SRC "audiotestsrc wave=sine"
-#define AUDIO_RAW "audio/x-raw,format=S16LE,rate=48000,channels=1"
-#define H264_AU "capsfilter caps=\"video/x-h264,stream-format=byte-stream," \
-  "alignment=au\""
-#define H265_AU "capsfilter caps=\"video/x-h265,stream-format=byte-stream," \
-  "alignment=au\""
-
 GST_START_TEST (test_round_trip_h264)
 {
   round_trip (VIDEO_SRC, VIDEO_RAW " ! x264enc tune=zerolatency speed-preset=ultrafast "
@@ -269,26 +148,7 @@ GST_END_TEST;
 
 /* ------------------------------------------------------------------------ */
 
-static const gchar *H264_ENC = VIDEO_RAW " ! x264enc tune=zerolatency "
-    "speed-preset=ultrafast key-int-max=10 ! h264parse ! " H264_AU;
 
-static GstHarness *
-harness_with_keys (const gchar * desc, guint64 kid, gboolean send,
-    gboolean recv)
-{
-  GstHarness *h = gst_harness_new_parse (desc);
-
-  if (send) {
-    GstElement *e = by_name (h, "enc");
-
-    fail_unless (add_key (e, kid, key_a, sizeof (key_a), E2EE_KEY_SEND));
-    fail_unless (set_send_kid (e, kid));
-  }
-  if (recv)
-    fail_unless (add_key (by_name (h, "dec"), kid, key_a, sizeof (key_a),
-            E2EE_KEY_RECV));
-  return h;
-}
 
 static GstBuffer *
 find_by_pts (GPtrArray * a, GstClockTime pts)
@@ -439,24 +299,6 @@ GST_START_TEST (test_replay_opus)
 }
 GST_END_TEST;
 
-static GstStructure *
-pop_element_message (GstBus * bus, const gchar * name)
-{
-  GstMessage *msg;
-
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
-    const GstStructure *s = gst_message_get_structure (msg);
-
-    if (s && gst_structure_has_name (s, name)) {
-      GstStructure *copy = gst_structure_copy (s);
-
-      gst_message_unref (msg);
-      return copy;
-    }
-    gst_message_unref (msg);
-  }
-  return NULL;
-}
 
 /*
  * e2eedec's output is plaintext: a buffer coming back to its pool is wiped
@@ -709,11 +551,19 @@ GST_START_TEST (test_key_hold)
   /* Resuming asks upstream for a keyframe. */
   fail_unless (count_force_key_unit (rx) >= 1);
 
-  /* Hold 100 ms; frames are 33 ms apart: after frame 5 (167 ms), frames
-   * 0-2 (at most 67 ms) have waited 100 ms or more and are dropped. */
+  /* Hold 100 ms of the element's clock (a test clock here), whatever the
+   * frames' timestamps say: frames 0-2 arrive at 0 ms, 3-4 at 60 ms, 5 at
+   * 100 ms, when 0-2 have waited 100 ms and are dropped. */
+  gst_harness_use_testclock (rx2);
+  fail_unless (gst_harness_set_time (rx2, 0));
   gst_harness_set_src_caps (rx2, gst_caps_ref (caps));
-  for (guint i = 0; i < 6; i++)
+  for (guint i = 0; i < 6; i++) {
+    if (i == 3)
+      fail_unless (gst_harness_set_time (rx2, 60 * GST_MSECOND));
+    if (i == 5)
+      fail_unless (gst_harness_set_time (rx2, 100 * GST_MSECOND));
     gst_harness_push (rx2, gst_buffer_copy (g_ptr_array_index (ct, i)));
+  }
   fail_unless_equals_int (gst_harness_buffers_received (rx2), 0);
   fail_unless_equals_uint64 (stat_of (d2, "dropped-no-key"), 3);
   fail_unless (add_key (d2, kid, key_a, 16, E2EE_KEY_RECV));
@@ -800,6 +650,9 @@ GST_START_TEST (test_escaping)
   /* nal_ref_idc 2, type 1 (a non-IDR slice), then the first slice header
    * byte, which stays clear: both are the SFrame metadata. */
   const guint8 md[2] = { 0x41, 0x9a };
+  /* The SFrame metadata: those clear bytes, then the access-unit tag
+   * (index 0 of 1 protected NAL unit, docs/media-path.md). */
+  const guint8 aad[10] = { 0x41, 0x9a, 0, 0, 0, 0, 0, 0, 0, 1 };
   enum { L = 200 };
   guint8 want[L], zero[L] = { 0 }, ks[L], pt[L], ct[L + 64], au[4 + 2 + L];
   guint8 dummy[4 + 2 + 50];
@@ -833,8 +686,8 @@ GST_START_TEST (test_escaping)
 
   fail_unless_equals_int (e2ee_sframe_key_init (&k, E2EE_SUITE_DEFAULT, kid,
           key_a, sizeof (key_a)), 0);
-  fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, md, 2, zero, L,
-          ct, sizeof (ct), &len), 0);
+  fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, aad, sizeof (aad),
+          zero, L, ct, sizeof (ct), &len), 0);
   hdr = len - L - 16;
   memcpy (ks, ct + hdr, L);
   for (guint v = 0; v < 65536 && !found; v++) {
@@ -855,8 +708,8 @@ GST_START_TEST (test_escaping)
       pt[i] = want[i] ^ ks[i];
     if (has_zero_run (pt, L, 3) || pt[L - 1] == 0)
       continue;
-    fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, md, 2, pt, L,
-            ct, sizeof (ct), &len), 0);
+    fail_unless_equals_int (e2ee_sframe_protect (&k, ctr, aad, sizeof (aad),
+            pt, L, ct, sizeof (ct), &len), 0);
     found = ct[len - 1] == 0x00;
   }
   e2ee_sframe_key_wipe (&k);

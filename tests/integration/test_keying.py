@@ -227,7 +227,8 @@ def admit(host, member, meeting):
     if not ok:
         return False, rep
     k = knocks(host)[-1]
-    rc, rep = host.ctl("admit", str(k["participant"]), "--codeword", k["codeword"])
+    # The knock as shown, named by its hash (CONTROL.md "admit").
+    rc, rep = host.ctl("admit", str(k["participant"]), "--knock", k["knock"])
     return rc == 0, (k, rep)
 
 
@@ -581,35 +582,29 @@ def rekey_admission_tests(tmp, relay):
 
 
 def removal_tests(tmp, relay):
-    """A room rotated out (a false presence "left") leaves for good, and may knock again."""
+    """The relay's presence "left" is a hint (PROTOCOL.md 6.4): it removes nobody."""
     host, r76 = Room(tmp, 75, relay), Room(tmp, 76, relay)
     for r in (host, r76):
         r.subscribe()
     host.ctl("join", "--meeting", "removal", "--role", "host", "--name", "Room 75")
     ok, _ = admit(host, r76, "removal")
     ok = ok and wait_until(lambda: same_epoch_keys([host, r76], 1)[0], 20, [host, r76])
-    pid = f"p{r76.status().get('participant')}"
+    me = r76.status().get("participant")
 
-    def lefts():
-        return [x for x in map(json.loads, open(relay.log)) if x["dir"] == "out" and
-                x["who"] == "p1" and x["room"] == "removal" and
-                json.loads(x["raw"]).get("type") == "presence" and
-                json.loads(x["raw"]).get("event") == "left" and
-                json.loads(x["raw"]).get("participant") == pid]
+    def hints():
+        host.pump()
+        return [e for e in host.seen if e.get("event") == "presence" and
+                e.get("participant") == me and e.get("presence") == "left"]
     rep = relay.control({"cmd": "presence", "room": "removal", "to": "p1", "event": "left",
-                         "participant": pid})
-    gone = wait_until(lambda: r76.state() == "left", 15, [r76])
-    # The forged "left", then the real one: the relay saw the room's connection close.
-    closed = wait_until(lambda: len(lefts()) >= 2, 15)
-    st = r76.status()
-    check("a room rotated out by a false 'left' sees the roster without itself and leaves: "
-          "no key held, the relay connection closed (the relay reports it gone)",
-          ok and rep.get("ok") and gone and closed and st.get("relay") == "down" and
-          not st.get("keys"), (ok, rep, gone, len(lefts()), st))
-    n = len(knocks(host))
-    rc, _ = r76.ctl("join", "--meeting", "removal", "--role", "member", "--name", "Room 76")
-    again = wait_until(lambda: len(knocks(host)) > n, 15, [host])
-    check("and it can knock again", rc == 0 and again, knocks(host)[n:])
+                         "participant": f"p{me}"})
+    # The hint event comes after the presence was handled: then nothing else changed.
+    hinted = wait_until(hints, 15)
+    check("a false presence 'left' for a member is only a hint: the host reports it, and "
+          "the member stays, at the same epoch, keyed alike",
+          ok and rep.get("ok") and hinted and me in host.members() and
+          host.status().get("epoch") == 1 and r76.state() == "in-meeting" and
+          same_epoch_keys([host, r76], 1)[0],
+          (ok, rep, hinted, host.members(), host.status().get("epoch"), r76.state()))
     for r in (host, r76):
         r.stop()
 
@@ -713,9 +708,10 @@ def member_kid_tests(tmp, relay):
     policy = {"e2ee": True, "recording": False, "pstn": False, "lobby_locked": True}
 
     def roster(epoch, prev, members):
+        # Two or more members name a successor (PROTOCOL.md 5): the member.
         return kxpy.sign({"v": 1, "type": "roster", "meeting": kxpy.b64(meeting),
                           "epoch": epoch, "prev": kxpy.b64(prev), "host": hid,
-                          "successor": None, "policy": policy,
+                          "successor": me if len(members) > 1 else None, "policy": policy,
                           "members": sorted(members, key=lambda m: m["id"])}, seed)
     host_entry = {"id": hid, "device": "py-host", "ik": kxpy.b64(ik), "ek": kxpy.b64(ek),
                   "role": "host"}
@@ -812,13 +808,18 @@ def kxctl_memory_tests(tmp, relay):
     host.stop()
 
 
+def host_and_member(tmp, relay, n, meeting):
+    """Rooms n (hosting meeting, started) and n+1 (not joined yet), both subscribed."""
+    host, member = Room(tmp, n, relay), Room(tmp, n + 1, relay)
+    for r in (host, member):
+        r.subscribe()
+    host.ctl("join", "--meeting", meeting, "--role", "host", "--name", f"Room {n}")
+    return host, member, host.status().get("participant")
+
+
 def hello_replay_tests(tmp, relay):
     """The relay replays the host hello to a knocker 20 times: it knocks once."""
-    host, r89 = Room(tmp, 88, relay), Room(tmp, 89, relay)
-    for r in (host, r89):
-        r.subscribe()
-    host.ctl("join", "--meeting", "hellos", "--role", "host", "--name", "Room 88")
-    hid = host.status().get("participant")
+    host, r89, hid = host_and_member(tmp, relay, 88, "hellos")
     r89.ctl("join", "--meeting", "hellos", "--role", "member", "--name", "Room 89")
     me = r89.status().get("participant")
     ok = wait_until(lambda: knocks(host), 15, [host])
@@ -859,11 +860,18 @@ def successor_tests(tmp, relay):
         r.stop()
 
 
-def main():
+def built():
+    """keyxchgd and kxctl are there to test (else a TAP bail-out line)."""
     for b in ("keyxchgd", "kxctl"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
             print(f"Bail out! {b} not built")
-            return 1
+            return False
+    return True
+
+
+def main():
+    if not built():
+        return 1
     tmp = tempfile.mkdtemp(prefix="kx-meeting-")
     relay = Relay(tmp)
     rooms = [Room(tmp, n, relay) for n in (1, 2, 3)]

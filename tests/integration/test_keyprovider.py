@@ -91,8 +91,8 @@ class FakeKeyxchgd:
     def remove(self, k, usage):
         self.push({"event": "media-key", "action": "remove", "kid": k, "usage": usage})
 
-    def restart(self, downtime):
-        """keyxchgd goes away (connection and socket) and comes back."""
+    def go_away(self):
+        """keyxchgd goes away: connection and socket."""
         with self.lock:
             # shutdown first: close alone does not end a recv() in progress
             self.conn.shutdown(socket.SHUT_RDWR)
@@ -100,6 +100,10 @@ class FakeKeyxchgd:
             self.conn = None
         self.sock.close()
         os.unlink(self.path)
+
+    def restart(self, downtime):
+        """keyxchgd goes away and comes back."""
+        self.go_away()
         time.sleep(downtime)
         self.listen()
 

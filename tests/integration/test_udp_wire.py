@@ -7,7 +7,11 @@ SEI NAL) through e2eeenc and rtph264pay to udpsink; the untrusted relay
 (tests/fixtures/udp_relay.py) records every datagram on its way to the
 receiver. The receiver must recover the marker and decode video; the wire
 must hold neither the marker nor any window of the plaintext slices, while
-an SFU can still see the IDR NAL type. TAP output.
+an SFU can still see the IDR NAL type. Issue 11: every Opus packet has one
+size (CBR, no DTX), the media process has no core file size, what it writes
+of decrypted media is 0600 and never written through a symlink, and an
+--encoder description that copies the stream to the network is refused.
+TAP output.
 """
 import os
 import struct
@@ -83,11 +87,25 @@ def main():
     relay = subprocess.Popen([sys.executable, RELAY, "--route", f"{pv}:{rv}", "--route",
                               f"{pa}:{ra}", "--capture", cap, "--ready", ready,
                               "--seconds", "60"], stdout=subprocess.PIPE, text=True)
+    # A symlink where the snapshot goes: replaced, never written through.
+    snap = os.path.join(tmp, "snap.png")
+    victim = os.path.join(tmp, "victim")
+    with open(victim, "w") as f:
+        f.write("untouched")
+    os.symlink(victim, snap)
     recv = subprocess.Popen([MEDIA, "receive", "--key-file", key, "--video-port", str(rv),
-                             "--audio-port", str(ra), "--seconds", "9", "--marker", MARKER],
+                             "--audio-port", str(ra), "--seconds", "9", "--marker", MARKER,
+                             "--snapshot", snap],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ok, lines = wait_for_line(recv, "receiver ready")
     check("receiver starts", ok, "".join(lines))
+    try:
+        with open(f"/proc/{recv.pid}/limits") as f:
+            core = [l for l in f if l.startswith("Max core file size")]
+    except OSError:
+        core = []
+    check("the media process has no core file size", core and core[0].split()[4:6] == ["0", "0"],
+          "".join(core))
     tap.wait_until(lambda: os.path.exists(ready), 15, f"the UDP relay's ready file {ready}")
     send = subprocess.run([MEDIA, "send", "--key-file", key, "--video-port", str(pv),
                            "--audio-port", str(pa), "--seconds", "4", "--marker", MARKER,
@@ -111,6 +129,12 @@ def main():
           sent_frames and mf >= 0.9 * sent_frames, rlog)
     check(f"receiver decoded {decoded} frames", decoded >= 0.9 * sent_frames, rlog)
     check("no authentication failures", vstats and "auth-failed=(guint64)0" in vstats[0], rlog)
+    st = os.lstat(snap)
+    check("the snapshot replaced the symlink, mode 0600",
+          not os.path.islink(snap) and (st.st_mode & 0o777) == 0o600, oct(st.st_mode))
+    with open(victim) as f:
+        check("nothing written through the symlink", f.read() == "untouched")
+    check("the dumped slices are 0600", (os.stat(dump).st_mode & 0o777) == 0o600)
 
     wire = read_records(cap, ">I")
     slices = read_records(dump, "=I")
@@ -136,6 +160,17 @@ def main():
             if t == 5 or (t == 28 and (d[13] & 0x1f) == 5):
                 idr += 1
     check(f"IDR NAL types visible to the relay ({idr} packets)", idr > 0)
+    # Opus at CBR, no DTX: the size of an audio packet says nothing.
+    audio = sorted({len(d) for d in wire if len(d) > 12 and (d[1] & 0x7f) == 111})
+    check(f"every audio packet has one size ({audio[:6]})", len(audio) == 1)
+
+    # An --encoder that copies the plaintext stream to the network.
+    tee = subprocess.run([MEDIA, "send", "--key-file", key, "--video-port", str(pv),
+                          "--audio-port", str(pa), "--seconds", "1", "--encoder",
+                          "x264enc ! tee name=t ! queue ! udpsink host=127.0.0.1 port=9 "
+                          "t. ! queue"], capture_output=True, text=True, timeout=60)
+    check("an --encoder with a tee to the network is refused",
+          tee.returncode != 0 and "no sink, tee or network" in tee.stderr, tee.stderr)
     return finish()
 
 

@@ -15,6 +15,11 @@
  *   kx-vectors sign SEED < JSON                 -> signed JSON, then canonical hex
  *   kx-vectors verify [ROSTER_JSON_FILE] < JSON -> "TYPE CANONICAL_HEX [H(roster)]"
  *   kx-vectors knock-hash < ANNOUNCE_JSON       -> H(announce), what a deny names
+ *   kx-vectors codeword IK                      -> the device's codeword
+ *   kx-vectors meeting-tag IK S                 -> the 6-byte tag of (IK, s)
+ *   kx-vectors meeting-code ID                  -> the meeting code of an id, as text
+ *   kx-vectors meeting-bound ID CODE IK         -> exit 0 when CODE (text) names ID and IK
+ *   kx-vectors group-code E MEETING EPOCH ROSTER_HASH -> the epoch's group security code
  *
  * Exit 0, 1 when a check fails (error number on stderr), 2 on bad usage.
  */
@@ -25,9 +30,11 @@
 
 #include <sodium.h>
 
+#include "e2ee/codeword.h"
 #include "e2ee/secret.h"
 #include "kx/chain.h"
 #include "kx/identity.h"
+#include "kx/meeting.h"
 #include "kx/msg.h"
 #include "kx/schedule.h"
 
@@ -221,6 +228,62 @@ static int epoch_key_args(char **a, struct kx_epoch_key *k, uint8_t pair[32])
 	return 0;
 }
 
+/* The codeword and the meeting code (PROTOCOL.md 2.1, 8). */
+static int cmd_meeting(int argc, char **argv)
+{
+	uint8_t ik[KX_IK_BYTES], id[KX_MEETING_ID_BYTES], code[KX_MEETING_CODE_BYTES];
+	char text[KX_MEETING_CODE_SIZE], word[E2EE_CODEWORD_SIZE];
+	int ret;
+
+	if (!strcmp(argv[1], "codeword") && argc == 3) {
+		if (hex(argv[2], ik, sizeof(ik)))
+			return 2;
+		if ((ret = e2ee_codeword(ik, word)))
+			return fail(ret);
+		printf("%s\n", word);
+		return 0;
+	}
+	if (!strcmp(argv[1], "meeting-tag") && argc == 4) {
+		if (hex(argv[2], ik, sizeof(ik)) || hex(argv[3], code, KX_MEETING_SALT_BYTES))
+			return 2;
+		if ((ret = kx_meeting_tag(ik, code, code + KX_MEETING_SALT_BYTES)))
+			return fail(ret);
+		print_hex(code + KX_MEETING_SALT_BYTES, KX_MEETING_TAG_BYTES);
+		printf("\n");
+		return 0;
+	}
+	if (!strcmp(argv[1], "meeting-code") && argc == 3) {
+		if (hex(argv[2], id, sizeof(id)))
+			return 2;
+		kx_meeting_code_text(id, text);
+		printf("%s\n", text);
+		return 0;
+	}
+	if (!strcmp(argv[1], "group-code") && argc == 6) {
+		uint8_t e[KX_SECRET_BYTES], h[KX_HASH_BYTES];
+
+		if (hex(argv[2], e, sizeof(e)) || hex(argv[3], id, sizeof(id)) ||
+		    hex(argv[5], h, sizeof(h)))
+			return 2;
+		ret = kx_group_code(e, id, strtoull(argv[4], NULL, 10), h, word);
+		e2ee_wipe(e, sizeof(e));
+		if (ret)
+			return fail(ret);
+		printf("%s\n", word);
+		return 0;
+	}
+	if (!strcmp(argv[1], "meeting-bound") && argc == 5) {
+		if (hex(argv[2], id, sizeof(id)) || hex(argv[4], ik, sizeof(ik)))
+			return 2;
+		if ((ret = kx_meeting_code_parse(argv[3], code)) ||
+		    (ret = kx_meeting_bound(id, code, ik)))
+			return fail(ret);
+		printf("bound\n");
+		return 0;
+	}
+	return usage();
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t a[32], b[32], out[32];
@@ -327,5 +390,5 @@ int main(int argc, char **argv)
 		return cmd_knock_hash();
 	if (!strcmp(argv[1], "verify") && (argc == 2 || argc == 3))
 		return cmd_verify(argc == 3 ? argv[2] : NULL);
-	return usage();
+	return cmd_meeting(argc, argv);
 }

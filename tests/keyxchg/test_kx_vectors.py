@@ -8,6 +8,7 @@ TAP output. Needs $BUILD (the build folder).
 """
 import base64
 import hashlib
+import hmac
 import json
 import os
 import random
@@ -89,8 +90,9 @@ def canon_msg(d):
     if t == "ack":
         return canon("sealroom-v1 ack", m, be(d["epoch"], 8), unb64(d["roster"]),
                      be(d["from"], 2))
-    if t == "leave":
-        return canon("sealroom-v1 leave", m, be(d["epoch"], 8), be(d["from"], 2),
+    if t in ("leave", "end"):
+        # An end has a leave's fields under its own label (PROTOCOL.md 3.5, 3.7).
+        return canon(f"sealroom-v1 {t}", m, be(d["epoch"], 8), be(d["from"], 2),
                      be(d["time"], 8))
     if t == "deny":
         return canon("sealroom-v1 deny", m, be(d["from"], 2), be(d["to"], 2),
@@ -110,6 +112,15 @@ def sign(d, seed):
     return d
 
 
+def verify(d, ik):
+    """Does d's signature hold over its canonical encoding with ik?"""
+    try:
+        VerifyKey(ik).verify(canon_msg(d), unb64(d["sig"]))
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def pair_key(meeting, ik_h, ik_m, ek_h, ek_m, sk_self, ek_peer):
     return hkdf(crypto_scalarmult(sk_self, ek_peer), meeting,
                 b"sealroom-v1 pair" + ik_h + ik_m + ek_h + ek_m)
@@ -127,6 +138,63 @@ def fingerprint(key):
     return hashlib.sha256(b"sealroom-v1 fingerprint" + key).digest()[:8]
 
 
+# Proquints (keying.md "The codeword"): 16 bits as consonant-vowel-consonant-vowel-consonant.
+CONSONANTS, VOWELS = "bdfghjklmnprstvz", "aiou"
+
+
+def proquint(v):
+    return (CONSONANTS[v >> 12 & 15] + VOWELS[v >> 10 & 3] + CONSONANTS[v >> 6 & 15] +
+            VOWELS[v >> 4 & 3] + CONSONANTS[v & 15])
+
+
+def proquints(b):
+    return "-".join(proquint(b[i] << 8 | b[i + 1]) for i in range(0, len(b), 2))
+
+
+def unproquint(w):
+    w = w.lower()
+    return (CONSONANTS.index(w[0]) << 12 | VOWELS.index(w[1]) << 10 |
+            CONSONANTS.index(w[2]) << 6 | VOWELS.index(w[3]) << 4 | CONSONANTS.index(w[4]))
+
+
+def argon2id(password, salt_text):
+    """Argon2id v1.3, opslimit 2, memlimit 16 MiB, 16 bytes out; the salt is the first
+    16 bytes of SHA-256(salt_text) (the codeword's parameters)."""
+    from nacl import pwhash
+    return pwhash.argon2id.kdf(16, password, hashlib.sha256(salt_text).digest()[:16],
+                               opslimit=2, memlimit=16 * 1024 * 1024)
+
+
+def codeword(ik):
+    """PROTOCOL.md 8: the device's codeword."""
+    return proquints(argon2id(b"sealroom codeword v1" + ik, b"sealroom codeword salt v1")[:8])
+
+
+def meeting_tag(ik, s):
+    """PROTOCOL.md 2.1: the 6-byte tag binding a meeting code to the host's IK."""
+    return argon2id(b"sealroom-v2 meeting" + ik + s, b"sealroom meeting salt v2")[:6]
+
+
+def meeting_code_bytes(text):
+    """The 10 bytes of a meeting code typed as five proquints."""
+    words = text.split("-")
+    if len(words) != 5 or any(len(w) != 5 for w in words):
+        raise ValueError(text)
+    return b"".join(unproquint(w).to_bytes(2, "big") for w in words)
+
+
+def group_code(e, meeting, epoch, rhash):
+    """PROTOCOL.md 7.1: the epoch authenticator written as four proquints."""
+    auth = hkdf(e, meeting, b"sealroom-v2 epoch authenticator" + be(epoch, 8))
+    mac = hmac.new(auth, b"sealroom-v2 group code" + meeting + be(epoch, 8) + rhash,
+                   hashlib.sha256).digest()
+    return proquints(mac[:8])
+
+
+def meeting_bound(meeting_id, code, ik):
+    return meeting_id[:10] == code and meeting_tag(ik, code[:4]) == code[4:]
+
+
 def x25519_sk(seed):
     # A clamped scalar, as libsodium and PyNaCl clamp anyway.
     return hashlib.sha256(b"x25519 test " + seed).digest()
@@ -139,6 +207,10 @@ SEEDS = [bytes([i + 1]) * 32 for i in range(4)]
 EK_SK = [x25519_sk(bytes([i])) for i in range(4)]
 IKS = [bytes(SigningKey(s).verify_key) for s in SEEDS]
 EKS = [crypto_scalarmult_base(k) for k in EK_SK]
+# A version 2 meeting id of the host IKS[0] (PROTOCOL.md 2.1): s = 00112233, its tag, then
+# six bytes the host drew.
+MEETING_V2 = bytes.fromhex("00112233") + meeting_tag(IKS[0], bytes.fromhex("00112233")) + \
+    bytes.fromhex("445566778899")
 
 
 def roster(epoch, prev, host=0, succ=1, members=(0, 1, 2), signer=None):
@@ -270,6 +342,8 @@ def other_messages(rhash, epoch):
         (0, {"v": 1, "type": "deny", "meeting": b64(MEETING), "from": 100, "to": 103,
              "knock": b64(knock_hash(sign(announce(3), SEEDS[3]))), "time": 1700000001234,
              "sig": b64(bytes(64))}),
+        (0, {"v": 1, "type": "end", "meeting": b64(MEETING), "epoch": epoch, "from": 100,
+             "time": 1700000002345, "sig": b64(bytes(64))}),
     ]
 
 
@@ -362,9 +436,22 @@ def test_verify():
         check("H(announce), the knock a deny names", rc == 0 and out == knock_hash(a).hex(),
               (rc, out, err, knock_hash(a).hex()))
         # A deny from a member instead of the host, correctly signed by it: refused.
-        d = sign(dict(others[-1][1], **{"from": 101}), SEEDS[1])
+        deny = [d for _, d in others if d["type"] == "deny"][0]
+        d = sign(dict(deny, **{"from": 101}), SEEDS[1])
         rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
         check("a deny signed by a member, not the host, is refused", rc == 1, (rc, out, err))
+        # An end: only the held roster's host ends the meeting, and not for an
+        # epoch before the held one (PROTOCOL.md 6.4).
+        end = [d for _, d in others if d["type"] == "end"][0]
+        d = sign(dict(end, **{"from": 101}), SEEDS[1])
+        rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
+        check("an end signed by a member, not the host, is refused", rc == 1, (rc, out, err))
+        d = sign(dict(end, epoch=0), SEEDS[0])
+        rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
+        check("an end of an epoch before the held one is refused", rc == 1, (rc, out, err))
+        d = sign(dict(end, epoch=7), SEEDS[0])
+        rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
+        check("an end of a later epoch (rosters missed) is taken", rc == 0, (rc, out, err))
         # A signature over the JSON text instead of the canonical encoding: refused.
         d = dict(a)
         d.pop("sig")
@@ -375,6 +462,102 @@ def test_verify():
         d = dict(reversed(list(a.items())))
         rc, out, err = cli("verify", stdin=json.dumps(d, indent=2))
         check("key order and whitespace do not change the signed content", rc == 0, (rc, out, err))
+
+
+def test_codes(rng):
+    """PROTOCOL.md 2.1 and 8: the codeword and the meeting code, Argon2id each."""
+    rc, out, err = cli("codeword", bytes(32).hex())
+    check("codeword of IK = 32 zero bytes", out == codeword(bytes(32)) ==
+          "mavoj-pubip-gubad-gamiv", (rc, out, err, codeword(bytes(32))))
+    check("codeword of a real IK, as libe2ee derives it", cli("codeword", IKS[0].hex())[1] ==
+          codeword(IKS[0]), (cli("codeword", IKS[0].hex()), codeword(IKS[0])))
+    bad = []
+    for ik, s in [(IKS[0], bytes(4)), (IKS[1], bytes.fromhex("a1b2c3d4"))] + \
+            [(rng.randbytes(32), rng.randbytes(4)) for _ in range(2)]:
+        if cli("meeting-tag", ik.hex(), s.hex())[1] != meeting_tag(ik, s).hex():
+            bad.append((ik.hex(), s.hex(), meeting_tag(ik, s).hex()))
+    check("meeting tag Argon2id(\"sealroom-v2 meeting\" || IK || s), 4 cases", not bad, bad)
+    mid = MEETING_V2
+    code = proquints(mid[:10])
+    ok = cli("meeting-code", mid.hex())[1] == code and meeting_bound(mid, mid[:10], IKS[0])
+    check(f"meeting code of the vector meeting id: {code}", ok,
+          (cli("meeting-code", mid.hex()), code))
+    rc, out, err = cli("meeting-bound", mid.hex(), code, IKS[0].hex())
+    rc2, _, _ = cli("meeting-bound", mid.hex(), code, IKS[1].hex())
+    other = bytes([mid[0] ^ 1]) + mid[1:]
+    rc3, _, _ = cli("meeting-bound", other.hex(), code, IKS[0].hex())
+    rc4, _, _ = cli("meeting-bound", mid.hex(), code.upper(), IKS[0].hex())
+    check("the code names the host's IK and meeting: another IK or another id refused, "
+          "upper case taken", rc == 0 and rc2 == 1 and rc3 == 1 and rc4 == 0 and
+          not meeting_bound(mid, mid[:10], IKS[1]), (rc, out, err, rc2, rc3, rc4))
+
+
+def test_names():
+    """PROTOCOL.md 2: display names without C0, DEL, C1, format characters (Cf: bidi
+    controls, zero-width characters; Python's Unicode database lists them) or the line
+    and paragraph separators. Every such code point in a validly signed knock: refused."""
+    import unicodedata
+    bad_cps = [cp for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF and
+               (unicodedata.category(chr(cp)) == "Cf" or cp < 0x20 or 0x7F <= cp <= 0x9F or
+                cp in (0x2028, 0x2029))]
+    taken = []
+    for cp in bad_cps:
+        d = sign(announce(3, name="Room " + chr(cp) + "1"), SEEDS[3])
+        if cli("verify", stdin=json.dumps(d))[0] != 1:
+            taken.append(hex(cp))
+    check(f"names with any of {len(bad_cps)} control, format or separator code points "
+          "(U+202E, U+2066..2069, U+200B among them) are refused", not taken, taken)
+    good = ["Salle Zürich ☕", "会議室 3", "Room 😀", "غرفة ١", "Ωmega\u00a0B"]
+    refused = [n for n in good if cli("verify", stdin=json.dumps(sign(announce(3, name=n),
+                                                                      SEEDS[3])))[0] != 0]
+    check("names in other scripts, emoji and a no-break space are taken", not refused, refused)
+
+
+def test_group_code(rng):
+    """PROTOCOL.md 7.1: the same code for the same epoch secret, roster hash and epoch;
+    another for any one of them changed."""
+    e, h = bytes(range(32)), bytes.fromhex(
+        "c6836f7ad1c4da8a997c009a4b4b120c237b1993693239e194d6307d9d0b8c3a")
+    cases = [(e, MEETING, 1, h)] + [(rng.randbytes(32), rng.randbytes(16), rng.randrange(2**53),
+                                      rng.randbytes(32)) for _ in range(RANDOM_CASES)]
+    bad = [c for c in cases if cli("group-code", c[0].hex(), c[1].hex(), c[2], c[3].hex())[1]
+           != group_code(*c)]
+    check(f"group code of the vector epoch: {group_code(*cases[0])} ({len(cases)} cases agree)",
+          not bad, bad)
+    variants = {group_code(e, MEETING, 1, h), group_code(bytes([1]) + e[1:], MEETING, 1, h),
+                group_code(e, MEETING, 2, h), group_code(e, MEETING, 1, bytes(32)),
+                group_code(e, bytes(16), 1, h)}
+    check("another secret, epoch, roster hash or meeting gives another code", len(variants) == 5,
+          variants)
+
+
+def test_documented():
+    """PROTOCOL.md section 10's version 2 vectors are what both implementations give."""
+    doc = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "keyxchg",
+                            "PROTOCOL.md"), encoding="utf-8").read()
+    flat = " ".join(doc.split())
+    end = {"v": 1, "type": "end", "meeting": b64(MEETING), "epoch": 1, "from": 100,
+           "time": 1700000009000, "sig": b64(bytes(64))}
+    rc, out, err = cli("sign", SEEDS[0].hex(), stdin=json.dumps(end))
+    js, canon_hex = (out.splitlines() + ["", ""])[:2]
+    want = sign(end, SEEDS[0])
+    e, h = bytes(range(32)), bytes.fromhex(
+        "c6836f7ad1c4da8a997c009a4b4b120c237b1993693239e194d6307d9d0b8c3a")
+    values = {
+        "end signature": (json.loads(js or "{}").get("sig"), want["sig"]),
+        "end canonical": (canon_hex, canon_msg(want).hex()),
+        "meeting code": (cli("meeting-code", MEETING_V2.hex())[1], proquints(MEETING_V2[:10])),
+        "group code": (cli("group-code", e.hex(), MEETING.hex(), 1, h.hex())[1],
+                       group_code(e, MEETING, 1, h)),
+        "host codeword": (cli("codeword", IKS[0].hex())[1], codeword(IKS[0])),
+    }
+    bad = {k: v for k, v in values.items() if v[0] != v[1]}
+    check("version 2 vectors: libkx and the Python implementation agree", not bad, bad)
+    # The document shows hex in groups: compare without spaces.
+    missing = [k for k, (_, v) in values.items()
+               if v not in flat and v not in flat.replace(" ", "")]
+    check("and PROTOCOL.md section 10 lists each of them", not missing and
+          MEETING_V2.hex() in flat, missing)
 
 
 def main():
@@ -389,6 +572,10 @@ def main():
     test_seal(rng)
     test_sign()
     test_verify()
+    test_codes(rng)
+    test_group_code(rng)
+    test_names()
+    test_documented()
     return finish()
 
 

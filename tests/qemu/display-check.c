@@ -23,14 +23,18 @@
  *     its video must be the same sender's.
  *
  * --e2ee waiting expects the banner of a room without keys yet; --no-video
- * expects black tiles (nothing decoded) and skips the burned-in check.
+ * expects black tiles (nothing decoded) and skips the burned-in check;
+ * --no-burn checks the tiles' colours but not a burned-in codeword (flat
+ * frames, as tests/integration/frame-sender sends); --empty expects no tile
+ * at all (the banner alone over the background; no --tile then).
  *
  * With --decoded PNG only the burned-in check runs, for the first tile, on a
  * decoded frame (e.g. e2ee-media's --snapshot) instead of the screen.
  *
  *   display-check --tile CODEWORD:RRGGBB[:NAME] [--tile ...] --wrong CW
- *                 --frame WxH [--background RRGGBB] [--e2ee on|waiting] [--no-video]
- *                 (--screen PNG | --decoded PNG)
+ *                 --frame WxH [--background RRGGBB] [--e2ee on|waiting]
+ *                 [--no-video | --no-burn] (--screen PNG | --decoded PNG)
+ *   display-check --empty [--e2ee on|waiting] --screen PNG
  *
  * Prints '#' lines; exits 0 when all checks pass, 1 when one fails, 2 on
  * usage errors.
@@ -232,7 +236,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: display-check --tile CODEWORD:RRGGBB[:NAME] [--tile ...] "
 			"--wrong CW --frame WxH [--background RRGGBB] [--e2ee on|waiting] "
-			"[--no-video] (--screen PNG | --decoded PNG)\n");
+			"[--no-video | --no-burn] (--screen PNG | --decoded PNG)\n"
+			"       display-check --empty [--e2ee on|waiting] --screen PNG\n");
 	exit(2);
 }
 
@@ -263,6 +268,8 @@ int main(int argc, char **argv)
 		{ "decoded", required_argument, NULL, 'd' },
 		{ "e2ee", required_argument, NULL, 'e' },
 		{ "no-video", no_argument, NULL, 'n' },
+		{ "no-burn", no_argument, NULL, 'B' },
+		{ "empty", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *wrong = NULL, *screen = NULL, *decoded = NULL;
@@ -272,7 +279,7 @@ int main(int argc, char **argv)
 	struct drv_display_image img = { 0 };
 	struct wm_renderer *r = NULL;
 	enum wm_e2ee_state e2ee = WM_E2EE_ON;
-	bool no_video = false;
+	bool no_video = false, no_burn = false, empty = false;
 	size_t n = 0;
 	int c, ret;
 
@@ -310,11 +317,18 @@ int main(int argc, char **argv)
 		case 'n':
 			no_video = true;
 			break;
+		case 'B':
+			no_burn = true;
+			break;
+		case 'E':
+			empty = true;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!n || !wrong || !fw || !fh || !screen == !decoded || optind != argc)
+	if (empty ? n || !screen || decoded || optind != argc
+		  : !n || !wrong || !fw || !fh || !screen == !decoded || optind != argc)
 		usage();
 	ret = drv_display_png_read(screen ? screen : decoded, &img);
 	if (ret) {
@@ -328,7 +342,18 @@ int main(int argc, char **argv)
 		free(img.data);
 		return 1;
 	}
-	if (decoded) {
+	if (empty) {
+		uint64_t compared, label_diff, label_area,
+			differ = overlay_diff(r, &img, NULL, 0, e2ee, background, &compared,
+					      &label_diff, &label_area);
+
+		printf("# screen %ux%u, no tile\n", img.width, img.height);
+		sc_expect(differ != UINT64_MAX && differ <= compared * MAX_DIFF_FRACTION,
+			  "no tile: the banner alone over the background, %llu of %llu pixels "
+			  "differ (at most %.1f %%)",
+			  (unsigned long long)differ, (unsigned long long)compared,
+			  100 * MAX_DIFF_FRACTION);
+	} else if (decoded) {
 		struct wm_rect all = { 0, 0, img.width, img.height };
 
 		check_burned(r, &img, &all, fw, fh, tiles[0].codeword, wrong, colours[0]);
@@ -386,7 +411,7 @@ int main(int argc, char **argv)
 				  wrong, (unsigned long long)label_diff,
 				  (unsigned long long)label_area);
 		}
-		for (size_t i = 0; i < n && !no_video; i++)
+		for (size_t i = 0; i < n && !no_video && !no_burn; i++)
 			check_burned(r, &img, &video[i], fw, fh, tiles[i].codeword, wrong,
 				     colours[i]);
 	}

@@ -19,13 +19,38 @@
 #      screen captured through writeback and checked by display-check.
 
 # 1. the services as booted.
+part "display 1. the services as booted"
 check "service 10-keyxchgd ran: no meeting service configured, not started" \
 	grep -q "no meeting service configured" /run/sealroom/10-keyxchgd.log
 check "service 20-media-display ran: no meeting media configured, not started" \
 	grep -q "no meeting media configured" /run/sealroom/20-media-display.log
 
-# 2. keyxchgd's service with a meeting service configured.
+# Values are data: the kernel command line's sealroom.modules= (the host puts
+# a command substitution in it) ran nothing in sealroom-init, and board
+# values with shell syntax in them come back from board_value as text.
+check "sealroom-init ran nothing from the command line's $(grep -o 'sealroom.modules=[^ ]*' /proc/cmdline)" \
+	sh -c 'grep -q "sealroom.modules=.*(touch" /proc/cmdline && [ ! -e /run/sealroom-injected ]'
+. /usr/lib/sealroom/board.sh
+hostile=$(mktemp)
+cat >"$hostile" <<'BOARD'
+kernel_modules="vkms;touch /tmp/board-injected"
+module_vkms="enable_overlay=1 x=$(touch /tmp/board-injected)"
+BOARD
+v1=$(board_value kernel_modules "$hostile") v2=$(board_value module_vkms "$hostile")
+# shellcheck disable=SC2016
+if [ "$v1" = 'vkms;touch /tmp/board-injected' ] &&
+	[ "$v2" = 'enable_overlay=1 x=$(touch /tmp/board-injected)' ] && [ ! -e /tmp/board-injected ]; then
+	ok "board values with ';' and \$(...) read as text, nothing run"
+else
+	nok "board values with shell syntax: got '$v1' and '$v2'$([ -e /tmp/board-injected ] && echo ', and a command ran')"
+fi
+rm -f "$hostile"
+
+# 2. keyxchgd's service with a meeting service configured. The scratch
+# directory is readable by all: keyxchgd reads ca.pem there as sealroom-kx.
+part "display 2. keyxchgd's service with a meeting configured, the users"
 svc=$(mktemp -d)
+chmod 0755 "$svc"
 : >"$svc/ca.pem"
 printf 'relay=wss://127.0.0.1:9\nca=%s\ndevice=room-image-test\n' "$svc/ca.pem" >"$svc/meeting.conf"
 SEALROOM_ETC=$svc SEALROOM_STATE=$svc/state SEALROOM_RUN=$svc/run \
@@ -37,7 +62,12 @@ else
 	nok "keyxchgd service with a meeting configuration did not get ready"
 	sed 's/^/# /' "$svc/keyxchgd.log"
 fi
-status=$(kxctl --socket "$svc/run/keyxchgd.sock" status 2>&1)
+sock=$svc/run/kx/keyxchgd.sock
+as() { # as USER COMMAND...: COMMAND as one of the services' users, with its groups
+	u=$1; shift
+	setpriv --reuid="$u" --regid="$u" --init-groups --no-new-privs -- "$@"
+}
+status=$(as sealroom-kx kxctl --socket "$sock" status 2>&1)
 echo "# kxctl status: $status"
 check "kxctl status answers: ok, idle (no meeting joined: no relay in the image)" \
 	sh -c "echo '$status' | grep -q '\"ok\":true' && echo '$status' | grep -q '\"state\":\"idle\"'"
@@ -51,8 +81,9 @@ cw=$(echo "$status" | sed -n 's/.*"codeword":"\([a-z-]*\)".*/\1/p')
 # "fojif" against "fojuf" left too few label pixels differing for the
 # wrong-codeword check).
 far=$(echo "${cw:-mavoj-pubip-gubad-gamiv}" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
+install -d -o sealroom-media -m 0700 "$svc/media"
 printf 'peer=7:5010:5012:%s:Far room\ncontrol=%s\ncapture=%s\n' "$far" \
-	"$svc/run/keyxchgd.sock" "$art/screen-waiting.png" >"$svc/media.conf"
+	"$sock" "$svc/media/screen-waiting.png" >"$svc/media.conf"
 SEALROOM_ETC=$svc /etc/sealroom/services.d/20-media-display >"$svc/media.log" 2>&1 &
 mpid=$!
 if waitfor "$svc/media.log" "keyxchgd connected" 120; then
@@ -62,6 +93,56 @@ else
 	sed 's/^/# /' "$svc/media.log"
 fi
 sleep 1
+
+# The process model (docs/processes.md): each service as its own user, and
+# what the media daemon's user (which parses untrusted media) cannot do.
+echo "# $(ps -o user:16=,comm= -p "$kxpid" -p "$mpid" | tr -s ' ' | paste -sd, -) (user, command)"
+check "keyxchgd runs as sealroom-kx" sh -c "[ \"\$(ps -o user= -p $kxpid)\" = sealroom-kx ] && [ \"\$(ps -o comm= -p $kxpid)\" = keyxchgd ]"
+check "the media display runs as sealroom-media" sh -c "[ \"\$(ps -o user= -p $mpid)\" = sealroom-media ] && [ \"\$(ps -o comm= -p $mpid)\" = e2ee-media ]"
+check "the services have no capabilities and no new privileges" sh -c "
+	for p in $kxpid $mpid; do
+		grep -q '^CapEff:[[:space:]]*0*$' /proc/\$p/status &&
+		grep -q '^CapBnd:[[:space:]]*0*$' /proc/\$p/status &&
+		grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/\$p/status || exit 1
+	done"
+check "keyxchgd's state directory is sealroom-kx's alone (0700)" \
+	sh -c "[ \"\$(stat -c '%U %a' $svc/state/keyxchg)\" = 'sealroom-kx 700' ]"
+admit=$(as sealroom-media kxctl --socket "$sock" admit 1 2>&1)
+echo "# kxctl admit as sealroom-media: $admit"
+check "keyxchgd refuses admit to the media daemon's user" \
+	sh -c "echo '$admit' | grep -q '\"ok\":false' && ! echo '$admit' | grep -q '\"ok\":true'"
+# Each "cannot" beside a "can" of the same file, so that a missing file or
+# a broken setpriv cannot pass it.
+key=$svc/state/keyxchg/identity.key
+check "sealroom-kx reads the identity key, sealroom-media cannot" \
+	sh -c "setpriv --reuid=sealroom-kx --regid=sealroom-kx --clear-groups cat $key >/dev/null &&
+		! setpriv --reuid=sealroom-media --regid=sealroom-media --init-groups cat $key >/dev/null 2>&1"
+opens() { # opens USER FILE: USER (with its groups) can open FILE for reading
+	setpriv --reuid="$1" --regid="$1" --init-groups dd if="$2" of=/dev/null bs=1 count=0 2>/dev/null
+}
+# The board's touch panel's event nodes (the image test's uinput devices
+# come and go as root's).
+touchdevs=$(for n in /sys/class/input/event*; do
+	[ "$(cat "$n/device/name" 2>/dev/null)" = "$touch_name" ] && echo "/dev/input/${n##*/}"
+done)
+misfit=
+for e in $touchdevs; do
+	opens sealroom-screen "$e" || misfit="$misfit sealroom-screen:no:$e"
+	for u in sealroom-media sealroom-kx; do
+		! opens "$u" "$e" || misfit="$misfit $u:yes:$e"
+	done
+done
+if [ -n "$touchdevs" ] && [ -z "$misfit" ]; then
+	ok "the touch panel ($(echo $touchdevs)) opens for sealroom-screen, not for sealroom-media or sealroom-kx"
+else
+	nok "the touch panel's nodes ($(echo $touchdevs)) by user (user:opens:node):$misfit"
+fi
+if opens sealroom-screen "$display_device" && ! opens sealroom-kx "$display_device"; then
+	ok "the screen ($display_device) opens for sealroom-screen, not for sealroom-kx"
+else
+	nok "the screen ($display_device) opens for sealroom-screen, not for sealroom-kx"
+fi
+
 kill -TERM "$mpid" 2>/dev/null
 waitpid_for "$mpid" 120 "the media display service to stop after SIGTERM"
 rc=$?
@@ -70,7 +151,8 @@ check "media display service: stopped cleanly (exit $rc), one tile, no frames (n
 	sh -c "[ $rc = 0 ] && grep -q '^display sender=7 frames-shown=0' $svc/media.log"
 check "display-check: the service's screen, labelled tile and 'Waiting for keys'" \
 	"$here/display-check" --frame 640x360 --tile "$far:000000:Far room" --wrong "$cw" \
-	--e2ee waiting --no-video --screen "$art/screen-waiting.png"
+	--e2ee waiting --no-video --screen "$svc/media/screen-waiting.png"
+cp "$svc/media/screen-waiting.png" "$art/" 2>/dev/null
 sed -n 's/^# /# /p' /tmp/check.out
 kill "$kxpid" 2>/dev/null
 waitpid_for "$kxpid" 60 "keyxchgd's service to stop after SIGTERM" >/dev/null
@@ -79,6 +161,7 @@ waitpid_for "$kxpid" 60 "keyxchgd's service to stop after SIGTERM" >/dev/null
 # keyxchgd failed above); the wrong one differs from it in every letter
 # (each consonant and vowel moved to the next), so that the comparison does
 # not depend on how many letters two random codewords happen to share.
+part "display 3. the room display"
 [ -n "$cw" ] || cw=$(e2ee-sframe codeword "$(rand 32)")
 wrong=$(echo "$cw" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
 colour=3070c0

@@ -54,6 +54,9 @@ waitfor() { # waitfor FILE PATTERN SECONDS
 	grep -q "$2" "$1" 2>/dev/null || { echo "# gave up after $3 s waiting for \"$2\" in $1"; return 1; }
 }
 rand() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; } # rand BYTES: hex
+# part NAME: a comment line with the guest's uptime, so that a slow or stuck
+# run shows which part took the time.
+part() { echo "# -- $* (uptime $(cut -d' ' -f1 /proc/uptime) s)"; }
 
 # The room display on the board's display, fed on loopback. room_start
 # CODEWORD COLOUR SECONDS [RECEIVE_ARGS...]: a media key in $d (a directory

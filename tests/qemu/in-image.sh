@@ -7,6 +7,7 @@
 . /usr/lib/sealroom/tests/in-image-lib.sh
 
 # 1. the board's kernel modules are loaded (vivid only if Debian ships it).
+part "1. the board's kernel modules are loaded"
 for m in $kernel_modules; do
 	if ! modinfo -n "$m" >/dev/null 2>&1; then
 		ok "module $m # SKIP not in this kernel"
@@ -18,6 +19,7 @@ for m in $kernel_modules; do
 done
 
 # 2. the display: the device node, its driver, planes and writeback connector.
+part "2. the display"
 card=$(ls /dev/dri/card* 2>/dev/null | head -n 1)
 check "display device $display_device exists ($card)" test -c "$display_device"
 planes=$("$here/drm-planes" "$display_device" 2>&1)
@@ -34,6 +36,7 @@ check "every overlay plane takes $display_overlay_format" \
 # on two overlay planes, captured through writeback and checked pixel by
 # pixel; then the same scene composited in software, which must capture the
 # same. The PNGs go to the host on the org.sealroom.artifacts port.
+part "2b. the display layer"
 art=/tmp/artifacts
 mkdir -p "$art"
 scene() { # scene DESCRIPTION ARGS...: a check that also shows drm-scene's lines
@@ -47,6 +50,7 @@ scene "drm-scene --compose: software composition captures the same screen" \
 	--compose --png "$art/screen-composed.png" --reference "$art/screen-planes.png"
 
 # 3. the camera and the touch panel the board names.
+part "3. the camera and the touch panel the board names"
 if [ -d "/sys/module/$camera_driver" ]; then
 	dev=$(grep -l . /sys/class/video4linux/video*/name 2>/dev/null | head -n 1)
 	dev=/dev/$(basename "$(dirname "$dev")")
@@ -58,9 +62,11 @@ fi
 check "touch device \"$touch_name\" present" grep -q "Name=\"$touch_name\"" /proc/bus/input/devices
 
 # 3b. the device layer: sealroom-probe, V4L2 classes, touches (in-image-devices.sh).
+part "3b. the device layer"
 . "$here/in-image-devices.sh"
 
 # 4. our GStreamer plugin, from the prebuilt registry (which stays as built).
+part "4. our GStreamer plugin, from the prebuilt registry"
 reg_before=$(stat -c %Y.%s "$GST_REGISTRY" 2>/dev/null)
 check "gst-inspect-1.0 e2eeenc finds the e2ee plugin" sh -c 'gst-inspect-1.0 e2eeenc | grep -q "Plugin Details" && gst-inspect-1.0 e2eeenc | grep -q "Name *e2ee"'
 check "gst-inspect-1.0 e2eedec" gst-inspect-1.0 e2eedec
@@ -69,11 +75,13 @@ check "board encoder ${video_encoder%% *} and decoder $video_decoder exist" \
 check "the prebuilt registry is used, not rewritten" sh -c "[ -n '$reg_before' ] && [ \$(stat -c %Y.%s $GST_REGISTRY) = '$reg_before' ]"
 
 # 5. the firmware's tool runs in the image: SFrame protect, then unprotect.
+part "5. the firmware's tool runs in the image"
 k=000102030405060708090a0b0c0d0e0f
 check "e2ee-sframe protect and unprotect" sh -c \
-	"[ \$(e2ee-sframe unprotect --base-key $k \$(e2ee-sframe protect --kid 1 --ctr 0 --base-key $k 68656c6c6f)) = 68656c6c6f ]"
+	"umask 077; echo $k >/tmp/sframe.key; [ \$(e2ee-sframe unprotect --base-key-file /tmp/sframe.key \$(e2ee-sframe protect --kid 1 --ctr 0 --base-key-file /tmp/sframe.key 68656c6c6f)) = 68656c6c6f ]"
 
 # 6. an encrypted round trip, keys from 0600 key files.
+part "6. an encrypted round trip, keys from 0600 key files"
 umask 077
 d=$(mktemp -d)
 key=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
@@ -110,6 +118,7 @@ else ok "a key file readable by others is refused"; fi
 rm -rf "$d"
 
 # 7. the room display and the services: tests/qemu/in-image-display.sh.
+part "7. the room display and the services"
 . "$here/in-image-display.sh"
 
 # Files for the host (the composed screen's PNGs), as a tar stream.
@@ -117,4 +126,5 @@ for p in /sys/class/virtio-ports/*; do
 	[ "$(cat "$p/name" 2>/dev/null)" = org.sealroom.artifacts ] &&
 		tar -C "$art" -cf - . >"/dev/${p##*/}" 2>/dev/null
 done
+part "end"
 echo "1..$n"

@@ -84,7 +84,9 @@ start=$(date +%s.%N)
 if [ -n "$vgpu" ]; then
 	export QEMU_DISPLAY=virtio-gpu QEMU_UI=none QEMU_APPEND="sealroom.mode=test sealroom.test=virtio-gpu"
 else
-	export QEMU_APPEND="sealroom.mode=test"
+	# A module name that would run a command if the init eval'd it (it did:
+	# `eval "params=\${module_$m:-}"`); the image checks that nothing ran.
+	export QEMU_APPEND='sealroom.mode=test sealroom.modules=x}$(touch${IFS}/run/sealroom-injected)${y'
 fi
 QEMU_RESULTS=$work/results.tap QEMU_ARTIFACTS=$work/artifacts.tar QEMU_QMP=$work/qmp.sock \
 	setsid "$here/../../rootfs/run-qemu.sh" "$img" </dev/null >"$work/console.log" 2>&1 &

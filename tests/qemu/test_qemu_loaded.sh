@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The image test with every core of the host busy: one shell busy loop per
-# core (nproc) runs beside QEMU for the whole boot, as the machine's other
-# work would. The image's own waits are bounded and name what they waited for
+# core (nproc; LOAD_LOOPS=N for another count) runs beside QEMU for the whole
+# boot, as the machine's other work would. The image's own waits are bounded and name what they waited for
 # (tests/qemu/in-image-lib.sh), so a hang under load is a failed check with
 # a reason. `make check-image-loaded`; not part of `make check`.
 #
@@ -15,11 +15,11 @@ stop() {
 	wait "${loops[@]}" 2>/dev/null
 }
 trap stop EXIT
-for _ in $(seq "$(nproc)"); do
+for _ in $(seq "${LOAD_LOOPS:-$(nproc)}"); do
 	sh -c 'while :; do :; done' &
 	loops+=($!)
 done
-echo "# $(nproc) busy loops beside the image test (pids ${loops[*]})"
+echo "# ${#loops[@]} busy loops beside the image test (pids ${loops[*]})"
 "$here/test_qemu_boot.sh" "$1"
 rc=$?
 echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -29,8 +29,9 @@ enum kx_msg_type {
 	KX_MSG_ACK = 4,
 	KX_MSG_LEAVE = 5,
 	KX_MSG_DENY = 6,
+	KX_MSG_END = 7,
 };
-#define KX_MSG_LAST KX_MSG_DENY
+#define KX_MSG_LAST KX_MSG_END
 
 enum kx_role {
 	KX_ROLE_HOST = 1,
@@ -108,6 +109,18 @@ struct kx_deny {
 	uint64_t time_ms;
 };
 
+/*
+ * 7. end: the host ends the meeting for everyone (PROTOCOL.md 3.7). Terminal
+ * for a member: keys wiped, no takeover. Distinct from the host's leave,
+ * which hands the meeting to its successor.
+ */
+struct kx_end {
+	uint8_t meeting[KX_MEETING_ID_BYTES];
+	uint64_t epoch; /* the host's final epoch */
+	uint16_t from;	/* the host */
+	uint64_t time_ms;
+};
+
 struct kx_msg {
 	enum kx_msg_type type;
 	uint8_t sig[KX_SIG_BYTES];
@@ -118,6 +131,7 @@ struct kx_msg {
 		struct kx_ack ack;
 		struct kx_leave leave;
 		struct kx_deny deny;
+		struct kx_end end;
 	} u;
 };
 
@@ -126,6 +140,13 @@ struct kx_msg {
  * members of the longest device id (PROTOCOL.md gives the arithmetic).
  */
 #define KX_CANON_MAX (160 * 1024)
+
+/*
+ * A display name as PROTOCOL.md 2 allows it: 1..64 bytes of strict UTF-8,
+ * without C0 or C1 controls, DEL, Unicode format characters (Cf: bidi
+ * controls, zero-width characters) or line and paragraph separators.
+ */
+KX_NONNULL(1) bool kx_display_name_valid(const char *s, size_t len);
 
 /* The domain label of a type (static string), or NULL. */
 const char *kx_msg_label(enum kx_msg_type type);
@@ -192,14 +213,16 @@ KX_API KX_NONNULL(1, 4) int kx_msg_decode(const char *json, size_t len, enum kx_
  *   announce   its own IK (proof of possession);
  *   roster     the IK of its own host entry (kx_chain_* then decides whether
  *              that host may sign it);
- *   epoch_key, ack, leave, deny
+ *   epoch_key, ack, leave, deny, end
  *              the IK the held roster (chain, required) lists for "from";
  *              (a knocker holds the host hello it knocked to as its chain);
  *              meeting and epoch must match (epoch key, ack: the held epoch
  *              and H(roster); leave: an epoch not after the held one) and
  *              an epoch key must come from the held roster's host and be
  *              addressed to a member of it; a deny must come from the held
- *              roster's host (the knocker then checks "to" and "knock").
+ *              roster's host (the knocker then checks "to" and "knock");
+ *              an end must come from the held roster's host and name an
+ *              epoch not before the held one.
  * chain may be NULL for announce and roster. Returns 0 or: the
  * kx_msg_decode() errors, -EBADMSG, -ENOKEY, -EXDEV, -ESTALE, -ENOLINK, -EPERM.
  */

@@ -28,6 +28,8 @@ struct kx_ek;
 #define KX_LABEL_JOIN	     "sealroom-v1 join"
 #define KX_LABEL_SFRAME	     "sealroom-v1 sframe"
 #define KX_LABEL_FINGERPRINT "sealroom-v1 fingerprint"
+#define KX_LABEL_AUTHENTICATOR "sealroom-v2 epoch authenticator"
+#define KX_LABEL_GROUP_CODE    "sealroom-v2 group code"
 #define KX_SEAL_AD_BYTES     (KX_MEETING_ID_BYTES + 8 + KX_HASH_BYTES + 2 + 2)
 /* 16 hex digits and a NUL */
 #define KX_FINGERPRINT_HEX_SIZE (2 * KX_FINGERPRINT_BYTES + 1)
@@ -66,6 +68,21 @@ KX_API KX_NONNULL(1, 2, 6) int kx_media_key(const uint8_t e_secret[static KX_SEC
 					    const uint8_t meeting[static KX_MEETING_ID_BYTES],
 					    uint16_t sender, unsigned int stream, uint64_t epoch,
 					    uint8_t out[static KX_SECRET_BYTES]);
+
+/*
+ * The group security code of epoch e (PROTOCOL.md 7.1, MLS's epoch
+ * authenticator): every room that holds this epoch's secret and roster shows
+ * the same four proquints, and rooms of a split meeting show different ones.
+ *   auth = HKDF(ikm = E_e, salt = meeting_id, info = "sealroom-v2 epoch authenticator" || e(8))
+ *   code = proquints of the first 8 bytes of
+ *          HMAC-SHA256(auth, "sealroom-v2 group code" || meeting_id || e(8) || H(roster_e))
+ * out is E2EE_CODEWORD_SIZE bytes (the codeword's shape). Returns 0 or -EIO.
+ */
+KX_API KX_NONNULL(1, 2, 4, 5) int kx_group_code(const uint8_t e_secret[static KX_SECRET_BYTES],
+						const uint8_t meeting[static KX_MEETING_ID_BYTES],
+						uint64_t epoch,
+						const uint8_t roster_hash[static KX_HASH_BYTES],
+						char out[static 24]);
 
 /* e2ee_kid_make(stream, sender, epoch): frame-format.md's KID layout. */
 uint64_t kx_media_kid(unsigned int stream, uint16_t sender, uint64_t epoch);

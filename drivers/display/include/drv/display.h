@@ -217,7 +217,10 @@ drv_display_commit(struct drv_display *d, const struct drv_display_scene *scene,
 
 /* ------------------------------------------------------------- PNG */
 
-/* Writes img (alpha dropped) as an 8-bit RGB PNG. Returns 0, -errno, or -EIO. */
+/*
+ * Writes img (alpha dropped) as an 8-bit RGB PNG, mode 0600, through a new
+ * file (O_EXCL) renamed over path. Returns 0, -errno, or -EIO.
+ */
 __attribute__((warn_unused_result, nonnull)) int
 drv_display_png_write(const struct drv_display_image *img, const char *path);
 /*

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: MIT
+# panel/: the screen and panel process and what it is made of.
+#   libpanel: panel_screen (panel/screen.c: tiles of video and libwm's overlay
+#   on KMS planes, without GStreamer; the GStreamer room display is an appsink
+#   adapter over it) and panel_frames (panel/frames.c: decoded frames from
+#   roomd over a Unix socket, docs/frames.md; both halves).
+#   sealroom-screen: the screen process (docs/frames.md, docs/processes.md).
+MORE_DEB_PACKAGES += libjansson-dev
+
+PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS)
+PANEL_SRCS := panel/screen.c panel/frames.c
+PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
+PANEL_LIB := $(O)/lib/libpanel.a
+# What links libpanel links these after it (by path: libwm's and libdrv_display's).
+PANEL_LIBS = $(PANEL_LIB) $(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(E2EE_LIBS) $(WM_LIBS) \
+	$(DRV_DISPLAY_LIBS) -pthread
+
+$(O)/obj/panel/%.o: panel/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,jansson) -pthread -c $< -o $@
+
+$(PANEL_LIB): $(PANEL_OBJS)
+	$(call say,AR,$@)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/bin/sealroom-screen: $(O)/obj/panel/sealroom-screen.o $(PANEL_LIB) $(O)/lib/libdrv_display.a \
+		$(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,jansson)
+
+all: $(PANEL_LIB) $(O)/bin/sealroom-screen
+
+install: install-panel
+.PHONY: install-panel
+install-panel: $(O)/bin/sealroom-screen
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(O)/bin/sealroom-screen $(DESTDIR)$(PREFIX)/bin/
+
+# ------------------------------------------------------------------- tests
+
+$(O)/obj/tests/unit/test_panel_frames.o: tests/unit/test_panel_frames.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -Ipanel/include $(call pc,cmocka) -c $< -o $@
+
+# The frame protocol alone: what roomd links too (no display, no libwm).
+$(O)/tests/test_panel_frames: $(O)/obj/tests/unit/test_panel_frames.o $(O)/obj/panel/frames.o
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pl,cmocka)
+
+MORE_TESTS += $(O)/tests/test_panel_frames
+
+# The room screen on the soft display: tiles that come and go.
+$(O)/obj/tests/unit/test_panel_screen.o: tests/unit/test_panel_screen.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,cmocka) -c $< -o $@
+
+$(O)/tests/test_panel_screen: $(O)/obj/tests/unit/test_panel_screen.o $(PANEL_LIB) \
+		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka)
+
+MORE_TESTS += $(O)/tests/test_panel_screen
+
+# frame-sender plays roomd (the sending half) for test_screen.py, which runs
+# keyxchgd rooms, sealroom-screen on the soft display and display-check.
+$(O)/obj/tests/integration/frame-sender.o: tests/integration/frame-sender.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -Ipanel/include -c $< -o $@
+
+$(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/panel/frames.o
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
+
+MORE_TESTS += tests/integration/test_screen.py
+test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen
+
+# Whatever parses roomd's frame messages in the screen process.
+FUZZ_TARGETS += fuzz_panel_frames
+$(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
+		panel/include/panel/frames.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ipanel/include -o $@ $< panel/frames.c
+
+# --------------------------------------------------------------- benchmark
+# bench-frame-handover: CPU and allocations per displayed frame of the hand-over
+# from roomd to the screen process against the room display inside one process.
+# It counts allocations by wrapping malloc: not under SANITIZE.
+$(O)/obj/tests/bench/bench_frame_handover.o: tests/bench/bench_frame_handover.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) -Itests/lib -c $< -o $@
+
+$(O)/bin/bench-frame-handover: $(O)/obj/tests/bench/bench_frame_handover.o \
+		$(O)/obj/tests/lib/alloc_count.o $(PANEL_LIB) $(O)/lib/libdrv_display.a \
+		$(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PANEL_LIBS)
+
+ifeq ($(SANITIZE),)
+all: $(O)/bin/bench-frame-handover
+MORE_BENCH += $(O)/bin/bench-frame-handover
+endif

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* e2ee-media's sender pipeline, from elements and validated descriptions (e2ee-media.h). */
+#include <string.h>
+
+#include "e2ee-media.h"
+#include "gste2eeparse.h"
+#include "e2ee/keyring.h"
+
+/*
+ * The sender's pipeline is built element by element: configuration (host,
+ * ports, sizes, the codeword) goes into properties, never into a pipeline
+ * description, so that no value can add an element (a tee to the network
+ * around e2eeenc). --source and --encoder are gst-launch descriptions by
+ * design (the board's camera and encoder): each is parsed alone and
+ * validated (validated_bin) before it is linked in.
+ *
+ * A missing element is fatal, with its name and the Debian package that
+ * has it.
+ */
+static GstElement *
+add_element (GstElement * pipe, const gchar * factory, const gchar * name,
+    const gchar * package)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+
+  if (!e) {
+    g_printerr ("e2ee-media: no element %s (Debian package %s)\n", factory,
+        package);
+    return NULL;
+  }
+  gst_bin_add (GST_BIN (pipe), e);
+  return e;
+}
+
+/* A caps filter from fixed numbers, not from a string of configuration. */
+static GstElement *
+add_capsfilter (GstElement * pipe, GstCaps * caps)
+{
+  GstElement *e = add_element (pipe, "capsfilter", NULL,
+      "gstreamer1.0-plugins-base");
+
+  if (e)
+    g_object_set (e, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  return e;
+}
+
+/* Whether e is, or holds, an element a media description must not add. */
+static void
+forbidden_element (const GValue * v, gpointer data)
+{
+  GstElement *e = g_value_get_object (v);
+  GstElementFactory *f = gst_element_get_factory (e);
+  const gchar *klass = f ? gst_element_factory_get_metadata (f,
+      GST_ELEMENT_METADATA_KLASS) : "";
+  gboolean *bad = data;
+
+  /* Sinks (the network, files), tees (a copy to anywhere), anything that
+   * talks to the network, and this firmware's own E2EE elements. */
+  if (GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SINK)
+      || (f && !strcmp (GST_OBJECT_NAME (f), "tee"))
+      || (klass && (strstr (klass, "Network") || strstr (klass, "Sink"))))
+    *bad = TRUE;
+}
+
+/*
+ * A --source (want_sink FALSE: one src pad) or --encoder / --decoder
+ * (want_sink TRUE: one sink and one src pad) description, parsed on its own
+ * into a bin whose unlinked pads are ghosted, and refused when it holds a
+ * sink, a tee, a network element or an encoder that is a source.
+ */
+GstElement *
+gst_e2ee_media_validated_bin (const gchar * what, const gchar * desc,
+    gboolean want_sink)
+{
+  GError *err = NULL;
+  GstElement *bin = gst_e2ee_parse_bin (desc, TRUE, &err);
+  GstIterator *it;
+  gboolean bad = FALSE;
+  guint srcs, sinks;
+
+  if (!bin) {
+    g_printerr ("e2ee-media: %s: %s\n", what, err ? err->message : "?");
+    g_clear_error (&err);
+    return NULL;
+  }
+  gst_object_ref_sink (bin);
+  it = gst_bin_iterate_recurse (GST_BIN (bin));
+  while (gst_iterator_foreach (it, forbidden_element, &bad) ==
+      GST_ITERATOR_RESYNC)
+    gst_iterator_resync (it);
+  gst_iterator_free (it);
+  srcs = bin->numsrcpads;
+  sinks = bin->numsinkpads;
+  if (bad || srcs != 1 || sinks != (want_sink ? 1u : 0u)) {
+    g_printerr ("e2ee-media: %s must be %s with no sink, tee or network "
+        "element in it\n", what, want_sink ? "one filter (one input, one "
+        "output)" : "one source (one output)");
+    gst_object_unref (bin);
+    return NULL;
+  }
+  return bin;
+}
+
+/*
+ * h264parse config-interval=-1 (send) where it exists; identity where it
+ * does not (gst-plugins-bad, which the room image leaves out: e2ee-media.c
+ * h264_parser says why that works).
+ */
+static GstElement *
+h264_parser_element (GstElement * pipe, gboolean send)
+{
+  GstElementFactory *f = gst_element_factory_find ("h264parse");
+  GstElement *e;
+
+  if (!f)
+    return add_element (pipe, "identity", NULL, "gstreamer1.0-plugins-base");
+  gst_object_unref (f);
+  e = add_element (pipe, "h264parse", NULL, "gstreamer1.0-plugins-bad");
+  if (e && send)
+    g_object_set (e, "config-interval", -1, NULL);
+  return e;
+}
+
+/* Links a chain of elements; NULL in it (a missing element) fails. */
+static gboolean
+link_chain (GstElement ** chain, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    if (!chain[i])
+      return FALSE;
+  for (guint i = 0; i + 1 < n; i++)
+    if (!gst_element_link (chain[i], chain[i + 1])) {
+      g_printerr ("e2ee-media: cannot link %s to %s\n",
+          GST_OBJECT_NAME (chain[i]), GST_OBJECT_NAME (chain[i + 1]));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GstElement *
+add_bin (GstElement * pipe, GstElement * bin)
+{
+  if (bin) {
+    gst_bin_add (GST_BIN (pipe), bin);
+    gst_object_unref (bin);     /* validated_bin's reference; the pipe has one */
+  }
+  return bin;
+}
+
+static gboolean
+build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
+{
+  GstElement *v[12];
+  guint n = 0;
+
+  if (app->source) {
+    v[n++] = add_bin (pipe, gst_e2ee_media_validated_bin ("--source", app->source, FALSE));
+    v[n++] = add_element (pipe, "videoconvert", NULL,
+        "gstreamer1.0-plugins-base");
+    v[n++] = add_element (pipe, "videoscale", NULL,
+        "gstreamer1.0-plugins-base");
+    v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-raw",
+            "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, app->width,
+            "height", G_TYPE_INT, app->height, NULL));
+  } else {
+    v[n] = add_element (pipe, "videotestsrc", NULL,
+        "gstreamer1.0-plugins-base");
+    if (v[n]) {
+      g_object_set (v[n], "is-live", TRUE, NULL);
+      gst_util_set_object_arg (G_OBJECT (v[n]), "pattern", "ball");
+      gst_util_set_object_arg (G_OBJECT (v[n]), "motion", "sweep");
+    }
+    n++;
+    v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-raw",
+            "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, app->width,
+            "height", G_TYPE_INT, app->height, "framerate", GST_TYPE_FRACTION,
+            30, 1, NULL));
+    v[n] = add_element (pipe, "timeoverlay", NULL,
+        "gstreamer1.0-plugins-base");
+    if (v[n])
+      g_object_set (v[n], "font-desc", "Sans 24", NULL);
+    n++;
+  }
+  if (app->codeword) {
+    /* The room's own codeword burned into what it sends (watermark/). */
+    v[n] = add_element (pipe, "codewordoverlay", NULL, "sealroom (this firmware)");
+    if (v[n])
+      g_object_set (v[n], "codeword", app->codeword, "caption", "E2EE on",
+          NULL);
+    n++;
+  }
+  if (app->encoder) {
+    v[n++] = add_bin (pipe, gst_e2ee_media_validated_bin ("--encoder", app->encoder, TRUE));
+  } else {
+    v[n] = add_element (pipe, "x264enc", NULL, "gstreamer1.0-plugins-ugly");
+    if (v[n]) {
+      gst_util_set_object_arg (G_OBJECT (v[n]), "tune", "zerolatency");
+      gst_util_set_object_arg (G_OBJECT (v[n]), "speed-preset", "ultrafast");
+      g_object_set (v[n], "key-int-max", 60, "bitrate", 2000, "aud", TRUE,
+          NULL);
+    }
+    n++;
+  }
+  v[n] = h264_parser_element (pipe, TRUE);
+  n++;
+  v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-h264",
+          "stream-format", G_TYPE_STRING, "byte-stream", "alignment",
+          G_TYPE_STRING, "au", NULL));
+  v[n] = add_element (pipe, "e2eeenc", "venc", "sealroom (this firmware)");
+  if (v[n])
+    g_object_set (v[n], "stream", E2EE_STREAM_VIDEO, "sender-index",
+        (guint) app->sender_index, NULL);
+  n++;
+  v[n] = add_element (pipe, "rtph264pay", NULL, "gstreamer1.0-plugins-good");
+  if (v[n])
+    g_object_set (v[n], "pt", 96, "mtu", 1200, NULL);
+  n++;
+  v[n] = add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
+  if (v[n])
+    g_object_set (v[n], "host", app->host, "port", app->video_port, "sync",
+        FALSE, NULL);
+  n++;
+  return link_chain (v, n);
+}
+
+/*
+ * Opus at a constant bitrate, without DTX: with constrained VBR (opusenc's
+ * default) the size of every packet tells speech from silence on the wire,
+ * SFrame adds no padding (docs/media-path.md "What sizes still tell").
+ */
+static gboolean
+build_audio_sender (const GstE2eeMediaSender * app, GstElement * pipe)
+{
+  GstElement *a[6];
+
+  a[0] = add_element (pipe, "audiotestsrc", NULL, "gstreamer1.0-plugins-base");
+  if (a[0]) {
+    g_object_set (a[0], "is-live", TRUE, "freq", 440.0, "volume", 0.3, NULL);
+    gst_util_set_object_arg (G_OBJECT (a[0]), "wave", "sine");
+  }
+  a[1] = add_capsfilter (pipe, gst_caps_new_simple ("audio/x-raw", "rate",
+          G_TYPE_INT, 48000, "channels", G_TYPE_INT, 1, NULL));
+  a[2] = add_element (pipe, "opusenc", NULL, "gstreamer1.0-plugins-base");
+  if (a[2]) {
+    gst_util_set_object_arg (G_OBJECT (a[2]), "bitrate-type", "cbr");
+    g_object_set (a[2], "dtx", FALSE, NULL);
+  }
+  a[3] = add_element (pipe, "e2eeenc", "aenc", "sealroom (this firmware)");
+  if (a[3])
+    g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
+        (guint) app->sender_index, NULL);
+  a[4] = add_element (pipe, "rtpopuspay", NULL, "gstreamer1.0-plugins-good");
+  if (a[4])
+    g_object_set (a[4], "pt", 111, NULL);
+  a[5] = add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
+  if (a[5])
+    g_object_set (a[5], "host", app->host, "port", app->audio_port, "sync",
+        FALSE, NULL);
+  return link_chain (a, G_N_ELEMENTS (a));
+}
+
+gboolean
+gst_e2ee_media_build_sender (GstElement * pipe, const GstE2eeMediaSender * s)
+{
+  return build_video_sender (s, pipe) && build_audio_sender (s, pipe);
+}

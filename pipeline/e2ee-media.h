@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The parts of e2ee-media (e2ee-media.c) that own one thing each:
+ * e2ee-media-pipeline.c builds the sender's pipeline from elements and
+ * validates the descriptions a board may give (--source, --encoder,
+ * --decoder); e2ee-media-secure.c keeps keys and decrypted media out of
+ * core dumps and of other users' files.
+ */
+#ifndef E2EE_MEDIA_H
+#define E2EE_MEDIA_H
+
+#include <stdio.h>
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* What the sender's pipeline is made of; the strings are borrowed. */
+typedef struct
+{
+  const gchar *source;          /* --source description, or NULL: test pattern */
+  const gchar *encoder;         /* --encoder description, or NULL: x264enc */
+  const gchar *codeword;        /* burned in when not NULL */
+  const gchar *host;
+  gint width, height, sender_index, video_port, audio_port;
+} GstE2eeMediaSender;
+
+/*
+ * Adds the video and audio send chains to pipe, element by element
+ * (configuration into properties, never into a description). FALSE, with a
+ * line on stderr naming a missing element's Debian package, on failure.
+ */
+gboolean gst_e2ee_media_build_sender (GstElement * pipe,
+    const GstE2eeMediaSender * s);
+
+/*
+ * desc parsed alone into a bin (transfer full, floating reference sunk),
+ * or NULL with a line on stderr: refused when it holds a sink, a tee or a
+ * network element, or has other than one src pad (and, with want_sink, one
+ * sink pad).
+ */
+GstElement *gst_e2ee_media_validated_bin (const gchar * what,
+    const gchar * desc, gboolean want_sink);
+
+/* PR_SET_DUMPABLE 0 and RLIMIT_CORE 0; FALSE (said on stderr) on failure. */
+gboolean gst_e2ee_media_make_undumpable (void);
+/* A zeroed page marked MADV_DONTDUMP for a key, or NULL; _free wipes it. */
+guint8 *gst_e2ee_media_key_memory (void);
+void gst_e2ee_media_key_memory_free (guint8 * p);
+/* A copy of key in a GBytes that wipes it when freed (for add-key). */
+GBytes *gst_e2ee_media_key_bytes (const guint8 * key, gsize len);
+/* path, new (O_EXCL | O_NOFOLLOW), mode 0600, or NULL with errno. */
+FILE *gst_e2ee_media_private_file (const gchar * path);
+/* data into a new 0600 file beside path, renamed over path. */
+gboolean gst_e2ee_media_fresh_file (const gchar * path, const guint8 * data,
+    gsize len);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * panel_screen (panel/screen.h) on the soft display: tiles that come and go
+ * at run time. No tile (the banner alone), one, three, one again, none: each
+ * time the layout is libwm's grid for that many tiles, a frame put into a
+ * tile is on the screen at that tile's place after a capture, a removed
+ * tile's id takes no frame (-ENOENT), a tile that stays keeps its frame
+ * count, the same set again commits nothing, and a set with a junk
+ * codeword, an id twice or too many tiles is refused and changes nothing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <drm_fourcc.h>
+
+#include "panel/screen.h"
+
+#define W 640u
+#define H 360u
+
+static const char *const cws[] = { "mavoj-pubip-gubad-gamiv", "lusab-babad-gutih-tugad",
+				   "hidoz-vikag-sabom-lonus" };
+
+static uint32_t pixel(const struct drv_display_image *img, int32_t x, int32_t y)
+{
+	return ((const uint32_t *)(img->data + (size_t)y * img->stride))[x] & 0xffffff;
+}
+
+/* A flat frame of colour at the tile's size into tile id, then the screen captured. */
+static void put(struct panel_screen *s, uint32_t id, uint32_t colour,
+		struct drv_display_image *screen)
+{
+	struct wm_rect v, l;
+	uint32_t *frame;
+
+	assert_int_equal(panel_screen_tile(s, id, &v, &l), 0);
+	frame = malloc((size_t)v.width * v.height * 4);
+	assert_non_null(frame);
+	for (size_t i = 0; i < (size_t)v.width * v.height; i++)
+		frame[i] = colour;
+	assert_int_equal(panel_screen_put_frame(s, id, (uint8_t *)frame, v.width, v.height,
+						v.width * 4),
+			 0);
+	free(frame);
+	assert_int_equal(panel_screen_capture_image(s, screen), 0);
+	assert_int_equal(pixel(screen, v.x + (int32_t)v.width / 2, v.y + (int32_t)v.height / 2),
+			 colour);
+}
+
+static void test_tiles_follow(void **state)
+{
+	struct panel_screen *s = NULL;
+	struct drv_display_image screen = { malloc(W * H * 4), W, H, W * 4, DRM_FORMAT_XRGB8888 };
+	struct panel_screen_tile t[PANEL_SCREEN_MAX_TILES + 1];
+	struct wm_rect v, l, one, three;
+	const char *what = "";
+
+	assert_non_null(screen.data);
+	assert_int_equal(panel_screen_new("soft", W, H, WM_E2EE_WAITING, &s, &what), 0);
+	assert_int_equal(panel_screen_n_tiles(s), 0);
+	assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	assert_int_equal(pixel(&screen, W / 2, H / 2), PANEL_SCREEN_BACKGROUND);
+	assert_int_equal(panel_screen_put_frame(s, 5, screen.data, 8, 8, 32), -ENOENT);
+
+	t[0] = (struct panel_screen_tile){ 5, cws[0], "Five", WM_TRUST_UNVERIFIED };
+	assert_int_equal(panel_screen_set_tiles(s, t, 1), 0);
+	assert_int_equal(panel_screen_tile(s, 5, &one, &l), 0);
+	put(s, 5, 0x3070c0, &screen);
+	assert_int_equal(panel_screen_frames(s, 5), 1);
+
+	/* Two more: the grid of three, tile 5 first and smaller, its count kept. */
+	t[1] = (struct panel_screen_tile){ 9, cws[1], NULL, WM_TRUST_VERIFIED };
+	t[2] = (struct panel_screen_tile){ 2, cws[2], "Two", WM_TRUST_WARNING };
+	assert_int_equal(panel_screen_set_tiles(s, t, 3), 0);
+	assert_int_equal(panel_screen_n_tiles(s), 3);
+	assert_int_equal(panel_screen_tile(s, 5, &three, &l), 0);
+	assert_true(three.width < one.width);
+	assert_int_equal(panel_screen_frames(s, 5), 1);
+	put(s, 9, 0xc06030, &screen);
+	put(s, 2, 0x30c060, &screen);
+	put(s, 5, 0x808080, &screen);
+	assert_int_equal(panel_screen_frames(s, 5), 2);
+	/* The same roster again (codewords in another case): nothing to lay out or commit. */
+	{
+		unsigned int commits = panel_screen_commits(s);
+
+		assert_int_equal(panel_screen_set_tiles(s, t, 3), 0);
+		assert_int_equal(panel_screen_commits(s), commits);
+	}
+
+	/* Refused, and nothing changes: a junk codeword, an id twice, too many. */
+	{
+		struct panel_screen_tile bad[2] = { t[0], t[1] };
+
+		bad[1].codeword = "mavoj-pubip-gubad-gamie";
+		assert_int_equal(panel_screen_set_tiles(s, bad, 2), -EINVAL);
+		bad[1] = t[0];
+		assert_int_equal(panel_screen_set_tiles(s, bad, 2), -EINVAL);
+		for (size_t i = 0; i <= PANEL_SCREEN_MAX_TILES; i++)
+			t[i] = (struct panel_screen_tile){ (uint32_t)(100 + i), cws[0], NULL,
+							   WM_TRUST_UNVERIFIED };
+		assert_int_equal(panel_screen_set_tiles(s, t, PANEL_SCREEN_MAX_TILES + 1),
+				 -EINVAL);
+		assert_int_equal(panel_screen_n_tiles(s), 3);
+		assert_int_equal(panel_screen_tile(s, 2, &v, &l), 0);
+	}
+
+	/* Tile 9 alone: 5 and 2 are gone, 9 takes the single tile's place. */
+	t[0] = (struct panel_screen_tile){ 9, cws[1], NULL, WM_TRUST_VERIFIED };
+	assert_int_equal(panel_screen_set_tiles(s, t, 1), 0);
+	assert_int_equal(panel_screen_tile(s, 5, &v, &l), -ENOENT);
+	assert_int_equal(panel_screen_put_frame(s, 2, screen.data, 8, 8, 32), -ENOENT);
+	assert_int_equal(panel_screen_tile(s, 9, &v, &l), 0);
+	assert_memory_equal(&v, &one, sizeof(v));
+	put(s, 9, 0x102030, &screen);
+
+	/* None: the background where the tile was. */
+	assert_int_equal(panel_screen_set_tiles(s, NULL, 0), 0);
+	assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	assert_int_equal(pixel(&screen, v.x + (int32_t)v.width / 2, v.y + (int32_t)v.height / 2),
+			 PANEL_SCREEN_BACKGROUND);
+	assert_int_equal(panel_screen_set_e2ee(s, WM_E2EE_ON), 0);
+	panel_screen_free(s);
+	free(screen.data);
+}
+
+/* A frame larger or smaller than the tile: the part that fits, top left. */
+static void test_other_sizes(void **state)
+{
+	struct panel_screen *s = NULL;
+	struct drv_display_image screen = { malloc(W * H * 4), W, H, W * 4, DRM_FORMAT_XRGB8888 };
+	const struct panel_screen_tile t = { 1, cws[0], NULL, WM_TRUST_UNVERIFIED };
+	uint32_t small[16 * 16], *big;
+	struct wm_rect v, l;
+	const char *what = "";
+
+	assert_int_equal(panel_screen_new("soft", W, H, WM_E2EE_ON, &s, &what), 0);
+	assert_int_equal(panel_screen_set_tiles(s, &t, 1), 0);
+	assert_int_equal(panel_screen_tile(s, 1, &v, &l), 0);
+	big = malloc((size_t)(v.width + 64) * (v.height + 64) * 4);
+	assert_non_null(big);
+	for (size_t i = 0; i < (size_t)(v.width + 64) * (v.height + 64); i++)
+		big[i] = 0x00ff00;
+	assert_int_equal(panel_screen_put_frame(s, 1, (uint8_t *)big, v.width + 64, v.height + 64,
+						(v.width + 64) * 4),
+			 0);
+	assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	assert_int_equal(pixel(&screen, v.x + (int32_t)v.width - 8, v.y + (int32_t)v.height - 8),
+			 0x00ff00);
+	for (size_t i = 0; i < 16 * 16; i++)
+		small[i] = 0x0000ff;
+	assert_int_equal(panel_screen_put_frame(s, 1, (uint8_t *)small, 16, 16, 64), 0);
+	assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	assert_int_equal(pixel(&screen, v.x + 10, v.y + 10), 0x0000ff);
+	assert_int_equal(panel_screen_put_frame(s, 1, (uint8_t *)small, 16, 16, 60), -EINVAL);
+	free(big);
+	panel_screen_free(s);
+	free(screen.data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tiles_follow),
+		cmocka_unit_test(test_other_sizes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

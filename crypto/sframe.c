@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
-/* SFrame, RFC 9605, on mbedTLS 2.28. */
+/*
+ * SFrame, RFC 9605: suites, header codec, key schedule (HKDF on mbedTLS),
+ * nonce and AAD framing, and the CTR+HMAC construction of 4.5.1. The
+ * ciphers themselves are behind the AEAD backend boundary (aead.h).
+ */
 #include <errno.h>
 #include <string.h>
 
 #include <mbedtls/hkdf.h>
 
+#include "aead.h"
 #include "e2ee/secret.h"
 #include "e2ee/sframe.h"
 
@@ -163,7 +168,7 @@ int e2ee_sframe_key_init_raw(struct e2ee_sframe_key *key, uint16_t suite, uint64
 			     const uint8_t *sframe_key, const uint8_t *sframe_salt)
 {
 	const struct e2ee_suite_info *s = e2ee_suite_lookup(suite);
-	int ret = -ENOMEM;
+	int ret;
 
 	memset(key, 0, sizeof(*key));
 	if (!s)
@@ -171,21 +176,10 @@ int e2ee_sframe_key_init_raw(struct e2ee_sframe_key *key, uint16_t suite, uint64
 	key->suite = s;
 	key->kid = kid;
 	memcpy(key->salt, sframe_salt, E2EE_SFRAME_NN);
-	if (s->gcm) {
-		mbedtls_gcm_init(&key->u.gcm);
-		if (mbedtls_gcm_setkey(&key->u.gcm, MBEDTLS_CIPHER_ID_AES, sframe_key, s->nk * 8u))
-			goto out;
-	} else {
-		/* RFC 9605 4.5.1: enc_key = sframe_key[..Nka], auth_key = the rest. */
-		mbedtls_aes_init(&key->u.ctr.aes);
-		mbedtls_md_init(&key->u.ctr.hmac);
-		if (mbedtls_aes_setkey_enc(&key->u.ctr.aes, sframe_key, s->nka * 8u) ||
-		    mbedtls_md_setup(&key->u.ctr.hmac, suite_md(s), 1) ||
-		    mbedtls_md_hmac_starts(&key->u.ctr.hmac, sframe_key + s->nka, s->nk - s->nka))
-			goto out;
-	}
+	ret = e2ee_aead_setup(&key->aead, s, sframe_key);
+	if (ret)
+		goto out;
 	key->ready = true;
-	ret = 0;
 out:
 	if (ret)
 		e2ee_sframe_key_wipe(key);
@@ -214,14 +208,8 @@ out:
 
 void e2ee_sframe_key_wipe(struct e2ee_sframe_key *key)
 {
-	if (key->suite) {
-		if (key->suite->gcm) {
-			mbedtls_gcm_free(&key->u.gcm);
-		} else {
-			mbedtls_aes_free(&key->u.ctr.aes);
-			mbedtls_md_free(&key->u.ctr.hmac);
-		}
-	}
+	if (key->suite)
+		e2ee_aead_free(&key->aead, key->suite);
 	e2ee_wipe(key, sizeof(*key));
 }
 
@@ -244,58 +232,44 @@ static void make_nonce(const struct e2ee_sframe_key *key, uint64_t ctr,
  * nonce || aad || ct), aad being header || metadata, lengths 8 bytes BE.
  * Writes the full HMAC to mac.
  */
-static int ctr_hmac_tag(struct e2ee_sframe_key *key, const uint8_t *nonce, const uint8_t *hdr,
-			size_t hdr_len, const uint8_t *md, size_t md_len, const uint8_t *ct,
-			size_t ct_len, uint8_t mac[static E2EE_SFRAME_MAX_NH])
+static int ctr_hmac_tag(struct e2ee_sframe_key *key, const uint8_t *nonce,
+			const struct e2ee_span aad[static 2], const uint8_t *ct, size_t ct_len,
+			uint8_t mac[static E2EE_SFRAME_MAX_NH])
 {
-	mbedtls_md_context_t *h = &key->u.ctr.hmac;
 	uint8_t lens[24];
+	const struct e2ee_span parts[] = {
+		{ lens, sizeof(lens) }, { nonce, E2EE_SFRAME_NN }, aad[0], aad[1], { ct, ct_len },
+	};
 
-	put_be(lens, hdr_len + md_len, 8);
+	put_be(lens, aad[0].len + aad[1].len, 8);
 	put_be(lens + 8, ct_len, 8);
 	put_be(lens + 16, key->suite->nt, 8);
-	if (mbedtls_md_hmac_reset(h) || mbedtls_md_hmac_update(h, lens, sizeof(lens)) ||
-	    mbedtls_md_hmac_update(h, nonce, E2EE_SFRAME_NN) ||
-	    (hdr_len && mbedtls_md_hmac_update(h, hdr, hdr_len)) ||
-	    (md_len && mbedtls_md_hmac_update(h, md, md_len)) ||
-	    mbedtls_md_hmac_update(h, ct, ct_len) || mbedtls_md_hmac_finish(h, mac))
-		return -EIO;
-	return 0;
+	return e2ee_aead_hmac(&key->aead, parts, sizeof(parts) / sizeof(parts[0]), mac);
 }
 
+/* RFC 9605 4.5.1: initial counter = nonce || 0x00000000. */
 static int aes_ctr(struct e2ee_sframe_key *key, const uint8_t *nonce, const uint8_t *in,
 		   size_t len, uint8_t *out)
 {
-	uint8_t block[16], stream[16];
-	size_t off = 0;
-	int ret;
+	uint8_t iv[E2EE_CTR_IV] = { 0 };
 
-	/* RFC 9605 4.5.1: initial counter = nonce || 0x00000000. */
-	memcpy(block, nonce, E2EE_SFRAME_NN);
-	memset(block + E2EE_SFRAME_NN, 0, 4);
-	ret = mbedtls_aes_crypt_ctr(&key->u.ctr.aes, len, &off, block, stream, in, out) ? -EIO : 0;
-	e2ee_wipe(stream, sizeof(stream));
-	return ret;
+	memcpy(iv, nonce, E2EE_SFRAME_NN);
+	return e2ee_aead_ctr(&key->aead, iv, in, len, out);
 }
 
-/* AES-GCM in mbedTLS 2.28 takes the AAD in one piece: stage aad1 || aad2. */
-static int stage_aad(uint8_t *aad, const uint8_t *aad1, size_t aad1_len, const uint8_t *aad2,
-		     size_t aad2_len)
+/* Both pieces of the AAD are bounded (the mbedTLS backend stages them). */
+static int check_aad(const struct e2ee_span aad[static 2])
 {
-	if (aad1_len + aad2_len > E2EE_SFRAME_MAX_HEADER + E2EE_SFRAME_MAX_METADATA)
-		return -EMSGSIZE;
-	if (aad1_len)
-		memcpy(aad, aad1, aad1_len);
-	if (aad2_len)
-		memcpy(aad + aad1_len, aad2, aad2_len);
-	return 0;
+	return aad[0].len + aad[1].len > E2EE_SFRAME_MAX_HEADER + E2EE_SFRAME_MAX_METADATA
+		       ? -EMSGSIZE
+		       : 0;
 }
 
 int e2ee_aead_encrypt(struct e2ee_sframe_key *key, const uint8_t nonce[static E2EE_SFRAME_NN],
 		      const uint8_t *aad1, size_t aad1_len, const uint8_t *aad2, size_t aad2_len,
 		      const uint8_t *pt, size_t pt_len, uint8_t *out)
 {
-	uint8_t aad[E2EE_SFRAME_MAX_HEADER + E2EE_SFRAME_MAX_METADATA];
+	const struct e2ee_span aad[2] = { { aad1, aad1_len }, { aad2, aad2_len } };
 	uint8_t mac[E2EE_SFRAME_MAX_NH];
 	size_t nt;
 	int ret;
@@ -305,21 +279,19 @@ int e2ee_aead_encrypt(struct e2ee_sframe_key *key, const uint8_t nonce[static E2
 	if (pt_len > E2EE_SFRAME_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	nt = key->suite->nt;
+	ret = check_aad(aad);
+	if (ret)
+		goto out;
 	if (key->suite->gcm) {
-		ret = stage_aad(aad, aad1, aad1_len, aad2, aad2_len);
-		if (!ret && mbedtls_gcm_crypt_and_tag(&key->u.gcm, MBEDTLS_GCM_ENCRYPT, pt_len,
-						      nonce, E2EE_SFRAME_NN, aad,
-						      aad1_len + aad2_len, pt, out, nt,
-						      out + pt_len))
-			ret = -EIO;
+		ret = e2ee_aead_gcm_seal(&key->aead, nonce, aad, pt, pt_len, out, out + pt_len);
 	} else {
 		ret = aes_ctr(key, nonce, pt, pt_len, out);
 		if (!ret)
-			ret = ctr_hmac_tag(key, nonce, aad1, aad1_len, aad2, aad2_len, out, pt_len,
-					   mac);
+			ret = ctr_hmac_tag(key, nonce, aad, out, pt_len, mac);
 		if (!ret)
 			memcpy(out + pt_len, mac, nt);
 	}
+out:
 	if (ret)
 		e2ee_wipe(out, pt_len + nt);
 	e2ee_wipe(mac, sizeof(mac));
@@ -330,7 +302,7 @@ int e2ee_aead_decrypt(struct e2ee_sframe_key *key, const uint8_t nonce[static E2
 		      const uint8_t *aad1, size_t aad1_len, const uint8_t *aad2, size_t aad2_len,
 		      const uint8_t *in, size_t in_len, uint8_t *out)
 {
-	uint8_t aad[E2EE_SFRAME_MAX_HEADER + E2EE_SFRAME_MAX_METADATA];
+	const struct e2ee_span aad[2] = { { aad1, aad1_len }, { aad2, aad2_len } };
 	uint8_t mac[E2EE_SFRAME_MAX_NH];
 	size_t nt, ct_len;
 	int ret;
@@ -343,23 +315,21 @@ int e2ee_aead_decrypt(struct e2ee_sframe_key *key, const uint8_t nonce[static E2
 	ct_len = in_len - nt;
 	if (ct_len > E2EE_SFRAME_MAX_PAYLOAD)
 		return -EMSGSIZE;
+	ret = check_aad(aad);
+	if (ret)
+		goto out;
 	if (key->suite->gcm) {
-		ret = stage_aad(aad, aad1, aad1_len, aad2, aad2_len);
-		/* mbedTLS compares the tag in constant time and zeroes out on failure. */
-		if (!ret) {
-			ret = mbedtls_gcm_auth_decrypt(&key->u.gcm, ct_len, nonce, E2EE_SFRAME_NN,
-						       aad, aad1_len + aad2_len, in + ct_len, nt,
-						       in, out);
-			ret = ret == MBEDTLS_ERR_GCM_AUTH_FAILED ? -EBADMSG : ret ? -EIO : 0;
-		}
+		/* GCM decrypts and hashes in one pass: out is wiped below if the tag fails. */
+		ret = e2ee_aead_gcm_open(&key->aead, nonce, aad, in, ct_len, in + ct_len, out);
 	} else {
 		/* Tag first: nothing is decrypted before the frame is authentic. */
-		ret = ctr_hmac_tag(key, nonce, aad1, aad1_len, aad2, aad2_len, in, ct_len, mac);
+		ret = ctr_hmac_tag(key, nonce, aad, in, ct_len, mac);
 		if (!ret && !e2ee_ct_equal(mac, in + ct_len, nt))
 			ret = -EBADMSG;
 		if (!ret)
 			ret = aes_ctr(key, nonce, in, ct_len, out);
 	}
+out:
 	if (ret)
 		e2ee_wipe(out, ct_len);
 	e2ee_wipe(mac, sizeof(mac));

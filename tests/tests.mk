@@ -14,8 +14,15 @@ TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(O)/obj/%.o)
 TEST_CFLAGS := -Itests/lib $(call pc,cmocka)
 TEST_LIBS := $(call pl,cmocka)
 
-UNIT_TESTS := test_sframe test_keyring test_codeword
+UNIT_TESTS := test_sframe test_keyring test_codeword test_aead
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
+
+# test_aead checks the backend the build asked for (crypto.mk's AEAD).
+AEAD_NAME_gcrypt := libgcrypt
+AEAD_NAME_mbedtls := mbedtls
+$(O)/obj/tests/unit/test_aead.o: TEST_CFLAGS += -DE2EE_TEST_BACKEND='"$(AEAD_NAME_$(AEAD))"' \
+	$(if $(filter gcrypt,$(AEAD)),-DE2EE_TEST_GCRYPT $(call pc,libgcrypt))
+$(O)/obj/tests/unit/test_aead.o: $(AEAD_STAMP)
 
 $(O)/obj/tests/%.o: EXTRA_CFLAGS += $(TEST_CFLAGS)
 $(O)/obj/tests/%.o: tests/%.c
@@ -26,7 +33,12 @@ $(O)/obj/tests/%.o: tests/%.c
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TESTLIB_OBJS) $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(E2EE_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(filter $(ALLOC_COUNT_OBJ),$^) \
+	  $(TESTLIB_OBJS) $(E2EE_LIBS) $(TEST_LIBS)
+
+# The malloc-counting wrappers, only where a program asks for them.
+ALLOC_COUNT_OBJ := $(O)/obj/tests/lib/alloc_count.o
+$(O)/tests/test_aead: $(ALLOC_COUNT_OBJ)
 
 # Element tests: gst-check with GstHarness, against the plugin in $(PLUGIN_DIR).
 ELEMENT_TESTS := test_e2ee_elements test_e2ee_hostile
@@ -75,12 +87,27 @@ check: deps
 .PHONY: test-programs
 test-programs: $(UNIT_BINS) $(ELEMENT_BINS) $(filter $(O)/%,$(MORE_TESTS))
 
+# libe2ee's own tests alone, and the CLI against the independent
+# implementation: CI runs them on the other backend (AEAD=mbedtls).
+CRYPTO_TEST_PROGRAMS := $(addprefix $(O)/tests/,test_sframe test_keyring test_aead test_codeword)
+.PHONY: check-crypto
+check-crypto: deps
+	@$(MAKE) --no-print-directory $(CRYPTO_TEST_PROGRAMS) $(O)/bin/e2ee-sframe
+	@SFRAME_VECTORS=$(SHARED)/vectors/sframe/rfc9605.json BUILD=$(abspath $(O)) $(SAN_ENV) \
+	  TEST_LOGS=$(O)/test-logs tests/run-tests.sh $(CRYPTO_TEST_PROGRAMS) tests/cli/test_cli.py
+
 # ------------------------------------------------------------------ benchmarks
 
-$(O)/bin/bench-crypto: $(O)/obj/tests/bench/bench_crypto.o $(O)/lib/libe2ee.a
+# bench-crypto's baselines: raw libgcrypt, raw OpenSSL (libssl-dev; only in
+# this benchmark, never in the firmware) and raw mbedTLS.
+MORE_DEB_PACKAGES += libssl-dev
+BENCH_CRYPTO_PKGS := libgcrypt libcrypto
+$(O)/obj/tests/bench/bench_crypto.o: TEST_CFLAGS += $(call pc,$(BENCH_CRYPTO_PKGS))
+$(O)/bin/bench-crypto: $(O)/obj/tests/bench/bench_crypto.o $(ALLOC_COUNT_OBJ) $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(E2EE_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(ALLOC_COUNT_OBJ) $(E2EE_LIBS) \
+	  $(call pl,$(BENCH_CRYPTO_PKGS))
 
 # bench-media: a 4K H.264 stream (encoded once into $(O)/bench/) through
 # e2eeenc ! e2eedec against rtph264pay ! srtpenc ! srtpdec ! rtph264depay.
@@ -100,6 +127,7 @@ BENCH_PROGRAMS := $(O)/bin/bench-crypto $(O)/bin/bench-media
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
 	$(O)/bin/bench-crypto
+	@$(MAKE) --no-print-directory bench-arm64
 	GST_PLUGIN_PATH=$(abspath $(PLUGIN_DIR)) GST_REGISTRY=$(abspath $(O))/gst-registry.bin \
 	  $(O)/bin/bench-media $(O)/bench/media-4k.h264
 	@for b in $(MORE_BENCH); do $$b || exit 1; done

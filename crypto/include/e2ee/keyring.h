@@ -5,8 +5,8 @@
  * Each key is either for sending or for receiving, never both: a send key
  * owns its counter (it only ever goes up and refuses to wrap), a receive key
  * owns a replay window. The caller owns the ring (it may live on the stack or
- * inside a GStreamer element); nothing allocates beyond mbedTLS's one cipher
- * context per key (sframe.h).
+ * inside a GStreamer element); nothing allocates beyond the AEAD backend's
+ * cipher contexts, once per key (sframe.h).
  *
  * Call order:
  *   e2ee_keyring_init()

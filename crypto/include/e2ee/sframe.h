@@ -8,9 +8,11 @@
  *   e2ee_sframe_key_wipe()   always, also after a failed init
  *
  * The caller owns every context and buffer; nothing here calls malloc. The
- * only allocation is mbedTLS's own cipher context, made once inside
- * e2ee_sframe_key_init() (mbedtls_gcm_setkey / mbedtls_md_setup) and freed by
- * e2ee_sframe_key_wipe(). Protect and unprotect never allocate.
+ * AEAD backend chosen at build time (libgcrypt by default, mbedTLS with
+ * `make AEAD=mbedtls`; docs/crypto-backend.md) makes its cipher contexts
+ * once inside e2ee_sframe_key_init() (libgcrypt: in its secure memory) and
+ * wipes and frees them in e2ee_sframe_key_wipe(). Protect and unprotect
+ * never allocate.
  *
  * A (base_key, KID, CTR) triple must never be used twice: this layer takes
  * the CTR from its caller, the keyring (keyring.h) owns the counters.
@@ -21,10 +23,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <mbedtls/aes.h>
-#include <mbedtls/gcm.h>
-#include <mbedtls/md.h>
 
 #define E2EE_API __attribute__((warn_unused_result))
 #define E2EE_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
@@ -51,8 +49,9 @@ enum e2ee_suite {
 
 /*
  * Metadata (authenticated, not sent) is bounded: AES-GCM in mbedTLS 2.28 takes
- * the whole AAD (header || metadata) in one call, staged on the stack. RFC
- * 9605 sets no bound; real metadata is an RTP header or a NAL header.
+ * the whole AAD (header || metadata) in one call, staged on the stack, and
+ * both backends keep the same limit. RFC 9605 sets no bound; real metadata is
+ * an RTP header or a NAL header.
  */
 #define E2EE_SFRAME_MAX_METADATA 1024
 
@@ -73,20 +72,39 @@ struct e2ee_suite_info {
 /* NULL for an unknown suite. Static storage. */
 const struct e2ee_suite_info *e2ee_suite_lookup(uint16_t suite);
 
+/*
+ * The AEAD backend's per-key state (crypto/aead.h): libgcrypt's handles, or
+ * mbedTLS's contexts in place. Opaque; the size fits either backend.
+ */
+#define E2EE_AEAD_STATE_SIZE 448
+struct e2ee_aead_state {
+	_Alignas(16) unsigned char opaque[E2EE_AEAD_STATE_SIZE];
+};
+
 /* Keys derived for one (base_key, KID, suite). Opaque: use the functions. */
 struct e2ee_sframe_key {
 	const struct e2ee_suite_info *suite;
 	uint64_t kid;
 	uint8_t salt[E2EE_SFRAME_NN];
 	bool ready;
-	union {
-		mbedtls_gcm_context gcm;
-		struct {
-			mbedtls_aes_context aes;
-			mbedtls_md_context_t hmac;
-		} ctr;
-	} u;
+	struct e2ee_aead_state aead;
 };
+
+/*
+ * The AEAD backend's process-wide set-up, once (thread-safe; key setup calls
+ * it too). For libgcrypt: version check, secure memory (mlock'd if the
+ * process may), initialisation finished, unless the application had
+ * finished it already (then its settings stand). A process that drops
+ * privileges calls it before, so that the pool is locked while it can.
+ * Returns 0, -ENOTSUP (library older than built against) or -EIO.
+ */
+E2EE_API int e2ee_aead_init(void);
+
+/* "libgcrypt" or "mbedtls". Static storage. */
+const char *e2ee_aead_backend_name(void);
+
+/* True when the backend keeps keys in memory locked against swapping. */
+bool e2ee_aead_keys_locked(void);
 
 /*
  * RFC 9605 4.3. Writes the header for (kid, ctr) into out[0..out_len) and
@@ -107,8 +125,9 @@ size_t e2ee_sframe_header_len(uint64_t kid, uint64_t ctr);
 
 /*
  * RFC 9605 4.4.2. Derives sframe_key and sframe_salt for (base_key, kid,
- * suite). Returns 0, -EINVAL (unknown suite, empty base key), or -ENOMEM
- * when mbedTLS could not set up its cipher context. The base key is not
+ * suite). Returns 0, -EINVAL (unknown suite, empty base key), -ENOMEM
+ * when the backend could not set up its cipher context, or an
+ * e2ee_aead_init() error. The base key is not
  * kept. Call e2ee_sframe_key_wipe() in every case.
  */
 E2EE_API E2EE_NONNULL(1, 4) int e2ee_sframe_key_init(struct e2ee_sframe_key *key, uint16_t suite,

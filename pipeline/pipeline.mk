@@ -80,6 +80,9 @@ $(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a
 	  $(call pl,gstreamer-app-1.0 gio-2.0) $(KP_LIBS)
 
 all: $(PLUGIN) $(O)/bin/e2ee-media $(O)/bin/roomd
+# roomd with keyxchgd rooms, the SFU fixture and sealroom-screen.
+MORE_TESTS += tests/integration/test_roomd.py
+test-programs: $(O)/bin/roomd $(O)/bin/sealroom-screen
 
 install: install-plugin
 .PHONY: install-plugin

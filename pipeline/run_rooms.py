@@ -64,12 +64,7 @@ def spawn(args, **kw):
 
 
 def kxctl(room, *args):
-    r = subprocess.run([os.path.join(BIN, "kxctl"), "--socket", room["sock"], *args],
-                       capture_output=True, text=True, timeout=30)
-    try:
-        return json.loads(r.stdout.splitlines()[0])
-    except (IndexError, ValueError):
-        return {"ok": False, "error": (r.stdout + r.stderr).strip()}
+    return roomproc.kxctl(BIN, room["sock"], *args)
 
 
 def wait(pred, seconds, what):

@@ -5,6 +5,7 @@ read while it runs, and the SFU fixture's routes between rooms.
 
 Every wait is bounded (tap.wait_until) and names what it waited for.
 """
+import json
 import os
 import random
 import shutil
@@ -18,6 +19,16 @@ import tap
 def _read(path):
     with open(path, errors="replace") as f:
         return f.read()
+
+
+def kxctl(bindir, sock, *args):
+    """One kxctl command; its JSON reply, or {"ok": False, "error": its output}."""
+    r = subprocess.run([os.path.join(bindir, "kxctl"), "--socket", sock, *args],
+                       capture_output=True, text=True, timeout=30)
+    try:
+        return json.loads(r.stdout.splitlines()[0])
+    except (IndexError, ValueError):
+        return {"ok": False, "error": (r.stdout + r.stderr).strip()}
 
 
 class Proc:

@@ -11,6 +11,8 @@ tests/fixtures/udp_relay.py) and sealroom-screen (--display soft). Checked:
 * every screen shows frames of both other rooms (the screen's stats);
 * datagrams from another socket (not RTP, and RTP with junk in it) into a
   receive port crash nothing: roomd and the screen go on showing frames;
+* room 2's screen restarts: its roomd connects to the new one, which shows
+  both other rooms again;
 * room 3 leaves: its tile goes from rooms 1 and 2's screens, their roomd
   removes its branch and tells the screen GONE; rooms 1 and 2 go on;
 * at SIGTERM roomd exits 0 and rooms 1 and 2 decrypted and decoded each
@@ -124,7 +126,7 @@ def main():
                            stdout=subprocess.DEVNULL)
     for r in rooms:
         n = r["n"]
-        frames = os.path.join(tmp, f"room{n}-frames.sock")
+        frames = r["screen_frames"] = os.path.join(tmp, f"room{n}-frames.sock")
         r["screen"] = roomproc.Screen(BIN, f"room {n}'s screen",
                                       os.path.join(tmp, f"room{n}.png"), frames, r["sock"],
                                       os.path.join(LOGS, f"roomd-screen{n}.log"), "960x540")
@@ -161,6 +163,18 @@ def main():
                    "room 1's screen showing room 2 after the stray datagrams")
     check("datagrams from another socket crash nothing: room 1's roomd and screen go on",
           one["roomd"].proc.poll() is None and one["screen"].proc.poll() is None)
+
+    # Room 2's screen restarts: roomd connects again and announces new rings.
+    rc = two["screen"].stop()
+    two["screen"] = roomproc.Screen(BIN, "room 2's screen (again)",
+                                    os.path.join(tmp, "room2.png"), two["screen_frames"],
+                                    two["sock"], os.path.join(LOGS, "roomd-screen2b.log"),
+                                    "960x540")
+    tap.wait_until(lambda: shows_others(two), 40,
+                   "room 2's restarted screen showing frames of both other rooms")
+    check("the screen restarts: roomd connects again and room 2's new screen shows both "
+          "other rooms", rc == 0 and two["roomd"].text().count("screen connected") == 2,
+          two["roomd"].lines("roomd: screen"))
 
     rep = kxctl(three, "leave")
     check("room 3 leaves", rep.get("ok"), rep)

@@ -2,8 +2,8 @@
 /*
  * e2ee-media: the media side of a room, reduced to one sender or one
  * receiver of end-to-end encrypted H.264 video and Opus audio over RTP/UDP.
- * It is what `make run` and the wire test drive; the room's media daemon
- * grows from it.
+ * A tool for the wire tests and the image's display test; the room's media
+ * daemon is roomd (roomd.c), which shares its send chains and hygiene.
  *
  *   e2ee-media send    --key-file F --host H --video-port P --audio-port Q
  *                      [--seconds N] [--sender-index I] [--marker TEXT]

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # pipeline/: the GStreamer plugin "e2ee" (e2eeenc, e2eedec, and the
 # non-parsing payloaders rtpvp8e2eepay / rtpvp9e2eepay), the key provider
-# (keyxchgd's key events into the elements), and e2ee-media.
+# (keyxchgd's key events into the elements), roomd (the room's media daemon)
+# and e2ee-media (a sender or receiver, as a tool).
 
 # GStreamer and every plugin package whose elements e2ee-media, run_rooms.py and
 # the element tests name: x264enc (ugly), avdec_h264 (libav), opusenc and

@@ -200,7 +200,15 @@ def main():
     print("== media flowing: each room's roomd sends encrypted H.264 and Opus through the "
           "SFU and hands what it decrypts to its screen")
 
+    def alive():
+        for r in rooms:
+            for role in ("screen", "roomd"):
+                rc = r[role].proc.poll()
+                if rc is not None:
+                    raise SystemExit(f"run: {r['name']}'s {role} exited early (status {rc})")
+
     def screens_show(watchers, senders):
+        alive()
         for r in watchers:
             shown, _ = r["screen"].stats()
             if any(shown.get(s["pid"], 0) == 0 for s in senders if s is not r):
@@ -210,11 +218,7 @@ def main():
     for r in rooms:
         r["screen"].capture(os.path.join(OUT, f"room{r['n']}-screen-before.png"))
     time.sleep(LEAVE_AFTER)    # media for people to watch; no check depends on it
-    for r in rooms:
-        for role in ("screen", "roomd"):
-            rc = r[role].proc.poll()
-            if rc is not None:
-                raise SystemExit(f"run: {r['name']}'s {role} exited early (status {rc})")
+    alive()
     leaver = rooms[2]
     rep = kxctl(leaver, "leave")
     print(f"== Room 3 leaves ({'ok' if rep.get('ok') else rep}); the host rotates to a fresh secret")

@@ -3,6 +3,7 @@
  * roomd's frame output to the screen process (gste2eeroomframes.h): the
  * frame socket's connection, a ring per sender, RELEASE and TILE.
  */
+#define _GNU_SOURCE             /* struct ucred */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,6 +35,7 @@ typedef struct
 struct _GstE2eeRoomFrames
 {
   gchar *path;
+  gint64 screen_uid;
   GstE2eeRoomFramesTileFunc tile;
   gpointer user_data;
   /* lock: sock, the slots' rings, counts and tile sizes. The main loop
@@ -41,7 +43,7 @@ struct _GstE2eeRoomFrames
   GMutex lock;
   gint sock;
   guint watch, retry;
-  gboolean said_waiting;
+  gboolean said_waiting, said_refused;
   Slot slots[PANEL_FRAMES_SENDERS_MAX];
 };
 
@@ -204,12 +206,36 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The listening end is the screen's: root, us, or --screen-uid. */
+static gboolean
+screen_ok (GstE2eeRoomFrames * f, gint sock)
+{
+  struct ucred cred;
+  socklen_t len = sizeof (cred);
+
+  if (getsockopt (sock, SOL_SOCKET, SO_PEERCRED, &cred, &len)
+      || len != sizeof (cred))
+    return FALSE;
+  if (cred.uid == 0 || cred.uid == geteuid ()
+      || (f->screen_uid >= 0 && cred.uid == (uid_t) f->screen_uid))
+    return TRUE;
+  if (!f->said_refused)
+    g_printerr ("roomd: refusing the screen at %s: its uid %u is not root's, "
+        "ours or the screen's\n", f->path, (guint) cred.uid);
+  f->said_refused = TRUE;
+  return FALSE;
+}
+
 static gboolean
 try_connect (gpointer data)
 {
   GstE2eeRoomFrames *f = data;
   gint sock, ret = panel_frames_connect (f->path, &sock);
 
+  if (!ret && !screen_ok (f, sock)) {
+    close (sock);
+    return G_SOURCE_CONTINUE;
+  }
   if (ret) {
     if (!f->said_waiting)
       g_print ("roomd: screen not reachable at %s yet (%s)\n", f->path,
@@ -228,12 +254,13 @@ try_connect (gpointer data)
 }
 
 GstE2eeRoomFrames *
-gst_e2ee_room_frames_new (const gchar * path, GstE2eeRoomFramesTileFunc tile,
-    gpointer user_data)
+gst_e2ee_room_frames_new (const gchar * path, gint64 screen_uid,
+    GstE2eeRoomFramesTileFunc tile, gpointer user_data)
 {
   GstE2eeRoomFrames *f = g_new0 (GstE2eeRoomFrames, 1);
 
   f->path = g_strdup (path);
+  f->screen_uid = screen_uid;
   f->tile = tile;
   f->user_data = user_data;
   f->sock = -1;

@@ -5,7 +5,8 @@
  * frame socket (docs/frames.md, panel/include/panel/frames.h's sending half).
  *
  * It owns the connection to the screen (connects, and connects again every
- * 500 ms while the screen is not there or after it went away), one ring of
+ * 500 ms while the screen is not there, is not of the screen's user, or
+ * went away), one ring of
  * three sealed memfds per sender (made at the size of the first frame, made
  * again when the frame size changes or after a reconnection), and the
  * frame counts. Frames are copied into a free buffer of the ring in the
@@ -39,9 +40,13 @@ typedef struct _GstE2eeRoomFrames GstE2eeRoomFrames;
 typedef void (*GstE2eeRoomFramesTileFunc) (gpointer user_data, guint sender,
     guint width, guint height);
 
-/* path is copied; user_data is passed to tile, not owned. */
+/*
+ * path is copied; user_data is passed to tile, not owned. The screen's end
+ * of the socket (SO_PEERCRED at connect) must be root's, ours or
+ * screen_uid's (-1: none other): decoded video goes only to the screen.
+ */
 GstE2eeRoomFrames *gst_e2ee_room_frames_new (const gchar * path,
-    GstE2eeRoomFramesTileFunc tile, gpointer user_data);
+    gint64 screen_uid, GstE2eeRoomFramesTileFunc tile, gpointer user_data);
 /* Connects now or keeps trying; attaches to the thread-default context. */
 void gst_e2ee_room_frames_start (GstE2eeRoomFrames * f);
 /*

@@ -10,7 +10,7 @@
  *         --rx-base PORT [--rx-address ADDR] [--send-host HOST]
  *         [--sender-index I] [--codeword CW] [--source DESC]
  *         [--encoder DESC] [--decoder DESC] [--width W --height H]
- *         [--marker TEXT] [--seconds N]
+ *         [--marker TEXT] [--seconds N] [--screen-uid UID]
  *
  * Send: source (--source, default a test pattern), the room's codeword
  * burned in (--codeword), encoder (--encoder, default x264enc), e2eeenc,
@@ -23,7 +23,8 @@
  * parser, decoder (--decoder, validated, default avdec_h264),
  * videoconvert, videoscale, BGRx at the size the screen shows N at (TILE;
  * 640x360 until it says), appsink -> the frame socket (--frames, the
- * screen's). Audio is decoded to a fakesink. The branch goes, and the
+ * screen's, which must be of root, roomd's own user or --screen-uid:
+ * SO_PEERCRED). Audio is decoded to a fakesink. The branch goes, and the
  * screen is told GONE, when N's last receive key was removed (or the room
  * is no longer in a meeting).
  *
@@ -81,6 +82,7 @@ struct _App
   gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
       *encoder, *decoder, *marker;
   gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
+  gint64 screen_uid;            /* -1: the screen is root or us */
   Peer peers[MAX_PEERS];
   guint n_peers;
   GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
@@ -500,7 +502,7 @@ usage (void)
       "--audio-port Q --rx-base PORT [--rx-address ADDR] [--send-host HOST] "
       "[--sender-index I] [--codeword CW] [--source DESC] [--encoder DESC] "
       "[--decoder DESC] [--width W --height H] [--marker TEXT] "
-      "[--seconds N]\n");
+      "[--seconds N] [--screen-uid UID]\n");
   return 2;
 }
 
@@ -551,6 +553,7 @@ parse_args (App * app, int argc, char **argv)
     {"height", required_argument, NULL, 'G'},
     {"marker", required_argument, NULL, 'm'},
     {"seconds", required_argument, NULL, 's'},
+    {"screen-uid", required_argument, NULL, 'u'},
     {NULL, 0, NULL, 0},
   };
   GInetAddress *addr;
@@ -558,6 +561,7 @@ parse_args (App * app, int argc, char **argv)
   gboolean ok = TRUE;
 
   app->sender_index = -1;
+  app->screen_uid = -1;
   app->width = 640;
   app->height = 360;
   while (ok && (c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
@@ -595,6 +599,16 @@ parse_args (App * app, int argc, char **argv)
       case 's':
         ok = number ("--seconds", optarg, 0, 86400 * 365, &app->seconds);
         break;
+      case 'u':{
+        guint64 v = 0;
+
+        ok = app->screen_uid < 0 && g_ascii_string_to_unsigned (optarg, 10, 0,
+            G_MAXUINT32 - 1, &v, NULL);
+        if (!ok)
+          g_printerr ("roomd: --screen-uid is one uid, not \"%s\"\n", optarg);
+        app->screen_uid = (gint64) v;
+        break;
+      }
       case 'w':
         /* Public; the element checks its form. Letters and dashes only. */
         ok = strspn (optarg, "abcdefghijklmnopqrstuvwxyz-") == strlen (optarg)
@@ -720,7 +734,8 @@ main (int argc, char **argv)
     gst_object_unref (e);
   }
   app.loop = g_main_loop_new (NULL, FALSE);
-  app.out = gst_e2ee_room_frames_new (app.frames, on_tile, &app);
+  app.out = gst_e2ee_room_frames_new (app.frames, app.screen_uid, on_tile,
+      &app);
   gst_e2ee_room_frames_start (app.out);
   bus = gst_element_get_bus (app.pipeline);
   gst_bus_add_watch (bus, on_bus, &app);

@@ -6,6 +6,8 @@ Three keyxchgd rooms on loopback through the signaling relay fixture: room 1
 hosts, rooms 2 and 3 are admitted. Each room runs roomd (its media through
 tests/fixtures/udp_relay.py) and sealroom-screen (--display soft). Checked:
 
+* roomd refuses a frame socket whose listener is of another uid than its
+  own, root's or --screen-uid's (as root only: it takes another uid);
 * roomd's receive sockets are bound to 127.0.0.1 (its --rx-address), not to
   the wildcard (/proc/net/udp);
 * every screen shows frames of both other rooms (the screen's stats);
@@ -95,10 +97,47 @@ def udp_bound(port):
     return out
 
 
+# A listener on the frame socket of another user than roomd's (and root).
+STRANGER = """
+import os, socket, sys, time
+os.setresgid(4242, 4242, 4242)
+os.setresuid(4242, 4242, 4242)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1])
+s.listen(4)
+while True:
+    s.accept()
+"""
+
+
+def stranger_screen(env):
+    """roomd refuses a frame socket whose listener is of another uid (SO_PEERCRED)."""
+    name = "roomd refuses a screen of another uid than its own, root's or --screen-uid's"
+    if os.getuid() != 0:
+        check(f"{name} # SKIP not root: cannot listen as another uid", True)
+        return
+    d = tempfile.mkdtemp(prefix="roomd-stranger-")
+    os.chmod(d, 0o1777)
+    path = os.path.join(d, "frames.sock")
+    listener = subprocess.Popen([sys.executable, "-c", STRANGER, path])
+    tap.wait_until(lambda: os.path.exists(path) or listener.poll() is not None, 15,
+                   "the stranger's frame socket")
+    ports = tap.free_ports(3)
+    rd = roomproc.Roomd(BIN, "roomd (a stranger's screen)", os.path.join(d, "no-kx.sock"),
+                        path, ports[:2], ports[2], 1, os.path.join(LOGS, "roomd-stranger.log"),
+                        env)
+    rd.wait_for(lambda t: "refusing the screen" in t, "refusing the stranger's screen")
+    rc = rd.stop()
+    listener.kill()
+    listener.wait()
+    check(name, rc == 0 and "screen connected" not in rd.text(), rd.text()[-1000:])
+
+
 def main():
     os.makedirs(LOGS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="roomd-")
     env = dict(os.environ)
+    stranger_screen(env)
     relay, port, certs = start_relay(tmp)
     rooms = [keyxchgd(tmp, n, port, certs) for n in (1, 2, 3)]
     host = rooms[0]

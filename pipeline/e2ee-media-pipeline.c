@@ -17,15 +17,15 @@
  * A missing element is fatal, with its name and the Debian package that
  * has it.
  */
-static GstElement *
-add_element (GstElement * pipe, const gchar * factory, const gchar * name,
-    const gchar * package)
+GstElement *
+gst_e2ee_media_add_element (GstElement * pipe, const gchar * factory,
+    const gchar * name, const gchar * package)
 {
   GstElement *e = gst_element_factory_make (factory, name);
 
   if (!e) {
-    g_printerr ("e2ee-media: no element %s (Debian package %s)\n", factory,
-        package);
+    g_printerr ("%s: no element %s (Debian package %s)\n", g_get_prgname (),
+        factory, package);
     return NULL;
   }
   gst_bin_add (GST_BIN (pipe), e);
@@ -33,10 +33,10 @@ add_element (GstElement * pipe, const gchar * factory, const gchar * name,
 }
 
 /* A caps filter from fixed numbers, not from a string of configuration. */
-static GstElement *
-add_capsfilter (GstElement * pipe, GstCaps * caps)
+GstElement *
+gst_e2ee_media_add_capsfilter (GstElement * pipe, GstCaps * caps)
 {
-  GstElement *e = add_element (pipe, "capsfilter", NULL,
+  GstElement *e = gst_e2ee_media_add_element (pipe, "capsfilter", NULL,
       "gstreamer1.0-plugins-base");
 
   if (e)
@@ -107,24 +107,42 @@ gst_e2ee_media_validated_bin (const gchar * what, const gchar * desc,
  * does not (gst-plugins-bad, which the room image leaves out: e2ee-media.c
  * h264_parser says why that works).
  */
-static GstElement *
-h264_parser_element (GstElement * pipe, gboolean send)
+GstElement *
+gst_e2ee_media_h264_parser (GstElement * pipe, gboolean send)
 {
   GstElementFactory *f = gst_element_factory_find ("h264parse");
   GstElement *e;
 
   if (!f)
-    return add_element (pipe, "identity", NULL, "gstreamer1.0-plugins-base");
+    return gst_e2ee_media_add_element (pipe, "identity", NULL, "gstreamer1.0-plugins-base");
   gst_object_unref (f);
-  e = add_element (pipe, "h264parse", NULL, "gstreamer1.0-plugins-bad");
+  e = gst_e2ee_media_add_element (pipe, "h264parse", NULL, "gstreamer1.0-plugins-bad");
   if (e && send)
     g_object_set (e, "config-interval", -1, NULL);
   return e;
 }
 
+guint64
+gst_e2ee_media_stat (GstElement * bin, const gchar * name, const gchar * field)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (bin), name);
+  GstStructure *s = NULL;
+  guint64 v = 0;
+
+  if (!e)
+    return 0;
+  g_object_get (e, "stats", &s, NULL);
+  gst_object_unref (e);
+  if (s) {
+    gst_structure_get_uint64 (s, field, &v);
+    gst_structure_free (s);
+  }
+  return v;
+}
+
 /* Links a chain of elements; NULL in it (a missing element) fails. */
-static gboolean
-link_chain (GstElement ** chain, guint n)
+gboolean
+gst_e2ee_media_link_chain (GstElement ** chain, guint n)
 {
   for (guint i = 0; i < n; i++)
     if (!chain[i])
@@ -138,8 +156,8 @@ link_chain (GstElement ** chain, guint n)
   return TRUE;
 }
 
-static GstElement *
-add_bin (GstElement * pipe, GstElement * bin)
+GstElement *
+gst_e2ee_media_add_bin (GstElement * pipe, GstElement * bin)
 {
   if (bin) {
     gst_bin_add (GST_BIN (pipe), bin);
@@ -155,16 +173,16 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
   guint n = 0;
 
   if (app->source) {
-    v[n++] = add_bin (pipe, gst_e2ee_media_validated_bin ("--source", app->source, FALSE));
-    v[n++] = add_element (pipe, "videoconvert", NULL,
+    v[n++] = gst_e2ee_media_add_bin (pipe, gst_e2ee_media_validated_bin ("--source", app->source, FALSE));
+    v[n++] = gst_e2ee_media_add_element (pipe, "videoconvert", NULL,
         "gstreamer1.0-plugins-base");
-    v[n++] = add_element (pipe, "videoscale", NULL,
+    v[n++] = gst_e2ee_media_add_element (pipe, "videoscale", NULL,
         "gstreamer1.0-plugins-base");
-    v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-raw",
+    v[n++] = gst_e2ee_media_add_capsfilter (pipe, gst_caps_new_simple ("video/x-raw",
             "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, app->width,
             "height", G_TYPE_INT, app->height, NULL));
   } else {
-    v[n] = add_element (pipe, "videotestsrc", NULL,
+    v[n] = gst_e2ee_media_add_element (pipe, "videotestsrc", NULL,
         "gstreamer1.0-plugins-base");
     if (v[n]) {
       g_object_set (v[n], "is-live", TRUE, NULL);
@@ -172,11 +190,11 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
       gst_util_set_object_arg (G_OBJECT (v[n]), "motion", "sweep");
     }
     n++;
-    v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-raw",
+    v[n++] = gst_e2ee_media_add_capsfilter (pipe, gst_caps_new_simple ("video/x-raw",
             "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, app->width,
             "height", G_TYPE_INT, app->height, "framerate", GST_TYPE_FRACTION,
             30, 1, NULL));
-    v[n] = add_element (pipe, "timeoverlay", NULL,
+    v[n] = gst_e2ee_media_add_element (pipe, "timeoverlay", NULL,
         "gstreamer1.0-plugins-base");
     if (v[n])
       g_object_set (v[n], "font-desc", "Sans 24", NULL);
@@ -184,16 +202,16 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
   }
   if (app->codeword) {
     /* The room's own codeword burned into what it sends (watermark/). */
-    v[n] = add_element (pipe, "codewordoverlay", NULL, "sealroom (this firmware)");
+    v[n] = gst_e2ee_media_add_element (pipe, "codewordoverlay", NULL, "sealroom (this firmware)");
     if (v[n])
       g_object_set (v[n], "codeword", app->codeword, "caption", "E2EE on",
           NULL);
     n++;
   }
   if (app->encoder) {
-    v[n++] = add_bin (pipe, gst_e2ee_media_validated_bin ("--encoder", app->encoder, TRUE));
+    v[n++] = gst_e2ee_media_add_bin (pipe, gst_e2ee_media_validated_bin ("--encoder", app->encoder, TRUE));
   } else {
-    v[n] = add_element (pipe, "x264enc", NULL, "gstreamer1.0-plugins-ugly");
+    v[n] = gst_e2ee_media_add_element (pipe, "x264enc", NULL, "gstreamer1.0-plugins-ugly");
     if (v[n]) {
       gst_util_set_object_arg (G_OBJECT (v[n]), "tune", "zerolatency");
       gst_util_set_object_arg (G_OBJECT (v[n]), "speed-preset", "ultrafast");
@@ -202,26 +220,26 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
     }
     n++;
   }
-  v[n] = h264_parser_element (pipe, TRUE);
+  v[n] = gst_e2ee_media_h264_parser (pipe, TRUE);
   n++;
-  v[n++] = add_capsfilter (pipe, gst_caps_new_simple ("video/x-h264",
+  v[n++] = gst_e2ee_media_add_capsfilter (pipe, gst_caps_new_simple ("video/x-h264",
           "stream-format", G_TYPE_STRING, "byte-stream", "alignment",
           G_TYPE_STRING, "au", NULL));
-  v[n] = add_element (pipe, "e2eeenc", "venc", "sealroom (this firmware)");
+  v[n] = gst_e2ee_media_add_element (pipe, "e2eeenc", "venc", "sealroom (this firmware)");
   if (v[n])
     g_object_set (v[n], "stream", E2EE_STREAM_VIDEO, "sender-index",
         (guint) app->sender_index, NULL);
   n++;
-  v[n] = add_element (pipe, "rtph264pay", NULL, "gstreamer1.0-plugins-good");
+  v[n] = gst_e2ee_media_add_element (pipe, "rtph264pay", NULL, "gstreamer1.0-plugins-good");
   if (v[n])
     g_object_set (v[n], "pt", 96, "mtu", 1200, NULL);
   n++;
-  v[n] = add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
+  v[n] = gst_e2ee_media_add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
   if (v[n])
     g_object_set (v[n], "host", app->host, "port", app->video_port, "sync",
         FALSE, NULL);
   n++;
-  return link_chain (v, n);
+  return gst_e2ee_media_link_chain (v, n);
 }
 
 /*
@@ -234,30 +252,39 @@ build_audio_sender (const GstE2eeMediaSender * app, GstElement * pipe)
 {
   GstElement *a[6];
 
-  a[0] = add_element (pipe, "audiotestsrc", NULL, "gstreamer1.0-plugins-base");
+  a[0] = gst_e2ee_media_add_element (pipe, "audiotestsrc", NULL, "gstreamer1.0-plugins-base");
   if (a[0]) {
     g_object_set (a[0], "is-live", TRUE, "freq", 440.0, "volume", 0.3, NULL);
     gst_util_set_object_arg (G_OBJECT (a[0]), "wave", "sine");
   }
-  a[1] = add_capsfilter (pipe, gst_caps_new_simple ("audio/x-raw", "rate",
+  a[1] = gst_e2ee_media_add_capsfilter (pipe, gst_caps_new_simple ("audio/x-raw", "rate",
           G_TYPE_INT, 48000, "channels", G_TYPE_INT, 1, NULL));
-  a[2] = add_element (pipe, "opusenc", NULL, "gstreamer1.0-plugins-base");
+  a[2] = gst_e2ee_media_add_element (pipe, "opusenc", NULL, "gstreamer1.0-plugins-base");
   if (a[2]) {
     gst_util_set_object_arg (G_OBJECT (a[2]), "bitrate-type", "cbr");
     g_object_set (a[2], "dtx", FALSE, NULL);
   }
-  a[3] = add_element (pipe, "e2eeenc", "aenc", "sealroom (this firmware)");
+  a[3] = gst_e2ee_media_add_element (pipe, "e2eeenc", "aenc", "sealroom (this firmware)");
   if (a[3])
     g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
         (guint) app->sender_index, NULL);
-  a[4] = add_element (pipe, "rtpopuspay", NULL, "gstreamer1.0-plugins-good");
+  a[4] = gst_e2ee_media_add_element (pipe, "rtpopuspay", NULL, "gstreamer1.0-plugins-good");
   if (a[4])
     g_object_set (a[4], "pt", 111, NULL);
-  a[5] = add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
+  a[5] = gst_e2ee_media_add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
   if (a[5])
     g_object_set (a[5], "host", app->host, "port", app->audio_port, "sync",
         FALSE, NULL);
-  return link_chain (a, G_N_ELEMENTS (a));
+  return gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a));
+}
+
+GstElement *
+gst_e2ee_media_sender_encryptor (GstElement * pipe, guint stream)
+{
+  if (stream > E2EE_STREAM_VIDEO)
+    return NULL;
+  return gst_bin_get_by_name (GST_BIN (pipe),
+      stream == E2EE_STREAM_VIDEO ? "venc" : "aenc");
 }
 
 gboolean

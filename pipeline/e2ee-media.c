@@ -2,8 +2,8 @@
 /*
  * e2ee-media: the media side of a room, reduced to one sender or one
  * receiver of end-to-end encrypted H.264 video and Opus audio over RTP/UDP.
- * It is what `make run` and the wire test drive; the room's media daemon
- * grows from it.
+ * A tool for the wire tests and the image's display test; the room's media
+ * daemon is roomd (roomd.c), which shares its send chains and hygiene.
  *
  *   e2ee-media send    --key-file F --host H --video-port P --audio-port Q
  *                      [--seconds N] [--sender-index I] [--marker TEXT]
@@ -90,14 +90,9 @@
 #include "e2ee/secret.h"
 #include "e2ee-media.h"
 #include "gste2eekeyprovider.h"
+#include "gste2eemarker.h"
 #include "gste2eeparse.h"
 #include "gste2eeroomdisplay.h"
-
-/* 16-byte UUID of the marker SEI (user_data_unregistered), no zero bytes. */
-static const guint8 marker_uuid[16] = {
-  0x5e, 0xa1, 0x20, 0x0d, 0xc0, 0xde, 0x4d, 0x61,
-  0x72, 0x6b, 0x65, 0x72, 0x2d, 0x76, 0x31, 0x21,
-};
 
 #define MAX_PEERS 64
 
@@ -135,7 +130,8 @@ struct _App
   GstE2eeKeyProvider *kp;
   GstE2eeRoomDisplay *room;
   FILE *dump;
-  guint marker_frames, decoded_frames;
+  gint marker_frames;
+  guint decoded_frames;
   gint exit_code;
   gboolean eos_sent;
 };
@@ -203,52 +199,6 @@ install_key (App * app, const gchar * name, guint64 stream, guint sender)
   return ok;
 }
 
-/* An SEI user_data_unregistered NAL carrying the marker (H.264 7.3.2.3). */
-static GBytes *
-marker_sei (const gchar * marker)
-{
-  GByteArray *a = g_byte_array_new ();
-  gsize len = strlen (marker), size = 16 + len;
-  const guint8 head[] = { 0, 0, 0, 1, 0x06, 0x05 };
-
-  g_byte_array_append (a, head, sizeof (head));
-  while (size >= 255) {
-    g_byte_array_append (a, (const guint8 *) "\xff", 1);
-    size -= 255;
-  }
-  g_byte_array_append (a, (const guint8 *) &size, 1);
-  g_byte_array_append (a, marker_uuid, 16);
-  g_byte_array_append (a, (const guint8 *) marker, len);
-  g_byte_array_append (a, (const guint8 *) "\x80", 1);
-  return g_byte_array_free_to_bytes (a);
-}
-
-/* Before e2eeenc: insert the marker SEI behind the AUD (or first). */
-static GstPadProbeReturn
-insert_marker (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  GBytes *sei = data;
-  GstBuffer *in = GST_PAD_PROBE_INFO_BUFFER (info), *out;
-  GstMapInfo m;
-  gsize at = 0, sei_len;
-  const guint8 *sei_data = g_bytes_get_data (sei, &sei_len);
-
-  gst_buffer_map (in, &m, GST_MAP_READ);
-  /* 00 00 00 01 09 xx: an access unit delimiter of 6 bytes comes first. */
-  if (m.size >= 6 && !memcmp (m.data, "\0\0\0\1", 4) && (m.data[4] & 0x1f) == 9)
-    at = 6;
-  out = gst_buffer_new_allocate (NULL, m.size + sei_len, NULL);
-  gst_buffer_fill (out, 0, m.data, at);
-  gst_buffer_fill (out, at, sei_data, sei_len);
-  gst_buffer_fill (out, at + sei_len, m.data + at, m.size - at);
-  gst_buffer_unmap (in, &m);
-  gst_buffer_copy_into (out, in, GST_BUFFER_COPY_FLAGS |
-      GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
-  gst_buffer_unref (in);
-  GST_PAD_PROBE_INFO_DATA (info) = out;
-  return GST_PAD_PROBE_OK;
-}
-
 /* Before e2eeenc: every slice NAL (types 1 and 5), length-prefixed. */
 static GstPadProbeReturn
 dump_slices (GstPad * pad, GstPadProbeInfo * info, gpointer data)
@@ -280,26 +230,6 @@ dump_slices (GstPad * pad, GstPadProbeInfo * info, gpointer data)
     }
     i = end - 1;
   }
-  gst_buffer_unmap (buf, &m);
-  return GST_PAD_PROBE_OK;
-}
-
-/* After e2eedec: does this access unit carry the marker? */
-static GstPadProbeReturn
-count_marker (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  App *app = data;
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstMapInfo m;
-  gsize len = strlen (app->marker);
-
-  gst_buffer_map (buf, &m, GST_MAP_READ);
-  for (gsize i = 0; i + 16 + len <= m.size; i++)
-    if (!memcmp (m.data + i, marker_uuid, 16)
-        && !memcmp (m.data + i + 16, app->marker, len)) {
-      app->marker_frames++;
-      break;
-    }
   gst_buffer_unmap (buf, &m);
   return GST_PAD_PROBE_OK;
 }
@@ -342,14 +272,7 @@ get_stats (App * app, const gchar * name)
 static guint64
 get_stat (App * app, const gchar * name, const gchar * field)
 {
-  GstStructure *s = get_stats (app, name);
-  guint64 v = 0;
-
-  if (s) {
-    gst_structure_get_uint64 (s, field, &v);
-    gst_structure_free (s);
-  }
-  return v;
+  return gst_e2ee_media_stat (app->pipeline, name, field);
 }
 
 static void
@@ -613,8 +536,12 @@ add_peer_branch (App * app, Peer * p)
   }
   g_free (sink_name);
   if (app->marker) {
+    GstElement *e;
+
     name = peer_name ("vdec", p->sender);
-    add_probe (app, name, "src", count_marker, app, NULL);
+    e = gst_bin_get_by_name (GST_BIN (app->pipeline), name);
+    gst_e2ee_marker_count (e, app->marker, &app->marker_frames);
+    gst_object_unref (e);
     g_free (name);
   }
   name = peer_name ("vdecoder", p->sender);
@@ -666,10 +593,8 @@ kp_get_encoder (gpointer data, guint stream)
 {
   App *app = data;
 
-  if (!app->send || stream > E2EE_STREAM_VIDEO)
-    return NULL;
-  return gst_bin_get_by_name (GST_BIN (app->pipeline),
-      stream == E2EE_STREAM_VIDEO ? "venc" : "aenc");
+  return app->send ? gst_e2ee_media_sender_encryptor (app->pipeline, stream)
+      : NULL;
 }
 
 /* Branches come from --peer: a sender without one has no branch here. */
@@ -1114,9 +1039,12 @@ main (int argc, char **argv)
             || !install_key (&app, "aenc", E2EE_STREAM_AUDIO,
                 (guint) app.sender_index)))
       return 1;
-    if (app.marker)
-      add_probe (&app, "venc", "sink", insert_marker,
-          marker_sei (app.marker), (GDestroyNotify) g_bytes_unref);
+    if (app.marker) {
+      GstElement *e = gst_bin_get_by_name (GST_BIN (app.pipeline), "venc");
+
+      gst_e2ee_marker_insert (e, app.marker);
+      gst_object_unref (e);
+    }
     if (app.dump_slices) {
       app.dump = gst_e2ee_media_private_file (app.dump_slices);
       if (!app.dump) {
@@ -1213,8 +1141,8 @@ main (int argc, char **argv)
       print_peer (&app, p, "receiver ");
       g_print ("\n");
     }
-    g_print ("receiver marker-frames=%u decoded-frames=%u\n",
-        app.marker_frames, app.decoded_frames);
+    g_print ("receiver marker-frames=%d decoded-frames=%u\n",
+        g_atomic_int_get (&app.marker_frames), app.decoded_frames);
     if (app.room) {
       guint layers, composited;
 

@@ -33,6 +33,10 @@ typedef struct
 gboolean gst_e2ee_media_build_sender (GstElement * pipe,
     const GstE2eeMediaSender * s);
 
+/* The e2eeenc of stream (audio, video) that build_sender added (transfer
+ * full), or NULL. */
+GstElement *gst_e2ee_media_sender_encryptor (GstElement * pipe, guint stream);
+
 /*
  * desc parsed alone into a bin (transfer full, floating reference sunk),
  * or NULL with a line on stderr: refused when it holds a sink, a tee or a
@@ -41,6 +45,24 @@ gboolean gst_e2ee_media_build_sender (GstElement * pipe,
  */
 GstElement *gst_e2ee_media_validated_bin (const gchar * what,
     const gchar * desc, gboolean want_sink);
+
+/*
+ * Helpers the receive branches of roomd share with the sender's pipeline:
+ * an element added to bin (NULL, said on stderr with its Debian package,
+ * when missing); a capsfilter of caps (taken); a validated bin added (its
+ * reference taken); h264parse (config-interval=-1 to send) or identity
+ * where gst-plugins-bad is missing; a chain linked (FALSE, said, with a
+ * NULL in it or a link that fails).
+ */
+GstElement *gst_e2ee_media_add_element (GstElement * bin, const gchar * factory,
+    const gchar * name, const gchar * package);
+GstElement *gst_e2ee_media_add_capsfilter (GstElement * bin, GstCaps * caps);
+GstElement *gst_e2ee_media_add_bin (GstElement * bin, GstElement * child);
+GstElement *gst_e2ee_media_h264_parser (GstElement * bin, gboolean send);
+gboolean gst_e2ee_media_link_chain (GstElement ** chain, guint n);
+/* Field of the "stats" of bin's element name (e2eeenc, e2eedec); 0 when none. */
+guint64 gst_e2ee_media_stat (GstElement * bin, const gchar * name,
+    const gchar * field);
 
 /* PR_SET_DUMPABLE 0 and RLIMIT_CORE 0; FALSE (said on stderr) on failure. */
 gboolean gst_e2ee_media_make_undumpable (void);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # pipeline/: the GStreamer plugin "e2ee" (e2eeenc, e2eedec, and the
 # non-parsing payloaders rtpvp8e2eepay / rtpvp9e2eepay), the key provider
-# (keyxchgd's key events into the elements), and e2ee-media.
+# (keyxchgd's key events into the elements), roomd (the room's media daemon)
+# and e2ee-media (a sender or receiver, as a tool).
 
 # GStreamer and every plugin package whose elements e2ee-media, run_rooms.py and
 # the element tests name: x264enc (ugly), avdec_h264 (libav), opusenc and
@@ -55,7 +56,8 @@ $(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST
 	$(PANEL_CFLAGS) $(call pc,gstreamer-app-1.0)
 
 # e2ee-media's own parts: the sender's pipeline from elements, its hygiene.
-MEDIA_OBJS := $(O)/obj/pipeline/e2ee-media-pipeline.o $(O)/obj/pipeline/e2ee-media-secure.o
+MEDIA_OBJS := $(O)/obj/pipeline/e2ee-media-pipeline.o $(O)/obj/pipeline/e2ee-media-secure.o \
+	$(O)/obj/pipeline/gste2eemarker.o
 
 $(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) \
 		$(PARSE_OBJS) $(O)/lib/libe2ee.a $(O)/lib/libpanel.a $(O)/lib/libdrv_display.a \
@@ -65,14 +67,30 @@ $(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(MEDIA_OBJS) $(KP_OBJS) $(R
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) \
 	  $(PANEL_LIBS) $(GST_LIBS) $(call pl,gstreamer-app-1.0) $(KP_LIBS)
 
-all: $(PLUGIN) $(O)/bin/e2ee-media
+# roomd: the room's media daemon (send chains, a receive branch per remote
+# sender, decoded frames to the screen process over panel_frames: only
+# libpanel's frames.o, no display).
+ROOMD_OBJS := $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/gste2eeroomframes.o $(MEDIA_OBJS) \
+	$(KP_OBJS) $(PARSE_OBJS) $(O)/obj/panel/frames.o
+$(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/gste2eeroomframes.o: EXTRA_GST_CFLAGS = \
+	-Ipanel/include $(call pc,gstreamer-app-1.0 gio-2.0)
+$(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(ROOMD_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
+	  $(call pl,gstreamer-app-1.0 gio-2.0) $(KP_LIBS)
+
+all: $(PLUGIN) $(O)/bin/e2ee-media $(O)/bin/roomd
+# roomd with keyxchgd rooms, the SFU fixture and sealroom-screen.
+MORE_TESTS += tests/integration/test_roomd.py
+test-programs: $(O)/bin/roomd $(O)/bin/sealroom-screen
 
 install: install-plugin
 .PHONY: install-plugin
-install-plugin: $(PLUGIN) $(O)/bin/e2ee-media
+install-plugin: $(PLUGIN) $(O)/bin/e2ee-media $(O)/bin/roomd
 	install -d $(DESTDIR)$(PREFIX)/lib/gstreamer-1.0 $(DESTDIR)$(PREFIX)/bin
 	install -m 0644 $(PLUGIN) $(DESTDIR)$(PREFIX)/lib/gstreamer-1.0/
-	install -m 0755 $(O)/bin/e2ee-media $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(O)/bin/e2ee-media $(O)/bin/roomd $(DESTDIR)$(PREFIX)/bin/
 
 # ------------------------------------------------ key provider: tests, fuzzing
 

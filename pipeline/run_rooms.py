@@ -5,16 +5,23 @@
 The untrusted meeting service is played by two fixtures: the signaling relay
 (tests/fixtures/relay.py, WebSocket over TLS with a throwaway CA) and an SFU
 that fans each room's RTP out to the others (tests/fixtures/udp_relay.py,
-which records every datagram). Each room runs keyxchgd and its media
-(e2ee-media with encrypted H.264 and Opus, keyed by keyxchgd through the
-control socket). Room 1 hosts; rooms 2 and 3 knock and room 1 admits them;
-room 3 leaves and the keys rotate. Each room prints its roster with
-codewords and its per-sender decrypted-frame counts, and saves a PNG of what
-it received from each sender under build/run/rooms/: each sender's codeword
-is burned into its video (codewordoverlay), for people to compare with the
-one their room shows: each room's screen (the room display composited in
-memory, --display soft) is saved as roomN-screen.png, each tile labelled
-with the codeword keyxchgd's roster gave that sender.
+which records every datagram): room R's send ports go to every other room's
+receive ports for R (rx_base + 2 * R's participant id, + 1 for audio).
+
+Each room is what the room runs: keyxchgd (identity, keying, the roster),
+roomd (the media daemon: encrypted H.264 and Opus out, a receive branch per
+remote sender keyed by keyxchgd through the control socket, decoded frames
+to the screen over the frame socket) and sealroom-screen (on a soft display
+of 1280x720: a tile per remote participant of keyxchgd's roster, labelled
+with the codeword the roster gives, never roomd). Room 1 hosts; rooms 2 and
+3 knock and room 1 admits them; room 3 leaves and the keys rotate. Each
+room's screen is saved before and after the leave as
+build/run/rooms/roomN-screen-before.png and -after.png: room 3's tile is gone
+from rooms 1 and 2's screens, each sender's codeword burned into its video
+(codewordoverlay) for people to compare with the label under the tile.
+Checked: rooms 1 and 2 decrypt each other, every screen showed frames of the
+other rooms, room 3's tile and receive branch go after its leave, and the
+SFU never saw the plaintext marker roomd puts in every access unit.
 """
 import json
 import os
@@ -30,13 +37,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # tap tracks every child, to name the ones that failed with their last lines.
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import tap  # noqa: E402
+import roomproc  # noqa: E402
 
 O = os.environ.get("O", "build")
 BIN = os.path.abspath(os.path.join(O, "bin"))
 OUT = os.path.abspath(os.path.join(O, "run", "rooms"))
 FIX = os.path.join(HERE, "..", "tests", "fixtures")
 MEDIA_SECONDS = int(os.environ.get("MEDIA_SECONDS", "14"))
-LEAVE_AFTER = int(os.environ.get("LEAVE_AFTER", "6"))
+LEAVE_AFTER = int(os.environ.get("LEAVE_AFTER", "3"))
 MARKER = f"sealroom-rooms-{os.getpid()}"
 procs = []
 
@@ -56,12 +64,7 @@ def spawn(args, **kw):
 
 
 def kxctl(room, *args):
-    r = subprocess.run([os.path.join(BIN, "kxctl"), "--socket", room["sock"], *args],
-                       capture_output=True, text=True, timeout=30)
-    try:
-        return json.loads(r.stdout.splitlines()[0])
-    except (IndexError, ValueError):
-        return {"ok": False, "error": (r.stdout + r.stderr).strip()}
+    return roomproc.kxctl(BIN, room["sock"], *args)
 
 
 def wait(pred, seconds, what):
@@ -170,81 +173,107 @@ def main():
         r["pid"] = kxctl(r, "status")["participant"]
     print(f"== all three rooms hold epoch {epoch}")
 
-    # The SFU: each room sends to its own ports; they fan out to the others.
+    # The SFU: each room sends to its own ports; they fan out to the others,
+    # to rx_base + 2 * sender (video) and + 1 (audio) of each other room.
     for r in rooms:
         r["tx"] = (port(), port())
-        r["rx"] = {s["pid"]: (port(), port()) for s in rooms if s is not r}
-    routes = []
-    for r in rooms:
-        for k in (0, 1):
-            dests = ",".join(str(s["rx"][r["pid"]][k]) for s in rooms if s is not r)
-            routes += ["--route", f"{r['tx'][k]}:{dests}"]
+        r["rx_base"] = roomproc.rx_base([s["pid"] for s in rooms])
     cap = os.path.join(OUT, "sfu.cap")
-    spawn([sys.executable, os.path.join(FIX, "udp_relay.py"), *routes, "--capture", cap,
-           "--seconds", str(MEDIA_SECONDS + 20)], stdout=open(os.path.join(OUT, "sfu.log"), "w"))
+    spawn([sys.executable, os.path.join(FIX, "udp_relay.py"), *roomproc.sfu_routes(rooms),
+           "--capture", cap, "--seconds", str(MEDIA_SECONDS + 60)],
+          stdout=open(os.path.join(OUT, "sfu.log"), "w"))
 
     for r in rooms:
-        peers = []
-        for pid, (v, a) in r["rx"].items():
-            sender = next(x for x in rooms if x["pid"] == pid)
-            peers += ["--peer", f"{pid}:{v}:{a}",
-                      "--peer-codeword", f"{pid}:{sender['codeword']}:{sender['name']}"]
-        # The room's screen, composited in memory (no KMS here): each sender's
-        # tile labelled with the codeword keyxchgd's roster gave it.
-        r["recv"] = spawn([os.path.join(BIN, "e2ee-media"), "receive", "--control", r["sock"],
-                           *peers, "--seconds", str(MEDIA_SECONDS + 3), "--marker", MARKER,
-                           "--snapshot-prefix", os.path.join(OUT, f"room{r['n']}-from-"),
-                           "--display", "soft", "--display-size", "1280x720",
-                           "--display-capture", os.path.join(OUT, f"room{r['n']}-screen.png")],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    time.sleep(1)
+        n = r["n"]
+        # The room's screen, composited in memory (no KMS here): a tile per remote
+        # participant of keyxchgd's roster, labelled with the codeword it gives.
+        r["screen"] = roomproc.Screen(BIN, f"{r['name']}'s screen",
+                                      os.path.join(OUT, f"room{n}-screen.png"),
+                                      os.path.join(OUT, f"room{n}-frames.sock"), r["sock"],
+                                      os.path.join(OUT, f"room{n}-screen.log"))
+        procs.append(r["screen"].proc)
+        r["roomd"] = roomproc.Roomd(BIN, f"{r['name']}'s roomd", r["sock"],
+                                    os.path.join(OUT, f"room{n}-frames.sock"), r["tx"],
+                                    r["rx_base"], r["pid"], os.path.join(OUT, f"room{n}-roomd.log"),
+                                    env, ["--marker", MARKER, "--codeword", r["codeword"]])
+        procs.append(r["roomd"].proc)
+    print("== media flowing: each room's roomd sends encrypted H.264 and Opus through the "
+          "SFU and hands what it decrypts to its screen")
+
+    def alive():
+        for r in rooms:
+            for role in ("screen", "roomd"):
+                rc = r[role].proc.poll()
+                if rc is not None:
+                    raise SystemExit(f"run: {r['name']}'s {role} exited early (status {rc})")
+
+    def screens_show(watchers, senders):
+        alive()
+        for r in watchers:
+            shown, _ = r["screen"].stats()
+            if any(shown.get(s["pid"], 0) == 0 for s in senders if s is not r):
+                return False
+        return True
+    wait(lambda: screens_show(rooms, rooms), 60, "every screen showing frames of both other rooms")
     for r in rooms:
-        r["send"] = spawn([os.path.join(BIN, "e2ee-media"), "send", "--control", r["sock"],
-                           "--video-port", str(r["tx"][0]), "--audio-port", str(r["tx"][1]),
-                           "--sender-index", str(r["pid"]), "--seconds", str(MEDIA_SECONDS),
-                           "--marker", MARKER, "--codeword", r["codeword"]],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    print(f"== media flowing: each room sends encrypted H.264 and Opus through the SFU")
-    time.sleep(LEAVE_AFTER)
-    for r in rooms:
-        for role in ("send", "recv"):
-            rc = r[role].poll()
-            if rc is not None:
-                raise SystemExit(f"run: {r['name']}'s media {role}er exited early "
-                                 f"(status {rc})")
-    rep = kxctl(rooms[2], "leave")
+        r["screen"].capture(os.path.join(OUT, f"room{r['n']}-screen-before.png"))
+    time.sleep(LEAVE_AFTER)    # media for people to watch; no check depends on it
+    alive()
+    leaver = rooms[2]
+    rep = kxctl(leaver, "leave")
     print(f"== Room 3 leaves ({'ok' if rep.get('ok') else rep}); the host rotates to a fresh secret")
     wait(lambda: kxctl(host, "status").get("epoch") == epoch + 1, 20, f"epoch {epoch + 1}")
+    for r in rooms[:2]:
+        wait(lambda r=r: leaver["pid"] not in r["screen"].tiles(), 20,
+             f"Room 3's tile gone from {r['name']}'s screen")
+        wait(lambda r=r: f"sender {leaver['pid']} gone" in r["roomd"].text(), 30,
+             f"{r['name']}'s roomd removing Room 3's branch")
+    # Frames after the leave: the remaining rooms still see each other.
+    before = {r["n"]: r["screen"].stats()[0] for r in rooms[:2]}
+    for r in rooms[:2]:
+        other = rooms[1] if r is rooms[0] else rooms[0]
+        wait(lambda r=r, o=other: r["screen"].stats()[0].get(o["pid"], 0) >
+             before[r["n"]].get(o["pid"], 0), 30, f"{r['name']}'s screen showing "
+             f"{other['name']} after the leave")
+    for r in rooms:
+        r["screen"].capture(os.path.join(OUT, f"room{r['n']}-screen-after.png"))
 
     for r in rooms:
-        out, _ = r["send"].communicate(timeout=MEDIA_SECONDS + 60)
-        r["send_out"] = out
+        r["roomd_rc"] = r["roomd"].stop()
     for r in rooms:
-        out, _ = r["recv"].communicate(timeout=MEDIA_SECONDS + 60)
-        r["recv_out"] = out
+        r["screen_rc"] = r["screen"].stop()
+        r["screen_stats"] = r["screen"].lines("screen stats:")[-1]
 
     failures = []
     for r in rooms:
         roster(r)
-        for line in r["recv_out"].splitlines():
-            if line.startswith("receiver sender=") or "snapshot" in line or \
-                    line.startswith("display capture"):
-                print("   " + line)
+        for line in r["roomd"].lines("roomd sender="):
+            print("   " + line)
+        print("   " + r["screen_stats"])
+        for role in ("roomd", "screen"):
+            if r[f"{role}_rc"]:
+                failures.append(f"{r['name']}'s {role} exited with status {r[role + '_rc']}")
     # Rooms 1 and 2 decrypted each other after the rotation; the SFU read nothing.
     for r in rooms[:2]:
         other = rooms[1] if r is rooms[0] else rooms[0]
-        line = [l for l in r["recv_out"].splitlines()
-                if l.startswith(f"receiver sender={other['pid']} ")]
-        frames = int(line[0].split("video-frames=")[1].split()[0]) if line else 0
-        if frames == 0 or "auth-failed=0" not in (line[0] if line else ""):
+        res = r["roomd"].results().get(other["pid"], {})
+        if not res.get("video-frames") or res.get("auth-failed", 1):
             failures.append(f"{r['name']} did not decrypt {other['name']}")
-            for what, text in ((f"{other['name']}'s sender", other["send_out"]),
-                               (f"{r['name']}'s receiver", r["recv_out"])):
-                tail = text.splitlines()[-12:]
-                print(f"run: {what} printed {'its last lines:' if tail else 'nothing'}",
-                      file=sys.stderr)
-                for t in tail:
-                    print(f"run:   {t}", file=sys.stderr)
+            for t in r["roomd"].text().splitlines()[-12:]:
+                print(f"run:   {t}", file=sys.stderr)
+    # Each screen showed frames of the other rooms (checked above while running,
+    # and here from the stats line at its end).
+    for r in rooms:
+        shown = {int(f.split(":")[0][7:]): int(f.split(":")[1][6:])
+                 for f in r["screen_stats"].split() if f.startswith("sender=")}
+        missing = [s["name"] for s in rooms if s is not r and not shown.get(s["pid"])]
+        print(f"== {r['name']}'s screen showed frames of "
+              f"{', '.join(s['name'] for s in rooms if s is not r and shown.get(s['pid']))}")
+        if missing:
+            failures.append(f"{r['name']}'s screen showed nothing of {', '.join(missing)}")
+    for r in rooms[:2]:
+        print(f"== {r['name']}'s screen after Room 3 left: tiles of participants "
+              f"{r['screen'].tiles()} (Room 3 was {leaver['pid']})")
     data = open(cap, "rb").read()
     i = n = found = 0
     while i + 4 <= len(data):
@@ -257,7 +286,8 @@ def main():
         failures.append("the SFU relayed no datagram")
     if found:
         failures.append(f"the plaintext marker crossed the SFU in {found} datagrams")
-    print(f"== snapshots: {OUT}/room*-from-*.png; each room's screen: {OUT}/room*-screen.png")
+    print(f"== each room's screen before and after Room 3 left: "
+          f"{OUT}/room*-screen-before.png, {OUT}/room*-screen-after.png")
     return "; ".join(failures) or None
 
 

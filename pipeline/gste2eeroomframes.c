@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roomd's frame output to the screen process (gste2eeroomframes.h): the
+ * frame socket's connection, a ring per sender, RELEASE and TILE.
+ */
+#define _GNU_SOURCE             /* struct ucred */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
+#include <glib-unix.h>
+
+#include "panel/frames.h"
+#include "gste2eeroomframes.h"
+
+#define RECONNECT_MS 500
+#define RING_BUFFERS 3
+
+typedef struct
+{
+  GstE2eeRoomFrames *f;
+  gboolean used, have_ring;
+  guint sender;
+  struct panel_frames_tx_ring ring;
+  guint32 generation;
+  guint tile_w, tile_h;         /* 0 x 0: the screen shows no tile */
+  GstCaps *caps;                /* of the last frame, and its info */
+  GstVideoInfo info;
+  guint64 sent, dropped;
+} Slot;
+
+struct _GstE2eeRoomFrames
+{
+  gchar *path;
+  gint64 screen_uid;
+  GstE2eeRoomFramesTileFunc tile;
+  gpointer user_data;
+  /* lock: sock, the slots' rings, counts and tile sizes. The main loop
+   * alone opens and closes sock, adds and removes slots. */
+  GMutex lock;
+  gint sock;
+  guint watch, retry;
+  gboolean said_waiting, said_refused;
+  Slot slots[PANEL_FRAMES_SENDERS_MAX];
+};
+
+static void
+free_ring (Slot * s)
+{
+  if (s->have_ring)
+    panel_frames_tx_ring_free (&s->ring);
+  s->have_ring = FALSE;
+}
+
+/* A new ring at the frame's size, announced. Under the lock. */
+static gint
+new_ring (GstE2eeRoomFrames * f, Slot * s, guint w, guint h)
+{
+  gint ret;
+
+  free_ring (s);
+  ret = panel_frames_tx_ring_new (&s->ring, s->sender, ++s->generation, w, h,
+      RING_BUFFERS);
+  if (ret)
+    return ret;
+  s->have_ring = TRUE;
+  return panel_frames_tx_announce (f->sock, &s->ring);
+}
+
+/* Streaming thread: the frame into a free buffer of the ring, or dropped. */
+static GstFlowReturn
+new_sample (GstAppSink * sink, gpointer data)
+{
+  Slot *s = data;
+  GstE2eeRoomFrames *f = s->f;
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  GstBuffer *buf;
+  GstCaps *caps;
+  GstVideoFrame vf;
+  guint32 index;
+  guint8 *dst;
+  gint ret = 0;
+
+  if (!sample)
+    return GST_FLOW_EOS;
+  buf = gst_sample_get_buffer (sample);
+  caps = gst_sample_get_caps (sample);
+  g_mutex_lock (&f->lock);
+  if (caps && caps != s->caps) {
+    gst_caps_replace (&s->caps, caps);
+    if (!gst_video_info_from_caps (&s->info, caps)
+        || GST_VIDEO_INFO_FORMAT (&s->info) != GST_VIDEO_FORMAT_BGRx)
+      gst_caps_replace (&s->caps, NULL);
+  }
+  if (f->sock < 0 || !s->caps || !buf || !s->tile_w) {
+    s->dropped++;
+    goto out;
+  }
+  if (!s->have_ring || s->ring.width != (guint) s->info.width
+      || s->ring.height != (guint) s->info.height) {
+    ret = new_ring (f, s, (guint) s->info.width, (guint) s->info.height);
+    if (ret)
+      goto out;
+  }
+  if (panel_frames_tx_acquire (&s->ring, &index, &dst)) {
+    s->dropped++;               /* the screen holds all three */
+    goto out;
+  }
+  if (!gst_video_frame_map (&vf, &s->info, buf, GST_MAP_READ)) {
+    s->dropped++;
+    goto out;
+  }
+  for (guint y = 0; y < s->ring.height; y++)
+    memcpy (dst + (gsize) y * s->ring.stride,
+        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&vf, 0) +
+        (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&vf, 0),
+        (gsize) s->ring.width * 4);
+  gst_video_frame_unmap (&vf);
+  ret = panel_frames_tx_frame (f->sock, &s->ring, index,
+      GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : 0);
+  if (ret == -EAGAIN) {         /* the screen is behind */
+    s->dropped++;
+    ret = 0;
+  } else if (!ret) {
+    s->sent++;
+  }
+out:
+  if (ret) {
+    /* The connection is broken: the main loop sees the hang-up, closes it
+     * and connects again (only it opens and closes the socket). */
+    s->dropped++;
+    shutdown (f->sock, SHUT_RDWR);
+  }
+  g_mutex_unlock (&f->lock);
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+static Slot *
+find_slot (GstE2eeRoomFrames * f, guint sender)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++)
+    if (f->slots[i].used && f->slots[i].sender == sender)
+      return &f->slots[i];
+  return NULL;
+}
+
+static gboolean try_connect (gpointer data);
+
+static void
+disconnect (GstE2eeRoomFrames * f, const gchar * why)
+{
+  g_mutex_lock (&f->lock);
+  close (f->sock);
+  f->sock = -1;
+  /* A new connection gets new rings: the screen unmapped the old ones. */
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++)
+    free_ring (&f->slots[i]);
+  g_mutex_unlock (&f->lock);
+  g_print ("roomd: screen disconnected (%s)\n", why);
+  f->said_waiting = FALSE;
+  f->retry = g_timeout_add (RECONNECT_MS, try_connect, f);
+}
+
+/* Main loop: RELEASE and TILE from the screen. */
+static gboolean
+on_socket (gint fd, GIOCondition cond, gpointer data)
+{
+  GstE2eeRoomFrames *f = data;
+  struct panel_frames_msg m;
+  guint tiles[PANEL_FRAMES_SENDERS_MAX][3];
+  guint n_tiles = 0;
+  gint ret;
+
+  g_mutex_lock (&f->lock);
+  while ((ret = panel_frames_tx_recv (f->sock, &m)) == 0) {
+    Slot *s = find_slot (f, m.sender);
+
+    if (!s)
+      continue;
+    if (m.type == PANEL_FRAMES_RELEASE && s->have_ring) {
+      panel_frames_tx_released (&s->ring, &m);
+    } else if (m.type == PANEL_FRAMES_TILE
+        && (m.width != s->tile_w || m.height != s->tile_h)) {
+      s->tile_w = m.width;
+      s->tile_h = m.height;
+      if (m.width && n_tiles < G_N_ELEMENTS (tiles)) {
+        tiles[n_tiles][0] = m.sender;
+        tiles[n_tiles][1] = m.width;
+        tiles[n_tiles++][2] = m.height;
+      }
+    }
+  }
+  g_mutex_unlock (&f->lock);
+  /* Outside the lock: the owner changes caps, which may wait for a
+   * streaming thread that wants the lock. */
+  for (guint i = 0; i < n_tiles; i++)
+    f->tile (f->user_data, tiles[i][0], tiles[i][1], tiles[i][2]);
+  if (ret == -EAGAIN && !(cond & (G_IO_HUP | G_IO_ERR)))
+    return G_SOURCE_CONTINUE;
+  f->watch = 0;
+  disconnect (f, ret == -EAGAIN ? "hang-up" : g_strerror (-ret));
+  return G_SOURCE_REMOVE;
+}
+
+/* The listening end is the screen's: root, us, or --screen-uid. */
+static gboolean
+screen_ok (GstE2eeRoomFrames * f, gint sock)
+{
+  struct ucred cred;
+  socklen_t len = sizeof (cred);
+
+  if (getsockopt (sock, SOL_SOCKET, SO_PEERCRED, &cred, &len)
+      || len != sizeof (cred))
+    return FALSE;
+  if (cred.uid == 0 || cred.uid == geteuid ()
+      || (f->screen_uid >= 0 && cred.uid == (uid_t) f->screen_uid))
+    return TRUE;
+  if (!f->said_refused)
+    g_printerr ("roomd: refusing the screen at %s: its uid %u is not root's, "
+        "ours or the screen's\n", f->path, (guint) cred.uid);
+  f->said_refused = TRUE;
+  return FALSE;
+}
+
+static gboolean
+try_connect (gpointer data)
+{
+  GstE2eeRoomFrames *f = data;
+  gint sock, ret = panel_frames_connect (f->path, &sock);
+
+  if (!ret && !screen_ok (f, sock)) {
+    close (sock);
+    return G_SOURCE_CONTINUE;
+  }
+  if (ret) {
+    if (!f->said_waiting)
+      g_print ("roomd: screen not reachable at %s yet (%s)\n", f->path,
+          g_strerror (-ret));
+    f->said_waiting = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  g_mutex_lock (&f->lock);
+  f->sock = sock;
+  g_mutex_unlock (&f->lock);
+  f->retry = 0;
+  f->watch = g_unix_fd_add (sock, G_IO_IN | G_IO_HUP | G_IO_ERR, on_socket,
+      f);
+  g_print ("roomd: screen connected at %s\n", f->path);
+  return G_SOURCE_REMOVE;
+}
+
+GstE2eeRoomFrames *
+gst_e2ee_room_frames_new (const gchar * path, gint64 screen_uid,
+    GstE2eeRoomFramesTileFunc tile, gpointer user_data)
+{
+  GstE2eeRoomFrames *f = g_new0 (GstE2eeRoomFrames, 1);
+
+  f->path = g_strdup (path);
+  f->screen_uid = screen_uid;
+  f->tile = tile;
+  f->user_data = user_data;
+  f->sock = -1;
+  g_mutex_init (&f->lock);
+  return f;
+}
+
+void
+gst_e2ee_room_frames_start (GstE2eeRoomFrames * f)
+{
+  if (try_connect (f) == G_SOURCE_CONTINUE)
+    f->retry = g_timeout_add (RECONNECT_MS, try_connect, f);
+}
+
+gboolean
+gst_e2ee_room_frames_add (GstE2eeRoomFrames * f, guint sender,
+    GstElement * appsink)
+{
+  static GstAppSinkCallbacks cb = {.new_sample = new_sample };
+  Slot *s = NULL;
+
+  if (find_slot (f, sender))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots) && !s; i++)
+    if (!f->slots[i].used)
+      s = &f->slots[i];
+  if (!s)
+    return FALSE;
+  g_mutex_lock (&f->lock);
+  *s = (Slot) {
+  .f = f,.used = TRUE,.sender = sender,.generation = s->generation,
+        .tile_w = GST_E2EE_ROOM_FRAMES_DEFAULT_W,.tile_h =
+        GST_E2EE_ROOM_FRAMES_DEFAULT_H};
+  g_mutex_unlock (&f->lock);
+  gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &cb, s, NULL);
+  return TRUE;
+}
+
+void
+gst_e2ee_room_frames_gone (GstE2eeRoomFrames * f, guint sender)
+{
+  Slot *s = find_slot (f, sender);
+
+  if (!s)
+    return;
+  g_mutex_lock (&f->lock);
+  if (f->sock >= 0 && panel_frames_tx_gone (f->sock, sender))
+    g_print ("roomd: GONE of sender %u not sent\n", sender);
+  free_ring (s);
+  gst_caps_replace (&s->caps, NULL);
+  s->used = FALSE;
+  g_mutex_unlock (&f->lock);
+}
+
+gboolean
+gst_e2ee_room_frames_stats (GstE2eeRoomFrames * f, guint sender,
+    guint64 * sent, guint64 * dropped)
+{
+  Slot *s = find_slot (f, sender);
+
+  if (!s)
+    return FALSE;
+  g_mutex_lock (&f->lock);
+  *sent = s->sent;
+  *dropped = s->dropped;
+  g_mutex_unlock (&f->lock);
+  return TRUE;
+}
+
+gboolean
+gst_e2ee_room_frames_connected (GstE2eeRoomFrames * f)
+{
+  gboolean up;
+
+  g_mutex_lock (&f->lock);
+  up = f->sock >= 0;
+  g_mutex_unlock (&f->lock);
+  return up;
+}
+
+void
+gst_e2ee_room_frames_free (GstE2eeRoomFrames * f)
+{
+  if (!f)
+    return;
+  if (f->watch)
+    g_source_remove (f->watch);
+  if (f->retry)
+    g_source_remove (f->retry);
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++) {
+    free_ring (&f->slots[i]);
+    gst_caps_replace (&f->slots[i].caps, NULL);
+  }
+  if (f->sock >= 0)
+    close (f->sock);
+  g_mutex_clear (&f->lock);
+  g_free (f->path);
+  g_free (f);
+}

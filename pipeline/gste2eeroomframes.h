@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roomd's frame output: each remote sender's decoded video, from the
+ * appsink at the end of its receive branch, to the screen process over the
+ * frame socket (docs/frames.md, panel/include/panel/frames.h's sending half).
+ *
+ * It owns the connection to the screen (connects, and connects again every
+ * 500 ms while the screen is not there, is not of the screen's user, or
+ * went away), one ring of
+ * three sealed memfds per sender (made at the size of the first frame, made
+ * again when the frame size changes or after a reconnection), and the
+ * frame counts. Frames are copied into a free buffer of the ring in the
+ * appsink's streaming thread; RELEASE and TILE are read in the GLib main
+ * loop (the thread-default context of whoever calls _start). A mutex is
+ * held by both around the socket and the rings. A frame is dropped, and
+ * counted, when the screen holds every buffer, is not connected, shows the
+ * sender in no tile (TILE 0 x 0), or is behind (-EAGAIN). Nothing is
+ * allocated per frame here.
+ *
+ * A TILE for a sender is passed on to the owner (tile callback, main loop)
+ * so that it scales that sender's video to the size asked for; until then
+ * a sender's tile size is GST_E2EE_ROOM_FRAMES_DEFAULT_W x _H.
+ *
+ * Call order: _new, _start, per sender _add (before its branch plays) ...
+ * _gone (after its branch is at NULL), _free (after the pipeline is at NULL).
+ */
+#ifndef __GST_E2EE_ROOM_FRAMES_H__
+#define __GST_E2EE_ROOM_FRAMES_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_E2EE_ROOM_FRAMES_DEFAULT_W 640
+#define GST_E2EE_ROOM_FRAMES_DEFAULT_H 360
+
+typedef struct _GstE2eeRoomFrames GstE2eeRoomFrames;
+
+/* The screen shows sender at width x height now (main loop). */
+typedef void (*GstE2eeRoomFramesTileFunc) (gpointer user_data, guint sender,
+    guint width, guint height);
+
+/*
+ * path is copied; user_data is passed to tile, not owned. The screen's end
+ * of the socket (SO_PEERCRED at connect) must be root's, ours or
+ * screen_uid's (-1: none other): decoded video goes only to the screen.
+ */
+GstE2eeRoomFrames *gst_e2ee_room_frames_new (const gchar * path,
+    gint64 screen_uid, GstE2eeRoomFramesTileFunc tile, gpointer user_data);
+/* Connects now or keeps trying; attaches to the thread-default context. */
+void gst_e2ee_room_frames_start (GstE2eeRoomFrames * f);
+/*
+ * Takes sender's frames from appsink (borrowed; BGRx caps, set by the
+ * owner). FALSE when PANEL_FRAMES_SENDERS_MAX senders are there already or
+ * sender is there.
+ */
+gboolean gst_e2ee_room_frames_add (GstE2eeRoomFrames * f, guint sender,
+    GstElement * appsink);
+/* The sender's branch is gone: GONE to the screen, its ring freed. */
+void gst_e2ee_room_frames_gone (GstE2eeRoomFrames * f, guint sender);
+/* Frames sent to and dropped for the screen; FALSE for an unknown sender. */
+gboolean gst_e2ee_room_frames_stats (GstE2eeRoomFrames * f, guint sender,
+    guint64 * sent, guint64 * dropped);
+gboolean gst_e2ee_room_frames_connected (GstE2eeRoomFrames * f);
+void gst_e2ee_room_frames_free (GstE2eeRoomFrames * f);
+
+G_END_DECLS
+
+#endif

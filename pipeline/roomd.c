@@ -1,0 +1,783 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roomd: the room's media daemon (docs/processes.md), the whole GStreamer
+ * side of a room in one process. It owns the pipeline: the send chains and
+ * one receive branch per remote sender; the frame output to the screen
+ * process is gste2eeroomframes.c's, the keys come through the key provider
+ * (gste2eekeyprovider.c), the send chains are e2ee-media-pipeline.c's.
+ *
+ *   roomd --control SOCKET --frames PATH --video-port P --audio-port Q
+ *         --rx-base PORT [--rx-address ADDR] [--send-host HOST]
+ *         [--sender-index I] [--codeword CW] [--source DESC]
+ *         [--encoder DESC] [--decoder DESC] [--width W --height H]
+ *         [--marker TEXT] [--seconds N] [--screen-uid UID]
+ *
+ * Send: source (--source, default a test pattern), the room's codeword
+ * burned in (--codeword), encoder (--encoder, default x264enc), e2eeenc,
+ * RTP, UDP to --send-host (default 127.0.0.1) --video-port / --audio-port.
+ *
+ * Receive: when the key provider installs the first receive key of a
+ * sender N, a branch for N: udpsrc bound to --rx-address (default
+ * 127.0.0.1, never the wildcard) port --rx-base + 2N (video) and + 2N + 1
+ * (audio), rtpjitterbuffer, depayloader, e2eedec bound to sender N,
+ * parser, decoder (--decoder, validated, default avdec_h264),
+ * videoconvert, videoscale, BGRx at the size the screen shows N at (TILE;
+ * 640x360 until it says), appsink -> the frame socket (--frames, the
+ * screen's, which must be of root, roomd's own user or --screen-uid:
+ * SO_PEERCRED). Audio is decoded to a fakesink. The branch goes, and the
+ * screen is told GONE, when N's last receive key was removed (or the room
+ * is no longer in a meeting).
+ *
+ * Keys come only from keyxchgd's control socket (--control): roomd
+ * subscribes to keys and state and asks for nothing else; it holds media
+ * keys only. It is undumpable from the start.
+ *
+ * --marker puts TEXT into every access unit it sends (before e2eeenc) and
+ * counts it in what it decrypts (gste2eemarker.h). --seconds N stops after
+ * N seconds (default 0: at SIGTERM or SIGINT).
+ *
+ * Prints "roomd ready" once the pipeline plays (its sockets bound), a line
+ * per branch added or removed, and at the end one line per sender it
+ * received: "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
+ * dropped=X auth-failed=F" and "roomd marker-frames=M".
+ * Exit 0; 1 when the pipeline fails; 2 on usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include "e2ee/keyring.h"
+#include "e2ee-media.h"
+#include "gste2eekeyprovider.h"
+#include "gste2eemarker.h"
+#include "gste2eeroomframes.h"
+
+#define MAX_PEERS 64            /* senders seen in one run (stats kept) */
+#define MAX_BRANCHES 16         /* PANEL_FRAMES_SENDERS_MAX */
+#define TEARDOWN_S 30
+
+typedef struct _App App;
+
+/* One remote sender: its branch while it has receive keys, its counts. */
+typedef struct
+{
+  App *app;
+  guint sender;
+  GstElement *bin;              /* the pipeline's child, or NULL: no branch */
+  gint decoded;                 /* atomic: pictures out of the decoder */
+  guint keys;                   /* receive keys installed */
+  guint64 video_frames, auth_failed, sent, dropped;     /* of removed branches */
+} Peer;
+
+struct _App
+{
+  gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
+      *encoder, *decoder, *marker;
+  gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
+  gint64 screen_uid;            /* -1: the screen is root or us */
+  Peer peers[MAX_PEERS];
+  guint n_peers;
+  GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
+  GstElement *pipeline;
+  GMainLoop *loop;
+  GstE2eeKeyProvider *kp;
+  GstE2eeRoomFrames *out;
+  gint marker_frames;
+  gint exit_code;
+};
+
+static gchar *
+peer_name (const gchar * what, guint sender)
+{
+  return g_strdup_printf ("%s-%u", what, sender);
+}
+
+static GstElement *
+get_child (GstElement * bin, const gchar * what, guint sender)
+{
+  gchar *name = peer_name (what, sender);
+  GstElement *e = gst_bin_get_by_name (GST_BIN (bin), name);
+
+  g_free (name);
+  return e;
+}
+
+static guint64
+get_stat (GstElement * bin, const gchar * what, guint sender,
+    const gchar * field)
+{
+  gchar *name = peer_name (what, sender);
+  guint64 v = bin ? gst_e2ee_media_stat (bin, name, field) : 0;
+
+  g_free (name);
+  return v;
+}
+
+static Peer *
+find_peer (App * app, guint sender)
+{
+  Peer *p = app->peers, *end = app->peers + app->n_peers;
+
+  while (p < end && p->sender != sender)
+    p++;
+  return p < end ? p : NULL;
+}
+
+static guint
+n_branches (App * app)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < app->n_peers; i++)
+    n += app->peers[i].bin != NULL;
+  return n;
+}
+
+/* ------------------------------------------------------ receive branches */
+
+static GstPadProbeReturn
+count_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Peer *p = data;
+
+  g_atomic_int_inc (&p->decoded);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstCaps *
+tile_caps (guint width, guint height)
+{
+  return gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "BGRx",
+      "width", G_TYPE_INT, (gint) width, "height", G_TYPE_INT, (gint) height,
+      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+}
+
+static GstElement *
+add_udpsrc (App * app, GstElement * bin, gint port, GstCaps * caps)
+{
+  GstElement *e = gst_e2ee_media_add_element (bin, "udpsrc", NULL,
+      "gstreamer1.0-plugins-good");
+
+  if (e)
+    g_object_set (e, "address", app->rx_address, "port", port, "caps", caps,
+        NULL);
+  gst_caps_unref (caps);
+  return e;
+}
+
+static GstElement *
+add_named (GstElement * bin, const gchar * factory, const gchar * what,
+    guint sender, const gchar * package)
+{
+  gchar *name = what ? peer_name (what, sender) : NULL;
+  GstElement *e = gst_e2ee_media_add_element (bin, factory, name, package);
+
+  g_free (name);
+  return e;
+}
+
+/*
+ * The video chain of sender N, element by element (the address and ports
+ * into properties; --decoder validated alone before it is added).
+ */
+static gboolean
+build_video_branch (App * app, Peer * p, GstElement * bin)
+{
+  const gchar *good = "gstreamer1.0-plugins-good",
+      *base = "gstreamer1.0-plugins-base", *ours = "sealroom (this firmware)";
+  GstElement *v[11];
+  GstPad *pad;
+  guint n = 0;
+
+  v[n++] = add_udpsrc (app, bin, app->rx_base + 2 * (gint) p->sender,
+      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+          "video", "encoding-name", G_TYPE_STRING, "H264", "clock-rate",
+          G_TYPE_INT, 90000, "payload", G_TYPE_INT, 96, NULL));
+  v[n] = add_named (bin, "rtpjitterbuffer", NULL, 0, good);
+  if (v[n])
+    g_object_set (v[n], "latency", 200, NULL);
+  n++;
+  v[n++] = add_named (bin, "rtph264depay", NULL, 0, good);
+  v[n] = add_named (bin, "e2eedec", "vdec", p->sender, ours);
+  if (v[n])
+    g_object_set (v[n], "stream", E2EE_STREAM_VIDEO, "sender-index",
+        p->sender, NULL);
+  n++;
+  v[n++] = gst_e2ee_media_h264_parser (bin, FALSE);
+  if (app->decoder) {
+    v[n++] = gst_e2ee_media_add_bin (bin,
+        gst_e2ee_media_validated_bin ("--decoder", app->decoder, TRUE));
+  } else {
+    v[n] = add_named (bin, "avdec_h264", NULL, 0, "gstreamer1.0-libav");
+    /* Broken pictures from the network are dropped, not fatal. */
+    if (v[n])
+      g_object_set (v[n], "max-errors", -1, NULL);
+    n++;
+  }
+  v[n++] = add_named (bin, "videoconvert", NULL, 0, base);
+  v[n++] = add_named (bin, "videoscale", NULL, 0, base);
+  v[n] = add_named (bin, "capsfilter", "vcaps", p->sender, base);
+  if (v[n]) {
+    GstCaps *caps = tile_caps (GST_E2EE_ROOM_FRAMES_DEFAULT_W,
+        GST_E2EE_ROOM_FRAMES_DEFAULT_H);
+
+    g_object_set (v[n], "caps", caps, NULL);
+    gst_caps_unref (caps);
+  }
+  n++;
+  v[n] = add_named (bin, "appsink", "vsink", p->sender, base);
+  if (v[n])
+    g_object_set (v[n], "sync", FALSE, "async", FALSE, "max-buffers", 2,
+        "drop", TRUE, NULL);
+  n++;
+  if (!gst_e2ee_media_link_chain (v, n))
+    return FALSE;
+  if (app->marker) {
+    GstElement *e = get_child (bin, "vdec", p->sender);
+
+    gst_e2ee_marker_count (e, app->marker, &app->marker_frames);
+    gst_object_unref (e);
+  }
+  /* Pictures out of the decoder (the element before videoconvert). */
+  pad = gst_element_get_static_pad (v[n - 5], "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_decoded, p, NULL);
+  gst_object_unref (pad);
+  if (!gst_e2ee_room_frames_add (app->out, p->sender, v[n - 1])) {
+    g_printerr ("roomd: no frame output for sender %u\n", p->sender);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+build_audio_branch (App * app, Peer * p, GstElement * bin)
+{
+  const gchar *good = "gstreamer1.0-plugins-good",
+      *base = "gstreamer1.0-plugins-base";
+  GstElement *a[6];
+
+  a[0] = add_udpsrc (app, bin, app->rx_base + 2 * (gint) p->sender + 1,
+      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+          "audio", "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate",
+          G_TYPE_INT, 48000, "payload", G_TYPE_INT, 111, NULL));
+  a[1] = add_named (bin, "rtpjitterbuffer", NULL, 0, good);
+  if (a[1])
+    g_object_set (a[1], "latency", 200, NULL);
+  a[2] = add_named (bin, "rtpopusdepay", NULL, 0, good);
+  a[3] = add_named (bin, "e2eedec", "adec", p->sender,
+      "sealroom (this firmware)");
+  if (a[3])
+    g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
+        p->sender, NULL);
+  a[4] = add_named (bin, "opusdec", NULL, 0, base);
+  a[5] = add_named (bin, "fakesink", NULL, 0, "gstreamer1.0-plugins-base");
+  if (a[5])
+    g_object_set (a[5], "sync", FALSE, "async", FALSE, NULL);
+  return gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a));
+}
+
+/*
+ * The branch of sender, added to the playing pipeline. Its sinks do not
+ * preroll (async FALSE): a sink that did would make the whole pipeline,
+ * the send chains with it, go back to PAUSED and wait for it.
+ */
+static Peer *
+add_branch (App * app, guint sender)
+{
+  Peer *p = find_peer (app, sender);
+  gchar *name;
+  GstElement *bin;
+
+  if (p && p->bin)
+    return p;
+  if (app->rx_base + 2 * (gint) sender + 1 > 65535) {
+    g_printerr ("roomd: sender %u: port %d out of range; not received\n",
+        sender, app->rx_base + 2 * (gint) sender);
+    return NULL;
+  }
+  if (n_branches (app) == MAX_BRANCHES || (!p && app->n_peers == MAX_PEERS)) {
+    g_printerr ("roomd: sender %u: already %u senders; not received\n",
+        sender, n_branches (app));
+    return NULL;
+  }
+  if (!p) {
+    p = &app->peers[app->n_peers++];
+    *p = (Peer) {
+    .app = app,.sender = sender};
+  }
+  name = peer_name ("peer", sender);
+  bin = gst_bin_new (name);
+  g_free (name);
+  gst_bin_add (GST_BIN (app->pipeline), bin);
+  if (!build_video_branch (app, p, bin) || !build_audio_branch (app, p, bin)) {
+    gst_e2ee_room_frames_gone (app->out, sender);
+    gst_bin_remove (GST_BIN (app->pipeline), bin);
+    g_printerr ("roomd: no receive branch for sender %u\n", sender);
+    app->exit_code = 1;
+    return NULL;
+  }
+  p->bin = bin;
+  gst_element_sync_state_with_parent (bin);
+  g_print ("roomd: receiving sender %u on %s ports %d and %d\n", sender,
+      app->rx_address, app->rx_base + 2 * (gint) sender,
+      app->rx_base + 2 * (gint) sender + 1);
+  return p;
+}
+
+static void
+peer_counts (App * app, Peer * p, guint64 * video, guint64 * auth,
+    guint64 * sent, guint64 * dropped)
+{
+  guint64 s = 0, d = 0;
+
+  *video = p->video_frames + get_stat (p->bin, "vdec", p->sender, "frames");
+  *auth = p->auth_failed + get_stat (p->bin, "vdec", p->sender, "auth-failed")
+      + get_stat (p->bin, "adec", p->sender, "auth-failed");
+  if (p->bin)
+    gst_e2ee_room_frames_stats (app->out, p->sender, &s, &d);
+  *sent = p->sent + s;
+  *dropped = p->dropped + d;
+}
+
+/* Main loop: the branch stops, leaves the pipeline, the screen hears GONE. */
+static void
+remove_branch (App * app, Peer * p)
+{
+  GstElement *bin = p->bin;
+
+  peer_counts (app, p, &p->video_frames, &p->auth_failed, &p->sent,
+      &p->dropped);
+  gst_element_set_locked_state (bin, TRUE);
+  gst_element_set_state (bin, GST_STATE_NULL);
+  p->bin = NULL;
+  gst_bin_remove (GST_BIN (app->pipeline), bin);
+  gst_e2ee_room_frames_gone (app->out, p->sender);
+  g_print ("roomd: sender %u gone (no receive key left)\n", p->sender);
+}
+
+/* After the key event: senders whose last receive key went. */
+static gboolean
+prune_branches (gpointer data)
+{
+  App *app = data;
+
+  for (guint i = 0; i < app->n_peers; i++)
+    if (app->peers[i].bin && !app->peers[i].keys)
+      remove_branch (app, &app->peers[i]);
+  return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------ the key provider's side */
+
+static GstElement *
+kp_get_encoder (gpointer data, guint stream)
+{
+  App *app = data;
+
+  return gst_e2ee_media_sender_encryptor (app->pipeline, stream);
+}
+
+static GstElement *
+kp_get_decoder (gpointer data, guint stream, guint sender, gboolean create)
+{
+  App *app = data;
+  Peer *p = find_peer (app, sender);
+
+  if (stream > E2EE_STREAM_VIDEO
+      || (gint) sender == gst_e2ee_key_provider_get_sender_index (app->kp))
+    return NULL;
+  if ((!p || !p->bin) && create)
+    p = add_branch (app, sender);
+  if (!p || !p->bin)
+    return NULL;
+  return get_child (p->bin, stream == E2EE_STREAM_VIDEO ? "vdec" : "adec",
+      sender);
+}
+
+static void
+kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
+{
+  App *app = data;
+  guint sender = gst_e2ee_kid_sender (ev->kid);
+  Peer *p;
+
+  if (ev->type == GST_E2EE_KEY_EVENT_STATE && strcmp (ev->state, "in-meeting")) {
+    /* The provider removed every key. */
+    g_hash_table_remove_all (app->recv_kids);
+    for (guint i = 0; i < app->n_peers; i++)
+      app->peers[i].keys = 0;
+  } else if (ev->usage != E2EE_KEY_RECV || !(p = find_peer (app, sender))) {
+    return;
+  } else if (ev->type == GST_E2EE_KEY_EVENT_INSTALL && applied) {
+    if (g_hash_table_add (app->recv_kids, g_memdup2 (&ev->kid,
+                sizeof (ev->kid))))
+      p->keys++;
+  } else if (ev->type == GST_E2EE_KEY_EVENT_REMOVE) {
+    if (g_hash_table_remove (app->recv_kids, &ev->kid) && p->keys)
+      p->keys--;
+  } else {
+    return;
+  }
+  /* Not from inside the provider's call into our elements. */
+  g_idle_add (prune_branches, app);
+}
+
+static void
+kp_connection (gpointer data, gboolean up)
+{
+  g_print ("roomd: keyxchgd %s\n", up ? "connected" : "disconnected");
+}
+
+/* The screen shows sender at width x height: scale to it. */
+static void
+on_tile (gpointer data, guint sender, guint width, guint height)
+{
+  App *app = data;
+  Peer *p = find_peer (app, sender);
+  GstElement *e = p && p->bin ? get_child (p->bin, "vcaps", sender) : NULL;
+  GstCaps *caps;
+
+  if (!e)
+    return;
+  caps = tile_caps (width, height);
+  g_object_set (e, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  gst_object_unref (e);
+  g_print ("roomd: sender %u scaled to %ux%u\n", sender, width, height);
+}
+
+/* ------------------------------------------------------------------ main */
+
+static gboolean
+on_bus (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  App *app = data;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR)
+    return TRUE;
+  gst_message_parse_error (msg, &err, &dbg);
+  g_printerr ("roomd: %s: %s (%s)\n", GST_OBJECT_NAME (msg->src),
+      err->message, dbg ? dbg : "");
+  g_clear_error (&err);
+  g_free (dbg);
+  app->exit_code = 1;
+  g_main_loop_quit (app->loop);
+  return TRUE;
+}
+
+static gboolean
+on_stop (gpointer data)
+{
+  App *app = data;
+
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+teardown_alarm (int sig)
+{
+  static const char msg[] = "roomd: teardown did not finish in time\n";
+
+  (void) sig;
+  if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0)
+    _exit (1);
+  _exit (1);
+}
+
+static int
+usage (void)
+{
+  g_printerr ("usage: roomd --control SOCKET --frames PATH --video-port P "
+      "--audio-port Q --rx-base PORT [--rx-address ADDR] [--send-host HOST] "
+      "[--sender-index I] [--codeword CW] [--source DESC] [--encoder DESC] "
+      "[--decoder DESC] [--width W --height H] [--marker TEXT] "
+      "[--seconds N] [--screen-uid UID]\n");
+  return 2;
+}
+
+/* A decimal in min..max and nothing else, or a loud refusal. */
+static gboolean
+number (const gchar * opt, const gchar * arg, gint min, gint max, gint * out)
+{
+  guint64 v;
+
+  if (!g_ascii_string_to_unsigned (arg, 10, (guint64) min, (guint64) max, &v,
+          NULL)) {
+    g_printerr ("roomd: %s must be a number from %d to %d, not \"%s\"\n",
+        opt, min, max, arg);
+    return FALSE;
+  }
+  *out = (gint) v;
+  return TRUE;
+}
+
+static gboolean
+set_string (gchar ** where, const gchar * opt, const gchar * arg)
+{
+  if (*where) {
+    g_printerr ("roomd: %s given twice\n", opt);
+    return FALSE;
+  }
+  *where = g_strdup (arg);
+  return TRUE;
+}
+
+static gboolean
+parse_args (App * app, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    {"control", required_argument, NULL, 'c'},
+    {"frames", required_argument, NULL, 'f'},
+    {"send-host", required_argument, NULL, 'H'},
+    {"video-port", required_argument, NULL, 'v'},
+    {"audio-port", required_argument, NULL, 'a'},
+    {"rx-base", required_argument, NULL, 'r'},
+    {"rx-address", required_argument, NULL, 'A'},
+    {"sender-index", required_argument, NULL, 'i'},
+    {"codeword", required_argument, NULL, 'w'},
+    {"source", required_argument, NULL, 'S'},
+    {"encoder", required_argument, NULL, 'E'},
+    {"decoder", required_argument, NULL, 'D'},
+    {"width", required_argument, NULL, 'W'},
+    {"height", required_argument, NULL, 'G'},
+    {"marker", required_argument, NULL, 'm'},
+    {"seconds", required_argument, NULL, 's'},
+    {"screen-uid", required_argument, NULL, 'u'},
+    {NULL, 0, NULL, 0},
+  };
+  GInetAddress *addr;
+  gint c;
+  gboolean ok = TRUE;
+
+  app->sender_index = -1;
+  app->screen_uid = -1;
+  app->width = 640;
+  app->height = 360;
+  while (ok && (c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+      case 'c':
+        ok = set_string (&app->control, "--control", optarg);
+        break;
+      case 'f':
+        ok = set_string (&app->frames, "--frames", optarg);
+        break;
+      case 'H':
+        ok = set_string (&app->send_host, "--send-host", optarg);
+        break;
+      case 'A':
+        ok = set_string (&app->rx_address, "--rx-address", optarg);
+        break;
+      case 'v':
+        ok = number ("--video-port", optarg, 1, 65535, &app->video_port);
+        break;
+      case 'a':
+        ok = number ("--audio-port", optarg, 1, 65535, &app->audio_port);
+        break;
+      case 'r':
+        ok = number ("--rx-base", optarg, 1, 65534, &app->rx_base);
+        break;
+      case 'i':
+        ok = number ("--sender-index", optarg, 0, 65534, &app->sender_index);
+        break;
+      case 'W':
+        ok = number ("--width", optarg, 16, 8192, &app->width);
+        break;
+      case 'G':
+        ok = number ("--height", optarg, 16, 8192, &app->height);
+        break;
+      case 's':
+        ok = number ("--seconds", optarg, 0, 86400 * 365, &app->seconds);
+        break;
+      case 'u':{
+        guint64 v = 0;
+
+        ok = app->screen_uid < 0 && g_ascii_string_to_unsigned (optarg, 10, 0,
+            G_MAXUINT32 - 1, &v, NULL);
+        if (!ok)
+          g_printerr ("roomd: --screen-uid is one uid, not \"%s\"\n", optarg);
+        app->screen_uid = (gint64) v;
+        break;
+      }
+      case 'w':
+        /* Public; the element checks its form. Letters and dashes only. */
+        ok = strspn (optarg, "abcdefghijklmnopqrstuvwxyz-") == strlen (optarg)
+            && set_string (&app->codeword, "--codeword", optarg);
+        if (!ok)
+          g_printerr ("roomd: --codeword is lower-case words and dashes\n");
+        break;
+      case 'S':
+        ok = set_string (&app->source, "--source", optarg);
+        break;
+      case 'E':
+        ok = set_string (&app->encoder, "--encoder", optarg);
+        break;
+      case 'D':
+        ok = set_string (&app->decoder, "--decoder", optarg);
+        break;
+      case 'm':
+        ok = set_string (&app->marker, "--marker", optarg);
+        if (ok && (!*optarg || strlen (optarg) > 200)) {
+          g_printerr ("roomd: --marker is 1 to 200 bytes\n");
+          ok = FALSE;
+        }
+        break;
+      default:
+        ok = FALSE;
+    }
+  }
+  if (!ok)
+    return FALSE;
+  if (optind != argc) {
+    g_printerr ("roomd: unexpected argument \"%s\"\n", argv[optind]);
+    return FALSE;
+  }
+  if (!app->control || !app->frames || !app->video_port || !app->audio_port
+      || !app->rx_base) {
+    g_printerr ("roomd: --control, --frames, --video-port, --audio-port and "
+        "--rx-base are required\n");
+    return FALSE;
+  }
+  if (!app->send_host)
+    app->send_host = g_strdup ("127.0.0.1");
+  if (!app->rx_address)
+    app->rx_address = g_strdup ("127.0.0.1");
+  /* An address, not a name, and not the wildcard: untrusted media is taken
+   * on the one interface configured for it. */
+  addr = g_inet_address_new_from_string (app->rx_address);
+  ok = addr && !g_inet_address_get_is_any (addr);
+  g_clear_object (&addr);
+  if (!ok) {
+    g_printerr ("roomd: --rx-address must be a numeric address other than "
+        "the wildcard, not \"%s\"\n", app->rx_address);
+    return FALSE;
+  }
+  /* The decoder's description is checked now, not when the first sender
+   * arrives. */
+  if (app->decoder) {
+    GstElement *check = gst_e2ee_media_validated_bin ("--decoder",
+        app->decoder, TRUE);
+
+    if (!check)
+      return FALSE;
+    gst_object_unref (check);
+  }
+  return TRUE;
+}
+
+static void
+print_results (App * app)
+{
+  for (guint i = 0; i < app->n_peers; i++) {
+    Peer *p = &app->peers[i];
+    guint64 video, auth, sent, dropped;
+
+    peer_counts (app, p, &video, &auth, &sent, &dropped);
+    g_print ("roomd sender=%u video-frames=%" G_GUINT64_FORMAT
+        " decoded-frames=%d frames-sent=%" G_GUINT64_FORMAT " dropped=%"
+        G_GUINT64_FORMAT " auth-failed=%" G_GUINT64_FORMAT "\n", p->sender,
+        video, g_atomic_int_get (&p->decoded), sent, dropped, auth);
+  }
+  if (app->marker)
+    g_print ("roomd marker-frames=%d\n", g_atomic_int_get (&app->marker_frames));
+  if (app->kp) {
+    const GstE2eeKeyProviderStats *st = gst_e2ee_key_provider_get_stats (app->kp);
+
+    g_print ("roomd keyprovider: connects=%u installed=%u removed=%u "
+        "switched=%u refused=%u failed=%u\n", st->connects, st->installed,
+        st->removed, st->switched, st->refused, st->failed);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  static const GstE2eeKeyProviderCallbacks cb = {
+    .get_encoder = kp_get_encoder,
+    .get_decoder = kp_get_decoder,
+    .handled = kp_handled,
+    .connection = kp_connection,
+  };
+  static App app = { 0 };
+  GstE2eeMediaSender send;
+  GstBus *bus;
+
+  /* Before any key or picture is in memory. */
+  if (!gst_e2ee_media_make_undumpable ())
+    return 1;
+  gst_init (&argc, &argv);
+  if (!parse_args (&app, argc, argv))
+    return usage ();
+  app.recv_kids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+      NULL);
+  app.pipeline = gst_pipeline_new ("roomd");
+  send = (GstE2eeMediaSender) {
+  app.source, app.encoder, app.codeword, app.send_host, app.width,
+        app.height, app.sender_index < 0 ? 0 : app.sender_index,
+        app.video_port, app.audio_port};
+  if (!gst_e2ee_media_build_sender (app.pipeline, &send))
+    return 1;
+  if (app.marker) {
+    GstElement *e = gst_bin_get_by_name (GST_BIN (app.pipeline), "venc");
+
+    gst_e2ee_marker_insert (e, app.marker);
+    gst_object_unref (e);
+  }
+  app.loop = g_main_loop_new (NULL, FALSE);
+  app.out = gst_e2ee_room_frames_new (app.frames, app.screen_uid, on_tile,
+      &app);
+  gst_e2ee_room_frames_start (app.out);
+  bus = gst_element_get_bus (app.pipeline);
+  gst_bus_add_watch (bus, on_bus, &app);
+  if (app.seconds)
+    g_timeout_add_seconds ((guint) app.seconds, on_stop, &app);
+  g_unix_signal_add (SIGTERM, on_stop, &app);
+  g_unix_signal_add (SIGINT, on_stop, &app);
+  app.kp = gst_e2ee_key_provider_new (app.control, app.sender_index, &cb,
+      &app);
+  if (!app.kp) {
+    g_printerr ("roomd: bad --control path\n");
+    return 2;
+  }
+  gst_e2ee_key_provider_start (app.kp);
+  if (gst_element_set_state (app.pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    g_printerr ("roomd: the pipeline does not start\n");
+    return 1;
+  }
+  g_print ("roomd ready\n");
+  fflush (stdout);
+  g_main_loop_run (app.loop);
+  signal (SIGALRM, teardown_alarm);
+  alarm (TEARDOWN_S);
+
+  print_results (&app);
+  gst_e2ee_key_provider_free (app.kp);
+  gst_element_set_state (app.pipeline, GST_STATE_NULL);
+  gst_e2ee_room_frames_free (app.out);
+  gst_bus_remove_watch (bus);
+  gst_object_unref (bus);
+  gst_object_unref (app.pipeline);
+  g_main_loop_unref (app.loop);
+  g_hash_table_unref (app.recv_kids);
+  g_free (app.control);
+  g_free (app.frames);
+  g_free (app.send_host);
+  g_free (app.rx_address);
+  g_free (app.codeword);
+  g_free (app.source);
+  g_free (app.encoder);
+  g_free (app.decoder);
+  g_free (app.marker);
+  return app.exit_code;
+}

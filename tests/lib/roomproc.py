@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: MIT
+"""A room's media processes on the host, for make run and test_roomd.py:
+sealroom-screen (--display soft) and roomd, each logging to a file that is
+read while it runs, and the SFU fixture's routes between rooms.
+
+Every wait is bounded (tap.wait_until) and names what it waited for.
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+
+import tap
+
+
+def _read(path):
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def kxctl(bindir, sock, *args):
+    """One kxctl command; its JSON reply, or {"ok": False, "error": its output}."""
+    r = subprocess.run([os.path.join(bindir, "kxctl"), "--socket", sock, *args],
+                       capture_output=True, text=True, timeout=30)
+    try:
+        return json.loads(r.stdout.splitlines()[0])
+    except (IndexError, ValueError):
+        return {"ok": False, "error": (r.stdout + r.stderr).strip()}
+
+
+class Proc:
+    """A child whose stdout and stderr go to a log file."""
+
+    def __init__(self, name, args, log, env=None):
+        self.name, self.log = name, log
+        with open(log, "w") as out:
+            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+    def text(self):
+        return _read(self.log)
+
+    def lines(self, prefix):
+        return [ln for ln in self.text().splitlines() if ln.startswith(prefix)]
+
+    def wait_for(self, pred, what, seconds=30):
+        tap.wait_until(lambda: pred(self.text()) or self.proc.poll() is not None, seconds,
+                       f"{self.name}: {what}")
+        if not pred(self.text()):
+            raise RuntimeError(f"{self.name} ended (status {self.proc.poll()}) before "
+                               f"{what}; its last lines: {self.text()[-1500:]}")
+
+    def stop(self, seconds=30):
+        """SIGTERM, then its exit status (bounded)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            return self.proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"{self.name} did not end within {seconds} s of SIGTERM")
+
+
+class Screen(Proc):
+    """sealroom-screen on the soft display, capturing to png."""
+
+    def __init__(self, bindir, name, png, frames, control, log, size="1280x720"):
+        self.png = png
+        super().__init__(name, [os.path.join(bindir, "sealroom-screen"), "--display", "soft",
+                                "--display-size", size, "--display-capture", png,
+                                "--frames", frames, "--roomd-uid", str(os.getuid()),
+                                "--control", control], log)
+        self.wait_for(lambda t: "listening on" in t, "the frame socket")
+
+    def stats(self):
+        """SIGUSR1's stats line: {sender: shown} and the line."""
+        n = self.text().count("screen stats:")
+        self.proc.send_signal(signal.SIGUSR1)
+        self.wait_for(lambda t: t.count("screen stats:") > n, "its stats line")
+        line = self.lines("screen stats:")[-1]
+        shown = {}
+        for field in line.split():
+            if field.startswith("sender="):
+                kv = dict(x.split("=") for x in field.split(":"))
+                shown[int(kv["sender"])] = int(kv["shown"])
+        return shown, line
+
+    def tiles(self):
+        """The senders of the last "screen: tiles" line (the roster's remote rooms)."""
+        last = self.lines("screen: tiles ")
+        if not last:
+            return []
+        return [int(f.split("=")[0]) for f in last[-1].split()[3:] if "=" in f]
+
+    def capture(self, dst):
+        """The screen now (SIGUSR2), copied to dst."""
+        n = self.text().count("screen: captured")
+        self.proc.send_signal(signal.SIGUSR2)
+        self.wait_for(lambda t: t.count("screen: captured") > n, "the capture")
+        shutil.copyfile(self.png, dst)
+        return dst
+
+
+class Roomd(Proc):
+    def __init__(self, bindir, name, control, frames, tx, rx_base, pid, log, env,
+                 extra=()):
+        super().__init__(name, [os.path.join(bindir, "roomd"), "--control", control,
+                                "--frames", frames, "--video-port", str(tx[0]),
+                                "--audio-port", str(tx[1]), "--rx-base", str(rx_base),
+                                "--sender-index", str(pid), *extra], log, env)
+        self.wait_for(lambda t: "roomd ready" in t, "roomd ready")
+
+    def results(self):
+        """The per-sender lines at its end: {sender: {field: int}}."""
+        out = {}
+        for line in self.lines("roomd sender="):
+            f = dict(x.split("=") for x in line.split()[1:])
+            out[int(f["sender"])] = {k: int(v) for k, v in f.items()}
+        return out
+
+
+def rx_base(pids, tries=200):
+    """A base port b such that b + 2 * pid and + 1 are free on 127.0.0.1 for each pid."""
+    need = sorted({2 * p + k for p in pids for k in (0, 1)})
+    for _ in range(tries):
+        b = random.randrange(20000, 60000 - need[-1], 2)
+        socks = []
+        try:
+            for off in need:
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", b + off))
+            return b
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free receive ports")
+
+
+def sfu_routes(rooms):
+    """udp_relay.py --route arguments: each room's tx ports to every other room's
+    rx ports for that sender (rx_base + 2 * pid, + 1). rooms: dicts with tx, rx_base, pid."""
+    routes = []
+    for r in rooms:
+        for k in (0, 1):
+            dests = ",".join(str(s["rx_base"] + 2 * r["pid"] + k) for s in rooms if s is not r)
+            routes += ["--route", f"{r['tx'][k]}:{dests}"]
+    return routes

@@ -52,6 +52,9 @@ _Static_assert(sizeof(struct gstate) <= sizeof(struct e2ee_aead_state), "state t
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_ret = -EIO;
 static bool keys_locked;
+/* Set once a key had to go to ordinary memory (below); read without a lock:
+ * it only ever goes from false to true. */
+static volatile bool keys_outside_secmem;
 
 /*
  * Once per process. libgcrypt is shared by everything in the process: a
@@ -92,7 +95,38 @@ int e2ee_aead_init(void)
 
 bool e2ee_aead_keys_locked(void)
 {
-	return e2ee_aead_init() == 0 && keys_locked;
+	return e2ee_aead_init() == 0 && keys_locked && !keys_outside_secmem;
+}
+
+/*
+ * Secure memory first; when it is full, ordinary memory. Another library
+ * may have initialised libgcrypt before us with a small pool and no
+ * expansion: FFmpeg's libavformat, which gst-libav loads for avdec_h264,
+ * links libssh-gcrypt, whose initialisation leaves libgcrypt's default 32
+ * KiB, about 8 AES-GCM handles; the ninth key of a room then failed with
+ * ENOMEM. libgcrypt wipes a handle when it is closed whichever memory it is
+ * in; e2ee_aead_keys_locked() then says the keys are no longer all locked.
+ */
+static gcry_error_t open_cipher(gcry_cipher_hd_t *h, int algo, int mode)
+{
+	gcry_error_t err = gcry_cipher_open(h, algo, mode, GCRY_CIPHER_SECURE);
+
+	if (err) {
+		keys_outside_secmem = true;
+		err = gcry_cipher_open(h, algo, mode, 0);
+	}
+	return err;
+}
+
+static gcry_error_t open_md(gcry_md_hd_t *h)
+{
+	gcry_error_t err = gcry_md_open(h, GCRY_MD_SHA256, GCRY_MD_FLAG_SECURE);
+
+	if (err) {
+		keys_outside_secmem = true;
+		err = gcry_md_open(h, GCRY_MD_SHA256, 0);
+	}
+	return err;
 }
 
 const char *e2ee_aead_backend_name(void)
@@ -106,6 +140,10 @@ static int hmac_setup(struct gstate *g, const uint8_t *key, size_t key_len)
 	if (key_len > HMAC_BLOCK)
 		return -EINVAL;
 	g->pads = gcry_calloc_secure(1, sizeof(*g->pads));
+	if (!g->pads) {
+		keys_outside_secmem = true; /* wiped before gcry_free (e2ee_aead_free) */
+		g->pads = gcry_calloc(1, sizeof(*g->pads));
+	}
 	if (!g->pads)
 		return -ENOMEM;
 	memcpy(g->pads->ipad, key, key_len);
@@ -114,8 +152,7 @@ static int hmac_setup(struct gstate *g, const uint8_t *key, size_t key_len)
 		g->pads->ipad[i] ^= 0x36;
 		g->pads->opad[i] ^= 0x5c;
 	}
-	if (gcry_md_open(&g->inner, GCRY_MD_SHA256, GCRY_MD_FLAG_SECURE) ||
-	    gcry_md_open(&g->outer, GCRY_MD_SHA256, GCRY_MD_FLAG_SECURE))
+	if (open_md(&g->inner) || open_md(&g->outer))
 		return -ENOMEM;
 	return 0;
 }
@@ -133,8 +170,7 @@ int e2ee_aead_setup(struct e2ee_aead_state *st, const struct e2ee_suite_info *s,
 	ret = e2ee_aead_init();
 	if (ret)
 		return ret;
-	if (gcry_cipher_open(&g->cipher, algo, s->gcm ? GCRY_CIPHER_MODE_GCM : GCRY_CIPHER_MODE_CTR,
-			     GCRY_CIPHER_SECURE))
+	if (open_cipher(&g->cipher, algo, s->gcm ? GCRY_CIPHER_MODE_GCM : GCRY_CIPHER_MODE_CTR))
 		return -ENOMEM;
 	if (gcry_cipher_setkey(g->cipher, sframe_key, enc_len))
 		return -EIO;

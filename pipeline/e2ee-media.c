@@ -87,6 +87,7 @@
 #include <glib-unix.h>
 
 #include "e2ee/keyring.h"
+#include "e2ee/sframe.h"
 #include "e2ee/secret.h"
 #include "e2ee-media.h"
 #include "gste2eekeyprovider.h"
@@ -841,6 +842,12 @@ main (int argc, char **argv)
   /* Before any key or picture is in memory. */
   if (!gst_e2ee_media_make_undumpable ())
     return 1;
+  /* Our libgcrypt settings (a secure pool for media keys) before any
+   * other library's: FFmpeg's libssh-gcrypt would leave a 32 KiB pool. */
+  if (e2ee_aead_init ()) {
+    g_printerr ("%s: the AEAD library does not start\n", argv[0]);
+    return 1;
+  }
   gst_init (&argc, &argv);
   if (argc < 2)
     return usage ();

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "e2ee/sframe.h"
 #include "gste2eedec.h"
 #include "gste2eeenc.h"
 #include "gstrtpvp8e2eepay.h"
@@ -21,6 +22,10 @@ plugin_init (GstPlugin * plugin)
 
   /* e2eeenc draws its counters' starting points from libsodium. */
   if (sodium_init () < 0)
+    return FALSE;
+  /* libgcrypt with our secure pool, before a plugin that links it (gst-libav,
+   * through FFmpeg's libssh-gcrypt) initialises it with a small one. */
+  if (e2ee_aead_init ())
     return FALSE;
   ok |= GST_ELEMENT_REGISTER (e2eeenc, plugin);
   ok |= GST_ELEMENT_REGISTER (e2eedec, plugin);

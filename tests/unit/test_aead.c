@@ -223,6 +223,28 @@ static void child_app_first(void)
 	use_a_key(0);
 }
 
+/*
+ * Another library first, as libssh-gcrypt does inside FFmpeg (gst-libav's
+ * avdec_h264): libgcrypt finished with its default secure pool (32 KiB, no
+ * expansion). A room holds more keys than fit there: all 64 must work.
+ */
+static void child_small_pool_first(void)
+{
+	static const uint8_t base[16] = { 7 };
+	static struct e2ee_sframe_key k[64];
+
+	if (!gcry_check_version(NULL))
+		_exit(50);
+	gcry_control(GCRYCTL_DISABLE_SECMEM_WARN);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	for (size_t i = 0; i < 64; i++)
+		if (e2ee_sframe_key_init(&k[i], i % 2 ? 4 : 1, i, base, sizeof(base)))
+			_exit(51);
+	for (size_t i = 0; i < 64; i++)
+		e2ee_sframe_key_wipe(&k[i]);
+	use_a_key(0); /* no longer all in locked memory, and it says so */
+}
+
 static void child_may_lock(void)
 {
 	struct rlimit lim;
@@ -244,6 +266,8 @@ static void test_gcrypt_init(void **state)
 	in_child(child_unlockable, err, sizeof(err));
 	assert_string_equal(err, "");
 	in_child(child_app_first, err, sizeof(err));
+	assert_string_equal(err, "");
+	in_child(child_small_pool_first, err, sizeof(err));
 	assert_string_equal(err, "");
 }
 #endif

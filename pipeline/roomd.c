@@ -39,7 +39,8 @@
  * Prints "roomd ready" once the pipeline plays (its sockets bound), a line
  * per branch added or removed, and at the end one line per sender it
  * received: "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
- * dropped=X auth-failed=F" and "roomd marker-frames=M".
+ * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late) and
+ * "roomd marker-frames=M".
  * Exit 0; 1 when the pipeline fails; 2 on usage.
  */
 #include <errno.h>
@@ -75,7 +76,7 @@ typedef struct
   GstElement *bin;              /* the pipeline's child, or NULL: no branch */
   gint decoded;                 /* atomic: pictures out of the decoder */
   guint keys;                   /* receive keys installed */
-  guint64 video_frames, auth_failed, sent, dropped;     /* of removed branches */
+  guint64 video_frames, auth_failed, sent, dropped, lost;       /* of removed branches */
 } Peer;
 
 struct _App
@@ -202,7 +203,7 @@ build_video_branch (App * app, Peer * p, GstElement * bin)
       gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
           "video", "encoding-name", G_TYPE_STRING, "H264", "clock-rate",
           G_TYPE_INT, 90000, "payload", G_TYPE_INT, 96, NULL));
-  v[n] = add_named (bin, "rtpjitterbuffer", NULL, 0, good);
+  v[n] = add_named (bin, "rtpjitterbuffer", "vjb", p->sender, good);
   if (v[n])
     g_object_set (v[n], "latency", 200, NULL);
   n++;
@@ -269,7 +270,7 @@ build_audio_branch (App * app, Peer * p, GstElement * bin)
       gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
           "audio", "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate",
           G_TYPE_INT, 48000, "payload", G_TYPE_INT, 111, NULL));
-  a[1] = add_named (bin, "rtpjitterbuffer", NULL, 0, good);
+  a[1] = add_named (bin, "rtpjitterbuffer", "ajb", p->sender, good);
   if (a[1])
     g_object_set (a[1], "latency", 200, NULL);
   a[2] = add_named (bin, "rtpopusdepay", NULL, 0, good);
@@ -333,15 +334,24 @@ add_branch (App * app, guint sender)
   return p;
 }
 
+/*
+ * lost: RTP packets the jitterbuffers never got or got too late. A packet
+ * lost inside a NAL fails that frame's authentication, as it must; keys that
+ * do not fit fail every frame: tests compare the two.
+ */
 static void
 peer_counts (App * app, Peer * p, guint64 * video, guint64 * auth,
-    guint64 * sent, guint64 * dropped)
+    guint64 * sent, guint64 * dropped, guint64 * lost)
 {
   guint64 s = 0, d = 0;
 
   *video = p->video_frames + get_stat (p->bin, "vdec", p->sender, "frames");
   *auth = p->auth_failed + get_stat (p->bin, "vdec", p->sender, "auth-failed")
       + get_stat (p->bin, "adec", p->sender, "auth-failed");
+  *lost = p->lost + get_stat (p->bin, "vjb", p->sender, "num-lost")
+      + get_stat (p->bin, "vjb", p->sender, "num-late")
+      + get_stat (p->bin, "ajb", p->sender, "num-lost")
+      + get_stat (p->bin, "ajb", p->sender, "num-late");
   if (p->bin)
     gst_e2ee_room_frames_stats (app->out, p->sender, &s, &d);
   *sent = p->sent + s;
@@ -355,7 +365,7 @@ remove_branch (App * app, Peer * p)
   GstElement *bin = p->bin;
 
   peer_counts (app, p, &p->video_frames, &p->auth_failed, &p->sent,
-      &p->dropped);
+      &p->dropped, &p->lost);
   gst_element_set_locked_state (bin, TRUE);
   gst_element_set_state (bin, GST_STATE_NULL);
   p->bin = NULL;
@@ -681,13 +691,14 @@ print_results (App * app)
 {
   for (guint i = 0; i < app->n_peers; i++) {
     Peer *p = &app->peers[i];
-    guint64 video, auth, sent, dropped;
+    guint64 video, auth, sent, dropped, lost;
 
-    peer_counts (app, p, &video, &auth, &sent, &dropped);
+    peer_counts (app, p, &video, &auth, &sent, &dropped, &lost);
     g_print ("roomd sender=%u video-frames=%" G_GUINT64_FORMAT
         " decoded-frames=%d frames-sent=%" G_GUINT64_FORMAT " dropped=%"
-        G_GUINT64_FORMAT " auth-failed=%" G_GUINT64_FORMAT "\n", p->sender,
-        video, g_atomic_int_get (&p->decoded), sent, dropped, auth);
+        G_GUINT64_FORMAT " auth-failed=%" G_GUINT64_FORMAT " lost=%"
+        G_GUINT64_FORMAT "\n", p->sender, video,
+        g_atomic_int_get (&p->decoded), sent, dropped, auth, lost);
   }
   if (app->marker)
     g_print ("roomd marker-frames=%d\n", g_atomic_int_get (&app->marker_frames));

@@ -239,10 +239,14 @@ def main():
     for r in (one, two):
         other = two if r is one else one
         res = r["roomd"].results().get(other["pid"], {})
+        # A packet lost inside a NAL fails that frame, as it must; keys that do
+        # not fit fail every frame: no more failures than lost packets.
         check(f"room {r['n']} decrypted, decoded and handed to its screen room "
-              f"{other['n']}'s video, 0 failed authentications",
+              f"{other['n']}'s video, no failed authentication beyond lost packets "
+              f"({res.get('auth-failed')} failed, {res.get('lost')} lost)",
               res.get("video-frames", 0) > 0 and res.get("decoded-frames", 0) > 0 and
-              res.get("frames-sent", 0) > 0 and res.get("auth-failed") == 0,
+              res.get("frames-sent", 0) > 0 and
+              res.get("auth-failed", 1) <= res.get("lost", 0),
               r["roomd"].lines("roomd sender="))
     for r in rooms:
         rc = r["screen"].stop()

@@ -52,6 +52,10 @@ static struct {
 	guint64 room;
 	gboolean tamper, hold;
 	gint decoded, marker_frames, injected_at_depay;
+	/* RTP sequence numbers the depayloader never saw (a packet lost inside a
+	 * NAL fails that frame's authentication, as it must). */
+	guint64 lost;
+	guint32 last_seq; /* + 1; 0: none yet */
 } o = { .frames = 30, .timeout = 60, .room = 1234 };
 
 static void die(const char *what, const char *why)
@@ -105,14 +109,23 @@ static GstPadProbeReturn count_marker(GstPad *pad, GstPadProbeInfo *info, gpoint
 	return GST_PAD_PROBE_OK;
 }
 
-/* At the depayloader: a packet of the injected SSRC must never be here. */
+/* At the depayloader: a packet of the injected SSRC must never be here; gaps
+ * in the others' sequence numbers are counted as lost (one streaming thread). */
 static GstPadProbeReturn at_depay(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
 	GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 
 	if (gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp)) {
-		if (gst_rtp_buffer_get_ssrc(&rtp) == INJECT_SSRC)
+		if (gst_rtp_buffer_get_ssrc(&rtp) == INJECT_SSRC) {
 			g_atomic_int_inc(&o.injected_at_depay);
+		} else {
+			guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+			guint16 gap = (guint16)(seq - (guint16)o.last_seq);
+
+			if (o.last_seq && gap < 1000)
+				o.lost += gap;
+			o.last_seq = (guint32)(guint16)(seq + 1) + 0x10000u;
+		}
 		gst_rtp_buffer_unmap(&rtp);
 	}
 	return GST_PAD_PROBE_OK;
@@ -520,11 +533,11 @@ int main(int argc, char **argv)
 	gst_structure_get_uint64(st, "auth-failed", &auth_failed);
 	gst_structure_free(st);
 	printf("rtc-call: decoded=%d marker_frames=%d auth_failed=%" G_GUINT64_FORMAT
-	       " injected=%d injected_at_depay=%d pushed=%" G_GUINT64_FORMAT
+	       " lost=%" G_GUINT64_FORMAT " injected=%d injected_at_depay=%d pushed=%" G_GUINT64_FORMAT
 	       " plis_sent=%" G_GUINT64_FORMAT " force_key_units=%" G_GUINT64_FORMAT
 	       " join_to_first_frame_ms=%" G_GINT64_FORMAT "\n",
 	       g_atomic_int_get(&o.decoded), g_atomic_int_get(&o.marker_frames), auth_failed,
-	       2 * o.inject, g_atomic_int_get(&o.injected_at_depay), rtc_gst_pushed(sg),
+	       o.lost, 2 * o.inject, g_atomic_int_get(&o.injected_at_depay), rtc_gst_pushed(sg),
 	       rtc_gst_plis_sent(sg), rtc_gst_force_key_units(pg), (t_first - t0) / 1000);
 	print_stats("publisher", pub);
 	print_stats("subscriber", sub);

@@ -124,7 +124,11 @@ def main():
         check(f"decoded frames through Janus: {decoded}", decoded >= 60, out)
         check(f"the marker in {res.get('marker_frames')} decrypted access units",
               int(res.get("marker_frames", 0)) > 0, out)
-        check("no frame failed authentication", res.get("auth_failed") == "0", out)
+        # A packet lost inside a NAL fails that frame, as it must; keys that do
+        # not fit fail every frame: no more failures than lost packets.
+        check(f"no frame failed authentication beyond lost packets "
+              f"({res.get('auth_failed')} failed, {res.get('lost')} lost)",
+              int(res.get("auth_failed", 1)) <= int(res.get("lost", 0)), out)
         check("SRTP authenticated every packet from Janus", sub.get("dropped_auth") == "0", out)
         check("nothing from elsewhere was taken (dropped_foreign 0, dropped_other 0)",
               sub.get("dropped_foreign") == "0" and sub.get("dropped_other") == "0", out)

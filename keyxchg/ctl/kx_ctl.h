@@ -40,6 +40,8 @@ enum kx_ctl_cmd_type {
 	KX_CTL_REMOVE, /* participant: host, a member out with a fresh secret, its IK barred */
 	KX_CTL_END, /* host: end the meeting for everyone */
 };
+/* The last command type: moves with the enum (the fuzz target's bound). */
+#define KX_CTL_LAST KX_CTL_END
 
 enum kx_ctl_events {
 	KX_CTL_EV_ROSTER = 1 << 0, /* roster, knocks, warnings */

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0) {
 		if (err || strlen(cmd.id) > KX_CTL_ID_MAX || strlen(cmd.meeting) > KX_CTL_TEXT_MAX ||
 		    strlen(cmd.name) > KX_CTL_TEXT_MAX || cmd.type < KX_CTL_JOIN ||
-		    cmd.type > KX_CTL_SUBSCRIBE)
+		    cmd.type > KX_CTL_LAST)
 			abort();
 	} else if (!err) {
 		abort();

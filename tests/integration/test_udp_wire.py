@@ -128,7 +128,13 @@ def main():
     check(f"receiver recovered the marker in {mf} of {sent_frames} frames",
           sent_frames and mf >= 0.9 * sent_frames, rlog)
     check(f"receiver decoded {decoded} frames", decoded >= 0.9 * sent_frames, rlog)
-    check("no authentication failures", vstats and "auth-failed=(guint64)0" in vstats[0], rlog)
+    # A datagram lost inside a NAL fails that frame, as it must; keys that do
+    # not fit fail every frame: no more failures than lost packets.
+    peer = [l for l in rlog.splitlines() if l.startswith("receiver sender=")]
+    pf = dict(x.split("=") for x in peer[0].split()[1:]) if peer else {}
+    check(f"no authentication failures beyond lost packets ({pf.get('auth-failed')} failed, "
+          f"{pf.get('lost')} lost)", vstats and peer and
+          int(pf.get("auth-failed", 1)) <= int(pf.get("lost", 0)), rlog)
     st = os.lstat(snap)
     check("the snapshot replaced the symlink, mode 0600",
           not os.path.islink(snap) and (st.st_mode & 0o777) == 0o600, oct(st.st_mode))

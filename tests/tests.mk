@@ -62,6 +62,11 @@ $(O)/tests/test_e2ee_%: $(O)/obj/tests/elements/test_e2ee_%.o $(ELEMENT_HELPERS)
 SCRIPT_TESTS := tests/lib/test_tap.py tests/cli/test_cli.py tests/integration/test_udp_wire.py
 
 TEST_PROGRAMS = $(UNIT_BINS) $(ELEMENT_BINS) $(MORE_TESTS) $(SCRIPT_TESTS)
+# `make check T=word` runs only the tests whose path contains one of the words
+# (T="test_roomd test_screen"); the whole list without it.
+ifneq ($(T),)
+TEST_PROGRAMS := $(foreach t,$(TEST_PROGRAMS),$(if $(strip $(foreach w,$(T),$(findstring $(w),$(t)))),$(t)))
+endif
 
 # Under sanitizers: whole stacks for LeakSanitizer and its suppressions of
 # third-party allocations; the registry scanned in-process (the ASan plugin

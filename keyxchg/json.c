@@ -257,6 +257,21 @@ static int decode_end(const json_t *o, struct kx_end *e)
 	return ret;
 }
 
+/* A rekey request too (PROTOCOL.md 3.8). */
+static int decode_rekey_request(const json_t *o, struct kx_rekey_request *r)
+{
+	struct kx_leave l;
+	int ret = decode_leave(o, &l);
+
+	if (!ret)
+		*r = (struct kx_rekey_request){ .epoch = l.epoch,
+						.from = l.from,
+						.time_ms = l.time_ms };
+	if (!ret)
+		memcpy(r->meeting, l.meeting, sizeof(r->meeting));
+	return ret;
+}
+
 static enum kx_msg_type type_from_name(const json_t *v)
 {
 	for (int t = KX_MSG_ANNOUNCE; t <= KX_MSG_LAST; t++) {
@@ -315,6 +330,9 @@ int kx_msg_decode(const char *text, size_t len, enum kx_msg_type expect, struct 
 		break;
 	case KX_MSG_END:
 		ret = decode_end(root, &out->u.end);
+		break;
+	case KX_MSG_REKEY_REQUEST:
+		ret = decode_rekey_request(root, &out->u.rekey_request);
 		break;
 	default:
 		ret = -EPROTONOSUPPORT;
@@ -427,6 +445,19 @@ int kx_msg_parse(const char *text, size_t len, enum kx_msg_type expect,
 		if (!ret && out->u.end.epoch < chain->roster.epoch)
 			ret = -ESTALE;
 		break;
+	case KX_MSG_REKEY_REQUEST: {
+		/* From a member of the held roster, for the held epoch (6.6). */
+		const struct kx_rekey_request *r = &out->u.rekey_request;
+
+		if ((ret = check_sender(chain, r->meeting, r->from, &sender)) ||
+		    (ret = kx_msg_verify(out, sender->ik)))
+			break;
+		if (r->epoch < chain->roster.epoch)
+			ret = -ESTALE;
+		else if (r->epoch > chain->roster.epoch)
+			ret = -ENOLINK;
+		break;
+	}
 	default:
 		ret = -EINVAL;
 		break;
@@ -583,6 +614,13 @@ static int encode(json_t *o, const struct kx_msg *m)
 		const struct kx_end *e = &m->u.end;
 
 		if ((ret = put_leave(o, e->meeting, e->epoch, e->from, e->time_ms)))
+			return ret;
+		break;
+	}
+	case KX_MSG_REKEY_REQUEST: {
+		const struct kx_rekey_request *r = &m->u.rekey_request;
+
+		if ((ret = put_leave(o, r->meeting, r->epoch, r->from, r->time_ms)))
 			return ret;
 		break;
 	}

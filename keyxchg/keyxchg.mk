@@ -53,7 +53,7 @@ test-programs: $(O)/tests/kx-vectors
 # One target per message parser; they link the sources for coverage.
 
 KX_FUZZ := fuzz_kx_announce fuzz_kx_roster fuzz_kx_epoch_key fuzz_kx_ack fuzz_kx_leave fuzz_kx_deny \
-	fuzz_kx_end \
+	fuzz_kx_end fuzz_kx_rekey_request \
 	fuzz_kx_pinfile
 FUZZ_TARGETS += $(KX_FUZZ)
 KX_FUZZ_BINS := $(KX_FUZZ:%=$(O)/fuzz/%)

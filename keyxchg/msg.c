@@ -25,12 +25,14 @@ static const char *const labels[] = {
     [KX_MSG_EPOCH_KEY] = "sealroom-v1 epoch-key", [KX_MSG_ACK] = "sealroom-v1 ack",
     [KX_MSG_LEAVE] = "sealroom-v1 leave",	  [KX_MSG_DENY] = "sealroom-v1 deny",
     [KX_MSG_END] = "sealroom-v1 end",
+    [KX_MSG_REKEY_REQUEST] = "sealroom-v1 rekey-request",
 };
 
 static const char *const names[] = {
     [KX_MSG_ANNOUNCE] = "announce", [KX_MSG_ROSTER] = "roster", [KX_MSG_EPOCH_KEY] = "epoch_key",
     [KX_MSG_ACK] = "ack",	    [KX_MSG_LEAVE] = "leave",	      [KX_MSG_DENY] = "deny",
     [KX_MSG_END] = "end",
+    [KX_MSG_REKEY_REQUEST] = "rekey_request",
 };
 
 const char *kx_msg_label(enum kx_msg_type type)
@@ -266,6 +268,12 @@ int kx_msg_check(const struct kx_msg *m)
 		    m->u.end.from == KX_NO_PARTICIPANT)
 			return -EINVAL;
 		return 0;
+	case KX_MSG_REKEY_REQUEST:
+		if (m->u.rekey_request.epoch > KX_JSON_INT_MAX ||
+		    m->u.rekey_request.time_ms > KX_JSON_INT_MAX ||
+		    m->u.rekey_request.from == KX_NO_PARTICIPANT)
+			return -EINVAL;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -323,7 +331,7 @@ static void canon_roster(struct kx_canon *c, const struct kx_roster *r)
 	}
 }
 
-/* A leave's fields; an end has the same ones under its own label. */
+/* A leave's fields; an end and a rekey request have the same ones under their own labels. */
 static void canon_leave(struct kx_canon *c, const uint8_t *meeting, uint64_t epoch, uint16_t from,
 			uint64_t time_ms)
 {
@@ -389,6 +397,12 @@ int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 		const struct kx_end *e = &m->u.end;
 
 		canon_leave(&c, e->meeting, e->epoch, e->from, e->time_ms);
+		break;
+	}
+	case KX_MSG_REKEY_REQUEST: {
+		const struct kx_rekey_request *r = &m->u.rekey_request;
+
+		canon_leave(&c, r->meeting, r->epoch, r->from, r->time_ms);
 		break;
 	}
 	default:

@@ -82,8 +82,10 @@ const char *kxd_word_of(struct app *a, const uint8_t ik[static KX_IK_BYTES])
 	return word;
 }
 
-static void key_event(struct app *a, const struct media_key *k, bool install, const uint8_t *key)
+static void key_event(struct app *a, struct media_key *k, bool install, const uint8_t *key)
 {
+	int n;
+
 	char hex[2 * KX_SECRET_BYTES + 1];
 	json_t *ev = json_pack("{s:s, s:s, s:I, s:s}", "event", "media-key", "action",
 			       install ? "install" : "remove", "kid", (json_int_t)k->kid, "usage",
@@ -94,7 +96,10 @@ static void key_event(struct app *a, const struct media_key *k, bool install, co
 		json_object_set_new(ev, "key", json_string(hex));
 		sodium_memzero(hex, sizeof(hex));
 	}
-	kxd_emit(a, KX_CTL_EV_KEYS, ev);
+	n = kxd_emit(a, KX_CTL_EV_KEYS, ev);
+	/* Handed to a subscriber: never handed again (PROTOCOL.md 6.6). */
+	if (install && n > 0)
+		k->handed = true;
 }
 
 static void expire_keys(struct app *a, bool all)
@@ -165,6 +170,12 @@ void kxd_install_epoch_keys(struct app *a)
 			sodium_memzero(key, sizeof(key));
 		}
 	}
+	/* A media daemon that waited for a fresh epoch has its keys now. */
+	if (a->keys_waiting && r->epoch > a->keys_waiting_epoch) {
+		a->keys_waiting = false;
+		kxd_logmsg("epoch %llu: the waiting media daemon is keyed again",
+			   (unsigned long long)r->epoch);
+	}
 	a->switch_epoch = r->epoch;
 	a->switch_at = kxd_now_ms() + SWITCH_MS;
 	/* One code for every room of this epoch; the panel shows it (7.1). */
@@ -217,6 +228,7 @@ void kxd_teardown(struct app *a, enum state state)
 	a->end_state = ST_IDLE;
 	a->have_knock = false;
 	a->batch_at = 0;
+	a->keys_waiting = a->rekey_pending = false;
 	if (a->have_ek) {
 		kx_ek_free(&a->ek); /* forward secrecy of this meeting */
 		a->have_ek = false;
@@ -241,6 +253,9 @@ static void timers(struct app *a)
 		kxd_send_ack(a, -1);
 		a->heartbeat_at = now + a->takeover_ms / 4;
 	}
+	if (!a->host && a->state == ST_MEETING && a->keys_waiting && kxd_relay_open(a) &&
+	    now >= a->rekey_req_at)
+		kxd_send_rekey_request(a);
 	if (!a->host && a->state == ST_MEETING && a->chain->started && kxd_relay_open(a) &&
 	    now - a->host_seen >= a->takeover_ms)
 		kxd_take_over(a, "the host has signed nothing for too long");
@@ -254,6 +269,8 @@ static void timers(struct app *a)
 		 * (which takes the admissions waiting along). */
 		if (a->rekey_ms && now - a->fresh_at >= a->rekey_ms)
 			kxd_host_next_epoch(a, KX_NO_PARTICIPANT, true);
+		else if (a->rekey_pending && now - a->rekey_granted_at >= REKEY_REQUEST_GAP_MS)
+			kxd_host_rekey_requested(a, a->rekey_pending_epoch);
 		else if (a->batch_at && now >= a->batch_at)
 			kxd_host_next_epoch(a, KX_NO_PARTICIPANT, false);
 	}

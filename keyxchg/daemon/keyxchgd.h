@@ -85,6 +85,15 @@
 #define KNOCK_TTL_MS	  (10 * 60 * 1000)
 #define TAKEOVER_S	  30 /* the host silent this long: its successor takes over */
 /*
+ * An epoch's media keys go to the key subscriber once (PROTOCOL.md 6.6): a
+ * media daemon that subscribes again mid-epoch waits for a fresh epoch. The
+ * host grants at most one fresh epoch on request per REKEY_REQUEST_GAP_MS
+ * (requests meanwhile are held as one); a member resends its request every
+ * REKEY_REQUEST_RESEND_MS until the fresh epoch's keys come.
+ */
+#define REKEY_REQUEST_GAP_MS	10000
+#define REKEY_REQUEST_RESEND_MS 2000
+/*
  * KIDs carry the epoch mod 256 (frame-format.md): no epoch may start while a
  * key of the epoch 256 before it is still held (its KID would be reused).
  */
@@ -124,6 +133,7 @@ struct peer {
 	uint64_t spent_ms;
 	int pin; /* enum kx_pin_status */
 	char codeword[E2EE_CODEWORD_SIZE];
+	uint64_t rekey_req_ms; /* host: time of its last accepted rekey request */
 	long long acked_epoch; /* -1: none */
 	long long resend_at;
 	int resends;
@@ -134,6 +144,7 @@ struct media_key {
 	bool used;
 	uint64_t kid, epoch;
 	bool send;
+	bool handed; /* went to a key subscriber: never again (PROTOCOL.md 6.6) */
 	char fp[KX_FINGERPRINT_HEX_SIZE];
 	long long remove_at; /* 0: current */
 };
@@ -221,6 +232,16 @@ struct app {
 	double cw_tokens;
 	long long cw_at;
 	unsigned long knocks_refused, stale_refused, leaves_refused;
+	/* A key subscriber came back mid-epoch: the epoch's keys were handed
+	 * already, so it waits for a fresh epoch (PROTOCOL.md 6.6). */
+	bool keys_waiting;
+	uint64_t keys_waiting_epoch;
+	long long rekey_req_at; /* member: the next (re)send of its request */
+	/* host: a fresh epoch owed on request, when the gap allows */
+	bool rekey_pending;
+	uint64_t rekey_pending_epoch;
+	long long rekey_granted_at;
+	unsigned long rekey_requests, rekey_requests_refused, rekeys_on_request;
 	/* IKs the host removed from this meeting: never admitted again unless a
 	 * person admits a new knock by its codeword (PROTOCOL.md 6.4). */
 	uint8_t barred[KX_MAX_MEMBERS][KX_IK_BYTES];
@@ -242,7 +263,7 @@ void kxd_switch_send(struct app *a);
 void kxd_teardown(struct app *a, enum state state);
 
 /* kxd_control.c: events and requests of the control socket */
-void kxd_emit(struct app *a, unsigned int kind, json_t *ev);
+int kxd_emit(struct app *a, unsigned int kind, json_t *ev);
 __attribute__((format(printf, 2, 3))) void kxd_warn_event(struct app *a, const char *fmt, ...);
 void kxd_emit_state(struct app *a);
 void kxd_emit_roster(struct app *a);
@@ -275,6 +296,8 @@ void kxd_on_ack(struct app *a, int from, const char *json, size_t len);
 int kxd_host_remove(struct app *a, uint16_t id);
 int kxd_send_deny(struct app *a, struct peer *p);
 void kxd_end_meeting(struct app *a);
+void kxd_host_rekey_requested(struct app *a, uint64_t epoch);
+void kxd_on_rekey_request(struct app *a, int from, const char *json, size_t len);
 
 /* kxd_member.c: member, knocker, successor */
 bool kxd_media_allowed(const struct app *a);
@@ -288,5 +311,7 @@ void kxd_on_host_ack(struct app *a, const char *json, size_t len);
 void kxd_on_end(struct app *a, int from, const char *json, size_t len);
 void kxd_on_deny(struct app *a, int from, const char *json, size_t len);
 void kxd_leave_meeting(struct app *a);
+void kxd_keys_withheld(struct app *a, uint64_t epoch);
+void kxd_send_rekey_request(struct app *a);
 
 #endif

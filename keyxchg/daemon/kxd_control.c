@@ -9,16 +9,19 @@
 #define _GNU_SOURCE
 #include "keyxchgd.h"
 
-void kxd_emit(struct app *a, unsigned int kind, json_t *ev)
+/* Returns how many subscribers got it. */
+int kxd_emit(struct app *a, unsigned int kind, json_t *ev)
 {
 	char *text = json_dumps(ev, JSON_COMPACT);
+	int n = 0;
 
 	if (text && a->ctl)
-		kx_ctl_broadcast(a->ctl, kind, text);
+		n = kx_ctl_broadcast(a->ctl, kind, text);
 	if (text && (kind & KX_CTL_EV_KEYS))
 		sodium_memzero(text, strlen(text)); /* may hold a media key */
 	kx_ctl_json_free(text);
 	json_decref(ev);
+	return n < 0 ? 0 : n;
 }
 
 void kxd_warn_event(struct app *a, const char *fmt, ...)
@@ -97,14 +100,24 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 
 	switch (cmd->type) {
 	case KX_CTL_SUBSCRIBE:
-		/* A media daemon that starts (or restarts) late gets the keys held now. */
+		/* A media daemon that starts late gets the keys held now that no
+		 * subscriber got yet; keys handed once are never handed again
+		 * (PROTOCOL.md 6.6): a restarted media daemon would start their
+		 * replay windows afresh and its sender its counters. */
 		if (cmd->events & KX_CTL_EV_KEYS) {
+			bool withheld = false, send_given = false;
+
 			for (size_t j = 0; j < KEYS_MAX; j++) {
 				char hex[2 * KX_SECRET_BYTES + 1], *text;
 				json_t *ev;
 
 				if (!a->keys[j].used)
 					continue;
+				if (a->keys[j].handed) {
+					withheld |= a->chain->started &&
+						    a->keys[j].epoch == a->chain->roster.epoch;
+					continue;
+				}
 				sodium_bin2hex(hex, sizeof(hex), a->sec->media[j], KX_SECRET_BYTES);
 				ev = json_pack("{s:s, s:s, s:I, s:s, s:s}", "event", "media-key",
 					       "action", "install", "kid",
@@ -112,15 +125,19 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 					       a->keys[j].send ? "send" : "receive", "key", hex);
 				sodium_memzero(hex, sizeof(hex));
 				text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-				if (text) {
-					kx_ctl_send(a->ctl, client, text);
-					sodium_memzero(text, strlen(text));
+				if (text && kx_ctl_send(a->ctl, client, text) == 0) {
+					a->keys[j].handed = true;
+					send_given |= a->keys[j].send &&
+						       a->keys[j].epoch == a->send_epoch;
 				}
+				if (text)
+					sodium_memzero(text, strlen(text));
 				kx_ctl_json_free(text);
 				json_decref(ev);
 			}
-			for (unsigned int t = 0; a->sending && kxd_media_allowed(a) && t < STREAMS;
-			     t++) {
+			/* The send KID only with its key. */
+			for (unsigned int t = 0;
+			     send_given && a->sending && kxd_media_allowed(a) && t < STREAMS; t++) {
 				char *text;
 				json_t *ev = json_pack(
 				    "{s:s, s:I}", "event", "send-kid", "kid",
@@ -132,6 +149,8 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 				kx_ctl_json_free(text);
 				json_decref(ev);
 			}
+			if (withheld)
+				kxd_keys_withheld(a, a->chain->roster.epoch);
 		}
 		if (cmd->events & KX_CTL_EV_STATE) {
 			json_t *ev = json_pack(
@@ -367,6 +386,7 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 						    a->keys[j].fp));
 		json_object_set_new(o, "keys", keys);
 		json_object_set_new(o, "have_secret", json_boolean(a->have_secret));
+		json_object_set_new(o, "keys_waiting", json_boolean(a->keys_waiting));
 		if (a->meeting_code[0])
 			json_object_set_new(o, "meeting_code", json_string(a->meeting_code));
 		/* A knocker shows the host it knocked to, for the people to compare. */
@@ -415,6 +435,12 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 					    json_integer((json_int_t)a->leaves_refused));
 			json_object_set_new(o, "codewords_computed",
 					    json_integer((json_int_t)a->cw.computed));
+			json_object_set_new(o, "rekey_requests",
+					    json_integer((json_int_t)a->rekey_requests));
+			json_object_set_new(o, "rekey_requests_refused",
+					    json_integer((json_int_t)a->rekey_requests_refused));
+			json_object_set_new(o, "rekeys_on_request",
+					    json_integer((json_int_t)a->rekeys_on_request));
 		}
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);

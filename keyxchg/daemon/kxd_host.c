@@ -579,3 +579,74 @@ void kxd_end_meeting(struct app *a)
 	kxd_logmsg("meeting ended at epoch %llu", (unsigned long long)m.u.end.epoch);
 	kxd_teardown(a, ST_ENDED);
 }
+
+/*
+ * A fresh epoch owed to a media daemon that subscribed again mid-epoch (this
+ * room's own, or a member's by its rekey request; PROTOCOL.md 6.6): at once,
+ * or held as one until REKEY_REQUEST_GAP_MS after the last one granted, so
+ * that requests cannot make the host rekey in a loop. Owed only while the
+ * epoch requested is held: any later epoch keyed everyone afresh.
+ */
+void kxd_host_rekey_requested(struct app *a, uint64_t epoch)
+{
+	long long now = kxd_now_ms();
+
+	if (epoch != a->chain->roster.epoch) {
+		a->rekey_pending = false;
+		return;
+	}
+	if (a->rekey_granted_at && now - a->rekey_granted_at < REKEY_REQUEST_GAP_MS) {
+		a->rekey_pending = true;
+		a->rekey_pending_epoch = epoch;
+		return;
+	}
+	if (kxd_host_next_epoch(a, KX_NO_PARTICIPANT, true) == 0 &&
+	    a->chain->roster.epoch != epoch) {
+		a->rekey_granted_at = now;
+		a->rekey_pending = false;
+		a->rekeys_on_request++;
+		kxd_logmsg("epoch %llu: fresh, on request", (unsigned long long)a->chain->roster.epoch);
+	} else {
+		a->rekey_pending = true; /* -EAGAIN (KIDs) or an error: retried */
+		a->rekey_pending_epoch = epoch;
+		a->rekey_granted_at = now; /* not before the next gap */
+	}
+}
+
+/*
+ * A member's signed rekey request (PROTOCOL.md 3.8, 6.6): from a member of
+ * the held roster, for the held epoch, within the time window and later than
+ * its last one accepted (a replay by the relay is refused).
+ */
+void kxd_on_rekey_request(struct app *a, int from, const char *json, size_t len)
+{
+	struct kx_msg m;
+	const struct kx_rekey_request *r = &m.u.rekey_request;
+	struct peer *p = NULL;
+	const char *why = NULL;
+	int ret = kx_msg_parse(json, len, KX_MSG_REKEY_REQUEST, a->chain, &m);
+
+	if (ret)
+		why = strerror(-ret);
+	else if (r->from == a->self)
+		why = "in this room's name";
+	else if (!kxd_within_window(a, r->time_ms))
+		why = "outside the time window";
+	else if (!(p = kxd_peer_get(a, r->from, true)))
+		why = "no room for its state";
+	else if (r->time_ms <= p->rekey_req_ms)
+		why = "replayed (not later than its last)";
+	if (why) {
+		/* Warned once per hundred: a flood of them must not flood the panel. */
+		if (a->rekey_requests_refused++ % 100 == 0)
+			kxd_warn_event(a, "refused a rekey request (envelope p%d): %s", from, why);
+		else
+			kxd_logmsg("refused a rekey request (envelope p%d): %s", from, why);
+		return;
+	}
+	p->rekey_req_ms = r->time_ms;
+	a->rekey_requests++;
+	kxd_logmsg("p%u asks for a fresh epoch (its media daemon holds no key of epoch %llu)",
+		   r->from, (unsigned long long)r->epoch);
+	kxd_host_rekey_requested(a, r->epoch);
+}

@@ -534,3 +534,43 @@ void kxd_leave_meeting(struct app *a)
 	}
 	kxd_teardown(a, ST_LEFT);
 }
+
+/*
+ * A key subscriber came back while the keys of the held epoch were handed
+ * already (PROTOCOL.md 6.6): it gets none of them; this room asks for a
+ * fresh epoch (the host starts one; a member asks its host, signed).
+ */
+void kxd_keys_withheld(struct app *a, uint64_t epoch)
+{
+	if (a->state != ST_MEETING)
+		return;
+	kxd_warn_event(a,
+		       "the media keys of epoch %llu were handed already: the media daemon "
+		       "waits for a fresh epoch",
+		       (unsigned long long)epoch);
+	a->keys_waiting = true;
+	a->keys_waiting_epoch = epoch;
+	if (a->host) {
+		kxd_host_rekey_requested(a, epoch);
+	} else {
+		a->rekey_req_at = 0; /* now, from the timers */
+	}
+}
+
+/* The member's rekey request to its host, for the held epoch; resent until it is keyed. */
+void kxd_send_rekey_request(struct app *a)
+{
+	struct kx_msg m = {.type = KX_MSG_REKEY_REQUEST};
+	struct kx_rekey_request *r = &m.u.rekey_request;
+
+	a->rekey_req_at = kxd_now_ms() + REKEY_REQUEST_RESEND_MS;
+	if (!a->chain->started)
+		return;
+	memcpy(r->meeting, a->chain->roster.meeting, sizeof(r->meeting));
+	r->epoch = a->chain->roster.epoch;
+	r->from = (uint16_t)a->self;
+	r->time_ms = kxd_wall_ms();
+	if (kxd_send_msg(a, a->chain->roster.host, &m, true))
+		kxd_logmsg("cannot send the rekey request for epoch %llu",
+			   (unsigned long long)r->epoch);
+}

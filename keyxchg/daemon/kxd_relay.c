@@ -178,6 +178,8 @@ void kxd_on_relay_message(void *user, const char *text, size_t len)
 			kxd_on_deny(a, from, btext, strlen(btext));
 		else if (!strcmp(mtype, "end"))
 			kxd_on_end(a, from, btext, strlen(btext));
+		else if (!strcmp(mtype, "rekey_request") && a->host && a->chain->started)
+			kxd_on_rekey_request(a, from, btext, strlen(btext));
 		kx_ctl_json_free(btext);
 	}
 out:

@@ -90,9 +90,11 @@ def canon_msg(d):
     if t == "ack":
         return canon("sealroom-v1 ack", m, be(d["epoch"], 8), unb64(d["roster"]),
                      be(d["from"], 2))
-    if t in ("leave", "end"):
-        # An end has a leave's fields under its own label (PROTOCOL.md 3.5, 3.7).
-        return canon(f"sealroom-v1 {t}", m, be(d["epoch"], 8), be(d["from"], 2),
+    if t in ("leave", "end", "rekey_request"):
+        # An end and a rekey request have a leave's fields under their own
+        # labels (PROTOCOL.md 3.5, 3.7, 3.8).
+        label = "rekey-request" if t == "rekey_request" else t
+        return canon(f"sealroom-v1 {label}", m, be(d["epoch"], 8), be(d["from"], 2),
                      be(d["time"], 8))
     if t == "deny":
         return canon("sealroom-v1 deny", m, be(d["from"], 2), be(d["to"], 2),
@@ -344,6 +346,8 @@ def other_messages(rhash, epoch):
              "sig": b64(bytes(64))}),
         (0, {"v": 1, "type": "end", "meeting": b64(MEETING), "epoch": epoch, "from": 100,
              "time": 1700000002345, "sig": b64(bytes(64))}),
+        (1, {"v": 1, "type": "rekey_request", "meeting": b64(MEETING), "epoch": epoch,
+             "from": 101, "time": 1700000003456, "sig": b64(bytes(64))}),
     ]
 
 
@@ -452,6 +456,17 @@ def test_verify():
         d = sign(dict(end, epoch=7), SEEDS[0])
         rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
         check("an end of a later epoch (rosters missed) is taken", rc == 0, (rc, out, err))
+        # A rekey request: from a member of the held roster, for the held
+        # epoch only (PROTOCOL.md 6.6).
+        req = [d for _, d in others if d["type"] == "rekey_request"][0]
+        for what, d in [("of an epoch before the held one", sign(dict(req, epoch=0), SEEDS[1])),
+                        ("of a later epoch", sign(dict(req, epoch=2), SEEDS[1])),
+                        ("from someone not in the roster", sign(dict(req, **{"from": 104}),
+                                                                 SEEDS[0])),
+                        ("signed by another member than its from",
+                         sign(dict(req, **{"from": 102}), SEEDS[1]))]:
+            rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
+            check(f"a rekey request {what} is refused", rc == 1, (rc, out, err))
         # A signature over the JSON text instead of the canonical encoding: refused.
         d = dict(a)
         d.pop("sig")
@@ -541,11 +556,18 @@ def test_documented():
     rc, out, err = cli("sign", SEEDS[0].hex(), stdin=json.dumps(end))
     js, canon_hex = (out.splitlines() + ["", ""])[:2]
     want = sign(end, SEEDS[0])
+    req = {"v": 1, "type": "rekey_request", "meeting": b64(MEETING), "epoch": 1, "from": 101,
+           "time": 1700000010000, "sig": b64(bytes(64))}
+    rc, out, err = cli("sign", SEEDS[1].hex(), stdin=json.dumps(req))
+    rjs, rcanon_hex = (out.splitlines() + ["", ""])[:2]
+    rwant = sign(req, SEEDS[1])
     e, h = bytes(range(32)), bytes.fromhex(
         "c6836f7ad1c4da8a997c009a4b4b120c237b1993693239e194d6307d9d0b8c3a")
     values = {
         "end signature": (json.loads(js or "{}").get("sig"), want["sig"]),
         "end canonical": (canon_hex, canon_msg(want).hex()),
+        "rekey request signature": (json.loads(rjs or "{}").get("sig"), rwant["sig"]),
+        "rekey request canonical": (rcanon_hex, canon_msg(rwant).hex()),
         "meeting code": (cli("meeting-code", MEETING_V2.hex())[1], proquints(MEETING_V2[:10])),
         "group code": (cli("group-code", e.hex(), MEETING.hex(), 1, h.hex())[1],
                        group_code(e, MEETING, 1, h)),

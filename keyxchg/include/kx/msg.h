@@ -30,8 +30,9 @@ enum kx_msg_type {
 	KX_MSG_LEAVE = 5,
 	KX_MSG_DENY = 6,
 	KX_MSG_END = 7,
+	KX_MSG_REKEY_REQUEST = 8,
 };
-#define KX_MSG_LAST KX_MSG_END
+#define KX_MSG_LAST KX_MSG_REKEY_REQUEST
 
 enum kx_role {
 	KX_ROLE_HOST = 1,
@@ -121,6 +122,19 @@ struct kx_end {
 	uint64_t time_ms;
 };
 
+/*
+ * 8. rekey request: a member asks the host for a fresh epoch because its
+ * media daemon restarted and keyxchgd hands an epoch's media keys once
+ * (PROTOCOL.md 3.8, 6.6). A leave's fields under its own label; epoch is
+ * the epoch the member holds, whose keys its media daemon cannot have.
+ */
+struct kx_rekey_request {
+	uint8_t meeting[KX_MEETING_ID_BYTES];
+	uint64_t epoch; /* the epoch held by the requester */
+	uint16_t from;	/* the member */
+	uint64_t time_ms;
+};
+
 struct kx_msg {
 	enum kx_msg_type type;
 	uint8_t sig[KX_SIG_BYTES];
@@ -132,6 +146,7 @@ struct kx_msg {
 		struct kx_leave leave;
 		struct kx_deny deny;
 		struct kx_end end;
+		struct kx_rekey_request rekey_request;
 	} u;
 };
 
@@ -222,7 +237,8 @@ KX_API KX_NONNULL(1, 4) int kx_msg_decode(const char *json, size_t len, enum kx_
  *              addressed to a member of it; a deny must come from the held
  *              roster's host (the knocker then checks "to" and "knock");
  *              an end must come from the held roster's host and name an
- *              epoch not before the held one.
+ *              epoch not before the held one; a rekey request must come
+ *              from a member of the held roster and name the held epoch.
  * chain may be NULL for announce and roster. Returns 0 or: the
  * kx_msg_decode() errors, -EBADMSG, -ENOKEY, -EXDEV, -ESTALE, -ENOLINK, -EPERM.
  */

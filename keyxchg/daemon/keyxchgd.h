@@ -33,7 +33,9 @@
  *     and ends the meeting (signed, terminal); admissions name the knock
  *     shown and only people pin keys; meeting ids bind the host's IK (the
  *     meeting code), two hellos for one meeting stop a joiner, media goes
- *     only to a confirmed host; one group security code per epoch.
+ *     only to a confirmed host; one group security code per epoch; each
+ *     epoch's media keys handed to the key subscriber once, a fresh epoch
+ *     (at most one per 10 s on request) for a media daemon that restarts.
  *
  * This header: the state keyxchgd's files share (struct app, one per
  * process, owned by main(); peers, media key metadata, the secrets block)

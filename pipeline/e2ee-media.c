@@ -875,10 +875,14 @@ main (int argc, char **argv)
         app.host = g_strdup (optarg);
         break;
       case 'v':
-        app.video_port = atoi (optarg);
+        if (!gst_e2ee_media_number ("e2ee-media", "--video-port", optarg, 1, 65535,
+                &app.video_port))
+          return usage ();
         break;
       case 'a':
-        app.audio_port = atoi (optarg);
+        if (!gst_e2ee_media_number ("e2ee-media", "--audio-port", optarg, 1, 65535,
+                &app.audio_port))
+          return usage ();
         break;
       case 'P':
         if (app.send || !parse_peer (&app, optarg)) {
@@ -889,10 +893,14 @@ main (int argc, char **argv)
         }
         break;
       case 's':
-        app.seconds = atoi (optarg);
+        if (!gst_e2ee_media_number ("e2ee-media", "--seconds", optarg, 0, 86400 * 365,
+                &app.seconds))
+          return usage ();
         break;
       case 'i':
-        app.sender_index = atoi (optarg);
+        if (!gst_e2ee_media_number ("e2ee-media", "--sender-index", optarg, 0,
+                65534, &app.sender_index))
+          return usage ();
         app.sender_index_set = TRUE;
         break;
       case 'm':
@@ -912,10 +920,14 @@ main (int argc, char **argv)
         app.dump_slices = g_strdup (optarg);
         break;
       case 'W':
-        app.width = atoi (optarg);
+        if (!gst_e2ee_media_number ("e2ee-media", "--width", optarg, 16, 8192,
+                &app.width))
+          return usage ();
         break;
       case 'G':
-        app.height = atoi (optarg);
+        if (!gst_e2ee_media_number ("e2ee-media", "--height", optarg, 16, 8192,
+                &app.height))
+          return usage ();
         break;
       case 'w':
         /* Public (derived from the public identity key); the element

@@ -4,7 +4,8 @@
  * e2ee-media-pipeline.c builds the sender's pipeline from elements and
  * validates the descriptions a board may give (--source, --encoder,
  * --decoder); e2ee-media-secure.c keeps keys and decrypted media out of
- * core dumps and of other users' files.
+ * core dumps and of other users' files; e2ee-media-run.c is what e2ee-media
+ * and roomd share about running (strict option numbers).
  */
 #ifndef E2EE_MEDIA_H
 #define E2EE_MEDIA_H
@@ -66,6 +67,14 @@ guint64 gst_e2ee_media_stat (GstElement * bin, const gchar * name,
 
 /* PR_SET_DUMPABLE 0 and RLIMIT_CORE 0; FALSE (said on stderr) on failure. */
 gboolean gst_e2ee_media_make_undumpable (void);
+
+/*
+ * arg as a decimal in min..max (min >= 0) and nothing else into *out; or
+ * FALSE and "PROG: OPT must be a number from MIN to MAX, not "ARG"" on
+ * stderr.
+ */
+gboolean gst_e2ee_media_number (const gchar * prog, const gchar * opt,
+    const gchar * arg, gint min, gint max, gint * out);
 /* A zeroed page marked MADV_DONTDUMP for a key, or NULL; _free wipes it. */
 guint8 *gst_e2ee_media_key_memory (void);
 void gst_e2ee_media_key_memory_free (guint8 * p);

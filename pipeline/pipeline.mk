@@ -55,9 +55,10 @@ RD_OBJS := $(O)/obj/pipeline/gste2eeroomdisplay.o
 $(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST_CFLAGS = \
 	$(PANEL_CFLAGS) $(call pc,gstreamer-app-1.0)
 
-# e2ee-media's own parts: the sender's pipeline from elements, its hygiene.
+# e2ee-media's own parts: the sender's pipeline from elements, its hygiene, what it
+# shares with roomd about running.
 MEDIA_OBJS := $(O)/obj/pipeline/e2ee-media-pipeline.o $(O)/obj/pipeline/e2ee-media-secure.o \
-	$(O)/obj/pipeline/gste2eemarker.o
+	$(O)/obj/pipeline/e2ee-media-run.o $(O)/obj/pipeline/gste2eemarker.o
 
 $(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) \
 		$(PARSE_OBJS) $(O)/lib/libe2ee.a $(O)/lib/libpanel.a $(O)/lib/libdrv_display.a \

@@ -521,16 +521,7 @@ usage (void)
 static gboolean
 number (const gchar * opt, const gchar * arg, gint min, gint max, gint * out)
 {
-  guint64 v;
-
-  if (!g_ascii_string_to_unsigned (arg, 10, (guint64) min, (guint64) max, &v,
-          NULL)) {
-    g_printerr ("roomd: %s must be a number from %d to %d, not \"%s\"\n",
-        opt, min, max, arg);
-    return FALSE;
-  }
-  *out = (gint) v;
-  return TRUE;
+  return gst_e2ee_media_number ("roomd", opt, arg, min, max, out);
 }
 
 static gboolean

@@ -177,6 +177,21 @@ def main():
                           "t. ! queue"], capture_output=True, text=True, timeout=60)
     check("an --encoder with a tee to the network is refused",
           tee.returncode != 0 and "no sink, tee or network" in tee.stderr, tee.stderr)
+
+    # Numbers of options are parsed strictly (atoi took "5000x" as 5000, "x" as 0).
+    bad = []
+    for opt, arg in [("--video-port", "5000x"), ("--video-port", "70000"),
+                     ("--audio-port", "-1"), ("--seconds", "1e3"), ("--seconds", " 5"),
+                     ("--sender-index", "65535"), ("--width", "99999999999"),
+                     ("--height", "")]:
+        # Good values first, the bad one last: it is refused wherever it comes.
+        r = subprocess.run([MEDIA, "send", "--key-file", key, "--video-port", str(pv),
+                            "--audio-port", str(pa), "--seconds", "1", opt, arg],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 2 or f"e2ee-media: {opt} must be a number from" not in r.stderr:
+            bad.append((opt, arg, r.returncode, r.stderr[-200:]))
+    check("e2ee-media refuses a number option with junk, a sign, a space or out of range, "
+          "naming the option (exit 2)", not bad, bad)
     return finish()
 
 

@@ -335,19 +335,9 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
   App *app = data;
 
   switch (GST_MESSAGE_TYPE (msg)) {
-    case GST_MESSAGE_ERROR:{
-      GError *err = NULL;
-      gchar *dbg = NULL;
-
-      gst_message_parse_error (msg, &err, &dbg);
-      g_printerr ("e2ee-media: %s: %s (%s)\n", GST_OBJECT_NAME (msg->src),
-          err->message, dbg ? dbg : "");
-      g_clear_error (&err);
-      g_free (dbg);
-      app->exit_code = 1;
-      g_main_loop_quit (app->loop);
+    case GST_MESSAGE_ERROR:
+      gst_e2ee_media_bus_error ("e2ee-media", msg, app->loop, &app->exit_code);
       break;
-    }
     case GST_MESSAGE_EOS:
       g_main_loop_quit (app->loop);
       break;
@@ -364,7 +354,7 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
  */
 #define EOS_GRACE_S 20
 /* Tearing down (capture, snapshots, state NULL) is bounded too: past this,
- * the process says so and exits 1 (teardown_alarm). */
+ * the process says so and exits 1 (gst_e2ee_media_bound_teardown). */
 #define TEARDOWN_S 60
 
 static gboolean
@@ -416,19 +406,6 @@ on_timeout (gpointer data)
     g_main_loop_quit (app->loop);
   }
   return G_SOURCE_REMOVE;
-}
-
-static void
-teardown_alarm (int sig)
-{
-  static const char msg[] =
-      "e2ee-media: teardown did not finish in time; exiting\n";
-
-  (void) sig;
-  /* Async-signal-safe: write and _exit only. */
-  if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0)
-    _exit (1);
-  _exit (1);
 }
 
 /*
@@ -1131,8 +1108,7 @@ main (int argc, char **argv)
   g_print ("%s ready\n", app.send ? "sender" : "receiver");
   fflush (stdout);
   g_main_loop_run (app.loop);
-  signal (SIGALRM, teardown_alarm);
-  alarm (TEARDOWN_S);
+  gst_e2ee_media_bound_teardown ("e2ee-media", TEARDOWN_S);
 
   if (app.send) {
     print_stats (&app, "venc", "video");

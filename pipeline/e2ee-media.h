@@ -5,7 +5,8 @@
  * validates the descriptions a board may give (--source, --encoder,
  * --decoder); e2ee-media-secure.c keeps keys and decrypted media out of
  * core dumps and of other users' files; e2ee-media-run.c is what e2ee-media
- * and roomd share about running (strict option numbers).
+ * and roomd share about running (strict option numbers, the bus error, the
+ * bounded teardown).
  */
 #ifndef E2EE_MEDIA_H
 #define E2EE_MEDIA_H
@@ -75,6 +76,20 @@ gboolean gst_e2ee_media_make_undumpable (void);
  */
 gboolean gst_e2ee_media_number (const gchar * prog, const gchar * opt,
     const gchar * arg, gint min, gint max, gint * out);
+
+/*
+ * A bus message that is an error: said in one line ("PROG: ELEMENT: what
+ * (debug)"), *exit_code set to 1 and loop quit; TRUE. Anything else: FALSE,
+ * nothing done.
+ */
+gboolean gst_e2ee_media_bus_error (const gchar * prog, GstMessage * msg,
+    GMainLoop * loop, gint * exit_code);
+
+/*
+ * Bounds the teardown that follows: after seconds, "PROG: teardown did not
+ * finish within S s; exiting" and _exit(1) (SIGALRM; async-signal-safe).
+ */
+void gst_e2ee_media_bound_teardown (const gchar * prog, guint seconds);
 /* A zeroed page marked MADV_DONTDUMP for a key, or NULL; _free wipes it. */
 guint8 *gst_e2ee_media_key_memory (void);
 void gst_e2ee_media_key_memory_free (guint8 * p);

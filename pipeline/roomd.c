@@ -471,18 +471,8 @@ static gboolean
 on_bus (GstBus * bus, GstMessage * msg, gpointer data)
 {
   App *app = data;
-  GError *err = NULL;
-  gchar *dbg = NULL;
 
-  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR)
-    return TRUE;
-  gst_message_parse_error (msg, &err, &dbg);
-  g_printerr ("roomd: %s: %s (%s)\n", GST_OBJECT_NAME (msg->src),
-      err->message, dbg ? dbg : "");
-  g_clear_error (&err);
-  g_free (dbg);
-  app->exit_code = 1;
-  g_main_loop_quit (app->loop);
+  gst_e2ee_media_bus_error ("roomd", msg, app->loop, &app->exit_code);
   return TRUE;
 }
 
@@ -493,17 +483,6 @@ on_stop (gpointer data)
 
   g_main_loop_quit (app->loop);
   return G_SOURCE_REMOVE;
-}
-
-static void
-teardown_alarm (int sig)
-{
-  static const char msg[] = "roomd: teardown did not finish in time\n";
-
-  (void) sig;
-  if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0)
-    _exit (1);
-  _exit (1);
 }
 
 static int
@@ -767,8 +746,7 @@ main (int argc, char **argv)
   g_print ("roomd ready\n");
   fflush (stdout);
   g_main_loop_run (app.loop);
-  signal (SIGALRM, teardown_alarm);
-  alarm (TEARDOWN_S);
+  gst_e2ee_media_bound_teardown ("roomd", TEARDOWN_S);
 
   print_results (&app);
   gst_e2ee_key_provider_free (app.kp);

@@ -45,7 +45,8 @@ struct kx_ws {
 	 * given up when nothing at all came from the relay for idle_ms. */
 	int ping_ms, idle_ms;
 	long long last_rx, next_ping;
-	const char *error; /* why kx_ws_pump() failed (static) */
+	const char *error; /* why kx_ws_pump() failed (static, or errbuf) */
+	char errbuf[96];
 	int failed;	   /* what it returned then */
 
 	/* The connection under way (kx_ws_connect_start, kx_ws_connect_step). */
@@ -121,7 +122,7 @@ static int ws_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, voi
 }
 
 /* Why the connection ends, from the close frames seen (RFC 6455 7.4.1). */
-static const char *close_reason(const struct kx_ws *ws)
+static const char *close_reason(struct kx_ws *ws)
 {
 	if (wslay_event_get_close_sent(ws->ev)) {
 		switch (wslay_event_get_status_code_sent(ws->ev)) {
@@ -134,8 +135,14 @@ static const char *close_reason(const struct kx_ws *ws)
 			break;
 		}
 	}
-	if (wslay_event_get_close_received(ws->ev))
-		return "the relay closed the connection";
+	if (wslay_event_get_close_received(ws->ev)) {
+		/* Its status says why (1011 from python websockets: our pongs came
+		 * too late, a loop that did not pump the connection in time). */
+		snprintf(ws->errbuf, sizeof(ws->errbuf),
+			 "the relay closed the connection (status %u)",
+			 (unsigned int)wslay_event_get_status_code_received(ws->ev));
+		return ws->errbuf;
+	}
 	return "the WebSocket connection to the relay failed";
 }
 
@@ -561,11 +568,18 @@ int kx_ws_send(struct kx_ws *ws, const char *text, size_t len)
 	return wslay_event_queue_msg(ws->ev, &msg) ? -ENOMEM : 0;
 }
 
-/* The keepalive: a ping when due; -ETIMEDOUT once the relay went silent. */
+/*
+ * The keepalive: a ping when due; -ETIMEDOUT once the relay went silent.
+ * Nothing once the connection is closing: the relay's close says why, and a
+ * ping could not be queued after it anyway (that "cannot queue a ping" hid
+ * the relay's reason).
+ */
 static int keepalive(struct kx_ws *ws)
 {
 	long long now = now_ms();
 
+	if (ws->closed || !wslay_event_get_write_enabled(ws->ev))
+		return 0;
 	if (now - ws->last_rx >= ws->idle_ms) {
 		ws->error = "the relay went silent (no answer to pings)";
 		ws->closed = true;

@@ -740,8 +740,14 @@ static uint16_t relay_start(const char *relay_py, const char *dir)
 	if (!relay_pid) {
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
+		/* One process pumps every connection in turn: under load a pass
+		 * takes longer than the relay's default 20 s for a pong, and the
+		 * relay closed connections (status 1011; kx_ws then said only
+		 * "cannot queue a ping"). Its pong timeout outlasts our bounded
+		 * waits (300 s) instead. */
 		execl("/usr/bin/python3", "python3", relay_py, "--make-certs", certs, "--certs",
-		      certs, "--port-file", port_file, "--no-presence", (char *)NULL);
+		      certs, "--port-file", port_file, "--no-presence", "--ping-timeout", "600",
+		      (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 600 && !port; i++) {

@@ -16,6 +16,7 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -225,6 +226,33 @@ def main():
                           and "timed out" in l for l in out)
           and not any("connected" in l for l in out)
           and any("TLS never answered" in e for e in events(mute_log)), out)
+
+    # A client that pumps too late for the relay's own keepalive (a loaded
+    # bench-keying with 1000 connections): the relay closes with 1011, and the
+    # error is the relay's reason, not a failed ping of our own after it.
+    ka_log = os.path.join(tmp, "keepalive.jsonl")
+    relay, port = start_relay(tmp, certs, ka_log, "--ping-interval", "0.5",
+                              "--ping-timeout", "1")
+    a = subprocess.Popen([KXWS, "--ca", ca, "--ping-ms", "200", "--idle-ms", "60000",
+                          "--seconds", "30", f"wss://localhost:{port}/v1/rooms/meeting-1"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in a.stdout:
+        seen.append(line.rstrip("\n"))
+        if '"welcome"' in line:
+            break
+    a.send_signal(signal.SIGSTOP)      # no pong for 3 s: more than the relay's 1.5 s
+    time.sleep(3)
+    a.send_signal(signal.SIGCONT)
+    rest, _ = a.communicate(timeout=60)
+    out = seen + rest.splitlines()
+    relay.terminate()
+    relay.communicate(timeout=10)
+    check("a client stopped past the relay's keepalive: the relay's close (status 1011) is "
+          "the error, not \"cannot queue a ping\"",
+          a.returncode == 1 and any('"welcome"' in l for l in out) and
+          any("connection lost: the relay closed the connection (status 1011)" in l
+              for l in out) and not any("cannot queue a ping" in l for l in out), out)
     return finish()
 
 

@@ -105,13 +105,29 @@ class Screen(Proc):
 
 
 class Roomd(Proc):
+    """roomd with plain RTP to the SFU fixture (tx: its send ports, rx_base), or,
+    with tx None and janus (a tests/fixtures/janus.Janus), through Janus: ICE
+    gathers on janus.JANUS_ADDR (docs/transport.md says why)."""
+
     def __init__(self, bindir, name, control, frames, tx, rx_base, pid, log, env,
-                 extra=()):
+                 extra=(), janus=None):
+        if janus is not None:
+            transport = ["--janus", janus.url, "--janus-ca", janus.ca, "--janus-room",
+                         str(janus.room), "--rx-address", janus.address]
+        else:
+            transport = ["--plain-rtp", "--video-port", str(tx[0]), "--audio-port", str(tx[1]),
+                         "--rx-base", str(rx_base)]
         super().__init__(name, [os.path.join(bindir, "roomd"), "--control", control,
-                                "--frames", frames, "--video-port", str(tx[0]),
-                                "--audio-port", str(tx[1]), "--rx-base", str(rx_base),
-                                "--sender-index", str(pid), *extra], log, env)
+                                "--frames", frames, *transport, "--sender-index", str(pid),
+                                *extra], log, env)
         self.wait_for(lambda t: "roomd ready" in t, "roomd ready")
+
+    def transport(self):
+        """The "roomd transport:" line's counts (through Janus), {} before the end."""
+        last = self.lines("roomd transport:")
+        if not last:
+            return {}
+        return {k: int(v) for k, v in (f.split("=") for f in last[-1].split()[2:])}
 
     def results(self):
         """The per-sender lines at its end: {sender: {field: int}}."""

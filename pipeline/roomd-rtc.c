@@ -599,11 +599,13 @@ roomd_rtc_print (RoomdRtc * r)
       " resubscriptions=%" G_GUINT64_FORMAT " rtp-in=%" G_GUINT64_FORMAT
       " rtp-out=%" G_GUINT64_FORMAT " dropped-foreign=%" G_GUINT64_FORMAT
       " dropped-other=%" G_GUINT64_FORMAT " dropped-early=%" G_GUINT64_FORMAT
-      " dropped-auth=%" G_GUINT64_FORMAT " keyframe-requests=%"
+      " dropped-auth=%" G_GUINT64_FORMAT " dropped-unknown-source=%"
+      G_GUINT64_FORMAT " keyframe-requests=%"
       G_GUINT64_FORMAT " force-key-units=%" G_GUINT64_FORMAT " plis-sent=%"
       G_GUINT64_FORMAT "\n", t.joins, t.losses, t.subscriptions,
       t.resubscriptions, t.rtp_in, t.rtp_out, t.dropped_foreign,
-      t.dropped_other, t.dropped_early, t.dropped_auth, t.keyframe_requests,
+      t.dropped_other, t.dropped_early, t.dropped_auth,
+      rtc_peer_dropped_unknown (), t.keyframe_requests,
       rtc_gst_force_key_units (r->pub_gst), plis);
 }
 

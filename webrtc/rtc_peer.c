@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <agent.h>
+#include <debug.h>
 #include <gio/gio.h>
 #include <mbedtls/platform_util.h>
 #include <srtp2/srtp.h>
@@ -259,6 +260,39 @@ static gpointer recv_main(gpointer user)
 
 /* ------------------------------------------------------------------ API */
 
+/*
+ * libnice drops a datagram from an address that is no remote candidate
+ * before we see it, and says so only in its debug log (domain "libnice",
+ * "DROPPING packet from unknown source"). Its debug messages are turned on
+ * (not the verbose ones, not STUN's) and come here to be counted; the
+ * default handler still prints them only under G_MESSAGES_DEBUG.
+ */
+static uint64_t dropped_unknown;
+
+static void on_nice_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+	if (strstr(msg, "DROPPING packet from unknown source"))
+		__atomic_fetch_add(&dropped_unknown, 1, __ATOMIC_RELAXED);
+	g_log_default_handler(domain, level, msg, data);
+}
+
+static void count_unknown_sources(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		g_log_set_handler("libnice", G_LOG_LEVEL_DEBUG, on_nice_log, NULL);
+		/* After the first agent: its creation reads NICE_DEBUG. */
+		nice_debug_enable(FALSE);
+		g_once_init_leave(&once, 1);
+	}
+}
+
+uint64_t rtc_peer_dropped_unknown(void)
+{
+	return __atomic_load_n(&dropped_unknown, __ATOMIC_RELAXED);
+}
+
 int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 {
 	struct rtc_peer *p;
@@ -286,6 +320,7 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	p->agent = nice_agent_new_full(p->ctx, NICE_COMPATIBILITY_RFC5245,
 				       NICE_AGENT_OPTION_REGULAR_NOMINATION);
 	g_object_set(p->agent, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE, NULL);
+	count_unknown_sources();
 	nice_address_init(&addr);
 	if (!nice_address_set_from_string(&addr, cfg->local_addr ? cfg->local_addr : "127.0.0.1") ||
 	    !nice_agent_add_local_address(p->agent, &addr)) {

@@ -587,6 +587,7 @@ roomd_rtc_print (RoomdRtc * r)
 {
   Totals t;
   guint64 plis;
+  gchar *unknown;
 
   g_mutex_lock (&r->lock);
   t = r->t;
@@ -594,19 +595,23 @@ roomd_rtc_print (RoomdRtc * r)
   for (guint i = 0; i < r->subs->len; i++)
     plis += rtc_gst_plis_sent (((Sub *) r->subs->pdata[i])->gst);
   g_mutex_unlock (&r->lock);
+  /* Only when libnice's verbose log is on (rtc_peer.h). */
+  unknown = rtc_peer_counting_unknown ()? g_strdup_printf
+      (" dropped-unknown-source=%" G_GUINT64_FORMAT,
+      rtc_peer_dropped_unknown ()) : g_strdup ("");
   g_print ("roomd transport: janus-joins=%" G_GUINT64_FORMAT " janus-lost=%"
       G_GUINT64_FORMAT " subscriptions=%" G_GUINT64_FORMAT
       " resubscriptions=%" G_GUINT64_FORMAT " rtp-in=%" G_GUINT64_FORMAT
       " rtp-out=%" G_GUINT64_FORMAT " dropped-foreign=%" G_GUINT64_FORMAT
       " dropped-other=%" G_GUINT64_FORMAT " dropped-early=%" G_GUINT64_FORMAT
-      " dropped-auth=%" G_GUINT64_FORMAT " dropped-unknown-source=%"
-      G_GUINT64_FORMAT " keyframe-requests=%"
+      " dropped-auth=%" G_GUINT64_FORMAT "%s keyframe-requests=%"
       G_GUINT64_FORMAT " force-key-units=%" G_GUINT64_FORMAT " plis-sent=%"
       G_GUINT64_FORMAT "\n", t.joins, t.losses, t.subscriptions,
       t.resubscriptions, t.rtp_in, t.rtp_out, t.dropped_foreign,
-      t.dropped_other, t.dropped_early, t.dropped_auth,
-      rtc_peer_dropped_unknown (), t.keyframe_requests,
+      t.dropped_other, t.dropped_early, t.dropped_auth, unknown,
+      t.keyframe_requests,
       rtc_gst_force_key_units (r->pub_gst), plis);
+  g_free (unknown);
 }
 
 void

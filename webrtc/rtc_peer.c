@@ -262,10 +262,12 @@ static gpointer recv_main(gpointer user)
 
 /*
  * libnice drops a datagram from an address that is no remote candidate
- * before we see it, and says so only in its debug log (domain "libnice",
- * "DROPPING packet from unknown source"). Its debug messages are turned on
- * (not the verbose ones, not STUN's) and come here to be counted; the
- * default handler still prints them only under G_MESSAGES_DEBUG.
+ * before we see it, and says so only in its verbose debug log (domain
+ * "libnice", "DROPPING packet from unknown source"), which it formats only
+ * when NICE_DEBUG names nice-verbose (or all) as it starts: about four
+ * messages per packet, so not by default. Then its debug log is switched on
+ * and a log handler counts them; the default handler still prints only
+ * under G_MESSAGES_DEBUG.
  */
 static uint64_t dropped_unknown;
 
@@ -276,14 +278,22 @@ static void on_nice_log(const gchar *domain, GLogLevelFlags level, const gchar *
 	g_log_default_handler(domain, level, msg, data);
 }
 
+bool rtc_peer_counting_unknown(void)
+{
+	const char *flags = g_getenv("NICE_DEBUG");
+
+	return flags && (strstr(flags, "nice-verbose") || strstr(flags, "all"));
+}
+
 static void count_unknown_sources(void)
 {
 	static gsize once;
 
 	if (g_once_init_enter(&once)) {
-		g_log_set_handler("libnice", G_LOG_LEVEL_DEBUG, on_nice_log, NULL);
-		/* After the first agent: its creation reads NICE_DEBUG. */
-		nice_debug_enable(FALSE);
+		if (rtc_peer_counting_unknown()) {
+			g_log_set_handler("libnice", G_LOG_LEVEL_DEBUG, on_nice_log, NULL);
+			nice_debug_enable(FALSE); /* verbose needs it too */
+		}
 		g_once_init_leave(&once, 1);
 	}
 }
@@ -317,10 +327,10 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	}
 	/* Full ICE (RFC 8445), UDP only, no STUN/TURN servers, no UPnP: a
 	 * host candidate on the one address configured. */
+	count_unknown_sources();
 	p->agent = nice_agent_new_full(p->ctx, NICE_COMPATIBILITY_RFC5245,
 				       NICE_AGENT_OPTION_REGULAR_NOMINATION);
 	g_object_set(p->agent, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE, NULL);
-	count_unknown_sources();
 	nice_address_init(&addr);
 	if (!nice_address_set_from_string(&addr, cfg->local_addr ? cfg->local_addr : "127.0.0.1") ||
 	    !nice_agent_add_local_address(p->agent, &addr)) {

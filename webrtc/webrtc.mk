@@ -47,6 +47,10 @@ test-programs: $(O)/tests/rtc-call $(PLUGIN)
 
 MORE_TESTS += tests/integration/test_janus.py tests/integration/test_janus_transport.py \
 	tests/integration/test_webrtcbin_interop.py
+# roomd through Janus: injection, loss (netem, or nftables where the kernel
+# has no sch_netem) and Janus restarted mid-meeting.
+MORE_TESTS += tests/integration/test_roomd_janus.py
+MORE_DEB_PACKAGES += nftables
 
 # Unit tests of the parsers and the demux (cmocka).
 $(O)/obj/tests/unit/test_rtc.o: tests/unit/test_rtc.c

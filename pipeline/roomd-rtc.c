@@ -22,6 +22,7 @@
 #define GATHER_MS 5000
 #define CONNECT_US (20 * G_USEC_PER_SEC)        /* ICE + DTLS of a peer */
 #define LIST_US (G_USEC_PER_SEC)        /* publishers listed this often */
+#define LIST_WAITING_US (G_USEC_PER_SEC / 4)    /* ... while one is awaited */
 #define RETRY_US (G_USEC_PER_SEC)       /* joining again after Janus went */
 
 /* A remote sender wanted (it has a receive branch). */
@@ -230,19 +231,21 @@ wanted (RoomdRtc * r)
   return subs;
 }
 
-/* The publishers Janus lists against the senders wanted. */
-static void
+/* The publishers Janus lists against the senders wanted: whether one
+ * wanted is still without a subscription. */
+static gboolean
 match_publishers (RoomdRtc * r)
 {
   struct rtc_janus_participant list[RTC_JANUS_MAX_PARTICIPANTS];
   const gchar *why = NULL;
   GPtrArray *subs;
+  gboolean waiting = FALSE;
   guint n;
 
   if (check (r, rtc_janus_list (r->j, r->pub_handle, r->room, list,
               G_N_ELEMENTS (list), &n, &why))) {
     g_printerr ("roomd: listing Janus's publishers: %s\n", why);
-    return;
+    return TRUE;
   }
   subs = wanted (r);
   for (guint i = 0; i < subs->len && !r->broken; i++) {
@@ -268,8 +271,10 @@ match_publishers (RoomdRtc * r)
     }
     if (feed && !s->peer && !r->broken && subscribe (r, s, feed, &why))
       g_printerr ("roomd: subscribing to sender %u: %s\n", s->sender, why);
+    waiting |= !s->peer;
   }
   g_ptr_array_unref (subs);
+  return waiting;
 }
 
 /* Branches that went: their subscriptions and appsrcs go. */
@@ -437,10 +442,8 @@ run (gpointer data)
       g_clear_pointer (&r->last_error, g_free);
     }
     watch_publisher (r, now);
-    if (!r->broken && now >= r->next_list) {
-      r->next_list = now + LIST_US;
-      match_publishers (r);
-    }
+    if (!r->broken && now >= r->next_list)
+      r->next_list = now + (match_publishers (r) ? LIST_WAITING_US : LIST_US);
     subs = wanted (r);
     for (guint i = 0; i < subs->len; i++)
       watch_subscription (r, subs->pdata[i], now);

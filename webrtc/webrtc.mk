@@ -91,6 +91,7 @@ ifeq ($(SANITIZE),)
 all: $(O)/bin/bench-transport
 MORE_BENCH += $(O)/bin/bench-transport
 endif
-# bench-join: join to first decrypted frame for 2 and 5 rooms through Janus.
+# bench-join: join to first decrypted frame for 2, 5 and 10 rooms, each a
+# roomd through Janus (keyxchgd rooms keyed first); rtc-call's baseline.
 MORE_BENCH += tests/bench/bench_join.py
-bench: $(O)/tests/rtc-call
+bench: $(O)/tests/rtc-call $(O)/bin/roomd

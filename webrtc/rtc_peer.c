@@ -188,16 +188,19 @@ static void on_rtcp(struct rtc_peer *p, uint8_t *buf, int len)
 static void on_datagram(struct rtc_peer *p, uint8_t *buf, size_t len, const NiceAddress *from)
 {
 	enum rtc_packet kind = rtc_demux_classify(buf, len);
-	bool ours;
+	bool selected, ours;
 	int n = (int)len;
 
 	/* libnice delivers what came to the component's socket; only the
-	 * selected pair's remote address is the peer (RFC 8445 12). */
+	 * selected pair's remote address is the peer (RFC 8445 12). Before
+	 * our side selected a pair the peer may already send (its DTLS
+	 * ClientHello, retransmitted anyway): early, not foreign. */
 	g_mutex_lock(&p->lock);
-	ours = p->have_selected && nice_address_equal(from, &p->selected);
+	selected = p->have_selected;
+	ours = selected && nice_address_equal(from, &p->selected);
 	g_mutex_unlock(&p->lock);
 	if (!ours) {
-		count(&p->stats.dropped_foreign);
+		count(selected ? &p->stats.dropped_foreign : &p->stats.dropped_early);
 		return;
 	}
 	switch (kind) {

@@ -49,7 +49,7 @@ struct rtc_peer_stats {
 	uint64_t rtp_out, rtcp_out;
 	uint64_t dropped_foreign; /* not from the selected pair's remote address */
 	uint64_t dropped_other;	  /* neither DTLS nor RTP/RTCP (RFC 7983) */
-	uint64_t dropped_early;	  /* media before DTLS completed */
+	uint64_t dropped_early;	  /* before a pair was selected; media before DTLS completed */
 	uint64_t dropped_auth;	  /* SRTP/SRTCP authentication or replay failure */
 	uint64_t keyframe_requests;
 };

@@ -22,6 +22,9 @@ namespace of the test's own where every datagram is captured. Checked:
   Janus, Janus to room) lossy, and under it Janus is stopped and started
   again mid-meeting: both roomds see it go, join again and re-publish and
   re-subscribe, and both screens show new frames of the other after;
+* keyframes: Janus's PLIs became GstForceKeyUnit to each room's encoder,
+  and the receive branches' requests (pictures broken by the loss) left as
+  PLIs;
 * every decrypted frame authenticated: roomd's auth-failed no more than the
   packets its jitterbuffers counted lost (a lost packet inside a NAL fails
   that frame, as it must; keys that do not fit would fail every frame);
@@ -243,6 +246,16 @@ def main():
               f"{t.get('dropped-auth')}, -other {t.get('dropped-other')}, -foreign "
               f"{t.get('dropped-foreign')})", t and t.get("dropped-auth") == 0 and
               t.get("dropped-other") == 0 and t.get("dropped-foreign") == 0, t)
+    # Keyframes both ways: Janus's PLIs (when a subscriber joins) reach each
+    # publisher's encoder; the receive branches' requests (decoder, e2eedec:
+    # the loss breaks pictures) leave as PLIs.
+    ts = [r["roomd"].transport() for r in rooms]
+    check("PLI/FIR from Janus became GstForceKeyUnit to the encoder in each room "
+          f"({[(t.get('keyframe-requests'), t.get('force-key-units')) for t in ts]})",
+          all(t.get("keyframe-requests", 0) >= 1 and
+              t.get("force-key-units", 0) >= t.get("keyframe-requests", 0) for t in ts))
+    check(f"the receive branches' keyframe requests left as PLIs "
+          f"({[t.get('plis-sent') for t in ts]})", sum(t.get("plis-sent", 0) for t in ts) >= 1)
     t = one["roomd"].transport()
     check(f"the {sent} injected datagrams were dropped and counted (dropped-unknown-source "
           f"{t.get('dropped-unknown-source')})", t.get("dropped-unknown-source", 0) >= sent, t)

@@ -231,8 +231,8 @@ wanted (RoomdRtc * r)
   return subs;
 }
 
-/* The publishers Janus lists against the senders wanted: whether one
- * wanted is still without a subscription. */
+/* The publishers Janus lists against the senders wanted: whether a sender
+ * wanted is not published yet. */
 static gboolean
 match_publishers (RoomdRtc * r)
 {
@@ -271,7 +271,9 @@ match_publishers (RoomdRtc * r)
     }
     if (feed && !s->peer && !r->broken && subscribe (r, s, feed, &why))
       g_printerr ("roomd: subscribing to sender %u: %s\n", s->sender, why);
-    waiting |= !s->peer;
+    /* Listed again soon while a sender is awaited; one whose subscription
+     * failed is tried again at the normal pace (each try says why). */
+    waiting |= !s->peer && !feed;
   }
   g_ptr_array_unref (subs);
   return waiting;

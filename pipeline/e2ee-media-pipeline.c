@@ -166,6 +166,23 @@ gst_e2ee_media_add_bin (GstElement * pipe, GstElement * bin)
   return bin;
 }
 
+/* The caller's RTP sink (the WebRTC transport's), or udpsink to host:port. */
+static GstElement *
+rtp_sink (const GstE2eeMediaSender * app, GstElement * pipe, GstElement * sink,
+    gint port)
+{
+  GstElement *e;
+
+  if (sink) {
+    gst_bin_add (GST_BIN (pipe), sink);
+    return sink;
+  }
+  e = gst_e2ee_media_add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
+  if (e)
+    g_object_set (e, "host", app->host, "port", port, "sync", FALSE, NULL);
+  return e;
+}
+
 static gboolean
 build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
 {
@@ -234,11 +251,7 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
   if (v[n])
     g_object_set (v[n], "pt", 96, "mtu", 1200, NULL);
   n++;
-  v[n] = gst_e2ee_media_add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
-  if (v[n])
-    g_object_set (v[n], "host", app->host, "port", app->video_port, "sync",
-        FALSE, NULL);
-  n++;
+  v[n++] = rtp_sink (app, pipe, app->video_sink, app->video_port);
   return gst_e2ee_media_link_chain (v, n);
 }
 
@@ -271,10 +284,7 @@ build_audio_sender (const GstE2eeMediaSender * app, GstElement * pipe)
   a[4] = gst_e2ee_media_add_element (pipe, "rtpopuspay", NULL, "gstreamer1.0-plugins-good");
   if (a[4])
     g_object_set (a[4], "pt", 111, NULL);
-  a[5] = gst_e2ee_media_add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
-  if (a[5])
-    g_object_set (a[5], "host", app->host, "port", app->audio_port, "sync",
-        FALSE, NULL);
+  a[5] = rtp_sink (app, pipe, app->audio_sink, app->audio_port);
   return gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a));
 }
 

@@ -25,6 +25,9 @@ typedef struct
   const gchar *codeword;        /* burned in when not NULL */
   const gchar *host;
   gint width, height, sender_index, video_port, audio_port;
+  /* The RTP sinks (floating, added to the pipeline), or NULL: udpsink to
+   * host, video_port / audio_port. */
+  GstElement *video_sink, *audio_sink;
 } GstE2eeMediaSender;
 
 /*

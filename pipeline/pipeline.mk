@@ -71,15 +71,18 @@ $(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(MEDIA_OBJS) $(KP_OBJS) $(R
 # roomd: the room's media daemon (send chains, a receive branch per remote
 # sender, decoded frames to the screen process over panel_frames: only
 # libpanel's frames.o, no display).
-ROOMD_OBJS := $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/gste2eeroomframes.o $(MEDIA_OBJS) \
+# Its transport through Janus (roomd-rtc.c) is webrtc/'s librtc.
+ROOMD_OBJS := $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/roomd-rtc.o \
+	$(O)/obj/pipeline/gste2eeroomframes.o $(MEDIA_OBJS) \
 	$(KP_OBJS) $(PARSE_OBJS) $(O)/obj/panel/frames.o
 $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/gste2eeroomframes.o: EXTRA_GST_CFLAGS = \
 	-Ipanel/include $(call pc,gstreamer-app-1.0 gio-2.0)
-$(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a
+$(O)/obj/pipeline/roomd-rtc.o: EXTRA_GST_CFLAGS = $(RTC_CFLAGS)
+$(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a $(O)/lib/librtc.a $(O)/lib/libkxnet.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(ROOMD_OBJS) $(E2EE_LIBS) $(GST_LIBS) \
-	  $(call pl,gstreamer-app-1.0 gio-2.0) $(KP_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(ROOMD_OBJS) $(RTC_LIBS) $(E2EE_LIBS) \
+	  $(GST_LIBS) $(call pl,gstreamer-app-1.0 gio-2.0) $(KP_LIBS)
 
 all: $(PLUGIN) $(O)/bin/e2ee-media $(O)/bin/roomd
 # roomd with keyxchgd rooms, the SFU fixture and sealroom-screen.

@@ -6,20 +6,28 @@
  * process is gste2eeroomframes.c's, the keys come through the key provider
  * (gste2eekeyprovider.c), the send chains are e2ee-media-pipeline.c's.
  *
- *   roomd --control SOCKET --frames PATH --video-port P --audio-port Q
- *         --rx-base PORT [--rx-address ADDR] [--send-host HOST]
- *         [--sender-index I] [--codeword CW] [--source DESC]
+ *   roomd --control SOCKET --frames PATH [--sender-index I]
+ *         (--janus wss://HOST:PORT/ --janus-ca FILE [--janus-room N]
+ *          | --plain-rtp --video-port P --audio-port Q --rx-base PORT
+ *            [--send-host HOST])
+ *         [--rx-address ADDR] [--codeword CW] [--source DESC]
  *         [--encoder DESC] [--decoder DESC] [--width W --height H]
  *         [--marker TEXT] [--seconds N] [--screen-uid UID]
  *
  * Send: source (--source, default a test pattern), the room's codeword
  * burned in (--codeword), encoder (--encoder, default x264enc), e2eeenc,
- * RTP, UDP to --send-host (default 127.0.0.1) --video-port / --audio-port.
+ * RTP, then the transport. --janus: WebRTC through Janus's videoroom
+ * (roomd-rtc.c: published as "participant-I", ICE gathering on
+ * --rx-address only, DTLS-SRTP; Janus's certificate checked against
+ * --janus-ca). --plain-rtp: the old test path, plain RTP over UDP to
+ * --send-host (default 127.0.0.1) --video-port / --audio-port.
  *
  * Receive: when the key provider installs the first receive key of a
- * sender N, a branch for N: udpsrc bound to --rx-address (default
- * 127.0.0.1, never the wildcard) port --rx-base + 2N (video) and + 2N + 1
- * (audio), rtpjitterbuffer, depayloader, e2eedec bound to sender N,
+ * sender N, a branch for N: through Janus, an appsrc fed by the
+ * subscription to "participant-N" (only from its ICE pair, after DTLS, what
+ * SRTP authenticated); with --plain-rtp, udpsrc bound to --rx-address
+ * (default 127.0.0.1, never the wildcard) port --rx-base + 2N (video) and
+ * + 2N + 1 (audio). Then rtpjitterbuffer, depayloader, e2eedec bound to N,
  * parser, decoder (--decoder, validated, default avdec_h264),
  * videoconvert, videoscale, BGRx at the size the screen shows N at (TILE;
  * 640x360 until it says), appsink -> the frame socket (--frames, the
@@ -40,7 +48,8 @@
  * per branch added or removed, and at the end one line per sender it
  * received: "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
  * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late) and
- * "roomd marker-frames=M".
+ * "roomd marker-frames=M", and through Janus "roomd transport: ..." (the
+ * transport's counts: joins, losses of Janus, datagrams dropped and why).
  * Exit 0; 1 when the pipeline fails; 2 on usage.
  */
 #include <errno.h>
@@ -61,6 +70,7 @@
 #include "gste2eekeyprovider.h"
 #include "gste2eemarker.h"
 #include "gste2eeroomframes.h"
+#include "roomd-rtc.h"
 
 #define MAX_PEERS 64            /* senders seen in one run (stats kept) */
 #define MAX_BRANCHES 16         /* PANEL_FRAMES_SENDERS_MAX */
@@ -82,9 +92,13 @@ typedef struct
 struct _App
 {
   gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
-      *encoder, *decoder, *marker;
+      *encoder, *decoder, *marker, *janus, *janus_ca;
   gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
+  gboolean plain_rtp;
+  guint64 janus_room;
+  RoomdRtc *rtc;                /* --janus */
   gint64 screen_uid;            /* -1: the screen is root or us */
+  gint64 t0;                    /* start, monotonic */
   Peer peers[MAX_PEERS];
   guint n_peers;
   GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
@@ -150,7 +164,11 @@ count_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
   Peer *p = data;
 
-  g_atomic_int_inc (&p->decoded);
+  /* The join's figure (bench_join.py): from roomd's start. */
+  if (g_atomic_int_add (&p->decoded, 1) == 0)
+    g_print ("roomd: first picture of sender %u decoded %" G_GINT64_FORMAT
+        " ms after the start\n", p->sender,
+        (g_get_monotonic_time () - p->app->t0) / 1000);
   return GST_PAD_PROBE_OK;
 }
 
@@ -162,15 +180,25 @@ tile_caps (guint width, guint height)
       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
 }
 
+/* The RTP of sender's stream: the transport's appsrc, or udpsrc. */
 static GstElement *
-add_udpsrc (App * app, GstElement * bin, gint port, GstCaps * caps)
+add_rtp_src (App * app, GstElement * bin, guint sender, guint stream,
+    GstCaps * caps)
 {
-  GstElement *e = gst_e2ee_media_add_element (bin, "udpsrc", NULL,
-      "gstreamer1.0-plugins-good");
+  GstElement *e;
 
+  if (app->rtc) {
+    e = roomd_rtc_src (app->rtc, sender, stream, caps);
+    if (e)
+      gst_bin_add (GST_BIN (bin), e);
+    return e;
+  }
+  e = gst_e2ee_media_add_element (bin, "udpsrc", NULL,
+      "gstreamer1.0-plugins-good");
   if (e)
-    g_object_set (e, "address", app->rx_address, "port", port, "caps", caps,
-        NULL);
+    g_object_set (e, "address", app->rx_address, "port", app->rx_base +
+        2 * (gint) sender + (stream == E2EE_STREAM_VIDEO ? 0 : 1), "caps",
+        caps, NULL);
   gst_caps_unref (caps);
   return e;
 }
@@ -199,7 +227,7 @@ build_video_branch (App * app, Peer * p, GstElement * bin)
   GstPad *pad;
   guint n = 0;
 
-  v[n++] = add_udpsrc (app, bin, app->rx_base + 2 * (gint) p->sender,
+  v[n++] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_VIDEO,
       gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
           "video", "encoding-name", G_TYPE_STRING, "H264", "clock-rate",
           G_TYPE_INT, 90000, "payload", G_TYPE_INT, 96, NULL));
@@ -266,7 +294,7 @@ build_audio_branch (App * app, Peer * p, GstElement * bin)
       *base = "gstreamer1.0-plugins-base";
   GstElement *a[6];
 
-  a[0] = add_udpsrc (app, bin, app->rx_base + 2 * (gint) p->sender + 1,
+  a[0] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_AUDIO,
       gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
           "audio", "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate",
           G_TYPE_INT, 48000, "payload", G_TYPE_INT, 111, NULL));
@@ -300,7 +328,7 @@ add_branch (App * app, guint sender)
 
   if (p && p->bin)
     return p;
-  if (app->rx_base + 2 * (gint) sender + 1 > 65535) {
+  if (!app->rtc && app->rx_base + 2 * (gint) sender + 1 > 65535) {
     g_printerr ("roomd: sender %u: port %d out of range; not received\n",
         sender, app->rx_base + 2 * (gint) sender);
     return NULL;
@@ -322,15 +350,21 @@ add_branch (App * app, guint sender)
   if (!build_video_branch (app, p, bin) || !build_audio_branch (app, p, bin)) {
     gst_e2ee_room_frames_gone (app->out, sender);
     gst_bin_remove (GST_BIN (app->pipeline), bin);
+    if (app->rtc)
+      roomd_rtc_drop (app->rtc, sender);
     g_printerr ("roomd: no receive branch for sender %u\n", sender);
     app->exit_code = 1;
     return NULL;
   }
   p->bin = bin;
   gst_element_sync_state_with_parent (bin);
-  g_print ("roomd: receiving sender %u on %s ports %d and %d\n", sender,
-      app->rx_address, app->rx_base + 2 * (gint) sender,
-      app->rx_base + 2 * (gint) sender + 1);
+  if (app->rtc)
+    g_print ("roomd: receiving sender %u through Janus (participant-%u)\n",
+        sender, sender);
+  else
+    g_print ("roomd: receiving sender %u on %s ports %d and %d\n", sender,
+        app->rx_address, app->rx_base + 2 * (gint) sender,
+        app->rx_base + 2 * (gint) sender + 1);
   return p;
 }
 
@@ -370,6 +404,8 @@ remove_branch (App * app, Peer * p)
   gst_element_set_state (bin, GST_STATE_NULL);
   p->bin = NULL;
   gst_bin_remove (GST_BIN (app->pipeline), bin);
+  if (app->rtc)
+    roomd_rtc_drop (app->rtc, p->sender);
   gst_e2ee_room_frames_gone (app->out, p->sender);
   g_print ("roomd: sender %u gone (no receive key left)\n", p->sender);
 }
@@ -488,11 +524,12 @@ on_stop (gpointer data)
 static int
 usage (void)
 {
-  g_printerr ("usage: roomd --control SOCKET --frames PATH --video-port P "
-      "--audio-port Q --rx-base PORT [--rx-address ADDR] [--send-host HOST] "
-      "[--sender-index I] [--codeword CW] [--source DESC] [--encoder DESC] "
-      "[--decoder DESC] [--width W --height H] [--marker TEXT] "
-      "[--seconds N] [--screen-uid UID]\n");
+  g_printerr ("usage: roomd --control SOCKET --frames PATH [--sender-index I] "
+      "(--janus wss://HOST:PORT/ --janus-ca FILE [--janus-room N] | "
+      "--plain-rtp --video-port P --audio-port Q --rx-base PORT "
+      "[--send-host HOST]) [--rx-address ADDR] [--codeword CW] "
+      "[--source DESC] [--encoder DESC] [--decoder DESC] [--width W "
+      "--height H] [--marker TEXT] [--seconds N] [--screen-uid UID]\n");
   return 2;
 }
 
@@ -535,6 +572,10 @@ parse_args (App * app, int argc, char **argv)
     {"marker", required_argument, NULL, 'm'},
     {"seconds", required_argument, NULL, 's'},
     {"screen-uid", required_argument, NULL, 'u'},
+    {"janus", required_argument, NULL, 'J'},
+    {"janus-ca", required_argument, NULL, 'C'},
+    {"janus-room", required_argument, NULL, 'R'},
+    {"plain-rtp", no_argument, NULL, 'P'},
     {NULL, 0, NULL, 0},
   };
   GInetAddress *addr;
@@ -600,6 +641,21 @@ parse_args (App * app, int argc, char **argv)
       case 'S':
         ok = set_string (&app->source, "--source", optarg);
         break;
+      case 'J':
+        ok = set_string (&app->janus, "--janus", optarg);
+        break;
+      case 'C':
+        ok = set_string (&app->janus_ca, "--janus-ca", optarg);
+        break;
+      case 'R':
+        ok = g_ascii_string_to_unsigned (optarg, 10, 1, G_MAXINT64,
+            &app->janus_room, NULL);
+        if (!ok)
+          g_printerr ("roomd: --janus-room is a room number\n");
+        break;
+      case 'P':
+        app->plain_rtp = TRUE;
+        break;
       case 'E':
         ok = set_string (&app->encoder, "--encoder", optarg);
         break;
@@ -623,12 +679,25 @@ parse_args (App * app, int argc, char **argv)
     g_printerr ("roomd: unexpected argument \"%s\"\n", argv[optind]);
     return FALSE;
   }
-  if (!app->control || !app->frames || !app->video_port || !app->audio_port
-      || !app->rx_base) {
-    g_printerr ("roomd: --control, --frames, --video-port, --audio-port and "
-        "--rx-base are required\n");
+  if (!app->control || !app->frames) {
+    g_printerr ("roomd: --control and --frames are required\n");
     return FALSE;
   }
+  if (app->janus && app->sender_index < 0) {
+    g_printerr ("roomd: --janus needs --sender-index (the name it "
+        "publishes as)\n");
+    return FALSE;
+  }
+  /* One transport, named: no media goes anywhere by default. */
+  if (!app->plain_rtp == !app->janus || (app->janus && !app->janus_ca)
+      || (app->plain_rtp && (!app->video_port || !app->audio_port
+              || !app->rx_base))) {
+    g_printerr ("roomd: either --janus and --janus-ca, or --plain-rtp with "
+        "--video-port, --audio-port and --rx-base\n");
+    return FALSE;
+  }
+  if (!app->janus_room)
+    app->janus_room = 1234;
   if (!app->send_host)
     app->send_host = g_strdup ("127.0.0.1");
   if (!app->rx_address)
@@ -694,6 +763,7 @@ main (int argc, char **argv)
   GstE2eeMediaSender send;
   GstBus *bus;
 
+  app.t0 = g_get_monotonic_time ();
   /* Before any key or picture is in memory. */
   if (!gst_e2ee_media_make_undumpable ())
     return 1;
@@ -713,6 +783,16 @@ main (int argc, char **argv)
   app.source, app.encoder, app.codeword, app.send_host, app.width,
         app.height, app.sender_index < 0 ? 0 : app.sender_index,
         app.video_port, app.audio_port};
+  if (app.janus) {
+    RoomdRtcConfig rc = { app.janus, app.janus_ca, app.janus_room,
+      app.rx_address, (guint) app.sender_index
+    };
+
+    if (!(app.rtc = roomd_rtc_new (&rc)))
+      return 2;
+    send.video_sink = roomd_rtc_sink (app.rtc, E2EE_STREAM_VIDEO);
+    send.audio_sink = roomd_rtc_sink (app.rtc, E2EE_STREAM_AUDIO);
+  }
   if (!gst_e2ee_media_build_sender (app.pipeline, &send))
     return 1;
   if (app.marker) {
@@ -738,6 +818,9 @@ main (int argc, char **argv)
     return 2;
   }
   gst_e2ee_key_provider_start (app.kp);
+  /* After the key provider chose jansson's allocator. */
+  if (app.rtc && !roomd_rtc_start (app.rtc))
+    return 1;
   if (gst_element_set_state (app.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     g_printerr ("roomd: the pipeline does not start\n");
@@ -748,10 +831,15 @@ main (int argc, char **argv)
   g_main_loop_run (app.loop);
   gst_e2ee_media_bound_teardown ("roomd", TEARDOWN_S);
 
+  if (app.rtc)
+    roomd_rtc_stop (app.rtc);
   print_results (&app);
+  if (app.rtc)
+    roomd_rtc_print (app.rtc);
   gst_e2ee_key_provider_free (app.kp);
   gst_element_set_state (app.pipeline, GST_STATE_NULL);
   gst_e2ee_room_frames_free (app.out);
+  roomd_rtc_free (app.rtc);
   gst_bus_remove_watch (bus);
   gst_object_unref (bus);
   gst_object_unref (app.pipeline);
@@ -766,5 +854,7 @@ main (int argc, char **argv)
   g_free (app.encoder);
   g_free (app.decoder);
   g_free (app.marker);
+  g_free (app.janus);
+  g_free (app.janus_ca);
   return app.exit_code;
 }

@@ -2,11 +2,17 @@
 # SPDX-License-Identifier: MIT
 """`make run`: a three-room end-to-end encrypted meeting on loopback.
 
-The untrusted meeting service is played by two fixtures: the signaling relay
-(tests/fixtures/relay.py, WebSocket over TLS with a throwaway CA) and an SFU
-that fans each room's RTP out to the others (tests/fixtures/udp_relay.py,
-which records every datagram): room R's send ports go to every other room's
-receive ports for R (rx_base + 2 * R's participant id, + 1 for audio).
+The untrusted meeting service: the signaling relay for keying
+(tests/fixtures/relay.py, WebSocket over TLS with a throwaway CA) and Janus
+(Debian's 1.1.2, tests/fixtures/janus.py: a configuration this run generates,
+its videoroom with require_e2ee = true and no simulcast, its WebSocket API
+over TLS). Each room's roomd publishes to Janus over WebRTC (ICE, DTLS-SRTP)
+and subscribes to the other rooms the roster lists. The run re-runs itself in
+a network namespace of its own (root: make run is for a fresh machine), where
+Janus gathers on 127.0.0.2 (docs/transport.md says why), and every datagram
+in it is captured (an AF_PACKET socket): the plaintext marker roomd puts in
+every access unit must be in none, and every datagram must be STUN, DTLS or
+SRTP/SRTCP.
 
 Each room is what the room runs: keyxchgd (identity, keying, the roster),
 roomd (the media daemon: encrypted H.264 and Opus out, a receive branch per
@@ -21,13 +27,13 @@ from rooms 1 and 2's screens, each sender's codeword burned into its video
 (codewordoverlay) for people to compare with the label under the tile.
 Checked: rooms 1 and 2 decrypt each other, every screen showed frames of the
 other rooms, room 3's tile and receive branch go after its leave, and the
-SFU never saw the plaintext marker roomd puts in every access unit.
+SFU never saw the plaintext marker nor a datagram other than STUN, DTLS or
+SRTP/SRTCP.
 """
 import json
 import os
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -38,6 +44,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import tap  # noqa: E402
 import roomproc  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
+import janus  # noqa: E402
 
 O = os.environ.get("O", "build")
 BIN = os.path.abspath(os.path.join(O, "bin"))
@@ -47,14 +55,6 @@ MEDIA_SECONDS = int(os.environ.get("MEDIA_SECONDS", "14"))
 LEAVE_AFTER = int(os.environ.get("LEAVE_AFTER", "3"))
 MARKER = f"sealroom-rooms-{os.getpid()}"
 procs = []
-
-
-def port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def spawn(args, **kw):
@@ -135,7 +135,11 @@ def main():
            "--log", os.path.join(OUT, "signaling.jsonl")], stdout=subprocess.DEVNULL)
     wait(lambda: os.path.exists(pf), 20, "the signaling relay")
     relay = f"wss://localhost:{open(pf).read().strip()}"
-    print(f"== the untrusted service: signaling relay {relay}, SFU on loopback")
+    sfu = janus.Janus(os.path.join(OUT, "janus"))
+    sfu.start()
+    procs.append(sfu.proc)
+    print(f"== the untrusted service: signaling relay {relay}, Janus {sfu.url} "
+          f"(videoroom {sfu.room}, require_e2ee, gathering on {sfu.address})")
 
     rooms = []
     for n in (1, 2, 3):
@@ -173,15 +177,9 @@ def main():
         r["pid"] = kxctl(r, "status")["participant"]
     print(f"== all three rooms hold epoch {epoch}")
 
-    # The SFU: each room sends to its own ports; they fan out to the others,
-    # to rx_base + 2 * sender (video) and + 1 (audio) of each other room.
-    for r in rooms:
-        r["tx"] = (port(), port())
-        r["rx_base"] = roomproc.rx_base([s["pid"] for s in rooms])
-    cap = os.path.join(OUT, "sfu.cap")
-    spawn([sys.executable, os.path.join(FIX, "udp_relay.py"), *roomproc.sfu_routes(rooms),
-           "--capture", cap, "--seconds", str(MEDIA_SECONDS + 60)],
-          stdout=open(os.path.join(OUT, "sfu.log"), "w"))
+    # Every datagram of the namespace, from before the first roomd.
+    cap = janus.Capture()
+    cap.start()
 
     for r in rooms:
         n = r["n"]
@@ -193,14 +191,16 @@ def main():
                                       os.path.join(OUT, f"room{n}-screen.log"))
         procs.append(r["screen"].proc)
         r["roomd"] = roomproc.Roomd(BIN, f"{r['name']}'s roomd", r["sock"],
-                                    os.path.join(OUT, f"room{n}-frames.sock"), r["tx"],
-                                    r["rx_base"], r["pid"], os.path.join(OUT, f"room{n}-roomd.log"),
-                                    env, ["--marker", MARKER, "--codeword", r["codeword"]])
+                                    os.path.join(OUT, f"room{n}-frames.sock"), None, None,
+                                    r["pid"], os.path.join(OUT, f"room{n}-roomd.log"), env,
+                                    ["--marker", MARKER, "--codeword", r["codeword"]], janus=sfu)
         procs.append(r["roomd"].proc)
-    print("== media flowing: each room's roomd sends encrypted H.264 and Opus through the "
-          "SFU and hands what it decrypts to its screen")
+    print("== media flowing: each room's roomd publishes encrypted H.264 and Opus to Janus "
+          "(WebRTC: ICE, DTLS-SRTP), subscribes to the others and hands what it decrypts to "
+          "its screen")
 
     def alive():
+        sfu.check_alive()
         for r in rooms:
             for role in ("screen", "roomd"):
                 rc = r[role].proc.poll()
@@ -247,7 +247,7 @@ def main():
     failures = []
     for r in rooms:
         roster(r)
-        for line in r["roomd"].lines("roomd sender="):
+        for line in r["roomd"].lines("roomd sender=") + r["roomd"].lines("roomd transport:"):
             print("   " + line)
         print("   " + r["screen_stats"])
         for role in ("roomd", "screen"):
@@ -276,24 +276,51 @@ def main():
     for r in rooms[:2]:
         print(f"== {r['name']}'s screen after Room 3 left: tiles of participants "
               f"{r['screen'].tiles()} (Room 3 was {leaver['pid']})")
-    data = open(cap, "rb").read()
-    i = n = found = 0
-    while i + 4 <= len(data):
-        (k,) = struct.unpack_from(">I", data, i)
-        n += 1
-        found += MARKER.encode() in data[i + 4:i + 4 + k]
-        i += 4 + k
+    for r in rooms:
+        t = r["roomd"].transport()
+        # Nothing but the negotiated peer's authenticated SRTP was taken.
+        if not t or t.get("dropped-auth") or t.get("dropped-other") or t.get("dropped-foreign"):
+            failures.append(f"{r['name']}'s transport: {t or 'no transport line'}")
+    sfu.check_alive()
+    cap.stop = True
+    cap.join()
+    dg = cap.datagrams
+    n = len(dg)
+    found = sum(1 for _, _, b in dg if MARKER.encode() in b)
+    kinds = {}
+    for _, _, b in dg:
+        kinds[janus.classify(b)] = kinds.get(janus.classify(b), 0) + 1
+    other = kinds.get("other", 0) + kinds.get("empty", 0)
+    # SRTP makes the first payload byte random; plain RTP of e2eeenc's video
+    # would start with its clear NAL header in every packet.
+    rtp = [b for _, _, b in dg if janus.classify(b) == "rtp" and len(b) > 12]
+    clear = sum(1 for b in rtp if b[12] in janus.CLEAR_NAL_BYTES)
+    print(f"== on the wire around Janus: {kinds}; {other} datagrams neither STUN, DTLS nor "
+          f"SRTP/SRTCP; {clear} of {len(rtp)} RTP payloads start like clear H.264 "
+          "(SRTP: about 7 in 256 by chance; plain RTP: nearly all)")
+    if clear >= len(rtp) / 4:
+        failures.append(f"{clear} of {len(rtp)} RTP payloads look like plain RTP")
+    # The line CI checks (.ci/run): the SFU is Janus, the datagrams every one
+    # seen in the namespace.
     print(f"== the SFU relayed {n} datagrams; the plaintext marker is in {found} of them")
-    if n == 0:
-        failures.append("the SFU relayed no datagram")
+    if kinds.get("rtp", 0) == 0:
+        failures.append("no SRTP crossed Janus")
     if found:
         failures.append(f"the plaintext marker crossed the SFU in {found} datagrams")
+    if other:
+        failures.append(f"{other} datagrams were neither STUN, DTLS nor SRTP/SRTCP")
     print(f"== each room's screen before and after Room 3 left: "
           f"{OUT}/room*-screen-before.png, {OUT}/room*-screen-after.png")
     return "; ".join(failures) or None
 
 
 if __name__ == "__main__":
+    # Janus and the rooms in a network namespace of their own (root).
+    try:
+        janus.enter_netns()
+    except RuntimeError as e:
+        print(f"run: FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
     # The last line of a failed run is its reason (make run exits non-zero).
     try:
         reason = main()

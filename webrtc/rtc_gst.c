@@ -11,10 +11,13 @@
 struct src {
 	GstElement *appsrc;
 	int pt;
-	uint32_t ssrc; /* media SSRC for PLIs: from the SDP, else the last seen */
+	uint32_t ssrc; /* media SSRC for PLIs: from the SDP, then the last seen */
 };
 
 struct rtc_gst {
+	/* Swapped by rtc_gst_set_peer() (a new peer connection after Janus
+	 * restarted) while the streaming threads send through it. */
+	GRWLock peer_lock;
 	struct rtc_peer *peer;
 	/* Received packets are copied into buffers of this pool: none is
 	 * allocated per packet in steady state. */
@@ -33,6 +36,7 @@ struct rtc_gst *rtc_gst_new(void)
 	GstStructure *conf;
 
 	g_mutex_init(&g->lock);
+	g_rw_lock_init(&g->peer_lock);
 	g->sinks = g_ptr_array_new_with_free_func(gst_object_unref);
 	g->pool = gst_buffer_pool_new();
 	conf = gst_buffer_pool_get_config(g->pool);
@@ -55,8 +59,9 @@ static void on_rtp(void *user, uint8_t *rtp, size_t len)
 	for (unsigned int i = 0; i < g->n_srcs; i++)
 		if (g->srcs[i].pt == pt) {
 			src = gst_object_ref(g->srcs[i].appsrc);
-			if (!g->srcs[i].ssrc)
-				g->srcs[i].ssrc = rtc_rtp_ssrc(rtp);
+			/* The last seen: an SFU picks its own SSRCs, new ones
+			 * for a new subscription on the same source. */
+			g->srcs[i].ssrc = rtc_rtp_ssrc(rtp);
 			break;
 		}
 	g_mutex_unlock(&g->lock);
@@ -98,7 +103,9 @@ void rtc_gst_peer_config(struct rtc_gst *g, struct rtc_peer_config *cfg)
 
 void rtc_gst_set_peer(struct rtc_gst *g, struct rtc_peer *peer)
 {
+	g_rw_lock_writer_lock(&g->peer_lock);
 	g->peer = peer;
+	g_rw_lock_writer_unlock(&g->peer_lock);
 }
 
 static GstFlowReturn on_sample(GstAppSink *sink, gpointer user)
@@ -117,7 +124,10 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer user)
 	 * dropped, and the encoder's next keyframe (asked by the peer's PLI)
 	 * starts the stream. */
 	if (gst_buffer_map(b, &map, GST_MAP_READ)) {
-		(void)rtc_peer_send_rtp(g->peer, map.data, map.size);
+		g_rw_lock_reader_lock(&g->peer_lock);
+		if (g->peer)
+			(void)rtc_peer_send_rtp(g->peer, map.data, map.size);
+		g_rw_lock_reader_unlock(&g->peer_lock);
 		gst_buffer_unmap(b, &map);
 	}
 	gst_sample_unref(s);
@@ -157,8 +167,10 @@ static GstPadProbeReturn on_upstream(GstPad *pad, GstPadProbeInfo *info, gpointe
 	g_mutex_unlock(&g->lock);
 	if (parent)
 		gst_object_unref(parent);
+	g_rw_lock_reader_lock(&g->peer_lock);
 	if (ssrc && g->peer && !rtc_peer_send_pli(g->peer, ssrc))
 		__atomic_fetch_add(&g->plis, 1, __ATOMIC_RELAXED);
+	g_rw_lock_reader_unlock(&g->peer_lock);
 	return GST_PAD_PROBE_HANDLED;
 }
 
@@ -180,6 +192,25 @@ GstElement *rtc_gst_src(struct rtc_gst *g, const char *name, GstCaps *caps, int 
 	g->srcs[g->n_srcs++] = (struct src){ gst_object_ref(e), pt, media_ssrc };
 	g_mutex_unlock(&g->lock);
 	return e;
+}
+
+void rtc_gst_src_set_pt(struct rtc_gst *g, GstElement *src, int pt)
+{
+	GstCaps *caps = NULL;
+
+	g_mutex_lock(&g->lock);
+	for (unsigned int i = 0; i < g->n_srcs; i++)
+		if (g->srcs[i].appsrc == src && g->srcs[i].pt != pt) {
+			g->srcs[i].pt = pt;
+			g_object_get(src, "caps", &caps, NULL);
+		}
+	g_mutex_unlock(&g->lock);
+	if (!caps)
+		return;
+	caps = gst_caps_make_writable(caps);
+	gst_caps_set_simple(caps, "payload", G_TYPE_INT, pt, NULL);
+	g_object_set(src, "caps", caps, NULL);
+	gst_caps_unref(caps);
 }
 
 guint64 rtc_gst_pushed(struct rtc_gst *g)
@@ -212,5 +243,6 @@ void rtc_gst_free(struct rtc_gst *g)
 	gst_buffer_pool_set_active(g->pool, FALSE);
 	gst_object_unref(g->pool);
 	g_mutex_clear(&g->lock);
+	g_rw_lock_clear(&g->peer_lock);
 	g_free(g);
 }

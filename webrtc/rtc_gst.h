@@ -14,6 +14,11 @@
  * pipeline; at the end the pipeline to NULL, rtc_peer_free(), then
  * rtc_gst_free(). The elements are floating references for the caller's
  * bin; the glue keeps its own references.
+ *
+ * The peer may be replaced while the pipeline plays (a new peer connection
+ * after the SFU restarted): rtc_gst_set_peer(g, NULL) returns once no
+ * streaming thread sends through the old one, which may then be freed;
+ * before a peer is set, what the sinks get is dropped.
  */
 #ifndef RTC_GST_H
 #define RTC_GST_H
@@ -27,12 +32,16 @@ struct rtc_gst;
 struct rtc_gst *rtc_gst_new(void);
 /* Fills cfg's callbacks and user with the glue's. */
 void rtc_gst_peer_config(struct rtc_gst *g, struct rtc_peer_config *cfg);
+/* Any thread; peer may be NULL. */
 void rtc_gst_set_peer(struct rtc_gst *g, struct rtc_peer *peer);
 
 GstElement *rtc_gst_sink(struct rtc_gst *g, const char *name);
 /* caps: application/x-rtp caps of that stream (payload must be pt). */
 GstElement *rtc_gst_src(struct rtc_gst *g, const char *name, GstCaps *caps, int pt,
 			uint32_t media_ssrc);
+
+/* The payload type src takes from now on (a new offer's), into its caps. */
+void rtc_gst_src_set_pt(struct rtc_gst *g, GstElement *src, int pt);
 
 /* Buffers pushed into the sources; PLIs sent; keyframe requests received. */
 guint64 rtc_gst_pushed(struct rtc_gst *g);

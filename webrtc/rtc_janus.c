@@ -154,19 +154,23 @@ static int pump(struct rtc_janus *j, int timeout_ms, const char **why)
 
 static int send_json(struct rtc_janus *j, json_t *msg, char *tx, size_t txlen)
 {
-	char *text;
-	int ret;
+	char *text = NULL;
+	size_t len;
+	int ret = -ENOMEM;
 
 	snprintf(tx, txlen, "t%lu", ++j->next_tx);
 	json_object_set_new(msg, "transaction", json_string(tx));
 	if (j->session)
 		json_object_set_new(msg, "session_id", json_integer((json_int_t)j->session));
-	text = json_dumps(msg, JSON_COMPACT);
+	/* Into our own buffer: jansson's allocator is the process's choice
+	 * (roomd's key provider makes it a wiping one), not free()'s. */
+	len = json_dumpb(msg, NULL, 0, JSON_COMPACT);
+	if (len && (text = malloc(len)) && json_dumpb(msg, text, len, JSON_COMPACT) == len)
+		ret = kx_ws_send(j->ws, text, len);
 	json_decref(msg);
-	if (!text)
-		return -ENOMEM;
-	ret = kx_ws_send(j->ws, text, strlen(text));
 	free(text);
+	if (ret == -ENOMEM)
+		return ret;
 	j->next_keepalive = now_ms() + KEEPALIVE_MS;
 	return ret;
 }
@@ -327,36 +331,58 @@ int rtc_janus_subscribe(struct rtc_janus *j, uint64_t handle, uint64_t room, uin
 	return 0;
 }
 
-int rtc_janus_find_publisher(struct rtc_janus *j, uint64_t handle, uint64_t room,
-			     const char *display, uint64_t *feed, const char **why)
+int rtc_janus_list(struct rtc_janus *j, uint64_t handle, uint64_t room,
+		   struct rtc_janus_participant *out, unsigned int max, unsigned int *n,
+		   const char **why)
 {
 	struct rtc_janus_msg *m = calloc(1, sizeof(*m));
 	json_t *body = json_pack("{s:s,s:I}", "request", "listparticipants", "room",
 				 (json_int_t)room);
 	int ret;
 
+	*n = 0;
 	if (!m)
 		return -ENOMEM;
 	ret = call(j, message(handle, body, NULL, NULL), m, why);
-	if (!ret) {
-		ret = -ENOENT;
-		for (unsigned int i = 0; i < m->n_participants; i++)
-			if (m->participants[i].publisher &&
-			    !strcmp(m->participants[i].display, display)) {
-				*feed = m->participants[i].id;
-				ret = 0;
-				break;
-			}
-	}
+	for (unsigned int i = 0; !ret && i < m->n_participants && *n < max; i++)
+		if (m->participants[i].publisher)
+			out[(*n)++] = m->participants[i];
 	rtc_janus_msg_clear(m);
 	free(m);
 	return ret;
+}
+
+int rtc_janus_find_publisher(struct rtc_janus *j, uint64_t handle, uint64_t room,
+			     const char *display, uint64_t *feed, const char **why)
+{
+	struct rtc_janus_participant list[RTC_JANUS_MAX_PARTICIPANTS];
+	unsigned int n;
+	int ret = rtc_janus_list(j, handle, room, list, RTC_JANUS_MAX_PARTICIPANTS, &n, why);
+
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(list[i].display, display)) {
+			*feed = list[i].id;
+			return 0;
+		}
+	return -ENOENT;
 }
 
 int rtc_janus_start(struct rtc_janus *j, uint64_t handle, const char *answer, const char **why)
 {
 	struct rtc_janus_msg m;
 	int ret = call(j, message(handle, json_pack("{s:s}", "request", "start"), "answer", answer),
+		       &m, why);
+
+	rtc_janus_msg_clear(&m);
+	return ret;
+}
+
+int rtc_janus_detach(struct rtc_janus *j, uint64_t handle, const char **why)
+{
+	struct rtc_janus_msg m;
+	int ret = call(j, json_pack("{s:s,s:I}", "janus", "detach", "handle_id", (json_int_t)handle),
 		       &m, why);
 
 	rtc_janus_msg_clear(&m);

@@ -56,6 +56,11 @@ __attribute__((warn_unused_result, nonnull)) int
 rtc_janus_find_publisher(struct rtc_janus *j, uint64_t handle, uint64_t room, const char *display,
 			 uint64_t *feed, const char **why);
 
+/* Detaches a handle: Janus hangs up its peer connection (a subscriber
+ * whose source left, or one that failed). */
+__attribute__((warn_unused_result, nonnull)) int
+rtc_janus_detach(struct rtc_janus *j, uint64_t handle, const char **why);
+
 /* Trickle's end (our candidates were in the SDP). */
 __attribute__((warn_unused_result, nonnull)) int
 rtc_janus_trickle_done(struct rtc_janus *j, uint64_t handle, const char **why);
@@ -87,6 +92,13 @@ struct rtc_janus_msg {
 	unsigned int n_participants;
 	struct rtc_janus_participant participants[RTC_JANUS_MAX_PARTICIPANTS];
 };
+/* The publishers in room (at most max of them, in Janus's order): 0 and
+ * *n, or -errno with *why. Their display names are Janus's to give. */
+__attribute__((warn_unused_result, nonnull)) int
+rtc_janus_list(struct rtc_janus *j, uint64_t handle, uint64_t room,
+	       struct rtc_janus_participant *out, unsigned int max, unsigned int *n,
+	       const char **why);
+
 __attribute__((warn_unused_result, nonnull)) int
 rtc_janus_parse(const char *text, size_t len, struct rtc_janus_msg *m);
 void rtc_janus_msg_clear(struct rtc_janus_msg *m);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <agent.h>
+#include <debug.h>
 #include <gio/gio.h>
 #include <mbedtls/platform_util.h>
 #include <srtp2/srtp.h>
@@ -187,16 +188,19 @@ static void on_rtcp(struct rtc_peer *p, uint8_t *buf, int len)
 static void on_datagram(struct rtc_peer *p, uint8_t *buf, size_t len, const NiceAddress *from)
 {
 	enum rtc_packet kind = rtc_demux_classify(buf, len);
-	bool ours;
+	bool selected, ours;
 	int n = (int)len;
 
 	/* libnice delivers what came to the component's socket; only the
-	 * selected pair's remote address is the peer (RFC 8445 12). */
+	 * selected pair's remote address is the peer (RFC 8445 12). Before
+	 * our side selected a pair the peer may already send (its DTLS
+	 * ClientHello, retransmitted anyway): early, not foreign. */
 	g_mutex_lock(&p->lock);
-	ours = p->have_selected && nice_address_equal(from, &p->selected);
+	selected = p->have_selected;
+	ours = selected && nice_address_equal(from, &p->selected);
 	g_mutex_unlock(&p->lock);
 	if (!ours) {
-		count(&p->stats.dropped_foreign);
+		count(selected ? &p->stats.dropped_foreign : &p->stats.dropped_early);
 		return;
 	}
 	switch (kind) {
@@ -259,6 +263,49 @@ static gpointer recv_main(gpointer user)
 
 /* ------------------------------------------------------------------ API */
 
+/*
+ * libnice drops a datagram from an address that is no remote candidate
+ * before we see it, and says so only in its verbose debug log (domain
+ * "libnice", "DROPPING packet from unknown source"), which it formats only
+ * when NICE_DEBUG names nice-verbose (or all) as it starts: about four
+ * messages per packet, so not by default. Then its debug log is switched on
+ * and a log handler counts them; the default handler still prints only
+ * under G_MESSAGES_DEBUG.
+ */
+static uint64_t dropped_unknown;
+
+static void on_nice_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+	if (strstr(msg, "DROPPING packet from unknown source"))
+		__atomic_fetch_add(&dropped_unknown, 1, __ATOMIC_RELAXED);
+	g_log_default_handler(domain, level, msg, data);
+}
+
+bool rtc_peer_counting_unknown(void)
+{
+	const char *flags = g_getenv("NICE_DEBUG");
+
+	return flags && (strstr(flags, "nice-verbose") || strstr(flags, "all"));
+}
+
+static void count_unknown_sources(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		if (rtc_peer_counting_unknown()) {
+			g_log_set_handler("libnice", G_LOG_LEVEL_DEBUG, on_nice_log, NULL);
+			nice_debug_enable(FALSE); /* verbose needs it too */
+		}
+		g_once_init_leave(&once, 1);
+	}
+}
+
+uint64_t rtc_peer_dropped_unknown(void)
+{
+	return __atomic_load_n(&dropped_unknown, __ATOMIC_RELAXED);
+}
+
 int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 {
 	struct rtc_peer *p;
@@ -283,6 +330,7 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	}
 	/* Full ICE (RFC 8445), UDP only, no STUN/TURN servers, no UPnP: a
 	 * host candidate on the one address configured. */
+	count_unknown_sources();
 	p->agent = nice_agent_new_full(p->ctx, NICE_COMPATIBILITY_RFC5245,
 				       NICE_AGENT_OPTION_REGULAR_NOMINATION);
 	g_object_set(p->agent, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE, NULL);

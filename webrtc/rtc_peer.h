@@ -49,7 +49,7 @@ struct rtc_peer_stats {
 	uint64_t rtp_out, rtcp_out;
 	uint64_t dropped_foreign; /* not from the selected pair's remote address */
 	uint64_t dropped_other;	  /* neither DTLS nor RTP/RTCP (RFC 7983) */
-	uint64_t dropped_early;	  /* media before DTLS completed */
+	uint64_t dropped_early;	  /* before a pair was selected; media before DTLS completed */
 	uint64_t dropped_auth;	  /* SRTP/SRTCP authentication or replay failure */
 	uint64_t keyframe_requests;
 };
@@ -100,6 +100,14 @@ __attribute__((nonnull)) int rtc_peer_send_rtp(struct rtc_peer *p, const uint8_t
 __attribute__((nonnull)) int rtc_peer_send_pli(struct rtc_peer *p, uint32_t media_ssrc);
 
 __attribute__((nonnull)) void rtc_peer_get_stats(struct rtc_peer *p, struct rtc_peer_stats *s);
+
+/* Datagrams libnice dropped, in this process, because they came from an
+ * address that is no remote candidate of their agent: counted from its
+ * verbose debug log, only when NICE_DEBUG names nice-verbose (or all)
+ * at the first rtc_peer_new() (rtc_peer_counting_unknown(); rtc_peer.c
+ * says why not always). */
+uint64_t rtc_peer_dropped_unknown(void);
+bool rtc_peer_counting_unknown(void);
 
 /* The local UDP port of the component (0 before gathering). */
 __attribute__((nonnull)) unsigned int rtc_peer_local_port(struct rtc_peer *p);

@@ -47,6 +47,10 @@ test-programs: $(O)/tests/rtc-call $(PLUGIN)
 
 MORE_TESTS += tests/integration/test_janus.py tests/integration/test_janus_transport.py \
 	tests/integration/test_webrtcbin_interop.py
+# roomd through Janus: injection, loss (netem, or nftables where the kernel
+# has no sch_netem) and Janus restarted mid-meeting.
+MORE_TESTS += tests/integration/test_roomd_janus.py
+MORE_DEB_PACKAGES += nftables
 
 # Unit tests of the parsers and the demux (cmocka).
 $(O)/obj/tests/unit/test_rtc.o: tests/unit/test_rtc.c
@@ -87,6 +91,7 @@ ifeq ($(SANITIZE),)
 all: $(O)/bin/bench-transport
 MORE_BENCH += $(O)/bin/bench-transport
 endif
-# bench-join: join to first decrypted frame for 2 and 5 rooms through Janus.
+# bench-join: join to first decrypted frame for 2, 5 and 10 rooms, each a
+# roomd through Janus (keyxchgd rooms keyed first); rtc-call's baseline.
 MORE_BENCH += tests/bench/bench_join.py
-bench: $(O)/tests/rtc-call
+bench: $(O)/tests/rtc-call $(O)/bin/roomd

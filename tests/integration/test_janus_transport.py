@@ -23,12 +23,9 @@ namespace is captured (an AF_PACKET socket, all interfaces).
 TAP output.
 """
 import os
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
-import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
@@ -43,34 +40,6 @@ BUILD = os.environ.get("BUILD", "build")
 CALL = os.path.join(BUILD, "tests", "rtc-call")
 MARKER = "SEALROOM-RTC-MARKER-%d" % os.getpid()
 INJECT = 5
-
-
-class Capture(threading.Thread):
-    """Every UDP datagram seen on any interface of this namespace."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
-        self.sock.settimeout(0.2)
-        self.datagrams = []
-        self.stop = False
-
-    def run(self):
-        while not self.stop:
-            try:
-                frame, addr = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            if addr[2] == socket.PACKET_OUTGOING:   # each loopback packet once
-                continue
-            if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
-                continue
-            ip = frame[14:]
-            ihl = (ip[0] & 15) * 4
-            if ip[9] != 17:
-                continue
-            sport, dport = struct.unpack(">HH", ip[ihl:ihl + 4])
-            self.datagrams.append((sport, dport, bytes(ip[ihl + 8:])))
 
 
 def fields(out, prefix):
@@ -91,24 +60,12 @@ def run_call(j, keys, *extra, timeout=150, env=None):
     return p.returncode, p.stdout + p.stderr
 
 
-def classify(b):
-    if not b:
-        return "empty"
-    if b[0] <= 3:
-        return "stun"
-    if 20 <= b[0] <= 63:
-        return "dtls"
-    if 128 <= b[0] <= 191:
-        return "rtcp" if len(b) > 1 and 192 <= b[1] <= 223 else "rtp"
-    return "other"
-
-
 def main():
     with tempfile.TemporaryDirectory(prefix="rtc-") as tmp:
         keys = os.path.join(tmp, "keys")
         janus.make_keys(keys)
         j = janus.Janus(os.path.join(tmp, "janus")).start()
-        cap = Capture()
+        cap = janus.Capture()
         cap.start()
         try:
             rc, out = run_call(j, keys, "--frames", "60")
@@ -143,12 +100,12 @@ def main():
         dg = cap.datagrams
         kinds = {}
         for _, _, b in dg:
-            kinds[classify(b)] = kinds.get(classify(b), 0) + 1
+            kinds[janus.classify(b)] = kinds.get(janus.classify(b), 0) + 1
         check(f"captured {len(dg)} datagrams: {kinds}", kinds.get("rtp", 0) > 100, repr(kinds))
         marker = MARKER.encode()
         with_marker = sum(1 for _, _, b in dg if marker in b)
         check(f"the plaintext marker in {with_marker} datagrams", with_marker == 0)
-        other = [b[:16].hex() for _, _, b in dg if classify(b) in ("other", "empty")]
+        other = [b[:16].hex() for _, _, b in dg if janus.classify(b) in ("other", "empty")]
         injected = sum(1 for _, _, b in dg if b[8:12] == b"\xba\xdc\x0d\xe5")
         check("every datagram is STUN, DTLS or SRTP/SRTCP (RFC 7983)", not other, repr(other[:5]))
         # Plain RTP of our payloaders would carry SSRC 0x11111111 / 0x22222222
@@ -158,8 +115,8 @@ def main():
         # every packet of the stream would be plain. Count packets from the
         # publisher's SSRC whose payload shows those bytes: SRTP makes them
         # random, so about 7/256 of them, never all.
-        rtp = [b for _, _, b in dg if classify(b) == "rtp" and b[8:12] == b"\x11\x11\x11\x11"]
-        clear = sum(1 for b in rtp if b[12] in (0x7c, 0x5c, 0x65, 0x41, 0x67, 0x68, 0x06))
+        rtp = [b for _, _, b in dg if janus.classify(b) == "rtp" and b[8:12] == b"\x11\x11\x11\x11"]
+        clear = sum(1 for b in rtp if b[12] in janus.CLEAR_NAL_BYTES)
         check(f"publisher video packets on the wire: {len(rtp)}, {clear} with a clear "
               "NAL header byte (plain RTP would be all)", rtp and clear < len(rtp) / 4,
               f"{clear} of {len(rtp)}")

@@ -44,44 +44,16 @@ def kxctl(room, *args):
 
 
 def start_relay(tmp):
-    certs, pf = os.path.join(tmp, "certs"), os.path.join(tmp, "relay.port")
-    subprocess.run([sys.executable, os.path.join(FIX, "relay.py"), "--make-certs", certs],
-                   check=True, stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([sys.executable, os.path.join(FIX, "relay.py"), "--certs", certs,
-                             "--port", "0", "--port-file", pf, "--log",
-                             os.path.join(tmp, "relay.jsonl")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    tap.wait_until(lambda: os.path.exists(pf) and open(pf).read().strip(), 15,
-                   "the relay fixture's port file")
-    return proc, int(open(pf).read()), certs
+    return roomproc.start_relay(tmp, FIX)
 
 
 def keyxchgd(tmp, n, port, certs):
-    r = {"n": n, "sock": os.path.join(tmp, f"room{n}.sock")}
-    err = open(os.path.join(LOGS, f"roomd-keyxchgd{n}.log"), "w")
-    r["kx"] = subprocess.Popen(
-        [os.path.join(BIN, "keyxchgd"), "--state-dir", os.path.join(tmp, f"state{n}"),
-         "--socket", r["sock"], "--relay", f"wss://localhost:{port}", "--ca",
-         os.path.join(certs, "ca.pem"), "--device", f"room-{n}"],
-        stdout=subprocess.PIPE, stderr=err, text=True)
-    line = r["kx"].stdout.readline()
-    r["codeword"] = line.split("codeword=")[-1].strip()
-    return r
+    return roomproc.keyxchgd(BIN, tmp, n, port, certs,
+                             os.path.join(LOGS, f"roomd-keyxchgd{n}.log"))
 
 
 def admit(host, member, code):
-    rep = kxctl(member, "join", "--meeting", "roomd", "--role", "member", "--name",
-                f"Room {member['n']}", "--code", code)
-    if not rep.get("ok"):
-        raise RuntimeError(f"room {member['n']} cannot join: {rep}")
-    tap.wait_until(lambda: kxctl(host, "status").get("lobby"), 30,
-                   f"room {member['n']}'s knock at the host")
-    k = kxctl(host, "status")["lobby"][-1]
-    rep = kxctl(host, "admit", str(k["participant"]), "--codeword", k["codeword"])
-    if not rep.get("ok"):
-        raise RuntimeError(f"admit of room {member['n']}: {rep}")
-    tap.wait_until(lambda: kxctl(member, "status").get("state") == "in-meeting", 30,
-                   f"room {member['n']} in the meeting")
+    roomproc.admit(BIN, host, member, code, "roomd")
 
 
 def udp_bound(port):

@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 
 import tap
 
@@ -29,6 +30,51 @@ def kxctl(bindir, sock, *args):
         return json.loads(r.stdout.splitlines()[0])
     except (IndexError, ValueError):
         return {"ok": False, "error": (r.stdout + r.stderr).strip()}
+
+
+def start_relay(tmp, fixtures):
+    """The signaling relay fixture (its throwaway CA in tmp/certs): (proc, port, certs)."""
+    certs, pf = os.path.join(tmp, "certs"), os.path.join(tmp, "relay.port")
+    subprocess.run([sys.executable, os.path.join(fixtures, "relay.py"), "--make-certs", certs],
+                   check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, os.path.join(fixtures, "relay.py"), "--certs",
+                             certs, "--port", "0", "--port-file", pf, "--log",
+                             os.path.join(tmp, "relay.jsonl")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tap.wait_until(lambda: os.path.exists(pf) and open(pf).read().strip(), 15,
+                   "the relay fixture's port file")
+    return proc, int(open(pf).read()), certs
+
+
+def keyxchgd(bindir, tmp, n, port, certs, log):
+    """Room n's keyxchgd on the relay: {"n", "sock", "kx", "codeword"}."""
+    r = {"n": n, "sock": os.path.join(tmp, f"room{n}.sock")}
+    err = open(log, "w")
+    r["kx"] = subprocess.Popen(
+        [os.path.join(bindir, "keyxchgd"), "--state-dir", os.path.join(tmp, f"state{n}"),
+         "--socket", r["sock"], "--relay", f"wss://localhost:{port}", "--ca",
+         os.path.join(certs, "ca.pem"), "--device", f"room-{n}"],
+        stdout=subprocess.PIPE, stderr=err, text=True)
+    line = r["kx"].stdout.readline()
+    r["codeword"] = line.split("codeword=")[-1].strip()
+    return r
+
+
+def admit(bindir, host, member, code, meeting):
+    """member knocks with the meeting code; the host admits it by its codeword."""
+    rep = kxctl(bindir, member["sock"], "join", "--meeting", meeting, "--role", "member",
+                "--name", f"Room {member['n']}", "--code", code)
+    if not rep.get("ok"):
+        raise RuntimeError(f"room {member['n']} cannot join: {rep}")
+    tap.wait_until(lambda: kxctl(bindir, host["sock"], "status").get("lobby"), 30,
+                   f"room {member['n']}'s knock at the host")
+    k = kxctl(bindir, host["sock"], "status")["lobby"][-1]
+    rep = kxctl(bindir, host["sock"], "admit", str(k["participant"]), "--codeword",
+                k["codeword"])
+    if not rep.get("ok"):
+        raise RuntimeError(f"admit of room {member['n']}: {rep}")
+    tap.wait_until(lambda: kxctl(bindir, member["sock"], "status").get("state") ==
+                   "in-meeting", 30, f"room {member['n']} in the meeting")
 
 
 class Proc:
@@ -105,13 +151,29 @@ class Screen(Proc):
 
 
 class Roomd(Proc):
+    """roomd with plain RTP to the SFU fixture (tx: its send ports, rx_base), or,
+    with tx None and janus (a tests/fixtures/janus.Janus), through Janus: ICE
+    gathers on janus.JANUS_ADDR (docs/transport.md says why)."""
+
     def __init__(self, bindir, name, control, frames, tx, rx_base, pid, log, env,
-                 extra=()):
+                 extra=(), janus=None):
+        if janus is not None:
+            transport = ["--janus", janus.url, "--janus-ca", janus.ca, "--janus-room",
+                         str(janus.room), "--rx-address", janus.address]
+        else:
+            transport = ["--plain-rtp", "--video-port", str(tx[0]), "--audio-port", str(tx[1]),
+                         "--rx-base", str(rx_base)]
         super().__init__(name, [os.path.join(bindir, "roomd"), "--control", control,
-                                "--frames", frames, "--video-port", str(tx[0]),
-                                "--audio-port", str(tx[1]), "--rx-base", str(rx_base),
-                                "--sender-index", str(pid), *extra], log, env)
+                                "--frames", frames, *transport, "--sender-index", str(pid),
+                                *extra], log, env)
         self.wait_for(lambda t: "roomd ready" in t, "roomd ready")
+
+    def transport(self):
+        """The "roomd transport:" line's counts (through Janus), {} before the end."""
+        last = self.lines("roomd transport:")
+        if not last:
+            return {}
+        return {k: int(v) for k, v in (f.split("=") for f in last[-1].split()[2:])}
 
     def results(self):
         """The per-sender lines at its end: {sender: {field: int}}."""

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roomd's WebRTC transport (docs/transport.md "roomd through Janus"): the
+ * room publishes its send chains to Janus's videoroom and subscribes to
+ * each remote sender it has a receive branch for, over webrtc/ (libnice,
+ * DTLS-SRTP on mbedTLS, libsrtp2; Janus's API over kx_ws).
+ *
+ * Janus is untrusted. The room publishes as "participant-N" (N: its
+ * participant id, the sender index of its KIDs); a receive branch for
+ * sender N (made, as before, on N's first receive key, which keyxchgd
+ * gives only for a participant of the roster) subscribes to the publisher
+ * Janus lists as "participant-N". A publisher the roster does not list
+ * gets no branch, so no subscription; one that claims another's name gets
+ * its media to e2eedec, which authenticates every frame with N's keys.
+ *
+ * A thread of its own does the signaling (rtc_janus is synchronous): it
+ * joins, publishes, lists the publishers every second, subscribes to the
+ * ones wanted, re-subscribes when a publisher's feed changed, unsubscribes
+ * when a branch went, and when Janus goes (the WebSocket closes, a request
+ * times out, the publisher's ICE or DTLS fails) drops every peer
+ * connection and joins again, once a second until it can.
+ *
+ * Order: roomd_rtc_new(); roomd_rtc_sink() for the video and audio send
+ * chains (once each); the pipeline built; roomd_rtc_start(); receive
+ * branches take roomd_rtc_src() and give back with roomd_rtc_drop() once
+ * out of the pipeline; at the end roomd_rtc_stop() (every peer connection
+ * closed), roomd_rtc_print(), the pipeline to NULL, roomd_rtc_free().
+ * roomd_rtc_src() and roomd_rtc_drop() are for roomd's main thread.
+ */
+#ifndef ROOMD_RTC_H
+#define ROOMD_RTC_H
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef struct _RoomdRtc RoomdRtc;
+
+/* Borrowed strings. */
+typedef struct
+{
+  const gchar *janus;           /* wss://HOST:PORT/ */
+  const gchar *ca_file;         /* CA of Janus's certificate */
+  guint64 room;
+  const gchar *local_addr;      /* the only address ICE gathers */
+  guint sender_index;
+} RoomdRtcConfig;
+
+/* NULL, with a line on stderr, when the URL is not wss://HOST:PORT. */
+RoomdRtc *roomd_rtc_new (const RoomdRtcConfig * cfg);
+
+/* The appsink of stream (E2EE_STREAM_VIDEO, _AUDIO) for the send chain's
+ * payloader (floating; the transport keeps a reference). */
+GstElement *roomd_rtc_sink (RoomdRtc * r, guint stream);
+
+/* Sets the payloaders' SSRCs (those of the offer) and starts the thread. */
+gboolean roomd_rtc_start (RoomdRtc * r);
+
+/* The appsrc of sender's stream (floating) taking the authenticated RTP:
+ * caps (taken) with payload 96 (H.264) or 111 (Opus), changed to what
+ * Janus's offer says. The sender is subscribed to once Janus lists it. */
+GstElement *roomd_rtc_src (RoomdRtc * r, guint sender, guint stream,
+    GstCaps * caps);
+
+/* The branch of sender left the pipeline: unsubscribe. */
+void roomd_rtc_drop (RoomdRtc * r, guint sender);
+
+void roomd_rtc_stop (RoomdRtc * r);
+/* One line "roomd transport: ..." of the counts. */
+void roomd_rtc_print (RoomdRtc * r);
+void roomd_rtc_free (RoomdRtc * r);
+
+G_END_DECLS
+
+#endif

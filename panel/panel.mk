@@ -4,11 +4,14 @@
 #   on KMS planes, without GStreamer; the GStreamer room display is an appsink
 #   adapter over it) and panel_frames (panel/frames.c: decoded frames from
 #   roomd over a Unix socket, docs/frames.md; both halves).
+#   panel_ui (panel/ui.c: the touch panel's retained widgets on Cairo and
+#   Pango, laid out in millimetres, damage-tracked; docs/panel.md).
 #   sealroom-screen: the screen process (docs/frames.md, docs/processes.md).
-MORE_DEB_PACKAGES += libjansson-dev
+# fonts-dejavu-core: the panel's pinned fonts (its golden images depend on them).
+MORE_DEB_PACKAGES += libjansson-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 
 PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS)
-PANEL_SRCS := panel/screen.c panel/frames.c
+PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c
 PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
 PANEL_LIB := $(O)/lib/libpanel.a
 # What links libpanel links these after it (by path: libwm's and libdrv_display's).
@@ -67,6 +70,19 @@ $(O)/tests/test_panel_screen: $(O)/obj/tests/unit/test_panel_screen.o $(PANEL_LI
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka)
 
 MORE_TESTS += $(O)/tests/test_panel_screen
+
+# The widget set: millimetres, tap targets, hit testing, damage.
+$(O)/obj/tests/unit/test_panel_ui.o: tests/unit/test_panel_ui.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,cmocka) -c $< -o $@
+
+$(O)/tests/test_panel_ui: $(O)/obj/tests/unit/test_panel_ui.o $(O)/obj/panel/ui.o
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WM_LIBS) $(call pl,cmocka)
+
+MORE_TESTS += $(O)/tests/test_panel_ui
 
 # frame-sender plays roomd (the sending half) for test_screen.py, which runs
 # keyxchgd rooms, sealroom-screen on the soft display and display-check.

@@ -5,13 +5,15 @@
 #   adapter over it) and panel_frames (panel/frames.c: decoded frames from
 #   roomd over a Unix socket, docs/frames.md; both halves).
 #   panel_ui (panel/ui.c: the touch panel's retained widgets on Cairo and
-#   Pango, laid out in millimetres, damage-tracked; docs/panel.md).
+#   Pango, laid out in millimetres, damage-tracked), panel_view (panel/view.c:
+#   its screens from keyxchgd's state, taps into commands) and panel_model
+#   (panel/model.c: keyxchgd's status and events into that state); docs/panel.md.
 #   sealroom-screen: the screen process (docs/frames.md, docs/processes.md).
 # fonts-dejavu-core: the panel's pinned fonts (its golden images depend on them).
 MORE_DEB_PACKAGES += libjansson-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 
 PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS)
-PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c
+PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/view.c panel/model.c
 PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
 PANEL_LIB := $(O)/lib/libpanel.a
 # What links libpanel links these after it (by path: libwm's and libdrv_display's).
@@ -83,6 +85,23 @@ $(O)/tests/test_panel_ui: $(O)/obj/tests/unit/test_panel_ui.o $(O)/obj/panel/ui.
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WM_LIBS) $(call pl,cmocka)
 
 MORE_TESTS += $(O)/tests/test_panel_ui
+
+# Every screen against its golden image (panel/golden/); PANEL_UPDATE_GOLDEN=1
+# rewrites them on purpose (docs/panel.md).
+export PANEL_UPDATE_GOLDEN
+$(O)/obj/tests/unit/test_panel_screens.o: tests/unit/test_panel_screens.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,cmocka) \
+	  -DPANEL_GOLDEN_DIR='"$(abspath panel/golden)"' -c $< -o $@
+
+$(O)/tests/test_panel_screens: $(O)/obj/tests/unit/test_panel_screens.o $(PANEL_LIB) \
+		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka jansson)
+
+MORE_TESTS += $(O)/tests/test_panel_screens
 
 # frame-sender plays roomd (the sending half) for test_screen.py, which runs
 # keyxchgd rooms, sealroom-screen on the soft display and display-check.

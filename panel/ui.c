@@ -481,8 +481,10 @@ static void draw(struct panel_ui *ui, cairo_t *cr, const struct panel_widget *w)
 
 		b.y += h;
 		b.h -= h;
+		/* The body grows with a large title (a dialog's codeword and its warning). */
 		if (w->body[0] && b.h > 0)
-			text(ui, cr, w->body, BODY_MM, false, &b, LEFT, true,
+			text(ui, cr, w->body, tmm * 0.6 > BODY_MM ? tmm * 0.6 : BODY_MM, false, &b,
+			     LEFT, true,
 			     ink_of(w->style == PANEL_S_NORMAL ? PANEL_S_DIM : w->style), alpha);
 		break;
 	}
@@ -555,7 +557,8 @@ static void draw(struct panel_ui *ui, cairo_t *cr, const struct panel_widget *w)
 					 entry.h - 2 * pad };
 
 		box(ui, cr, &entry, (struct rgb){ 0.02, 0.02, 0.03 }, 0.95);
-		text(ui, cr, w->text, TEXT_MM * 1.3, true, &et, CENTRE, false, white, 1);
+		text(ui, cr, w->text, w->text_mm ? w->text_mm : TEXT_MM * 1.3, true, &et, CENTRE, false,
+		     white, 1);
 		panel_keypad_layout(&ui->m, w, keys);
 		for (unsigned int i = 0; i < PANEL_KEYPAD_KEYS; i++) {
 			char k = panel_keypad_keys[i];

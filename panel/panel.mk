@@ -12,8 +12,8 @@
 # fonts-dejavu-core: the panel's pinned fonts (its golden images depend on them).
 MORE_DEB_PACKAGES += libjansson-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 
-PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS)
-PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/view.c panel/model.c
+PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(DRV_TOUCH_CFLAGS)
+PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/view.c panel/model.c panel/host.c
 PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
 PANEL_LIB := $(O)/lib/libpanel.a
 # What links libpanel links these after it (by path: libwm's and libdrv_display's).
@@ -31,10 +31,11 @@ $(PANEL_LIB): $(PANEL_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(O)/bin/sealroom-screen: $(O)/obj/panel/sealroom-screen.o $(PANEL_LIB) $(O)/lib/libdrv_display.a \
-		$(O)/lib/libwm.a $(O)/lib/libe2ee.a
+		$(O)/lib/libwm.a $(O)/lib/libe2ee.a $(DRV_TOUCH_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,jansson)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(DRV_TOUCH_LIB) $(DRV_TOUCH_LIBS) \
+	  $(call pl,jansson)
 
 all: $(PANEL_LIB) $(O)/bin/sealroom-screen
 
@@ -116,6 +117,8 @@ $(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/pane
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
 
 MORE_TESTS += tests/integration/test_screen.py
+# The panel by taps against real keyxchgd rooms and the relay fixture.
+MORE_TESTS += tests/integration/test_panel.py
 test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen
 
 # Whatever parses roomd's frame messages in the screen process.

@@ -9,7 +9,17 @@
  *
  *   sealroom-screen --display DEVICE|soft [--display-size WxH]
  *                   [--display-capture PNG] --frames PATH --roomd-uid UID
- *                   [--control PATH]
+ *                   [--control PATH] [--screen-mm WxH [--touch NAME]
+ *                   [--touch-events PATH] [--admin-pin-file FILE]
+ *                   [--room-name NAME] [--service ADDR] [--meeting NAME]]
+ *
+ * The touch panel (panel/host.h, docs/panel.md) runs when the screen's
+ * physical size is given (--screen-mm, the board's screen_width_mm x
+ * screen_height_mm): its widgets on the top layer, taps from the evdev
+ * device named NAME (the board's touch_name) through libdrv_touch's
+ * recognizer, its commands to keyxchgd on the same control connection.
+ * --touch-events is a TEST INPUT: struct input_event records from a file or
+ * FIFO (ABS_X/ABS_Y 0..32767, BTN_TOUCH), fed to the same recognizer.
  *
  * Tiles: one per participant of keyxchgd's roster other than this room, in
  * roster order; none outside a meeting, and none while keyxchgd cannot be
@@ -26,6 +36,7 @@
  */
 #define _GNU_SOURCE /* struct ucred, accept4 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -41,8 +52,13 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
+#include <linux/input.h>
+
+#include "drv/touch.h"
 #include "panel/frames.h"
+#include "panel/host.h"
 #include "panel/screen.h"
 
 #define CONTROL_DEFAULT "/run/sealroom/kx/keyxchgd.sock"
@@ -84,6 +100,16 @@ struct app {
 	char names[PANEL_SCREEN_MAX_TILES][WM_SECOND_MAX + 1];
 	size_t n_tiles;
 	enum wm_e2ee_state e2ee;
+
+	/* The touch panel (NULL without --screen-mm) and its touch input. */
+	struct panel_host *panel;
+	struct drv_touch *touch;
+	int events_fd; /* --touch-events, a test input */
+	struct drv_touch_recognizer rec;
+	uint8_t ev_buf[sizeof(struct input_event)];
+	size_t ev_len;
+	unsigned int requests;
+	struct timespec status_at;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -102,7 +128,10 @@ static void say(const char *fmt, ...)
 static void usage(void)
 {
 	fprintf(stderr, "usage: sealroom-screen --display DEVICE|soft [--display-size WxH] "
-			"[--display-capture PNG] --frames PATH --roomd-uid UID [--control PATH]\n");
+			"[--display-capture PNG] --frames PATH --roomd-uid UID [--control PATH]\n"
+			"       [--screen-mm WxH [--touch NAME] [--touch-events PATH (test input)]\n"
+			"        [--admin-pin-file FILE] [--room-name NAME] [--service ADDR] "
+			"[--meeting NAME]]\n");
 	exit(2);
 }
 
@@ -301,6 +330,9 @@ static void show_e2ee(struct app *a)
 					  : WM_E2EE_WAITING;
 	int ret;
 
+	/* The panel knows the failures (split, out of sync, a changed key, no keys). */
+	if (a->panel && !panel_host_e2ee(a->panel))
+		e2ee = WM_E2EE_WAITING;
 	if (e2ee == a->e2ee)
 		return;
 	ret = panel_screen_set_e2ee(a->screen, e2ee);
@@ -400,6 +432,165 @@ static void apply_state(struct app *a, const char *state)
 		a->in_meeting = true;
 }
 
+/* ------------------------------------------------------------------ the panel */
+
+static uint64_t now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static void send_status(struct app *a)
+{
+	static const char req[] = "{\"cmd\":\"status\",\"id\":\"screen-status\"}\n";
+
+	clock_gettime(CLOCK_MONOTONIC, &a->status_at);
+	if (a->ctl_fd >= 0 && send(a->ctl_fd, req, sizeof(req) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+				      (ssize_t)(sizeof(req) - 1))
+		say("keyxchgd: status request not sent: %s", strerror(errno));
+}
+
+/* keyxchgd's word to the panel; replies to its commands said on stdout and on the panel. */
+static void panel_control(struct app *a, json_t *o, const char *event, const char *id)
+{
+	bool status = !event && id && !strcmp(id, "screen-status");
+
+	if (!event && id && !strncmp(id, "panel-", 6)) {
+		const char *err = json_string_value(json_object_get(o, "error"));
+		char line[256];
+
+		if (json_is_true(json_object_get(o, "ok"))) {
+			say("panel: %s done", id);
+			return;
+		}
+		snprintf(line, sizeof(line), "keyxchgd refused it: %s", err ? err : "no reason");
+		say("panel: %s %s", id, line);
+		panel_host_notice(a->panel, line);
+		return;
+	}
+	if (status || event)
+		panel_host_control(a->panel, o, status, now_us());
+	/* The relay's state and the lobby come with status only: asked again at once. */
+	if (event && !strcmp(event, "state"))
+		send_status(a);
+}
+
+/* A tap's command to keyxchgd, as the screen's uid (keyxchg/CONTROL.md). */
+static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
+{
+	struct panel_action act;
+	char id[32], req[1024];
+	const char *why;
+	int n;
+
+	panel_host_gesture(a->panel, g, now_us(), &act);
+	snprintf(id, sizeof(id), "panel-%u", ++a->requests);
+	n = panel_host_request(a->panel, &act, id, req, sizeof(req), &why);
+	if (n <= 0) {
+		if (why) {
+			say("panel: %s", why);
+			panel_host_notice(a->panel, why);
+		}
+		return;
+	}
+	if (a->ctl_fd < 0 || send(a->ctl_fd, req, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		say("panel: %s not sent: keyxchgd is not connected", id);
+		panel_host_notice(a->panel, "Not sent: the keying daemon is not reachable.");
+		return;
+	}
+	req[n - 1] = '\0';
+	/* The request carries no secret: a participant, a knock's hash, a meeting code. */
+	say("panel: sent %s", req);
+	send_status(a);
+}
+
+static void read_touch(struct app *a)
+{
+	struct drv_touch_gesture g;
+	int ret;
+
+	while ((ret = drv_touch_read(a->touch, 0, &g)) == 1)
+		panel_gesture(a, &g);
+	if (ret < 0) {
+		say("touch: %s: %s; taps are off", drv_touch_path(a->touch), strerror(-ret));
+		drv_touch_close(a->touch);
+		a->touch = NULL;
+	}
+}
+
+/* The test input: evdev records through the same recognizer as the device's. */
+static void read_events(struct app *a)
+{
+	ssize_t n = read(a->events_fd, a->ev_buf + a->ev_len, sizeof(a->ev_buf) - a->ev_len);
+
+	for (; n > 0; n = read(a->events_fd, a->ev_buf + a->ev_len, sizeof(a->ev_buf) - a->ev_len)) {
+		struct input_event ie;
+		struct drv_touch_event ev;
+		struct drv_touch_gesture out[DRV_TOUCH_MAX_OUT];
+		size_t k;
+
+		a->ev_len += (size_t)n;
+		if (a->ev_len < sizeof(ie))
+			continue;
+		memcpy(&ie, a->ev_buf, sizeof(ie));
+		a->ev_len = 0;
+		ev = (struct drv_touch_event){ ie.type, ie.code, ie.value,
+					       (uint64_t)ie.input_event_sec * 1000000u +
+						       (uint64_t)ie.input_event_usec };
+		k = drv_touch_recognizer_feed(&a->rec, &ev, out);
+		for (size_t i = 0; i < k; i++)
+			panel_gesture(a, &out[i]);
+	}
+	if (n == 0) {
+		say("touch events: end of the test input");
+		close(a->events_fd);
+		a->events_fd = -1;
+	}
+}
+
+static int open_events(struct app *a, const char *path, uint32_t w, uint32_t h)
+{
+	struct drv_touch_config cfg = { { 0, 32767, 0, 32767, w, h }, BTN_TOUCH,
+					DRV_TOUCH_DEFAULT_SLOP_PX, DRV_TOUCH_DEFAULT_LONG_PRESS_US };
+	struct stat st;
+	int ret = drv_touch_recognizer_init(&a->rec, &cfg);
+
+	if (ret)
+		return ret;
+	/* A FIFO read and written here never ends when a writer closes it. */
+	if (stat(path, &st))
+		return -errno;
+	a->events_fd = open(path, (S_ISFIFO(st.st_mode) ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
+	return a->events_fd < 0 ? -errno : 0;
+}
+
+static int read_pin(const char *path, char *pin, size_t len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	/* The admin PIN is readable by its owner only, like every secret here. */
+	if (fstat(fd, &st) || (st.st_mode & 077)) {
+		close(fd);
+		return -EPERM;
+	}
+	n = read(fd, pin, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	pin[n] = '\0';
+	pin[strcspn(pin, "\r\n")] = '\0';
+	for (size_t i = 0; pin[i]; i++)
+		if (pin[i] < '0' || pin[i] > '9')
+			return -EINVAL;
+	return strlen(pin) >= 4 && strlen(pin) <= PANEL_PIN_MAX ? 0 : -EINVAL;
+}
+
 static void handle_line(struct app *a, const char *line, size_t len)
 {
 	json_error_t err;
@@ -413,10 +604,14 @@ static void handle_line(struct app *a, const char *line, size_t len)
 	}
 	event = json_string_value(json_object_get(o, "event"));
 	id = json_string_value(json_object_get(o, "id"));
+	if (a->panel)
+		panel_control(a, o, event, id);
 	if (!event && id && !strcmp(id, "screen-subscribe")) {
 		a->subscribed = json_is_true(json_object_get(o, "ok"));
 		say("keyxchgd: %s", a->subscribed ? "subscribed to roster and state"
 						  : "subscription refused");
+		if (a->panel)
+			panel_host_kx(a->panel, a->subscribed, now_us());
 	} else if (!event && id && !strcmp(id, "screen-status") &&
 		   json_is_true(json_object_get(o, "ok"))) {
 		apply_state(a, json_string_value(json_object_get(o, "state")));
@@ -453,6 +648,8 @@ static void close_control(struct app *a, const char *why)
 	}
 	a->ctl_fd = -1;
 	a->subscribed = false;
+	if (a->panel)
+		panel_host_kx(a->panel, false, now_us());
 	a->line_len = 0;
 	a->discarding = false;
 	/* Nothing keyxchgd does not vouch for now stays on screen. */
@@ -584,8 +781,19 @@ int main(int argc, char **argv)
 		{ "frames", required_argument, NULL, 'f' },
 		{ "roomd-uid", required_argument, NULL, 'u' },
 		{ "control", required_argument, NULL, 'k' },
+		{ "screen-mm", required_argument, NULL, 'm' },
+		{ "touch", required_argument, NULL, 't' },
+		{ "touch-events", required_argument, NULL, 'e' },
+		{ "admin-pin-file", required_argument, NULL, 'p' },
+		{ "room-name", required_argument, NULL, 'r' },
+		{ "service", required_argument, NULL, 'v' },
+		{ "meeting", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct panel_host_config pcfg = { 0 };
+	const char *touch_name = NULL, *events = NULL, *pin_file = NULL;
+	char pin[PANEL_PIN_MAX + 2] = "";
+	bool panel = false;
 	static struct app app; /* large: the control line */
 	struct app *a = &app;
 	const char *display = NULL, *frames = NULL, *what = "";
@@ -618,13 +826,37 @@ int main(int argc, char **argv)
 		case 'k':
 			a->control = optarg;
 			break;
+		case 'm':
+			if (!parse_size(optarg, &pcfg.width_mm, &pcfg.height_mm))
+				usage();
+			panel = true;
+			break;
+		case 't':
+			touch_name = optarg;
+			break;
+		case 'e':
+			events = optarg;
+			break;
+		case 'p':
+			pin_file = optarg;
+			break;
+		case 'r':
+			pcfg.room_name = optarg;
+			break;
+		case 'v':
+			pcfg.service = optarg;
+			break;
+		case 'g':
+			pcfg.meeting = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!display || !frames || !have_uid || optind != argc)
+	if (!display || !frames || !have_uid || optind != argc ||
+	    (!panel && (touch_name || events || pin_file)))
 		usage();
-	a->listen_fd = a->roomd_fd = a->ctl_fd = -1;
+	a->listen_fd = a->roomd_fd = a->ctl_fd = a->events_fd = -1;
 	a->backoff_ms = BACKOFF_MIN_MS;
 	a->e2ee = WM_E2EE_WAITING;
 	panel_frames_rx_init(&a->rx);
@@ -656,20 +888,83 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	say("listening on %s for roomd (uid %ld)", frames, (long)a->roomd_uid);
+	if (panel) {
+		uint32_t w, h;
+
+		ret = pin_file ? read_pin(pin_file, pin, sizeof(pin)) : 0;
+		if (ret) {
+			fprintf(stderr, "sealroom-screen: admin PIN %s: %s\n", pin_file,
+				ret == -EPERM ? "readable by others (must be 0600)"
+				: ret == -EINVAL ? "not 4 to 12 digits"
+						 : strerror(-ret));
+			return 1;
+		}
+		pcfg.admin_pin = pin_file ? pin : NULL;
+		ret = panel_host_new(a->screen, &pcfg, &a->panel, &what);
+		sodium_memzero(pin, sizeof(pin));
+		if (ret) {
+			fprintf(stderr, "sealroom-screen: panel: %s: %s\n", what, strerror(-ret));
+			return 1;
+		}
+		panel_screen_size(a->screen, &w, &h);
+		if (touch_name) {
+			ret = drv_touch_open(NULL, touch_name, w, h, 0, 0, &a->touch);
+			if (ret) {
+				fprintf(stderr, "sealroom-screen: touch panel \"%s\": %s\n",
+					touch_name, strerror(-ret));
+				return 1;
+			}
+			say("touch: %s", drv_touch_path(a->touch));
+		}
+		if (events) {
+			ret = open_events(a, events, w, h);
+			if (ret) {
+				fprintf(stderr, "sealroom-screen: --touch-events %s: %s\n", events,
+					strerror(-ret));
+				return 1;
+			}
+			say("touch: TEST INPUT %s (evdev records, axes 0..32767)", events);
+		}
+		say("panel: %ux%u mm%s", pcfg.width_mm, pcfg.height_mm,
+		    pin_file ? ", Settings behind the admin PIN" : ", Settings locked (no PIN)");
+	}
 	connect_control(a);
 	if (a->ctl_fd < 0)
 		say("keyxchgd: not reachable at %s yet", a->control);
 
 	while (running) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[6] = {
 			{ sfd, POLLIN, 0 },
 			{ a->listen_fd, POLLIN, 0 },
 			{ a->roomd_fd, POLLIN, 0 },
 			{ a->ctl_fd, POLLIN, 0 },
+			{ a->touch ? drv_touch_fd(a->touch) : -1, POLLIN, 0 },
+			{ a->events_fd, POLLIN, 0 },
 		};
+		int timeout = retry_in_ms(a);
 
-		if (poll(pfd, 4, retry_in_ms(a)) < 0 && errno != EINTR)
+		if (a->panel) {
+			struct timespec now;
+			int t = panel_host_timeout_ms(a->panel, now_us());
+
+			/* The panel's bar, and keyxchgd's status (the relay, the lobby) every 2 s. */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (a->ctl_fd >= 0 && now.tv_sec - a->status_at.tv_sec >= 2)
+				send_status(a);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+			if (a->ctl_fd >= 0 && (timeout < 0 || timeout > 2000))
+				timeout = 2000;
+		}
+		if (poll(pfd, 6, timeout) < 0 && errno != EINTR)
 			break;
+		if (a->panel) {
+			panel_host_tick(a->panel, now_us());
+			if (a->touch && pfd[4].revents)
+				read_touch(a);
+			if (a->events_fd >= 0 && pfd[5].revents)
+				read_events(a);
+		}
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -700,6 +995,10 @@ int main(int argc, char **argv)
 	if (a->ctl_fd >= 0)
 		close(a->ctl_fd);
 	close(a->listen_fd);
+	drv_touch_close(a->touch);
+	if (a->events_fd >= 0)
+		close(a->events_fd);
+	panel_host_free(a->panel);
 	unlink(frames);
 	close(sfd);
 	panel_screen_free(a->screen);

@@ -141,10 +141,13 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		snprintf(title, tn, "Meeting split");
 		snprintf(body, bn, "The service showed this room two hosts for one meeting. "
 				   "This room stopped; nothing is sent.");
-	} else if (st->relay == PANEL_R_DOWN ||
-		   (st->relay == PANEL_R_CONNECTING && st->meeting != PANEL_M_IDLE)) {
+	} else if (st->relay == PANEL_R_DOWN) {
 		snprintf(title, tn, "Meeting service unreachable");
 		snprintf(body, bn, "The signaling relay does not answer; this room keeps trying.");
+	} else if (st->relay == PANEL_R_CONNECTING && st->meeting != PANEL_M_IDLE) {
+		*style = PANEL_S_WARN;
+		snprintf(title, tn, "Connecting to the meeting service");
+		snprintf(body, bn, "Nothing is sent until the relay answers.");
 	} else if (st->out_of_sync) {
 		snprintf(title, tn, "Out of sync");
 		snprintf(body, bn, "A roster was rejected: this room may not hold the meeting's "

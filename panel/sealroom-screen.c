@@ -958,13 +958,6 @@ int main(int argc, char **argv)
 		}
 		if (poll(pfd, 6, timeout) < 0 && errno != EINTR)
 			break;
-		if (a->panel) {
-			panel_host_tick(a->panel, now_us());
-			if (a->touch && pfd[4].revents)
-				read_touch(a);
-			if (a->events_fd >= 0 && pfd[5].revents)
-				read_events(a);
-		}
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -976,6 +969,14 @@ int main(int argc, char **argv)
 				else
 					running = false;
 			}
+		}
+		/* Taps before frames: a person waits on the panel, a frame can be dropped. */
+		if (a->panel) {
+			panel_host_tick(a->panel, now_us());
+			if (a->touch && pfd[4].revents)
+				read_touch(a);
+			if (a->events_fd >= 0 && pfd[5].revents)
+				read_events(a);
 		}
 		if (pfd[1].revents & POLLIN)
 			accept_roomd(a);

@@ -129,6 +129,18 @@ $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ipanel/include -o $@ $< panel/frames.c
 
+# What the panel parses of keyxchgd's messages, and the taps after them.
+FUZZ_TARGETS += fuzz_panel_model
+FUZZ_PANEL_SRCS := panel/model.c panel/view.c panel/ui.c watermark/label.c crypto/codeword.c \
+	crypto/secret.c
+$(O)/fuzz/fuzz_panel_model: tests/fuzz/fuzz_panel_model.c $(FUZZ_PANEL_SRCS) \
+		panel/include/panel/model.h panel/include/panel/view.h panel/include/panel/ui.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ipanel/include -Iwatermark/include -Icrypto/include \
+	  $(call pc,jansson libsodium $(WM_PKGS)) -o $@ $< $(FUZZ_PANEL_SRCS) \
+	  $(call pl,jansson libsodium $(WM_PKGS)) $(MBEDTLS_LIBS) -lm
+
 # --------------------------------------------------------------- benchmark
 # bench-frame-handover: CPU and allocations per displayed frame of the hand-over
 # from roomd to the screen process against the room display inside one process.

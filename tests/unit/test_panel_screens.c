@@ -6,7 +6,8 @@
  * every screen laid out on the other boards' screens too (the tap-target rule
  * holds at 1920x1080 and 3840x2160), the taps' actions (Admit names exactly
  * the knock shown, the PIN, the meeting code on the keypad, the bar that
- * hides), and no screen in a failure state saying "End-to-end encrypted".
+ * hides), no screen in a failure state saying "End-to-end encrypted", and
+ * panel_model's reading of keyxchgd's messages (a table of lines).
  *
  * Golden images: the panel's ARGB32 layer over a flat background, as RGB
  * PNG. A pixel matches when no channel differs by more than GOLDEN_TOL (8 of
@@ -30,6 +31,9 @@
 #include <cairo.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
+#include "panel/model.h"
 #include "panel/ui.h"
 #include "panel/view.h"
 
@@ -560,12 +564,88 @@ static void test_taps(void **state)
 	panel_ui_free(ui);
 }
 
+static bool apply(struct panel_state *st, const char *line, bool is_status)
+{
+	json_t *o = json_loads(line, 0, NULL);
+	bool changed;
+
+	assert_non_null(o);
+	changed = panel_model_apply(st, o, is_status);
+	json_decref(o);
+	return changed;
+}
+
+static void test_model(void **state)
+{
+	struct panel_state st = { .kx_up = true };
+	char k2[80];
+
+	(void)state;
+	/* Idle: own codeword (shown as labels show it), the relay not in use yet. */
+	assert_true(apply(&st, "{\"ok\":true,\"state\":\"idle\",\"codeword\":\"mavoj-pubip-gubad-gamiv\","
+			       "\"host\":false,\"relay\":\"down\"}", true));
+	assert_int_equal(st.meeting, PANEL_M_IDLE);
+	assert_string_equal(st.own_codeword, CW_SELF);
+	assert_int_equal(st.relay, PANEL_R_UNKNOWN);
+	/* A refused status changes nothing. */
+	assert_false(apply(&st, "{\"ok\":false,\"state\":\"in-meeting\"}", true));
+	/* Hosting: the roster makes people (self marked, trust from pinned and verified). */
+	assert_true(apply(&st, "{\"event\":\"state\",\"state\":\"in-meeting\"}", false));
+	assert_true(apply(&st, "{\"event\":\"roster\",\"group_code\":\"zadib-nopuv-rigal-sofut\","
+			       "\"participants\":[{\"participant\":0,\"codeword\":\"mavoj-pubip-gubad-gamiv\","
+			       "\"role\":\"host\",\"pinned\":\"self\",\"self\":true},"
+			       "{\"participant\":1,\"codeword\":\"lusab-babad-gutih-tugad\",\"name\":\"Lab\","
+			       "\"pinned\":\"same\",\"verified\":true},"
+			       "{\"participant\":2,\"codeword\":\"hidoz-vikag-sabom-lonus\",\"pinned\":\"changed\","
+			       "\"verified\":true},"
+			       "{\"participant\":3,\"codeword\":\"junk\"}]}", false));
+	assert_int_equal(st.n_people, 3); /* the junk codeword left out */
+	assert_true(st.host && st.people[0].self);
+	assert_int_equal(st.people[1].trust, PANEL_T_VERIFIED);
+	assert_string_equal(st.people[1].name, "Lab");
+	assert_int_equal(st.people[2].trust, PANEL_T_CHANGED); /* verified before, not this key */
+	assert_string_equal(st.group_code, GROUP);
+	/* Knocks: auto-admitted ones never asked; a second knock of one participant
+	 * replaces the first (Admit names the new one); a bad hash is left out. */
+	snprintf(k2, sizeof(k2), "%.63s0", KNOCK);
+	assert_false(apply(&st, "{\"event\":\"knock\",\"participant\":4,\"knock\":\"5d41402abc4b2a76b9719d911017c592aa5d41402abc4b2a76b9719d911017c5\","
+				"\"codeword\":\"fojup-hafir-kisuz-mitom\",\"auto\":true}", false));
+	assert_true(apply(&st, "{\"event\":\"knock\",\"participant\":4,\"knock\":\"5d41402abc4b2a76b9719d911017c592aa5d41402abc4b2a76b9719d911017c5\","
+			       "\"name\":\"Huddle\",\"codeword\":\"fojup-hafir-kisuz-mitom\",\"pinned\":\"changed\"}", false));
+	assert_int_equal(st.n_knocks, 1);
+	assert_int_equal(st.knocks[0].trust, PANEL_T_CHANGED);
+	assert_true(apply(&st, "{\"event\":\"knock\",\"participant\":4,\"knock\":\"5d41402abc4b2a76b9719d911017c592aa5d41402abc4b2a76b9719d911017c0\","
+			       "\"name\":\"Huddle\",\"codeword\":\"\",\"pinned\":\"new\"}", false));
+	assert_int_equal(st.n_knocks, 1);
+	assert_string_equal(st.knocks[0].knock, k2);
+	assert_string_equal(st.knocks[0].codeword, ""); /* being derived: Admit stays off */
+	assert_false(apply(&st, "{\"event\":\"knock\",\"participant\":5,\"knock\":\"XYZ\"}", false));
+	/* Admitted: in the roster, so the dialog goes. */
+	assert_true(apply(&st, "{\"event\":\"roster\",\"participants\":[{\"participant\":4,"
+			       "\"codeword\":\"fojup-hafir-kisuz-mitom\",\"pinned\":\"new\"}]}", false));
+	assert_int_equal(st.n_knocks, 0);
+	assert_string_equal(st.group_code, ""); /* no group_code in that roster: not held */
+	/* keyxchgd's refusal of a roster: out of sync; other warnings are not. */
+	assert_false(apply(&st, "{\"event\":\"warning\",\"text\":\"device x knocks with a CHANGED key\"}", false));
+	assert_true(apply(&st, "{\"event\":\"warning\",\"text\":\"a roster was rejected\"}", false));
+	assert_true(st.out_of_sync);
+	/* The meeting ends: nothing of it stays; keyxchgd lost: not even the state. */
+	assert_true(apply(&st, "{\"event\":\"state\",\"state\":\"ended\"}", false));
+	assert_int_equal(st.meeting, PANEL_M_ENDED);
+	assert_true(st.n_people == 0 && !st.out_of_sync && !st.group_code[0]);
+	assert_true(apply(&st, "{\"event\":\"state\",\"state\":\"equivocation\"}", false));
+	assert_int_equal(st.meeting, PANEL_M_SPLIT);
+	panel_model_lost(&st);
+	assert_true(!st.kx_up && st.meeting == PANEL_M_IDLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_goldens),
 		cmocka_unit_test(test_other_boards),
 		cmocka_unit_test(test_taps),
+		cmocka_unit_test(test_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

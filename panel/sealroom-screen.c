@@ -444,7 +444,8 @@ static uint64_t now_us(void)
 
 static void send_status(struct app *a)
 {
-	static const char req[] = "{\"cmd\":\"status\",\"id\":\"screen-status\"}\n";
+	/* The panel's own id: the tiles keep following roster events alone. */
+	static const char req[] = "{\"cmd\":\"status\",\"id\":\"panel-status\"}\n";
 
 	clock_gettime(CLOCK_MONOTONIC, &a->status_at);
 	if (a->ctl_fd >= 0 && send(a->ctl_fd, req, sizeof(req) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) !=
@@ -455,9 +456,9 @@ static void send_status(struct app *a)
 /* keyxchgd's word to the panel; replies to its commands said on stdout and on the panel. */
 static void panel_control(struct app *a, json_t *o, const char *event, const char *id)
 {
-	bool status = !event && id && !strcmp(id, "screen-status");
+	bool status = !event && id && (!strcmp(id, "screen-status") || !strcmp(id, "panel-status"));
 
-	if (!event && id && !strncmp(id, "panel-", 6)) {
+	if (!event && id && !strncmp(id, "panel-", 6) && !status) {
 		const char *err = json_string_value(json_object_get(o, "error"));
 		char line[256];
 

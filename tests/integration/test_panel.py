@@ -20,11 +20,15 @@ $BUILD/test-logs/panel-*.png:
 * room 1 taps the screen (the bar), Participants, Remove on room 2: the keys
   rotate (a new epoch without room 2), room 2's tile goes;
 * Security shows; keyxchgd killed: the panel says the service is
-  unreachable and the banner never "End-to-end encrypted".
+  unreachable and the banner never "End-to-end encrypted";
+* Settings: an admin PIN file readable by others is refused at start; with a
+  0600 one, a wrong PIN keeps Settings shut and the right one opens them, and
+  the identity reset asks first.
 TAP output.
 """
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -89,20 +93,9 @@ def main():
 
         member.tap("home.join")
         for d in digits_of(code):
-            member.wait_widget("join.keys")
-            x, y, w, h = member.page()[1]["join.keys"]
-            # The keypad's keys: 1 2 3 / 4 5 6 / 7 8 9 / erase 0 OK under a 16 mm entry.
-            idx = "123456789<0>".index(d)
-            ppm = 1280 / 344 if 1280 / 344 < 720 / 194 else 720 / 194
-            top = y + int(-(-16 * ppm // 1)) + int(-(-2 * ppm // 1))
-            gap = int(-(-2 * ppm // 1))
-            kw, kh = (w - 2 * gap) // 3, (y + h - top - 3 * gap) // 4
-            member.tap_at(x + (idx % 3) * (kw + gap) + kw // 2,
-                          top + (idx // 3) * (kh + gap) + kh // 2)
+            member.tap_key("join.keys", d)
         save(member, "join")
-        x, y, w, h = member.page()[1]["join.keys"]
-        top = y + int(-(-16 * ppm // 1)) + gap
-        member.tap_at(x + 2 * (kw + gap) + kw // 2, top + 3 * (kh + gap) + kh // 2)
+        member.tap_key("join.keys", ">")
         member.wait_for(lambda t: '"role":"member"' in t, "the join request")
         check("room 2 typed the meeting code on its keypad: the panel sent a join with "
               "that code", f'"code":"{code}"' in member.text(),
@@ -174,6 +167,44 @@ def main():
               host.page()[0] == "home" and
               host.lines("screen: banner")[-1] == "screen: banner waiting for keys",
               f"{host.page()[0]} {host.lines('screen: banner')[-1:]} {path}")
+        # Settings behind the admin PIN: the PIN file must be its owner's alone.
+        pin = os.path.join(tmp, "pin")
+        with open(pin, "w") as f:
+            f.write("2468\n")
+        os.chmod(pin, 0o644)
+        r = subprocess.run([os.path.join(BIN, "sealroom-screen"), "--display", "soft",
+                            "--display-size", "1280x720", "--frames",
+                            os.path.join(tmp, "pin-frames.sock"), "--roomd-uid",
+                            str(os.getuid()), "--control", os.path.join(tmp, "none.sock"),
+                            "--screen-mm", panel_touch.SCREEN_MM, "--admin-pin-file", pin],
+                           capture_output=True, text=True, timeout=60)
+        check("an admin PIN file readable by others is refused at start",
+              r.returncode == 1 and "must be 0600" in r.stderr, r.stderr)
+        os.chmod(pin, 0o600)
+        admin = panel_touch.PanelScreen(
+            BIN, "the admin's screen", os.path.join(tmp, "admin.png"),
+            os.path.join(tmp, "admin-frames.sock"), rooms[1].sock,
+            os.path.join(LOGS, "panel-screen-admin.log"), os.path.join(tmp, "touch-admin"),
+            extra=["--admin-pin-file", pin])
+        screens.append(admin)
+
+        def type_pin(digits):
+            for d in digits:
+                admin.tap_key("pin.keys", d)
+        admin.tap("home.settings")
+        type_pin("1357>")
+        check("a wrong PIN keeps Settings shut", admin.page()[0] == "pin" and
+              "pin.keys" in admin.page()[1], str(admin.page()))
+        type_pin("2468>")
+        admin.wait_widget("set.reset")
+        admin.tap("set.reset")
+        admin.wait_widget("reset.confirm")
+        save(admin, "settings-reset")
+        admin.tap("reset.cancel")
+        check("the right PIN opens Settings; the identity reset asks first and Cancel keeps "
+              "the identity", admin.page()[0] == "settings" and
+              "reset.confirm" not in admin.page()[1] and
+              rooms[1].status().get("codeword") == rooms[1].codeword, str(admin.page()))
     finally:
         for s in screens:
             s.stop()

@@ -9,6 +9,7 @@ the same libdrv_touch recognizer as the board's touch device. Where to tap
 comes from the screen's own "panel: page NAME: id=x,y,w,h ..." lines: a tap
 lands in the middle of the widget as it is drawn now.
 """
+import math
 import os
 import re
 import struct
@@ -104,6 +105,23 @@ class PanelScreen(roomproc.Proc):
             print(f"   ({self.name}: the tap on {wid} came after the bar hid: again)")
         raise RuntimeError(f"{self.name}: a tap in the middle of {wid} hit something "
                            f"else: {line}")
+
+    def tap_key(self, wid, key):
+        """Taps key ('0'..'9', '<' erase, '>' OK) of keypad wid, where
+        panel_keypad_layout puts it: a 16 mm entry, then 3 x 4 keys with 2 mm gaps
+        (millimetres rounded up to pixels, as panel_mm does)."""
+        x, y, w, h = self.wait_widget(wid)
+        mw, mh = (int(v) for v in SCREEN_MM.split("x"))
+        ppm = min(self.width / mw, self.height / mh)
+        gap = math.ceil(2 * ppm - 1e-6)
+        top = y + math.ceil(16 * ppm - 1e-6) + gap
+        kw, kh = (w - 2 * gap) // 3, (y + h - top - 3 * gap) // 4
+        i = "123456789<0>".index(key)
+        line = self.tap_at(x + (i % 3) * (kw + gap) + kw // 2,
+                           top + (i // 3) * (kh + gap) + kh // 2)
+        if not line.endswith(f"-> {wid} key {key}"):
+            raise RuntimeError(f"{self.name}: the tap on key {key} of {wid} hit {line}")
+        return line
 
     def capture(self, dst):
         return roomproc.Screen.capture(self, dst)

@@ -168,6 +168,19 @@ void panel_host_control(struct panel_host *h, json_t *msg, bool is_status, uint6
 	redraw(h);
 }
 
+void panel_host_media(struct panel_host *h, bool roomd_up, bool muted, uint64_t now_us)
+{
+	if (h->view.st.roomd_up == roomd_up && h->view.st.muted == muted)
+		return;
+	h->view.st.roomd_up = roomd_up;
+	h->view.st.muted = roomd_up && muted;
+	panel_view_follow(&h->view, now_us);
+	/* Unmuted: the bar goes back to hiding from now. */
+	if (!h->view.st.muted)
+		h->view.bar_until_us = now_us + PANEL_BAR_US;
+	redraw(h);
+}
+
 void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g, uint64_t now_us,
 			struct panel_action *act)
 {
@@ -250,6 +263,9 @@ int panel_host_request(const struct panel_host *h, const struct panel_action *ac
 		o = json_pack("{s:s, s:s}", "cmd", act->type == PANEL_A_LEAVE ? "leave" : "end",
 			      "id", id);
 		break;
+	case PANEL_A_MUTE:
+		*why = NULL; /* roomd's, not keyxchgd's: the caller sends MEDIA */
+		return 0;
 	case PANEL_A_RESET_IDENTITY:
 		*why = "not done: keyxchgd has no identity reset command yet";
 		return 0;

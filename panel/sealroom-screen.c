@@ -109,6 +109,7 @@ struct app {
 	uint8_t ev_buf[sizeof(struct input_event)];
 	size_t ev_len;
 	unsigned int requests;
+	bool mic_wanted; /* the panel's last mute, sent again to a new roomd */
 	struct timespec status_at;
 };
 
@@ -133,6 +134,14 @@ static void usage(void)
 			"        [--admin-pin-file FILE] [--room-name NAME] [--service ADDR] "
 			"[--meeting NAME]]\n");
 	exit(2);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
 static struct sender_stats *stats_of(struct app *a, uint32_t sender)
@@ -199,6 +208,8 @@ static void close_roomd(struct app *a, const char *why)
 	close(a->roomd_fd);
 	a->roomd_fd = -1;
 	panel_frames_rx_reset(&a->rx);
+	if (a->panel)
+		panel_host_media(a->panel, false, false, now_us());
 }
 
 static int open_frames(struct app *a, const char *path)
@@ -247,6 +258,12 @@ static void accept_roomd(struct app *a)
 	a->roomd_fd = fd;
 	a->connections++;
 	say("roomd: connected (pid %ld)", (long)cred.pid);
+	if (a->panel) {
+		/* A new roomd starts unmuted: the room's wish goes to it at once. */
+		if (a->mic_wanted && panel_frames_send_media(fd, PANEL_FRAMES_MIC_MUTED))
+			say("roomd: MEDIA not sent");
+		panel_host_media(a->panel, true, false, now_us());
+	}
 }
 
 static void on_frame(struct app *a, const struct panel_frames_event *ev)
@@ -313,6 +330,13 @@ static void read_roomd(struct app *a)
 			break;
 		case PANEL_FRAMES_EV_GONE:
 			say("roomd: sender %u gone", ev.sender);
+			break;
+		case PANEL_FRAMES_EV_MEDIA:
+			say("roomd: microphone %s",
+			    ev.flags & PANEL_FRAMES_MIC_MUTED ? "muted" : "on");
+			if (a->panel)
+				panel_host_media(a->panel, true,
+						 ev.flags & PANEL_FRAMES_MIC_MUTED, now_us());
 			break;
 		case PANEL_FRAMES_EV_NONE:
 			break;
@@ -434,14 +458,6 @@ static void apply_state(struct app *a, const char *state)
 
 /* ------------------------------------------------------------------ the panel */
 
-static uint64_t now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
-}
-
 static void send_status(struct app *a)
 {
 	/* The panel's own id: the tiles keep following roster events alone. */
@@ -487,6 +503,17 @@ static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
 	int n;
 
 	panel_host_gesture(a->panel, g, now_us(), &act);
+	if (act.type == PANEL_A_MUTE) {
+		/* roomd's own audio chain (docs/frames.md MEDIA); shown once roomd says so. */
+		a->mic_wanted = act.mute;
+		n = a->roomd_fd >= 0 ? panel_frames_send_media(a->roomd_fd, act.mute
+									? PANEL_FRAMES_MIC_MUTED
+									: 0)
+				     : -ENOTCONN;
+		say("panel: microphone %s asked of roomd%s%s", act.mute ? "muted" : "on",
+		    n ? ": not sent, " : "", n ? strerror(-n) : "");
+		return;
+	}
 	snprintf(id, sizeof(id), "panel-%u", ++a->requests);
 	n = panel_host_request(a->panel, &act, id, req, sizeof(req), &why);
 	if (n <= 0) {

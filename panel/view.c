@@ -369,7 +369,7 @@ static void bar(struct builder *b)
 	static const struct {
 		const char *id, *text, *body;
 	} media[] = {
-		{ "bar.mic", "Microphone", "not wired yet" },
+		{ "bar.mic", "Microphone", "" },
 		{ "bar.camera", "Camera", "not wired yet" },
 		{ "bar.volume", "Volume", "not wired yet" },
 		{ "bar.layout", "Layout", "grid" },
@@ -390,6 +390,13 @@ static void bar(struct builder *b)
 			media[i].text, media[i].body);
 		w->disabled = true;
 		w->text_mm = 4.2;
+		if (i)
+			continue;
+		/* The microphone: roomd's word on what it applied, never the panel's wish. */
+		w->disabled = !st->roomd_up;
+		w->style = st->muted ? PANEL_S_DANGER : PANEL_S_NORMAL;
+		snprintf(w->body, sizeof(w->body), "%s",
+			 !st->roomd_up ? "no media daemon" : st->muted ? "MUTED" : "on");
 	}
 	snprintf(people, sizeof(people), "%zu in the meeting", st->n_people);
 	add(b, "bar.participants", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18),
@@ -760,6 +767,9 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	} else if (!strcmp(id, "people.close") || !strcmp(id, "sec.close")) {
 		v->page = PANEL_P_MEETING;
 		show_bar(v, now_us);
+	} else if (!strcmp(id, "bar.mic")) {
+		act->type = PANEL_A_MUTE;
+		act->mute = !v->st.muted;
 	} else if (!strcmp(id, "bar.leave")) {
 		act->type = PANEL_A_LEAVE;
 	} else if (!strcmp(id, "bar.end")) {

@@ -39,8 +39,9 @@
  * Prints "roomd ready" once the pipeline plays (its sockets bound), a line
  * per branch added or removed, and at the end one line per sender it
  * received: "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
- * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late) and
- * "roomd marker-frames=M".
+ * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late),
+ * "roomd marker-frames=M" and "roomd microphone=on|muted" (the screen's
+ * MEDIA: the panel's mute, applied to this room's own audio chain).
  * Exit 0; 1 when the pipeline fails; 2 on usage.
  */
 #include <errno.h>
@@ -61,6 +62,7 @@
 #include "gste2eekeyprovider.h"
 #include "gste2eemarker.h"
 #include "gste2eeroomframes.h"
+#include "panel/frames.h"
 
 #define MAX_PEERS 64            /* senders seen in one run (stats kept) */
 #define MAX_BRANCHES 16         /* PANEL_FRAMES_SENDERS_MAX */
@@ -93,6 +95,7 @@ struct _App
   GstE2eeKeyProvider *kp;
   GstE2eeRoomFrames *out;
   gint marker_frames;
+  gboolean mic_muted;
   gint exit_code;
 };
 
@@ -465,6 +468,33 @@ on_tile (gpointer data, guint sender, guint width, guint height)
   g_print ("roomd: sender %u scaled to %ux%u\n", sender, width, height);
 }
 
+/*
+ * The panel's MEDIA (from the screen, over the frame socket): the microphone
+ * muted or not, on this room's own send chain only; the screen is told what
+ * is applied (MEDIA_STATE). Nothing the screen sends reaches the roster or
+ * the keys (docs/processes.md).
+ */
+static void
+on_media (gpointer data, guint flags)
+{
+  App *app = data;
+  GstElement *v = gst_bin_get_by_name (GST_BIN (app->pipeline),
+      GST_E2EE_MEDIA_MUTE_NAME);
+  gboolean muted = (flags & PANEL_FRAMES_MIC_MUTED) != 0;
+
+  if (!v) {
+    g_printerr ("roomd: no %s element: the microphone cannot be muted\n",
+        GST_E2EE_MEDIA_MUTE_NAME);
+    gst_e2ee_room_frames_media_state (app->out, 0);
+    return;
+  }
+  g_object_set (v, "mute", muted, NULL);
+  gst_object_unref (v);
+  app->mic_muted = muted;
+  g_print ("roomd: microphone %s (the screen's MEDIA)\n", muted ? "muted" : "on");
+  gst_e2ee_room_frames_media_state (app->out, muted ? PANEL_FRAMES_MIC_MUTED : 0);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static gboolean
@@ -702,6 +732,7 @@ print_results (App * app)
   }
   if (app->marker)
     g_print ("roomd marker-frames=%d\n", g_atomic_int_get (&app->marker_frames));
+  g_print ("roomd microphone=%s\n", app->mic_muted ? "muted" : "on");
   if (app->kp) {
     const GstE2eeKeyProviderStats *st = gst_e2ee_key_provider_get_stats (app->kp);
 
@@ -754,6 +785,7 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   app.out = gst_e2ee_room_frames_new (app.frames, app.screen_uid, on_tile,
       &app);
+  gst_e2ee_room_frames_set_media_func (app.out, on_media);
   gst_e2ee_room_frames_start (app.out);
   bus = gst_element_get_bus (app.pipeline);
   gst_bus_add_watch (bus, on_bus, &app);

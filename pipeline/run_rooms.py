@@ -22,7 +22,8 @@ Remove) and the keys rotate. Each room's screens are saved in
 build/run/rooms/: roomN-home.png, room1-lobby-room2.png and -room3.png (the
 dialog), roomN-screen-before.png (in the meeting, labelled tiles),
 roomN-participants.png, roomN-security.png and roomN-screen-after.png (after
-the removal): room 3's tile is gone from rooms 1 and 2's screens, each
+the removal) and room1-muted.png (its microphone muted on the panel, roomd
+told over the frame socket): room 3's tile is gone from rooms 1 and 2's screens, each
 sender's codeword burned into its video (codewordoverlay) for people to
 compare with the label under the tile.
 Checked: rooms 1 and 2 decrypt each other, every screen showed frames of the
@@ -257,10 +258,19 @@ def main():
         s.tap("bar.security")
         s.capture(os.path.join(OUT, f"room{r['n']}-security.png"))
         s.tap("sec.close")
+    # Room 1 mutes its microphone on the panel: roomd is told over the frame socket
+    # (MEDIA), silences its own audio chain before the encoder, and says so.
+    hs = host["screen"]
+    hs.tap_at(hs.width // 2, hs.height // 3)
+    hs.tap("bar.mic")
+    host["roomd"].wait_for(lambda t: "roomd: microphone muted" in t, "roomd muting the microphone")
+    hs.wait_for(lambda t: "screen: roomd: microphone muted" in t, "roomd's word on the screen")
+    hs.capture(os.path.join(OUT, "room1-muted.png"))
+    print("== Room 1 muted its microphone on the panel: roomd applied it (MEDIA_STATE) and the "
+          "bar stays up showing MUTED")
     time.sleep(LEAVE_AFTER)    # media for people to watch; no check depends on it
     alive()
     leaver = rooms[2]
-    hs = host["screen"]
     hs.tap_at(hs.width // 2, hs.height // 3)
     hs.tap("bar.participants")
     hs.tap(f"remove.{leaver['pid']}")
@@ -279,6 +289,7 @@ def main():
         wait(lambda r=r, o=other: r["screen"].stats()[0].get(o["pid"], 0) >
              before[r["n"]].get(o["pid"], 0), 30, f"{r['name']}'s screen showing "
              f"{other['name']} after the removal")
+    hs.tap("people.close")  # room 1's tiles again, under its (muted: permanent) bar
     for r in rooms:
         r["screen"].capture(os.path.join(OUT, f"room{r['n']}-screen-after.png"))
 
@@ -317,6 +328,8 @@ def main():
               f"{', '.join(s['name'] for s in rooms if s is not r and shown.get(s['pid']))}")
         if missing:
             failures.append(f"{r['name']}'s screen showed nothing of {', '.join(missing)}")
+    if "roomd microphone=muted" not in host["roomd"].text():
+        failures.append("Room 1's roomd does not report its microphone muted at the end")
     for r in rooms[:2]:
         print(f"== {r['name']}'s screen after Room 3's removal: tiles of participants "
               f"{r['screen'].tiles()} (Room 3 was {leaver['pid']})")

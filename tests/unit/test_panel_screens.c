@@ -90,6 +90,7 @@ static void hosting(struct panel_view *v)
 	v->st.meeting = PANEL_M_IN;
 	v->st.host = true;
 	v->st.relay = PANEL_R_OPEN;
+	v->st.roomd_up = true;
 	snprintf(v->st.group_code, sizeof(v->st.group_code), "%s", GROUP);
 	person(&v->st, 0, CW_SELF, "Board room 4", PANEL_T_VERIFIED, true, true);
 	person(&v->st, 1, CW_B, "Lab 2", PANEL_T_VERIFIED, false, false);
@@ -506,6 +507,21 @@ static void test_taps(void **state)
 	/* Verified rooms have no Verify; this room has neither. */
 	assert_null(panel_ui_find(ui, "verify.1"));
 	assert_null(panel_ui_find(ui, "remove.0"));
+	/* The microphone: a tap asks roomd for the other state (roomd's word shown). */
+	v.page = PANEL_P_MEETING;
+	v.st.muted = false;
+	panel_view_tap(&v, NULL, 3000, &act);
+	hit = hit_of(ui, &v, "bar.mic");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.type, PANEL_A_MUTE);
+	assert_true(act.mute);
+	assert_false(v.st.muted); /* not until roomd says so */
+	v.st.roomd_up = false;
+	assert_int_equal(panel_ui_sync(ui, widgets, panel_view_widgets(&v, widgets, PANEL_UI_MAX_WIDGETS),
+				       NULL),
+			 0);
+	assert_true(panel_ui_find(ui, "bar.mic")->disabled);
+	v.st.roomd_up = true;
 	/* A muted room keeps its bar. */
 	v.page = PANEL_P_MEETING;
 	v.st.muted = true;

@@ -54,6 +54,10 @@ __attribute__((nonnull)) void panel_host_kx(struct panel_host *h, bool up, uint6
 __attribute__((nonnull)) void panel_host_control(struct panel_host *h, json_t *msg, bool is_status,
 						 uint64_t now_us);
 
+/* roomd connected or not, and what it applied (MEDIA_STATE: the microphone muted). */
+__attribute__((nonnull)) void panel_host_media(struct panel_host *h, bool roomd_up, bool muted,
+					       uint64_t now_us);
+
 /* A gesture from the recognizer; a tap may produce a request for keyxchgd. */
 __attribute__((nonnull)) void panel_host_gesture(struct panel_host *h,
 						 const struct drv_touch_gesture *g,

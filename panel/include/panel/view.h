@@ -100,7 +100,9 @@ struct panel_state {
 	struct panel_knock knocks[PANEL_MAX_KNOCKS]; /* the host's lobby, oldest first */
 	size_t n_knocks;
 	bool out_of_sync; /* keyxchgd rejected a roster: this room's view may be stale */
-	bool muted;
+	/* roomd, over the frame socket: connected, and what it applied (MEDIA_STATE). */
+	bool roomd_up;
+	bool muted; /* the microphone, as roomd confirms it */
 };
 
 enum panel_page {
@@ -124,6 +126,7 @@ enum panel_action_type {
 	PANEL_A_LEAVE,
 	PANEL_A_END,
 	PANEL_A_RESET_IDENTITY,
+	PANEL_A_MUTE, /* to roomd (MEDIA), not keyxchgd: mute is the wanted state */
 };
 
 struct panel_action {
@@ -131,6 +134,7 @@ struct panel_action {
 	uint32_t participant;
 	char knock[PANEL_KNOCK_HEX];
 	char code[PANEL_CODE_SIZE];
+	bool mute;
 };
 
 struct panel_view {

@@ -100,13 +100,11 @@ void panel_view_follow(struct panel_view *v, uint64_t now_us)
 	} else if (!in_meeting(&v->st) && meeting_page(v->page)) {
 		v->page = PANEL_P_HOME;
 	}
-	if (v->st.muted)
-		v->bar = true;
 }
 
 bool panel_view_tick(struct panel_view *v, uint64_t now_us)
 {
-	if (v->bar && !v->st.muted && v->page == PANEL_P_MEETING && now_us >= v->bar_until_us) {
+	if (v->bar && v->page == PANEL_P_MEETING && now_us >= v->bar_until_us) {
 		v->bar = false;
 		return true;
 	}
@@ -115,7 +113,7 @@ bool panel_view_tick(struct panel_view *v, uint64_t now_us)
 
 uint64_t panel_view_deadline(const struct panel_view *v)
 {
-	return v->bar && !v->st.muted && v->page == PANEL_P_MEETING ? v->bar_until_us : 0;
+	return v->bar && v->page == PANEL_P_MEETING ? v->bar_until_us : 0;
 }
 
 static const struct panel_person *changed_person(const struct panel_state *st)
@@ -414,6 +412,18 @@ static void bar(struct builder *b)
 		    "for everyone");
 }
 
+/*
+ * A muted room says so for good, in the top left corner above the tiles: the
+ * bar would cover the codeword labels under the tiles, which must stay in view.
+ */
+static void muted_chip(struct builder *b)
+{
+	add(b, "muted.box", PANEL_W_BOX, PANEL_S_DANGER, mm(b, 3, 2, 56, 9.5), NULL, NULL);
+	add(b, "muted", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, 5.5, 3.5, 52, 7), "Microphone muted",
+	    NULL)
+		->text_mm = 4.2;
+}
+
 static void page_participants(struct builder *b)
 {
 	const struct panel_state *st = &b->v->st;
@@ -614,8 +624,10 @@ size_t panel_view_widgets(const struct panel_view *v, struct panel_widget *out, 
 		page_join(&b);
 		break;
 	case PANEL_P_MEETING:
-		if (v->bar || v->st.muted)
+		if (v->bar)
 			bar(&b);
+		else if (v->st.muted)
+			muted_chip(&b);
 		break;
 	case PANEL_P_PARTICIPANTS:
 		page_participants(&b);

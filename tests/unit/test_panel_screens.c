@@ -129,6 +129,11 @@ static void s_meeting_muted(struct panel_view *v)
 	v->bar = false;
 	panel_view_follow(v, 0);
 }
+static void s_meeting_bar_muted(struct panel_view *v)
+{
+	hosting(v);
+	v->st.muted = true;
+}
 static void s_lobby(struct panel_view *v)
 {
 	hosting(v);
@@ -218,6 +223,7 @@ static const struct screen screens[] = {
 	{ "join", s_join, false },
 	{ "meeting-bar", s_meeting_bar, true },
 	{ "meeting-muted", s_meeting_muted, true },
+	{ "meeting-bar-muted", s_meeting_bar_muted, true },
 	{ "lobby", s_lobby, true },
 	{ "lobby-changed-key", s_lobby_changed, true },
 	{ "participants-host", s_participants, true },
@@ -468,7 +474,8 @@ static void test_taps(void **state)
 	assert_int_equal(panel_ui_new(&m, &ui), 0);
 
 	/* The lobby: a tap outside the dialog does nothing; Admit names the knock shown. */
-	build(&v, &screens[5], &m);
+	assert_string_equal(screens[6].name, "lobby");
+	build(&v, &screens[6], &m);
 	assert_false(panel_ui_hit(ui, 5, 5, &hit));
 	hit = hit_of(ui, &v, "lobby.admit");
 	panel_view_tap(&v, &hit, 0, &act);
@@ -522,10 +529,15 @@ static void test_taps(void **state)
 			 0);
 	assert_true(panel_ui_find(ui, "bar.mic")->disabled);
 	v.st.roomd_up = true;
-	/* A muted room keeps its bar. */
+	/* A muted room says so for good once the bar hides (not over the tiles' labels). */
 	v.page = PANEL_P_MEETING;
 	v.st.muted = true;
-	assert_false(panel_view_tick(&v, UINT64_MAX));
+	assert_true(panel_view_tick(&v, UINT64_MAX));
+	assert_int_equal(panel_ui_sync(ui, widgets, panel_view_widgets(&v, widgets, PANEL_UI_MAX_WIDGETS),
+				       NULL),
+			 0);
+	assert_non_null(panel_ui_find(ui, "muted"));
+	assert_true(panel_ui_find(ui, "muted")->r.y + panel_ui_find(ui, "muted")->r.h <= 50);
 
 	/* Join: 25 digits on the keypad become the meeting code's proquints. */
 	build(&v, &screens[0], &m);

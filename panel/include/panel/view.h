@@ -10,7 +10,8 @@
  *                 state, Start meeting, Join (meeting code on a keypad),
  *                 Settings (behind the admin PIN)
  *   Meeting       the in-meeting bar: appears on a tap, hides after
- *                 PANEL_BAR_US; shown for good while the room is muted
+ *                 PANEL_BAR_US; a muted room says so for good in a corner
+ *                 (the bar would hide the codeword labels under the tiles)
  *   Participants  codeword, name, trust of each; Verify; Remove (host)
  *   Security      E2EE state, group security code, this room's and the
  *                 host's codewords, what this meeting never has

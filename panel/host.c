@@ -197,6 +197,8 @@ void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g,
 		printf("panel: tap %d,%d -> %s\n", g->x, g->y, on ? hit.id : "nothing");
 	fflush(stdout);
 	panel_view_tap(&h->view, on ? &hit : NULL, now_us, act);
+	/* The page line again after every tap: what the tap left on the screen. */
+	h->layout[0] = '\0';
 	redraw(h);
 }
 

@@ -83,9 +83,14 @@ class PanelScreen(roomproc.Proc):
         return self.page()[1][wid]
 
     def tap_at(self, x, y):
+        """A tap; returns its line once the screen printed the page the tap left."""
         n = self.text().count("panel: tap ")
         self.out.write(tap_records(x, y, self.width, self.height))
-        self.wait_for(lambda t: t.count("panel: tap ") > n, f"the tap at {x},{y} recognized")
+
+        def done(t):
+            taps = t.count("panel: tap ")
+            return taps > n and "panel: page " in t[t.rfind("panel: tap "):]
+        self.wait_for(done, f"the tap at {x},{y} recognized and its page drawn")
         return self.lines("panel: tap ")[-1]
 
     def tap(self, wid, seconds=30, tries=3):

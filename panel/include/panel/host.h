@@ -10,7 +10,8 @@
  * It prints one line on stdout each time the page or its tap targets change,
  *   panel: page lobby: lobby.deny=x,y,w,h lobby.admit=x,y,w,h ...
  * (pixels), so that tests and make run tap where a button is drawn, and a
- * line per tap ("panel: tap x,y -> lobby.admit").
+ * line per tap ("panel: tap x,y -> lobby.admit") followed by the page line
+ * as the tap left it.
  *
  * Call order: panel_host_new, then from one thread any of the others,
  * panel_host_free.

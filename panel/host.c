@@ -174,10 +174,28 @@ void panel_host_media(struct panel_host *h, bool roomd_up, bool muted, uint64_t 
 		return;
 	h->view.st.roomd_up = roomd_up;
 	h->view.st.muted = roomd_up && muted;
+	if (!roomd_up)
+		h->view.st.n_video = 0; /* no roomd, no video */
 	panel_view_follow(&h->view, now_us);
 	/* Unmuted: the bar goes back to hiding from now. */
 	if (!h->view.st.muted)
 		h->view.bar_until_us = now_us + PANEL_BAR_US;
+	redraw(h);
+}
+
+void panel_host_video(struct panel_host *h, uint32_t sender, bool shown)
+{
+	struct panel_state *st = &h->view.st;
+	size_t i;
+
+	for (i = 0; i < st->n_video && st->video[i] != sender; i++)
+		;
+	if (shown == (i < st->n_video) || (shown && st->n_video == PANEL_MAX_PEOPLE))
+		return;
+	if (shown)
+		st->video[st->n_video++] = sender;
+	else
+		st->video[i] = st->video[--st->n_video];
 	redraw(h);
 }
 

@@ -279,6 +279,9 @@ static void on_frame(struct app *a, const struct panel_frames_event *ev)
 		a->shown_total++;
 		if (st)
 			st->shown++;
+		/* A look-up of at most 16 senders; redrawn only when one starts. */
+		if (a->panel)
+			panel_host_video(a->panel, ev->sender, true);
 	} else {
 		a->dropped_total++;
 		if (st)
@@ -330,6 +333,8 @@ static void read_roomd(struct app *a)
 			break;
 		case PANEL_FRAMES_EV_GONE:
 			say("roomd: sender %u gone", ev.sender);
+			if (a->panel)
+				panel_host_video(a->panel, ev.sender, false);
 			break;
 		case PANEL_FRAMES_EV_MEDIA:
 			say("roomd: microphone %s",

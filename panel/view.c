@@ -424,6 +424,14 @@ static void muted_chip(struct builder *b)
 		->text_mm = 4.2;
 }
 
+static bool shows_video(const struct panel_state *st, uint32_t id)
+{
+	for (size_t i = 0; i < st->n_video; i++)
+		if (st->video[i] == id)
+			return true;
+	return false;
+}
+
 static void page_participants(struct builder *b)
 {
 	const struct panel_state *st = &b->v->st;
@@ -451,9 +459,10 @@ static void page_participants(struct builder *b)
 
 		snprintf(list->row_text[i], sizeof(list->row_text[i]), "%s%s%s", p->codeword,
 			 p->self ? "  (this room)" : "", p->host ? "  host" : "");
-		snprintf(list->row_body[i], sizeof(list->row_body[i]), "%s%s%s",
+		snprintf(list->row_body[i], sizeof(list->row_body[i]), "%s%s%s%s",
 			 p->name[0] ? p->name : "", p->name[0] ? " · " : "",
-			 p->self ? "this room" : trust_text(p->trust));
+			 p->self ? "this room" : trust_text(p->trust),
+			 p->self ? "" : shows_video(st, p->id) ? " · video" : " · no video yet");
 		list->row_style[i] = p->self ? PANEL_S_DIM : trust_style(p->trust);
 		if (p->self)
 			continue;

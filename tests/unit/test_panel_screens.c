@@ -95,6 +95,7 @@ static void hosting(struct panel_view *v)
 	person(&v->st, 0, CW_SELF, "Board room 4", PANEL_T_VERIFIED, true, true);
 	person(&v->st, 1, CW_B, "Lab 2", PANEL_T_VERIFIED, false, false);
 	person(&v->st, 2, CW_C, "Studio", PANEL_T_NEW, false, false);
+	v->st.video[v->st.n_video++] = 1; /* room 1's frames arrive, room 2's not yet */
 	panel_view_follow(v, 0);
 }
 

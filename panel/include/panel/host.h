@@ -59,6 +59,9 @@ __attribute__((nonnull)) void panel_host_control(struct panel_host *h, json_t *m
 __attribute__((nonnull)) void panel_host_media(struct panel_host *h, bool roomd_up, bool muted,
 					       uint64_t now_us);
 
+/* Whether the screen shows sender's video now (its frames arrive), for Participants. */
+__attribute__((nonnull)) void panel_host_video(struct panel_host *h, uint32_t sender, bool shown);
+
 /* A gesture from the recognizer; a tap may produce a request for keyxchgd. */
 __attribute__((nonnull)) void panel_host_gesture(struct panel_host *h,
 						 const struct drv_touch_gesture *g,

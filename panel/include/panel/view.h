@@ -104,6 +104,9 @@ struct panel_state {
 	/* roomd, over the frame socket: connected, and what it applied (MEDIA_STATE). */
 	bool roomd_up;
 	bool muted; /* the microphone, as roomd confirms it */
+	/* Senders whose video this screen shows now (the frame socket's word). */
+	uint32_t video[PANEL_MAX_PEOPLE];
+	size_t n_video;
 };
 
 enum panel_page {

@@ -13,7 +13,8 @@
 MORE_DEB_PACKAGES += libjansson-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 
 PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(DRV_TOUCH_CFLAGS)
-PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/view.c panel/model.c panel/host.c
+PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/view.c panel/model.c panel/host.c \
+	panel/input.c
 PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
 PANEL_LIB := $(O)/lib/libpanel.a
 # What links libpanel links these after it (by path: libwm's and libdrv_display's).

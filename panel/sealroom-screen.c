@@ -54,11 +54,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include <linux/input.h>
-
-#include "drv/touch.h"
 #include "panel/frames.h"
 #include "panel/host.h"
+#include "panel/input.h"
 #include "panel/screen.h"
 
 #define CONTROL_DEFAULT "/run/sealroom/kx/keyxchgd.sock"
@@ -103,11 +101,7 @@ struct app {
 
 	/* The touch panel (NULL without --screen-mm) and its touch input. */
 	struct panel_host *panel;
-	struct drv_touch *touch;
-	int events_fd; /* --touch-events, a test input */
-	struct drv_touch_recognizer rec;
-	uint8_t ev_buf[sizeof(struct input_event)];
-	size_t ev_len;
+	struct panel_input *input; /* --touch, --touch-events */
 	unsigned int requests;
 	bool mic_wanted; /* the panel's last mute, sent again to a new roomd */
 	struct timespec status_at;
@@ -539,91 +533,6 @@ static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
 	send_status(a);
 }
 
-static void read_touch(struct app *a)
-{
-	struct drv_touch_gesture g;
-	int ret;
-
-	while ((ret = drv_touch_read(a->touch, 0, &g)) == 1)
-		panel_gesture(a, &g);
-	if (ret < 0) {
-		say("touch: %s: %s; taps are off", drv_touch_path(a->touch), strerror(-ret));
-		drv_touch_close(a->touch);
-		a->touch = NULL;
-	}
-}
-
-/* The test input: evdev records through the same recognizer as the device's. */
-static void read_events(struct app *a)
-{
-	ssize_t n = read(a->events_fd, a->ev_buf + a->ev_len, sizeof(a->ev_buf) - a->ev_len);
-
-	for (; n > 0; n = read(a->events_fd, a->ev_buf + a->ev_len, sizeof(a->ev_buf) - a->ev_len)) {
-		struct input_event ie;
-		struct drv_touch_event ev;
-		struct drv_touch_gesture out[DRV_TOUCH_MAX_OUT];
-		size_t k;
-
-		a->ev_len += (size_t)n;
-		if (a->ev_len < sizeof(ie))
-			continue;
-		memcpy(&ie, a->ev_buf, sizeof(ie));
-		a->ev_len = 0;
-		ev = (struct drv_touch_event){ ie.type, ie.code, ie.value,
-					       (uint64_t)ie.input_event_sec * 1000000u +
-						       (uint64_t)ie.input_event_usec };
-		k = drv_touch_recognizer_feed(&a->rec, &ev, out);
-		for (size_t i = 0; i < k; i++)
-			panel_gesture(a, &out[i]);
-	}
-	if (n == 0) {
-		say("touch events: end of the test input");
-		close(a->events_fd);
-		a->events_fd = -1;
-	}
-}
-
-static int open_events(struct app *a, const char *path, uint32_t w, uint32_t h)
-{
-	struct drv_touch_config cfg = { { 0, 32767, 0, 32767, w, h }, BTN_TOUCH,
-					DRV_TOUCH_DEFAULT_SLOP_PX, DRV_TOUCH_DEFAULT_LONG_PRESS_US };
-	struct stat st;
-	int ret = drv_touch_recognizer_init(&a->rec, &cfg);
-
-	if (ret)
-		return ret;
-	/* A FIFO read and written here never ends when a writer closes it. */
-	if (stat(path, &st))
-		return -errno;
-	a->events_fd = open(path, (S_ISFIFO(st.st_mode) ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
-	return a->events_fd < 0 ? -errno : 0;
-}
-
-static int read_pin(const char *path, char *pin, size_t len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	/* The admin PIN is readable by its owner only, like every secret here. */
-	if (fstat(fd, &st) || (st.st_mode & 077)) {
-		close(fd);
-		return -EPERM;
-	}
-	n = read(fd, pin, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	pin[n] = '\0';
-	pin[strcspn(pin, "\r\n")] = '\0';
-	for (size_t i = 0; pin[i]; i++)
-		if (pin[i] < '0' || pin[i] > '9')
-			return -EINVAL;
-	return strlen(pin) >= 4 && strlen(pin) <= PANEL_PIN_MAX ? 0 : -EINVAL;
-}
-
 static void handle_line(struct app *a, const char *line, size_t len)
 {
 	json_error_t err;
@@ -889,7 +798,7 @@ int main(int argc, char **argv)
 	if (!display || !frames || !have_uid || optind != argc ||
 	    (!panel && (touch_name || events || pin_file)))
 		usage();
-	a->listen_fd = a->roomd_fd = a->ctl_fd = a->events_fd = -1;
+	a->listen_fd = a->roomd_fd = a->ctl_fd = -1;
 	a->backoff_ms = BACKOFF_MIN_MS;
 	a->e2ee = WM_E2EE_WAITING;
 	panel_frames_rx_init(&a->rx);
@@ -924,7 +833,7 @@ int main(int argc, char **argv)
 	if (panel) {
 		uint32_t w, h;
 
-		ret = pin_file ? read_pin(pin_file, pin, sizeof(pin)) : 0;
+		ret = pin_file ? panel_read_pin(pin_file, pin, sizeof(pin)) : 0;
 		if (ret) {
 			fprintf(stderr, "sealroom-screen: admin PIN %s: %s\n", pin_file,
 				ret == -EPERM ? "readable by others (must be 0600)"
@@ -940,24 +849,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		panel_screen_size(a->screen, &w, &h);
-		if (touch_name) {
-			ret = drv_touch_open(NULL, touch_name, w, h, 0, 0, &a->touch);
-			if (ret) {
-				fprintf(stderr, "sealroom-screen: touch panel \"%s\": %s\n",
-					touch_name, strerror(-ret));
-				return 1;
-			}
-			say("touch: %s", drv_touch_path(a->touch));
+		ret = panel_input_open(touch_name, events, w, h, &a->input, &what);
+		if (ret) {
+			fprintf(stderr, "sealroom-screen: touch input %s: %s\n", what,
+				strerror(-ret));
+			return 1;
 		}
-		if (events) {
-			ret = open_events(a, events, w, h);
-			if (ret) {
-				fprintf(stderr, "sealroom-screen: --touch-events %s: %s\n", events,
-					strerror(-ret));
-				return 1;
-			}
+		if (touch_name)
+			say("touch: the device \"%s\"", touch_name);
+		if (events)
 			say("touch: TEST INPUT %s (evdev records, axes 0..32767)", events);
-		}
 		say("panel: %ux%u mm%s", pcfg.width_mm, pcfg.height_mm,
 		    pin_file ? ", Settings behind the admin PIN" : ", Settings locked (no PIN)");
 	}
@@ -971,11 +872,16 @@ int main(int argc, char **argv)
 			{ a->listen_fd, POLLIN, 0 },
 			{ a->roomd_fd, POLLIN, 0 },
 			{ a->ctl_fd, POLLIN, 0 },
-			{ a->touch ? drv_touch_fd(a->touch) : -1, POLLIN, 0 },
-			{ a->events_fd, POLLIN, 0 },
+			{ -1, POLLIN, 0 },
+			{ -1, POLLIN, 0 },
 		};
-		int timeout = retry_in_ms(a);
+		int timeout = retry_in_ms(a), in_fds[2] = { -1, -1 };
 
+		if (a->input) {
+			panel_input_fds(a->input, in_fds);
+			pfd[4].fd = in_fds[0];
+			pfd[5].fd = in_fds[1];
+		}
 		if (a->panel) {
 			struct timespec now;
 			int t = panel_host_timeout_ms(a->panel, now_us());
@@ -1005,11 +911,18 @@ int main(int argc, char **argv)
 		}
 		/* Taps before frames: a person waits on the panel, a frame can be dropped. */
 		if (a->panel) {
+			struct drv_touch_gesture g[16];
+			const short rev[2] = { pfd[4].revents, pfd[5].revents };
+			char note[160];
+			size_t n = a->input ? panel_input_read(a->input, rev, g, 16, note,
+							      sizeof(note))
+					    : 0;
+
 			panel_host_tick(a->panel, now_us());
-			if (a->touch && pfd[4].revents)
-				read_touch(a);
-			if (a->events_fd >= 0 && pfd[5].revents)
-				read_events(a);
+			for (size_t i = 0; i < n; i++)
+				panel_gesture(a, &g[i]);
+			if (a->input && note[0])
+				say("%s", note);
 		}
 		if (pfd[1].revents & POLLIN)
 			accept_roomd(a);
@@ -1029,9 +942,7 @@ int main(int argc, char **argv)
 	if (a->ctl_fd >= 0)
 		close(a->ctl_fd);
 	close(a->listen_fd);
-	drv_touch_close(a->touch);
-	if (a->events_fd >= 0)
-		close(a->events_fd);
+	panel_input_close(a->input);
 	panel_host_free(a->panel);
 	unlink(frames);
 	close(sfd);

@@ -93,6 +93,13 @@ static void show_bar(struct panel_view *v, uint64_t now_us)
 
 void panel_view_follow(struct panel_view *v, uint64_t now_us)
 {
+	/* The lobby dialog's knock changed (another knock of that participant, or the
+	 * next one): when, so that Admit waits until it has been seen. */
+	if (v->st.n_knocks &&
+	    memcmp(&v->knock_shown, &v->st.knocks[0], sizeof(v->knock_shown))) {
+		v->knock_shown = v->st.knocks[0];
+		v->knock_since_us = now_us;
+	}
 	if (in_meeting(&v->st) && !meeting_page(v->page)) {
 		v->page = PANEL_P_MEETING;
 		v->notice[0] = '\0';
@@ -729,6 +736,10 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 
 		if (!v->st.n_knocks)
 			return;
+		if (id[6] == 'a' && now_us - v->knock_since_us < PANEL_KNOCK_SETTLE_US) {
+			say(v, "The knock just changed: compare the codeword again, then Admit.");
+			return;
+		}
 		act->type = id[6] == 'a' ? PANEL_A_ADMIT : PANEL_A_DENY;
 		act->participant = k->participant;
 		memcpy(act->knock, k->knock, sizeof(act->knock));

@@ -123,6 +123,9 @@ def admit_next(host, member, code):
     print(f"   {host['name']}'s panel shows a knock: participant {k['participant']} "
           f"\"{k['name']}\" codeword {k['codeword']} ({k['pinned']}) -> a tap on Admit")
     n_sent = screen.text().count('"cmd":"admit"')
+    # People read the codeword first: the panel takes no Admit within 1 s of the
+    # dialog's knock appearing or changing (PANEL_KNOCK_SETTLE_US).
+    time.sleep(1.2)
     screen.tap("lobby.admit")
     screen.wait_for(lambda t: t.count('"cmd":"admit"') > n_sent, "the panel's admit request")
     sent = [ln for ln in screen.lines("screen: panel: sent") if '"cmd":"admit"' in ln][-1]

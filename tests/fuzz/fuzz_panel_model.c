@@ -93,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (had_knock)
 			shown = view.st.knocks[0];
 		if (panel_ui_hit(ui, (data[at + 1] & 0x7f) * 10, (data[at + 1] >> 7) * 360 + 300, &hit)) {
-			panel_view_tap(&view, &hit, 0, &act);
+			/* Long after the knock was shown (PANEL_KNOCK_SETTLE_US). */
+			panel_view_tap(&view, &hit, 1ull << 40, &act);
 			if (act.type == PANEL_A_ADMIT &&
 			    (!had_knock || act.participant != shown.participant ||
 			     strcmp(act.knock, shown.knock)))

@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -112,6 +113,7 @@ def main():
               rooms[1].codeword.lower() in shown.lower() and
               f"knock {knock.get('knock')}" in shown, shown + " / " + str(knock))
         save(host, "lobby")
+        time.sleep(1.2)  # no Admit within 1 s of the knock appearing (PANEL_KNOCK_SETTLE_US)
         host.tap("lobby.admit")
         host.wait_for(lambda t: '"cmd":"admit"' in t, "the admit request")
         sent = [ln for ln in host.text().splitlines() if '"cmd":"admit"' in ln][-1]

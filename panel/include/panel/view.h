@@ -39,6 +39,9 @@
 #include "panel/ui.h"
 
 #define PANEL_BAR_US 5000000u
+/* A lobby dialog whose knock changed takes no Admit for this long: a tap meant for
+ * what was shown must not admit what replaced it under the finger. */
+#define PANEL_KNOCK_SETTLE_US 1000000u
 #define PANEL_MAX_PEOPLE 16u
 #define PANEL_MAX_KNOCKS 8u
 #define PANEL_NAME_MAX 65u /* PROTOCOL.md's 64 bytes and the NUL */
@@ -152,6 +155,8 @@ struct panel_view {
 	char admin_pin[PANEL_PIN_MAX + 1]; /* "" : Settings cannot be opened */
 	bool pin_wrong;
 	bool confirm_reset;
+	struct panel_knock knock_shown; /* what the lobby dialog shows, and since when */
+	uint64_t knock_since_us;
 	char notice[PANEL_UI_TEXT_MAX]; /* one line: what the last action did or why not */
 };
 

@@ -19,7 +19,9 @@
  * device named NAME (the board's touch_name) through libdrv_touch's
  * recognizer, its commands to keyxchgd on the same control connection.
  * --touch-events is a TEST INPUT: struct input_event records from a file or
- * FIFO (ABS_X/ABS_Y 0..32767, BTN_TOUCH), fed to the same recognizer.
+ * FIFO (ABS_X/ABS_Y 0..32767, BTN_TOUCH), fed to the same recognizer. The
+ * panel's microphone mute goes to roomd as MEDIA on the frame socket
+ * (docs/frames.md), never to keyxchgd; the panel shows roomd's answer.
  *
  * Tiles: one per participant of keyxchgd's roster other than this room, in
  * roster order; none outside a meeting, and none while keyxchgd cannot be

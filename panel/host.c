@@ -168,12 +168,15 @@ void panel_host_control(struct panel_host *h, json_t *msg, bool is_status, uint6
 	redraw(h);
 }
 
-void panel_host_media(struct panel_host *h, bool roomd_up, bool muted, uint64_t now_us)
+void panel_host_media(struct panel_host *h, bool roomd_up, bool muted, bool camera_off,
+		      uint64_t now_us)
 {
-	if (h->view.st.roomd_up == roomd_up && h->view.st.muted == muted)
+	if (h->view.st.roomd_up == roomd_up && h->view.st.muted == muted &&
+	    h->view.st.camera_off == camera_off)
 		return;
 	h->view.st.roomd_up = roomd_up;
 	h->view.st.muted = roomd_up && muted;
+	h->view.st.camera_off = roomd_up && camera_off;
 	if (!roomd_up)
 		h->view.st.n_video = 0; /* no roomd, no video */
 	panel_view_follow(&h->view, now_us);
@@ -283,7 +286,7 @@ int panel_host_request(const struct panel_host *h, const struct panel_action *ac
 		o = json_pack("{s:s, s:s}", "cmd", act->type == PANEL_A_LEAVE ? "leave" : "end",
 			      "id", id);
 		break;
-	case PANEL_A_MUTE:
+	case PANEL_A_MEDIA:
 		*why = NULL; /* roomd's, not keyxchgd's: the caller sends MEDIA */
 		return 0;
 	case PANEL_A_RESET_IDENTITY:

@@ -105,7 +105,7 @@ struct app {
 	struct panel_host *panel;
 	struct panel_input *input; /* --touch, --touch-events */
 	unsigned int requests;
-	bool mic_wanted; /* the panel's last mute, sent again to a new roomd */
+	uint32_t media_wanted; /* the panel's last MEDIA flags, sent again to a new roomd */
 	struct timespec status_at;
 };
 
@@ -205,7 +205,7 @@ static void close_roomd(struct app *a, const char *why)
 	a->roomd_fd = -1;
 	panel_frames_rx_reset(&a->rx);
 	if (a->panel)
-		panel_host_media(a->panel, false, false, now_us());
+		panel_host_media(a->panel, false, false, false, now_us());
 }
 
 static int open_frames(struct app *a, const char *path)
@@ -256,9 +256,9 @@ static void accept_roomd(struct app *a)
 	say("roomd: connected (pid %ld)", (long)cred.pid);
 	if (a->panel) {
 		/* A new roomd starts unmuted: the room's wish goes to it at once. */
-		if (a->mic_wanted && panel_frames_send_media(fd, PANEL_FRAMES_MIC_MUTED))
+		if (a->media_wanted && panel_frames_send_media(fd, a->media_wanted))
 			say("roomd: MEDIA not sent");
-		panel_host_media(a->panel, true, false, now_us());
+		panel_host_media(a->panel, true, false, false, now_us());
 	}
 }
 
@@ -333,11 +333,12 @@ static void read_roomd(struct app *a)
 				panel_host_video(a->panel, ev.sender, false);
 			break;
 		case PANEL_FRAMES_EV_MEDIA:
-			say("roomd: microphone %s",
-			    ev.flags & PANEL_FRAMES_MIC_MUTED ? "muted" : "on");
+			say("roomd: microphone %s, camera %s",
+			    ev.flags & PANEL_FRAMES_MIC_MUTED ? "muted" : "on",
+			    ev.flags & PANEL_FRAMES_CAMERA_OFF ? "off" : "on");
 			if (a->panel)
-				panel_host_media(a->panel, true,
-						 ev.flags & PANEL_FRAMES_MIC_MUTED, now_us());
+				panel_host_media(a->panel, true, ev.flags & PANEL_FRAMES_MIC_MUTED,
+						 ev.flags & PANEL_FRAMES_CAMERA_OFF, now_us());
 			break;
 		case PANEL_FRAMES_EV_NONE:
 			break;
@@ -504,14 +505,14 @@ static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
 	int n;
 
 	panel_host_gesture(a->panel, g, now_us(), &act);
-	if (act.type == PANEL_A_MUTE) {
-		/* roomd's own audio chain (docs/frames.md MEDIA); shown once roomd says so. */
-		a->mic_wanted = act.mute;
-		n = a->roomd_fd >= 0 ? panel_frames_send_media(a->roomd_fd, act.mute
-									? PANEL_FRAMES_MIC_MUTED
-									: 0)
+	if (act.type == PANEL_A_MEDIA) {
+		/* roomd's own send chains (docs/frames.md MEDIA); shown once roomd says so. */
+		a->media_wanted = (act.mute ? PANEL_FRAMES_MIC_MUTED : 0) |
+				  (act.camera_off ? PANEL_FRAMES_CAMERA_OFF : 0);
+		n = a->roomd_fd >= 0 ? panel_frames_send_media(a->roomd_fd, a->media_wanted)
 				     : -ENOTCONN;
-		say("panel: microphone %s asked of roomd%s%s", act.mute ? "muted" : "on",
+		say("panel: microphone %s, camera %s asked of roomd%s%s",
+		    act.mute ? "muted" : "on", act.camera_off ? "off" : "on",
 		    n ? ": not sent, " : "", n ? strerror(-n) : "");
 		return;
 	}

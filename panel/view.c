@@ -375,7 +375,7 @@ static void bar(struct builder *b)
 		const char *id, *text, *body;
 	} media[] = {
 		{ "bar.mic", "Microphone", "" },
-		{ "bar.camera", "Camera", "not wired yet" },
+		{ "bar.camera", "Camera", "" },
 		{ "bar.volume", "Volume", "not wired yet" },
 		{ "bar.layout", "Layout", "grid" },
 	};
@@ -395,13 +395,19 @@ static void bar(struct builder *b)
 			media[i].text, media[i].body);
 		w->disabled = true;
 		w->text_mm = 4.2;
-		if (i)
+		if (i > 1)
 			continue;
-		/* The microphone: roomd's word on what it applied, never the panel's wish. */
-		w->disabled = !st->roomd_up;
-		w->style = st->muted ? PANEL_S_DANGER : PANEL_S_NORMAL;
-		snprintf(w->body, sizeof(w->body), "%s",
-			 !st->roomd_up ? "no media daemon" : st->muted ? "MUTED" : "on");
+		/* Microphone and camera: roomd's word on what it applied, never the panel's wish. */
+		{
+			bool off = i ? st->camera_off : st->muted;
+
+			w->disabled = !st->roomd_up;
+			w->style = off ? PANEL_S_DANGER : PANEL_S_NORMAL;
+			snprintf(w->body, sizeof(w->body), "%s",
+				 !st->roomd_up ? "no media daemon"
+				 : off	       ? (i ? "OFF" : "MUTED")
+					       : "on");
+		}
 	}
 	snprintf(people, sizeof(people), "%zu in the meeting", st->n_people);
 	add(b, "bar.participants", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18),
@@ -420,14 +426,19 @@ static void bar(struct builder *b)
 }
 
 /*
- * A muted room says so for good, in the top left corner above the tiles: the
+ * A muted room (or one with its camera off) says so for good, in the top left corner above the tiles: the
  * bar would cover the codeword labels under the tiles, which must stay in view.
  */
 static void muted_chip(struct builder *b)
 {
-	add(b, "muted.box", PANEL_W_BOX, PANEL_S_DANGER, mm(b, 3, 2, 56, 9.5), NULL, NULL);
-	add(b, "muted", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, 5.5, 3.5, 52, 7), "Microphone muted",
-	    NULL)
+	const struct panel_state *st = &b->v->st;
+	const char *text = st->muted && st->camera_off ? "Microphone muted, camera off"
+			   : st->muted			? "Microphone muted"
+							: "Camera off";
+	double w = st->muted && st->camera_off ? 86 : 56;
+
+	add(b, "muted.box", PANEL_W_BOX, PANEL_S_DANGER, mm(b, 3, 2, w, 9.5), NULL, NULL);
+	add(b, "muted", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, 5.5, 3.5, w - 4, 7), text, NULL)
 		->text_mm = 4.2;
 }
 
@@ -642,7 +653,7 @@ size_t panel_view_widgets(const struct panel_view *v, struct panel_widget *out, 
 	case PANEL_P_MEETING:
 		if (v->bar)
 			bar(&b);
-		else if (v->st.muted)
+		else if (v->st.muted || v->st.camera_off)
 			muted_chip(&b);
 		break;
 	case PANEL_P_PARTICIPANTS:
@@ -799,9 +810,10 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	} else if (!strcmp(id, "people.close") || !strcmp(id, "sec.close")) {
 		v->page = PANEL_P_MEETING;
 		show_bar(v, now_us);
-	} else if (!strcmp(id, "bar.mic")) {
-		act->type = PANEL_A_MUTE;
-		act->mute = !v->st.muted;
+	} else if (!strcmp(id, "bar.mic") || !strcmp(id, "bar.camera")) {
+		act->type = PANEL_A_MEDIA;
+		act->mute = id[4] == 'm' ? !v->st.muted : v->st.muted;
+		act->camera_off = id[4] == 'c' ? !v->st.camera_off : v->st.camera_off;
 	} else if (!strcmp(id, "bar.leave")) {
 		act->type = PANEL_A_LEAVE;
 	} else if (!strcmp(id, "bar.end")) {

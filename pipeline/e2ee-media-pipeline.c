@@ -200,6 +200,11 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
       g_object_set (v[n], "font-desc", "Sans 24", NULL);
     n++;
   }
+  /* Camera off (roomd: the panel's MEDIA): black frames before the codeword and
+   * the encoder, so video goes on at the same rate, the codeword still burned
+   * in. Passthrough while untouched. */
+  v[n++] = gst_e2ee_media_add_element (pipe, "videobalance",
+      GST_E2EE_MEDIA_CAMERA_NAME, "gstreamer1.0-plugins-base");
   if (app->codeword) {
     /* The room's own codeword burned into what it sends (watermark/). */
     v[n] = gst_e2ee_media_add_element (pipe, "codewordoverlay", NULL, "sealroom (this firmware)");

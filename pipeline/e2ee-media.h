@@ -35,6 +35,8 @@ gboolean gst_e2ee_media_build_sender (GstElement * pipe,
 
 /* The audio chain's volume element before the encoder: the microphone's mute. */
 #define GST_E2EE_MEDIA_MUTE_NAME "amute"
+/* The video chain's videobalance before the codeword and the encoder: camera off. */
+#define GST_E2EE_MEDIA_CAMERA_NAME "vblank"
 
 /* The e2eeenc of stream (audio, video) that build_sender added (transfer
  * full), or NULL. */

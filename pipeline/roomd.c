@@ -40,8 +40,8 @@
  * per branch added or removed, and at the end one line per sender it
  * received: "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
  * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late),
- * "roomd marker-frames=M" and "roomd microphone=on|muted" (the screen's
- * MEDIA: the panel's mute, applied to this room's own audio chain).
+ * "roomd marker-frames=M" and "roomd microphone=on|muted camera=on|off" (the
+ * screen's MEDIA: the panel's choices, applied to this room's own send chains).
  * Exit 0; 1 when the pipeline fails; 2 on usage.
  */
 #include <errno.h>
@@ -95,7 +95,7 @@ struct _App
   GstE2eeKeyProvider *kp;
   GstE2eeRoomFrames *out;
   gint marker_frames;
-  gboolean mic_muted;
+  gboolean mic_muted, camera_off;
   gint exit_code;
 };
 
@@ -470,7 +470,7 @@ on_tile (gpointer data, guint sender, guint width, guint height)
 
 /*
  * The panel's MEDIA (from the screen, over the frame socket): the microphone
- * muted or not, on this room's own send chain only; the screen is told what
+ * muted, the camera off, on this room's own send chains only; the screen is told what
  * is applied (MEDIA_STATE). Nothing the screen sends reaches the roster or
  * the keys (docs/processes.md).
  */
@@ -478,21 +478,37 @@ static void
 on_media (gpointer data, guint flags)
 {
   App *app = data;
-  GstElement *v = gst_bin_get_by_name (GST_BIN (app->pipeline),
+  GstElement *a = gst_bin_get_by_name (GST_BIN (app->pipeline),
       GST_E2EE_MEDIA_MUTE_NAME);
+  GstElement *v = gst_bin_get_by_name (GST_BIN (app->pipeline),
+      GST_E2EE_MEDIA_CAMERA_NAME);
   gboolean muted = (flags & PANEL_FRAMES_MIC_MUTED) != 0;
+  gboolean off = (flags & PANEL_FRAMES_CAMERA_OFF) != 0;
 
-  if (!v) {
+  if (a) {
+    g_object_set (a, "mute", muted, NULL);
+    app->mic_muted = muted;
+    gst_object_unref (a);
+  } else {
     g_printerr ("roomd: no %s element: the microphone cannot be muted\n",
         GST_E2EE_MEDIA_MUTE_NAME);
-    gst_e2ee_room_frames_media_state (app->out, 0);
-    return;
   }
-  g_object_set (v, "mute", muted, NULL);
-  gst_object_unref (v);
-  app->mic_muted = muted;
-  g_print ("roomd: microphone %s (the screen's MEDIA)\n", muted ? "muted" : "on");
-  gst_e2ee_room_frames_media_state (app->out, muted ? PANEL_FRAMES_MIC_MUTED : 0);
+  if (v) {
+    /* Black and grey: every pixel's luma and chroma flattened. */
+    g_object_set (v, "brightness", off ? -1.0 : 0.0, "contrast", off ? 0.0 : 1.0,
+        "saturation", off ? 0.0 : 1.0, NULL);
+    app->camera_off = off;
+    gst_object_unref (v);
+  } else {
+    g_printerr ("roomd: no %s element: the camera cannot be turned off\n",
+        GST_E2EE_MEDIA_CAMERA_NAME);
+  }
+  g_print ("roomd: microphone %s, camera %s (the screen's MEDIA)\n",
+      app->mic_muted ? "muted" : "on", app->camera_off ? "off" : "on");
+  /* What is applied now, not what was asked. */
+  gst_e2ee_room_frames_media_state (app->out,
+      (app->mic_muted ? PANEL_FRAMES_MIC_MUTED : 0) |
+      (app->camera_off ? PANEL_FRAMES_CAMERA_OFF : 0));
 }
 
 /* ------------------------------------------------------------------ main */
@@ -732,7 +748,8 @@ print_results (App * app)
   }
   if (app->marker)
     g_print ("roomd marker-frames=%d\n", g_atomic_int_get (&app->marker_frames));
-  g_print ("roomd microphone=%s\n", app->mic_muted ? "muted" : "on");
+  g_print ("roomd microphone=%s camera=%s\n", app->mic_muted ? "muted" : "on",
+      app->camera_off ? "off" : "on");
   if (app->kp) {
     const GstE2eeKeyProviderStats *st = gst_e2ee_key_provider_get_stats (app->kp);
 

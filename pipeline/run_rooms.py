@@ -22,8 +22,9 @@ Remove) and the keys rotate. Each room's screens are saved in
 build/run/rooms/: roomN-home.png, room1-lobby-room2.png and -room3.png (the
 dialog), roomN-screen-before.png (in the meeting, labelled tiles),
 roomN-participants.png, roomN-security.png and roomN-screen-after.png (after
-the removal) and room1-muted.png (its microphone muted on the panel, roomd
-told over the frame socket): room 3's tile is gone from rooms 1 and 2's screens, each
+the removal) room1-muted.png (its microphone muted on the panel, roomd
+told over the frame socket) and room2-room1-camera-off.png (room 1's camera
+turned off on its panel: black frames, its codeword still burned in): room 3's tile is gone from rooms 1 and 2's screens, each
 sender's codeword burned into its video (codewordoverlay) for people to
 compare with the label under the tile.
 Checked: rooms 1 and 2 decrypt each other, every screen showed frames of the
@@ -269,6 +270,16 @@ def main():
     host["roomd"].wait_for(lambda t: "roomd: microphone muted" in t, "roomd muting the microphone")
     hs.wait_for(lambda t: "screen: roomd: microphone muted" in t, "roomd's word on the screen")
     hs.capture(os.path.join(OUT, "room1-muted.png"))
+    # Its camera off and on again: the others see black frames with room 1's
+    # codeword still burned in (the frames go on, still encrypted).
+    hs.tap("bar.camera")
+    host["roomd"].wait_for(lambda t: "camera off (the screen" in t, "roomd turning the camera off")
+    time.sleep(1)  # black frames reach the other screens
+    rooms[1]["screen"].capture(os.path.join(OUT, "room2-room1-camera-off.png"))
+    hs.tap("bar.camera")
+    host["roomd"].wait_for(lambda t: t.count("camera on (the screen") >= 1 and
+                           t.rfind("camera on") > t.rfind("camera off"),
+                           "roomd turning the camera on again")
     print("== Room 1 muted its microphone on the panel: roomd applied it (MEDIA_STATE) and the "
           "panel says so (MUTED on the bar, then a corner chip that covers no label)")
     time.sleep(LEAVE_AFTER)    # media for people to watch; no check depends on it
@@ -331,7 +342,7 @@ def main():
               f"{', '.join(s['name'] for s in rooms if s is not r and shown.get(s['pid']))}")
         if missing:
             failures.append(f"{r['name']}'s screen showed nothing of {', '.join(missing)}")
-    if "roomd microphone=muted" not in host["roomd"].text():
+    if "roomd microphone=muted camera=on" not in host["roomd"].text():
         failures.append("Room 1's roomd does not report its microphone muted at the end")
     for r in rooms[:2]:
         print(f"== {r['name']}'s screen after Room 3's removal: tiles of participants "

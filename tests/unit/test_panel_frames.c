@@ -61,6 +61,8 @@ static void test_round_trip(void **state)
 		{ "media: mute", { .type = PANEL_FRAMES_MEDIA, .flags = PANEL_FRAMES_MIC_MUTED },
 		  PANEL_FRAMES_FROM_SCREEN, 16, 0 },
 		{ "media: on", { .type = PANEL_FRAMES_MEDIA }, PANEL_FRAMES_FROM_SCREEN, 16, 0 },
+		{ "media: camera off", { .type = PANEL_FRAMES_MEDIA, .flags = PANEL_FRAMES_CAMERA_OFF },
+		  PANEL_FRAMES_FROM_SCREEN, 16, 0 },
 		{ "media state", { .type = PANEL_FRAMES_MEDIA_STATE, .flags = PANEL_FRAMES_MIC_MUTED },
 		  PANEL_FRAMES_FROM_ROOMD, 16, 0 },
 	};
@@ -184,7 +186,7 @@ static void test_small_rules(void **state)
 		/* MEDIA names no sender and no flag beyond the microphone's. */
 		{ "media: a sender", { .type = PANEL_FRAMES_MEDIA }, 8, 4, 3, 0,
 		  PANEL_FRAMES_FROM_SCREEN },
-		{ "media: an unknown flag", { .type = PANEL_FRAMES_MEDIA }, 12, 4, 2, 0,
+		{ "media: an unknown flag", { .type = PANEL_FRAMES_MEDIA }, 12, 4, 4, 0,
 		  PANEL_FRAMES_FROM_SCREEN },
 		{ "media: an fd", { .type = PANEL_FRAMES_MEDIA }, 0, 0, 0, 1,
 		  PANEL_FRAMES_FROM_SCREEN },

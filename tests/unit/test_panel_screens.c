@@ -134,6 +134,12 @@ static void s_meeting_bar_muted(struct panel_view *v)
 {
 	hosting(v);
 	v->st.muted = true;
+	v->st.camera_off = true;
+}
+static void s_meeting_camera_off(struct panel_view *v)
+{
+	s_meeting_muted(v);
+	v->st.camera_off = true;
 }
 static void s_lobby(struct panel_view *v)
 {
@@ -225,6 +231,7 @@ static const struct screen screens[] = {
 	{ "meeting-bar", s_meeting_bar, true },
 	{ "meeting-muted", s_meeting_muted, true },
 	{ "meeting-bar-muted", s_meeting_bar_muted, true },
+	{ "meeting-muted-camera-off", s_meeting_camera_off, true },
 	{ "lobby", s_lobby, true },
 	{ "lobby-changed-key", s_lobby_changed, true },
 	{ "participants-host", s_participants, true },
@@ -475,8 +482,8 @@ static void test_taps(void **state)
 	assert_int_equal(panel_ui_new(&m, &ui), 0);
 
 	/* The lobby: a tap outside the dialog does nothing; Admit names the knock shown. */
-	assert_string_equal(screens[6].name, "lobby");
-	build(&v, &screens[6], &m);
+	assert_string_equal(screens[7].name, "lobby");
+	build(&v, &screens[7], &m);
 	assert_false(panel_ui_hit(ui, 5, 5, &hit));
 	hit = hit_of(ui, &v, "lobby.admit");
 	/* The knock changes under the finger (the relay replaced it): a tap within
@@ -530,9 +537,15 @@ static void test_taps(void **state)
 	panel_view_tap(&v, NULL, 3000, &act);
 	hit = hit_of(ui, &v, "bar.mic");
 	panel_view_tap(&v, &hit, 3000, &act);
-	assert_int_equal(act.type, PANEL_A_MUTE);
-	assert_true(act.mute);
+	assert_int_equal(act.type, PANEL_A_MEDIA);
+	assert_true(act.mute && !act.camera_off);
 	assert_false(v.st.muted); /* not until roomd says so */
+	v.st.muted = true; /* roomd said so: the camera's tap keeps the mute */
+	hit = hit_of(ui, &v, "bar.camera");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.type, PANEL_A_MEDIA);
+	assert_true(act.mute && act.camera_off);
+	v.st.muted = false;
 	v.st.roomd_up = false;
 	assert_int_equal(panel_ui_sync(ui, widgets, panel_view_widgets(&v, widgets, PANEL_UI_MAX_WIDGETS),
 				       NULL),

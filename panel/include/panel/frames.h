@@ -9,12 +9,12 @@
  *                    FRAME(sender, ring, index, pts)
  *                    GONE(sender)
  *                    MEDIA_STATE(flags): what roomd applied to its own
- *                    send chains (the microphone muted)
+ *                    send chains (the microphone muted, the camera off)
  *   screen -> roomd  RELEASE(sender, ring, index): the screen copied it out
  *                    TILE(sender, width, height): the size the screen shows
  *                    that sender at (0 x 0: not shown)
  *                    MEDIA(flags): what the people in the room asked on the
- *                    panel (mute); roomd answers with MEDIA_STATE
+ *                    panel (mute, camera off); roomd answers with MEDIA_STATE
  *
  * Every message is one datagram of an exact length: an 8-byte header
  * (magic "SFRM", version 1, type) and little-endian fields. A sender's
@@ -72,7 +72,8 @@ enum panel_frames_type {
 
 /* MEDIA and MEDIA_STATE flags: roomd's own send chains only, never the roster or keys. */
 #define PANEL_FRAMES_MIC_MUTED 1u
-#define PANEL_FRAMES_MEDIA_KNOWN PANEL_FRAMES_MIC_MUTED
+#define PANEL_FRAMES_CAMERA_OFF 2u
+#define PANEL_FRAMES_MEDIA_KNOWN (PANEL_FRAMES_MIC_MUTED | PANEL_FRAMES_CAMERA_OFF)
 
 /* Who sent a message: what panel_frames_parse accepts depends on it. */
 enum panel_frames_from {
@@ -93,7 +94,7 @@ struct panel_frames_msg {
 	uint32_t format; /* BUFFERS: PANEL_FRAMES_XRGB8888, the only one */
 	uint64_t size;   /* BUFFERS: bytes of each buffer */
 	uint64_t pts;    /* FRAME: the sender's presentation time, ns */
-	uint32_t flags;  /* MEDIA, MEDIA_STATE: PANEL_FRAMES_MIC_MUTED */
+	uint32_t flags;  /* MEDIA, MEDIA_STATE: PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF */
 };
 
 /*
@@ -205,7 +206,7 @@ panel_frames_rx_release(struct panel_frames_rx *rx, int sock, uint32_t sender, u
 __attribute__((warn_unused_result)) int panel_frames_send_tile(int sock, uint32_t sender,
 							       uint32_t width, uint32_t height);
 
-/* Sends MEDIA(flags), PANEL_FRAMES_MIC_MUTED or 0 (MSG_DONTWAIT). Returns 0 or -errno. */
+/* Sends MEDIA(flags: PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF) (MSG_DONTWAIT). Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int panel_frames_send_media(int sock, uint32_t flags);
 
 /* Unmaps sender's ring (GONE, or a sender no longer in the roster); no-op when none. */

@@ -55,9 +55,10 @@ __attribute__((nonnull)) void panel_host_kx(struct panel_host *h, bool up, uint6
 __attribute__((nonnull)) void panel_host_control(struct panel_host *h, json_t *msg, bool is_status,
 						 uint64_t now_us);
 
-/* roomd connected or not, and what it applied (MEDIA_STATE: the microphone muted). */
+/* roomd connected or not, and what it applied (MEDIA_STATE flags: the microphone
+ * muted, the camera off). */
 __attribute__((nonnull)) void panel_host_media(struct panel_host *h, bool roomd_up, bool muted,
-					       uint64_t now_us);
+					       bool camera_off, uint64_t now_us);
 
 /* Whether the screen shows sender's video now (its frames arrive), for Participants. */
 __attribute__((nonnull)) void panel_host_video(struct panel_host *h, uint32_t sender, bool shown);

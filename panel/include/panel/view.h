@@ -106,7 +106,8 @@ struct panel_state {
 	bool out_of_sync; /* keyxchgd rejected a roster: this room's view may be stale */
 	/* roomd, over the frame socket: connected, and what it applied (MEDIA_STATE). */
 	bool roomd_up;
-	bool muted; /* the microphone, as roomd confirms it */
+	bool muted;      /* the microphone, as roomd confirms it */
+	bool camera_off; /* the camera, as roomd confirms it */
 	/* Senders whose video this screen shows now (the frame socket's word). */
 	uint32_t video[PANEL_MAX_PEOPLE];
 	size_t n_video;
@@ -133,7 +134,7 @@ enum panel_action_type {
 	PANEL_A_LEAVE,
 	PANEL_A_END,
 	PANEL_A_RESET_IDENTITY,
-	PANEL_A_MUTE, /* to roomd (MEDIA), not keyxchgd: mute is the wanted state */
+	PANEL_A_MEDIA, /* to roomd (MEDIA), not keyxchgd: mute and camera_off as wanted */
 };
 
 struct panel_action {
@@ -141,7 +142,7 @@ struct panel_action {
 	uint32_t participant;
 	char knock[PANEL_KNOCK_HEX];
 	char code[PANEL_CODE_SIZE];
-	bool mute;
+	bool mute, camera_off;
 };
 
 struct panel_view {

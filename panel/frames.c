@@ -18,6 +18,7 @@
 #define LEN_GONE 16u
 #define LEN_RELEASE 24u
 #define LEN_TILE 24u
+#define LEN_MEDIA 16u
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -54,6 +55,9 @@ static size_t type_len(uint32_t type)
 		return LEN_RELEASE;
 	case PANEL_FRAMES_TILE:
 		return LEN_TILE;
+	case PANEL_FRAMES_MEDIA:
+	case PANEL_FRAMES_MEDIA_STATE:
+		return LEN_MEDIA;
 	}
 	return 0;
 }
@@ -81,6 +85,10 @@ static bool fields_ok(const struct panel_frames_msg *m)
 		/* 0 x 0: not shown; otherwise both set. */
 		return m->width <= PANEL_FRAMES_DIM_MAX && m->height <= PANEL_FRAMES_DIM_MAX &&
 		       !m->width == !m->height;
+	case PANEL_FRAMES_MEDIA:
+	case PANEL_FRAMES_MEDIA_STATE:
+		/* The room's own media, no sender: nothing else can be named. */
+		return m->sender == 0 && !(m->flags & ~PANEL_FRAMES_MEDIA_KNOWN);
 	}
 	return false;
 }
@@ -89,8 +97,9 @@ static bool from_ok(enum panel_frames_type type, enum panel_frames_from from)
 {
 	if (from == PANEL_FRAMES_FROM_ROOMD)
 		return type == PANEL_FRAMES_BUFFERS || type == PANEL_FRAMES_FRAME ||
-		       type == PANEL_FRAMES_GONE;
-	return type == PANEL_FRAMES_RELEASE || type == PANEL_FRAMES_TILE;
+		       type == PANEL_FRAMES_GONE || type == PANEL_FRAMES_MEDIA_STATE;
+	return type == PANEL_FRAMES_RELEASE || type == PANEL_FRAMES_TILE ||
+	       type == PANEL_FRAMES_MEDIA;
 }
 
 int panel_frames_encode(const struct panel_frames_msg *m, uint8_t out[static PANEL_FRAMES_MSG_MAX])
@@ -129,6 +138,10 @@ int panel_frames_encode(const struct panel_frames_msg *m, uint8_t out[static PAN
 	case PANEL_FRAMES_TILE:
 		put32(out + 12, m->width);
 		put32(out + 16, m->height);
+		break;
+	case PANEL_FRAMES_MEDIA:
+	case PANEL_FRAMES_MEDIA_STATE:
+		put32(out + 12, m->flags);
 		break;
 	case PANEL_FRAMES_GONE:
 		break;
@@ -192,6 +205,10 @@ int panel_frames_parse(const uint8_t *buf, size_t len, size_t n_fds, enum panel_
 	case PANEL_FRAMES_GONE:
 		if (!zero(buf, 12, 16))
 			return -EBADMSG;
+		break;
+	case PANEL_FRAMES_MEDIA:
+	case PANEL_FRAMES_MEDIA_STATE:
+		m->flags = get32(buf + 12);
 		break;
 	}
 	if (!fields_ok(m) || n_fds != (m->type == PANEL_FRAMES_BUFFERS ? m->count : 0))
@@ -309,6 +326,10 @@ int panel_frames_rx_handle(struct panel_frames_rx *rx, const uint8_t *buf, size_
 	case PANEL_FRAMES_GONE:
 		panel_frames_rx_drop(rx, m.sender);
 		ev->type = PANEL_FRAMES_EV_GONE;
+		break;
+	case PANEL_FRAMES_MEDIA_STATE:
+		ev->type = PANEL_FRAMES_EV_MEDIA;
+		ev->flags = m.flags;
 		break;
 	default:
 		ret = -EBADMSG; /* parse lets nothing else through from roomd */
@@ -440,6 +461,13 @@ int panel_frames_send_tile(int sock, uint32_t sender, uint32_t width, uint32_t h
 	struct panel_frames_msg m = {
 		.type = PANEL_FRAMES_TILE, .sender = sender, .width = width, .height = height
 	};
+
+	return send_msg(sock, &m, NULL, 0);
+}
+
+int panel_frames_send_media(int sock, uint32_t flags)
+{
+	struct panel_frames_msg m = { .type = PANEL_FRAMES_MEDIA, .flags = flags };
 
 	return send_msg(sock, &m, NULL, 0);
 }
@@ -588,6 +616,13 @@ int panel_frames_tx_frame(int sock, struct panel_frames_tx_ring *r, uint32_t ind
 int panel_frames_tx_gone(int sock, uint32_t sender)
 {
 	const struct panel_frames_msg m = { .type = PANEL_FRAMES_GONE, .sender = sender };
+
+	return send_msg(sock, &m, NULL, 0);
+}
+
+int panel_frames_tx_media_state(int sock, uint32_t flags)
+{
+	const struct panel_frames_msg m = { .type = PANEL_FRAMES_MEDIA_STATE, .flags = flags };
 
 	return send_msg(sock, &m, NULL, 0);
 }

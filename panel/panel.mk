@@ -4,11 +4,17 @@
 #   on KMS planes, without GStreamer; the GStreamer room display is an appsink
 #   adapter over it) and panel_frames (panel/frames.c: decoded frames from
 #   roomd over a Unix socket, docs/frames.md; both halves).
+#   panel_ui (panel/ui.c: the touch panel's retained widgets on Cairo and
+#   Pango, laid out in millimetres, damage-tracked), panel_view (panel/view.c:
+#   its screens from keyxchgd's state, taps into commands) and panel_model
+#   (panel/model.c: keyxchgd's status and events into that state); docs/panel.md.
 #   sealroom-screen: the screen process (docs/frames.md, docs/processes.md).
-MORE_DEB_PACKAGES += libjansson-dev
+# fonts-dejavu-core: the panel's pinned fonts (its golden images depend on them).
+MORE_DEB_PACKAGES += libjansson-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 
-PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS)
-PANEL_SRCS := panel/screen.c panel/frames.c
+PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(DRV_TOUCH_CFLAGS)
+PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/view.c panel/model.c panel/host.c \
+	panel/input.c
 PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
 PANEL_LIB := $(O)/lib/libpanel.a
 # What links libpanel links these after it (by path: libwm's and libdrv_display's).
@@ -26,10 +32,11 @@ $(PANEL_LIB): $(PANEL_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(O)/bin/sealroom-screen: $(O)/obj/panel/sealroom-screen.o $(PANEL_LIB) $(O)/lib/libdrv_display.a \
-		$(O)/lib/libwm.a $(O)/lib/libe2ee.a
+		$(O)/lib/libwm.a $(O)/lib/libe2ee.a $(DRV_TOUCH_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,jansson)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(DRV_TOUCH_LIB) $(DRV_TOUCH_LIBS) \
+	  $(call pl,jansson)
 
 all: $(PANEL_LIB) $(O)/bin/sealroom-screen
 
@@ -68,6 +75,36 @@ $(O)/tests/test_panel_screen: $(O)/obj/tests/unit/test_panel_screen.o $(PANEL_LI
 
 MORE_TESTS += $(O)/tests/test_panel_screen
 
+# The widget set: millimetres, tap targets, hit testing, damage.
+$(O)/obj/tests/unit/test_panel_ui.o: tests/unit/test_panel_ui.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,cmocka) -c $< -o $@
+
+$(O)/tests/test_panel_ui: $(O)/obj/tests/unit/test_panel_ui.o $(O)/obj/panel/ui.o
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WM_LIBS) $(call pl,cmocka)
+
+MORE_TESTS += $(O)/tests/test_panel_ui
+
+# Every screen against its golden image (panel/golden/); PANEL_UPDATE_GOLDEN=1
+# rewrites them on purpose (docs/panel.md).
+export PANEL_UPDATE_GOLDEN
+$(O)/obj/tests/unit/test_panel_screens.o: tests/unit/test_panel_screens.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,cmocka) \
+	  -DPANEL_GOLDEN_DIR='"$(abspath panel/golden)"' -c $< -o $@
+
+$(O)/tests/test_panel_screens: $(O)/obj/tests/unit/test_panel_screens.o $(PANEL_LIB) \
+		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka jansson)
+
+MORE_TESTS += $(O)/tests/test_panel_screens
+
 # frame-sender plays roomd (the sending half) for test_screen.py, which runs
 # keyxchgd rooms, sealroom-screen on the soft display and display-check.
 $(O)/obj/tests/integration/frame-sender.o: tests/integration/frame-sender.c
@@ -81,6 +118,8 @@ $(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/pane
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
 
 MORE_TESTS += tests/integration/test_screen.py
+# The panel by taps against real keyxchgd rooms and the relay fixture.
+MORE_TESTS += tests/integration/test_panel.py
 test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen
 
 # Whatever parses roomd's frame messages in the screen process.
@@ -90,6 +129,18 @@ $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ipanel/include -o $@ $< panel/frames.c
+
+# What the panel parses of keyxchgd's messages, and the taps after them.
+FUZZ_TARGETS += fuzz_panel_model
+FUZZ_PANEL_SRCS := panel/model.c panel/view.c panel/ui.c watermark/label.c crypto/codeword.c \
+	crypto/secret.c
+$(O)/fuzz/fuzz_panel_model: tests/fuzz/fuzz_panel_model.c $(FUZZ_PANEL_SRCS) \
+		panel/include/panel/model.h panel/include/panel/view.h panel/include/panel/ui.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ipanel/include -Iwatermark/include -Icrypto/include \
+	  $(call pc,jansson libsodium $(WM_PKGS)) -o $@ $< $(FUZZ_PANEL_SRCS) \
+	  $(call pl,jansson libsodium $(WM_PKGS)) $(MBEDTLS_LIBS) -lm
 
 # --------------------------------------------------------------- benchmark
 # bench-frame-handover: CPU and allocations per displayed frame of the hand-over

@@ -10,8 +10,15 @@
 
 #include "panel/screen.h"
 
-_Static_assert(PANEL_SCREEN_MAX_TILES + 1 == DRV_DISPLAY_MAX_LAYERS,
-	       "every tile and the overlay on a layer of their own");
+_Static_assert(PANEL_SCREEN_MAX_TILES + 2 == DRV_DISPLAY_MAX_LAYERS,
+	       "every tile, the overlay and the panel on a layer of their own");
+
+/* Stacking: video, libwm's labels and banner above it, the touch panel on top. */
+#define ZPOS_VIDEO 1
+#define ZPOS_OVERLAY 2
+#define ZPOS_PANEL 3
+/* Rectangles the panel's back buffer lacks (the last change's, and this one's). */
+#define PANEL_DIRTY_MAX (2 * PANEL_UI_MAX_DAMAGE)
 
 struct tile {
 	uint32_t id;
@@ -41,7 +48,13 @@ struct panel_screen {
 	unsigned int overlay_shown;
 	/* overlay[!overlay_shown] holds what the next commit must show. */
 	bool overlay_pending;
-	struct drv_display_layer layers[PANEL_SCREEN_MAX_TILES + 1];
+	/* The touch panel (panel_screen_set_panel): two screen-sized ARGB buffers. */
+	struct drv_display_buffer *panel[2];
+	unsigned int panel_shown;
+	bool panel_pending, panel_visible, panel_next_visible;
+	struct panel_rect panel_dirty[PANEL_DIRTY_MAX]; /* what panel[!panel_shown] lacks */
+	size_t n_panel_dirty;
+	struct drv_display_layer layers[PANEL_SCREEN_MAX_TILES + 2];
 	/* panel_screen_set_tiles's next tiles (large for the stack), under the lock. */
 	struct tile next[PANEL_SCREEN_MAX_TILES];
 
@@ -113,10 +126,14 @@ static void build_scene(struct panel_screen *s, struct drv_display_scene *scene)
 
 		s->layers[n++] = (struct drv_display_layer){ t->buf[t->shown], t->video.x,
 							     t->video.y, DRV_DISPLAY_ALPHA_OPAQUE,
-							     1 };
+							     ZPOS_VIDEO };
 	}
 	s->layers[n++] = (struct drv_display_layer){ s->overlay[s->overlay_shown], 0, 0,
-						     DRV_DISPLAY_ALPHA_OPAQUE, 2 };
+						     DRV_DISPLAY_ALPHA_OPAQUE, ZPOS_OVERLAY };
+	/* Above every video plane: remote video can never draw over the panel. */
+	if (s->panel_visible)
+		s->layers[n++] = (struct drv_display_layer){ s->panel[s->panel_shown], 0, 0,
+							     DRV_DISPLAY_ALPHA_OPAQUE, ZPOS_PANEL };
 	*scene = (struct drv_display_scene){ .background = PANEL_SCREEN_BACKGROUND,
 					     .layers = s->layers,
 					     .n_layers = n };
@@ -137,7 +154,7 @@ static int commit_locked(struct panel_screen *s, struct drv_display_buffer *capt
 {
 	struct drv_display_scene scene;
 	struct drv_display_plan plan = { 0 };
-	bool swap_overlay;
+	bool swap_overlay, swap_panel, was_visible = s->panel_visible;
 	int ret;
 
 	wait_idle(s);
@@ -155,6 +172,12 @@ static int commit_locked(struct panel_screen *s, struct drv_display_buffer *capt
 	if (swap_overlay) {
 		s->overlay_shown ^= 1;
 		s->overlay_pending = false;
+	}
+	swap_panel = s->panel_pending;
+	if (swap_panel) {
+		s->panel_shown ^= 1;
+		s->panel_pending = false;
+		s->panel_visible = s->panel_next_visible;
 	}
 	s->dirty = false;
 	build_scene(s, &scene);
@@ -183,6 +206,11 @@ static int commit_locked(struct panel_screen *s, struct drv_display_buffer *capt
 	if (ret && swap_overlay) {
 		s->overlay_shown ^= 1;
 		s->overlay_pending = true;
+	}
+	if (ret && swap_panel) {
+		s->panel_shown ^= 1;
+		s->panel_pending = true;
+		s->panel_visible = was_visible;
 	}
 	s->busy = false;
 	if (!ret)
@@ -461,6 +489,61 @@ int panel_screen_set_e2ee(struct panel_screen *s, enum wm_e2ee_state e2ee)
 	return ret;
 }
 
+/* Rectangle r of the panel's image into buffer dst (clipped to the screen). */
+static void copy_rect(struct drv_display_buffer *dst, const uint8_t *data, uint32_t stride,
+		      struct panel_rect r)
+{
+	int32_t w = (int32_t)dst->img.width, h = (int32_t)dst->img.height;
+
+	if (r.x < 0) {
+		r.w += r.x;
+		r.x = 0;
+	}
+	if (r.y < 0) {
+		r.h += r.y;
+		r.y = 0;
+	}
+	if (r.x + r.w > w)
+		r.w = w - r.x;
+	if (r.y + r.h > h)
+		r.h = h - r.y;
+	for (int32_t y = r.y; r.w > 0 && y < r.y + r.h; y++)
+		memcpy(dst->img.data + (size_t)y * dst->img.stride + (size_t)r.x * 4,
+		       data + (size_t)y * stride + (size_t)r.x * 4, (size_t)r.w * 4);
+}
+
+int panel_screen_set_panel(struct panel_screen *s, const uint8_t *data, uint32_t stride,
+			   const struct panel_rect *damage, size_t n, bool visible)
+{
+	struct drv_display_buffer *back;
+	int ret = 0;
+
+	if (stride / 4 < s->width || n > PANEL_UI_MAX_DAMAGE)
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	wait_idle(s);
+	for (unsigned int b = 0; b < 2 && !ret; b++)
+		if (!s->panel[b])
+			ret = buffer_new(s, s->width, s->height, DRM_FORMAT_ARGB8888, &s->panel[b]);
+	if (ret)
+		goto out;
+	/* Damage tracking: the back buffer gets this change and the last one it missed,
+	 * never the whole screen. */
+	back = s->panel[s->panel_shown ^ 1];
+	for (size_t i = 0; i < s->n_panel_dirty; i++)
+		copy_rect(back, data, stride, s->panel_dirty[i]);
+	for (size_t i = 0; i < n; i++)
+		copy_rect(back, data, stride, damage[i]);
+	memcpy(s->panel_dirty, damage, n * sizeof(*damage));
+	s->n_panel_dirty = n;
+	s->panel_pending = true;
+	s->panel_next_visible = visible;
+	ret = commit_locked(s, NULL);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
 int panel_screen_put_frame(struct panel_screen *s, uint32_t id, const uint8_t *data,
 			   uint32_t width, uint32_t height, uint32_t stride)
 {
@@ -633,8 +716,10 @@ void panel_screen_free(struct panel_screen *s)
 	for (size_t i = 0; i < s->n_tiles; i++)
 		for (unsigned int b = 0; b < 2; b++)
 			buffer_free(s, s->tiles[i].buf[b]);
-	for (unsigned int b = 0; b < 2; b++)
+	for (unsigned int b = 0; b < 2; b++) {
 		buffer_free(s, s->overlay[b]);
+		buffer_free(s, s->panel[b]);
+	}
 	free(s->screen.data);
 	wm_renderer_free(s->wm);
 	drv_display_close(s->disp);

@@ -9,7 +9,19 @@
  *
  *   sealroom-screen --display DEVICE|soft [--display-size WxH]
  *                   [--display-capture PNG] --frames PATH --roomd-uid UID
- *                   [--control PATH]
+ *                   [--control PATH] [--screen-mm WxH [--touch NAME]
+ *                   [--touch-events PATH] [--admin-pin-file FILE]
+ *                   [--room-name NAME] [--service ADDR] [--meeting NAME]]
+ *
+ * The touch panel (panel/host.h, docs/panel.md) runs when the screen's
+ * physical size is given (--screen-mm, the board's screen_width_mm x
+ * screen_height_mm): its widgets on the top layer, taps from the evdev
+ * device named NAME (the board's touch_name) through libdrv_touch's
+ * recognizer, its commands to keyxchgd on the same control connection.
+ * --touch-events is a TEST INPUT: struct input_event records from a file or
+ * FIFO (ABS_X/ABS_Y 0..32767, BTN_TOUCH), fed to the same recognizer. The
+ * panel's microphone mute goes to roomd as MEDIA on the frame socket
+ * (docs/frames.md), never to keyxchgd; the panel shows roomd's answer.
  *
  * Tiles: one per participant of keyxchgd's roster other than this room, in
  * roster order; none outside a meeting, and none while keyxchgd cannot be
@@ -26,6 +38,7 @@
  */
 #define _GNU_SOURCE /* struct ucred, accept4 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -41,8 +54,11 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "panel/frames.h"
+#include "panel/host.h"
+#include "panel/input.h"
 #include "panel/screen.h"
 
 #define CONTROL_DEFAULT "/run/sealroom/kx/keyxchgd.sock"
@@ -84,6 +100,13 @@ struct app {
 	char names[PANEL_SCREEN_MAX_TILES][WM_SECOND_MAX + 1];
 	size_t n_tiles;
 	enum wm_e2ee_state e2ee;
+
+	/* The touch panel (NULL without --screen-mm) and its touch input. */
+	struct panel_host *panel;
+	struct panel_input *input; /* --touch, --touch-events */
+	unsigned int requests;
+	uint32_t media_wanted; /* the panel's last MEDIA flags, sent again to a new roomd */
+	struct timespec status_at;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -102,8 +125,19 @@ static void say(const char *fmt, ...)
 static void usage(void)
 {
 	fprintf(stderr, "usage: sealroom-screen --display DEVICE|soft [--display-size WxH] "
-			"[--display-capture PNG] --frames PATH --roomd-uid UID [--control PATH]\n");
+			"[--display-capture PNG] --frames PATH --roomd-uid UID [--control PATH]\n"
+			"       [--screen-mm WxH [--touch NAME] [--touch-events PATH (test input)]\n"
+			"        [--admin-pin-file FILE] [--room-name NAME] [--service ADDR] "
+			"[--meeting NAME]]\n");
 	exit(2);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
 static struct sender_stats *stats_of(struct app *a, uint32_t sender)
@@ -170,6 +204,8 @@ static void close_roomd(struct app *a, const char *why)
 	close(a->roomd_fd);
 	a->roomd_fd = -1;
 	panel_frames_rx_reset(&a->rx);
+	if (a->panel)
+		panel_host_media(a->panel, false, false, false, now_us());
 }
 
 static int open_frames(struct app *a, const char *path)
@@ -218,6 +254,12 @@ static void accept_roomd(struct app *a)
 	a->roomd_fd = fd;
 	a->connections++;
 	say("roomd: connected (pid %ld)", (long)cred.pid);
+	if (a->panel) {
+		/* A new roomd starts unmuted: the room's wish goes to it at once. */
+		if (a->media_wanted && panel_frames_send_media(fd, a->media_wanted))
+			say("roomd: MEDIA not sent");
+		panel_host_media(a->panel, true, false, false, now_us());
+	}
 }
 
 static void on_frame(struct app *a, const struct panel_frames_event *ev)
@@ -233,6 +275,9 @@ static void on_frame(struct app *a, const struct panel_frames_event *ev)
 		a->shown_total++;
 		if (st)
 			st->shown++;
+		/* A look-up of at most 16 senders; redrawn only when one starts. */
+		if (a->panel)
+			panel_host_video(a->panel, ev->sender, true);
 	} else {
 		a->dropped_total++;
 		if (st)
@@ -284,6 +329,16 @@ static void read_roomd(struct app *a)
 			break;
 		case PANEL_FRAMES_EV_GONE:
 			say("roomd: sender %u gone", ev.sender);
+			if (a->panel)
+				panel_host_video(a->panel, ev.sender, false);
+			break;
+		case PANEL_FRAMES_EV_MEDIA:
+			say("roomd: microphone %s, camera %s",
+			    ev.flags & PANEL_FRAMES_MIC_MUTED ? "muted" : "on",
+			    ev.flags & PANEL_FRAMES_CAMERA_OFF ? "off" : "on");
+			if (a->panel)
+				panel_host_media(a->panel, true, ev.flags & PANEL_FRAMES_MIC_MUTED,
+						 ev.flags & PANEL_FRAMES_CAMERA_OFF, now_us());
 			break;
 		case PANEL_FRAMES_EV_NONE:
 			break;
@@ -301,6 +356,9 @@ static void show_e2ee(struct app *a)
 					  : WM_E2EE_WAITING;
 	int ret;
 
+	/* The panel knows the failures (split, out of sync, a changed key, no keys). */
+	if (a->panel && !panel_host_e2ee(a->panel))
+		e2ee = WM_E2EE_WAITING;
 	if (e2ee == a->e2ee)
 		return;
 	ret = panel_screen_set_e2ee(a->screen, e2ee);
@@ -400,6 +458,84 @@ static void apply_state(struct app *a, const char *state)
 		a->in_meeting = true;
 }
 
+/* ------------------------------------------------------------------ the panel */
+
+static void send_status(struct app *a)
+{
+	/* The panel's own id: the tiles keep following roster events alone. */
+	static const char req[] = "{\"cmd\":\"status\",\"id\":\"panel-status\"}\n";
+
+	clock_gettime(CLOCK_MONOTONIC, &a->status_at);
+	if (a->ctl_fd >= 0 && send(a->ctl_fd, req, sizeof(req) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+				      (ssize_t)(sizeof(req) - 1))
+		say("keyxchgd: status request not sent: %s", strerror(errno));
+}
+
+/* keyxchgd's word to the panel; replies to its commands said on stdout and on the panel. */
+static void panel_control(struct app *a, json_t *o, const char *event, const char *id)
+{
+	bool status = !event && id && (!strcmp(id, "screen-status") || !strcmp(id, "panel-status"));
+
+	if (!event && id && !strncmp(id, "panel-", 6) && !status) {
+		const char *err = json_string_value(json_object_get(o, "error"));
+		char line[256];
+
+		if (json_is_true(json_object_get(o, "ok"))) {
+			say("panel: %s done", id);
+			return;
+		}
+		snprintf(line, sizeof(line), "keyxchgd refused it: %s", err ? err : "no reason");
+		say("panel: %s %s", id, line);
+		panel_host_notice(a->panel, line);
+		return;
+	}
+	if (status || event)
+		panel_host_control(a->panel, o, status, now_us());
+	/* The relay's state and the lobby come with status only: asked again at once. */
+	if (event && !strcmp(event, "state"))
+		send_status(a);
+}
+
+/* A tap's command to keyxchgd, as the screen's uid (keyxchg/CONTROL.md). */
+static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
+{
+	struct panel_action act;
+	char id[32], req[1024];
+	const char *why;
+	int n;
+
+	panel_host_gesture(a->panel, g, now_us(), &act);
+	if (act.type == PANEL_A_MEDIA) {
+		/* roomd's own send chains (docs/frames.md MEDIA); shown once roomd says so. */
+		a->media_wanted = (act.mute ? PANEL_FRAMES_MIC_MUTED : 0) |
+				  (act.camera_off ? PANEL_FRAMES_CAMERA_OFF : 0);
+		n = a->roomd_fd >= 0 ? panel_frames_send_media(a->roomd_fd, a->media_wanted)
+				     : -ENOTCONN;
+		say("panel: microphone %s, camera %s asked of roomd%s%s",
+		    act.mute ? "muted" : "on", act.camera_off ? "off" : "on",
+		    n ? ": not sent, " : "", n ? strerror(-n) : "");
+		return;
+	}
+	snprintf(id, sizeof(id), "panel-%u", ++a->requests);
+	n = panel_host_request(a->panel, &act, id, req, sizeof(req), &why);
+	if (n <= 0) {
+		if (why) {
+			say("panel: %s", why);
+			panel_host_notice(a->panel, why);
+		}
+		return;
+	}
+	if (a->ctl_fd < 0 || send(a->ctl_fd, req, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		say("panel: %s not sent: keyxchgd is not connected", id);
+		panel_host_notice(a->panel, "Not sent: the keying daemon is not reachable.");
+		return;
+	}
+	req[n - 1] = '\0';
+	/* The request carries no secret: a participant, a knock's hash, a meeting code. */
+	say("panel: sent %s", req);
+	send_status(a);
+}
+
 static void handle_line(struct app *a, const char *line, size_t len)
 {
 	json_error_t err;
@@ -413,10 +549,14 @@ static void handle_line(struct app *a, const char *line, size_t len)
 	}
 	event = json_string_value(json_object_get(o, "event"));
 	id = json_string_value(json_object_get(o, "id"));
+	if (a->panel)
+		panel_control(a, o, event, id);
 	if (!event && id && !strcmp(id, "screen-subscribe")) {
 		a->subscribed = json_is_true(json_object_get(o, "ok"));
 		say("keyxchgd: %s", a->subscribed ? "subscribed to roster and state"
 						  : "subscription refused");
+		if (a->panel)
+			panel_host_kx(a->panel, a->subscribed, now_us());
 	} else if (!event && id && !strcmp(id, "screen-status") &&
 		   json_is_true(json_object_get(o, "ok"))) {
 		apply_state(a, json_string_value(json_object_get(o, "state")));
@@ -453,6 +593,8 @@ static void close_control(struct app *a, const char *why)
 	}
 	a->ctl_fd = -1;
 	a->subscribed = false;
+	if (a->panel)
+		panel_host_kx(a->panel, false, now_us());
 	a->line_len = 0;
 	a->discarding = false;
 	/* Nothing keyxchgd does not vouch for now stays on screen. */
@@ -584,8 +726,19 @@ int main(int argc, char **argv)
 		{ "frames", required_argument, NULL, 'f' },
 		{ "roomd-uid", required_argument, NULL, 'u' },
 		{ "control", required_argument, NULL, 'k' },
+		{ "screen-mm", required_argument, NULL, 'm' },
+		{ "touch", required_argument, NULL, 't' },
+		{ "touch-events", required_argument, NULL, 'e' },
+		{ "admin-pin-file", required_argument, NULL, 'p' },
+		{ "room-name", required_argument, NULL, 'r' },
+		{ "service", required_argument, NULL, 'v' },
+		{ "meeting", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct panel_host_config pcfg = { 0 };
+	const char *touch_name = NULL, *events = NULL, *pin_file = NULL;
+	char pin[PANEL_PIN_MAX + 2] = "";
+	bool panel = false;
 	static struct app app; /* large: the control line */
 	struct app *a = &app;
 	const char *display = NULL, *frames = NULL, *what = "";
@@ -618,11 +771,35 @@ int main(int argc, char **argv)
 		case 'k':
 			a->control = optarg;
 			break;
+		case 'm':
+			if (!parse_size(optarg, &pcfg.width_mm, &pcfg.height_mm))
+				usage();
+			panel = true;
+			break;
+		case 't':
+			touch_name = optarg;
+			break;
+		case 'e':
+			events = optarg;
+			break;
+		case 'p':
+			pin_file = optarg;
+			break;
+		case 'r':
+			pcfg.room_name = optarg;
+			break;
+		case 'v':
+			pcfg.service = optarg;
+			break;
+		case 'g':
+			pcfg.meeting = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!display || !frames || !have_uid || optind != argc)
+	if (!display || !frames || !have_uid || optind != argc ||
+	    (!panel && (touch_name || events || pin_file)))
 		usage();
 	a->listen_fd = a->roomd_fd = a->ctl_fd = -1;
 	a->backoff_ms = BACKOFF_MIN_MS;
@@ -656,19 +833,72 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	say("listening on %s for roomd (uid %ld)", frames, (long)a->roomd_uid);
+	if (panel) {
+		uint32_t w, h;
+
+		ret = pin_file ? panel_read_pin(pin_file, pin, sizeof(pin)) : 0;
+		if (ret) {
+			fprintf(stderr, "sealroom-screen: admin PIN %s: %s\n", pin_file,
+				ret == -EPERM ? "readable by others (must be 0600)"
+				: ret == -EINVAL ? "not 4 to 12 digits"
+						 : strerror(-ret));
+			return 1;
+		}
+		pcfg.admin_pin = pin_file ? pin : NULL;
+		ret = panel_host_new(a->screen, &pcfg, &a->panel, &what);
+		sodium_memzero(pin, sizeof(pin));
+		if (ret) {
+			fprintf(stderr, "sealroom-screen: panel: %s: %s\n", what, strerror(-ret));
+			return 1;
+		}
+		panel_screen_size(a->screen, &w, &h);
+		ret = panel_input_open(touch_name, events, w, h, &a->input, &what);
+		if (ret) {
+			fprintf(stderr, "sealroom-screen: touch input %s: %s\n", what,
+				strerror(-ret));
+			return 1;
+		}
+		if (touch_name)
+			say("touch: the device \"%s\"", touch_name);
+		if (events)
+			say("touch: TEST INPUT %s (evdev records, axes 0..32767)", events);
+		say("panel: %ux%u mm%s", pcfg.width_mm, pcfg.height_mm,
+		    pin_file ? ", Settings behind the admin PIN" : ", Settings locked (no PIN)");
+	}
 	connect_control(a);
 	if (a->ctl_fd < 0)
 		say("keyxchgd: not reachable at %s yet", a->control);
 
 	while (running) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[6] = {
 			{ sfd, POLLIN, 0 },
 			{ a->listen_fd, POLLIN, 0 },
 			{ a->roomd_fd, POLLIN, 0 },
 			{ a->ctl_fd, POLLIN, 0 },
+			{ -1, POLLIN, 0 },
+			{ -1, POLLIN, 0 },
 		};
+		int timeout = retry_in_ms(a), in_fds[2] = { -1, -1 };
 
-		if (poll(pfd, 4, retry_in_ms(a)) < 0 && errno != EINTR)
+		if (a->input) {
+			panel_input_fds(a->input, in_fds);
+			pfd[4].fd = in_fds[0];
+			pfd[5].fd = in_fds[1];
+		}
+		if (a->panel) {
+			struct timespec now;
+			int t = panel_host_timeout_ms(a->panel, now_us());
+
+			/* The panel's bar, and keyxchgd's status (the relay, the lobby) every 2 s. */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (a->ctl_fd >= 0 && now.tv_sec - a->status_at.tv_sec >= 2)
+				send_status(a);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+			if (a->ctl_fd >= 0 && (timeout < 0 || timeout > 2000))
+				timeout = 2000;
+		}
+		if (poll(pfd, 6, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -681,6 +911,21 @@ int main(int argc, char **argv)
 				else
 					running = false;
 			}
+		}
+		/* Taps before frames: a person waits on the panel, a frame can be dropped. */
+		if (a->panel) {
+			struct drv_touch_gesture g[16];
+			const short rev[2] = { pfd[4].revents, pfd[5].revents };
+			char note[160];
+			size_t n = a->input ? panel_input_read(a->input, rev, g, 16, note,
+							      sizeof(note))
+					    : 0;
+
+			panel_host_tick(a->panel, now_us());
+			for (size_t i = 0; i < n; i++)
+				panel_gesture(a, &g[i]);
+			if (a->input && note[0])
+				say("%s", note);
 		}
 		if (pfd[1].revents & POLLIN)
 			accept_roomd(a);
@@ -700,6 +945,8 @@ int main(int argc, char **argv)
 	if (a->ctl_fd >= 0)
 		close(a->ctl_fd);
 	close(a->listen_fd);
+	panel_input_close(a->input);
+	panel_host_free(a->panel);
 	unlink(frames);
 	close(sfd);
 	panel_screen_free(a->screen);

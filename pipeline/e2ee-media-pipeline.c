@@ -217,6 +217,11 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
       g_object_set (v[n], "font-desc", "Sans 24", NULL);
     n++;
   }
+  /* Camera off (roomd: the panel's MEDIA): black frames before the codeword and
+   * the encoder, so video goes on at the same rate, the codeword still burned
+   * in. Passthrough while untouched. */
+  v[n++] = gst_e2ee_media_add_element (pipe, "videobalance",
+      GST_E2EE_MEDIA_CAMERA_NAME, "gstreamer1.0-plugins-base");
   if (app->codeword) {
     /* The room's own codeword burned into what it sends (watermark/). */
     v[n] = gst_e2ee_media_add_element (pipe, "codewordoverlay", NULL, "sealroom (this firmware)");
@@ -263,7 +268,7 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
 static gboolean
 build_audio_sender (const GstE2eeMediaSender * app, GstElement * pipe)
 {
-  GstElement *a[6];
+  GstElement *a[7];
 
   a[0] = gst_e2ee_media_add_element (pipe, "audiotestsrc", NULL, "gstreamer1.0-plugins-base");
   if (a[0]) {
@@ -272,19 +277,23 @@ build_audio_sender (const GstE2eeMediaSender * app, GstElement * pipe)
   }
   a[1] = gst_e2ee_media_add_capsfilter (pipe, gst_caps_new_simple ("audio/x-raw", "rate",
           G_TYPE_INT, 48000, "channels", G_TYPE_INT, 1, NULL));
-  a[2] = gst_e2ee_media_add_element (pipe, "opusenc", NULL, "gstreamer1.0-plugins-base");
-  if (a[2]) {
-    gst_util_set_object_arg (G_OBJECT (a[2]), "bitrate-type", "cbr");
-    g_object_set (a[2], "dtx", FALSE, NULL);
+  /* The microphone's mute (roomd: the panel's MEDIA): silence before the
+   * encoder, so the packets go on at the same rate and size, still encrypted. */
+  a[2] = gst_e2ee_media_add_element (pipe, "volume", GST_E2EE_MEDIA_MUTE_NAME,
+      "gstreamer1.0-plugins-base");
+  a[3] = gst_e2ee_media_add_element (pipe, "opusenc", NULL, "gstreamer1.0-plugins-base");
+  if (a[3]) {
+    gst_util_set_object_arg (G_OBJECT (a[3]), "bitrate-type", "cbr");
+    g_object_set (a[3], "dtx", FALSE, NULL);
   }
-  a[3] = gst_e2ee_media_add_element (pipe, "e2eeenc", "aenc", "sealroom (this firmware)");
-  if (a[3])
-    g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
-        (guint) app->sender_index, NULL);
-  a[4] = gst_e2ee_media_add_element (pipe, "rtpopuspay", NULL, "gstreamer1.0-plugins-good");
+  a[4] = gst_e2ee_media_add_element (pipe, "e2eeenc", "aenc", "sealroom (this firmware)");
   if (a[4])
-    g_object_set (a[4], "pt", 111, NULL);
-  a[5] = rtp_sink (app, pipe, app->audio_sink, app->audio_port);
+    g_object_set (a[4], "stream", E2EE_STREAM_AUDIO, "sender-index",
+        (guint) app->sender_index, NULL);
+  a[5] = gst_e2ee_media_add_element (pipe, "rtpopuspay", NULL, "gstreamer1.0-plugins-good");
+  if (a[5])
+    g_object_set (a[5], "pt", 111, NULL);
+  a[6] = rtp_sink (app, pipe, app->audio_sink, app->audio_port);
   return gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a));
 }
 

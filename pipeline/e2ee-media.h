@@ -38,6 +38,11 @@ typedef struct
 gboolean gst_e2ee_media_build_sender (GstElement * pipe,
     const GstE2eeMediaSender * s);
 
+/* The audio chain's volume element before the encoder: the microphone's mute. */
+#define GST_E2EE_MEDIA_MUTE_NAME "amute"
+/* The video chain's videobalance before the codeword and the encoder: camera off. */
+#define GST_E2EE_MEDIA_CAMERA_NAME "vblank"
+
 /* The e2eeenc of stream (audio, video) that build_sender added (transfer
  * full), or NULL. */
 GstElement *gst_e2ee_media_sender_encryptor (GstElement * pipe, guint stream);

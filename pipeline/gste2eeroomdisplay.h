@@ -36,7 +36,7 @@
 G_BEGIN_DECLS
 
 /* Tiles plus the overlay must fit libdrv_display's layers. */
-#define GST_E2EE_ROOM_DISPLAY_MAX_TILES 15
+#define GST_E2EE_ROOM_DISPLAY_MAX_TILES 14
 
 typedef struct _GstE2eeRoomDisplay GstE2eeRoomDisplay;
 

@@ -37,6 +37,7 @@ struct _GstE2eeRoomFrames
   gchar *path;
   gint64 screen_uid;
   GstE2eeRoomFramesTileFunc tile;
+  GstE2eeRoomFramesMediaFunc media;
   gpointer user_data;
   /* lock: sock, the slots' rings, counts and tile sizes. The main loop
    * alone opens and closes sock, adds and removes slots. */
@@ -172,13 +173,21 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
   GstE2eeRoomFrames *f = data;
   struct panel_frames_msg m;
   guint tiles[PANEL_FRAMES_SENDERS_MAX][3];
-  guint n_tiles = 0;
+  guint n_tiles = 0, media = 0;
+  gboolean have_media = FALSE;
   gint ret;
 
   g_mutex_lock (&f->lock);
   while ((ret = panel_frames_tx_recv (f->sock, &m)) == 0) {
-    Slot *s = find_slot (f, m.sender);
+    Slot *s;
 
+    /* The room's own media (docs/frames.md: MEDIA names no sender). */
+    if (m.type == PANEL_FRAMES_MEDIA) {
+      media = m.flags;
+      have_media = TRUE;
+      continue;
+    }
+    s = find_slot (f, m.sender);
     if (!s)
       continue;
     if (m.type == PANEL_FRAMES_RELEASE && s->have_ring) {
@@ -199,6 +208,8 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
    * streaming thread that wants the lock. */
   for (guint i = 0; i < n_tiles; i++)
     f->tile (f->user_data, tiles[i][0], tiles[i][1], tiles[i][2]);
+  if (have_media && f->media)
+    f->media (f->user_data, media);
   if (ret == -EAGAIN && !(cond & (G_IO_HUP | G_IO_ERR)))
     return G_SOURCE_CONTINUE;
   f->watch = 0;
@@ -251,6 +262,25 @@ try_connect (gpointer data)
       f);
   g_print ("roomd: screen connected at %s\n", f->path);
   return G_SOURCE_REMOVE;
+}
+
+void
+gst_e2ee_room_frames_set_media_func (GstE2eeRoomFrames * f,
+    GstE2eeRoomFramesMediaFunc media)
+{
+  f->media = media;
+}
+
+gboolean
+gst_e2ee_room_frames_media_state (GstE2eeRoomFrames * f, guint flags)
+{
+  gint ret = -ENOTCONN;
+
+  g_mutex_lock (&f->lock);
+  if (f->sock >= 0)
+    ret = panel_frames_tx_media_state (f->sock, flags);
+  g_mutex_unlock (&f->lock);
+  return ret == 0;
 }
 
 GstE2eeRoomFrames *

@@ -47,9 +47,11 @@
  * Prints "roomd ready" once the pipeline plays (its sockets bound), a line
  * per branch added or removed, and at the end one line per sender it
  * received: "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
- * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late) and
- * "roomd marker-frames=M", and through Janus "roomd transport: ..." (the
- * transport's counts: joins, losses of Janus, datagrams dropped and why).
+ * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late),
+ * "roomd marker-frames=M", "roomd microphone=on|muted camera=on|off" (the
+ * screen's MEDIA: the panel's choices, applied to this room's own send chains),
+ * and through Janus "roomd transport: ..." (the transport's counts: joins,
+ * losses of Janus, datagrams dropped and why).
  * Exit 0; 1 when the pipeline fails; 2 on usage.
  */
 #include <errno.h>
@@ -70,6 +72,7 @@
 #include "gste2eekeyprovider.h"
 #include "gste2eemarker.h"
 #include "gste2eeroomframes.h"
+#include "panel/frames.h"
 #include "roomd-rtc.h"
 
 #define MAX_PEERS 64            /* senders seen in one run (stats kept) */
@@ -107,6 +110,7 @@ struct _App
   GstE2eeKeyProvider *kp;
   GstE2eeRoomFrames *out;
   gint marker_frames;
+  gboolean mic_muted, camera_off;
   gint exit_code;
 };
 
@@ -501,6 +505,49 @@ on_tile (gpointer data, guint sender, guint width, guint height)
   g_print ("roomd: sender %u scaled to %ux%u\n", sender, width, height);
 }
 
+/*
+ * The panel's MEDIA (from the screen, over the frame socket): the microphone
+ * muted, the camera off, on this room's own send chains only; the screen is told what
+ * is applied (MEDIA_STATE). Nothing the screen sends reaches the roster or
+ * the keys (docs/processes.md).
+ */
+static void
+on_media (gpointer data, guint flags)
+{
+  App *app = data;
+  GstElement *a = gst_bin_get_by_name (GST_BIN (app->pipeline),
+      GST_E2EE_MEDIA_MUTE_NAME);
+  GstElement *v = gst_bin_get_by_name (GST_BIN (app->pipeline),
+      GST_E2EE_MEDIA_CAMERA_NAME);
+  gboolean muted = (flags & PANEL_FRAMES_MIC_MUTED) != 0;
+  gboolean off = (flags & PANEL_FRAMES_CAMERA_OFF) != 0;
+
+  if (a) {
+    g_object_set (a, "mute", muted, NULL);
+    app->mic_muted = muted;
+    gst_object_unref (a);
+  } else {
+    g_printerr ("roomd: no %s element: the microphone cannot be muted\n",
+        GST_E2EE_MEDIA_MUTE_NAME);
+  }
+  if (v) {
+    /* Black and grey: every pixel's luma and chroma flattened. */
+    g_object_set (v, "brightness", off ? -1.0 : 0.0, "contrast", off ? 0.0 : 1.0,
+        "saturation", off ? 0.0 : 1.0, NULL);
+    app->camera_off = off;
+    gst_object_unref (v);
+  } else {
+    g_printerr ("roomd: no %s element: the camera cannot be turned off\n",
+        GST_E2EE_MEDIA_CAMERA_NAME);
+  }
+  g_print ("roomd: microphone %s, camera %s (the screen's MEDIA)\n",
+      app->mic_muted ? "muted" : "on", app->camera_off ? "off" : "on");
+  /* What is applied now, not what was asked. */
+  gst_e2ee_room_frames_media_state (app->out,
+      (app->mic_muted ? PANEL_FRAMES_MIC_MUTED : 0) |
+      (app->camera_off ? PANEL_FRAMES_CAMERA_OFF : 0));
+}
+
 /* ------------------------------------------------------------------ main */
 
 static gboolean
@@ -741,6 +788,8 @@ print_results (App * app)
   }
   if (app->marker)
     g_print ("roomd marker-frames=%d\n", g_atomic_int_get (&app->marker_frames));
+  g_print ("roomd microphone=%s camera=%s\n", app->mic_muted ? "muted" : "on",
+      app->camera_off ? "off" : "on");
   if (app->kp) {
     const GstE2eeKeyProviderStats *st = gst_e2ee_key_provider_get_stats (app->kp);
 
@@ -804,6 +853,7 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   app.out = gst_e2ee_room_frames_new (app.frames, app.screen_uid, on_tile,
       &app);
+  gst_e2ee_room_frames_set_media_func (app.out, on_media);
   gst_e2ee_room_frames_start (app.out);
   bus = gst_element_get_bus (app.pipeline);
   gst_bus_add_watch (bus, on_bus, &app);

@@ -19,16 +19,24 @@ roomd (the media daemon: encrypted H.264 and Opus out, a receive branch per
 remote sender keyed by keyxchgd through the control socket, decoded frames
 to the screen over the frame socket) and sealroom-screen (on a soft display
 of 1280x720: a tile per remote participant of keyxchgd's roster, labelled
-with the codeword the roster gives, never roomd). Room 1 hosts; rooms 2 and
-3 knock and room 1 admits them; room 3 leaves and the keys rotate. Each
-room's screen is saved before and after the leave as
-build/run/rooms/roomN-screen-before.png and -after.png: room 3's tile is gone
-from rooms 1 and 2's screens, each sender's codeword burned into its video
-(codewordoverlay) for people to compare with the label under the tile.
+with the codeword the roster gives, never roomd, and its touch panel).
+Room 1 hosts, started on its panel; rooms 2 and 3 knock and room 1's people
+admit them on its panel: simulated taps (evdev records on the screen's
+--touch-events FIFO, through libdrv_touch's recognizer) where the lobby
+dialog draws Admit. Room 1 removes room 3 on its panel (Participants ->
+Remove) and the keys rotate. Each room's screens are saved in
+build/run/rooms/: roomN-home.png, room1-lobby-room2.png and -room3.png (the
+dialog), roomN-screen-before.png (in the meeting, labelled tiles),
+roomN-participants.png, roomN-security.png and roomN-screen-after.png (after
+the removal) room1-muted.png (its microphone muted on the panel, roomd
+told over the frame socket) and room2-room1-camera-off.png (room 1's camera
+turned off on its panel: black frames, its codeword still burned in): room 3's tile is gone from rooms 1 and 2's screens, each
+sender's codeword burned into its video (codewordoverlay) for people to
+compare with the label under the tile.
 Checked: rooms 1 and 2 decrypt each other, every screen showed frames of the
-other rooms, room 3's tile and receive branch go after its leave, and the
-SFU never saw the plaintext marker nor a datagram other than STUN, DTLS or
-SRTP/SRTCP.
+other rooms, room 3's tile and receive branch go after its removal, and
+Janus never saw the plaintext marker roomd puts in every access unit nor a
+datagram other than STUN, DTLS or SRTP/SRTCP.
 """
 import json
 import os
@@ -44,6 +52,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import tap  # noqa: E402
 import roomproc  # noqa: E402
+import panel_touch  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
 import janus  # noqa: E402
 
@@ -92,6 +101,7 @@ def events(room):
 
 
 def admit_next(host, member, code):
+    """member knocks (kxctl); room 1's people admit it on the panel by a tap on Admit."""
     n = len(host["knocks"])
     # The meeting code names the host's key (keyxchg/PROTOCOL.md 2.1): with it the
     # member sends media to the host without a codeword check first (6.5).
@@ -105,11 +115,28 @@ def admit_next(host, member, code):
         return len(host["knocks"]) > n
     wait(knocked, 20, f"{member['name']}'s knock")
     k = host["knocks"][-1]
-    print(f"   {host['name']} sees a knock: participant {k['participant']} \"{k['name']}\" "
-          f"codeword {k['codeword']} ({k['pinned']}) -> admit")
-    rep = kxctl(host, "admit", str(k["participant"]), "--knock", k["knock"])
-    if not rep.get("ok"):
-        raise SystemExit(f"run: admit failed: {rep}")
+    screen = host["screen"]
+    wait(lambda: any(f"knock {k['knock']}" in ln and k["codeword"].lower() in ln.lower()
+                     for ln in screen.lines("panel: lobby dialog:")), 20,
+         f"{host['name']}'s lobby dialog showing {member['name']}'s knock")
+    screen.wait_widget("lobby.admit")
+    screen.capture(os.path.join(OUT, f"room1-lobby-room{member['n']}.png"))
+    print(f"   {host['name']}'s panel shows a knock: participant {k['participant']} "
+          f"\"{k['name']}\" codeword {k['codeword']} ({k['pinned']}) -> a tap on Admit")
+    n_sent = screen.text().count('"cmd":"admit"')
+    # People read the codeword first: the panel takes no Admit within 1 s of the
+    # dialog's knock appearing or changing (PANEL_KNOCK_SETTLE_US).
+    time.sleep(1.2)
+    screen.tap("lobby.admit")
+    screen.wait_for(lambda t: t.count('"cmd":"admit"') > n_sent, "the panel's admit request")
+    sent = [ln for ln in screen.lines("screen: panel: sent") if '"cmd":"admit"' in ln][-1]
+    if f'"knock":"{k["knock"]}"' not in sent:
+        raise SystemExit(f"run: the panel's admit names another knock than shown: {sent}")
+    rid = json.loads(sent.split("sent ", 1)[1])["id"]
+    screen.wait_for(lambda t: f"panel: {rid} " in t, f"keyxchgd's answer to {rid}")
+    if f"panel: {rid} done" not in screen.text():
+        raise SystemExit(f"run: keyxchgd refused the panel's admit: "
+                         f"{screen.lines(f'screen: panel: {rid}')}")
 
 
 def roster(room):
@@ -160,13 +187,29 @@ def main():
         rooms.append(r)
         print(f"   {r['name']}: keyxchgd up, codeword {r['codeword']}")
 
+    # Each room's screen with its touch panel, composited in memory (no KMS here): a
+    # tile per remote participant of keyxchgd's roster, labelled with the codeword it
+    # gives; taps come on a FIFO of evdev records (tests/lib/panel_touch.py).
+    for r in rooms:
+        n = r["n"]
+        r["screen"] = panel_touch.PanelScreen(
+            BIN, f"{r['name']}'s screen", os.path.join(OUT, f"room{n}-screen.png"),
+            os.path.join(OUT, f"room{n}-frames.sock"), r["sock"],
+            os.path.join(OUT, f"room{n}-screen.log"), os.path.join(OUT, f"room{n}-touch"),
+            extra=["--room-name", r["name"], "--meeting", "board-room",
+                   "--service", relay])
+        procs.append(r["screen"].proc)
+        r["screen"].wait_widget("home.start")
+        r["screen"].capture(os.path.join(OUT, f"room{n}-home.png"))
+
     host = rooms[0]
-    rep = kxctl(host, "join", "--meeting", "board-room", "--role", "host", "--name", "Room 1")
-    if not rep.get("ok"):
-        raise SystemExit(f"run: the host cannot start: {rep}")
-    print(f"== Room 1 hosts the meeting \"board-room\", meeting code {rep['meeting_code']}")
-    admit_next(host, rooms[1], rep["meeting_code"])
-    admit_next(host, rooms[2], rep["meeting_code"])
+    host["screen"].tap("home.start")
+    wait(lambda: kxctl(host, "status").get("meeting_code"), 20, "Room 1 hosting")
+    code = kxctl(host, "status")["meeting_code"]
+    print(f"== Room 1 hosts the meeting \"board-room\" (a tap on Start meeting), "
+          f"meeting code {code}")
+    admit_next(host, rooms[1], code)
+    admit_next(host, rooms[2], code)
     # Admissions within a second share one epoch (keyxchg/DAEMON.md): 1 or 2.
     wait(lambda: len(kxctl(host, "status").get("participants", [])) == 3, 20,
          "both admissions")
@@ -183,13 +226,6 @@ def main():
 
     for r in rooms:
         n = r["n"]
-        # The room's screen, composited in memory (no KMS here): a tile per remote
-        # participant of keyxchgd's roster, labelled with the codeword it gives.
-        r["screen"] = roomproc.Screen(BIN, f"{r['name']}'s screen",
-                                      os.path.join(OUT, f"room{n}-screen.png"),
-                                      os.path.join(OUT, f"room{n}-frames.sock"), r["sock"],
-                                      os.path.join(OUT, f"room{n}-screen.log"))
-        procs.append(r["screen"].proc)
         r["roomd"] = roomproc.Roomd(BIN, f"{r['name']}'s roomd", r["sock"],
                                     os.path.join(OUT, f"room{n}-frames.sock"), None, None,
                                     r["pid"], os.path.join(OUT, f"room{n}-roomd.log"), env,
@@ -216,25 +252,58 @@ def main():
         return True
     wait(lambda: screens_show(rooms, rooms), 60, "every screen showing frames of both other rooms")
     for r in rooms:
-        r["screen"].capture(os.path.join(OUT, f"room{r['n']}-screen-before.png"))
+        s = r["screen"]
+        s.capture(os.path.join(OUT, f"room{r['n']}-screen-before.png"))
+        # The panel's pages by taps: a tap on the video brings the bar.
+        s.tap_at(s.width // 2, s.height // 3)
+        s.tap("bar.participants")
+        s.capture(os.path.join(OUT, f"room{r['n']}-participants.png"))
+        s.tap("people.close")
+        s.tap("bar.security")
+        s.capture(os.path.join(OUT, f"room{r['n']}-security.png"))
+        s.tap("sec.close")
+    # Room 1 mutes its microphone on the panel: roomd is told over the frame socket
+    # (MEDIA), silences its own audio chain before the encoder, and says so.
+    hs = host["screen"]
+    hs.tap_at(hs.width // 2, hs.height // 3)
+    hs.tap("bar.mic")
+    host["roomd"].wait_for(lambda t: "roomd: microphone muted" in t, "roomd muting the microphone")
+    hs.wait_for(lambda t: "screen: roomd: microphone muted" in t, "roomd's word on the screen")
+    hs.capture(os.path.join(OUT, "room1-muted.png"))
+    # Its camera off and on again: the others see black frames with room 1's
+    # codeword still burned in (the frames go on, still encrypted).
+    hs.tap("bar.camera")
+    host["roomd"].wait_for(lambda t: "camera off (the screen" in t, "roomd turning the camera off")
+    time.sleep(1)  # black frames reach the other screens
+    rooms[1]["screen"].capture(os.path.join(OUT, "room2-room1-camera-off.png"))
+    hs.tap("bar.camera")
+    host["roomd"].wait_for(lambda t: t.count("camera on (the screen") >= 1 and
+                           t.rfind("camera on") > t.rfind("camera off"),
+                           "roomd turning the camera on again")
+    print("== Room 1 muted its microphone on the panel: roomd applied it (MEDIA_STATE) and the "
+          "panel says so (MUTED on the bar, then a corner chip that covers no label)")
     time.sleep(LEAVE_AFTER)    # media for people to watch; no check depends on it
     alive()
     leaver = rooms[2]
-    rep = kxctl(leaver, "leave")
-    print(f"== Room 3 leaves ({'ok' if rep.get('ok') else rep}); the host rotates to a fresh secret")
+    hs.tap_at(hs.width // 2, hs.height // 3)
+    hs.tap("bar.participants")
+    hs.tap(f"remove.{leaver['pid']}")
+    print(f"== Room 1's panel removes Room 3 (Participants -> Remove); the host rotates to a "
+          f"fresh secret without it")
     wait(lambda: kxctl(host, "status").get("epoch") == epoch + 1, 20, f"epoch {epoch + 1}")
     for r in rooms[:2]:
         wait(lambda r=r: leaver["pid"] not in r["screen"].tiles(), 20,
              f"Room 3's tile gone from {r['name']}'s screen")
         wait(lambda r=r: f"sender {leaver['pid']} gone" in r["roomd"].text(), 30,
              f"{r['name']}'s roomd removing Room 3's branch")
-    # Frames after the leave: the remaining rooms still see each other.
+    # Frames after the removal: the remaining rooms still see each other.
     before = {r["n"]: r["screen"].stats()[0] for r in rooms[:2]}
     for r in rooms[:2]:
         other = rooms[1] if r is rooms[0] else rooms[0]
         wait(lambda r=r, o=other: r["screen"].stats()[0].get(o["pid"], 0) >
              before[r["n"]].get(o["pid"], 0), 30, f"{r['name']}'s screen showing "
-             f"{other['name']} after the leave")
+             f"{other['name']} after the removal")
+    hs.tap("people.close")  # room 1's tiles again
     for r in rooms:
         r["screen"].capture(os.path.join(OUT, f"room{r['n']}-screen-after.png"))
 
@@ -273,8 +342,10 @@ def main():
               f"{', '.join(s['name'] for s in rooms if s is not r and shown.get(s['pid']))}")
         if missing:
             failures.append(f"{r['name']}'s screen showed nothing of {', '.join(missing)}")
+    if "roomd microphone=muted camera=on" not in host["roomd"].text():
+        failures.append("Room 1's roomd does not report its microphone muted at the end")
     for r in rooms[:2]:
-        print(f"== {r['name']}'s screen after Room 3 left: tiles of participants "
+        print(f"== {r['name']}'s screen after Room 3's removal: tiles of participants "
               f"{r['screen'].tiles()} (Room 3 was {leaver['pid']})")
     for r in rooms:
         t = r["roomd"].transport()
@@ -309,8 +380,9 @@ def main():
         failures.append(f"the plaintext marker crossed the SFU in {found} datagrams")
     if other:
         failures.append(f"{other} datagrams were neither STUN, DTLS nor SRTP/SRTCP")
-    print(f"== each room's screen before and after Room 3 left: "
-          f"{OUT}/room*-screen-before.png, {OUT}/room*-screen-after.png")
+    print(f"== each room's screens: {OUT}/room*-home.png, room1-lobby-room*.png, "
+          f"room*-screen-before.png (in the meeting), room*-participants.png, "
+          f"room*-security.png, room*-screen-after.png (after Room 3's removal)")
     return "; ".join(failures) or None
 
 

@@ -163,6 +163,11 @@ void drv_touch_close(struct drv_touch *t)
 	free(t);
 }
 
+int drv_touch_fd(const struct drv_touch *t)
+{
+	return t->fd;
+}
+
 const char *drv_touch_path(const struct drv_touch *t)
 {
 	return t->path;

@@ -58,6 +58,13 @@ static void test_round_trip(void **state)
 		  PANEL_FRAMES_FROM_SCREEN, 24, 0 },
 		{ "tile none", { .type = PANEL_FRAMES_TILE, .sender = 3 }, PANEL_FRAMES_FROM_SCREEN,
 		  24, 0 },
+		{ "media: mute", { .type = PANEL_FRAMES_MEDIA, .flags = PANEL_FRAMES_MIC_MUTED },
+		  PANEL_FRAMES_FROM_SCREEN, 16, 0 },
+		{ "media: on", { .type = PANEL_FRAMES_MEDIA }, PANEL_FRAMES_FROM_SCREEN, 16, 0 },
+		{ "media: camera off", { .type = PANEL_FRAMES_MEDIA, .flags = PANEL_FRAMES_CAMERA_OFF },
+		  PANEL_FRAMES_FROM_SCREEN, 16, 0 },
+		{ "media state", { .type = PANEL_FRAMES_MEDIA_STATE, .flags = PANEL_FRAMES_MIC_MUTED },
+		  PANEL_FRAMES_FROM_ROOMD, 16, 0 },
 	};
 	uint8_t buf[PANEL_FRAMES_MSG_MAX];
 	struct panel_frames_msg m;
@@ -176,6 +183,17 @@ static void test_small_rules(void **state)
 		  4, 8193, 0, PANEL_FRAMES_FROM_SCREEN },
 		{ "tile: reserved", { .type = PANEL_FRAMES_TILE }, 20, 4, 1, 0,
 		  PANEL_FRAMES_FROM_SCREEN },
+		/* MEDIA names no sender and no flag beyond the microphone's. */
+		{ "media: a sender", { .type = PANEL_FRAMES_MEDIA }, 8, 4, 3, 0,
+		  PANEL_FRAMES_FROM_SCREEN },
+		{ "media: an unknown flag", { .type = PANEL_FRAMES_MEDIA }, 12, 4, 4, 0,
+		  PANEL_FRAMES_FROM_SCREEN },
+		{ "media: an fd", { .type = PANEL_FRAMES_MEDIA }, 0, 0, 0, 1,
+		  PANEL_FRAMES_FROM_SCREEN },
+		{ "media state: a sender", { .type = PANEL_FRAMES_MEDIA_STATE }, 8, 4, 1, 0,
+		  PANEL_FRAMES_FROM_ROOMD },
+		{ "media state: high flags", { .type = PANEL_FRAMES_MEDIA_STATE }, 12, 4,
+		  0x80000001u, 0, PANEL_FRAMES_FROM_ROOMD },
 	};
 	uint8_t buf[PANEL_FRAMES_MSG_MAX];
 	struct panel_frames_msg m;

@@ -7,6 +7,8 @@
  * tile's id takes no frame (-ENOENT), a tile that stays keeps its frame
  * count, the same set again commits nothing, and a set with a junk
  * codeword, an id twice or too many tiles is refused and changes nothing.
+ * The touch panel's layer is above every tile, takes only its damaged
+ * rectangles, and goes off the screen when not visible.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -131,6 +133,81 @@ static void test_tiles_follow(void **state)
 }
 
 /* A frame larger or smaller than the tile: the part that fits, top left. */
+/*
+ * The touch panel's layer: above the tiles (a frame put into a tile under the
+ * panel does not show through it), only the damaged rectangles copied (a
+ * pixel outside them keeps what the panel's buffer had), off the screen when
+ * not visible.
+ */
+static void test_panel_layer(void **state)
+{
+	struct panel_screen *s = NULL;
+	struct drv_display_image screen = { malloc(W * H * 4), W, H, W * 4, DRM_FORMAT_XRGB8888 };
+	struct panel_screen_tile t = { 7, cws[0], "Lab", WM_TRUST_VERIFIED };
+	uint32_t *panel = calloc((size_t)W * H, 4);
+	struct panel_rect d = { 0, 0, 0, 0 }, two[2];
+	struct wm_rect v, l;
+	const char *what;
+	int32_t cx, cy;
+
+	(void)state;
+	assert_non_null(screen.data);
+	assert_non_null(panel);
+	assert_int_equal(panel_screen_new("soft", W, H, WM_E2EE_ON, &s, &what), 0);
+	assert_int_equal(panel_screen_set_tiles(s, &t, 1), 0);
+	assert_int_equal(panel_screen_tile(s, 7, &v, &l), 0);
+	cx = v.x + (int32_t)v.width / 2;
+	cy = v.y + (int32_t)v.height / 2;
+	/* An opaque blue box on the panel over the middle of the tile. */
+	d = (struct panel_rect){ cx - 20, cy - 20, 40, 40 };
+	for (int32_t y = d.y; y < d.y + d.h; y++)
+		for (int32_t x = d.x; x < d.x + d.w; x++)
+			panel[(size_t)y * W + (size_t)x] = 0xff0000ffu;
+	/* Drawn on the panel's image but outside the damage: must not reach the screen. */
+	panel[(size_t)(cy + 40) * W + (size_t)cx] = 0xffff0000u;
+	assert_int_equal(panel_screen_set_panel(s, (uint8_t *)panel, W * 4, &d, 1, true), 0);
+	{
+		/* A green frame into the tile: the middle shows the panel, not it. */
+		uint32_t *frame = malloc((size_t)v.width * v.height * 4);
+
+		assert_non_null(frame);
+		for (size_t i = 0; i < (size_t)v.width * v.height; i++)
+			frame[i] = 0x00ff00;
+		assert_int_equal(panel_screen_put_frame(s, 7, (uint8_t *)frame, v.width, v.height,
+							v.width * 4),
+				 0);
+		free(frame);
+		assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	}
+	assert_int_equal(pixel(&screen, cx, cy), 0x0000ff);
+	assert_int_equal(pixel(&screen, cx, cy + 40), 0x00ff00);
+	assert_int_equal(pixel(&screen, cx + 30, cy), 0x00ff00);
+	/* The next change: both buffers hold the box (the one the back buffer missed is
+	 * copied too), the new damage is the red pixel's. */
+	two[0] = (struct panel_rect){ cx, cy + 40, 1, 1 };
+	assert_int_equal(panel_screen_set_panel(s, (uint8_t *)panel, W * 4, two, 1, true), 0);
+	assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	assert_int_equal(pixel(&screen, cx, cy), 0x0000ff);
+	assert_int_equal(pixel(&screen, cx, cy + 40), 0xff0000);
+	/* And once more (the other buffer again): still the box and the pixel. */
+	assert_int_equal(panel_screen_set_panel(s, (uint8_t *)panel, W * 4, two, 0, true), 0);
+	assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	assert_int_equal(pixel(&screen, cx, cy), 0x0000ff);
+	assert_int_equal(pixel(&screen, cx, cy + 40), 0xff0000);
+	/* Not visible: the tile's frame again. */
+	assert_int_equal(panel_screen_set_panel(s, (uint8_t *)panel, W * 4, two, 0, false), 0);
+	assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	assert_int_equal(pixel(&screen, cx, cy), 0x00ff00);
+	/* Junk: a stride shorter than the screen, too many rectangles. */
+	assert_int_equal(panel_screen_set_panel(s, (uint8_t *)panel, W, &d, 1, true), -EINVAL);
+	assert_int_equal(panel_screen_set_panel(s, (uint8_t *)panel, W * 4, &d,
+						PANEL_UI_MAX_DAMAGE + 1, true),
+			 -EINVAL);
+	panel_screen_free(s);
+	free(panel);
+	free(screen.data);
+}
+
 static void test_other_sizes(void **state)
 {
 	struct panel_screen *s = NULL;
@@ -169,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tiles_follow),
 		cmocka_unit_test(test_other_sizes),
+		cmocka_unit_test(test_panel_layer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

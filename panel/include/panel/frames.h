@@ -8,9 +8,13 @@
  *                            format, size) with count memfds (SCM_RIGHTS)
  *                    FRAME(sender, ring, index, pts)
  *                    GONE(sender)
+ *                    MEDIA_STATE(flags): what roomd applied to its own
+ *                    send chains (the microphone muted, the camera off)
  *   screen -> roomd  RELEASE(sender, ring, index): the screen copied it out
  *                    TILE(sender, width, height): the size the screen shows
  *                    that sender at (0 x 0: not shown)
+ *                    MEDIA(flags): what the people in the room asked on the
+ *                    panel (mute, camera off); roomd answers with MEDIA_STATE
  *
  * Every message is one datagram of an exact length: an 8-byte header
  * (magic "SFRM", version 1, type) and little-endian fields. A sender's
@@ -60,9 +64,16 @@ enum panel_frames_type {
 	PANEL_FRAMES_BUFFERS = 1, /* roomd -> screen, with count fds */
 	PANEL_FRAMES_FRAME = 2,   /* roomd -> screen */
 	PANEL_FRAMES_GONE = 3,    /* roomd -> screen */
+	PANEL_FRAMES_MEDIA_STATE = 4, /* roomd -> screen */
 	PANEL_FRAMES_RELEASE = 16, /* screen -> roomd */
 	PANEL_FRAMES_TILE = 17,   /* screen -> roomd */
+	PANEL_FRAMES_MEDIA = 18,  /* screen -> roomd */
 };
+
+/* MEDIA and MEDIA_STATE flags: roomd's own send chains only, never the roster or keys. */
+#define PANEL_FRAMES_MIC_MUTED 1u
+#define PANEL_FRAMES_CAMERA_OFF 2u
+#define PANEL_FRAMES_MEDIA_KNOWN (PANEL_FRAMES_MIC_MUTED | PANEL_FRAMES_CAMERA_OFF)
 
 /* Who sent a message: what panel_frames_parse accepts depends on it. */
 enum panel_frames_from {
@@ -83,6 +94,7 @@ struct panel_frames_msg {
 	uint32_t format; /* BUFFERS: PANEL_FRAMES_XRGB8888, the only one */
 	uint64_t size;   /* BUFFERS: bytes of each buffer */
 	uint64_t pts;    /* FRAME: the sender's presentation time, ns */
+	uint32_t flags;  /* MEDIA, MEDIA_STATE: PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF */
 };
 
 /*
@@ -139,6 +151,7 @@ enum panel_frames_event_type {
 	PANEL_FRAMES_EV_BUFFERS, /* a ring was announced */
 	PANEL_FRAMES_EV_FRAME,   /* img is the frame: copy it out, then panel_frames_rx_release */
 	PANEL_FRAMES_EV_GONE,    /* the sender's ring was dropped */
+	PANEL_FRAMES_EV_MEDIA,   /* roomd's MEDIA_STATE: flags */
 };
 
 struct panel_frames_event {
@@ -146,6 +159,7 @@ struct panel_frames_event {
 	uint32_t sender, ring, index;
 	uint64_t pts;
 	struct panel_frames_image img;
+	uint32_t flags; /* EV_MEDIA */
 };
 
 /* An empty receiver (no rings, zero stats). */
@@ -191,6 +205,9 @@ panel_frames_rx_release(struct panel_frames_rx *rx, int sock, uint32_t sender, u
 /* Sends TILE(sender, width, height) (MSG_DONTWAIT). Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int panel_frames_send_tile(int sock, uint32_t sender,
 							       uint32_t width, uint32_t height);
+
+/* Sends MEDIA(flags: PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF) (MSG_DONTWAIT). Returns 0 or -errno. */
+__attribute__((warn_unused_result)) int panel_frames_send_media(int sock, uint32_t flags);
 
 /* Unmaps sender's ring (GONE, or a sender no longer in the roster); no-op when none. */
 __attribute__((nonnull)) void panel_frames_rx_drop(struct panel_frames_rx *rx, uint32_t sender);
@@ -246,6 +263,9 @@ panel_frames_tx_frame(int sock, struct panel_frames_tx_ring *r, uint32_t index, 
 
 /* Sends GONE(sender). Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int panel_frames_tx_gone(int sock, uint32_t sender);
+
+/* Sends MEDIA_STATE(flags): what roomd applied after a MEDIA. Returns 0 or -errno. */
+__attribute__((warn_unused_result)) int panel_frames_tx_media_state(int sock, uint32_t flags);
 
 /*
  * Receives one message from the screen without blocking, checked as the

@@ -40,10 +40,11 @@
 #include <stdint.h>
 
 #include "drv/display.h"
+#include "panel/ui.h"
 #include "wm/overlay.h"
 
-/* Tiles plus the overlay must fit libdrv_display's layers. */
-#define PANEL_SCREEN_MAX_TILES 15
+/* Tiles plus the overlay and the touch panel must fit libdrv_display's layers. */
+#define PANEL_SCREEN_MAX_TILES 14
 /* Under every tile and label; what the screen shows where nothing is. */
 #define PANEL_SCREEN_BACKGROUND 0x101010u
 
@@ -77,6 +78,20 @@ panel_screen_new(const char *device, uint32_t width, uint32_t height, enum wm_e2
  */
 __attribute__((warn_unused_result, nonnull(1))) int
 panel_screen_set_tiles(struct panel_screen *s, const struct panel_screen_tile *tiles, size_t n);
+
+/*
+ * The touch panel (panel/ui.h's image: ARGB32 premultiplied, the screen's
+ * size, stride bytes a row) on the top layer, above every tile and libwm's
+ * overlay. Only the n damage rectangles changed since the last call (the
+ * first call: what the panel drew; everything else is transparent); they
+ * go into the panel's back buffer, with the rectangles that buffer missed
+ * last time, and are committed. visible false takes the layer off the
+ * screen (an empty panel needs no plane). Returns 0, -EINVAL, -ENOMEM, or
+ * the commit's error (then the same damage must be given again).
+ */
+__attribute__((warn_unused_result, nonnull)) int
+panel_screen_set_panel(struct panel_screen *s, const uint8_t *data, uint32_t stride,
+		       const struct panel_rect *damage, size_t n, bool visible);
 
 /* The banner's state: the overlay is rendered again and committed. Returns 0 or an error
  * (the banner on screen is then still the old state's, and the same call tries again). */

@@ -157,6 +157,9 @@ __attribute__((nonnull)) void drv_touch_info(const struct drv_touch *t,
 					     struct drv_touch_axes *axes, uint16_t *contact_key,
 					     bool *multitouch);
 
+/* The device's file descriptor, for poll(2) beside other sources (owned by t). */
+__attribute__((nonnull)) int drv_touch_fd(const struct drv_touch *t);
+
 /*
  * The next gesture, waiting up to timeout_ms (-1: no limit). Returns 1 and
  * *out, 0 on timeout, or -errno (-ENODEV: the device went away).

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/* The touch panel in the screen process (panel/host.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "panel/host.h"
+#include "panel/model.h"
+#include "panel/ui.h"
+
+#define LAYOUT_LINE_MAX 4096
+
+struct panel_host {
+	struct panel_screen *screen;
+	struct panel_ui *ui;
+	struct panel_view view;
+	char meeting[129];
+	char layout[LAYOUT_LINE_MAX]; /* the last page line printed */
+	struct panel_knock shown;     /* the knock the lobby dialog shows now */
+	struct panel_widget widgets[PANEL_UI_MAX_WIDGETS];
+};
+
+static bool tappable(const struct panel_widget *w)
+{
+	return !w->disabled && (w->kind == PANEL_W_BUTTON || w->kind == PANEL_W_TOGGLE ||
+				w->kind == PANEL_W_KEYPAD || (w->kind == PANEL_W_LIST && w->rows_tap));
+}
+
+/* The page and where its tap targets are, once per change. */
+static void print_layout(struct panel_host *h, size_t n)
+{
+	char line[LAYOUT_LINE_MAX];
+	size_t at;
+	bool modal = false;
+
+	for (size_t i = 0; i < n; i++)
+		modal |= h->widgets[i].modal;
+	at = (size_t)snprintf(line, sizeof(line), "page %s%s:", panel_page_name(h->view.page),
+			      modal ? " (dialog)" : "");
+	for (size_t i = 0; i < n && at < sizeof(line); i++) {
+		const struct panel_widget *w = &h->widgets[i];
+
+		/* Under a dialog nothing else takes a tap. */
+		if (tappable(w) && (!modal || w->modal))
+			at += (size_t)snprintf(line + at, sizeof(line) - at, " %s=%d,%d,%d,%d", w->id,
+					       w->r.x, w->r.y, w->r.w, w->r.h);
+	}
+	/* What the lobby dialog shows, so that tests compare it with what admit sends. */
+	if (h->view.st.host && h->view.st.n_knocks &&
+	    memcmp(&h->shown, &h->view.st.knocks[0], sizeof(h->shown))) {
+		const struct panel_knock *k = &h->view.st.knocks[0];
+
+		h->shown = *k;
+		printf("panel: lobby dialog: participant %u \"%s\" codeword %s pinned %s%s knock %s\n",
+		       k->participant, k->name, k->codeword[0] ? k->codeword : "(being derived)",
+		       k->trust == PANEL_T_CHANGED ? "changed"
+		       : k->trust == PANEL_T_SAME  ? "same"
+						   : "new",
+		       k->barred ? " barred" : "", k->knock);
+	} else if (!h->view.st.n_knocks) {
+		memset(&h->shown, 0, sizeof(h->shown));
+	}
+	if (!strcmp(line, h->layout))
+		return;
+	strcpy(h->layout, line);
+	printf("panel: %s\n", line);
+	fflush(stdout);
+}
+
+static int redraw(struct panel_host *h)
+{
+	struct panel_rect damage[PANEL_UI_MAX_DAMAGE];
+	const char *bad = NULL;
+	size_t n = panel_view_widgets(&h->view, h->widgets, PANEL_UI_MAX_WIDGETS), nd;
+	uint32_t w, ht, stride;
+	const uint8_t *img;
+	int ret;
+
+	ret = panel_ui_sync(h->ui, h->widgets, n, &bad);
+	if (ret) {
+		/* A layout bug: the panel keeps what it showed and says which widget. */
+		printf("panel: page %s not shown: widget %s refused\n",
+		       panel_page_name(h->view.page), bad ? bad : "?");
+		fflush(stdout);
+		return ret;
+	}
+	nd = panel_ui_render(h->ui, damage);
+	if (nd) {
+		img = panel_ui_image(h->ui, &w, &ht, &stride);
+		ret = panel_screen_set_panel(h->screen, img, stride, damage, nd,
+					     !panel_ui_empty(h->ui));
+		if (ret) {
+			/* Drawn again whole next time: the screen's buffers missed this damage. */
+			panel_ui_damage_all(h->ui);
+			printf("panel: not committed: %s\n", strerror(-ret));
+			fflush(stdout);
+		}
+	}
+	print_layout(h, n);
+	return ret;
+}
+
+int panel_host_new(struct panel_screen *s, const struct panel_host_config *cfg,
+		   struct panel_host **out, const char **what)
+{
+	struct panel_host *h = calloc(1, sizeof(*h));
+	struct panel_metrics m;
+	uint32_t w, ht;
+	int ret;
+
+	*out = NULL;
+	*what = "memory";
+	if (!h)
+		return -ENOMEM;
+	h->screen = s;
+	panel_screen_size(s, &w, &ht);
+	*what = "the screen's physical size (board screen_width_mm, screen_height_mm)";
+	ret = panel_metrics_init(&m, w, ht, cfg->width_mm, cfg->height_mm);
+	if (ret)
+		goto fail;
+	*what = "panel fonts (fonts-dejavu-core)";
+	ret = panel_ui_new(&m, &h->ui);
+	if (ret)
+		goto fail;
+	panel_view_init(&h->view, &m, cfg->admin_pin);
+	snprintf(h->view.st.room_name, sizeof(h->view.st.room_name), "%s",
+		 cfg->room_name ? cfg->room_name : "");
+	snprintf(h->view.st.service, sizeof(h->view.st.service), "%s",
+		 cfg->service ? cfg->service : "");
+	snprintf(h->meeting, sizeof(h->meeting), "%s", cfg->meeting ? cfg->meeting : "sealroom");
+	*what = "the panel's first picture";
+	ret = redraw(h);
+	if (ret)
+		goto fail;
+	*out = h;
+	return 0;
+fail:
+	panel_host_free(h);
+	return ret;
+}
+
+void panel_host_free(struct panel_host *h)
+{
+	if (!h)
+		return;
+	panel_view_clear(&h->view);
+	panel_ui_free(h->ui);
+	free(h);
+}
+
+void panel_host_kx(struct panel_host *h, bool up, uint64_t now_us)
+{
+	if (!up)
+		panel_model_lost(&h->view.st);
+	h->view.st.kx_up = up;
+	panel_view_follow(&h->view, now_us);
+	redraw(h);
+}
+
+void panel_host_control(struct panel_host *h, json_t *msg, bool is_status, uint64_t now_us)
+{
+	if (!panel_model_apply(&h->view.st, msg, is_status))
+		return;
+	panel_view_follow(&h->view, now_us);
+	redraw(h);
+}
+
+void panel_host_media(struct panel_host *h, bool roomd_up, bool muted, bool camera_off,
+		      uint64_t now_us)
+{
+	if (h->view.st.roomd_up == roomd_up && h->view.st.muted == muted &&
+	    h->view.st.camera_off == camera_off)
+		return;
+	h->view.st.roomd_up = roomd_up;
+	h->view.st.muted = roomd_up && muted;
+	h->view.st.camera_off = roomd_up && camera_off;
+	if (!roomd_up)
+		h->view.st.n_video = 0; /* no roomd, no video */
+	panel_view_follow(&h->view, now_us);
+	/* Unmuted: the bar goes back to hiding from now. */
+	if (!h->view.st.muted)
+		h->view.bar_until_us = now_us + PANEL_BAR_US;
+	redraw(h);
+}
+
+void panel_host_video(struct panel_host *h, uint32_t sender, bool shown)
+{
+	struct panel_state *st = &h->view.st;
+	size_t i;
+
+	for (i = 0; i < st->n_video && st->video[i] != sender; i++)
+		;
+	if (shown == (i < st->n_video) || (shown && st->n_video == PANEL_MAX_PEOPLE))
+		return;
+	if (shown)
+		st->video[st->n_video++] = sender;
+	else
+		st->video[i] = st->video[--st->n_video];
+	redraw(h);
+}
+
+void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g, uint64_t now_us,
+			struct panel_action *act)
+{
+	struct panel_hit hit;
+	bool on = false;
+
+	memset(act, 0, sizeof(*act));
+	if (g->type != DRV_TOUCH_TAP)
+		return;
+	on = panel_ui_hit(h->ui, g->x, g->y, &hit);
+	if (on && hit.kind == PANEL_W_KEYPAD)
+		printf("panel: tap %d,%d -> %s key %c\n", g->x, g->y, hit.id, hit.key);
+	else
+		printf("panel: tap %d,%d -> %s\n", g->x, g->y, on ? hit.id : "nothing");
+	fflush(stdout);
+	panel_view_tap(&h->view, on ? &hit : NULL, now_us, act);
+	/* The page line again after every tap: what the tap left on the screen. */
+	h->layout[0] = '\0';
+	redraw(h);
+}
+
+void panel_host_tick(struct panel_host *h, uint64_t now_us)
+{
+	if (panel_view_tick(&h->view, now_us))
+		redraw(h);
+}
+
+int panel_host_timeout_ms(const struct panel_host *h, uint64_t now_us)
+{
+	uint64_t at = panel_view_deadline(&h->view);
+
+	if (!at)
+		return -1;
+	return at <= now_us ? 0 : (int)((at - now_us + 999) / 1000);
+}
+
+bool panel_host_e2ee(const struct panel_host *h)
+{
+	return panel_view_e2ee(&h->view);
+}
+
+void panel_host_notice(struct panel_host *h, const char *text)
+{
+	snprintf(h->view.notice, sizeof(h->view.notice), "%s", text);
+	redraw(h);
+}
+
+int panel_host_request(const struct panel_host *h, const struct panel_action *act, const char *id,
+		       char *buf, size_t len, const char **why)
+{
+	const char *name = h->view.st.room_name[0] ? h->view.st.room_name : "Room";
+	json_t *o = NULL;
+	char *text;
+	size_t n;
+
+	*why = NULL;
+	switch (act->type) {
+	case PANEL_A_HOST:
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "cmd", "join", "id", id, "meeting",
+			      h->meeting, "role", "host", "name", name);
+		break;
+	case PANEL_A_JOIN:
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "cmd", "join", "id", id, "meeting",
+			      h->meeting, "role", "member", "name", name, "code", act->code);
+		break;
+	case PANEL_A_ADMIT:
+		/* Exactly the knock the people saw: keyxchgd refuses it if the relay swapped it. */
+		o = json_pack("{s:s, s:s, s:i, s:s}", "cmd", "admit", "id", id, "participant",
+			      (int)act->participant, "knock", act->knock);
+		break;
+	case PANEL_A_DENY:
+	case PANEL_A_VERIFY:
+	case PANEL_A_REMOVE:
+		o = json_pack("{s:s, s:s, s:i}", "cmd",
+			      act->type == PANEL_A_DENY	    ? "deny"
+			      : act->type == PANEL_A_VERIFY ? "verify"
+							    : "remove",
+			      "id", id, "participant", (int)act->participant);
+		break;
+	case PANEL_A_LEAVE:
+	case PANEL_A_END:
+		o = json_pack("{s:s, s:s}", "cmd", act->type == PANEL_A_LEAVE ? "leave" : "end",
+			      "id", id);
+		break;
+	case PANEL_A_MEDIA:
+		*why = NULL; /* roomd's, not keyxchgd's: the caller sends MEDIA */
+		return 0;
+	case PANEL_A_RESET_IDENTITY:
+		*why = "not done: keyxchgd has no identity reset command yet";
+		return 0;
+	case PANEL_A_NONE:
+		return 0;
+	}
+	if (!o)
+		return -ENOMEM;
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+	n = strlen(text);
+	if (n + 2 > len) {
+		free(text);
+		return -ENOSPC;
+	}
+	memcpy(buf, text, n);
+	buf[n] = '\n';
+	buf[n + 1] = '\0';
+	free(text);
+	return (int)n + 1;
+}

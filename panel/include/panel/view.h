@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * panel_view: the touch panel's screens (docs/panel.md) as a pure function
+ * of what keyxchgd reports (struct panel_state, filled by panel_model from
+ * its control socket's status and events) and of what people tapped, with
+ * no I/O and no clock of its own (times are the caller's, in microseconds):
+ * the golden-image tests render every screen from a fixed state.
+ *
+ *   Home          room name, this room's codeword, the meeting service's
+ *                 state, Start meeting, Join (meeting code on a keypad),
+ *                 Settings (behind the admin PIN)
+ *   Meeting       the in-meeting bar: appears on a tap, hides after
+ *                 PANEL_BAR_US; a muted room says so for good in a corner
+ *                 (the bar would hide the codeword labels under the tiles)
+ *   Participants  codeword, name, trust of each; Verify; Remove (host)
+ *   Security      E2EE state, group security code, this room's and the
+ *                 host's codewords, what this meeting never has
+ *   PIN, Settings service address, room name, identity reset (a
+ *                 confirmation that says what it breaks)
+ *   Lobby         a modal dialog over any screen of the host: the knock's
+ *                 name, codeword and pin state; Admit sends exactly the
+ *                 knock shown (its hash), Deny
+ *   Status        the states people must see (waiting for keys, out of
+ *                 sync, meeting split, key changed, service unreachable)
+ *                 as a card on every screen; "End-to-end encrypted" only
+ *                 when none of them holds (panel_view_e2ee)
+ *
+ * Taps become actions (struct panel_action) the caller sends to keyxchgd.
+ * Call order: panel_view_init, then any number of the others; one thread.
+ */
+#ifndef PANEL_VIEW_H
+#define PANEL_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "e2ee/codeword.h"
+#include "panel/ui.h"
+
+#define PANEL_BAR_US 5000000u
+/* A lobby dialog whose knock changed takes no Admit for this long: a tap meant for
+ * what was shown must not admit what replaced it under the finger. */
+#define PANEL_KNOCK_SETTLE_US 1000000u
+#define PANEL_MAX_PEOPLE 16u
+#define PANEL_MAX_KNOCKS 8u
+#define PANEL_NAME_MAX 65u /* PROTOCOL.md's 64 bytes and the NUL */
+#define PANEL_KNOCK_HEX 65u
+/* The meeting code on the keypad: each of its 5 proquints as 5 decimal digits. */
+#define PANEL_CODE_DIGITS 25u
+#define PANEL_CODE_SIZE (5 * 6) /* "babid-famug-zudav-huhus-zizum" and the NUL */
+#define PANEL_PIN_MAX 12u
+
+enum panel_meeting {
+	PANEL_M_IDLE = 0,
+	PANEL_M_LOBBY,  /* knocked, waiting for the host */
+	PANEL_M_IN,     /* in the meeting */
+	PANEL_M_LEFT,
+	PANEL_M_DENIED,
+	PANEL_M_ENDED,
+	PANEL_M_SPLIT, /* keyxchgd's "equivocation": two hosts seen, this room stopped */
+};
+
+enum panel_relay { PANEL_R_UNKNOWN = 0, PANEL_R_OPEN, PANEL_R_CONNECTING, PANEL_R_DOWN };
+
+enum panel_trust {
+	PANEL_T_NEW = 0,  /* never seen before this meeting */
+	PANEL_T_SAME,     /* pinned earlier, not compared now */
+	PANEL_T_VERIFIED, /* the people compared its codeword */
+	PANEL_T_CHANGED,  /* a key other than the one pinned for that device */
+};
+
+struct panel_person {
+	uint32_t id;
+	char codeword[E2EE_CODEWORD_SIZE];
+	char name[PANEL_NAME_MAX];
+	enum panel_trust trust;
+	bool self, host;
+};
+
+struct panel_knock {
+	uint32_t participant;
+	char knock[PANEL_KNOCK_HEX]; /* H(announce), what admit names */
+	char name[PANEL_NAME_MAX];
+	char codeword[E2EE_CODEWORD_SIZE];
+	enum panel_trust trust; /* NEW, SAME or CHANGED */
+	bool barred;            /* removed from this meeting before */
+};
+
+/* What keyxchgd says now (panel_model keeps it). */
+struct panel_state {
+	char room_name[PANEL_NAME_MAX];
+	char service[128]; /* the meeting service's address, as configured */
+	char own_codeword[E2EE_CODEWORD_SIZE];
+	bool kx_up; /* the control socket is connected and subscribed */
+	enum panel_relay relay;
+	enum panel_meeting meeting;
+	bool host;
+	char meeting_code[PANEL_CODE_SIZE];
+	char group_code[E2EE_CODEWORD_SIZE]; /* "" until the epoch's secret is held */
+	char host_codeword[E2EE_CODEWORD_SIZE];
+	struct panel_person people[PANEL_MAX_PEOPLE];
+	size_t n_people;
+	struct panel_knock knocks[PANEL_MAX_KNOCKS]; /* the host's lobby, oldest first */
+	size_t n_knocks;
+	bool out_of_sync; /* keyxchgd rejected a roster: this room's view may be stale */
+	/* roomd, over the frame socket: connected, and what it applied (MEDIA_STATE). */
+	bool roomd_up;
+	bool muted;      /* the microphone, as roomd confirms it */
+	bool camera_off; /* the camera, as roomd confirms it */
+	/* Senders whose video this screen shows now (the frame socket's word). */
+	uint32_t video[PANEL_MAX_PEOPLE];
+	size_t n_video;
+};
+
+enum panel_page {
+	PANEL_P_HOME = 0,
+	PANEL_P_JOIN,
+	PANEL_P_MEETING,
+	PANEL_P_PARTICIPANTS,
+	PANEL_P_SECURITY,
+	PANEL_P_PIN,
+	PANEL_P_SETTINGS,
+};
+
+enum panel_action_type {
+	PANEL_A_NONE = 0,
+	PANEL_A_HOST,   /* join as host */
+	PANEL_A_JOIN,   /* join as member with code */
+	PANEL_A_ADMIT,  /* participant and knock: exactly the knock shown */
+	PANEL_A_DENY,
+	PANEL_A_VERIFY,
+	PANEL_A_REMOVE,
+	PANEL_A_LEAVE,
+	PANEL_A_END,
+	PANEL_A_RESET_IDENTITY,
+	PANEL_A_MEDIA, /* to roomd (MEDIA), not keyxchgd: mute and camera_off as wanted */
+};
+
+struct panel_action {
+	enum panel_action_type type;
+	uint32_t participant;
+	char knock[PANEL_KNOCK_HEX];
+	char code[PANEL_CODE_SIZE];
+	bool mute, camera_off;
+};
+
+struct panel_view {
+	struct panel_metrics m;
+	struct panel_state st;
+	enum panel_page page;
+	bool bar;
+	uint64_t bar_until_us;
+	char entry[PANEL_CODE_DIGITS + 1]; /* the keypad's digits */
+	char pin[PANEL_PIN_MAX + 1];       /* the PIN being typed */
+	char admin_pin[PANEL_PIN_MAX + 1]; /* "" : Settings cannot be opened */
+	bool pin_wrong;
+	bool confirm_reset;
+	struct panel_knock knock_shown; /* what the lobby dialog shows, and since when */
+	uint64_t knock_since_us;
+	char notice[PANEL_UI_TEXT_MAX]; /* one line: what the last action did or why not */
+};
+
+/* An idle view on the metrics' screen; admin_pin NULL or "": no Settings. */
+__attribute__((nonnull(1, 2))) void panel_view_init(struct panel_view *v,
+						    const struct panel_metrics *m,
+						    const char *admin_pin);
+/* Wipes the PINs. */
+__attribute__((nonnull)) void panel_view_clear(struct panel_view *v);
+
+/*
+ * After the state changed: follows the meeting (Home outside it, Meeting
+ * once in; a page of the meeting goes when the meeting does).
+ */
+__attribute__((nonnull)) void panel_view_follow(struct panel_view *v, uint64_t now_us);
+
+/* The widgets of the page as it is now; returns how many (at most max). */
+__attribute__((nonnull)) size_t panel_view_widgets(const struct panel_view *v,
+						   struct panel_widget *out, size_t max);
+
+/*
+ * A tap: hit is what it hit (NULL: nothing tappable there). Returns the
+ * action to send (PANEL_A_NONE for most taps) in *act.
+ */
+__attribute__((nonnull(1, 4))) void panel_view_tap(struct panel_view *v, const struct panel_hit *hit,
+						   uint64_t now_us, struct panel_action *act);
+
+/* Time passes: the bar hides. Returns true when the page changed. */
+__attribute__((nonnull)) bool panel_view_tick(struct panel_view *v, uint64_t now_us);
+/* When panel_view_tick next has something to do (0: never). */
+__attribute__((nonnull)) uint64_t panel_view_deadline(const struct panel_view *v);
+
+/* Whether the screen may say "End-to-end encrypted": in a meeting, keyxchgd
+ * reachable, the epoch's secret held, and no failure state. */
+__attribute__((nonnull)) bool panel_view_e2ee(const struct panel_view *v);
+
+/*
+ * The meeting code from the keypad's 25 digits (5 groups of 5, each 0..65535,
+ * one proquint each). Returns 0 and out, or -EINVAL.
+ */
+__attribute__((warn_unused_result, nonnull)) int
+panel_code_from_digits(const char *digits, char out[static PANEL_CODE_SIZE]);
+/* The other way: a meeting code as the 25 digits to type (for showing it). */
+__attribute__((warn_unused_result, nonnull)) int
+panel_code_to_digits(const char *code, char out[static PANEL_CODE_DIGITS + 1]);
+
+const char *panel_page_name(enum panel_page p);
+
+#endif

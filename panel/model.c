@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/* keyxchgd's reports into the panel's state (panel/model.h). */
+#include <string.h>
+
+#include <glib.h>
+
+#include "panel/model.h"
+#include "wm/label.h"
+
+static bool copy_codeword(char out[static E2EE_CODEWORD_SIZE], const char *in)
+{
+	return in && !wm_codeword_format(in, out);
+}
+
+/* A name as PROTOCOL.md 2 allows it, roughly: UTF-8, 1..64 bytes, no controls. */
+static bool copy_name(char out[static PANEL_NAME_MAX], const char *in)
+{
+	size_t n = in ? strlen(in) : 0;
+
+	if (!n || n >= PANEL_NAME_MAX || !g_utf8_validate(in, (gssize)n, NULL))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
+			return false;
+	memcpy(out, in, n + 1);
+	return true;
+}
+
+static bool hex64(const char *s)
+{
+	if (!s || strlen(s) != PANEL_KNOCK_HEX - 1)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+static int participant_of(json_t *o)
+{
+	json_t *id = json_object_get(o, "participant");
+
+	if (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) > 65534)
+		return -1;
+	return (int)json_integer_value(id);
+}
+
+static enum panel_trust trust_of(const char *pinned, bool verified)
+{
+	if (pinned && !strcmp(pinned, "changed"))
+		return PANEL_T_CHANGED; /* even if verified before: the key is not that one */
+	if (verified)
+		return PANEL_T_VERIFIED;
+	return pinned && !strcmp(pinned, "same") ? PANEL_T_SAME : PANEL_T_NEW;
+}
+
+static void apply_people(struct panel_state *st, json_t *list)
+{
+	size_t i;
+	json_t *p;
+
+	if (!json_is_array(list))
+		return;
+	st->n_people = 0;
+	json_array_foreach(list, i, p)
+	{
+		struct panel_person *x = &st->people[st->n_people];
+		const char *pinned = json_string_value(json_object_get(p, "pinned"));
+		const char *role = json_string_value(json_object_get(p, "role"));
+		int id = participant_of(p);
+
+		if (st->n_people == PANEL_MAX_PEOPLE)
+			break;
+		memset(x, 0, sizeof(*x));
+		if (id < 0 || !copy_codeword(x->codeword, json_string_value(json_object_get(p, "codeword"))))
+			continue;
+		x->id = (uint32_t)id;
+		if (!copy_name(x->name, json_string_value(json_object_get(p, "name"))))
+			x->name[0] = '\0';
+		x->self = json_is_true(json_object_get(p, "self")) || (pinned && !strcmp(pinned, "self"));
+		x->host = role && !strcmp(role, "host");
+		x->trust = trust_of(pinned, json_is_true(json_object_get(p, "verified")));
+		if (x->self) {
+			memcpy(st->own_codeword, x->codeword, sizeof(st->own_codeword));
+			st->host = x->host;
+		}
+		st->n_people++;
+	}
+	/* Knocks of participants now in the roster were admitted: no dialog for them. */
+	for (size_t k = 0; k < st->n_knocks;) {
+		bool in = false;
+
+		for (size_t j = 0; j < st->n_people; j++)
+			in |= st->people[j].id == st->knocks[k].participant;
+		if (in) {
+			memmove(&st->knocks[k], &st->knocks[k + 1],
+				(st->n_knocks - k - 1) * sizeof(st->knocks[0]));
+			st->n_knocks--;
+		} else {
+			k++;
+		}
+	}
+}
+
+static void apply_knock(struct panel_state *st, json_t *o)
+{
+	struct panel_knock k = { 0 };
+	const char *hash = json_string_value(json_object_get(o, "knock"));
+	int id = participant_of(o);
+	size_t at;
+
+	if (id < 0 || !hex64(hash) || json_is_true(json_object_get(o, "auto")))
+		return;
+	k.participant = (uint32_t)id;
+	memcpy(k.knock, hash, sizeof(k.knock));
+	if (!copy_name(k.name, json_string_value(json_object_get(o, "name"))))
+		k.name[0] = '\0';
+	/* An empty codeword: still being derived; the dialog shows it and keeps Admit off. */
+	if (!copy_codeword(k.codeword, json_string_value(json_object_get(o, "codeword"))))
+		k.codeword[0] = '\0';
+	k.trust = trust_of(json_string_value(json_object_get(o, "pinned")), false);
+	k.barred = json_is_true(json_object_get(o, "barred"));
+	/* A participant knocking again replaces what was shown (admit names the new one). */
+	for (at = 0; at < st->n_knocks && st->knocks[at].participant != k.participant; at++)
+		;
+	if (at == PANEL_MAX_KNOCKS)
+		return;
+	if (at == st->n_knocks)
+		st->n_knocks++;
+	st->knocks[at] = k;
+}
+
+static enum panel_meeting meeting_of(const char *s, enum panel_meeting was)
+{
+	static const struct {
+		const char *name;
+		enum panel_meeting m;
+	} names[] = {
+		{ "idle", PANEL_M_IDLE },     { "lobby", PANEL_M_LOBBY },   { "in-meeting", PANEL_M_IN },
+		{ "left", PANEL_M_LEFT },     { "denied", PANEL_M_DENIED }, { "ended", PANEL_M_ENDED },
+		{ "equivocation", PANEL_M_SPLIT },
+	};
+
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].m;
+	return was;
+}
+
+static void set_meeting(struct panel_state *st, enum panel_meeting m)
+{
+	if (m != PANEL_M_IN && m != PANEL_M_LOBBY) {
+		st->n_people = st->n_knocks = 0;
+		st->group_code[0] = st->host_codeword[0] = st->meeting_code[0] = '\0';
+		st->out_of_sync = false;
+	}
+	st->meeting = m;
+}
+
+bool panel_model_apply(struct panel_state *st, json_t *msg, bool is_status)
+{
+	struct panel_state was = *st;
+	const char *event = json_string_value(json_object_get(msg, "event"));
+	const char *s;
+
+	if (is_status) {
+		if (!json_is_true(json_object_get(msg, "ok")))
+			return false;
+		set_meeting(st, meeting_of(json_string_value(json_object_get(msg, "state")),
+					   st->meeting));
+		if (!copy_codeword(st->own_codeword, json_string_value(json_object_get(msg, "codeword"))))
+			st->own_codeword[0] = '\0';
+		st->host = json_is_true(json_object_get(msg, "host"));
+		s = json_string_value(json_object_get(msg, "relay"));
+		st->relay = !s ? PANEL_R_UNKNOWN
+			    : !strcmp(s, "open")       ? PANEL_R_OPEN
+			    : !strcmp(s, "connecting") ? PANEL_R_CONNECTING
+						       : PANEL_R_DOWN;
+		/* Outside a meeting keyxchgd has no relay connection to speak of. */
+		if (st->meeting == PANEL_M_IDLE && st->relay == PANEL_R_DOWN)
+			st->relay = PANEL_R_UNKNOWN;
+		if (st->meeting == PANEL_M_IN || st->meeting == PANEL_M_LOBBY) {
+			apply_people(st, json_object_get(msg, "participants"));
+			if (!copy_codeword(st->group_code,
+					   json_string_value(json_object_get(msg, "group_code"))))
+				st->group_code[0] = '\0';
+			if (!copy_codeword(st->host_codeword,
+					   json_string_value(json_object_get(msg, "host_codeword"))))
+				st->host_codeword[0] = '\0';
+			s = json_string_value(json_object_get(msg, "meeting_code"));
+			if (s && strlen(s) < sizeof(st->meeting_code))
+				strcpy(st->meeting_code, s);
+		}
+	} else if (!event) {
+		return false;
+	} else if (!strcmp(event, "state")) {
+		set_meeting(st, meeting_of(json_string_value(json_object_get(msg, "state")),
+					   st->meeting));
+	} else if (!strcmp(event, "roster")) {
+		apply_people(st, json_object_get(msg, "participants"));
+		if (!copy_codeword(st->group_code,
+				   json_string_value(json_object_get(msg, "group_code"))))
+			st->group_code[0] = '\0';
+	} else if (!strcmp(event, "group-code")) {
+		if (!copy_codeword(st->group_code, json_string_value(json_object_get(msg, "code"))))
+			st->group_code[0] = '\0';
+	} else if (!strcmp(event, "knock")) {
+		apply_knock(st, msg);
+	} else if (!strcmp(event, "host")) {
+		if (!copy_codeword(st->host_codeword,
+				   json_string_value(json_object_get(msg, "codeword"))))
+			st->host_codeword[0] = '\0';
+	} else if (!strcmp(event, "warning")) {
+		s = json_string_value(json_object_get(msg, "text"));
+		/* keyxchgd's word that a roster was refused: this room may be behind. */
+		if (s && strstr(s, "roster"))
+			st->out_of_sync = true;
+	}
+	return memcmp(&was, st, sizeof(was)) != 0;
+}
+
+void panel_model_lost(struct panel_state *st)
+{
+	st->kx_up = false;
+	st->relay = PANEL_R_UNKNOWN;
+	set_meeting(st, PANEL_M_IDLE);
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the panel parses of keyxchgd's control socket (panel_model: status
+ * replies and events), and the taps after it: the input is lines of JSON,
+ * each applied as a status reply or an event (its first byte says which),
+ * then the panel's widgets built and checked by panel_ui_sync (tap targets,
+ * UTF-8, rectangles) and a tap made where a byte points. Aborts when the
+ * state holds more than its bounds or an unterminated string, a screen in a
+ * failure state says "End-to-end encrypted", a layout is refused, or Admit
+ * sends another knock than the one the dialog showed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "panel/model.h"
+#include "panel/ui.h"
+#include "panel/view.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/* fontconfig keeps its configuration's allocations for the life of the process
+ * (the panel's fonts are loaded once, for every input); nothing of ours. */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libfontconfig.so\n";
+}
+
+static struct panel_ui *ui;
+static struct panel_view view;
+static struct panel_widget widgets[PANEL_UI_MAX_WIDGETS];
+
+static void check_state(const struct panel_state *st)
+{
+	if (st->n_people > PANEL_MAX_PEOPLE || st->n_knocks > PANEL_MAX_KNOCKS ||
+	    !memchr(st->own_codeword, 0, sizeof(st->own_codeword)) ||
+	    !memchr(st->group_code, 0, sizeof(st->group_code)) ||
+	    !memchr(st->host_codeword, 0, sizeof(st->host_codeword)) ||
+	    !memchr(st->meeting_code, 0, sizeof(st->meeting_code)))
+		abort();
+	for (size_t i = 0; i < st->n_knocks; i++)
+		if (strlen(st->knocks[i].knock) != PANEL_KNOCK_HEX - 1 ||
+		    !memchr(st->knocks[i].name, 0, sizeof(st->knocks[i].name)))
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct panel_metrics m;
+	size_t at = 0;
+
+	if (!ui) {
+		if (panel_metrics_init(&m, 1280, 720, 344, 194) || panel_ui_new(&m, &ui))
+			abort();
+	}
+	if (panel_metrics_init(&m, 1280, 720, 344, 194))
+		abort();
+	panel_view_init(&view, &m, "1234");
+	view.st.kx_up = true;
+	while (at < size) {
+		const uint8_t *nl = memchr(data + at, '\n', size - at);
+		size_t len = nl ? (size_t)(nl - (data + at)) : size - at;
+		json_t *o;
+		struct panel_knock shown = { 0 };
+		bool had_knock;
+		struct panel_hit hit;
+		struct panel_action act;
+		size_t n;
+
+		if (len < 3) {
+			at += len + 1;
+			continue;
+		}
+		o = json_loadb((const char *)data + at + 2, len - 2, JSON_REJECT_DUPLICATES, NULL);
+		if (o) {
+			panel_model_apply(&view.st, o, data[at] & 1);
+			json_decref(o);
+		}
+		check_state(&view.st);
+		panel_view_follow(&view, 0);
+		n = panel_view_widgets(&view, widgets, PANEL_UI_MAX_WIDGETS);
+		if (panel_ui_sync(ui, widgets, n, NULL))
+			abort(); /* a page keyxchgd's words can break */
+		if (!panel_view_e2ee(&view))
+			for (size_t i = 0; i < n; i++)
+				if (strstr(widgets[i].text, "End-to-end encrypted"))
+					abort();
+		/* A tap where the second byte points (x in 10 px steps, y alike). */
+		had_knock = view.st.host && view.st.n_knocks &&
+			    (view.st.meeting == PANEL_M_IN || view.st.meeting == PANEL_M_LOBBY);
+		if (had_knock)
+			shown = view.st.knocks[0];
+		if (panel_ui_hit(ui, (data[at + 1] & 0x7f) * 10, (data[at + 1] >> 7) * 360 + 300, &hit)) {
+			/* Long after the knock was shown (PANEL_KNOCK_SETTLE_US). */
+			panel_view_tap(&view, &hit, 1ull << 40, &act);
+			if (act.type == PANEL_A_ADMIT &&
+			    (!had_knock || act.participant != shown.participant ||
+			     strcmp(act.knock, shown.knock)))
+				abort();
+		}
+		at += len + 1;
+	}
+	return 0;
+}

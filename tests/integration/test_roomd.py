@@ -17,6 +17,8 @@ tests/fixtures/udp_relay.py) and sealroom-screen (--display soft). Checked:
   both other rooms again;
 * room 3 leaves: its tile goes from rooms 1 and 2's screens, their roomd
   removes its branch and tells the screen GONE; rooms 1 and 2 go on;
+* room 1's keyxchgd is killed: after the key provider's grace room 1's roomd
+  removes room 2's keys and branch (GONE to the screen);
 * at SIGTERM roomd exits 0 and rooms 1 and 2 decrypted and decoded each
   other's video, handed frames to their screens, with 0 failed
   authentications; the screens refused no message.
@@ -234,6 +236,23 @@ def main():
                        "after room 3 left")
     check("rooms 1 and 2 go on showing each other after room 3 left", True)
 
+    # Room 1's keyxchgd dies (SIGKILL: it says nothing on the way out). Its
+    # roomd keeps room 2's keys for the key provider's grace, then the
+    # provider removes them and roomd drops room 2's branch (GONE to the screen).
+    one["kx"].kill()
+    one["kx"].wait(timeout=20)
+    gone = f"roomd: sender {two['pid']} gone"
+    one["roomd"].wait_for(lambda t: gone in t, "dropping room 2's branch after the key "
+                          "provider's grace", 60)
+    t = one["roomd"].text()
+    tap.wait_until(lambda: gone in one["screen"].text(), 30,
+                   "room 1's screen hearing GONE for room 2")
+    check("keyxchgd killed: at the end of the key provider's grace room 1's roomd removes "
+          "room 2's receive keys and drops its branch; the screen hears GONE",
+          "still away after" in t and t.index("still away after") < t.index(gone) and
+          "roomd: keyxchgd disconnected" in t, [ln for ln in t.splitlines()
+                                                if "still away" in ln or gone in ln])
+
     rcs = [r["roomd"].stop() for r in rooms]
     check("roomd exits 0 at SIGTERM", rcs == [0, 0, 0], rcs)
     for r in (one, two):
@@ -256,7 +275,8 @@ def main():
     sfu.terminate()
     sfu.wait(timeout=10)
     for r in rooms:
-        r["kx"].terminate()
+        if r["kx"].poll() is None:
+            r["kx"].terminate()
         r["kx"].wait(timeout=20)
     relay.terminate()
     relay.wait(timeout=10)

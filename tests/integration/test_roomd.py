@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tap import check, finish  # noqa: E402
 import roomproc  # noqa: E402
 import tap  # noqa: E402
+import users  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
@@ -45,29 +46,12 @@ def kxctl(room, *args):
     return roomproc.kxctl(BIN, room["sock"], *args)
 
 
-def start_relay(tmp):
-    certs, pf = os.path.join(tmp, "certs"), os.path.join(tmp, "relay.port")
-    subprocess.run([sys.executable, os.path.join(FIX, "relay.py"), "--make-certs", certs],
-                   check=True, stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([sys.executable, os.path.join(FIX, "relay.py"), "--certs", certs,
-                             "--port", "0", "--port-file", pf, "--log",
-                             os.path.join(tmp, "relay.jsonl")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    tap.wait_until(lambda: os.path.exists(pf) and open(pf).read().strip(), 15,
-                   "the relay fixture's port file")
-    return proc, int(open(pf).read()), certs
-
-
 def keyxchgd(tmp, n, port, certs):
-    r = {"n": n, "sock": os.path.join(tmp, f"room{n}.sock")}
+    r = {"n": n}
     err = open(os.path.join(LOGS, f"roomd-keyxchgd{n}.log"), "w")
-    r["kx"] = subprocess.Popen(
-        [os.path.join(BIN, "keyxchgd"), "--state-dir", os.path.join(tmp, f"state{n}"),
-         "--socket", r["sock"], "--relay", f"wss://localhost:{port}", "--ca",
-         os.path.join(certs, "ca.pem"), "--device", f"room-{n}"],
-        stdout=subprocess.PIPE, stderr=err, text=True)
-    line = r["kx"].stdout.readline()
-    r["codeword"] = line.split("codeword=")[-1].strip()
+    r["kx"], r["sock"], r["codeword"] = roomproc.keyxchgd(
+        BIN, os.path.join(tmp, f"kx{n}"), f"wss://localhost:{port}",
+        os.path.join(certs, "ca.pem"), f"room-{n}", err)
     return r
 
 
@@ -106,6 +90,7 @@ os.setresgid(4242, 4242, 4242)
 os.setresuid(4242, 4242, 4242)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)    # reachable by roomd's user: its uid is what is refused
 s.listen(4)
 while True:
     s.accept()
@@ -138,9 +123,10 @@ def stranger_screen(env):
 def main():
     os.makedirs(LOGS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="roomd-")
+    os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CA
     env = dict(os.environ)
     stranger_screen(env)
-    relay, port, certs = start_relay(tmp)
+    relay, port, certs = roomproc.start_relay(tmp)
     rooms = [keyxchgd(tmp, n, port, certs) for n in (1, 2, 3)]
     host = rooms[0]
     rep = kxctl(host, "join", "--meeting", "roomd", "--role", "host", "--name", "Room 1")
@@ -167,9 +153,10 @@ def main():
                            stdout=subprocess.DEVNULL)
     for r in rooms:
         n = r["n"]
-        frames = r["screen_frames"] = os.path.join(tmp, f"room{n}-frames.sock")
+        sd = r["screen_dir"] = users.frames_dir(os.path.join(tmp, f"screen{n}"))
+        frames = r["screen_frames"] = os.path.join(sd, "frames.sock")
         r["screen"] = roomproc.Screen(BIN, f"room {n}'s screen",
-                                      os.path.join(tmp, f"room{n}.png"), frames, r["sock"],
+                                      os.path.join(sd, "screen.png"), frames, r["sock"],
                                       os.path.join(LOGS, f"roomd-screen{n}.log"), "960x540")
         r["roomd"] = roomproc.Roomd(BIN, f"room {n}'s roomd", r["sock"], frames, r["tx"],
                                     r["rx_base"], r["pid"],
@@ -208,7 +195,8 @@ def main():
     # Room 2's screen restarts: roomd connects again and announces new rings.
     rc = two["screen"].stop()
     two["screen"] = roomproc.Screen(BIN, "room 2's screen (again)",
-                                    os.path.join(tmp, "room2.png"), two["screen_frames"],
+                                    os.path.join(two["screen_dir"], "screen.png"),
+                                    two["screen_frames"],
                                     two["sock"], os.path.join(LOGS, "roomd-screen2b.log"),
                                     "960x540")
     tap.wait_until(lambda: shows_others(two), 40,

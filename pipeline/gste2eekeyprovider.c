@@ -289,7 +289,21 @@ grace_over (gpointer data, gint usage)
   kp->grace_id[usage] = 0;
   say ("keyxchgd still away after %u ms: removing the %s keys",
       kp->grace_ms[usage], usage_name (usage));
-  remove_usage (kp, usage);
+  /* Each removal is reported as keyxchgd's own would be: the owner drops
+   * what hangs on the key (roomd: a sender's receive branch). */
+  for (guint i = kp->installed->len; i-- > 0;) {
+    Installed in = g_array_index (kp->installed, Installed, i);
+    GstE2eeKeyEvent ev = {.type = GST_E2EE_KEY_EVENT_REMOVE,.kid = in.kid,
+      .usage = in.usage
+    };
+    gboolean ok;
+
+    if (in.usage != usage)
+      continue;
+    ok = remove_key (kp, in.kid, in.usage);
+    if (kp->cb.handled)
+      kp->cb.handled (kp->user_data, &ev, ok);
+  }
   return G_SOURCE_REMOVE;
 }
 

@@ -57,7 +57,8 @@ typedef struct
   /*
    * Optional: after each event was handled; ev->key is already wiped.
    * applied: whether the elements took it (a refused line is not reported
-   * here, see the stats).
+   * here, see the stats). The end of a grace (keyxchgd still away) is
+   * reported too: one REMOVE per key it removed, as if keyxchgd had sent it.
    */
   void (*handled) (gpointer user_data, const GstE2eeKeyEvent * ev,
       gboolean applied);

@@ -13,6 +13,7 @@
  *         [--rx-address ADDR] [--codeword CW] [--source DESC]
  *         [--encoder DESC] [--decoder DESC] [--width W --height H]
  *         [--marker TEXT] [--seconds N] [--screen-uid UID]
+ *         [--control-uid UID]
  *
  * Send: source (--source, default a test pattern), the room's codeword
  * burned in (--codeword), encoder (--encoder, default x264enc), e2eeenc,
@@ -33,12 +34,15 @@
  * 640x360 until it says), appsink -> the frame socket (--frames, the
  * screen's, which must be of root, roomd's own user or --screen-uid:
  * SO_PEERCRED). Audio is decoded to a fakesink. The branch goes, and the
- * screen is told GONE, when N's last receive key was removed (or the room
- * is no longer in a meeting).
+ * screen is told GONE, when N's last receive key was removed: by keyxchgd,
+ * by the key provider at the end of its grace (keyxchgd away too long), or
+ * because the room is no longer in a meeting.
  *
  * Keys come only from keyxchgd's control socket (--control): roomd
  * subscribes to keys and state and asks for nothing else; it holds media
- * keys only. It is undumpable from the start.
+ * keys only. It is undumpable from the start. --control-uid UID: keyxchgd
+ * runs as UID (the image's sealroom-kx), whose socket directory and server
+ * end (SO_PEERCRED) are then trusted as well as root's and roomd's own.
  *
  * --marker puts TEXT into every access unit it sends (before e2eeenc) and
  * counts it in what it decrypts (gste2eemarker.h). --seconds N stops after
@@ -102,6 +106,7 @@ struct _App
   RoomdRtc *rtc;                /* --janus */
   gint64 screen_uid;            /* -1: the screen is root or us */
   gint64 t0;                    /* start, monotonic */
+  gint64 control_uid;           /* -1: keyxchgd is root or us */
   Peer peers[MAX_PEERS];
   guint n_peers;
   GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
@@ -576,7 +581,8 @@ usage (void)
       "--plain-rtp --video-port P --audio-port Q --rx-base PORT "
       "[--send-host HOST]) [--rx-address ADDR] [--codeword CW] "
       "[--source DESC] [--encoder DESC] [--decoder DESC] [--width W "
-      "--height H] [--marker TEXT] [--seconds N] [--screen-uid UID]\n");
+      "--height H] [--marker TEXT] [--seconds N] [--screen-uid UID] "
+      "[--control-uid UID]\n");
   return 2;
 }
 
@@ -585,6 +591,21 @@ static gboolean
 number (const gchar * opt, const gchar * arg, gint min, gint max, gint * out)
 {
   return gst_e2ee_media_number ("roomd", opt, arg, min, max, out);
+}
+
+/* A uid in decimal digits, given once. */
+static gboolean
+one_uid (const gchar * opt, const gchar * arg, gint64 * out)
+{
+  guint64 v = 0;
+
+  if (*out >= 0 || !g_ascii_string_to_unsigned (arg, 10, 0, G_MAXUINT32 - 1,
+          &v, NULL)) {
+    g_printerr ("roomd: %s is one uid, not \"%s\"\n", opt, arg);
+    return FALSE;
+  }
+  *out = (gint64) v;
+  return TRUE;
 }
 
 static gboolean
@@ -623,6 +644,7 @@ parse_args (App * app, int argc, char **argv)
     {"janus-ca", required_argument, NULL, 'C'},
     {"janus-room", required_argument, NULL, 'R'},
     {"plain-rtp", no_argument, NULL, 'P'},
+    {"control-uid", required_argument, NULL, 'U'},
     {NULL, 0, NULL, 0},
   };
   GInetAddress *addr;
@@ -631,6 +653,7 @@ parse_args (App * app, int argc, char **argv)
 
   app->sender_index = -1;
   app->screen_uid = -1;
+  app->control_uid = -1;
   app->width = 640;
   app->height = 360;
   while (ok && (c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
@@ -668,16 +691,12 @@ parse_args (App * app, int argc, char **argv)
       case 's':
         ok = number ("--seconds", optarg, 0, 86400 * 365, &app->seconds);
         break;
-      case 'u':{
-        guint64 v = 0;
-
-        ok = app->screen_uid < 0 && g_ascii_string_to_unsigned (optarg, 10, 0,
-            G_MAXUINT32 - 1, &v, NULL);
-        if (!ok)
-          g_printerr ("roomd: --screen-uid is one uid, not \"%s\"\n", optarg);
-        app->screen_uid = (gint64) v;
+      case 'u':
+        ok = one_uid ("--screen-uid", optarg, &app->screen_uid);
         break;
-      }
+      case 'U':
+        ok = one_uid ("--control-uid", optarg, &app->control_uid);
+        break;
       case 'w':
         /* Public; the element checks its form. Letters and dashes only. */
         ok = strspn (optarg, "abcdefghijklmnopqrstuvwxyz-") == strlen (optarg)
@@ -867,6 +886,8 @@ main (int argc, char **argv)
     g_printerr ("roomd: bad --control path\n");
     return 2;
   }
+  if (app.control_uid >= 0)
+    gst_e2ee_key_provider_set_server_uid (app.kp, (uid_t) app.control_uid);
   gst_e2ee_key_provider_start (app.kp);
   /* After the key provider chose jansson's allocator. */
   if (app.rtc && !roomd_rtc_start (app.rtc))

@@ -53,6 +53,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import tap  # noqa: E402
 import roomproc  # noqa: E402
 import panel_touch  # noqa: E402
+import users  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
 import janus  # noqa: E402
 
@@ -152,6 +153,7 @@ def roster(room):
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
+    os.chmod(OUT, 0o755)    # each room's users reach their directories and the CA
     env = dict(os.environ, GST_PLUGIN_PATH=os.path.abspath(os.path.join(O, "lib", "gstreamer-1.0")),
                GST_REGISTRY=os.path.abspath(os.path.join(O, "gst-registry.bin")))
     certs = os.path.join(OUT, "certs")
@@ -170,17 +172,18 @@ def main():
 
     rooms = []
     for n in (1, 2, 3):
-        r = {"n": n, "name": f"Room {n}", "sock": os.path.join(OUT, f"room{n}.sock"),
-             "knocks": [], "buf": b""}
+        r = {"n": n, "name": f"Room {n}", "knocks": [], "buf": b""}
         log = open(os.path.join(OUT, f"room{n}-keyxchgd.log"), "w")
-        p = spawn([os.path.join(BIN, "keyxchgd"), "--state-dir",
-                   os.path.join(OUT, f"room{n}-state"), "--socket", r["sock"], "--relay", relay,
-                   "--ca", os.path.join(certs, "ca.pem"), "--device", f"room-{n}"],
-                  stdout=subprocess.PIPE, stderr=log, text=True)
-        line = p.stdout.readline()
-        r["codeword"] = line.split("codeword=")[-1].strip()
+        # keyxchgd as its own user (as root: tests/lib/users.py's), roomd and
+        # the screen as theirs, each trusting the others' uids only.
+        p, r["sock"], r["codeword"] = roomproc.keyxchgd(
+            BIN, os.path.join(OUT, f"room{n}-kx"), relay, os.path.join(certs, "ca.pem"),
+            f"room-{n}", log)
+        procs.append(p)
+        # The panel's view of the lobby: a connection of keyxchgd's own uid.
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(r["sock"])
+        with users.acting_as(users.KX):
+            s.connect(r["sock"])
         s.sendall(b'{"cmd":"subscribe","events":["roster"]}\n')
         s.setblocking(False)
         r["ev"] = s
@@ -192,10 +195,12 @@ def main():
     # gives; taps come on a FIFO of evdev records (tests/lib/panel_touch.py).
     for r in rooms:
         n = r["n"]
+        # Its directory: the screen's, roomd reaches the frame socket (group).
+        sd = r["screen_dir"] = users.frames_dir(os.path.join(OUT, f"room{n}-screen"))
         r["screen"] = panel_touch.PanelScreen(
-            BIN, f"{r['name']}'s screen", os.path.join(OUT, f"room{n}-screen.png"),
-            os.path.join(OUT, f"room{n}-frames.sock"), r["sock"],
-            os.path.join(OUT, f"room{n}-screen.log"), os.path.join(OUT, f"room{n}-touch"),
+            BIN, f"{r['name']}'s screen", os.path.join(sd, "screen.png"),
+            os.path.join(sd, "frames.sock"), r["sock"],
+            os.path.join(OUT, f"room{n}-screen.log"), os.path.join(sd, "touch"),
             extra=["--room-name", r["name"], "--meeting", "board-room",
                    "--service", relay])
         procs.append(r["screen"].proc)
@@ -227,7 +232,7 @@ def main():
     for r in rooms:
         n = r["n"]
         r["roomd"] = roomproc.Roomd(BIN, f"{r['name']}'s roomd", r["sock"],
-                                    os.path.join(OUT, f"room{n}-frames.sock"), None, None,
+                                    os.path.join(r["screen_dir"], "frames.sock"), None, None,
                                     r["pid"], os.path.join(OUT, f"room{n}-roomd.log"), env,
                                     ["--marker", MARKER, "--codeword", r["codeword"]], janus=sfu)
         procs.append(r["roomd"].proc)

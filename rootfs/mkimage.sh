@@ -70,6 +70,12 @@ if [ ! -f "$base.done" ]; then
 		--customize-hook='rm -rf "$1"/boot/initrd.img* "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
 		"$suite" "$base" "${mirrors[@]}" >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -n 30 "$out/mmdebstrap.log" >&2; exit 1; }
+	# mmdebstrap leaves the chroot's /proc mounted when its umount finds it
+	# busy (a loaded host): copying the base would then copy the host's /proc.
+	if mountpoint -q "$base/proc" && ! umount "$base/proc"; then
+		echo "mkimage: $base/proc is still mounted and busy; not using that base" >&2
+		exit 1
+	fi
 	touch "$base.done"
 fi
 step BASE "$base ($(du -sh "$base" | cut -f1))"
@@ -85,7 +91,7 @@ kabi=$(ls "$base/lib/modules" | sort -V | tail -n 1)
 # ------------------------------------------------------------ 3. staging
 stage=$out/staging
 rm -rf "$stage"
-cp -a --reflink=auto "$base" "$stage"
+cp -a --reflink=auto --one-file-system "$base" "$stage"
 step COPY "$stage"
 
 # The firmware: whatever the parts' install rules put under PREFIX=/usr (the
@@ -101,13 +107,16 @@ cp -a "$here/overlay/." "$stage/"
 # The services' users (docs/processes.md), with fixed ids so that a
 # configuration can name them: keyxchgd's, the media daemon's, the screen's;
 # sealroom-ctl, the group that may reach keyxchgd's control socket (its
-# uid rules then apply: SO_PEERCRED); render and input for device nodes
+# uid rules then apply: SO_PEERCRED); sealroom-camera, the camera's node and
+# nothing else (roomd's: not video, which opens the screen); render and input
+# for device nodes
 # (minbase's base-passwd has video but neither of these).
 chroot "$stage" /bin/sh -e -c '
 	groupadd --system -g 105 render
 	groupadd --system -g 106 input
 	groupadd --system -g 910 sealroom-ctl
-	for u in 901:sealroom-kx: 902:sealroom-media:sealroom-ctl,video 903:sealroom-screen:sealroom-ctl,video,render,input; do
+	groupadd --system -g 911 sealroom-camera
+	for u in 901:sealroom-kx: 902:sealroom-media:sealroom-ctl,sealroom-camera 903:sealroom-screen:sealroom-ctl,video,render,input; do
 		id=${u%%:*} rest=${u#*:} name=${rest%%:*} groups=${rest#*:}
 		groupadd --system -g "$id" "$name"
 		useradd --system -u "$id" -g "$id" ${groups:+-G "$groups"} -d /nonexistent \

@@ -21,7 +21,7 @@ MORE_DEB_PACKAGES += mmdebstrap qemu-system-x86 e2fsprogs kmod cpio gzip \
 
 IMAGE_TEST_BINS += $(O)/tests/qemu/drm-planes
 IMAGE_TEST_FILES = $(IMAGE_TEST_BINS) tests/qemu/in-image-lib.sh tests/qemu/in-image.sh tests/qemu/in-image-devices.sh \
-	tests/qemu/in-image-display.sh tests/qemu/in-image-virtio-gpu.sh
+	tests/qemu/in-image-display.sh tests/qemu/in-image-hostroom.sh tests/qemu/in-image-virtio-gpu.sh
 
 $(O)/tests/qemu/drm-planes: tests/qemu/drm-planes.c
 	$(call say,CCLD,$@)

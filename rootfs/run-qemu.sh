@@ -18,6 +18,9 @@
 # QEMU_APPEND adds to the kernel command line (sealroom.mode=test runs the
 # image test); QEMU_MEM, QEMU_SMP; QEMU_QMP, a path for a QMP socket (the
 # image test clicks on the tablet and takes screendumps through it).
+# QEMU_NIC, QEMU's -nic (default none: no network; the image test's room on
+# the host gives user networking with hostfwd), QEMU_DISK2, a file the guest
+# sees read-only as /dev/vdb (the host room's tar).
 set -eu
 img=$1
 mem=${QEMU_MEM:-1024}
@@ -43,4 +46,5 @@ exec qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp "$smp" -m "$mem" \
 	-chardev "file,id=artifacts,path=${QEMU_ARTIFACTS:-/dev/null}" \
 	-device virtserialport,chardev=artifacts,name=org.sealroom.artifacts \
 	${QEMU_QMP:+-qmp "unix:$QEMU_QMP,server=on,wait=off"} \
-	-nic none
+	${QEMU_DISK2:+-drive "file=$QEMU_DISK2,if=virtio,format=raw,readonly=on"} \
+	-nic "${QEMU_NIC:-none}"

@@ -357,6 +357,14 @@ int main(int argc, char **argv)
 	long long v;
 	int c, ret;
 
+	/* The identity key and the power to admit belong to a user of their own
+	 * (docs/processes.md): as root, SO_PEERCRED's rules would guard nothing. */
+	if (getuid() == 0 || geteuid() == 0) {
+		fputs("keyxchgd: refusing to run as root: run it as its own user "
+		      "(docs/processes.md)\n",
+		      stderr);
+		return 1;
+	}
 	a->media_uid = (uid_t)-1;
 	a->self = -1;
 	a->rekey_ms = REKEY_INTERVAL_S * 1000LL;

@@ -73,7 +73,7 @@ FIRST = re.compile(r"roomd: first picture of sender (\d+) decoded (\d+) ms after
 
 def meeting(tmp, n, port, certs):
     """n keyxchgd rooms in one meeting, each holding the epoch's secret."""
-    rs = [roomproc.keyxchgd(BIN, tmp, i, port, certs, os.path.join(tmp, f"kx{i}.log"))
+    rs = [roomproc.room(BIN, tmp, i, port, certs, os.path.join(tmp, f"kx{i}.log"))
           for i in range(1, n + 1)]
     rep = roomproc.kxctl(BIN, rs[0]["sock"], "join", "--meeting", "bench", "--role", "host",
                          "--name", "Room 1")
@@ -97,6 +97,7 @@ def roomd_rooms(j, tmp, n, port, certs):
     """Per room: (ms to its first sender's first picture, ms to the last's)."""
     folder = os.path.join(tmp, f"rooms{n}")
     os.makedirs(folder)
+    os.chmod(folder, 0o755)
     rs = meeting(folder, n, port, certs)
     try:
         for r in rs:
@@ -128,6 +129,7 @@ def main():
     use_rtc_call = "--rtc-call" in args
     sizes = [int(a) for a in args if a != "--rtc-call"] or [2, 5, 10]
     with tempfile.TemporaryDirectory(prefix="bench-join-") as tmp:
+        os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CA
         keys = os.path.join(tmp, "keys")
         janus.make_keys(keys)
         j = janus.Janus(os.path.join(tmp, "janus"), publishers=max(sizes) + 1).start()
@@ -137,7 +139,7 @@ def main():
             print(f"bench-join: rooms=1 (baseline: rtc-call subscribing to itself) "
                   f"join_to_first_frame_ms={base[0] if base else 'failed'}")
             if not use_rtc_call:
-                relay, port, certs = roomproc.start_relay(tmp, FIX)
+                relay, port, certs = roomproc.start_relay(tmp)
             for n in sizes:
                 if use_rtc_call:
                     t = rooms(j, keys, n)

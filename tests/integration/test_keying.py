@@ -39,6 +39,7 @@ import test_kx_vectors as kxpy  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tap import check, finish  # noqa: E402
 import tap  # noqa: E402
+import users  # noqa: E402
 
 
 class Relay:
@@ -77,13 +78,15 @@ class Relay:
 class Room:
     def __init__(self, tmp, n, relay, args=(), device=None):
         self.n, self.tmp = n, tmp
-        self.state_dir = os.path.join(tmp, f"state{n}")
-        self.sock = os.path.join(tmp, f"room{n}.sock")
+        # keyxchgd runs as its own user (tests/lib/users.py), in a directory of its own.
+        kxd = users.kx_dir(os.path.join(tmp, f"kx{n}"))
+        self.state_dir = os.path.join(kxd, "state")
+        self.sock = os.path.join(kxd, "keyxchgd.sock")
         self.err = open(os.path.join(tmp, f"room{n}.log"), "w")
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, "keyxchgd"), "--state-dir", os.path.join(tmp, f"state{n}"),
+        self.proc = subprocess.Popen(users.kx(
+            [os.path.join(BIN, "keyxchgd"), "--state-dir", self.state_dir,
              "--socket", self.sock, "--relay", f"wss://localhost:{relay.port}", "--ca",
-             os.path.join(relay.certs, "ca.pem"), "--device", device or f"room-{n}", *args],
+             os.path.join(relay.certs, "ca.pem"), "--device", device or f"room-{n}", *args]),
             stdout=subprocess.PIPE, stderr=self.err, text=True)
         line = self.proc.stdout.readline()
         self.codeword = line.split("codeword=")[-1].strip() if "ready" in line else None
@@ -91,7 +94,7 @@ class Room:
         self.keys = {}           # kid -> hex, from the media-key events
 
     def ctl(self, *args, connected=True):
-        r = subprocess.run([os.path.join(BIN, "kxctl"), "--socket", self.sock, *args],
+        r = subprocess.run(users.kx([os.path.join(BIN, "kxctl"), "--socket", self.sock, *args]),
                            capture_output=True, text=True, timeout=20)
         try:
             rep = r.returncode, json.loads(r.stdout.splitlines()[0])
@@ -105,12 +108,18 @@ class Room:
         return rep
 
     def subscribe(self):
-        """A media daemon's view: every key event (this test runs as our uid)."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(self.sock)
+        """A media daemon's view: every key event (as keyxchgd's own uid)."""
+        s = self.connect()
         s.sendall(b'{"cmd":"subscribe","events":["keys","roster","state"]}\n')
         s.setblocking(False)
         self.events, self.buf, self.seen = s, b"", []
+
+    def connect(self):
+        """A control connection of keyxchgd's own uid (SO_PEERCRED: at connect)."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        with users.acting_as(users.KX):
+            s.connect(self.sock)
+        return s
 
     def pump(self):
         if not self.events:
@@ -154,6 +163,22 @@ class Room:
         self.proc.terminate()
         self.proc.wait(timeout=10)
         self.err.close()
+
+
+def state_dir(tmp, n):
+    """Room n's state directory, made before its keyxchgd starts (keyxchgd's user's)."""
+    d = os.path.join(users.kx_dir(os.path.join(tmp, f"kx{n}")), "state")
+    os.makedirs(d, mode=0o700)
+    return users.own(d, users.KX, 0o700)
+
+
+def allow_list(tmp, host_n, room):
+    """The host's state folder with an allow list naming room (made before the host starts)."""
+    path = os.path.join(state_dir(tmp, host_n), "allow")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, f"room-{room.n} {room.ik().hex()}\n".encode())
+    os.close(fd)
+    users.own(path, users.KX, 0o600)
 
 
 def vm_locked_kib(pid):
@@ -267,11 +292,7 @@ def states(room):
 def lobby_tests(tmp, relay):
     """The host's lobby: allow list, deny, announce window, flood, replayed leave."""
     allowed = Room(tmp, 31, relay)                    # its identity exists now
-    host_state = os.path.join(tmp, "state30")
-    os.makedirs(host_state, mode=0o700)
-    fd = os.open(os.path.join(host_state, "allow"), os.O_WRONLY | os.O_CREAT, 0o600)
-    os.write(fd, f"room-31 {allowed.ik().hex()}\n".encode())
-    os.close(fd)
+    allow_list(tmp, 30, allowed)
     host = Room(tmp, 30, relay, ["--announce-window", "3", "--lobby-max", "8",
                                  "--codewords-per-second", "2", "--join-batch-ms", "300"])
     host.subscribe()
@@ -645,11 +666,7 @@ def ghost_tests(tmp, relay):
     """An allow-listed room leaves; its admitted knock, replayed inside the
     window, must not bring it back (a ghost the host never asked for)."""
     allowed = Room(tmp, 81, relay)
-    host_state = os.path.join(tmp, "state80")
-    os.makedirs(host_state, mode=0o700)
-    fd = os.open(os.path.join(host_state, "allow"), os.O_WRONLY | os.O_CREAT, 0o600)
-    os.write(fd, f"room-81 {allowed.ik().hex()}\n".encode())
-    os.close(fd)
+    allow_list(tmp, 80, allowed)
     host = Room(tmp, 80, relay)
     for r in (host, allowed):
         r.subscribe()
@@ -758,8 +775,7 @@ def verify_slot_tests(tmp, relay):
     host, r86 = Room(tmp, 85, relay), Room(tmp, 86, relay)
     host.subscribe()
     host.ctl("join", "--meeting", "slots", "--role", "host", "--name", "Room 85")
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(host.sock)
+    s = host.connect()
     f = s.makefile("rwb")
     replies = []
     for i in range(1100):
@@ -782,8 +798,8 @@ def kxctl_memory_tests(tmp, relay):
     host = Room(tmp, 87, relay)
     host.ctl("join", "--meeting", "kxctlmem", "--role", "host", "--name", "Room 87")
     wait_until(lambda: host.fps(0), 10)
-    proc = subprocess.Popen([os.path.join(BIN, "kxctl"), "--socket", host.sock, "events",
-                             "keys", "--count", "1000", "--seconds", "60"],
+    proc = subprocess.Popen(users.kx([os.path.join(BIN, "kxctl"), "--socket", host.sock,
+                                      "events", "keys", "--count", "1000", "--seconds", "60"]),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     keys = []
     while len(keys) < 2:       # its own two keys of epoch 0, then it waits for more
@@ -873,6 +889,7 @@ def main():
     if not built():
         return 1
     tmp = tempfile.mkdtemp(prefix="kx-meeting-")
+    os.chmod(tmp, 0o755)    # keyxchgd's user reaches its directory and the CA
     relay = Relay(tmp)
     rooms = [Room(tmp, n, relay) for n in (1, 2, 3)]
     check("three keyxchgd start, each with its codeword", all(r.codeword for r in rooms))

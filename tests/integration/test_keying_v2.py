@@ -41,20 +41,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_keying import (BIN, Relay, Room, admit, built, host_and_member, check, kxpy, knocks,  # noqa: E402
-                         relay_bodies, same_epoch_keys, states, three_rooms,
+from test_keying import (BIN, Relay, Room, admit, allow_list, built, host_and_member, check, kxpy, knocks,  # noqa: E402
+                         relay_bodies, same_epoch_keys, state_dir, states, three_rooms,
                          wait_until, warnings)
 import tap  # noqa: E402  (test_keying put tests/lib on the path)
+import users  # noqa: E402
 from tap import finish  # noqa: E402
-
-
-def allow_list(tmp, host_n, room):
-    """The host's state folder with an allow list naming room (made before the host starts)."""
-    host_state = os.path.join(tmp, f"state{host_n}")
-    os.makedirs(host_state, mode=0o700)
-    fd = os.open(os.path.join(host_state, "allow"), os.O_WRONLY | os.O_CREAT, 0o600)
-    os.write(fd, f"room-{room.n} {room.ik().hex()}\n".encode())
-    os.close(fd)
 
 
 def seed_of(room):
@@ -184,8 +176,7 @@ def end_tests(tmp, relay):
 
 def request(room, obj):
     """One raw control request (what kxctl would refuse to send), its reply."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(room.sock)
+    s = room.connect()
     f = s.makefile("rwb")
     f.write(json.dumps(obj).encode() + b"\n")
     f.flush()
@@ -316,11 +307,11 @@ def fake_host_tests(tmp, relay):
     without a meeting code (its own hello, roster and sealed secret)."""
     # This room pinned the real host of the board room in an earlier meeting; the
     # relay's host comes with another device id (the review's case).
-    state = os.path.join(tmp, "state130")
-    os.makedirs(state, mode=0o700)
-    fd = os.open(os.path.join(state, "pins"), os.O_WRONLY | os.O_CREAT, 0o600)
+    path = os.path.join(state_dir(tmp, 130), "pins")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     os.write(fd, f"room-129 {os.urandom(32).hex()}\n".encode())
     os.close(fd)
+    users.own(path, users.KX, 0o600)
     m = Room(tmp, 130, relay)
     m.subscribe()
     m.ctl("join", "--meeting", "board", "--role", "member", "--name", "Room 130")
@@ -554,26 +545,34 @@ def name_tests(tmp, relay):
 
 
 def uid_tests(tmp, relay):
-    """--allow-uid and --media-uid: strict decimal; 0 and keyxchgd's own uid refused."""
-    base = [os.path.join(BIN, "keyxchgd"), "--state-dir", os.path.join(tmp, "state-uid"),
-            "--socket", os.path.join(tmp, "uid.sock"), "--relay", f"wss://localhost:{relay.port}",
+    """keyxchgd refuses root; --allow-uid and --media-uid: strict decimal; 0 and
+    keyxchgd's own uid refused."""
+    d = users.kx_dir(os.path.join(tmp, "kx-uid"))
+    base = [os.path.join(BIN, "keyxchgd"), "--state-dir", os.path.join(d, "state"),
+            "--socket", os.path.join(d, "uid.sock"), "--relay", f"wss://localhost:{relay.port}",
             "--ca", os.path.join(relay.certs, "ca.pem"), "--device", "room-uid"]
+    if users.ROOT:
+        root = subprocess.run(base, capture_output=True, timeout=20)
+        check("keyxchgd run as root refuses to start (exit 1), saying why",
+              root.returncode == 1 and b"refusing to run as root" in root.stderr,
+              (root.returncode, root.stderr[-200:]))
     bad = [["--media-uid", "0"], ["--allow-uid", "0"], ["--allow-uid", "12junk"],
            ["--allow-uid", ""], ["--allow-uid", "-5"], ["--media-uid", " 7"],
            ["--allow-uid", "+7"], ["--media-uid", "4294967295"], ["--allow-uid", "0x10"]]
-    rcs = [subprocess.run(base + b, capture_output=True, timeout=20).returncode for b in bad]
-    own = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] +
-                         base[:2] + [os.path.join(tmp, "state-uid-nobody")] + base[3:] +
-                         ["--allow-uid", "65534"], capture_output=True, timeout=20)
-    good = subprocess.Popen(base + ["--allow-uid", "4242", "--media-uid", "4243"],
+    rcs = [subprocess.run(users.kx(base + b), capture_output=True, timeout=20).returncode
+           for b in bad]
+    own = [subprocess.run(users.kx(base + [opt, str(users.KX)]), capture_output=True,
+                          timeout=20) for opt in ("--media-uid", "--allow-uid")]
+    good = subprocess.Popen(users.kx(base + ["--allow-uid", "4242", "--media-uid", "4243"]),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     ready = "ready" in good.stdout.readline()
     good.terminate()
     good.wait(timeout=10)
     check("uid options: 0, junk, empty, signs, hex, out of range and keyxchgd's own uid "
-          "(run as nobody) are refused (exit 2); plain decimal uids are taken",
-          rcs == [2] * len(bad) and own.returncode == 2 and b"own uid" in own.stderr and ready,
-          (rcs, own.returncode, own.stderr[-200:], ready))
+          "(as --media-uid and as --allow-uid) are refused (exit 2); plain decimal uids "
+          "are taken", rcs == [2] * len(bad) and
+          all(o.returncode == 2 and b"own uid" in o.stderr for o in own) and ready,
+          (rcs, [(o.returncode, o.stderr[-200:]) for o in own], ready))
 
 
 def control_tests(tmp, relay):
@@ -592,8 +591,9 @@ def control_tests(tmp, relay):
     check("status names participants by their display names, the device id beside",
           names.get(m.status().get("participant")) == ("Salle 161", "room-161") and
           names.get(hid) == ("Room 160", "room-160"), names)
-    proc = subprocess.Popen([os.path.join(BIN, "kxctl"), "--socket", host.sock, "events",
-                             "roster", "--seconds", "10"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(users.kx([os.path.join(BIN, "kxctl"), "--socket", host.sock,
+                                      "events", "roster", "--seconds", "10"]),
+                            stdout=subprocess.PIPE, text=True)
     reply = json.loads(proc.stdout.readline() or "{}")
     host.ctl("rekey")
     out, _ = proc.communicate(timeout=30)
@@ -610,6 +610,7 @@ def main():
     if not built():
         return 1
     tmp = tempfile.mkdtemp(prefix="kx-v2-")
+    os.chmod(tmp, 0o755)    # keyxchgd's user reaches its directory and the CA
     relay = Relay(tmp)
     only = set(sys.argv[1:])
     for name, fn in [("remove", remove_tests), ("end", end_tests), ("swap", knock_swap_tests),

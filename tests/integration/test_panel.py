@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import tap  # noqa: E402
 from tap import check  # noqa: E402
 import panel_touch  # noqa: E402
+import users  # noqa: E402
 from test_screen import Keyxchgd, kxctl, start_relay  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
@@ -64,15 +65,17 @@ def save(screen, name):
 def main():
     os.makedirs(LOGS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="panel-")
+    os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CA
     relay, port, certs = start_relay(tmp)
     rooms = [Keyxchgd(tmp, n, port, certs) for n in (1, 2)]
     screens = []
     try:
         for n, k in enumerate(rooms, 1):
+            sd = users.frames_dir(os.path.join(tmp, f"screen{n}"))
             screens.append(panel_touch.PanelScreen(
-                BIN, f"room {n}'s screen", os.path.join(tmp, f"room{n}.png"),
-                os.path.join(tmp, f"room{n}-frames.sock"), k.sock,
-                os.path.join(LOGS, f"panel-screen{n}.log"), os.path.join(tmp, f"touch{n}"),
+                BIN, f"room {n}'s screen", os.path.join(sd, "screen.png"),
+                os.path.join(sd, "frames.sock"), k.sock,
+                os.path.join(LOGS, f"panel-screen{n}.log"), os.path.join(sd, "touch"),
                 extra=["--room-name", f"Room {n}", "--meeting", "panel-test"]))
         host, member = screens
         for s, k in zip(screens, rooms):
@@ -182,11 +185,12 @@ def main():
                            capture_output=True, text=True, timeout=60)
         check("an admin PIN file readable by others is refused at start",
               r.returncode == 1 and "must be 0600" in r.stderr, r.stderr)
-        os.chmod(pin, 0o600)
+        users.own(pin, users.SCREEN, 0o600)
+        sd = users.frames_dir(os.path.join(tmp, "screen-admin"))
         admin = panel_touch.PanelScreen(
-            BIN, "the admin's screen", os.path.join(tmp, "admin.png"),
-            os.path.join(tmp, "admin-frames.sock"), rooms[1].sock,
-            os.path.join(LOGS, "panel-screen-admin.log"), os.path.join(tmp, "touch-admin"),
+            BIN, "the admin's screen", os.path.join(sd, "screen.png"),
+            os.path.join(sd, "frames.sock"), rooms[1].sock,
+            os.path.join(LOGS, "panel-screen-admin.log"), os.path.join(sd, "touch"),
             extra=["--admin-pin-file", pin])
         screens.append(admin)
 

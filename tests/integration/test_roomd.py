@@ -17,6 +17,8 @@ tests/fixtures/udp_relay.py) and sealroom-screen (--display soft). Checked:
   both other rooms again;
 * room 3 leaves: its tile goes from rooms 1 and 2's screens, their roomd
   removes its branch and tells the screen GONE; rooms 1 and 2 go on;
+* room 1's keyxchgd is killed: after the key provider's grace room 1's roomd
+  removes room 2's keys and branch (GONE to the screen);
 * at SIGTERM roomd exits 0 and rooms 1 and 2 decrypted and decoded each
   other's video, handed frames to their screens, with 0 failed
   authentications; the screens refused no message.
@@ -32,6 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tap import check, finish  # noqa: E402
 import roomproc  # noqa: E402
 import tap  # noqa: E402
+import users  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
@@ -43,13 +46,13 @@ def kxctl(room, *args):
     return roomproc.kxctl(BIN, room["sock"], *args)
 
 
-def start_relay(tmp):
-    return roomproc.start_relay(tmp, FIX)
-
-
 def keyxchgd(tmp, n, port, certs):
-    return roomproc.keyxchgd(BIN, tmp, n, port, certs,
-                             os.path.join(LOGS, f"roomd-keyxchgd{n}.log"))
+    r = {"n": n}
+    err = open(os.path.join(LOGS, f"roomd-keyxchgd{n}.log"), "w")
+    r["kx"], r["sock"], r["codeword"] = roomproc.keyxchgd(
+        BIN, os.path.join(tmp, f"kx{n}"), f"wss://localhost:{port}",
+        os.path.join(certs, "ca.pem"), f"room-{n}", err)
+    return r
 
 
 def admit(host, member, code):
@@ -76,6 +79,7 @@ os.setresgid(4242, 4242, 4242)
 os.setresuid(4242, 4242, 4242)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)    # reachable by roomd's user: its uid is what is refused
 s.listen(4)
 while True:
     s.accept()
@@ -108,9 +112,10 @@ def stranger_screen(env):
 def main():
     os.makedirs(LOGS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="roomd-")
+    os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CA
     env = dict(os.environ)
     stranger_screen(env)
-    relay, port, certs = start_relay(tmp)
+    relay, port, certs = roomproc.start_relay(tmp)
     rooms = [keyxchgd(tmp, n, port, certs) for n in (1, 2, 3)]
     host = rooms[0]
     rep = kxctl(host, "join", "--meeting", "roomd", "--role", "host", "--name", "Room 1")
@@ -137,9 +142,10 @@ def main():
                            stdout=subprocess.DEVNULL)
     for r in rooms:
         n = r["n"]
-        frames = r["screen_frames"] = os.path.join(tmp, f"room{n}-frames.sock")
+        sd = r["screen_dir"] = users.frames_dir(os.path.join(tmp, f"screen{n}"))
+        frames = r["screen_frames"] = os.path.join(sd, "frames.sock")
         r["screen"] = roomproc.Screen(BIN, f"room {n}'s screen",
-                                      os.path.join(tmp, f"room{n}.png"), frames, r["sock"],
+                                      os.path.join(sd, "screen.png"), frames, r["sock"],
                                       os.path.join(LOGS, f"roomd-screen{n}.log"), "960x540")
         r["roomd"] = roomproc.Roomd(BIN, f"room {n}'s roomd", r["sock"], frames, r["tx"],
                                     r["rx_base"], r["pid"],
@@ -178,7 +184,8 @@ def main():
     # Room 2's screen restarts: roomd connects again and announces new rings.
     rc = two["screen"].stop()
     two["screen"] = roomproc.Screen(BIN, "room 2's screen (again)",
-                                    os.path.join(tmp, "room2.png"), two["screen_frames"],
+                                    os.path.join(two["screen_dir"], "screen.png"),
+                                    two["screen_frames"],
                                     two["sock"], os.path.join(LOGS, "roomd-screen2b.log"),
                                     "960x540")
     tap.wait_until(lambda: shows_others(two), 40,
@@ -206,6 +213,23 @@ def main():
                        "after room 3 left")
     check("rooms 1 and 2 go on showing each other after room 3 left", True)
 
+    # Room 1's keyxchgd dies (SIGKILL: it says nothing on the way out). Its
+    # roomd keeps room 2's keys for the key provider's grace, then the
+    # provider removes them and roomd drops room 2's branch (GONE to the screen).
+    one["kx"].kill()
+    one["kx"].wait(timeout=20)
+    gone = f"roomd: sender {two['pid']} gone"
+    one["roomd"].wait_for(lambda t: gone in t, "dropping room 2's branch after the key "
+                          "provider's grace", 60)
+    t = one["roomd"].text()
+    tap.wait_until(lambda: gone in one["screen"].text(), 30,
+                   "room 1's screen hearing GONE for room 2")
+    check("keyxchgd killed: at the end of the key provider's grace room 1's roomd removes "
+          "room 2's receive keys and drops its branch; the screen hears GONE",
+          "still away after" in t and t.index("still away after") < t.index(gone) and
+          "roomd: keyxchgd disconnected" in t, [ln for ln in t.splitlines()
+                                                if "still away" in ln or gone in ln])
+
     rcs = [r["roomd"].stop() for r in rooms]
     check("roomd exits 0 at SIGTERM", rcs == [0, 0, 0], rcs)
     for r in (one, two):
@@ -228,7 +252,8 @@ def main():
     sfu.terminate()
     sfu.wait(timeout=10)
     for r in rooms:
-        r["kx"].terminate()
+        if r["kx"].poll() is None:
+            r["kx"].terminate()
         r["kx"].wait(timeout=20)
     relay.terminate()
     relay.wait(timeout=10)

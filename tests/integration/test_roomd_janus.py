@@ -45,6 +45,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 import janus  # noqa: E402
 import roomproc  # noqa: E402
 import tap  # noqa: E402
+import users  # noqa: E402
 from tap import check, finish  # noqa: E402
 
 janus.enter_netns()
@@ -52,7 +53,6 @@ janus.enter_netns()
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
 LOGS = os.path.join(BUILD, "test-logs")
-FIX = os.path.join(HERE, "..", "fixtures")
 MARKER = f"sealroom-roomd-janus-{os.getpid()}"
 LOSS = 5   # percent of datagrams, each hop
 INJECT = 10
@@ -144,12 +144,13 @@ def inject(ports):
 def main():
     os.makedirs(LOGS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="roomd-janus-")
+    os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CAs
     env = dict(os.environ)
     cap = janus.Capture()
     cap.start()
     j = janus.Janus(os.path.join(tmp, "janus")).start()
-    relay, port, certs = roomproc.start_relay(tmp, FIX)
-    rooms = [roomproc.keyxchgd(BIN, tmp, n, port, certs,
+    relay, port, certs = roomproc.start_relay(tmp)
+    rooms = [roomproc.room(BIN, tmp, n, port, certs,
                                os.path.join(LOGS, f"roomd-janus-keyxchgd{n}.log")) for n in (1, 2)]
     one, two = rooms
     rep = roomproc.kxctl(BIN, one["sock"], "join", "--meeting", "janus", "--role", "host",
@@ -163,8 +164,9 @@ def main():
         r["pid"] = roomproc.kxctl(BIN, r["sock"], "status")["participant"]
     for r in rooms:
         n = r["n"]
-        frames = os.path.join(tmp, f"room{n}-frames.sock")
-        r["screen"] = roomproc.Screen(BIN, f"room {n}'s screen", os.path.join(tmp, f"room{n}.png"),
+        sd = users.frames_dir(os.path.join(tmp, f"screen{n}"))
+        frames = os.path.join(sd, "frames.sock")
+        r["screen"] = roomproc.Screen(BIN, f"room {n}'s screen", os.path.join(sd, "screen.png"),
                                       frames, r["sock"],
                                       os.path.join(LOGS, f"roomd-janus-screen{n}.log"), "640x360")
         # Room 1 counts what libnice drops from unknown sources (its verbose

@@ -5,7 +5,7 @@
 Two keyxchgd rooms on loopback through the relay fixture: room 1 hosts, room 2
 knocks and is admitted. sealroom-screen runs as room 1's screen (subscribed to
 room 1's keyxchgd for roster and state); frame-sender plays roomd through the
-sending half of panel_frames. Checked, with the screen captured to
+sending half of panel_frames. Each as its user (tests/lib/users.py). Checked, with the screen captured to
 $BUILD/test-logs/screen-*.png and display-check (tests/qemu/display-check.c:
 the screen against libwm's layout and overlay computed on its own):
 
@@ -26,7 +26,6 @@ the screen against libwm's layout and overlay computed on its own):
 * SIGTERM: exit 0 with the stats line.
 TAP output.
 """
-import json
 import os
 import re
 import shutil
@@ -38,7 +37,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tap import check, finish  # noqa: E402
+import roomproc  # noqa: E402
 import tap  # noqa: E402
+import users  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
@@ -46,7 +47,6 @@ SCREEN = os.path.join(BIN, "sealroom-screen")
 SENDER = os.path.join(BUILD, "tests", "frame-sender")
 CHECK = os.path.join(BUILD, "tests", "qemu", "display-check")
 LOGS = os.path.join(BUILD, "test-logs")
-RELAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "relay.py")
 SIZE = "960x540"
 COLOUR, OTHER = "3070c0", "c06030"
 STRANGER = 4242               # a sender number no roster has
@@ -63,14 +63,15 @@ def read(path):
 class Screen:
     def __init__(self, tmp, name, roomd_uid, control):
         self.name = name
-        self.png = os.path.join(tmp, f"{name}.png")
-        self.frames = os.path.join(tmp, f"{name}-frames.sock")
+        d = users.frames_dir(os.path.join(tmp, f"screen-{name}"))
+        self.png = os.path.join(d, "screen.png")
+        self.frames = os.path.join(d, "frames.sock")
         self.log = os.path.join(LOGS, f"screen-{name}.log")
         with open(self.log, "w") as out:
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(users.screen(
                 [SCREEN, "--display", "soft", "--display-size", SIZE, "--display-capture",
                  self.png, "--frames", self.frames, "--roomd-uid", str(roomd_uid),
-                 "--control", control], stdout=out, stderr=subprocess.STDOUT)
+                 "--control", control]), stdout=out, stderr=subprocess.STDOUT)
         self.wait_for(lambda t: "listening on" in t, "the frame socket")
 
     def text(self):
@@ -130,30 +131,20 @@ def display_check(*args):
 
 def sender(frames, *args, log=None):
     out = open(log, "w") if log else subprocess.PIPE
-    return subprocess.Popen([SENDER, "--frames", frames, *args], stdout=out,
+    return subprocess.Popen(users.media([SENDER, "--frames", frames, *args]), stdout=out,
                             stderr=subprocess.STDOUT, text=True)
 
 
 def kxctl(sock, *args):
-    r = subprocess.run([os.path.join(BIN, "kxctl"), "--socket", sock, *args],
-                       capture_output=True, text=True, timeout=30)
-    try:
-        return json.loads(r.stdout.splitlines()[0])
-    except (IndexError, ValueError):
-        return {"ok": False, "raw": r.stdout + r.stderr}
+    return roomproc.kxctl(BIN, sock, *args)
 
 
 class Keyxchgd:
     def __init__(self, tmp, n, port, certs):
-        self.sock = os.path.join(tmp, f"room{n}.sock")
         self.err = open(os.path.join(LOGS, f"screen-keyxchgd{n}.log"), "w")
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, "keyxchgd"), "--state-dir", os.path.join(tmp, f"state{n}"),
-             "--socket", self.sock, "--relay", f"wss://localhost:{port}", "--ca",
-             os.path.join(certs, "ca.pem"), "--device", f"room-{n}"],
-            stdout=subprocess.PIPE, stderr=self.err, text=True)
-        line = self.proc.stdout.readline()
-        self.codeword = line.split("codeword=")[-1].strip() if "ready" in line else None
+        self.proc, self.sock, self.codeword = roomproc.keyxchgd(
+            BIN, os.path.join(tmp, f"kx{n}"), f"wss://localhost:{port}",
+            os.path.join(certs, "ca.pem"), f"room-{n}", self.err)
 
     def status(self):
         return kxctl(self.sock, "status")
@@ -162,18 +153,6 @@ class Keyxchgd:
         self.proc.terminate()
         self.proc.wait(timeout=20)
         self.err.close()
-
-
-def start_relay(tmp):
-    certs, pf = os.path.join(tmp, "certs"), os.path.join(tmp, "relay.port")
-    subprocess.run([sys.executable, RELAY, "--make-certs", certs], check=True,
-                   stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([sys.executable, RELAY, "--certs", certs, "--port", "0",
-                             "--port-file", pf, "--log", os.path.join(tmp, "relay.jsonl")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    tap.wait_until(lambda: os.path.exists(pf) and read(pf).strip(), 15,
-                   "the relay fixture's port file")
-    return proc, int(read(pf)), certs
 
 
 def admit(host, member):
@@ -200,7 +179,8 @@ def admit(host, member):
 def main():
     os.makedirs(LOGS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="screen-")
-    uid = os.getuid()
+    os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CA
+    uid = users.MEDIA       # frame-sender plays roomd as roomd's user
 
     ldd = subprocess.run(["ldd", SCREEN], capture_output=True, text=True).stdout
     libs = re.findall(r"^\s*(\S+)", ldd, re.M)
@@ -218,7 +198,7 @@ def main():
           other.proc.poll() is None, st["line"])
     other.stop()
 
-    relay, port, certs = start_relay(tmp)
+    relay, port, certs = roomproc.start_relay(tmp)
     host, member = Keyxchgd(tmp, 1, port, certs), Keyxchgd(tmp, 2, port, certs)
     check("two keyxchgd start with their codewords", host.codeword and member.codeword,
           (host.codeword, member.codeword))

@@ -17,6 +17,7 @@ import time
 
 import roomproc
 import tap
+import users
 
 EV_SYN, EV_KEY, EV_ABS = 0, 1, 3
 SYN_REPORT, BTN_TOUCH, ABS_X, ABS_Y = 0, 0x14a, 0, 1
@@ -42,7 +43,9 @@ def tap_records(x, y, width, height, t=None):
 
 
 class PanelScreen(roomproc.Proc):
-    """sealroom-screen on the soft display with its panel and a FIFO of taps."""
+    """sealroom-screen on the soft display with its panel and a FIFO of taps, as
+    the screen's user (tests/lib/users.py); png, frames and fifo in a
+    users.frames_dir."""
 
     def __init__(self, bindir, name, png, frames, control, log, fifo, size="1280x720",
                  extra=()):
@@ -51,11 +54,13 @@ class PanelScreen(roomproc.Proc):
         if os.path.exists(fifo):
             os.unlink(fifo)
         os.mkfifo(fifo, 0o600)
-        super().__init__(name, [os.path.join(bindir, "sealroom-screen"), "--display", "soft",
-                                "--display-size", size, "--display-capture", png,
-                                "--frames", frames, "--roomd-uid", str(os.getuid()),
-                                "--control", control, "--screen-mm", SCREEN_MM,
-                                "--touch-events", fifo, *extra], log)
+        users.own(fifo, users.SCREEN, 0o600)    # the screen's user reads the taps
+        super().__init__(name, users.screen([os.path.join(bindir, "sealroom-screen"),
+                                             "--display", "soft", "--display-size", size,
+                                             "--display-capture", png, "--frames", frames,
+                                             "--roomd-uid", str(users.MEDIA),
+                                             "--control", control, "--screen-mm", SCREEN_MM,
+                                             "--touch-events", fifo, *extra]), log)
         self.wait_for(lambda t: "listening on" in t and "panel: page" in t,
                       "the frame socket and the panel's first page")
         # Opened for writing once the screen holds it open (O_RDWR on its side).

@@ -3,7 +3,10 @@
 sealroom-screen (--display soft) and roomd, each logging to a file that is
 read while it runs, and the SFU fixture's routes between rooms.
 
-Every wait is bounded (tap.wait_until) and names what it waited for.
+Every wait is bounded (tap.wait_until) and names what it waited for. Each
+process runs as its user (tests/lib/users.py: as root, keyxchgd and kxctl as
+KX, roomd as MEDIA, the screen as SCREEN), with the trust options that go
+with them.
 """
 import json
 import os
@@ -15,6 +18,7 @@ import subprocess
 import sys
 
 import tap
+import users
 
 
 def _read(path):
@@ -22,9 +26,44 @@ def _read(path):
         return f.read()
 
 
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+
+
+def start_relay(tmp, names=()):
+    """The signaling relay fixture on loopback, its throwaway CA in tmp/certs
+    (its certificate for localhost and names): (proc, port, certs)."""
+    certs, pf = os.path.join(tmp, "certs"), os.path.join(tmp, "relay.port")
+    relay = os.path.join(FIXTURES, "relay.py")
+    subprocess.run([sys.executable, relay, "--make-certs", certs,
+                    *[x for n in names for x in ("--cert-name", n)]],
+                   check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, relay, "--certs", certs, "--port", "0",
+                             "--port-file", pf, "--log", os.path.join(tmp, "relay.jsonl")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tap.wait_until(lambda: os.path.exists(pf) and _read(pf).strip(), 15,
+                   "the relay fixture's port file")
+    return proc, int(_read(pf)), certs
+
+
+def keyxchgd(bindir, kxdir, relay, ca, device, log):
+    """keyxchgd as its user in kxdir (users.kx_dir: its socket and state), the
+    media and screen users its peers; (proc, socket path, codeword)."""
+    users.kx_dir(kxdir)
+    sock = os.path.join(kxdir, "keyxchgd.sock")
+    proc = subprocess.Popen(users.kx([os.path.join(bindir, "keyxchgd"), "--state-dir",
+                                      os.path.join(kxdir, "state"), "--socket", sock,
+                                      "--relay", relay, "--ca", ca, "--device", device,
+                                      *users.keyxchgd_peers()]),
+                            stdout=subprocess.PIPE, stderr=log, text=True)
+    line = proc.stdout.readline()
+    if "ready" not in line:
+        raise RuntimeError(f"keyxchgd {device} did not start (status {proc.poll()}): {line!r}")
+    return proc, sock, line.split("codeword=")[-1].strip()
+
+
 def kxctl(bindir, sock, *args):
     """One kxctl command; its JSON reply, or {"ok": False, "error": its output}."""
-    r = subprocess.run([os.path.join(bindir, "kxctl"), "--socket", sock, *args],
+    r = subprocess.run(users.kx([os.path.join(bindir, "kxctl"), "--socket", sock, *args]),
                        capture_output=True, text=True, timeout=30)
     try:
         return json.loads(r.stdout.splitlines()[0])
@@ -32,31 +71,13 @@ def kxctl(bindir, sock, *args):
         return {"ok": False, "error": (r.stdout + r.stderr).strip()}
 
 
-def start_relay(tmp, fixtures):
-    """The signaling relay fixture (its throwaway CA in tmp/certs): (proc, port, certs)."""
-    certs, pf = os.path.join(tmp, "certs"), os.path.join(tmp, "relay.port")
-    subprocess.run([sys.executable, os.path.join(fixtures, "relay.py"), "--make-certs", certs],
-                   check=True, stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([sys.executable, os.path.join(fixtures, "relay.py"), "--certs",
-                             certs, "--port", "0", "--port-file", pf, "--log",
-                             os.path.join(tmp, "relay.jsonl")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    tap.wait_until(lambda: os.path.exists(pf) and open(pf).read().strip(), 15,
-                   "the relay fixture's port file")
-    return proc, int(open(pf).read()), certs
-
-
-def keyxchgd(bindir, tmp, n, port, certs, log):
-    """Room n's keyxchgd on the relay: {"n", "sock", "kx", "codeword"}."""
-    r = {"n": n, "sock": os.path.join(tmp, f"room{n}.sock")}
-    err = open(log, "w")
-    r["kx"] = subprocess.Popen(
-        [os.path.join(bindir, "keyxchgd"), "--state-dir", os.path.join(tmp, f"state{n}"),
-         "--socket", r["sock"], "--relay", f"wss://localhost:{port}", "--ca",
-         os.path.join(certs, "ca.pem"), "--device", f"room-{n}"],
-        stdout=subprocess.PIPE, stderr=err, text=True)
-    line = r["kx"].stdout.readline()
-    r["codeword"] = line.split("codeword=")[-1].strip()
+def room(bindir, tmp, n, port, certs, log):
+    """Room n's keyxchgd (as its user) on the relay fixture at port:
+    {"n", "sock", "kx", "codeword"}."""
+    r = {"n": n}
+    r["kx"], r["sock"], r["codeword"] = keyxchgd(
+        bindir, os.path.join(tmp, f"kx{n}"), f"wss://localhost:{port}",
+        os.path.join(certs, "ca.pem"), f"room-{n}", open(log, "w"))
     return r
 
 
@@ -111,14 +132,16 @@ class Proc:
 
 
 class Screen(Proc):
-    """sealroom-screen on the soft display, capturing to png."""
+    """sealroom-screen on the soft display, capturing to png, as the screen's
+    user; png and frames in a users.frames_dir."""
 
     def __init__(self, bindir, name, png, frames, control, log, size="1280x720"):
         self.png = png
-        super().__init__(name, [os.path.join(bindir, "sealroom-screen"), "--display", "soft",
-                                "--display-size", size, "--display-capture", png,
-                                "--frames", frames, "--roomd-uid", str(os.getuid()),
-                                "--control", control], log)
+        super().__init__(name, users.screen([os.path.join(bindir, "sealroom-screen"),
+                                             "--display", "soft", "--display-size", size,
+                                             "--display-capture", png, "--frames", frames,
+                                             "--roomd-uid", str(users.MEDIA),
+                                             "--control", control]), log)
         self.wait_for(lambda t: "listening on" in t, "the frame socket")
 
     def stats(self):
@@ -163,9 +186,11 @@ class Roomd(Proc):
         else:
             transport = ["--plain-rtp", "--video-port", str(tx[0]), "--audio-port", str(tx[1]),
                          "--rx-base", str(rx_base)]
-        super().__init__(name, [os.path.join(bindir, "roomd"), "--control", control,
-                                "--frames", frames, *transport, "--sender-index", str(pid),
-                                *extra], log, env)
+        super().__init__(name, users.media([os.path.join(bindir, "roomd"), "--control",
+                                            control, "--frames", frames, *transport,
+                                            "--sender-index", str(pid), *users.roomd_trust(),
+                                            *extra]), log,
+                         users.gst_env(env, users.MEDIA, os.path.dirname(frames)))
         self.wait_for(lambda t: "roomd ready" in t, "roomd ready")
 
     def transport(self):

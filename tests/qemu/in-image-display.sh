@@ -5,13 +5,16 @@
 # file's variables.
 #
 #   1. the services sealroom-init started from /etc/sealroom/services.d: the
-#      image configures no meeting, so keyxchgd and the media display say so
+#      image configures no meeting, so keyxchgd, the screen and roomd say so
 #      and exit 0;
 #   2. keyxchgd's service script against a meeting configuration (a relay
 #      address where nothing listens: the image joins no meeting): the daemon
 #      comes up and its control socket answers `kxctl status`; its codeword
-#      is this room's. The media display's service against it: subscribed,
-#      a labelled tile under "Waiting for keys", no video;
+#      is this room's. The screen's and roomd's services against it: each
+#      service as its user with only its groups, what roomd's user cannot do
+#      (admit, the identity key, input nodes, the screen), the camera its
+#      alone, no libavcodec in the screen; its screen: no tile, "Waiting for
+#      keys";
 #   3. the room display: e2ee-media send (a flat colour, this room's codeword
 #      burned in by codewordoverlay, the board's encoder, e2eeenc) to
 #      e2ee-media receive on loopback (e2eedec, the board's decoder, the
@@ -22,8 +25,10 @@
 part "display 1. the services as booted"
 check "service 10-keyxchgd ran: no meeting service configured, not started" \
 	grep -q "no meeting service configured" /run/sealroom/10-keyxchgd.log
-check "service 20-media-display ran: no meeting media configured, not started" \
-	grep -q "no meeting media configured" /run/sealroom/20-media-display.log
+check "service 20-sealroom-screen ran: no room media configured, not started" \
+	grep -q "no room media configured" /run/sealroom/20-sealroom-screen.log
+check "service 30-roomd ran: no room media configured, not started" \
+	grep -q "no room media configured" /run/sealroom/30-roomd.log
 
 # Values are data: the kernel command line's sealroom.modules= (the host puts
 # a command substitution in it) ran nothing in sealroom-init, and board
@@ -73,86 +78,132 @@ check "kxctl status answers: ok, idle (no meeting joined: no relay in the image)
 	sh -c "echo '$status' | grep -q '\"ok\":true' && echo '$status' | grep -q '\"state\":\"idle\"'"
 cw=$(echo "$status" | sed -n 's/.*"codeword":"\([a-z-]*\)".*/\1/p')
 
-# The media display's service against this keyxchgd, configured with one
-# remote sender: it subscribes on the control socket and shows the sender's
-# tile, labelled, under a "Waiting for keys" banner; no meeting, so no keys
-# and no video (nothing is sent to its ports). The far room's codeword
-# differs from this room's in every letter (tr 'aiou' 'iuoa' kept every o:
-# "fojif" against "fojuf" left too few label pixels differing for the
-# wrong-codeword check).
-far=$(echo "${cw:-mavoj-pubip-gubad-gamiv}" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
-install -d -o sealroom-media -m 0700 "$svc/media"
-printf 'peer=7:5010:5012:%s:Far room\ncontrol=%s\ncapture=%s\n' "$far" \
-	"$sock" "$svc/media/screen-waiting.png" >"$svc/media.conf"
-SEALROOM_ETC=$svc /etc/sealroom/services.d/20-media-display >"$svc/media.log" 2>&1 &
-mpid=$!
-if waitfor "$svc/media.log" "keyxchgd connected" 120; then
-	ok "media display service: subscribed to keyxchgd's control socket"
-else
-	nok "media display service did not connect to keyxchgd"
-	sed 's/^/# /' "$svc/media.log"
-fi
+# The room's media services against this keyxchgd (room.conf: the SFU and
+# the receive address on loopback, where nothing sends; the board's camera):
+# sealroom-screen (20-sealroom-screen) and roomd (30-roomd). roomd connects to
+# keyxchgd (keys only) and to the screen's frame socket; the screen to keyxchgd
+# (roster and state only). No meeting: no tile, "Waiting for keys".
+install -d -o sealroom-screen -m 0700 "$svc/screen"
+printf 'sfu=127.0.0.1\nvideo_port=5010\naudio_port=5012\nrx_address=127.0.0.1\nrx_base=5100\nsource=camera\ncapture=%s\n' \
+	"$svc/screen/screen-waiting.png" >"$svc/room.conf"
+SEALROOM_ETC=$svc SEALROOM_RUN=$svc/run /etc/sealroom/services.d/20-sealroom-screen >"$svc/screen.log" 2>&1 &
+spid=$!
+SEALROOM_ETC=$svc SEALROOM_RUN=$svc/run /etc/sealroom/services.d/30-roomd >"$svc/roomd.log" 2>&1 &
+rpid=$!
+for w in "screen.log:keyxchgd: connected:the screen connected to keyxchgd" \
+	"roomd.log:roomd: keyxchgd connected:roomd subscribed to keyxchgd" \
+	"roomd.log:roomd: screen connected:roomd connected to the screen's frame socket" \
+	"screen.log:roomd: connected:the screen took roomd's connection"; do
+	f=${w%%:*} rest=${w#*:} text=${rest%:*} what=${rest##*:}
+	if waitfor "$svc/$f" "$text" 120; then
+		ok "$what"
+	else
+		nok "$what (no '$text' in $f)"
+		tail -n 15 "$svc/$f" | sed 's/^/# /'
+	fi
+done
 sleep 1
 
 # The process model (docs/processes.md): each service as its own user, and
-# what the media daemon's user (which parses untrusted media) cannot do.
-echo "# $(ps -o user:16=,comm= -p "$kxpid" -p "$mpid" | tr -s ' ' | paste -sd, -) (user, command)"
-check "keyxchgd runs as sealroom-kx" sh -c "[ \"\$(ps -o user= -p $kxpid)\" = sealroom-kx ] && [ \"\$(ps -o comm= -p $kxpid)\" = keyxchgd ]"
-check "the media display runs as sealroom-media" sh -c "[ \"\$(ps -o user= -p $mpid)\" = sealroom-media ] && [ \"\$(ps -o comm= -p $mpid)\" = e2ee-media ]"
+# what roomd's user (which parses untrusted media) cannot do.
+ps -o user:16=,comm= -p "$kxpid" -p "$spid" -p "$rpid" | sed 's/^/# ps -o user,comm: /'
+runs_as() { # runs_as PID USER COMM
+	[ "$(ps -o user= -p "$1")" = "$2" ] && [ "$(ps -o comm= -p "$1")" = "$3" ]
+}
+check "keyxchgd runs as sealroom-kx" runs_as "$kxpid" sealroom-kx keyxchgd
+check "the screen runs as sealroom-screen" runs_as "$spid" sealroom-screen sealroom-screen
+check "roomd runs as sealroom-media" runs_as "$rpid" sealroom-media roomd
 check "the services have no capabilities and no new privileges" sh -c "
-	for p in $kxpid $mpid; do
+	for p in $kxpid $spid $rpid; do
 		grep -q '^CapEff:[[:space:]]*0*$' /proc/\$p/status &&
 		grep -q '^CapBnd:[[:space:]]*0*$' /proc/\$p/status &&
 		grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/\$p/status || exit 1
 	done"
+groups_of() { # the names of PID's supplementary groups, sorted
+	for g in $(sed -n 's/^Groups:[[:space:]]*//p' "/proc/$1/status"); do
+		getent group "$g" | cut -d: -f1
+	done | sort | paste -sd, -
+}
+echo "# groups: roomd $(groups_of "$rpid"); the screen $(groups_of "$spid")"
+check "roomd's groups are sealroom-camera, sealroom-ctl and its own (no video, render, input)" \
+	[ "$(groups_of "$rpid")" = "sealroom-camera,sealroom-ctl,sealroom-media" ]
+check "the screen's groups are input, render, sealroom-ctl, video and its own" \
+	[ "$(groups_of "$spid")" = "input,render,sealroom-ctl,sealroom-screen,video" ]
 check "keyxchgd's state directory is sealroom-kx's alone (0700)" \
 	sh -c "[ \"\$(stat -c '%U %a' $svc/state/keyxchg)\" = 'sealroom-kx 700' ]"
 admit=$(as sealroom-media kxctl --socket "$sock" admit 1 --codeword "${cw:-mavoj-pubip-gubad-gamiv}" 2>&1)
-echo "# kxctl admit as sealroom-media: $admit"
-check "keyxchgd refuses admit to the media daemon's user (by its uid, not for the syntax)" \
+echo "# kxctl admit as sealroom-media (roomd's user): $admit"
+check "keyxchgd refuses admit to roomd's user (by its uid, not for the syntax)" \
 	sh -c "echo '$admit' | grep -q '\"ok\":false' && echo '$admit' | grep -q 'may only subscribe'"
 # Each "cannot" beside a "can" of the same file, so that a missing file or
 # a broken setpriv cannot pass it.
 key=$svc/state/keyxchg/identity.key
-check "sealroom-kx reads the identity key, sealroom-media cannot" \
+check "sealroom-kx reads the identity key, roomd's user cannot" \
 	sh -c "setpriv --reuid=sealroom-kx --regid=sealroom-kx --clear-groups cat $key >/dev/null &&
 		! setpriv --reuid=sealroom-media --regid=sealroom-media --init-groups cat $key >/dev/null 2>&1"
 opens() { # opens USER FILE: USER (with its groups) can open FILE for reading
 	setpriv --reuid="$1" --regid="$1" --init-groups dd if="$2" of=/dev/null bs=1 count=0 2>/dev/null
 }
-# The board's touch panel's event nodes (the image test's uinput devices
-# come and go as root's).
-touchdevs=$(for n in /sys/class/input/event*; do
-	[ "$(cat "$n/device/name" 2>/dev/null)" = "$touch_name" ] && echo "/dev/input/${n##*/}"
-done)
+# Every input event node (the board's touch panel's and the others'), the
+# screen and the camera, by user.
 misfit=
-for e in $touchdevs; do
-	opens sealroom-screen "$e" || misfit="$misfit sealroom-screen:no:$e"
+for e in /dev/input/event*; do
+	[ -c "$e" ] || continue
 	for u in sealroom-media sealroom-kx; do
 		! opens "$u" "$e" || misfit="$misfit $u:yes:$e"
 	done
 done
+touchdevs=$(for n in /sys/class/input/event*; do
+	[ "$(cat "$n/device/name" 2>/dev/null)" = "$touch_name" ] && echo "/dev/input/${n##*/}"
+done)
+for e in $touchdevs; do
+	opens sealroom-screen "$e" || misfit="$misfit sealroom-screen:no:$e"
+done
 if [ -n "$touchdevs" ] && [ -z "$misfit" ]; then
-	ok "the touch panel ($(echo $touchdevs)) opens for sealroom-screen, not for sealroom-media or sealroom-kx"
+	ok "the touch panel ($(echo $touchdevs)) opens for sealroom-screen; no /dev/input/event* opens for roomd's user or sealroom-kx"
 else
-	nok "the touch panel's nodes ($(echo $touchdevs)) by user (user:opens:node):$misfit"
+	nok "input event nodes by user (user:opens:node), touch panel $(echo $touchdevs):$misfit"
 fi
-if opens sealroom-screen "$display_device" && ! opens sealroom-kx "$display_device"; then
-	ok "the screen ($display_device) opens for sealroom-screen, not for sealroom-kx"
+if opens sealroom-screen "$display_device" && ! opens sealroom-media "$display_device" &&
+	! opens sealroom-kx "$display_device"; then
+	ok "the screen ($display_device) opens for sealroom-screen, not for roomd's user or sealroom-kx"
 else
-	nok "the screen ($display_device) opens for sealroom-screen, not for sealroom-kx"
+	nok "the screen ($display_device) opens for sealroom-screen, not for roomd's user or sealroom-kx"
 fi
+cams=$(board_camera_nodes)
+misfit=
+for v in /dev/video*; do
+	[ -c "$v" ] || continue
+	case " $(echo $cams) " in
+	*" $v "*) opens sealroom-media "$v" || misfit="$misfit sealroom-media:no:$v"
+		for u in sealroom-screen sealroom-kx; do
+			! opens "$u" "$v" || misfit="$misfit $u:yes:$v"
+		done ;;
+	*) ! opens sealroom-media "$v" || misfit="$misfit sealroom-media:yes:$v" ;;
+	esac
+done
+if [ -n "$cams" ] && [ -z "$misfit" ]; then
+	ok "the camera ($(echo $cams)) opens for roomd's user only; no other V4L2 node ($(ls /dev/video* | paste -sd' ' -)) opens for it"
+else
+	nok "V4L2 nodes by user (user:opens:node), camera ${cams:-none}:$misfit"
+fi
+# The screen parses no media: no FFmpeg in its address space; its maps are
+# read (libdrm is there), so an unreadable file cannot pass this.
+check "the screen process maps libdrm and no libavcodec (/proc/$spid/maps)" \
+	sh -c "grep -q libdrm /proc/$spid/maps && ! grep -q libavcodec /proc/$spid/maps"
 
-kill -TERM "$mpid" 2>/dev/null
-waitpid_for "$mpid" 120 "the media display service to stop after SIGTERM"
+kill -TERM "$rpid" 2>/dev/null
+waitpid_for "$rpid" 120 "roomd's service to stop after SIGTERM"
+rrc=$?
+kill -TERM "$spid" 2>/dev/null
+waitpid_for "$spid" 120 "the screen's service to stop after SIGTERM"
 rc=$?
-grep -e '^display' -e '^media display' "$svc/media.log" | sed 's/^/# /'
-check "media display service: stopped cleanly (exit $rc), one tile, no frames (no keys)" \
-	sh -c "[ $rc = 0 ] && grep -q '^display sender=7 frames-shown=0' $svc/media.log"
-check "display-check: the service's screen, labelled tile and 'Waiting for keys'" \
-	"$here/display-check" --frame 640x360 --tile "$far:000000:Far room" --wrong "$cw" \
-	--e2ee waiting --no-video --screen "$svc/media/screen-waiting.png"
-cp "$svc/media/screen-waiting.png" "$art/" 2>/dev/null
+grep -e '^screen' "$svc/screen.log" | tail -n 3 | sed 's/^/# /'
+check "roomd and the screen stopped cleanly (exit $rrc and $rc); the screen refused no message" \
+	sh -c "[ $rrc = 0 ] && [ $rc = 0 ] && grep -q 'bad-messages=0 ' $svc/screen.log"
+check "display-check: the screen outside a meeting: no tile, 'Waiting for keys'" \
+	"$here/display-check" --empty --e2ee waiting --screen "$svc/screen/screen-waiting.png"
+cp "$svc/screen/screen-waiting.png" "$art/" 2>/dev/null
 sed -n 's/^# /# /p' /tmp/check.out
 kill "$kxpid" 2>/dev/null
 waitpid_for "$kxpid" 60 "keyxchgd's service to stop after SIGTERM" >/dev/null

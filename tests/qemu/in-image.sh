@@ -121,10 +121,15 @@ rm -rf "$d"
 part "7. the room display and the services"
 . "$here/in-image-display.sh"
 
+# 8. a meeting with a room on the host: tests/qemu/in-image-hostroom.sh.
+part "8. the QEMU room hosts and admits a room on the host"
+. "$here/in-image-hostroom.sh"
+
 # Files for the host (the composed screen's PNGs), as a tar stream.
 for p in /sys/class/virtio-ports/*; do
 	[ "$(cat "$p/name" 2>/dev/null)" = org.sealroom.artifacts ] &&
 		tar -C "$art" -cf - . >"/dev/${p##*/}" 2>/dev/null
 done
+
 part "end"
 echo "1..$n"

@@ -80,6 +80,31 @@ vgpu_screen() {
 	echo "# virtio-gpu boot: ${total} s in all (the image test's extra time)"
 }
 
+# The host room's checks after the image's, under a new plan; its log as
+# comments. It is given a bounded time to finish once QEMU is gone.
+host_room_done() {
+	i=0
+	while kill -0 "$hostroom" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -- -"$hostroom" 2>/dev/null
+	wait "$hostroom"
+	hrc=$?
+	k=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$work/results.tap")
+	[ -n "$k" ] || return 0 # the image did not finish: reported below
+	sed -i '/^1\.\./d' "$work/results.tap"
+	sed 's/^/# /' "$work/host-room.log" >>"$work/results.tap"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "* | "not ok - "*) k=$((k + 1)); echo "${line%% - *} $k - ${line#* - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$work/host-room.tap" >>"$work/results.tap"
+	if [ "$hrc" != 0 ]; then
+		k=$((k + 1))
+		echo "not ok $k - the host room's driver exited $hrc" >>"$work/results.tap"
+	fi
+	echo "1..$k" >>"$work/results.tap"
+}
+
 start=$(date +%s.%N)
 if [ -n "$vgpu" ]; then
 	export QEMU_DISPLAY=virtio-gpu QEMU_UI=none QEMU_APPEND="sealroom.mode=test sealroom.test=virtio-gpu"
@@ -87,6 +112,25 @@ else
 	# A module name that would run a command if the init eval'd it (it did:
 	# `eval "params=\${module_$m:-}"`); the image checks that nothing ran.
 	export QEMU_APPEND='sealroom.mode=test sealroom.modules=x}$(touch${IFS}/run/sealroom-injected)${y'
+fi
+# The room on the host that the QEMU room admits (tests/qemu/host_room.py):
+# its relay, SFU, keyxchgd and roomd; it writes the guest's disk and QEMU's
+# -nic first.
+hostroom=
+if [ -z "$vgpu" ]; then
+	setsid /usr/bin/python3 "$here/host_room.py" "$work" "$(cd "$img/.." && pwd)" \
+		</dev/null >"$work/host-room.log" 2>&1 &
+	hostroom=$!
+	i=0
+	while [ ! -e "$work/hostroom.ready" ] && kill -0 "$hostroom" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	if [ ! -e "$work/hostroom.ready" ]; then
+		echo "not ok 1 - the host room did not get ready (60 s): $(tail -n 3 "$work/host-room.log")"
+		kill -- -"$hostroom" 2>/dev/null
+		exit 1
+	fi
+	export QEMU_NIC="$(cat "$work/hostroom.nic")" QEMU_DISK2=$work/hostroom.tar
 fi
 QEMU_RESULTS=$work/results.tap QEMU_ARTIFACTS=$work/artifacts.tar QEMU_QMP=$work/qmp.sock \
 	setsid "$here/../../rootfs/run-qemu.sh" "$img" </dev/null >"$work/console.log" 2>&1 &
@@ -131,6 +175,7 @@ total=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }'
 echo "# QEMU ran ${total} s (exit status $rc)"
 [ -n "$ready" ] || { echo "not ok 1 - the image never said 'sealroom: ready'"; tail -n 40 "$work/console.log" | sed 's/^/#   /'; }
 [ -z "$vgpu" ] || vgpu_screen
+[ -z "$hostroom" ] || host_room_done
 cat "$work/results.tap"
 # The image's files (the composed screen's PNGs) next to the test logs.
 if [ -s "$work/artifacts.tar" ]; then

@@ -10,3 +10,17 @@ board_value() {
 	case $1 in '' | *[!a-z0-9_]*) return 1 ;; esac
 	sed -n "s/^$1=//p" "${2:-/etc/sealroom/board}" | tail -n 1 | sed 's/^"\(.*\)"$/\1/'
 }
+
+#   board_camera_nodes       the /dev/videoN nodes of the board's camera: those
+#                            whose kernel driver is camera_driver (sysfs), not
+#                            the codec's or any other V4L2 device's.
+board_camera_nodes() {
+	drv=$(board_value camera_driver)
+	[ -n "$drv" ] || return 0
+	for n in /sys/class/video4linux/video*; do
+		[ -e "$n/device/driver" ] || continue
+		d=$(readlink "$n/device/driver")
+		[ "${d##*/}" = "$drv" ] && echo "/dev/${n##*/}"
+	done
+	return 0
+}

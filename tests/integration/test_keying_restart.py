@@ -17,7 +17,6 @@ The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
 """
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -36,8 +35,7 @@ class Subscriber:
     with Room.pump, which keeps its key installs in .keys."""
 
     def __init__(self, room):
-        self.events = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.events.connect(room.sock)
+        self.events = room.connect()    # keyxchgd's own uid (test_keying.Room)
         self.events.sendall(b'{"cmd":"subscribe","events":["keys","state"]}\n')
         self.events.setblocking(False)
         self.buf, self.seen, self.keys = b"", [], {}
@@ -62,8 +60,7 @@ def seed_of(room):
 def panel_subscribe(room):
     """The panel's view (roster and state, no keys): Room.pump reads it. Not
     Room.subscribe, which takes the keys a media daemon would."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(room.sock)
+    s = room.connect()
     s.sendall(b'{"cmd":"subscribe","events":["roster","state"]}\n')
     s.setblocking(False)
     room.events, room.buf, room.seen = s, b"", []
@@ -209,6 +206,7 @@ def main():
     if not built():
         return 1
     tmp = tempfile.mkdtemp(prefix="kx-restart-")
+    os.chmod(tmp, 0o755)    # keyxchgd's user reaches its directory and the CA
     relay = Relay(tmp)
     only = set(sys.argv[1:])
     for name, fn in [("member", member_restart_tests), ("host", host_restart_tests),

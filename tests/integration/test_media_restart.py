@@ -34,7 +34,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tap import check, finish  # noqa: E402
 import roomproc  # noqa: E402
 import tap  # noqa: E402
-from test_roomd import BIN, FIX, LOGS, admit, keyxchgd, kxctl, start_relay  # noqa: E402
+from test_roomd import BIN, FIX, LOGS, admit, keyxchgd, kxctl  # noqa: E402
+import users  # noqa: E402  (test_roomd put tests/lib on the path)
 
 PT_VIDEO, PT_AUDIO = 96, 111
 
@@ -132,8 +133,9 @@ def receiving(rd, sender):
 def main():
     os.makedirs(LOGS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="media-restart-")
+    os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CA
     env = dict(os.environ)
-    relay, port, certs = start_relay(tmp)
+    relay, port, certs = roomproc.start_relay(tmp)
     one, two = rooms = [keyxchgd(tmp, n, port, certs) for n in (1, 2)]
     rep = kxctl(one, "join", "--meeting", "roomd", "--role", "host", "--name", "Room 1")
     if not rep.get("ok"):
@@ -146,13 +148,15 @@ def main():
                        f"room {r['n']} at epoch {epoch}")
         r["pid"] = kxctl(r, "status")["participant"]
         r["tx"] = tuple(tap.free_ports(2))
-        r["frames"] = os.path.join(tmp, f"room{r['n']}-frames.sock")
+        r["frames"] = os.path.join(users.frames_dir(os.path.join(tmp, f"screen{r['n']}")),
+                                   "frames.sock")
     base = roomproc.rx_base([r["pid"] for r in rooms])
     for r in rooms:
         r["rx_base"] = base
     sfu1, cap1 = sfu(tmp, one, rooms, "from-room1")
     sfu2, cap2 = sfu(tmp, two, rooms, "from-room2")
-    screen2 = roomproc.Screen(BIN, "room 2's screen", os.path.join(tmp, "room2.png"),
+    screen2 = roomproc.Screen(BIN, "room 2's screen",
+                              os.path.join(os.path.dirname(two["frames"]), "screen.png"),
                               two["frames"], two["sock"], os.path.join(LOGS,
                                                                      "media-restart-screen2.log"),
                               "640x360")

@@ -39,7 +39,8 @@ import tap  # noqa: E402
 from tap import check  # noqa: E402
 import panel_touch  # noqa: E402
 import users  # noqa: E402
-from test_screen import Keyxchgd, kxctl, start_relay  # noqa: E402
+from test_screen import Keyxchgd, kxctl  # noqa: E402
+import roomproc  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
@@ -66,7 +67,7 @@ def main():
     os.makedirs(LOGS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="panel-")
     os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CA
-    relay, port, certs = start_relay(tmp)
+    relay, port, certs = roomproc.start_relay(tmp)
     rooms = [Keyxchgd(tmp, n, port, certs) for n in (1, 2)]
     screens = []
     try:

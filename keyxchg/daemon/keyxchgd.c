@@ -97,6 +97,16 @@ static void key_event(struct app *a, const struct media_key *k, bool install, co
 	kxd_emit(a, KX_CTL_EV_KEYS, ev);
 }
 
+/* Key j goes: announced removed, wiped. */
+void kxd_key_remove(struct app *a, size_t j)
+{
+	struct media_key *k = &a->keys[j];
+
+	key_event(a, k, false, NULL);
+	sodium_memzero(a->sec->media[j], KX_SECRET_BYTES);
+	sodium_memzero(k, sizeof(*k));
+}
+
 static void expire_keys(struct app *a, bool all)
 {
 	long long now = kxd_now_ms();
@@ -104,11 +114,8 @@ static void expire_keys(struct app *a, bool all)
 	for (size_t j = 0; j < KEYS_MAX; j++) {
 		struct media_key *k = &a->keys[j];
 
-		if (k->used && (all || (k->remove_at && k->remove_at <= now))) {
-			key_event(a, k, false, NULL);
-			sodium_memzero(a->sec->media[j], KX_SECRET_BYTES);
-			sodium_memzero(k, sizeof(*k));
-		}
+		if (k->used && (all || (k->remove_at && k->remove_at <= now)))
+			kxd_key_remove(a, j);
 	}
 }
 
@@ -121,6 +128,39 @@ uint64_t kxd_oldest_held_epoch(const struct app *a)
 		if (a->keys[j].used && a->keys[j].epoch < e)
 			e = a->keys[j].epoch;
 	return e;
+}
+
+/*
+ * The media key of (held epoch, sender, stream t), derived from the epoch
+ * secret and handed over. Returns 0, -ENOSPC (no slot: said), -EIO.
+ */
+int kxd_key_install(struct app *a, uint16_t sender, unsigned int t)
+{
+	const struct kx_roster *r = &a->chain->roster;
+	uint8_t key[KX_SECRET_BYTES];
+	struct media_key *k = NULL;
+
+	for (size_t j = 0; j < KEYS_MAX && !k; j++)
+		if (!a->keys[j].used)
+			k = &a->keys[j];
+	if (!k) {
+		kxd_warn_event(a, "too many media keys held");
+		return -ENOSPC;
+	}
+	if (kx_media_key(a->sec->epoch, r->meeting, sender, t, r->epoch, key)) {
+		sodium_memzero(key, sizeof(key));
+		return -EIO;
+	}
+	k->used = true;
+	k->kid = kx_media_kid(t, sender, r->epoch);
+	k->epoch = r->epoch;
+	k->send = sender == a->self;
+	k->remove_at = 0;
+	kx_fingerprint_hex(key, sizeof(key), k->fp);
+	memcpy(a->sec->media[k - a->keys], key, sizeof(key));
+	key_event(a, k, true, key);
+	sodium_memzero(key, sizeof(key));
+	return 0;
 }
 
 /* The media keys of every member of the held roster at its epoch (PROTOCOL.md 7). */
@@ -137,34 +177,10 @@ void kxd_install_epoch_keys(struct app *a)
 				a->keys[j].remove_at = 1; /* due now */
 		expire_keys(a, false);
 	}
-	for (uint32_t i = 0; i < r->n_members; i++) {
-		for (unsigned int t = 0; t < STREAMS; t++) {
-			uint8_t key[KX_SECRET_BYTES];
-			struct media_key *k = NULL;
-
-			for (size_t j = 0; j < KEYS_MAX && !k; j++)
-				if (!a->keys[j].used)
-					k = &a->keys[j];
-			if (!k) {
-				kxd_warn_event(a, "too many media keys held");
+	for (uint32_t i = 0; i < r->n_members; i++)
+		for (unsigned int t = 0; t < STREAMS; t++)
+			if (kxd_key_install(a, r->members[i].id, t) == -ENOSPC)
 				return;
-			}
-			if (kx_media_key(a->sec->epoch, r->meeting, r->members[i].id, t, r->epoch,
-					 key)) {
-				sodium_memzero(key, sizeof(key));
-				continue;
-			}
-			k->used = true;
-			k->kid = kx_media_kid(t, r->members[i].id, r->epoch);
-			k->epoch = r->epoch;
-			k->send = r->members[i].id == a->self;
-			k->remove_at = 0;
-			kx_fingerprint_hex(key, sizeof(key), k->fp);
-			memcpy(a->sec->media[k - a->keys], key, sizeof(key));
-			key_event(a, k, true, key);
-			sodium_memzero(key, sizeof(key));
-		}
-	}
 	a->switch_epoch = r->epoch;
 	a->switch_at = kxd_now_ms() + SWITCH_MS;
 	/* One code for every room of this epoch; the panel shows it (7.1). */
@@ -221,6 +237,12 @@ void kxd_teardown(struct app *a, enum state state)
 		kx_ek_free(&a->ek); /* forward secrecy of this meeting */
 		a->have_ek = false;
 	}
+	if (a->have_next_ek) {
+		kx_ek_free(&a->next_ek);
+		a->have_next_ek = false;
+	}
+	a->sync = SYNC_OK;
+	a->heartbeat_ms = 0;
 	sodium_memzero(a->sec->epoch, sizeof(a->sec->epoch));
 	expire_keys(a, true);
 	kxd_emit_state(a);
@@ -244,6 +266,7 @@ static void timers(struct app *a)
 	if (!a->host && a->state == ST_MEETING && a->chain->started && kxd_relay_open(a) &&
 	    now - a->host_seen >= a->takeover_ms)
 		kxd_take_over(a, "the host has signed nothing for too long");
+	kxd_sync_timers(a);
 	if (a->host && a->state == ST_MEETING) {
 		kxd_codeword_queue(a);
 		for (size_t i = 0; i < KX_MAX_MEMBERS; i++)
@@ -491,6 +514,8 @@ int main(int argc, char **argv)
 	kx_ctl_server_close(a->ctl);
 	if (a->have_ek)
 		kx_ek_free(&a->ek);
+	if (a->have_next_ek)
+		kx_ek_free(&a->next_ek);
 	for (size_t i = 0; i < HISTORY; i++)
 		free(a->history[i]);
 	free(a->chain);

@@ -12,7 +12,7 @@
 /* A member sends media only to a host it has a reason to trust (PROTOCOL.md 6.5). */
 bool kxd_media_allowed(const struct app *a)
 {
-	return a->host || a->host_trust != TRUST_NONE;
+	return a->host || (a->host_trust != TRUST_NONE && a->sync == SYNC_OK);
 }
 
 /* The people verified the host's codeword: media may go (PROTOCOL.md 6.5). */
@@ -21,7 +21,7 @@ void kxd_host_verified(struct app *a)
 	bool held = !kxd_media_allowed(a) && a->sending;
 
 	a->host_trust = TRUST_VERIFIED;
-	if (held)
+	if (held && kxd_media_allowed(a))
 		kxd_emit_send_kids(a, a->send_epoch);
 }
 
@@ -254,7 +254,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 			a->have_secret = false;
 			a->state = ST_MEETING;
 			kxd_logmsg("admitted at epoch %llu", (unsigned long long)m->u.roster.epoch);
-			a->host_seen = kxd_now_ms();
+			a->host_seen = a->synced_at = kxd_now_ms();
 			kxd_emit_roster(a);
 			kxd_emit_state(a);
 		}
@@ -305,7 +305,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 			kxd_warn_event(a, "rejected a roster from p%d: %s", from, strerror(-ret));
 		goto out;
 	}
-	a->host_seen = kxd_now_ms();
+	a->host_seen = a->synced_at = kxd_now_ms();
 	if (m->u.roster.host != old->host)
 		a->host_left = false; /* a new host, heard now */
 	for (uint32_t i = 0; i < m->u.roster.n_members; i++) {
@@ -326,6 +326,11 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 		a->end_state = ST_LEFT;
 		goto out;
 	}
+	/* A fresh epoch lists the EK our last ack announced: the old one goes. */
+	if (kxd_member_ek_rotate(a, me))
+		kxd_out_of_sync(a, SYNC_OUT,
+				"roster %llu lists a meeting key (EK) of ours this room does not hold",
+				(unsigned long long)m->u.roster.epoch);
 	if (a->have_secret && a->chain->roster.epoch == old->epoch + 1 &&
 	    only_adds(old, &m->u.roster)) {
 		uint8_t next[KX_SECRET_BYTES];
@@ -335,6 +340,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 			sodium_memzero(next, sizeof(next));
 			kxd_install_epoch_keys(a);
 			kxd_send_ack(a, a->chain->roster.host);
+			kxd_in_sync(a);
 		}
 	} else {
 		/* A fresh secret is on its way, sealed to us. Until it comes, the
@@ -399,6 +405,7 @@ void kxd_on_epoch_key(struct app *a, int from, const char *json, size_t len)
 	}
 	sodium_memzero(secret, sizeof(secret));
 	kxd_send_ack(a, a->chain->roster.host);
+	kxd_in_sync(a);
 }
 
 /*
@@ -421,6 +428,12 @@ void kxd_take_over(struct app *a, const char *why)
 		a->host = false;
 		return;
 	}
+	/* A host announces no next EK: a fresh one comes with every fresh epoch. */
+	if (a->have_next_ek) {
+		kx_ek_free(&a->next_ek);
+		a->have_next_ek = false;
+	}
+	a->sync = SYNC_OK;
 	kxd_emit(a, KX_CTL_EV_ROSTER | KX_CTL_EV_STATE,
 		 json_pack("{s:s, s:s}", "event", "warning", "text",
 			   "the host is gone: this room hosts the meeting now"));
@@ -462,16 +475,6 @@ void kxd_on_leave(struct app *a, int from, const char *json, size_t len)
 	} else if (m.u.leave.from == a->chain->roster.host) {
 		kxd_take_over(a, "the host left, signed");
 	}
-}
-
-/* A member: the host's heartbeat (its own ack of the held epoch). */
-void kxd_on_host_ack(struct app *a, const char *json, size_t len)
-{
-	struct kx_msg m;
-
-	if (!kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m) &&
-	    m.u.ack.from == a->chain->roster.host)
-		a->host_seen = kxd_now_ms();
 }
 
 /*

@@ -88,8 +88,8 @@ def canon_msg(d):
         return canon("sealroom-v1 epoch-key", m, be(d["epoch"], 8), unb64(d["roster"]),
                      be(d["from"], 2), be(d["to"], 2), unb64(d["nonce"]), unb64(d["sealed"]))
     if t == "ack":
-        return canon("sealroom-v1 ack", m, be(d["epoch"], 8), unb64(d["roster"]),
-                     be(d["from"], 2))
+        return canon("sealroom-v2 ack", m, be(d["epoch"], 8), unb64(d["roster"]),
+                     be(d["from"], 2), be(d["time"], 8), unb64(d["ek"]), unb64(d["confirm"]))
     if t in ("leave", "end"):
         # An end has a leave's fields under its own label (PROTOCOL.md 3.5, 3.7).
         return canon(f"sealroom-v1 {t}", m, be(d["epoch"], 8), be(d["from"], 2),
@@ -189,6 +189,13 @@ def group_code(e, meeting, epoch, rhash):
     mac = hmac.new(auth, b"sealroom-v2 group code" + meeting + be(epoch, 8) + rhash,
                    hashlib.sha256).digest()
     return proquints(mac[:8])
+
+
+def confirm(e, meeting, epoch, rhash):
+    """PROTOCOL.md 7.2: an ack's key confirmation, MLS's confirmation tag."""
+    key = hkdf(e, meeting, b"sealroom-v2 confirm" + be(epoch, 8))
+    return hmac.new(key, b"sealroom-v2 confirmation" + meeting + be(epoch, 8) + rhash,
+                    hashlib.sha256).digest()
 
 
 def meeting_bound(meeting_id, code, ik):
@@ -336,7 +343,8 @@ def other_messages(rhash, epoch):
              "roster": b64(rhash), "from": 100, "to": 101, "nonce": b64(nonce),
              "sealed": b64(sealed), "sig": b64(bytes(64))}),
         (1, {"v": 1, "type": "ack", "meeting": b64(MEETING), "epoch": epoch, "roster": b64(rhash),
-             "from": 101, "sig": b64(bytes(64))}),
+             "from": 101, "time": 1700000000555, "ek": b64(EKS[2]),
+             "confirm": b64(confirm(e, MEETING, epoch, rhash)), "sig": b64(bytes(64))}),
         (2, {"v": 1, "type": "leave", "meeting": b64(MEETING), "epoch": epoch, "from": 102,
              "time": 1700000000999, "sig": b64(bytes(64))}),
         (0, {"v": 1, "type": "deny", "meeting": b64(MEETING), "from": 100, "to": 103,
@@ -529,6 +537,14 @@ def test_group_code(rng):
                 group_code(e, bytes(16), 1, h)}
     check("another secret, epoch, roster hash or meeting gives another code", len(variants) == 5,
           variants)
+    bad = [c for c in cases if cli("confirm", c[0].hex(), c[1].hex(), c[2], c[3].hex())[1]
+           != confirm(*c).hex()]
+    check(f"ack confirmation MAC (PROTOCOL.md 7.2): {len(cases)} cases agree", not bad, bad)
+    variants = {confirm(e, MEETING, 1, h), confirm(bytes([1]) + e[1:], MEETING, 1, h),
+                confirm(e, MEETING, 2, h), confirm(e, MEETING, 1, bytes(32)),
+                confirm(e, bytes(16), 1, h)}
+    check("another secret, epoch, roster hash or meeting gives another confirmation",
+          len(variants) == 5, len(variants))
 
 
 def test_documented():

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * keyxchgd's proof of a shared epoch (PROTOCOL.md 6.3, 6.6, 7.2, 7.3): the
+ * acks and the host's heartbeat (its own ack, to everyone) with the sender's
+ * time, its next meeting key and the key confirmation of the epoch secret;
+ * the host's check of every ack; a member's sync with its host (liveness
+ * bound, a newer epoch it cannot validate, a confirmation of another secret,
+ * another roster for its own epoch: a split), during which its send keys are
+ * withdrawn; and the fresh meeting keys (EKs) of every fresh epoch, the old
+ * ones wiped.
+ */
+#define _GNU_SOURCE
+#include "keyxchgd.h"
+
+const char *const kxd_sync_names[] = { "in-sync", "out-of-sync", "split" };
+
+/* The liveness bound: two heartbeats (every T/4) lost in a row. */
+static long long liveness_ms(const struct app *a)
+{
+	return a->takeover_ms / LIVENESS_DIV;
+}
+
+/*
+ * An ack of the held epoch (PROTOCOL.md 3.4): the sender's time, its EK for
+ * the next fresh epoch (a member; drawn now if it has none pending) or its
+ * current EK (the host), and the confirmation of the epoch secret. The
+ * host's own, to everyone, is its heartbeat.
+ */
+int kxd_send_ack(struct app *a, int to)
+{
+	struct kx_msg m = {.type = KX_MSG_ACK};
+	struct kx_ack *k = &m.u.ack;
+	int ret;
+
+	if (!a->have_secret || !a->have_ek)
+		return -ENOKEY;
+	if (!a->host && !a->have_next_ek) {
+		if ((ret = kx_ek_generate(&a->next_ek)))
+			return ret;
+		a->have_next_ek = true;
+	}
+	memcpy(k->meeting, a->meeting, KX_MEETING_ID_BYTES);
+	k->epoch = a->chain->roster.epoch;
+	memcpy(k->roster, a->chain->hash, KX_HASH_BYTES);
+	k->from = (uint16_t)a->self;
+	k->time_ms = kxd_wall_ms();
+	memcpy(k->ek, a->host ? a->ek.pk : a->next_ek.pk, KX_EK_BYTES);
+	if ((ret = kx_confirm(a->sec->epoch, k->meeting, k->epoch, k->roster, k->confirm)))
+		return ret;
+	return kxd_send_msg(a, to, &m, true);
+}
+
+/*
+ * Host: a member's ack (parsed against the held roster: same epoch and
+ * roster hash, signed by a member). Taken only when newer than its last one
+ * and when its confirmation is of our epoch secret; a mismatch is reported
+ * and not counted as acked (the sealed secret goes again). Its next EK is
+ * kept for the next fresh epoch. Returns whether it counts.
+ */
+bool kxd_ack_taken(struct app *a, const struct kx_msg *m)
+{
+	const struct kx_ack *k = &m->u.ack;
+	const struct kx_member *mm = kx_roster_find(&a->chain->roster, k->from);
+	struct peer *p = kxd_peer_get(a, k->from, true);
+	int ret;
+
+	if (!p || !mm || k->from == a->self)
+		return false;
+	if (k->time_ms <= p->ack_time_ms && p->acked_epoch == (long long)k->epoch)
+		return false; /* the same ack again, or an older one replayed */
+	ret = kx_confirm_check(a->sec->epoch, k);
+	if (ret) {
+		p->confirm_failed++;
+		kxd_warn_event(a,
+			       "KEY CONFIRMATION FAILED: p%u acked epoch %llu with another epoch "
+			       "secret (%s): not counted as acked, its epoch key goes again",
+			       k->from, (unsigned long long)k->epoch, strerror(-ret));
+		kxd_emit(a, KX_CTL_EV_ROSTER,
+			 json_pack("{s:s, s:i, s:I}", "event", "confirm-failed", "participant",
+				   k->from, "epoch", (json_int_t)k->epoch));
+		return false;
+	}
+	p->ack_time_ms = k->time_ms;
+	if (sodium_memcmp(mm->ek, k->ek, KX_EK_BYTES)) {
+		memcpy(p->next_ek, k->ek, KX_EK_BYTES);
+		p->have_next_ek = true;
+	}
+	return true;
+}
+
+/* The member's own send keys go: no frame leaves while it is not in sync. */
+static void withdraw_send(struct app *a)
+{
+	for (size_t j = 0; j < KEYS_MAX; j++)
+		if (a->keys[j].used && a->keys[j].send)
+			kxd_key_remove(a, j);
+}
+
+/* Back in sync: the send keys of the held epoch again, and the send KID. */
+static void resume_send(struct app *a)
+{
+	const struct kx_roster *r = &a->chain->roster;
+	bool held = false;
+
+	if (!a->have_secret)
+		return;
+	for (size_t j = 0; j < KEYS_MAX; j++)
+		if (a->keys[j].used && a->keys[j].send && a->keys[j].epoch == r->epoch)
+			held = true;
+	for (unsigned int t = 0; !held && t < STREAMS; t++)
+		if (kxd_key_install(a, (uint16_t)a->self, t) == -ENOSPC)
+			return;
+	if (a->sending && a->send_epoch == r->epoch && kxd_media_allowed(a))
+		kxd_emit_send_kids(a, a->send_epoch);
+}
+
+static void sync_event(struct app *a)
+{
+	kxd_emit(a, KX_CTL_EV_ROSTER | KX_CTL_EV_STATE,
+		 json_pack("{s:s, s:s, s:s, s:I}", "event", "sync", "sync", kxd_sync_names[a->sync],
+			   "reason", a->sync == SYNC_OK ? "" : a->sync_why, "epoch",
+			   (json_int_t)a->chain->roster.epoch));
+}
+
+/*
+ * A member stops sending and says why (PROTOCOL.md 6.6): out of sync until
+ * it holds and confirms the current epoch again; split until a later epoch
+ * confirmed by its host (or leaving and joining again).
+ */
+void kxd_out_of_sync(struct app *a, enum sync s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->host || a->state != ST_MEETING || s == SYNC_OK || a->sync == SYNC_SPLIT ||
+	    a->sync == s)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->sync_why, sizeof(a->sync_why), fmt, ap);
+	va_end(ap);
+	a->sync = s;
+	if (s == SYNC_SPLIT)
+		a->split_epoch = a->chain->roster.epoch;
+	kxd_warn_event(a, "%s: %s: this room stopped sending",
+		       s == SYNC_SPLIT ? "MEETING SPLIT" : "OUT OF SYNC", a->sync_why);
+	withdraw_send(a);
+	sync_event(a);
+}
+
+/* A verified host word for the held epoch, its secret held and confirmed. */
+void kxd_in_sync(struct app *a)
+{
+	a->synced_at = kxd_now_ms();
+	if (a->sync == SYNC_OK ||
+	    (a->sync == SYNC_SPLIT && a->chain->roster.epoch <= a->split_epoch))
+		return;
+	kxd_logmsg("in sync again at epoch %llu", (unsigned long long)a->chain->roster.epoch);
+	a->sync = SYNC_OK;
+	a->sync_why[0] = 0;
+	resume_send(a);
+	sync_event(a);
+}
+
+void kxd_sync_timers(struct app *a)
+{
+	if (a->host || a->state != ST_MEETING || !a->chain->started || a->sync != SYNC_OK ||
+	    kxd_now_ms() - a->synced_at <= liveness_ms(a))
+		return;
+	kxd_out_of_sync(a, SYNC_OUT,
+			"no verified word from the host for epoch %llu in %lld s (liveness bound)",
+			(unsigned long long)a->chain->roster.epoch, liveness_ms(a) / 1000);
+}
+
+/*
+ * A member: the host's heartbeat (PROTOCOL.md 6.3, 6.6). Its signed time must
+ * grow (a replay is refused) and not lie ahead of our clock by more than the
+ * window; the host is heard at the time it signed. For the held epoch and
+ * roster its confirmation must be of our secret; a heartbeat of a later
+ * epoch, or of another roster for ours, stops our sending.
+ */
+void kxd_on_host_ack(struct app *a, const char *json, size_t len)
+{
+	const struct kx_roster *r = &a->chain->roster;
+	struct kx_msg m;
+	uint64_t wall = kxd_wall_ms();
+	long long ago;
+	int ret = kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m);
+
+	/* -ENOLINK comes after the signature check: the host did sign it. */
+	if (ret == -ENOLINK && m.u.ack.from == r->host) {
+		if (m.u.ack.epoch == r->epoch)
+			kxd_out_of_sync(a, SYNC_SPLIT,
+					"the host signs another roster for epoch %llu than this "
+					"room holds",
+					(unsigned long long)r->epoch);
+		else
+			kxd_out_of_sync(a, SYNC_OUT,
+					"the host is at epoch %llu, this room holds %llu",
+					(unsigned long long)m.u.ack.epoch,
+					(unsigned long long)r->epoch);
+		return;
+	}
+	if (ret || m.u.ack.from != r->host)
+		return;
+	if (m.u.ack.time_ms <= a->heartbeat_ms || m.u.ack.time_ms > wall + (uint64_t)a->window_ms) {
+		a->heartbeats_refused++;
+		kxd_warn_event(a,
+			       "rejected a heartbeat of the host p%u: its time is not after the "
+			       "last one's (a replay) or ahead of our clock",
+			       r->host);
+		return;
+	}
+	a->heartbeat_ms = m.u.ack.time_ms;
+	ago = wall > m.u.ack.time_ms ? (long long)(wall - m.u.ack.time_ms) : 0;
+	if (kxd_now_ms() - ago > a->host_seen)
+		a->host_seen = kxd_now_ms() - ago;
+	if (!a->have_secret)
+		return; /* its epoch key is on its way: nothing to confirm yet */
+	ret = kx_confirm_check(a->sec->epoch, &m.u.ack);
+	if (ret) {
+		kxd_out_of_sync(a, SYNC_OUT,
+				"KEY CONFIRMATION FAILED: the host's epoch %llu secret is not this "
+				"room's",
+				(unsigned long long)r->epoch);
+		return;
+	}
+	if (ago <= liveness_ms(a))
+		kxd_in_sync(a);
+}
+
+/*
+ * Host, a fresh epoch (PROTOCOL.md 7.3): a fresh EK of its own into roster r
+ * (host_ek, which replaces ours once r is held) and every member of the held
+ * roster listed with the next EK its last ack announced. Returns 0 or -errno.
+ */
+int kxd_host_fresh_eks(struct app *a, struct kx_roster *r, struct kx_ek *host_ek)
+{
+	int ret = kx_ek_generate(host_ek);
+
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		struct kx_member *mb = &r->members[i];
+		struct peer *p = kxd_peer_get(a, mb->id, false);
+
+		if (mb->id == a->self)
+			memcpy(mb->ek, host_ek->pk, KX_EK_BYTES);
+		else if (p && p->have_next_ek && kx_roster_find(&a->chain->roster, mb->id) &&
+			 !p->admit_pending)
+			memcpy(mb->ek, p->next_ek, KX_EK_BYTES);
+	}
+	return 0;
+}
+
+/*
+ * Member, a roster accepted: when it lists our next EK, that one is ours now
+ * and the old secret is wiped (forward secrecy); when it lists the current
+ * one, nothing changes. Returns 0, or -EKEYREJECTED (a key we do not hold).
+ */
+int kxd_member_ek_rotate(struct app *a, const struct kx_member *me)
+{
+	if (!sodium_memcmp(me->ek, a->ek.pk, KX_EK_BYTES))
+		return 0;
+	if (!a->have_next_ek || sodium_memcmp(me->ek, a->next_ek.pk, KX_EK_BYTES))
+		return -EKEYREJECTED;
+	kx_ek_free(&a->ek);
+	a->ek = a->next_ek;
+	memset(&a->next_ek, 0, sizeof(a->next_ek));
+	a->have_next_ek = false;
+	return 0;
+}

@@ -229,6 +229,17 @@ struct app {
 	char sync_why[160];
 	uint64_t split_epoch;	/* the held epoch when the split was seen */
 	long long synced_at;	/* member: the last verified host word for its own epoch */
+	/* Our chain's last HISTORY (epoch, H(roster)): a signed word of another
+	 * roster for one of them is a fork (PROTOCOL.md 6.7). */
+	uint8_t chain_hashes[HISTORY][KX_HASH_BYTES];
+	uint64_t chain_epochs[HISTORY];
+	bool chain_have[HISTORY];
+	/* After a takeover: the host taken over from; its word for the takeover
+	 * epoch or later shows it still hosts (a fork). */
+	bool have_deposed;
+	uint16_t deposed_id;
+	uint8_t deposed_ik[KX_IK_BYTES];
+	uint64_t deposed_epoch;
 	long long warned_at;
 	char *history[HISTORY]; /* host: the JSON of the last rosters */
 	uint64_t history_epoch[HISTORY];
@@ -326,6 +337,9 @@ void kxd_out_of_sync(struct app *a, enum sync s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void kxd_in_sync(struct app *a);
 void kxd_sync_timers(struct app *a);
+void kxd_chain_note(struct app *a);
+void kxd_deposed(struct app *a, const struct kx_roster *old, uint64_t epoch);
+void kxd_cross_check(struct app *a, const char *json, size_t len, int ret);
 int kxd_host_fresh_eks(struct app *a, struct kx_roster *r, struct kx_ek *host_ek);
 int kxd_member_ek_rotate(struct app *a, const struct kx_member *me);
 

@@ -385,8 +385,8 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		json_object_set_new(o, "send_held",
 				    json_boolean(a->sending && !kxd_media_allowed(a)));
 		/* A member's sync with its host (PROTOCOL.md 6.6). */
-		json_object_set_new(o, "sync", json_string(kxd_sync_names[a->host ? SYNC_OK : a->sync]));
-		if (!a->host && a->sync != SYNC_OK)
+		json_object_set_new(o, "sync", json_string(kxd_sync_names[a->sync]));
+		if (a->sync != SYNC_OK)
 			json_object_set_new(o, "sync_reason", json_string(a->sync_why));
 		json_object_set_new(o, "heartbeats_refused", json_integer((json_int_t)a->heartbeats_refused));
 		json_object_set_new(o, "relay",

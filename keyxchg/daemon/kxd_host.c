@@ -152,6 +152,7 @@ int kxd_host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 		free(m);
 		return ret;
 	}
+	kxd_chain_note(a);
 	if (!join) {
 		/* The old EK's secret goes: the sealed secrets of epochs before
 		 * this one no longer open with anything this host holds. */
@@ -241,6 +242,8 @@ int kxd_host_start(struct app *a)
 	ret = kx_msg_sign(m, &a->id);
 	if (!ret)
 		ret = kx_chain_start(a->chain, m, a->id.ik, (uint16_t)a->self, a->id.ik);
+	if (!ret)
+		kxd_chain_note(a);
 	if (!ret)
 		ret = kx_epoch_fresh(a->sec->epoch);
 	if (ret) {
@@ -535,6 +538,7 @@ void kxd_on_ack(struct app *a, int from, const char *json, size_t len)
 	int ret = kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m);
 
 	if (ret) {
+		kxd_cross_check(a, json, len, ret); /* a fork's word (PROTOCOL.md 6.7) */
 		if (ret != -ESTALE)
 			kxd_warn_event(a, "rejected an ack from p%d: %s", from, strerror(-ret));
 		return;

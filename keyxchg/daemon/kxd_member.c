@@ -12,7 +12,7 @@
 /* A member sends media only to a host it has a reason to trust (PROTOCOL.md 6.5). */
 bool kxd_media_allowed(const struct app *a)
 {
-	return a->host || (a->host_trust != TRUST_NONE && a->sync == SYNC_OK);
+	return a->sync == SYNC_OK && (a->host || a->host_trust != TRUST_NONE);
 }
 
 /* The people verified the host's codeword: media may go (PROTOCOL.md 6.5). */
@@ -237,6 +237,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 					       strerror(-ret));
 				goto out;
 			}
+			kxd_chain_note(a);
 			/* Nothing is pinned until a person confirms it (`verify`). Media
 			 * goes to a host bound by the code, pinned by a person before,
 			 * or verified now; to no other (PROTOCOL.md 6.5). */
@@ -306,8 +307,11 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 		goto out;
 	}
 	a->host_seen = a->synced_at = kxd_now_ms();
-	if (m->u.roster.host != old->host)
+	kxd_chain_note(a);
+	if (m->u.roster.host != old->host) {
 		a->host_left = false; /* a new host, heard now */
+		kxd_deposed(a, old, m->u.roster.epoch);
+	}
 	for (uint32_t i = 0; i < m->u.roster.n_members; i++) {
 		const struct kx_member *n = &m->u.roster.members[i],
 				       *o = kx_roster_find(old, n->id);
@@ -421,6 +425,7 @@ void kxd_take_over(struct app *a, const char *why)
 	if (a->host || a->chain->roster.successor != a->self || !a->have_ek)
 		return;
 	kxd_logmsg("%s: taking over as its successor", why);
+	kxd_deposed(a, &a->chain->roster, a->chain->roster.epoch + 1);
 	a->host = true;
 	a->host_left = true;
 	a->hosting_since_ms = kxd_wall_ms();

@@ -131,8 +131,8 @@ void kxd_out_of_sync(struct app *a, enum sync s, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (a->host || a->state != ST_MEETING || s == SYNC_OK || a->sync == SYNC_SPLIT ||
-	    a->sync == s)
+	if ((a->host && s != SYNC_SPLIT) || a->state != ST_MEETING || s == SYNC_OK ||
+	    a->sync == SYNC_SPLIT || a->sync == s)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(a->sync_why, sizeof(a->sync_why), fmt, ap);
@@ -150,7 +150,7 @@ void kxd_out_of_sync(struct app *a, enum sync s, const char *fmt, ...)
 void kxd_in_sync(struct app *a)
 {
 	a->synced_at = kxd_now_ms();
-	if (a->sync == SYNC_OK ||
+	if (a->host || a->sync == SYNC_OK ||
 	    (a->sync == SYNC_SPLIT && a->chain->roster.epoch <= a->split_epoch))
 		return;
 	kxd_logmsg("in sync again at epoch %llu", (unsigned long long)a->chain->roster.epoch);
@@ -185,20 +185,7 @@ void kxd_on_host_ack(struct app *a, const char *json, size_t len)
 	long long ago;
 	int ret = kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m);
 
-	/* -ENOLINK comes after the signature check: the host did sign it. */
-	if (ret == -ENOLINK && m.u.ack.from == r->host) {
-		if (m.u.ack.epoch == r->epoch)
-			kxd_out_of_sync(a, SYNC_SPLIT,
-					"the host signs another roster for epoch %llu than this "
-					"room holds",
-					(unsigned long long)r->epoch);
-		else
-			kxd_out_of_sync(a, SYNC_OUT,
-					"the host is at epoch %llu, this room holds %llu",
-					(unsigned long long)m.u.ack.epoch,
-					(unsigned long long)r->epoch);
-		return;
-	}
+	kxd_cross_check(a, json, len, ret);
 	if (ret || m.u.ack.from != r->host)
 		return;
 	if (m.u.ack.time_ms <= a->heartbeat_ms || m.u.ack.time_ms > wall + (uint64_t)a->window_ms) {
@@ -267,4 +254,83 @@ int kxd_member_ek_rotate(struct app *a, const struct kx_member *me)
 	memset(&a->next_ek, 0, sizeof(a->next_ek));
 	a->have_next_ek = false;
 	return 0;
+}
+
+/* Our chain moved (started or accepted): its epoch and hash are noted. */
+void kxd_chain_note(struct app *a)
+{
+	size_t slot = a->chain->roster.epoch % HISTORY;
+
+	memcpy(a->chain_hashes[slot], a->chain->hash, KX_HASH_BYTES);
+	a->chain_epochs[slot] = a->chain->roster.epoch;
+	a->chain_have[slot] = true;
+}
+
+/* A takeover at epoch: old's host is deposed; its later word is a fork. */
+void kxd_deposed(struct app *a, const struct kx_roster *old, uint64_t epoch)
+{
+	const struct kx_member *h = kx_roster_find(old, old->host);
+
+	if (!h)
+		return;
+	a->have_deposed = true;
+	a->deposed_id = h->id;
+	memcpy(a->deposed_ik, h->ik, KX_IK_BYTES);
+	a->deposed_epoch = epoch;
+}
+
+/*
+ * An ack that did not parse against our chain, decoded again (kx_msg_parse
+ * keeps nothing it refuses) and its signature checked: 1 when a member of
+ * our roster signed it, 2 when the host we took over from did, else 0.
+ */
+static int ack_signer(const struct app *a, const char *json, size_t len, struct kx_msg *m)
+{
+	const struct kx_member *mb;
+
+	if (kx_msg_decode(json, len, KX_MSG_ACK, m) ||
+	    sodium_memcmp(m->u.ack.meeting, a->chain->roster.meeting, KX_MEETING_ID_BYTES))
+		return 0;
+	mb = kx_roster_find(&a->chain->roster, m->u.ack.from);
+	if (mb)
+		return kx_msg_verify(m, mb->ik) ? 0 : 1;
+	if (a->have_deposed && m->u.ack.from == a->deposed_id)
+		return kx_msg_verify(m, a->deposed_ik) ? 0 : 2;
+	return 0;
+}
+
+/*
+ * The cross-check of PROTOCOL.md 6.7 on an ack or heartbeat that kx_msg_parse
+ * refused against our chain (ret): signed by a member of our roster for an
+ * epoch of our chain under another roster hash, or by the host we took over
+ * from for the takeover epoch or later, it shows a fork: the meeting is
+ * split. Signed by our host for a later epoch: a member is out of sync.
+ */
+void kxd_cross_check(struct app *a, const char *json, size_t len, int ret)
+{
+	struct kx_msg m;
+	const struct kx_ack *k = &m.u.ack;
+	size_t slot;
+	int who;
+
+	if ((ret != -ENOLINK && ret != -ESTALE && ret != -ENOKEY) || !a->chain->started)
+		return;
+	who = ack_signer(a, json, len, &m);
+	slot = k->epoch % HISTORY;
+	if (who == 2 && k->epoch >= a->deposed_epoch)
+		kxd_out_of_sync(a, SYNC_SPLIT,
+				"the host p%u, taken over from at epoch %llu, still signs epoch "
+				"%llu: two meetings under one id",
+				k->from, (unsigned long long)a->deposed_epoch,
+				(unsigned long long)k->epoch);
+	else if (who == 1 && a->chain_have[slot] && a->chain_epochs[slot] == k->epoch &&
+		 sodium_memcmp(a->chain_hashes[slot], k->roster, KX_HASH_BYTES))
+		kxd_out_of_sync(a, SYNC_SPLIT,
+				"p%u signs another roster for epoch %llu than this room's: two "
+				"meetings under one id",
+				k->from, (unsigned long long)k->epoch);
+	else if (who == 1 && k->from == a->chain->roster.host && k->epoch > a->chain->roster.epoch)
+		kxd_out_of_sync(a, SYNC_OUT, "the host is at epoch %llu, this room holds %llu",
+				(unsigned long long)k->epoch,
+				(unsigned long long)a->chain->roster.epoch);
 }

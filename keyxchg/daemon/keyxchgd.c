@@ -179,7 +179,9 @@ void kxd_install_epoch_keys(struct app *a)
 	}
 	for (uint32_t i = 0; i < r->n_members; i++)
 		for (unsigned int t = 0; t < STREAMS; t++)
-			if (kxd_key_install(a, r->members[i].id, t) == -ENOSPC)
+			/* Not in sync: no send key (PROTOCOL.md 6.6); it comes back then. */
+			if ((r->members[i].id != a->self || a->sync == SYNC_OK) &&
+			    kxd_key_install(a, r->members[i].id, t) == -ENOSPC)
 				return;
 	a->switch_epoch = r->epoch;
 	a->switch_at = kxd_now_ms() + SWITCH_MS;

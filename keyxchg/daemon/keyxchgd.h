@@ -335,7 +335,7 @@ void kxd_on_host_ack(struct app *a, const char *json, size_t len);
 bool kxd_ack_taken(struct app *a, const struct kx_msg *m);
 void kxd_out_of_sync(struct app *a, enum sync s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void kxd_in_sync(struct app *a);
+void kxd_in_sync(struct app *a, bool confirmed);
 void kxd_sync_timers(struct app *a);
 void kxd_chain_note(struct app *a);
 void kxd_deposed(struct app *a, const struct kx_roster *old, uint64_t epoch);

@@ -344,7 +344,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 			sodium_memzero(next, sizeof(next));
 			kxd_install_epoch_keys(a);
 			kxd_send_ack(a, a->chain->roster.host);
-			kxd_in_sync(a);
+			kxd_in_sync(a, false);
 		}
 	} else {
 		/* A fresh secret is on its way, sealed to us. Until it comes, the
@@ -409,7 +409,7 @@ void kxd_on_epoch_key(struct app *a, int from, const char *json, size_t len)
 	}
 	sodium_memzero(secret, sizeof(secret));
 	kxd_send_ack(a, a->chain->roster.host);
-	kxd_in_sync(a);
+	kxd_in_sync(a, false);
 }
 
 /*
@@ -427,6 +427,9 @@ void kxd_take_over(struct app *a, const char *why)
 	kxd_logmsg("%s: taking over as its successor", why);
 	kxd_deposed(a, &a->chain->roster, a->chain->roster.epoch + 1);
 	a->host = true;
+	/* The host signs its epochs: in sync by definition (its send keys come
+	 * with the new epoch), unless a split is seen later (PROTOCOL.md 6.7). */
+	a->sync = SYNC_OK;
 	a->host_left = true;
 	a->hosting_since_ms = kxd_wall_ms();
 	if (kxd_host_next_epoch(a, old, true)) {
@@ -438,7 +441,6 @@ void kxd_take_over(struct app *a, const char *why)
 		kx_ek_free(&a->next_ek);
 		a->have_next_ek = false;
 	}
-	a->sync = SYNC_OK;
 	kxd_emit(a, KX_CTL_EV_ROSTER | KX_CTL_EV_STATE,
 		 json_pack("{s:s, s:s}", "event", "warning", "text",
 			   "the host is gone: this room hosts the meeting now"));

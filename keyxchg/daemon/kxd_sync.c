@@ -146,12 +146,15 @@ void kxd_out_of_sync(struct app *a, enum sync s, const char *fmt, ...)
 	sync_event(a);
 }
 
-/* A verified host word for the held epoch, its secret held and confirmed. */
-void kxd_in_sync(struct app *a)
+/*
+ * A verified host word for the held epoch, its secret held (confirmed: by the
+ * host's heartbeat). Out of sync ends; a split only with a confirmed later epoch.
+ */
+void kxd_in_sync(struct app *a, bool confirmed)
 {
 	a->synced_at = kxd_now_ms();
 	if (a->host || a->sync == SYNC_OK ||
-	    (a->sync == SYNC_SPLIT && a->chain->roster.epoch <= a->split_epoch))
+	    (a->sync == SYNC_SPLIT && (!confirmed || a->chain->roster.epoch <= a->split_epoch)))
 		return;
 	kxd_logmsg("in sync again at epoch %llu", (unsigned long long)a->chain->roster.epoch);
 	a->sync = SYNC_OK;
@@ -211,7 +214,7 @@ void kxd_on_host_ack(struct app *a, const char *json, size_t len)
 		return;
 	}
 	if (ago <= liveness_ms(a))
-		kxd_in_sync(a);
+		kxd_in_sync(a, true);
 }
 
 /*

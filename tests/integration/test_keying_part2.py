@@ -313,7 +313,8 @@ def log_of(relay, meeting_name):
         eks.update(kxpy.unb64(x["ek"]) for x in r["members"])
     for t in ("announce", "ack"):
         eks.update(kxpy.unb64(b["body"]["ek"]) for b, _ in relay_bodies(relay, t, None,
-                                                                        meeting_name))
+                                                                        meeting_name)
+                   if "ek" in b["body"])
     keys = [b["body"] for b, _ in relay_bodies(relay, "epoch_key", None, meeting_name)]
     return rosters, keys, eks
 

@@ -239,10 +239,7 @@ void kxd_teardown(struct app *a, enum state state)
 		kx_ek_free(&a->ek); /* forward secrecy of this meeting */
 		a->have_ek = false;
 	}
-	if (a->have_next_ek) {
-		kx_ek_free(&a->next_ek);
-		a->have_next_ek = false;
-	}
+	kxd_free_next_eks(a);
 	a->sync = SYNC_OK;
 	a->heartbeat_ms = 0;
 	a->have_deposed = false;
@@ -518,8 +515,7 @@ int main(int argc, char **argv)
 	kx_ctl_server_close(a->ctl);
 	if (a->have_ek)
 		kx_ek_free(&a->ek);
-	if (a->have_next_ek)
-		kx_ek_free(&a->next_ek);
+	kxd_free_next_eks(a);
 	for (size_t i = 0; i < HISTORY; i++)
 		free(a->history[i]);
 	free(a->chain);

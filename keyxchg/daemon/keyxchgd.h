@@ -205,9 +205,11 @@ struct app {
 	struct kx_ek ek;
 	bool have_ek;
 	/* member: the EK its acks announce for the next fresh epoch (PROTOCOL.md
-	 * 7.3); it becomes ek when a roster lists it, and the old one is wiped */
-	struct kx_ek next_ek;
-	bool have_next_ek;
+	 * 7.3), a new one in every ack answering a heartbeat, and the one it
+	 * announced before (a roster in flight may list it); the one a roster
+	 * lists becomes ek, the old ek is wiped */
+	struct kx_ek next_ek, prev_next_ek;
+	bool have_next_ek, have_prev_next_ek;
 	struct kx_chain *chain;
 	struct secrets *sec; /* sodium_malloc'd */
 	bool have_secret;
@@ -342,5 +344,6 @@ void kxd_deposed(struct app *a, const struct kx_roster *old, uint64_t epoch);
 void kxd_cross_check(struct app *a, const char *json, size_t len, int ret);
 int kxd_host_fresh_eks(struct app *a, struct kx_roster *r, struct kx_ek *host_ek);
 int kxd_member_ek_rotate(struct app *a, const struct kx_member *me);
+void kxd_free_next_eks(struct app *a);
 
 #endif

@@ -437,10 +437,7 @@ void kxd_take_over(struct app *a, const char *why)
 		return;
 	}
 	/* A host announces no next EK: a fresh one comes with every fresh epoch. */
-	if (a->have_next_ek) {
-		kx_ek_free(&a->next_ek);
-		a->have_next_ek = false;
-	}
+	kxd_free_next_eks(a);
 	kxd_emit(a, KX_CTL_EV_ROSTER | KX_CTL_EV_STATE,
 		 json_pack("{s:s, s:s}", "event", "warning", "text",
 			   "the host is gone: this room hosts the meeting now"));

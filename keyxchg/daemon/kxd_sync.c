@@ -213,8 +213,21 @@ void kxd_on_host_ack(struct app *a, const char *json, size_t len)
 				(unsigned long long)r->epoch);
 		return;
 	}
-	if (ago <= liveness_ms(a))
-		kxd_in_sync(a, true);
+	if (ago > liveness_ms(a))
+		return;
+	kxd_in_sync(a, true);
+	/* Post-compromise security (PROTOCOL.md 7.3): a new next EK each heartbeat
+	 * period, so a snapshot of this room is healed by the first fresh epoch
+	 * after this ack. The one announced before stays until a roster decides. */
+	if (a->have_next_ek) {
+		if (a->have_prev_next_ek)
+			kx_ek_free(&a->prev_next_ek);
+		a->prev_next_ek = a->next_ek;
+		a->have_prev_next_ek = true;
+		memset(&a->next_ek, 0, sizeof(a->next_ek));
+		a->have_next_ek = false;
+	}
+	kxd_send_ack(a, r->host);
 }
 
 /*
@@ -250,13 +263,35 @@ int kxd_member_ek_rotate(struct app *a, const struct kx_member *me)
 {
 	if (!sodium_memcmp(me->ek, a->ek.pk, KX_EK_BYTES))
 		return 0;
-	if (!a->have_next_ek || sodium_memcmp(me->ek, a->next_ek.pk, KX_EK_BYTES))
-		return -EKEYREJECTED;
-	kx_ek_free(&a->ek);
-	a->ek = a->next_ek;
-	memset(&a->next_ek, 0, sizeof(a->next_ek));
-	a->have_next_ek = false;
-	return 0;
+	if (a->have_next_ek && !sodium_memcmp(me->ek, a->next_ek.pk, KX_EK_BYTES)) {
+		kx_ek_free(&a->ek);
+		a->ek = a->next_ek;
+		memset(&a->next_ek, 0, sizeof(a->next_ek));
+		a->have_next_ek = false;
+		if (a->have_prev_next_ek) /* announced before, now never used */
+			kx_ek_free(&a->prev_next_ek);
+		a->have_prev_next_ek = false;
+		return 0;
+	}
+	if (a->have_prev_next_ek && !sodium_memcmp(me->ek, a->prev_next_ek.pk, KX_EK_BYTES)) {
+		/* The host took our earlier ack; the later one stays announced. */
+		kx_ek_free(&a->ek);
+		a->ek = a->prev_next_ek;
+		memset(&a->prev_next_ek, 0, sizeof(a->prev_next_ek));
+		a->have_prev_next_ek = false;
+		return 0;
+	}
+	return -EKEYREJECTED;
+}
+
+/* The EKs announced and not used (leaving, or hosting: a host announces none). */
+void kxd_free_next_eks(struct app *a)
+{
+	if (a->have_next_ek)
+		kx_ek_free(&a->next_ek);
+	if (a->have_prev_next_ek)
+		kx_ek_free(&a->prev_next_ek);
+	a->have_next_ek = a->have_prev_next_ek = false;
 }
 
 /* Our chain moved (started or accepted): its epoch and hash are noted. */

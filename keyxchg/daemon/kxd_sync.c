@@ -261,27 +261,29 @@ int kxd_host_fresh_eks(struct app *a, struct kx_roster *r, struct kx_ek *host_ek
  */
 int kxd_member_ek_rotate(struct app *a, const struct kx_member *me)
 {
+	struct kx_ek *use = NULL, *other = NULL;
+	bool *have_use = NULL, *have_other = NULL;
+
 	if (!sodium_memcmp(me->ek, a->ek.pk, KX_EK_BYTES))
 		return 0;
 	if (a->have_next_ek && !sodium_memcmp(me->ek, a->next_ek.pk, KX_EK_BYTES)) {
-		kx_ek_free(&a->ek);
-		a->ek = a->next_ek;
-		memset(&a->next_ek, 0, sizeof(a->next_ek));
-		a->have_next_ek = false;
-		if (a->have_prev_next_ek) /* announced before, now never used */
-			kx_ek_free(&a->prev_next_ek);
-		a->have_prev_next_ek = false;
-		return 0;
-	}
-	if (a->have_prev_next_ek && !sodium_memcmp(me->ek, a->prev_next_ek.pk, KX_EK_BYTES)) {
+		use = &a->next_ek, have_use = &a->have_next_ek;
+		other = &a->prev_next_ek, have_other = &a->have_prev_next_ek;
+	} else if (a->have_prev_next_ek && !sodium_memcmp(me->ek, a->prev_next_ek.pk, KX_EK_BYTES)) {
 		/* The host took our earlier ack; the later one stays announced. */
-		kx_ek_free(&a->ek);
-		a->ek = a->prev_next_ek;
-		memset(&a->prev_next_ek, 0, sizeof(a->prev_next_ek));
-		a->have_prev_next_ek = false;
-		return 0;
+		use = &a->prev_next_ek, have_use = &a->have_prev_next_ek;
 	}
-	return -EKEYREJECTED;
+	if (!use)
+		return -EKEYREJECTED;
+	kx_ek_free(&a->ek);
+	a->ek = *use;
+	memset(use, 0, sizeof(*use));
+	*have_use = false;
+	if (other && *have_other) { /* announced before the one used: never used now */
+		kx_ek_free(other);
+		*have_other = false;
+	}
+	return 0;
 }
 
 /* The EKs announced and not used (leaving, or hosting: a host announces none). */

@@ -243,6 +243,7 @@ void kxd_teardown(struct app *a, enum state state)
 	a->sync = SYNC_OK;
 	a->heartbeat_ms = 0;
 	a->have_deposed = false;
+	a->host_ahead = 0;
 	memset(a->chain_have, 0, sizeof(a->chain_have));
 	sodium_memzero(a->sec->epoch, sizeof(a->sec->epoch));
 	expire_keys(a, true);

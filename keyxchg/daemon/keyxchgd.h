@@ -230,6 +230,7 @@ struct app {
 	enum sync sync;		/* member (PROTOCOL.md 6.6) */
 	char sync_why[160];
 	uint64_t split_epoch;	/* the held epoch when the split was seen */
+	uint64_t host_ahead;	/* member: the latest epoch its host was seen signing */
 	long long synced_at;	/* member: the last verified host word for its own epoch */
 	/* Our chain's last HISTORY (epoch, H(roster)): a signed word of another
 	 * roster for one of them is a fork (PROTOCOL.md 6.7). */

@@ -424,6 +424,18 @@ void kxd_take_over(struct app *a, const char *why)
 
 	if (a->host || a->chain->roster.successor != a->self || !a->have_ek)
 		return;
+	/* Not current: the host signed a later epoch than ours (PROTOCOL.md 6.3). */
+	if (a->host_ahead > a->chain->roster.epoch) {
+		if (kxd_now_ms() - a->warned_at >= 10000) {
+			a->warned_at = kxd_now_ms();
+			kxd_warn_event(a,
+				       "%s, but the host signed epoch %llu and this room holds %llu: "
+				       "not current, it does not take over",
+				       why, (unsigned long long)a->host_ahead,
+				       (unsigned long long)a->chain->roster.epoch);
+		}
+		return;
+	}
 	kxd_logmsg("%s: taking over as its successor", why);
 	kxd_deposed(a, &a->chain->roster, a->chain->roster.epoch + 1);
 	a->host = true;

@@ -369,8 +369,23 @@ void kxd_cross_check(struct app *a, const char *json, size_t len, int ret)
 				"p%u signs another roster for epoch %llu than this room's: two "
 				"meetings under one id",
 				k->from, (unsigned long long)k->epoch);
-	else if (who == 1 && k->from == a->chain->roster.host && k->epoch > a->chain->roster.epoch)
+	else if (who == 1 && k->from == a->chain->roster.host && k->epoch > a->chain->roster.epoch &&
+		 !a->host) {
+		/* The host is alive, ahead of us: heard (a fresh, signed time), and
+		 * this room is not current: it may not take over (PROTOCOL.md 6.3). */
+		uint64_t wall = kxd_wall_ms();
+
+		if (k->time_ms > a->heartbeat_ms && k->time_ms <= wall + (uint64_t)a->window_ms) {
+			long long ago = wall > k->time_ms ? (long long)(wall - k->time_ms) : 0;
+
+			a->heartbeat_ms = k->time_ms;
+			if (kxd_now_ms() - ago > a->host_seen)
+				a->host_seen = kxd_now_ms() - ago;
+		}
+		if (k->epoch > a->host_ahead)
+			a->host_ahead = k->epoch;
 		kxd_out_of_sync(a, SYNC_OUT, "the host is at epoch %llu, this room holds %llu",
 				(unsigned long long)k->epoch,
 				(unsigned long long)a->chain->roster.epoch);
+	}
 }

@@ -289,6 +289,50 @@ def fork_tests(tmp, relay):
         r.stop()
 
 
+def not_current_tests(tmp, relay):
+    """The relay withholds the host's rosters from its successor S but lets S see the
+    host's heartbeats of the later epoch: S knows it is not current; it neither takes
+    over while the host lives nor after the host dies (PROTOCOL.md 6.3)."""
+    h, s, m, ok = three_rooms(tmp, relay, 250, "behind", 6)
+    hid, sid = (r.status().get("participant") for r in (h, s))
+    e = m.status().get("epoch")
+    sent = [0]
+
+    def forward():
+        # the host's newest heartbeat of epoch e+1, forged into S's stream
+        beats = [b for b, _ in relay_bodies(relay, "ack", f"p{hid}", "behind")
+                 if b["to"] == "*" and b["body"]["epoch"] == e + 1]
+        if beats and beats[-1]["body"]["time"] > sent[0]:
+            sent[0] = beats[-1]["body"]["time"]
+            # (the envelope names another sender: the cut drops what comes "from"
+            # the host; keyxchgd trusts only the signed fields anyway)
+            relay.control({"cmd": "inject", "room": "behind", "to": f"p{sid}",
+                           "from": "p999", "body": beats[-1]["body"]})
+        return False
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": [[f"p{hid}", f"p{sid}"]]})
+    rc, _ = h.ctl("rekey")
+    wait_until(forward, 18, [s])  # three takeover periods
+    moved = same_epoch_keys([h, m], e + 1)[0]
+    alive = s.status()
+    h.proc.kill()
+    h.proc.wait()
+    h.err.close()
+    wait_until(lambda: False, 18, [s])
+    dead = s.status()
+    check(f"S cut off from the host's rosters but shown its heartbeats of epoch {e + 1}: it "
+          f"reports out of sync and does not take over in 3 takeover periods; the host "
+          "killed, S (holding only epoch " + str(e) + ") still does not take over and says "
+          "it is not current", ok and rc == 0 and moved and sent[0] and
+          alive.get("host") is False and alive.get("sync") == "out-of-sync" and
+          dead.get("host") is False and dead.get("epoch") == e and
+          warnings(s, "not current"), (ok, rc, moved, sent[0], alive.get("host"),
+                                       alive.get("sync"), alive.get("sync_reason"),
+                                       dead.get("host"), dead.get("epoch")))
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": None})
+    for r in (s, m):
+        r.stop()
+
+
 def memory_candidates(pid):
     """Every distinct 32-byte string at an 8-byte step in pid's writable and
     inaccessible (sodium_malloc's PROT_NONE) private mappings of up to 64 MiB (not the
@@ -457,6 +501,7 @@ def main():
     return run_sections("kx-p2-", [("stale", stale_sender_tests),
                                    ("replay", heartbeat_replay_tests),
                                    ("diverge", divergence_tests), ("fork", fork_tests),
+                                   ("behind", not_current_tests),
                                    ("snapshot", snapshot_tests)])
 
 

@@ -26,7 +26,8 @@ static const char *const policy_keys[] = {"e2ee", "recording", "pstn", "lobby_lo
 static const char *const member_keys[] = {"id", "device", "ik", "ek", "role"};
 static const char *const epoch_key_keys[] = {"v",    "type", "meeting", "epoch",  "roster",
 					     "from", "to",   "nonce",	"sealed", "sig"};
-static const char *const ack_keys[] = {"v", "type", "meeting", "epoch", "roster", "from", "sig"};
+static const char *const ack_keys[] = {"v",    "type", "meeting", "epoch",   "roster",
+				       "from", "time", "ek",	  "confirm", "sig"};
 static const char *const leave_keys[] = {"v", "type", "meeting", "epoch", "from", "time", "sig"};
 static const char *const deny_keys[] = {"v",	 "type",  "meeting", "from",
 					"to", "knock", "time",	  "sig"};
@@ -213,7 +214,10 @@ static int decode_ack(const json_t *o, struct kx_ack *a)
 	    (ret = get_b64(o, "meeting", a->meeting, sizeof(a->meeting))) ||
 	    (ret = get_uint(o, "epoch", KX_JSON_INT_MAX, &a->epoch)) ||
 	    (ret = get_b64(o, "roster", a->roster, sizeof(a->roster))) ||
-	    (ret = get_id(o, "from", &a->from)))
+	    (ret = get_id(o, "from", &a->from)) ||
+	    (ret = get_uint(o, "time", KX_JSON_INT_MAX, &a->time_ms)) ||
+	    (ret = get_b64(o, "ek", a->ek, sizeof(a->ek))) ||
+	    (ret = get_b64(o, "confirm", a->confirm, sizeof(a->confirm))))
 		return ret;
 	return 0;
 }
@@ -446,7 +450,7 @@ int kx_msg_parse(const char *text, size_t len, enum kx_msg_type expect,
 			ret = -ESTALE;
 		break;
 	case KX_MSG_REKEY_REQUEST: {
-		/* From a member of the held roster, for the held epoch (6.6). */
+		/* From a member of the held roster, for the held epoch (6.8). */
 		const struct kx_rekey_request *r = &out->u.rekey_request;
 
 		if ((ret = check_sender(chain, r->meeting, r->from, &sender)) ||
@@ -589,7 +593,9 @@ static int encode(json_t *o, const struct kx_msg *m)
 		if ((ret = put_b64(o, "meeting", a->meeting, sizeof(a->meeting))) ||
 		    (ret = put_uint(o, "epoch", a->epoch)) ||
 		    (ret = put_b64(o, "roster", a->roster, sizeof(a->roster))) ||
-		    (ret = put_uint(o, "from", a->from)))
+		    (ret = put_uint(o, "from", a->from)) || (ret = put_uint(o, "time", a->time_ms)) ||
+		    (ret = put_b64(o, "ek", a->ek, sizeof(a->ek))) ||
+		    (ret = put_b64(o, "confirm", a->confirm, sizeof(a->confirm))))
 			return ret;
 		break;
 	}

@@ -22,7 +22,7 @@ _Static_assert(4 + sizeof("sealroom-v1 roster") - 1 + (4 + KX_MEETING_ID_BYTES) 
 
 static const char *const labels[] = {
     [KX_MSG_ANNOUNCE] = "sealroom-v1 announce",	  [KX_MSG_ROSTER] = "sealroom-v1 roster",
-    [KX_MSG_EPOCH_KEY] = "sealroom-v1 epoch-key", [KX_MSG_ACK] = "sealroom-v1 ack",
+    [KX_MSG_EPOCH_KEY] = "sealroom-v1 epoch-key", [KX_MSG_ACK] = "sealroom-v2 ack",
     [KX_MSG_LEAVE] = "sealroom-v1 leave",	  [KX_MSG_DENY] = "sealroom-v1 deny",
     [KX_MSG_END] = "sealroom-v1 end",
     [KX_MSG_REKEY_REQUEST] = "sealroom-v1 rekey-request",
@@ -250,7 +250,8 @@ int kx_msg_check(const struct kx_msg *m)
 		return 0;
 	}
 	case KX_MSG_ACK:
-		if (m->u.ack.epoch > KX_JSON_INT_MAX || m->u.ack.from == KX_NO_PARTICIPANT)
+		if (m->u.ack.epoch > KX_JSON_INT_MAX || m->u.ack.time_ms > KX_JSON_INT_MAX ||
+		    m->u.ack.from == KX_NO_PARTICIPANT)
 			return -EINVAL;
 		return 0;
 	case KX_MSG_LEAVE:
@@ -375,6 +376,9 @@ int kx_msg_canon(const struct kx_msg *m, uint8_t *out, size_t cap, size_t *len)
 		kx_canon_u64(&c, a->epoch);
 		kx_canon_bytes(&c, a->roster, sizeof(a->roster));
 		kx_canon_u16(&c, a->from);
+		kx_canon_u64(&c, a->time_ms);
+		kx_canon_bytes(&c, a->ek, sizeof(a->ek));
+		kx_canon_bytes(&c, a->confirm, sizeof(a->confirm));
 		break;
 	}
 	case KX_MSG_LEAVE: {

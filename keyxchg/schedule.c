@@ -85,32 +85,70 @@ int kx_epoch_fresh(uint8_t out[static KX_SECRET_BYTES])
 	return 0;
 }
 
+/*
+ * HMAC-SHA256(key = HKDF(E_e, meeting, key_label || e), msg = msg_label ||
+ * meeting || e || H(roster_e)): the group code's MAC (7.1) and the
+ * confirmation MAC of acks (7.2) differ only in their labels.
+ */
+static int epoch_mac(const uint8_t e_secret[static KX_SECRET_BYTES],
+		     const uint8_t meeting[static KX_MEETING_ID_BYTES], uint64_t epoch,
+		     const uint8_t roster_hash[static KX_HASH_BYTES], const char *key_label,
+		     const char *msg_label, uint8_t mac[static crypto_auth_hmacsha256_BYTES])
+{
+	size_t kl = strlen(key_label), ml = strlen(msg_label);
+	uint8_t info[64 + 8], auth[KX_SECRET_BYTES];
+	uint8_t msg[64 + KX_MEETING_ID_BYTES + 8 + KX_HASH_BYTES];
+	int ret;
+
+	if (kl > 64 || ml > 64)
+		return -EINVAL;
+	memcpy(info, key_label, kl);
+	kx_put_be64(info + kl, epoch);
+	memcpy(msg, msg_label, ml);
+	memcpy(msg + ml, meeting, KX_MEETING_ID_BYTES);
+	kx_put_be64(msg + ml + KX_MEETING_ID_BYTES, epoch);
+	memcpy(msg + ml + KX_MEETING_ID_BYTES + 8, roster_hash, KX_HASH_BYTES);
+	ret = hkdf(meeting, KX_MEETING_ID_BYTES, e_secret, KX_SECRET_BYTES, info, kl + 8, auth);
+	if (!ret)
+		crypto_auth_hmacsha256(mac, msg, ml + KX_MEETING_ID_BYTES + 8 + KX_HASH_BYTES,
+				       auth);
+	e2ee_wipe(auth, sizeof(auth));
+	return ret;
+}
+
 int kx_group_code(const uint8_t e_secret[static KX_SECRET_BYTES],
 		  const uint8_t meeting[static KX_MEETING_ID_BYTES], uint64_t epoch,
 		  const uint8_t roster_hash[static KX_HASH_BYTES], char out[static 24])
 {
-	uint8_t info[LEN(KX_LABEL_AUTHENTICATOR) + 8], auth[KX_SECRET_BYTES];
-	uint8_t msg[LEN(KX_LABEL_GROUP_CODE) + KX_MEETING_ID_BYTES + 8 + KX_HASH_BYTES];
 	uint8_t mac[crypto_auth_hmacsha256_BYTES];
 	int ret;
 
 	_Static_assert(E2EE_CODEWORD_SIZE == 24, "four proquints, like the codeword");
-	memcpy(info, KX_LABEL_AUTHENTICATOR, LEN(KX_LABEL_AUTHENTICATOR));
-	kx_put_be64(info + LEN(KX_LABEL_AUTHENTICATOR), epoch);
-	memcpy(msg, KX_LABEL_GROUP_CODE, LEN(KX_LABEL_GROUP_CODE));
-	memcpy(msg + LEN(KX_LABEL_GROUP_CODE), meeting, KX_MEETING_ID_BYTES);
-	kx_put_be64(msg + LEN(KX_LABEL_GROUP_CODE) + KX_MEETING_ID_BYTES, epoch);
-	memcpy(msg + LEN(KX_LABEL_GROUP_CODE) + KX_MEETING_ID_BYTES + 8, roster_hash,
-	       KX_HASH_BYTES);
-	ret = hkdf(meeting, KX_MEETING_ID_BYTES, e_secret, KX_SECRET_BYTES, info, sizeof(info),
-		   auth);
-	if (ret)
-		goto out;
-	crypto_auth_hmacsha256(mac, msg, sizeof(msg), auth);
-	kx_proquints(mac, 4, out);
-out:
-	e2ee_wipe(auth, sizeof(auth));
+	ret = epoch_mac(e_secret, meeting, epoch, roster_hash, KX_LABEL_AUTHENTICATOR,
+			KX_LABEL_GROUP_CODE, mac);
+	if (!ret)
+		kx_proquints(mac, 4, out);
 	e2ee_wipe(mac, sizeof(mac));
+	return ret;
+}
+
+int kx_confirm(const uint8_t e_secret[static KX_SECRET_BYTES],
+	       const uint8_t meeting[static KX_MEETING_ID_BYTES], uint64_t epoch,
+	       const uint8_t roster_hash[static KX_HASH_BYTES], uint8_t out[static KX_HASH_BYTES])
+{
+	_Static_assert(KX_HASH_BYTES == crypto_auth_hmacsha256_BYTES, "a whole HMAC-SHA256");
+	return epoch_mac(e_secret, meeting, epoch, roster_hash, KX_LABEL_CONFIRM_KEY,
+			 KX_LABEL_CONFIRM, out);
+}
+
+int kx_confirm_check(const uint8_t e_secret[static KX_SECRET_BYTES], const struct kx_ack *a)
+{
+	uint8_t want[KX_HASH_BYTES];
+	int ret = kx_confirm(e_secret, a->meeting, a->epoch, a->roster, want);
+
+	if (!ret && !e2ee_ct_equal(want, a->confirm, sizeof(want)))
+		ret = -EBADMSG;
+	e2ee_wipe(want, sizeof(want));
 	return ret;
 }
 

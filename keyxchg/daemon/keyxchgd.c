@@ -97,9 +97,25 @@ static void key_event(struct app *a, struct media_key *k, bool install, const ui
 		sodium_memzero(hex, sizeof(hex));
 	}
 	n = kxd_emit(a, KX_CTL_EV_KEYS, ev);
-	/* Handed to a subscriber: never handed again (PROTOCOL.md 6.6). */
-	if (install && n > 0)
+	/* Handed to a subscriber: never handed again (PROTOCOL.md 6.8), not
+	 * even after it was withdrawn (out of sync, kxd_sync.c). */
+	if (install && n > 0) {
 		k->handed = true;
+		if (k->send) {
+			a->send_handed = true;
+			a->send_handed_epoch = k->epoch;
+		}
+	}
+}
+
+/* Key j goes: announced removed, wiped. */
+void kxd_key_remove(struct app *a, size_t j)
+{
+	struct media_key *k = &a->keys[j];
+
+	key_event(a, k, false, NULL);
+	sodium_memzero(a->sec->media[j], KX_SECRET_BYTES);
+	sodium_memzero(k, sizeof(*k));
 }
 
 static void expire_keys(struct app *a, bool all)
@@ -109,11 +125,8 @@ static void expire_keys(struct app *a, bool all)
 	for (size_t j = 0; j < KEYS_MAX; j++) {
 		struct media_key *k = &a->keys[j];
 
-		if (k->used && (all || (k->remove_at && k->remove_at <= now))) {
-			key_event(a, k, false, NULL);
-			sodium_memzero(a->sec->media[j], KX_SECRET_BYTES);
-			sodium_memzero(k, sizeof(*k));
-		}
+		if (k->used && (all || (k->remove_at && k->remove_at <= now)))
+			kxd_key_remove(a, j);
 	}
 }
 
@@ -126,6 +139,39 @@ uint64_t kxd_oldest_held_epoch(const struct app *a)
 		if (a->keys[j].used && a->keys[j].epoch < e)
 			e = a->keys[j].epoch;
 	return e;
+}
+
+/*
+ * The media key of (held epoch, sender, stream t), derived from the epoch
+ * secret and handed over. Returns 0, -ENOSPC (no slot: said), -EIO.
+ */
+int kxd_key_install(struct app *a, uint16_t sender, unsigned int t)
+{
+	const struct kx_roster *r = &a->chain->roster;
+	uint8_t key[KX_SECRET_BYTES];
+	struct media_key *k = NULL;
+
+	for (size_t j = 0; j < KEYS_MAX && !k; j++)
+		if (!a->keys[j].used)
+			k = &a->keys[j];
+	if (!k) {
+		kxd_warn_event(a, "too many media keys held");
+		return -ENOSPC;
+	}
+	if (kx_media_key(a->sec->epoch, r->meeting, sender, t, r->epoch, key)) {
+		sodium_memzero(key, sizeof(key));
+		return -EIO;
+	}
+	k->used = true;
+	k->kid = kx_media_kid(t, sender, r->epoch);
+	k->epoch = r->epoch;
+	k->send = sender == a->self;
+	k->remove_at = 0;
+	kx_fingerprint_hex(key, sizeof(key), k->fp);
+	memcpy(a->sec->media[k - a->keys], key, sizeof(key));
+	key_event(a, k, true, key);
+	sodium_memzero(key, sizeof(key));
+	return 0;
 }
 
 /* The media keys of every member of the held roster at its epoch (PROTOCOL.md 7). */
@@ -142,34 +188,12 @@ void kxd_install_epoch_keys(struct app *a)
 				a->keys[j].remove_at = 1; /* due now */
 		expire_keys(a, false);
 	}
-	for (uint32_t i = 0; i < r->n_members; i++) {
-		for (unsigned int t = 0; t < STREAMS; t++) {
-			uint8_t key[KX_SECRET_BYTES];
-			struct media_key *k = NULL;
-
-			for (size_t j = 0; j < KEYS_MAX && !k; j++)
-				if (!a->keys[j].used)
-					k = &a->keys[j];
-			if (!k) {
-				kxd_warn_event(a, "too many media keys held");
+	for (uint32_t i = 0; i < r->n_members; i++)
+		for (unsigned int t = 0; t < STREAMS; t++)
+			/* Not in sync: no send key (PROTOCOL.md 6.6); it comes back then. */
+			if ((r->members[i].id != a->self || a->sync == SYNC_OK) &&
+			    kxd_key_install(a, r->members[i].id, t) == -ENOSPC)
 				return;
-			}
-			if (kx_media_key(a->sec->epoch, r->meeting, r->members[i].id, t, r->epoch,
-					 key)) {
-				sodium_memzero(key, sizeof(key));
-				continue;
-			}
-			k->used = true;
-			k->kid = kx_media_kid(t, r->members[i].id, r->epoch);
-			k->epoch = r->epoch;
-			k->send = r->members[i].id == a->self;
-			k->remove_at = 0;
-			kx_fingerprint_hex(key, sizeof(key), k->fp);
-			memcpy(a->sec->media[k - a->keys], key, sizeof(key));
-			key_event(a, k, true, key);
-			sodium_memzero(key, sizeof(key));
-		}
-	}
 	/* A media daemon that waited for a fresh epoch has its keys now. */
 	if (a->keys_waiting && r->epoch > a->keys_waiting_epoch) {
 		a->keys_waiting = false;
@@ -233,6 +257,12 @@ void kxd_teardown(struct app *a, enum state state)
 		kx_ek_free(&a->ek); /* forward secrecy of this meeting */
 		a->have_ek = false;
 	}
+	kxd_free_next_eks(a);
+	a->sync = SYNC_OK;
+	a->heartbeat_ms = 0;
+	a->have_deposed = false;
+	a->host_ahead = 0;
+	memset(a->chain_have, 0, sizeof(a->chain_have));
 	sodium_memzero(a->sec->epoch, sizeof(a->sec->epoch));
 	expire_keys(a, true);
 	kxd_emit_state(a);
@@ -259,6 +289,7 @@ static void timers(struct app *a)
 	if (!a->host && a->state == ST_MEETING && a->chain->started && kxd_relay_open(a) &&
 	    now - a->host_seen >= a->takeover_ms)
 		kxd_take_over(a, "the host has signed nothing for too long");
+	kxd_sync_timers(a);
 	if (a->host && a->state == ST_MEETING) {
 		kxd_codeword_queue(a);
 		for (size_t i = 0; i < KX_MAX_MEMBERS; i++)
@@ -516,6 +547,7 @@ int main(int argc, char **argv)
 	kx_ctl_server_close(a->ctl);
 	if (a->have_ek)
 		kx_ek_free(&a->ek);
+	kxd_free_next_eks(a);
 	for (size_t i = 0; i < HISTORY; i++)
 		free(a->history[i]);
 	free(a->chain);

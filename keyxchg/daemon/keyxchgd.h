@@ -86,8 +86,11 @@
 #define CODEWORDS_PER_S	  4    /* Argon2id runs for unknown identities */
 #define KNOCK_TTL_MS	  (10 * 60 * 1000)
 #define TAKEOVER_S	  30 /* the host silent this long: its successor takes over */
+/* A member with no verified word from its host for its own epoch this long
+ * (the takeover time / 2: two heartbeats lost) is out of sync (PROTOCOL.md 6.6). */
+#define LIVENESS_DIV 2
 /*
- * An epoch's media keys go to the key subscriber once (PROTOCOL.md 6.6): a
+ * An epoch's media keys go to the key subscriber once (PROTOCOL.md 6.8): a
  * media daemon that subscribes again mid-epoch waits for a fresh epoch. The
  * host grants at most one fresh epoch on request per REKEY_REQUEST_GAP_MS
  * (requests meanwhile are held as one); a member resends its request every
@@ -110,6 +113,16 @@ extern const char *const kxd_state_names[];
  * is verified now.
  */
 enum trust { TRUST_NONE, TRUST_BOUND, TRUST_PINNED, TRUST_VERIFIED };
+
+/*
+ * A member's sync with its host (PROTOCOL.md 6.6): in sync while it verified
+ * a host message for its own epoch within the liveness bound and the host's
+ * confirmation matches its secret; else out of sync, or split when the host
+ * (or another member) signs another roster for the same epoch. Only in sync
+ * does it send media (its send keys are withdrawn otherwise).
+ */
+enum sync { SYNC_OK, SYNC_OUT, SYNC_SPLIT };
+extern const char *const kxd_sync_names[];
 extern const char *const kxd_trust_names[];
 #define HELLOS_REFUSED_MAX 16 /* Argon2id runs spent on hellos that fail the code */
 
@@ -137,6 +150,11 @@ struct peer {
 	char codeword[E2EE_CODEWORD_SIZE];
 	uint64_t rekey_req_ms; /* host: time of its last accepted rekey request */
 	long long acked_epoch; /* -1: none */
+	uint64_t ack_time_ms;  /* host: the time of its last ack taken (replays refused) */
+	/* host: the EK its last ack announced for the next fresh epoch */
+	uint8_t next_ek[KX_EK_BYTES];
+	bool have_next_ek;
+	unsigned long confirm_failed; /* acks whose confirmation was another secret's */
 	long long resend_at;
 	int resends;
 };
@@ -146,7 +164,7 @@ struct media_key {
 	bool used;
 	uint64_t kid, epoch;
 	bool send;
-	bool handed; /* went to a key subscriber: never again (PROTOCOL.md 6.6) */
+	bool handed; /* went to a key subscriber: never again (PROTOCOL.md 6.8) */
 	char fp[KX_FINGERPRINT_HEX_SIZE];
 	long long remove_at; /* 0: current */
 };
@@ -199,6 +217,12 @@ struct app {
 	int backoff_ms;
 	struct kx_ek ek;
 	bool have_ek;
+	/* member: the EK its acks announce for the next fresh epoch (PROTOCOL.md
+	 * 7.3), a new one in every ack answering a heartbeat, and the one it
+	 * announced before (a roster in flight may list it); the one a roster
+	 * lists becomes ek, the old ek is wiped */
+	struct kx_ek next_ek, prev_next_ek;
+	bool have_next_ek, have_prev_next_ek;
 	struct kx_chain *chain;
 	struct secrets *sec; /* sodium_malloc'd */
 	bool have_secret;
@@ -214,6 +238,24 @@ struct app {
 	bool host_left;		/* the held roster's host signed its leave */
 	long long host_seen;	/* member: when the host last signed something we took */
 	long long heartbeat_at; /* host: the next heartbeat */
+	uint64_t heartbeat_ms;	/* member: the host time of the last heartbeat taken */
+	unsigned long heartbeats_refused;
+	enum sync sync;		/* member (PROTOCOL.md 6.6) */
+	char sync_why[160];
+	uint64_t split_epoch;	/* the held epoch when the split was seen */
+	uint64_t host_ahead;	/* member: the latest epoch its host was seen signing */
+	long long synced_at;	/* member: the last verified host word for its own epoch */
+	/* Our chain's last HISTORY (epoch, H(roster)): a signed word of another
+	 * roster for one of them is a fork (PROTOCOL.md 6.7). */
+	uint8_t chain_hashes[HISTORY][KX_HASH_BYTES];
+	uint64_t chain_epochs[HISTORY];
+	bool chain_have[HISTORY];
+	/* After a takeover: the host taken over from; its word for the takeover
+	 * epoch or later shows it still hosts (a fork). */
+	bool have_deposed;
+	uint16_t deposed_id;
+	uint8_t deposed_ik[KX_IK_BYTES];
+	uint64_t deposed_epoch;
 	long long warned_at;
 	char *history[HISTORY]; /* host: the JSON of the last rosters */
 	uint64_t history_epoch[HISTORY];
@@ -235,7 +277,7 @@ struct app {
 	long long cw_at;
 	unsigned long knocks_refused, stale_refused, leaves_refused;
 	/* A key subscriber came back mid-epoch: the epoch's keys were handed
-	 * already, so it waits for a fresh epoch (PROTOCOL.md 6.6). */
+	 * already, so it waits for a fresh epoch (PROTOCOL.md 6.8). */
 	bool keys_waiting;
 	uint64_t keys_waiting_epoch;
 	long long rekey_req_at; /* member: the next (re)send of its request */
@@ -244,6 +286,11 @@ struct app {
 	uint64_t rekey_pending_epoch;
 	long long rekey_granted_at;
 	unsigned long rekey_requests, rekey_requests_refused, rekeys_on_request;
+	/* The epoch whose send keys went to the media daemon last: a member back
+	 * in sync in that epoch asks for a fresh one instead of handing them
+	 * again (its counters would start again under the same key). */
+	bool send_handed;
+	uint64_t send_handed_epoch;
 	/* IKs the host removed from this meeting: never admitted again unless a
 	 * person admits a new knock by its codeword (PROTOCOL.md 6.4). */
 	uint8_t barred[KX_MAX_MEMBERS][KX_IK_BYTES];
@@ -259,6 +306,8 @@ struct peer *kxd_peer_get(struct app *a, uint16_t id, bool create);
 const char *kxd_pin_name(int pin);
 const char *kxd_word_of(struct app *a, const uint8_t ik[static KX_IK_BYTES]);
 uint64_t kxd_oldest_held_epoch(const struct app *a);
+void kxd_key_remove(struct app *a, size_t j);
+int kxd_key_install(struct app *a, uint16_t sender, unsigned int t);
 void kxd_install_epoch_keys(struct app *a);
 void kxd_emit_send_kids(struct app *a, uint64_t epoch);
 void kxd_switch_send(struct app *a);
@@ -276,7 +325,6 @@ bool kxd_relay_open(const struct app *a);
 int kxd_send_body(struct app *a, int to, const char *json);
 int kxd_send_msg(struct app *a, int to, struct kx_msg *m, bool sign);
 void kxd_history_add(struct app *a, const struct kx_msg *m);
-int kxd_send_ack(struct app *a, int to);
 void kxd_on_relay_message(void *user, const char *text, size_t len);
 void kxd_relay_step(struct app *a);
 int kxd_relay_connect(struct app *a);
@@ -309,11 +357,26 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len);
 void kxd_on_epoch_key(struct app *a, int from, const char *json, size_t len);
 void kxd_take_over(struct app *a, const char *why);
 void kxd_on_leave(struct app *a, int from, const char *json, size_t len);
-void kxd_on_host_ack(struct app *a, const char *json, size_t len);
 void kxd_on_end(struct app *a, int from, const char *json, size_t len);
 void kxd_on_deny(struct app *a, int from, const char *json, size_t len);
 void kxd_leave_meeting(struct app *a);
 void kxd_keys_withheld(struct app *a, uint64_t epoch);
 void kxd_send_rekey_request(struct app *a);
+
+/* kxd_sync.c: heartbeats and acks (time, next EK, key confirmation), a
+ * member's sync with its host (liveness, out of sync, split), fresh EKs */
+int kxd_send_ack(struct app *a, int to);
+void kxd_on_host_ack(struct app *a, const char *json, size_t len);
+bool kxd_ack_taken(struct app *a, const struct kx_msg *m);
+void kxd_out_of_sync(struct app *a, enum sync s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void kxd_in_sync(struct app *a, bool confirmed);
+void kxd_sync_timers(struct app *a);
+void kxd_chain_note(struct app *a);
+void kxd_deposed(struct app *a, const struct kx_roster *old, uint64_t epoch);
+void kxd_cross_check(struct app *a, const char *json, size_t len, int ret);
+int kxd_host_fresh_eks(struct app *a, struct kx_roster *r, struct kx_ek *host_ek);
+int kxd_member_ek_rotate(struct app *a, const struct kx_member *me);
+void kxd_free_next_eks(struct app *a);
 
 #endif

@@ -102,7 +102,7 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 	case KX_CTL_SUBSCRIBE:
 		/* A media daemon that starts late gets the keys held now that no
 		 * subscriber got yet; keys handed once are never handed again
-		 * (PROTOCOL.md 6.6): a restarted media daemon would start their
+		 * (PROTOCOL.md 6.8): a restarted media daemon would start their
 		 * replay windows afresh and its sender its counters. */
 		if (cmd->events & KX_CTL_EV_KEYS) {
 			bool withheld = false, send_given = false;
@@ -404,6 +404,11 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		json_object_set_new(o, "sending", json_boolean(a->sending && kxd_media_allowed(a)));
 		json_object_set_new(o, "send_held",
 				    json_boolean(a->sending && !kxd_media_allowed(a)));
+		/* A member's sync with its host (PROTOCOL.md 6.6). */
+		json_object_set_new(o, "sync", json_string(kxd_sync_names[a->sync]));
+		if (a->sync != SYNC_OK)
+			json_object_set_new(o, "sync_reason", json_string(a->sync_why));
+		json_object_set_new(o, "heartbeats_refused", json_integer((json_int_t)a->heartbeats_refused));
 		json_object_set_new(o, "relay",
 				    json_string(kxd_relay_open(a) ? "open"
 						: a->ws		  ? "connecting"

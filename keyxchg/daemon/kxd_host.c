@@ -48,6 +48,7 @@ int kxd_host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 {
 	struct kx_msg *m;
 	struct kx_roster *r;
+	struct kx_ek host_ek = {0};
 	uint8_t next[KX_SECRET_BYTES];
 	unsigned int added = 0;
 	bool join, take;
@@ -138,14 +139,31 @@ int kxd_host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 		free(m);
 		return 0;
 	}
-	ret = kx_msg_sign(m, &a->id);
+	/* A fresh epoch: fresh EKs, ours and the members' (PROTOCOL.md 7.3). */
+	ret = join ? 0 : kxd_host_fresh_eks(a, r, &host_ek);
+	if (!ret)
+		ret = kx_msg_sign(m, &a->id);
 	if (!ret)
 		ret = kx_chain_accept(a->chain, m);
 	if (ret) {
 		kxd_warn_event(a, "cannot make roster %llu: %s", (unsigned long long)r->epoch,
 			       strerror(-ret));
+		kx_ek_free(&host_ek);
 		free(m);
 		return ret;
+	}
+	kxd_chain_note(a);
+	if (!join) {
+		/* The old EK's secret goes: the sealed secrets of epochs before
+		 * this one no longer open with anything this host holds. */
+		kx_ek_free(&a->ek);
+		a->ek = host_ek;
+		for (uint32_t i = 0; i < r->n_members; i++) {
+			struct peer *p = kxd_peer_get(a, r->members[i].id, false);
+
+			if (p && p->have_next_ek && !memcmp(p->next_ek, r->members[i].ek, KX_EK_BYTES))
+				p->have_next_ek = false;
+		}
 	}
 	ret = join ? kx_epoch_join(a->sec->epoch, a->chain->hash, next) : kx_epoch_fresh(next);
 	if (!ret)
@@ -173,6 +191,8 @@ int kxd_host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 			if (p->admit_ann.time_ms > p->spent_ms)
 				p->spent_ms = p->admit_ann.time_ms;
 			p->acked_epoch = -1;
+			p->ack_time_ms = 0;
+			p->have_next_ek = false;
 		}
 		p->resends = 0;
 		p->resend_at = kxd_now_ms() + RESEND_MS;
@@ -222,6 +242,8 @@ int kxd_host_start(struct app *a)
 	ret = kx_msg_sign(m, &a->id);
 	if (!ret)
 		ret = kx_chain_start(a->chain, m, a->id.ik, (uint16_t)a->self, a->id.ik);
+	if (!ret)
+		kxd_chain_note(a);
 	if (!ret)
 		ret = kx_epoch_fresh(a->sec->epoch);
 	if (ret) {
@@ -516,10 +538,14 @@ void kxd_on_ack(struct app *a, int from, const char *json, size_t len)
 	int ret = kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m);
 
 	if (ret) {
+		kxd_cross_check(a, json, len, ret); /* a fork's word (PROTOCOL.md 6.7) */
 		if (ret != -ESTALE)
 			kxd_warn_event(a, "rejected an ack from p%d: %s", from, strerror(-ret));
 		return;
 	}
+	/* Newer than its last, confirming our secret (PROTOCOL.md 7.2). */
+	if (!kxd_ack_taken(a, &m))
+		return;
 	p = kxd_peer_get(a, m.u.ack.from, true);
 	if (p)
 		p->acked_epoch = (long long)m.u.ack.epoch;
@@ -582,7 +608,7 @@ void kxd_end_meeting(struct app *a)
 
 /*
  * A fresh epoch owed to a media daemon that subscribed again mid-epoch (this
- * room's own, or a member's by its rekey request; PROTOCOL.md 6.6): at once,
+ * room's own, or a member's by its rekey request; PROTOCOL.md 6.8): at once,
  * or held as one until REKEY_REQUEST_GAP_MS after the last one granted, so
  * that requests cannot make the host rekey in a loop. Owed only while the
  * epoch requested is held: any later epoch keyed everyone afresh.
@@ -614,7 +640,7 @@ void kxd_host_rekey_requested(struct app *a, uint64_t epoch)
 }
 
 /*
- * A member's signed rekey request (PROTOCOL.md 3.8, 6.6): from a member of
+ * A member's signed rekey request (PROTOCOL.md 3.8, 6.8): from a member of
  * the held roster, for the held epoch, within the time window and later than
  * its last one accepted (a replay by the relay is refused).
  */

@@ -12,7 +12,7 @@
 /* A member sends media only to a host it has a reason to trust (PROTOCOL.md 6.5). */
 bool kxd_media_allowed(const struct app *a)
 {
-	return a->host || a->host_trust != TRUST_NONE;
+	return a->sync == SYNC_OK && (a->host || a->host_trust != TRUST_NONE);
 }
 
 /* The people verified the host's codeword: media may go (PROTOCOL.md 6.5). */
@@ -21,7 +21,7 @@ void kxd_host_verified(struct app *a)
 	bool held = !kxd_media_allowed(a) && a->sending;
 
 	a->host_trust = TRUST_VERIFIED;
-	if (held)
+	if (held && kxd_media_allowed(a))
 		kxd_emit_send_kids(a, a->send_epoch);
 }
 
@@ -237,6 +237,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 					       strerror(-ret));
 				goto out;
 			}
+			kxd_chain_note(a);
 			/* Nothing is pinned until a person confirms it (`verify`). Media
 			 * goes to a host bound by the code, pinned by a person before,
 			 * or verified now; to no other (PROTOCOL.md 6.5). */
@@ -254,7 +255,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 			a->have_secret = false;
 			a->state = ST_MEETING;
 			kxd_logmsg("admitted at epoch %llu", (unsigned long long)m->u.roster.epoch);
-			a->host_seen = kxd_now_ms();
+			a->host_seen = a->synced_at = kxd_now_ms();
 			kxd_emit_roster(a);
 			kxd_emit_state(a);
 		}
@@ -305,9 +306,12 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 			kxd_warn_event(a, "rejected a roster from p%d: %s", from, strerror(-ret));
 		goto out;
 	}
-	a->host_seen = kxd_now_ms();
-	if (m->u.roster.host != old->host)
+	a->host_seen = a->synced_at = kxd_now_ms();
+	kxd_chain_note(a);
+	if (m->u.roster.host != old->host) {
 		a->host_left = false; /* a new host, heard now */
+		kxd_deposed(a, old, m->u.roster.epoch);
+	}
 	for (uint32_t i = 0; i < m->u.roster.n_members; i++) {
 		const struct kx_member *n = &m->u.roster.members[i],
 				       *o = kx_roster_find(old, n->id);
@@ -326,6 +330,11 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 		a->end_state = ST_LEFT;
 		goto out;
 	}
+	/* A fresh epoch lists the EK our last ack announced: the old one goes. */
+	if (kxd_member_ek_rotate(a, me))
+		kxd_out_of_sync(a, SYNC_OUT,
+				"roster %llu lists a meeting key (EK) of ours this room does not hold",
+				(unsigned long long)m->u.roster.epoch);
 	if (a->have_secret && a->chain->roster.epoch == old->epoch + 1 &&
 	    only_adds(old, &m->u.roster)) {
 		uint8_t next[KX_SECRET_BYTES];
@@ -335,6 +344,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 			sodium_memzero(next, sizeof(next));
 			kxd_install_epoch_keys(a);
 			kxd_send_ack(a, a->chain->roster.host);
+			kxd_in_sync(a, false);
 		}
 	} else {
 		/* A fresh secret is on its way, sealed to us. Until it comes, the
@@ -399,6 +409,7 @@ void kxd_on_epoch_key(struct app *a, int from, const char *json, size_t len)
 	}
 	sodium_memzero(secret, sizeof(secret));
 	kxd_send_ack(a, a->chain->roster.host);
+	kxd_in_sync(a, false);
 }
 
 /*
@@ -413,14 +424,32 @@ void kxd_take_over(struct app *a, const char *why)
 
 	if (a->host || a->chain->roster.successor != a->self || !a->have_ek)
 		return;
+	/* Not current: the host signed a later epoch than ours (PROTOCOL.md 6.3). */
+	if (a->host_ahead > a->chain->roster.epoch) {
+		if (kxd_now_ms() - a->warned_at >= 10000) {
+			a->warned_at = kxd_now_ms();
+			kxd_warn_event(a,
+				       "%s, but the host signed epoch %llu and this room holds %llu: "
+				       "not current, it does not take over",
+				       why, (unsigned long long)a->host_ahead,
+				       (unsigned long long)a->chain->roster.epoch);
+		}
+		return;
+	}
 	kxd_logmsg("%s: taking over as its successor", why);
+	kxd_deposed(a, &a->chain->roster, a->chain->roster.epoch + 1);
 	a->host = true;
+	/* The host signs its epochs: in sync by definition (its send keys come
+	 * with the new epoch), unless a split is seen later (PROTOCOL.md 6.7). */
+	a->sync = SYNC_OK;
 	a->host_left = true;
 	a->hosting_since_ms = kxd_wall_ms();
 	if (kxd_host_next_epoch(a, old, true)) {
 		a->host = false;
 		return;
 	}
+	/* A host announces no next EK: a fresh one comes with every fresh epoch. */
+	kxd_free_next_eks(a);
 	kxd_emit(a, KX_CTL_EV_ROSTER | KX_CTL_EV_STATE,
 		 json_pack("{s:s, s:s}", "event", "warning", "text",
 			   "the host is gone: this room hosts the meeting now"));
@@ -462,16 +491,6 @@ void kxd_on_leave(struct app *a, int from, const char *json, size_t len)
 	} else if (m.u.leave.from == a->chain->roster.host) {
 		kxd_take_over(a, "the host left, signed");
 	}
-}
-
-/* A member: the host's heartbeat (its own ack of the held epoch). */
-void kxd_on_host_ack(struct app *a, const char *json, size_t len)
-{
-	struct kx_msg m;
-
-	if (!kx_msg_parse(json, len, KX_MSG_ACK, a->chain, &m) &&
-	    m.u.ack.from == a->chain->roster.host)
-		a->host_seen = kxd_now_ms();
 }
 
 /*
@@ -537,7 +556,7 @@ void kxd_leave_meeting(struct app *a)
 
 /*
  * A key subscriber came back while the keys of the held epoch were handed
- * already (PROTOCOL.md 6.6): it gets none of them; this room asks for a
+ * already (PROTOCOL.md 6.8): it gets none of them; this room asks for a
  * fresh epoch (the host starts one; a member asks its host, signed).
  */
 void kxd_keys_withheld(struct app *a, uint64_t epoch)

@@ -58,18 +58,6 @@ void kxd_history_add(struct app *a, const struct kx_msg *m)
 	a->history_epoch[slot] = m->u.roster.epoch;
 }
 
-/* An ack of the held epoch; the host's own, to everyone, is its heartbeat. */
-int kxd_send_ack(struct app *a, int to)
-{
-	struct kx_msg m = {.type = KX_MSG_ACK};
-
-	memcpy(m.u.ack.meeting, a->meeting, KX_MEETING_ID_BYTES);
-	m.u.ack.epoch = a->chain->roster.epoch;
-	memcpy(m.u.ack.roster, a->chain->hash, KX_HASH_BYTES);
-	m.u.ack.from = (uint16_t)a->self;
-	return kxd_send_msg(a, to, &m, true);
-}
-
 static int parse_pid(const char *s)
 {
 	char *end;

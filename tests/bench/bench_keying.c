@@ -28,10 +28,15 @@
  *                       secret, then for each of the n-2 others (n-1 remain,
  *                       the host among them) seal, sign and JSON-encode an
  *                       epoch key, with the pair keys CACHED per member (made
- *                       once at admission). leave_nocache_host_cpu_ms: the
- *                       same deriving every pair key again (X25519 + HKDF per
- *                       member), which is what keyxchgd's send_epoch_key()
- *                       does today.
+ *                       once at admission). leave_fresh_ek_host_cpu_ms: the
+ *                       same with a fresh host EK in the roster and every
+ *                       pair key made again with it (X25519 + HKDF per
+ *                       member): what keyxchgd does since every fresh epoch
+ *                       renews the EKs (PROTOCOL.md 7.3), so no pair key can
+ *                       be cached. fresh_ek_over_cached: their ratio.
+ *                       Every ack carries its time, an EK and the key
+ *                       confirmation, which the host checks (PROTOCOL.md 7.2)
+ *                       in the _to_acked and _mem figures.
  *   admit_to_acked_ms   wall time OVER LOOPBACK from the host's admit of 1
  *                       joiner to the host having parsed every ack: host
  *                       admit; the roster sent to "*" and the joiner's epoch
@@ -351,6 +356,10 @@ static void host_rotate(struct meeting *mt, uint16_t removed, unsigned int n_joi
 	struct kx_msg *m = mt->msg;
 	struct kx_roster *r = &m->u.roster;
 	bool join = n_join && !removed;
+	/* Not cached, a fresh epoch: what keyxchgd does (PROTOCOL.md 7.3), a
+	 * fresh host EK in the roster and every pair key made with it. */
+	bool fresh_ek = !cached && !join;
+	struct kx_ek fresh = { 0 };
 	uint8_t next[KX_SECRET_BYTES];
 
 	m->type = KX_MSG_ROSTER;
@@ -374,6 +383,10 @@ static void host_rotate(struct meeting *mt, uint16_t removed, unsigned int n_joi
 	/* Joiner ids are above every member's: they go at the end, ascending. */
 	for (unsigned int i = 0; i < n_join; i++)
 		member_entry(&r->members[r->n_members++], &mt->joiners[i], KX_ROLE_MEMBER);
+	if (fresh_ek) {
+		CHECK("fresh host EK", kx_ek_generate(&fresh));
+		memcpy(r->members[0].ek, fresh.pk, KX_EK_BYTES);
+	}
 	CHECK("sign roster", kx_msg_sign(m, &h->ik));
 	CHECK("host accepts its roster", kx_chain_accept(h->chain, m));
 	CHECK("roster JSON", kx_msg_to_json(m, mt->roster_json, KX_JSON_MAX, &mt->roster_len));
@@ -394,7 +407,8 @@ static void host_rotate(struct meeting *mt, uint16_t removed, unsigned int n_joi
 		p = party_by_id(mt, to->id);
 		if (to->id >= JOINER_ID || !cached) {
 			/* A new member's pair key is always made here. */
-			CHECK("pair key", pair_key(&h->ek, r->meeting, &r->members[0], to, pair));
+			CHECK("pair key", pair_key(fresh_ek ? &fresh : &h->ek, r->meeting,
+						   &r->members[0], to, pair));
 			if (to->id >= JOINER_ID)
 				memcpy(p->pair, pair, sizeof(pair));
 		} else {
@@ -403,6 +417,7 @@ static void host_rotate(struct meeting *mt, uint16_t removed, unsigned int n_joi
 		host_epoch_key(mt, to, pair);
 		sodium_memzero(pair, sizeof(pair));
 	}
+	kx_ek_free(&fresh);
 }
 
 /* Host CPU of one rotation, on a copy of the host's state (restored after). */
@@ -434,6 +449,12 @@ static void member_ack(struct meeting *mt, struct party *p)
 	m.u.ack.epoch = p->chain->roster.epoch;
 	memcpy(m.u.ack.roster, p->chain->hash, KX_HASH_BYTES);
 	m.u.ack.from = p->id;
+	/* PROTOCOL.md 3.4: time, the EK for the next fresh epoch (here the
+	 * current one: the bench's members keep theirs), the key confirmation. */
+	m.u.ack.time_ms = (uint64_t)time(NULL) * 1000;
+	memcpy(m.u.ack.ek, p->ek.pk, KX_EK_BYTES);
+	CHECK("ack confirmation", kx_confirm(p->secret, m.u.ack.meeting, m.u.ack.epoch,
+					     m.u.ack.roster, m.u.ack.confirm));
 	CHECK("sign ack", kx_msg_sign(&m, &p->ik));
 	CHECK("ack JSON", kx_msg_to_json(&m, json, sizeof(json), &len));
 	free(p->ack);
@@ -536,6 +557,7 @@ static unsigned int host_acks(struct meeting *mt, uint16_t removed, unsigned int
 		CHECK("host parses an ack",
 		      kx_msg_parse(p->ack, p->ack_len, KX_MSG_ACK, mt->host.chain, mt->in));
 		if (mt->in->u.ack.epoch == mt->host.chain->roster.epoch &&
+		    !kx_confirm_check(mt->host.secret, &mt->in->u.ack) &&
 		    !sodium_memcmp(p->secret, mt->host.secret, KX_SECRET_BYTES))
 			ok++;
 	}
@@ -664,7 +686,8 @@ static void on_message(void *user, const char *text, size_t len)
 		if (!strcmp(btype, "ack")) {
 			CHECK("host parses an ack",
 			      kx_msg_parse(btext, blen, KX_MSG_ACK, c->mt->host.chain, c->mt->in));
-			if (c->mt->in->u.ack.epoch == c->mt->host.chain->roster.epoch)
+			if (c->mt->in->u.ack.epoch == c->mt->host.chain->roster.epoch &&
+			    !kx_confirm_check(c->mt->host.secret, &c->mt->in->u.ack))
 				rot.acks++;
 		} else if (!strcmp(btype, "echo_ack")) {
 			rot.acks++;
@@ -991,12 +1014,13 @@ static void bench_size(unsigned int n, double codeword, uint16_t port, const cha
 	       "leave_to_acked_ms=%.1f transport_ms=%.1f leave_over_transport=%.2f "
 	       "admit_relay_cpu_ms=%.0f admit_local_cpu_ms=%.0f "
 	       "admit_mem_ms=%.1f admit_over_mem=%.2f admit_critical_ms=%.2f "
-	       "join10_host_cpu_ms=%.3f leave_nocache_host_cpu_ms=%.3f "
+	       "join10_host_cpu_ms=%.3f leave_fresh_ek_host_cpu_ms=%.3f fresh_ek_over_cached=%.2f "
 	       "leave_mem_ms=%.1f leave_critical_ms=%.2f roster_bytes=%zu connect_ms=%.0f runs=%d\n",
 	       n, median(join1, reps), median(leave, reps), median(nadm, e2e), msgs, bytes, codeword,
 	       median(nlv, e2e), median(echo, e2e), median(nlv, e2e) / median(echo, e2e),
 	       median(rcpu, e2e), median(lcpu, e2e), median(adm, e2e), median(nadm, e2e) / median(adm, e2e), median(adm_c, e2e),
-	       median(join10, reps), median(leave_nc, reps), median(lv, e2e), median(lv_c, e2e),
+	       median(join10, reps), median(leave_nc, reps), median(leave_nc, reps) / median(leave, reps),
+	       median(lv, e2e), median(lv_c, e2e),
 	       roster_bytes, connect_ms, e2e);
 	fflush(stdout);
 
@@ -1068,7 +1092,7 @@ int main(int argc, char **argv)
 	port = relay_start(relay_py, dir);
 	snprintf(ca, sizeof(ca), "%s/certs/ca.pem", dir);
 	printf("keying: n counts the host; CPU = the host's only, pair keys cached unless "
-	       "'nocache'; admit_to_acked/leave_to_acked = over loopback: host and every member "
+	       "'fresh_ek' (a fresh EK for every fresh epoch: keyxchgd); admit_to_acked/leave_to_acked = over loopback: host and every member "
 	       "on its own TLS WebSocket (kx_ws) through the Python relay fixture, members in "
 	       "this one process; transport_ms = the same traffic without crypto (baseline); "
 	       "*_mem = every side in memory, serially; *_critical = host + slowest member + "

@@ -209,23 +209,46 @@ def sanitized(pid):
     return "libasan" in open(f"/proc/{pid}/maps").read()
 
 
-def memory_holds(pid, needles):
-    """Which of needles (bytes) occur anywhere in the readable memory of pid (our child)."""
-    found = set()
+def memory_regions(pid, keep, largest=1 << 30):
+    """The contents of the mappings of pid (our child) whose permissions (as /proc
+    shows them, "rw-p") keep() takes, up to largest bytes each (not the sanitizers'
+    shadow: terabytes reserved, zeros, no data)."""
     with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
         for line in maps:
             lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
-            # Not the sanitizers' shadow (terabytes reserved, zeros): it holds no data.
-            if line.split()[1][0] != "r" or "[vvar]" in line or "[vsyscall]" in line or \
-                    hi - lo > 1 << 30:
+            if not keep(line.split()[1]) or "[vvar]" in line or "[vsyscall]" in line or \
+                    hi - lo > largest:
                 continue
             try:
                 mem.seek(lo)
                 data = mem.read(hi - lo)
             except OSError:
                 continue
-            found.update(n for n in needles if n in data)
+            yield data
+
+
+def memory_holds(pid, needles):
+    """Which of needles (bytes) occur anywhere in the readable memory of pid (our child)."""
+    found = set()
+    for data in memory_regions(pid, lambda perm: perm[0] == "r"):
+        found.update(n for n in needles if n in data)
     return found
+
+
+def run_sections(prog, sections):
+    """main() of a keying test file: a relay, then each section (all, or those named on
+    the command line), TAP output."""
+    if not built():
+        return 1
+    tmp = tempfile.mkdtemp(prefix=prog)
+    os.chmod(tmp, 0o755)    # keyxchgd's user reaches its directory and the CA
+    relay = Relay(tmp)
+    only = set(sys.argv[1:])
+    for name, fn in sections:
+        if not only or name in only:
+            fn(tmp, relay)
+    relay.stop()
+    return finish()
 
 
 def wait_until(pred, seconds=15, rooms=()):

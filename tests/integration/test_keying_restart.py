@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """keyxchgd hands each epoch's media keys to the key subscriber once
-(PROTOCOL.md 6.6, issue 11 finding 3), end to end on loopback through the
+(PROTOCOL.md 6.8, issue 11 finding 3), end to end on loopback through the
 misbehaving relay fixture:
 
 * a member's media daemon that subscribes again mid-epoch (a restart) gets no

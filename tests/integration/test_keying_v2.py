@@ -37,13 +37,12 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_keying import (BIN, Relay, Room, admit, allow_list, built, host_and_member, check, kxpy, knocks,  # noqa: E402
-                         relay_bodies, same_epoch_keys, state_dir, states, three_rooms,
-                         wait_until, warnings)
+from test_keying import (BIN, Relay, Room, admit, allow_list, built, host_and_member, check,  # noqa: E402
+                         kxpy, knocks, relay_bodies, run_sections, same_epoch_keys, state_dir,
+                         states, three_rooms, wait_until, warnings)
 import tap  # noqa: E402  (test_keying put tests/lib on the path)
 import users  # noqa: E402
 from tap import finish  # noqa: E402
@@ -607,22 +606,13 @@ def control_tests(tmp, relay):
 
 
 def main():
-    if not built():
-        return 1
-    tmp = tempfile.mkdtemp(prefix="kx-v2-")
-    os.chmod(tmp, 0o755)    # keyxchgd's user reaches its directory and the CA
-    relay = Relay(tmp)
-    only = set(sys.argv[1:])
-    for name, fn in [("remove", remove_tests), ("end", end_tests), ("swap", knock_swap_tests),
-                     ("fake", fake_host_tests), ("equivocation", equivocation_tests),
-                     ("code", meeting_code_tests), ("handover", lobby_takeover_tests),
-                     ("group", group_code_tests),
-                     ("spent", deny_spends_tests), ("succknock", successor_knock_tests),
-                     ("names", name_tests), ("uid", uid_tests), ("control", control_tests)]:
-        if not only or name in only:
-            fn(tmp, relay)
-    relay.stop()
-    return finish()
+    return run_sections("kx-v2-", [
+        ("remove", remove_tests), ("end", end_tests), ("swap", knock_swap_tests),
+        ("fake", fake_host_tests), ("equivocation", equivocation_tests),
+        ("code", meeting_code_tests), ("handover", lobby_takeover_tests),
+        ("group", group_code_tests), ("spent", deny_spends_tests),
+        ("succknock", successor_knock_tests), ("names", name_tests), ("uid", uid_tests),
+        ("control", control_tests)])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """A room's media process (roomd) restarted mid-epoch, against a recording
-SFU (issue 11, finding 3; PROTOCOL.md 6.6).
+SFU (issue 11, finding 3; PROTOCOL.md 6.8).
 
 Two keyxchgd rooms on loopback through the signaling relay fixture (room 1
 hosts, room 2 is admitted), each with roomd; the SFU fixture

@@ -20,6 +20,7 @@
  *   kx-vectors meeting-code ID                  -> the meeting code of an id, as text
  *   kx-vectors meeting-bound ID CODE IK         -> exit 0 when CODE (text) names ID and IK
  *   kx-vectors group-code E MEETING EPOCH ROSTER_HASH -> the epoch's group security code
+ *   kx-vectors confirm E MEETING EPOCH ROSTER_HASH -> an ack's confirmation MAC (hex)
  *
  * Exit 0, 1 when a check fails (error number on stderr), 2 on bad usage.
  */
@@ -259,17 +260,23 @@ static int cmd_meeting(int argc, char **argv)
 		printf("%s\n", text);
 		return 0;
 	}
-	if (!strcmp(argv[1], "group-code") && argc == 6) {
-		uint8_t e[KX_SECRET_BYTES], h[KX_HASH_BYTES];
+	if ((!strcmp(argv[1], "group-code") || !strcmp(argv[1], "confirm")) && argc == 6) {
+		uint8_t e[KX_SECRET_BYTES], h[KX_HASH_BYTES], mac[KX_HASH_BYTES];
+		bool confirm = !strcmp(argv[1], "confirm");
 
 		if (hex(argv[2], e, sizeof(e)) || hex(argv[3], id, sizeof(id)) ||
 		    hex(argv[5], h, sizeof(h)))
 			return 2;
-		ret = kx_group_code(e, id, strtoull(argv[4], NULL, 10), h, word);
+		ret = confirm ? kx_confirm(e, id, strtoull(argv[4], NULL, 10), h, mac)
+			      : kx_group_code(e, id, strtoull(argv[4], NULL, 10), h, word);
 		e2ee_wipe(e, sizeof(e));
 		if (ret)
 			return fail(ret);
-		printf("%s\n", word);
+		if (confirm) {
+			print_hex(mac, sizeof(mac));
+			printf("\n");
+		} else
+			printf("%s\n", word);
 		return 0;
 	}
 	if (!strcmp(argv[1], "meeting-bound") && argc == 5) {

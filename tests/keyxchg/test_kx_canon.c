@@ -110,6 +110,9 @@ static void fill_ack(struct kx_msg *m)
 	m->u.ack.epoch = 5;
 	memcpy(m->u.ack.roster, H32, 32);
 	m->u.ack.from = 11;
+	m->u.ack.time_ms = 2;
+	memcpy(m->u.ack.ek, E32, 32);
+	memcpy(m->u.ack.confirm, H32, 32);
 }
 
 static void fill_leave(struct kx_msg *m)
@@ -159,8 +162,9 @@ static const struct canon_vec vectors[] = {
 	  M16 L4("\x08") "\x00\x00\x00\x01\x02\x03\x04\x05" L4("\x20")
 	      H32 L4("\x02") "\x00\x01" L4("\x02") "\xff\xfe" L4("\x18") N24 L4("\x30") S48),
     V("ack", fill_ack,
-      L4("\x0f") "sealroom-v1 ack" L4("\x10")
-	  M16 L4("\x08") "\x00\x00\x00\x00\x00\x00\x00\x05" L4("\x20") H32 L4("\x02") "\x00\x0b"),
+      L4("\x0f") "sealroom-v2 ack" L4("\x10")
+	  M16 L4("\x08") "\x00\x00\x00\x00\x00\x00\x00\x05" L4("\x20") H32 L4("\x02") "\x00\x0b"
+	      L4("\x08") "\x00\x00\x00\x00\x00\x00\x00\x02" L4("\x20") E32 L4("\x20") H32),
     V("leave", fill_leave,
       L4("\x11") "sealroom-v1 leave" L4("\x10")
 	  M16 L4("\x08") "\x00\x00\x00\x00\x00\x00\x01\x00" L4("\x02") "\x12\x34" L4(

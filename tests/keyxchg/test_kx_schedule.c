@@ -88,6 +88,41 @@ static void test_join_ratchet_is_hkdf(void **state)
 	assert_memory_not_equal(got, e0, 32);
 }
 
+/*
+ * Key confirmation (PROTOCOL.md 7.2): an ack carrying the confirmation of the
+ * checker's secret for its own meeting, epoch and roster passes; another
+ * secret, epoch, roster hash or meeting, or one bit of the MAC, does not.
+ */
+static void test_confirm(void **state)
+{
+	uint8_t e[KX_SECRET_BYTES], other[KX_SECRET_BYTES];
+	struct kx_ack a = { .epoch = 7, .from = 3 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(e); i++) {
+		e[i] = (uint8_t)i;
+		other[i] = (uint8_t)(i ^ (i == 31));
+	}
+	memset(a.meeting, 0x11, sizeof(a.meeting));
+	memset(a.roster, 0x22, sizeof(a.roster));
+	assert_int_equal(kx_confirm(e, a.meeting, a.epoch, a.roster, a.confirm), 0);
+	assert_int_equal(kx_confirm_check(e, &a), 0);
+	assert_int_equal(kx_confirm_check(other, &a), -EBADMSG);
+	a.epoch = 8;
+	assert_int_equal(kx_confirm_check(e, &a), -EBADMSG);
+	a.epoch = 7;
+	a.roster[31] ^= 1;
+	assert_int_equal(kx_confirm_check(e, &a), -EBADMSG);
+	a.roster[31] ^= 1;
+	a.meeting[0] ^= 1;
+	assert_int_equal(kx_confirm_check(e, &a), -EBADMSG);
+	a.meeting[0] ^= 1;
+	a.confirm[0] ^= 0x80;
+	assert_int_equal(kx_confirm_check(e, &a), -EBADMSG);
+	a.confirm[0] ^= 0x80;
+	assert_int_equal(kx_confirm_check(e, &a), 0);
+}
+
 static void test_media_keys(void **state)
 {
 	static const uint8_t e[32] = "epoch secret ...................";
@@ -316,6 +351,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pair_key, setup, teardown),
 	    cmocka_unit_test(test_join_ratchet_is_hkdf),
 	    cmocka_unit_test(test_media_keys),
+	    cmocka_unit_test(test_confirm),
 	    cmocka_unit_test(test_fingerprint),
 	    cmocka_unit_test_setup_teardown(test_seal_open_and_ad, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_meeting, setup, teardown),

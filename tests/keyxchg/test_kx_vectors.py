@@ -88,8 +88,8 @@ def canon_msg(d):
         return canon("sealroom-v1 epoch-key", m, be(d["epoch"], 8), unb64(d["roster"]),
                      be(d["from"], 2), be(d["to"], 2), unb64(d["nonce"]), unb64(d["sealed"]))
     if t == "ack":
-        return canon("sealroom-v1 ack", m, be(d["epoch"], 8), unb64(d["roster"]),
-                     be(d["from"], 2))
+        return canon("sealroom-v2 ack", m, be(d["epoch"], 8), unb64(d["roster"]),
+                     be(d["from"], 2), be(d["time"], 8), unb64(d["ek"]), unb64(d["confirm"]))
     if t in ("leave", "end", "rekey_request"):
         # An end and a rekey request have a leave's fields under their own
         # labels (PROTOCOL.md 3.5, 3.7, 3.8).
@@ -191,6 +191,13 @@ def group_code(e, meeting, epoch, rhash):
     mac = hmac.new(auth, b"sealroom-v2 group code" + meeting + be(epoch, 8) + rhash,
                    hashlib.sha256).digest()
     return proquints(mac[:8])
+
+
+def confirm(e, meeting, epoch, rhash):
+    """PROTOCOL.md 7.2: an ack's key confirmation, MLS's confirmation tag."""
+    key = hkdf(e, meeting, b"sealroom-v2 confirm" + be(epoch, 8))
+    return hmac.new(key, b"sealroom-v2 confirmation" + meeting + be(epoch, 8) + rhash,
+                    hashlib.sha256).digest()
 
 
 def meeting_bound(meeting_id, code, ik):
@@ -338,7 +345,8 @@ def other_messages(rhash, epoch):
              "roster": b64(rhash), "from": 100, "to": 101, "nonce": b64(nonce),
              "sealed": b64(sealed), "sig": b64(bytes(64))}),
         (1, {"v": 1, "type": "ack", "meeting": b64(MEETING), "epoch": epoch, "roster": b64(rhash),
-             "from": 101, "sig": b64(bytes(64))}),
+             "from": 101, "time": 1700000000555, "ek": b64(EKS[2]),
+             "confirm": b64(confirm(e, MEETING, epoch, rhash)), "sig": b64(bytes(64))}),
         (2, {"v": 1, "type": "leave", "meeting": b64(MEETING), "epoch": epoch, "from": 102,
              "time": 1700000000999, "sig": b64(bytes(64))}),
         (0, {"v": 1, "type": "deny", "meeting": b64(MEETING), "from": 100, "to": 103,
@@ -457,7 +465,7 @@ def test_verify():
         rc, out, err = cli("verify", f.name, stdin=json.dumps(d))
         check("an end of a later epoch (rosters missed) is taken", rc == 0, (rc, out, err))
         # A rekey request: from a member of the held roster, for the held
-        # epoch only (PROTOCOL.md 6.6).
+        # epoch only (PROTOCOL.md 6.8).
         req = [d for _, d in others if d["type"] == "rekey_request"][0]
         for what, d in [("of an epoch before the held one", sign(dict(req, epoch=0), SEEDS[1])),
                         ("of a later epoch", sign(dict(req, epoch=2), SEEDS[1])),
@@ -544,6 +552,14 @@ def test_group_code(rng):
                 group_code(e, bytes(16), 1, h)}
     check("another secret, epoch, roster hash or meeting gives another code", len(variants) == 5,
           variants)
+    bad = [c for c in cases if cli("confirm", c[0].hex(), c[1].hex(), c[2], c[3].hex())[1]
+           != confirm(*c).hex()]
+    check(f"ack confirmation MAC (PROTOCOL.md 7.2): {len(cases)} cases agree", not bad, bad)
+    variants = {confirm(e, MEETING, 1, h), confirm(bytes([1]) + e[1:], MEETING, 1, h),
+                confirm(e, MEETING, 2, h), confirm(e, MEETING, 1, bytes(32)),
+                confirm(e, bytes(16), 1, h)}
+    check("another secret, epoch, roster hash or meeting gives another confirmation",
+          len(variants) == 5, len(variants))
 
 
 def test_documented():
@@ -572,7 +588,17 @@ def test_documented():
         "group code": (cli("group-code", e.hex(), MEETING.hex(), 1, h.hex())[1],
                        group_code(e, MEETING, 1, h)),
         "host codeword": (cli("codeword", IKS[0].hex())[1], codeword(IKS[0])),
+        "ack confirmation": (cli("confirm", e.hex(), MEETING.hex(), 0, h.hex())[1],
+                             confirm(e, MEETING, 0, h).hex()),
     }
+    ack = {"v": 1, "type": "ack", "meeting": b64(MEETING), "epoch": 0, "roster": b64(h),
+           "from": 101, "time": 1700000000555, "ek": b64(EKS[1]),
+           "confirm": b64(confirm(e, MEETING, 0, h)), "sig": b64(bytes(64))}
+    rc, out, err = cli("sign", SEEDS[1].hex(), stdin=json.dumps(ack))
+    js, canon_hex = (out.splitlines() + ["", ""])[:2]
+    want = sign(ack, SEEDS[1])
+    values["ack signature"] = (json.loads(js or "{}").get("sig"), want["sig"])
+    values["ack canonical"] = (canon_hex, canon_msg(want).hex())
     bad = {k: v for k, v in values.items() if v[0] != v[1]}
     check("version 2 vectors: libkx and the Python implementation agree", not bad, bad)
     # The document shows hex in groups: compare without spaces.

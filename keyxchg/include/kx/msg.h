@@ -85,12 +85,19 @@ struct kx_epoch_key {
 	uint8_t sealed[KX_SEALED_BYTES];
 };
 
-/* 4. ack: a member has E_e of roster_e. */
+/*
+ * 4. ack: a member has E_e of roster_e, and proves it (PROTOCOL.md 3.4);
+ * the host's own ack to everyone is its heartbeat (PROTOCOL.md 6.3).
+ */
 struct kx_ack {
 	uint8_t meeting[KX_MEETING_ID_BYTES];
 	uint64_t epoch;
 	uint8_t roster[KX_HASH_BYTES];
 	uint16_t from;
+	uint64_t time_ms;		/* sender's clock: a heartbeat replayed is refused */
+	uint8_t ek[KX_EK_BYTES];	/* a member: its EK for the next fresh epoch;
+					 * the host: its EK of roster_e */
+	uint8_t confirm[KX_HASH_BYTES]; /* kx_confirm() of E_e: key confirmation */
 };
 
 /* 5. leave. */
@@ -125,7 +132,7 @@ struct kx_end {
 /*
  * 8. rekey request: a member asks the host for a fresh epoch because its
  * media daemon restarted and keyxchgd hands an epoch's media keys once
- * (PROTOCOL.md 3.8, 6.6). A leave's fields under its own label; epoch is
+ * (PROTOCOL.md 3.8, 6.8). A leave's fields under its own label; epoch is
  * the epoch the member holds, whose keys its media daemon cannot have.
  */
 struct kx_rekey_request {

@@ -30,6 +30,8 @@ struct kx_ek;
 #define KX_LABEL_FINGERPRINT "sealroom-v1 fingerprint"
 #define KX_LABEL_AUTHENTICATOR "sealroom-v2 epoch authenticator"
 #define KX_LABEL_GROUP_CODE    "sealroom-v2 group code"
+#define KX_LABEL_CONFIRM_KEY   "sealroom-v2 confirm"
+#define KX_LABEL_CONFIRM       "sealroom-v2 confirmation"
 #define KX_SEAL_AD_BYTES     (KX_MEETING_ID_BYTES + 8 + KX_HASH_BYTES + 2 + 2)
 /* 16 hex digits and a NUL */
 #define KX_FINGERPRINT_HEX_SIZE (2 * KX_FINGERPRINT_BYTES + 1)
@@ -83,6 +85,28 @@ KX_API KX_NONNULL(1, 2, 4, 5) int kx_group_code(const uint8_t e_secret[static KX
 						uint64_t epoch,
 						const uint8_t roster_hash[static KX_HASH_BYTES],
 						char out[static 24]);
+
+/*
+ * Key confirmation (PROTOCOL.md 7.2, MLS's confirmation tag): what every ack
+ * and heartbeat of epoch e carries, proof that its sender holds E_e of the
+ * roster whose hash it names:
+ *   key     = HKDF(ikm = E_e, salt = meeting_id, info = "sealroom-v2 confirm" || e(8))
+ *   confirm = HMAC-SHA256(key, "sealroom-v2 confirmation" || meeting_id || e(8) || H(roster_e))
+ * Returns 0 or -EIO.
+ */
+KX_API KX_NONNULL(1, 2, 4, 5) int kx_confirm(const uint8_t e_secret[static KX_SECRET_BYTES],
+					     const uint8_t meeting[static KX_MEETING_ID_BYTES],
+					     uint64_t epoch,
+					     const uint8_t roster_hash[static KX_HASH_BYTES],
+					     uint8_t out[static KX_HASH_BYTES]);
+
+/*
+ * Does ack a (parsed, signature checked) carry the confirmation of e_secret
+ * for its own meeting, epoch and roster hash? Constant-time compare.
+ * Returns 0, -EBADMSG (another secret), -EIO.
+ */
+KX_API KX_NONNULL(1, 2) int kx_confirm_check(const uint8_t e_secret[static KX_SECRET_BYTES],
+					     const struct kx_ack *a);
 
 /* e2ee_kid_make(stream, sender, epoch): frame-format.md's KID layout. */
 uint64_t kx_media_kid(unsigned int stream, uint16_t sender, uint64_t epoch);

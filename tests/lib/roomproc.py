@@ -155,7 +155,8 @@ class Roomd(Proc):
                                             "--rx-base", str(rx_base), "--sender-index",
                                             str(pid), *users.roomd_trust(), *extra]), log,
                          users.gst_env(env, users.MEDIA, os.path.dirname(frames)))
-        self.wait_for(lambda t: "roomd ready" in t, "roomd ready")
+        # A first run may scan the plugins (slow under ASan and load).
+        self.wait_for(lambda t: "roomd ready" in t, "roomd ready", 120)
 
     def results(self):
         """The per-sender lines at its end: {sender: {field: int}}."""

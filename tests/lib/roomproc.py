@@ -191,7 +191,8 @@ class Roomd(Proc):
                                             "--sender-index", str(pid), *users.roomd_trust(),
                                             *extra]), log,
                          users.gst_env(env, users.MEDIA, os.path.dirname(frames)))
-        self.wait_for(lambda t: "roomd ready" in t, "roomd ready")
+        # A first run may scan the plugins (slow under ASan and load).
+        self.wait_for(lambda t: "roomd ready" in t, "roomd ready", 120)
 
     def transport(self):
         """The "roomd transport:" line's counts (through Janus), {} before the end."""

@@ -104,17 +104,24 @@ def acting_as(uid, groups=()):
         os.setgroups([])
 
 
+_registries = {}
+
+
 def gst_env(env, uid, tmp):
     """env for a GStreamer program run as uid: a registry of its own in a
     directory of its own under tmp (the build's is root's, 0600), a copy of the
-    build's when there is one, so that it does not rescan the plugins."""
+    build's when there is one, so that it does not rescan the plugins; one per
+    uid for the whole run, so that what the first program scanned (a build
+    without a registry yet, an ASan build) the next ones reuse."""
     env = dict(env)
     reg = env.get("GST_REGISTRY")
     if ROOT:
-        d = user_dir(os.path.join(tmp, f"gst-{uid}"), uid)
-        copy = os.path.join(d, "registry.bin")
-        if reg and os.path.exists(reg):
-            shutil.copyfile(reg, copy)
-            own(copy, uid, 0o600)
-        env["GST_REGISTRY"] = copy
+        if uid not in _registries:
+            d = user_dir(os.path.join(tmp, f"gst-{uid}"), uid)
+            copy = os.path.join(d, "registry.bin")
+            if reg and os.path.exists(reg):
+                shutil.copyfile(reg, copy)
+                own(copy, uid, 0o600)
+            _registries[uid] = copy
+        env["GST_REGISTRY"] = _registries[uid]
     return env

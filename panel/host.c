@@ -126,6 +126,8 @@ int panel_host_new(struct panel_screen *s, const struct panel_host_config *cfg,
 	if (ret)
 		goto fail;
 	panel_view_init(&h->view, &m, cfg->admin_pin);
+	if (cfg->bar_seconds)
+		h->view.bar_us = (uint64_t)cfg->bar_seconds * 1000000u;
 	snprintf(h->view.st.room_name, sizeof(h->view.st.room_name), "%s",
 		 cfg->room_name ? cfg->room_name : "");
 	snprintf(h->view.st.service, sizeof(h->view.st.service), "%s",
@@ -182,7 +184,7 @@ void panel_host_media(struct panel_host *h, bool roomd_up, bool muted, bool came
 	panel_view_follow(&h->view, now_us);
 	/* Unmuted: the bar goes back to hiding from now. */
 	if (!h->view.st.muted)
-		h->view.bar_until_us = now_us + PANEL_BAR_US;
+		h->view.bar_until_us = now_us + h->view.bar_us;
 	redraw(h);
 }
 

@@ -10,7 +10,7 @@
  *   sealroom-screen --display DEVICE|soft [--display-size WxH]
  *                   [--display-capture PNG] --frames PATH --roomd-uid UID
  *                   [--control PATH] [--screen-mm WxH [--touch NAME]
- *                   [--touch-events PATH] [--admin-pin-file FILE]
+ *                   [--touch-events PATH] [--admin-pin-file FILE] [--bar-seconds N]
  *                   [--room-name NAME] [--service ADDR] [--meeting NAME]]
  *
  * The touch panel (panel/host.h, docs/panel.md) runs when the screen's
@@ -128,7 +128,7 @@ static void usage(void)
 			"[--display-capture PNG] --frames PATH --roomd-uid UID [--control PATH]\n"
 			"       [--screen-mm WxH [--touch NAME] [--touch-events PATH (test input)]\n"
 			"        [--admin-pin-file FILE] [--room-name NAME] [--service ADDR] "
-			"[--meeting NAME]]\n");
+			"[--meeting NAME] [--bar-seconds N]]\n");
 	exit(2);
 }
 
@@ -733,6 +733,7 @@ int main(int argc, char **argv)
 		{ "room-name", required_argument, NULL, 'r' },
 		{ "service", required_argument, NULL, 'v' },
 		{ "meeting", required_argument, NULL, 'g' },
+		{ "bar-seconds", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct panel_host_config pcfg = { 0 };
@@ -794,6 +795,20 @@ int main(int argc, char **argv)
 		case 'g':
 			pcfg.meeting = optarg;
 			break;
+		case 'b': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 || v > 3600) {
+				fprintf(stderr, "sealroom-screen: --bar-seconds is 1 to 3600, not \"%s\"\n",
+					optarg);
+				exit(2);
+			}
+			pcfg.bar_seconds = (unsigned int)v;
+			break;
+		}
 		default:
 			usage();
 		}

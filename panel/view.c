@@ -65,6 +65,7 @@ void panel_view_init(struct panel_view *v, const struct panel_metrics *m, const 
 {
 	memset(v, 0, sizeof(*v));
 	v->m = *m;
+	v->bar_us = PANEL_BAR_US;
 	if (admin_pin && strlen(admin_pin) <= PANEL_PIN_MAX)
 		strcpy(v->admin_pin, admin_pin);
 }
@@ -88,7 +89,7 @@ static bool in_meeting(const struct panel_state *st)
 static void show_bar(struct panel_view *v, uint64_t now_us)
 {
 	v->bar = true;
-	v->bar_until_us = now_us + PANEL_BAR_US;
+	v->bar_until_us = now_us + v->bar_us;
 }
 
 void panel_view_follow(struct panel_view *v, uint64_t now_us)

@@ -252,7 +252,7 @@ void kxd_teardown(struct app *a, enum state state)
 	a->end_state = ST_IDLE;
 	a->have_knock = false;
 	a->batch_at = 0;
-	a->keys_waiting = a->rekey_pending = false;
+	a->keys_waiting = a->rekey_pending = a->send_handed = false;
 	if (a->have_ek) {
 		kx_ek_free(&a->ek); /* forward secrecy of this meeting */
 		a->have_ek = false;

@@ -76,6 +76,9 @@
 #define SWITCH_MS  2000
 #define GRACE_MS   10000
 #define HISTORY	   16
+/* EKs a member keeps announced and unused (one per heartbeat period, T/4:
+ * 8 minutes of acks the host did not take at the default T). */
+#define ANNOUNCED_MAX 64
 #define KEYS_MAX   16384 /* 1024 members, 2 streams, a few epochs in their grace period */
 #define STREAMS	   2	 /* audio 0, video 1 */
 /* Defaults of the options (DAEMON.md) */
@@ -217,12 +220,16 @@ struct app {
 	int backoff_ms;
 	struct kx_ek ek;
 	bool have_ek;
-	/* member: the EK its acks announce for the next fresh epoch (PROTOCOL.md
-	 * 7.3), a new one in every ack answering a heartbeat, and the one it
-	 * announced before (a roster in flight may list it); the one a roster
-	 * lists becomes ek, the old ek is wiped */
-	struct kx_ek next_ek, prev_next_ek;
-	bool have_next_ek, have_prev_next_ek;
+	/* member: the EKs its acks announced for the next fresh epoch (PROTOCOL.md
+	 * 7.3), oldest first, a new one in every ack answering a heartbeat; the
+	 * newest is the one its acks announce while have_next_ek. Each is kept
+	 * until a roster lists it or a later one: the host lists the EK of the
+	 * last ack it took, which may be any of them when acks were lost (keeping
+	 * only the last two locked a member out for good). The one a roster lists
+	 * becomes ek; it, the old ek and those announced before it are wiped. */
+	struct kx_ek announced[ANNOUNCED_MAX];
+	unsigned int n_announced;
+	bool have_next_ek;
 	struct kx_chain *chain;
 	struct secrets *sec; /* sodium_malloc'd */
 	bool have_secret;

@@ -310,6 +310,7 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 	kxd_chain_note(a);
 	if (m->u.roster.host != old->host) {
 		a->host_left = false; /* a new host, heard now */
+		a->heartbeat_ms = 0;  /* its heartbeats' times are its clock's, not the old host's */
 		kxd_deposed(a, old, m->u.roster.epoch);
 	}
 	for (uint32_t i = 0; i < m->u.roster.n_members; i++) {
@@ -376,6 +377,7 @@ void kxd_on_epoch_key(struct app *a, int from, const char *json, size_t len)
 	struct kx_pair_keys pk;
 	uint8_t pair[KX_SECRET_BYTES], secret[KX_SECRET_BYTES];
 	int ret;
+	bool fresh;
 
 	if (!a->chain->started)
 		return;
@@ -400,16 +402,27 @@ void kxd_on_epoch_key(struct app *a, int from, const char *json, size_t len)
 		kxd_warn_event(a, "an epoch key that does not open: %s", strerror(-ret));
 		return;
 	}
-	a->host_seen = kxd_now_ms();
-	/* A resend of the secret already held changes nothing but is acked. */
-	if (!a->have_secret || sodium_memcmp(secret, a->sec->epoch, sizeof(secret))) {
+	/* A resend of the secret already held changes nothing but is acked: it
+	 * carries no time, so the relay could replay it at will; it is not a
+	 * word of the host (PROTOCOL.md 6.3, 6.6): only the first opening is. */
+	fresh = !a->have_secret || sodium_memcmp(secret, a->sec->epoch, sizeof(secret));
+	if (fresh) {
+		/* Another secret for the held epoch (the host's resend after a
+		 * failed confirmation): the keys of the wrong one go first, the
+		 * media daemon keeps the first key under a KID. */
+		if (a->have_secret)
+			for (size_t j = 0; j < KEYS_MAX; j++)
+				if (a->keys[j].used && a->keys[j].epoch == a->chain->roster.epoch)
+					kxd_key_remove(a, j);
 		memcpy(a->sec->epoch, secret, sizeof(secret));
 		a->have_secret = true;
+		a->host_seen = kxd_now_ms();
 		kxd_install_epoch_keys(a);
 	}
 	sodium_memzero(secret, sizeof(secret));
 	kxd_send_ack(a, a->chain->roster.host);
-	kxd_in_sync(a, false);
+	if (fresh)
+		kxd_in_sync(a, false);
 }
 
 /*
@@ -433,6 +446,17 @@ void kxd_take_over(struct app *a, const char *why)
 				       "not current, it does not take over",
 				       why, (unsigned long long)a->host_ahead,
 				       (unsigned long long)a->chain->roster.epoch);
+		}
+		return;
+	}
+	/* Split: this room already saw two meetings; hosting would clear that
+	 * state and make a third (PROTOCOL.md 6.7: a split ends only by a later
+	 * epoch its host confirms, or by leaving). */
+	if (a->sync == SYNC_SPLIT) {
+		if (kxd_now_ms() - a->warned_at >= 10000) {
+			a->warned_at = kxd_now_ms();
+			kxd_warn_event(a, "%s, but this room sees a meeting split: it does not take over",
+				       why);
 		}
 		return;
 	}
@@ -583,7 +607,9 @@ void kxd_send_rekey_request(struct app *a)
 	struct kx_rekey_request *r = &m.u.rekey_request;
 
 	a->rekey_req_at = kxd_now_ms() + REKEY_REQUEST_RESEND_MS;
-	if (!a->chain->started)
+	/* A later roster is held (its secret on the way): that epoch keys the
+	 * media daemon afresh; asking again would cost the meeting another. */
+	if (!a->chain->started || a->chain->roster.epoch > a->keys_waiting_epoch)
 		return;
 	memcpy(r->meeting, a->chain->roster.meeting, sizeof(r->meeting));
 	r->epoch = a->chain->roster.epoch;

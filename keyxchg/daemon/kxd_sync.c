@@ -35,8 +35,17 @@ int kxd_send_ack(struct app *a, int to)
 	if (!a->have_secret || !a->have_ek)
 		return -ENOKEY;
 	if (!a->host && !a->have_next_ek) {
-		if ((ret = kx_ek_generate(&a->next_ek)))
+		struct kx_ek ek;
+
+		if ((ret = kx_ek_generate(&ek)))
 			return ret;
+		if (a->n_announced == ANNOUNCED_MAX) { /* the oldest goes */
+			kx_ek_free(&a->announced[0]);
+			memmove(&a->announced[0], &a->announced[1],
+				(ANNOUNCED_MAX - 1) * sizeof(a->announced[0]));
+			a->n_announced--;
+		}
+		a->announced[a->n_announced++] = ek;
 		a->have_next_ek = true;
 	}
 	memcpy(k->meeting, a->meeting, KX_MEETING_ID_BYTES);
@@ -44,7 +53,7 @@ int kxd_send_ack(struct app *a, int to)
 	memcpy(k->roster, a->chain->hash, KX_HASH_BYTES);
 	k->from = (uint16_t)a->self;
 	k->time_ms = kxd_wall_ms();
-	memcpy(k->ek, a->host ? a->ek.pk : a->next_ek.pk, KX_EK_BYTES);
+	memcpy(k->ek, a->host ? a->ek.pk : a->announced[a->n_announced - 1].pk, KX_EK_BYTES);
 	if ((ret = kx_confirm(a->sec->epoch, k->meeting, k->epoch, k->roster, k->confirm)))
 		return ret;
 	return kxd_send_msg(a, to, &m, true);
@@ -66,21 +75,25 @@ bool kxd_ack_taken(struct app *a, const struct kx_msg *m)
 
 	if (!p || !mm || k->from == a->self)
 		return false;
-	if (k->time_ms <= p->ack_time_ms && p->acked_epoch == (long long)k->epoch)
+	if (k->time_ms <= p->ack_time_ms)
 		return false; /* the same ack again, or an older one replayed */
+	p->ack_time_ms = k->time_ms;
 	ret = kx_confirm_check(a->sec->epoch, k);
 	if (ret) {
-		p->confirm_failed++;
-		kxd_warn_event(a,
-			       "KEY CONFIRMATION FAILED: p%u acked epoch %llu with another epoch "
-			       "secret (%s): not counted as acked, its epoch key goes again",
-			       k->from, (unsigned long long)k->epoch, strerror(-ret));
-		kxd_emit(a, KX_CTL_EV_ROSTER,
-			 json_pack("{s:s, s:i, s:I}", "event", "confirm-failed", "participant",
-				   k->from, "epoch", (json_int_t)k->epoch));
+		/* Warned once per hundred: replays of a new time cannot be made by
+		 * the relay (signed), but a member can flood them. */
+		if (p->confirm_failed++ % 100 == 0) {
+			kxd_warn_event(a,
+				       "KEY CONFIRMATION FAILED: p%u acked epoch %llu with another "
+				       "epoch secret (%s): not counted as acked, its epoch key goes "
+				       "again",
+				       k->from, (unsigned long long)k->epoch, strerror(-ret));
+			kxd_emit(a, KX_CTL_EV_ROSTER,
+				 json_pack("{s:s, s:i, s:I}", "event", "confirm-failed",
+					   "participant", k->from, "epoch", (json_int_t)k->epoch));
+		}
 		return false;
 	}
-	p->ack_time_ms = k->time_ms;
 	if (sodium_memcmp(mm->ek, k->ek, KX_EK_BYTES)) {
 		memcpy(p->next_ek, k->ek, KX_EK_BYTES);
 		p->have_next_ek = true;
@@ -92,8 +105,14 @@ bool kxd_ack_taken(struct app *a, const struct kx_msg *m)
 static void withdraw_send(struct app *a)
 {
 	for (size_t j = 0; j < KEYS_MAX; j++)
-		if (a->keys[j].used && a->keys[j].send)
+		if (a->keys[j].used && a->keys[j].send) {
+			/* Handed (by an event or at subscribe): never again (6.8). */
+			if (a->keys[j].handed && a->keys[j].epoch == a->chain->roster.epoch) {
+				a->send_handed = true;
+				a->send_handed_epoch = a->keys[j].epoch;
+			}
 			kxd_key_remove(a, j);
+		}
 }
 
 /*
@@ -234,14 +253,7 @@ void kxd_on_host_ack(struct app *a, const char *json, size_t len)
 	/* Post-compromise security (PROTOCOL.md 7.3): a new next EK each heartbeat
 	 * period, so a snapshot of this room is healed by the first fresh epoch
 	 * after this ack. The one announced before stays until a roster decides. */
-	if (a->have_next_ek) {
-		if (a->have_prev_next_ek)
-			kx_ek_free(&a->prev_next_ek);
-		a->prev_next_ek = a->next_ek;
-		a->have_prev_next_ek = true;
-		memset(&a->next_ek, 0, sizeof(a->next_ek));
-		a->have_next_ek = false;
-	}
+	a->have_next_ek = false; /* the next ack draws one; this one stays announced */
 	kxd_send_ack(a, r->host);
 }
 
@@ -276,39 +288,34 @@ int kxd_host_fresh_eks(struct app *a, struct kx_roster *r, struct kx_ek *host_ek
  */
 int kxd_member_ek_rotate(struct app *a, const struct kx_member *me)
 {
-	struct kx_ek *use = NULL, *other = NULL;
-	bool *have_use = NULL, *have_other = NULL;
+	unsigned int i, n = a->n_announced;
 
 	if (!sodium_memcmp(me->ek, a->ek.pk, KX_EK_BYTES))
 		return 0;
-	if (a->have_next_ek && !sodium_memcmp(me->ek, a->next_ek.pk, KX_EK_BYTES)) {
-		use = &a->next_ek, have_use = &a->have_next_ek;
-		other = &a->prev_next_ek, have_other = &a->have_prev_next_ek;
-	} else if (a->have_prev_next_ek && !sodium_memcmp(me->ek, a->prev_next_ek.pk, KX_EK_BYTES)) {
-		/* The host took our earlier ack; the later one stays announced. */
-		use = &a->prev_next_ek, have_use = &a->have_prev_next_ek;
-	}
-	if (!use)
+	for (i = 0; i < n && sodium_memcmp(me->ek, a->announced[i].pk, KX_EK_BYTES); i++)
+		;
+	if (i == n)
 		return -EKEYREJECTED;
 	kx_ek_free(&a->ek);
-	a->ek = *use;
-	memset(use, 0, sizeof(*use));
-	*have_use = false;
-	if (other && *have_other) { /* announced before the one used: never used now */
-		kx_ek_free(other);
-		*have_other = false;
-	}
+	a->ek = a->announced[i];
+	/* Announced before the one used: the host took a later ack, never listed now. */
+	for (unsigned int j = 0; j < i; j++)
+		kx_ek_free(&a->announced[j]);
+	memmove(&a->announced[0], &a->announced[i + 1], (n - i - 1) * sizeof(a->announced[0]));
+	memset(&a->announced[n - i - 1], 0, (i + 1) * sizeof(a->announced[0]));
+	a->n_announced = n - i - 1;
+	if (!a->n_announced)
+		a->have_next_ek = false;
 	return 0;
 }
 
 /* The EKs announced and not used (leaving, or hosting: a host announces none). */
 void kxd_free_next_eks(struct app *a)
 {
-	if (a->have_next_ek)
-		kx_ek_free(&a->next_ek);
-	if (a->have_prev_next_ek)
-		kx_ek_free(&a->prev_next_ek);
-	a->have_next_ek = a->have_prev_next_ek = false;
+	for (unsigned int j = 0; j < a->n_announced; j++)
+		kx_ek_free(&a->announced[j]);
+	a->n_announced = 0;
+	a->have_next_ek = false;
 }
 
 /* Our chain moved (started or accepted): its epoch and hash are noted. */

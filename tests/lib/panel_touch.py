@@ -60,7 +60,11 @@ class PanelScreen(roomproc.Proc):
                                              "--display-capture", png, "--frames", frames,
                                              "--roomd-uid", str(users.MEDIA),
                                              "--control", control, "--screen-mm", SCREEN_MM,
-                                             "--touch-events", fifo, *extra]), log)
+                                             "--touch-events", fifo,
+                                             # The bar stays 60 s after a tap, not 5:
+                                             # on a loaded machine (CI) the next tap may
+                                             # be taken more than 5 s later.
+                                             "--bar-seconds", "60", *extra]), log)
         self.wait_for(lambda t: "listening on" in t and "panel: page" in t,
                       "the frame socket and the panel's first page")
         # Opened for writing once the screen holds it open (O_RDWR on its side).

@@ -37,6 +37,7 @@ struct panel_host_config {
 	const char *room_name;        /* shown on Home; the name a join sends */
 	const char *service;          /* the meeting service's address, shown */
 	const char *meeting;          /* the relay's meeting name a join uses */
+	unsigned int bar_seconds;     /* the in-meeting bar's stay; 0: PANEL_BAR_US */
 };
 
 /*

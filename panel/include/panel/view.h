@@ -151,6 +151,7 @@ struct panel_view {
 	enum panel_page page;
 	bool bar;
 	uint64_t bar_until_us;
+	uint64_t bar_us; /* how long the bar stays after a tap: PANEL_BAR_US unless set */
 	char entry[PANEL_CODE_DIGITS + 1]; /* the keypad's digits */
 	char pin[PANEL_PIN_MAX + 1];       /* the PIN being typed */
 	char admin_pin[PANEL_PIN_MAX + 1]; /* "" : Settings cannot be opened */

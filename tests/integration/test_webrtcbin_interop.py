@@ -251,9 +251,13 @@ def main():
             j.stop()
         check(f"webrtcbin decoded {frames} frames of our transport's stream through Janus",
               frames >= FRAMES)
-        # Keys that do not fit fail every frame; a lost packet, one frame.
-        check(f"no frame failed authentication beyond lost packets ({auth_failed} failed, "
-              f"{lost} lost)", auth_failed is not None and auth_failed <= lost,
+        # Keys that do not fit fail every frame; a lost packet, one frame; and
+        # the access unit in flight when the subscription began may come
+        # without its first packets (sent before it, not a gap this probe sees:
+        # an ASan run under load failed exactly that one).
+        check(f"no frame failed authentication beyond lost packets and the access unit in "
+              f"flight at the subscription's start ({auth_failed} failed, {lost} lost)",
+              auth_failed is not None and auth_failed <= lost + 1,
               f"auth-failed {auth_failed}, lost {lost}")
         check("our publisher ended cleanly", pub.returncode == 0, f"status {pub.returncode}")
     ml.quit()

@@ -354,7 +354,10 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 		 * relay that withholds the new secret must not keep us sending). */
 		long long now = kxd_now_ms();
 
+		/* The old secret goes too (its media keys are derived): a snapshot
+		 * taken while the relay withholds the new one opens nothing more. */
 		a->have_secret = false;
+		sodium_memzero(a->sec->epoch, sizeof(a->sec->epoch));
 		a->group_code[0] = 0;
 		for (size_t j = 0; j < KEYS_MAX; j++) {
 			struct media_key *k = &a->keys[j];

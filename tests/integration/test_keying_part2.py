@@ -24,6 +24,16 @@ fixture. Each finding of the review, which the part 1 daemon let through:
   after the network heals, every room that sees the other side's signed word
   is in state "split" and sends nothing.
 
+And two findings of the review of the merged keying, which it let through:
+
+* the replayed epoch key: the relay withholds the host's heartbeats and
+  rosters from M and replays to it, every second, the epoch_key it recorded
+  of M's held epoch; M acks each resend but does not count it as the host's
+  word: it goes out of sync within the liveness bound all the same;
+* the lost acks: the relay drops M's acks to the host for several heartbeat
+  periods, so the host's next fresh roster lists an EK M announced several
+  acks ago; M still holds it and opens the fresh epoch.
+
 The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
 """
 import hashlib
@@ -497,12 +507,118 @@ def snapshot_tests(tmp, relay):
         r.stop()
 
 
+def replayed_key_tests(tmp, relay):
+    """The relay withholds everything from the host to M (its heartbeats and rosters) and
+    replays to M, every second, the epoch_key of M's held epoch it recorded. A resend of
+    the held secret is acked, not the host's word (PROTOCOL.md 6.3, 6.6): M goes out of
+    sync within L = T/2 all the same; back once the host's word comes through again."""
+    h, x, m, ok = three_rooms(tmp, relay, 260, "keyreplay", 6)
+    hid, mid = (r.status().get("participant") for r in (h, m))
+    e = m.status().get("epoch")
+    ok = ok and wait_until(lambda: same_epoch_keys([h, x, m], e)[0] and
+                           m.status().get("sync") == "in-sync" and send_keys(m), 15, [h, x, m])
+    had = send_keys(m)
+    keys = [b["body"] for b, _ in relay_bodies(relay, "epoch_key", f"p{hid}", "keyreplay")
+            if b["body"]["to"] == mid and b["body"]["epoch"] == e]
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": [[f"p{hid}", f"p{mid}"]]})
+    n_acks = len(relay_bodies(relay, "ack", f"p{mid}", "keyreplay"))
+    t0 = time.monotonic()
+    last = [0.0]
+
+    def replaying():
+        if keys and time.monotonic() - last[0] > 1.0:
+            last[0] = time.monotonic()
+            # (the envelope names another sender: the cut drops what comes "from" the
+            # host; keyxchgd trusts only the signed fields anyway)
+            relay.control({"cmd": "inject", "room": "keyreplay", "to": f"p{mid}",
+                           "from": "p999", "body": keys[-1]})
+        return m.status().get("sync") == "out-of-sync" and not send_keys(m)
+    stopped = wait_until(replaying, 20, [m])
+    took = time.monotonic() - t0
+    acked = len(relay_bodies(relay, "ack", f"p{mid}", "keyreplay")) - n_acks
+    opened = warnings(m, "does not open")
+    check(f"the host's heartbeats and rosters withheld from M, its epoch {e} key replayed to "
+          f"it every second: M acks the resends ({acked} acks) but goes out of sync within the "
+          f"bound T/2 = 3 s (after {took:.1f} s; waited up to 20 s) and withdraws its send "
+          "keys", ok and keys and had and
+          acked > 0 and not opened and stopped,
+          (ok, len(keys), len(had), acked, len(opened), stopped, m.status().get("sync"),
+           m.status().get("sync_reason"), m.status().get("epoch")))
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": None})
+    back = wait_until(lambda: m.status().get("sync") == "in-sync" and send_keys(m) and
+                      same_epoch_keys([h, m], m.status().get("epoch"))[0], 30, [h, m])
+    check("the network heals: M hears the host again, holds the host's epoch and sends "
+          "again ('in-sync')", back, (back, m.status().get("sync"), m.status().get("epoch"),
+                                      h.status().get("epoch")))
+    for r in (h, x, m):
+        r.stop()
+
+
+def lost_acks_tests(tmp, relay):
+    """The host takes an ack of M; then the relay drops M's acks to it for several
+    heartbeat periods (T/4 = 1 s): M announces a new EK in each, the host keeps the one it
+    took. The host starts a fresh epoch, sealed to that EK: M still holds it and opens
+    the epoch (PROTOCOL.md 7.3: every EK announced since the last roster that listed one)."""
+    h, x, m, ok = three_rooms(tmp, relay, 270, "lostacks", 4)
+    hid, mid = (r.status().get("participant") for r in (h, m))
+    e = h.status().get("epoch")
+    ok = ok and wait_until(lambda: same_epoch_keys([h, x, m], e)[0] and
+                           m.status().get("sync") == "in-sync", 15, [h, x, m])
+
+    def sent():  # M's acks, as M sent them (taken or dropped)
+        return [b["body"] for b, _ in relay_bodies(relay, "ack", f"p{mid}", "lostacks")]
+
+    def delivered():  # M's acks the relay handed to the host
+        return [b["body"] for b, _ in relay_bodies(relay, "ack", f"p{hid}", "lostacks", "out")
+                if b["from"] == f"p{mid}"]
+    # An ack answering a heartbeat (a new EK) reaches the host; then the cut.
+    n0 = len(delivered())
+    ok = ok and wait_until(lambda: len(delivered()) > n0, 10)
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": [[f"p{mid}", f"p{hid}"]]})
+    taken = delivered()[-1].get("ek") if delivered() else None
+
+    def announced_since():
+        eks = [a.get("ek") for a in sent()]
+        i = max((j for j, k in enumerate(eks) if k == taken), default=len(eks))
+        return list(dict.fromkeys(k for k in eks[i + 1:] if k != taken))
+    several = wait_until(lambda: len(announced_since()) >= 4, 20, [h, x, m])
+    newer = announced_since()
+    rc, _ = h.ctl("rekey")
+
+    def listed():
+        rs = [b["body"] for b, _ in relay_bodies(relay, "roster", f"p{hid}", "lostacks")
+              if b["body"]["epoch"] == e + 1]
+        return [p["ek"] for r in rs[-1:] for p in r["members"] if p["id"] == mid]
+    fresh = wait_until(listed, 10)
+    check(f"set-up: the host took an ack of M, then M announced {len(newer)} newer EKs in acks "
+          f"the relay dropped; the host's fresh roster of epoch {e + 1} lists M with the EK "
+          "of the ack it took", ok and taken and several and rc == 0 and fresh and
+          listed() == [taken], (ok, bool(taken), several, len(newer), rc, fresh,
+                                listed() == [taken]))
+    opened = wait_until(lambda: m.status().get("epoch") == e + 1 and
+                        m.status().get("have_secret") is True and
+                        h.status().get("epoch") == e + 1 and
+                        same_epoch_keys([h, m], e + 1)[0] and
+                        m.status().get("sync") == "in-sync", 20, [h, x, m])
+    st = m.status()
+    check(f"its acks still dropped, M opens the fresh epoch {e + 1} sealed to the EK it "
+          f"announced {len(newer)} acks ago: it holds its secret, the host's keys, and is in "
+          "sync (no 'does not open')", opened and not warnings(m, "does not open"),
+          (opened, st.get("epoch"), st.get("have_secret"), st.get("sync"),
+           st.get("sync_reason"), h.status().get("epoch"), len(warnings(m, "does not open"))))
+    relay.control({"cmd": "set", "name": "drop_pairs", "value": None})
+    for r in (h, x, m):
+        r.stop()
+
+
 def main():
     return run_sections("kx-p2-", [("stale", stale_sender_tests),
                                    ("replay", heartbeat_replay_tests),
                                    ("diverge", divergence_tests), ("fork", fork_tests),
                                    ("behind", not_current_tests),
-                                   ("snapshot", snapshot_tests)])
+                                   ("snapshot", snapshot_tests),
+                                   ("keyreplay", replayed_key_tests),
+                                   ("lostacks", lost_acks_tests)])
 
 
 if __name__ == "__main__":

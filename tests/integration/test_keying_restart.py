@@ -15,17 +15,14 @@ misbehaving relay fixture:
 
 The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
 """
-import json
 import os
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_keying import (Relay, Room, admit, built, check, kxpy, relay_bodies,  # noqa: E402
+from test_keying import (Room, admit, check, kxpy, relay_bodies, run_sections,  # noqa: E402
                          wait_until, warnings)
 import tap  # noqa: E402  (test_keying put tests/lib on the path)
-from tap import finish  # noqa: E402
 
 GAP_S = 10  # DAEMON.md: at most one fresh epoch on request per 10 s
 
@@ -203,18 +200,8 @@ def flood_tests(tmp, relay):
 
 
 def main():
-    if not built():
-        return 1
-    tmp = tempfile.mkdtemp(prefix="kx-restart-")
-    os.chmod(tmp, 0o755)    # keyxchgd's user reaches its directory and the CA
-    relay = Relay(tmp)
-    only = set(sys.argv[1:])
-    for name, fn in [("member", member_restart_tests), ("host", host_restart_tests),
-                     ("flood", flood_tests)]:
-        if not only or name in only:
-            fn(tmp, relay)
-    relay.stop()
-    return finish()
+    return run_sections("kx-restart-", [("member", member_restart_tests),
+                                        ("host", host_restart_tests), ("flood", flood_tests)])
 
 
 if __name__ == "__main__":

@@ -34,18 +34,16 @@ The helpers (rooms, relay, waits) are test_keying.py's. TAP output.
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_keying import (BIN, Relay, Room, admit, allow_list, built, host_and_member, check,  # noqa: E402
+from test_keying import (BIN, Room, admit, allow_list, host_and_member, check,  # noqa: E402
                          kxpy, knocks, relay_bodies, run_sections, same_epoch_keys, state_dir,
                          states, three_rooms, wait_until, warnings)
 import tap  # noqa: E402  (test_keying put tests/lib on the path)
 import users  # noqa: E402
-from tap import finish  # noqa: E402
 
 
 def seed_of(room):

@@ -39,7 +39,7 @@ import tap  # noqa: E402
 from tap import check  # noqa: E402
 import panel_touch  # noqa: E402
 import users  # noqa: E402
-from test_screen import Keyxchgd, kxctl  # noqa: E402
+from test_screen import Keyxchgd  # noqa: E402
 import roomproc  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")

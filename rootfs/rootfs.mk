@@ -2,6 +2,8 @@
 # rootfs/: the QEMU room image and its boot.
 #
 #   make image      $(O)/image/{rootfs.ext4,vmlinuz,initrd.img} (as root)
+#   make qemu-meeting  boot it with the relay and a second room on the host: a meeting
+#                   run from the panel (taps: make qemu-tap W=WIDGET in a second terminal)
 #   make qemu       boot it: serial console here (Ctrl-a x quits); QEMU_DISPLAY=virtio-gpu for
 #                   QEMU's virtio-gpu and the board's virtio-gpu variant (a window: QEMU_UI),
 #                   QEMU_APPEND=... for the kernel command line
@@ -39,6 +41,17 @@ image: deps
 qemu: deps
 	@test -f $(IMAGE_DIR)/rootfs.ext4 || $(MAKE) --no-print-directory image
 	rootfs/run-qemu.sh $(IMAGE_DIR)
+
+# A meeting run from the QEMU room's panel (rootfs/run-meeting.sh): the relay
+# and a second room on the host; taps from a second terminal with qemu-tap.
+.PHONY: qemu-meeting qemu-tap
+QEMU_TAP_COMMA := ,
+qemu-meeting: deps
+	@test -f $(IMAGE_DIR)/rootfs.ext4 || $(MAKE) --no-print-directory image
+	@$(MAKE) --no-print-directory all
+	rootfs/run-meeting.sh $(IMAGE_DIR) $(O)
+qemu-tap:
+	@tests/qemu/panel-tap.py $(O)/qemu-meeting $(subst $(QEMU_TAP_COMMA), ,$(W))
 
 ifeq ($(SANITIZE),)
 # The test wrapper depends on the image, so `make check` builds (or refreshes)

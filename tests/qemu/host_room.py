@@ -3,7 +3,7 @@
 """The image test's room on the host: the room in QEMU hosts a meeting and
 admits this one (tests/qemu/in-image-hostroom.sh is the guest's half).
 
-  host_room.py WORK BUILD
+  host_room.py [--interactive] WORK BUILD
 
 On the host, on loopback: the signaling relay fixture (tests/fixtures/relay.py,
 its certificate also for the name relay.sealroom.test, which the guest maps to
@@ -12,25 +12,37 @@ its certificate also for the name relay.sealroom.test, which the guest maps to
 nothing listens on its frame socket), each as its user (tests/lib/users.py).
 
 Before QEMU starts it writes WORK/hostroom.tar (ca.pem and hostroom.conf: the
-relay's port, the SFU's ports for the guest's media, the guest's receive base;
+relay's port, the SFU's ports for the guest's media, the guest's receive base,
+this room's codeword;
 the guest reads it from a second virtio disk) and WORK/hostroom.nic (QEMU's
 -nic: user networking with a UDP hostfwd for each port the SFU sends the
 guest's receive branches to), then WORK/hostroom.ready. Then it follows the
 guest's results port (WORK/results.tap):
 
   "# hostroom: meeting started"  it joins the meeting as member "Host room"
-                                 (the guest admits it by its codeword), verifies
-                                 the guest's room (the people compared its
-                                 codeword: this room's media may go), starts
-                                 the SFU and roomd (a flat colour, its
-                                 codeword burned in)
-  "# hostroom: leave now"        it leaves
+                                 (the guest's people admit it on their panel
+                                 by its codeword, hostroom.conf's
+                                 host_codeword), verifies the guest's room
+                                 (the people compared its codeword: this
+                                 room's media may go), starts the SFU and
+                                 roomd (a flat colour, its codeword burned in)
+  "# hostroom: epoch E"          it checks it holds epoch E too
+then it waits to be removed (the guest's people tap Participants, Remove):
+its keyxchgd says so and its roomd drops the guest's branch.
 
 Its own checks, as TAP lines without a plan, go to WORK/host-room.tap; what it
 did, to stdout. Every wait is bounded and names what it waited for.
+
+--interactive (make qemu-meeting, rootfs/run-meeting.sh): the same room for a
+person at the QEMU room's panel. It joins once WORK/screen.log (the QEMU room's
+screen log, forwarded by the image booted with sealroom.hostroom=1) shows the
+panel's join as host, says on stdout which codeword the lobby dialog should
+show and its epoch once admitted, waits to be removed, and stays (the relay
+up) until it is killed.
 """
 import io
 import os
+import signal
 import subprocess
 import sys
 import tarfile
@@ -60,7 +72,21 @@ def guest_said(work, text, seconds):
                    f"the guest's line '{text}' on its results port")
 
 
+def guest_started(work):
+    """--interactive: the QEMU room's screen log (WORK/screen.log, forwarded by
+    the image) says its panel sent join as host: a person tapped Start meeting."""
+    try:
+        text = open(os.path.join(work, "screen.log"), errors="replace").read()
+    except OSError:
+        return False
+    return any('panel: sent {"cmd":"join"' in ln and '"role":"host"' in ln
+               for ln in text.splitlines())
+
+
 def main():
+    interactive = sys.argv[1:2] == ["--interactive"]
+    if interactive:
+        del sys.argv[1]
     work, build = sys.argv[1], os.path.abspath(sys.argv[2])
     binp = os.path.join(build, "bin")
     d = os.path.join(work, "hostroom")
@@ -72,14 +98,22 @@ def main():
         checks.write(f"{'ok' if ok else 'not ok'} - host room: {name}\n")
         if not ok and why:
             checks.write(f"# {why}\n")
+        if interactive:
+            log(f"{'' if ok else 'NOT: '}{name}{f' ({why})' if not ok and why else ''}")
         return ok
 
     relay, port, certs = roomproc.start_relay(d, [NAME])
     gv, ga, hv, ha = tap.free_ports(4)
     fwd = roomproc.rx_base(range(1, MAX_PID + 1))     # host ports into the guest
     hb = roomproc.rx_base(range(1, MAX_PID + 1))      # this room's roomd receives here
+    kxlog = open(os.path.join(d, "keyxchgd.log"), "w")
+    kx, sock, cw = roomproc.keyxchgd(binp, os.path.join(d, "kx"), f"wss://localhost:{port}",
+                                     os.path.join(certs, "ca.pem"), "room-host", kxlog)
+    log(f"keyxchgd up, codeword {cw}")
+    # host_codeword: what this room's people would read out to the QEMU
+    # room's, who compare it with the lobby dialog's before they tap Admit.
     conf = (f"relay_port={port}\nrelay_name={NAME}\nsfu_video_port={gv}\n"
-            f"sfu_audio_port={ga}\nrx_base={GUEST_RX_BASE}\n").encode()
+            f"sfu_audio_port={ga}\nrx_base={GUEST_RX_BASE}\nhost_codeword={cw}\n").encode()
     with tarfile.open(os.path.join(work, "hostroom.tar"), "w", format=tarfile.USTAR_FORMAT) as t:
         for name, data in (("hostroom.conf", conf),
                            ("ca.pem", open(os.path.join(certs, "ca.pem"), "rb").read())):
@@ -96,15 +130,17 @@ def main():
     log(f"relay on 127.0.0.1:{port} (as {NAME} from the guest), SFU ports {gv}/{ga} for the "
         f"guest's media, {hv}/{ha} for ours")
 
-    kxlog = open(os.path.join(d, "keyxchgd.log"), "w")
-    kx, sock, cw = roomproc.keyxchgd(binp, os.path.join(d, "kx"), f"wss://localhost:{port}",
-                                     os.path.join(certs, "ca.pem"), "room-host", kxlog)
-    log(f"keyxchgd up, codeword {cw}")
 
     def kxctl(*args):
         return roomproc.kxctl(binp, sock, *args)
 
-    guest_said(work, "# hostroom: meeting started", 500)
+    if interactive:
+        log(f"waiting for a person to tap Start meeting on the QEMU room's panel; "
+            f"then this room knocks: admit it when the lobby dialog shows {cw}")
+        tap.wait_until(lambda: time.sleep(0.5) or guest_started(work), 24 * 3600,
+                       "a tap on Start meeting in the QEMU room")
+    else:
+        guest_said(work, "# hostroom: meeting started", 500)
     rep = kxctl("join", "--meeting", MEETING, "--role", "member", "--name", "Host room")
     if not check("joins the QEMU room's meeting as a member", rep.get("ok"), rep):
         return 1
@@ -137,9 +173,35 @@ def main():
                             f"foreground-color=0xff{COLOUR}"])
     log(f"participant {me}, sending {COLOUR} with {cw} burned in; the QEMU room is {guest}")
 
-    guest_said(work, "# hostroom: leave now", 500)
-    rep = kxctl("leave")
-    check("leaves the meeting when the guest has seen its tile", rep.get("ok"), rep)
+    if interactive:
+        tap.wait_until(lambda: time.sleep(0.5) or "group_code" in kxctl("status"), 600,
+                       "the epoch's secret")
+        st = kxctl("status")
+        log(f"in the meeting at epoch {st.get('epoch')}, group code {st.get('group_code')}: "
+            f"the QEMU room's Security page shows the same; remove this room on its panel "
+            f"(Participants, Remove)")
+    else:
+        guest_said(work, "# hostroom: epoch ", 300)
+        said = [ln for ln in open(os.path.join(work, "results.tap"), errors="replace")
+                if ln.startswith("# hostroom: epoch ")][-1].split()[-1]
+        st = kxctl("status")
+        check(f"holds the QEMU room's epoch ({st.get('epoch')}, the QEMU room's {said}) with "
+              f"a group code", str(st.get("epoch")) == said and "group_code" in st, st)
+    # It does not leave: the QEMU room's people remove it on their panel.
+    # Asked every 0.5 s: kxctl is a process (as this room's user) per question.
+    tap.wait_until(lambda: time.sleep(0.5) or kxctl("status").get("state") == "left", 600,
+                   "the QEMU room removing this room (Participants, Remove)")
+    removed = [ln for ln in open(os.path.join(d, "keyxchgd.log"), errors="replace")
+               if "removed from the meeting at epoch" in ln]
+    check(f"removed by the QEMU room: its keyxchgd says {removed[-1].strip() if removed else '?'}"
+          , bool(removed), "no 'removed from the meeting' in its keyxchgd's log")
+    tap.wait_until(lambda: roomd.lines(f"roomd: sender {guest} gone"), 120,
+                   "this room's roomd dropping the QEMU room's branch (its keys gone)")
+    check("its roomd drops the QEMU room's branch: no key left once removed", True)
+    if interactive:
+        log("removed by the QEMU room, its branch gone from this room's roomd; "
+            "Ctrl-a x quits QEMU")
+        signal.pause()
     guest_said(work, "# hostroom: done", 300)
     rc = roomd.stop()
     res = roomd.results().get(guest, {})

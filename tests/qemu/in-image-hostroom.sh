@@ -1,44 +1,40 @@
 # SPDX-License-Identifier: MIT
-# The image test's part for a meeting with a room on the host (issue "The
-# room's processes"): this room hosts, the host's room (tests/qemu/host_room.py)
-# joins and is admitted through kxctl run as the screen's user (the panel
-# comes later), this room's screen shows its tile with the roster's label and
-# its video, and when it leaves the tile goes. Sourced by in-image.sh (uses
-# in-image-lib.sh's ok / nok / check / waitfor, $here, $art, the board's
-# variables and display-check).
+# The image test's part for a meeting with a room on the host, driven from
+# this room's touch panel by taps alone (issue #15): this room's configured
+# services (10-keyxchgd, 20-sealroom-screen with the panel, 30-roomd); Home;
+# a tap on Start meeting; the host's room (tests/qemu/host_room.py) knocks and
+# the lobby dialog shows its codeword (the one the host room's keyxchgd has);
+# a tap on Admit; both rooms at one epoch, its tile with the roster's label and
+# its video; the bar, Microphone: roomd mutes and the screen says so;
+# Participants, Remove: the keys rotate and the tile goes. Every screen is
+# captured through writeback as $art/panel-NAME.png (home, lobby, meeting,
+# bar, muted, participants, removed). keyxchgd's status is read here as the
+# screen's user (reading is not acting for people); nothing but taps acts.
+# Sourced by in-image.sh (uses in-image-lib.sh's ok / nok / check / waitfor,
+# $here, $art, the board's variables and display-check).
 #
 # The host hands its side over on a second virtio disk (/dev/vdb: a tar of
 # ca.pem and hostroom.conf) and reaches us through QEMU user networking: the
 # relay and the SFU on the host's loopback are 10.0.2.2 from here, and the
 # SFU's datagrams for our receive ports come in through hostfwd. Lines
-# "# hostroom: ..." on the results port tell the host when to join and leave.
+# "# hostroom: ..." on the results port tell the host what happened (meeting
+# started, epoch E, removed, done); taps are asked of it on the console.
 hr=$(mktemp -d)
 chmod 0755 "$hr"
-if [ -b /dev/vdb ] && tar -C "$hr" -xf /dev/vdb hostroom.conf ca.pem 2>"$hr/tar.err"; then
-	ok "the host room's disk: $(grep -c = "$hr/hostroom.conf") values and its relay's CA"
-else
-	nok "no host room's disk (/dev/vdb: a tar of hostroom.conf and ca.pem) $(cat "$hr/tar.err" 2>/dev/null)"
-fi
+# The room's configuration as make qemu-meeting's boot makes it
+# (/usr/lib/sealroom/hostroom-setup: the host room's disk, eth0, the relay's
+# name, meeting.conf with this room's name and meeting, room.conf), and an
+# admin PIN provisioned for the screen (0600, its own).
+check "the host room's disk and network: hostroom-setup wrote meeting.conf and room.conf" \
+	/usr/lib/sealroom/hostroom-setup "$hr" "$hr/screen/screen.png"
+sed 's/^/# /' /tmp/check.out
 hv() { board_value "$1" "$hr/hostroom.conf"; }
-modprobe virtio_net 2>/dev/null
-i=0
-while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-busybox ip link set eth0 up && busybox ip addr add 10.0.2.15/24 dev eth0 &&
-	busybox ip route add default via 10.0.2.2
 check "user networking: eth0 10.0.2.15, the host at 10.0.2.2" \
 	sh -c "busybox ip addr show eth0 | grep -q 10.0.2.15"
-# The relay's certificate names relay_name; the host is 10.0.2.2 here. Readable
-# by all: keyxchgd resolves it as sealroom-kx.
-echo "10.0.2.2 $(hv relay_name)" >>/etc/hosts
-chmod 0644 /etc/hosts
 check "the relay's name $(hv relay_name) is the host (10.0.2.2) for sealroom-kx" \
 	sh -c "setpriv --reuid=sealroom-kx --regid=sealroom-kx --clear-groups getent hosts $(hv relay_name) | grep -q '^10.0.2.2 '"
-
-printf 'relay=wss://%s:%s\nca=%s\ndevice=room-qemu\n' "$(hv relay_name)" "$(hv relay_port)" \
-	"$hr/ca.pem" >"$hr/meeting.conf"
-install -d -o sealroom-screen -m 0700 "$hr/screen"
-printf 'sfu=10.0.2.2\nvideo_port=%s\naudio_port=%s\nrx_address=10.0.2.15\nrx_base=%s\nsource=pattern\ncapture=%s\n' \
-	"$(hv sfu_video_port)" "$(hv sfu_audio_port)" "$(hv rx_base)" "$hr/screen/screen.png" >"$hr/room.conf"
+(umask 077 && od -An -tu4 -N4 /dev/urandom | tr -dc 0-9 | cut -c1-6 >"$hr/admin-pin")
+chown sealroom-screen:sealroom-screen "$hr/admin-pin"
 export SEALROOM_ETC=$hr SEALROOM_STATE=$hr/state SEALROOM_RUN=$hr/run
 /etc/sealroom/services.d/10-keyxchgd >"$hr/keyxchgd.log" 2>&1 &
 kxpid=$!
@@ -50,45 +46,145 @@ rpid=$!
 unset SEALROOM_ETC SEALROOM_STATE SEALROOM_RUN
 waitfor "$hr/roomd.log" "roomd: keyxchgd connected" 120 || tail -n 5 "$hr/roomd.log" | sed 's/^/# /'
 sock=$hr/run/kx/keyxchgd.sock
-ctl() { # kxctl as the screen's user: the trusted path between people and the keying
+status() { # keyxchgd's status, read as the screen's user: reading is not acting for people
 	setpriv --reuid=sealroom-screen --regid=sealroom-screen --init-groups --no-new-privs -- \
-		kxctl --socket "$sock" "$@" 2>&1
+		kxctl --socket "$sock" status 2>&1
 }
-rep=$(ctl join --meeting qemu-room --role host --name "QEMU room")
-echo "# kxctl join (as sealroom-screen): $rep"
-check "this room starts the meeting as host (kxctl as sealroom-screen)" \
-	sh -c "echo '$rep' | grep -q '\"ok\":true'"
+jnum() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | head -n 1; } # jnum KEY: the first KEY's number in stdin's JSON
+slog=$hr/screen.log
+
+# The panel, by taps alone. Where a widget is comes from the screen's own
+# "panel: page NAME: id=x,y,w,h ..." lines (pixels); a tap is asked of the
+# host on the console, "sealroom: tap N x=X y=Y" in the virtio tablet's axes
+# (0..32767 over the screen), and the host clicks it through QMP's
+# input-send-event (tests/qemu/test_qemu_boot.sh). Each wait names what it
+# waited for.
+taps=0
+widget() { # widget ID: "X Y W H" of tap target ID on the panel's last page line, or nothing
+	grep 'panel: page ' "$slog" | tail -n 1 | tr ' ' '\n' |
+		sed -n "s/^$(echo "$1" | sed 's/\./\\./g')=\([0-9]*\),\([0-9]*\),\([0-9]*\),\([0-9]*\)$/\1 \2 \3 \4/p"
+}
+wait_widget() { # wait_widget ID SECONDS: until the panel shows tap target ID
+	end=$(($(now) + $2))
+	while [ -z "$(widget "$1")" ] && [ "$(now)" -lt "$end" ]; do sleep 0.2; done
+	[ -n "$(widget "$1")" ] && return 0
+	echo "# gave up after $2 s waiting for the panel to show $1; its last page: $(grep 'panel: page ' "$slog" | tail -n 1)"
+	return 1
+}
+tap_at() { # tap_at X Y: a tap at pixel X,Y through the host's QMP; until the screen's "panel: tap" line
+	before=$(grep -c 'panel: tap ' "$slog")
+	taps=$((taps + 1))
+	echo "sealroom: tap $taps x=$(($1 * 32767 / (screen_width - 1))) y=$(($2 * 32767 / (screen_height - 1))) (pixel $1,$2)" >&2
+	end=$(($(now) + 120))
+	while [ "$(grep -c 'panel: tap ' "$slog")" -le "$before" ] && [ "$(now)" -lt "$end" ]; do sleep 0.2; done
+	if [ "$(grep -c 'panel: tap ' "$slog")" -le "$before" ]; then
+		echo "# gave up after 120 s waiting for the screen to take tap $taps at $1,$2"
+		return 1
+	fi
+	echo "# tap $taps: $(grep 'panel: tap ' "$slog" | tail -n 1)"
+}
+tap() { # tap ID: taps the middle of widget ID; 0 when the panel says the tap hit ID
+	for try in 1 2 3; do
+		wait_widget "$1" 60 || return 1
+		set -- "$1" $(widget "$1")
+		tap_at $(($2 + $4 / 2)) $(($3 + $5 / 2)) || return 1
+		line=$(grep 'panel: tap ' "$slog" | tail -n 1)
+		case $line in *"-> $1") return 0 ;; esac
+		# The in-meeting bar hides 5 s after the last tap: a tap that came
+		# later (a slow round trip through the host) hit the video and
+		# brought the bar back; said, and tapped again.
+		case $1:$line in bar.*:*"-> nothing") echo "# the tap on $1 came after the bar hid: again (try $try)" ;; *) break ;; esac
+	done
+	echo "# the tap on $1 hit something else: $line"
+	return 1
+}
+bar_hidden() { # bar_hidden SECONDS: until the bar has hidden (the meeting page with no tap target)
+	end=$(($(now) + $1))
+	while ! grep 'panel: page ' "$slog" | tail -n 1 | grep -q '^panel: page meeting:$' && [ "$(now)" -lt "$end" ]; do
+		sleep 0.2
+	done
+	grep 'panel: page ' "$slog" | tail -n 1 | grep -q '^panel: page meeting:$' ||
+		{ echo "# gave up after $1 s waiting for the bar to hide: $(grep 'panel: page ' "$slog" | tail -n 1)"; return 1; }
+}
+shot() { # shot NAME: the screen now (SIGUSR2, through writeback) as $art/panel-NAME.png
+	before=$(grep -c 'screen: captured' "$slog")
+	kill -USR2 "$spid"
+	end2=$(($(now) + 60))
+	while [ "$(grep -c 'screen: captured' "$slog")" -le "$before" ] && [ "$(now)" -lt "$end2" ]; do sleep 0.2; done
+	if [ "$(grep -c 'screen: captured' "$slog")" -gt "$before" ]; then
+		cp "$hr/screen/screen.png" "$art/panel-$1.png"
+	else
+		echo "# gave up after 60 s waiting for the screen's capture for panel-$1.png"
+	fi
+}
+
+# Home: the room's name, its codeword, the meeting service; Settings behind
+# the provisioned PIN.
+if wait_widget home.start 120 && waitfor "$slog" "keyxchgd: connected" 60 &&
+	grep -q "panel: ${screen_width_mm}x$screen_height_mm mm, Settings behind the admin PIN" "$slog"; then
+	ok "the configured screen service shows Home with the panel (keyxchgd connected, Settings behind the provisioned 0600 PIN)"
+else
+	nok "the configured screen service shows no Home"
+	sed 's/^/# /' "$slog"
+fi
+shot home
+# Start meeting: join as host, sent by the panel.
+tap home.start && waitfor "$slog" 'panel: sent {"cmd":"join".*"meeting":"qemu-room","role":"host","name":"QEMU room"' 60
+end=$(($(now) + 120))
+while ! status | grep -q '"state":"in-meeting"' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+check "a tap on Start meeting: the panel sent join as host (meeting qemu-room, \"QEMU room\") and keyxchgd hosts" \
+	sh -c "grep -q 'panel: sent {\"cmd\":\"join\".*\"role\":\"host\"' '$slog' && echo '$(status)' | grep -q '\"state\":\"in-meeting\"'"
 echo "# hostroom: meeting started"
 
-# The knock of the host's room; admitted by the codeword it shows (as a
-# person at the panel would, having compared it with the other room).
+# The lobby dialog: the host room's knock with its codeword, compared with
+# the one the host room's keyxchgd has (hostroom.conf's host_codeword: the
+# other room's people read theirs out).
+hcw=$(hv host_codeword)
 end=$(($(now) + 300))
-knock=
-while [ -z "$knock" ] && [ "$(now)" -lt "$end" ]; do
-	knock=$(ctl status | grep -o '"lobby":\[{[^]]*' | head -n 1)
-	[ -n "$knock" ] || sleep 1
-done
-kp=$(echo "$knock" | sed -n 's/.*"participant":\([0-9]*\).*/\1/p')
-kcw=$(echo "$knock" | sed -n 's/.*"codeword":"\([a-z-]*\)".*/\1/p')
-echo "# the host room's knock: participant ${kp:-?} codeword ${kcw:-?}"
-rep=$(ctl admit "${kp:-0}" --codeword "${kcw:-none}")
-echo "# kxctl admit (as sealroom-screen): $rep"
-check "the host room knocks and is admitted by its codeword (kxctl as sealroom-screen)" \
-	sh -c "[ -n '$kp' ] && echo '$rep' | grep -q '\"ok\":true'"
+while ! grep 'panel: lobby dialog:' "$slog" | tail -n 1 | grep -q 'codeword [a-z]' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+dialog=$(grep 'panel: lobby dialog:' "$slog" | tail -n 1)
+echo "# $dialog"
+kp=$(echo "$dialog" | sed -n 's/.*participant \([0-9]*\) .*/\1/p')
+kcw=$(echo "$dialog" | sed -n 's/.* codeword \([a-z-]*\) .*/\1/p')
+khash=$(echo "$dialog" | sed -n 's/.* knock \([0-9a-f]*\)$/\1/p')
+lobby=$(status | grep -o '"lobby":\[{[^]]*' | head -n 1)
+if [ -n "$kcw" ] && [ "$kcw" = "$hcw" ] && echo "$dialog" | grep -q '"Host room"' &&
+	echo "$lobby" | grep -q "\"codeword\":\"$kcw\""; then
+	ok "the lobby dialog shows \"Host room\" (participant $kp) with codeword $kcw: the host room's keyxchgd's, and this keyxchgd's lobby's"
+else
+	nok "the lobby dialog's codeword '${kcw:-none}' is not the host room's '$hcw' (this keyxchgd's lobby: $lobby)"
+fi
+wait_widget lobby.admit 60
+shot lobby
+# Admit is not taken for 1 s after a knock appears (PANEL_KNOCK_SETTLE_US,
+# docs/panel.md): a tap before then is refused by design, so none is made.
+sleep 1
+tap lobby.admit && waitfor "$slog" 'panel: sent {"cmd":"admit"' 60
+sent=$(grep 'panel: sent {"cmd":"admit"' "$slog" | tail -n 1)
+echo "# $sent"
+check "a tap on Admit: the panel admits exactly the knock shown (participant $kp, its hash)" \
+	sh -c "echo '$sent' | grep -q '\"participant\":$kp,' && echo '$sent' | grep -q '\"knock\":\"$khash\"'"
 
-# The tile: the roster's participant with keyxchgd's codeword; then its video.
-if waitfor "$hr/screen.log" "screen: tiles 1 $kp=$kcw" 120; then
+# Both rooms at one epoch: this room's here, the host room compares its own.
+if waitfor "$slog" "screen: tiles 1 $kp=$kcw" 120; then
 	ok "the screen's tile is the host room's participant $kp with the roster's codeword $kcw"
 else
 	nok "the screen shows no tile for participant $kp labelled $kcw"
-	grep 'screen: tiles' "$hr/screen.log" | tail -n 3 | sed 's/^/# /'
+	grep 'screen: tiles' "$slog" | tail -n 3 | sed 's/^/# /'
 fi
+end=$(($(now) + 60))
+while ! status | grep -q '"group_code"' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+st=$(status)
+epoch=$(echo "$st" | jnum epoch)
+echo "# hostroom: epoch $epoch"
+check "keyxchgd holds epoch $epoch with its group code, the host room in the roster" \
+	sh -c "echo '$st' | grep -q '\"group_code\"' && echo '$st' | grep -q '\"participant\":$kp,'"
 shown() { # frames of sender $1 the screen showed (its SIGUSR1 stats line)
-	before=$(grep -c 'screen stats:' "$hr/screen.log")
+	before=$(grep -c 'screen stats:' "$slog")
 	kill -USR1 "$spid"
 	end2=$(($(now) + 30))
-	while [ "$(grep -c 'screen stats:' "$hr/screen.log")" -le "$before" ] && [ "$(now)" -lt "$end2" ]; do sleep 0.2; done
-	v=$(grep 'screen stats:' "$hr/screen.log" | tail -n 1 | grep -o "sender=$1:shown=[0-9]*" | cut -d= -f3)
+	while [ "$(grep -c 'screen stats:' "$slog")" -le "$before" ] && [ "$(now)" -lt "$end2" ]; do sleep 0.2; done
+	v=$(grep 'screen stats:' "$slog" | tail -n 1 | grep -o "sender=$1:shown=[0-9]*" | cut -d= -f3)
 	echo "${v:-0}"
 }
 end=$(($(now) + 240))
@@ -101,35 +197,63 @@ check "the screen showed 30 frames of the host room's video, decrypted and decod
 # 640x360, which is what display-check places the burned-in label by.
 scaled=$(sed -n "s/^roomd: sender $kp scaled to \([0-9]*x[0-9]*\)$/\1/p" "$hr/roomd.log" | tail -n 1)
 echo "# roomd scales the host room's frames to ${scaled:-(not scaled)}"
-capture() { # capture PNG: the screen now (SIGUSR2), through writeback
-	before=$(grep -c 'screen: captured' "$hr/screen.log")
-	kill -USR2 "$spid"
-	end2=$(($(now) + 60))
-	while [ "$(grep -c 'screen: captured' "$hr/screen.log")" -le "$before" ] && [ "$(now)" -lt "$end2" ]; do sleep 0.2; done
-	cp "$hr/screen/screen.png" "$1"
-}
-capture "$art/screen-hostroom-joined.png"
+# The bar hides on its own; the panel then leaves the screen to the video.
+bar_hidden 60
+shot meeting
 wrong=$(echo "${kcw:-mavoj-pubip-gubad-gamiv}" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
 check "display-check: the host room's tile, its video (3070c0, its codeword burned in) and the roster's label $kcw 'Host room'" \
 	"$here/display-check" --frame 640x360 --tile "$kcw:3070c0:Host room" --wrong "$wrong" \
-	--screen "$art/screen-hostroom-joined.png"
+	--screen "$art/panel-meeting.png"
 sed -n 's/^# /# /p' /tmp/check.out
 
-echo "# hostroom: leave now"
-if waitfor "$hr/screen.log" "screen: tiles 0" 120; then
-	ok "the host room left: its tile is gone from the screen"
+# The bar, the microphone: roomd mutes its own send chain and says so; only
+# then the panel shows MUTED.
+tap_at $((screen_width / 2)) $((screen_height / 3))
+wait_widget bar.mic 60
+shot bar
+tap bar.mic
+if waitfor "$slog" "screen: roomd: microphone muted" 60 && waitfor "$hr/roomd.log" "roomd: microphone muted" 10; then
+	ok "a tap on Microphone: roomd muted its microphone ($(grep 'roomd: microphone' "$hr/roomd.log" | tail -n 1)) and the screen shows it (MEDIA_STATE: $(grep 'screen: roomd: microphone' "$slog" | tail -n 1))"
 else
-	nok "the host room's tile stays after it left"
+	nok "a tap on Microphone: no mute confirmed by roomd"
+	grep -e 'microphone' "$slog" "$hr/roomd.log" | sed 's/^/# /'
 fi
-capture "$art/screen-hostroom-left.png"
-check "display-check: no tile after the host room left" \
-	"$here/display-check" --empty --e2ee on --screen "$art/screen-hostroom-left.png"
+shot muted
+# Unmuted again (the bar is still up), so that the screen after the removal
+# is the bare video screen display-check knows.
+tap bar.mic && waitfor "$slog" "screen: roomd: microphone on" 60
+check "a second tap on Microphone: roomd's microphone on again" \
+	sh -c "grep 'roomd: microphone' '$hr/roomd.log' | tail -n 1 | grep -q 'microphone on'"
+
+# Participants, Remove: the keys rotate without the host room, its tile goes.
+tap bar.participants
+wait_widget "remove.$kp" 60
+shot participants
+tap "remove.$kp" && waitfor "$slog" "panel: sent {\"cmd\":\"remove\",\"id\":\"panel-[0-9]*\",\"participant\":$kp}" 60
+echo "# $(grep 'panel: sent {"cmd":"remove"' "$slog" | tail -n 1)"
+end=$(($(now) + 120))
+while [ "$(status | jnum epoch)" -le "${epoch:-0}" ] && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+st=$(status)
+check "Participants -> Remove: the keys rotate (epoch $epoch -> $(echo "$st" | jnum epoch)) without the host room" \
+	sh -c "[ '$(echo "$st" | jnum epoch)' -gt '${epoch:-0}' ] && ! echo '$st' | grep -q '\"participant\":$kp,'"
+echo "# hostroom: removed"
+if waitfor "$slog" "screen: tiles 0" 120; then
+	ok "the host room's tile is gone from the screen"
+else
+	nok "the host room's tile stays after its removal"
+fi
+tap people.close
+bar_hidden 60
+shot removed
+check "display-check: no tile after the removal, the banner end-to-end encrypted" \
+	"$here/display-check" --empty --e2ee on --screen "$art/panel-removed.png"
 sed -n 's/^# /# /p' /tmp/check.out
 if waitfor "$hr/roomd.log" "roomd: sender $kp gone" 120; then
 	ok "roomd removed the host room's branch once its keys went (GONE to the screen)"
 else
 	nok "roomd kept the host room's branch"
 fi
+echo "# taps: $taps, each clicked by the host through QMP; screens: $(cd "$art" && ls panel-*.png | paste -sd' ' -)"
 echo "# hostroom: done"
 for p in $rpid $spid $kxpid; do
 	kill -TERM "$p" 2>/dev/null

@@ -18,6 +18,31 @@ for m in $kernel_modules; do
 	fi
 done
 
+# 1b. the room boots into the panel's Home: 20-sealroom-screen, started by
+# sealroom-init without a meeting configured, runs the panel on the board's
+# display with the board's millimetres and touch panel. It is stopped here:
+# the checks below take the display (and the tablet) themselves; the meeting
+# part (in-image-hostroom.sh) runs the service again, configured.
+part "1b. the room boots into the panel's Home"
+boot=/run/sealroom/20-sealroom-screen
+bootpid=$(cat "$boot.pid" 2>/dev/null)
+# No meeting service here: Home without Start and Join (nothing keyxchgd
+# vouches for), Settings its one tap target.
+if waitfor "$boot.log" "panel: page home: home.settings=" 120 &&
+	grep -q "touch: the device \"$touch_name\"" "$boot.log" &&
+	grep -q "panel: ${screen_width_mm}x$screen_height_mm mm, Settings locked (no PIN)" "$boot.log"; then
+	ok "sealroom-init's 20-sealroom-screen shows Home (Settings at $(sed -n 's/.*home.settings=\([0-9,]*\).*/\1/p' "$boot.log" | tail -n 1); no meeting service: no Start), touch \"$touch_name\", ${screen_width_mm}x$screen_height_mm mm, Settings locked without a PIN file"
+else
+	nok "the booted screen service shows no Home with the board's touch panel and millimetres"
+	sed 's/^/# /' "$boot.log"
+fi
+check "the booted screen runs as sealroom-screen (pid $bootpid)" \
+	sh -c "[ \"\$(ps -o user= -p '$bootpid')\" = sealroom-screen ] && [ \"\$(ps -o comm= -p '$bootpid')\" = sealroom-screen ]"
+kill -TERM "$bootpid" 2>/dev/null
+waitpid_for "$bootpid" 60 "the booted screen to stop after SIGTERM" >/dev/null
+check "the booted screen stops on SIGTERM: the display is free for the checks below" \
+	sh -c "! kill -0 '$bootpid' 2>/dev/null && grep -q 'screen stats:' '$boot.log'"
+
 # 2. the display: the device node, its driver, planes and writeback connector.
 part "2. the display"
 card=$(ls /dev/dri/card* 2>/dev/null | head -n 1)

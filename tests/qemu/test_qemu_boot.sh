@@ -4,7 +4,8 @@
 # sealroom.mode=test, prints the time from QEMU's start to "sealroom: ready"
 # on the console, and prints the TAP lines the image wrote to its
 # virtio-serial port; clicks on the virtio tablet through QMP where the image
-# asks for it (the touch check). Files the image hands out on its second port (the
+# asks for it (the touch check, and each tap on the panel: the meeting is
+# driven by taps alone). Files the image hands out on its second port (the
 # composed screen as PNG) land in IMAGE_DIR/../test-logs/qemu/. Fails loudly when the guest is not done within
 # QEMU_TIMEOUT seconds (generous: TCG on a loaded machine is slow).
 #
@@ -138,6 +139,7 @@ qemu=$!
 ready=
 clicked=
 dumped=
+taps=0
 while kill -0 "$qemu" 2>/dev/null; do
 	now=$(date +%s.%N)
 	# The image asks for a screendump (tests/qemu/in-image-virtio-gpu.sh):
@@ -155,6 +157,14 @@ while kill -0 "$qemu" 2>/dev/null; do
 		x=${at##*x=}; x=${x%% *}; y=${at##*y=}
 		qmp click "$x" "$y"
 	fi
+	# The image's panel asks for taps ("sealroom: tap N x=X y=Y", numbered
+	# from 1, tests/qemu/in-image-hostroom.sh): each new one clicked once, in
+	# order, through QMP's input-send-event on the virtio tablet.
+	while req=$(tr -d '\r' <"$work/console.log" | grep -m 1 -o "sealroom: tap $((taps + 1)) x=[0-9]* y=[0-9]*"); do
+		taps=$((taps + 1))
+		x=${req#*x=}; x=${x%% *}; y=${req##*y=}
+		qmp click "$x" "$y"
+	done
 	if [ -z "$ready" ] && grep -q 'sealroom: ready' "$work/console.log"; then
 		ready=$(awk -v a="$now" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
 		echo "# boot-to-ready: ${ready} s from QEMU start ($(grep -o 'sealroom: ready.*' "$work/console.log"))"
@@ -172,7 +182,7 @@ done
 wait "$qemu"
 rc=$?
 total=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
-echo "# QEMU ran ${total} s (exit status $rc)"
+echo "# QEMU ran ${total} s (exit status $rc); $taps taps on the panel clicked through QMP"
 [ -n "$ready" ] || { echo "not ok 1 - the image never said 'sealroom: ready'"; tail -n 40 "$work/console.log" | sed 's/^/#   /'; }
 [ -z "$vgpu" ] || vgpu_screen
 [ -z "$hostroom" ] || host_room_done

@@ -60,6 +60,7 @@ static void print_layout(struct panel_host *h, size_t n)
 		       : k->trust == PANEL_T_SAME  ? "same"
 						   : "new",
 		       k->barred ? " barred" : "", k->knock);
+		fflush(stdout); /* a changed knock need not change the layout below */
 	} else if (!h->view.st.n_knocks) {
 		memset(&h->shown, 0, sizeof(h->shown));
 	}

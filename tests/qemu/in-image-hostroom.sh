@@ -128,130 +128,149 @@ else
 	sed 's/^/# /' "$slog"
 fi
 shot home
-# Start meeting: join as host, sent by the panel.
-tap home.start && waitfor "$slog" 'panel: sent {"cmd":"join".*"meeting":"qemu-room","role":"host","name":"QEMU room"' 60
-end=$(($(now) + 120))
-while ! status | grep -q '"state":"in-meeting"' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
-check "a tap on Start meeting: the panel sent join as host (meeting qemu-room, \"QEMU room\") and keyxchgd hosts" \
-	sh -c "grep -q 'panel: sent {\"cmd\":\"join\".*\"role\":\"host\"' '$slog' && echo '$(status)' | grep -q '\"state\":\"in-meeting\"'"
-echo "# hostroom: meeting started"
+# The meeting by taps; a step the rest depends on that fails ends it (said,
+# with the screen's last lines), so that one failure does not run every
+# later wait to its bound.
+meeting() {
+	# Start meeting: join as host, sent by the panel.
+	tap home.start && waitfor "$slog" 'panel: sent {"cmd":"join".*"meeting":"qemu-room","role":"host","name":"QEMU room"' 60
+	end=$(($(now) + 120))
+	while ! status | grep -q '"state":"in-meeting"' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+	if grep -q 'panel: sent {"cmd":"join".*"role":"host"' "$slog" && status | grep -q '"state":"in-meeting"'; then
+		ok "a tap on Start meeting: the panel sent join as host (meeting qemu-room, \"QEMU room\") and keyxchgd hosts"
+	else
+		nok "a tap on Start meeting: no meeting hosted ($(status))"
+		return 1
+	fi
+	echo "# hostroom: meeting started"
 
-# The lobby dialog: the host room's knock with its codeword, compared with
-# the one the host room's keyxchgd has (hostroom.conf's host_codeword: the
-# other room's people read theirs out).
-hcw=$(hv host_codeword)
-end=$(($(now) + 300))
-while ! grep 'panel: lobby dialog:' "$slog" | tail -n 1 | grep -q 'codeword [a-z]' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
-dialog=$(grep 'panel: lobby dialog:' "$slog" | tail -n 1)
-echo "# $dialog"
-kp=$(echo "$dialog" | sed -n 's/.*participant \([0-9]*\) .*/\1/p')
-kcw=$(echo "$dialog" | sed -n 's/.* codeword \([a-z-]*\) .*/\1/p')
-khash=$(echo "$dialog" | sed -n 's/.* knock \([0-9a-f]*\)$/\1/p')
-lobby=$(status | grep -o '"lobby":\[{[^]]*' | head -n 1)
-if [ -n "$kcw" ] && [ "$kcw" = "$hcw" ] && echo "$dialog" | grep -q '"Host room"' &&
-	echo "$lobby" | grep -q "\"codeword\":\"$kcw\""; then
-	ok "the lobby dialog shows \"Host room\" (participant $kp) with codeword $kcw: the host room's keyxchgd's, and this keyxchgd's lobby's"
-else
-	nok "the lobby dialog's codeword '${kcw:-none}' is not the host room's '$hcw' (this keyxchgd's lobby: $lobby)"
-fi
-wait_widget lobby.admit 60
-shot lobby
-# Admit is not taken for 1 s after a knock appears (PANEL_KNOCK_SETTLE_US,
-# docs/panel.md): a tap before then is refused by design, so none is made.
-sleep 1
-tap lobby.admit && waitfor "$slog" 'panel: sent {"cmd":"admit"' 60
-sent=$(grep 'panel: sent {"cmd":"admit"' "$slog" | tail -n 1)
-echo "# $sent"
-check "a tap on Admit: the panel admits exactly the knock shown (participant $kp, its hash)" \
-	sh -c "echo '$sent' | grep -q '\"participant\":$kp,' && echo '$sent' | grep -q '\"knock\":\"$khash\"'"
+	# The lobby dialog: the host room's knock with its codeword, compared with
+	# the one the host room's keyxchgd has (hostroom.conf's host_codeword: the
+	# other room's people read theirs out).
+	hcw=$(hv host_codeword)
+	end=$(($(now) + 240))
+	while ! grep 'panel: lobby dialog:' "$slog" | tail -n 1 | grep -q 'codeword [a-z]' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+	dialog=$(grep 'panel: lobby dialog:' "$slog" | tail -n 1)
+	if ! echo "$dialog" | grep -q 'codeword [a-z]'; then
+		nok "no lobby dialog with a codeword on the panel within 240 s (keyxchgd: $(grep -c 'knock from' "$hr/keyxchgd.log") knocks logged)"
+		echo "# keyxchgd's status: $(status)"
+		return 1
+	fi
+	echo "# $dialog"
+	kp=$(echo "$dialog" | sed -n 's/.*participant \([0-9]*\) .*/\1/p')
+	kcw=$(echo "$dialog" | sed -n 's/.* codeword \([a-z-]*\) .*/\1/p')
+	khash=$(echo "$dialog" | sed -n 's/.* knock \([0-9a-f]*\)$/\1/p')
+	lobby=$(status | grep -o '"lobby":\[{[^]]*' | head -n 1)
+	if [ -n "$kcw" ] && [ "$kcw" = "$hcw" ] && echo "$dialog" | grep -q '"Host room"' &&
+		echo "$lobby" | grep -q "\"codeword\":\"$kcw\""; then
+		ok "the lobby dialog shows \"Host room\" (participant $kp) with codeword $kcw: the host room's keyxchgd's, and this keyxchgd's lobby's"
+	else
+		nok "the lobby dialog's codeword '${kcw:-none}' is not the host room's '$hcw' (this keyxchgd's lobby: $lobby)"
+	fi
+	wait_widget lobby.admit 60
+	shot lobby
+	# Admit is not taken for 1 s after a knock appears (PANEL_KNOCK_SETTLE_US,
+	# docs/panel.md): a tap before then is refused by design, so none is made.
+	sleep 1
+	tap lobby.admit && waitfor "$slog" 'panel: sent {"cmd":"admit"' 60
+	sent=$(grep 'panel: sent {"cmd":"admit"' "$slog" | tail -n 1)
+	echo "# $sent"
+	check "a tap on Admit: the panel admits exactly the knock shown (participant $kp, its hash)" \
+		sh -c "echo '$sent' | grep -q '\"participant\":$kp,' && echo '$sent' | grep -q '\"knock\":\"$khash\"'"
 
-# Both rooms at one epoch: this room's here, the host room compares its own.
-if waitfor "$slog" "screen: tiles 1 $kp=$kcw" 120; then
-	ok "the screen's tile is the host room's participant $kp with the roster's codeword $kcw"
-else
-	nok "the screen shows no tile for participant $kp labelled $kcw"
-	grep 'screen: tiles' "$slog" | tail -n 3 | sed 's/^/# /'
-fi
-end=$(($(now) + 60))
-while ! status | grep -q '"group_code"' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
-st=$(status)
-epoch=$(echo "$st" | jnum epoch)
-echo "# hostroom: epoch $epoch"
-check "keyxchgd holds epoch $epoch with its group code, the host room in the roster" \
-	sh -c "echo '$st' | grep -q '\"group_code\"' && echo '$st' | grep -q '\"participant\":$kp,'"
-shown() { # frames of sender $1 the screen showed (its SIGUSR1 stats line)
-	before=$(grep -c 'screen stats:' "$slog")
-	kill -USR1 "$spid"
-	end2=$(($(now) + 30))
-	while [ "$(grep -c 'screen stats:' "$slog")" -le "$before" ] && [ "$(now)" -lt "$end2" ]; do sleep 0.2; done
-	v=$(grep 'screen stats:' "$slog" | tail -n 1 | grep -o "sender=$1:shown=[0-9]*" | cut -d= -f3)
-	echo "${v:-0}"
+	# Both rooms at one epoch: this room's here, the host room compares its own.
+	if waitfor "$slog" "screen: tiles 1 $kp=$kcw" 120; then
+		ok "the screen's tile is the host room's participant $kp with the roster's codeword $kcw"
+	else
+		nok "the screen shows no tile for participant $kp labelled $kcw"
+		return 1
+	fi
+	end=$(($(now) + 60))
+	while ! status | grep -q '"group_code"' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+	st=$(status)
+	epoch=$(echo "$st" | jnum epoch)
+	echo "# hostroom: epoch $epoch"
+	check "keyxchgd holds epoch $epoch with its group code, the host room in the roster" \
+		sh -c "echo '$st' | grep -q '\"group_code\"' && echo '$st' | grep -q '\"participant\":$kp,'"
+	shown() { # frames of sender $1 the screen showed (its SIGUSR1 stats line)
+		before=$(grep -c 'screen stats:' "$slog")
+		kill -USR1 "$spid"
+		end2=$(($(now) + 30))
+		while [ "$(grep -c 'screen stats:' "$slog")" -le "$before" ] && [ "$(now)" -lt "$end2" ]; do sleep 0.2; done
+		v=$(grep 'screen stats:' "$slog" | tail -n 1 | grep -o "sender=$1:shown=[0-9]*" | cut -d= -f3)
+		echo "${v:-0}"
+	}
+	end=$(($(now) + 240))
+	while [ "$(shown "${kp:-0}")" -lt 30 ] && [ "$(now)" -lt "$end" ]; do sleep 2; done
+	got=$(shown "${kp:-0}")
+	check "the screen showed 30 frames of the host room's video, decrypted and decoded by roomd ($got shown)" \
+		[ "$got" -ge 30 ]
+	# roomd here scales the host room's video to the tile's size (TILE); the
+	# codeword was burned in at the host room's sending size, roomd's default
+	# 640x360, which is what display-check places the burned-in label by.
+	scaled=$(sed -n "s/^roomd: sender $kp scaled to \([0-9]*x[0-9]*\)$/\1/p" "$hr/roomd.log" | tail -n 1)
+	echo "# roomd scales the host room's frames to ${scaled:-(not scaled)}"
+	# The bar hides on its own; the panel then leaves the screen to the video.
+	bar_hidden 60
+	shot meeting
+	wrong=$(echo "${kcw:-mavoj-pubip-gubad-gamiv}" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
+	check "display-check: the host room's tile, its video (3070c0, its codeword burned in) and the roster's label $kcw 'Host room'" \
+		"$here/display-check" --frame 640x360 --tile "$kcw:3070c0:Host room" --wrong "$wrong" \
+		--screen "$art/panel-meeting.png"
+	sed -n 's/^# /# /p' /tmp/check.out
+
+	# The bar, the microphone: roomd mutes its own send chain and says so; only
+	# then the panel shows MUTED.
+	tap_at $((screen_width / 2)) $((screen_height / 3))
+	wait_widget bar.mic 60
+	shot bar
+	tap bar.mic
+	if waitfor "$slog" "screen: roomd: microphone muted" 60 && waitfor "$hr/roomd.log" "roomd: microphone muted" 10; then
+		ok "a tap on Microphone: roomd muted its microphone ($(grep 'roomd: microphone' "$hr/roomd.log" | tail -n 1)) and the screen shows it (MEDIA_STATE: $(grep 'screen: roomd: microphone' "$slog" | tail -n 1))"
+	else
+		nok "a tap on Microphone: no mute confirmed by roomd"
+		grep -e 'microphone' "$slog" "$hr/roomd.log" | sed 's/^/# /'
+	fi
+	shot muted
+	# Unmuted again (the bar is still up), so that the screen after the removal
+	# is the bare video screen display-check knows.
+	tap bar.mic && waitfor "$slog" "screen: roomd: microphone on" 60
+	check "a second tap on Microphone: roomd's microphone on again" \
+		sh -c "grep 'roomd: microphone' '$hr/roomd.log' | tail -n 1 | grep -q 'microphone on'"
+
+	# Participants, Remove: the keys rotate without the host room, its tile goes.
+	tap bar.participants
+	wait_widget "remove.$kp" 60
+	shot participants
+	tap "remove.$kp" && waitfor "$slog" "panel: sent {\"cmd\":\"remove\",\"id\":\"panel-[0-9]*\",\"participant\":$kp}" 60
+	echo "# $(grep 'panel: sent {"cmd":"remove"' "$slog" | tail -n 1)"
+	end=$(($(now) + 120))
+	while [ "$(status | jnum epoch)" -le "${epoch:-0}" ] && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+	st=$(status)
+	check "Participants -> Remove: the keys rotate (epoch $epoch -> $(echo "$st" | jnum epoch)) without the host room" \
+		sh -c "[ '$(echo "$st" | jnum epoch)' -gt '${epoch:-0}' ] && ! echo '$st' | grep -q '\"participant\":$kp,'"
+	echo "# hostroom: removed"
+	if waitfor "$slog" "screen: tiles 0" 120; then
+		ok "the host room's tile is gone from the screen"
+	else
+		nok "the host room's tile stays after its removal"
+	fi
+	tap people.close
+	bar_hidden 60
+	shot removed
+	check "display-check: no tile after the removal, the banner end-to-end encrypted" \
+		"$here/display-check" --empty --e2ee on --screen "$art/panel-removed.png"
+	sed -n 's/^# /# /p' /tmp/check.out
+	if waitfor "$hr/roomd.log" "roomd: sender $kp gone" 120; then
+		ok "roomd removed the host room's branch once its keys went (GONE to the screen)"
+	else
+		nok "roomd kept the host room's branch"
+	fi
 }
-end=$(($(now) + 240))
-while [ "$(shown "${kp:-0}")" -lt 30 ] && [ "$(now)" -lt "$end" ]; do sleep 2; done
-got=$(shown "${kp:-0}")
-check "the screen showed 30 frames of the host room's video, decrypted and decoded by roomd ($got shown)" \
-	[ "$got" -ge 30 ]
-# roomd here scales the host room's video to the tile's size (TILE); the
-# codeword was burned in at the host room's sending size, roomd's default
-# 640x360, which is what display-check places the burned-in label by.
-scaled=$(sed -n "s/^roomd: sender $kp scaled to \([0-9]*x[0-9]*\)$/\1/p" "$hr/roomd.log" | tail -n 1)
-echo "# roomd scales the host room's frames to ${scaled:-(not scaled)}"
-# The bar hides on its own; the panel then leaves the screen to the video.
-bar_hidden 60
-shot meeting
-wrong=$(echo "${kcw:-mavoj-pubip-gubad-gamiv}" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
-check "display-check: the host room's tile, its video (3070c0, its codeword burned in) and the roster's label $kcw 'Host room'" \
-	"$here/display-check" --frame 640x360 --tile "$kcw:3070c0:Host room" --wrong "$wrong" \
-	--screen "$art/panel-meeting.png"
-sed -n 's/^# /# /p' /tmp/check.out
-
-# The bar, the microphone: roomd mutes its own send chain and says so; only
-# then the panel shows MUTED.
-tap_at $((screen_width / 2)) $((screen_height / 3))
-wait_widget bar.mic 60
-shot bar
-tap bar.mic
-if waitfor "$slog" "screen: roomd: microphone muted" 60 && waitfor "$hr/roomd.log" "roomd: microphone muted" 10; then
-	ok "a tap on Microphone: roomd muted its microphone ($(grep 'roomd: microphone' "$hr/roomd.log" | tail -n 1)) and the screen shows it (MEDIA_STATE: $(grep 'screen: roomd: microphone' "$slog" | tail -n 1))"
-else
-	nok "a tap on Microphone: no mute confirmed by roomd"
-	grep -e 'microphone' "$slog" "$hr/roomd.log" | sed 's/^/# /'
-fi
-shot muted
-# Unmuted again (the bar is still up), so that the screen after the removal
-# is the bare video screen display-check knows.
-tap bar.mic && waitfor "$slog" "screen: roomd: microphone on" 60
-check "a second tap on Microphone: roomd's microphone on again" \
-	sh -c "grep 'roomd: microphone' '$hr/roomd.log' | tail -n 1 | grep -q 'microphone on'"
-
-# Participants, Remove: the keys rotate without the host room, its tile goes.
-tap bar.participants
-wait_widget "remove.$kp" 60
-shot participants
-tap "remove.$kp" && waitfor "$slog" "panel: sent {\"cmd\":\"remove\",\"id\":\"panel-[0-9]*\",\"participant\":$kp}" 60
-echo "# $(grep 'panel: sent {"cmd":"remove"' "$slog" | tail -n 1)"
-end=$(($(now) + 120))
-while [ "$(status | jnum epoch)" -le "${epoch:-0}" ] && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
-st=$(status)
-check "Participants -> Remove: the keys rotate (epoch $epoch -> $(echo "$st" | jnum epoch)) without the host room" \
-	sh -c "[ '$(echo "$st" | jnum epoch)' -gt '${epoch:-0}' ] && ! echo '$st' | grep -q '\"participant\":$kp,'"
-echo "# hostroom: removed"
-if waitfor "$slog" "screen: tiles 0" 120; then
-	ok "the host room's tile is gone from the screen"
-else
-	nok "the host room's tile stays after its removal"
-fi
-tap people.close
-bar_hidden 60
-shot removed
-check "display-check: no tile after the removal, the banner end-to-end encrypted" \
-	"$here/display-check" --empty --e2ee on --screen "$art/panel-removed.png"
-sed -n 's/^# /# /p' /tmp/check.out
-if waitfor "$hr/roomd.log" "roomd: sender $kp gone" 120; then
-	ok "roomd removed the host room's branch once its keys went (GONE to the screen)"
-else
-	nok "roomd kept the host room's branch"
+if ! meeting; then
+	echo "# the meeting by taps stopped early; the screen's last lines:"
+	tail -n 25 "$slog" | sed 's/^/#   /'
+	grep -e 'knock' -e 'warn' "$hr/keyxchgd.log" | tail -n 5 | sed 's/^/#   keyxchgd: /'
 fi
 echo "# taps: $taps, each clicked by the host through QMP; screens: $(cd "$art" && ls panel-*.png | paste -sd' ' -)"
 echo "# hostroom: done"

@@ -7,7 +7,8 @@
 # asks for it (the touch check, and each tap on the panel: the meeting is
 # driven by taps alone). Files the image hands out on its second port (the
 # composed screen as PNG) land in IMAGE_DIR/../test-logs/qemu/. Fails loudly when the guest is not done within
-# QEMU_TIMEOUT seconds (generous: TCG on a loaded machine is slow).
+# QEMU_TIMEOUT seconds (default 900; generous: TCG on a loaded machine is
+# slow, and the meeting by taps waits on the host for each tap).
 #
 # --virtio-gpu: the second, short boot. QEMU's virtio-gpu instead of vkms
 # (rootfs/run-qemu.sh QEMU_DISPLAY=virtio-gpu, headless: QEMU_UI=none), the
@@ -24,7 +25,7 @@ vgpu=
 [ "${1:-}" = --virtio-gpu ] && { vgpu=1; shift; }
 img=$1
 here=$(cd "$(dirname "$0")" && pwd)
-timeout=${QEMU_TIMEOUT:-600}
+timeout=${QEMU_TIMEOUT:-900}
 work=$img/test-run${vgpu:+-virtio-gpu}
 logs=$(cd "$img/.." && pwd)/test-logs/qemu
 rm -rf "$work"

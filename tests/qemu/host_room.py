@@ -140,7 +140,8 @@ def main():
         tap.wait_until(lambda: time.sleep(0.5) or guest_started(work), 24 * 3600,
                        "a tap on Start meeting in the QEMU room")
     else:
-        guest_said(work, "# hostroom: meeting started", 500)
+        # The whole boot comes first (the host's QEMU_TIMEOUT bounds it too).
+        guest_said(work, "# hostroom: meeting started", 1500)
     rep = kxctl("join", "--meeting", MEETING, "--role", "member", "--name", "Host room")
     if not check("joins the QEMU room's meeting as a member", rep.get("ok"), rep):
         return 1
@@ -181,7 +182,7 @@ def main():
             f"the QEMU room's Security page shows the same; remove this room on its panel "
             f"(Participants, Remove)")
     else:
-        guest_said(work, "# hostroom: epoch ", 300)
+        guest_said(work, "# hostroom: epoch ", 600)
         said = [ln for ln in open(os.path.join(work, "results.tap"), errors="replace")
                 if ln.startswith("# hostroom: epoch ")][-1].split()[-1]
         st = kxctl("status")

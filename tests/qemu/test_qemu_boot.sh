@@ -7,7 +7,7 @@
 # asks for it (the touch check, and each tap on the panel: the meeting is
 # driven by taps alone). Files the image hands out on its second port (the
 # composed screen as PNG) land in IMAGE_DIR/../test-logs/qemu/. Fails loudly when the guest is not done within
-# QEMU_TIMEOUT seconds (default 900; generous: TCG on a loaded machine is
+# QEMU_TIMEOUT seconds (default 1200; generous: TCG on a loaded machine is
 # slow, and the meeting by taps waits on the host for each tap).
 #
 # --virtio-gpu: the second, short boot. QEMU's virtio-gpu instead of vkms
@@ -25,7 +25,7 @@ vgpu=
 [ "${1:-}" = --virtio-gpu ] && { vgpu=1; shift; }
 img=$1
 here=$(cd "$(dirname "$0")" && pwd)
-timeout=${QEMU_TIMEOUT:-900}
+timeout=${QEMU_TIMEOUT:-1200}
 work=$img/test-run${vgpu:+-virtio-gpu}
 logs=$(cd "$img/.." && pwd)/test-logs/qemu
 rm -rf "$work"
@@ -172,6 +172,8 @@ while kill -0 "$qemu" 2>/dev/null; do
 	fi
 	if awk -v a="$now" -v b="$start" -v t="$timeout" 'BEGIN { exit !(a - b > t) }'; then
 		kill -- -"$qemu" 2>/dev/null || kill "$qemu"
+		# The host room too (its relay and keyxchgd are in its group).
+		[ -z "$hostroom" ] || kill -- -"$hostroom" 2>/dev/null
 		echo "not ok 1 - TIMEOUT: the image did not finish its test within ${timeout} s"
 		echo "# console (last 40 lines):"
 		tail -n 40 "$work/console.log" | sed 's/^/#   /'

@@ -149,16 +149,18 @@ meeting() {
 	# other room's people read theirs out).
 	hcw=$(hv host_codeword)
 	end=$(($(now) + 240))
-	while ! grep 'panel: lobby dialog:' "$slog" | tail -n 1 | grep -q 'codeword [a-z]' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
+	# The panel writes a codeword's words capitalized (Kuzom-Nidur-...);
+	# "(being derived)" until keyxchgd has it.
+	while ! grep 'panel: lobby dialog:' "$slog" | tail -n 1 | grep -q 'codeword [A-Za-z]' && [ "$(now)" -lt "$end" ]; do sleep 0.5; done
 	dialog=$(grep 'panel: lobby dialog:' "$slog" | tail -n 1)
-	if ! echo "$dialog" | grep -q 'codeword [a-z]'; then
+	if ! echo "$dialog" | grep -q 'codeword [A-Za-z]'; then
 		nok "no lobby dialog with a codeword on the panel within 240 s (keyxchgd: $(grep -c 'knock from' "$hr/keyxchgd.log") knocks logged)"
 		echo "# keyxchgd's status: $(status)"
 		return 1
 	fi
 	echo "# $dialog"
 	kp=$(echo "$dialog" | sed -n 's/.*participant \([0-9]*\) .*/\1/p')
-	kcw=$(echo "$dialog" | sed -n 's/.* codeword \([a-z-]*\) .*/\1/p')
+	kcw=$(echo "$dialog" | sed -n 's/.* codeword \([A-Za-z-]*\) .*/\1/p' | tr 'A-Z' 'a-z')
 	khash=$(echo "$dialog" | sed -n 's/.* knock \([0-9a-f]*\)$/\1/p')
 	lobby=$(status | grep -o '"lobby":\[{[^]]*' | head -n 1)
 	if [ -n "$kcw" ] && [ "$kcw" = "$hcw" ] && echo "$dialog" | grep -q '"Host room"' &&

@@ -90,9 +90,10 @@ tap() { # tap ID: taps the middle of widget ID; 0 when the panel says the tap hi
 		tap_at $(($2 + $4 / 2)) $(($3 + $5 / 2)) || return 1
 		line=$(grep 'panel: tap ' "$slog" | tail -n 1)
 		case $line in *"-> $1") return 0 ;; esac
-		# The in-meeting bar hides 5 s after the last tap: a tap that came
-		# later (a slow round trip through the host) hit the video and
-		# brought the bar back; said, and tapped again.
+		# The in-meeting bar hides 20 s after the last tap (hostroom-setup's
+		# bar_seconds): a tap that came later (a slow round trip through
+		# the host) hit the video and brought the bar back; said, and
+		# tapped again.
 		case $1:$line in bar.*:*"-> nothing") echo "# the tap on $1 came after the bar hid: again (try $try)" ;; *) break ;; esac
 	done
 	echo "# the tap on $1 hit something else: $line"

@@ -68,7 +68,8 @@ wait_widget() { # wait_widget ID SECONDS: until the panel shows tap target ID
 	end=$(($(now) + $2))
 	while [ -z "$(widget "$1")" ] && [ "$(now)" -lt "$end" ]; do sleep 0.2; done
 	[ -n "$(widget "$1")" ] && return 0
-	echo "# gave up after $2 s waiting for the panel to show $1; its last page: $(grep 'panel: page ' "$slog" | tail -n 1)"
+	echo "# gave up after $2 s waiting for the panel to show $1; the screen's last lines:"
+	grep -e '^panel: ' -e '^screen: panel' -e 'roomd' "$slog" | tail -n 12 | sed 's/^/#   /'
 	return 1
 }
 tap_at() { # tap_at X Y: a tap at pixel X,Y through the host's QMP; until the screen's "panel: tap" line

@@ -148,6 +148,62 @@ int kx_identity_open(const char *state_dir, struct kx_identity *id, bool *create
 	return ret;
 }
 
+/*
+ * A new identity replaces the old one (kx/identity.h). The file is replaced
+ * atomically (the new seed in a temporary file, fsync, rename over the old
+ * name, fsync of the directory: after a crash it holds the old seed or the
+ * new one), and the old seed's blocks are overwritten through a descriptor
+ * held across the rename (overwrite, fsync): on a disk that rewrites in
+ * place they are gone; on flash behind a wear-levelling layer (eMMC, SD,
+ * an FTL) the overwrite may land elsewhere and the old blocks stay until the
+ * device reuses them (DAEMON.md "State files").
+ */
+int kx_identity_reset(const char *state_dir, struct kx_identity *id)
+{
+	struct kx_identity fresh = { 0 };
+	unsigned char *seed = sodium_malloc(KX_SEED_BYTES);
+	uint8_t junk[KX_SEED_BYTES];
+	int dfd = -1, old = -1, ret;
+
+	if (!seed)
+		return -ENOMEM;
+	dfd = kx_state_dir_open(state_dir);
+	if (dfd < 0) {
+		ret = dfd;
+		goto out;
+	}
+	/* The old file, held open to overwrite what it was after the rename. */
+	old = openat(dfd, KX_IDENTITY_FILE, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (old < 0 && errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	randombytes_buf(seed, KX_SEED_BYTES);
+	ret = keypair_from_seed(&fresh, seed);
+	if (!ret)
+		ret = kx_replace_file(dfd, KX_IDENTITY_FILE, seed, KX_SEED_BYTES);
+	if (ret)
+		goto out; /* the old identity stays, on disk and in memory */
+	if (old >= 0) {
+		randombytes_buf(junk, sizeof(junk));
+		if (pwrite(old, junk, sizeof(junk), 0) != (ssize_t)sizeof(junk) || fsync(old))
+			kx_warn("the old identity key's blocks were not overwritten: %s",
+				strerror(errno));
+	}
+	/* The old secret key goes from memory (sodium_free wipes). */
+	kx_identity_close(id);
+	*id = fresh;
+	memset(&fresh, 0, sizeof(fresh));
+out:
+	if (old >= 0)
+		close(old);
+	if (dfd >= 0)
+		close(dfd);
+	sodium_free(seed);
+	kx_identity_close(&fresh);
+	return ret;
+}
+
 int kx_identity_from_seed(const uint8_t seed[static KX_SEED_BYTES], struct kx_identity *id)
 {
 	memset(id, 0, sizeof(*id));

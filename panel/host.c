@@ -292,8 +292,17 @@ int panel_host_request(const struct panel_host *h, const struct panel_action *ac
 		*why = NULL; /* roomd's, not keyxchgd's: the caller sends MEDIA */
 		return 0;
 	case PANEL_A_RESET_IDENTITY:
-		*why = "not done: keyxchgd has no identity reset command yet";
-		return 0;
+		o = json_pack("{s:s, s:s}", "cmd", "reset-identity", "id", id);
+		break;
+	case PANEL_A_SET_ROOM_NAME:
+	case PANEL_A_SET_SERVICE:
+		/* As typed: keyxchgd checks it and says why not (shown as the notice). */
+		o = act->type == PANEL_A_SET_SERVICE
+			? json_pack("{s:s, s:s, s:s}", "cmd", "set-service", "id", id, "url",
+				    act->text)
+			: json_pack("{s:s, s:s, s:s}", "cmd", "set-room-name", "id", id, "name",
+				    act->text);
+		break;
 	case PANEL_A_NONE:
 		return 0;
 	}

@@ -53,8 +53,8 @@ int panel_code_to_digits(const char *code, char out[static PANEL_CODE_DIGITS + 1
 
 /* ------------------------------------------------------------ state */
 
-static const char *const page_names[] = { "home",     "join", "meeting", "participants",
-					  "security", "pin",  "settings" };
+static const char *const page_names[] = { "home",     "join", "meeting",  "participants",
+					  "security", "pin",  "settings", "edit" };
 
 const char *panel_page_name(enum panel_page p)
 {
@@ -573,14 +573,21 @@ static void page_settings(struct builder *b)
 	card(b, "set.card", 180, 120, &x, &y);
 	add(b, "set.title", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 4, 168, 10), "Settings",
 	    NULL);
-	add(b, "set.service", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 18, 168, 16),
+	add(b, "set.service", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 18, 130, 16),
 	    "Meeting service", st->service[0] ? st->service : "(not configured)")
 		->text_mm = 4.5;
-	add(b, "set.room", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 36, 168, 16),
+	w = add(b, "set.service.edit", PANEL_W_BUTTON, PANEL_S_NORMAL,
+		mm(b, x + 140, y + 18, 34, 14), "Change", NULL);
+	w->disabled = !st->kx_up;
+	add(b, "set.room", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 36, 130, 16),
 	    "Room name", st->room_name[0] ? st->room_name : "(not set)")
 		->text_mm = 4.5;
-	add(b, "set.reset", PANEL_W_BUTTON, PANEL_S_DANGER, mm(b, x + 6, y + 60, 70, 16),
-	    "Reset identity…", NULL);
+	w = add(b, "set.room.edit", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + 140, y + 36, 34, 14),
+		"Change", NULL);
+	w->disabled = !st->kx_up;
+	w = add(b, "set.reset", PANEL_W_BUTTON, PANEL_S_DANGER, mm(b, x + 6, y + 60, 70, 16),
+		"Reset identity…", NULL);
+	w->disabled = !st->kx_up;
 	notice(b, x + 6, y + 80, 168);
 	add(b, "set.done", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + 140, y + 100, 34, 14), "Done",
 	    NULL);
@@ -590,8 +597,9 @@ static void page_settings(struct builder *b)
 	w = add(b, "reset", PANEL_W_DIALOG, PANEL_S_DANGER, mm(b, (b->sw - 190) / 2, y, 190, 120),
 		"Reset this room's identity?",
 		"A new identity key gives this room a new codeword. Every room that pinned or "
-		"verified this one will show KEY CHANGED in red until people compare the new "
-		"codeword again; a meeting in progress loses this room. It cannot be undone.");
+		"verified this one will show KEY CHANGED in red until its people compare the new "
+		"codeword aloud and verify it again; a host that admitted this room without "
+		"asking no longer will. This room's own pins stay. It cannot be undone.");
 	w->modal = true;
 	w = add(b, "reset.cancel", PANEL_W_BUTTON, PANEL_S_NORMAL,
 		mm(b, (b->sw - 190) / 2 + 8, y + 100, 60, 16), "Cancel", NULL);
@@ -599,6 +607,27 @@ static void page_settings(struct builder *b)
 	w = add(b, "reset.confirm", PANEL_W_BUTTON, PANEL_S_DANGER,
 		mm(b, (b->sw + 190) / 2 - 88, y + 100, 80, 16), "Reset identity", NULL);
 	w->modal = true;
+}
+
+/* A setting on the keyboard: keyxchgd checks it, and its refusal shows here. */
+static void page_edit(struct builder *b)
+{
+	const struct panel_view *v = b->v;
+	bool svc = v->editing == PANEL_EDIT_SERVICE;
+	double x, y, kw = b->sw - 20 < 240 ? b->sw - 20 : 240;
+	double h = card(b, "edit.card", kw + 12, 142, &x, &y);
+	double kh = h - 30 < 100 ? h - 30 : 100;
+	struct panel_widget *w;
+
+	add(b, "edit.title", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 3, kw, 14),
+	    svc ? "Meeting service address" : "Room name",
+	    svc ? "wss://host[:port][/path]: the service keyxchgd connects to for meetings"
+		: "Shown to the other rooms when this room knocks; up to 64 bytes")
+		->text_mm = 5;
+	w = add(b, "edit.keys", PANEL_W_KEYBOARD, PANEL_S_NORMAL, mm(b, x + 6, y + 19, kw, kh),
+		v->edit[0] ? v->edit : " ", NULL);
+	w->on = v->shift;
+	notice(b, x + 6, y + 20 + kh, kw);
 }
 
 static void lobby(struct builder *b)
@@ -669,6 +698,9 @@ size_t panel_view_widgets(const struct panel_view *v, struct panel_widget *out, 
 	case PANEL_P_SETTINGS:
 		page_settings(&b);
 		break;
+	case PANEL_P_EDIT:
+		page_edit(&b);
+		break;
 	}
 	status_card(&b);
 	if (v->st.host && v->st.n_knocks && in_meeting(&v->st))
@@ -731,6 +763,36 @@ static bool person_action(struct panel_view *v, const char *id, const char *pref
 	act->participant = (uint32_t)p;
 	(void)v;
 	return true;
+}
+
+/* A key of the Settings' keyboard; Done sends the setting, Cancel leaves it. */
+static void edit_key(struct panel_view *v, char key, struct panel_action *act)
+{
+	size_t max = v->editing == PANEL_EDIT_SERVICE ? PANEL_SETTING_MAX : PANEL_ROOM_NAME_MAX;
+
+	if (key == PANEL_KEY_SHIFT) {
+		v->shift = !v->shift;
+	} else if (key == PANEL_KEY_CANCEL) {
+		v->page = PANEL_P_SETTINGS;
+		v->notice[0] = '\0';
+	} else if (key == PANEL_KEY_OK) {
+		if (!v->edit[0]) {
+			say(v, "Type a value first (Cancel keeps the one set).");
+			return;
+		}
+		act->type = v->editing == PANEL_EDIT_SERVICE ? PANEL_A_SET_SERVICE
+							      : PANEL_A_SET_ROOM_NAME;
+		snprintf(act->text, sizeof(act->text), "%s", v->edit);
+		/* Settings show keyxchgd's value (status) or its refusal (the notice). */
+		v->page = PANEL_P_SETTINGS;
+		v->notice[0] = '\0';
+	} else if (panel_keyboard_type(v->edit, max, key, v->shift)) {
+		v->shift = false; /* one capital, as phone keyboards do */
+		v->notice[0] = '\0';
+	} else if (key != PANEL_KEY_ERASE) {
+		say(v, v->editing == PANEL_EDIT_SERVICE ? "At most 128 characters."
+							: "At most 64 bytes.");
+	}
 }
 
 void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t now_us,
@@ -801,8 +863,21 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	} else if (!strcmp(id, "reset.cancel")) {
 		v->confirm_reset = false;
 	} else if (!strcmp(id, "reset.confirm")) {
+		/* Home shows the new codeword once keyxchgd reports it. */
 		v->confirm_reset = false;
+		v->page = PANEL_P_HOME;
 		act->type = PANEL_A_RESET_IDENTITY;
+		say(v, "Resetting this room's identity…");
+	} else if (!strcmp(id, "set.room.edit") || !strcmp(id, "set.service.edit")) {
+		/* The keyboard starts from keyxchgd's current value. */
+		v->editing = id[4] == 'r' ? PANEL_EDIT_ROOM_NAME : PANEL_EDIT_SERVICE;
+		snprintf(v->edit, sizeof(v->edit), "%s",
+			 v->editing == PANEL_EDIT_SERVICE ? v->st.service : v->st.room_name);
+		v->shift = false;
+		v->page = PANEL_P_EDIT;
+		v->notice[0] = '\0';
+	} else if (!strcmp(id, "edit.keys")) {
+		edit_key(v, hit->key, act);
 	} else if (!strcmp(id, "bar.participants")) {
 		v->page = PANEL_P_PARTICIPANTS;
 		v->notice[0] = '\0';

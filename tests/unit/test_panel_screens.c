@@ -190,6 +190,27 @@ static void s_settings_reset(struct panel_view *v)
 	v->page = PANEL_P_SETTINGS;
 	v->confirm_reset = true;
 }
+static void s_edit_room(struct panel_view *v)
+{
+	v->page = PANEL_P_EDIT;
+	v->editing = PANEL_EDIT_ROOM_NAME;
+	snprintf(v->edit, sizeof(v->edit), "Board room 2");
+}
+static void s_edit_service_refused(struct panel_view *v)
+{
+	v->page = PANEL_P_EDIT;
+	v->editing = PANEL_EDIT_SERVICE;
+	v->shift = true;
+	snprintf(v->edit, sizeof(v->edit), "wss://relay.example.org:8443/a/../b");
+	snprintf(v->notice, sizeof(v->notice), "keyxchgd refused it: not a meeting service "
+					       "address: the path has a '.' or '..' segment");
+}
+static void s_settings_refused(struct panel_view *v)
+{
+	v->page = PANEL_P_SETTINGS;
+	snprintf(v->notice, sizeof(v->notice), "keyxchgd refused it: not during a meeting: "
+					       "leave it first, then rename the room");
+}
 static void s_waiting_host(struct panel_view *v)
 {
 	v->st.meeting = PANEL_M_LOBBY;
@@ -241,6 +262,9 @@ static const struct screen screens[] = {
 	{ "pin", s_pin, false },
 	{ "settings", s_settings, false },
 	{ "settings-reset", s_settings_reset, false },
+	{ "settings-edit-room", s_edit_room, false },
+	{ "settings-edit-service-refused", s_edit_service_refused, false },
+	{ "settings-refused", s_settings_refused, false },
 	{ "waiting-for-host", s_waiting_host, false },
 	{ "error-waiting-for-keys", s_waiting_keys, false },
 	{ "error-out-of-sync", s_out_of_sync, false },
@@ -449,6 +473,25 @@ static struct panel_hit hit_of(struct panel_ui *ui, struct panel_view *v, const 
 	return hit;
 }
 
+/* A tap in the middle of key of the Settings' keyboard (edit.keys). */
+static void tap_board(struct panel_ui *ui, struct panel_view *v, char key, struct panel_action *act)
+{
+	struct panel_rect keys[PANEL_KEYBOARD_KEYS];
+	struct panel_hit hit;
+	size_t n = panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS);
+	const char *at = memchr(panel_keyboard_keys, key, PANEL_KEYBOARD_KEYS);
+	const struct panel_rect *r;
+
+	assert_non_null(at);
+	assert_int_equal(panel_ui_sync(ui, widgets, n, NULL), 0);
+	panel_keyboard_layout(&v->m, panel_ui_find(ui, "edit.keys"), keys);
+	r = &keys[at - panel_keyboard_keys];
+	assert_true(panel_ui_hit(ui, r->x + r->w / 2, r->y + r->h / 2, &hit));
+	assert_string_equal(hit.id, "edit.keys");
+	assert_int_equal(hit.key, key);
+	panel_view_tap(v, &hit, 0, act);
+}
+
 static void tap_key(struct panel_ui *ui, struct panel_view *v, const char *pad, char key,
 		    struct panel_action *act)
 {
@@ -610,6 +653,41 @@ static void test_taps(void **state)
 	hit = hit_of(ui, &v, "reset.confirm");
 	panel_view_tap(&v, &hit, 0, &act);
 	assert_int_equal(act.type, PANEL_A_RESET_IDENTITY);
+	/* Home then shows keyxchgd's new codeword. */
+	assert_int_equal(v.page, PANEL_P_HOME);
+
+	/* Room name: the keyboard starts from the value set; erase, shift, Done. */
+	v.page = PANEL_P_SETTINGS;
+	snprintf(v.st.room_name, sizeof(v.st.room_name), "Ré");
+	hit = hit_of(ui, &v, "set.room.edit");
+	panel_view_tap(&v, &hit, 0, &act);
+	assert_int_equal(v.page, PANEL_P_EDIT);
+	assert_string_equal(v.edit, "Ré");
+	for (const char *p = "<<^b ^x-2"; *p; p++)
+		tap_board(ui, &v, *p, &act);
+	assert_string_equal(v.edit, "B X-2");
+	assert_int_equal(act.type, PANEL_A_NONE);
+	tap_board(ui, &v, PANEL_KEY_OK, &act);
+	assert_int_equal(act.type, PANEL_A_SET_ROOM_NAME);
+	assert_string_equal(act.text, "B X-2");
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	/* The service: Cancel sends nothing; Done sends what was typed. */
+	hit = hit_of(ui, &v, "set.service.edit");
+	panel_view_tap(&v, &hit, 0, &act);
+	assert_string_equal(v.edit, v.st.service);
+	tap_board(ui, &v, 'z', &act);
+	tap_board(ui, &v, PANEL_KEY_CANCEL, &act);
+	assert_int_equal(act.type, PANEL_A_NONE);
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	hit = hit_of(ui, &v, "set.service.edit");
+	panel_view_tap(&v, &hit, 0, &act);
+	while (v.edit[0])
+		tap_board(ui, &v, PANEL_KEY_ERASE, &act);
+	for (const char *p = "wss://h:1/p_q.r"; *p; p++)
+		tap_board(ui, &v, *p, &act);
+	tap_board(ui, &v, PANEL_KEY_OK, &act);
+	assert_int_equal(act.type, PANEL_A_SET_SERVICE);
+	assert_string_equal(act.text, "wss://h:1/p_q.r");
 	panel_view_clear(&v);
 	assert_string_equal(v.admin_pin, "");
 	panel_ui_free(ui);

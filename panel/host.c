@@ -20,13 +20,15 @@ struct panel_host {
 	char meeting[129];
 	char layout[LAYOUT_LINE_MAX]; /* the last page line printed */
 	struct panel_knock shown;     /* the knock the lobby dialog shows now */
+	char settings_said[512];      /* the last "panel: room ..." line */
 	struct panel_widget widgets[PANEL_UI_MAX_WIDGETS];
 };
 
 static bool tappable(const struct panel_widget *w)
 {
 	return !w->disabled && (w->kind == PANEL_W_BUTTON || w->kind == PANEL_W_TOGGLE ||
-				w->kind == PANEL_W_KEYPAD || (w->kind == PANEL_W_LIST && w->rows_tap));
+				w->kind == PANEL_W_KEYPAD || w->kind == PANEL_W_KEYBOARD ||
+				(w->kind == PANEL_W_LIST && w->rows_tap));
 }
 
 /* The page and where its tap targets are, once per change. */
@@ -62,6 +64,21 @@ static void print_layout(struct panel_host *h, size_t n)
 		       k->barred ? " barred" : "", k->knock);
 	} else if (!h->view.st.n_knocks) {
 		memset(&h->shown, 0, sizeof(h->shown));
+	}
+	/* The room's name, codeword and service as Home and Settings show them
+	 * (keyxchgd's), so that tests compare them with keyxchgd's status. */
+	{
+		char said[sizeof(h->settings_said)];
+
+		snprintf(said, sizeof(said), "room \"%s\" codeword %s service %s",
+			 h->view.st.room_name, h->view.st.own_codeword[0] ? h->view.st.own_codeword
+									 : "(none)",
+			 h->view.st.service[0] ? h->view.st.service : "(none)");
+		if (strcmp(said, h->settings_said)) {
+			strcpy(h->settings_said, said);
+			printf("panel: %s\n", said);
+			fflush(stdout);
+		}
 	}
 	if (!strcmp(line, h->layout))
 		return;
@@ -214,7 +231,7 @@ void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g,
 	if (g->type != DRV_TOUCH_TAP)
 		return;
 	on = panel_ui_hit(h->ui, g->x, g->y, &hit);
-	if (on && hit.kind == PANEL_W_KEYPAD)
+	if (on && (hit.kind == PANEL_W_KEYPAD || hit.kind == PANEL_W_KEYBOARD))
 		printf("panel: tap %d,%d -> %s key %c\n", g->x, g->y, hit.id, hit.key);
 	else
 		printf("panel: tap %d,%d -> %s\n", g->x, g->y, on ? hit.id : "nothing");

@@ -183,8 +183,10 @@ bool panel_model_apply(struct panel_state *st, json_t *msg, bool is_status)
 			    : !strcmp(s, "open")       ? PANEL_R_OPEN
 			    : !strcmp(s, "connecting") ? PANEL_R_CONNECTING
 						       : PANEL_R_DOWN;
-		/* Outside a meeting keyxchgd has no relay connection to speak of. */
-		if (st->meeting == PANEL_M_IDLE && st->relay == PANEL_R_DOWN)
+		/* Outside a meeting (never in one, or left, ended, denied) keyxchgd
+		 * has no relay connection to speak of. */
+		if (st->meeting != PANEL_M_IN && st->meeting != PANEL_M_LOBBY &&
+		    st->meeting != PANEL_M_SPLIT && st->relay == PANEL_R_DOWN)
 			st->relay = PANEL_R_UNKNOWN;
 		if (st->meeting == PANEL_M_IN || st->meeting == PANEL_M_LOBBY) {
 			apply_people(st, json_object_get(msg, "participants"));

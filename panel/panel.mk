@@ -120,7 +120,7 @@ $(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/pane
 
 MORE_TESTS += tests/integration/test_screen.py
 # The panel by taps against real keyxchgd rooms and the relay fixture.
-MORE_TESTS += tests/integration/test_panel.py
+MORE_TESTS += tests/integration/test_panel.py tests/integration/test_panel_settings.py
 test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen
 
 # Whatever parses roomd's frame messages in the screen process.

@@ -482,6 +482,8 @@ static void panel_control(struct app *a, json_t *o, const char *event, const cha
 
 		if (json_is_true(json_object_get(o, "ok"))) {
 			say("panel: %s done", id);
+			/* "Resetting…" and the like are over; a refusal stays. */
+			panel_host_notice(a->panel, "");
 			return;
 		}
 		snprintf(line, sizeof(line), "keyxchgd refused it: %s", err ? err : "no reason");

@@ -43,18 +43,6 @@ def read(path, mode="r"):
         return f.read()
 
 
-def second_relay(tmp, certs):
-    """Another relay fixture with the same certificates (the same --ca works)."""
-    pf = os.path.join(tmp, "relay2.port")
-    log = os.path.join(tmp, "relay2.jsonl")
-    proc = tap.TrackedPopen([sys.executable, os.path.join(roomproc.FIXTURES, "relay.py"),
-                             "--certs", certs, "--port", "0", "--port-file", pf, "--log", log],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    tap.wait_until(lambda: os.path.exists(pf) and read(pf).strip(), 15,
-                   "the second relay fixture's port file")
-    return proc, int(read(pf)), log
-
-
 class Room:
     def __init__(self, tmp, n, port, certs):
         self.n, self.tmp, self.port, self.certs = n, tmp, port, certs
@@ -170,7 +158,8 @@ def main():
                   why in rep.get("error", ""), rep)
         check("nothing changed: status, no <state>/service-url",
               a.status().get("service") == f"wss://localhost:{port}" and not os.path.exists(f))
-        relay2, port2, log2 = second_relay(tmp, certs)
+        relay2, port2, _ = roomproc.start_relay(tmp, certs=certs, name="relay2")
+        log2 = os.path.join(tmp, "relay2.jsonl")
         url2 = f"wss://localhost:{port2}"
         rep = a.ctl("set-service", url2)
         check("set-service to a second relay answers it, status and the file say it",

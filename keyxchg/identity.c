@@ -70,26 +70,12 @@ static int load_key(int dfd, const char *state_dir, struct kx_identity *id)
 	unsigned char *seed = NULL;
 	char path[512];
 	struct stat st;
-	size_t got = 0;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/%s", state_dir, KX_IDENTITY_FILE);
-	fd = openat(dfd, KX_IDENTITY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		if (ret == -ELOOP) {
-			kx_warn("REFUSED identity key %s: a symlink", path);
-			ret = -EPERM;
-		}
-		return ret;
-	}
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	ret = kx_check_owner_only(&st, "identity key", path, false);
-	if (ret)
-		goto out;
+	fd = kx_open_owned(dfd, KX_IDENTITY_FILE, "identity key", path, &st);
+	if (fd < 0)
+		return fd;
 	if (st.st_size != KX_SEED_BYTES) {
 		kx_warn("REFUSED identity key %s: %lld bytes, want %d", path, (long long)st.st_size,
 			KX_SEED_BYTES);
@@ -101,17 +87,9 @@ static int load_key(int dfd, const char *state_dir, struct kx_identity *id)
 		ret = -ENOMEM;
 		goto out;
 	}
-	while (got < KX_SEED_BYTES) {
-		ssize_t n = read(fd, seed + got, KX_SEED_BYTES - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EBADMSG;
-			goto out;
-		}
-		got += (size_t)n;
-	}
+	ret = kx_read_all(fd, seed, KX_SEED_BYTES);
+	if (ret)
+		goto out;
 	ret = keypair_from_seed(id, seed);
 out:
 	if (seed)

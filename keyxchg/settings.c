@@ -22,39 +22,21 @@ int kx_setting_read(const char *state_dir, const char *name, char *out, size_t s
 	dfd = kx_state_dir_open(state_dir);
 	if (dfd < 0)
 		return dfd;
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = kx_open_owned(dfd, name, "setting", path, &st);
 	close(dfd);
-	if (fd < 0) {
-		ret = -errno;
-		if (ret == -ELOOP) {
-			kx_warn("REFUSED %s: a symlink", path);
-			ret = -EPERM;
-		}
-		return ret;
-	}
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	ret = kx_check_owner_only(&st, "setting", path, false);
-	if (ret)
-		goto out;
+	if (fd < 0)
+		return fd;
 	if ((size_t)st.st_size > size - 1) {
 		kx_warn("REFUSED %s: %lld bytes, at most %zu", path, (long long)st.st_size,
 			size - 1);
 		ret = -EFBIG;
 		goto out;
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, out + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			goto out;
-		}
-		got += (size_t)n;
+	got = (size_t)st.st_size;
+	ret = kx_read_all(fd, out, got);
+	if (ret) {
+		out[0] = '\0';
+		goto out;
 	}
 	out[got] = '\0';
 	*len = got;

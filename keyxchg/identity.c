@@ -150,8 +150,19 @@ int kx_identity_reset(const char *state_dir, struct kx_identity *id)
 		ret = dfd;
 		goto out;
 	}
-	/* The old file, held open to overwrite what it was after the rename. */
+	/* The old file, held open to overwrite what it was after the rename (a
+	 * 0400 one, which kx_identity_open accepts, made writable first). */
 	old = openat(dfd, KX_IDENTITY_FILE, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (old < 0 && errno == EACCES) {
+		int ro = openat(dfd, KX_IDENTITY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (ro >= 0 && !fchmod(ro, 0600))
+			old = openat(dfd, KX_IDENTITY_FILE, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (ro >= 0)
+			close(ro);
+		if (old < 0)
+			errno = EACCES;
+	}
 	if (old < 0 && errno != ENOENT) {
 		ret = -errno;
 		goto out;

@@ -239,7 +239,8 @@ void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g,
 		int ret = panel_screen_set_layout(h->screen,
 						  h->view.layout == PANEL_L_SPEAKER ? PANEL_SCREEN_SPEAKER
 										    : PANEL_SCREEN_GRID,
-						  h->view.speaker);
+						  h->view.speaker,
+						  (uint32_t)panel_mm(&h->view.m, PANEL_BAR_MM));
 
 		printf("panel: layout %s", h->view.layout == PANEL_L_SPEAKER ? "speaker" : "grid");
 		if (h->view.layout == PANEL_L_SPEAKER && h->view.have_speaker)

@@ -45,6 +45,7 @@ struct panel_screen {
 	size_t n_tiles;
 	enum panel_screen_layout layout; /* and, for the speaker layout, its large tile */
 	uint32_t speaker;
+	uint32_t bottom; /* the speaker layout leaves these rows free (the panel's bar) */
 	bool relayout; /* the layout changed: set_tiles lays out even the same tiles */
 	enum wm_e2ee_state e2ee;
 	struct drv_display_buffer *overlay[2];
@@ -397,7 +398,7 @@ static int lay_out(struct panel_screen *s, const struct panel_screen_tile *tiles
 		for (size_t i = 0; i < n; i++)
 			if (tiles[i].id == s->speaker)
 				big = i;
-		ret = wm_layout_speaker(s->wm, n, big, s->width, s->height, video);
+		ret = wm_layout_speaker(s->wm, n, big, s->width, s->height, s->bottom, video);
 		/* More tiles than the strip holds with a label under each: the grid. */
 		if (ret == -EINVAL)
 			ret = wm_layout_grid(s->wm, n, s->width, s->height, video);
@@ -608,22 +609,24 @@ int panel_screen_put_frame(struct panel_screen *s, uint32_t id, const uint8_t *d
 }
 
 int panel_screen_set_layout(struct panel_screen *s, enum panel_screen_layout layout,
-			    uint32_t speaker)
+			    uint32_t speaker, uint32_t bottom)
 {
 	struct panel_screen_tile now[PANEL_SCREEN_MAX_TILES];
 	char words[PANEL_SCREEN_MAX_TILES][E2EE_CODEWORD_SIZE];
 	char names[PANEL_SCREEN_MAX_TILES][WM_SECOND_MAX + 1];
 	size_t n;
 
-	if ((unsigned int)layout > PANEL_SCREEN_SPEAKER)
+	if ((unsigned int)layout > PANEL_SCREEN_SPEAKER || bottom >= s->height)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
-	if (s->layout == layout && (layout == PANEL_SCREEN_GRID || s->speaker == speaker)) {
+	if (s->layout == layout &&
+	    (layout == PANEL_SCREEN_GRID || (s->speaker == speaker && s->bottom == bottom))) {
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
 	s->layout = layout;
 	s->speaker = speaker;
+	s->bottom = bottom;
 	s->relayout = true;
 	/* The same tiles, as they are now, laid out again. */
 	n = s->n_tiles;

@@ -521,9 +521,19 @@ static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
 		return;
 	}
 	if (act.type == PANEL_A_LAYOUT) {
-		/* Laid out again (panel_host): roomd scales to the new tile sizes. */
-		for (size_t i = 0; i < a->n_tiles; i++)
+		/* Laid out again (panel_host): roomd scales to the new tile sizes. Where each
+		 * tile and its label are now, for tests and people. */
+		printf("screen: layout:");
+		for (size_t i = 0; i < a->n_tiles; i++) {
+			struct wm_rect v, l;
+
+			if (!panel_screen_tile(a->screen, a->tiles[i].id, &v, &l))
+				printf(" %u=%d,%d,%u,%u/%d,%d,%u,%u", a->tiles[i].id, v.x, v.y, v.width,
+				       v.height, l.x, l.y, l.width, l.height);
 			tell_tile(a, a->tiles[i].id);
+		}
+		putchar('\n');
+		fflush(stdout);
 		return;
 	}
 	snprintf(id, sizeof(id), "panel-%u", ++a->requests);

@@ -412,8 +412,8 @@ static void bar(struct builder *b)
 	if (bw > 38)
 		bw = 38;
 	x = (b->sw - (bw * (double)n + vol_extra + gap * (double)(n - 1))) / 2;
-	y = b->sh - 24;
-	add(b, "bar", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, 0, y - 2, b->sw, 26), NULL, NULL);
+	y = b->sh - PANEL_BAR_MM + 2;
+	add(b, "bar", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, 0, y - 2, b->sw, PANEL_BAR_MM), NULL, NULL);
 	for (size_t i = 0; i < 2; i++, x += bw + gap) {
 		/* Microphone and camera: roomd's word on what it applied, never the panel's wish. */
 		bool off = i ? st->camera_off : st->muted;

@@ -144,13 +144,13 @@ int wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width,
 }
 
 int wm_layout_speaker(struct wm_renderer *r, size_t n, size_t big, uint32_t screen_width,
-		      uint32_t screen_height, struct wm_rect *video)
+		      uint32_t screen_height, uint32_t bottom, struct wm_rect *video)
 {
 	uint32_t em, lw, top, strip, g, cols, rows, cell_w, w, h, big_w, big_h, avail;
 	size_t others = n - 1, k = 0;
 	int ret;
 
-	if (n < 2 || n > WM_OVERLAY_MAX_TILES || big >= n)
+	if (n < 2 || n > WM_OVERLAY_MAX_TILES || big >= n || bottom >= screen_height)
 		return -EINVAL;
 	ret = label_strips(r, screen_height, &lw, &strip, &top, &em);
 	if (ret)
@@ -173,15 +173,16 @@ int wm_layout_speaker(struct wm_renderer *r, size_t n, size_t big, uint32_t scre
 		w = (screen_width / 6) & ~1u;
 	h = (w * 9 / 16) & ~1u;
 	/* What is left above the strip is the large tile's, with its own label strip. */
-	if (top + rows * (h + strip + g) + strip + g >= screen_height)
+	if (top + rows * (h + strip + g) + strip + g + bottom >= screen_height)
 		return -EINVAL;
-	avail = screen_height - top - rows * (h + strip + g) - strip - g;
+	avail = screen_height - bottom - top - rows * (h + strip + g) - strip - g;
 	big_w = screen_width - 2 * g;
 	if (big_w * 9 > avail * 16)
 		big_w = avail * 16 / 9;
 	big_w &= ~1u;
 	big_h = (big_w * 9 / 16) & ~1u;
-	if (big_w < 64 || w < 64)
+	/* The large one is larger than the small ones by half at least, or this is no layout. */
+	if (big_w < 64 || w < 64 || 2 * big_w < 3 * w)
 		return -EINVAL;
 	video[big] = (struct wm_rect){ (int32_t)(((screen_width - big_w) / 2) & ~1u),
 				       (int32_t)((top + g) & ~1u), big_w, big_h };

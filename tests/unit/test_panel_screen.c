@@ -9,8 +9,8 @@
  * codeword, an id twice or too many tiles is refused and changes nothing.
  * The touch panel's layer is above every tile, takes only its damaged
  * rectangles, and goes off the screen when not visible.
- * The speaker layout (panel_screen_set_layout): at 1280x720 with 4 and 7
- * tiles (14: the grid), the chosen tile large and the others equal and smaller, every
+ * The speaker layout (panel_screen_set_layout): at 1280x720 with 4 tiles
+ * (5: the grid), all above the panel's bar, the chosen tile large and the others equal and smaller, every
  * tile on the screen with its label right under it, centred on it, as tall
  * as the grid's labels (legible: the size depends on the screen alone), no
  * label over another label or any video; a tap's point finds the tile under
@@ -31,6 +31,8 @@
 
 #define W 640u
 #define H 360u
+/* The panel's bar at 1280x720 on 344 x 194 mm: 26 mm (panel_mm rounds up). */
+#define BAR 97u
 
 static const char *const cws[] = { "mavoj-pubip-gubad-gamiv", "lusab-babad-gutih-tugad",
 				   "hidoz-vikag-sabom-lonus" };
@@ -221,12 +223,12 @@ static bool overlap(const struct wm_rect *a, const struct wm_rect *b)
 }
 
 /*
- * Every tile's rectangles on a sw x sh screen: inside it, the label right under the video
+ * Every tile's rectangles on a sw x sh screen: inside it and above row limit, the label right under the video
  * and centred on it, label_h tall; no label over another label or any video, no video over
  * another video.
  */
-static void check_labelled(struct panel_screen *s, const struct panel_screen_tile *t, size_t n,
-			   uint32_t sw, uint32_t sh, uint32_t label_h)
+static void check_labelled_above(struct panel_screen *s, const struct panel_screen_tile *t,
+				 size_t n, uint32_t sw, uint32_t sh, uint32_t limit, uint32_t label_h)
 {
 	struct wm_rect v[PANEL_SCREEN_MAX_TILES], l[PANEL_SCREEN_MAX_TILES];
 
@@ -237,7 +239,8 @@ static void check_labelled(struct panel_screen *s, const struct panel_screen_til
 		assert_int_equal(panel_screen_tile(s, t[i].id, &v[i], &l[i]), 0);
 		assert_true(v[i].x >= 0 && v[i].y >= 0 && v[i].x + v[i].width <= sw &&
 			    v[i].y + v[i].height <= sh);
-		assert_true(l[i].x >= 0 && l[i].x + l[i].width <= sw && l[i].y + l[i].height <= sh);
+		assert_true(l[i].x >= 0 && l[i].x + l[i].width <= sw &&
+			    l[i].y + l[i].height <= limit);
 		assert_int_equal(l[i].height, label_h);
 		/* Under its video, within a few pixels, and centred on it. */
 		assert_true(l[i].y >= v[i].y + (int32_t)v[i].height);
@@ -258,6 +261,12 @@ static void check_labelled(struct panel_screen *s, const struct panel_screen_til
 				assert_false(overlap(&v[i], &v[j]));
 			}
 		}
+}
+
+static void check_labelled(struct panel_screen *s, const struct panel_screen_tile *t, size_t n,
+			   uint32_t sw, uint32_t sh, uint32_t label_h)
+{
+	check_labelled_above(s, t, n, sw, sh, sh, label_h);
 }
 
 static void test_speaker_layout(void **state)
@@ -286,7 +295,7 @@ static void test_speaker_layout(void **state)
 	assert_int_equal(panel_screen_tile_at(s, 0, 0, &id), -ENOENT); /* the banner's corner */
 
 	/* Speaker: tile 11 (the second) large, the others equal and smaller, all labelled. */
-	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 11), 0);
+	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 11, BAR), 0);
 	assert_int_equal(panel_screen_tile(s, 11, &big, &l), 0);
 	assert_true(big.width > grid[1].width && big.height > grid[1].height);
 	for (size_t i = 0; i < 4; i++) {
@@ -297,7 +306,7 @@ static void test_speaker_layout(void **state)
 		assert_true(small.y > big.y); /* in the strip under the large one */
 		assert_int_equal(small.width * 9 / 16 & ~1u, small.height);
 	}
-	check_labelled(s, t, 4, sw, sh, label_h);
+	check_labelled_above(s, t, 4, sw, sh, sh - BAR, label_h); /* the bar covers no label */
 	put(s, 11, 0xc06030, &screen);
 	put(s, 13, 0x30c060, &screen);
 	/* The label under the large tile is drawn (the overlay, not the background). */
@@ -313,56 +322,50 @@ static void test_speaker_layout(void **state)
 	}
 
 	/* Another speaker: 13 large, 11 back in the strip. */
-	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13), 0);
+	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13, BAR), 0);
 	assert_int_equal(panel_screen_tile(s, 13, &v, &l), 0);
 	assert_memory_equal(&v, &big, sizeof(v));
 	assert_int_equal(panel_screen_tile(s, 11, &v, &l), 0);
 	assert_true(v.width < big.width);
-	check_labelled(s, t, 4, sw, sh, label_h);
+	check_labelled_above(s, t, 4, sw, sh, sh - BAR, label_h);
 	/* The same layout again changes nothing. */
 	{
 		unsigned int commits = panel_screen_commits(s);
 
-		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13), 0);
+		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13, BAR), 0);
 		assert_int_equal(panel_screen_commits(s), commits);
 	}
 
-	/* The most tiles the strip holds (two rows of three labels): all labelled. */
 	for (size_t i = 0; i < PANEL_SCREEN_MAX_TILES; i++)
 		t[i] = (struct panel_screen_tile){ (uint32_t)(10 + i), cws[i % 3], "Room",
 						   WM_TRUST_UNVERIFIED };
-	assert_int_equal(panel_screen_set_tiles(s, t, 7), 0);
-	check_labelled(s, t, 7, sw, sh, label_h);
-	assert_int_equal(panel_screen_tile(s, 13, &v, &l), 0);
-	assert_int_equal(panel_screen_tile(s, 10, &small, &l), 0);
-	assert_true(v.width > small.width && v.height > small.height);
-	/* More than that: the grid's rectangles, as the grid of 14 has them. */
+	/* More than the strip holds (4 tiles at 16:9 above the bar): the grid's rectangles. */
 	{
-		struct wm_rect sp[PANEL_SCREEN_MAX_TILES];
+		struct wm_rect sp[5];
 
-		assert_int_equal(panel_screen_set_tiles(s, t, PANEL_SCREEN_MAX_TILES), 0);
-		for (size_t i = 0; i < PANEL_SCREEN_MAX_TILES; i++)
+		assert_int_equal(panel_screen_set_tiles(s, t, 5), 0);
+		for (size_t i = 0; i < 5; i++)
 			assert_int_equal(panel_screen_tile(s, t[i].id, &sp[i], &l), 0);
-		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_GRID, 0), 0);
-		for (size_t i = 0; i < PANEL_SCREEN_MAX_TILES; i++) {
+		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_GRID, 0, BAR), 0);
+		for (size_t i = 0; i < 5; i++) {
 			assert_int_equal(panel_screen_tile(s, t[i].id, &v, &l), 0);
 			assert_memory_equal(&v, &sp[i], sizeof(v));
 		}
-		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13), 0);
+		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13, BAR), 0);
 	}
 
 	/* The grid again: the grid's rectangles. */
 	assert_int_equal(panel_screen_set_tiles(s, t, 4), 0);
-	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_GRID, 0), 0);
+	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_GRID, 0, BAR), 0);
 	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(panel_screen_tile(s, t[i].id, &v, &l), 0);
 		assert_memory_equal(&v, &grid[i], sizeof(v));
 	}
 	/* One tile in the speaker layout is the grid's one tile. */
-	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 10), 0);
+	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 10, BAR), 0);
 	assert_int_equal(panel_screen_set_tiles(s, t, 1), 0);
 	check_labelled(s, t, 1, sw, sh, label_h);
-	assert_int_equal(panel_screen_set_layout(s, 7, 0), -EINVAL);
+	assert_int_equal(panel_screen_set_layout(s, 7, 0, BAR), -EINVAL);
 	panel_screen_free(s);
 	free(screen.data);
 }

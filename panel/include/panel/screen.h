@@ -118,13 +118,15 @@ panel_screen_put_frame(struct panel_screen *s, uint32_t id, const uint8_t *data,
 
 /*
  * The layout from now on: the grid, or the speaker layout with tile speaker
- * large (when there is no such tile, the first one). When it changes, the
+ * large (when there is no such tile, the first one) and the bottom rows of
+ * the screen left free (the touch panel's bar: it then covers no label). When it changes, the
  * tiles are laid out again as by panel_screen_set_tiles (new tile buffers,
  * the overlay's labels under the new rectangles). Returns 0, -EINVAL, or
  * panel_screen_set_tiles's errors.
  */
 __attribute__((warn_unused_result, nonnull)) int
-panel_screen_set_layout(struct panel_screen *s, enum panel_screen_layout layout, uint32_t speaker);
+panel_screen_set_layout(struct panel_screen *s, enum panel_screen_layout layout, uint32_t speaker,
+			uint32_t bottom);
 
 /* The tile whose video rectangle holds pixel x, y: 0 and *id, or -ENOENT. */
 __attribute__((nonnull)) int panel_screen_tile_at(struct panel_screen *s, int32_t x, int32_t y,

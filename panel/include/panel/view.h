@@ -145,6 +145,8 @@ enum panel_layout {
 	PANEL_L_SPEAKER,  /* one tile large, the others in a strip under it */
 };
 
+/* The in-meeting bar's height at the bottom of the screen (the speaker layout keeps clear of it). */
+#define PANEL_BAR_MM 26.0
 /* A tap on − or + moves the speakers' volume by this many percent. */
 #define PANEL_VOLUME_STEP 10u
 #define PANEL_VOLUME_MAX 100u

@@ -81,17 +81,20 @@ wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width, uint32_t 
 /*
  * The speaker layout for n >= 2 tiles: tile big large (16:9, as wide as the
  * screen allows) under the banner with its label strip, the n - 1 others in
- * order, small, in rows under it, each in a cell at least a label wide (no
+ * order, small, in rows under it, all above the bottom bottom pixels (left
+ * free: the touch panel's bar there covers no label), each in a cell at least a label wide (no
  * label covers another) with its label strip under it. Labels are the size
  * the grid's are (they depend on the screen's height only). Writes n
  * rectangles to video. Returns 0, -EINVAL for n under 2 or above
- * WM_OVERLAY_MAX_TILES, big >= n, or a screen too small for a large tile
- * and the strip of tiles of at least 64 pixels wide (on a 16:9 screen the
- * strip holds 6 tiles: three labels a row, two rows; so n is at most 7).
+ * WM_OVERLAY_MAX_TILES, big >= n, bottom not under the screen's height, or a
+ * screen too small for a large tile
+ * and the strip of tiles of at least 64 pixels wide, the large one one and
+ * a half times as wide as the small ones (on a 16:9 screen three labels fit
+ * a row; with a bar of 26 mm left free, one row: n is at most 4).
  */
 __attribute__((warn_unused_result, nonnull)) int
 wm_layout_speaker(struct wm_renderer *r, size_t n, size_t big, uint32_t screen_width,
-		  uint32_t screen_height, struct wm_rect *video);
+		  uint32_t screen_height, uint32_t bottom, struct wm_rect *video);
 
 /*
  * Where wm_overlay_render puts each tile's label (labels[i] for tiles[i]:

@@ -6,7 +6,9 @@ First roomd alone, with this test playing the screen on its frame socket
 (the listener is root: roomd accepts it): MEDIA with a volume of 40 % is
 applied and confirmed by MEDIA_STATE, byte for byte; a volume of 101 % and
 a MEDIA with a reserved byte set are refused, counted (roomd screen:
-bad-messages=2) and close the connection, and roomd connects again.
+bad-messages=2) and close the connection, and roomd connects again. A board
+audio sink that cannot be made (no such element, not a sink, a chain) stops
+roomd at its start with one line naming it.
 
 Then three keyxchgd rooms through the signaling relay fixture, each with
 roomd (plain RTP through tests/fixtures/udp_relay.py) and sealroom-screen;
@@ -40,7 +42,6 @@ import users  # noqa: E402
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
 LOGS = os.path.join(BUILD, "test-logs")
-FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 
 MEDIA, MEDIA_STATE = 18, 4
 
@@ -83,10 +84,30 @@ def hostile_screen(env):
     rc = rd.stop()
     conn.close()
     lsock.close()
+    bad_sinks(env, d)
     end = rd.lines("roomd screen:") + rd.lines("roomd microphone=")
     check("roomd counted both refusals and kept the volume it applied (40 %)",
           rc == 0 and f"roomd screen: bad-messages={bad}" in end and
           "roomd microphone=on camera=on volume=40" in end, end)
+
+
+def bad_sinks(env, d):
+    """--audio-sink descriptions roomd must refuse, loudly, before it plays."""
+    ports = tap.free_ports(3)
+    for desc, why in (("nosuchsink", "cannot be made"), ("audioconvert", "must be one sink"),
+                      ("fakesink ! fakesink", "cannot be made")):
+        r = subprocess.run(users.media([os.path.join(BIN, "roomd"), "--control",
+                                        os.path.join(d, "no-kx.sock"), "--frames",
+                                        os.path.join(d, "none.sock"), "--plain-rtp",
+                                        "--video-port", str(ports[0]), "--audio-port",
+                                        str(ports[1]), "--rx-base", str(ports[2]),
+                                        "--sender-index", "1", "--audio-sink", desc]),
+                           env=users.gst_env(env, users.MEDIA, d), capture_output=True,
+                           text=True, timeout=180)
+        line = [ln for ln in r.stderr.splitlines() if "audio sink" in ln]
+        check(f"--audio-sink \"{desc}\": roomd does not start, and says why in one line",
+              r.returncode == 1 and "roomd ready" not in r.stdout and len(line) == 1 and
+              f'"{desc}"' in line[0] and why in line[0], r.stderr[-600:])
 
 
 def levels(rd, volume):
@@ -155,13 +176,7 @@ def main():
                            epoch and roomproc.kxctl(BIN, r["sock"], "status").get("have_secret"),
                            30, f"room {r['n']} at epoch {epoch}")
             r["pid"] = roomproc.kxctl(BIN, r["sock"], "status")["participant"]
-            r["tx"] = tuple(tap.free_ports(2))
-        for r in rooms:
-            r["rx_base"] = roomproc.rx_base([s["pid"] for s in rooms])
-        sfu = subprocess.Popen([sys.executable, os.path.join(FIX, "udp_relay.py"),
-                                *roomproc.sfu_routes(rooms), "--capture",
-                                os.path.join(tmp, "sfu.cap"), "--seconds", "400"],
-                               stdout=subprocess.DEVNULL)
+        sfu = roomproc.start_sfu(tmp, rooms, 400)
         for r in rooms:
             n = r["n"]
             sd = users.frames_dir(os.path.join(tmp, f"screen{n}"))

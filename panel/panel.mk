@@ -124,7 +124,7 @@ MORE_TESTS += tests/integration/test_panel.py
 MORE_TESTS += tests/integration/test_volume_layout.py
 test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen
 
-# Whatever parses roomd's frame messages in the screen process.
+# Whatever parses roomd's frame messages in the screen process, and the screen's in roomd.
 FUZZ_TARGETS += fuzz_panel_frames
 $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 		panel/include/panel/frames.h

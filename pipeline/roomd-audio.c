@@ -151,9 +151,10 @@ loudest (const GstStructure * s, const gchar * field)
   gdouble best = FLOOR_DB;
   GValueArray *arr;
 
-  if (!v || !G_VALUE_HOLDS (v, G_TYPE_VALUE_ARRAY))
-    return best;
+  /* level posts GValueArrays (GLib deprecated them; GStreamer 1.22 still uses them). */
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
+  if (!v || !G_VALUE_HOLDS (v, g_value_array_get_type ()))
+    return best;
   arr = g_value_get_boxed (v);
   for (guint i = 0; arr && i < arr->n_values; i++) {
     gdouble d = g_value_get_double (g_value_array_get_nth (arr, i));

@@ -60,7 +60,7 @@
  * own send chains and its audio output), "roomd screen: bad-messages=B"
  * (messages from the screen refused: each closed the connection), once a
  * second "roomd audio-out: volume=V rms-db=R peak-db=P" (the level after the
- * volume),
+ * volume) and at the end "roomd audio-out levels=N last-rms-db=R",
  * and through Janus "roomd transport: ..." (the transport's counts: joins,
  * losses of Janus, datagrams dropped and why).
  * Exit 0; 1 when the pipeline fails; 2 on usage.
@@ -849,6 +849,14 @@ print_results (App * app)
       roomd_audio_volume (app->audio));
   g_print ("roomd screen: bad-messages=%" G_GUINT64_FORMAT "\n",
       gst_e2ee_room_frames_bad_messages (app->out));
+  {
+    guint64 levels;
+    gdouble rms;
+
+    roomd_audio_stats (app->audio, &levels, &rms);
+    g_print ("roomd audio-out levels=%" G_GUINT64_FORMAT " last-rms-db=%.1f\n",
+        levels, rms);
+  }
   if (app->kp) {
     const GstE2eeKeyProviderStats *st = gst_e2ee_key_provider_get_stats (app->kp);
 

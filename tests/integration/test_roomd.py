@@ -39,6 +39,7 @@ import users  # noqa: E402
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
 LOGS = os.path.join(BUILD, "test-logs")
+FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")  # test_media_restart
 
 
 def kxctl(room, *args):

@@ -188,14 +188,17 @@ void panel_host_control(struct panel_host *h, json_t *msg, bool is_status, uint6
 }
 
 void panel_host_media(struct panel_host *h, bool roomd_up, bool muted, bool camera_off,
-		      uint64_t now_us)
+		      uint32_t volume, uint64_t now_us)
 {
+	if (!roomd_up)
+		volume = 0;
 	if (h->view.st.roomd_up == roomd_up && h->view.st.muted == muted &&
-	    h->view.st.camera_off == camera_off)
+	    h->view.st.camera_off == camera_off && h->view.st.volume == volume)
 		return;
 	h->view.st.roomd_up = roomd_up;
 	h->view.st.muted = roomd_up && muted;
 	h->view.st.camera_off = roomd_up && camera_off;
+	h->view.st.volume = volume;
 	if (!roomd_up)
 		h->view.st.n_video = 0; /* no roomd, no video */
 	panel_view_follow(&h->view, now_us);
@@ -237,6 +240,31 @@ void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g,
 		printf("panel: tap %d,%d -> %s\n", g->x, g->y, on ? hit.id : "nothing");
 	fflush(stdout);
 	panel_view_tap(&h->view, on ? &hit : NULL, now_us, act);
+	/* Speaker layout: a tap on a tile (not on the panel's buttons) makes it the large one. */
+	if (h->view.page == PANEL_P_MEETING && h->view.layout == PANEL_L_SPEAKER &&
+	    act->type == PANEL_A_NONE && (!on || hit.kind == PANEL_W_BOX || hit.kind == PANEL_W_LABEL)) {
+		uint32_t id;
+
+		if (!panel_screen_tile_at(h->screen, g->x, g->y, &id) &&
+		    (!h->view.have_speaker || h->view.speaker != id)) {
+			h->view.speaker = id;
+			h->view.have_speaker = true;
+			act->type = PANEL_A_LAYOUT;
+		}
+	}
+	if (act->type == PANEL_A_LAYOUT) {
+		int ret = panel_screen_set_layout(h->screen,
+						  h->view.layout == PANEL_L_SPEAKER ? PANEL_SCREEN_SPEAKER
+										    : PANEL_SCREEN_GRID,
+						  h->view.speaker,
+						  (uint32_t)panel_mm(&h->view.m, PANEL_BAR_MM));
+
+		printf("panel: layout %s", h->view.layout == PANEL_L_SPEAKER ? "speaker" : "grid");
+		if (h->view.layout == PANEL_L_SPEAKER && h->view.have_speaker)
+			printf(" (large: %u)", h->view.speaker);
+		printf("%s%s\n", ret ? ": not laid out: " : "", ret ? strerror(-ret) : "");
+		fflush(stdout);
+	}
 	/* The page line again after every tap: what the tap left on the screen. */
 	h->layout[0] = '\0';
 	redraw(h);
@@ -307,6 +335,9 @@ int panel_host_request(const struct panel_host *h, const struct panel_action *ac
 		break;
 	case PANEL_A_MEDIA:
 		*why = NULL; /* roomd's, not keyxchgd's: the caller sends MEDIA */
+		return 0;
+	case PANEL_A_LAYOUT:
+		*why = NULL; /* the screen's own: laid out already, the caller tells roomd the sizes */
 		return 0;
 	case PANEL_A_RESET_IDENTITY:
 		o = json_pack("{s:s, s:s}", "cmd", "reset-identity", "id", id);

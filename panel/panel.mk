@@ -121,9 +121,11 @@ $(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/pane
 MORE_TESTS += tests/integration/test_screen.py
 # The panel by taps against real keyxchgd rooms and the relay fixture.
 MORE_TESTS += tests/integration/test_panel.py tests/integration/test_panel_settings.py
+# The bar's volume (roomd's audio output level through taps) and layout, real rooms.
+MORE_TESTS += tests/integration/test_volume_layout.py
 test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen
 
-# Whatever parses roomd's frame messages in the screen process.
+# Whatever parses roomd's frame messages in the screen process, and the screen's in roomd.
 FUZZ_TARGETS += fuzz_panel_frames
 $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 		panel/include/panel/frames.h

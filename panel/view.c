@@ -369,47 +369,71 @@ static void page_join(struct builder *b)
 	notice(b, x + 50, y + h - 16, 68);
 }
 
+/*
+ * The volume: − and + around the level roomd confirmed (each a 12 mm target at least); the
+ * level itself is a button too: speakers off, and back to where they were.
+ */
+static void volume_control(struct builder *b, double x, double y, double w)
+{
+	const struct panel_state *st = &b->v->st;
+	double bw = 12.5, lw = w - 2 * bw - 2;
+	bool off = st->roomd_up && !st->volume;
+	struct panel_widget *l, *minus, *plus;
+	char level[16];
+
+	snprintf(level, sizeof(level), "%u %%", st->volume);
+	minus = add(b, "bar.vol-", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18), "\u2212",
+		    NULL);
+	/* roomd's word on what it applied; the speakers off are not the microphone muted. */
+	l = add(b, "bar.volume", PANEL_W_BUTTON, off ? PANEL_S_DANGER : PANEL_S_NORMAL,
+		mm(b, x + bw + 1, y, lw, 18), off ? "Speakers" : "Volume",
+		!st->roomd_up ? "no media daemon"
+		: off	      ? "OFF"
+			      : level);
+	plus = add(b, "bar.vol+", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + w - bw, y, bw, 18), "+",
+		   NULL);
+	minus->text_mm = plus->text_mm = 7;
+	l->text_mm = 4.2;
+	l->disabled = !st->roomd_up;
+	minus->disabled = !st->roomd_up || !st->volume;
+	plus->disabled = !st->roomd_up || st->volume >= PANEL_VOLUME_MAX;
+}
+
 static void bar(struct builder *b)
 {
 	const struct panel_state *st = &b->v->st;
-	static const struct {
-		const char *id, *text, *body;
-	} media[] = {
-		{ "bar.mic", "Microphone", "" },
-		{ "bar.camera", "Camera", "" },
-		{ "bar.volume", "Volume", "not wired yet" },
-		{ "bar.layout", "Layout", "grid" },
-	};
 	size_t n = st->host ? 8 : 7;
-	double gap = 3, bw = (b->sw - 8 - gap * (double)(n - 1)) / (double)n, x = 4, y;
+	/* The volume's slot is wider than the others by vol_extra: − level +. */
+	double gap = 3, vol_extra = 20, bw, x, y;
 	char people[64];
 	struct panel_widget *w;
 
+	bw = (b->sw - 8 - vol_extra - gap * (double)(n - 1)) / (double)n;
 	if (bw > 38)
 		bw = 38;
-	x = (b->sw - (bw * (double)n + gap * (double)(n - 1))) / 2;
-	y = b->sh - 24;
-	add(b, "bar", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, 0, y - 2, b->sw, 26), NULL, NULL);
-	for (size_t i = 0; i < 4; i++, x += bw + gap) {
-		/* Not yet told to roomd (docs/panel.md): shown, never pretending to work. */
-		w = add(b, media[i].id, PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18),
-			media[i].text, media[i].body);
-		w->disabled = true;
-		w->text_mm = 4.2;
-		if (i > 1)
-			continue;
+	x = (b->sw - (bw * (double)n + vol_extra + gap * (double)(n - 1))) / 2;
+	y = b->sh - PANEL_BAR_MM + 2;
+	add(b, "bar", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, 0, y - 2, b->sw, PANEL_BAR_MM), NULL, NULL);
+	for (size_t i = 0; i < 2; i++, x += bw + gap) {
 		/* Microphone and camera: roomd's word on what it applied, never the panel's wish. */
-		{
-			bool off = i ? st->camera_off : st->muted;
+		bool off = i ? st->camera_off : st->muted;
 
-			w->disabled = !st->roomd_up;
-			w->style = off ? PANEL_S_DANGER : PANEL_S_NORMAL;
-			snprintf(w->body, sizeof(w->body), "%s",
-				 !st->roomd_up ? "no media daemon"
-				 : off	       ? (i ? "OFF" : "MUTED")
-					       : "on");
-		}
+		w = add(b, i ? "bar.camera" : "bar.mic", PANEL_W_BUTTON,
+			off ? PANEL_S_DANGER : PANEL_S_NORMAL, mm(b, x, y, bw, 18),
+			i ? "Camera" : "Microphone",
+			!st->roomd_up ? "no media daemon"
+			: off	      ? (i ? "OFF" : "MUTED")
+				      : "on");
+		w->disabled = !st->roomd_up;
+		w->text_mm = 4.2;
 	}
+	volume_control(b, x, y, bw + vol_extra);
+	x += bw + vol_extra + gap;
+	/* The layout is the screen's own: no daemon to wait for. */
+	add(b, "bar.layout", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18), "Layout",
+	    b->v->layout == PANEL_L_SPEAKER ? "speaker" : "grid")
+		->text_mm = 4.2;
+	x += bw + gap;
 	snprintf(people, sizeof(people), "%zu in the meeting", st->n_people);
 	add(b, "bar.participants", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18),
 	    "Participants", people)
@@ -426,6 +450,12 @@ static void bar(struct builder *b)
 		    "for everyone");
 }
 
+/* Speakers at 0 % as roomd confirms it (never while roomd is not there: unknown). */
+static bool speakers_off(const struct panel_state *st)
+{
+	return st->roomd_up && !st->volume;
+}
+
 /*
  * A muted room (or one with its camera off) says so for good, in the top left corner above the tiles: the
  * bar would cover the codeword labels under the tiles, which must stay in view.
@@ -433,10 +463,17 @@ static void bar(struct builder *b)
 static void muted_chip(struct builder *b)
 {
 	const struct panel_state *st = &b->v->st;
-	const char *text = st->muted && st->camera_off ? "Microphone muted, camera off"
-			   : st->muted			? "Microphone muted"
-							: "Camera off";
-	double w = st->muted && st->camera_off ? 86 : 56;
+	char text[PANEL_UI_TEXT_MAX] = "";
+	size_t parts = 0;
+	double w;
+
+	if (st->muted)
+		parts++, strcat(text, "Microphone muted");
+	if (st->camera_off)
+		strcat(text, parts++ ? ", camera off" : "Camera off");
+	if (speakers_off(st))
+		strcat(text, parts++ ? ", speakers off" : "Speakers off");
+	w = parts == 1 ? 56 : parts == 2 ? 86 : 116;
 
 	add(b, "muted.box", PANEL_W_BOX, PANEL_S_DANGER, mm(b, 3, 2, w, 9.5), NULL, NULL);
 	add(b, "muted", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, 5.5, 3.5, w - 4, 7), text, NULL)
@@ -683,7 +720,7 @@ size_t panel_view_widgets(const struct panel_view *v, struct panel_widget *out, 
 	case PANEL_P_MEETING:
 		if (v->bar)
 			bar(&b);
-		else if (v->st.muted || v->st.camera_off)
+		else if (v->st.muted || v->st.camera_off || speakers_off(&v->st))
 			muted_chip(&b);
 		break;
 	case PANEL_P_PARTICIPANTS:
@@ -886,10 +923,29 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	} else if (!strcmp(id, "people.close") || !strcmp(id, "sec.close")) {
 		v->page = PANEL_P_MEETING;
 		show_bar(v, now_us);
-	} else if (!strcmp(id, "bar.mic") || !strcmp(id, "bar.camera")) {
+	} else if (!strcmp(id, "bar.mic") || !strcmp(id, "bar.camera") ||
+		   !strcmp(id, "bar.vol-") || !strcmp(id, "bar.vol+") || !strcmp(id, "bar.volume")) {
+		/* The whole MEDIA state: what roomd confirmed, with this tap's change. */
 		act->type = PANEL_A_MEDIA;
-		act->mute = id[4] == 'm' ? !v->st.muted : v->st.muted;
-		act->camera_off = id[4] == 'c' ? !v->st.camera_off : v->st.camera_off;
+		act->mute = !strcmp(id, "bar.mic") ? !v->st.muted : v->st.muted;
+		act->camera_off = !strcmp(id, "bar.camera") ? !v->st.camera_off : v->st.camera_off;
+		act->volume = v->st.volume;
+		if (!strcmp(id, "bar.vol-"))
+			act->volume = act->volume > PANEL_VOLUME_STEP ? act->volume - PANEL_VOLUME_STEP
+								      : 0;
+		else if (!strcmp(id, "bar.vol+"))
+			act->volume = act->volume + PANEL_VOLUME_STEP < PANEL_VOLUME_MAX
+					      ? act->volume + PANEL_VOLUME_STEP
+					      : PANEL_VOLUME_MAX;
+		else if (!strcmp(id, "bar.volume") && v->st.volume)
+			v->volume_before = v->st.volume, act->volume = 0; /* speakers off */
+		else if (!strcmp(id, "bar.volume"))
+			act->volume = v->volume_before ? v->volume_before : PANEL_VOLUME_MAX / 2;
+		show_bar(v, now_us);
+	} else if (!strcmp(id, "bar.layout")) {
+		v->layout = v->layout == PANEL_L_GRID ? PANEL_L_SPEAKER : PANEL_L_GRID;
+		act->type = PANEL_A_LAYOUT;
+		show_bar(v, now_us);
 	} else if (!strcmp(id, "bar.leave")) {
 		act->type = PANEL_A_LEAVE;
 	} else if (!strcmp(id, "bar.end")) {

@@ -243,3 +243,15 @@ def sfu_routes(rooms):
             dests = ",".join(str(s["rx_base"] + 2 * r["pid"] + k) for s in rooms if s is not r)
             routes += ["--route", f"{r['tx'][k]}:{dests}"]
     return routes
+
+
+def start_sfu(tmp, rooms, seconds):
+    """The SFU fixture (tests/fixtures/udp_relay.py) between rooms (dicts with pid):
+    gives each its send ports (tx) and receive base (rx_base), captures to
+    tmp/sfu.cap, stops by itself after seconds; the Popen."""
+    for r in rooms:
+        r["tx"] = tuple(tap.free_ports(2))
+        r["rx_base"] = rx_base([s["pid"] for s in rooms])
+    return subprocess.Popen([sys.executable, os.path.join(FIXTURES, "udp_relay.py"),
+                             *sfu_routes(rooms), "--capture", os.path.join(tmp, "sfu.cap"),
+                             "--seconds", str(seconds)], stdout=subprocess.DEVNULL)

@@ -91,6 +91,7 @@ static void hosting(struct panel_view *v)
 	v->st.host = true;
 	v->st.relay = PANEL_R_OPEN;
 	v->st.roomd_up = true;
+	v->st.volume = 70;
 	snprintf(v->st.group_code, sizeof(v->st.group_code), "%s", GROUP);
 	person(&v->st, 0, CW_SELF, "Board room 4", PANEL_T_VERIFIED, true, true);
 	person(&v->st, 1, CW_B, "Lab 2", PANEL_T_VERIFIED, false, false);
@@ -140,6 +141,24 @@ static void s_meeting_camera_off(struct panel_view *v)
 {
 	s_meeting_muted(v);
 	v->st.camera_off = true;
+}
+static void s_meeting_bar_speakers_off(struct panel_view *v)
+{
+	hosting(v);
+	v->st.volume = 0;
+	v->st.muted = true;
+}
+static void s_meeting_speakers_off(struct panel_view *v)
+{
+	hosting(v);
+	v->st.volume = 0;
+	v->bar = false;
+}
+static void s_meeting_bar_speaker_layout(struct panel_view *v)
+{
+	hosting(v);
+	v->st.volume = 100;
+	v->layout = PANEL_L_SPEAKER;
 }
 static void s_lobby(struct panel_view *v)
 {
@@ -271,6 +290,9 @@ static const struct screen screens[] = {
 	{ "error-meeting-split", s_split, false },
 	{ "error-key-changed", s_key_changed, false },
 	{ "error-service-unreachable", s_service_unreachable, false },
+	{ "meeting-bar-speakers-off", s_meeting_bar_speakers_off, true },
+	{ "meeting-speakers-off", s_meeting_speakers_off, true },
+	{ "meeting-bar-speaker-layout", s_meeting_bar_speaker_layout, true },
 };
 
 static size_t build(struct panel_view *v, const struct screen *s, const struct panel_metrics *m)
@@ -458,6 +480,14 @@ static void test_other_boards(void **state)
 }
 
 /* The centre of widget id as laid out now. */
+/* The view's widgets now, synced into ui (a layout the 12 mm rule refuses fails). */
+static void sync_view(struct panel_ui *ui, struct panel_view *v)
+{
+	assert_int_equal(panel_ui_sync(ui, widgets, panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS),
+				       NULL),
+			 0);
+}
+
 static struct panel_hit hit_of(struct panel_ui *ui, struct panel_view *v, const char *id)
 {
 	size_t n = panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS);
@@ -588,6 +618,47 @@ static void test_taps(void **state)
 	panel_view_tap(&v, &hit, 3000, &act);
 	assert_int_equal(act.type, PANEL_A_MEDIA);
 	assert_true(act.mute && act.camera_off);
+	/* The volume: − and + move roomd's confirmed level by a step, the rest of MEDIA kept. */
+	v.st.camera_off = false;
+	v.st.volume = 70;
+	hit = hit_of(ui, &v, "bar.vol-");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.type, PANEL_A_MEDIA);
+	assert_int_equal(act.volume, 70 - PANEL_VOLUME_STEP);
+	assert_true(act.mute && !act.camera_off);
+	assert_int_equal(v.st.volume, 70); /* not until roomd says so */
+	hit = hit_of(ui, &v, "bar.vol+");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.volume, 70 + PANEL_VOLUME_STEP);
+	/* The level itself: speakers off, then back to where they were. */
+	hit = hit_of(ui, &v, "bar.volume");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.type, PANEL_A_MEDIA);
+	assert_int_equal(act.volume, 0);
+	v.st.volume = 0;
+	sync_view(ui, &v);
+	assert_true(panel_ui_find(ui, "bar.vol-")->disabled);
+	assert_string_equal(panel_ui_find(ui, "bar.volume")->text, "Speakers");
+	assert_string_equal(panel_ui_find(ui, "bar.volume")->body, "OFF");
+	assert_string_equal(panel_ui_find(ui, "bar.mic")->body, "MUTED"); /* a different word */
+	hit = hit_of(ui, &v, "bar.volume");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.volume, 70);
+	v.st.volume = 100;
+	sync_view(ui, &v);
+	assert_true(panel_ui_find(ui, "bar.vol+")->disabled);
+	assert_string_equal(panel_ui_find(ui, "bar.volume")->body, "100 %");
+	/* Layout: the screen's own, toggled at once (no daemon to confirm it). */
+	assert_int_equal(v.layout, PANEL_L_GRID);
+	hit = hit_of(ui, &v, "bar.layout");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.type, PANEL_A_LAYOUT);
+	assert_int_equal(v.layout, PANEL_L_SPEAKER);
+	sync_view(ui, &v);
+	assert_string_equal(panel_ui_find(ui, "bar.layout")->body, "speaker");
+	hit = hit_of(ui, &v, "bar.layout");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(v.layout, PANEL_L_GRID);
 	v.st.muted = false;
 	v.st.roomd_up = false;
 	assert_int_equal(panel_ui_sync(ui, widgets, panel_view_widgets(&v, widgets, PANEL_UI_MAX_WIDGETS),

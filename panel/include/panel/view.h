@@ -112,6 +112,7 @@ struct panel_state {
 	bool roomd_up;
 	bool muted;      /* the microphone, as roomd confirms it */
 	bool camera_off; /* the camera, as roomd confirms it */
+	uint32_t volume; /* the speakers, 0 (muted) .. 100 %, as roomd confirms it */
 	/* Senders whose video this screen shows now (the frame socket's word). */
 	uint32_t video[PANEL_MAX_PEOPLE];
 	size_t n_video;
@@ -142,10 +143,23 @@ enum panel_action_type {
 	PANEL_A_LEAVE,
 	PANEL_A_END,
 	PANEL_A_RESET_IDENTITY,
-	PANEL_A_MEDIA, /* to roomd (MEDIA), not keyxchgd: mute and camera_off as wanted */
+	PANEL_A_MEDIA, /* to roomd (MEDIA), not keyxchgd: mute, camera_off, volume as wanted */
 	PANEL_A_SET_ROOM_NAME, /* text */
 	PANEL_A_SET_SERVICE,   /* text */
+	PANEL_A_LAYOUT, /* the screen's own: the tiles are laid out again (layout, speaker) */
 };
+
+/* How the screen lays out the tiles (the screen's own choice, docs/panel.md). */
+enum panel_layout {
+	PANEL_L_GRID = 0, /* every tile the same size */
+	PANEL_L_SPEAKER,  /* one tile large, the others in a strip under it */
+};
+
+/* The in-meeting bar's height at the bottom of the screen (the speaker layout keeps clear of it). */
+#define PANEL_BAR_MM 26.0
+/* A tap on − or + moves the speakers' volume by this many percent. */
+#define PANEL_VOLUME_STEP 10u
+#define PANEL_VOLUME_MAX 100u
 
 struct panel_action {
 	enum panel_action_type type;
@@ -154,6 +168,7 @@ struct panel_action {
 	char code[PANEL_CODE_SIZE];
 	bool mute, camera_off;
 	char text[PANEL_SETTING_MAX + 1]; /* a setting's new value */
+	uint32_t volume; /* PANEL_A_MEDIA: 0..PANEL_VOLUME_MAX */
 };
 
 struct panel_view {
@@ -174,6 +189,10 @@ struct panel_view {
 	struct panel_knock knock_shown; /* what the lobby dialog shows, and since when */
 	uint64_t knock_since_us;
 	char notice[PANEL_UI_TEXT_MAX]; /* one line: what the last action did or why not */
+	enum panel_layout layout;       /* the tiles' layout (the bar's Layout toggles it) */
+	uint32_t speaker;               /* PANEL_L_SPEAKER: the large tile's id (a tap on a tile) */
+	bool have_speaker;              /* false: the first tile is the large one */
+	uint32_t volume_before;         /* the level before the speakers went off (0: none) */
 };
 
 /* An idle view on the metrics' screen; admin_pin NULL or "": no Settings. */

@@ -24,6 +24,7 @@
 #define LIST_US (G_USEC_PER_SEC)        /* publishers listed this often */
 #define LIST_WAITING_US (G_USEC_PER_SEC / 4)    /* ... while one is awaited */
 #define RETRY_US (G_USEC_PER_SEC)       /* joining again after Janus went */
+#define WAIT_SENDER_US (G_USEC_PER_SEC / 10)    /* our sender index known? */
 
 /* A remote sender wanted (it has a receive branch). */
 typedef struct
@@ -49,7 +50,9 @@ typedef struct
 
 struct _RoomdRtc
 {
-  gchar *host, *ca, *local, *display;
+  gchar *host, *ca, *local;
+  gchar *display;               /* the thread's, from sender */
+  gint sender;                  /* atomic: -1 until the key provider knows */
   guint16 port;
   guint64 room;
   guint32 ssrc[2];              /* by stream */
@@ -204,9 +207,12 @@ watch_subscription (RoomdRtc * r, Sub * s, gint64 now)
     return;
   ret = rtc_peer_wait_connected (s->peer, 0, &why);
   if (!ret) {
+    gchar pair[RTC_PEER_PAIR_LEN];
+
     s->connected = TRUE;
+    rtc_peer_selected_pair (s->peer, pair, sizeof (pair));
     g_print ("roomd: receiving sender %u through Janus (ICE and DTLS "
-        "done)\n", s->sender);
+        "done, pair %s)\n", s->sender, pair);
   } else if (ret != -ETIMEDOUT || now - s->since > CONNECT_US) {
     g_printerr ("roomd: sender %u: %s; subscribing again\n", s->sender, why);
     unsubscribe (r, s, TRUE);
@@ -396,8 +402,12 @@ watch_publisher (RoomdRtc * r, gint64 now)
     return;
   ret = rtc_peer_wait_connected (r->pub, 0, &why);
   if (!ret) {
+    gchar pair[RTC_PEER_PAIR_LEN];
+
     r->pub_connected = TRUE;
-    g_print ("roomd: publishing through Janus (ICE and DTLS done)\n");
+    rtc_peer_selected_pair (r->pub, pair, sizeof (pair));
+    g_print ("roomd: publishing through Janus (ICE and DTLS done, pair %s)\n",
+        pair);
     /* A keyframe for whoever subscribes now (Janus also asks). */
     for (guint i = 0; i < G_N_ELEMENTS (r->sinks); i++) {
       GstPad *pad = gst_element_get_static_pad (r->sinks[i], "sink");
@@ -435,6 +445,17 @@ run (gpointer data)
     GPtrArray *subs;
 
     drop_subscriptions (r);
+    if (!r->j && !r->display) {
+      gint sender = g_atomic_int_get (&r->sender);
+
+      if (sender < 0) {
+        /* Published as participant-N only: until keyxchgd's first send
+         * key says N (the room is in a meeting), nothing to join. */
+        g_usleep (WAIT_SENDER_US);
+        continue;
+      }
+      r->display = g_strdup_printf ("participant-%d", sender);
+    }
     if (!r->j) {
       if (join (r, &why)) {
         say_once (r, "cannot join Janus", why);
@@ -491,13 +512,21 @@ roomd_rtc_new (const RoomdRtcConfig * cfg)
   r->ca = g_strdup (cfg->ca_file);
   r->local = g_strdup (cfg->local_addr);
   r->room = cfg->room;
-  r->display = g_strdup_printf ("participant-%u", cfg->sender_index);
+  r->sender = cfg->sender_index;
   for (guint i = 0; i < 2; i++)
     r->ssrc[i] = g_random_int_range (1, G_MAXINT32);
   g_mutex_init (&r->lock);
   r->subs = g_ptr_array_new ();
   r->pub_gst = rtc_gst_new ();
   return r;
+}
+
+void
+roomd_rtc_set_sender (RoomdRtc * r, guint sender)
+{
+  if (g_atomic_int_compare_and_exchange (&r->sender, -1, (gint) sender))
+    g_print ("roomd: sender index %u: joining Janus as \"participant-%u\"\n",
+        sender, sender);
 }
 
 GstElement *

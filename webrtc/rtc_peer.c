@@ -33,6 +33,7 @@ struct rtc_peer {
 	bool gathered, ice_ok, ice_failed;
 	NiceAddress selected; /* the remote address of the selected pair */
 	bool have_selected;
+	char pair[RTC_PEER_PAIR_LEN]; /* the selected pair, described */
 	struct rtc_dtls *dtls;
 	bool dtls_started, have_remote;
 	struct rtc_sdp remote;
@@ -140,9 +141,26 @@ static void on_selected(NiceAgent *agent, guint stream, guint component, NiceCan
 {
 	struct rtc_peer *p = user;
 
+	static const char *const types[] = { "host", "srflx", "prflx", "relay" };
+	char l[NICE_ADDRESS_STRING_LEN], r[NICE_ADDRESS_STRING_LEN];
+
+	nice_address_to_string(&local->addr, l);
+	nice_address_to_string(&remote->addr, r);
 	g_mutex_lock(&p->lock);
 	p->selected = remote->addr;
 	p->have_selected = true;
+	snprintf(p->pair, sizeof(p->pair), "%s:%u %s -> %s:%u %s", l,
+		 nice_address_get_port(&local->addr),
+		 (unsigned int)local->type < G_N_ELEMENTS(types) ? types[local->type] : "?", r,
+		 nice_address_get_port(&remote->addr),
+		 (unsigned int)remote->type < G_N_ELEMENTS(types) ? types[remote->type] : "?");
+	g_mutex_unlock(&p->lock);
+}
+
+void rtc_peer_selected_pair(struct rtc_peer *p, char *out, size_t len)
+{
+	g_mutex_lock(&p->lock);
+	snprintf(out, len, "%s", p->have_selected ? p->pair : "(none)");
 	g_mutex_unlock(&p->lock);
 }
 

@@ -109,6 +109,11 @@ __attribute__((nonnull)) void rtc_peer_get_stats(struct rtc_peer *p, struct rtc_
 uint64_t rtc_peer_dropped_unknown(void);
 bool rtc_peer_counting_unknown(void);
 
+/* The selected candidate pair, "LOCAL:PORT TYPE -> REMOTE:PORT TYPE"
+ * (types host, srflx, prflx, relay), or "(none)" before ICE selected one. */
+#define RTC_PEER_PAIR_LEN 128
+__attribute__((nonnull)) void rtc_peer_selected_pair(struct rtc_peer *p, char *out, size_t len);
+
 /* The local UDP port of the component (0 before gathering). */
 __attribute__((nonnull)) unsigned int rtc_peer_local_port(struct rtc_peer *p);
 

@@ -46,6 +46,7 @@ typedef struct
   guint64 joins, losses, subscriptions, resubscriptions;
   guint64 rtp_in, dropped_foreign, dropped_other, dropped_early, dropped_auth;
   guint64 rtp_out, keyframe_requests, plis_sent;
+  guint64 consent_lost;         /* connected peers failed later (RFC 7675) */
 } Totals;
 
 struct _RoomdRtc
@@ -89,6 +90,14 @@ add_stats (RoomdRtc * r, struct rtc_peer *p)
   r->t.dropped_auth += s.dropped_auth;
   if (p == r->pub)
     r->t.keyframe_requests += s.keyframe_requests;
+  g_mutex_unlock (&r->lock);
+}
+
+static void
+count_consent_lost (RoomdRtc * r)
+{
+  g_mutex_lock (&r->lock);
+  r->t.consent_lost++;
   g_mutex_unlock (&r->lock);
 }
 
@@ -203,9 +212,18 @@ watch_subscription (RoomdRtc * r, Sub * s, gint64 now)
   const gchar *why = NULL;
   int ret;
 
-  if (!s->peer || s->connected)
+  if (!s->peer)
     return;
   ret = rtc_peer_wait_connected (s->peer, 0, &why);
+  if (s->connected) {
+    /* Connected once: a later failure (ICE consent lost) subscribes again. */
+    if (ret) {
+      g_printerr ("roomd: sender %u: %s; subscribing again\n", s->sender, why);
+      count_consent_lost (r);
+      unsubscribe (r, s, TRUE);
+    }
+    return;
+  }
   if (!ret) {
     gchar pair[RTC_PEER_PAIR_LEN];
 
@@ -398,9 +416,16 @@ watch_publisher (RoomdRtc * r, gint64 now)
   const gchar *why = NULL;
   int ret;
 
-  if (r->pub_connected)
-    return;
   ret = rtc_peer_wait_connected (r->pub, 0, &why);
+  if (r->pub_connected) {
+    /* Connected once: only a later failure (ICE consent lost) counts. */
+    if (ret) {
+      g_printerr ("roomd: publishing: %s\n", why);
+      count_consent_lost (r);
+      r->broken = TRUE;
+    }
+    return;
+  }
   if (!ret) {
     gchar pair[RTC_PEER_PAIR_LEN];
 
@@ -640,11 +665,11 @@ roomd_rtc_print (RoomdRtc * r)
       " dropped-other=%" G_GUINT64_FORMAT " dropped-early=%" G_GUINT64_FORMAT
       " dropped-auth=%" G_GUINT64_FORMAT "%s keyframe-requests=%"
       G_GUINT64_FORMAT " force-key-units=%" G_GUINT64_FORMAT " plis-sent=%"
-      G_GUINT64_FORMAT "\n", t.joins, t.losses, t.subscriptions,
-      t.resubscriptions, t.rtp_in, t.rtp_out, t.dropped_foreign,
-      t.dropped_other, t.dropped_early, t.dropped_auth, unknown,
-      t.keyframe_requests,
-      rtc_gst_force_key_units (r->pub_gst), plis);
+      G_GUINT64_FORMAT " consent-lost=%" G_GUINT64_FORMAT "\n", t.joins,
+      t.losses, t.subscriptions, t.resubscriptions, t.rtp_in, t.rtp_out,
+      t.dropped_foreign, t.dropped_other, t.dropped_early, t.dropped_auth,
+      unknown, t.keyframe_requests, rtc_gst_force_key_units (r->pub_gst), plis,
+      t.consent_lost);
   g_free (unknown);
 }
 

@@ -146,18 +146,24 @@ static void on_selected(NiceAgent *agent, guint stream, guint component, NiceCan
 	struct rtc_peer *p = user;
 
 	static const char *const types[] = { "host", "srflx", "prflx", "relay" };
-	char l[NICE_ADDRESS_STRING_LEN], r[NICE_ADDRESS_STRING_LEN];
+	const char *lt = (unsigned int)local->type < G_N_ELEMENTS(types) ? types[local->type] : "?";
+	const char *rt = (unsigned int)remote->type < G_N_ELEMENTS(types) ? types[remote->type] : "?";
+	char b[NICE_ADDRESS_STRING_LEN], l[NICE_ADDRESS_STRING_LEN], r[NICE_ADDRESS_STRING_LEN];
+	char as[NICE_ADDRESS_STRING_LEN + 16] = "";
 
+	/* Our socket's address (the base), and what the peer saw when the
+	 * local candidate is another (peer-reflexive: a NAT between). */
+	nice_address_to_string(&local->base_addr, b);
 	nice_address_to_string(&local->addr, l);
 	nice_address_to_string(&remote->addr, r);
+	if (local->type != NICE_CANDIDATE_TYPE_HOST)
+		snprintf(as, sizeof(as), " as %s:%u", l, nice_address_get_port(&local->addr));
 	g_mutex_lock(&p->lock);
 	p->selected = remote->addr;
 	p->have_selected = true;
-	snprintf(p->pair, sizeof(p->pair), "%s:%u %s -> %s:%u %s", l,
-		 nice_address_get_port(&local->addr),
-		 (unsigned int)local->type < G_N_ELEMENTS(types) ? types[local->type] : "?", r,
-		 nice_address_get_port(&remote->addr),
-		 (unsigned int)remote->type < G_N_ELEMENTS(types) ? types[remote->type] : "?");
+	snprintf(p->pair, sizeof(p->pair), "%s:%u %s%s -> %s:%u %s", b,
+		 nice_address_get_port(&local->base_addr), lt, as, r,
+		 nice_address_get_port(&remote->addr), rt);
 	g_mutex_unlock(&p->lock);
 }
 

@@ -109,8 +109,10 @@ __attribute__((nonnull)) void rtc_peer_get_stats(struct rtc_peer *p, struct rtc_
 uint64_t rtc_peer_dropped_unknown(void);
 bool rtc_peer_counting_unknown(void);
 
-/* The selected candidate pair, "LOCAL:PORT TYPE -> REMOTE:PORT TYPE"
- * (types host, srflx, prflx, relay), or "(none)" before ICE selected one. */
+/* The selected candidate pair, "BASE:PORT TYPE[ as MAPPED:PORT] -> REMOTE:PORT
+ * TYPE" (BASE our socket's address; types host, srflx, prflx, relay; MAPPED
+ * what the peer saw, for a local candidate other than host, e.g. through a
+ * NAT), or "(none)" before ICE selected one. */
 #define RTC_PEER_PAIR_LEN 128
 __attribute__((nonnull)) void rtc_peer_selected_pair(struct rtc_peer *p, char *out, size_t len);
 

@@ -21,8 +21,8 @@ AF_PACKET socket): the guest's, through QEMU's NAT, arrive at Janus from
 127.0.0.1.
 
 Before QEMU starts it writes WORK/hostroom.tar (hostroom.conf: the relay's
-port and name, Janus's port, name and room, the marker the guest's roomd
-puts in every access unit; ca.pem, the relay's CA; janus-ca.pem, Janus's;
+port and name, Janus's port, name and room, the marker both roomds put in
+every access unit; ca.pem, the relay's CA; janus-ca.pem, Janus's;
 the guest reads it from a second virtio disk) and WORK/hostroom.nic (QEMU's
 -nic: user networking, no port forwarded), then WORK/hostroom.ready. Then
 it follows the guest's results port (WORK/results.tap):
@@ -36,8 +36,9 @@ it follows the guest's results port (WORK/results.tap):
   "# hostroom: done"             it stops roomd; its results, and the capture:
                                  the guest's datagrams with Janus (those not of
                                  this roomd's ICE ports) STUN, DTLS and
-                                 SRTP/SRTCP only, neither room's marker in any
-                                 datagram
+                                 SRTP/SRTCP only, the plaintext marker (both
+                                 rooms send it, this roomd finds it in the
+                                 guest's decrypted frames) in no datagram
 
 Its own checks, as TAP lines without a plan, go to WORK/host-room.tap; what it
 did, to stdout. Every wait is bounded and names what it waited for.
@@ -46,7 +47,6 @@ import io
 import os
 import sys
 import tarfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -62,8 +62,9 @@ HOST = "10.0.2.2"          # QEMU user networking's address of the host
 LOOPBACK = "127.0.0.1"     # where the guest's datagrams to HOST arrive
 COLOUR = "3070c0"
 MEETING = "qemu-room"
-GUEST_MARKER = f"sealroom-qemu-room-{os.getpid()}"
-HOST_MARKER = f"sealroom-host-room-{os.getpid()}"
+# Both roomds put it into every access unit they send, before e2eeenc; this
+# room's roomd counts it in the guest's frames it decrypts.
+MARKER = f"sealroom-qemu-meeting-{os.getpid()}"
 
 
 def log(msg):
@@ -106,7 +107,7 @@ def main():
     j = janus.Janus(os.path.join(d, "janus"), address=LOOPBACK, nat_1_1=HOST,
                     names=[JANUS_NAME]).start()
     conf = (f"relay_port={port}\nrelay_name={NAME}\njanus_port={j.port}\n"
-            f"janus_name={JANUS_NAME}\njanus_room={j.room}\nmarker={GUEST_MARKER}\n").encode()
+            f"janus_name={JANUS_NAME}\njanus_room={j.room}\nmarker={MARKER}\n").encode()
     with tarfile.open(os.path.join(work, "hostroom.tar"), "w", format=tarfile.USTAR_FORMAT) as t:
         for name, data in (("hostroom.conf", conf),
                            ("ca.pem", open(os.path.join(certs, "ca.pem"), "rb").read()),
@@ -144,7 +145,7 @@ def main():
                GST_REGISTRY=os.path.join(build, "gst-registry.bin"))
     roomd = roomproc.Roomd(binp, "the host room's roomd", sock, os.path.join(sd, "frames.sock"),
                            None, None, me, os.path.join(d, "roomd.log"), env,
-                           ["--codeword", cw, "--marker", HOST_MARKER, "--source",
+                           ["--codeword", cw, "--marker", MARKER, "--source",
                             "videotestsrc is-live=true pattern=solid-color "
                             f"foreground-color=0xff{COLOUR}"], janus=j)
     log(f"participant {me}, sending {COLOUR} with {cw} burned in; the QEMU room is {guest}")
@@ -177,11 +178,14 @@ def main():
         kinds[janus.classify(b)] = kinds.get(janus.classify(b), 0) + 1
     log(f"captured {len(cap.datagrams)} datagrams, {len(guest_dg)} between Janus and the "
         f"guest (not this roomd's ports {sorted(ours)}): {kinds}")
-    found = sum(1 for b in guest_dg if GUEST_MARKER.encode() in b)
-    check(f"the QEMU room's plaintext marker in {found} of the {len(guest_dg)} datagrams "
-          f"between Janus and the guest", found == 0 and kinds.get("rtp", 0) > 0, kinds)
-    found = sum(1 for _, _, b in cap.datagrams if HOST_MARKER.encode() in b)
-    check(f"this room's plaintext marker in {found} of all {len(cap.datagrams)} datagrams",
+    mf = roomd.lines("roomd marker-frames=")
+    mf = int(mf[-1].split("=")[1]) if mf else 0
+    found = sum(1 for b in guest_dg if MARKER.encode() in b)
+    check(f"the plaintext marker, in {mf} of the QEMU room's frames this roomd decrypted, in "
+          f"{found} of the {len(guest_dg)} datagrams between Janus and the guest",
+          mf > 0 and found == 0 and kinds.get("rtp", 0) > 0, kinds)
+    found = sum(1 for _, _, b in cap.datagrams if MARKER.encode() in b)
+    check(f"the plaintext marker in {found} of all {len(cap.datagrams)} datagrams",
           found == 0 and cap.datagrams)
     other = len(guest_dg) - sum(kinds.get(k, 0) for k in ("stun", "dtls", "rtp", "rtcp"))
     check(f"every datagram between Janus and the guest STUN, DTLS or SRTP/SRTCP ({other} "

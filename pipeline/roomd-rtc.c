@@ -361,7 +361,12 @@ static int
 join (RoomdRtc * r, const gchar ** why)
 {
   struct rtc_janus_config jc = { r->host, r->port, r->ca, REQUEST_MS };
-  struct rtc_peer_config pc = {.local_addr = r->local };
+  /* Consent freshness on the publisher's connection only: Janus (ICE
+   * controlled there) answers its checks; on a subscription, where Janus is
+   * the controlling agent, Janus 1.1.2 stopped answering them 5 to 20 s in
+   * when a NAT was between (the image test, docs/transport.md). */
+  struct rtc_peer_config pc = {.local_addr = r->local,.consent_freshness =
+        TRUE };
   /* What the send chains make (e2ee-media-pipeline.c), SFrame inside. */
   struct rtc_peer_media media[2] = {
     {"audio", "opus", "minptime=10;useinbandfec=1", PT_AUDIO, 48000, 2,

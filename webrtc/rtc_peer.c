@@ -132,7 +132,9 @@ static void on_state(NiceAgent *agent, guint stream, guint component, guint stat
 	} else if (state == NICE_COMPONENT_STATE_FAILED && p->ice_ok) {
 		/* After it connected: only consent freshness fails a pair. */
 		fail_locked(p, -ECONNRESET,
-			    "ICE consent lost: the peer stopped answering consent checks (RFC 7675)");
+			    p->cfg.consent_freshness ?
+				    "ICE consent lost: the peer stopped answering consent checks (RFC 7675)" :
+				    "ICE failed after it connected");
 	} else if (state == NICE_COMPONENT_STATE_FAILED) {
 		fail_locked(p, -ECONNREFUSED, "ICE failed: no candidate pair works");
 	}
@@ -358,13 +360,15 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	}
 	/* Full ICE (RFC 8445), UDP only, no STUN/TURN servers, no UPnP: a
 	 * host candidate on the one address configured. Consent freshness
-	 * (RFC 7675): libnice checks the selected pair every 5 s or so, and a
-	 * peer that has not answered for 30 s fails the component (nothing
-	 * more is sent): on_state says "consent lost". */
+	 * (RFC 7675) when asked: libnice checks the selected pair every 5 s or
+	 * so, and a peer that has not answered for 10 s fails the component
+	 * (nothing more is sent): on_state says "consent lost". */
 	count_unknown_sources();
 	p->agent = nice_agent_new_full(p->ctx, NICE_COMPATIBILITY_RFC5245,
 				       NICE_AGENT_OPTION_REGULAR_NOMINATION |
-					       NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+					       (cfg->consent_freshness ?
+							NICE_AGENT_OPTION_CONSENT_FRESHNESS :
+							0));
 	g_object_set(p->agent, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE, NULL);
 	nice_address_init(&addr);
 	if (!nice_address_set_from_string(&addr, cfg->local_addr ? cfg->local_addr : "127.0.0.1") ||

@@ -38,6 +38,10 @@ struct rtc_peer;
 
 struct rtc_peer_config {
 	const char *local_addr; /* the only address gathered, e.g. "127.0.0.1" */
+	/* ICE consent freshness (RFC 7675, libnice's): once connected, a
+	 * peer that stops answering the checks fails the connection
+	 * ("ICE consent lost"). docs/transport.md says where roomd uses it. */
+	bool consent_freshness;
 	/* RTP after SRTP; rtp is writable and valid only during the call. */
 	void (*on_rtp)(void *user, uint8_t *rtp, size_t len);
 	void (*on_keyframe_request)(void *user, uint32_t media_ssrc);

@@ -22,10 +22,11 @@ namespace of the test's own where every datagram is captured. Checked:
   Janus, Janus to room) lossy, and under it Janus is stopped and started
   again mid-meeting: both roomds see it go, join again and re-publish and
   re-subscribe, and both screens show new frames of the other after;
-* consent freshness (RFC 7675): every UDP datagram of the namespace dropped
-  (nftables), Janus answers no consent check: both roomds say "ICE consent
-  lost" (within about 30 s), and once the datagrams flow again both join
-  again and show each other;
+* consent freshness (RFC 7675, on the publisher's connection): every UDP
+  datagram of the namespace dropped (nftables), Janus answers no consent
+  check: both roomds say "ICE consent lost" (libnice: 10 s without an
+  answer), and once the datagrams flow again both join again and show each
+  other;
 * keyframes: Janus's PLIs became GstForceKeyUnit to each room's encoder,
   and the receive branches' requests (pictures broken by the loss) left as
   PLIs;
@@ -258,7 +259,8 @@ def main():
 
     # ICE consent freshness (RFC 7675): every UDP datagram of the namespace
     # dropped (the WebSocket, TCP, stays), so Janus answers no consent check:
-    # each roomd's peer connections fail within about 30 s and roomd says so;
+    # each roomd's publisher connection fails (libnice: 10 s without an
+    # answer) and roomd says so;
     # once the datagrams flow again both join again and show each other.
     seen = {r["n"]: r["roomd"].text().count("ICE consent lost") for r in rooms}
     t0 = time.monotonic()

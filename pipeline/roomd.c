@@ -18,7 +18,9 @@
  * Send: source (--source, default a test pattern), the room's codeword
  * burned in (--codeword), encoder (--encoder, default x264enc), e2eeenc,
  * RTP, then the transport. --janus: WebRTC through Janus's videoroom
- * (roomd-rtc.c: published as "participant-I", ICE gathering on
+ * (roomd-rtc.c: published as "participant-I"; without --sender-index, I
+ * is learnt from keyxchgd's first send key and Janus joined only then, as
+ * the image's service does; ICE gathering on
  * --rx-address only, DTLS-SRTP; Janus's certificate checked against
  * --janus-ca). --plain-rtp: the old test path, plain RTP over UDP to
  * --send-host (default 127.0.0.1) --video-port / --audio-port.
@@ -491,6 +493,12 @@ kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
   guint sender = gst_e2ee_kid_sender (ev->kid);
   Peer *p;
 
+  /* Through Janus without --sender-index: the first send key says who we
+   * publish as. */
+  if (app->rtc && ev->usage == E2EE_KEY_SEND && applied
+      && gst_e2ee_key_provider_get_sender_index (app->kp) >= 0)
+    roomd_rtc_set_sender (app->rtc,
+        (guint) gst_e2ee_key_provider_get_sender_index (app->kp));
   if (ev->type == GST_E2EE_KEY_EVENT_STATE && strcmp (ev->state, "in-meeting")) {
     /* The provider removed every key. */
     g_hash_table_remove_all (app->recv_kids);
@@ -786,11 +794,6 @@ parse_args (App * app, int argc, char **argv)
     g_printerr ("roomd: --control and --frames are required\n");
     return FALSE;
   }
-  if (app->janus && app->sender_index < 0) {
-    g_printerr ("roomd: --janus needs --sender-index (the name it "
-        "publishes as)\n");
-    return FALSE;
-  }
   /* One transport, named: no media goes anywhere by default. */
   if (!app->plain_rtp == !app->janus || (app->janus && !app->janus_ca)
       || (app->plain_rtp && (!app->video_port || !app->audio_port
@@ -901,7 +904,7 @@ main (int argc, char **argv)
         app.video_port, app.audio_port};
   if (app.janus) {
     RoomdRtcConfig rc = { app.janus, app.janus_ca, app.janus_room,
-      app.rx_address, (guint) app.sender_index
+      app.rx_address, app.sender_index
     };
 
     if (!(app.rtc = roomd_rtc_new (&rc)))

@@ -8,16 +8,20 @@
 # variables and display-check).
 #
 # The host hands its side over on a second virtio disk (/dev/vdb: a tar of
-# ca.pem and hostroom.conf) and reaches us through QEMU user networking: the
-# relay and the SFU on the host's loopback are 10.0.2.2 from here, and the
-# SFU's datagrams for our receive ports come in through hostfwd. Lines
-# "# hostroom: ..." on the results port tell the host when to join and leave.
+# hostroom.conf, ca.pem, the relay's CA, and janus-ca.pem, Janus's) and is
+# reached through QEMU user networking: the relay and Janus on the host's
+# loopback are 10.0.2.2 from here (their names map to it in /etc/hosts).
+# Media goes through Janus over WebRTC: Janus offers each of its host
+# candidates also as 10.0.2.2 (its 1:1 NAT mapping), our checks to it arrive
+# at Janus from 127.0.0.1 (QEMU's NAT: a peer-reflexive candidate), no port
+# is forwarded. Lines "# hostroom: ..." on the results port tell the host
+# when to join and leave.
 hr=$(mktemp -d)
 chmod 0755 "$hr"
-if [ -b /dev/vdb ] && tar -C "$hr" -xf /dev/vdb hostroom.conf ca.pem 2>"$hr/tar.err"; then
-	ok "the host room's disk: $(grep -c = "$hr/hostroom.conf") values and its relay's CA"
+if [ -b /dev/vdb ] && tar -C "$hr" -xf /dev/vdb hostroom.conf ca.pem janus-ca.pem 2>"$hr/tar.err"; then
+	ok "the host room's disk: $(grep -c = "$hr/hostroom.conf") values, its relay's CA and Janus's"
 else
-	nok "no host room's disk (/dev/vdb: a tar of hostroom.conf and ca.pem) $(cat "$hr/tar.err" 2>/dev/null)"
+	nok "no host room's disk (/dev/vdb: a tar of hostroom.conf, ca.pem and janus-ca.pem) $(cat "$hr/tar.err" 2>/dev/null)"
 fi
 hv() { board_value "$1" "$hr/hostroom.conf"; }
 modprobe virtio_net 2>/dev/null
@@ -27,18 +31,24 @@ busybox ip link set eth0 up && busybox ip addr add 10.0.2.15/24 dev eth0 &&
 	busybox ip route add default via 10.0.2.2
 check "user networking: eth0 10.0.2.15, the host at 10.0.2.2" \
 	sh -c "busybox ip addr show eth0 | grep -q 10.0.2.15"
-# The relay's certificate names relay_name; the host is 10.0.2.2 here. Readable
-# by all: keyxchgd resolves it as sealroom-kx.
-echo "10.0.2.2 $(hv relay_name)" >>/etc/hosts
+# The relay's certificate names relay_name, Janus's janus_name; the host is
+# 10.0.2.2 here. Readable by all: keyxchgd resolves the relay's as
+# sealroom-kx, roomd Janus's as sealroom-media.
+echo "10.0.2.2 $(hv relay_name) $(hv janus_name)" >>/etc/hosts
 chmod 0644 /etc/hosts
 check "the relay's name $(hv relay_name) is the host (10.0.2.2) for sealroom-kx" \
 	sh -c "setpriv --reuid=sealroom-kx --regid=sealroom-kx --clear-groups getent hosts $(hv relay_name) | grep -q '^10.0.2.2 '"
+check "Janus's name $(hv janus_name) is the host (10.0.2.2) for sealroom-media" \
+	sh -c "setpriv --reuid=sealroom-media --regid=sealroom-media --clear-groups getent hosts $(hv janus_name) | grep -q '^10.0.2.2 '"
 
 printf 'relay=wss://%s:%s\nca=%s\ndevice=room-qemu\n' "$(hv relay_name)" "$(hv relay_port)" \
 	"$hr/ca.pem" >"$hr/meeting.conf"
 install -d -o sealroom-screen -m 0700 "$hr/screen"
-printf 'sfu=10.0.2.2\nvideo_port=%s\naudio_port=%s\nrx_address=10.0.2.15\nrx_base=%s\nsource=pattern\ncapture=%s\n' \
-	"$(hv sfu_video_port)" "$(hv sfu_audio_port)" "$(hv rx_base)" "$hr/screen/screen.png" >"$hr/room.conf"
+# roomd through Janus on the host, ICE on eth0's address; the marker in every
+# access unit it sends, which the host's capture must never see.
+printf 'janus=wss://%s:%s/\njanus_ca=%s\njanus_room=%s\nrx_address=10.0.2.15\nsource=pattern\nmarker=%s\ncapture=%s\n' \
+	"$(hv janus_name)" "$(hv janus_port)" "$hr/janus-ca.pem" "$(hv janus_room)" "$(hv marker)" \
+	"$hr/screen/screen.png" >"$hr/room.conf"
 export SEALROOM_ETC=$hr SEALROOM_STATE=$hr/state SEALROOM_RUN=$hr/run
 /etc/sealroom/services.d/10-keyxchgd >"$hr/keyxchgd.log" 2>&1 &
 kxpid=$!
@@ -135,4 +145,25 @@ for p in $rpid $spid $kxpid; do
 	kill -TERM "$p" 2>/dev/null
 	waitpid_for "$p" 60 "a service of the host-room part to stop" >/dev/null
 done
+
+# Our media went through Janus over ICE and DTLS-SRTP (roomd's lines; its
+# transport line at its end): the selected pairs end at Janus's mapped
+# candidate 10.0.2.2, SRTP packets came in and went out, and nothing but
+# Janus's authenticated packets was taken.
+# The pairs: our socket on 10.0.2.15, Janus's candidate 10.0.2.2 (the one
+# its NAT mapping adds); Janus sees us as 127.0.0.1 (QEMU's NAT), which
+# libnice learns as a peer-reflexive local candidate.
+grep '^roomd: \(published\|publishing\|subscribing\|receiving\|unsubscribing\|sender\)\|^rtc: \|^roomd transport:' \
+	"$hr/roomd.log" | tail -n 40 | sed 's/^/# /'
+pair='10\.0\.2\.15:[0-9]* \(host\|prflx as 127\.0\.0\.1:[0-9]*\) -> 10\.0\.2\.2:[0-9]* host'
+check "roomd published through Janus: ICE pair 10.0.2.15 -> Janus's 10.0.2.2 (its NAT mapping), DTLS done" \
+	grep -q "^roomd: publishing through Janus (ICE and DTLS done, pair $pair)\$" "$hr/roomd.log"
+check "roomd received the host room (sender ${kp:-?}) through Janus: ICE pair 10.0.2.15 -> 10.0.2.2, DTLS done" \
+	grep -q "^roomd: receiving sender ${kp:-none} through Janus (ICE and DTLS done, pair $pair)\$" "$hr/roomd.log"
+tl=$(grep '^roomd transport:' "$hr/roomd.log" | tail -n 1)
+tv() { echo "$tl" | grep -o " $1=[0-9]*" | cut -d= -f2; }
+check "roomd's SRTP: $(tv rtp-in) packets in (authenticated), $(tv rtp-out) out, $(tv janus-joins) join(s) of Janus" \
+	sh -c "[ '$(tv rtp-in)' -gt 0 ] && [ '$(tv rtp-out)' -gt 0 ] && [ '$(tv janus-joins)' -ge 1 ]"
+check "roomd took nothing but Janus's authenticated packets (dropped-auth $(tv dropped-auth), -other $(tv dropped-other), -foreign $(tv dropped-foreign))" \
+	sh -c "[ '$(tv dropped-auth)' = 0 ] && [ '$(tv dropped-other)' = 0 ] && [ '$(tv dropped-foreign)' = 0 ]"
 rm -rf "$hr"

@@ -86,11 +86,6 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
   if (c[5])
     g_object_set (c[5], "post-messages", TRUE, "interval", LEVEL_INTERVAL_NS,
         NULL);
-  /* No preroll: a sink that waited for its first buffer would take the whole
-   * pipeline (the send chains, the receive branches being built) through an
-   * asynchronous state change; live silence paces it from the start. */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "async"))
-    g_object_set (sink, "async", FALSE, NULL);
   gst_bin_add (GST_BIN (pipeline), sink);
   gst_object_unref (sink);      /* the pipeline's now */
   c[6] = sink;

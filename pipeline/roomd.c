@@ -435,12 +435,15 @@ remove_branch (App * app, Peer * p)
 
   peer_counts (app, p, &p->video_frames, &p->auth_failed, &p->sent,
       &p->dropped, &p->lost);
+  /* The mixer's input first: released, it is flushing, so the branch's
+   * streaming thread is not left waiting in the mixer while the branch
+   * stops. */
+  roomd_audio_unlink (app->audio, p->mix_pad);
+  p->mix_pad = NULL;
   gst_element_set_locked_state (bin, TRUE);
   gst_element_set_state (bin, GST_STATE_NULL);
   p->bin = NULL;
   gst_bin_remove (GST_BIN (app->pipeline), bin);
-  roomd_audio_unlink (app->audio, p->mix_pad);
-  p->mix_pad = NULL;
   if (app->rtc)
     roomd_rtc_drop (app->rtc, p->sender);
   gst_e2ee_room_frames_gone (app->out, p->sender);

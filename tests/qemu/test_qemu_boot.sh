@@ -134,7 +134,7 @@ fi
 # -nic first.
 hostroom=
 if [ -z "$vgpu" ]; then
-	setsid /usr/bin/python3 "$here/host_room.py" "$work" "$(cd "$img/.." && pwd)" \
+	QEMU_TIMEOUT=$timeout setsid /usr/bin/python3 "$here/host_room.py" "$work" "$(cd "$img/.." && pwd)" \
 		</dev/null >"$work/host-room.log" 2>&1 &
 	hostroom=$!
 	i=0

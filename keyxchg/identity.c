@@ -70,26 +70,12 @@ static int load_key(int dfd, const char *state_dir, struct kx_identity *id)
 	unsigned char *seed = NULL;
 	char path[512];
 	struct stat st;
-	size_t got = 0;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/%s", state_dir, KX_IDENTITY_FILE);
-	fd = openat(dfd, KX_IDENTITY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		if (ret == -ELOOP) {
-			kx_warn("REFUSED identity key %s: a symlink", path);
-			ret = -EPERM;
-		}
-		return ret;
-	}
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	ret = kx_check_owner_only(&st, "identity key", path, false);
-	if (ret)
-		goto out;
+	fd = kx_open_owned(dfd, KX_IDENTITY_FILE, "identity key", path, &st);
+	if (fd < 0)
+		return fd;
 	if (st.st_size != KX_SEED_BYTES) {
 		kx_warn("REFUSED identity key %s: %lld bytes, want %d", path, (long long)st.st_size,
 			KX_SEED_BYTES);
@@ -101,17 +87,9 @@ static int load_key(int dfd, const char *state_dir, struct kx_identity *id)
 		ret = -ENOMEM;
 		goto out;
 	}
-	while (got < KX_SEED_BYTES) {
-		ssize_t n = read(fd, seed + got, KX_SEED_BYTES - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EBADMSG;
-			goto out;
-		}
-		got += (size_t)n;
-	}
+	ret = kx_read_all(fd, seed, KX_SEED_BYTES);
+	if (ret)
+		goto out;
 	ret = keypair_from_seed(id, seed);
 out:
 	if (seed)
@@ -145,6 +123,73 @@ int kx_identity_open(const char *state_dir, struct kx_identity *id, bool *create
 		kx_identity_close(id);
 	else if (created)
 		*created = made;
+	return ret;
+}
+
+/*
+ * A new identity replaces the old one (kx/identity.h). The file is replaced
+ * atomically (the new seed in a temporary file, fsync, rename over the old
+ * name, fsync of the directory: after a crash it holds the old seed or the
+ * new one), and the old seed's blocks are overwritten through a descriptor
+ * held across the rename (overwrite, fsync): on a disk that rewrites in
+ * place they are gone; on flash behind a wear-levelling layer (eMMC, SD,
+ * an FTL) the overwrite may land elsewhere and the old blocks stay until the
+ * device reuses them (DAEMON.md "State files").
+ */
+int kx_identity_reset(const char *state_dir, struct kx_identity *id)
+{
+	struct kx_identity fresh = { 0 };
+	unsigned char *seed = sodium_malloc(KX_SEED_BYTES);
+	uint8_t junk[KX_SEED_BYTES];
+	int dfd = -1, old = -1, ret;
+
+	if (!seed)
+		return -ENOMEM;
+	dfd = kx_state_dir_open(state_dir);
+	if (dfd < 0) {
+		ret = dfd;
+		goto out;
+	}
+	/* The old file, held open to overwrite what it was after the rename (a
+	 * 0400 one, which kx_identity_open accepts, made writable first). */
+	old = openat(dfd, KX_IDENTITY_FILE, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (old < 0 && errno == EACCES) {
+		int ro = openat(dfd, KX_IDENTITY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (ro >= 0 && !fchmod(ro, 0600))
+			old = openat(dfd, KX_IDENTITY_FILE, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (ro >= 0)
+			close(ro);
+		if (old < 0)
+			errno = EACCES;
+	}
+	if (old < 0 && errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	randombytes_buf(seed, KX_SEED_BYTES);
+	ret = keypair_from_seed(&fresh, seed);
+	if (!ret)
+		ret = kx_replace_file(dfd, KX_IDENTITY_FILE, seed, KX_SEED_BYTES);
+	if (ret)
+		goto out; /* the old identity stays, on disk and in memory */
+	if (old >= 0) {
+		randombytes_buf(junk, sizeof(junk));
+		if (pwrite(old, junk, sizeof(junk), 0) != (ssize_t)sizeof(junk) || fsync(old))
+			kx_warn("the old identity key's blocks were not overwritten: %s",
+				strerror(errno));
+	}
+	/* The old secret key goes from memory (sodium_free wipes). */
+	kx_identity_close(id);
+	*id = fresh;
+	memset(&fresh, 0, sizeof(fresh));
+out:
+	if (old >= 0)
+		close(old);
+	if (dfd >= 0)
+		close(dfd);
+	sodium_free(seed);
+	kx_identity_close(&fresh);
 	return ret;
 }
 

@@ -3,7 +3,7 @@
 # mbedTLS and wslay) and kxws, a command-line client of the relay.
 
 MORE_DEB_PACKAGES += libwslay-dev python3-websockets
-KXNET_SRCS := keyxchg/net/kx_ws.c keyxchg/net/kx_ws_http.c
+KXNET_SRCS := keyxchg/net/kx_ws.c keyxchg/net/kx_ws_http.c keyxchg/net/kx_ws_url.c
 KXNET_OBJS := $(KXNET_SRCS:%.c=$(O)/obj/%.o)
 # Debian ships no .pc file for wslay.
 KXNET_LIBS := -lwslay $(MBEDTLS_LIBS)
@@ -35,6 +35,15 @@ $(O)/fuzz/fuzz_kx_ws_http: tests/fuzz/fuzz_kx_ws_http.c keyxchg/net/kx_ws_http.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< keyxchg/net/kx_ws_http.c
 
+# The meeting service's address: typed on the panel, read back from the state
+# directory (kx_ws_url.h).
+FUZZ_TARGETS += fuzz_kx_ws_url
+$(O)/fuzz/fuzz_kx_ws_url: tests/fuzz/fuzz_kx_ws_url.c keyxchg/net/kx_ws_url.c \
+		keyxchg/net/kx_ws_url.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< keyxchg/net/kx_ws_url.c
+
 # The upgrade answer's check against a table of named answers.
 $(O)/tests/test_kx_ws_http: $(O)/obj/tests/keyxchg/test_kx_ws_http.o $(O)/lib/libkxnet.a
 	$(call say,LD,$@)
@@ -42,3 +51,11 @@ $(O)/tests/test_kx_ws_http: $(O)/obj/tests/keyxchg/test_kx_ws_http.o $(O)/lib/li
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 MORE_TESTS += $(O)/tests/test_kx_ws_http
+
+# The service address against a table of named addresses.
+$(O)/tests/test_kx_ws_url: $(O)/obj/tests/keyxchg/test_kx_ws_url.o $(O)/lib/libkxnet.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
+
+MORE_TESTS += $(O)/tests/test_kx_ws_url

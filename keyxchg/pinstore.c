@@ -99,23 +99,11 @@ static int load(struct kx_pinstore *ps, int dfd)
 	size_t got = 0;
 	int fd, ret;
 
-	fd = openat(dfd, ps->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0; /* nothing pinned yet; the file appears with the first pin */
-		if (errno == ELOOP) {
-			kx_warn("REFUSED pin file %s: a symlink", ps->path);
-			return -EPERM;
-		}
-		return -errno;
-	}
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	ret = kx_check_owner_only(&st, "pin file", ps->path, false);
-	if (ret)
-		goto out;
+	fd = kx_open_owned(dfd, ps->file, "pin file", ps->path, &st);
+	if (fd == -ENOENT)
+		return 0; /* nothing pinned yet; the file appears with the first pin */
+	if (fd < 0)
+		return fd;
 	if ((size_t)st.st_size > FILE_MAX) {
 		ret = -EFBIG;
 		goto out;
@@ -125,17 +113,10 @@ static int load(struct kx_pinstore *ps, int dfd)
 		ret = -ENOMEM;
 		goto out;
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EBADMSG;
-			goto out;
-		}
-		got += (size_t)n;
-	}
+	got = (size_t)st.st_size;
+	ret = kx_read_all(fd, buf, got);
+	if (ret)
+		goto out;
 	ret = kx_pin_parse(ps, buf, got);
 	if (ret == -EBADMSG)
 		kx_warn("REFUSED pin file %s: malformed", ps->path);

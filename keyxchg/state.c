@@ -54,6 +54,47 @@ fail:
 	return ret;
 }
 
+int kx_open_owned(int dfd, const char *name, const char *what, const char *path,
+		  struct stat *st)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ret;
+
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP) {
+			kx_warn("REFUSED %s %s: a symlink", what, path);
+			ret = -EPERM;
+		}
+		return ret;
+	}
+	if (fstat(fd, st))
+		ret = -errno;
+	else
+		ret = kx_check_owner_only(st, what, path, false);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int kx_read_all(int fd, void *data, size_t len)
+{
+	uint8_t *p = data;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EBADMSG;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int kx_write_all(int fd, const void *data, size_t len)
 {
 	const uint8_t *p = data;

@@ -18,7 +18,7 @@
 #define LEN_GONE 16u
 #define LEN_RELEASE 24u
 #define LEN_TILE 24u
-#define LEN_MEDIA 16u
+#define LEN_MEDIA 24u
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -88,7 +88,8 @@ static bool fields_ok(const struct panel_frames_msg *m)
 	case PANEL_FRAMES_MEDIA:
 	case PANEL_FRAMES_MEDIA_STATE:
 		/* The room's own media, no sender: nothing else can be named. */
-		return m->sender == 0 && !(m->flags & ~PANEL_FRAMES_MEDIA_KNOWN);
+		return m->sender == 0 && !(m->flags & ~PANEL_FRAMES_MEDIA_KNOWN) &&
+		       m->volume <= PANEL_FRAMES_VOLUME_MAX;
 	}
 	return false;
 }
@@ -142,6 +143,8 @@ int panel_frames_encode(const struct panel_frames_msg *m, uint8_t out[static PAN
 	case PANEL_FRAMES_MEDIA:
 	case PANEL_FRAMES_MEDIA_STATE:
 		put32(out + 12, m->flags);
+		put32(out + 16, m->volume);
+		/* 20..23 reserved */
 		break;
 	case PANEL_FRAMES_GONE:
 		break;
@@ -209,6 +212,9 @@ int panel_frames_parse(const uint8_t *buf, size_t len, size_t n_fds, enum panel_
 	case PANEL_FRAMES_MEDIA:
 	case PANEL_FRAMES_MEDIA_STATE:
 		m->flags = get32(buf + 12);
+		m->volume = get32(buf + 16);
+		if (!zero(buf, 20, 24))
+			return -EBADMSG;
 		break;
 	}
 	if (!fields_ok(m) || n_fds != (m->type == PANEL_FRAMES_BUFFERS ? m->count : 0))
@@ -330,6 +336,7 @@ int panel_frames_rx_handle(struct panel_frames_rx *rx, const uint8_t *buf, size_
 	case PANEL_FRAMES_MEDIA_STATE:
 		ev->type = PANEL_FRAMES_EV_MEDIA;
 		ev->flags = m.flags;
+		ev->volume = m.volume;
 		break;
 	default:
 		ret = -EBADMSG; /* parse lets nothing else through from roomd */
@@ -465,9 +472,9 @@ int panel_frames_send_tile(int sock, uint32_t sender, uint32_t width, uint32_t h
 	return send_msg(sock, &m, NULL, 0);
 }
 
-int panel_frames_send_media(int sock, uint32_t flags)
+int panel_frames_send_media(int sock, uint32_t flags, uint32_t volume)
 {
-	struct panel_frames_msg m = { .type = PANEL_FRAMES_MEDIA, .flags = flags };
+	struct panel_frames_msg m = { .type = PANEL_FRAMES_MEDIA, .flags = flags, .volume = volume };
 
 	return send_msg(sock, &m, NULL, 0);
 }
@@ -620,9 +627,10 @@ int panel_frames_tx_gone(int sock, uint32_t sender)
 	return send_msg(sock, &m, NULL, 0);
 }
 
-int panel_frames_tx_media_state(int sock, uint32_t flags)
+int panel_frames_tx_media_state(int sock, uint32_t flags, uint32_t volume)
 {
-	const struct panel_frames_msg m = { .type = PANEL_FRAMES_MEDIA_STATE, .flags = flags };
+	const struct panel_frames_msg m = { .type = PANEL_FRAMES_MEDIA_STATE, .flags = flags,
+					    .volume = volume };
 
 	return send_msg(sock, &m, NULL, 0);
 }

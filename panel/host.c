@@ -20,13 +20,15 @@ struct panel_host {
 	char meeting[129];
 	char layout[LAYOUT_LINE_MAX]; /* the last page line printed */
 	struct panel_knock shown;     /* the knock the lobby dialog shows now */
+	char settings_said[512];      /* the last "panel: room ..." line */
 	struct panel_widget widgets[PANEL_UI_MAX_WIDGETS];
 };
 
 static bool tappable(const struct panel_widget *w)
 {
 	return !w->disabled && (w->kind == PANEL_W_BUTTON || w->kind == PANEL_W_TOGGLE ||
-				w->kind == PANEL_W_KEYPAD || (w->kind == PANEL_W_LIST && w->rows_tap));
+				w->kind == PANEL_W_KEYPAD || w->kind == PANEL_W_KEYBOARD ||
+				(w->kind == PANEL_W_LIST && w->rows_tap));
 }
 
 /* The page and where its tap targets are, once per change. */
@@ -63,6 +65,21 @@ static void print_layout(struct panel_host *h, size_t n)
 		fflush(stdout); /* a changed knock need not change the layout below */
 	} else if (!h->view.st.n_knocks) {
 		memset(&h->shown, 0, sizeof(h->shown));
+	}
+	/* The room's name, codeword and service as Home and Settings show them
+	 * (keyxchgd's), so that tests compare them with keyxchgd's status. */
+	{
+		char said[sizeof(h->settings_said)];
+
+		snprintf(said, sizeof(said), "room \"%s\" codeword %s service %s",
+			 h->view.st.room_name, h->view.st.own_codeword[0] ? h->view.st.own_codeword
+									 : "(none)",
+			 h->view.st.service[0] ? h->view.st.service : "(none)");
+		if (strcmp(said, h->settings_said)) {
+			strcpy(h->settings_said, said);
+			printf("panel: %s\n", said);
+			fflush(stdout);
+		}
 	}
 	if (!strcmp(line, h->layout))
 		return;
@@ -172,14 +189,17 @@ void panel_host_control(struct panel_host *h, json_t *msg, bool is_status, uint6
 }
 
 void panel_host_media(struct panel_host *h, bool roomd_up, bool muted, bool camera_off,
-		      uint64_t now_us)
+		      uint32_t volume, uint64_t now_us)
 {
+	if (!roomd_up)
+		volume = 0;
 	if (h->view.st.roomd_up == roomd_up && h->view.st.muted == muted &&
-	    h->view.st.camera_off == camera_off)
+	    h->view.st.camera_off == camera_off && h->view.st.volume == volume)
 		return;
 	h->view.st.roomd_up = roomd_up;
 	h->view.st.muted = roomd_up && muted;
 	h->view.st.camera_off = roomd_up && camera_off;
+	h->view.st.volume = volume;
 	if (!roomd_up)
 		h->view.st.n_video = 0; /* no roomd, no video */
 	panel_view_follow(&h->view, now_us);
@@ -215,12 +235,37 @@ void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g,
 	if (g->type != DRV_TOUCH_TAP)
 		return;
 	on = panel_ui_hit(h->ui, g->x, g->y, &hit);
-	if (on && hit.kind == PANEL_W_KEYPAD)
+	if (on && (hit.kind == PANEL_W_KEYPAD || hit.kind == PANEL_W_KEYBOARD))
 		printf("panel: tap %d,%d -> %s key %c\n", g->x, g->y, hit.id, hit.key);
 	else
 		printf("panel: tap %d,%d -> %s\n", g->x, g->y, on ? hit.id : "nothing");
 	fflush(stdout);
 	panel_view_tap(&h->view, on ? &hit : NULL, now_us, act);
+	/* Speaker layout: a tap on a tile (not on the panel's buttons) makes it the large one. */
+	if (h->view.page == PANEL_P_MEETING && h->view.layout == PANEL_L_SPEAKER &&
+	    act->type == PANEL_A_NONE && (!on || hit.kind == PANEL_W_BOX || hit.kind == PANEL_W_LABEL)) {
+		uint32_t id;
+
+		if (!panel_screen_tile_at(h->screen, g->x, g->y, &id) &&
+		    (!h->view.have_speaker || h->view.speaker != id)) {
+			h->view.speaker = id;
+			h->view.have_speaker = true;
+			act->type = PANEL_A_LAYOUT;
+		}
+	}
+	if (act->type == PANEL_A_LAYOUT) {
+		int ret = panel_screen_set_layout(h->screen,
+						  h->view.layout == PANEL_L_SPEAKER ? PANEL_SCREEN_SPEAKER
+										    : PANEL_SCREEN_GRID,
+						  h->view.speaker,
+						  (uint32_t)panel_mm(&h->view.m, PANEL_BAR_MM));
+
+		printf("panel: layout %s", h->view.layout == PANEL_L_SPEAKER ? "speaker" : "grid");
+		if (h->view.layout == PANEL_L_SPEAKER && h->view.have_speaker)
+			printf(" (large: %u)", h->view.speaker);
+		printf("%s%s\n", ret ? ": not laid out: " : "", ret ? strerror(-ret) : "");
+		fflush(stdout);
+	}
 	/* The page line again after every tap: what the tap left on the screen. */
 	h->layout[0] = '\0';
 	redraw(h);
@@ -292,9 +337,21 @@ int panel_host_request(const struct panel_host *h, const struct panel_action *ac
 	case PANEL_A_MEDIA:
 		*why = NULL; /* roomd's, not keyxchgd's: the caller sends MEDIA */
 		return 0;
-	case PANEL_A_RESET_IDENTITY:
-		*why = "not done: keyxchgd has no identity reset command yet";
+	case PANEL_A_LAYOUT:
+		*why = NULL; /* the screen's own: laid out already, the caller tells roomd the sizes */
 		return 0;
+	case PANEL_A_RESET_IDENTITY:
+		o = json_pack("{s:s, s:s}", "cmd", "reset-identity", "id", id);
+		break;
+	case PANEL_A_SET_ROOM_NAME:
+	case PANEL_A_SET_SERVICE:
+		/* As typed: keyxchgd checks it and says why not (shown as the notice). */
+		o = act->type == PANEL_A_SET_SERVICE
+			? json_pack("{s:s, s:s, s:s}", "cmd", "set-service", "id", id, "url",
+				    act->text)
+			: json_pack("{s:s, s:s, s:s}", "cmd", "set-room-name", "id", id, "name",
+				    act->text);
+		break;
 	case PANEL_A_NONE:
 		return 0;
 	}

@@ -171,13 +171,22 @@ bool panel_model_apply(struct panel_state *st, json_t *msg, bool is_status)
 		if (!copy_codeword(st->own_codeword, json_string_value(json_object_get(msg, "codeword"))))
 			st->own_codeword[0] = '\0';
 		st->host = json_is_true(json_object_get(msg, "host"));
+		/* The settings are keyxchgd's (set on the Settings page): its word
+		 * replaces what the screen was started with (--room-name, --service).
+		 * Without one (none set) the screen's own stays. */
+		(void)copy_name(st->room_name, json_string_value(json_object_get(msg, "room_name")));
+		s = json_string_value(json_object_get(msg, "service"));
+		if (s && strlen(s) < sizeof(st->service) && g_utf8_validate(s, -1, NULL))
+			strcpy(st->service, s);
 		s = json_string_value(json_object_get(msg, "relay"));
 		st->relay = !s ? PANEL_R_UNKNOWN
 			    : !strcmp(s, "open")       ? PANEL_R_OPEN
 			    : !strcmp(s, "connecting") ? PANEL_R_CONNECTING
 						       : PANEL_R_DOWN;
-		/* Outside a meeting keyxchgd has no relay connection to speak of. */
-		if (st->meeting == PANEL_M_IDLE && st->relay == PANEL_R_DOWN)
+		/* Outside a meeting (never in one, or left, ended, denied) keyxchgd
+		 * has no relay connection to speak of. */
+		if (st->meeting != PANEL_M_IN && st->meeting != PANEL_M_LOBBY &&
+		    st->meeting != PANEL_M_SPLIT && st->relay == PANEL_R_DOWN)
 			st->relay = PANEL_R_UNKNOWN;
 		if (st->meeting == PANEL_M_IN || st->meeting == PANEL_M_LOBBY) {
 			apply_people(st, json_object_get(msg, "participants"));

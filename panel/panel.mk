@@ -13,8 +13,8 @@
 MORE_DEB_PACKAGES += libjansson-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 
 PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(DRV_TOUCH_CFLAGS)
-PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/view.c panel/model.c panel/host.c \
-	panel/input.c
+PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/keyboard.c panel/view.c panel/model.c \
+	panel/host.c panel/input.c
 PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
 PANEL_LIB := $(O)/lib/libpanel.a
 # What links libpanel links these after it (by path: libwm's and libdrv_display's).
@@ -81,7 +81,8 @@ $(O)/obj/tests/unit/test_panel_ui.o: tests/unit/test_panel_ui.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,cmocka) -c $< -o $@
 
-$(O)/tests/test_panel_ui: $(O)/obj/tests/unit/test_panel_ui.o $(O)/obj/panel/ui.o
+$(O)/tests/test_panel_ui: $(O)/obj/tests/unit/test_panel_ui.o $(O)/obj/panel/ui.o \
+		$(O)/obj/panel/keyboard.o
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WM_LIBS) $(call pl,cmocka)
@@ -119,10 +120,12 @@ $(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/pane
 
 MORE_TESTS += tests/integration/test_screen.py
 # The panel by taps against real keyxchgd rooms and the relay fixture.
-MORE_TESTS += tests/integration/test_panel.py
+MORE_TESTS += tests/integration/test_panel.py tests/integration/test_panel_settings.py
+# The bar's volume (roomd's audio output level through taps) and layout, real rooms.
+MORE_TESTS += tests/integration/test_volume_layout.py
 test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen
 
-# Whatever parses roomd's frame messages in the screen process.
+# Whatever parses roomd's frame messages in the screen process, and the screen's in roomd.
 FUZZ_TARGETS += fuzz_panel_frames
 $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 		panel/include/panel/frames.h
@@ -132,7 +135,7 @@ $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 
 # What the panel parses of keyxchgd's messages, and the taps after them.
 FUZZ_TARGETS += fuzz_panel_model
-FUZZ_PANEL_SRCS := panel/model.c panel/view.c panel/ui.c watermark/label.c crypto/codeword.c \
+FUZZ_PANEL_SRCS := panel/model.c panel/view.c panel/ui.c panel/keyboard.c watermark/label.c crypto/codeword.c \
 	crypto/secret.c
 $(O)/fuzz/fuzz_panel_model: tests/fuzz/fuzz_panel_model.c $(FUZZ_PANEL_SRCS) \
 		panel/include/panel/model.h panel/include/panel/view.h panel/include/panel/ui.h

@@ -43,6 +43,10 @@ struct panel_screen {
 	uint32_t width, height;
 	struct tile tiles[PANEL_SCREEN_MAX_TILES];
 	size_t n_tiles;
+	enum panel_screen_layout layout; /* and, for the speaker layout, its large tile */
+	uint32_t speaker;
+	uint32_t bottom; /* the speaker layout leaves these rows free (the panel's bar) */
+	bool relayout; /* the layout changed: set_tiles lays out even the same tiles */
 	enum wm_e2ee_state e2ee;
 	struct drv_display_buffer *overlay[2];
 	unsigned int overlay_shown;
@@ -388,7 +392,19 @@ static int lay_out(struct panel_screen *s, const struct panel_screen_tile *tiles
 	}
 	if (!n)
 		return 0;
-	ret = wm_layout_grid(s->wm, n, s->width, s->height, video);
+	if (s->layout == PANEL_SCREEN_SPEAKER && n >= 2) {
+		size_t big = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (tiles[i].id == s->speaker)
+				big = i;
+		ret = wm_layout_speaker(s->wm, n, big, s->width, s->height, s->bottom, video);
+		/* More tiles than the strip holds with a label under each: the grid. */
+		if (ret == -EINVAL)
+			ret = wm_layout_grid(s->wm, n, s->width, s->height, video);
+	} else {
+		ret = wm_layout_grid(s->wm, n, s->width, s->height, video);
+	}
 	for (size_t i = 0; i < n && !ret; i++)
 		nt[i].video = video[i];
 	wm_tiles_of(nt, n, wm_tiles);
@@ -413,7 +429,7 @@ int panel_screen_set_tiles(struct panel_screen *s, const struct panel_screen_til
 	/* Nobody copies into a tile or commits while the tiles change. */
 	while (s->busy || s->writers)
 		pthread_cond_wait(&s->cond, &s->lock);
-	same = n == s->n_tiles;
+	same = n == s->n_tiles && !s->relayout;
 	for (size_t i = 0; i < n && same; i++)
 		same = same_tile(&s->tiles[i], &tiles[i]);
 	if (same)
@@ -461,6 +477,7 @@ int panel_screen_set_tiles(struct panel_screen *s, const struct panel_screen_til
 				old[n_old++] = s->tiles[i].buf[b];
 	memcpy(s->tiles, nt, n * sizeof(nt[0]));
 	s->n_tiles = n;
+	s->relayout = false;
 	ret = commit_locked(s, NULL);
 	/* No longer on screen (or, after a failed commit, taken down with their framebuffers). */
 	for (size_t i = 0; i < n_old; i++)
@@ -589,6 +606,57 @@ int panel_screen_put_frame(struct panel_screen *s, uint32_t id, const uint8_t *d
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+int panel_screen_set_layout(struct panel_screen *s, enum panel_screen_layout layout,
+			    uint32_t speaker, uint32_t bottom)
+{
+	struct panel_screen_tile now[PANEL_SCREEN_MAX_TILES];
+	char words[PANEL_SCREEN_MAX_TILES][E2EE_CODEWORD_SIZE];
+	char names[PANEL_SCREEN_MAX_TILES][WM_SECOND_MAX + 1];
+	size_t n;
+
+	if ((unsigned int)layout > PANEL_SCREEN_SPEAKER || bottom >= s->height)
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	if (s->layout == layout &&
+	    (layout == PANEL_SCREEN_GRID || (s->speaker == speaker && s->bottom == bottom))) {
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	s->layout = layout;
+	s->speaker = speaker;
+	s->bottom = bottom;
+	s->relayout = true;
+	/* The same tiles, as they are now, laid out again. */
+	n = s->n_tiles;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(words[i], s->tiles[i].codeword, sizeof(words[i]));
+		memcpy(names[i], s->tiles[i].name, sizeof(names[i]));
+		now[i] = (struct panel_screen_tile){ s->tiles[i].id, words[i],
+						     s->tiles[i].has_name ? names[i] : NULL,
+						     s->tiles[i].trust };
+	}
+	pthread_mutex_unlock(&s->lock);
+	return panel_screen_set_tiles(s, now, n);
+}
+
+int panel_screen_tile_at(struct panel_screen *s, int32_t x, int32_t y, uint32_t *id)
+{
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_tiles && ret; i++) {
+		const struct wm_rect *v = &s->tiles[i].video;
+
+		if (x >= v->x && y >= v->y && x < v->x + (int32_t)v->width &&
+		    y < v->y + (int32_t)v->height) {
+			*id = s->tiles[i].id;
+			ret = 0;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
 }
 
 int panel_screen_tile(struct panel_screen *s, uint32_t id, struct wm_rect *video,

@@ -106,6 +106,7 @@ struct app {
 	struct panel_input *input; /* --touch, --touch-events */
 	unsigned int requests;
 	uint32_t media_wanted; /* the panel's last MEDIA flags, sent again to a new roomd */
+	uint32_t volume_wanted; /* and its volume (roomd starts at PANEL_FRAMES_VOLUME_MAX) */
 	struct timespec status_at;
 };
 
@@ -205,7 +206,7 @@ static void close_roomd(struct app *a, const char *why)
 	a->roomd_fd = -1;
 	panel_frames_rx_reset(&a->rx);
 	if (a->panel)
-		panel_host_media(a->panel, false, false, false, now_us());
+		panel_host_media(a->panel, false, false, false, 0, now_us());
 }
 
 static int open_frames(struct app *a, const char *path)
@@ -255,10 +256,11 @@ static void accept_roomd(struct app *a)
 	a->connections++;
 	say("roomd: connected (pid %ld)", (long)cred.pid);
 	if (a->panel) {
-		/* A new roomd starts unmuted: the room's wish goes to it at once. */
-		if (a->media_wanted && panel_frames_send_media(fd, a->media_wanted))
+		/* A new roomd starts unmuted at full volume: the room's wish goes to it at once. */
+		if ((a->media_wanted || a->volume_wanted != PANEL_FRAMES_VOLUME_MAX) &&
+		    panel_frames_send_media(fd, a->media_wanted, a->volume_wanted))
 			say("roomd: MEDIA not sent");
-		panel_host_media(a->panel, true, false, false, now_us());
+		panel_host_media(a->panel, true, false, false, PANEL_FRAMES_VOLUME_MAX, now_us());
 	}
 }
 
@@ -333,12 +335,12 @@ static void read_roomd(struct app *a)
 				panel_host_video(a->panel, ev.sender, false);
 			break;
 		case PANEL_FRAMES_EV_MEDIA:
-			say("roomd: microphone %s, camera %s",
+			say("roomd: microphone %s, camera %s, volume %u%%",
 			    ev.flags & PANEL_FRAMES_MIC_MUTED ? "muted" : "on",
-			    ev.flags & PANEL_FRAMES_CAMERA_OFF ? "off" : "on");
+			    ev.flags & PANEL_FRAMES_CAMERA_OFF ? "off" : "on", ev.volume);
 			if (a->panel)
 				panel_host_media(a->panel, true, ev.flags & PANEL_FRAMES_MIC_MUTED,
-						 ev.flags & PANEL_FRAMES_CAMERA_OFF, now_us());
+						 ev.flags & PANEL_FRAMES_CAMERA_OFF, ev.volume, now_us());
 			break;
 		case PANEL_FRAMES_EV_NONE:
 			break;
@@ -482,6 +484,8 @@ static void panel_control(struct app *a, json_t *o, const char *event, const cha
 
 		if (json_is_true(json_object_get(o, "ok"))) {
 			say("panel: %s done", id);
+			/* "Resetting…" and the like are over; a refusal stays. */
+			panel_host_notice(a->panel, "");
 			return;
 		}
 		snprintf(line, sizeof(line), "keyxchgd refused it: %s", err ? err : "no reason");
@@ -509,11 +513,29 @@ static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
 		/* roomd's own send chains (docs/frames.md MEDIA); shown once roomd says so. */
 		a->media_wanted = (act.mute ? PANEL_FRAMES_MIC_MUTED : 0) |
 				  (act.camera_off ? PANEL_FRAMES_CAMERA_OFF : 0);
-		n = a->roomd_fd >= 0 ? panel_frames_send_media(a->roomd_fd, a->media_wanted)
+		a->volume_wanted = act.volume;
+		n = a->roomd_fd >= 0 ? panel_frames_send_media(a->roomd_fd, a->media_wanted,
+							       a->volume_wanted)
 				     : -ENOTCONN;
-		say("panel: microphone %s, camera %s asked of roomd%s%s",
-		    act.mute ? "muted" : "on", act.camera_off ? "off" : "on",
+		say("panel: microphone %s, camera %s, volume %u%% asked of roomd%s%s",
+		    act.mute ? "muted" : "on", act.camera_off ? "off" : "on", act.volume,
 		    n ? ": not sent, " : "", n ? strerror(-n) : "");
+		return;
+	}
+	if (act.type == PANEL_A_LAYOUT) {
+		/* Laid out again (panel_host): roomd scales to the new tile sizes. Where each
+		 * tile and its label are now, for tests and people. */
+		printf("screen: layout:");
+		for (size_t i = 0; i < a->n_tiles; i++) {
+			struct wm_rect v, l;
+
+			if (!panel_screen_tile(a->screen, a->tiles[i].id, &v, &l))
+				printf(" %u=%d,%d,%u,%u/%d,%d,%u,%u", a->tiles[i].id, v.x, v.y, v.width,
+				       v.height, l.x, l.y, l.width, l.height);
+			tell_tile(a, a->tiles[i].id);
+		}
+		putchar('\n');
+		fflush(stdout);
 		return;
 	}
 	snprintf(id, sizeof(id), "panel-%u", ++a->requests);
@@ -817,6 +839,7 @@ int main(int argc, char **argv)
 	    (!panel && (touch_name || events || pin_file)))
 		usage();
 	a->listen_fd = a->roomd_fd = a->ctl_fd = -1;
+	a->volume_wanted = PANEL_FRAMES_VOLUME_MAX;
 	a->backoff_ms = BACKOFF_MIN_MS;
 	a->e2ee = WM_E2EE_WAITING;
 	panel_frames_rx_init(&a->rx);

@@ -239,7 +239,8 @@ void panel_ui_damage_all(struct panel_ui *ui)
 static bool tappable(const struct panel_widget *w)
 {
 	return w->kind == PANEL_W_BUTTON || w->kind == PANEL_W_TOGGLE ||
-	       (w->kind == PANEL_W_LIST && w->rows_tap) || w->kind == PANEL_W_KEYPAD;
+	       (w->kind == PANEL_W_LIST && w->rows_tap) || w->kind == PANEL_W_KEYPAD ||
+	       w->kind == PANEL_W_KEYBOARD;
 }
 
 static bool big_enough(const struct panel_ui *ui, const struct panel_rect *r)
@@ -256,11 +257,11 @@ static bool utf8(const char *s, size_t max)
 
 static bool valid(const struct panel_ui *ui, const struct panel_widget *w)
 {
-	struct panel_rect keys[PANEL_KEYPAD_KEYS];
+	struct panel_rect keys[PANEL_KEYBOARD_KEYS];
 	const struct panel_rect *r = &w->r;
 
 	if (!w->id[0] || !memchr(w->id, 0, sizeof(w->id)) || w->kind < PANEL_W_BOX ||
-	    w->kind > PANEL_W_KEYPAD || (unsigned int)w->style > PANEL_S_DIM)
+	    w->kind > PANEL_W_KEYBOARD || (unsigned int)w->style > PANEL_S_DIM)
 		return false;
 	if (r->w <= 0 || r->h <= 0 || r->x < 0 || r->y < 0 || r->w > (int32_t)ui->m.width ||
 	    r->h > (int32_t)ui->m.height || r->x > (int32_t)ui->m.width - r->w ||
@@ -287,6 +288,11 @@ static bool valid(const struct panel_ui *ui, const struct panel_widget *w)
 	} else if (w->kind == PANEL_W_KEYPAD) {
 		panel_keypad_layout(&ui->m, w, keys);
 		for (unsigned int i = 0; i < PANEL_KEYPAD_KEYS; i++)
+			if (!big_enough(ui, &keys[i]))
+				return false;
+	} else if (w->kind == PANEL_W_KEYBOARD) {
+		panel_keyboard_layout(&ui->m, w, keys);
+		for (unsigned int i = 0; i < PANEL_KEYBOARD_KEYS; i++)
 			if (!big_enough(ui, &keys[i]))
 				return false;
 	} else if (tappable(w) && !big_enough(ui, r)) {
@@ -573,6 +579,35 @@ static void draw(struct panel_ui *ui, cairo_t *cr, const struct panel_widget *w)
 		}
 		break;
 	}
+	case PANEL_W_KEYBOARD: {
+		struct panel_rect keys[PANEL_KEYBOARD_KEYS];
+		struct panel_rect entry = { w->r.x, w->r.y, w->r.w,
+					    panel_mm(&ui->m, PANEL_KEYBOARD_ENTRY_MM) };
+		struct panel_rect et = { entry.x + pad, entry.y + pad, entry.w - 2 * pad,
+					 entry.h - 2 * pad };
+
+		box(ui, cr, &entry, (struct rgb){ 0.02, 0.02, 0.03 }, 0.95);
+		/* Long addresses wrap to a second line rather than leave the box. */
+		text(ui, cr, w->text, w->text_mm ? w->text_mm : TEXT_MM * 0.9, false, &et, LEFT,
+		     true, white, 1);
+		panel_keyboard_layout(&ui->m, w, keys);
+		for (unsigned int i = 0; i < PANEL_KEYBOARD_KEYS; i++) {
+			char k = panel_keyboard_keys[i], one[2];
+			const char *label = panel_keyboard_label(k, w->on, one);
+			bool wide = k == PANEL_KEY_OK || k == PANEL_KEY_CANCEL || k == ' ';
+			double lmm = wide ? 5 : 6.5;
+			struct panel_rect kt = { keys[i].x, keys[i].y +
+								(keys[i].h - panel_mm(&ui->m, lmm * 1.3)) / 2,
+						 keys[i].w, panel_mm(&ui->m, lmm * 1.3) };
+			enum panel_style ks = k == PANEL_KEY_OK			  ? PANEL_S_PRIMARY
+					      : k == PANEL_KEY_SHIFT && w->on ? PANEL_S_PRIMARY
+									      : PANEL_S_NORMAL;
+
+			box(ui, cr, &keys[i], fill_of(ks), alpha);
+			text(ui, cr, label, lmm, true, &kt, CENTRE, false, white, alpha);
+		}
+		break;
+	}
 	}
 }
 
@@ -625,6 +660,23 @@ bool panel_ui_empty(const struct panel_ui *ui)
 	return ui->n == 0;
 }
 
+/* The key of a keypad or keyboard at (x, y), or 0 (its entry, a gap). */
+static char key_at(const struct panel_ui *ui, const struct panel_widget *w, int32_t x, int32_t y)
+{
+	struct panel_rect keys[PANEL_KEYBOARD_KEYS];
+	bool pad = w->kind == PANEL_W_KEYPAD;
+	unsigned int n = pad ? PANEL_KEYPAD_KEYS : PANEL_KEYBOARD_KEYS;
+
+	if (pad)
+		panel_keypad_layout(&ui->m, w, keys);
+	else
+		panel_keyboard_layout(&ui->m, w, keys);
+	for (unsigned int i = 0; i < n; i++)
+		if (panel_rect_contains(&keys[i], x, y))
+			return pad ? panel_keypad_keys[i] : panel_keyboard_keys[i];
+	return 0;
+}
+
 bool panel_ui_hit(const struct panel_ui *ui, int32_t x, int32_t y, struct panel_hit *hit)
 {
 	for (size_t k = ui->n; k-- > 0;) {
@@ -651,13 +703,8 @@ bool panel_ui_hit(const struct panel_ui *ui, int32_t x, int32_t y, struct panel_
 			}
 			if (hit->row < 0)
 				continue;
-		} else if (w->kind == PANEL_W_KEYPAD) {
-			struct panel_rect keys[PANEL_KEYPAD_KEYS];
-
-			panel_keypad_layout(&ui->m, w, keys);
-			for (unsigned int i = 0; i < PANEL_KEYPAD_KEYS; i++)
-				if (panel_rect_contains(&keys[i], x, y))
-					hit->key = panel_keypad_keys[i];
+		} else if (w->kind == PANEL_W_KEYPAD || w->kind == PANEL_W_KEYBOARD) {
+			hit->key = key_at(ui, w, x, y);
 			if (!hit->key)
 				continue;
 		}

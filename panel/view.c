@@ -53,8 +53,8 @@ int panel_code_to_digits(const char *code, char out[static PANEL_CODE_DIGITS + 1
 
 /* ------------------------------------------------------------ state */
 
-static const char *const page_names[] = { "home",     "join", "meeting", "participants",
-					  "security", "pin",  "settings" };
+static const char *const page_names[] = { "home",     "join", "meeting",  "participants",
+					  "security", "pin",  "settings", "edit" };
 
 const char *panel_page_name(enum panel_page p)
 {
@@ -369,47 +369,71 @@ static void page_join(struct builder *b)
 	notice(b, x + 50, y + h - 16, 68);
 }
 
+/*
+ * The volume: − and + around the level roomd confirmed (each a 12 mm target at least); the
+ * level itself is a button too: speakers off, and back to where they were.
+ */
+static void volume_control(struct builder *b, double x, double y, double w)
+{
+	const struct panel_state *st = &b->v->st;
+	double bw = 12.5, lw = w - 2 * bw - 2;
+	bool off = st->roomd_up && !st->volume;
+	struct panel_widget *l, *minus, *plus;
+	char level[16];
+
+	snprintf(level, sizeof(level), "%u %%", st->volume);
+	minus = add(b, "bar.vol-", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18), "\u2212",
+		    NULL);
+	/* roomd's word on what it applied; the speakers off are not the microphone muted. */
+	l = add(b, "bar.volume", PANEL_W_BUTTON, off ? PANEL_S_DANGER : PANEL_S_NORMAL,
+		mm(b, x + bw + 1, y, lw, 18), off ? "Speakers" : "Volume",
+		!st->roomd_up ? "no media daemon"
+		: off	      ? "OFF"
+			      : level);
+	plus = add(b, "bar.vol+", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + w - bw, y, bw, 18), "+",
+		   NULL);
+	minus->text_mm = plus->text_mm = 7;
+	l->text_mm = 4.2;
+	l->disabled = !st->roomd_up;
+	minus->disabled = !st->roomd_up || !st->volume;
+	plus->disabled = !st->roomd_up || st->volume >= PANEL_VOLUME_MAX;
+}
+
 static void bar(struct builder *b)
 {
 	const struct panel_state *st = &b->v->st;
-	static const struct {
-		const char *id, *text, *body;
-	} media[] = {
-		{ "bar.mic", "Microphone", "" },
-		{ "bar.camera", "Camera", "" },
-		{ "bar.volume", "Volume", "not wired yet" },
-		{ "bar.layout", "Layout", "grid" },
-	};
 	size_t n = st->host ? 8 : 7;
-	double gap = 3, bw = (b->sw - 8 - gap * (double)(n - 1)) / (double)n, x = 4, y;
+	/* The volume's slot is wider than the others by vol_extra: − level +. */
+	double gap = 3, vol_extra = 20, bw, x, y;
 	char people[64];
 	struct panel_widget *w;
 
+	bw = (b->sw - 8 - vol_extra - gap * (double)(n - 1)) / (double)n;
 	if (bw > 38)
 		bw = 38;
-	x = (b->sw - (bw * (double)n + gap * (double)(n - 1))) / 2;
-	y = b->sh - 24;
-	add(b, "bar", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, 0, y - 2, b->sw, 26), NULL, NULL);
-	for (size_t i = 0; i < 4; i++, x += bw + gap) {
-		/* Not yet told to roomd (docs/panel.md): shown, never pretending to work. */
-		w = add(b, media[i].id, PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18),
-			media[i].text, media[i].body);
-		w->disabled = true;
-		w->text_mm = 4.2;
-		if (i > 1)
-			continue;
+	x = (b->sw - (bw * (double)n + vol_extra + gap * (double)(n - 1))) / 2;
+	y = b->sh - PANEL_BAR_MM + 2;
+	add(b, "bar", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, 0, y - 2, b->sw, PANEL_BAR_MM), NULL, NULL);
+	for (size_t i = 0; i < 2; i++, x += bw + gap) {
 		/* Microphone and camera: roomd's word on what it applied, never the panel's wish. */
-		{
-			bool off = i ? st->camera_off : st->muted;
+		bool off = i ? st->camera_off : st->muted;
 
-			w->disabled = !st->roomd_up;
-			w->style = off ? PANEL_S_DANGER : PANEL_S_NORMAL;
-			snprintf(w->body, sizeof(w->body), "%s",
-				 !st->roomd_up ? "no media daemon"
-				 : off	       ? (i ? "OFF" : "MUTED")
-					       : "on");
-		}
+		w = add(b, i ? "bar.camera" : "bar.mic", PANEL_W_BUTTON,
+			off ? PANEL_S_DANGER : PANEL_S_NORMAL, mm(b, x, y, bw, 18),
+			i ? "Camera" : "Microphone",
+			!st->roomd_up ? "no media daemon"
+			: off	      ? (i ? "OFF" : "MUTED")
+				      : "on");
+		w->disabled = !st->roomd_up;
+		w->text_mm = 4.2;
 	}
+	volume_control(b, x, y, bw + vol_extra);
+	x += bw + vol_extra + gap;
+	/* The layout is the screen's own: no daemon to wait for. */
+	add(b, "bar.layout", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18), "Layout",
+	    b->v->layout == PANEL_L_SPEAKER ? "speaker" : "grid")
+		->text_mm = 4.2;
+	x += bw + gap;
 	snprintf(people, sizeof(people), "%zu in the meeting", st->n_people);
 	add(b, "bar.participants", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18),
 	    "Participants", people)
@@ -426,6 +450,12 @@ static void bar(struct builder *b)
 		    "for everyone");
 }
 
+/* Speakers at 0 % as roomd confirms it (never while roomd is not there: unknown). */
+static bool speakers_off(const struct panel_state *st)
+{
+	return st->roomd_up && !st->volume;
+}
+
 /*
  * A muted room (or one with its camera off) says so for good, in the top left corner above the tiles: the
  * bar would cover the codeword labels under the tiles, which must stay in view.
@@ -433,10 +463,17 @@ static void bar(struct builder *b)
 static void muted_chip(struct builder *b)
 {
 	const struct panel_state *st = &b->v->st;
-	const char *text = st->muted && st->camera_off ? "Microphone muted, camera off"
-			   : st->muted			? "Microphone muted"
-							: "Camera off";
-	double w = st->muted && st->camera_off ? 86 : 56;
+	char text[PANEL_UI_TEXT_MAX] = "";
+	size_t parts = 0;
+	double w;
+
+	if (st->muted)
+		parts++, strcat(text, "Microphone muted");
+	if (st->camera_off)
+		strcat(text, parts++ ? ", camera off" : "Camera off");
+	if (speakers_off(st))
+		strcat(text, parts++ ? ", speakers off" : "Speakers off");
+	w = parts == 1 ? 56 : parts == 2 ? 86 : 116;
 
 	add(b, "muted.box", PANEL_W_BOX, PANEL_S_DANGER, mm(b, 3, 2, w, 9.5), NULL, NULL);
 	add(b, "muted", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, 5.5, 3.5, w - 4, 7), text, NULL)
@@ -573,14 +610,21 @@ static void page_settings(struct builder *b)
 	card(b, "set.card", 180, 120, &x, &y);
 	add(b, "set.title", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 4, 168, 10), "Settings",
 	    NULL);
-	add(b, "set.service", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 18, 168, 16),
+	add(b, "set.service", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 18, 130, 16),
 	    "Meeting service", st->service[0] ? st->service : "(not configured)")
 		->text_mm = 4.5;
-	add(b, "set.room", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 36, 168, 16),
+	w = add(b, "set.service.edit", PANEL_W_BUTTON, PANEL_S_NORMAL,
+		mm(b, x + 140, y + 18, 34, 14), "Change", NULL);
+	w->disabled = !st->kx_up;
+	add(b, "set.room", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 36, 130, 16),
 	    "Room name", st->room_name[0] ? st->room_name : "(not set)")
 		->text_mm = 4.5;
-	add(b, "set.reset", PANEL_W_BUTTON, PANEL_S_DANGER, mm(b, x + 6, y + 60, 70, 16),
-	    "Reset identity…", NULL);
+	w = add(b, "set.room.edit", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + 140, y + 36, 34, 14),
+		"Change", NULL);
+	w->disabled = !st->kx_up;
+	w = add(b, "set.reset", PANEL_W_BUTTON, PANEL_S_DANGER, mm(b, x + 6, y + 60, 70, 16),
+		"Reset identity…", NULL);
+	w->disabled = !st->kx_up;
 	notice(b, x + 6, y + 80, 168);
 	add(b, "set.done", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + 140, y + 100, 34, 14), "Done",
 	    NULL);
@@ -590,8 +634,9 @@ static void page_settings(struct builder *b)
 	w = add(b, "reset", PANEL_W_DIALOG, PANEL_S_DANGER, mm(b, (b->sw - 190) / 2, y, 190, 120),
 		"Reset this room's identity?",
 		"A new identity key gives this room a new codeword. Every room that pinned or "
-		"verified this one will show KEY CHANGED in red until people compare the new "
-		"codeword again; a meeting in progress loses this room. It cannot be undone.");
+		"verified this one will show KEY CHANGED in red until its people compare the new "
+		"codeword aloud and verify it again; a host that admitted this room without "
+		"asking no longer will. This room's own pins stay. It cannot be undone.");
 	w->modal = true;
 	w = add(b, "reset.cancel", PANEL_W_BUTTON, PANEL_S_NORMAL,
 		mm(b, (b->sw - 190) / 2 + 8, y + 100, 60, 16), "Cancel", NULL);
@@ -599,6 +644,27 @@ static void page_settings(struct builder *b)
 	w = add(b, "reset.confirm", PANEL_W_BUTTON, PANEL_S_DANGER,
 		mm(b, (b->sw + 190) / 2 - 88, y + 100, 80, 16), "Reset identity", NULL);
 	w->modal = true;
+}
+
+/* A setting on the keyboard: keyxchgd checks it, and its refusal shows here. */
+static void page_edit(struct builder *b)
+{
+	const struct panel_view *v = b->v;
+	bool svc = v->editing == PANEL_EDIT_SERVICE;
+	double x, y, kw = b->sw - 20 < 240 ? b->sw - 20 : 240;
+	double h = card(b, "edit.card", kw + 12, 142, &x, &y);
+	double kh = h - 30 < 100 ? h - 30 : 100;
+	struct panel_widget *w;
+
+	add(b, "edit.title", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 3, kw, 14),
+	    svc ? "Meeting service address" : "Room name",
+	    svc ? "wss://host[:port][/path]: the service keyxchgd connects to for meetings"
+		: "Shown to the other rooms when this room knocks; up to 64 bytes")
+		->text_mm = 5;
+	w = add(b, "edit.keys", PANEL_W_KEYBOARD, PANEL_S_NORMAL, mm(b, x + 6, y + 19, kw, kh),
+		v->edit[0] ? v->edit : " ", NULL);
+	w->on = v->shift;
+	notice(b, x + 6, y + 20 + kh, kw);
 }
 
 static void lobby(struct builder *b)
@@ -654,7 +720,7 @@ size_t panel_view_widgets(const struct panel_view *v, struct panel_widget *out, 
 	case PANEL_P_MEETING:
 		if (v->bar)
 			bar(&b);
-		else if (v->st.muted || v->st.camera_off)
+		else if (v->st.muted || v->st.camera_off || speakers_off(&v->st))
 			muted_chip(&b);
 		break;
 	case PANEL_P_PARTICIPANTS:
@@ -668,6 +734,9 @@ size_t panel_view_widgets(const struct panel_view *v, struct panel_widget *out, 
 		break;
 	case PANEL_P_SETTINGS:
 		page_settings(&b);
+		break;
+	case PANEL_P_EDIT:
+		page_edit(&b);
 		break;
 	}
 	status_card(&b);
@@ -731,6 +800,36 @@ static bool person_action(struct panel_view *v, const char *id, const char *pref
 	act->participant = (uint32_t)p;
 	(void)v;
 	return true;
+}
+
+/* A key of the Settings' keyboard; Done sends the setting, Cancel leaves it. */
+static void edit_key(struct panel_view *v, char key, struct panel_action *act)
+{
+	size_t max = v->editing == PANEL_EDIT_SERVICE ? PANEL_SETTING_MAX : PANEL_ROOM_NAME_MAX;
+
+	if (key == PANEL_KEY_SHIFT) {
+		v->shift = !v->shift;
+	} else if (key == PANEL_KEY_CANCEL) {
+		v->page = PANEL_P_SETTINGS;
+		v->notice[0] = '\0';
+	} else if (key == PANEL_KEY_OK) {
+		if (!v->edit[0]) {
+			say(v, "Type a value first (Cancel keeps the one set).");
+			return;
+		}
+		act->type = v->editing == PANEL_EDIT_SERVICE ? PANEL_A_SET_SERVICE
+							      : PANEL_A_SET_ROOM_NAME;
+		snprintf(act->text, sizeof(act->text), "%s", v->edit);
+		/* Settings show keyxchgd's value (status) or its refusal (the notice). */
+		v->page = PANEL_P_SETTINGS;
+		v->notice[0] = '\0';
+	} else if (panel_keyboard_type(v->edit, max, key, v->shift)) {
+		v->shift = false; /* one capital, as phone keyboards do */
+		v->notice[0] = '\0';
+	} else if (key != PANEL_KEY_ERASE) {
+		say(v, v->editing == PANEL_EDIT_SERVICE ? "At most 128 characters."
+							: "At most 64 bytes.");
+	}
 }
 
 void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t now_us,
@@ -801,8 +900,21 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	} else if (!strcmp(id, "reset.cancel")) {
 		v->confirm_reset = false;
 	} else if (!strcmp(id, "reset.confirm")) {
+		/* Home shows the new codeword once keyxchgd reports it. */
 		v->confirm_reset = false;
+		v->page = PANEL_P_HOME;
 		act->type = PANEL_A_RESET_IDENTITY;
+		say(v, "Resetting this room's identity…");
+	} else if (!strcmp(id, "set.room.edit") || !strcmp(id, "set.service.edit")) {
+		/* The keyboard starts from keyxchgd's current value. */
+		v->editing = id[4] == 'r' ? PANEL_EDIT_ROOM_NAME : PANEL_EDIT_SERVICE;
+		snprintf(v->edit, sizeof(v->edit), "%s",
+			 v->editing == PANEL_EDIT_SERVICE ? v->st.service : v->st.room_name);
+		v->shift = false;
+		v->page = PANEL_P_EDIT;
+		v->notice[0] = '\0';
+	} else if (!strcmp(id, "edit.keys")) {
+		edit_key(v, hit->key, act);
 	} else if (!strcmp(id, "bar.participants")) {
 		v->page = PANEL_P_PARTICIPANTS;
 		v->notice[0] = '\0';
@@ -811,10 +923,29 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	} else if (!strcmp(id, "people.close") || !strcmp(id, "sec.close")) {
 		v->page = PANEL_P_MEETING;
 		show_bar(v, now_us);
-	} else if (!strcmp(id, "bar.mic") || !strcmp(id, "bar.camera")) {
+	} else if (!strcmp(id, "bar.mic") || !strcmp(id, "bar.camera") ||
+		   !strcmp(id, "bar.vol-") || !strcmp(id, "bar.vol+") || !strcmp(id, "bar.volume")) {
+		/* The whole MEDIA state: what roomd confirmed, with this tap's change. */
 		act->type = PANEL_A_MEDIA;
-		act->mute = id[4] == 'm' ? !v->st.muted : v->st.muted;
-		act->camera_off = id[4] == 'c' ? !v->st.camera_off : v->st.camera_off;
+		act->mute = !strcmp(id, "bar.mic") ? !v->st.muted : v->st.muted;
+		act->camera_off = !strcmp(id, "bar.camera") ? !v->st.camera_off : v->st.camera_off;
+		act->volume = v->st.volume;
+		if (!strcmp(id, "bar.vol-"))
+			act->volume = act->volume > PANEL_VOLUME_STEP ? act->volume - PANEL_VOLUME_STEP
+								      : 0;
+		else if (!strcmp(id, "bar.vol+"))
+			act->volume = act->volume + PANEL_VOLUME_STEP < PANEL_VOLUME_MAX
+					      ? act->volume + PANEL_VOLUME_STEP
+					      : PANEL_VOLUME_MAX;
+		else if (!strcmp(id, "bar.volume") && v->st.volume)
+			v->volume_before = v->st.volume, act->volume = 0; /* speakers off */
+		else if (!strcmp(id, "bar.volume"))
+			act->volume = v->volume_before ? v->volume_before : PANEL_VOLUME_MAX / 2;
+		show_bar(v, now_us);
+	} else if (!strcmp(id, "bar.layout")) {
+		v->layout = v->layout == PANEL_L_GRID ? PANEL_L_SPEAKER : PANEL_L_GRID;
+		act->type = PANEL_A_LAYOUT;
+		show_bar(v, now_us);
 	} else if (!strcmp(id, "bar.leave")) {
 		act->type = PANEL_A_LEAVE;
 	} else if (!strcmp(id, "bar.end")) {

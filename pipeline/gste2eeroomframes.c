@@ -45,6 +45,7 @@ struct _GstE2eeRoomFrames
   gint sock;
   guint watch, retry;
   gboolean said_waiting, said_refused;
+  guint64 bad;                  /* main loop: the screen's messages refused */
   Slot slots[PANEL_FRAMES_SENDERS_MAX];
 };
 
@@ -173,7 +174,7 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
   GstE2eeRoomFrames *f = data;
   struct panel_frames_msg m;
   guint tiles[PANEL_FRAMES_SENDERS_MAX][3];
-  guint n_tiles = 0, media = 0;
+  guint n_tiles = 0, media = 0, volume = 0;
   gboolean have_media = FALSE;
   gint ret;
 
@@ -184,6 +185,7 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
     /* The room's own media (docs/frames.md: MEDIA names no sender). */
     if (m.type == PANEL_FRAMES_MEDIA) {
       media = m.flags;
+      volume = m.volume;
       have_media = TRUE;
       continue;
     }
@@ -209,9 +211,16 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
   for (guint i = 0; i < n_tiles; i++)
     f->tile (f->user_data, tiles[i][0], tiles[i][1], tiles[i][2]);
   if (have_media && f->media)
-    f->media (f->user_data, media);
+    f->media (f->user_data, media, volume);
   if (ret == -EAGAIN && !(cond & (G_IO_HUP | G_IO_ERR)))
     return G_SOURCE_CONTINUE;
+  /* Refused (malformed, a field out of range: panel_frames_parse), counted,
+   * and the connection closed, as the screen does with roomd's. */
+  if (ret == -EBADMSG || ret == -EPROTONOSUPPORT) {
+    f->bad++;
+    g_printerr ("roomd: refused a message from the screen (%s)\n",
+        g_strerror (-ret));
+  }
   f->watch = 0;
   disconnect (f, ret == -EAGAIN ? "hang-up" : g_strerror (-ret));
   return G_SOURCE_REMOVE;
@@ -272,15 +281,22 @@ gst_e2ee_room_frames_set_media_func (GstE2eeRoomFrames * f,
 }
 
 gboolean
-gst_e2ee_room_frames_media_state (GstE2eeRoomFrames * f, guint flags)
+gst_e2ee_room_frames_media_state (GstE2eeRoomFrames * f, guint flags,
+    guint volume)
 {
   gint ret = -ENOTCONN;
 
   g_mutex_lock (&f->lock);
   if (f->sock >= 0)
-    ret = panel_frames_tx_media_state (f->sock, flags);
+    ret = panel_frames_tx_media_state (f->sock, flags, volume);
   g_mutex_unlock (&f->lock);
   return ret == 0;
+}
+
+guint64
+gst_e2ee_room_frames_bad_messages (GstE2eeRoomFrames * f)
+{
+  return f->bad;
 }
 
 GstE2eeRoomFrames *

@@ -49,14 +49,20 @@ GstE2eeRoomFrames *gst_e2ee_room_frames_new (const gchar * path,
     gint64 screen_uid, GstE2eeRoomFramesTileFunc tile, gpointer user_data);
 /*
  * The screen asked for the room's own media to change (MEDIA: flags
- * PANEL_FRAMES_MIC_MUTED; main loop). The owner applies it to its send
- * chains only and answers with gst_e2ee_room_frames_media_state.
+ * PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF; volume 0..100, checked; main loop).
+ * The owner applies the flags to its send chains and the volume to its
+ * audio output only, and answers with gst_e2ee_room_frames_media_state.
  */
-typedef void (*GstE2eeRoomFramesMediaFunc) (gpointer user_data, guint flags);
+typedef void (*GstE2eeRoomFramesMediaFunc) (gpointer user_data, guint flags,
+    guint volume);
 void gst_e2ee_room_frames_set_media_func (GstE2eeRoomFrames * f,
     GstE2eeRoomFramesMediaFunc media);
 /* Tells the screen what is applied now (MEDIA_STATE); FALSE when not sent. */
-gboolean gst_e2ee_room_frames_media_state (GstE2eeRoomFrames * f, guint flags);
+gboolean gst_e2ee_room_frames_media_state (GstE2eeRoomFrames * f, guint flags,
+    guint volume);
+/* Messages from the screen refused (malformed, a volume over 100 %, ...): each closed
+ * the connection. */
+guint64 gst_e2ee_room_frames_bad_messages (GstE2eeRoomFrames * f);
 /* Connects now or keeps trying; attaches to the thread-default context. */
 void gst_e2ee_room_frames_start (GstE2eeRoomFrames * f);
 /*

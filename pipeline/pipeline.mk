@@ -73,6 +73,7 @@ $(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(MEDIA_OBJS) $(KP_OBJS) $(R
 # libpanel's frames.o, no display).
 # Its transport through Janus (roomd-rtc.c) is webrtc/'s librtc.
 ROOMD_OBJS := $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/roomd-rtc.o \
+	$(O)/obj/pipeline/roomd-audio.o \
 	$(O)/obj/pipeline/gste2eeroomframes.o $(MEDIA_OBJS) \
 	$(KP_OBJS) $(PARSE_OBJS) $(O)/obj/panel/frames.o
 $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/gste2eeroomframes.o: EXTRA_GST_CFLAGS = \

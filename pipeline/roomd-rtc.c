@@ -24,6 +24,7 @@
 #define LIST_US (G_USEC_PER_SEC)        /* publishers listed this often */
 #define LIST_WAITING_US (G_USEC_PER_SEC / 4)    /* ... while one is awaited */
 #define RETRY_US (G_USEC_PER_SEC)       /* joining again after Janus went */
+#define WAIT_SENDER_US (G_USEC_PER_SEC / 10)    /* our sender index known? */
 
 /* A remote sender wanted (it has a receive branch). */
 typedef struct
@@ -45,11 +46,14 @@ typedef struct
   guint64 joins, losses, subscriptions, resubscriptions;
   guint64 rtp_in, dropped_foreign, dropped_other, dropped_early, dropped_auth;
   guint64 rtp_out, keyframe_requests, plis_sent;
+  guint64 consent_lost;         /* connected peers failed later (RFC 7675) */
 } Totals;
 
 struct _RoomdRtc
 {
-  gchar *host, *ca, *local, *display;
+  gchar *host, *ca, *local;
+  gchar *display;               /* the thread's, from sender */
+  gint sender;                  /* atomic: -1 until the key provider knows */
   guint16 port;
   guint64 room;
   guint32 ssrc[2];              /* by stream */
@@ -86,6 +90,14 @@ add_stats (RoomdRtc * r, struct rtc_peer *p)
   r->t.dropped_auth += s.dropped_auth;
   if (p == r->pub)
     r->t.keyframe_requests += s.keyframe_requests;
+  g_mutex_unlock (&r->lock);
+}
+
+static void
+count_consent_lost (RoomdRtc * r)
+{
+  g_mutex_lock (&r->lock);
+  r->t.consent_lost++;
   g_mutex_unlock (&r->lock);
 }
 
@@ -200,13 +212,25 @@ watch_subscription (RoomdRtc * r, Sub * s, gint64 now)
   const gchar *why = NULL;
   int ret;
 
-  if (!s->peer || s->connected)
+  if (!s->peer)
     return;
   ret = rtc_peer_wait_connected (s->peer, 0, &why);
+  if (s->connected) {
+    /* Connected once: a later failure (ICE consent lost) subscribes again. */
+    if (ret) {
+      g_printerr ("roomd: sender %u: %s; subscribing again\n", s->sender, why);
+      count_consent_lost (r);
+      unsubscribe (r, s, TRUE);
+    }
+    return;
+  }
   if (!ret) {
+    gchar pair[RTC_PEER_PAIR_LEN];
+
     s->connected = TRUE;
+    rtc_peer_selected_pair (s->peer, pair, sizeof (pair));
     g_print ("roomd: receiving sender %u through Janus (ICE and DTLS "
-        "done)\n", s->sender);
+        "done, pair %s)\n", s->sender, pair);
   } else if (ret != -ETIMEDOUT || now - s->since > CONNECT_US) {
     g_printerr ("roomd: sender %u: %s; subscribing again\n", s->sender, why);
     unsubscribe (r, s, TRUE);
@@ -337,7 +361,12 @@ static int
 join (RoomdRtc * r, const gchar ** why)
 {
   struct rtc_janus_config jc = { r->host, r->port, r->ca, REQUEST_MS };
-  struct rtc_peer_config pc = {.local_addr = r->local };
+  /* Consent freshness on the publisher's connection only: Janus (ICE
+   * controlled there) answers its checks; on a subscription, where Janus is
+   * the controlling agent, Janus 1.1.2 stopped answering them 5 to 20 s in
+   * when a NAT was between (the image test, docs/transport.md). */
+  struct rtc_peer_config pc = {.local_addr = r->local,.consent_freshness =
+        TRUE };
   /* What the send chains make (e2ee-media-pipeline.c), SFrame inside. */
   struct rtc_peer_media media[2] = {
     {"audio", "opus", "minptime=10;useinbandfec=1", PT_AUDIO, 48000, 2,
@@ -392,12 +421,23 @@ watch_publisher (RoomdRtc * r, gint64 now)
   const gchar *why = NULL;
   int ret;
 
-  if (r->pub_connected)
-    return;
   ret = rtc_peer_wait_connected (r->pub, 0, &why);
+  if (r->pub_connected) {
+    /* Connected once: only a later failure (ICE consent lost) counts. */
+    if (ret) {
+      g_printerr ("roomd: publishing: %s\n", why);
+      count_consent_lost (r);
+      r->broken = TRUE;
+    }
+    return;
+  }
   if (!ret) {
+    gchar pair[RTC_PEER_PAIR_LEN];
+
     r->pub_connected = TRUE;
-    g_print ("roomd: publishing through Janus (ICE and DTLS done)\n");
+    rtc_peer_selected_pair (r->pub, pair, sizeof (pair));
+    g_print ("roomd: publishing through Janus (ICE and DTLS done, pair %s)\n",
+        pair);
     /* A keyframe for whoever subscribes now (Janus also asks). */
     for (guint i = 0; i < G_N_ELEMENTS (r->sinks); i++) {
       GstPad *pad = gst_element_get_static_pad (r->sinks[i], "sink");
@@ -435,6 +475,17 @@ run (gpointer data)
     GPtrArray *subs;
 
     drop_subscriptions (r);
+    if (!r->j && !r->display) {
+      gint sender = g_atomic_int_get (&r->sender);
+
+      if (sender < 0) {
+        /* Published as participant-N only: until keyxchgd's first send
+         * key says N (the room is in a meeting), nothing to join. */
+        g_usleep (WAIT_SENDER_US);
+        continue;
+      }
+      r->display = g_strdup_printf ("participant-%d", sender);
+    }
     if (!r->j) {
       if (join (r, &why)) {
         say_once (r, "cannot join Janus", why);
@@ -491,13 +542,21 @@ roomd_rtc_new (const RoomdRtcConfig * cfg)
   r->ca = g_strdup (cfg->ca_file);
   r->local = g_strdup (cfg->local_addr);
   r->room = cfg->room;
-  r->display = g_strdup_printf ("participant-%u", cfg->sender_index);
+  r->sender = cfg->sender_index;
   for (guint i = 0; i < 2; i++)
     r->ssrc[i] = g_random_int_range (1, G_MAXINT32);
   g_mutex_init (&r->lock);
   r->subs = g_ptr_array_new ();
   r->pub_gst = rtc_gst_new ();
   return r;
+}
+
+void
+roomd_rtc_set_sender (RoomdRtc * r, guint sender)
+{
+  if (g_atomic_int_compare_and_exchange (&r->sender, -1, (gint) sender))
+    g_print ("roomd: sender index %u: joining Janus as \"participant-%u\"\n",
+        sender, sender);
 }
 
 GstElement *
@@ -611,11 +670,11 @@ roomd_rtc_print (RoomdRtc * r)
       " dropped-other=%" G_GUINT64_FORMAT " dropped-early=%" G_GUINT64_FORMAT
       " dropped-auth=%" G_GUINT64_FORMAT "%s keyframe-requests=%"
       G_GUINT64_FORMAT " force-key-units=%" G_GUINT64_FORMAT " plis-sent=%"
-      G_GUINT64_FORMAT "\n", t.joins, t.losses, t.subscriptions,
-      t.resubscriptions, t.rtp_in, t.rtp_out, t.dropped_foreign,
-      t.dropped_other, t.dropped_early, t.dropped_auth, unknown,
-      t.keyframe_requests,
-      rtc_gst_force_key_units (r->pub_gst), plis);
+      G_GUINT64_FORMAT " consent-lost=%" G_GUINT64_FORMAT "\n", t.joins,
+      t.losses, t.subscriptions, t.resubscriptions, t.rtp_in, t.rtp_out,
+      t.dropped_foreign, t.dropped_other, t.dropped_early, t.dropped_auth,
+      unknown, t.keyframe_requests, rtc_gst_force_key_units (r->pub_gst), plis,
+      t.consent_lost);
   g_free (unknown);
 }
 

@@ -43,11 +43,16 @@ typedef struct
   const gchar *ca_file;         /* CA of Janus's certificate */
   guint64 room;
   const gchar *local_addr;      /* the only address ICE gathers */
-  guint sender_index;
+  gint sender_index;            /* -1: roomd_rtc_set_sender() later */
 } RoomdRtcConfig;
 
 /* NULL, with a line on stderr, when the URL is not wss://HOST:PORT. */
 RoomdRtc *roomd_rtc_new (const RoomdRtcConfig * cfg);
+
+/* Our sender index, once the key provider learnt it (its first send key):
+ * the thread joins Janus only then (as "participant-N"). Only the first
+ * call counts. Any thread. */
+void roomd_rtc_set_sender (RoomdRtc * r, guint sender);
 
 /* The appsink of stream (E2EE_STREAM_VIDEO, _AUDIO) for the send chain's
  * payloader (floating; the transport keeps a reference). */

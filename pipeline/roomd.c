@@ -13,12 +13,14 @@
  *         [--rx-address ADDR] [--codeword CW] [--source DESC]
  *         [--encoder DESC] [--decoder DESC] [--width W --height H]
  *         [--marker TEXT] [--seconds N] [--screen-uid UID]
- *         [--control-uid UID]
+ *         [--control-uid UID] [--audio-sink DESC]
  *
  * Send: source (--source, default a test pattern), the room's codeword
  * burned in (--codeword), encoder (--encoder, default x264enc), e2eeenc,
  * RTP, then the transport. --janus: WebRTC through Janus's videoroom
- * (roomd-rtc.c: published as "participant-I", ICE gathering on
+ * (roomd-rtc.c: published as "participant-I"; without --sender-index, I
+ * is learnt from keyxchgd's first send key and Janus joined only then, as
+ * the image's service does; ICE gathering on
  * --rx-address only, DTLS-SRTP; Janus's certificate checked against
  * --janus-ca). --plain-rtp: the old test path, plain RTP over UDP to
  * --send-host (default 127.0.0.1) --video-port / --audio-port.
@@ -33,7 +35,10 @@
  * videoconvert, videoscale, BGRx at the size the screen shows N at (TILE;
  * 640x360 until it says), appsink -> the frame socket (--frames, the
  * screen's, which must be of root, roomd's own user or --screen-uid:
- * SO_PEERCRED). Audio is decoded to a fakesink. The branch goes, and the
+ * SO_PEERCRED). Audio: rtpjitterbuffer, depayloader, e2eedec, opusdec,
+ * into the room's audio output (roomd-audio.c: a mixer, the volume the
+ * screen's MEDIA sets, a level, the board's sink --audio-sink DESC, default
+ * "fakesink sync=true": no speaker). The branch goes, and the
  * screen is told GONE, when N's last receive key was removed: by keyxchgd,
  * by the key provider at the end of its grace (keyxchgd away too long), or
  * because the room is no longer in a meeting.
@@ -52,8 +57,12 @@
  * per branch added or removed, and at the end one line per sender it
  * received: "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
  * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late),
- * "roomd marker-frames=M", "roomd microphone=on|muted camera=on|off" (the
- * screen's MEDIA: the panel's choices, applied to this room's own send chains),
+ * "roomd marker-frames=M", "roomd microphone=on|muted camera=on|off
+ * volume=V" (the screen's MEDIA: the panel's choices, applied to this room's
+ * own send chains and its audio output), "roomd screen: bad-messages=B"
+ * (messages from the screen refused: each closed the connection), once a
+ * second "roomd audio-out: volume=V rms-db=R peak-db=P" (the level after the
+ * volume) and at the end "roomd audio-out levels=N last-rms-db=R",
  * and through Janus "roomd transport: ..." (the transport's counts: joins,
  * losses of Janus, datagrams dropped and why).
  * Exit 0; 1 when the pipeline fails; 2 on usage.
@@ -77,6 +86,7 @@
 #include "gste2eemarker.h"
 #include "gste2eeroomframes.h"
 #include "panel/frames.h"
+#include "roomd-audio.h"
 #include "roomd-rtc.h"
 
 #define MAX_PEERS 64            /* senders seen in one run (stats kept) */
@@ -91,6 +101,7 @@ typedef struct
   App *app;
   guint sender;
   GstElement *bin;              /* the pipeline's child, or NULL: no branch */
+  GstPad *mix_pad;              /* the audio output's input for it, or NULL */
   gint decoded;                 /* atomic: pictures out of the decoder */
   guint keys;                   /* receive keys installed */
   guint64 video_frames, auth_failed, sent, dropped, lost;       /* of removed branches */
@@ -99,11 +110,12 @@ typedef struct
 struct _App
 {
   gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
-      *encoder, *decoder, *marker, *janus, *janus_ca;
+      *encoder, *decoder, *marker, *janus, *janus_ca, *audio_sink;
   gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
   gboolean plain_rtp;
   guint64 janus_room;
   RoomdRtc *rtc;                /* --janus */
+  RoomdAudio *audio;            /* the room's audio output */
   gint64 screen_uid;            /* -1: the screen is root or us */
   gint64 t0;                    /* start, monotonic */
   gint64 control_uid;           /* -1: keyxchgd is root or us */
@@ -301,7 +313,8 @@ build_audio_branch (App * app, Peer * p, GstElement * bin)
 {
   const gchar *good = "gstreamer1.0-plugins-good",
       *base = "gstreamer1.0-plugins-base";
-  GstElement *a[6];
+  GstElement *a[7];
+  GstPad *pad, *ghost;
 
   a[0] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_AUDIO,
       gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
@@ -317,10 +330,21 @@ build_audio_branch (App * app, Peer * p, GstElement * bin)
     g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
         p->sender, NULL);
   a[4] = add_named (bin, "opusdec", NULL, 0, base);
-  a[5] = add_named (bin, "fakesink", NULL, 0, "gstreamer1.0-plugins-base");
-  if (a[5])
-    g_object_set (a[5], "sync", FALSE, "async", FALSE, NULL);
-  return gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a));
+  a[5] = add_named (bin, "audioconvert", NULL, 0, base);
+  a[6] = add_named (bin, "audioresample", NULL, 0, base);
+  if (!gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a)))
+    return FALSE;
+  /* Out of the branch into the room's mixer. */
+  pad = gst_element_get_static_pad (a[6], "src");
+  ghost = gst_ghost_pad_new ("audio", pad);
+  gst_object_unref (pad);
+  gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (bin, ghost);
+  p->mix_pad = roomd_audio_link (app->audio, ghost);
+  if (!p->mix_pad)
+    g_printerr ("roomd: sender %u's audio cannot join the audio output\n",
+        p->sender);
+  return p->mix_pad != NULL;
 }
 
 /*
@@ -359,6 +383,8 @@ add_branch (App * app, guint sender)
   if (!build_video_branch (app, p, bin) || !build_audio_branch (app, p, bin)) {
     gst_e2ee_room_frames_gone (app->out, sender);
     gst_bin_remove (GST_BIN (app->pipeline), bin);
+    roomd_audio_unlink (app->audio, p->mix_pad);
+    p->mix_pad = NULL;
     if (app->rtc)
       roomd_rtc_drop (app->rtc, sender);
     g_printerr ("roomd: no receive branch for sender %u\n", sender);
@@ -409,6 +435,11 @@ remove_branch (App * app, Peer * p)
 
   peer_counts (app, p, &p->video_frames, &p->auth_failed, &p->sent,
       &p->dropped, &p->lost);
+  /* The mixer's input first: released, it is flushing, so the branch's
+   * streaming thread is not left waiting in the mixer while the branch
+   * stops. */
+  roomd_audio_unlink (app->audio, p->mix_pad);
+  p->mix_pad = NULL;
   gst_element_set_locked_state (bin, TRUE);
   gst_element_set_state (bin, GST_STATE_NULL);
   p->bin = NULL;
@@ -465,6 +496,12 @@ kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
   guint sender = gst_e2ee_kid_sender (ev->kid);
   Peer *p;
 
+  /* Through Janus without --sender-index: the first send key says who we
+   * publish as. */
+  if (app->rtc && ev->usage == E2EE_KEY_SEND && applied
+      && gst_e2ee_key_provider_get_sender_index (app->kp) >= 0)
+    roomd_rtc_set_sender (app->rtc,
+        (guint) gst_e2ee_key_provider_get_sender_index (app->kp));
   if (ev->type == GST_E2EE_KEY_EVENT_STATE && strcmp (ev->state, "in-meeting")) {
     /* The provider removed every key. */
     g_hash_table_remove_all (app->recv_kids);
@@ -517,7 +554,7 @@ on_tile (gpointer data, guint sender, guint width, guint height)
  * the keys (docs/processes.md).
  */
 static void
-on_media (gpointer data, guint flags)
+on_media (gpointer data, guint flags, guint volume)
 {
   App *app = data;
   GstElement *a = gst_bin_get_by_name (GST_BIN (app->pipeline),
@@ -545,12 +582,18 @@ on_media (gpointer data, guint flags)
     g_printerr ("roomd: no %s element: the camera cannot be turned off\n",
         GST_E2EE_MEDIA_CAMERA_NAME);
   }
-  g_print ("roomd: microphone %s, camera %s (the screen's MEDIA)\n",
-      app->mic_muted ? "muted" : "on", app->camera_off ? "off" : "on");
+  /* The one thing the screen may change on the receive side (frames.c
+   * refused anything above 100 %). */
+  if (!roomd_audio_set_volume (app->audio, volume))
+    g_printerr ("roomd: volume %u%% refused\n", volume);
+  g_print ("roomd: microphone %s, camera %s, volume %u%% (the screen's "
+      "MEDIA)\n", app->mic_muted ? "muted" : "on",
+      app->camera_off ? "off" : "on", roomd_audio_volume (app->audio));
   /* What is applied now, not what was asked. */
   gst_e2ee_room_frames_media_state (app->out,
       (app->mic_muted ? PANEL_FRAMES_MIC_MUTED : 0) |
-      (app->camera_off ? PANEL_FRAMES_CAMERA_OFF : 0));
+      (app->camera_off ? PANEL_FRAMES_CAMERA_OFF : 0),
+      roomd_audio_volume (app->audio));
 }
 
 /* ------------------------------------------------------------------ main */
@@ -560,7 +603,8 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
 {
   App *app = data;
 
-  gst_e2ee_media_bus_error ("roomd", msg, app->loop, &app->exit_code);
+  if (!roomd_audio_bus_message (app->audio, msg))
+    gst_e2ee_media_bus_error ("roomd", msg, app->loop, &app->exit_code);
   return TRUE;
 }
 
@@ -582,7 +626,7 @@ usage (void)
       "[--send-host HOST]) [--rx-address ADDR] [--codeword CW] "
       "[--source DESC] [--encoder DESC] [--decoder DESC] [--width W "
       "--height H] [--marker TEXT] [--seconds N] [--screen-uid UID] "
-      "[--control-uid UID]\n");
+      "[--control-uid UID] [--audio-sink DESC]\n");
   return 2;
 }
 
@@ -645,6 +689,7 @@ parse_args (App * app, int argc, char **argv)
     {"janus-room", required_argument, NULL, 'R'},
     {"plain-rtp", no_argument, NULL, 'P'},
     {"control-uid", required_argument, NULL, 'U'},
+    {"audio-sink", required_argument, NULL, 'O'},
     {NULL, 0, NULL, 0},
   };
   GInetAddress *addr;
@@ -728,6 +773,9 @@ parse_args (App * app, int argc, char **argv)
       case 'D':
         ok = set_string (&app->decoder, "--decoder", optarg);
         break;
+      case 'O':
+        ok = set_string (&app->audio_sink, "--audio-sink", optarg);
+        break;
       case 'm':
         ok = set_string (&app->marker, "--marker", optarg);
         if (ok && (!*optarg || strlen (optarg) > 200)) {
@@ -747,11 +795,6 @@ parse_args (App * app, int argc, char **argv)
   }
   if (!app->control || !app->frames) {
     g_printerr ("roomd: --control and --frames are required\n");
-    return FALSE;
-  }
-  if (app->janus && app->sender_index < 0) {
-    g_printerr ("roomd: --janus needs --sender-index (the name it "
-        "publishes as)\n");
     return FALSE;
   }
   /* One transport, named: no media goes anywhere by default. */
@@ -807,8 +850,19 @@ print_results (App * app)
   }
   if (app->marker)
     g_print ("roomd marker-frames=%d\n", g_atomic_int_get (&app->marker_frames));
-  g_print ("roomd microphone=%s camera=%s\n", app->mic_muted ? "muted" : "on",
-      app->camera_off ? "off" : "on");
+  g_print ("roomd microphone=%s camera=%s volume=%u\n",
+      app->mic_muted ? "muted" : "on", app->camera_off ? "off" : "on",
+      roomd_audio_volume (app->audio));
+  g_print ("roomd screen: bad-messages=%" G_GUINT64_FORMAT "\n",
+      gst_e2ee_room_frames_bad_messages (app->out));
+  {
+    guint64 levels;
+    gdouble rms;
+
+    roomd_audio_stats (app->audio, &levels, &rms);
+    g_print ("roomd audio-out levels=%" G_GUINT64_FORMAT " last-rms-db=%.1f\n",
+        levels, rms);
+  }
   if (app->kp) {
     const GstE2eeKeyProviderStats *st = gst_e2ee_key_provider_get_stats (app->kp);
 
@@ -853,7 +907,7 @@ main (int argc, char **argv)
         app.video_port, app.audio_port};
   if (app.janus) {
     RoomdRtcConfig rc = { app.janus, app.janus_ca, app.janus_room,
-      app.rx_address, (guint) app.sender_index
+      app.rx_address, app.sender_index
     };
 
     if (!(app.rtc = roomd_rtc_new (&rc)))
@@ -862,6 +916,11 @@ main (int argc, char **argv)
     send.audio_sink = roomd_rtc_sink (app.rtc, E2EE_STREAM_AUDIO);
   }
   if (!gst_e2ee_media_build_sender (app.pipeline, &send))
+    return 1;
+  /* The board's speaker (or none): fail loudly, not silently. */
+  app.audio = roomd_audio_new (app.pipeline, app.audio_sink ? app.audio_sink
+      : ROOMD_AUDIO_DEFAULT_SINK);
+  if (!app.audio)
     return 1;
   if (app.marker) {
     GstElement *e = gst_bin_get_by_name (GST_BIN (app.pipeline), "venc");
@@ -927,5 +986,7 @@ main (int argc, char **argv)
   g_free (app.marker);
   g_free (app.janus);
   g_free (app.janus_ca);
+  g_free (app.audio_sink);
+  roomd_audio_free (app.audio);
   return app.exit_code;
 }

@@ -17,9 +17,13 @@ BOARD ?= qemu-x86_64
 IMAGE_DIR := $(O)/image
 # Host tools: mmdebstrap, QEMU, kmod (depmod, modprobe --show-depends), cpio;
 # drivers/vkms/build-vkms.sh installs the exact linux-source and headers the
-# image's kernel needs (these two pull the current ones in up front).
+# image's kernel needs (these two pull the current ones in up front). The
+# image test's room on the host: Janus, iproute2 (its network namespace's
+# veth), util-linux (unshare), python3-cryptography and python3-websockets
+# (the relay fixture).
 MORE_DEB_PACKAGES += mmdebstrap qemu-system-x86 e2fsprogs kmod cpio gzip \
-	linux-source linux-headers-amd64 libdrm-dev
+	linux-source linux-headers-amd64 libdrm-dev janus iproute2 util-linux \
+	python3-cryptography python3-websockets
 
 IMAGE_TEST_BINS += $(O)/tests/qemu/drm-planes
 IMAGE_TEST_FILES = $(IMAGE_TEST_BINS) tests/qemu/in-image-lib.sh tests/qemu/in-image.sh tests/qemu/in-image-devices.sh \

@@ -5,10 +5,10 @@
 #   rootfs/run-meeting.sh IMAGE_DIR BUILD_DIR
 #
 # On the host, tests/qemu/host_room.py --interactive: the signaling relay
-# fixture, an SFU fixture and a second room (keyxchgd and roomd, "Host
-# room"); QEMU boots the image with its disk and network
-# (sealroom.hostroom=1: the QEMU room's services configured for that relay
-# and SFU, its screen's log forwarded to BUILD_DIR/qemu-meeting/screen.log).
+# fixture, Janus (tests/fixtures/janus.py; its candidates also as 10.0.2.2)
+# and a second room (keyxchgd and roomd, "Host room"); QEMU boots the image
+# with its disk and network (sealroom.hostroom=1: the QEMU room's services
+# configured for that relay and Janus, its screen's log forwarded to BUILD_DIR/qemu-meeting/screen.log).
 # The room boots into Home. The person taps Start meeting; the host room
 # joins and knocks; the lobby dialog shows its codeword (host-room.log says
 # which it should be); the person taps Admit, sees its tile, taps the video
@@ -22,7 +22,16 @@
 # and the screen is captured with `kill -USR2 $(cat /run/sealroom/20-sealroom-screen.pid)`
 # on the room's console (/run/sealroom/screen/screen.png). Ctrl-a x quits QEMU
 # and ends the host room.
+#
+# As the image test: in a network namespace of its own (root: unshare --net),
+# where QEMU's user networking and the host room's relay and Janus share a
+# loopback (10.0.2.2 from the guest); no port is forwarded. QMP's socket is a
+# file: make qemu-tap reaches it from outside.
 set -eu
+if [ "${SEALROOM_IN_NETNS:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "qemu-meeting: needs root (a network namespace for QEMU and Janus)" >&2; exit 1; }
+	exec env SEALROOM_IN_NETNS=1 unshare --net -- "$0" "$@"
+fi
 img=$1
 build=$(cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +52,7 @@ if [ ! -e "$work/hostroom.ready" ]; then
 	exit 1
 fi
 cat <<EOF
-qemu-meeting: the host room (relay, SFU, "Host room") is up; its log: $work/host-room.log
+qemu-meeting: the host room (relay, Janus, "Host room") is up; its log: $work/host-room.log
 qemu-meeting: the QEMU room's screen log: $work/screen.log
 qemu-meeting: tap from a second terminal: make qemu-tap [W=WIDGET | W=X,Y]
 EOF

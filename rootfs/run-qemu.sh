@@ -19,7 +19,7 @@
 # image test); QEMU_MEM, QEMU_SMP; QEMU_QMP, a path for a QMP socket (the
 # image test clicks on the tablet and takes screendumps through it).
 # QEMU_NIC, QEMU's -nic (default none: no network; the image test's room on
-# the host gives user networking with hostfwd), QEMU_DISK2, a file the guest
+# the host gives user networking, no port forwarded), QEMU_DISK2, a file the guest
 # sees read-only as /dev/vdb (the host room's tar).
 set -eu
 img=$1

@@ -71,25 +71,38 @@ static int banner_strip(struct wm_renderer *r, uint32_t screen_height, uint32_t 
 	return 0;
 }
 
+/*
+ * What every layout keeps free: the banner's strip at the top (*top) and, under each tile,
+ * a strip for a two-line label of the screen's size (*strip; the label *lw wide).
+ */
+static int label_strips(struct wm_renderer *r, uint32_t screen_height, uint32_t *lw,
+			uint32_t *strip, uint32_t *top, uint32_t *em)
+{
+	const struct wm_label sizing = { SIZING_CODEWORD, "Name" };
+	uint32_t lh;
+	int ret = wm_measure(r, &sizing, screen_height, lw, &lh);
+
+	if (ret)
+		return ret;
+	ret = banner_strip(r, screen_height, top);
+	if (ret)
+		return ret;
+	*em = wm_text_px(screen_height);
+	*strip = lh + 2 * gap_px(*em);
+	return *top + *strip >= screen_height ? -EINVAL : 0;
+}
+
 int wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width,
 		   uint32_t screen_height, struct wm_rect *video)
 {
-	const struct wm_label sizing = { SIZING_CODEWORD, "Name" };
-	uint32_t em, lw, lh, top, strip, best_w = 0, best_cols = 0;
+	uint32_t em, lw, top, strip, best_w = 0, best_cols = 0;
 	int ret;
 
 	if (n == 0 || n > WM_OVERLAY_MAX_TILES)
 		return -EINVAL;
-	ret = wm_measure(r, &sizing, screen_height, &lw, &lh);
+	ret = label_strips(r, screen_height, &lw, &strip, &top, &em);
 	if (ret)
 		return ret;
-	ret = banner_strip(r, screen_height, &top);
-	if (ret)
-		return ret;
-	em = wm_text_px(screen_height);
-	strip = lh + 2 * gap_px(em);
-	if (top + strip >= screen_height)
-		return -EINVAL;
 	/* The column count that gives the largest tiles. */
 	for (uint32_t cols = 1; cols <= n; cols++) {
 		uint32_t rows = (uint32_t)((n + cols - 1) / cols);
@@ -126,6 +139,67 @@ int wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width,
 			video[i].width = w;
 			video[i].height = h;
 		}
+	}
+	return 0;
+}
+
+int wm_layout_speaker(struct wm_renderer *r, size_t n, size_t big, uint32_t screen_width,
+		      uint32_t screen_height, uint32_t bottom, struct wm_rect *video)
+{
+	uint32_t em, lw, top, strip, g, cols, rows, cell_w, w, h, big_w, big_h, avail;
+	size_t others = n - 1, k = 0;
+	int ret;
+
+	if (n < 2 || n > WM_OVERLAY_MAX_TILES || big >= n || bottom >= screen_height)
+		return -EINVAL;
+	ret = label_strips(r, screen_height, &lw, &strip, &top, &em);
+	if (ret)
+		return ret;
+	g = gap_px(em);
+	/* The strip's cells are at least a label wide: no label covers its neighbour's. */
+	cols = screen_width / (lw + 2 * g);
+	if (!cols)
+		return -EINVAL;
+	if (cols > others)
+		cols = (uint32_t)others;
+	rows = (uint32_t)((others + cols - 1) / cols);
+	/* Cells never narrower than a label; the video in them at most a sixth of the screen
+	 * wide (the label may be wider than its small tile: it is centred under it). */
+	cell_w = screen_width / (cols > 4 ? cols : 4);
+	if (cell_w < lw + 2 * g)
+		cell_w = lw + 2 * g;
+	w = (cell_w - 2 * g) & ~1u;
+	if (w > screen_width / 6)
+		w = (screen_width / 6) & ~1u;
+	h = (w * 9 / 16) & ~1u;
+	/* What is left above the strip is the large tile's, with its own label strip. */
+	if (top + rows * (h + strip + g) + strip + g + bottom >= screen_height)
+		return -EINVAL;
+	avail = screen_height - bottom - top - rows * (h + strip + g) - strip - g;
+	big_w = screen_width - 2 * g;
+	if (big_w * 9 > avail * 16)
+		big_w = avail * 16 / 9;
+	big_w &= ~1u;
+	big_h = (big_w * 9 / 16) & ~1u;
+	/* The large one is larger than the small ones by half at least, or this is no layout. */
+	if (big_w < 64 || w < 64 || 2 * big_w < 3 * w)
+		return -EINVAL;
+	video[big] = (struct wm_rect){ (int32_t)(((screen_width - big_w) / 2) & ~1u),
+				       (int32_t)((top + g) & ~1u), big_w, big_h };
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c, row, in_row, x0, y0;
+
+		if (i == big)
+			continue;
+		c = (uint32_t)(k % cols);
+		row = (uint32_t)(k / cols);
+		/* Each row's tiles centred as a group. */
+		in_row = row == rows - 1 ? (uint32_t)(others - (size_t)row * cols) : cols;
+		x0 = (screen_width - in_row * cell_w) / 2;
+		y0 = top + g + big_h + strip + row * (h + strip + g);
+		video[i] = (struct wm_rect){ (int32_t)((x0 + c * cell_w + (cell_w - w) / 2) & ~1u),
+					     (int32_t)(y0 & ~1u), w, h };
+		k++;
 	}
 	return 0;
 }

@@ -33,6 +33,7 @@ struct rtc_peer {
 	bool gathered, ice_ok, ice_failed;
 	NiceAddress selected; /* the remote address of the selected pair */
 	bool have_selected;
+	char pair[RTC_PEER_PAIR_LEN]; /* the selected pair, described */
 	struct rtc_dtls *dtls;
 	bool dtls_started, have_remote;
 	struct rtc_sdp remote;
@@ -128,6 +129,12 @@ static void on_state(NiceAgent *agent, guint stream, guint component, guint stat
 	if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
 		p->ice_ok = true;
 		start_dtls_locked(p);
+	} else if (state == NICE_COMPONENT_STATE_FAILED && p->ice_ok) {
+		/* After it connected: only consent freshness fails a pair. */
+		fail_locked(p, -ECONNRESET,
+			    p->cfg.consent_freshness ?
+				    "ICE consent lost: the peer stopped answering consent checks (RFC 7675)" :
+				    "ICE failed after it connected");
 	} else if (state == NICE_COMPONENT_STATE_FAILED) {
 		fail_locked(p, -ECONNREFUSED, "ICE failed: no candidate pair works");
 	}
@@ -140,9 +147,32 @@ static void on_selected(NiceAgent *agent, guint stream, guint component, NiceCan
 {
 	struct rtc_peer *p = user;
 
+	static const char *const types[] = { "host", "srflx", "prflx", "relay" };
+	const char *lt = (unsigned int)local->type < G_N_ELEMENTS(types) ? types[local->type] : "?";
+	const char *rt = (unsigned int)remote->type < G_N_ELEMENTS(types) ? types[remote->type] : "?";
+	char b[NICE_ADDRESS_STRING_LEN], l[NICE_ADDRESS_STRING_LEN], r[NICE_ADDRESS_STRING_LEN];
+	char as[NICE_ADDRESS_STRING_LEN + 16] = "";
+
+	/* Our socket's address (the base), and what the peer saw when the
+	 * local candidate is another (peer-reflexive: a NAT between). */
+	nice_address_to_string(&local->base_addr, b);
+	nice_address_to_string(&local->addr, l);
+	nice_address_to_string(&remote->addr, r);
+	if (local->type != NICE_CANDIDATE_TYPE_HOST)
+		snprintf(as, sizeof(as), " as %s:%u", l, nice_address_get_port(&local->addr));
 	g_mutex_lock(&p->lock);
 	p->selected = remote->addr;
 	p->have_selected = true;
+	snprintf(p->pair, sizeof(p->pair), "%s:%u %s%s -> %s:%u %s", b,
+		 nice_address_get_port(&local->base_addr), lt, as, r,
+		 nice_address_get_port(&remote->addr), rt);
+	g_mutex_unlock(&p->lock);
+}
+
+void rtc_peer_selected_pair(struct rtc_peer *p, char *out, size_t len)
+{
+	g_mutex_lock(&p->lock);
+	snprintf(out, len, "%s", p->have_selected ? p->pair : "(none)");
 	g_mutex_unlock(&p->lock);
 }
 
@@ -329,10 +359,16 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 		goto fail;
 	}
 	/* Full ICE (RFC 8445), UDP only, no STUN/TURN servers, no UPnP: a
-	 * host candidate on the one address configured. */
+	 * host candidate on the one address configured. Consent freshness
+	 * (RFC 7675) when asked: libnice checks the selected pair every 5 s or
+	 * so, and a peer that has not answered for 10 s fails the component
+	 * (nothing more is sent): on_state says "consent lost". */
 	count_unknown_sources();
 	p->agent = nice_agent_new_full(p->ctx, NICE_COMPATIBILITY_RFC5245,
-				       NICE_AGENT_OPTION_REGULAR_NOMINATION);
+				       NICE_AGENT_OPTION_REGULAR_NOMINATION |
+					       (cfg->consent_freshness ?
+							NICE_AGENT_OPTION_CONSENT_FRESHNESS :
+							0));
 	g_object_set(p->agent, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE, NULL);
 	nice_address_init(&addr);
 	if (!nice_address_set_from_string(&addr, cfg->local_addr ? cfg->local_addr : "127.0.0.1") ||

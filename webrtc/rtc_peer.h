@@ -38,6 +38,10 @@ struct rtc_peer;
 
 struct rtc_peer_config {
 	const char *local_addr; /* the only address gathered, e.g. "127.0.0.1" */
+	/* ICE consent freshness (RFC 7675, libnice's): once connected, a
+	 * peer that stops answering the checks fails the connection
+	 * ("ICE consent lost"). docs/transport.md says where roomd uses it. */
+	bool consent_freshness;
 	/* RTP after SRTP; rtp is writable and valid only during the call. */
 	void (*on_rtp)(void *user, uint8_t *rtp, size_t len);
 	void (*on_keyframe_request)(void *user, uint32_t media_ssrc);
@@ -108,6 +112,13 @@ __attribute__((nonnull)) void rtc_peer_get_stats(struct rtc_peer *p, struct rtc_
  * says why not always). */
 uint64_t rtc_peer_dropped_unknown(void);
 bool rtc_peer_counting_unknown(void);
+
+/* The selected candidate pair, "BASE:PORT TYPE[ as MAPPED:PORT] -> REMOTE:PORT
+ * TYPE" (BASE our socket's address; types host, srflx, prflx, relay; MAPPED
+ * what the peer saw, for a local candidate other than host, e.g. through a
+ * NAT), or "(none)" before ICE selected one. */
+#define RTC_PEER_PAIR_LEN 128
+__attribute__((nonnull)) void rtc_peer_selected_pair(struct rtc_peer *p, char *out, size_t len);
 
 /* The local UDP port of the component (0 before gathering). */
 __attribute__((nonnull)) unsigned int rtc_peer_local_port(struct rtc_peer *p);

@@ -47,6 +47,9 @@ static const struct {
 	{ "subscribe", KX_CTL_SUBSCRIBE, { "events", NULL } },
 	{ "remove", KX_CTL_REMOVE, { "participant", NULL } },
 	{ "end", KX_CTL_END, { NULL } },
+	{ "set-room-name", KX_CTL_SET_ROOM_NAME, { "name", NULL } },
+	{ "set-service", KX_CTL_SET_SERVICE, { "url", NULL } },
+	{ "reset-identity", KX_CTL_RESET_IDENTITY, { NULL } },
 };
 
 static int fail(const char **err, const char *msg, int code)
@@ -130,10 +133,11 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 		char role[8];
 
 		if (get_text(o, "meeting", cmd->meeting, KX_CTL_TEXT_MAX, true) ||
-		    get_text(o, "name", cmd->name, KX_CTL_TEXT_MAX, true) ||
+		    get_text(o, "name", cmd->name, KX_CTL_TEXT_MAX, false) ||
 		    get_text(o, "code", cmd->code, KX_CTL_TEXT_MAX, false) ||
 		    get_text(o, "role", role, sizeof(role) - 1, true)) {
-			ret = fail(err, "join takes meeting, role and name (strings)", -EINVAL);
+			ret = fail(err, "join takes meeting, role and optionally name (strings)",
+				   -EINVAL);
 			goto out;
 		}
 		if (strcmp(role, "host") && strcmp(role, "member")) {
@@ -169,6 +173,24 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 		/* An admission names the knock a person saw (CONTROL.md "admit"). */
 		if (cmd->type == KX_CTL_ADMIT && !cmd->codeword[0] && !cmd->knock[0]) {
 			ret = fail(err, "admit names the knock: knock (its hash) or codeword", -EINVAL);
+			goto out;
+		}
+		break;
+	case KX_CTL_SET_ROOM_NAME:
+		/* Bytes and controls here; UTF-8 and format characters by keyxchgd
+		 * (PROTOCOL.md 2's rule for display names). */
+		if (get_text(o, "name", cmd->name, KX_CTL_TEXT_MAX, true)) {
+			ret = fail(err, "set-room-name takes name (a string of 1 to 128 bytes "
+					"without control characters)",
+				   -EINVAL);
+			goto out;
+		}
+		break;
+	case KX_CTL_SET_SERVICE:
+		if (get_text(o, "url", cmd->url, KX_CTL_TEXT_MAX, true)) {
+			ret = fail(err, "set-service takes url (a string of 1 to 128 bytes "
+					"without control characters)",
+				   -EINVAL);
 			goto out;
 		}
 		break;
@@ -354,8 +376,10 @@ static void handle_lines(struct kx_ctl_server *s, int ci, kx_ctl_request_cb cb, 
 		else if (c->uid == s->media_uid && c->uid != geteuid() &&
 			 cmd.type != KX_CTL_SUBSCRIBE && cmd.type != KX_CTL_STATUS)
 			/* The media daemon parses untrusted media: it takes keys and
-			 * state, and commands nothing (no admit from a decoder exploit). */
-			reply_error(s, ci, "the media daemon may only subscribe and ask status");
+			 * state, and commands nothing (no admit from a decoder exploit).
+			 * The refusal echoes the id: the client waits for its answer. */
+			kx_ctl_reply(s, ci, &cmd, -EPERM,
+				     "the media daemon may only subscribe and ask status", NULL);
 		else if (cmd.type == KX_CTL_SUBSCRIBE) {
 			/* Media keys go to the media daemon only, never to the panel. */
 			if ((cmd.events & KX_CTL_EV_KEYS) && c->uid != geteuid() &&

@@ -39,9 +39,12 @@ enum kx_ctl_cmd_type {
 	KX_CTL_SUBSCRIBE, /* events: roster, keys, state (a bit set) */
 	KX_CTL_REMOVE, /* participant: host, a member out with a fresh secret, its IK barred */
 	KX_CTL_END, /* host: end the meeting for everyone */
+	KX_CTL_SET_ROOM_NAME, /* name: the room's name in its knocks and status (persisted) */
+	KX_CTL_SET_SERVICE, /* url: the meeting service's address (persisted; not in a meeting) */
+	KX_CTL_RESET_IDENTITY, /* a new identity key, a new codeword (not in a meeting) */
 };
 /* The last command type: moves with the enum (the fuzz target's bound). */
-#define KX_CTL_LAST KX_CTL_END
+#define KX_CTL_LAST KX_CTL_RESET_IDENTITY
 
 enum kx_ctl_events {
 	KX_CTL_EV_ROSTER = 1 << 0, /* roster, knocks, warnings */
@@ -53,7 +56,8 @@ struct kx_ctl_cmd {
 	enum kx_ctl_cmd_type type;
 	char id[KX_CTL_ID_MAX + 1]; /* echoed in the reply; may be empty */
 	char meeting[KX_CTL_TEXT_MAX + 1];
-	char name[KX_CTL_TEXT_MAX + 1];
+	char name[KX_CTL_TEXT_MAX + 1]; /* join: may be empty (the room name set) */
+	char url[KX_CTL_TEXT_MAX + 1]; /* set-service */
 	char code[KX_CTL_TEXT_MAX + 1]; /* join as member: the meeting code typed; may be empty */
 	bool host;
 	uint32_t participant;

@@ -3,10 +3,11 @@
  * kxctl: a command-line client of keyxchgd's control socket, for people and
  * for tests (keyxchg/CONTROL.md).
  *
- *   kxctl [--socket PATH] join --meeting M --role host|member --name N [--code CODE]
+ *   kxctl [--socket PATH] join --meeting M --role host|member [--name N] [--code CODE]
  *   kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD
  *   kxctl [--socket PATH] deny|verify|remove PARTICIPANT
- *   kxctl [--socket PATH] leave|end|rekey|status
+ *   kxctl [--socket PATH] leave|end|rekey|status|reset-identity
+ *   kxctl [--socket PATH] set-room-name NAME | set-service wss://HOST[:PORT][/PATH]
  *   kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]
  *
  * Prints the daemon's reply (or the events) as JSON lines. Exit 0 when the
@@ -38,11 +39,12 @@
 
 static int usage(void)
 {
-	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member --name N "
+	fputs("usage: kxctl [--socket PATH] join --meeting M --role host|member [--name N] "
 	      "[--code CODE]\n"
 	      "       kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD\n"
 	      "       kxctl [--socket PATH] deny|verify|remove PARTICIPANT\n"
-	      "       kxctl [--socket PATH] leave|end|rekey|status\n"
+	      "       kxctl [--socket PATH] leave|end|rekey|status|reset-identity\n"
+	      "       kxctl [--socket PATH] set-room-name NAME | set-service URL\n"
 	      "       kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]\n",
 	      stderr);
 	return 2;
@@ -223,11 +225,12 @@ int main(int argc, char **argv)
 			else
 				return usage();
 		}
-		if (!meeting || !role || !name || optind != argc)
+		if (!meeting || !role || optind != argc)
 			return usage();
 		json_object_set_new(req, "meeting", json_string(meeting));
 		json_object_set_new(req, "role", json_string(role));
-		json_object_set_new(req, "name", json_string(name));
+		if (name) /* else the room's name (set-room-name) */
+			json_object_set_new(req, "name", json_string(name));
 		if (code)
 			json_object_set_new(req, "code", json_string(code));
 	} else if (!strcmp(argv[optind], "admit") || !strcmp(argv[optind], "deny") ||
@@ -256,6 +259,13 @@ int main(int argc, char **argv)
 		if (admit ? (argc - optind) % 2 || argc - optind < 4 || argc - optind > 6 :
 			    optind + 2 != argc)
 			return usage();
+	} else if (!strcmp(argv[optind], "set-room-name") ||
+		   !strcmp(argv[optind], "set-service")) {
+		/* One argument, as typed: keyxchgd checks it (CONTROL.md). */
+		if (optind + 2 != argc)
+			return usage();
+		json_object_set_new(req, !strcmp(argv[optind], "set-service") ? "url" : "name",
+				    json_string(argv[optind + 1]));
 	} else if (!strcmp(argv[optind], "events")) {
 		json_t *ev = json_array();
 		char *list, *save = NULL;

@@ -355,7 +355,7 @@ static long long peer_uid(const char *s)
 
 static int usage(void)
 {
-	fputs("usage: keyxchgd --state-dir DIR --socket PATH --relay wss://HOST:PORT --ca FILE "
+	fputs("usage: keyxchgd --state-dir DIR --socket PATH --relay wss://HOST[:PORT][/PATH] --ca FILE "
 	      "--device ID [--allow-uid UID]... [--media-uid UID] [--rekey-interval S] "
 	      "[--join-batch-ms MS] [--announce-window S] [--lobby-max N] "
 	      "[--codewords-per-second N] [--takeover-after S]\n",
@@ -466,8 +466,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!a->state_dir || !a->socket_path || !relay || !a->ca || !a->device || optind != argc ||
-	    !kx_device_id_valid(a->device, strlen(a->device)) ||
-	    sscanf(relay, "wss://%255[^:]:%hu", a->relay_host, &a->relay_port) != 2)
+	    !kx_device_id_valid(a->device, strlen(a->device)))
 		return usage();
 	if (kx_init() || sodium_init() < 0)
 		return 1;
@@ -487,6 +486,12 @@ int main(int argc, char **argv)
 		kxd_logmsg("cannot open the state directory %s: %s", a->state_dir, strerror(-ret));
 		return 1;
 	}
+	/* The room name and the meeting service (--relay, or what was set). */
+	ret = kxd_settings_load(a, relay);
+	if (ret == -EINVAL && !a->service[0])
+		return usage();
+	if (ret)
+		return 1;
 	kx_codeword_cache_init(&a->cw);
 	if (kx_codeword(&a->cw, a->id.ik, a->codeword))
 		return 1;
@@ -511,7 +516,7 @@ int main(int argc, char **argv)
 	printf("keyxchgd ready codeword=%s\n", a->codeword);
 	fflush(stdout);
 
-	while (!stop_signal) {
+	while (!stop_signal && !a->stop) {
 		struct pollfd fds[2 + KX_CTL_CLIENTS_MAX];
 		size_t n = kx_ctl_server_fds(a->ctl, fds), ws_at = n;
 

@@ -69,7 +69,9 @@
 #include "kx/pinstore.h"
 #include "kx/schedule.h"
 #include "../ctl/kx_ctl.h"
+#include "kx/settings.h"
 #include "../net/kx_ws.h"
+#include "../net/kx_ws_url.h"
 
 #define RESEND_MS  1000
 #define RESEND_MAX 30
@@ -187,8 +189,13 @@ struct secrets {
 struct app {
 	/* configuration */
 	const char *state_dir, *socket_path, *ca, *device;
-	char relay_host[256];
+	/* The meeting service (--relay, or <state>/service-url once set):
+	 * the address as given, and its parts (kx_ws_url.h). */
+	char service[KX_WS_URL_MAX + 1];
+	char relay_host[KX_WS_HOST_MAX + 1];
 	uint16_t relay_port;
+	char relay_path[KX_WS_URL_MAX + 1]; /* "" or "/seg...": rooms are under it */
+	char room_name[KX_NAME_MAX + 1];    /* <state>/room-name; "" when not set */
 	uid_t allowed[KX_CTL_ALLOWED_MAX];
 	size_t n_allowed;
 	uid_t media_uid;
@@ -326,6 +333,11 @@ __attribute__((format(printf, 2, 3))) void kxd_warn_event(struct app *a, const c
 void kxd_emit_state(struct app *a);
 void kxd_emit_roster(struct app *a);
 void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd);
+
+/* kxd_settings.c: the room's settings (room name, meeting service, identity
+ * reset; DAEMON.md "State files") */
+int kxd_settings_load(struct app *a, const char *relay_option);
+void kxd_on_settings_request(struct app *a, int client, const struct kx_ctl_cmd *cmd);
 
 /* kxd_relay.c: the relay link */
 bool kxd_relay_open(const struct app *a);

@@ -165,6 +165,11 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 			json_decref(ev);
 		}
 		return;
+	case KX_CTL_SET_ROOM_NAME:
+	case KX_CTL_SET_SERVICE:
+	case KX_CTL_RESET_IDENTITY:
+		kxd_on_settings_request(a, client, cmd);
+		return;
 	case KX_CTL_JOIN:
 		if (a->state == ST_LOBBY || a->state == ST_MEETING) {
 			kx_ctl_reply(a->ctl, client, cmd, -EBUSY, "already in a meeting", NULL);
@@ -179,7 +184,14 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 					     "meeting names are letters, digits, - _ .", NULL);
 				return;
 			}
-		if (!kx_display_name_valid(cmd->name, strlen(cmd->name))) {
+		/* Without a name: the room's name (set-room-name). */
+		if (!cmd->name[0] && !a->room_name[0]) {
+			kx_ctl_reply(a->ctl, client, cmd, -EINVAL,
+				     "no name: give one, or set the room's name (set-room-name)",
+				     NULL);
+			return;
+		}
+		if (cmd->name[0] && !kx_display_name_valid(cmd->name, strlen(cmd->name))) {
 			kx_ctl_reply(a->ctl, client, cmd, -EINVAL,
 				     "a name is 1 to 64 bytes of UTF-8 without control or format "
 				     "characters",
@@ -222,7 +234,7 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		a->self = -1;
 		a->host = cmd->host;
 		strcpy(a->meeting_name, cmd->meeting);
-		strcpy(a->display_name, cmd->name);
+		strcpy(a->display_name, cmd->name[0] ? cmd->name : a->room_name);
 		if (a->have_ek)
 			kx_ek_free(&a->ek);
 		ret = kx_ek_generate(&a->ek); /* fresh for every meeting */
@@ -386,6 +398,10 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 						    a->keys[j].fp));
 		json_object_set_new(o, "keys", keys);
 		json_object_set_new(o, "have_secret", json_boolean(a->have_secret));
+		/* The settings (kxd_settings.c): what the panel's Settings show. */
+		json_object_set_new(o, "service", json_string(a->service));
+		if (a->room_name[0])
+			json_object_set_new(o, "room_name", json_string(a->room_name));
 		json_object_set_new(o, "keys_waiting", json_boolean(a->keys_waiting));
 		if (a->meeting_code[0])
 			json_object_set_new(o, "meeting_code", json_string(a->meeting_code));

@@ -210,15 +210,16 @@ void kxd_relay_step(struct app *a)
 /* Starts a connection; 0 when under way (relay_step finishes it), or -errno. */
 int kxd_relay_connect(struct app *a)
 {
-	char path[KX_CTL_TEXT_MAX + 32];
+	char path[KX_WS_URL_MAX + KX_CTL_TEXT_MAX + 32];
 	struct kx_ws_config cfg = {a->relay_host, a->relay_port, path, a->ca, 5000};
 	const char *detail = NULL;
 	int ret;
 
 	if (a->self >= 0)
-		snprintf(path, sizeof(path), "/v1/rooms/%s?id=%d", a->meeting_name, a->self);
+		snprintf(path, sizeof(path), "%s/v1/rooms/%s?id=%d", a->relay_path,
+			 a->meeting_name, a->self);
 	else
-		snprintf(path, sizeof(path), "/v1/rooms/%s", a->meeting_name);
+		snprintf(path, sizeof(path), "%s/v1/rooms/%s", a->relay_path, a->meeting_name);
 	a->ws_open = false;
 	ret = kx_ws_connect_start(&cfg, &a->ws, &detail); /* copies what it needs of cfg */
 	if (ret) {

@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Either a command with bounded strings, or an error with its reason. */
 	if (r == 0) {
 		if (err || strlen(cmd.id) > KX_CTL_ID_MAX || strlen(cmd.meeting) > KX_CTL_TEXT_MAX ||
-		    strlen(cmd.name) > KX_CTL_TEXT_MAX || cmd.type < KX_CTL_JOIN ||
+		    strlen(cmd.name) > KX_CTL_TEXT_MAX ||
+		    strlen(cmd.url) > KX_CTL_TEXT_MAX || cmd.type < KX_CTL_JOIN ||
 		    cmd.type > KX_CTL_LAST)
 			abort();
 	} else if (!err) {

@@ -11,7 +11,10 @@
  * reset (the lowest free fd number is the same before and after), no buffer
  * accepted that its sender can still truncate (the harness tries on a copy
  * of every fd it passed), and a FRAME event only for a ring the receiver
- * holds.
+ * holds. The same bytes also go through roomd's half, the parser of what
+ * the screen sends (RELEASE, TILE, MEDIA: a compromised screen may send
+ * anything): a message it accepts must carry a volume of 0..100 and no
+ * unknown flag, and must encode back to exactly the bytes it came from.
  *
  * Input: records of [control byte][length byte][length bytes of message].
  * Control: bits 0-2 fds (0..4), bit 3 seal against shrinking, bits 4-5 the
@@ -93,6 +96,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		data += 2 + len;
 		size -= 2 + len;
+		/* roomd's half: what the screen may send. */
+		if (!panel_frames_parse(msg, len, n_fds, PANEL_FRAMES_FROM_SCREEN, &m)) {
+			uint8_t again[PANEL_FRAMES_MSG_MAX];
+
+			if (m.volume > PANEL_FRAMES_VOLUME_MAX ||
+			    (m.flags & ~PANEL_FRAMES_MEDIA_KNOWN) ||
+			    panel_frames_encode(&m, again) != (int)len || memcmp(again, msg, len))
+				abort();
+		}
 		/* The size the message asks for, so that the fuzzer reaches the mapping. */
 		if (!panel_frames_parse(msg, len, n_fds, PANEL_FRAMES_FROM_ROOMD, &m) &&
 		    m.type == PANEL_FRAMES_BUFFERS)

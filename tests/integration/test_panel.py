@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import tap  # noqa: E402
 from tap import check  # noqa: E402
 import panel_touch  # noqa: E402
+from panel_touch import digits_of  # noqa: E402
 import users  # noqa: E402
 from test_screen import Keyxchgd  # noqa: E402
 import roomproc  # noqa: E402
@@ -45,18 +46,6 @@ import roomproc  # noqa: E402
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
 LOGS = os.path.join(BUILD, "test-logs")
-C = "bdfghjklmnprstvz"
-V = "aiou"
-
-
-def digits_of(code):
-    """The meeting code as the panel's keypad takes it: each proquint as 5 digits."""
-    out = ""
-    for q in code.split("-"):
-        v = ((C.index(q[0]) << 12) | (V.index(q[1]) << 10) | (C.index(q[2]) << 6) |
-             (V.index(q[3]) << 4) | C.index(q[4]))
-        out += f"{v:05d}"
-    return out
 
 
 def save(screen, name):

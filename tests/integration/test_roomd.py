@@ -39,7 +39,7 @@ import users  # noqa: E402
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
 LOGS = os.path.join(BUILD, "test-logs")
-FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")  # test_media_restart
 
 
 def kxctl(room, *args):
@@ -133,13 +133,7 @@ def main():
         r["pid"] = kxctl(r, "status")["participant"]
     check("three rooms in one meeting (keyxchgd)", True)
 
-    for r in rooms:
-        r["tx"] = tuple(tap.free_ports(2))
-        r["rx_base"] = roomproc.rx_base([s["pid"] for s in rooms])
-    sfu = subprocess.Popen([sys.executable, os.path.join(FIX, "udp_relay.py"),
-                            *roomproc.sfu_routes(rooms), "--capture",
-                            os.path.join(tmp, "sfu.cap"), "--seconds", "300"],
-                           stdout=subprocess.DEVNULL)
+    sfu = roomproc.start_sfu(tmp, rooms, 300)
     for r in rooms:
         n = r["n"]
         sd = r["screen_dir"] = users.frames_dir(os.path.join(tmp, f"screen{n}"))

@@ -22,6 +22,11 @@ namespace of the test's own where every datagram is captured. Checked:
   Janus, Janus to room) lossy, and under it Janus is stopped and started
   again mid-meeting: both roomds see it go, join again and re-publish and
   re-subscribe, and both screens show new frames of the other after;
+* consent freshness (RFC 7675, on the publisher's connection): every UDP
+  datagram of the namespace dropped (nftables), Janus answers no consent
+  check: both roomds say "ICE consent lost" (libnice: 10 s without an
+  answer), and once the datagrams flow again both join again and show each
+  other;
 * keyframes: Janus's PLIs became GstForceKeyUnit to each room's encoder,
   and the receive branches' requests (pictures broken by the loss) left as
   PLIs;
@@ -38,6 +43,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -109,6 +115,27 @@ class Loss:
         elif self.how == "netem":
             self._run("tc", "qdisc", "del", "dev", "lo", "root")
         self.how = None
+
+
+class DropUdp:
+    """Every UDP datagram of the namespace dropped (nftables, output hook)."""
+
+    TABLE = ["inet", "sealroom_consent"]
+
+    def __enter__(self):
+        for cmd in (["nft", "add", "table", *self.TABLE],
+                    ["nft", "add", "chain", *self.TABLE, "out",
+                     "{ type filter hook output priority 0; policy accept; }"],
+                    ["nft", "add", "rule", *self.TABLE, "out", "meta", "l4proto", "udp",
+                     "counter", "drop"]):
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode:
+                raise RuntimeError(f"cannot drop the datagrams: {' '.join(cmd)}: "
+                                   f"{r.stderr.strip()}")
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["nft", "delete", "table", *self.TABLE], capture_output=True)
 
 
 def ice_ports(rd):
@@ -229,6 +256,28 @@ def main():
         loss.stop()
     print(f"# the lossy path dropped {dropped} datagrams")
     check("the lossy path dropped datagrams", dropped is None or dropped > 0, dropped)
+
+    # ICE consent freshness (RFC 7675): every UDP datagram of the namespace
+    # dropped (the WebSocket, TCP, stays), so Janus answers no consent check:
+    # each roomd's publisher connection fails (libnice: 10 s without an
+    # answer) and roomd says so;
+    # once the datagrams flow again both join again and show each other.
+    seen = {r["n"]: r["roomd"].text().count("ICE consent lost") for r in rooms}
+    t0 = time.monotonic()
+    with DropUdp():
+        for r in rooms:
+            r["roomd"].wait_for(lambda t, r=r: t.count("ICE consent lost") > seen[r["n"]],
+                                "saying ICE consent lost with every datagram dropped", 120)
+        took = time.monotonic() - t0
+    print(f"# consent lost in both rooms {took:.1f} s after the datagrams stopped")
+    check(f"with Janus's datagrams gone both roomds said ICE consent lost (RFC 7675; both "
+          f"within {took:.1f} s)", all(r["roomd"].text().count("ICE consent lost") > seen[r["n"]]
+                                       for r in rooms))
+    before = {r["n"]: shown(r) for r in rooms}
+    ok = all(shows_more(r, before[r["n"]], 10, "after consent was lost and the datagrams came "
+                        "back", 120) for r in rooms)
+    check("after consent was lost both rooms joined again and show each other", ok,
+          [r["roomd"].text()[-2000:] for r in rooms])
 
     rcs = [r["roomd"].stop() for r in rooms]
     check("roomd exits 0 at SIGTERM", rcs == [0, 0], rcs)

@@ -26,6 +26,16 @@ AXIS_MAX = 32767
 SCREEN_MM = "344x194"
 
 
+def digits_of(code):
+    """The meeting code as the panel's keypad takes it: each proquint as 5 digits."""
+    c, v, out = "bdfghjklmnprstvz", "aiou", ""
+    for q in code.split("-"):
+        n = ((c.index(q[0]) << 12) | (v.index(q[1]) << 10) | (c.index(q[2]) << 6) |
+             (v.index(q[3]) << 4) | c.index(q[4]))
+        out += f"{n:05d}"
+    return out
+
+
 def _ev(t, etype, code, value):
     sec = int(t)
     return struct.pack("llHHi", sec, int((t - sec) * 1e6), etype, code, value)
@@ -120,15 +130,20 @@ class PanelScreen(roomproc.Proc):
         raise RuntimeError(f"{self.name}: a tap in the middle of {wid} hit something "
                            f"else: {line}")
 
-    def tap_key(self, wid, key):
-        """Taps key ('0'..'9', '<' erase, '>' OK) of keypad wid, where
-        panel_keypad_layout puts it: a 16 mm entry, then 3 x 4 keys with 2 mm gaps
-        (millimetres rounded up to pixels, as panel_mm does)."""
+    def _keys_area(self, wid):
+        """Keypad or keyboard wid: its rectangle, the 2 mm gap and the top of its keys
+        (under the 16 mm entry), in pixels rounded up as panel_mm does."""
         x, y, w, h = self.wait_widget(wid)
         mw, mh = (int(v) for v in SCREEN_MM.split("x"))
         ppm = min(self.width / mw, self.height / mh)
         gap = math.ceil(2 * ppm - 1e-6)
-        top = y + math.ceil(16 * ppm - 1e-6) + gap
+        return x, y, w, h, gap, y + math.ceil(16 * ppm - 1e-6) + gap
+
+    def tap_key(self, wid, key):
+        """Taps key ('0'..'9', '<' erase, '>' OK) of keypad wid, where
+        panel_keypad_layout puts it: a 16 mm entry, then 3 x 4 keys with 2 mm gaps
+        (millimetres rounded up to pixels, as panel_mm does)."""
+        x, y, w, h, gap, top = self._keys_area(wid)
         kw, kh = (w - 2 * gap) // 3, (y + h - top - 3 * gap) // 4
         i = "123456789<0>".index(key)
         line = self.tap_at(x + (i % 3) * (kw + gap) + kw // 2,
@@ -136,6 +151,36 @@ class PanelScreen(roomproc.Proc):
         if not line.endswith(f"-> {wid} key {key}"):
             raise RuntimeError(f"{self.name}: the tap on key {key} of {wid} hit {line}")
         return line
+
+    # panel_keyboard_layout's keys (panel/keyboard.c): 5 rows of 10 units.
+    BOARD = "1234567890qwertyuiopasdfghjkl:^zxcvbnm./!-_ <>"
+
+    def tap_board(self, wid, key):
+        """Taps key of keyboard wid ('^' shift, '<' erase, '>' Done, '!' Cancel), where
+        panel_keyboard_layout puts it: a 16 mm entry, then 5 rows of 10 units with
+        2 mm gaps (Cancel and Done 2 units, space 3)."""
+        x, y, w, h, gap, top = self._keys_area(wid)
+        uw, kh = (w - 9 * gap) // 10, (y + h - top - 4 * gap) // 5
+        row = unit = 0
+        for k in self.BOARD:
+            span = 3 if k == " " else 2 if k in "!>" else 1
+            if unit + span > 10:
+                row, unit = row + 1, 0
+            if k == key:
+                break
+            unit += span
+        kw = span * uw + (span - 1) * gap
+        line = self.tap_at(x + unit * (uw + gap) + kw // 2, top + row * (kh + gap) + kh // 2)
+        if not line.endswith(f"-> {wid} key {key}"):
+            raise RuntimeError(f"{self.name}: the tap on key {key!r} of {wid} hit {line}")
+        return line
+
+    def type_board(self, wid, text):
+        """Types text on keyboard wid: shift before each capital."""
+        for c in text:
+            if c.isupper():
+                self.tap_board(wid, "^")
+            self.tap_board(wid, c.lower())
 
     def capture(self, dst):
         return roomproc.Screen.capture(self, dst)

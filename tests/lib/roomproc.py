@@ -29,19 +29,23 @@ def _read(path):
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 
 
-def start_relay(tmp, names=()):
+def start_relay(tmp, names=(), certs=None, name="relay"):
     """The signaling relay fixture on loopback, its throwaway CA in tmp/certs
-    (its certificate for localhost and names): (proc, port, certs)."""
-    certs, pf = os.path.join(tmp, "certs"), os.path.join(tmp, "relay.port")
+    (its certificate for localhost and names), or another instance with the
+    certs of one started before (a second meeting service the same --ca
+    trusts); its log tmp/<name>.jsonl: (proc, port, certs)."""
+    pf = os.path.join(tmp, f"{name}.port")
     relay = os.path.join(FIXTURES, "relay.py")
-    subprocess.run([sys.executable, relay, "--make-certs", certs,
-                    *[x for n in names for x in ("--cert-name", n)]],
-                   check=True, stdout=subprocess.DEVNULL)
+    if certs is None:
+        certs = os.path.join(tmp, "certs")
+        subprocess.run([sys.executable, relay, "--make-certs", certs,
+                        *[x for n in names for x in ("--cert-name", n)]],
+                       check=True, stdout=subprocess.DEVNULL)
     proc = subprocess.Popen([sys.executable, relay, "--certs", certs, "--port", "0",
-                             "--port-file", pf, "--log", os.path.join(tmp, "relay.jsonl")],
+                             "--port-file", pf, "--log", os.path.join(tmp, f"{name}.jsonl")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tap.wait_until(lambda: os.path.exists(pf) and _read(pf).strip(), 15,
-                   "the relay fixture's port file")
+                   f"the {name} fixture's port file")
     return proc, int(_read(pf)), certs
 
 
@@ -239,3 +243,15 @@ def sfu_routes(rooms):
             dests = ",".join(str(s["rx_base"] + 2 * r["pid"] + k) for s in rooms if s is not r)
             routes += ["--route", f"{r['tx'][k]}:{dests}"]
     return routes
+
+
+def start_sfu(tmp, rooms, seconds):
+    """The SFU fixture (tests/fixtures/udp_relay.py) between rooms (dicts with pid):
+    gives each its send ports (tx) and receive base (rx_base), captures to
+    tmp/sfu.cap, stops by itself after seconds; the Popen."""
+    for r in rooms:
+        r["tx"] = tuple(tap.free_ports(2))
+        r["rx_base"] = rx_base([s["pid"] for s in rooms])
+    return subprocess.Popen([sys.executable, os.path.join(FIXTURES, "udp_relay.py"),
+                             *sfu_routes(rooms), "--capture", os.path.join(tmp, "sfu.cap"),
+                             "--seconds", str(seconds)], stdout=subprocess.DEVNULL)

@@ -5,30 +5,45 @@ admits this one (tests/qemu/in-image-hostroom.sh is the guest's half).
 
   host_room.py [--interactive] WORK BUILD
 
-On the host, on loopback: the signaling relay fixture (tests/fixtures/relay.py,
-its certificate also for the name relay.sealroom.test, which the guest maps to
-10.0.2.2, QEMU user networking's address of the host), the SFU fixture
-(tests/fixtures/udp_relay.py) and this room: keyxchgd and roomd (no screen:
-nothing listens on its frame socket), each as its user (tests/lib/users.py).
+It runs in the network namespace test_qemu_boot.sh made for it and QEMU
+(SEALROOM_IN_NETNS=1; it refuses to run elsewhere), where it gives the veth
+end jn0 127.0.0.1/32 (tests/fixtures/janus.py: Janus gathers there and can
+answer 127.0.0.1). On its loopback: the signaling relay fixture
+(tests/fixtures/relay.py, its certificate also for relay.sealroom.test),
+Janus (tests/fixtures/janus.py, as make run's and test_roomd_janus's, its
+certificate also for janus.sealroom.test; nat_1_1_mapping "10.0.2.2" with
+keep_private_host: each host candidate offered as 127.0.0.1 and as
+10.0.2.2, QEMU user networking's address of the host, to which the guest
+maps both names) and this room: keyxchgd and roomd through Janus (no
+screen: nothing listens on its frame socket), each as its user
+(tests/lib/users.py). Every UDP datagram of the namespace is captured (an
+AF_PACKET socket): the guest's, through QEMU's NAT, arrive at Janus from
+127.0.0.1.
 
-Before QEMU starts it writes WORK/hostroom.tar (ca.pem and hostroom.conf: the
-relay's port, the SFU's ports for the guest's media, the guest's receive base,
-this room's codeword;
+Before QEMU starts it writes WORK/hostroom.tar (hostroom.conf: the relay's
+port and name, Janus's port, name and room, the marker both roomds put in
+every access unit, this room's codeword; ca.pem, the relay's CA;
+janus-ca.pem, Janus's;
 the guest reads it from a second virtio disk) and WORK/hostroom.nic (QEMU's
--nic: user networking with a UDP hostfwd for each port the SFU sends the
-guest's receive branches to), then WORK/hostroom.ready. Then it follows the
-guest's results port (WORK/results.tap):
+-nic: user networking, no port forwarded), then WORK/hostroom.ready. Then
+it follows the guest's results port (WORK/results.tap):
 
   "# hostroom: meeting started"  it joins the meeting as member "Host room"
                                  (the guest's people admit it on their panel
                                  by its codeword, hostroom.conf's
                                  host_codeword), verifies the guest's room
                                  (the people compared its codeword: this
-                                 room's media may go), starts the SFU and
-                                 roomd (a flat colour, its codeword burned in)
+                                 room's media may go), starts roomd (a flat
+                                 colour, its codeword burned in)
   "# hostroom: epoch E"          it checks it holds epoch E too
 then it waits to be removed (the guest's people tap Participants, Remove):
 its keyxchgd says so and its roomd drops the guest's branch.
+  "# hostroom: done"             it stops roomd; its results, and the capture:
+                                 the guest's datagrams with Janus (those not of
+                                 this roomd's ICE ports) STUN, DTLS and
+                                 SRTP/SRTCP only, the plaintext marker (both
+                                 rooms send it, this roomd finds it in the
+                                 guest's decrypted frames) in no datagram
 
 Its own checks, as TAP lines without a plan, go to WORK/host-room.tap; what it
 did, to stdout. Every wait is bounded and names what it waited for.
@@ -43,23 +58,27 @@ up) until it is killed.
 import io
 import os
 import signal
-import subprocess
 import sys
 import tarfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+import janus  # noqa: E402
 import roomproc  # noqa: E402
 import tap  # noqa: E402
 import users  # noqa: E402
 
-FIX = roomproc.FIXTURES
 NAME = "relay.sealroom.test"
-GUEST_RX_BASE = 30000      # the guest's roomd receives sender N at + 2N, + 2N + 1
-MAX_PID = 7                # senders 1..MAX_PID forwarded into the guest
+JANUS_NAME = "janus.sealroom.test"
+HOST = "10.0.2.2"          # QEMU user networking's address of the host
+LOOPBACK = "127.0.0.1"     # where the guest's datagrams to HOST arrive
 COLOUR = "3070c0"
 MEETING = "qemu-room"
+# Both roomds put it into every access unit they send, before e2eeenc; this
+# room's roomd counts it in the guest's frames it decrypts.
+MARKER = f"sealroom-qemu-meeting-{os.getpid()}"
 
 
 def log(msg):
@@ -83,11 +102,21 @@ def guest_started(work):
                for ln in text.splitlines())
 
 
+def ice_ports(rd):
+    """The UDP ports this room's roomd gathered (its log lines)."""
+    return {int(ln.rsplit("port ", 1)[1]) for ln in rd.text().splitlines()
+            if ln.startswith(("roomd: published to Janus", "roomd: subscribing to sender"))}
+
+
 def main():
     interactive = sys.argv[1:2] == ["--interactive"]
     if interactive:
         del sys.argv[1]
     work, build = sys.argv[1], os.path.abspath(sys.argv[2])
+    if os.environ.get(janus.NETNS_ENV) != "1":
+        raise RuntimeError("host_room.py runs in the network namespace test_qemu_boot.sh "
+                           "makes for it and QEMU")
+    janus.enter_netns(LOOPBACK)
     binp = os.path.join(build, "bin")
     d = os.path.join(work, "hostroom")
     os.makedirs(d)
@@ -102,34 +131,31 @@ def main():
             log(f"{'' if ok else 'NOT: '}{name}{f' ({why})' if not ok and why else ''}")
         return ok
 
+    cap = janus.Capture()
+    cap.start()
     relay, port, certs = roomproc.start_relay(d, [NAME])
-    gv, ga, hv, ha = tap.free_ports(4)
-    fwd = roomproc.rx_base(range(1, MAX_PID + 1))     # host ports into the guest
-    hb = roomproc.rx_base(range(1, MAX_PID + 1))      # this room's roomd receives here
+    j = janus.Janus(os.path.join(d, "janus"), address=LOOPBACK, nat_1_1=HOST,
+                    names=[JANUS_NAME]).start()
     kxlog = open(os.path.join(d, "keyxchgd.log"), "w")
     kx, sock, cw = roomproc.keyxchgd(binp, os.path.join(d, "kx"), f"wss://localhost:{port}",
                                      os.path.join(certs, "ca.pem"), "room-host", kxlog)
     log(f"keyxchgd up, codeword {cw}")
     # host_codeword: what this room's people would read out to the QEMU
     # room's, who compare it with the lobby dialog's before they tap Admit.
-    conf = (f"relay_port={port}\nrelay_name={NAME}\nsfu_video_port={gv}\n"
-            f"sfu_audio_port={ga}\nrx_base={GUEST_RX_BASE}\nhost_codeword={cw}\n").encode()
+    conf = (f"relay_port={port}\nrelay_name={NAME}\njanus_port={j.port}\n"
+            f"janus_name={JANUS_NAME}\njanus_room={j.room}\nmarker={MARKER}\n"
+            f"host_codeword={cw}\n").encode()
     with tarfile.open(os.path.join(work, "hostroom.tar"), "w", format=tarfile.USTAR_FORMAT) as t:
         for name, data in (("hostroom.conf", conf),
-                           ("ca.pem", open(os.path.join(certs, "ca.pem"), "rb").read())):
+                           ("ca.pem", open(os.path.join(certs, "ca.pem"), "rb").read()),
+                           ("janus-ca.pem", open(j.ca, "rb").read())):
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), 0o644
             t.addfile(info, io.BytesIO(data))
-    nic = ["user", "model=virtio-net-pci"]
-    for pid in range(1, MAX_PID + 1):
-        for k in (0, 1):
-            nic.append(f"hostfwd=udp:127.0.0.1:{fwd + 2 * pid + k}-10.0.2.15:"
-                       f"{GUEST_RX_BASE + 2 * pid + k}")
-    open(os.path.join(work, "hostroom.nic"), "w").write(",".join(nic))
+    open(os.path.join(work, "hostroom.nic"), "w").write("user,model=virtio-net-pci")
     open(os.path.join(work, "hostroom.ready"), "w").close()
-    log(f"relay on 127.0.0.1:{port} (as {NAME} from the guest), SFU ports {gv}/{ga} for the "
-        f"guest's media, {hv}/{ha} for ours")
-
+    log(f"relay on {LOOPBACK}:{port} (as {NAME} from the guest), Janus on {LOOPBACK}:{j.port} "
+        f"(as {JANUS_NAME}; its candidates also as {HOST})")
 
     def kxctl(*args):
         return roomproc.kxctl(binp, sock, *args)
@@ -140,8 +166,8 @@ def main():
         tap.wait_until(lambda: time.sleep(0.5) or guest_started(work), 24 * 3600,
                        "a tap on Start meeting in the QEMU room")
     else:
-        # The whole boot comes first (the host's QEMU_TIMEOUT bounds it too).
-        guest_said(work, "# hostroom: meeting started", 1500)
+        # The whole boot comes first: as long as QEMU may run.
+        guest_said(work, "# hostroom: meeting started", int(os.environ.get("QEMU_TIMEOUT", "1200")))
     rep = kxctl("join", "--meeting", MEETING, "--role", "member", "--name", "Host room")
     if not check("joins the QEMU room's meeting as a member", rep.get("ok"), rep):
         return 1
@@ -153,25 +179,14 @@ def main():
     check(f"admitted by the QEMU room (participant {me}; the QEMU room is {guest})", True)
     rep = kxctl("verify", str(guest))
     check("verifies the QEMU room's codeword (this room's media may go)", rep.get("ok"), rep)
-    if max(me, guest) > MAX_PID:
-        check(f"participant ids within the {MAX_PID} forwarded senders", False, (me, guest))
-        return 1
-    sfu = tap.TrackedPopen([sys.executable, os.path.join(FIX, "udp_relay.py"),
-                            "--route", f"{gv}:{hb + 2 * guest}",
-                            "--route", f"{ga}:{hb + 2 * guest + 1}",
-                            "--route", f"{hv}:{fwd + 2 * me}",
-                            "--route", f"{ha}:{fwd + 2 * me + 1}",
-                            "--capture", os.path.join(d, "sfu.cap"), "--seconds", "900"],
-                           stdout=open(os.path.join(d, "sfu.log"), "w"),
-                           stderr=subprocess.STDOUT)
     sd = users.frames_dir(os.path.join(d, "screen"))
     env = dict(os.environ, GST_PLUGIN_PATH=os.path.join(build, "lib", "gstreamer-1.0"),
                GST_REGISTRY=os.path.join(build, "gst-registry.bin"))
     roomd = roomproc.Roomd(binp, "the host room's roomd", sock, os.path.join(sd, "frames.sock"),
-                           (hv, ha), hb, me, os.path.join(d, "roomd.log"), env,
-                           ["--codeword", cw, "--source",
+                           None, None, me, os.path.join(d, "roomd.log"), env,
+                           ["--codeword", cw, "--marker", MARKER, "--source",
                             "videotestsrc is-live=true pattern=solid-color "
-                            f"foreground-color=0xff{COLOUR}"])
+                            f"foreground-color=0xff{COLOUR}"], janus=j)
     log(f"participant {me}, sending {COLOUR} with {cw} burned in; the QEMU room is {guest}")
 
     if interactive:
@@ -210,7 +225,39 @@ def main():
           f"({res.get('video-frames', 0)} frames, {res.get('auth-failed')} failed, "
           f"{res.get('lost')} lost)", rc == 0 and res.get("video-frames", 0) > 0 and
           res.get("auth-failed", 1) <= res.get("lost", 0), roomd.lines("roomd sender="))
-    for p in (sfu, kx, relay):
+    t = roomd.transport()
+    log(" ".join(roomd.lines("roomd transport:") + roomd.lines("roomd: receiving") +
+                 roomd.lines("roomd: publishing")))
+    check(f"its roomd took nothing but Janus's authenticated packets (rtp-in "
+          f"{t.get('rtp-in')}, dropped-auth {t.get('dropped-auth')}, -other "
+          f"{t.get('dropped-other')}, -foreign {t.get('dropped-foreign')})",
+          t.get("rtp-in", 0) > 0 and t.get("dropped-auth") == 0 and
+          t.get("dropped-other") == 0 and t.get("dropped-foreign") == 0, t)
+    j.check_alive()
+    ours = ice_ports(roomd)
+    cap.stop = True
+    cap.join()
+    guest_dg = [b for s, dp, b in cap.datagrams if s not in ours and dp not in ours]
+    kinds = {}
+    for b in guest_dg:
+        kinds[janus.classify(b)] = kinds.get(janus.classify(b), 0) + 1
+    log(f"captured {len(cap.datagrams)} datagrams, {len(guest_dg)} between Janus and the "
+        f"guest (not this roomd's ports {sorted(ours)}): {kinds}")
+    mf = roomd.lines("roomd marker-frames=")
+    mf = int(mf[-1].split("=")[1]) if mf else 0
+    found = sum(1 for b in guest_dg if MARKER.encode() in b)
+    check(f"the plaintext marker, in {mf} of the QEMU room's frames this roomd decrypted, in "
+          f"{found} of the {len(guest_dg)} datagrams between Janus and the guest",
+          mf > 0 and found == 0 and kinds.get("rtp", 0) > 0, kinds)
+    found = sum(1 for _, _, b in cap.datagrams if MARKER.encode() in b)
+    check(f"the plaintext marker in {found} of all {len(cap.datagrams)} datagrams",
+          found == 0 and cap.datagrams)
+    other = len(guest_dg) - sum(kinds.get(k, 0) for k in ("stun", "dtls", "rtp", "rtcp"))
+    check(f"every datagram between Janus and the guest STUN, DTLS or SRTP/SRTCP ({other} "
+          f"others; {kinds})", other == 0 and kinds.get("stun", 0) > 0 and
+          kinds.get("dtls", 0) > 0)
+    j.stop()
+    for p in (kx, relay):
         if p.poll() is None:
             p.terminate()
         p.wait(timeout=20)

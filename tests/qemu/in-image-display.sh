@@ -76,15 +76,18 @@ check "kxctl status answers: ok, idle (no meeting joined: no relay in the image)
 	sh -c "echo '$status' | grep -q '\"ok\":true' && echo '$status' | grep -q '\"state\":\"idle\"'"
 cw=$(echo "$status" | sed -n 's/.*"codeword":"\([a-z-]*\)".*/\1/p')
 
-# The room's media services against this keyxchgd (room.conf: the SFU and
-# the receive address on loopback, where nothing sends; the board's camera):
+# The room's media services against this keyxchgd (room.conf: Janus, ICE on
+# loopback; the board's camera):
 # sealroom-screen (20-sealroom-screen) and roomd (30-roomd). roomd connects to
 # keyxchgd (keys only) and to the screen's frame socket; the screen to keyxchgd
 # (roster and state only). No meeting: no tile, "Waiting for keys".
 install -d -o sealroom-screen -m 0700 "$svc/screen"
-# panel=off: the bare screen (banner, no tile) is what display-check checks.
-printf 'sfu=127.0.0.1\nvideo_port=5010\naudio_port=5012\nrx_address=127.0.0.1\nrx_base=5100\nsource=camera\npanel=off\ncapture=%s\n' \
-	"$svc/screen/screen-waiting.png" >"$svc/room.conf"
+# No meeting here: roomd waits for its first send key before it joins Janus,
+# so janus= names no server and its CA file is empty. panel=off: the bare
+# screen (banner, no tile) is what display-check checks.
+install -m 0644 /dev/null "$svc/janus-ca.pem"
+printf 'janus=wss://janus.invalid:443/\njanus_ca=%s\nrx_address=127.0.0.1\nsource=camera\npanel=off\ncapture=%s\n' \
+	"$svc/janus-ca.pem" "$svc/screen/screen-waiting.png" >"$svc/room.conf"
 SEALROOM_ETC=$svc SEALROOM_RUN=$svc/run /etc/sealroom/services.d/20-sealroom-screen >"$svc/screen.log" 2>&1 &
 spid=$!
 SEALROOM_ETC=$svc SEALROOM_RUN=$svc/run /etc/sealroom/services.d/30-roomd >"$svc/roomd.log" 2>&1 &

@@ -14,25 +14,34 @@
 # $here, $art, the board's variables and display-check).
 #
 # The host hands its side over on a second virtio disk (/dev/vdb: a tar of
-# ca.pem and hostroom.conf) and reaches us through QEMU user networking: the
-# relay and the SFU on the host's loopback are 10.0.2.2 from here, and the
-# SFU's datagrams for our receive ports come in through hostfwd. Lines
-# "# hostroom: ..." on the results port tell the host what happened (meeting
-# started, epoch E, removed, done); taps are asked of it on the console.
+# hostroom.conf, ca.pem, the relay's CA, and janus-ca.pem, Janus's) and is
+# reached through QEMU user networking: the relay and Janus on the host's
+# loopback are 10.0.2.2 from here (their names map to it in /etc/hosts).
+# Media goes through Janus over WebRTC: Janus offers each of its host
+# candidates also as 10.0.2.2 (its 1:1 NAT mapping), our checks to it arrive
+# at Janus from 127.0.0.1 (QEMU's NAT: a peer-reflexive candidate), no port
+# is forwarded. Lines "# hostroom: ..." on the results port tell the host
+# what happened (meeting started, epoch E, removed, done); taps are asked of
+# it on the console.
 hr=$(mktemp -d)
 chmod 0755 "$hr"
 # The room's configuration as make qemu-meeting's boot makes it
 # (/usr/lib/sealroom/hostroom-setup: the host room's disk, eth0, the relay's
-# name, meeting.conf with this room's name and meeting, room.conf), and an
-# admin PIN provisioned for the screen (0600, its own).
+# and Janus's names, meeting.conf with this room's name and meeting, room.conf
+# through Janus with the host's marker), and an admin PIN provisioned for the
+# screen (0600, its own).
 check "the host room's disk and network: hostroom-setup wrote meeting.conf and room.conf" \
 	/usr/lib/sealroom/hostroom-setup "$hr" "$hr/screen/screen.png"
 sed 's/^/# /' /tmp/check.out
+check "room.conf: roomd through Janus with the host's marker (no plain RTP)" \
+	sh -c "grep -q '^janus=wss://' '$hr/room.conf' && grep -q '^marker=.' '$hr/room.conf' && ! grep -q '^sfu=' '$hr/room.conf'"
 hv() { board_value "$1" "$hr/hostroom.conf"; }
 check "user networking: eth0 10.0.2.15, the host at 10.0.2.2" \
 	sh -c "busybox ip addr show eth0 | grep -q 10.0.2.15"
 check "the relay's name $(hv relay_name) is the host (10.0.2.2) for sealroom-kx" \
 	sh -c "setpriv --reuid=sealroom-kx --regid=sealroom-kx --clear-groups getent hosts $(hv relay_name) | grep -q '^10.0.2.2 '"
+check "Janus's name $(hv janus_name) is the host (10.0.2.2) for sealroom-media" \
+	sh -c "setpriv --reuid=sealroom-media --regid=sealroom-media --clear-groups getent hosts $(hv janus_name) | grep -q '^10.0.2.2 '"
 (umask 077 && od -An -tu4 -N4 /dev/urandom | tr -dc 0-9 | cut -c1-6 >"$hr/admin-pin")
 chown sealroom-screen:sealroom-screen "$hr/admin-pin"
 export SEALROOM_ETC=$hr SEALROOM_STATE=$hr/state SEALROOM_RUN=$hr/run
@@ -285,4 +294,25 @@ for p in $rpid $spid $kxpid; do
 	kill -TERM "$p" 2>/dev/null
 	waitpid_for "$p" 60 "a service of the host-room part to stop" >/dev/null
 done
+
+# Our media went through Janus over ICE and DTLS-SRTP (roomd's lines; its
+# transport line at its end): the selected pairs end at Janus's mapped
+# candidate 10.0.2.2, SRTP packets came in and went out, and nothing but
+# Janus's authenticated packets was taken.
+# The pairs: our socket on 10.0.2.15, Janus's candidate 10.0.2.2 (the one
+# its NAT mapping adds); Janus sees us as 127.0.0.1 (QEMU's NAT), which
+# libnice learns as a peer-reflexive local candidate.
+grep '^roomd: \(published\|publishing\|subscribing\|receiving\|unsubscribing\|sender\)\|^rtc: \|^roomd transport:' \
+	"$hr/roomd.log" | tail -n 40 | sed 's/^/# /'
+pair='10\.0\.2\.15:[0-9]* \(host\|prflx as 127\.0\.0\.1:[0-9]*\) -> 10\.0\.2\.2:[0-9]* host'
+check "roomd published through Janus: ICE pair 10.0.2.15 -> Janus's 10.0.2.2 (its NAT mapping), DTLS done" \
+	grep -q "^roomd: publishing through Janus (ICE and DTLS done, pair $pair)\$" "$hr/roomd.log"
+check "roomd received the host room (sender ${kp:-?}) through Janus: ICE pair 10.0.2.15 -> 10.0.2.2, DTLS done" \
+	grep -q "^roomd: receiving sender ${kp:-none} through Janus (ICE and DTLS done, pair $pair)\$" "$hr/roomd.log"
+tl=$(grep '^roomd transport:' "$hr/roomd.log" | tail -n 1)
+tv() { echo "$tl" | grep -o " $1=[0-9]*" | cut -d= -f2; }
+check "roomd's SRTP: $(tv rtp-in) packets in (authenticated), $(tv rtp-out) out, $(tv janus-joins) join(s) of Janus" \
+	sh -c "[ '$(tv rtp-in)' -gt 0 ] && [ '$(tv rtp-out)' -gt 0 ] && [ '$(tv janus-joins)' -ge 1 ]"
+check "roomd took nothing but Janus's authenticated packets (dropped-auth $(tv dropped-auth), -other $(tv dropped-other), -foreign $(tv dropped-foreign))" \
+	sh -c "[ '$(tv dropped-auth)' = 0 ] && [ '$(tv dropped-other)' = 0 ] && [ '$(tv dropped-foreign)' = 0 ]"
 rm -rf "$hr"

@@ -58,13 +58,17 @@ static void test_round_trip(void **state)
 		  PANEL_FRAMES_FROM_SCREEN, 24, 0 },
 		{ "tile none", { .type = PANEL_FRAMES_TILE, .sender = 3 }, PANEL_FRAMES_FROM_SCREEN,
 		  24, 0 },
-		{ "media: mute", { .type = PANEL_FRAMES_MEDIA, .flags = PANEL_FRAMES_MIC_MUTED },
-		  PANEL_FRAMES_FROM_SCREEN, 16, 0 },
-		{ "media: on", { .type = PANEL_FRAMES_MEDIA }, PANEL_FRAMES_FROM_SCREEN, 16, 0 },
-		{ "media: camera off", { .type = PANEL_FRAMES_MEDIA, .flags = PANEL_FRAMES_CAMERA_OFF },
-		  PANEL_FRAMES_FROM_SCREEN, 16, 0 },
-		{ "media state", { .type = PANEL_FRAMES_MEDIA_STATE, .flags = PANEL_FRAMES_MIC_MUTED },
-		  PANEL_FRAMES_FROM_ROOMD, 16, 0 },
+		{ "media: mute", { .type = PANEL_FRAMES_MEDIA, .flags = PANEL_FRAMES_MIC_MUTED,
+				   .volume = 100 },
+		  PANEL_FRAMES_FROM_SCREEN, 24, 0 },
+		{ "media: on, speakers muted", { .type = PANEL_FRAMES_MEDIA },
+		  PANEL_FRAMES_FROM_SCREEN, 24, 0 },
+		{ "media: camera off", { .type = PANEL_FRAMES_MEDIA, .flags = PANEL_FRAMES_CAMERA_OFF,
+					 .volume = 40 },
+		  PANEL_FRAMES_FROM_SCREEN, 24, 0 },
+		{ "media state", { .type = PANEL_FRAMES_MEDIA_STATE, .flags = PANEL_FRAMES_MIC_MUTED,
+				   .volume = 70 },
+		  PANEL_FRAMES_FROM_ROOMD, 24, 0 },
 	};
 	uint8_t buf[PANEL_FRAMES_MSG_MAX];
 	struct panel_frames_msg m;
@@ -194,6 +198,17 @@ static void test_small_rules(void **state)
 		  PANEL_FRAMES_FROM_ROOMD },
 		{ "media state: high flags", { .type = PANEL_FRAMES_MEDIA_STATE }, 12, 4,
 		  0x80000001u, 0, PANEL_FRAMES_FROM_ROOMD },
+		/* The volume is a percentage: 101 and above refused (roomd counts them). */
+		{ "media: volume 101", { .type = PANEL_FRAMES_MEDIA, .volume = 100 }, 16, 4, 101, 0,
+		  PANEL_FRAMES_FROM_SCREEN },
+		{ "media: volume 2^32-1", { .type = PANEL_FRAMES_MEDIA }, 16, 4, 0xffffffffu, 0,
+		  PANEL_FRAMES_FROM_SCREEN },
+		{ "media: reserved", { .type = PANEL_FRAMES_MEDIA }, 20, 4, 1, 0,
+		  PANEL_FRAMES_FROM_SCREEN },
+		{ "media state: volume 101", { .type = PANEL_FRAMES_MEDIA_STATE }, 16, 4, 101, 0,
+		  PANEL_FRAMES_FROM_ROOMD },
+		{ "media state: reserved", { .type = PANEL_FRAMES_MEDIA_STATE }, 23, 1, 0x80, 0,
+		  PANEL_FRAMES_FROM_ROOMD },
 	};
 	uint8_t buf[PANEL_FRAMES_MSG_MAX];
 	struct panel_frames_msg m;
@@ -216,6 +231,9 @@ static void test_small_rules(void **state)
 		assert_int_equal(panel_frames_encode(&bad, buf), -EINVAL);
 		bad = (struct panel_frames_msg){ .type = 99 };
 		assert_int_equal(panel_frames_encode(&bad, buf), -EINVAL);
+		bad = (struct panel_frames_msg){ .type = PANEL_FRAMES_MEDIA, .volume = 101 };
+		assert_int_equal(panel_frames_encode(&bad, buf), -EINVAL);
+		assert_int_equal(panel_frames_send_media(-1, 0, 101), -EINVAL);
 	}
 }
 

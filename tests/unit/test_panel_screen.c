@@ -9,6 +9,12 @@
  * codeword, an id twice or too many tiles is refused and changes nothing.
  * The touch panel's layer is above every tile, takes only its damaged
  * rectangles, and goes off the screen when not visible.
+ * The speaker layout (panel_screen_set_layout): at 1280x720 with 4 tiles
+ * (5: the grid), all above the panel's bar, the chosen tile large and the others equal and smaller, every
+ * tile on the screen with its label right under it, centred on it, as tall
+ * as the grid's labels (legible: the size depends on the screen alone), no
+ * label over another label or any video; a tap's point finds the tile under
+ * it; another speaker, then the grid again, give the grid's rectangles back.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,6 +31,8 @@
 
 #define W 640u
 #define H 360u
+/* The panel's bar at 1280x720 on 344 x 194 mm: 26 mm (panel_mm rounds up). */
+#define BAR 97u
 
 static const char *const cws[] = { "mavoj-pubip-gubad-gamiv", "lusab-babad-gutih-tugad",
 				   "hidoz-vikag-sabom-lonus" };
@@ -208,6 +216,160 @@ static void test_panel_layer(void **state)
 	free(screen.data);
 }
 
+static bool overlap(const struct wm_rect *a, const struct wm_rect *b)
+{
+	return a->x < b->x + (int32_t)b->width && b->x < a->x + (int32_t)a->width &&
+	       a->y < b->y + (int32_t)b->height && b->y < a->y + (int32_t)a->height;
+}
+
+/*
+ * Every tile's rectangles on a sw x sh screen: inside it and above row limit, the label right under the video
+ * and centred on it, label_h tall; no label over another label or any video, no video over
+ * another video.
+ */
+static void check_labelled_above(struct panel_screen *s, const struct panel_screen_tile *t,
+				 size_t n, uint32_t sw, uint32_t sh, uint32_t limit, uint32_t label_h)
+{
+	struct wm_rect v[PANEL_SCREEN_MAX_TILES], l[PANEL_SCREEN_MAX_TILES];
+
+	for (size_t i = 0; i < n; i++) {
+		int32_t vc, lc;
+		uint32_t id = 0;
+
+		assert_int_equal(panel_screen_tile(s, t[i].id, &v[i], &l[i]), 0);
+		assert_true(v[i].x >= 0 && v[i].y >= 0 && v[i].x + v[i].width <= sw &&
+			    v[i].y + v[i].height <= sh);
+		assert_true(l[i].x >= 0 && l[i].x + l[i].width <= sw &&
+			    l[i].y + l[i].height <= limit);
+		assert_int_equal(l[i].height, label_h);
+		/* Under its video, within a few pixels, and centred on it. */
+		assert_true(l[i].y >= v[i].y + (int32_t)v[i].height);
+		assert_true(l[i].y <= v[i].y + (int32_t)v[i].height + 16);
+		vc = v[i].x + (int32_t)v[i].width / 2;
+		lc = l[i].x + (int32_t)l[i].width / 2;
+		assert_true(vc - lc <= 2 && lc - vc <= 2);
+		/* A tap in the middle of the video finds this tile. */
+		assert_int_equal(panel_screen_tile_at(s, vc, v[i].y + (int32_t)v[i].height / 2, &id),
+				 0);
+		assert_int_equal(id, t[i].id);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			assert_false(overlap(&l[i], &v[j]));
+			if (i != j) {
+				assert_false(overlap(&l[i], &l[j]));
+				assert_false(overlap(&v[i], &v[j]));
+			}
+		}
+}
+
+static void check_labelled(struct panel_screen *s, const struct panel_screen_tile *t, size_t n,
+			   uint32_t sw, uint32_t sh, uint32_t label_h)
+{
+	check_labelled_above(s, t, n, sw, sh, sh, label_h);
+}
+
+static void test_speaker_layout(void **state)
+{
+	const uint32_t sw = 1280, sh = 720;
+	struct panel_screen *s = NULL;
+	struct drv_display_image screen = { malloc(sw * sh * 4), sw, sh, sw * 4,
+					    DRM_FORMAT_XRGB8888 };
+	struct panel_screen_tile t[PANEL_SCREEN_MAX_TILES];
+	struct wm_rect grid[4], v, l, big, small;
+	uint32_t label_h, id;
+	const char *what = "";
+
+	(void)state;
+	assert_non_null(screen.data);
+	assert_int_equal(panel_screen_new("soft", sw, sh, WM_E2EE_ON, &s, &what), 0);
+	for (size_t i = 0; i < 4; i++)
+		t[i] = (struct panel_screen_tile){ (uint32_t)(10 + i), cws[i % 3],
+						   i % 2 ? "Lab" : "Board room", WM_TRUST_VERIFIED };
+	assert_int_equal(panel_screen_set_tiles(s, t, 4), 0);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(panel_screen_tile(s, t[i].id, &grid[i], &l), 0);
+	label_h = l.height;
+	assert_true(label_h >= 2 * 8); /* two lines of libwm's smallest text at least */
+	check_labelled(s, t, 4, sw, sh, label_h);
+	assert_int_equal(panel_screen_tile_at(s, 0, 0, &id), -ENOENT); /* the banner's corner */
+
+	/* Speaker: tile 11 (the second) large, the others equal and smaller, all labelled. */
+	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 11, BAR), 0);
+	assert_int_equal(panel_screen_tile(s, 11, &big, &l), 0);
+	assert_true(big.width > grid[1].width && big.height > grid[1].height);
+	for (size_t i = 0; i < 4; i++) {
+		if (t[i].id == 11)
+			continue;
+		assert_int_equal(panel_screen_tile(s, t[i].id, &small, &l), 0);
+		assert_true(small.width * 2 <= big.width);
+		assert_true(small.y > big.y); /* in the strip under the large one */
+		assert_int_equal(small.width * 9 / 16 & ~1u, small.height);
+	}
+	check_labelled_above(s, t, 4, sw, sh, sh - BAR, label_h); /* the bar covers no label */
+	put(s, 11, 0xc06030, &screen);
+	put(s, 13, 0x30c060, &screen);
+	/* The label under the large tile is drawn (the overlay, not the background). */
+	assert_int_equal(panel_screen_tile(s, 11, &v, &l), 0);
+	assert_int_equal(panel_screen_capture_image(s, &screen), 0);
+	{
+		size_t drawn = 0;
+
+		for (int32_t y = l.y; y < l.y + (int32_t)l.height; y++)
+			for (int32_t x = l.x; x < l.x + (int32_t)l.width; x++)
+				drawn += pixel(&screen, x, y) != PANEL_SCREEN_BACKGROUND;
+		assert_true(drawn * 2 > (size_t)l.width * l.height);
+	}
+
+	/* Another speaker: 13 large, 11 back in the strip. */
+	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13, BAR), 0);
+	assert_int_equal(panel_screen_tile(s, 13, &v, &l), 0);
+	assert_memory_equal(&v, &big, sizeof(v));
+	assert_int_equal(panel_screen_tile(s, 11, &v, &l), 0);
+	assert_true(v.width < big.width);
+	check_labelled_above(s, t, 4, sw, sh, sh - BAR, label_h);
+	/* The same layout again changes nothing. */
+	{
+		unsigned int commits = panel_screen_commits(s);
+
+		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13, BAR), 0);
+		assert_int_equal(panel_screen_commits(s), commits);
+	}
+
+	for (size_t i = 0; i < PANEL_SCREEN_MAX_TILES; i++)
+		t[i] = (struct panel_screen_tile){ (uint32_t)(10 + i), cws[i % 3], "Room",
+						   WM_TRUST_UNVERIFIED };
+	/* More than the strip holds (4 tiles at 16:9 above the bar): the grid's rectangles. */
+	{
+		struct wm_rect sp[5];
+
+		assert_int_equal(panel_screen_set_tiles(s, t, 5), 0);
+		for (size_t i = 0; i < 5; i++)
+			assert_int_equal(panel_screen_tile(s, t[i].id, &sp[i], &l), 0);
+		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_GRID, 0, BAR), 0);
+		for (size_t i = 0; i < 5; i++) {
+			assert_int_equal(panel_screen_tile(s, t[i].id, &v, &l), 0);
+			assert_memory_equal(&v, &sp[i], sizeof(v));
+		}
+		assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 13, BAR), 0);
+	}
+
+	/* The grid again: the grid's rectangles. */
+	assert_int_equal(panel_screen_set_tiles(s, t, 4), 0);
+	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_GRID, 0, BAR), 0);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(panel_screen_tile(s, t[i].id, &v, &l), 0);
+		assert_memory_equal(&v, &grid[i], sizeof(v));
+	}
+	/* One tile in the speaker layout is the grid's one tile. */
+	assert_int_equal(panel_screen_set_layout(s, PANEL_SCREEN_SPEAKER, 10, BAR), 0);
+	assert_int_equal(panel_screen_set_tiles(s, t, 1), 0);
+	check_labelled(s, t, 1, sw, sh, label_h);
+	assert_int_equal(panel_screen_set_layout(s, 7, 0, BAR), -EINVAL);
+	panel_screen_free(s);
+	free(screen.data);
+}
+
 static void test_other_sizes(void **state)
 {
 	struct panel_screen *s = NULL;
@@ -246,6 +408,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tiles_follow),
 		cmocka_unit_test(test_other_sizes),
+		cmocka_unit_test(test_speaker_layout),
 		cmocka_unit_test(test_panel_layer),
 	};
 

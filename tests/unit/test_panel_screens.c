@@ -91,6 +91,7 @@ static void hosting(struct panel_view *v)
 	v->st.host = true;
 	v->st.relay = PANEL_R_OPEN;
 	v->st.roomd_up = true;
+	v->st.volume = 70;
 	snprintf(v->st.group_code, sizeof(v->st.group_code), "%s", GROUP);
 	person(&v->st, 0, CW_SELF, "Board room 4", PANEL_T_VERIFIED, true, true);
 	person(&v->st, 1, CW_B, "Lab 2", PANEL_T_VERIFIED, false, false);
@@ -141,6 +142,24 @@ static void s_meeting_camera_off(struct panel_view *v)
 	s_meeting_muted(v);
 	v->st.camera_off = true;
 }
+static void s_meeting_bar_speakers_off(struct panel_view *v)
+{
+	hosting(v);
+	v->st.volume = 0;
+	v->st.muted = true;
+}
+static void s_meeting_speakers_off(struct panel_view *v)
+{
+	hosting(v);
+	v->st.volume = 0;
+	v->bar = false;
+}
+static void s_meeting_bar_speaker_layout(struct panel_view *v)
+{
+	hosting(v);
+	v->st.volume = 100;
+	v->layout = PANEL_L_SPEAKER;
+}
 static void s_lobby(struct panel_view *v)
 {
 	hosting(v);
@@ -189,6 +208,27 @@ static void s_settings_reset(struct panel_view *v)
 {
 	v->page = PANEL_P_SETTINGS;
 	v->confirm_reset = true;
+}
+static void s_edit_room(struct panel_view *v)
+{
+	v->page = PANEL_P_EDIT;
+	v->editing = PANEL_EDIT_ROOM_NAME;
+	snprintf(v->edit, sizeof(v->edit), "Board room 2");
+}
+static void s_edit_service_refused(struct panel_view *v)
+{
+	v->page = PANEL_P_EDIT;
+	v->editing = PANEL_EDIT_SERVICE;
+	v->shift = true;
+	snprintf(v->edit, sizeof(v->edit), "wss://relay.example.org:8443/a/../b");
+	snprintf(v->notice, sizeof(v->notice), "keyxchgd refused it: not a meeting service "
+					       "address: the path has a '.' or '..' segment");
+}
+static void s_settings_refused(struct panel_view *v)
+{
+	v->page = PANEL_P_SETTINGS;
+	snprintf(v->notice, sizeof(v->notice), "keyxchgd refused it: not during a meeting: "
+					       "leave it first, then rename the room");
 }
 static void s_waiting_host(struct panel_view *v)
 {
@@ -241,12 +281,18 @@ static const struct screen screens[] = {
 	{ "pin", s_pin, false },
 	{ "settings", s_settings, false },
 	{ "settings-reset", s_settings_reset, false },
+	{ "settings-edit-room", s_edit_room, false },
+	{ "settings-edit-service-refused", s_edit_service_refused, false },
+	{ "settings-refused", s_settings_refused, false },
 	{ "waiting-for-host", s_waiting_host, false },
 	{ "error-waiting-for-keys", s_waiting_keys, false },
 	{ "error-out-of-sync", s_out_of_sync, false },
 	{ "error-meeting-split", s_split, false },
 	{ "error-key-changed", s_key_changed, false },
 	{ "error-service-unreachable", s_service_unreachable, false },
+	{ "meeting-bar-speakers-off", s_meeting_bar_speakers_off, true },
+	{ "meeting-speakers-off", s_meeting_speakers_off, true },
+	{ "meeting-bar-speaker-layout", s_meeting_bar_speaker_layout, true },
 };
 
 static size_t build(struct panel_view *v, const struct screen *s, const struct panel_metrics *m)
@@ -434,6 +480,14 @@ static void test_other_boards(void **state)
 }
 
 /* The centre of widget id as laid out now. */
+/* The view's widgets now, synced into ui (a layout the 12 mm rule refuses fails). */
+static void sync_view(struct panel_ui *ui, struct panel_view *v)
+{
+	assert_int_equal(panel_ui_sync(ui, widgets, panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS),
+				       NULL),
+			 0);
+}
+
 static struct panel_hit hit_of(struct panel_ui *ui, struct panel_view *v, const char *id)
 {
 	size_t n = panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS);
@@ -447,6 +501,25 @@ static struct panel_hit hit_of(struct panel_ui *ui, struct panel_view *v, const 
 	assert_true(panel_ui_hit(ui, w->r.x + w->r.w / 2, w->r.y + w->r.h / 2, &hit));
 	assert_string_equal(hit.id, id);
 	return hit;
+}
+
+/* A tap in the middle of key of the Settings' keyboard (edit.keys). */
+static void tap_board(struct panel_ui *ui, struct panel_view *v, char key, struct panel_action *act)
+{
+	struct panel_rect keys[PANEL_KEYBOARD_KEYS];
+	struct panel_hit hit;
+	size_t n = panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS);
+	const char *at = memchr(panel_keyboard_keys, key, PANEL_KEYBOARD_KEYS);
+	const struct panel_rect *r;
+
+	assert_non_null(at);
+	assert_int_equal(panel_ui_sync(ui, widgets, n, NULL), 0);
+	panel_keyboard_layout(&v->m, panel_ui_find(ui, "edit.keys"), keys);
+	r = &keys[at - panel_keyboard_keys];
+	assert_true(panel_ui_hit(ui, r->x + r->w / 2, r->y + r->h / 2, &hit));
+	assert_string_equal(hit.id, "edit.keys");
+	assert_int_equal(hit.key, key);
+	panel_view_tap(v, &hit, 0, act);
 }
 
 static void tap_key(struct panel_ui *ui, struct panel_view *v, const char *pad, char key,
@@ -545,6 +618,47 @@ static void test_taps(void **state)
 	panel_view_tap(&v, &hit, 3000, &act);
 	assert_int_equal(act.type, PANEL_A_MEDIA);
 	assert_true(act.mute && act.camera_off);
+	/* The volume: − and + move roomd's confirmed level by a step, the rest of MEDIA kept. */
+	v.st.camera_off = false;
+	v.st.volume = 70;
+	hit = hit_of(ui, &v, "bar.vol-");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.type, PANEL_A_MEDIA);
+	assert_int_equal(act.volume, 70 - PANEL_VOLUME_STEP);
+	assert_true(act.mute && !act.camera_off);
+	assert_int_equal(v.st.volume, 70); /* not until roomd says so */
+	hit = hit_of(ui, &v, "bar.vol+");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.volume, 70 + PANEL_VOLUME_STEP);
+	/* The level itself: speakers off, then back to where they were. */
+	hit = hit_of(ui, &v, "bar.volume");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.type, PANEL_A_MEDIA);
+	assert_int_equal(act.volume, 0);
+	v.st.volume = 0;
+	sync_view(ui, &v);
+	assert_true(panel_ui_find(ui, "bar.vol-")->disabled);
+	assert_string_equal(panel_ui_find(ui, "bar.volume")->text, "Speakers");
+	assert_string_equal(panel_ui_find(ui, "bar.volume")->body, "OFF");
+	assert_string_equal(panel_ui_find(ui, "bar.mic")->body, "MUTED"); /* a different word */
+	hit = hit_of(ui, &v, "bar.volume");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.volume, 70);
+	v.st.volume = 100;
+	sync_view(ui, &v);
+	assert_true(panel_ui_find(ui, "bar.vol+")->disabled);
+	assert_string_equal(panel_ui_find(ui, "bar.volume")->body, "100 %");
+	/* Layout: the screen's own, toggled at once (no daemon to confirm it). */
+	assert_int_equal(v.layout, PANEL_L_GRID);
+	hit = hit_of(ui, &v, "bar.layout");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(act.type, PANEL_A_LAYOUT);
+	assert_int_equal(v.layout, PANEL_L_SPEAKER);
+	sync_view(ui, &v);
+	assert_string_equal(panel_ui_find(ui, "bar.layout")->body, "speaker");
+	hit = hit_of(ui, &v, "bar.layout");
+	panel_view_tap(&v, &hit, 3000, &act);
+	assert_int_equal(v.layout, PANEL_L_GRID);
 	v.st.muted = false;
 	v.st.roomd_up = false;
 	assert_int_equal(panel_ui_sync(ui, widgets, panel_view_widgets(&v, widgets, PANEL_UI_MAX_WIDGETS),
@@ -610,6 +724,41 @@ static void test_taps(void **state)
 	hit = hit_of(ui, &v, "reset.confirm");
 	panel_view_tap(&v, &hit, 0, &act);
 	assert_int_equal(act.type, PANEL_A_RESET_IDENTITY);
+	/* Home then shows keyxchgd's new codeword. */
+	assert_int_equal(v.page, PANEL_P_HOME);
+
+	/* Room name: the keyboard starts from the value set; erase, shift, Done. */
+	v.page = PANEL_P_SETTINGS;
+	snprintf(v.st.room_name, sizeof(v.st.room_name), "Ré");
+	hit = hit_of(ui, &v, "set.room.edit");
+	panel_view_tap(&v, &hit, 0, &act);
+	assert_int_equal(v.page, PANEL_P_EDIT);
+	assert_string_equal(v.edit, "Ré");
+	for (const char *p = "<<^b ^x-2"; *p; p++)
+		tap_board(ui, &v, *p, &act);
+	assert_string_equal(v.edit, "B X-2");
+	assert_int_equal(act.type, PANEL_A_NONE);
+	tap_board(ui, &v, PANEL_KEY_OK, &act);
+	assert_int_equal(act.type, PANEL_A_SET_ROOM_NAME);
+	assert_string_equal(act.text, "B X-2");
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	/* The service: Cancel sends nothing; Done sends what was typed. */
+	hit = hit_of(ui, &v, "set.service.edit");
+	panel_view_tap(&v, &hit, 0, &act);
+	assert_string_equal(v.edit, v.st.service);
+	tap_board(ui, &v, 'z', &act);
+	tap_board(ui, &v, PANEL_KEY_CANCEL, &act);
+	assert_int_equal(act.type, PANEL_A_NONE);
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	hit = hit_of(ui, &v, "set.service.edit");
+	panel_view_tap(&v, &hit, 0, &act);
+	while (v.edit[0])
+		tap_board(ui, &v, PANEL_KEY_ERASE, &act);
+	for (const char *p = "wss://h:1/p_q.r"; *p; p++)
+		tap_board(ui, &v, *p, &act);
+	tap_board(ui, &v, PANEL_KEY_OK, &act);
+	assert_int_equal(act.type, PANEL_A_SET_SERVICE);
+	assert_string_equal(act.text, "wss://h:1/p_q.r");
 	panel_view_clear(&v);
 	assert_string_equal(v.admin_pin, "");
 	panel_ui_free(ui);

@@ -171,6 +171,84 @@ static void test_hit(void **state)
 	panel_ui_free(ui);
 }
 
+/*
+ * The keyboard: 46 keys, each at least 12 mm on qemu-x86_64's screen when the
+ * keyboard is 240 x 100 mm (22 x 15 mm keys), none overlapping, each hit as
+ * itself; one too small refused by name; shift redraws the keyboard only.
+ */
+static void test_keyboard(void **state)
+{
+	struct panel_ui *ui;
+	struct panel_widget w = { .id = "kb", .kind = PANEL_W_KEYBOARD, .text = "Room" };
+	struct panel_rect keys[PANEL_KEYBOARD_KEYS], dmg[PANEL_UI_MAX_DAMAGE];
+	struct panel_hit hit;
+	const char *bad;
+	int32_t min = panel_mm(&m, PANEL_TAP_MIN_MM);
+
+	(void)state;
+	assert_int_equal(panel_ui_new(&m, &ui), 0);
+	w.r = (struct panel_rect){ 100, 100, panel_mm(&m, 240), panel_mm(&m, 100) };
+	assert_int_equal(panel_ui_sync(ui, &w, 1, &bad), 0);
+	panel_keyboard_layout(&m, &w, keys);
+	for (unsigned int i = 0; i < PANEL_KEYBOARD_KEYS; i++) {
+		assert_true(keys[i].w >= min && keys[i].h >= min);
+		assert_true(keys[i].x >= w.r.x && keys[i].x + keys[i].w <= w.r.x + w.r.w &&
+			    keys[i].y + keys[i].h <= w.r.y + w.r.h);
+		for (unsigned int j = 0; j < i; j++)
+			assert_false(panel_rect_intersects(&keys[i], &keys[j]));
+		assert_true(panel_ui_hit(ui, keys[i].x + keys[i].w / 2, keys[i].y + keys[i].h / 2,
+					 &hit));
+		assert_string_equal(hit.id, "kb");
+		assert_int_equal(hit.key, panel_keyboard_keys[i]);
+	}
+	/* Every character the settings need is there. */
+	for (const char *c = "abcdefghijklmnopqrstuvwxyz0123456789.:/-_ "; *c; c++)
+		assert_non_null(memchr(panel_keyboard_keys, *c, PANEL_KEYBOARD_KEYS));
+	assert_false(panel_ui_hit(ui, w.r.x + 5, w.r.y + 5, &hit)); /* the entry */
+	panel_ui_render(ui, dmg);
+	/* Shift: only the keyboard is redrawn. */
+	w.on = true;
+	assert_int_equal(panel_ui_sync(ui, &w, 1, NULL), 0);
+	assert_int_equal(panel_ui_render(ui, dmg), 1);
+	assert_memory_equal(&dmg[0], &w.r, sizeof(w.r));
+	/* 10 keys across 130 mm: each under 12 mm, refused by name. */
+	w.r.w = panel_mm(&m, 130);
+	assert_int_equal(panel_ui_sync(ui, &w, 1, &bad), -EINVAL);
+	assert_string_equal(bad, "kb");
+	panel_ui_free(ui);
+}
+
+/* Typing: bounds, shift, erase of a whole UTF-8 character, keys that type nothing. */
+static void test_keyboard_type(void **state)
+{
+	char buf[8] = "R\xc3\xa9";
+	char one[2];
+
+	(void)state;
+	assert_true(panel_keyboard_type(buf, 7, PANEL_KEY_ERASE, false));
+	assert_string_equal(buf, "R");
+	assert_true(panel_keyboard_type(buf, 7, 'b', true));
+	assert_true(panel_keyboard_type(buf, 7, ':', true));
+	assert_true(panel_keyboard_type(buf, 7, 'c', false));
+	assert_string_equal(buf, "RB:c");
+	assert_false(panel_keyboard_type(buf, 7, PANEL_KEY_OK, false));
+	assert_false(panel_keyboard_type(buf, 7, PANEL_KEY_SHIFT, false));
+	assert_false(panel_keyboard_type(buf, 7, '#', false));
+	assert_false(panel_keyboard_type(buf, 7, '\n', false));
+	assert_true(panel_keyboard_type(buf, 7, ' ', false));
+	assert_true(panel_keyboard_type(buf, 7, '9', false));
+	assert_true(panel_keyboard_type(buf, 7, '/', false));
+	assert_false(panel_keyboard_type(buf, 7, 'x', false)); /* 7 bytes: full */
+	assert_string_equal(buf, "RB:c 9/");
+	for (int i = 0; i < 7; i++)
+		assert_true(panel_keyboard_type(buf, 7, PANEL_KEY_ERASE, false));
+	assert_false(panel_keyboard_type(buf, 7, PANEL_KEY_ERASE, false));
+	assert_string_equal(buf, "");
+	assert_string_equal(panel_keyboard_label('q', true, one), "Q");
+	assert_string_equal(panel_keyboard_label('q', false, one), "q");
+	assert_string_equal(panel_keyboard_label(PANEL_KEY_OK, false, one), "Done");
+}
+
 static void test_damage(void **state)
 {
 	struct panel_ui *ui;
@@ -238,7 +316,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics), cmocka_unit_test(test_rects),
 		cmocka_unit_test(test_tap_min), cmocka_unit_test(test_hit),
-		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_damage), cmocka_unit_test(test_keyboard),
+		cmocka_unit_test(test_keyboard_type),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

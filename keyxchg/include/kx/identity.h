@@ -39,6 +39,15 @@ struct kx_identity {
 KX_API KX_NONNULL(1, 2) int kx_identity_open(const char *state_dir, struct kx_identity *id,
 					     bool *created);
 
+/*
+ * A new identity key for state_dir, replacing the one in id: a fresh seed
+ * replaces the key file atomically (0600), the old file's blocks are
+ * overwritten and synced, the old secret key is wiped from memory. On
+ * failure nothing changed (id still holds the old key). Returns 0, -EPERM
+ * (the state directory is not ours alone), -ENOMEM, or -errno.
+ */
+KX_API KX_NONNULL(1, 2) int kx_identity_reset(const char *state_dir, struct kx_identity *id);
+
 /* An identity from a known seed (tests, known answers). Returns 0 or -ENOMEM. */
 KX_API KX_NONNULL(1, 2) int kx_identity_from_seed(const uint8_t seed[static KX_SEED_BYTES],
 						  struct kx_identity *id);

@@ -8,13 +8,15 @@
  *                            format, size) with count memfds (SCM_RIGHTS)
  *                    FRAME(sender, ring, index, pts)
  *                    GONE(sender)
- *                    MEDIA_STATE(flags): what roomd applied to its own
- *                    send chains (the microphone muted, the camera off)
+ *                    MEDIA_STATE(flags, volume): what roomd applied to
+ *                    its own send chains (the microphone muted, the camera
+ *                    off) and its audio output (the volume, 0..100 %)
  *   screen -> roomd  RELEASE(sender, ring, index): the screen copied it out
  *                    TILE(sender, width, height): the size the screen shows
  *                    that sender at (0 x 0: not shown)
- *                    MEDIA(flags): what the people in the room asked on the
- *                    panel (mute, camera off); roomd answers with MEDIA_STATE
+ *                    MEDIA(flags, volume): what the people in the room asked
+ *                    on the panel (mute, camera off, the speakers' volume);
+ *                    roomd answers with MEDIA_STATE
  *
  * Every message is one datagram of an exact length: an 8-byte header
  * (magic "SFRM", version 1, type) and little-endian fields. A sender's
@@ -74,6 +76,8 @@ enum panel_frames_type {
 #define PANEL_FRAMES_MIC_MUTED 1u
 #define PANEL_FRAMES_CAMERA_OFF 2u
 #define PANEL_FRAMES_MEDIA_KNOWN (PANEL_FRAMES_MIC_MUTED | PANEL_FRAMES_CAMERA_OFF)
+/* MEDIA and MEDIA_STATE volume: the room's audio output in percent, 0 (speakers muted) .. 100. */
+#define PANEL_FRAMES_VOLUME_MAX 100u
 
 /* Who sent a message: what panel_frames_parse accepts depends on it. */
 enum panel_frames_from {
@@ -95,6 +99,7 @@ struct panel_frames_msg {
 	uint64_t size;   /* BUFFERS: bytes of each buffer */
 	uint64_t pts;    /* FRAME: the sender's presentation time, ns */
 	uint32_t flags;  /* MEDIA, MEDIA_STATE: PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF */
+	uint32_t volume; /* MEDIA, MEDIA_STATE: 0..PANEL_FRAMES_VOLUME_MAX */
 };
 
 /*
@@ -159,7 +164,8 @@ struct panel_frames_event {
 	uint32_t sender, ring, index;
 	uint64_t pts;
 	struct panel_frames_image img;
-	uint32_t flags; /* EV_MEDIA */
+	uint32_t flags;  /* EV_MEDIA */
+	uint32_t volume; /* EV_MEDIA: 0..PANEL_FRAMES_VOLUME_MAX */
 };
 
 /* An empty receiver (no rings, zero stats). */
@@ -206,8 +212,12 @@ panel_frames_rx_release(struct panel_frames_rx *rx, int sock, uint32_t sender, u
 __attribute__((warn_unused_result)) int panel_frames_send_tile(int sock, uint32_t sender,
 							       uint32_t width, uint32_t height);
 
-/* Sends MEDIA(flags: PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF) (MSG_DONTWAIT). Returns 0 or -errno. */
-__attribute__((warn_unused_result)) int panel_frames_send_media(int sock, uint32_t flags);
+/*
+ * Sends MEDIA(flags: PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF; volume 0..PANEL_FRAMES_VOLUME_MAX)
+ * (MSG_DONTWAIT). Returns 0, -EINVAL (a flag or volume out of range), or -errno.
+ */
+__attribute__((warn_unused_result)) int panel_frames_send_media(int sock, uint32_t flags,
+								uint32_t volume);
 
 /* Unmaps sender's ring (GONE, or a sender no longer in the roster); no-op when none. */
 __attribute__((nonnull)) void panel_frames_rx_drop(struct panel_frames_rx *rx, uint32_t sender);
@@ -264,8 +274,9 @@ panel_frames_tx_frame(int sock, struct panel_frames_tx_ring *r, uint32_t index, 
 /* Sends GONE(sender). Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int panel_frames_tx_gone(int sock, uint32_t sender);
 
-/* Sends MEDIA_STATE(flags): what roomd applied after a MEDIA. Returns 0 or -errno. */
-__attribute__((warn_unused_result)) int panel_frames_tx_media_state(int sock, uint32_t flags);
+/* Sends MEDIA_STATE(flags, volume): what roomd applied after a MEDIA. Returns 0 or -errno. */
+__attribute__((warn_unused_result)) int panel_frames_tx_media_state(int sock, uint32_t flags,
+								    uint32_t volume);
 
 /*
  * Receives one message from the screen without blocking, checked as the

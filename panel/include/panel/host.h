@@ -57,9 +57,9 @@ __attribute__((nonnull)) void panel_host_control(struct panel_host *h, json_t *m
 						 uint64_t now_us);
 
 /* roomd connected or not, and what it applied (MEDIA_STATE flags: the microphone
- * muted, the camera off). */
+ * muted, the camera off; the speakers' volume, 0..100 %). */
 __attribute__((nonnull)) void panel_host_media(struct panel_host *h, bool roomd_up, bool muted,
-					       bool camera_off, uint64_t now_us);
+					       bool camera_off, uint32_t volume, uint64_t now_us);
 
 /* Whether the screen shows sender's video now (its frames arrive), for Participants. */
 __attribute__((nonnull)) void panel_host_video(struct panel_host *h, uint32_t sender, bool shown);

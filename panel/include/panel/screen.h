@@ -9,7 +9,9 @@
  * gste2eeroomdisplay.c, an appsink adapter) both draw through it.
  *
  *   - The layout: wm_layout_grid for the tiles there are now (none: only the
- *     banner). Tiles come and go at run time (panel_screen_set_tiles: the
+ *     banner), or wm_layout_speaker (panel_screen_set_layout: one tile large,
+ *     the others small under it; with one tile, or more than its strip
+ *     holds with a label under each (7 tiles on a 16:9 screen), the grid). Tiles come and go at run time (panel_screen_set_tiles: the
  *     roster), each with the codeword, name and trust its caller vouches for
  *     (in the room: keyxchgd's roster, never roomd); a tile without a valid
  *     codeword is refused, never shown unlabelled.
@@ -49,6 +51,12 @@
 #define PANEL_SCREEN_BACKGROUND 0x101010u
 
 struct panel_screen;
+
+/* How the tiles are laid out (the touch panel's Layout button). */
+enum panel_screen_layout {
+	PANEL_SCREEN_GRID = 0,
+	PANEL_SCREEN_SPEAKER,
+};
 
 struct panel_screen_tile {
 	uint32_t id;
@@ -107,6 +115,22 @@ panel_screen_set_e2ee(struct panel_screen *s, enum wm_e2ee_state e2ee);
 __attribute__((warn_unused_result, nonnull)) int
 panel_screen_put_frame(struct panel_screen *s, uint32_t id, const uint8_t *data, uint32_t width,
 		       uint32_t height, uint32_t stride);
+
+/*
+ * The layout from now on: the grid, or the speaker layout with tile speaker
+ * large (when there is no such tile, the first one) and the bottom rows of
+ * the screen left free (the touch panel's bar: it then covers no label). When it changes, the
+ * tiles are laid out again as by panel_screen_set_tiles (new tile buffers,
+ * the overlay's labels under the new rectangles). Returns 0, -EINVAL, or
+ * panel_screen_set_tiles's errors.
+ */
+__attribute__((warn_unused_result, nonnull)) int
+panel_screen_set_layout(struct panel_screen *s, enum panel_screen_layout layout, uint32_t speaker,
+			uint32_t bottom);
+
+/* The tile whose video rectangle holds pixel x, y: 0 and *id, or -ENOENT. */
+__attribute__((nonnull)) int panel_screen_tile_at(struct panel_screen *s, int32_t x, int32_t y,
+						  uint32_t *id);
 
 /* Tile id's video and label rectangles. Returns 0 or -ENOENT. */
 __attribute__((nonnull)) int panel_screen_tile(struct panel_screen *s, uint32_t id,

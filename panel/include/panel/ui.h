@@ -2,7 +2,7 @@
 /*
  * panel_ui: the touch panel's small retained widget set on Cairo and Pango,
  * no toolkit. Widgets: label, button, toggle, list, modal dialog, numeric
- * keypad, and plain boxes. Sizes are in millimetres of the board's screen
+ * keypad, text keyboard, and plain boxes. Sizes are in millimetres of the board's screen
  * (panel_metrics: board screen_width_mm / screen_height_mm), so a tap target
  * is as large under a finger on a 15" panel as on a 65" one.
  *
@@ -83,6 +83,8 @@ enum panel_kind {
 	PANEL_W_LIST,    /* rows: row_text[i] and row_body[i], tappable when rows_tap */
 	PANEL_W_DIALOG,  /* modal: dims everything under it; text: title, body */
 	PANEL_W_KEYPAD,  /* 1-9, erase, 0, OK; text: the entry shown above the keys */
+	PANEL_W_KEYBOARD, /* letters, digits, . : / - _ space, shift, erase, Cancel,
+			   * Done; text: the entry above the keys; on: shift */
 };
 
 enum panel_style {
@@ -122,7 +124,8 @@ struct panel_hit {
 	char id[PANEL_UI_ID_MAX];
 	enum panel_kind kind;
 	int32_t row; /* list: 0..n_rows-1; else -1 */
-	char key;    /* keypad: '0'..'9', '<' (erase), '>' (OK); else 0 */
+	char key;    /* keypad: '0'..'9', '<' (erase), '>' (OK); keyboard: its key
+		      * (lower case; PANEL_KEY_*); else 0 */
 };
 
 /* A keypad's key rectangles (row by row: 1 2 3 / 4 5 6 / 7 8 9 / < 0 >). */
@@ -132,6 +135,35 @@ extern const char panel_keypad_keys[PANEL_KEYPAD_KEYS];
 __attribute__((nonnull)) void panel_keypad_layout(const struct panel_metrics *m,
 						 const struct panel_widget *w,
 						 struct panel_rect keys[PANEL_KEYPAD_KEYS]);
+/*
+ * The keyboard (PANEL_W_KEYBOARD, panel/keyboard.c): 5 rows of 10 units
+ * (1-0 / q-p / a-l : / shift z-m . / / Cancel - _ space erase Done), under an
+ * entry showing the text. On qemu-x86_64's 344 mm wide screen a keyboard
+ * 240 mm wide has 22 mm keys; panel_ui_sync refuses one whose keys are
+ * under PANEL_TAP_MIN_MM.
+ */
+#define PANEL_KEYBOARD_KEYS 46u
+#define PANEL_KEYBOARD_ENTRY_MM 16.0
+#define PANEL_KEYBOARD_GAP_MM 2.0
+#define PANEL_KEY_ERASE '<'
+#define PANEL_KEY_OK '>'
+#define PANEL_KEY_SHIFT '^'
+#define PANEL_KEY_CANCEL '!'
+extern const char panel_keyboard_keys[PANEL_KEYBOARD_KEYS];
+__attribute__((nonnull)) void panel_keyboard_layout(const struct panel_metrics *m,
+						   const struct panel_widget *w,
+						   struct panel_rect keys[PANEL_KEYBOARD_KEYS]);
+/* What key shows (buf holds a one-letter label). */
+__attribute__((nonnull)) const char *panel_keyboard_label(char key, bool shift,
+							  char buf[static 2]);
+/*
+ * key typed into buf (NUL-terminated, room for max bytes and the NUL): a
+ * character appended while the text is under max bytes (a letter in upper
+ * case with shift), erase takes the last UTF-8 character away; shift, Done
+ * and Cancel are the caller's. Returns true when buf changed.
+ */
+__attribute__((nonnull)) bool panel_keyboard_type(char *buf, size_t max, char key, bool shift);
+
 /* Row i of a list widget. */
 __attribute__((nonnull)) struct panel_rect panel_list_row(const struct panel_metrics *m,
 							  const struct panel_widget *w,

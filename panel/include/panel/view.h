@@ -15,8 +15,9 @@
  *   Participants  codeword, name, trust of each; Verify; Remove (host)
  *   Security      E2EE state, group security code, this room's and the
  *                 host's codewords, what this meeting never has
- *   PIN, Settings service address, room name, identity reset (a
- *                 confirmation that says what it breaks)
+ *   PIN, Settings service address, room name (each changed on an
+ *                 on-screen keyboard, keyxchgd's refusal shown), identity
+ *                 reset (a confirmation that says what it breaks)
  *   Lobby         a modal dialog over any screen of the host: the knock's
  *                 name, codeword and pin state; Admit sends exactly the
  *                 knock shown (its hash), Deny
@@ -50,6 +51,9 @@
 #define PANEL_CODE_DIGITS 25u
 #define PANEL_CODE_SIZE (5 * 6) /* "babid-famug-zudav-huhus-zizum" and the NUL */
 #define PANEL_PIN_MAX 12u
+/* A setting typed on the keyboard: keyxchgd's bounds (CONTROL.md). */
+#define PANEL_SETTING_MAX 128u
+#define PANEL_ROOM_NAME_MAX 64u
 
 enum panel_meeting {
 	PANEL_M_IDLE = 0,
@@ -90,7 +94,7 @@ struct panel_knock {
 /* What keyxchgd says now (panel_model keeps it). */
 struct panel_state {
 	char room_name[PANEL_NAME_MAX];
-	char service[128]; /* the meeting service's address, as configured */
+	char service[PANEL_SETTING_MAX + 1]; /* the meeting service's address (keyxchgd's) */
 	char own_codeword[E2EE_CODEWORD_SIZE];
 	bool kx_up; /* the control socket is connected and subscribed */
 	enum panel_relay relay;
@@ -108,6 +112,7 @@ struct panel_state {
 	bool roomd_up;
 	bool muted;      /* the microphone, as roomd confirms it */
 	bool camera_off; /* the camera, as roomd confirms it */
+	uint32_t volume; /* the speakers, 0 (muted) .. 100 %, as roomd confirms it */
 	/* Senders whose video this screen shows now (the frame socket's word). */
 	uint32_t video[PANEL_MAX_PEOPLE];
 	size_t n_video;
@@ -121,7 +126,11 @@ enum panel_page {
 	PANEL_P_SECURITY,
 	PANEL_P_PIN,
 	PANEL_P_SETTINGS,
+	PANEL_P_EDIT, /* a setting on the keyboard (behind the PIN, like Settings) */
 };
+
+/* What the Settings' keyboard edits. */
+enum panel_edit { PANEL_EDIT_ROOM_NAME = 0, PANEL_EDIT_SERVICE };
 
 enum panel_action_type {
 	PANEL_A_NONE = 0,
@@ -134,8 +143,23 @@ enum panel_action_type {
 	PANEL_A_LEAVE,
 	PANEL_A_END,
 	PANEL_A_RESET_IDENTITY,
-	PANEL_A_MEDIA, /* to roomd (MEDIA), not keyxchgd: mute and camera_off as wanted */
+	PANEL_A_MEDIA, /* to roomd (MEDIA), not keyxchgd: mute, camera_off, volume as wanted */
+	PANEL_A_SET_ROOM_NAME, /* text */
+	PANEL_A_SET_SERVICE,   /* text */
+	PANEL_A_LAYOUT, /* the screen's own: the tiles are laid out again (layout, speaker) */
 };
+
+/* How the screen lays out the tiles (the screen's own choice, docs/panel.md). */
+enum panel_layout {
+	PANEL_L_GRID = 0, /* every tile the same size */
+	PANEL_L_SPEAKER,  /* one tile large, the others in a strip under it */
+};
+
+/* The in-meeting bar's height at the bottom of the screen (the speaker layout keeps clear of it). */
+#define PANEL_BAR_MM 26.0
+/* A tap on − or + moves the speakers' volume by this many percent. */
+#define PANEL_VOLUME_STEP 10u
+#define PANEL_VOLUME_MAX 100u
 
 struct panel_action {
 	enum panel_action_type type;
@@ -143,6 +167,8 @@ struct panel_action {
 	char knock[PANEL_KNOCK_HEX];
 	char code[PANEL_CODE_SIZE];
 	bool mute, camera_off;
+	char text[PANEL_SETTING_MAX + 1]; /* a setting's new value */
+	uint32_t volume; /* PANEL_A_MEDIA: 0..PANEL_VOLUME_MAX */
 };
 
 struct panel_view {
@@ -157,9 +183,16 @@ struct panel_view {
 	char admin_pin[PANEL_PIN_MAX + 1]; /* "" : Settings cannot be opened */
 	bool pin_wrong;
 	bool confirm_reset;
+	enum panel_edit editing;              /* PANEL_P_EDIT: which setting */
+	char edit[PANEL_SETTING_MAX + 1];     /* what the keyboard typed */
+	bool shift;
 	struct panel_knock knock_shown; /* what the lobby dialog shows, and since when */
 	uint64_t knock_since_us;
 	char notice[PANEL_UI_TEXT_MAX]; /* one line: what the last action did or why not */
+	enum panel_layout layout;       /* the tiles' layout (the bar's Layout toggles it) */
+	uint32_t speaker;               /* PANEL_L_SPEAKER: the large tile's id (a tap on a tile) */
+	bool have_speaker;              /* false: the first tile is the large one */
+	uint32_t volume_before;         /* the level before the speakers went off (0: none) */
 };
 
 /* An idle view on the metrics' screen; admin_pin NULL or "": no Settings. */

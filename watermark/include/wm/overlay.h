@@ -9,7 +9,8 @@
  *
  * The tile rectangles come from the media daemon; wm_layout_grid is the grid
  * it uses (N tiles of 16:9 video, each with a label strip under it, under the
- * banner), a pure function of N, the screen and the label's size.
+ * banner), a pure function of N, the screen and the label's size;
+ * wm_layout_speaker the other one (one tile large, the others small under it).
  *
  * wm_overlay_render draws the whole overlay into a screen-sized ARGB32
  * (premultiplied, = DRM_FORMAT_ARGB8888) image, typically a mapped dumb
@@ -76,6 +77,24 @@ struct wm_overlay {
 __attribute__((warn_unused_result, nonnull)) int
 wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width, uint32_t screen_height,
 	       struct wm_rect *video);
+
+/*
+ * The speaker layout for n >= 2 tiles: tile big large (16:9, as wide as the
+ * screen allows) under the banner with its label strip, the n - 1 others in
+ * order, small, in rows under it, all above the bottom bottom pixels (left
+ * free: the touch panel's bar there covers no label), each in a cell at least a label wide (no
+ * label covers another) with its label strip under it. Labels are the size
+ * the grid's are (they depend on the screen's height only). Writes n
+ * rectangles to video. Returns 0, -EINVAL for n under 2 or above
+ * WM_OVERLAY_MAX_TILES, big >= n, bottom not under the screen's height, or a
+ * screen too small for a large tile
+ * and the strip of tiles of at least 64 pixels wide, the large one one and
+ * a half times as wide as the small ones (on a 16:9 screen three labels fit
+ * a row; with a bar of 26 mm left free, one row: n is at most 4).
+ */
+__attribute__((warn_unused_result, nonnull)) int
+wm_layout_speaker(struct wm_renderer *r, size_t n, size_t big, uint32_t screen_width,
+		  uint32_t screen_height, uint32_t bottom, struct wm_rect *video);
 
 /*
  * Where wm_overlay_render puts each tile's label (labels[i] for tiles[i]:

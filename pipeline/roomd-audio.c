@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roomd's audio output (roomd-audio.h): the mixer, the output volume, the
+ * level after it, and the board's sink.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "e2ee-media.h"
+#include "roomd-audio.h"
+
+#define LEVEL_INTERVAL_NS (1000 * GST_MSECOND)
+#define FLOOR_DB -200.0
+
+struct _RoomdAudio
+{
+  GstElement *mixer, *volume, *level;
+  guint percent;
+  guint64 levels;
+  gdouble rms_db, peak_db;
+};
+
+/* The board's sink: one element that is a sink, nothing around it. */
+static GstElement *
+board_sink (const gchar * desc)
+{
+  GError *err = NULL;
+  GstElement *e = gst_parse_launch_full (desc, NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS | GST_PARSE_FLAG_NO_SINGLE_ELEMENT_BINS,
+      &err);
+  GstElementFactory *f;
+  const gchar *klass;
+
+  if (!e) {
+    g_printerr ("roomd: audio sink \"%s\" cannot be made: %s (alsasink: "
+        "Debian package gstreamer1.0-alsa; fakesink: gstreamer1.0-plugins-"
+        "base)\n", desc, err ? err->message : "?");
+    g_clear_error (&err);
+    return NULL;
+  }
+  gst_object_ref_sink (e);
+  f = gst_element_get_factory (e);
+  klass = f ? gst_element_factory_get_metadata (f,
+      GST_ELEMENT_METADATA_KLASS) : NULL;
+  if (GST_IS_BIN (e) || !klass || !strstr (klass, "Sink") || e->numsrcpads) {
+    g_printerr ("roomd: audio sink \"%s\" must be one sink element with its "
+        "properties\n", desc);
+    gst_object_unref (e);
+    return NULL;
+  }
+  return e;
+}
+
+RoomdAudio *
+roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
+{
+  const gchar *base = "gstreamer1.0-plugins-base";
+  RoomdAudio *a = g_new0 (RoomdAudio, 1);
+  GstElement *c[9], *sink = board_sink (sink_desc);
+  GstCaps *caps;
+
+  if (!sink) {
+    g_free (a);
+    return NULL;
+  }
+  c[0] = gst_e2ee_media_add_element (pipeline, "audiotestsrc", "spksilence",
+      base);
+  if (c[0]) {
+    g_object_set (c[0], "is-live", TRUE, NULL);
+    gst_util_set_object_arg (G_OBJECT (c[0]), "wave", "silence");
+  }
+  caps = gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING, "S16LE",
+      "rate", G_TYPE_INT, 48000, "channels", G_TYPE_INT, 2, "layout",
+      G_TYPE_STRING, "interleaved", NULL);
+  c[1] = gst_e2ee_media_add_capsfilter (pipeline, gst_caps_ref (caps));
+  c[2] = a->mixer = gst_e2ee_media_add_element (pipeline, "audiomixer",
+      "spkmix", base);
+  if (c[2])
+    g_object_set (c[2], "latency", (guint64) ROOMD_AUDIO_LATENCY_MS *
+        GST_MSECOND, "ignore-inactive-pads", TRUE, NULL);
+  c[3] = gst_e2ee_media_add_capsfilter (pipeline, caps);
+  c[4] = a->volume = gst_e2ee_media_add_element (pipeline, "volume", "spkvol",
+      base);
+  c[5] = a->level = gst_e2ee_media_add_element (pipeline, "level", "spklevel",
+      "gstreamer1.0-plugins-good");
+  if (c[5])
+    g_object_set (c[5], "post-messages", TRUE, "interval", LEVEL_INTERVAL_NS,
+        NULL);
+  gst_bin_add (GST_BIN (pipeline), sink);
+  gst_object_unref (sink);      /* the pipeline's now */
+  c[6] = sink;
+  a->percent = ROOMD_AUDIO_VOLUME_MAX;
+  a->rms_db = a->peak_db = FLOOR_DB;
+  if (!gst_e2ee_media_link_chain (c, 7)) {
+    g_printerr ("roomd: the audio output (mixer, volume, level, \"%s\") "
+        "cannot be linked\n", sink_desc);
+    g_free (a);
+    return NULL;
+  }
+  return a;
+}
+
+GstPad *
+roomd_audio_link (RoomdAudio * a, GstPad * src)
+{
+  GstPad *pad = gst_element_request_pad_simple (a->mixer, "sink_%u");
+
+  if (!pad)
+    return NULL;
+  if (gst_pad_link (src, pad) != GST_PAD_LINK_OK) {
+    gst_element_release_request_pad (a->mixer, pad);
+    gst_object_unref (pad);
+    return NULL;
+  }
+  return pad;
+}
+
+void
+roomd_audio_unlink (RoomdAudio * a, GstPad * mixer_pad)
+{
+  if (!mixer_pad)
+    return;
+  gst_element_release_request_pad (a->mixer, mixer_pad);
+  gst_object_unref (mixer_pad);
+}
+
+gboolean
+roomd_audio_set_volume (RoomdAudio * a, guint percent)
+{
+  gdouble v = percent / (gdouble) ROOMD_AUDIO_VOLUME_MAX;
+
+  if (percent > ROOMD_AUDIO_VOLUME_MAX)
+    return FALSE;
+  /* A cubic curve, as GstStreamVolume's: equal steps sound equal. */
+  g_object_set (a->volume, "volume", v * v * v, "mute", percent == 0, NULL);
+  a->percent = percent;
+  return TRUE;
+}
+
+guint
+roomd_audio_volume (const RoomdAudio * a)
+{
+  return a->percent;
+}
+
+/* The loudest channel of a level field (dB), FLOOR_DB for silence. */
+static gdouble
+loudest (const GstStructure * s, const gchar * field)
+{
+  const GValue *v = gst_structure_get_value (s, field);
+  gdouble best = FLOOR_DB;
+  GValueArray *arr;
+
+  /* level posts GValueArrays (GLib deprecated them; GStreamer 1.22 still uses them). */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
+  if (!v || !G_VALUE_HOLDS (v, g_value_array_get_type ()))
+    return best;
+  arr = g_value_get_boxed (v);
+  for (guint i = 0; arr && i < arr->n_values; i++) {
+    gdouble d = g_value_get_double (g_value_array_get_nth (arr, i));
+
+    if (isfinite (d) && d > best)
+      best = d;
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS;
+  return best;
+}
+
+gboolean
+roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg)
+{
+  const GstStructure *s;
+
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT
+      || GST_MESSAGE_SRC (msg) != GST_OBJECT (a->level)
+      || !(s = gst_message_get_structure (msg))
+      || !gst_structure_has_name (s, "level"))
+    return FALSE;
+  a->rms_db = loudest (s, "rms");
+  a->peak_db = loudest (s, "peak");
+  a->levels++;
+  /* After the volume: what the room hears (tests follow it). */
+  g_print ("roomd audio-out: volume=%u rms-db=%.1f peak-db=%.1f\n",
+      a->percent, a->rms_db, a->peak_db);
+  return TRUE;
+}
+
+void
+roomd_audio_stats (const RoomdAudio * a, guint64 * levels, gdouble * rms_db)
+{
+  *levels = a->levels;
+  *rms_db = a->rms_db;
+}
+
+void
+roomd_audio_free (RoomdAudio * a)
+{
+  g_free (a);
+}

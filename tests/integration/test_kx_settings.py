@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""keyxchgd's settings (keyxchg/CONTROL.md set-room-name, set-service,
+reset-identity; DAEMON.md "State files") against real keyxchgd processes and
+the relay fixture on loopback, driven by kxctl:
+
+* the room name: refused when not a display name (a format character, too
+  long, a control character), kept as it was; set: in status, in the state
+  file (0600, exactly the name), and in the knock the host sees (a join
+  without --name uses it);
+* the meeting service: refused when not wss://host[:port][/path] (nothing
+  changes, on disk either); set to a second relay fixture: the next meeting
+  goes there, not to the first;
+* in a meeting every setting is refused (host and member), and the media
+  daemon's uid is refused every setting outside one;
+* identity reset: a new codeword (status and the reply agree), the key file
+  replaced (0600, other bytes), pins of others kept; the host that pinned
+  this room sees its key "changed" at the next knock and in the roster;
+* a restart keeps the name, the service and the new identity; a corrupted
+  setting file (bad bytes, a bad address, group-readable) stops keyxchgd
+  with a line naming the file.
+TAP output.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import tap  # noqa: E402
+from tap import check  # noqa: E402
+import roomproc  # noqa: E402
+import users  # noqa: E402
+
+BUILD = os.environ.get("BUILD", "build")
+BIN = os.path.join(BUILD, "bin")
+
+
+def read(path, mode="r"):
+    with open(path, mode) as f:
+        return f.read()
+
+
+class Room:
+    def __init__(self, tmp, n, port, certs):
+        self.n, self.tmp, self.port, self.certs = n, tmp, port, certs
+        self.dir = os.path.join(tmp, f"kx{n}")
+        self.state = os.path.join(self.dir, "state")
+        self.log = os.path.join(tmp, f"kx{n}.log")
+        self.start()
+
+    def start(self):
+        self.kx, self.sock, self.codeword = roomproc.keyxchgd(
+            BIN, self.dir, f"wss://localhost:{self.port}", os.path.join(self.certs, "ca.pem"),
+            f"room-{self.n}", open(self.log, "a"))
+
+    def stop(self):
+        self.kx.terminate()
+        self.kx.wait(timeout=30)
+
+    def ctl(self, *args):
+        return roomproc.kxctl(BIN, self.sock, *args)
+
+    def status(self):
+        return self.ctl("status")
+
+
+def try_start(room):
+    """keyxchgd on room's state: (exit status or None while running, its stderr)."""
+    err = os.path.join(room.tmp, f"kx{room.n}-try.log")
+    with open(err, "w") as e:
+        p = subprocess.Popen(users.kx([os.path.join(BIN, "keyxchgd"), "--state-dir", room.state,
+                                       "--socket", room.sock, "--relay",
+                                       f"wss://localhost:{room.port}", "--ca",
+                                       os.path.join(room.certs, "ca.pem"), "--device",
+                                       f"room-{room.n}", *users.keyxchgd_peers()]),
+                             stdout=subprocess.PIPE, stderr=e, text=True)
+        line = p.stdout.readline()
+    if "ready" in line:
+        p.terminate()
+        p.wait(timeout=30)
+        return None, read(err)
+    return p.wait(timeout=30), read(err)
+
+
+def as_kx(fn):
+    """fn() with keyxchgd's ids (its state files are its own, 0600)."""
+    with users.acting_as(users.KX):
+        return fn()
+
+
+def write_setting(path, data):
+    def w():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, data)
+        os.close(fd)
+    as_kx(w)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="kxsettings-")
+    os.chmod(tmp, 0o755)
+    relay, port, certs = roomproc.start_relay(tmp)
+    relay2 = None
+    a = b = None
+    try:
+        a, b = Room(tmp, 1, port, certs), Room(tmp, 2, port, certs)
+        st = a.status()
+        check("status names the meeting service (--relay) and no room name before one is set",
+              st.get("service") == f"wss://localhost:{port}" and "room_name" not in st, st)
+        rep = a.ctl("join", "--meeting", "settings", "--role", "host")
+        check("a join without a name while no room name is set is refused",
+              not rep.get("ok") and "set-room-name" in rep.get("error", ""), rep)
+
+        # The room name.
+        bad = {"a zero-width space": "Board\u200broom", "65 bytes": "x" * 65,
+               "a control character": "Board\x01room", "an empty name": ""}
+        for what, name in bad.items():
+            rep = a.ctl("set-room-name", name)
+            check(f"set-room-name with {what} is refused, saying why", not rep.get("ok") and
+                  rep.get("error"), rep)
+        check("nothing was set", "room_name" not in a.status() and
+              not os.path.exists(os.path.join(a.state, "room-name")), a.status())
+        for r, name in ((a, "Board room \u00e9t\u00e9"), (b, "Room Bee")):
+            rep = r.ctl("set-room-name", name)
+            check(f"room {r.n}: set-room-name {name!r} answers it", rep.get("ok") and
+                  rep.get("room_name") == name, rep)
+        f = os.path.join(a.state, "room-name")
+        fst = os.stat(f)
+        check("the name is in status and in <state>/room-name (0600, exactly the name)",
+              a.status().get("room_name") == "Board room \u00e9t\u00e9" and
+              read(f, "rb") == "Board room \u00e9t\u00e9".encode() and
+              fst.st_mode & 0o777 == 0o600 and fst.st_uid == users.KX,
+              (a.status().get("room_name"), oct(fst.st_mode), fst.st_uid))
+
+        # The media daemon's uid: only subscribe and status.
+        for args in (("set-room-name", "Evil"), ("set-service", "wss://evil.example"),
+                     ("reset-identity",)):
+            r = subprocess.run(users.media([os.path.join(BIN, "kxctl"), "--socket", a.sock,
+                                            *args]), capture_output=True, text=True,
+                               timeout=30)
+            check(f"{args[0]} as the media daemon's uid is refused (run as root: uid "
+                  f"{users.MEDIA} is not keyxchgd's)", users.ROOT and r.returncode == 1 and
+                  "only subscribe and ask status" in r.stdout, (users.ROOT, r.returncode,
+                                                               r.stdout, r.stderr))
+        check("the media daemon changed nothing", a.status().get("room_name") ==
+              "Board room \u00e9t\u00e9" and a.status().get("codeword") == a.codeword)
+
+        # The meeting service.
+        f = os.path.join(a.state, "service-url")
+        for url, why in (("http://localhost:1", "wss://"), ("wss://localhost:0", "1..65535"),
+                         ("wss://local host", "letters"), ("wss://a/../b", "'..'"),
+                         ("wss://a/b?c", "no query"), ("wss://u@a", "no user")):
+            rep = a.ctl("set-service", url)
+            check(f"set-service {url!r} is refused: {why}", not rep.get("ok") and
+                  why in rep.get("error", ""), rep)
+        check("nothing changed: status, no <state>/service-url",
+              a.status().get("service") == f"wss://localhost:{port}" and not os.path.exists(f))
+        relay2, port2, _ = roomproc.start_relay(tmp, certs=certs, name="relay2")
+        log2 = os.path.join(tmp, "relay2.jsonl")
+        url2 = f"wss://localhost:{port2}"
+        rep = a.ctl("set-service", url2)
+        check("set-service to a second relay answers it, status and the file say it",
+              rep.get("ok") and rep.get("service") == url2 and
+              a.status().get("service") == url2 and read(f) == url2 and
+              os.stat(f).st_mode & 0o777 == 0o600, (rep, a.status().get("service")))
+        rep = a.ctl("join", "--meeting", "settings", "--role", "host")
+        tap.wait_until(lambda: a.status().get("relay") == "open", 30,
+                       "room 1 connected to the meeting service it was given")
+        code = rep.get("meeting_code")
+        check("the next meeting goes to the new service (its log has the room), not the old",
+              rep.get("ok") and '"room": "settings"' in read(log2) and
+              '"room": "settings"' not in read(os.path.join(tmp, "relay.jsonl")), rep)
+        # Room 2 joins there too, without --name: its room name goes in the knock.
+        check("room 2 moves to the same service", b.ctl("set-service", url2).get("ok"))
+        rep = b.ctl("join", "--meeting", "settings", "--role", "member", "--code", code)
+        tap.wait_until(lambda: a.status().get("lobby"), 30, "room 2's knock at room 1")
+        k = a.status()["lobby"][-1]
+        check("room 2 joined without --name", rep.get("ok"), rep)
+        rep = a.ctl("admit", str(k["participant"]), "--codeword", k["codeword"])
+        tap.wait_until(lambda: b.status().get("state") == "in-meeting", 30,
+                       "room 2 in the meeting")
+        people = {p["participant"]: p for p in a.status().get("participants", [])}
+        check("room 1 shows room 2 under the name room 2 set (from its knock)",
+              people.get(k["participant"], {}).get("name") == "Room Bee", people)
+        me = [p for p in b.status().get("participants", []) if p.get("self")]
+        check("room 2's own entry carries its room name", me and me[0].get("name") ==
+              "Room Bee", me)
+
+        # In a meeting: every setting refused, on either side.
+        for r in (a, b):
+            for args in (("set-room-name", "Later"), ("set-service", f"wss://localhost:{port}"),
+                         ("reset-identity",)):
+                rep = r.ctl(*args)
+                check(f"room {r.n} in the meeting: {args[0]} refused",
+                      not rep.get("ok") and "not during a meeting" in rep.get("error", ""), rep)
+        check("room 1 kept its name, service and codeword",
+              a.status().get("room_name") == "Board room \u00e9t\u00e9" and
+              a.status().get("service") == url2 and a.status().get("codeword") == a.codeword)
+
+        # Room 1 (the host) pinned room 2 by the admission; both leave.
+        pins_before = read(os.path.join(a.state, "pins"))
+        for r in (b, a):
+            r.ctl("leave")
+        tap.wait_until(lambda: a.status().get("state") != "in-meeting" and
+                       b.status().get("state") != "in-meeting", 30, "both rooms out")
+        key = os.path.join(b.state, "identity.key")
+        old_key, old_cw = read(key, "rb"), b.codeword
+        os.chmod(key, 0o400)    # kx_identity_open accepts it; the reset overwrites it too
+        rep = b.ctl("reset-identity")
+        st = b.status()
+        check("reset-identity: a new codeword, the reply and status agree",
+              rep.get("ok") and rep.get("codeword") and rep["codeword"] != old_cw and
+              st.get("codeword") == rep["codeword"], (rep, st.get("codeword"), old_cw))
+        new_cw = rep.get("codeword")
+        kst = os.stat(key)
+        check("the key file holds other bytes (32, 0600, keyxchgd's); no temporary file left",
+              read(key, "rb") != old_key and kst.st_size == 32 and
+              kst.st_mode & 0o777 == 0o600 and kst.st_uid == users.KX and
+              not os.path.exists(key + ".tmp"), (kst.st_size, oct(kst.st_mode)))
+        check("room 1's pins are untouched by room 2's reset",
+              read(os.path.join(a.state, "pins")) == pins_before)
+        # Room 1 pinned room 2's old key: the new one is "changed" there.
+        rep = a.ctl("join", "--meeting", "settings2", "--role", "host")
+        code = rep.get("meeting_code")
+        b.ctl("join", "--meeting", "settings2", "--role", "member", "--code", code)
+        tap.wait_until(lambda: a.status().get("lobby") and
+                       a.status()["lobby"][-1].get("shown"), 30, "room 2's new knock")
+        k = a.status()["lobby"][-1]
+        check("room 1 sees room 2's new codeword in the knock", k.get("codeword") == new_cw, k)
+        a.ctl("admit", str(k["participant"]), "--codeword", k["codeword"])
+        tap.wait_until(lambda: b.status().get("state") == "in-meeting", 30,
+                       "room 2 in the second meeting")
+        # The admission re-pins knowingly; before it, the knock said changed.
+        warn = read(a.log)
+        check("room 1 said room 2's identity key changed (a loud warning)",
+              "device room-2 knocks with a CHANGED identity key (codeword " + new_cw in warn,
+              warn[-2000:])
+        for r in (b, a):
+            r.ctl("leave")
+        tap.wait_until(lambda: a.status().get("state") != "in-meeting" and
+                       b.status().get("state") != "in-meeting", 30, "both rooms out again")
+
+        # Restart keeps everything.
+        b.stop()
+        b.start()
+        st = b.status()
+        check("after a restart: the new codeword, the room name, the service",
+              b.codeword == new_cw and st.get("room_name") == "Room Bee" and
+              st.get("service") == url2, (b.codeword, new_cw, st.get("room_name"),
+                                          st.get("service")))
+        b.stop()
+        # A corrupted setting: keyxchgd refuses to start, saying which file.
+        name_f, svc_f = os.path.join(b.state, "room-name"), os.path.join(b.state, "service-url")
+        good_name, good_svc = read(name_f, "rb"), read(svc_f, "rb")
+        for what, path, data, mode, words in (
+                ("a control byte in room-name", name_f, b"Room\nBee", 0o600, "room-name"),
+                ("invalid UTF-8 in room-name", name_f, b"Room \xc3(", 0o600, "room-name"),
+                ("an http address in service-url", svc_f, b"http://localhost:1", 0o600,
+                 "service-url"),
+                ("a group-readable room-name", name_f, good_name, 0o640, "room-name")):
+            write_setting(path, data)
+            os.chmod(path, mode)
+            rc, err = try_start(b)
+            check(f"{what}: keyxchgd refuses to start, naming the file",
+                  rc not in (None, 0) and "REFUSED" in err and words in err, (rc, err[-800:]))
+            write_setting(path, good_name if path == name_f else good_svc)
+            os.chmod(path, 0o600)
+        rc, err = try_start(b)
+        check("with the files repaired it starts again", rc is None, err[-800:])
+    finally:
+        for r in (a, b):
+            if r and r.kx.poll() is None:
+                r.stop()
+        for p in (relay, relay2):
+            if p:
+                p.terminate()
+                p.wait(timeout=30)
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    tap.main(main)

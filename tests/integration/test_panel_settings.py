@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The panel's Settings end to end on the host, by taps alone (docs/panel.md
+"Settings"): room 1 is a real keyxchgd with sealroom-screen and its panel
+(soft 1280x720 display, qemu-x86_64's 344 x 194 mm), room 2 a real keyxchgd
+driven by kxctl; two relay fixtures on loopback (two meeting services with
+one CA). Checked, screens in $BUILD/test-logs/panel-settings-*.png:
+
+* Settings behind the admin PIN; Room name -> Change: the keyboard starts
+  from the name shown, erase and type, Done: keyxchgd's status has the new
+  name and so does the panel;
+* Meeting service -> Change, a bad address: keyxchgd's refusal is on the
+  panel, nothing changed (status, no state file); a good one (the second
+  relay): keyxchgd's status and the panel have it;
+* room 1 joins room 2's meeting by taps on the second service: room 2 sees
+  room 1's new name (from its knock) and pins its key on admission;
+* Reset identity -> the confirmation -> Reset: Home shows the new codeword,
+  which is keyxchgd's (status); room 2, which had pinned the old key, says
+  room 1 knocks with a CHANGED identity key at the next knock.
+TAP output.
+"""
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import tap  # noqa: E402
+from tap import check  # noqa: E402
+import panel_touch  # noqa: E402
+import users  # noqa: E402
+import roomproc  # noqa: E402
+from panel_touch import digits_of  # noqa: E402
+
+BUILD = os.environ.get("BUILD", "build")
+BIN = os.path.join(BUILD, "bin")
+LOGS = os.path.join(BUILD, "test-logs")
+MEETING = "settings-test"
+
+
+def save(screen, name):
+    return screen.capture(os.path.join(LOGS, f"panel-settings-{name}.png"))
+
+
+def shown(screen):
+    """(room name, codeword, service) of the panel's last "panel: room" line; the
+    codeword in keyxchgd's lower case (the panel capitalises it for reading)."""
+    lines = screen.lines("panel: room ")
+    m = re.match(r'panel: room "(.*)" codeword (\S+) service (\S+)$', lines[-1]) if lines else None
+    return (m.group(1), m.group(2).lower(), m.group(3)) if m else (None, None, None)
+
+
+def main():
+    os.makedirs(LOGS, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="panelset-")
+    os.chmod(tmp, 0o755)
+    relay, port, certs = roomproc.start_relay(tmp)
+    relay2, port2, _ = roomproc.start_relay(tmp, certs=certs, name="relay2")
+    url2 = f"wss://localhost:{port2}"
+    ca = os.path.join(certs, "ca.pem")
+    logs = [open(os.path.join(LOGS, f"panel-settings-kx{n}.log"), "w") for n in (1, 2)]
+    kx1, sock1, cw1 = roomproc.keyxchgd(BIN, os.path.join(tmp, "kx1"), f"wss://localhost:{port}",
+                                        ca, "room-1", logs[0])
+    kx2, sock2, cw2 = roomproc.keyxchgd(BIN, os.path.join(tmp, "kx2"), f"wss://localhost:{port}",
+                                        ca, "room-2", logs[1])
+    state1 = os.path.join(tmp, "kx1", "state")
+
+    def st1():
+        return roomproc.kxctl(BIN, sock1, "status")
+
+    def kx2ctl(*args):
+        return roomproc.kxctl(BIN, sock2, *args)
+
+    pin = os.path.join(tmp, "pin")
+    with open(pin, "w") as f:
+        f.write("2468\n")
+    users.own(pin, users.SCREEN, 0o600)
+    sd = users.frames_dir(os.path.join(tmp, "screen1"))
+    screen = None
+    try:
+        screen = panel_touch.PanelScreen(
+            BIN, "room 1's screen", os.path.join(sd, "screen.png"),
+            os.path.join(sd, "frames.sock"), sock1, os.path.join(LOGS, "panel-settings-screen.log"),
+            os.path.join(sd, "touch"),
+            extra=["--admin-pin-file", pin, "--room-name", "Room 1", "--meeting", MEETING])
+        screen.wait_widget("home.settings")
+        screen.wait_for(lambda t: shown(screen)[1] == cw1, "Home with keyxchgd's codeword")
+
+        def settings():
+            screen.tap("home.settings")
+            for d in "2468>":
+                screen.tap_key("pin.keys", d)
+            screen.wait_widget("set.room.edit")
+
+        def edit(which, text):
+            """Change -> the keyboard: erase what is there, type text, Done."""
+            screen.tap(f"set.{which}.edit")
+            screen.wait_widget("edit.keys")
+            was = {"room": shown(screen)[0], "service": shown(screen)[2]}[which]
+            for _ in range(len(was)):
+                screen.tap_board("edit.keys", "<")
+            screen.type_board("edit.keys", text)
+            n = screen.text().count("screen: panel: sent ")
+            screen.tap_board("edit.keys", ">")
+            screen.wait_for(lambda t: t.count("screen: panel: sent ") > n, f"the {which} request")
+            sent = screen.lines("screen: panel: sent ")[-1]
+            rid = re.search(r'"id":"(panel-\d+)"', sent).group(1)
+            screen.wait_for(lambda t: f"screen: panel: {rid} " in t, f"keyxchgd's answer to {rid}")
+            return screen.lines(f"screen: panel: {rid} ")[-1], sent
+
+        settings()
+        save(screen, "settings")
+        answer, sent = edit("room", "Board One")
+        tap.wait_until(lambda: shown(screen)[0] == "Board One", 20,
+                       "the panel showing keyxchgd's new room name")
+        check("Room name -> Change: typed on the keyboard, Done sends set-room-name; "
+              "keyxchgd and the panel have 'Board One'",
+              '"cmd":"set-room-name"' in sent and answer.endswith("done") and
+              st1().get("room_name") == "Board One", (sent, answer, st1().get("room_name")))
+        answer, sent = edit("service", "wss://local_host")
+        screen.wait_widget("set.done")
+        save(screen, "service-refused")
+        check("a bad service address: keyxchgd's refusal is what the panel says",
+              "keyxchgd refused it: not a meeting service address" in answer, answer)
+        check("nothing changed: keyxchgd's service, the panel's, no state file",
+              st1().get("service") == f"wss://localhost:{port}" and
+              shown(screen)[2] == f"wss://localhost:{port}" and
+              not os.path.exists(os.path.join(state1, "service-url")),
+              (st1().get("service"), shown(screen)))
+        answer, sent = edit("service", url2)
+        tap.wait_until(lambda: shown(screen)[2] == url2, 20, "the panel showing the new service")
+        check("a good address (the second relay): keyxchgd's status and the panel have it",
+              answer.endswith("done") and st1().get("service") == url2, answer)
+        screen.tap("set.done")
+        screen.wait_widget("home.join")
+
+        # Room 2 hosts on the second service; room 1 joins by taps.
+        check("room 2 moves to the second service", kx2ctl("set-service", url2).get("ok"))
+        rep = kx2ctl("join", "--meeting", MEETING, "--role", "host", "--name", "Room 2")
+        code = rep.get("meeting_code", "")
+
+        def join_by_taps():
+            screen.tap("home.join")
+            for d in digits_of(code):
+                screen.tap_key("join.keys", d)
+            screen.tap_key("join.keys", ">")
+            tap.wait_until(lambda: kx2ctl("status").get("lobby") and
+                           kx2ctl("status")["lobby"][-1].get("shown"), 40,
+                           "room 1's knock shown at room 2")
+            return kx2ctl("status")["lobby"][-1]
+
+        k = join_by_taps()
+        kx2ctl("admit", str(k["participant"]), "--codeword", k["codeword"])
+        tap.wait_until(lambda: st1().get("state") == "in-meeting", 40, "room 1 admitted")
+        people = {p["participant"]: p for p in kx2ctl("status").get("participants", [])}
+        check("room 2 sees room 1 as 'Board One' (its knock), on the second service",
+              people.get(k["participant"], {}).get("name") == "Board One" and
+              f'"room": "{MEETING}"' in open(os.path.join(tmp, "relay2.jsonl")).read() and
+              f'"room": "{MEETING}"' not in open(os.path.join(tmp, "relay.jsonl")).read(),
+              people)
+        screen.wait_for(lambda t: screen.page()[0] == "meeting", "the meeting page")
+        screen.tap_at(640, 300)
+        screen.tap("bar.leave")
+        tap.wait_until(lambda: st1().get("state") not in ("in-meeting", "lobby"), 30,
+                       "room 1 out of the meeting")
+        kx2ctl("end")
+
+        # Identity reset.
+        screen.wait_widget("home.settings")
+        settings()
+        screen.tap("set.reset")
+        screen.wait_widget("reset.confirm")
+        save(screen, "reset-confirm")
+        screen.tap("reset.confirm")
+        tap.wait_until(lambda: st1().get("codeword") not in (None, cw1), 30,
+                       "keyxchgd's new codeword")
+        new = st1().get("codeword")
+        tap.wait_until(lambda: shown(screen)[1] == new, 30, "Home with the new codeword")
+        save(screen, "home-new-codeword")
+        check("Reset identity -> confirm: Home shows the new codeword, keyxchgd's "
+              f"({cw1} -> {new})", screen.page()[0] == "home" and shown(screen)[1] == new and
+              new != cw1 and '"cmd":"reset-identity"' in screen.text(),
+              (screen.page()[0], shown(screen), new))
+        rep = kx2ctl("join", "--meeting", MEETING, "--role", "host", "--name", "Room 2")
+        code = rep.get("meeting_code", "")
+        k = join_by_taps()
+        log2 = open(os.path.join(LOGS, "panel-settings-kx2.log")).read()
+        check("room 2, which pinned room 1's old key, says it knocks with a CHANGED key "
+              "(the new codeword)", k.get("codeword") == new and
+              f"device room-1 knocks with a CHANGED identity key (codeword {new}" in log2,
+              (k, log2[-1500:]))
+        kx2ctl("end")
+    finally:
+        if screen:
+            screen.stop()
+        for p in (kx1, kx2, relay, relay2):
+            if p.poll() is None:
+                p.terminate()
+                p.wait(timeout=30)
+        for f in logs:
+            f.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return tap.finish()
+
+
+tap.main(main)

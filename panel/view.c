@@ -838,6 +838,12 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	const char *id = hit ? hit->id : "";
 
 	memset(act, 0, sizeof(*act));
+	/* On the video a tap brings the bar and the next one sends it away (as
+	 * the room systems' panels do); a tap on one of its buttons keeps it. */
+	if (v->page == PANEL_P_MEETING && !hit && v->bar) {
+		v->bar = false;
+		return;
+	}
 	if (v->page == PANEL_P_MEETING)
 		show_bar(v, now_us);
 	if (!hit)

@@ -260,7 +260,7 @@ def main():
         s = r["screen"]
         s.capture(os.path.join(OUT, f"room{r['n']}-screen-before.png"))
         # The panel's pages by taps: a tap on the video brings the bar.
-        s.tap_at(s.width // 2, s.height // 3)
+        s.show_bar()
         s.tap("bar.participants")
         s.capture(os.path.join(OUT, f"room{r['n']}-participants.png"))
         s.tap("people.close")
@@ -270,7 +270,7 @@ def main():
     # Room 1 mutes its microphone on the panel: roomd is told over the frame socket
     # (MEDIA), silences its own audio chain before the encoder, and says so.
     hs = host["screen"]
-    hs.tap_at(hs.width // 2, hs.height // 3)
+    hs.show_bar()
     hs.tap("bar.mic")
     host["roomd"].wait_for(lambda t: "roomd: microphone muted" in t, "roomd muting the microphone")
     hs.wait_for(lambda t: "screen: roomd: microphone muted" in t, "roomd's word on the screen")
@@ -289,7 +289,7 @@ def main():
     time.sleep(LEAVE_AFTER)    # media for people to watch; no check depends on it
     alive()
     leaver = rooms[2]
-    hs.tap_at(hs.width // 2, hs.height // 3)
+    hs.show_bar()
     hs.tap("bar.participants")
     hs.tap(f"remove.{leaver['pid']}")
     print(f"== Room 1's panel removes Room 3 (Participants -> Remove); the host rotates to a "

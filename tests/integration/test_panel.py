@@ -128,7 +128,7 @@ def main():
               f"{pid}={rooms[1].codeword.lower()}" in tiles.lower(), tiles)
         save(host, "meeting")
         save(member, "meeting-member")
-        member.tap_at(640, 300)  # the member's bar: Security
+        member.show_bar()  # the member's bar: Security
         member.tap("bar.security")
         save(member, "security-member")
         check("room 2's Security shows the same group code as room 1's keyxchgd",
@@ -136,7 +136,7 @@ def main():
         member.tap("sec.close")
 
         epoch = s1["epoch"]
-        host.tap_at(640, 300)  # a tap on the video: the bar
+        host.show_bar()  # a tap on the video: the bar
         host.tap("bar.participants")
         save(host, "participants")
         host.tap(f"remove.{pid}")

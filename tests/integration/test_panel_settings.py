@@ -161,7 +161,7 @@ def main():
               f'"room": "{MEETING}"' not in open(os.path.join(tmp, "relay.jsonl")).read(),
               people)
         screen.wait_for(lambda t: screen.page()[0] == "meeting", "the meeting page")
-        screen.tap_at(640, 300)
+        screen.show_bar()
         screen.tap("bar.leave")
         tap.wait_until(lambda: st1().get("state") not in ("in-meeting", "lobby"), 30,
                        "room 1 out of the meeting")

@@ -209,8 +209,7 @@ def main():
 
         screen.wait_for(lambda t: all(p in screen.tiles() for p in others),
                         "both remote tiles on room 1's screen")
-        screen.tap_at(640, 300)    # a tap on the video: the bar
-        screen.wait_widget("bar.vol-")
+        screen.show_bar()    # a tap on the video: the bar
         # Each tap steps from what roomd confirmed: wait for each answer.
         for want in (90, 80, 70, 60, 50):
             screen.tap("bar.vol-")
@@ -263,7 +262,7 @@ def main():
         rd.wait_for(lambda t: f"sender {small} scaled to {lay2[small][0][2]}x"
                     f"{lay2[small][0][3]}" in t, "roomd scaling the new large tile")
         screen.capture(os.path.join(LOGS, "volume-layout-speaker-2.png"))
-        screen.tap_at(640, 300)
+        screen.show_bar()
         screen.tap("bar.layout")
         screen.wait_for(lambda t: "panel: layout grid" in t, "the grid again")
         lay3 = layout_of(screen)

@@ -112,6 +112,14 @@ class PanelScreen(roomproc.Proc):
         self.wait_for(done, f"the tap at {x},{y} recognized and its page drawn")
         return self.lines("panel: tap ")[-1]
 
+    def show_bar(self, seconds=30):
+        """The in-meeting bar: when the page shows none of its buttons, a tap on the
+        video brings it (a tap there while it shows would send it away)."""
+        page, widgets = self.page()
+        if page == "meeting" and not any(w.startswith("bar.") for w in widgets):
+            self.tap_at(self.width // 2, self.height // 3)
+            self.wait_widget("bar.participants", seconds)
+
     def tap(self, wid, seconds=30, tries=3):
         """Taps the middle of widget wid as drawn now; returns the screen's tap line.
 
@@ -120,6 +128,8 @@ class PanelScreen(roomproc.Proc):
         brings the bar back): such a miss is said and the tap made again, at most
         tries times in all."""
         for attempt in range(tries):
+            if wid.startswith("bar."):
+                self.show_bar(seconds)
             x, y, w, h = self.wait_widget(wid, seconds)
             line = self.tap_at(x + w // 2, y + h // 2)
             if line.endswith(f"-> {wid}"):

@@ -119,6 +119,10 @@ bar_hidden() { # bar_hidden SECONDS: until the bar has hidden (the meeting page 
 	grep 'panel: page ' "$slog" | tail -n 1 | grep -q '^panel: page meeting:$' ||
 		{ echo "# gave up after $1 s waiting for the bar to hide: $(grep 'panel: page ' "$slog" | tail -n 1)"; return 1; }
 }
+hide_bar() { # hide_bar: a tap on the video sends the bar away (docs/panel.md); until it has gone
+	[ -z "$(widget bar.participants)" ] || tap_at $((screen_width / 2)) $((screen_height / 3)) || return 1
+	bar_hidden 90
+}
 shot() { # shot NAME: the screen now (SIGUSR2, through writeback) as $art/panel-NAME.png
 	before=$(grep -c 'screen: captured' "$slog")
 	kill -USR2 "$spid"
@@ -225,8 +229,8 @@ meeting() {
 	# 640x360, which is what display-check places the burned-in label by.
 	scaled=$(sed -n "s/^roomd: sender $kp scaled to \([0-9]*x[0-9]*\)$/\1/p" "$hr/roomd.log" | tail -n 1)
 	echo "# roomd scales the host room's frames to ${scaled:-(not scaled)}"
-	# The bar hides on its own; the panel then leaves the screen to the video.
-	bar_hidden 150
+	# A tap on the video sends the bar away: the screen is the video's.
+	hide_bar
 	shot meeting
 	wrong=$(echo "${kcw:-mavoj-pubip-gubad-gamiv}" | tr 'bdfghjklmnprstvzaiou' 'dfghjklmnprstvzbioua')
 	check "display-check: the host room's tile, its video (3070c0, its codeword burned in) and the roster's label $kcw 'Host room'" \
@@ -272,7 +276,7 @@ meeting() {
 		nok "the host room's tile stays after its removal"
 	fi
 	tap people.close
-	bar_hidden 150
+	hide_bar
 	shot removed
 	check "display-check: no tile after the removal, the banner end-to-end encrypted" \
 		"$here/display-check" --empty --e2ee on --screen "$art/panel-removed.png"

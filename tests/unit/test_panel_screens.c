@@ -590,7 +590,15 @@ static void test_taps(void **state)
 	assert_false(panel_view_tick(&v, 1000 + PANEL_BAR_US - 1));
 	assert_true(panel_view_tick(&v, 1000 + PANEL_BAR_US));
 	assert_false(v.bar);
+	/* A tap on the video while the bar shows sends it away; the next brings it. */
+	panel_view_tap(&v, NULL, 1500, &act);
+	assert_true(v.bar);
+	panel_view_tap(&v, NULL, 1600, &act);
+	assert_false(v.bar);
+	assert_int_equal(act.type, PANEL_A_NONE);
+	assert_int_equal(panel_view_deadline(&v), 0);
 	panel_view_tap(&v, NULL, 2000, &act);
+	assert_true(v.bar);
 	hit = hit_of(ui, &v, "bar.participants");
 	panel_view_tap(&v, &hit, 2000, &act);
 	assert_int_equal(v.page, PANEL_P_PARTICIPANTS);
@@ -607,6 +615,7 @@ static void test_taps(void **state)
 	/* The microphone: a tap asks roomd for the other state (roomd's word shown). */
 	v.page = PANEL_P_MEETING;
 	v.st.muted = false;
+	v.bar = false; /* a tap on the video brings it */
 	panel_view_tap(&v, NULL, 3000, &act);
 	hit = hit_of(ui, &v, "bar.mic");
 	panel_view_tap(&v, &hit, 3000, &act);

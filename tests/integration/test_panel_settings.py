@@ -75,7 +75,7 @@ def main():
 
     pin = os.path.join(tmp, "pin")
     with open(pin, "w") as f:
-        f.write("2468\n")
+        f.write("246813\n")
     users.own(pin, users.SCREEN, 0o600)
     sd = users.frames_dir(os.path.join(tmp, "screen1"))
     screen = None
@@ -90,7 +90,7 @@ def main():
 
         def settings():
             screen.tap("home.settings")
-            for d in "2468>":
+            for d in "246813>":
                 screen.tap_key("pin.keys", d)
             screen.wait_widget("set.room.edit")
 

@@ -358,8 +358,12 @@ static void page_home(struct builder *b)
 
 	double h = card(b, "home.card", 180, 140, &x, &y);
 
+	/* The room's name in quotes: text the administrator set never reads as
+	 * the panel's own words ("End-to-end encrypted" is only ever the panel's). */
+	if (st->room_name[0])
+		snprintf(line, sizeof(line), "\u201c%s\u201d", st->room_name);
 	add(b, "home.room", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 8, y + 6, 164, 12),
-	    st->room_name[0] ? st->room_name : "This room", NULL)
+	    st->room_name[0] ? line : "This room", NULL)
 		->text_mm = 8;
 	w = add(b, "home.codeword", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 8, y + 22, 164, 24),
 		st->own_codeword[0] ? st->own_codeword : "(codeword not known yet)",
@@ -705,8 +709,12 @@ static void page_edit(struct builder *b)
 	    svc ? "wss://host[:port][/path]: the service keyxchgd connects to for meetings"
 		: "Shown to the other rooms when this room knocks; up to 64 bytes")
 		->text_mm = 5;
+	char quoted[PANEL_SETTING_MAX + 8];
+
+	/* What is typed, in quotes (as Home shows the name). */
+	snprintf(quoted, sizeof(quoted), "\u201c%s\u201d", v->edit);
 	w = add(b, "edit.keys", PANEL_W_KEYBOARD, PANEL_S_NORMAL, mm(b, x + 6, y + 19, kw, kh),
-		v->edit[0] ? v->edit : " ", NULL);
+		v->edit[0] ? quoted : " ", NULL);
 	w->on = v->shift;
 	notice(b, x + 6, y + 20 + kh, kw);
 }

@@ -13,7 +13,8 @@ the relay fixture on loopback, driven by kxctl:
   goes there, not to the first;
 * in a meeting every setting is refused (host and member), and the media
   daemon's uid is refused every setting outside one;
-* identity reset: a new codeword (status and the reply agree), the key file
+* identity reset: a failed one (0400 and 0600 keys) changes nothing, the
+  key's mode included; a new codeword (status and the reply agree), the key file
   replaced (0600, other bytes), pins of others kept; the host that pinned
   this room sees its key "changed" at the next knock and in the roster;
 * settings writes: at most one every 5 s (refused, saying so); set-service ""
@@ -175,8 +176,10 @@ def main():
                   f"{users.MEDIA} is not keyxchgd's)", users.ROOT and r.returncode == 1 and
                   "only subscribe and ask status" in r.stdout, (users.ROOT, r.returncode,
                                                                r.stdout, r.stderr))
-        check("the media daemon changed nothing", a.status().get("room_name") ==
-              "Board room \u00e9t\u00e9" and a.status().get("codeword") == a.codeword)
+        check("the media daemon changed nothing (name, codeword, service)",
+              a.status().get("room_name") == "Board room \u00e9t\u00e9" and
+              a.status().get("codeword") == a.codeword and
+              a.status().get("service") == f"wss://localhost:{port}", a.status())
 
         # The meeting service.
         f = os.path.join(a.state, "service-url")
@@ -208,6 +211,12 @@ def main():
         check("room 2 moves to the same service", ctl_write(b, "set-service", url2).get("ok"))
         rep = b.ctl("join", "--meeting", "settings", "--role", "member", "--code", code)
         tap.wait_until(lambda: a.status().get("lobby"), 30, "room 2's knock at room 1")
+        check("room 2 is in the lobby", b.status().get("state") == "lobby", b.status())
+        for args in (("set-room-name", "Later"), ("set-service", f"wss://localhost:{port}"),
+                     ("reset-identity",)):
+            r2 = b.ctl(*args)
+            check(f"room 2 in the lobby: {args[0]} refused, saying why", not r2.get("ok") and
+                  "not during a meeting: leave it first" in r2.get("error", ""), r2)
         k = a.status()["lobby"][-1]
         check("room 2 joined without --name", rep.get("ok"), rep)
         rep = a.ctl("admit", str(k["participant"]), "--codeword", k["codeword"])
@@ -239,6 +248,20 @@ def main():
                        b.status().get("state") != "in-meeting", 30, "both rooms out")
         key = os.path.join(b.state, "identity.key")
         old_key, old_cw = read(key, "rb"), b.codeword
+        # A reset that fails (its temporary name taken by a directory: the
+        # replace cannot start) leaves the key, its codeword and its mode as they were.
+        blocker = key + ".tmp"
+        as_kx(lambda: os.mkdir(blocker, 0o700))
+        for mode in (0o400, 0o600):
+            os.chmod(key, mode)
+            rep = ctl_write(b, "reset-identity")
+            check(f"a failed reset of a {oct(mode)} key: refused, the key, its mode and the "
+                  "codeword unchanged", not rep.get("ok") and
+                  rep.get("error") == "cannot make a new identity key" and
+                  read(key, "rb") == old_key and os.stat(key).st_mode & 0o777 == mode and
+                  b.status().get("codeword") == old_cw,
+                  (rep, oct(os.stat(key).st_mode)))
+        os.rmdir(blocker)
         os.chmod(key, 0o400)    # kx_identity_open accepts it; the reset overwrites it too
         rep = ctl_write(b, "reset-identity")
         st = b.status()

@@ -202,6 +202,25 @@ def main():
               f"device room-1 knocks with a CHANGED identity key (codeword {new}" in log2,
               (k, log2[-1500:]))
         kx2ctl("end")
+
+        # A PIN file of 5 digits: the screen runs, its log says why, Settings stay locked.
+        screen.stop()
+        with open(pin, "w") as f:
+            f.write("24681\n")
+        users.own(pin, users.SCREEN, 0o600)
+        sd2 = users.frames_dir(os.path.join(tmp, "screen2"))
+        screen = panel_touch.PanelScreen(
+            BIN, "room 1's screen, short PIN", os.path.join(sd2, "screen.png"),
+            os.path.join(sd2, "frames.sock"), sock1,
+            os.path.join(LOGS, "panel-settings-screen-shortpin.log"), os.path.join(sd2, "touch"),
+            extra=["--admin-pin-file", pin, "--room-name", "Room 1", "--meeting", MEETING])
+        screen.wait_widget("home.settings")
+        refused = [ln for ln in screen.lines("screen: REFUSED admin PIN")]
+        screen.tap("home.settings")
+        check("a 5-digit PIN file: the screen says why in one line and Settings stay locked "
+              "(a tap on Settings stays Home)",
+              refused and "not 6 to 12 digits; Settings stay locked" in refused[-1] and
+              screen.page()[0] == "home", (refused, screen.page()))
     finally:
         if screen:
             screen.stop()

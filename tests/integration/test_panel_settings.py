@@ -179,11 +179,24 @@ def main():
 
         # Identity reset.
         screen.wait_widget("home.settings")
-        settings()
-        screen.tap("set.reset")
-        screen.wait_widget("reset.confirm")
-        save(screen, "reset-confirm")
-        screen.tap("reset.confirm")
+
+        def reset_by_taps():
+            """Settings -> Reset identity -> confirm; keyxchgd's answer."""
+            settings()
+            screen.tap("set.reset")
+            screen.wait_widget("reset.confirm")
+            save(screen, "reset-confirm")
+            n = screen.text().count('"cmd":"reset-identity"')
+            screen.tap("reset.confirm")
+            screen.wait_for(lambda t: t.count('"cmd":"reset-identity"') > n, "the reset request")
+            sent = [ln for ln in screen.lines("screen: panel: sent ") if "reset-identity" in ln][-1]
+            rid = re.search(r'"id":"(panel-\d+)"', sent).group(1)
+            screen.wait_for(lambda t: f"screen: panel: {rid} " in t, f"keyxchgd's answer to {rid}")
+            screen.wait_widget("home.settings")
+            return screen.lines(f"screen: panel: {rid} ")[-1]
+        # Again while keyxchgd's rate limit (one settings write per 5 s) refuses it.
+        tap.wait_until(lambda: "at most one settings change" not in reset_by_taps(), 120,
+                       "keyxchgd's rate limit to let the reset through")
         tap.wait_until(lambda: st1().get("codeword") not in (None, cw1), 30,
                        "keyxchgd's new codeword")
         new = st1().get("codeword")

@@ -141,7 +141,9 @@ int kx_identity_reset(const char *state_dir, struct kx_identity *id)
 	struct kx_identity fresh = { 0 };
 	unsigned char *seed = sodium_malloc(KX_SEED_BYTES);
 	uint8_t junk[KX_SEED_BYTES];
-	int dfd = -1, old = -1, ret;
+	int dfd = -1, old = -1, ro = -1, ret;
+	bool chmodded = false;
+	struct stat st;
 
 	if (!seed)
 		return -ENOMEM;
@@ -154,12 +156,11 @@ int kx_identity_reset(const char *state_dir, struct kx_identity *id)
 	 * 0400 one, which kx_identity_open accepts, made writable first). */
 	old = openat(dfd, KX_IDENTITY_FILE, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (old < 0 && errno == EACCES) {
-		int ro = openat(dfd, KX_IDENTITY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (ro >= 0 && !fchmod(ro, 0600))
+		ro = openat(dfd, KX_IDENTITY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (ro >= 0 && !fstat(ro, &st) && !fchmod(ro, 0600)) {
+			chmodded = true;
 			old = openat(dfd, KX_IDENTITY_FILE, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (ro >= 0)
-			close(ro);
+		}
 		if (old < 0)
 			errno = EACCES;
 	}
@@ -171,8 +172,13 @@ int kx_identity_reset(const char *state_dir, struct kx_identity *id)
 	ret = keypair_from_seed(&fresh, seed);
 	if (!ret)
 		ret = kx_replace_file(dfd, KX_IDENTITY_FILE, seed, KX_SEED_BYTES);
-	if (ret)
-		goto out; /* the old identity stays, on disk and in memory */
+	/* KX_NOT_SYNCED: the name holds the new seed (said loudly): it is the
+	 * identity from now on, in memory too. */
+	if (ret < 0)
+		goto out; /* the old identity stays, on disk and in memory, its mode too */
+	if (chmodded) /* the old inode is no key any more: its mode no longer matters */
+		chmodded = false;
+	ret = 0;
 	if (old >= 0) {
 		randombytes_buf(junk, sizeof(junk));
 		if (pwrite(old, junk, sizeof(junk), 0) != (ssize_t)sizeof(junk) || fsync(old))
@@ -184,6 +190,12 @@ int kx_identity_reset(const char *state_dir, struct kx_identity *id)
 	*id = fresh;
 	memset(&fresh, 0, sizeof(fresh));
 out:
+	if (chmodded && fchmod(ro, st.st_mode & 07777))
+		kx_warn("%s/%s: the reset failed and its mode stays 0600 (was %04o): %s",
+			state_dir, KX_IDENTITY_FILE, (unsigned int)(st.st_mode & 07777),
+			strerror(errno));
+	if (ro >= 0)
+		close(ro);
 	if (old >= 0)
 		close(old);
 	if (dfd >= 0)

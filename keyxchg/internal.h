@@ -27,7 +27,10 @@ int kx_read_all(int fd, void *p, size_t len);
 int kx_write_all(int fd, const void *p, size_t len);
 /*
  * Replaces dir/name with data atomically: dir/name.tmp (0600, O_EXCL), fsync,
- * rename, fsync of the directory.
+ * rename, fsync of the directory. Returns 0; -errno when nothing changed
+ * (the old file stays); KX_NOT_SYNCED when the rename happened but the
+ * directory's fsync failed twice (said loudly): the name holds the new data,
+ * which the caller adopts (DAEMON.md "State files").
  */
 int kx_replace_file(int dfd, const char *name, const void *data, size_t len);
 

@@ -85,14 +85,79 @@ static bool format_char(uint32_t cp)
 	return false;
 }
 
+static bool in_ranges(uint32_t cp, const uint32_t (*r)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cp >= r[i][0] && cp <= r[i][1])
+			return true;
+	return false;
+}
+
+/*
+ * Default_Ignorable_Code_Point (Unicode 15.1, DerivedCoreProperties.txt):
+ * drawn as nothing, so a name could differ from another by them alone (the
+ * combining grapheme joiner U+034F, the Hangul fillers U+115F, U+1160,
+ * U+3164, U+FFA0, the Mongolian variation selectors U+180B..U+180F,
+ * variation selectors U+FE00..U+FE0F and U+E0100..U+E01EF, tags...).
+ */
+static bool ignorable(uint32_t cp)
+{
+	static const uint32_t di[][2] = {
+		{ 0x00ad, 0x00ad },   { 0x034f, 0x034f },   { 0x061c, 0x061c },
+		{ 0x115f, 0x1160 },   { 0x17b4, 0x17b5 },   { 0x180b, 0x180f },
+		{ 0x200b, 0x200f },   { 0x202a, 0x202e },   { 0x2060, 0x206f },
+		{ 0x3164, 0x3164 },   { 0xfe00, 0xfe0f },   { 0xfeff, 0xfeff },
+		{ 0xffa0, 0xffa0 },   { 0xfff0, 0xfff8 },   { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+	};
+
+	return in_ranges(cp, di, sizeof(di) / sizeof(di[0]));
+}
+
+/* Noncharacters (Unicode 15.1 section 23.7): U+FDD0..U+FDEF and the last two of each plane. */
+static bool nonchar(uint32_t cp)
+{
+	return (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+}
+
+/* White_Space (PropList.txt) past ASCII's controls, and U+2800 (braille blank):
+ * blanks a name may hold inside, never alone, first or last. */
+static bool blank(uint32_t cp)
+{
+	static const uint32_t ws[][2] = {
+		{ 0x0020, 0x0020 }, { 0x0085, 0x0085 }, { 0x00a0, 0x00a0 }, { 0x1680, 0x1680 },
+		{ 0x2000, 0x200a }, { 0x2028, 0x2029 }, { 0x202f, 0x202f }, { 0x205f, 0x205f },
+		{ 0x2800, 0x2800 }, { 0x3000, 0x3000 },
+	};
+
+	return in_ranges(cp, ws, sizeof(ws) / sizeof(ws[0]));
+}
+
+/* The combining-mark blocks (Combining Diacritical Marks and its Extended,
+ * Supplement, for Symbols and Half Marks): a run longer than KX_NAME_MARKS_MAX
+ * stacks marks over the lines around the name. */
+#define KX_NAME_MARKS_MAX 4
+static bool combining(uint32_t cp)
+{
+	static const uint32_t cm[][2] = {
+		{ 0x0300, 0x036f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff },
+		{ 0x20d0, 0x20ff }, { 0xfe20, 0xfe2f },
+	};
+
+	return in_ranges(cp, cm, sizeof(cm) / sizeof(cm[0]));
+}
+
 /*
  * Strict UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF), no C0 or
- * C1 controls, no DEL, no format characters.
+ * C1 controls, no DEL, no format characters, no default-ignorable code
+ * points, no noncharacters; not blank first or last or throughout; at most
+ * KX_NAME_MARKS_MAX combining marks in a row (PROTOCOL.md 2).
  */
 bool kx_display_name_valid(const char *str, size_t len)
 {
 	const uint8_t *s = (const uint8_t *)str;
-	size_t i = 0;
+	size_t i = 0, marks = 0;
+	bool was_blank = false, seen = false;
 
 	if (len < 1 || len > KX_NAME_MAX)
 		return false;
@@ -104,8 +169,8 @@ bool kx_display_name_valid(const char *str, size_t len)
 		if (c < 0x80) {
 			if (c < 0x20 || c == 0x7f)
 				return false;
-			i++;
-			continue;
+			n = 0;
+			cp = c;
 		} else if (c >= 0xc2 && c <= 0xdf) {
 			n = 1;
 			cp = c & 0x1f;
@@ -126,11 +191,19 @@ bool kx_display_name_valid(const char *str, size_t len)
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
 		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) || format_char(cp))
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) || format_char(cp) ||
+		    ignorable(cp) || nonchar(cp))
+			return false;
+		was_blank = blank(cp);
+		if (was_blank && i == 0)
+			return false;
+		seen |= !was_blank;
+		marks = combining(cp) ? marks + 1 : 0;
+		if (marks > KX_NAME_MARKS_MAX)
 			return false;
 		i += n + 1;
 	}
-	return true;
+	return seen && !was_blank;
 }
 
 static bool is_zero(const uint8_t *p, size_t n)

@@ -55,3 +55,33 @@ int kx_setting_write(const char *state_dir, const char *name, const void *data, 
 	close(dfd);
 	return ret;
 }
+
+int kx_setting_remove(const char *state_dir, const char *name)
+{
+	int dfd = kx_state_dir_open(state_dir), ret = 0;
+
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, name, 0) && errno != ENOENT)
+		ret = -errno;
+	else if (fsync(dfd))
+		ret = -errno;
+	close(dfd);
+	return ret;
+}
+
+int kx_setting_move_aside(const char *state_dir, const char *name)
+{
+	char bad[128];
+	int dfd, ret = 0;
+
+	if (snprintf(bad, sizeof(bad), "%s.bad", name) >= (int)sizeof(bad))
+		return -ENAMETOOLONG;
+	dfd = kx_state_dir_open(state_dir);
+	if (dfd < 0)
+		return dfd;
+	if (renameat(dfd, name, dfd, bad) || fsync(dfd))
+		ret = -errno;
+	close(dfd);
+	return ret;
+}

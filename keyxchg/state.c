@@ -2,6 +2,7 @@
 /* The state directory: owner-only permissions, atomic file replacement. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -132,9 +133,17 @@ int kx_replace_file(int dfd, const char *name, const void *data, size_t len)
 	close(fd);
 	if (!ret && renameat(dfd, tmp, dfd, name))
 		ret = -errno;
-	if (!ret && fsync(dfd))
-		ret = -errno;
-	if (ret)
+	if (ret) {
 		unlinkat(dfd, tmp, 0);
-	return ret;
+		return ret; /* nothing changed */
+	}
+	/* Renamed: the name holds the new data from now on, whatever the
+	 * directory's sync says. One retry; then the change stands, unsynced. */
+	if (fsync(dfd) && fsync(dfd)) {
+		kx_warn("%s replaced, but the directory's fsync failed (%s): the new data is in "
+			"use and may not survive a power cut",
+			name, strerror(errno));
+		return KX_NOT_SYNCED;
+	}
+	return 0;
 }

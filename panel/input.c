@@ -156,5 +156,5 @@ int panel_read_pin(const char *path, char *pin, size_t len)
 	for (size_t i = 0; pin[i]; i++)
 		if (pin[i] < '0' || pin[i] > '9')
 			return -EINVAL;
-	return strlen(pin) >= 4 && strlen(pin) <= PANEL_PIN_MAX ? 0 : -EINVAL;
+	return strlen(pin) >= PANEL_PIN_MIN && strlen(pin) <= PANEL_PIN_MAX ? 0 : -ERANGE;
 }

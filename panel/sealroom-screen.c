@@ -875,10 +875,16 @@ int main(int argc, char **argv)
 		uint32_t w, h;
 
 		ret = pin_file ? panel_read_pin(pin_file, pin, sizeof(pin)) : 0;
-		if (ret) {
+		if (ret == -ERANGE) {
+			/* Too short to hold off guessing: Settings stay locked. */
+			say("REFUSED admin PIN %s: not %u to %u digits; Settings stay locked", pin_file,
+			    PANEL_PIN_MIN, PANEL_PIN_MAX);
+			sodium_memzero(pin, sizeof(pin));
+			pin_file = NULL;
+		} else if (ret) {
 			fprintf(stderr, "sealroom-screen: admin PIN %s: %s\n", pin_file,
 				ret == -EPERM ? "readable by others (must be 0600)"
-				: ret == -EINVAL ? "not 4 to 12 digits"
+				: ret == -EINVAL ? "not digits"
 						 : strerror(-ret));
 			return 1;
 		}

@@ -66,7 +66,8 @@ void panel_view_init(struct panel_view *v, const struct panel_metrics *m, const 
 	memset(v, 0, sizeof(*v));
 	v->m = *m;
 	v->bar_us = PANEL_BAR_US;
-	if (admin_pin && strlen(admin_pin) <= PANEL_PIN_MAX)
+	/* A PIN shorter than PANEL_PIN_MIN opens nothing (the caller says why). */
+	if (admin_pin && strlen(admin_pin) >= PANEL_PIN_MIN && strlen(admin_pin) <= PANEL_PIN_MAX)
 		strcpy(v->admin_pin, admin_pin);
 }
 
@@ -110,10 +111,37 @@ void panel_view_follow(struct panel_view *v, uint64_t now_us)
 	}
 }
 
+/* The pages behind the admin PIN, and the PIN's own keypad. */
+static bool admin_page(enum panel_page p)
+{
+	return p == PANEL_P_PIN || p == PANEL_P_SETTINGS || p == PANEL_P_EDIT;
+}
+
+/* Leaves the admin pages with nothing typed kept. */
+static void lock_settings(struct panel_view *v)
+{
+	v->page = PANEL_P_HOME;
+	v->confirm_reset = false;
+	v->shift = false;
+	sodium_memzero(v->pin, sizeof(v->pin));
+	sodium_memzero(v->edit, sizeof(v->edit));
+}
+
 bool panel_view_tick(struct panel_view *v, uint64_t now_us)
 {
 	if (v->bar && v->page == PANEL_P_MEETING && now_us >= v->bar_until_us) {
 		v->bar = false;
+		return true;
+	}
+	if (admin_page(v->page) && now_us - v->last_tap_us >= PANEL_SETTINGS_IDLE_US) {
+		lock_settings(v);
+		snprintf(v->notice, sizeof(v->notice),
+			 "Settings locked again: %llu s without a tap.",
+			 (unsigned long long)(PANEL_SETTINGS_IDLE_US / 1000000));
+		return true;
+	}
+	if (v->page == PANEL_P_PIN && v->pin_locked_s && now_us >= v->pin_locked_until_us) {
+		v->pin_locked_s = 0; /* the page says "Admin PIN" again */
 		return true;
 	}
 	return false;
@@ -121,7 +149,17 @@ bool panel_view_tick(struct panel_view *v, uint64_t now_us)
 
 uint64_t panel_view_deadline(const struct panel_view *v)
 {
-	return v->bar && v->page == PANEL_P_MEETING ? v->bar_until_us : 0;
+	uint64_t at = v->bar && v->page == PANEL_P_MEETING ? v->bar_until_us : 0;
+
+	if (admin_page(v->page)) {
+		uint64_t idle = v->last_tap_us + PANEL_SETTINGS_IDLE_US;
+
+		if (!at || idle < at)
+			at = idle;
+		if (v->page == PANEL_P_PIN && v->pin_locked_s && v->pin_locked_until_us < at)
+			at = v->pin_locked_until_us;
+	}
+	return at;
 }
 
 static const struct panel_person *changed_person(const struct panel_state *st)
@@ -320,8 +358,12 @@ static void page_home(struct builder *b)
 
 	double h = card(b, "home.card", 180, 140, &x, &y);
 
+	/* The room's name in quotes: text the administrator set never reads as
+	 * the panel's own words ("End-to-end encrypted" is only ever the panel's). */
+	if (st->room_name[0])
+		snprintf(line, sizeof(line), "\u201c%s\u201d", st->room_name);
 	add(b, "home.room", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 8, y + 6, 164, 12),
-	    st->room_name[0] ? st->room_name : "This room", NULL)
+	    st->room_name[0] ? line : "This room", NULL)
 		->text_mm = 8;
 	w = add(b, "home.codeword", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 8, y + 22, 164, 24),
 		st->own_codeword[0] ? st->own_codeword : "(codeword not known yet)",
@@ -585,15 +627,21 @@ static void page_security(struct builder *b)
 
 static void page_pin(struct builder *b)
 {
-	char dots[PANEL_PIN_MAX * 3 + 1] = "";
+	char dots[PANEL_PIN_MAX * 3 + 1] = "", locked[64];
 	double x, y;
+	const char *title = b->v->pin_wrong ? "Wrong PIN" : "Admin PIN";
 
 	for (size_t i = 0; b->v->pin[i]; i++)
 		strcat(dots, "•");
 	double h = card(b, "pin.card", 124, 132, &x, &y);
 
+	if (b->v->pin_locked_s) {
+		snprintf(locked, sizeof(locked), "Wrong PIN: locked %llu s",
+			 (unsigned long long)b->v->pin_locked_s);
+		title = locked;
+	}
 	add(b, "pin.title", PANEL_W_LABEL, b->v->pin_wrong ? PANEL_S_DANGER : PANEL_S_NORMAL,
-	    mm(b, x + 6, y + 4, 112, 16), b->v->pin_wrong ? "Wrong PIN" : "Admin PIN",
+	    mm(b, x + 6, y + 4, 112, 16), title,
 	    "Settings are for the room's administrator")
 		->text_mm = 5;
 	keypad(b, "pin.keys", x + 6, y + 22, 112, dots[0] ? dots : " ");
@@ -661,8 +709,12 @@ static void page_edit(struct builder *b)
 	    svc ? "wss://host[:port][/path]: the service keyxchgd connects to for meetings"
 		: "Shown to the other rooms when this room knocks; up to 64 bytes")
 		->text_mm = 5;
+	char quoted[PANEL_SETTING_MAX + 8];
+
+	/* What is typed, in quotes (as Home shows the name). */
+	snprintf(quoted, sizeof(quoted), "\u201c%s\u201d", v->edit);
 	w = add(b, "edit.keys", PANEL_W_KEYBOARD, PANEL_S_NORMAL, mm(b, x + 6, y + 19, kw, kh),
-		v->edit[0] ? v->edit : " ", NULL);
+		v->edit[0] ? quoted : " ", NULL);
 	w->on = v->shift;
 	notice(b, x + 6, y + 20 + kh, kw);
 }
@@ -802,6 +854,41 @@ static bool person_action(struct panel_view *v, const char *id, const char *pref
 	return true;
 }
 
+/*
+ * The PIN typed, checked: a right one opens Settings and forgets the wrong
+ * ones; a wrong one past PANEL_PIN_FREE_TRIES locks the keypad, each time
+ * twice as long (docs/panel.md "Settings").
+ */
+static void enter_pin(struct panel_view *v, uint64_t now_us)
+{
+	if (v->pin_locked_s && now_us < v->pin_locked_until_us) {
+		char text[PANEL_UI_TEXT_MAX];
+
+		snprintf(text, sizeof(text), "Too many wrong PINs: try again in %llu s.",
+			 (unsigned long long)((v->pin_locked_until_us - now_us + 999999) / 1000000));
+		say(v, text);
+	} else if (pin_ok(v)) {
+		v->pin_wrong = false;
+		v->pin_failures = 0;
+		v->pin_locked_s = 0;
+		v->page = PANEL_P_SETTINGS;
+		v->notice[0] = '\0';
+	} else {
+		v->pin_wrong = true;
+		v->pin_locked_s = 0;
+		if (++v->pin_failures > PANEL_PIN_FREE_TRIES) {
+			unsigned int k = v->pin_failures - PANEL_PIN_FREE_TRIES - 1;
+			uint64_t d = k < 8 ? PANEL_PIN_DELAY_US << k : PANEL_PIN_DELAY_MAX_US;
+
+			if (d > PANEL_PIN_DELAY_MAX_US)
+				d = PANEL_PIN_DELAY_MAX_US;
+			v->pin_locked_until_us = now_us + d;
+			v->pin_locked_s = d / 1000000;
+		}
+	}
+	sodium_memzero(v->pin, sizeof(v->pin));
+}
+
 /* A key of the Settings' keyboard; Done sends the setting, Cancel leaves it. */
 static void edit_key(struct panel_view *v, char key, struct panel_action *act)
 {
@@ -846,6 +933,12 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	}
 	if (v->page == PANEL_P_MEETING)
 		show_bar(v, now_us);
+	/* A tap after the idle time finds Settings locked, whatever it hit. */
+	if (admin_page(v->page) && now_us - v->last_tap_us >= PANEL_SETTINGS_IDLE_US) {
+		panel_view_tick(v, now_us);
+		return;
+	}
+	v->last_tap_us = now_us;
 	if (!hit)
 		return;
 	if (!strcmp(id, "lobby.admit") || !strcmp(id, "lobby.deny")) {
@@ -872,8 +965,11 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 			v->page = PANEL_P_PIN;
 			v->pin[0] = '\0';
 			v->pin_wrong = false;
+			if (now_us >= v->pin_locked_until_us)
+				v->pin_locked_s = 0;
 		} else {
-			say(v, "No admin PIN is set on this room: Settings stay locked.");
+			say(v, "No admin PIN of 6 to 12 digits is set on this room: Settings stay "
+			       "locked.");
 		}
 	} else if (!strcmp(id, "join.keys")) {
 		if (hit->key != '>') {
@@ -891,16 +987,10 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 		v->notice[0] = '\0';
 		sodium_memzero(v->pin, sizeof(v->pin));
 	} else if (!strcmp(id, "pin.keys")) {
-		if (hit->key != '>') {
+		if (hit->key != '>')
 			type_key(v->pin, PANEL_PIN_MAX, hit->key);
-		} else {
-			v->pin_wrong = !pin_ok(v);
-			if (!v->pin_wrong) {
-				v->page = PANEL_P_SETTINGS;
-				v->notice[0] = '\0';
-			}
-			sodium_memzero(v->pin, sizeof(v->pin));
-		}
+		else
+			enter_pin(v, now_us);
 	} else if (!strcmp(id, "set.reset")) {
 		v->confirm_reset = true;
 	} else if (!strcmp(id, "reset.cancel")) {

@@ -187,9 +187,15 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 		}
 		break;
 	case KX_CTL_SET_SERVICE:
+		/* "" goes back to --relay (CONTROL.md "The settings"). */
+		v = json_object_get(o, "url");
+		if (json_is_string(v) && !json_string_length(v)) {
+			cmd->url[0] = '\0';
+			break;
+		}
 		if (get_text(o, "url", cmd->url, KX_CTL_TEXT_MAX, true)) {
-			ret = fail(err, "set-service takes url (a string of 1 to 128 bytes "
-					"without control characters)",
+			ret = fail(err, "set-service takes url (a string of 0 to 128 bytes "
+					"without control characters; \"\" for --relay)",
 				   -EINVAL);
 			goto out;
 		}

@@ -245,6 +245,9 @@ void kxd_teardown(struct app *a, enum state state)
 	a->ws_open = false;
 	a->reconnect_at = 0;
 	a->state = state;
+	a->meeting_code[0] = '\0'; /* status names no code of a meeting gone */
+	sodium_memzero(a->code, sizeof(a->code));
+	a->have_code = false;
 	a->have_secret = false;
 	a->group_code[0] = 0;
 	a->sending = false;

@@ -196,6 +196,8 @@ struct app {
 	uint16_t relay_port;
 	char relay_path[KX_WS_URL_MAX + 1]; /* "" or "/seg...": rooms are under it */
 	char room_name[KX_NAME_MAX + 1];    /* <state>/room-name; "" when not set */
+	const char *relay_option;           /* --relay: the service when none is set */
+	long long settings_at;              /* kxd_now_ms() of the last settings write, 0: none */
 	uid_t allowed[KX_CTL_ALLOWED_MAX];
 	size_t n_allowed;
 	uid_t media_uid;

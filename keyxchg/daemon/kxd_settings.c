@@ -5,22 +5,29 @@
  * the room's name (in its knocks and status), the meeting service's address
  * and the identity key's reset (CONTROL.md set-room-name, set-service,
  * reset-identity). Each is persisted in the state directory (kx/settings.h:
- * atomic, 0600) and read back at start with the same checks as a command's;
- * a file that fails them stops keyxchgd (DAEMON.md "State files"). None
- * changes during a meeting: the knock sent, the relay connected and the
- * identity the others admitted stay what they were.
+ * atomic, 0600) and read back at start with the same checks as a command's
+ * (DAEMON.md "State files"): a bad room-name is moved aside and the room has
+ * no name; a bad service-url stops keyxchgd. None changes during a meeting:
+ * the knock sent, the relay connected and the identity the others admitted
+ * stay what they were. Writes are rate-limited (KXD_SETTINGS_GAP_MS).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <strings.h>
+
 #include "keyxchgd.h"
+
+/* At most one settings write this often (each is an fsync, a reset a new key). */
+#define KXD_SETTINGS_GAP_MS 5000
 
 static const char name_rule[] =
     "a room name is 1 to 64 bytes of UTF-8 without control or format characters";
 
 /* The service's address into a (parsed: kx_ws_url.h). Returns 0 or -EINVAL, *why said. */
-static int use_service(struct app *a, const char *url, const char **why)
+static int use_service(struct app *a, const char *url, size_t len, const char **why)
 {
 	struct kx_ws_url u;
-	int ret = kx_ws_url_parse(url, strlen(url), &u, why);
+	int ret = kx_ws_url_parse(url, len, &u, why);
 
 	if (ret)
 		return ret;
@@ -31,6 +38,74 @@ static int use_service(struct app *a, const char *url, const char **why)
 	return 0;
 }
 
+/*
+ * Whether host resolves without a network round trip: an IP literal, or a
+ * name of /etc/hosts (read here, the files-only lookup), so that the
+ * connect's getaddrinfo (kx_ws.c) answers from the file and never waits on
+ * DNS in the event loop.
+ */
+static bool resolves_locally(const char *host)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	char line[512], h[KX_WS_HOST_MAX + 1];
+	size_t n = strlen(host);
+	bool found = false;
+	FILE *f;
+
+	/* kx_ws_url keeps an IPv6 literal's brackets. */
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(h)) {
+		memcpy(h, host + 1, n - 2);
+		h[n - 2] = '\0';
+		return inet_pton(AF_INET6, h, addr) == 1;
+	}
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return true;
+	f = fopen("/etc/hosts", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *save = NULL, *tok;
+
+		line[strcspn(line, "#\n")] = '\0';
+		tok = strtok_r(line, " \t", &save); /* the address */
+		while (tok && !found && (tok = strtok_r(NULL, " \t", &save)))
+			found = !strcasecmp(tok, host);
+	}
+	fclose(f);
+	return found;
+}
+
+/* A service address a command or the file may set: a wss:// URL whose host
+ * resolves locally. Returns 0 or -EINVAL with *why. */
+static int check_service(const char *url, size_t len, const char **why)
+{
+	struct kx_ws_url u;
+
+	if (kx_ws_url_parse(url, len, &u, why))
+		return -EINVAL;
+	if (!resolves_locally(u.host)) {
+		*why = "the host must be an IP address or a name in /etc/hosts (no DNS lookup)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A bad room-name file: said loudly, moved aside to room-name.bad, the room unnamed. */
+static void room_name_aside(struct app *a, const char *why)
+{
+	int ret = kx_setting_move_aside(a->state_dir, KX_ROOM_NAME_FILE);
+
+	a->room_name[0] = '\0';
+	if (!ret)
+		kxd_logmsg("REFUSED %s/%s: %s; moved to %s.bad, the room has no name until "
+			   "set-room-name",
+			   a->state_dir, KX_ROOM_NAME_FILE, why, KX_ROOM_NAME_FILE);
+	else
+		kxd_logmsg("REFUSED %s/%s: %s; cannot move it to %s.bad (%s): the room has no "
+			   "name until set-room-name",
+			   a->state_dir, KX_ROOM_NAME_FILE, why, KX_ROOM_NAME_FILE, strerror(-ret));
+}
+
 int kxd_settings_load(struct app *a, const char *relay_option)
 {
 	char buf[KX_WS_URL_MAX + 1];
@@ -38,40 +113,55 @@ int kxd_settings_load(struct app *a, const char *relay_option)
 	size_t len;
 	int ret;
 
-	if (use_service(a, relay_option, &why)) {
+	a->relay_option = relay_option;
+	if (use_service(a, relay_option, strlen(relay_option), &why)) {
 		fprintf(stderr, "keyxchgd: --relay %s: %s\n", relay_option, why);
 		return -EINVAL;
 	}
-	/* A file the checks refuse stops the daemon: falling back to --relay
-	 * would connect the room to a service the people did not choose, and a
-	 * guessed name would knock under a name they did not set. */
+	/* A service-url the checks refuse stops the daemon: falling back to
+	 * --relay would connect the room to a service the people did not
+	 * choose. kxctl cannot reach a stopped keyxchgd: the hint is the file. */
 	ret = kx_setting_read(a->state_dir, KX_SERVICE_FILE, buf, sizeof(buf), &len);
-	if (!ret && use_service(a, buf, &why)) {
-		kxd_logmsg("REFUSED %s/%s: not a meeting service address (%s); fix it with kxctl "
-			   "set-service or remove it to use --relay",
-			   a->state_dir, KX_SERVICE_FILE, why);
-		return -EINVAL;
+	if (!ret && (check_service(buf, len, &why) || use_service(a, buf, len, &why))) {
+		kxd_logmsg("REFUSED %s/%s: not a meeting service address (%s); keyxchgd does not "
+			   "start: remove the file to use --relay %s, or write a good address to it",
+			   a->state_dir, KX_SERVICE_FILE, why, relay_option);
+		return -EPERM;
 	}
 	if (ret && ret != -ENOENT) {
-		kxd_logmsg("cannot read %s/%s: %s", a->state_dir, KX_SERVICE_FILE, strerror(-ret));
-		return ret;
+		kxd_logmsg("REFUSED %s/%s: cannot read it (%s); keyxchgd does not start: remove "
+			   "the file to use --relay %s",
+			   a->state_dir, KX_SERVICE_FILE, strerror(-ret), relay_option);
+		return ret == -EINVAL ? -EPERM : ret;
 	}
 	if (!ret)
 		kxd_logmsg("meeting service %s (set in %s/%s; --relay %s is the default)",
 			   a->service, a->state_dir, KX_SERVICE_FILE, relay_option);
+	/* A bad room name only loses the name: the room still works. */
 	ret = kx_setting_read(a->state_dir, KX_ROOM_NAME_FILE, a->room_name, sizeof(a->room_name),
 			      &len);
-	if (!ret && !kx_display_name_valid(a->room_name, len)) {
-		kxd_logmsg("REFUSED %s/%s: %s; fix it with kxctl set-room-name or remove it",
-			   a->state_dir, KX_ROOM_NAME_FILE, name_rule);
-		a->room_name[0] = '\0';
-		return -EINVAL;
+	if (!ret && !kx_display_name_valid(a->room_name, len))
+		room_name_aside(a, name_rule);
+	else if (ret && ret != -ENOENT)
+		room_name_aside(a, strerror(-ret));
+	return 0;
+}
+
+/* At most one settings write per KXD_SETTINGS_GAP_MS; true: go ahead (and counted). */
+static bool rate_ok(struct app *a, int client, const struct kx_ctl_cmd *cmd)
+{
+	long long now = kxd_now_ms();
+	char why[128];
+
+	if (a->settings_at && now - a->settings_at < KXD_SETTINGS_GAP_MS) {
+		snprintf(why, sizeof(why),
+			 "at most one settings change every %d s: try again in %lld ms",
+			 KXD_SETTINGS_GAP_MS / 1000, KXD_SETTINGS_GAP_MS - (now - a->settings_at));
+		kx_ctl_reply(a->ctl, client, cmd, -EAGAIN, why, NULL);
+		return false;
 	}
-	if (ret == -ENOENT)
-		return 0;
-	if (ret)
-		kxd_logmsg("cannot read %s/%s: %s", a->state_dir, KX_ROOM_NAME_FILE, strerror(-ret));
-	return ret;
+	a->settings_at = now;
+	return true;
 }
 
 /* Settings stay as they are during a meeting (see the header). */
@@ -109,9 +199,11 @@ static void set_room_name(struct app *a, int client, const struct kx_ctl_cmd *cm
 		kx_ctl_reply(a->ctl, client, cmd, -EINVAL, name_rule, NULL);
 		return;
 	}
+	if (!rate_ok(a, client, cmd))
+		return;
 	/* On disk first: what status says is what a restart keeps. */
 	ret = kx_setting_write(a->state_dir, KX_ROOM_NAME_FILE, cmd->name, len);
-	if (ret) {
+	if (ret < 0) { /* KX_NOT_SYNCED: the file holds the new name (said): it stands */
 		kxd_logmsg("cannot write %s/%s: %s", a->state_dir, KX_ROOM_NAME_FILE,
 			   strerror(-ret));
 		kx_ctl_reply(a->ctl, client, cmd, ret, "cannot save the room name", NULL);
@@ -125,27 +217,32 @@ static void set_room_name(struct app *a, int client, const struct kx_ctl_cmd *cm
 
 static void set_service(struct app *a, int client, const struct kx_ctl_cmd *cmd)
 {
-	struct kx_ws_url u;
 	const char *why = NULL;
+	size_t len = strlen(cmd->url);
 	char text[192];
 	int ret;
 
 	if (!idle(a, client, cmd, "change the meeting service"))
 		return;
-	if (kx_ws_url_parse(cmd->url, strlen(cmd->url), &u, &why)) {
+	if (len && check_service(cmd->url, len, &why)) {
 		snprintf(text, sizeof(text), "not a meeting service address: %s", why);
 		kx_ctl_reply(a->ctl, client, cmd, -EINVAL, text, NULL);
 		return;
 	}
-	ret = kx_setting_write(a->state_dir, KX_SERVICE_FILE, cmd->url, strlen(cmd->url));
-	if (ret) {
-		kxd_logmsg("cannot write %s/%s: %s", a->state_dir, KX_SERVICE_FILE,
-			   strerror(-ret));
+	if (!rate_ok(a, client, cmd))
+		return;
+	/* "" goes back to --relay: the file goes. */
+	ret = len ? kx_setting_write(a->state_dir, KX_SERVICE_FILE, cmd->url, len)
+		  : kx_setting_remove(a->state_dir, KX_SERVICE_FILE);
+	if (ret < 0) { /* KX_NOT_SYNCED: the file holds the new address (said): it stands */
+		kxd_logmsg("cannot %s %s/%s: %s", len ? "write" : "remove", a->state_dir,
+			   KX_SERVICE_FILE, strerror(-ret));
 		kx_ctl_reply(a->ctl, client, cmd, ret, "cannot save the meeting service address",
 			     NULL);
 		return;
 	}
-	if (use_service(a, cmd->url, &why)) /* parsed above: cannot fail */
+	if (use_service(a, len ? cmd->url : a->relay_option,
+			len ? len : strlen(a->relay_option), &why)) /* checked: cannot fail */
 		abort();
 	/* Outside a meeting no connection is held (a torn-down one is gone):
 	 * the next join connects to the new address. */
@@ -153,7 +250,7 @@ static void set_service(struct app *a, int client, const struct kx_ctl_cmd *cmd)
 	a->ws = NULL;
 	a->ws_open = false;
 	a->reconnect_at = 0;
-	kxd_logmsg("meeting service set: %s", a->service);
+	kxd_logmsg("meeting service set: %s%s", a->service, len ? "" : " (--relay)");
 	reply_with(a, client, cmd, "service", a->service);
 	kxd_emit_state(a);
 }
@@ -163,7 +260,7 @@ static void reset_identity(struct app *a, int client, const struct kx_ctl_cmd *c
 	char was[E2EE_CODEWORD_SIZE];
 	int ret;
 
-	if (!idle(a, client, cmd, "reset the identity"))
+	if (!idle(a, client, cmd, "reset the identity") || !rate_ok(a, client, cmd))
 		return;
 	memcpy(was, a->codeword, sizeof(was));
 	ret = kx_identity_reset(a->state_dir, &a->id);

@@ -31,6 +31,7 @@ const char *__lsan_default_suppressions(void)
 static struct panel_ui *ui;
 static struct panel_view view;
 static struct panel_widget widgets[PANEL_UI_MAX_WIDGETS];
+static const char claim[] = "End-to-end encrypted", nl_claim[] = "\nEnd-to-end encrypted";
 
 static void check_state(const struct panel_state *st)
 {
@@ -59,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (panel_metrics_init(&m, 1280, 720, 344, 194))
 		abort();
-	panel_view_init(&view, &m, "1234");
+	panel_view_init(&view, &m, "123456");
 	view.st.kx_up = true;
 	while (at < size) {
 		const uint8_t *nl = memchr(data + at, '\n', size - at);
@@ -69,6 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool had_knock;
 		struct panel_hit hit;
 		struct panel_action act;
+		enum panel_page was_page;
+		enum panel_edit was_editing;
+		char typed[PANEL_SETTING_MAX + 1];
 		size_t n;
 
 		if (len < 3) {
@@ -85,20 +89,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = panel_view_widgets(&view, widgets, PANEL_UI_MAX_WIDGETS);
 		if (panel_ui_sync(ui, widgets, n, NULL))
 			abort(); /* a page keyxchgd's words can break */
+		/* The claim is the panel's own words, only when it holds: no widget's
+		 * text, the room's name and the keyboard's entry included (both shown
+		 * in quotes), reads as it (begins with it, or on a line of its own). */
 		if (!panel_view_e2ee(&view))
 			for (size_t i = 0; i < n; i++)
-				/* The panel's own claims; not the room's name, which the
-				 * administrator sets behind the PIN and the panel shows
-				 * as it is (on Home and on the keyboard). */
-				if (strstr(widgets[i].text, "End-to-end encrypted") &&
-				    strcmp(widgets[i].text, view.st.room_name) &&
-				    strcmp(widgets[i].id, "edit.keys"))
+				if (!strncmp(widgets[i].text, claim, strlen(claim)) ||
+				    strstr(widgets[i].text, nl_claim))
 					abort();
 		/* A tap where the second byte points (x in 10 px steps, y alike). */
 		had_knock = view.st.host && view.st.n_knocks &&
 			    (view.st.meeting == PANEL_M_IN || view.st.meeting == PANEL_M_LOBBY);
 		if (had_knock)
 			shown = view.st.knocks[0];
+		was_page = view.page;
+		was_editing = view.editing;
+		snprintf(typed, sizeof(typed), "%s", view.edit);
 		if (panel_ui_hit(ui, (data[at + 1] & 0x7f) * 10, (data[at + 1] >> 7) * 360 + 300, &hit)) {
 			/* Long after the knock was shown (PANEL_KNOCK_SETTLE_US). */
 			panel_view_tap(&view, &hit, 1ull << 40, &act);
@@ -106,9 +112,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (!had_knock || act.participant != shown.participant ||
 			     strcmp(act.knock, shown.knock)))
 				abort();
-			/* A setting sent is what the keyboard typed, never empty. */
+			/* A setting is sent only from the keyboard (behind the PIN), for
+			 * the setting it edits, with what was typed before the tap, never
+			 * empty. */
 			if ((act.type == PANEL_A_SET_ROOM_NAME || act.type == PANEL_A_SET_SERVICE) &&
-			    (!act.text[0] || strcmp(act.text, view.edit)))
+			    (was_page != PANEL_P_EDIT || !typed[0] || strcmp(act.text, typed) ||
+			     (act.type == PANEL_A_SET_SERVICE) != (was_editing == PANEL_EDIT_SERVICE)))
 				abort();
 		}
 		at += len + 1;

@@ -13,12 +13,18 @@ the relay fixture on loopback, driven by kxctl:
   goes there, not to the first;
 * in a meeting every setting is refused (host and member), and the media
   daemon's uid is refused every setting outside one;
-* identity reset: a new codeword (status and the reply agree), the key file
+* identity reset: a failed one (0400 and 0600 keys) changes nothing, the
+  key's mode included; a new codeword (status and the reply agree), the key file
   replaced (0600, other bytes), pins of others kept; the host that pinned
   this room sees its key "changed" at the next knock and in the roster;
-* a restart keeps the name, the service and the new identity; a corrupted
-  setting file (bad bytes, a bad address, group-readable) stops keyxchgd
-  with a line naming the file.
+* settings writes: at most one every 5 s (refused, saying so); set-service ""
+  goes back to --relay; status names no meeting code after a leave;
+* a restart keeps the name, the service and the new identity; a bad
+  room-name (bad bytes, empty, group-readable, a symlink, oversized) does not
+  stop keyxchgd: it says so, moves the file to room-name.bad and has no
+  name; a bad service-url (an http address, a NUL, empty, oversized, a
+  symlink, a DNS name) stops keyxchgd with a line naming the file and the
+  way out (remove it).
 TAP output.
 """
 import json
@@ -85,6 +91,17 @@ def try_start(room):
     return p.wait(timeout=30), read(err)
 
 
+def ctl_write(r, *args):
+    """A settings command, retried while keyxchgd's rate limit (one write per 5 s) refuses it."""
+    box = {}
+
+    def go():
+        box["rep"] = r.ctl(*args)
+        return "at most one settings change" not in box["rep"].get("error", "")
+    tap.wait_until(go, 60, f"keyxchgd's settings rate limit to let {args[0]} through")
+    return box["rep"]
+
+
 def as_kx(fn):
     """fn() with keyxchgd's ids (its state files are its own, 0600)."""
     with users.acting_as(users.KX):
@@ -115,18 +132,32 @@ def main():
               not rep.get("ok") and "set-room-name" in rep.get("error", ""), rep)
 
         # The room name.
+        rule = "a room name is 1 to 64 bytes of UTF-8"
         bad = {"a zero-width space": "Board\u200broom", "65 bytes": "x" * 65,
-               "a control character": "Board\x01room", "an empty name": ""}
+               "a right-to-left override": "Board\u202emoor",
+               "a first-strong isolate": "\u2068Board room", "only spaces": "   ",
+               "a leading space": " Board", "a trailing space": "Board ",
+               "a Hangul filler": "\u3164", "a variation selector": "Board\ufe0f",
+               "a noncharacter": "Board\uffff"}
         for what, name in bad.items():
             rep = a.ctl("set-room-name", name)
-            check(f"set-room-name with {what} is refused, saying why", not rep.get("ok") and
-                  rep.get("error"), rep)
+            check(f"set-room-name with {what} is refused by keyxchgd's name rule",
+                  not rep.get("ok") and rule in rep.get("error", ""), rep)
+        for what, name, why in (("a control character", "Board\x01room", "without control"),
+                                ("an empty name", "", "1 to 128 bytes")):
+            rep = a.ctl("set-room-name", name)
+            check(f"set-room-name with {what} is refused by the control parser",
+                  not rep.get("ok") and why in rep.get("error", ""), rep)
         check("nothing was set", "room_name" not in a.status() and
               not os.path.exists(os.path.join(a.state, "room-name")), a.status())
         for r, name in ((a, "Board room \u00e9t\u00e9"), (b, "Room Bee")):
             rep = r.ctl("set-room-name", name)
             check(f"room {r.n}: set-room-name {name!r} answers it", rep.get("ok") and
                   rep.get("room_name") == name, rep)
+        rep = a.ctl("set-room-name", "Too soon")
+        check("a second settings write within 5 s is refused, saying so",
+              not rep.get("ok") and "at most one settings change every 5 s" in
+              rep.get("error", ""), rep)
         f = os.path.join(a.state, "room-name")
         fst = os.stat(f)
         check("the name is in status and in <state>/room-name (0600, exactly the name)",
@@ -145,14 +176,17 @@ def main():
                   f"{users.MEDIA} is not keyxchgd's)", users.ROOT and r.returncode == 1 and
                   "only subscribe and ask status" in r.stdout, (users.ROOT, r.returncode,
                                                                r.stdout, r.stderr))
-        check("the media daemon changed nothing", a.status().get("room_name") ==
-              "Board room \u00e9t\u00e9" and a.status().get("codeword") == a.codeword)
+        check("the media daemon changed nothing (name, codeword, service)",
+              a.status().get("room_name") == "Board room \u00e9t\u00e9" and
+              a.status().get("codeword") == a.codeword and
+              a.status().get("service") == f"wss://localhost:{port}", a.status())
 
         # The meeting service.
         f = os.path.join(a.state, "service-url")
         for url, why in (("http://localhost:1", "wss://"), ("wss://localhost:0", "1..65535"),
                          ("wss://local host", "letters"), ("wss://a/../b", "'..'"),
-                         ("wss://a/b?c", "no query"), ("wss://u@a", "no user")):
+                         ("wss://a/b?c", "no query"), ("wss://u@a", "no user"),
+                         ("wss://meet.example.net", "no DNS lookup")):
             rep = a.ctl("set-service", url)
             check(f"set-service {url!r} is refused: {why}", not rep.get("ok") and
                   why in rep.get("error", ""), rep)
@@ -161,7 +195,7 @@ def main():
         relay2, port2, _ = roomproc.start_relay(tmp, certs=certs, name="relay2")
         log2 = os.path.join(tmp, "relay2.jsonl")
         url2 = f"wss://localhost:{port2}"
-        rep = a.ctl("set-service", url2)
+        rep = ctl_write(a, "set-service", url2)
         check("set-service to a second relay answers it, status and the file say it",
               rep.get("ok") and rep.get("service") == url2 and
               a.status().get("service") == url2 and read(f) == url2 and
@@ -174,9 +208,15 @@ def main():
               rep.get("ok") and '"room": "settings"' in read(log2) and
               '"room": "settings"' not in read(os.path.join(tmp, "relay.jsonl")), rep)
         # Room 2 joins there too, without --name: its room name goes in the knock.
-        check("room 2 moves to the same service", b.ctl("set-service", url2).get("ok"))
+        check("room 2 moves to the same service", ctl_write(b, "set-service", url2).get("ok"))
         rep = b.ctl("join", "--meeting", "settings", "--role", "member", "--code", code)
         tap.wait_until(lambda: a.status().get("lobby"), 30, "room 2's knock at room 1")
+        check("room 2 is in the lobby", b.status().get("state") == "lobby", b.status())
+        for args in (("set-room-name", "Later"), ("set-service", f"wss://localhost:{port}"),
+                     ("reset-identity",)):
+            r2 = b.ctl(*args)
+            check(f"room 2 in the lobby: {args[0]} refused, saying why", not r2.get("ok") and
+                  "not during a meeting: leave it first" in r2.get("error", ""), r2)
         k = a.status()["lobby"][-1]
         check("room 2 joined without --name", rep.get("ok"), rep)
         rep = a.ctl("admit", str(k["participant"]), "--codeword", k["codeword"])
@@ -208,8 +248,22 @@ def main():
                        b.status().get("state") != "in-meeting", 30, "both rooms out")
         key = os.path.join(b.state, "identity.key")
         old_key, old_cw = read(key, "rb"), b.codeword
+        # A reset that fails (its temporary name taken by a directory: the
+        # replace cannot start) leaves the key, its codeword and its mode as they were.
+        blocker = key + ".tmp"
+        as_kx(lambda: os.mkdir(blocker, 0o700))
+        for mode in (0o400, 0o600):
+            os.chmod(key, mode)
+            rep = ctl_write(b, "reset-identity")
+            check(f"a failed reset of a {oct(mode)} key: refused, the key, its mode and the "
+                  "codeword unchanged", not rep.get("ok") and
+                  rep.get("error") == "cannot make a new identity key" and
+                  read(key, "rb") == old_key and os.stat(key).st_mode & 0o777 == mode and
+                  b.status().get("codeword") == old_cw,
+                  (rep, oct(os.stat(key).st_mode)))
+        os.rmdir(blocker)
         os.chmod(key, 0o400)    # kx_identity_open accepts it; the reset overwrites it too
-        rep = b.ctl("reset-identity")
+        rep = ctl_write(b, "reset-identity")
         st = b.status()
         check("reset-identity: a new codeword, the reply and status agree",
               rep.get("ok") and rep.get("codeword") and rep["codeword"] != old_cw and
@@ -243,6 +297,16 @@ def main():
         tap.wait_until(lambda: a.status().get("state") != "in-meeting" and
                        b.status().get("state") != "in-meeting", 30, "both rooms out again")
 
+        check("after the leave status names no meeting code",
+              "meeting_code" not in a.status() and "meeting_code" not in b.status(),
+              (a.status().get("meeting_code"), b.status().get("meeting_code")))
+        # set-service "" goes back to --relay, and the file goes.
+        rep = ctl_write(a, "set-service", "")
+        check("set-service \"\" goes back to --relay: the reply, status, no file",
+              rep.get("ok") and rep.get("service") == f"wss://localhost:{port}" and
+              a.status().get("service") == f"wss://localhost:{port}" and
+              not os.path.exists(os.path.join(a.state, "service-url")), rep)
+
         # Restart keeps everything.
         b.stop()
         b.start()
@@ -252,22 +316,66 @@ def main():
               st.get("service") == url2, (b.codeword, new_cw, st.get("room_name"),
                                           st.get("service")))
         b.stop()
-        # A corrupted setting: keyxchgd refuses to start, saying which file.
         name_f, svc_f = os.path.join(b.state, "room-name"), os.path.join(b.state, "service-url")
         good_name, good_svc = read(name_f, "rb"), read(svc_f, "rb")
-        for what, path, data, mode, words in (
-                ("a control byte in room-name", name_f, b"Room\nBee", 0o600, "room-name"),
-                ("invalid UTF-8 in room-name", name_f, b"Room \xc3(", 0o600, "room-name"),
-                ("an http address in service-url", svc_f, b"http://localhost:1", 0o600,
-                 "service-url"),
-                ("a group-readable room-name", name_f, good_name, 0o640, "room-name")):
-            write_setting(path, data)
-            os.chmod(path, mode)
+        aside = name_f + ".bad"
+
+        def symlink_to(path, target):
+            as_kx(lambda: os.symlink(target, path))
+        # A bad room-name: keyxchgd starts without a name, the file moved aside.
+        for what, data, mode, link in (
+                ("a control byte", b"Room\nBee", 0o600, False),
+                ("invalid UTF-8", b"Room \xc3(", 0o600, False),
+                ("an empty file", b"", 0o600, False),
+                ("65 bytes", b"x" * 65, 0o600, False),
+                ("group-readable", good_name, 0o640, False),
+                ("a symlink", good_name, 0o600, True)):
+            if link:
+                other = os.path.join(b.state, "elsewhere")
+                write_setting(other, data)
+                symlink_to(name_f, other)
+            else:
+                write_setting(name_f, data)
+                os.chmod(name_f, mode)
+            before = len(read(b.log))
+            b.start()
+            st = b.status()
+            log = read(b.log)[before:]
+            check(f"room-name {what}: keyxchgd runs, unnamed, the file moved to room-name.bad, "
+                  "its log says so", "room_name" not in st and st.get("service") == url2 and
+                  os.path.lexists(aside) and not os.path.lexists(name_f) and
+                  "REFUSED" in log and "moved to room-name.bad" in log,
+                  (st.get("room_name"), os.listdir(b.state), log[-600:]))
+            b.stop()
+            os.unlink(aside)
+            if link:
+                os.unlink(other)
+        write_setting(name_f, good_name)
+        os.chmod(name_f, 0o600)
+        # A bad service-url: keyxchgd does not start, naming the file and the way out.
+        for what, data, link in (
+                ("an http address", b"http://localhost:1", False),
+                ("a NUL inside", url2.encode() + b"\0/x", False),
+                ("an empty file", b"", False),
+                ("129 bytes", b"wss://a/" + b"x" * 121, False),
+                ("a DNS name", b"wss://meet.example.net", False),
+                ("a symlink", good_svc, True)):
+            if os.path.lexists(svc_f):
+                os.unlink(svc_f)
+            if link:
+                other = os.path.join(b.state, "elsewhere")
+                write_setting(other, data)
+                symlink_to(svc_f, other)
+            else:
+                write_setting(svc_f, data)
             rc, err = try_start(b)
-            check(f"{what}: keyxchgd refuses to start, naming the file",
-                  rc not in (None, 0) and "REFUSED" in err and words in err, (rc, err[-800:]))
-            write_setting(path, good_name if path == name_f else good_svc)
-            os.chmod(path, 0o600)
+            check(f"service-url {what}: keyxchgd refuses to start, naming the file and "
+                  "saying to remove it", rc not in (None, 0) and "REFUSED" in err and
+                  "service-url" in err and "remove the file" in err, (rc, err[-800:]))
+            os.unlink(svc_f)
+            if link:
+                os.unlink(other)
+        write_setting(svc_f, good_svc)
         rc, err = try_start(b)
         check("with the files repaired it starts again", rc is None, err[-800:])
     finally:

@@ -165,7 +165,7 @@ def main():
         # Settings behind the admin PIN: the PIN file must be its owner's alone.
         pin = os.path.join(tmp, "pin")
         with open(pin, "w") as f:
-            f.write("2468\n")
+            f.write("246813\n")
         os.chmod(pin, 0o644)
         r = subprocess.run([os.path.join(BIN, "sealroom-screen"), "--display", "soft",
                             "--display-size", "1280x720", "--frames",
@@ -191,7 +191,7 @@ def main():
         type_pin("1357>")
         check("a wrong PIN keeps Settings shut", admin.page()[0] == "pin" and
               "pin.keys" in admin.page()[1], str(admin.page()))
-        type_pin("2468>")
+        type_pin("246813>")
         admin.wait_widget("set.reset")
         admin.tap("set.reset")
         admin.wait_widget("reset.confirm")

@@ -75,7 +75,7 @@ def main():
 
     pin = os.path.join(tmp, "pin")
     with open(pin, "w") as f:
-        f.write("2468\n")
+        f.write("246813\n")
     users.own(pin, users.SCREEN, 0o600)
     sd = users.frames_dir(os.path.join(tmp, "screen1"))
     screen = None
@@ -90,7 +90,7 @@ def main():
 
         def settings():
             screen.tap("home.settings")
-            for d in "2468>":
+            for d in "246813>":
                 screen.tap_key("pin.keys", d)
             screen.wait_widget("set.room.edit")
 
@@ -109,6 +109,16 @@ def main():
             rid = re.search(r'"id":"(panel-\d+)"', sent).group(1)
             screen.wait_for(lambda t: f"screen: panel: {rid} " in t, f"keyxchgd's answer to {rid}")
             return screen.lines(f"screen: panel: {rid} ")[-1], sent
+
+        def edit_accepted(which, text):
+            """edit(), again while keyxchgd's rate limit (one write per 5 s) refuses it."""
+            box = {}
+
+            def go():
+                box["r"] = edit(which, text)
+                return "at most one settings change" not in box["r"][0]
+            tap.wait_until(go, 120, f"keyxchgd's rate limit to let the {which} through")
+            return box["r"]
 
         settings()
         save(screen, "settings")
@@ -129,7 +139,7 @@ def main():
               shown(screen)[2] == f"wss://localhost:{port}" and
               not os.path.exists(os.path.join(state1, "service-url")),
               (st1().get("service"), shown(screen)))
-        answer, sent = edit("service", url2)
+        answer, sent = edit_accepted("service", url2)
         tap.wait_until(lambda: shown(screen)[2] == url2, 20, "the panel showing the new service")
         check("a good address (the second relay): keyxchgd's status and the panel have it",
               answer.endswith("done") and st1().get("service") == url2, answer)
@@ -169,11 +179,24 @@ def main():
 
         # Identity reset.
         screen.wait_widget("home.settings")
-        settings()
-        screen.tap("set.reset")
-        screen.wait_widget("reset.confirm")
-        save(screen, "reset-confirm")
-        screen.tap("reset.confirm")
+
+        def reset_by_taps():
+            """Settings -> Reset identity -> confirm; keyxchgd's answer."""
+            settings()
+            screen.tap("set.reset")
+            screen.wait_widget("reset.confirm")
+            save(screen, "reset-confirm")
+            n = screen.text().count('"cmd":"reset-identity"')
+            screen.tap("reset.confirm")
+            screen.wait_for(lambda t: t.count('"cmd":"reset-identity"') > n, "the reset request")
+            sent = [ln for ln in screen.lines("screen: panel: sent ") if "reset-identity" in ln][-1]
+            rid = re.search(r'"id":"(panel-\d+)"', sent).group(1)
+            screen.wait_for(lambda t: f"screen: panel: {rid} " in t, f"keyxchgd's answer to {rid}")
+            screen.wait_widget("home.settings")
+            return screen.lines(f"screen: panel: {rid} ")[-1]
+        # Again while keyxchgd's rate limit (one settings write per 5 s) refuses it.
+        tap.wait_until(lambda: "at most one settings change" not in reset_by_taps(), 120,
+                       "keyxchgd's rate limit to let the reset through")
         tap.wait_until(lambda: st1().get("codeword") not in (None, cw1), 30,
                        "keyxchgd's new codeword")
         new = st1().get("codeword")
@@ -192,6 +215,25 @@ def main():
               f"device room-1 knocks with a CHANGED identity key (codeword {new}" in log2,
               (k, log2[-1500:]))
         kx2ctl("end")
+
+        # A PIN file of 5 digits: the screen runs, its log says why, Settings stay locked.
+        screen.stop()
+        with open(pin, "w") as f:
+            f.write("24681\n")
+        users.own(pin, users.SCREEN, 0o600)
+        sd2 = users.frames_dir(os.path.join(tmp, "screen2"))
+        screen = panel_touch.PanelScreen(
+            BIN, "room 1's screen, short PIN", os.path.join(sd2, "screen.png"),
+            os.path.join(sd2, "frames.sock"), sock1,
+            os.path.join(LOGS, "panel-settings-screen-shortpin.log"), os.path.join(sd2, "touch"),
+            extra=["--admin-pin-file", pin, "--room-name", "Room 1", "--meeting", MEETING])
+        screen.wait_widget("home.settings")
+        refused = [ln for ln in screen.lines("screen: REFUSED admin PIN")]
+        screen.tap("home.settings")
+        check("a 5-digit PIN file: the screen says why in one line and Settings stay locked "
+              "(a tap on Settings stays Home)",
+              refused and "not 6 to 12 digits; Settings stay locked" in refused[-1] and
+              screen.page()[0] == "home", (refused, screen.page()))
     finally:
         if screen:
             screen.stop()

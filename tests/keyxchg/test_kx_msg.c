@@ -394,6 +394,42 @@ static void test_verified_parse_needs_roster(void **state)
 	assert_int_equal(kx_msg_parse(f->json, len, KX_MSG_ROSTER, NULL, &f->m), -EBADMSG);
 }
 
+/* Display names (PROTOCOL.md 2): what a lobby shows must read as its bytes say.
+ * The knock's parser (kx_announce_parse) applies the same check to names
+ * received from other rooms. */
+static void test_display_names(void **state)
+{
+	static const char *const good[] = {
+		"Board room 4", "R\xc3\xa9union", "A\xc2\xa0" "B", /* NBSP inside */
+		"e\xcc\x81\xcc\x81\xcc\x81\xcc\x81", /* 4 combining marks */
+		"\xe4\xbc\x9a\xe8\xad\xb0\xe5\xae\xa4",
+	};
+	static const char *const bad[] = {
+		" ", "   ", " Board", "Board ", "\xc2\xa0", "Board\xc2\xa0",
+		"\xe2\xa0\x80",                     /* U+2800 braille blank alone */
+		"\xe3\x85\xa4",                     /* U+3164 Hangul filler */
+		"\xe1\x85\x9f", "\xef\xbe\xa0",    /* U+115F, U+FFA0 */
+		"A\xcd\x8f" "B",                     /* U+034F CGJ */
+		"A\xef\xb8\x8f",                    /* U+FE0F variation selector */
+		"A\xe1\xa0\x8b",                    /* U+180B */
+		"A\xef\xbf\xbf", "A\xef\xbf\xbe",  /* noncharacters U+FFFF, U+FFFE */
+		"A\xef\xb7\x90",                    /* U+FDD0 */
+		"A\xf0\x9f\xbf\xbf",                /* U+1FFFF */
+		"A\xe2\x80\xae" "B",                /* U+202E RLO */
+		"A\xe2\x81\xa6" "B",                /* U+2066 LRI */
+		"A\xf3\xa0\x84\x80",                /* U+E0100 variation selector */
+		"e\xcc\xb6\xcc\xb6\xcc\xb6\xcc\xb6\xcc\xb6", /* 5 x U+0336 */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!kx_display_name_valid(good[i], strlen(good[i])))
+			fail_msg("refused a good name #%zu", i);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (kx_display_name_valid(bad[i], strlen(bad[i])))
+			fail_msg("accepted a bad name #%zu", i);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +439,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_parser_sizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_largest_roster, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_verified_parse_needs_roster, setup, teardown),
+	    cmocka_unit_test(test_display_names),
 	};
 
 	return cmocka_run_group_tests_name("kx_msg", tests, NULL, NULL);

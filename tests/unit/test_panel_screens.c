@@ -77,7 +77,7 @@ static void knock(struct panel_state *st, uint32_t id, const char *name, const c
 /* The base: this room, keyxchgd up, idle. */
 static void base(struct panel_view *v, const struct panel_metrics *m)
 {
-	panel_view_init(v, m, "2468");
+	panel_view_init(v, m, "246813");
 	snprintf(v->st.room_name, sizeof(v->st.room_name), "Board room 4");
 	snprintf(v->st.service, sizeof(v->st.service), "wss://meet.example.net:8443");
 	snprintf(v->st.own_codeword, sizeof(v->st.own_codeword), "%s", CW_SELF);
@@ -719,10 +719,10 @@ static void test_taps(void **state)
 	assert_true(v.pin_wrong);
 	assert_int_equal(v.page, PANEL_P_PIN);
 	assert_string_equal(v.pin, "");
-	for (const char *p = "246>"; *p; p++)
+	for (const char *p = "24681>"; *p; p++)
 		tap_key(ui, &v, "pin.keys", *p, &act);
 	assert_int_equal(v.page, PANEL_P_PIN);
-	for (const char *p = "2468>"; *p; p++)
+	for (const char *p = "246813>"; *p; p++)
 		tap_key(ui, &v, "pin.keys", *p, &act);
 	assert_int_equal(v.page, PANEL_P_SETTINGS);
 	hit = hit_of(ui, &v, "set.reset");
@@ -782,6 +782,102 @@ static bool apply(struct panel_state *st, const char *line, bool is_status)
 	changed = panel_model_apply(st, o, is_status);
 	json_decref(o);
 	return changed;
+}
+
+/* A tap at now_us on the widget id (key for keypads), without geometry. */
+static void tap_at(struct panel_view *v, const char *id, char key, uint64_t now_us,
+		   struct panel_action *act)
+{
+	struct panel_hit hit = { .row = -1, .key = key };
+
+	snprintf(hit.id, sizeof(hit.id), "%s", id);
+	panel_view_tap(v, &hit, now_us, act);
+}
+
+static void type_pin_at(struct panel_view *v, const char *pin, uint64_t now_us,
+			struct panel_action *act)
+{
+	for (const char *p = pin; *p; p++)
+		tap_at(v, "pin.keys", *p, now_us, act);
+}
+
+/* The admin PIN's guard (docs/panel.md "Settings"): wrong PINs lock the keypad for
+ * a doubling time the page shows; 60 s without a tap lock Settings again; a PIN
+ * shorter than 6 digits opens nothing. */
+static void test_pin_guard(void **state)
+{
+	struct panel_metrics m;
+	struct panel_action act;
+	static struct panel_view v;
+	const uint64_t s = 1000000, t0 = 1000 * s;
+	struct panel_widget w[PANEL_UI_MAX_WIDGETS];
+	size_t n;
+	bool shown = false;
+
+	(void)state;
+	assert_int_equal(panel_metrics_init(&m, 1280, 720, 344, 194), 0);
+	base(&v, &m);
+	tap_at(&v, "home.settings", 0, t0, &act);
+	assert_int_equal(v.page, PANEL_P_PIN);
+	/* Three wrong PINs cost nothing; the fourth locks 30 s, the fifth 60 s. */
+	for (int i = 0; i < 3; i++) {
+		type_pin_at(&v, "111111>", t0 + 1, &act);
+		assert_true(v.pin_wrong);
+		assert_int_equal(v.pin_locked_s, 0);
+	}
+	type_pin_at(&v, "111111>", t0 + 2, &act);
+	assert_int_equal(v.pin_locked_s, 30);
+	n = panel_view_widgets(&v, w, PANEL_UI_MAX_WIDGETS);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(w[i].id, "pin.title")) {
+			assert_string_equal(w[i].text, "Wrong PIN: locked 30 s");
+			shown = true;
+		}
+	assert_true(shown);
+	/* Locked: even the right PIN stays out, and the notice says for how long. */
+	type_pin_at(&v, "246813>", t0 + 10 * s, &act);
+	assert_int_equal(v.page, PANEL_P_PIN);
+	assert_string_equal(v.notice, "Too many wrong PINs: try again in 21 s.");
+	assert_int_equal(panel_view_deadline(&v), t0 + 2 + 30 * s);
+	assert_true(panel_view_tick(&v, t0 + 2 + 30 * s));
+	assert_int_equal(v.pin_locked_s, 0);
+	type_pin_at(&v, "111111>", t0 + 31 * s, &act);
+	assert_int_equal(v.pin_locked_s, 60);
+	for (int i = 0; i < 10; i++) { /* each after the lockout before; Settings reopened */
+		tap_at(&v, "home.settings", 0, t0 + (100 + 4000 * (uint64_t)i) * s, &act);
+		type_pin_at(&v, "111111>", t0 + (100 + 4000 * (uint64_t)i) * s, &act);
+		assert_true(v.pin_wrong);
+	}
+	assert_int_equal(v.pin_locked_s, 3600); /* at most an hour */
+	/* After the lockout the right PIN opens and forgets the failures. */
+	tap_at(&v, "home.settings", 0, t0 + 50000 * s, &act);
+	type_pin_at(&v, "246813>", t0 + 50000 * s, &act);
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	assert_int_equal(v.pin_failures, 0);
+	/* 60 s without a tap: Settings lock again (tick), the keyboard too. */
+	tap_at(&v, "set.room.edit", 0, t0 + 50010 * s, &act);
+	assert_int_equal(v.page, PANEL_P_EDIT);
+	assert_false(panel_view_tick(&v, t0 + 50069 * s));
+	assert_int_equal(panel_view_deadline(&v), t0 + 50070 * s);
+	assert_true(panel_view_tick(&v, t0 + 50070 * s));
+	assert_int_equal(v.page, PANEL_P_HOME);
+	assert_string_equal(v.edit, "");
+	assert_string_equal(v.notice, "Settings locked again: 60 s without a tap.");
+	/* A tap after the idle time (no tick came) finds Settings locked, not the key. */
+	tap_at(&v, "home.settings", 0, t0 + 60000 * s, &act);
+	type_pin_at(&v, "246813>", t0 + 60000 * s, &act);
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	tap_at(&v, "set.reset", 0, t0 + 60061 * s, &act);
+	assert_int_equal(v.page, PANEL_P_HOME);
+	assert_false(v.confirm_reset);
+	panel_view_clear(&v);
+
+	/* A PIN shorter than 6 digits opens nothing. */
+	panel_view_init(&v, &m, "24681");
+	tap_at(&v, "home.settings", 0, t0, &act);
+	assert_int_equal(v.page, PANEL_P_HOME);
+	assert_string_equal(v.notice,
+			    "No admin PIN of 6 to 12 digits is set on this room: Settings stay locked.");
 }
 
 static void test_model(void **state)
@@ -854,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_goldens),
 		cmocka_unit_test(test_other_boards),
 		cmocka_unit_test(test_taps),
+		cmocka_unit_test(test_pin_guard),
 		cmocka_unit_test(test_model),
 	};
 

@@ -63,6 +63,10 @@ typedef void (*kx_warn_fn)(const char *msg, void *ud);
 void kx_set_warn_handler(kx_warn_fn fn, void *ud);
 __attribute__((format(printf, 1, 2))) void kx_warn(const char *fmt, ...);
 
+/* A state file replaced (renamed over its name) whose directory fsync
+ * failed: the new content is in use, maybe not durable (DAEMON.md). */
+#define KX_NOT_SYNCED 1
+
 /* Calls sodium_init() once; every kx_ entry point that needs it calls it too. */
 KX_API int kx_init(void);
 

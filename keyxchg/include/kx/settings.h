@@ -25,8 +25,18 @@
 KX_API KX_NONNULL(1, 2, 3, 5) int kx_setting_read(const char *state_dir, const char *name,
 						  char *out, size_t size, size_t *len);
 
-/* Replaces state_dir/name with data[0..len) atomically. Returns 0 or -errno. */
+/* Replaces state_dir/name with data[0..len) atomically. Returns 0, -errno
+ * (nothing changed), or KX_NOT_SYNCED: the file holds the new value but the
+ * directory's fsync failed (said loudly); the value is set, adopt it. */
 KX_API KX_NONNULL(1, 2, 3) int kx_setting_write(const char *state_dir, const char *name,
 						const void *data, size_t len);
+
+/* Removes state_dir/name (the value is not set then; none is no error) and
+ * syncs the directory. Returns 0 or -errno. */
+KX_API KX_NONNULL(1, 2) int kx_setting_remove(const char *state_dir, const char *name);
+
+/* Renames state_dir/name to name.bad (a file, or a symlink itself, kept for
+ * a person to look at) and syncs the directory. Returns 0 or -errno. */
+KX_API KX_NONNULL(1, 2) int kx_setting_move_aside(const char *state_dir, const char *name);
 
 #endif

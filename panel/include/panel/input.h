@@ -44,9 +44,10 @@ __attribute__((nonnull)) size_t panel_input_read(struct panel_input *in, const s
 						 char *note, size_t note_len);
 
 /*
- * The admin PIN from path: 4 to 12 digits and a newline at most, the file
- * not readable or writable by group or others. Returns 0, -EPERM (the mode),
- * -EINVAL (not such a PIN), or -errno of opening it. len > 13.
+ * The admin PIN from path: PANEL_PIN_MIN (6) to 12 digits and a newline at
+ * most, the file not readable or writable by group or others. Returns 0,
+ * -EPERM (the mode), -EINVAL (not digits), -ERANGE (fewer than 6 or more
+ * than 12 digits), or -errno of opening it. len > 13.
  */
 __attribute__((warn_unused_result, nonnull)) int panel_read_pin(const char *path, char *pin,
 								size_t len);

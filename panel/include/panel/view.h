@@ -51,6 +51,16 @@
 #define PANEL_CODE_DIGITS 25u
 #define PANEL_CODE_SIZE (5 * 6) /* "babid-famug-zudav-huhus-zizum" and the NUL */
 #define PANEL_PIN_MAX 12u
+/* A shorter admin PIN leaves Settings locked (docs/panel.md "Settings"). */
+#define PANEL_PIN_MIN 6u
+/* Wrong PINs: the first PANEL_PIN_FREE_TRIES cost nothing; each one after
+ * locks the keypad for PANEL_PIN_DELAY_US, doubled per further wrong PIN, at
+ * most PANEL_PIN_DELAY_MAX_US. */
+#define PANEL_PIN_FREE_TRIES 3u
+#define PANEL_PIN_DELAY_US 30000000ull
+#define PANEL_PIN_DELAY_MAX_US 3600000000ull
+/* Settings, the PIN keypad and the keyboard lock again after this long without a tap. */
+#define PANEL_SETTINGS_IDLE_US 60000000ull
 /* A setting typed on the keyboard: keyxchgd's bounds (CONTROL.md). */
 #define PANEL_SETTING_MAX 128u
 #define PANEL_ROOM_NAME_MAX 64u
@@ -182,6 +192,10 @@ struct panel_view {
 	char pin[PANEL_PIN_MAX + 1];       /* the PIN being typed */
 	char admin_pin[PANEL_PIN_MAX + 1]; /* "" : Settings cannot be opened */
 	bool pin_wrong;
+	unsigned int pin_failures;     /* wrong PINs since the last right one */
+	uint64_t pin_locked_until_us;  /* the keypad takes no PIN before this */
+	uint64_t pin_locked_s;         /* that lockout's length, as the page shows it */
+	uint64_t last_tap_us;          /* Settings relock PANEL_SETTINGS_IDLE_US after it */
 	bool confirm_reset;
 	enum panel_edit editing;              /* PANEL_P_EDIT: which setting */
 	char edit[PANEL_SETTING_MAX + 1];     /* what the keyboard typed */
@@ -219,7 +233,8 @@ __attribute__((nonnull)) size_t panel_view_widgets(const struct panel_view *v,
 __attribute__((nonnull(1, 4))) void panel_view_tap(struct panel_view *v, const struct panel_hit *hit,
 						   uint64_t now_us, struct panel_action *act);
 
-/* Time passes: the bar hides. Returns true when the page changed. */
+/* Time passes: the bar hides, a PIN lockout ends, Settings idle for
+ * PANEL_SETTINGS_IDLE_US lock again. Returns true when the page changed. */
 __attribute__((nonnull)) bool panel_view_tick(struct panel_view *v, uint64_t now_us);
 /* When panel_view_tick next has something to do (0: never). */
 __attribute__((nonnull)) uint64_t panel_view_deadline(const struct panel_view *v);

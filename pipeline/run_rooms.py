@@ -292,8 +292,8 @@ def main():
     hs.show_bar()
     hs.tap("bar.participants")
     hs.tap(f"remove.{leaver['pid']}")
-    print(f"== Room 1's panel removes Room 3 (Participants -> Remove); the host rotates to a "
-          f"fresh secret without it")
+    print("== Room 1's panel removes Room 3 (Participants -> Remove); the host rotates to a "
+          "fresh secret without it")
     wait(lambda: kxctl(host, "status").get("epoch") == epoch + 1, 20, f"epoch {epoch + 1}")
     for r in rooms[:2]:
         wait(lambda r=r: leaver["pid"] not in r["screen"].tiles(), 20,

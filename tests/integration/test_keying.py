@@ -198,7 +198,7 @@ def guarded_kib(pid):
         maps.append((lo, hi, f[1]))
     best = 0
     for i in range(1, len(maps) - 1):
-        (plo, phi, pp), (lo, hi, p), (nlo, nhi, np_) = maps[i - 1], maps[i], maps[i + 1]
+        (_, phi, pp), (lo, hi, p), (nlo, _, np_) = maps[i - 1], maps[i], maps[i + 1]
         if p.startswith("rw") and pp.startswith("---") and np_.startswith("---") and \
                 phi == lo and hi == nlo:
             best = max(best, (hi - lo) // 1024)
@@ -418,7 +418,7 @@ def lobby_tests(tmp, relay):
     lobby = st.get("lobby", [])
     fake_held = [k for k in lobby if k["participant"] >= 2000]
     check("under a flood of 60 fake knocks the host answers status, holds at most "
-          f"the lobby's 8, refuses the rest",
+          "the lobby's 8, refuses the rest",
           rc == 0 and len(lobby) <= 8 and
           st["knocks_refused"] - before.get("knocks_refused", 0) >= 60 - 8 and
           len(fake_held) + st["knocks_refused"] - before.get("knocks_refused", 0) == 60,

@@ -291,7 +291,7 @@ def main():
               recv.text())
         st = recv.wait_for(r"^receiver keyprovider:", 1, 1) or ""
         check("receiver provider stats: 2 connects, every malformed line refused",
-              f"connects=2 " in st and f"refused={len(MALFORMED)} " in st, st)
+              "connects=2 " in st and f"refused={len(MALFORMED)} " in st, st)
         for s in (1, 2):
             png = os.path.join(tmp, f"peer-{s}.png")
             ok = os.path.exists(png) and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"

@@ -27,7 +27,6 @@ the relay fixture on loopback, driven by kxctl:
   way out (remove it).
 TAP output.
 """
-import json
 import os
 import subprocess
 import sys

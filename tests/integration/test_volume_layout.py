@@ -263,8 +263,11 @@ def main():
                     f"{lay2[small][0][3]}" in t, "roomd scaling the new large tile")
         screen.capture(os.path.join(LOGS, "volume-layout-speaker-2.png"))
         screen.show_bar()
+        n = len(screen.lines("screen: layout:"))
         screen.tap("bar.layout")
-        screen.wait_for(lambda t: "panel: layout grid" in t, "the grid again")
+        # The screen prints where the tiles are after the panel's line: wait for that.
+        screen.wait_for(lambda t: "panel: layout grid" in t and
+                        len(screen.lines("screen: layout:")) > n, "the grid again")
         lay3 = layout_of(screen)
         check("Layout again: the grid, both tiles the same size, labels under them",
               lay3[big][0][2:] == lay3[small][0][2:] and labels_under(lay3), lay3)

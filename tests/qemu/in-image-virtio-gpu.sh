@@ -22,6 +22,17 @@
 #      the host then checks the picture with display-check.
 . /usr/lib/sealroom/tests/in-image-lib.sh
 
+# The room booted into the panel's Home (20-sealroom-screen, started by
+# sealroom-init on the board's display): stopped here, as in in-image.sh 1b,
+# so that the room display below can take the screen (one DRM master).
+bootpid=$(cat /run/sealroom/20-sealroom-screen.pid 2>/dev/null)
+if [ -n "$bootpid" ]; then
+	kill -TERM "$bootpid" 2>/dev/null
+	waitpid_for "$bootpid" 60 "the booted screen to stop after SIGTERM" >/dev/null
+fi
+check "the booted screen (pid ${bootpid:-none}) stopped: the display is free for the room display" \
+	sh -c "[ -n '$bootpid' ] && ! kill -0 '$bootpid' 2>/dev/null"
+
 # 1. the board variant and the device.
 check "board variant qemu-x86_64-virtio-gpu in effect (sealroom.board)" \
 	test "$board_name" = qemu-x86_64-virtio-gpu

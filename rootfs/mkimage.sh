@@ -108,15 +108,17 @@ cp -a "$here/overlay/." "$stage/"
 # configuration can name them: keyxchgd's, the media daemon's, the screen's;
 # sealroom-ctl, the group that may reach keyxchgd's control socket (its
 # uid rules then apply: SO_PEERCRED); sealroom-camera, the camera's node and
-# nothing else (roomd's: not video, which opens the screen); render and input
-# for device nodes
+# nothing else (roomd's: not video, which opens the screen); sealroom-speaker,
+# the board's playback nodes and nothing else (roomd's: not Debian's audio,
+# which would open the capture nodes too); render and input for device nodes
 # (minbase's base-passwd has video but neither of these).
 chroot "$stage" /bin/sh -e -c '
 	groupadd --system -g 105 render
 	groupadd --system -g 106 input
 	groupadd --system -g 910 sealroom-ctl
 	groupadd --system -g 911 sealroom-camera
-	for u in 901:sealroom-kx: 902:sealroom-media:sealroom-ctl,sealroom-camera 903:sealroom-screen:sealroom-ctl,video,render,input; do
+	groupadd --system -g 912 sealroom-speaker
+	for u in 901:sealroom-kx: 902:sealroom-media:sealroom-ctl,sealroom-camera,sealroom-speaker 903:sealroom-screen:sealroom-ctl,video,render,input; do
 		id=${u%%:*} rest=${u#*:} name=${rest%%:*} groups=${rest#*:}
 		groupadd --system -g "$id" "$name"
 		useradd --system -u "$id" -g "$id" ${groups:+-G "$groups"} -d /nonexistent \

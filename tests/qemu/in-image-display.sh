@@ -127,8 +127,12 @@ groups_of() { # the names of PID's supplementary groups, sorted
 	done | sort | paste -sd, -
 }
 echo "# groups: roomd $(groups_of "$rpid"); the screen $(groups_of "$spid")"
-check "roomd's groups are sealroom-camera, sealroom-ctl and its own (no video, render, input)" \
-	[ "$(groups_of "$rpid")" = "sealroom-camera,sealroom-ctl,sealroom-media" ]
+check "roomd's groups are sealroom-camera, sealroom-ctl, sealroom-speaker and its own (no video, render, input, audio)" \
+	[ "$(groups_of "$rpid")" = "sealroom-camera,sealroom-ctl,sealroom-media,sealroom-speaker" ]
+sink=$(board_value audio_sink)
+argsink=$(tr '\0' '\n' <"/proc/$rpid/cmdline" | grep -A1 -x -e --audio-sink | tail -n 1)
+echo "# roomd --audio-sink: $argsink"
+check "roomd plays into the board's audio_sink ($sink)" [ -n "$sink" -a "$argsink" = "$sink" ]
 check "the screen's groups are input, render, sealroom-ctl, video and its own" \
 	[ "$(groups_of "$spid")" = "input,render,sealroom-ctl,sealroom-screen,video" ]
 check "keyxchgd's state directory is sealroom-kx's alone (0700)" \

@@ -104,8 +104,8 @@ gst_e2ee_media_validated_bin (const gchar * what, const gchar * desc,
 
 /*
  * h264parse config-interval=-1 (send) where it exists; identity where it
- * does not (gst-plugins-bad, which the room image leaves out: e2ee-media.c
- * h264_parser says why that works).
+ * does not (gst-plugins-bad, which the room image leaves out:
+ * e2ee-media-receiver.c h264_parser says why that works).
  */
 GstElement *
 gst_e2ee_media_h264_parser (GstElement * pipe, gboolean send)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The parts of e2ee-media (e2ee-media.c) that own one thing each:
+ * What e2ee-media (e2ee-media.c; its own parts are e2ee-media-tool.h's)
+ * shares with roomd, in parts that own one thing each:
  * e2ee-media-pipeline.c builds the sender's pipeline from elements and
  * validates the descriptions a board may give (--source, --encoder,
  * --decoder); e2ee-media-secure.c keeps keys and decrypted media out of

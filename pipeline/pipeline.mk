@@ -52,31 +52,39 @@ $(PLUGIN): $(PLUGIN_OBJS) $(O)/lib/libe2ee.a
 # appsink adapter over panel_screen (libpanel), with libdrv_display and libwm,
 # by path (their fragments come later).
 RD_OBJS := $(O)/obj/pipeline/gste2eeroomdisplay.o
-$(O)/obj/pipeline/gste2eeroomdisplay.o $(O)/obj/pipeline/e2ee-media.o: EXTRA_GST_CFLAGS = \
+# The e2ee-media tool's own parts (e2ee-media-tool.h): the run, the command
+# line, the keys, the receiver.
+MEDIA_TOOL_OBJS := $(O)/obj/pipeline/e2ee-media.o $(O)/obj/pipeline/e2ee-media-args.o \
+	$(O)/obj/pipeline/e2ee-media-keys.o $(O)/obj/pipeline/e2ee-media-receiver.o
+$(O)/obj/pipeline/gste2eeroomdisplay.o $(MEDIA_TOOL_OBJS): EXTRA_GST_CFLAGS = \
 	$(PANEL_CFLAGS) $(call pc,gstreamer-app-1.0)
 
-# e2ee-media's own parts: the sender's pipeline from elements, its hygiene, what it
-# shares with roomd about running.
+# What e2ee-media shares with roomd (e2ee-media.h): the sender's pipeline from
+# elements, its hygiene, what it shares with roomd about running.
 MEDIA_OBJS := $(O)/obj/pipeline/e2ee-media-pipeline.o $(O)/obj/pipeline/e2ee-media-secure.o \
 	$(O)/obj/pipeline/e2ee-media-run.o $(O)/obj/pipeline/gste2eemarker.o
 
-$(O)/bin/e2ee-media: $(O)/obj/pipeline/e2ee-media.o $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) \
+$(O)/bin/e2ee-media: $(MEDIA_TOOL_OBJS) $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) \
 		$(PARSE_OBJS) $(O)/lib/libe2ee.a $(O)/lib/libpanel.a $(O)/lib/libdrv_display.a \
 		$(O)/lib/libwm.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) $(PARSE_OBJS) \
-	  $(PANEL_LIBS) $(GST_LIBS) $(call pl,gstreamer-app-1.0) $(KP_LIBS)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(MEDIA_TOOL_OBJS) $(MEDIA_OBJS) $(KP_OBJS) \
+	  $(RD_OBJS) $(PARSE_OBJS) $(PANEL_LIBS) $(GST_LIBS) $(call pl,gstreamer-app-1.0) $(KP_LIBS)
 
 # roomd: the room's media daemon (send chains, a receive branch per remote
 # sender, decoded frames to the screen process over panel_frames: only
-# libpanel's frames.o, no display).
-# Its transport through Janus (roomd-rtc.c) is webrtc/'s librtc.
-ROOMD_OBJS := $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/roomd-rtc.o \
+# libpanel's frames.o, no display). Its parts (roomd.h): the daemon (roomd.c),
+# the receive branches (roomd-branch.c), the key subscription (roomd-keys.c),
+# the screen's requests (roomd-screen.c), the audio output (roomd-audio.c);
+# its transport through Janus (roomd-rtc.c) is webrtc/'s librtc.
+ROOMD_PART_OBJS := $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/roomd-branch.o \
+	$(O)/obj/pipeline/roomd-keys.o $(O)/obj/pipeline/roomd-screen.o
+ROOMD_OBJS := $(ROOMD_PART_OBJS) $(O)/obj/pipeline/roomd-rtc.o \
 	$(O)/obj/pipeline/roomd-audio.o \
 	$(O)/obj/pipeline/gste2eeroomframes.o $(MEDIA_OBJS) \
 	$(KP_OBJS) $(PARSE_OBJS) $(O)/obj/panel/frames.o
-$(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/gste2eeroomframes.o: EXTRA_GST_CFLAGS = \
+$(ROOMD_PART_OBJS) $(O)/obj/pipeline/gste2eeroomframes.o: EXTRA_GST_CFLAGS = \
 	-Ipanel/include $(call pc,gstreamer-app-1.0 gio-2.0)
 $(O)/obj/pipeline/roomd-rtc.o: EXTRA_GST_CFLAGS = $(RTC_CFLAGS)
 $(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a $(O)/lib/librtc.a $(O)/lib/libkxnet.a

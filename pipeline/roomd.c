@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * roomd: the room's media daemon (docs/processes.md), the whole GStreamer
- * side of a room in one process. It owns the pipeline: the send chains and
- * one receive branch per remote sender; the frame output to the screen
- * process is gste2eeroomframes.c's, the keys come through the key provider
- * (gste2eekeyprovider.c), the send chains are e2ee-media-pipeline.c's.
+ * side of a room in one process. This file is the daemon: its options, the
+ * start (the pipeline with the send chains, the audio output, the frame
+ * socket, the key subscription, the transport), the main loop and the
+ * results at the end. Its parts (roomd.h): the receive branches
+ * (roomd-branch.c), the key subscription (roomd-keys.c), the screen's
+ * requests on the frame socket (roomd-screen.c), the transport through
+ * Janus (roomd-rtc.c), the audio output (roomd-audio.c); the send chains
+ * are e2ee-media-pipeline.c's, the frame output gste2eeroomframes.c's, the
+ * key provider gste2eekeyprovider.c's.
  *
  *   roomd --control SOCKET --frames PATH [--sender-index I]
  *         (--janus wss://HOST:PORT/ --janus-ca FILE [--janus-room N]
@@ -25,8 +30,8 @@
  * --janus-ca). --plain-rtp: the old test path, plain RTP over UDP to
  * --send-host (default 127.0.0.1) --video-port / --audio-port.
  *
- * Receive: when the key provider installs the first receive key of a
- * sender N, a branch for N: through Janus, an appsrc fed by the
+ * Receive (roomd-branch.c): when the key provider installs the first
+ * receive key of a sender N, a branch for N: through Janus, an appsrc fed by the
  * subscription to "participant-N" (only from its ICE pair, after DTLS, what
  * SRTP authenticated); with --plain-rtp, udpsrc bound to --rx-address
  * (default 127.0.0.1, never the wildcard) port --rx-base + 2N (video) and
@@ -43,11 +48,10 @@
  * by the key provider at the end of its grace (keyxchgd away too long), or
  * because the room is no longer in a meeting.
  *
- * Keys come only from keyxchgd's control socket (--control): roomd
- * subscribes to keys and state and asks for nothing else; it holds media
- * keys only. It is undumpable from the start. --control-uid UID: keyxchgd
- * runs as UID (the image's sealroom-kx), whose socket directory and server
- * end (SO_PEERCRED) are then trusted as well as root's and roomd's own.
+ * Keys come only from keyxchgd's control socket (--control; roomd-keys.c,
+ * which says what --control-uid UID trusts): roomd subscribes to keys and
+ * state and asks for nothing else; it holds media keys only. It is
+ * undumpable from the start.
  *
  * --marker puts TEXT into every access unit it sends (before e2eeenc) and
  * counts it in what it decrypts (gste2eemarker.h). --seconds N stops after
@@ -85,523 +89,14 @@
 #include "gste2eekeyprovider.h"
 #include "gste2eemarker.h"
 #include "gste2eeroomframes.h"
-#include "panel/frames.h"
-#include "roomd-audio.h"
-#include "roomd-rtc.h"
+#include "roomd.h"
 
-#define MAX_PEERS 64            /* senders seen in one run (stats kept) */
-#define MAX_BRANCHES 16         /* PANEL_FRAMES_SENDERS_MAX */
 #define TEARDOWN_S 30
-
-typedef struct _App App;
-
-/* One remote sender: its branch while it has receive keys, its counts. */
-typedef struct
-{
-  App *app;
-  guint sender;
-  GstElement *bin;              /* the pipeline's child, or NULL: no branch */
-  GstPad *mix_pad;              /* the audio output's input for it, or NULL */
-  gint decoded;                 /* atomic: pictures out of the decoder */
-  guint keys;                   /* receive keys installed */
-  guint64 video_frames, auth_failed, sent, dropped, lost;       /* of removed branches */
-} Peer;
-
-struct _App
-{
-  gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
-      *encoder, *decoder, *marker, *janus, *janus_ca, *audio_sink;
-  gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
-  gboolean plain_rtp;
-  guint64 janus_room;
-  RoomdRtc *rtc;                /* --janus */
-  RoomdAudio *audio;            /* the room's audio output */
-  gint64 screen_uid;            /* -1: the screen is root or us */
-  gint64 t0;                    /* start, monotonic */
-  gint64 control_uid;           /* -1: keyxchgd is root or us */
-  Peer peers[MAX_PEERS];
-  guint n_peers;
-  GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
-  GstElement *pipeline;
-  GMainLoop *loop;
-  GstE2eeKeyProvider *kp;
-  GstE2eeRoomFrames *out;
-  gint marker_frames;
-  gboolean mic_muted, camera_off;
-  gint exit_code;
-};
-
-static gchar *
-peer_name (const gchar * what, guint sender)
-{
-  return g_strdup_printf ("%s-%u", what, sender);
-}
-
-static GstElement *
-get_child (GstElement * bin, const gchar * what, guint sender)
-{
-  gchar *name = peer_name (what, sender);
-  GstElement *e = gst_bin_get_by_name (GST_BIN (bin), name);
-
-  g_free (name);
-  return e;
-}
-
-static guint64
-get_stat (GstElement * bin, const gchar * what, guint sender,
-    const gchar * field)
-{
-  gchar *name = peer_name (what, sender);
-  guint64 v = bin ? gst_e2ee_media_stat (bin, name, field) : 0;
-
-  g_free (name);
-  return v;
-}
-
-static Peer *
-find_peer (App * app, guint sender)
-{
-  Peer *p = app->peers, *end = app->peers + app->n_peers;
-
-  while (p < end && p->sender != sender)
-    p++;
-  return p < end ? p : NULL;
-}
-
-static guint
-n_branches (App * app)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < app->n_peers; i++)
-    n += app->peers[i].bin != NULL;
-  return n;
-}
-
-/* ------------------------------------------------------ receive branches */
-
-static GstPadProbeReturn
-count_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  Peer *p = data;
-
-  /* The join's figure (bench_join.py): from roomd's start. */
-  if (g_atomic_int_add (&p->decoded, 1) == 0)
-    g_print ("roomd: first picture of sender %u decoded %" G_GINT64_FORMAT
-        " ms after the start\n", p->sender,
-        (g_get_monotonic_time () - p->app->t0) / 1000);
-  return GST_PAD_PROBE_OK;
-}
-
-static GstCaps *
-tile_caps (guint width, guint height)
-{
-  return gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "BGRx",
-      "width", G_TYPE_INT, (gint) width, "height", G_TYPE_INT, (gint) height,
-      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
-}
-
-/* The RTP of sender's stream: the transport's appsrc, or udpsrc. */
-static GstElement *
-add_rtp_src (App * app, GstElement * bin, guint sender, guint stream,
-    GstCaps * caps)
-{
-  GstElement *e;
-
-  if (app->rtc) {
-    e = roomd_rtc_src (app->rtc, sender, stream, caps);
-    if (e)
-      gst_bin_add (GST_BIN (bin), e);
-    return e;
-  }
-  e = gst_e2ee_media_add_element (bin, "udpsrc", NULL,
-      "gstreamer1.0-plugins-good");
-  if (e)
-    g_object_set (e, "address", app->rx_address, "port", app->rx_base +
-        2 * (gint) sender + (stream == E2EE_STREAM_VIDEO ? 0 : 1), "caps",
-        caps, NULL);
-  gst_caps_unref (caps);
-  return e;
-}
-
-static GstElement *
-add_named (GstElement * bin, const gchar * factory, const gchar * what,
-    guint sender, const gchar * package)
-{
-  gchar *name = what ? peer_name (what, sender) : NULL;
-  GstElement *e = gst_e2ee_media_add_element (bin, factory, name, package);
-
-  g_free (name);
-  return e;
-}
-
-/*
- * The video chain of sender N, element by element (the address and ports
- * into properties; --decoder validated alone before it is added).
- */
-static gboolean
-build_video_branch (App * app, Peer * p, GstElement * bin)
-{
-  const gchar *good = "gstreamer1.0-plugins-good",
-      *base = "gstreamer1.0-plugins-base", *ours = "sealroom (this firmware)";
-  GstElement *v[11];
-  GstPad *pad;
-  guint n = 0;
-
-  v[n++] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_VIDEO,
-      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
-          "video", "encoding-name", G_TYPE_STRING, "H264", "clock-rate",
-          G_TYPE_INT, 90000, "payload", G_TYPE_INT, 96, NULL));
-  v[n] = add_named (bin, "rtpjitterbuffer", "vjb", p->sender, good);
-  if (v[n])
-    g_object_set (v[n], "latency", 200, NULL);
-  n++;
-  v[n++] = add_named (bin, "rtph264depay", NULL, 0, good);
-  v[n] = add_named (bin, "e2eedec", "vdec", p->sender, ours);
-  if (v[n])
-    g_object_set (v[n], "stream", E2EE_STREAM_VIDEO, "sender-index",
-        p->sender, NULL);
-  n++;
-  v[n++] = gst_e2ee_media_h264_parser (bin, FALSE);
-  if (app->decoder) {
-    v[n++] = gst_e2ee_media_add_bin (bin,
-        gst_e2ee_media_validated_bin ("--decoder", app->decoder, TRUE));
-  } else {
-    v[n] = add_named (bin, "avdec_h264", NULL, 0, "gstreamer1.0-libav");
-    /* Broken pictures from the network are dropped, not fatal. */
-    if (v[n])
-      g_object_set (v[n], "max-errors", -1, NULL);
-    n++;
-  }
-  v[n++] = add_named (bin, "videoconvert", NULL, 0, base);
-  v[n++] = add_named (bin, "videoscale", NULL, 0, base);
-  v[n] = add_named (bin, "capsfilter", "vcaps", p->sender, base);
-  if (v[n]) {
-    GstCaps *caps = tile_caps (GST_E2EE_ROOM_FRAMES_DEFAULT_W,
-        GST_E2EE_ROOM_FRAMES_DEFAULT_H);
-
-    g_object_set (v[n], "caps", caps, NULL);
-    gst_caps_unref (caps);
-  }
-  n++;
-  v[n] = add_named (bin, "appsink", "vsink", p->sender, base);
-  if (v[n])
-    g_object_set (v[n], "sync", FALSE, "async", FALSE, "max-buffers", 2,
-        "drop", TRUE, NULL);
-  n++;
-  if (!gst_e2ee_media_link_chain (v, n))
-    return FALSE;
-  if (app->marker) {
-    GstElement *e = get_child (bin, "vdec", p->sender);
-
-    gst_e2ee_marker_count (e, app->marker, &app->marker_frames);
-    gst_object_unref (e);
-  }
-  /* Pictures out of the decoder (the element before videoconvert). */
-  pad = gst_element_get_static_pad (v[n - 5], "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_decoded, p, NULL);
-  gst_object_unref (pad);
-  if (!gst_e2ee_room_frames_add (app->out, p->sender, v[n - 1])) {
-    g_printerr ("roomd: no frame output for sender %u\n", p->sender);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-build_audio_branch (App * app, Peer * p, GstElement * bin)
-{
-  const gchar *good = "gstreamer1.0-plugins-good",
-      *base = "gstreamer1.0-plugins-base";
-  GstElement *a[7];
-  GstPad *pad, *ghost;
-
-  a[0] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_AUDIO,
-      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
-          "audio", "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate",
-          G_TYPE_INT, 48000, "payload", G_TYPE_INT, 111, NULL));
-  a[1] = add_named (bin, "rtpjitterbuffer", "ajb", p->sender, good);
-  if (a[1])
-    g_object_set (a[1], "latency", 200, NULL);
-  a[2] = add_named (bin, "rtpopusdepay", NULL, 0, good);
-  a[3] = add_named (bin, "e2eedec", "adec", p->sender,
-      "sealroom (this firmware)");
-  if (a[3])
-    g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
-        p->sender, NULL);
-  a[4] = add_named (bin, "opusdec", NULL, 0, base);
-  a[5] = add_named (bin, "audioconvert", NULL, 0, base);
-  a[6] = add_named (bin, "audioresample", NULL, 0, base);
-  if (!gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a)))
-    return FALSE;
-  /* Out of the branch into the room's mixer. */
-  pad = gst_element_get_static_pad (a[6], "src");
-  ghost = gst_ghost_pad_new ("audio", pad);
-  gst_object_unref (pad);
-  gst_pad_set_active (ghost, TRUE);
-  gst_element_add_pad (bin, ghost);
-  p->mix_pad = roomd_audio_link (app->audio, ghost);
-  if (!p->mix_pad)
-    g_printerr ("roomd: sender %u's audio cannot join the audio output\n",
-        p->sender);
-  return p->mix_pad != NULL;
-}
-
-/*
- * The branch of sender, added to the playing pipeline. Its sinks do not
- * preroll (async FALSE): a sink that did would make the whole pipeline,
- * the send chains with it, go back to PAUSED and wait for it.
- */
-static Peer *
-add_branch (App * app, guint sender)
-{
-  Peer *p = find_peer (app, sender);
-  gchar *name;
-  GstElement *bin;
-
-  if (p && p->bin)
-    return p;
-  if (!app->rtc && app->rx_base + 2 * (gint) sender + 1 > 65535) {
-    g_printerr ("roomd: sender %u: port %d out of range; not received\n",
-        sender, app->rx_base + 2 * (gint) sender);
-    return NULL;
-  }
-  if (n_branches (app) == MAX_BRANCHES || (!p && app->n_peers == MAX_PEERS)) {
-    g_printerr ("roomd: sender %u: already %u senders; not received\n",
-        sender, n_branches (app));
-    return NULL;
-  }
-  if (!p) {
-    p = &app->peers[app->n_peers++];
-    *p = (Peer) {
-    .app = app,.sender = sender};
-  }
-  name = peer_name ("peer", sender);
-  bin = gst_bin_new (name);
-  g_free (name);
-  gst_bin_add (GST_BIN (app->pipeline), bin);
-  if (!build_video_branch (app, p, bin) || !build_audio_branch (app, p, bin)) {
-    gst_e2ee_room_frames_gone (app->out, sender);
-    gst_bin_remove (GST_BIN (app->pipeline), bin);
-    roomd_audio_unlink (app->audio, p->mix_pad);
-    p->mix_pad = NULL;
-    if (app->rtc)
-      roomd_rtc_drop (app->rtc, sender);
-    g_printerr ("roomd: no receive branch for sender %u\n", sender);
-    app->exit_code = 1;
-    return NULL;
-  }
-  p->bin = bin;
-  gst_element_sync_state_with_parent (bin);
-  if (app->rtc)
-    g_print ("roomd: receiving sender %u through Janus (participant-%u)\n",
-        sender, sender);
-  else
-    g_print ("roomd: receiving sender %u on %s ports %d and %d\n", sender,
-        app->rx_address, app->rx_base + 2 * (gint) sender,
-        app->rx_base + 2 * (gint) sender + 1);
-  return p;
-}
-
-/*
- * lost: RTP packets the jitterbuffers never got or got too late. A packet
- * lost inside a NAL fails that frame's authentication, as it must; keys that
- * do not fit fail every frame: tests compare the two.
- */
-static void
-peer_counts (App * app, Peer * p, guint64 * video, guint64 * auth,
-    guint64 * sent, guint64 * dropped, guint64 * lost)
-{
-  guint64 s = 0, d = 0;
-
-  *video = p->video_frames + get_stat (p->bin, "vdec", p->sender, "frames");
-  *auth = p->auth_failed + get_stat (p->bin, "vdec", p->sender, "auth-failed")
-      + get_stat (p->bin, "adec", p->sender, "auth-failed");
-  *lost = p->lost + get_stat (p->bin, "vjb", p->sender, "num-lost")
-      + get_stat (p->bin, "vjb", p->sender, "num-late")
-      + get_stat (p->bin, "ajb", p->sender, "num-lost")
-      + get_stat (p->bin, "ajb", p->sender, "num-late");
-  if (p->bin)
-    gst_e2ee_room_frames_stats (app->out, p->sender, &s, &d);
-  *sent = p->sent + s;
-  *dropped = p->dropped + d;
-}
-
-/* Main loop: the branch stops, leaves the pipeline, the screen hears GONE. */
-static void
-remove_branch (App * app, Peer * p)
-{
-  GstElement *bin = p->bin;
-
-  peer_counts (app, p, &p->video_frames, &p->auth_failed, &p->sent,
-      &p->dropped, &p->lost);
-  /* The mixer's input first: released, it is flushing, so the branch's
-   * streaming thread is not left waiting in the mixer while the branch
-   * stops. */
-  roomd_audio_unlink (app->audio, p->mix_pad);
-  p->mix_pad = NULL;
-  gst_element_set_locked_state (bin, TRUE);
-  gst_element_set_state (bin, GST_STATE_NULL);
-  p->bin = NULL;
-  gst_bin_remove (GST_BIN (app->pipeline), bin);
-  if (app->rtc)
-    roomd_rtc_drop (app->rtc, p->sender);
-  gst_e2ee_room_frames_gone (app->out, p->sender);
-  g_print ("roomd: sender %u gone (no receive key left)\n", p->sender);
-}
-
-/* After the key event: senders whose last receive key went. */
-static gboolean
-prune_branches (gpointer data)
-{
-  App *app = data;
-
-  for (guint i = 0; i < app->n_peers; i++)
-    if (app->peers[i].bin && !app->peers[i].keys)
-      remove_branch (app, &app->peers[i]);
-  return G_SOURCE_REMOVE;
-}
-
-/* ------------------------------------------------ the key provider's side */
-
-static GstElement *
-kp_get_encoder (gpointer data, guint stream)
-{
-  App *app = data;
-
-  return gst_e2ee_media_sender_encryptor (app->pipeline, stream);
-}
-
-static GstElement *
-kp_get_decoder (gpointer data, guint stream, guint sender, gboolean create)
-{
-  App *app = data;
-  Peer *p = find_peer (app, sender);
-
-  if (stream > E2EE_STREAM_VIDEO
-      || (gint) sender == gst_e2ee_key_provider_get_sender_index (app->kp))
-    return NULL;
-  if ((!p || !p->bin) && create)
-    p = add_branch (app, sender);
-  if (!p || !p->bin)
-    return NULL;
-  return get_child (p->bin, stream == E2EE_STREAM_VIDEO ? "vdec" : "adec",
-      sender);
-}
-
-static void
-kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
-{
-  App *app = data;
-  guint sender = gst_e2ee_kid_sender (ev->kid);
-  Peer *p;
-
-  /* Through Janus without --sender-index: the first send key says who we
-   * publish as. */
-  if (app->rtc && ev->usage == E2EE_KEY_SEND && applied
-      && gst_e2ee_key_provider_get_sender_index (app->kp) >= 0)
-    roomd_rtc_set_sender (app->rtc,
-        (guint) gst_e2ee_key_provider_get_sender_index (app->kp));
-  if (ev->type == GST_E2EE_KEY_EVENT_STATE && strcmp (ev->state, "in-meeting")) {
-    /* The provider removed every key. */
-    g_hash_table_remove_all (app->recv_kids);
-    for (guint i = 0; i < app->n_peers; i++)
-      app->peers[i].keys = 0;
-  } else if (ev->usage != E2EE_KEY_RECV || !(p = find_peer (app, sender))) {
-    return;
-  } else if (ev->type == GST_E2EE_KEY_EVENT_INSTALL && applied) {
-    if (g_hash_table_add (app->recv_kids, g_memdup2 (&ev->kid,
-                sizeof (ev->kid))))
-      p->keys++;
-  } else if (ev->type == GST_E2EE_KEY_EVENT_REMOVE) {
-    if (g_hash_table_remove (app->recv_kids, &ev->kid) && p->keys)
-      p->keys--;
-  } else {
-    return;
-  }
-  /* Not from inside the provider's call into our elements. */
-  g_idle_add (prune_branches, app);
-}
-
-static void
-kp_connection (gpointer data, gboolean up)
-{
-  g_print ("roomd: keyxchgd %s\n", up ? "connected" : "disconnected");
-}
-
-/* The screen shows sender at width x height: scale to it. */
-static void
-on_tile (gpointer data, guint sender, guint width, guint height)
-{
-  App *app = data;
-  Peer *p = find_peer (app, sender);
-  GstElement *e = p && p->bin ? get_child (p->bin, "vcaps", sender) : NULL;
-  GstCaps *caps;
-
-  if (!e)
-    return;
-  caps = tile_caps (width, height);
-  g_object_set (e, "caps", caps, NULL);
-  gst_caps_unref (caps);
-  gst_object_unref (e);
-  g_print ("roomd: sender %u scaled to %ux%u\n", sender, width, height);
-}
-
-/*
- * The panel's MEDIA (from the screen, over the frame socket): the microphone
- * muted, the camera off, on this room's own send chains only; the screen is told what
- * is applied (MEDIA_STATE). Nothing the screen sends reaches the roster or
- * the keys (docs/processes.md).
- */
-static void
-on_media (gpointer data, guint flags, guint volume)
-{
-  App *app = data;
-  GstElement *a = gst_bin_get_by_name (GST_BIN (app->pipeline),
-      GST_E2EE_MEDIA_MUTE_NAME);
-  GstElement *v = gst_bin_get_by_name (GST_BIN (app->pipeline),
-      GST_E2EE_MEDIA_CAMERA_NAME);
-  gboolean muted = (flags & PANEL_FRAMES_MIC_MUTED) != 0;
-  gboolean off = (flags & PANEL_FRAMES_CAMERA_OFF) != 0;
-
-  if (a) {
-    g_object_set (a, "mute", muted, NULL);
-    app->mic_muted = muted;
-    gst_object_unref (a);
-  } else {
-    g_printerr ("roomd: no %s element: the microphone cannot be muted\n",
-        GST_E2EE_MEDIA_MUTE_NAME);
-  }
-  if (v) {
-    /* Black and grey: every pixel's luma and chroma flattened. */
-    g_object_set (v, "brightness", off ? -1.0 : 0.0, "contrast", off ? 0.0 : 1.0,
-        "saturation", off ? 0.0 : 1.0, NULL);
-    app->camera_off = off;
-    gst_object_unref (v);
-  } else {
-    g_printerr ("roomd: no %s element: the camera cannot be turned off\n",
-        GST_E2EE_MEDIA_CAMERA_NAME);
-  }
-  /* The one thing the screen may change on the receive side (frames.c
-   * refused anything above 100 %). */
-  if (!roomd_audio_set_volume (app->audio, volume))
-    g_printerr ("roomd: volume %u%% refused\n", volume);
-  g_print ("roomd: microphone %s, camera %s, volume %u%% (the screen's "
-      "MEDIA)\n", app->mic_muted ? "muted" : "on",
-      app->camera_off ? "off" : "on", roomd_audio_volume (app->audio));
-  /* What is applied now, not what was asked. */
-  gst_e2ee_room_frames_media_state (app->out,
-      (app->mic_muted ? PANEL_FRAMES_MIC_MUTED : 0) |
-      (app->camera_off ? PANEL_FRAMES_CAMERA_OFF : 0),
-      roomd_audio_volume (app->audio));
-}
-
-/* ------------------------------------------------------------------ main */
 
 static gboolean
 on_bus (GstBus * bus, GstMessage * msg, gpointer data)
 {
-  App *app = data;
+  Roomd *app = data;
 
   if (!roomd_audio_bus_message (app->audio, msg))
     gst_e2ee_media_bus_error ("roomd", msg, app->loop, &app->exit_code);
@@ -611,7 +106,7 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
 static gboolean
 on_stop (gpointer data)
 {
-  App *app = data;
+  Roomd *app = data;
 
   g_main_loop_quit (app->loop);
   return G_SOURCE_REMOVE;
@@ -664,7 +159,7 @@ set_string (gchar ** where, const gchar * opt, const gchar * arg)
 }
 
 static gboolean
-parse_args (App * app, int argc, char **argv)
+parse_args (Roomd * app, int argc, char **argv)
 {
   static const struct option opts[] = {
     {"control", required_argument, NULL, 'c'},
@@ -835,13 +330,13 @@ parse_args (App * app, int argc, char **argv)
 }
 
 static void
-print_results (App * app)
+print_results (Roomd * app)
 {
   for (guint i = 0; i < app->n_peers; i++) {
-    Peer *p = &app->peers[i];
+    RoomdPeer *p = &app->peers[i];
     guint64 video, auth, sent, dropped, lost;
 
-    peer_counts (app, p, &video, &auth, &sent, &dropped, &lost);
+    roomd_peer_counts (app, p, &video, &auth, &sent, &dropped, &lost);
     g_print ("roomd sender=%u video-frames=%" G_GUINT64_FORMAT
         " decoded-frames=%d frames-sent=%" G_GUINT64_FORMAT " dropped=%"
         G_GUINT64_FORMAT " auth-failed=%" G_GUINT64_FORMAT " lost=%"
@@ -875,13 +370,7 @@ print_results (App * app)
 int
 main (int argc, char **argv)
 {
-  static const GstE2eeKeyProviderCallbacks cb = {
-    .get_encoder = kp_get_encoder,
-    .get_decoder = kp_get_decoder,
-    .handled = kp_handled,
-    .connection = kp_connection,
-  };
-  static App app = { 0 };
+  static Roomd app = { 0 };
   GstE2eeMediaSender send;
   GstBus *bus;
 
@@ -929,25 +418,15 @@ main (int argc, char **argv)
     gst_object_unref (e);
   }
   app.loop = g_main_loop_new (NULL, FALSE);
-  app.out = gst_e2ee_room_frames_new (app.frames, app.screen_uid, on_tile,
-      &app);
-  gst_e2ee_room_frames_set_media_func (app.out, on_media);
-  gst_e2ee_room_frames_start (app.out);
+  roomd_screen_start (&app);
   bus = gst_element_get_bus (app.pipeline);
   gst_bus_add_watch (bus, on_bus, &app);
   if (app.seconds)
     g_timeout_add_seconds ((guint) app.seconds, on_stop, &app);
   g_unix_signal_add (SIGTERM, on_stop, &app);
   g_unix_signal_add (SIGINT, on_stop, &app);
-  app.kp = gst_e2ee_key_provider_new (app.control, app.sender_index, &cb,
-      &app);
-  if (!app.kp) {
-    g_printerr ("roomd: bad --control path\n");
+  if (!roomd_keys_start (&app))
     return 2;
-  }
-  if (app.control_uid >= 0)
-    gst_e2ee_key_provider_set_server_uid (app.kp, (uid_t) app.control_uid);
-  gst_e2ee_key_provider_start (app.kp);
   /* After the key provider chose jansson's allocator. */
   if (app.rtc && !roomd_rtc_start (app.rtc))
     return 1;

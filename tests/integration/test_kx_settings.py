@@ -319,8 +319,15 @@ def main():
         good_name, good_svc = read(name_f, "rb"), read(svc_f, "rb")
         aside = name_f + ".bad"
 
-        def symlink_to(path, target):
-            as_kx(lambda: os.symlink(target, path))
+        other = os.path.join(b.state, "elsewhere")
+
+        def put_setting(path, data, link):
+            """data into path; with link, into another file and path a symlink to it."""
+            if link:
+                write_setting(other, data)
+                as_kx(lambda: os.symlink(other, path))
+            else:
+                write_setting(path, data)
         # A bad room-name: keyxchgd starts without a name, the file moved aside.
         for what, data, mode, link in (
                 ("a control byte", b"Room\nBee", 0o600, False),
@@ -329,12 +336,8 @@ def main():
                 ("65 bytes", b"x" * 65, 0o600, False),
                 ("group-readable", good_name, 0o640, False),
                 ("a symlink", good_name, 0o600, True)):
-            if link:
-                other = os.path.join(b.state, "elsewhere")
-                write_setting(other, data)
-                symlink_to(name_f, other)
-            else:
-                write_setting(name_f, data)
+            put_setting(name_f, data, link)
+            if not link:
                 os.chmod(name_f, mode)
             before = len(read(b.log))
             b.start()
@@ -361,12 +364,7 @@ def main():
                 ("a symlink", good_svc, True)):
             if os.path.lexists(svc_f):
                 os.unlink(svc_f)
-            if link:
-                other = os.path.join(b.state, "elsewhere")
-                write_setting(other, data)
-                symlink_to(svc_f, other)
-            else:
-                write_setting(svc_f, data)
+            put_setting(svc_f, data, link)
             rc, err = try_start(b)
             check(f"service-url {what}: keyxchgd refuses to start, naming the file and "
                   "saying to remove it", rc not in (None, 0) and "REFUSED" in err and

@@ -61,11 +61,9 @@ def main():
     screens = []
     try:
         for n, k in enumerate(rooms, 1):
-            sd = users.frames_dir(os.path.join(tmp, f"screen{n}"))
-            screens.append(panel_touch.PanelScreen(
-                BIN, f"room {n}'s screen", os.path.join(sd, "screen.png"),
-                os.path.join(sd, "frames.sock"), k.sock,
-                os.path.join(LOGS, f"panel-screen{n}.log"), os.path.join(sd, "touch"),
+            screens.append(panel_touch.screen_in(
+                BIN, os.path.join(tmp, f"screen{n}"), f"room {n}'s screen", k.sock,
+                os.path.join(LOGS, f"panel-screen{n}.log"),
                 extra=["--room-name", f"Room {n}", "--meeting", "panel-test"]))
         host, member = screens
         for s, k in zip(screens, rooms):
@@ -176,12 +174,9 @@ def main():
         check("an admin PIN file readable by others is refused at start",
               r.returncode == 1 and "must be 0600" in r.stderr, r.stderr)
         users.own(pin, users.SCREEN, 0o600)
-        sd = users.frames_dir(os.path.join(tmp, "screen-admin"))
-        admin = panel_touch.PanelScreen(
-            BIN, "the admin's screen", os.path.join(sd, "screen.png"),
-            os.path.join(sd, "frames.sock"), rooms[1].sock,
-            os.path.join(LOGS, "panel-screen-admin.log"), os.path.join(sd, "touch"),
-            extra=["--admin-pin-file", pin])
+        admin = panel_touch.screen_in(
+            BIN, os.path.join(tmp, "screen-admin"), "the admin's screen", rooms[1].sock,
+            os.path.join(LOGS, "panel-screen-admin.log"), extra=["--admin-pin-file", pin])
         screens.append(admin)
 
         def type_pin(digits):

@@ -77,13 +77,11 @@ def main():
     with open(pin, "w") as f:
         f.write("246813\n")
     users.own(pin, users.SCREEN, 0o600)
-    sd = users.frames_dir(os.path.join(tmp, "screen1"))
     screen = None
     try:
-        screen = panel_touch.PanelScreen(
-            BIN, "room 1's screen", os.path.join(sd, "screen.png"),
-            os.path.join(sd, "frames.sock"), sock1, os.path.join(LOGS, "panel-settings-screen.log"),
-            os.path.join(sd, "touch"),
+        screen = panel_touch.screen_in(
+            BIN, os.path.join(tmp, "screen1"), "room 1's screen", sock1,
+            os.path.join(LOGS, "panel-settings-screen.log"),
             extra=["--admin-pin-file", pin, "--room-name", "Room 1", "--meeting", MEETING])
         screen.wait_widget("home.settings")
         screen.wait_for(lambda t: shown(screen)[1] == cw1, "Home with keyxchgd's codeword")
@@ -221,11 +219,9 @@ def main():
         with open(pin, "w") as f:
             f.write("24681\n")
         users.own(pin, users.SCREEN, 0o600)
-        sd2 = users.frames_dir(os.path.join(tmp, "screen2"))
-        screen = panel_touch.PanelScreen(
-            BIN, "room 1's screen, short PIN", os.path.join(sd2, "screen.png"),
-            os.path.join(sd2, "frames.sock"), sock1,
-            os.path.join(LOGS, "panel-settings-screen-shortpin.log"), os.path.join(sd2, "touch"),
+        screen = panel_touch.screen_in(
+            BIN, os.path.join(tmp, "screen2"), "room 1's screen, short PIN", sock1,
+            os.path.join(LOGS, "panel-settings-screen-shortpin.log"),
             extra=["--admin-pin-file", pin, "--room-name", "Room 1", "--meeting", MEETING])
         screen.wait_widget("home.settings")
         refused = [ln for ln in screen.lines("screen: REFUSED admin PIN")]

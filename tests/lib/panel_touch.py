@@ -200,3 +200,12 @@ class PanelScreen(roomproc.Proc):
 
     def tiles(self):
         return roomproc.Screen.tiles(self)
+
+
+def screen_in(bindir, path, name, control, log, extra=()):
+    """A PanelScreen whose capture (screen.png), frame socket (frames.sock) and
+    touch FIFO (touch) are in path, made a users.frames_dir."""
+    sd = users.frames_dir(path)
+    return PanelScreen(bindir, name, os.path.join(sd, "screen.png"),
+                       os.path.join(sd, "frames.sock"), control, log,
+                       os.path.join(sd, "touch"), extra=extra)

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roomd's receive branches (roomd.h): one bin per remote sender N, added
+ * to the playing pipeline when the key provider installs N's first receive
+ * key (roomd-keys.c) and removed, the screen told GONE, once N's last one
+ * went; N's counts are kept across its branches.
+ *
+ * Video: the RTP source (roomd-rtc.c's appsrc for "participant-N" through
+ * Janus; with --plain-rtp udpsrc on --rx-address, port --rx-base + 2N),
+ * rtpjitterbuffer "vjb-N", rtph264depay, e2eedec "vdec-N" bound to N, the
+ * parser, the decoder (--decoder, validated, or avdec_h264), videoconvert,
+ * videoscale, capsfilter "vcaps-N" (BGRx at N's tile size: roomd-screen.c
+ * changes it), appsink "vsink-N" into the frame output
+ * (gste2eeroomframes.c). Audio: the source (port + 1), "ajb-N",
+ * rtpopusdepay, e2eedec "adec-N", opusdec, audioconvert, audioresample,
+ * ghosted out to the room's mixer (roomd-audio.c). Element by element:
+ * addresses and ports go into properties, never into a description.
+ */
+#include <gst/gst.h>
+
+#include "e2ee/keyring.h"
+#include "e2ee-media.h"
+#include "gste2eemarker.h"
+#include "roomd.h"
+
+#define MAX_BRANCHES 16         /* PANEL_FRAMES_SENDERS_MAX */
+
+static gchar *
+peer_name (const gchar * what, guint sender)
+{
+  return g_strdup_printf ("%s-%u", what, sender);
+}
+
+GstElement *
+roomd_branch_child (GstElement * bin, const gchar * what, guint sender)
+{
+  gchar *name = peer_name (what, sender);
+  GstElement *e = gst_bin_get_by_name (GST_BIN (bin), name);
+
+  g_free (name);
+  return e;
+}
+
+static guint64
+get_stat (GstElement * bin, const gchar * what, guint sender,
+    const gchar * field)
+{
+  gchar *name = peer_name (what, sender);
+  guint64 v = bin ? gst_e2ee_media_stat (bin, name, field) : 0;
+
+  g_free (name);
+  return v;
+}
+
+RoomdPeer *
+roomd_find_peer (Roomd * app, guint sender)
+{
+  RoomdPeer *p = app->peers, *end = app->peers + app->n_peers;
+
+  while (p < end && p->sender != sender)
+    p++;
+  return p < end ? p : NULL;
+}
+
+static guint
+n_branches (Roomd * app)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < app->n_peers; i++)
+    n += app->peers[i].bin != NULL;
+  return n;
+}
+
+static GstPadProbeReturn
+count_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  RoomdPeer *p = data;
+
+  /* The join's figure (bench_join.py): from roomd's start. */
+  if (g_atomic_int_add (&p->decoded, 1) == 0)
+    g_print ("roomd: first picture of sender %u decoded %" G_GINT64_FORMAT
+        " ms after the start\n", p->sender,
+        (g_get_monotonic_time () - p->app->t0) / 1000);
+  return GST_PAD_PROBE_OK;
+}
+
+GstCaps *
+roomd_tile_caps (guint width, guint height)
+{
+  return gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "BGRx",
+      "width", G_TYPE_INT, (gint) width, "height", G_TYPE_INT, (gint) height,
+      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+}
+
+/* The RTP of sender's stream: the transport's appsrc, or udpsrc. */
+static GstElement *
+add_rtp_src (Roomd * app, GstElement * bin, guint sender, guint stream,
+    GstCaps * caps)
+{
+  GstElement *e;
+
+  if (app->rtc) {
+    e = roomd_rtc_src (app->rtc, sender, stream, caps);
+    if (e)
+      gst_bin_add (GST_BIN (bin), e);
+    return e;
+  }
+  e = gst_e2ee_media_add_element (bin, "udpsrc", NULL,
+      "gstreamer1.0-plugins-good");
+  if (e)
+    g_object_set (e, "address", app->rx_address, "port", app->rx_base +
+        2 * (gint) sender + (stream == E2EE_STREAM_VIDEO ? 0 : 1), "caps",
+        caps, NULL);
+  gst_caps_unref (caps);
+  return e;
+}
+
+static GstElement *
+add_named (GstElement * bin, const gchar * factory, const gchar * what,
+    guint sender, const gchar * package)
+{
+  gchar *name = what ? peer_name (what, sender) : NULL;
+  GstElement *e = gst_e2ee_media_add_element (bin, factory, name, package);
+
+  g_free (name);
+  return e;
+}
+
+/*
+ * The video chain of sender N, element by element (the address and ports
+ * into properties; --decoder validated alone before it is added).
+ */
+static gboolean
+build_video_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
+{
+  const gchar *good = "gstreamer1.0-plugins-good",
+      *base = "gstreamer1.0-plugins-base", *ours = "sealroom (this firmware)";
+  GstElement *v[11];
+  GstPad *pad;
+  guint n = 0;
+
+  v[n++] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_VIDEO,
+      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+          "video", "encoding-name", G_TYPE_STRING, "H264", "clock-rate",
+          G_TYPE_INT, 90000, "payload", G_TYPE_INT, 96, NULL));
+  v[n] = add_named (bin, "rtpjitterbuffer", "vjb", p->sender, good);
+  if (v[n])
+    g_object_set (v[n], "latency", 200, NULL);
+  n++;
+  v[n++] = add_named (bin, "rtph264depay", NULL, 0, good);
+  v[n] = add_named (bin, "e2eedec", "vdec", p->sender, ours);
+  if (v[n])
+    g_object_set (v[n], "stream", E2EE_STREAM_VIDEO, "sender-index",
+        p->sender, NULL);
+  n++;
+  v[n++] = gst_e2ee_media_h264_parser (bin, FALSE);
+  if (app->decoder) {
+    v[n++] = gst_e2ee_media_add_bin (bin,
+        gst_e2ee_media_validated_bin ("--decoder", app->decoder, TRUE));
+  } else {
+    v[n] = add_named (bin, "avdec_h264", NULL, 0, "gstreamer1.0-libav");
+    /* Broken pictures from the network are dropped, not fatal. */
+    if (v[n])
+      g_object_set (v[n], "max-errors", -1, NULL);
+    n++;
+  }
+  v[n++] = add_named (bin, "videoconvert", NULL, 0, base);
+  v[n++] = add_named (bin, "videoscale", NULL, 0, base);
+  v[n] = add_named (bin, "capsfilter", "vcaps", p->sender, base);
+  if (v[n]) {
+    GstCaps *caps = roomd_tile_caps (GST_E2EE_ROOM_FRAMES_DEFAULT_W,
+        GST_E2EE_ROOM_FRAMES_DEFAULT_H);
+
+    g_object_set (v[n], "caps", caps, NULL);
+    gst_caps_unref (caps);
+  }
+  n++;
+  v[n] = add_named (bin, "appsink", "vsink", p->sender, base);
+  if (v[n])
+    g_object_set (v[n], "sync", FALSE, "async", FALSE, "max-buffers", 2,
+        "drop", TRUE, NULL);
+  n++;
+  if (!gst_e2ee_media_link_chain (v, n))
+    return FALSE;
+  if (app->marker) {
+    GstElement *e = roomd_branch_child (bin, "vdec", p->sender);
+
+    gst_e2ee_marker_count (e, app->marker, &app->marker_frames);
+    gst_object_unref (e);
+  }
+  /* Pictures out of the decoder (the element before videoconvert). */
+  pad = gst_element_get_static_pad (v[n - 5], "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_decoded, p, NULL);
+  gst_object_unref (pad);
+  if (!gst_e2ee_room_frames_add (app->out, p->sender, v[n - 1])) {
+    g_printerr ("roomd: no frame output for sender %u\n", p->sender);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+build_audio_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
+{
+  const gchar *good = "gstreamer1.0-plugins-good",
+      *base = "gstreamer1.0-plugins-base";
+  GstElement *a[7];
+  GstPad *pad, *ghost;
+
+  a[0] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_AUDIO,
+      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+          "audio", "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate",
+          G_TYPE_INT, 48000, "payload", G_TYPE_INT, 111, NULL));
+  a[1] = add_named (bin, "rtpjitterbuffer", "ajb", p->sender, good);
+  if (a[1])
+    g_object_set (a[1], "latency", 200, NULL);
+  a[2] = add_named (bin, "rtpopusdepay", NULL, 0, good);
+  a[3] = add_named (bin, "e2eedec", "adec", p->sender,
+      "sealroom (this firmware)");
+  if (a[3])
+    g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
+        p->sender, NULL);
+  a[4] = add_named (bin, "opusdec", NULL, 0, base);
+  a[5] = add_named (bin, "audioconvert", NULL, 0, base);
+  a[6] = add_named (bin, "audioresample", NULL, 0, base);
+  if (!gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a)))
+    return FALSE;
+  /* Out of the branch into the room's mixer. */
+  pad = gst_element_get_static_pad (a[6], "src");
+  ghost = gst_ghost_pad_new ("audio", pad);
+  gst_object_unref (pad);
+  gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (bin, ghost);
+  p->mix_pad = roomd_audio_link (app->audio, ghost);
+  if (!p->mix_pad)
+    g_printerr ("roomd: sender %u's audio cannot join the audio output\n",
+        p->sender);
+  return p->mix_pad != NULL;
+}
+
+/*
+ * The branch of sender, added to the playing pipeline. Its sinks do not
+ * preroll (async FALSE): a sink that did would make the whole pipeline,
+ * the send chains with it, go back to PAUSED and wait for it.
+ */
+RoomdPeer *
+roomd_branch_add (Roomd * app, guint sender)
+{
+  RoomdPeer *p = roomd_find_peer (app, sender);
+  gchar *name;
+  GstElement *bin;
+
+  if (p && p->bin)
+    return p;
+  if (!app->rtc && app->rx_base + 2 * (gint) sender + 1 > 65535) {
+    g_printerr ("roomd: sender %u: port %d out of range; not received\n",
+        sender, app->rx_base + 2 * (gint) sender);
+    return NULL;
+  }
+  if (n_branches (app) == MAX_BRANCHES
+      || (!p && app->n_peers == ROOMD_MAX_PEERS)) {
+    g_printerr ("roomd: sender %u: already %u senders; not received\n",
+        sender, n_branches (app));
+    return NULL;
+  }
+  if (!p) {
+    p = &app->peers[app->n_peers++];
+    *p = (RoomdPeer) {
+    .app = app,.sender = sender};
+  }
+  name = peer_name ("peer", sender);
+  bin = gst_bin_new (name);
+  g_free (name);
+  gst_bin_add (GST_BIN (app->pipeline), bin);
+  if (!build_video_branch (app, p, bin) || !build_audio_branch (app, p, bin)) {
+    gst_e2ee_room_frames_gone (app->out, sender);
+    gst_bin_remove (GST_BIN (app->pipeline), bin);
+    roomd_audio_unlink (app->audio, p->mix_pad);
+    p->mix_pad = NULL;
+    if (app->rtc)
+      roomd_rtc_drop (app->rtc, sender);
+    g_printerr ("roomd: no receive branch for sender %u\n", sender);
+    app->exit_code = 1;
+    return NULL;
+  }
+  p->bin = bin;
+  gst_element_sync_state_with_parent (bin);
+  if (app->rtc)
+    g_print ("roomd: receiving sender %u through Janus (participant-%u)\n",
+        sender, sender);
+  else
+    g_print ("roomd: receiving sender %u on %s ports %d and %d\n", sender,
+        app->rx_address, app->rx_base + 2 * (gint) sender,
+        app->rx_base + 2 * (gint) sender + 1);
+  return p;
+}
+
+/*
+ * lost: RTP packets the jitterbuffers never got or got too late. A packet
+ * lost inside a NAL fails that frame's authentication, as it must; keys that
+ * do not fit fail every frame: tests compare the two.
+ */
+void
+roomd_peer_counts (Roomd * app, RoomdPeer * p, guint64 * video,
+    guint64 * auth, guint64 * sent, guint64 * dropped, guint64 * lost)
+{
+  guint64 s = 0, d = 0;
+
+  *video = p->video_frames + get_stat (p->bin, "vdec", p->sender, "frames");
+  *auth = p->auth_failed + get_stat (p->bin, "vdec", p->sender, "auth-failed")
+      + get_stat (p->bin, "adec", p->sender, "auth-failed");
+  *lost = p->lost + get_stat (p->bin, "vjb", p->sender, "num-lost")
+      + get_stat (p->bin, "vjb", p->sender, "num-late")
+      + get_stat (p->bin, "ajb", p->sender, "num-lost")
+      + get_stat (p->bin, "ajb", p->sender, "num-late");
+  if (p->bin)
+    gst_e2ee_room_frames_stats (app->out, p->sender, &s, &d);
+  *sent = p->sent + s;
+  *dropped = p->dropped + d;
+}
+
+/* Main loop: the branch stops, leaves the pipeline, the screen hears GONE. */
+static void
+remove_branch (Roomd * app, RoomdPeer * p)
+{
+  GstElement *bin = p->bin;
+
+  roomd_peer_counts (app, p, &p->video_frames, &p->auth_failed, &p->sent,
+      &p->dropped, &p->lost);
+  /* The mixer's input first: released, it is flushing, so the branch's
+   * streaming thread is not left waiting in the mixer while the branch
+   * stops. */
+  roomd_audio_unlink (app->audio, p->mix_pad);
+  p->mix_pad = NULL;
+  gst_element_set_locked_state (bin, TRUE);
+  gst_element_set_state (bin, GST_STATE_NULL);
+  p->bin = NULL;
+  gst_bin_remove (GST_BIN (app->pipeline), bin);
+  if (app->rtc)
+    roomd_rtc_drop (app->rtc, p->sender);
+  gst_e2ee_room_frames_gone (app->out, p->sender);
+  g_print ("roomd: sender %u gone (no receive key left)\n", p->sender);
+}
+
+/* After the key event: senders whose last receive key went. */
+gboolean
+roomd_branch_prune (gpointer data)
+{
+  Roomd *app = data;
+
+  for (guint i = 0; i < app->n_peers; i++)
+    if (app->peers[i].bin && !app->peers[i].keys)
+      remove_branch (app, &app->peers[i]);
+  return G_SOURCE_REMOVE;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roomd's parts (docs/processes.md) and the state they share. Each file
+ * owns one thing:
+ *
+ *   roomd.c          the daemon: its options, the start (send chains, audio
+ *                    output, frame socket, key subscription, transport), the
+ *                    main loop, the results printed at the end
+ *   roomd-branch.c   the receive branches, one per remote sender: built,
+ *                    added to the playing pipeline, removed, counted
+ *   roomd-keys.c     the key subscription: the key provider's callbacks
+ *                    (keys into the send chains and the branches, a branch
+ *                    on a sender's first receive key, gone after its last)
+ *   roomd-screen.c   the frame socket's requests from the screen: a tile's
+ *                    size (TILE) and the panel's MEDIA, MEDIA_STATE back
+ *   roomd-rtc.c      the transport through Janus (roomd-rtc.h)
+ *   roomd-audio.c    the room's audio output (roomd-audio.h)
+ *
+ * All of it runs on roomd's main thread (the key provider and the frame
+ * output call back from its main loop), except RoomdPeer.decoded, which a
+ * streaming thread counts. Roomd owns every pointer in it.
+ */
+#ifndef ROOMD_H
+#define ROOMD_H
+
+#include <gst/gst.h>
+
+#include "gste2eekeyprovider.h"
+#include "gste2eeroomframes.h"
+#include "roomd-audio.h"
+#include "roomd-rtc.h"
+
+G_BEGIN_DECLS
+
+#define ROOMD_MAX_PEERS 64      /* senders seen in one run (stats kept) */
+
+typedef struct _Roomd Roomd;
+
+/* One remote sender: its branch while it has receive keys, its counts. */
+typedef struct
+{
+  Roomd *app;
+  guint sender;
+  GstElement *bin;              /* the pipeline's child, or NULL: no branch */
+  GstPad *mix_pad;              /* the audio output's input for it, or NULL */
+  gint decoded;                 /* atomic: pictures out of the decoder */
+  guint keys;                   /* receive keys installed */
+  guint64 video_frames, auth_failed, sent, dropped, lost;       /* of removed branches */
+} RoomdPeer;
+
+struct _Roomd
+{
+  gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
+      *encoder, *decoder, *marker, *janus, *janus_ca, *audio_sink;
+  gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
+  gboolean plain_rtp;
+  guint64 janus_room;
+  RoomdRtc *rtc;                /* --janus */
+  RoomdAudio *audio;            /* the room's audio output */
+  gint64 screen_uid;            /* -1: the screen is root or us */
+  gint64 t0;                    /* start, monotonic */
+  gint64 control_uid;           /* -1: keyxchgd is root or us */
+  RoomdPeer peers[ROOMD_MAX_PEERS];
+  guint n_peers;
+  GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
+  GstElement *pipeline;
+  GMainLoop *loop;
+  GstE2eeKeyProvider *kp;
+  GstE2eeRoomFrames *out;
+  gint marker_frames;
+  gboolean mic_muted, camera_off;
+  gint exit_code;
+};
+
+/* roomd-branch.c. The peer of sender, or NULL: never seen. */
+RoomdPeer *roomd_find_peer (Roomd * app, guint sender);
+/* The element "WHAT-SENDER" in bin (transfer full), or NULL. */
+GstElement *roomd_branch_child (GstElement * bin, const gchar * what,
+    guint sender);
+/* BGRx at width x height, square pixels: what the screen shows a tile at. */
+GstCaps *roomd_tile_caps (guint width, guint height);
+/* The branch of sender added to the playing pipeline (or the one there);
+ * NULL, said on stderr, when it cannot be (exit_code 1 when it failed). */
+RoomdPeer *roomd_branch_add (Roomd * app, guint sender);
+/* A GSourceFunc (data: the Roomd): removes the branches whose senders have
+ * no receive key left; the screen hears GONE. */
+gboolean roomd_branch_prune (gpointer data);
+/* Sender's counts: its removed branches' and its branch's now. */
+void roomd_peer_counts (Roomd * app, RoomdPeer * p, guint64 * video,
+    guint64 * auth, guint64 * sent, guint64 * dropped, guint64 * lost);
+
+/* roomd-keys.c. Subscribes to keyxchgd's keys and state (--control) and
+ * starts; FALSE, said on stderr, when the path is bad. */
+gboolean roomd_keys_start (Roomd * app);
+
+/* roomd-screen.c. The frame socket (--frames) made, its TILE and MEDIA
+ * handled, started. */
+void roomd_screen_start (Roomd * app);
+
+G_END_DECLS
+
+#endif

@@ -22,6 +22,7 @@ struct panel_host {
 	struct panel_knock shown;     /* the knock the lobby dialog shows now */
 	char settings_said[512];      /* the last "panel: room ..." line */
 	struct panel_widget widgets[PANEL_UI_MAX_WIDGETS];
+	bool bar_told; /* the screen raises the labels the bar would cover */
 };
 
 static bool tappable(const struct panel_widget *w)
@@ -88,6 +89,26 @@ static void print_layout(struct panel_host *h, size_t n)
 	fflush(stdout);
 }
 
+/*
+ * The labels the bar covers rise while it shows (panel_screen_set_bar): before the bar
+ * appears and after it went, so that no commit shows a label under it.
+ */
+static void tell_bar(struct panel_host *h, bool bar)
+{
+	int ret;
+
+	if (bar == h->bar_told)
+		return;
+	ret = panel_screen_set_bar(h->screen, bar);
+	if (ret) {
+		printf("panel: labels not %s the bar: %s\n", bar ? "raised above" : "lowered after",
+		       strerror(-ret));
+		fflush(stdout);
+		return;
+	}
+	h->bar_told = bar;
+}
+
 static int redraw(struct panel_host *h)
 {
 	struct panel_rect damage[PANEL_UI_MAX_DAMAGE];
@@ -95,6 +116,7 @@ static int redraw(struct panel_host *h)
 	size_t n = panel_view_widgets(&h->view, h->widgets, PANEL_UI_MAX_WIDGETS), nd;
 	uint32_t w, ht, stride;
 	const uint8_t *img;
+	bool bar = false;
 	int ret;
 
 	ret = panel_ui_sync(h->ui, h->widgets, n, &bad);
@@ -105,6 +127,10 @@ static int redraw(struct panel_host *h)
 		fflush(stdout);
 		return ret;
 	}
+	for (size_t i = 0; i < n; i++)
+		bar |= !strcmp(h->widgets[i].id, "bar");
+	if (bar)
+		tell_bar(h, true);
 	nd = panel_ui_render(h->ui, damage);
 	if (nd) {
 		img = panel_ui_image(h->ui, &w, &ht, &stride);
@@ -117,6 +143,8 @@ static int redraw(struct panel_host *h)
 			fflush(stdout);
 		}
 	}
+	if (!bar && !ret)
+		tell_bar(h, false);
 	print_layout(h, n);
 	return ret;
 }
@@ -151,6 +179,12 @@ int panel_host_new(struct panel_screen *s, const struct panel_host_config *cfg,
 	snprintf(h->view.st.service, sizeof(h->view.st.service), "%s",
 		 cfg->service ? cfg->service : "");
 	snprintf(h->meeting, sizeof(h->meeting), "%s", cfg->meeting ? cfg->meeting : "sealroom");
+	/* The bar's height, for the grid's labels (it is not shown yet). */
+	*what = "the tiles' layout with the bar's height";
+	ret = panel_screen_set_layout(s, PANEL_SCREEN_GRID, 0,
+				      (uint32_t)panel_mm(&h->view.m, PANEL_BAR_MM));
+	if (ret)
+		goto fail;
 	*what = "the panel's first picture";
 	ret = redraw(h);
 	if (ret)

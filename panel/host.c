@@ -21,6 +21,7 @@ struct panel_host {
 	char layout[LAYOUT_LINE_MAX]; /* the last page line printed */
 	struct panel_knock shown;     /* the knock the lobby dialog shows now */
 	char settings_said[512];      /* the last "panel: room ..." line */
+	char card_said[PANEL_UI_TEXT_MAX + PANEL_UI_BODY_MAX + 8]; /* the last "panel: card" */
 	struct panel_widget widgets[PANEL_UI_MAX_WIDGETS];
 	bool bar_told; /* the screen raises the labels the bar would cover */
 };
@@ -79,6 +80,21 @@ static void print_layout(struct panel_host *h, size_t n)
 		if (strcmp(said, h->settings_said)) {
 			strcpy(h->settings_said, said);
 			printf("panel: %s\n", said);
+			fflush(stdout);
+		}
+	}
+	/* The state card (out of sync, split, ...) as it shows, and when it goes. */
+	{
+		char title[PANEL_UI_TEXT_MAX], body[PANEL_UI_BODY_MAX];
+		char said[sizeof(h->card_said)];
+
+		if (panel_view_card(&h->view, title, body))
+			snprintf(said, sizeof(said), "%s: %s", title, body);
+		else
+			snprintf(said, sizeof(said), "none");
+		if (strcmp(said, h->card_said)) {
+			strcpy(h->card_said, said);
+			printf("panel: card %s\n", said);
 			fflush(stdout);
 		}
 	}

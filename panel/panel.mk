@@ -125,7 +125,8 @@ $(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/pane
 
 MORE_TESTS += tests/integration/test_screen.py
 # The panel by taps against real keyxchgd rooms and the relay fixture.
-MORE_TESTS += tests/integration/test_panel.py tests/integration/test_panel_settings.py
+MORE_TESTS += tests/integration/test_panel.py tests/integration/test_panel_settings.py \
+	tests/integration/test_panel_sync.py
 # The bar's volume (roomd's audio output level through taps) and layout, real rooms.
 MORE_TESTS += tests/integration/test_volume_layout.py
 test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen

@@ -185,6 +185,11 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		snprintf(title, tn, "Meeting split");
 		snprintf(body, bn, "The service showed this room two hosts for one meeting. "
 				   "This room stopped; nothing is sent.");
+	} else if (st->sync == PANEL_SYNC_SPLIT) {
+		snprintf(title, tn, "Meeting split: this room stopped sending");
+		snprintf(body, bn, "%s%s Compare the group code aloud; leave and join again.",
+			 st->sync_reason[0] ? st->sync_reason : "The rooms do not hold one meeting.",
+			 st->sync_reason[0] ? "." : "");
 	} else if (st->relay == PANEL_R_DOWN) {
 		snprintf(title, tn, "Meeting service unreachable");
 		snprintf(body, bn, "The signaling relay does not answer; this room keeps trying.");
@@ -192,10 +197,12 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		*style = PANEL_S_WARN;
 		snprintf(title, tn, "Connecting to the meeting service");
 		snprintf(body, bn, "Nothing is sent until the relay answers.");
-	} else if (st->out_of_sync) {
-		snprintf(title, tn, "Out of sync");
-		snprintf(body, bn, "A roster was rejected: this room may not hold the meeting's "
-				   "keys. Leave and join again.");
+	} else if (st->sync == PANEL_SYNC_OUT) {
+		/* keyxchgd's reason (PROTOCOL.md 6.6); it sends again once back in sync. */
+		snprintf(title, tn, "Out of sync: this room stopped sending");
+		snprintf(body, bn, "keyxchgd: %s. It sends again once it holds the meeting's "
+				   "current keys.",
+			 st->sync_reason[0] ? st->sync_reason : "no reason given");
 	} else if (p) {
 		snprintf(title, tn, "Key changed: %s", p->codeword);
 		snprintf(body, bn, "Not the key pinned for this device. Compare its codeword "
@@ -221,6 +228,14 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		return false;
 	}
 	return true;
+}
+
+bool panel_view_card(const struct panel_view *v, char title[static PANEL_UI_TEXT_MAX],
+		     char body[static PANEL_UI_BODY_MAX])
+{
+	enum panel_style s;
+
+	return status(v, &s, title, PANEL_UI_TEXT_MAX, body, PANEL_UI_BODY_MAX);
 }
 
 bool panel_view_e2ee(const struct panel_view *v)
@@ -483,7 +498,9 @@ static void bar(struct builder *b)
 	x += bw + gap;
 	add(b, "bar.security", PANEL_W_BUTTON,
 	    panel_view_e2ee(b->v) ? PANEL_S_NORMAL : PANEL_S_DANGER, mm(b, x, y, bw, 18),
-	    "Security", panel_view_e2ee(b->v) ? "encrypted" : "NOT encrypted");
+	    "Security", panel_view_e2ee(b->v)	    ? "encrypted"
+			: st->sync != PANEL_SYNC_OK ? "NOT sending"
+						    : "NOT encrypted");
 	x += bw + gap;
 	add(b, "bar.leave", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18), "Leave", NULL);
 	x += bw + gap;
@@ -587,18 +604,28 @@ static void page_security(struct builder *b)
 	const struct panel_state *st = &b->v->st;
 	bool ok = panel_view_e2ee(b->v);
 	double x, y, w = b->sw - 20 < 230 ? b->sw - 20 : 230;
-	char line[PANEL_UI_TEXT_MAX];
+	char line[PANEL_UI_TEXT_MAX], why[PANEL_UI_BODY_MAX];
 
 	double h = card(b, "sec.card", w, 150, &x, &y);
 
 	add(b, "sec.title", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 4, w - 12, 10),
 	    "Security", NULL);
+	if (st->sync != PANEL_SYNC_OK) {
+		/* keyxchgd withdrew the send keys: nothing leaves this room now. */
+		snprintf(why, sizeof(why), "This room is not sending (keyxchgd: %s); it "
+					   "still receives with the keys it holds.",
+			 st->sync_reason[0] ? st->sync_reason : "no reason given");
+	}
 	add(b, "sec.e2ee", PANEL_W_LABEL, ok ? PANEL_S_GOOD : PANEL_S_DANGER,
 	    mm(b, x + 6, y + 16, w - 12, 18),
-	    ok ? "End-to-end encrypted" : "Not end-to-end encrypted now",
+	    ok			     ? "End-to-end encrypted"
+	    : st->sync == PANEL_SYNC_SPLIT ? "Not sending: the meeting split"
+	    : st->sync == PANEL_SYNC_OUT   ? "Not sending: out of sync"
+					   : "Not end-to-end encrypted now",
 	    ok ? "Media is encrypted in this room before it leaves; the service relays what it "
 		 "cannot read."
-	       : "See the warning at the top of the screen.");
+	    : st->sync != PANEL_SYNC_OK ? why
+					: "See the warning at the top of the screen.");
 	add(b, "sec.group", PANEL_W_LABEL, st->group_code[0] ? PANEL_S_NORMAL : PANEL_S_WARN,
 	    mm(b, x + 6, y + 36, w - 12, 24),
 	    st->group_code[0] ? st->group_code : "No group security code yet",

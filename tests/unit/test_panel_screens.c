@@ -239,10 +239,32 @@ static void s_waiting_keys(struct panel_view *v)
 	hosting(v);
 	v->st.group_code[0] = '\0';
 }
-static void s_out_of_sync(struct panel_view *v)
+/* A member whose keyxchgd stopped sending: keyxchgd's reason on the card. */
+static void out_of_sync(struct panel_view *v)
 {
 	hosting(v);
-	v->st.out_of_sync = true;
+	v->st.host = false;
+	v->st.people[0].host = false;
+	v->st.people[1].host = true;
+	v->st.sync = PANEL_SYNC_OUT;
+	snprintf(v->st.sync_reason, sizeof(v->st.sync_reason),
+		 "no word from the host for epoch 3 within 15 s");
+}
+static void s_out_of_sync(struct panel_view *v)
+{
+	out_of_sync(v);
+}
+static void s_out_of_sync_security(struct panel_view *v)
+{
+	out_of_sync(v);
+	v->page = PANEL_P_SECURITY;
+}
+static void s_sync_split(struct panel_view *v)
+{
+	hosting(v);
+	v->st.sync = PANEL_SYNC_SPLIT;
+	snprintf(v->st.sync_reason, sizeof(v->st.sync_reason),
+		 "the host's heartbeat confirms another roster for epoch 4");
 }
 static void s_split(struct panel_view *v)
 {
@@ -284,6 +306,8 @@ static const struct screen screens[] = {
 	{ "waiting-for-host", s_waiting_host, false },
 	{ "error-waiting-for-keys", s_waiting_keys, false },
 	{ "error-out-of-sync", s_out_of_sync, false },
+	{ "error-out-of-sync-security", s_out_of_sync_security, false },
+	{ "error-sync-split", s_sync_split, false },
 	{ "error-meeting-split", s_split, false },
 	{ "error-key-changed", s_key_changed, false },
 	{ "error-service-unreachable", s_service_unreachable, false },
@@ -838,14 +862,37 @@ static void test_model(void **state)
 			       "\"codeword\":\"fojup-hafir-kisuz-mitom\",\"pinned\":\"new\"}]}", false));
 	assert_int_equal(st.n_knocks, 0);
 	assert_string_equal(st.group_code, ""); /* no group_code in that roster: not held */
-	/* keyxchgd's refusal of a roster: out of sync; other warnings are not. */
-	assert_false(apply(&st, "{\"event\":\"warning\",\"text\":\"device x knocks with a CHANGED key\"}", false));
-	assert_true(apply(&st, "{\"event\":\"warning\",\"text\":\"a roster was rejected\"}", false));
-	assert_true(st.out_of_sync);
+	/* keyxchgd's sync (PROTOCOL.md 6.6): a warning is no longer read as out of sync. */
+	assert_false(apply(&st, "{\"event\":\"warning\",\"text\":\"a roster was rejected\"}", false));
+	assert_int_equal(st.sync, PANEL_SYNC_OK);
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"out-of-sync\",\"reason\":"
+			       "\"no heartbeat of the host for 15 s\\nEnd-to-end encrypted\",\"epoch\":3}",
+			  false));
+	assert_int_equal(st.sync, PANEL_SYNC_OUT);
+	/* One line: a control character is a space, so no line of it reads as the claim. */
+	assert_string_equal(st.sync_reason, "no heartbeat of the host for 15 s End-to-end encrypted");
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"in-sync\",\"reason\":\"\",\"epoch\":3}",
+			  false));
+	assert_true(st.sync == PANEL_SYNC_OK && !st.sync_reason[0]);
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"split\",\"reason\":\"two rosters "
+			       "for epoch 4\",\"epoch\":4}", false));
+	assert_int_equal(st.sync, PANEL_SYNC_SPLIT);
+	/* A sync value it does not know: not sending (fail closed), said so. */
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"ok\",\"epoch\":4}", false));
+	assert_true(st.sync == PANEL_SYNC_OUT && strstr(st.sync_reason, "does not know"));
+	/* Status carries it too: sync and sync_reason; without them, in sync. */
+	assert_true(apply(&st, "{\"ok\":true,\"state\":\"in-meeting\",\"sync\":\"out-of-sync\","
+			       "\"sync_reason\":\"a heartbeat names epoch 9\"}", true));
+	assert_true(st.sync == PANEL_SYNC_OUT && !strcmp(st.sync_reason, "a heartbeat names epoch 9"));
+	assert_true(apply(&st, "{\"ok\":true,\"state\":\"in-meeting\",\"sync\":\"in-sync\"}", true));
+	assert_int_equal(st.sync, PANEL_SYNC_OK);
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"out-of-sync\",\"reason\":\"x\"}", false));
 	/* The meeting ends: nothing of it stays; keyxchgd lost: not even the state. */
 	assert_true(apply(&st, "{\"event\":\"state\",\"state\":\"ended\"}", false));
 	assert_int_equal(st.meeting, PANEL_M_ENDED);
-	assert_true(st.n_people == 0 && !st.out_of_sync && !st.group_code[0]);
+	assert_true(st.n_people == 0 && st.sync == PANEL_SYNC_OK && !st.group_code[0]);
+	/* Outside a meeting a sync event changes nothing. */
+	assert_false(apply(&st, "{\"event\":\"sync\",\"sync\":\"out-of-sync\",\"reason\":\"x\"}", false));
 	assert_true(apply(&st, "{\"event\":\"state\",\"state\":\"equivocation\"}", false));
 	assert_int_equal(st.meeting, PANEL_M_SPLIT);
 	panel_model_lost(&st);

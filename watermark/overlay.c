@@ -28,6 +28,8 @@ static const struct {
 	[WM_E2EE_ON] = { "End-to-end encrypted", { 0.08, 0.45, 0.20 } },
 };
 #define BANNER_ALPHA 0.85
+/* Under a label raised over its own tile's video: opaque, the screen's background. */
+#define RAISED_BACKING 0x101010u
 
 /* Pixels between a tile's video and its label, and around the banner. */
 static uint32_t gap_px(uint32_t em)
@@ -354,6 +356,19 @@ int wm_overlay_render(struct wm_renderer *r, const struct wm_overlay *o, struct 
 			goto out;
 	}
 	cairo_surface_mark_dirty(surface);
+	/* A label raised over its tile's video (the bar below it, clear_bottom) gets an
+	 * opaque backing behind it: no pixel of that video shows through the label that
+	 * names it (libwm's label itself is slightly translucent). */
+	cairo_save(cr);
+	cairo_set_operator(cr, CAIRO_OPERATOR_DEST_OVER);
+	cairo_set_source_rgb(cr, ((RAISED_BACKING >> 16) & 255) / 255.0,
+			     ((RAISED_BACKING >> 8) & 255) / 255.0, (RAISED_BACKING & 255) / 255.0);
+	for (size_t i = 0; i < o->n_tiles; i++)
+		if (labels[i].y < o->tiles[i].video.y + (int32_t)o->tiles[i].video.height)
+			cairo_rectangle(cr, labels[i].x, labels[i].y, labels[i].width,
+					labels[i].height);
+	cairo_fill(cr);
+	cairo_restore(cr);
 
 	bl = banner_layout(r, o->e2ee, em, &bw, &bh);
 	if (!bl) {

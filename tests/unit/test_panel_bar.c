@@ -14,7 +14,8 @@
  *   screen's edge) and inside the screen; a raised one lies on its own
  *   tile's video (it names that tile alone), over no other tile's video and
  *   no label that was not raised with it;
- * - once the bar went, every label is back under its video.
+ * - once the bar went, every label is back under its video, and the corner
+ *   that says a room is muted (camera and speakers off) covers none.
  *
  * It prints what it costs: which tile counts keep the bar's rows free in the
  * grid (smaller tiles, from the start), and the time of a bar toggle (the
@@ -89,15 +90,25 @@ static size_t meeting_with_bar(struct panel_view *v, const struct panel_metrics 
 	return panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS);
 }
 
-/* The bar's rectangle as the panel draws it. */
-static struct wm_rect bar_rect(size_t n)
+/* Widget id's rectangle as the panel draws it. */
+static struct wm_rect widget_rect(size_t n, const char *id)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(widgets[i].id, "bar"))
+		if (!strcmp(widgets[i].id, id))
 			return (struct wm_rect){ widgets[i].r.x, widgets[i].r.y,
 						 (uint32_t)widgets[i].r.w, (uint32_t)widgets[i].r.h };
-	fail_msg("the meeting page with the bar has no \"bar\" widget");
+	fail_msg("the meeting page has no \"%s\" widget", id);
 	return (struct wm_rect){ 0 };
+}
+
+/* Without the bar, a muted room (camera and speakers off too) says so in a corner. */
+static struct wm_rect muted_chip(struct panel_view *v, const struct panel_metrics *m)
+{
+	meeting_with_bar(v, m);
+	v->bar = false;
+	v->st.muted = v->st.camera_off = true;
+	v->st.volume = 0;
+	return widget_rect(panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS), "muted.box");
 }
 
 static void tiles_of(struct panel_screen_tile *t, size_t n)
@@ -167,13 +178,14 @@ static void test_bar_covers_no_label(void **state)
 		struct panel_metrics m;
 		struct panel_screen *s = NULL;
 		struct wm_renderer *r = NULL;
-		struct wm_rect bar, plain[PANEL_SCREEN_MAX_TILES];
+		struct wm_rect bar, chip, plain[PANEL_SCREEN_MAX_TILES];
 		const char *what = "";
 		size_t covered_before = 0, reserved = 0;
 		uint32_t bottom;
 
 		assert_int_equal(panel_metrics_init(&m, b->w, b->h, b->w_mm, b->h_mm), 0);
-		bar = bar_rect(meeting_with_bar(&view, &m));
+		bar = widget_rect(meeting_with_bar(&view, &m), "bar");
+		chip = muted_chip(&view, &m);
 		bottom = (uint32_t)panel_mm(&m, PANEL_BAR_MM);
 		assert_true(bar.y >= (int32_t)(b->h - bottom));
 		assert_int_equal(wm_renderer_new(&r), 0);
@@ -197,6 +209,10 @@ static void test_bar_covers_no_label(void **state)
 						 bar.height);
 				assert_int_equal(panel_screen_set_bar(s, false), 0);
 				check_labels(s, t, n, b, &bar, false, name);
+				/* Without the bar: the muted chip in its corner covers none. */
+				if (check_labels(s, t, n, b, &chip, false, name))
+					fail_msg("%s, %s, %zu tiles: a label under the muted chip",
+						 b->name, name, n);
 				/* What the bar costs the grid: its rows kept free where a label
 				 * cannot rise on its own tile. */
 				assert_int_equal(wm_layout_grid(r, n, b->w, b->h, plain), 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The panel's golden images (panel/golden/*.png), for test_panel_screens and
+ * The panel's golden images (panel/golden/NAME.png), for test_panel_screens and
  * test_panel_bar: a pixel matches when no channel differs by more than
  * GOLDEN_TOL (8 of 255: antialiasing noise of another FreeType or Cairo
  * build); every pixel must match. On a mismatch the actual image and a diff

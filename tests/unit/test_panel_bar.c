@@ -252,7 +252,7 @@ static void test_bar_cost(void **state)
 		struct wm_renderer *r = NULL;
 		struct wm_tile wt = { { 0 }, cws[0], "Board room", WM_TRUST_VERIFIED };
 		struct wm_overlay o = { &wt, 1, WM_E2EE_ON, 0 };
-		struct wm_image img = { malloc((size_t)b->w * b->h * 4), b->w, b->h, b->w * 4 };
+		struct wm_image img = { malloc((size_t)b->w * b->h * 4), b->w, b->h, b->w * 4, false };
 		struct wm_rect l;
 		struct timespec t0;
 		const char *what = "";

@@ -125,15 +125,33 @@ static void tell_bar(struct panel_host *h, bool bar)
 	h->bar_told = bar;
 }
 
+/* Where the codeword labels are now, so that the meeting page's state card covers none. */
+static void labels_of(struct panel_host *h)
+{
+	struct wm_rect l[PANEL_MAX_PEOPLE], r[PANEL_MAX_PEOPLE];
+	size_t n = panel_screen_labels(h->screen, l, r, PANEL_MAX_PEOPLE);
+
+	h->view.n_labels = n < PANEL_MAX_PEOPLE ? n : PANEL_MAX_PEOPLE;
+	for (size_t i = 0; i < h->view.n_labels; i++) {
+		h->view.labels[i] = (struct panel_rect){ l[i].x, l[i].y, (int32_t)l[i].width,
+							 (int32_t)l[i].height };
+		h->view.labels_bar[i] = (struct panel_rect){ r[i].x, r[i].y, (int32_t)r[i].width,
+							     (int32_t)r[i].height };
+	}
+}
+
 static int redraw(struct panel_host *h)
 {
 	struct panel_rect damage[PANEL_UI_MAX_DAMAGE];
 	const char *bad = NULL;
-	size_t n = panel_view_widgets(&h->view, h->widgets, PANEL_UI_MAX_WIDGETS), nd;
+	size_t n, nd;
 	uint32_t w, ht, stride;
 	const uint8_t *img;
 	bool bar = false;
 	int ret;
+
+	labels_of(h);
+	n = panel_view_widgets(&h->view, h->widgets, PANEL_UI_MAX_WIDGETS);
 
 	ret = panel_ui_sync(h->ui, h->widgets, n, &bad);
 	if (ret) {
@@ -318,6 +336,11 @@ void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g,
 	}
 	/* The page line again after every tap: what the tap left on the screen. */
 	h->layout[0] = '\0';
+	redraw(h);
+}
+
+void panel_host_tiles(struct panel_host *h)
+{
 	redraw(h);
 }
 

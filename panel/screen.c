@@ -715,6 +715,23 @@ int panel_screen_tile(struct panel_screen *s, uint32_t id, struct wm_rect *video
 	return t ? 0 : -ENOENT;
 }
 
+size_t panel_screen_labels(struct panel_screen *s, struct wm_rect *labels, struct wm_rect *raised,
+			   size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->n_tiles;
+	for (size_t i = 0; i < n && i < max; i++) {
+		if (labels)
+			labels[i] = s->tiles[i].label;
+		if (raised)
+			raised[i] = s->tiles[i].raised;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 size_t panel_screen_n_tiles(struct panel_screen *s)
 {
 	size_t n;

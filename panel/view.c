@@ -312,17 +312,54 @@ static enum panel_style trust_style(enum panel_trust t)
 				      : PANEL_S_WARN;
 }
 
+static bool rects_overlap(const struct panel_rect *a, const struct panel_rect *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+/* Whether a card at r would cover a codeword label on the video (the meeting page). */
+static bool covers_label(const struct builder *b, struct panel_rect r)
+{
+	const struct panel_view *v = b->v;
+	const struct panel_rect *l = v->bar ? v->labels_bar : v->labels;
+
+	for (size_t i = 0; i < v->n_labels; i++)
+		if (rects_overlap(&r, &l[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The state card: 14 mm from the top; on the meeting page lower down where that
+ * covers a codeword label (never into the bar), then 16 mm tall instead of 20, then
+ * where it was (docs/panel.md "Still to come": no place found).
+ */
 static void status_card(struct builder *b)
 {
 	enum panel_style style;
 	char title[PANEL_UI_TEXT_MAX], body[PANEL_UI_BODY_MAX];
-	double w = b->sw - 20 < 170 ? b->sw - 20 : 170, x = (b->sw - w) / 2;
+	double w = b->sw - 20 < 170 ? b->sw - 20 : 170, x = (b->sw - w) / 2, y = 14, h = 20;
+	double bottom = b->sh - (b->v->bar ? PANEL_BAR_MM : 0);
 
 	if (!status(b->v, &style, title, sizeof(title), body, sizeof(body)))
 		return;
-	add(b, "status.box", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, x, 14, w, 20), NULL, NULL);
-	add(b, "status", PANEL_W_LABEL, style, mm(b, x + 4, 16, w - 8, 17), title, body)->text_mm =
-		4.5;
+	if (b->v->page == PANEL_P_MEETING && covers_label(b, mm(b, x, y, w, h))) {
+		bool found = false;
+
+		for (h = 20; h >= 16 && !found; h -= 4)
+			for (y = 14; y + h <= bottom && !found; y += 0.5)
+				found = !covers_label(b, mm(b, x, y, w, h));
+		if (found) {
+			h += 4;
+			y -= 0.5;
+		} else {
+			y = 14;
+			h = 20;
+		}
+	}
+	add(b, "status.box", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, x, y, w, h), NULL, NULL);
+	add(b, "status", PANEL_W_LABEL, style, mm(b, x + 4, y + 2, w - 8, h - 3), title, body)
+		->text_mm = 4.5;
 }
 
 /* Where a box of height h goes: at pref mm from the top, or higher on a small screen. */

@@ -15,7 +15,10 @@
  *   tile's video (it names that tile alone), over no other tile's video and
  *   no label that was not raised with it;
  * - once the bar went, every label is back under its video, and the corner
- *   that says a room is muted (camera and speakers off) covers none.
+ *   that says a room is muted (camera and speakers off) covers none;
+ * - a state card on the meeting page (out of sync, keyxchgd's reason) covers
+ *   no label, with the bar and without, and stays above the bar (where its
+ *   place 14 mm from the top would cover one, it goes lower down: counted).
  *
  * It prints what it costs: which tile counts keep the bar's rows free in the
  * grid (smaller tiles, from the start), and the time of a bar toggle (the
@@ -238,6 +241,87 @@ static void test_bar_covers_no_label(void **state)
 	}
 }
 
+/* The labels as the screen has them, into the view (as panel_host does). */
+static void labels_into(struct panel_view *v, struct panel_screen *s)
+{
+	struct wm_rect l[PANEL_MAX_PEOPLE], r[PANEL_MAX_PEOPLE];
+
+	v->n_labels = panel_screen_labels(s, l, r, PANEL_MAX_PEOPLE);
+	for (size_t i = 0; i < v->n_labels; i++) {
+		v->labels[i] = (struct panel_rect){ l[i].x, l[i].y, (int32_t)l[i].width,
+						    (int32_t)l[i].height };
+		v->labels_bar[i] = (struct panel_rect){ r[i].x, r[i].y, (int32_t)r[i].width,
+							(int32_t)r[i].height };
+	}
+}
+
+/*
+ * A state card on the meeting page (out of sync, with keyxchgd's reason) covers no label
+ * either, with the bar and without, on every board, layout and tile count; it stays a
+ * card the panel accepts (on the screen) and above the bar.
+ */
+static void test_card_covers_no_label(void **state)
+{
+	struct panel_screen_tile t[PANEL_SCREEN_MAX_TILES];
+
+	(void)state;
+	tiles_of(t, PANEL_SCREEN_MAX_TILES);
+	for (size_t bi = 0; bi < sizeof(boards) / sizeof(boards[0]); bi++) {
+		const struct board *b = &boards[bi];
+		static struct panel_view view;
+		struct panel_metrics m;
+		struct panel_screen *s = NULL;
+		struct panel_ui *ui = NULL;
+		const char *what = "";
+		size_t moved = 0;
+		uint32_t bottom;
+
+		assert_int_equal(panel_metrics_init(&m, b->w, b->h, b->w_mm, b->h_mm), 0);
+		assert_int_equal(panel_ui_new(&m, &ui), 0);
+		bottom = (uint32_t)panel_mm(&m, PANEL_BAR_MM);
+		assert_int_equal(panel_screen_new("soft", b->w, b->h, WM_E2EE_ON, &s, &what), 0);
+		for (int layout = PANEL_SCREEN_GRID; layout <= PANEL_SCREEN_SPEAKER; layout++)
+			for (size_t n = 1; n <= PANEL_SCREEN_MAX_TILES; n++)
+				for (int bar = 0; bar < 2; bar++) {
+					const char *bad = NULL;
+					struct wm_rect card, bar_r = { 0 };
+					size_t k;
+
+					assert_int_equal(panel_screen_set_tiles(s, t, n), 0);
+					assert_int_equal(
+						panel_screen_set_layout(s, (enum panel_screen_layout)layout,
+									t[0].id, bottom),
+						0);
+					assert_int_equal(panel_screen_set_bar(s, bar), 0);
+					meeting_with_bar(&view, &m);
+					view.bar = bar;
+					view.st.sync = PANEL_SYNC_OUT;
+					snprintf(view.st.sync_reason, sizeof(view.st.sync_reason),
+						 "no verified word from the host for epoch 1 in 3 s "
+						 "(liveness bound)");
+					labels_into(&view, s);
+					k = panel_view_widgets(&view, widgets, PANEL_UI_MAX_WIDGETS);
+					if (panel_ui_sync(ui, widgets, k, &bad))
+						fail_msg("%s, %zu tiles: widget %s refused", b->name, n,
+							 bad ? bad : "?");
+					card = widget_rect(k, "status.box");
+					moved += card.y > (int32_t)(14 * m.px_per_mm) + 1;
+					if (bar)
+						bar_r = widget_rect(k, "bar");
+					if (check_labels(s, t, n, b, &card, bar, "with a state card") ||
+					    (bar && card.y + (int32_t)card.height > bar_r.y))
+						fail_msg("%s, layout %d, %zu tiles%s: the state card %d,%d,"
+							 "%ux%u covers a label or the bar",
+							 b->name, layout, n, bar ? ", the bar shown" : "",
+							 card.x, card.y, card.width, card.height);
+				}
+		fprintf(stderr, "# %s: the state card moved down off the labels in %zu of 56 "
+				"screens\n", b->name, moved);
+		panel_ui_free(ui);
+		panel_screen_free(s);
+	}
+}
+
 /* What a bar toggle costs against a re-layout, one tile in the grid, on each board. */
 static void test_bar_cost(void **state)
 {
@@ -357,6 +441,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bar_covers_no_label),
+		cmocka_unit_test(test_card_covers_no_label),
 		cmocka_unit_test(test_bar_cost),
 		cmocka_unit_test(test_golden_grid_bar),
 	};

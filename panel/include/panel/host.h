@@ -71,6 +71,8 @@ __attribute__((nonnull)) void panel_host_video(struct panel_host *h, uint32_t se
 __attribute__((nonnull)) void panel_host_gesture(struct panel_host *h,
 						 const struct drv_touch_gesture *g,
 						 uint64_t now_us, struct panel_action *act);
+/* The screen's tiles changed (their labels moved): the state card finds its place again. */
+__attribute__((nonnull)) void panel_host_tiles(struct panel_host *h);
 /* Time passes (the bar hides). */
 __attribute__((nonnull)) void panel_host_tick(struct panel_host *h, uint64_t now_us);
 /* Milliseconds until panel_host_tick has work, -1 for none. */

@@ -151,6 +151,13 @@ __attribute__((nonnull)) int panel_screen_tile_at(struct panel_screen *s, int32_
  * bar shows). Returns 0 or -ENOENT. */
 __attribute__((nonnull)) int panel_screen_tile(struct panel_screen *s, uint32_t id,
 					       struct wm_rect *video, struct wm_rect *label);
+/*
+ * Every tile's label rectangle, in tile order, as drawn without the bar
+ * (labels) and while it shows (raised; either may be NULL), at most max.
+ * Returns how many tiles there are (those beyond max left out).
+ */
+__attribute__((nonnull(1))) size_t panel_screen_labels(struct panel_screen *s, struct wm_rect *labels,
+						       struct wm_rect *raised, size_t max);
 /* How many tiles there are now. */
 __attribute__((nonnull)) size_t panel_screen_n_tiles(struct panel_screen *s);
 __attribute__((nonnull)) void panel_screen_size(const struct panel_screen *s, uint32_t *width,

@@ -217,6 +217,11 @@ struct panel_view {
 	uint32_t speaker;               /* PANEL_L_SPEAKER: the large tile's id (a tap on a tile) */
 	bool have_speaker;              /* false: the first tile is the large one */
 	uint32_t volume_before;         /* the level before the speakers went off (0: none) */
+	/* The codeword labels on the screen now, where they are without the bar and
+	 * while it shows (the caller's, from panel_screen): the meeting page's state
+	 * card goes where it covers none. */
+	struct panel_rect labels[PANEL_MAX_PEOPLE], labels_bar[PANEL_MAX_PEOPLE];
+	size_t n_labels;
 };
 
 /* An idle view on the metrics' screen; admin_pin NULL or "": no Settings. */

@@ -21,7 +21,9 @@ struct panel_host {
 	char layout[LAYOUT_LINE_MAX]; /* the last page line printed */
 	struct panel_knock shown;     /* the knock the lobby dialog shows now */
 	char settings_said[512];      /* the last "panel: room ..." line */
+	char card_said[PANEL_UI_TEXT_MAX + PANEL_UI_BODY_MAX + 8]; /* the last "panel: card" */
 	struct panel_widget widgets[PANEL_UI_MAX_WIDGETS];
+	bool bar_told; /* the screen raises the labels the bar would cover */
 };
 
 static bool tappable(const struct panel_widget *w)
@@ -81,6 +83,21 @@ static void print_layout(struct panel_host *h, size_t n)
 			fflush(stdout);
 		}
 	}
+	/* The state card (out of sync, split, ...) as it shows, and when it goes. */
+	{
+		char title[PANEL_UI_TEXT_MAX], body[PANEL_UI_BODY_MAX];
+		char said[sizeof(h->card_said)];
+
+		if (panel_view_card(&h->view, title, body))
+			snprintf(said, sizeof(said), "%s: %s", title, body);
+		else
+			snprintf(said, sizeof(said), "none");
+		if (strcmp(said, h->card_said)) {
+			strcpy(h->card_said, said);
+			printf("panel: card %s\n", said);
+			fflush(stdout);
+		}
+	}
 	if (!strcmp(line, h->layout))
 		return;
 	strcpy(h->layout, line);
@@ -88,14 +105,53 @@ static void print_layout(struct panel_host *h, size_t n)
 	fflush(stdout);
 }
 
+/*
+ * The labels the bar covers rise while it shows (panel_screen_set_bar): before the bar
+ * appears and after it went, so that no commit shows a label under it.
+ */
+static void tell_bar(struct panel_host *h, bool bar)
+{
+	int ret;
+
+	if (bar == h->bar_told)
+		return;
+	ret = panel_screen_set_bar(h->screen, bar);
+	if (ret) {
+		printf("panel: labels not %s the bar: %s\n", bar ? "raised above" : "lowered after",
+		       strerror(-ret));
+		fflush(stdout);
+		return;
+	}
+	h->bar_told = bar;
+}
+
+/* Where the codeword labels are now, so that the meeting page's state card covers none. */
+static void labels_of(struct panel_host *h)
+{
+	struct wm_rect l[PANEL_MAX_PEOPLE], r[PANEL_MAX_PEOPLE];
+	size_t n = panel_screen_labels(h->screen, l, r, PANEL_MAX_PEOPLE);
+
+	h->view.n_labels = n < PANEL_MAX_PEOPLE ? n : PANEL_MAX_PEOPLE;
+	for (size_t i = 0; i < h->view.n_labels; i++) {
+		h->view.labels[i] = (struct panel_rect){ l[i].x, l[i].y, (int32_t)l[i].width,
+							 (int32_t)l[i].height };
+		h->view.labels_bar[i] = (struct panel_rect){ r[i].x, r[i].y, (int32_t)r[i].width,
+							     (int32_t)r[i].height };
+	}
+}
+
 static int redraw(struct panel_host *h)
 {
 	struct panel_rect damage[PANEL_UI_MAX_DAMAGE];
 	const char *bad = NULL;
-	size_t n = panel_view_widgets(&h->view, h->widgets, PANEL_UI_MAX_WIDGETS), nd;
+	size_t n, nd;
 	uint32_t w, ht, stride;
 	const uint8_t *img;
+	bool bar = false;
 	int ret;
+
+	labels_of(h);
+	n = panel_view_widgets(&h->view, h->widgets, PANEL_UI_MAX_WIDGETS);
 
 	ret = panel_ui_sync(h->ui, h->widgets, n, &bad);
 	if (ret) {
@@ -105,6 +161,10 @@ static int redraw(struct panel_host *h)
 		fflush(stdout);
 		return ret;
 	}
+	for (size_t i = 0; i < n; i++)
+		bar |= !strcmp(h->widgets[i].id, "bar");
+	if (bar)
+		tell_bar(h, true);
 	nd = panel_ui_render(h->ui, damage);
 	if (nd) {
 		img = panel_ui_image(h->ui, &w, &ht, &stride);
@@ -117,6 +177,8 @@ static int redraw(struct panel_host *h)
 			fflush(stdout);
 		}
 	}
+	if (!bar && !ret)
+		tell_bar(h, false);
 	print_layout(h, n);
 	return ret;
 }
@@ -151,6 +213,12 @@ int panel_host_new(struct panel_screen *s, const struct panel_host_config *cfg,
 	snprintf(h->view.st.service, sizeof(h->view.st.service), "%s",
 		 cfg->service ? cfg->service : "");
 	snprintf(h->meeting, sizeof(h->meeting), "%s", cfg->meeting ? cfg->meeting : "sealroom");
+	/* The bar's height, for the grid's labels (it is not shown yet). */
+	*what = "the tiles' layout with the bar's height";
+	ret = panel_screen_set_layout(s, PANEL_SCREEN_GRID, 0,
+				      (uint32_t)panel_mm(&h->view.m, PANEL_BAR_MM));
+	if (ret)
+		goto fail;
 	*what = "the panel's first picture";
 	ret = redraw(h);
 	if (ret)
@@ -268,6 +336,11 @@ void panel_host_gesture(struct panel_host *h, const struct drv_touch_gesture *g,
 	}
 	/* The page line again after every tap: what the tap left on the screen. */
 	h->layout[0] = '\0';
+	redraw(h);
+}
+
+void panel_host_tiles(struct panel_host *h)
+{
 	redraw(h);
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* keyxchgd's reports into the panel's state (panel/model.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include <glib.h>
@@ -24,6 +25,51 @@ static bool copy_name(char out[static PANEL_NAME_MAX], const char *in)
 			return false;
 	memcpy(out, in, n + 1);
 	return true;
+}
+
+/* keyxchgd's reason as one line of text: valid UTF-8, controls as spaces, cut at a character. */
+static void copy_reason(char out[static PANEL_REASON_MAX], const char *in)
+{
+	const char *end;
+	size_t n;
+
+	out[0] = '\0';
+	if (!in)
+		return;
+	if (!g_utf8_validate(in, -1, &end)) {
+		snprintf(out, PANEL_REASON_MAX, "(keyxchgd's reason is not text)");
+		return;
+	}
+	n = strlen(in);
+	if (n >= PANEL_REASON_MAX) {
+		/* The last whole character that fits. */
+		end = g_utf8_find_prev_char(in, in + PANEL_REASON_MAX);
+		n = end ? (size_t)(end - in) : 0;
+	}
+	memcpy(out, in, n);
+	out[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = ' ';
+}
+
+/* keyxchgd's sync and reason (the event's "reason", status's "sync_reason"). */
+static void apply_sync(struct panel_state *st, json_t *sync, const char *reason)
+{
+	const char *s = json_string_value(sync);
+
+	if (!sync) /* status without it: not in a meeting, or the host: nothing stopped */
+		s = "in-sync";
+	st->sync = s && !strcmp(s, "in-sync") ? PANEL_SYNC_OK
+		   : s && !strcmp(s, "split") ? PANEL_SYNC_SPLIT
+					      : PANEL_SYNC_OUT;
+	if (st->sync == PANEL_SYNC_OK)
+		st->sync_reason[0] = '\0';
+	else if (!s || (strcmp(s, "out-of-sync") && strcmp(s, "split")))
+		snprintf(st->sync_reason, sizeof(st->sync_reason),
+			 "keyxchgd reported a sync state this panel does not know");
+	else
+		copy_reason(st->sync_reason, reason);
 }
 
 static bool hex64(const char *s)
@@ -152,7 +198,8 @@ static void set_meeting(struct panel_state *st, enum panel_meeting m)
 	if (m != PANEL_M_IN && m != PANEL_M_LOBBY) {
 		st->n_people = st->n_knocks = 0;
 		st->group_code[0] = st->host_codeword[0] = st->meeting_code[0] = '\0';
-		st->out_of_sync = false;
+		st->sync = PANEL_SYNC_OK;
+		st->sync_reason[0] = '\0';
 	}
 	st->meeting = m;
 }
@@ -199,6 +246,8 @@ bool panel_model_apply(struct panel_state *st, json_t *msg, bool is_status)
 			s = json_string_value(json_object_get(msg, "meeting_code"));
 			if (s && strlen(s) < sizeof(st->meeting_code))
 				strcpy(st->meeting_code, s);
+			apply_sync(st, json_object_get(msg, "sync"),
+				   json_string_value(json_object_get(msg, "sync_reason")));
 		}
 	} else if (!event) {
 		return false;
@@ -219,11 +268,13 @@ bool panel_model_apply(struct panel_state *st, json_t *msg, bool is_status)
 		if (!copy_codeword(st->host_codeword,
 				   json_string_value(json_object_get(msg, "codeword"))))
 			st->host_codeword[0] = '\0';
-	} else if (!strcmp(event, "warning")) {
-		s = json_string_value(json_object_get(msg, "text"));
-		/* keyxchgd's word that a roster was refused: this room may be behind. */
-		if (s && strstr(s, "roster"))
-			st->out_of_sync = true;
+	} else if (!strcmp(event, "sync")) {
+		/* Whether this room sends (PROTOCOL.md 6.6, 6.7): keyxchgd's word, in a
+		 * meeting only (outside one nothing is sent anyway). */
+		if (st->meeting == PANEL_M_IN || st->meeting == PANEL_M_LOBBY)
+			apply_sync(st, json_object_get(msg, "sync") ? json_object_get(msg, "sync")
+								    : json_null(),
+				   json_string_value(json_object_get(msg, "reason")));
 	}
 	return memcmp(&was, st, sizeof(was)) != 0;
 }

@@ -92,19 +92,24 @@ MORE_TESTS += $(O)/tests/test_panel_ui
 # Every screen against its golden image (panel/golden/); PANEL_UPDATE_GOLDEN=1
 # rewrites them on purpose (docs/panel.md).
 export PANEL_UPDATE_GOLDEN
-$(O)/obj/tests/unit/test_panel_screens.o: tests/unit/test_panel_screens.c
+# test_panel_bar: the bar never over a codeword label, every board, layout and tile count,
+# and the grid's screen with the bar as a golden.
+$(O)/obj/tests/unit/test_panel_screens.o $(O)/obj/tests/unit/test_panel_bar.o \
+$(O)/obj/tests/unit/panel_golden.o: $(O)/obj/tests/unit/%.o: tests/unit/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(PANEL_CFLAGS) $(call pc,cmocka) \
 	  -DPANEL_GOLDEN_DIR='"$(abspath panel/golden)"' -c $< -o $@
 
-$(O)/tests/test_panel_screens: $(O)/obj/tests/unit/test_panel_screens.o $(PANEL_LIB) \
+$(O)/tests/test_panel_screens $(O)/tests/test_panel_bar: $(O)/tests/%: \
+		$(O)/obj/tests/unit/%.o $(O)/obj/tests/unit/panel_golden.o $(PANEL_LIB) \
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka jansson)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/obj/tests/unit/panel_golden.o \
+	  $(PANEL_LIBS) $(call pl,cmocka jansson)
 
-MORE_TESTS += $(O)/tests/test_panel_screens
+MORE_TESTS += $(O)/tests/test_panel_screens $(O)/tests/test_panel_bar
 
 # frame-sender plays roomd (the sending half) for test_screen.py, which runs
 # keyxchgd rooms, sealroom-screen on the soft display and display-check.
@@ -120,7 +125,8 @@ $(O)/tests/frame-sender: $(O)/obj/tests/integration/frame-sender.o $(O)/obj/pane
 
 MORE_TESTS += tests/integration/test_screen.py
 # The panel by taps against real keyxchgd rooms and the relay fixture.
-MORE_TESTS += tests/integration/test_panel.py tests/integration/test_panel_settings.py
+MORE_TESTS += tests/integration/test_panel.py tests/integration/test_panel_settings.py \
+	tests/integration/test_panel_sync.py
 # The bar's volume (roomd's audio output level through taps) and layout, real rooms.
 MORE_TESTS += tests/integration/test_volume_layout.py
 test-programs: $(O)/tests/frame-sender $(O)/tests/qemu/display-check $(O)/bin/sealroom-screen

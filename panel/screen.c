@@ -27,6 +27,7 @@ struct tile {
 	bool has_name;
 	enum wm_trust trust;
 	struct wm_rect video, label;
+	struct wm_rect raised; /* the label while the bar shows (label, or above the bar) */
 	struct drv_display_buffer *buf[2];
 	unsigned int shown; /* buf[shown] is (or is being put) on screen */
 	bool ready;         /* buf[!shown] holds a frame not yet shown */
@@ -45,7 +46,8 @@ struct panel_screen {
 	size_t n_tiles;
 	enum panel_screen_layout layout; /* and, for the speaker layout, its large tile */
 	uint32_t speaker;
-	uint32_t bottom; /* the speaker layout leaves these rows free (the panel's bar) */
+	uint32_t bottom; /* the panel's bar's rows: no label under them while it shows */
+	bool bar;        /* the bar shows now: labels that reach into it are raised */
 	bool relayout; /* the layout changed: set_tiles lays out even the same tiles */
 	enum wm_e2ee_state e2ee;
 	struct drv_display_buffer *overlay[2];
@@ -265,7 +267,7 @@ static int render_overlay(struct panel_screen *s, const struct tile *tiles, size
 {
 	struct drv_display_buffer *buf = s->overlay[s->overlay_shown ^ 1];
 	struct wm_tile wm_tiles[PANEL_SCREEN_MAX_TILES];
-	struct wm_overlay o = { wm_tiles, n, e2ee };
+	struct wm_overlay o = { wm_tiles, n, e2ee, s->bar ? s->bottom : 0 };
 	struct wm_image img = {
 		.data = buf->img.data,
 		.width = buf->img.width,
@@ -369,8 +371,10 @@ static int lay_out(struct panel_screen *s, const struct panel_screen_tile *tiles
 		   struct tile *nt)
 {
 	struct wm_rect video[PANEL_SCREEN_MAX_TILES], labels[PANEL_SCREEN_MAX_TILES];
+	struct wm_rect raised[PANEL_SCREEN_MAX_TILES];
 	struct wm_tile wm_tiles[PANEL_SCREEN_MAX_TILES];
-	struct wm_overlay o = { wm_tiles, n, s->e2ee };
+	struct wm_overlay o = { wm_tiles, n, s->e2ee, 0 }, up = { wm_tiles, n, s->e2ee, s->bottom };
+	bool grid = true;
 	int ret;
 
 	for (size_t i = 0; i < n; i++) {
@@ -399,19 +403,36 @@ static int lay_out(struct panel_screen *s, const struct panel_screen_tile *tiles
 			if (tiles[i].id == s->speaker)
 				big = i;
 		ret = wm_layout_speaker(s->wm, n, big, s->width, s->height, s->bottom, video);
-		/* More tiles than the strip holds with a label under each: the grid. */
-		if (ret == -EINVAL)
-			ret = wm_layout_grid(s->wm, n, s->width, s->height, video);
-	} else {
-		ret = wm_layout_grid(s->wm, n, s->width, s->height, video);
+		grid = ret == -EINVAL;
 	}
+	/* The grid (or the speaker layout's fallback: more tiles than its strip
+	 * holds with a label under each). */
+	if (grid)
+		ret = wm_layout_grid(s->wm, n, s->width, s->height, video);
 	for (size_t i = 0; i < n && !ret; i++)
 		nt[i].video = video[i];
 	wm_tiles_of(nt, n, wm_tiles);
 	if (!ret)
 		ret = wm_overlay_place(s->wm, &o, s->width, s->height, labels, NULL);
-	for (size_t i = 0; i < n && !ret; i++)
+	/* While the bar shows, a label it would cover is raised above it over its own
+	 * tile's video (the overlay alone is drawn again: no tile moves per tap).
+	 * Where a tile is too short for that, the grid leaves the bar's rows free. */
+	if (!ret && s->bottom)
+		ret = wm_overlay_place(s->wm, &up, s->width, s->height, raised, NULL);
+	if (ret == -ERANGE && grid) {
+		ret = wm_layout_grid_above(s->wm, n, s->width, s->height, s->bottom, video);
+		for (size_t i = 0; i < n && !ret; i++)
+			nt[i].video = video[i];
+		wm_tiles_of(nt, n, wm_tiles);
+		if (!ret)
+			ret = wm_overlay_place(s->wm, &o, s->width, s->height, labels, NULL);
+		if (!ret)
+			ret = wm_overlay_place(s->wm, &up, s->width, s->height, raised, NULL);
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
 		nt[i].label = labels[i];
+		nt[i].raised = s->bottom ? raised[i] : labels[i];
+	}
 	return ret;
 }
 
@@ -501,6 +522,26 @@ int panel_screen_set_e2ee(struct panel_screen *s, enum wm_e2ee_state e2ee)
 			s->e2ee = e2ee;
 			ret = commit_locked(s, NULL);
 		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+int panel_screen_set_bar(struct panel_screen *s, bool shown)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	wait_idle(s);
+	if (shown != s->bar || s->overlay_pending) {
+		bool was = s->bar;
+
+		s->bar = shown;
+		ret = render_overlay(s, s->tiles, s->n_tiles, s->e2ee);
+		if (!ret)
+			ret = commit_locked(s, NULL);
+		if (ret)
+			s->bar = was;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return ret;
@@ -619,8 +660,8 @@ int panel_screen_set_layout(struct panel_screen *s, enum panel_screen_layout lay
 	if ((unsigned int)layout > PANEL_SCREEN_SPEAKER || bottom >= s->height)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
-	if (s->layout == layout &&
-	    (layout == PANEL_SCREEN_GRID || (s->speaker == speaker && s->bottom == bottom))) {
+	if (s->layout == layout && s->bottom == bottom &&
+	    (layout == PANEL_SCREEN_GRID || s->speaker == speaker)) {
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
@@ -668,10 +709,27 @@ int panel_screen_tile(struct panel_screen *s, uint32_t id, struct wm_rect *video
 	t = find(s, id);
 	if (t) {
 		*video = t->video;
-		*label = t->label;
+		*label = s->bar ? t->raised : t->label;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return t ? 0 : -ENOENT;
+}
+
+size_t panel_screen_labels(struct panel_screen *s, struct wm_rect *labels, struct wm_rect *raised,
+			   size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->n_tiles;
+	for (size_t i = 0; i < n && i < max; i++) {
+		if (labels)
+			labels[i] = s->tiles[i].label;
+		if (raised)
+			raised[i] = s->tiles[i].raised;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 size_t panel_screen_n_tiles(struct panel_screen *s)

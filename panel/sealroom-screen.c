@@ -382,6 +382,8 @@ static void show_tiles(struct app *a)
 		a->n_tiles = 0;
 		ret = panel_screen_set_tiles(a->screen, NULL, 0);
 	}
+	if (a->panel)
+		panel_host_tiles(a->panel); /* a state card stays off the labels */
 	printf("screen: tiles %zu", a->n_tiles);
 	for (size_t i = 0; i < a->n_tiles; i++)
 		printf(" %u=%s", a->tiles[i].id, a->tiles[i].codeword);

@@ -185,6 +185,11 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		snprintf(title, tn, "Meeting split");
 		snprintf(body, bn, "The service showed this room two hosts for one meeting. "
 				   "This room stopped; nothing is sent.");
+	} else if (st->sync == PANEL_SYNC_SPLIT) {
+		snprintf(title, tn, "Meeting split: this room stopped sending");
+		snprintf(body, bn, "%s%s Compare the group code aloud; leave and join again.",
+			 st->sync_reason[0] ? st->sync_reason : "The rooms do not hold one meeting.",
+			 st->sync_reason[0] ? "." : "");
 	} else if (st->relay == PANEL_R_DOWN) {
 		snprintf(title, tn, "Meeting service unreachable");
 		snprintf(body, bn, "The signaling relay does not answer; this room keeps trying.");
@@ -192,10 +197,12 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		*style = PANEL_S_WARN;
 		snprintf(title, tn, "Connecting to the meeting service");
 		snprintf(body, bn, "Nothing is sent until the relay answers.");
-	} else if (st->out_of_sync) {
-		snprintf(title, tn, "Out of sync");
-		snprintf(body, bn, "A roster was rejected: this room may not hold the meeting's "
-				   "keys. Leave and join again.");
+	} else if (st->sync == PANEL_SYNC_OUT) {
+		/* keyxchgd's reason (PROTOCOL.md 6.6); it sends again once back in sync. */
+		snprintf(title, tn, "Out of sync: this room stopped sending");
+		snprintf(body, bn, "keyxchgd: %s. It sends again once it holds the meeting's "
+				   "current keys.",
+			 st->sync_reason[0] ? st->sync_reason : "no reason given");
 	} else if (p) {
 		snprintf(title, tn, "Key changed: %s", p->codeword);
 		snprintf(body, bn, "Not the key pinned for this device. Compare its codeword "
@@ -221,6 +228,14 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		return false;
 	}
 	return true;
+}
+
+bool panel_view_card(const struct panel_view *v, char title[static PANEL_UI_TEXT_MAX],
+		     char body[static PANEL_UI_BODY_MAX])
+{
+	enum panel_style s;
+
+	return status(v, &s, title, PANEL_UI_TEXT_MAX, body, PANEL_UI_BODY_MAX);
 }
 
 bool panel_view_e2ee(const struct panel_view *v)
@@ -297,17 +312,54 @@ static enum panel_style trust_style(enum panel_trust t)
 				      : PANEL_S_WARN;
 }
 
+static bool rects_overlap(const struct panel_rect *a, const struct panel_rect *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+/* Whether a card at r would cover a codeword label on the video (the meeting page). */
+static bool covers_label(const struct builder *b, struct panel_rect r)
+{
+	const struct panel_view *v = b->v;
+	const struct panel_rect *l = v->bar ? v->labels_bar : v->labels;
+
+	for (size_t i = 0; i < v->n_labels; i++)
+		if (rects_overlap(&r, &l[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The state card: 14 mm from the top; on the meeting page lower down where that
+ * covers a codeword label (never into the bar), then 16 mm tall instead of 20, then
+ * where it was (docs/panel.md "Still to come": no place found).
+ */
 static void status_card(struct builder *b)
 {
 	enum panel_style style;
 	char title[PANEL_UI_TEXT_MAX], body[PANEL_UI_BODY_MAX];
-	double w = b->sw - 20 < 170 ? b->sw - 20 : 170, x = (b->sw - w) / 2;
+	double w = b->sw - 20 < 170 ? b->sw - 20 : 170, x = (b->sw - w) / 2, y = 14, h = 20;
+	double bottom = b->sh - (b->v->bar ? PANEL_BAR_MM : 0);
 
 	if (!status(b->v, &style, title, sizeof(title), body, sizeof(body)))
 		return;
-	add(b, "status.box", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, x, 14, w, 20), NULL, NULL);
-	add(b, "status", PANEL_W_LABEL, style, mm(b, x + 4, 16, w - 8, 17), title, body)->text_mm =
-		4.5;
+	if (b->v->page == PANEL_P_MEETING && covers_label(b, mm(b, x, y, w, h))) {
+		bool found = false;
+
+		for (h = 20; h >= 16 && !found; h -= 4)
+			for (y = 14; y + h <= bottom && !found; y += 0.5)
+				found = !covers_label(b, mm(b, x, y, w, h));
+		if (found) {
+			h += 4;
+			y -= 0.5;
+		} else {
+			y = 14;
+			h = 20;
+		}
+	}
+	add(b, "status.box", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, x, y, w, h), NULL, NULL);
+	add(b, "status", PANEL_W_LABEL, style, mm(b, x + 4, y + 2, w - 8, h - 3), title, body)
+		->text_mm = 4.5;
 }
 
 /* Where a box of height h goes: at pref mm from the top, or higher on a small screen. */
@@ -483,7 +535,9 @@ static void bar(struct builder *b)
 	x += bw + gap;
 	add(b, "bar.security", PANEL_W_BUTTON,
 	    panel_view_e2ee(b->v) ? PANEL_S_NORMAL : PANEL_S_DANGER, mm(b, x, y, bw, 18),
-	    "Security", panel_view_e2ee(b->v) ? "encrypted" : "NOT encrypted");
+	    "Security", panel_view_e2ee(b->v)	    ? "encrypted"
+			: st->sync != PANEL_SYNC_OK ? "NOT sending"
+						    : "NOT encrypted");
 	x += bw + gap;
 	add(b, "bar.leave", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x, y, bw, 18), "Leave", NULL);
 	x += bw + gap;
@@ -587,18 +641,28 @@ static void page_security(struct builder *b)
 	const struct panel_state *st = &b->v->st;
 	bool ok = panel_view_e2ee(b->v);
 	double x, y, w = b->sw - 20 < 230 ? b->sw - 20 : 230;
-	char line[PANEL_UI_TEXT_MAX];
+	char line[PANEL_UI_TEXT_MAX], why[PANEL_UI_BODY_MAX];
 
 	double h = card(b, "sec.card", w, 150, &x, &y);
 
 	add(b, "sec.title", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 4, w - 12, 10),
 	    "Security", NULL);
+	if (st->sync != PANEL_SYNC_OK) {
+		/* keyxchgd withdrew the send keys: nothing leaves this room now. */
+		snprintf(why, sizeof(why), "This room is not sending (keyxchgd: %s); it "
+					   "still receives with the keys it holds.",
+			 st->sync_reason[0] ? st->sync_reason : "no reason given");
+	}
 	add(b, "sec.e2ee", PANEL_W_LABEL, ok ? PANEL_S_GOOD : PANEL_S_DANGER,
 	    mm(b, x + 6, y + 16, w - 12, 18),
-	    ok ? "End-to-end encrypted" : "Not end-to-end encrypted now",
+	    ok			     ? "End-to-end encrypted"
+	    : st->sync == PANEL_SYNC_SPLIT ? "Not sending: the meeting split"
+	    : st->sync == PANEL_SYNC_OUT   ? "Not sending: out of sync"
+					   : "Not end-to-end encrypted now",
 	    ok ? "Media is encrypted in this room before it leaves; the service relays what it "
 		 "cannot read."
-	       : "See the warning at the top of the screen.");
+	    : st->sync != PANEL_SYNC_OK ? why
+					: "See the warning at the top of the screen.");
 	add(b, "sec.group", PANEL_W_LABEL, st->group_code[0] ? PANEL_S_NORMAL : PANEL_S_WARN,
 	    mm(b, x + 6, y + 36, w - 12, 24),
 	    st->group_code[0] ? st->group_code : "No group security code yet",

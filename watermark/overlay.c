@@ -28,6 +28,8 @@ static const struct {
 	[WM_E2EE_ON] = { "End-to-end encrypted", { 0.08, 0.45, 0.20 } },
 };
 #define BANNER_ALPHA 0.85
+/* Under a label raised over its own tile's video: opaque, the screen's background. */
+#define RAISED_BACKING 0x101010u
 
 /* Pixels between a tile's video and its label, and around the banner. */
 static uint32_t gap_px(uint32_t em)
@@ -95,14 +97,25 @@ static int label_strips(struct wm_renderer *r, uint32_t screen_height, uint32_t 
 int wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width,
 		   uint32_t screen_height, struct wm_rect *video)
 {
+	return wm_layout_grid_above(r, n, screen_width, screen_height, 0, video);
+}
+
+int wm_layout_grid_above(struct wm_renderer *r, size_t n, uint32_t screen_width,
+			 uint32_t screen_height, uint32_t bottom, struct wm_rect *video)
+{
 	uint32_t em, lw, top, strip, best_w = 0, best_cols = 0;
 	int ret;
 
-	if (n == 0 || n > WM_OVERLAY_MAX_TILES)
+	if (n == 0 || n > WM_OVERLAY_MAX_TILES || bottom >= screen_height)
 		return -EINVAL;
 	ret = label_strips(r, screen_height, &lw, &strip, &top, &em);
 	if (ret)
 		return ret;
+	if (top + bottom >= screen_height)
+		return -EINVAL;
+	/* The rows left free are not the grid's: it lays out as on a shorter screen
+	 * (the labels keep the whole screen's size). */
+	screen_height -= bottom;
 	/* The column count that gives the largest tiles. */
 	for (uint32_t cols = 1; cols <= n; cols++) {
 		uint32_t rows = (uint32_t)((n + cols - 1) / cols);
@@ -214,6 +227,12 @@ static const char *second_line(const struct wm_tile *t, char *buf, size_t len)
 	return buf;
 }
 
+static bool overlap(const struct wm_rect *a, const struct wm_rect *b)
+{
+	return a->x < b->x + (int32_t)b->width && b->x < a->x + (int32_t)a->width &&
+	       a->y < b->y + (int32_t)b->height && b->y < a->y + (int32_t)a->height;
+}
+
 static int32_t clamp_i32(int64_t v, int64_t lo, int64_t hi)
 {
 	return (int32_t)(v < lo ? lo : v > hi ? hi : v);
@@ -228,7 +247,7 @@ int wm_overlay_place(struct wm_renderer *r, const struct wm_overlay *o, uint32_t
 
 	if (o->n_tiles > WM_OVERLAY_MAX_TILES || (o->n_tiles && !o->tiles) ||
 	    (unsigned int)o->e2ee > WM_E2EE_ON || screen_height < WM_SCREEN_HEIGHT_MIN ||
-	    screen_height > WM_SCREEN_HEIGHT_MAX)
+	    screen_height > WM_SCREEN_HEIGHT_MAX || o->clear_bottom >= screen_height)
 		return -EINVAL;
 	for (size_t i = 0; i < o->n_tiles; i++) {
 		const struct wm_tile *t = &o->tiles[i];
@@ -244,14 +263,26 @@ int wm_overlay_place(struct wm_renderer *r, const struct wm_overlay *o, uint32_t
 			return ret;
 		if (w > screen_width || h > screen_height)
 			return -EINVAL;
-		if (labels) {
+		{
 			int64_t x = (int64_t)t->video.x + ((int64_t)t->video.width - w) / 2;
 			int64_t y = (int64_t)t->video.y + t->video.height + gap_px(em);
+			int64_t clear = (int64_t)screen_height - o->clear_bottom;
+			struct wm_rect at = { clamp_i32(x, 0, screen_width - w) & ~1,
+					      clamp_i32(y, 0, screen_height - h) & ~1, w, h };
 
-			labels[i].x = clamp_i32(x, 0, screen_width - w) & ~1;
-			labels[i].y = clamp_i32(y, 0, screen_height - h) & ~1;
-			labels[i].width = w;
-			labels[i].height = h;
+			/* Covered at the bottom: just above the cover, still on its own
+			 * tile (from its video's bottom down) and over no other tile's
+			 * video, or not at all (-ERANGE). */
+			if (o->clear_bottom && at.y + (int64_t)h > clear) {
+				at.y = (int32_t)((clear - gap_px(em) - h) & ~1);
+				if (at.y < t->video.y)
+					return -ERANGE;
+				for (size_t j = 0; j < o->n_tiles; j++)
+					if (j != i && overlap(&at, &o->tiles[j].video))
+						return -ERANGE;
+			}
+			if (labels)
+				labels[i] = at;
 		}
 	}
 	if (banner) {
@@ -325,6 +356,19 @@ int wm_overlay_render(struct wm_renderer *r, const struct wm_overlay *o, struct 
 			goto out;
 	}
 	cairo_surface_mark_dirty(surface);
+	/* A label raised over its tile's video (the bar below it, clear_bottom) gets an
+	 * opaque backing behind it: no pixel of that video shows through the label that
+	 * names it (libwm's label itself is slightly translucent). */
+	cairo_save(cr);
+	cairo_set_operator(cr, CAIRO_OPERATOR_DEST_OVER);
+	cairo_set_source_rgb(cr, ((RAISED_BACKING >> 16) & 255) / 255.0,
+			     ((RAISED_BACKING >> 8) & 255) / 255.0, (RAISED_BACKING & 255) / 255.0);
+	for (size_t i = 0; i < o->n_tiles; i++)
+		if (labels[i].y < o->tiles[i].video.y + (int32_t)o->tiles[i].video.height)
+			cairo_rectangle(cr, labels[i].x, labels[i].y, labels[i].width,
+					labels[i].height);
+	cairo_fill(cr);
+	cairo_restore(cr);
 
 	bl = banner_layout(r, o->e2ee, em, &bw, &bh);
 	if (!bl) {

@@ -6,12 +6,14 @@
  * then the panel's widgets built and checked by panel_ui_sync (tap targets,
  * UTF-8, rectangles) and a tap made where a byte points. Aborts when the
  * state holds more than its bounds or an unterminated string, a screen in a
- * failure state says "End-to-end encrypted", a layout is refused, or Admit
+ * failure state (out of sync or split included) says "End-to-end
+ * encrypted", keyxchgd's sync reason is not one line of UTF-8, a layout is refused, or Admit
  * sends another knock than the one the dialog showed.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <jansson.h>
 
 #include "panel/model.h"
@@ -43,6 +45,15 @@ static void check_state(const struct panel_state *st)
 	    !memchr(st->room_name, 0, sizeof(st->room_name)) ||
 	    !memchr(st->service, 0, sizeof(st->service)))
 		abort();
+	/* keyxchgd's sync: a known value, its reason one line of UTF-8, none when in sync. */
+	if ((unsigned int)st->sync > PANEL_SYNC_SPLIT ||
+	    !memchr(st->sync_reason, 0, sizeof(st->sync_reason)) ||
+	    !g_utf8_validate(st->sync_reason, -1, NULL) ||
+	    (st->sync == PANEL_SYNC_OK && st->sync_reason[0]))
+		abort();
+	for (const char *p = st->sync_reason; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			abort();
 	for (size_t i = 0; i < st->n_knocks; i++)
 		if (strlen(st->knocks[i].knock) != PANEL_KNOCK_HEX - 1 ||
 		    !memchr(st->knocks[i].name, 0, sizeof(st->knocks[i].name)))
@@ -92,6 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The claim is the panel's own words, only when it holds: no widget's
 		 * text, the room's name and the keyboard's entry included (both shown
 		 * in quotes), reads as it (begins with it, or on a line of its own). */
+		/* A room that stopped sending never claims it. */
+		if (view.st.sync != PANEL_SYNC_OK && panel_view_e2ee(&view))
+			abort();
 		if (!panel_view_e2ee(&view))
 			for (size_t i = 0; i < n; i++)
 				if (!strncmp(widgets[i].text, claim, strlen(claim)) ||

@@ -34,13 +34,10 @@
 #include <jansson.h>
 
 #include "panel/model.h"
+#include "panel_golden.h"
 #include "panel/ui.h"
 #include "panel/view.h"
 
-#ifndef PANEL_GOLDEN_DIR
-#define PANEL_GOLDEN_DIR "panel/golden"
-#endif
-#define GOLDEN_TOL 8
 #define BACKGROUND 0x101820u
 
 static const char *const CW_SELF = "Mavoj-Pubip-Gubad-Gamiv";
@@ -242,10 +239,32 @@ static void s_waiting_keys(struct panel_view *v)
 	hosting(v);
 	v->st.group_code[0] = '\0';
 }
-static void s_out_of_sync(struct panel_view *v)
+/* A member whose keyxchgd stopped sending: keyxchgd's reason on the card. */
+static void out_of_sync(struct panel_view *v)
 {
 	hosting(v);
-	v->st.out_of_sync = true;
+	v->st.host = false;
+	v->st.people[0].host = false;
+	v->st.people[1].host = true;
+	v->st.sync = PANEL_SYNC_OUT;
+	snprintf(v->st.sync_reason, sizeof(v->st.sync_reason),
+		 "no word from the host for epoch 3 within 15 s");
+}
+static void s_out_of_sync(struct panel_view *v)
+{
+	out_of_sync(v);
+}
+static void s_out_of_sync_security(struct panel_view *v)
+{
+	out_of_sync(v);
+	v->page = PANEL_P_SECURITY;
+}
+static void s_sync_split(struct panel_view *v)
+{
+	hosting(v);
+	v->st.sync = PANEL_SYNC_SPLIT;
+	snprintf(v->st.sync_reason, sizeof(v->st.sync_reason),
+		 "the host's heartbeat confirms another roster for epoch 4");
 }
 static void s_split(struct panel_view *v)
 {
@@ -287,6 +306,8 @@ static const struct screen screens[] = {
 	{ "waiting-for-host", s_waiting_host, false },
 	{ "error-waiting-for-keys", s_waiting_keys, false },
 	{ "error-out-of-sync", s_out_of_sync, false },
+	{ "error-out-of-sync-security", s_out_of_sync_security, false },
+	{ "error-sync-split", s_sync_split, false },
 	{ "error-meeting-split", s_split, false },
 	{ "error-key-changed", s_key_changed, false },
 	{ "error-service-unreachable", s_service_unreachable, false },
@@ -300,18 +321,6 @@ static size_t build(struct panel_view *v, const struct screen *s, const struct p
 	base(v, m);
 	s->make(v);
 	return panel_view_widgets(v, widgets, PANEL_UI_MAX_WIDGETS);
-}
-
-static void log_path(char *out, size_t n, const char *name, const char *suffix)
-{
-	const char *b = getenv("BUILD");
-	char dir[2048];
-
-	snprintf(dir, sizeof(dir), "%s/test-logs", b && b[0] ? b : "build");
-	mkdir(dir, 0755);
-	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/panel-golden");
-	mkdir(dir, 0755);
-	snprintf(out, n, "%s/%s%s.png", dir, name, suffix);
 }
 
 /* The panel over the background, as the RGB picture the golden holds. */
@@ -333,83 +342,6 @@ static cairo_surface_t *flatten(const struct panel_ui *ui)
 	cairo_surface_destroy(src);
 	cairo_surface_flush(out);
 	return out;
-}
-
-static int channel_max_diff(uint32_t a, uint32_t b)
-{
-	int m = 0;
-
-	for (int s = 0; s < 24; s += 8) {
-		int d = abs((int)((a >> s) & 255) - (int)((b >> s) & 255));
-
-		m = d > m ? d : m;
-	}
-	return m;
-}
-
-static void golden(const char *name, cairo_surface_t *actual)
-{
-	char path[2300], out[2300], diffp[2300];
-	const char *dir = getenv("PANEL_GOLDEN_DIR") ? getenv("PANEL_GOLDEN_DIR") : PANEL_GOLDEN_DIR;
-	int w = cairo_image_surface_get_width(actual), h = cairo_image_surface_get_height(actual);
-	cairo_surface_t *g, *gr, *diff;
-	uint64_t bad = 0;
-	int worst = 0;
-	cairo_t *cr;
-
-	snprintf(path, sizeof(path), "%s/%s.png", dir, name);
-	if (getenv("PANEL_UPDATE_GOLDEN") && !strcmp(getenv("PANEL_UPDATE_GOLDEN"), "1")) {
-		assert_int_equal(cairo_surface_write_to_png(actual, path), CAIRO_STATUS_SUCCESS);
-		fprintf(stderr, "# wrote golden %s\n", path);
-		return;
-	}
-	g = cairo_image_surface_create_from_png(path);
-	if (cairo_surface_status(g) != CAIRO_STATUS_SUCCESS)
-		fail_msg("%s: cannot read the golden %s (%s)", name, path,
-			 cairo_status_to_string(cairo_surface_status(g)));
-	gr = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-	cr = cairo_create(gr);
-	cairo_set_source_surface(cr, g, 0, 0);
-	cairo_paint(cr);
-	cairo_destroy(cr);
-	cairo_surface_flush(gr);
-	diff = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-	if (cairo_image_surface_get_width(g) != w || cairo_image_surface_get_height(g) != h) {
-		bad = (uint64_t)w * (uint64_t)h;
-	} else {
-		for (int y = 0; y < h; y++) {
-			const uint32_t *a = (const uint32_t *)(cairo_image_surface_get_data(actual) +
-							       y * cairo_image_surface_get_stride(actual));
-			const uint32_t *b = (const uint32_t *)(cairo_image_surface_get_data(gr) +
-							       y * cairo_image_surface_get_stride(gr));
-			uint32_t *o = (uint32_t *)(cairo_image_surface_get_data(diff) +
-						   y * cairo_image_surface_get_stride(diff));
-
-			for (int x = 0; x < w; x++) {
-				int d = channel_max_diff(a[x], b[x]);
-				uint32_t grey = ((a[x] >> 8) & 255) / 3;
-
-				worst = d > worst ? d : worst;
-				bad += d > GOLDEN_TOL;
-				o[x] = d > GOLDEN_TOL ? 0xff0000u : grey << 16 | grey << 8 | grey;
-			}
-		}
-		cairo_surface_mark_dirty(diff);
-	}
-	if (bad) {
-		log_path(out, sizeof(out), name, "-actual");
-		log_path(diffp, sizeof(diffp), name, "-diff");
-		cairo_surface_write_to_png(actual, out);
-		cairo_surface_write_to_png(diff, diffp);
-	}
-	cairo_surface_destroy(diff);
-	cairo_surface_destroy(gr);
-	cairo_surface_destroy(g);
-	if (bad)
-		fail_msg("%s: %llu pixels differ from %s by more than %d (max %d); actual %s, "
-			 "diff %s",
-			 name, (unsigned long long)bad, path, GOLDEN_TOL, worst, out, diffp);
-	fprintf(stderr, "# %s: matches %s (max channel difference %d)\n", name, path, worst);
 }
 
 static bool says_encrypted(size_t n)
@@ -445,7 +377,7 @@ static void test_goldens(void **state)
 			fail_msg("%s: a failure state says it is encrypted", screens[i].name);
 		panel_ui_render(ui, dmg);
 		img = flatten(ui);
-		golden(screens[i].name, img);
+		panel_golden(screens[i].name, img);
 		cairo_surface_destroy(img);
 		panel_ui_free(ui);
 	}
@@ -930,14 +862,37 @@ static void test_model(void **state)
 			       "\"codeword\":\"fojup-hafir-kisuz-mitom\",\"pinned\":\"new\"}]}", false));
 	assert_int_equal(st.n_knocks, 0);
 	assert_string_equal(st.group_code, ""); /* no group_code in that roster: not held */
-	/* keyxchgd's refusal of a roster: out of sync; other warnings are not. */
-	assert_false(apply(&st, "{\"event\":\"warning\",\"text\":\"device x knocks with a CHANGED key\"}", false));
-	assert_true(apply(&st, "{\"event\":\"warning\",\"text\":\"a roster was rejected\"}", false));
-	assert_true(st.out_of_sync);
+	/* keyxchgd's sync (PROTOCOL.md 6.6): a warning is no longer read as out of sync. */
+	assert_false(apply(&st, "{\"event\":\"warning\",\"text\":\"a roster was rejected\"}", false));
+	assert_int_equal(st.sync, PANEL_SYNC_OK);
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"out-of-sync\",\"reason\":"
+			       "\"no heartbeat of the host for 15 s\\nEnd-to-end encrypted\",\"epoch\":3}",
+			  false));
+	assert_int_equal(st.sync, PANEL_SYNC_OUT);
+	/* One line: a control character is a space, so no line of it reads as the claim. */
+	assert_string_equal(st.sync_reason, "no heartbeat of the host for 15 s End-to-end encrypted");
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"in-sync\",\"reason\":\"\",\"epoch\":3}",
+			  false));
+	assert_true(st.sync == PANEL_SYNC_OK && !st.sync_reason[0]);
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"split\",\"reason\":\"two rosters "
+			       "for epoch 4\",\"epoch\":4}", false));
+	assert_int_equal(st.sync, PANEL_SYNC_SPLIT);
+	/* A sync value it does not know: not sending (fail closed), said so. */
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"ok\",\"epoch\":4}", false));
+	assert_true(st.sync == PANEL_SYNC_OUT && strstr(st.sync_reason, "does not know"));
+	/* Status carries it too: sync and sync_reason; without them, in sync. */
+	assert_true(apply(&st, "{\"ok\":true,\"state\":\"in-meeting\",\"sync\":\"out-of-sync\","
+			       "\"sync_reason\":\"a heartbeat names epoch 9\"}", true));
+	assert_true(st.sync == PANEL_SYNC_OUT && !strcmp(st.sync_reason, "a heartbeat names epoch 9"));
+	assert_true(apply(&st, "{\"ok\":true,\"state\":\"in-meeting\",\"sync\":\"in-sync\"}", true));
+	assert_int_equal(st.sync, PANEL_SYNC_OK);
+	assert_true(apply(&st, "{\"event\":\"sync\",\"sync\":\"out-of-sync\",\"reason\":\"x\"}", false));
 	/* The meeting ends: nothing of it stays; keyxchgd lost: not even the state. */
 	assert_true(apply(&st, "{\"event\":\"state\",\"state\":\"ended\"}", false));
 	assert_int_equal(st.meeting, PANEL_M_ENDED);
-	assert_true(st.n_people == 0 && !st.out_of_sync && !st.group_code[0]);
+	assert_true(st.n_people == 0 && st.sync == PANEL_SYNC_OK && !st.group_code[0]);
+	/* Outside a meeting a sync event changes nothing. */
+	assert_false(apply(&st, "{\"event\":\"sync\",\"sync\":\"out-of-sync\",\"reason\":\"x\"}", false));
 	assert_true(apply(&st, "{\"event\":\"state\",\"state\":\"equivocation\"}", false));
 	assert_int_equal(st.meeting, PANEL_M_SPLIT);
 	panel_model_lost(&st);

@@ -11,7 +11,10 @@
  *   panel: page lobby: lobby.deny=x,y,w,h lobby.admit=x,y,w,h ...
  * (pixels), so that tests and make run tap where a button is drawn, and a
  * line per tap ("panel: tap x,y -> lobby.admit") followed by the page line
- * as the tap left it.
+ * as the tap left it, and "panel: card TITLE: BODY" (or "panel: card none")
+ * whenever the state card changes. It tells the screen when the in-meeting
+ * bar shows (panel_screen_set_bar: the labels it would cover rise above it)
+ * and the bar's height (panel_screen_set_layout's bottom).
  *
  * Call order: panel_host_new, then from one thread any of the others,
  * panel_host_free.
@@ -68,6 +71,8 @@ __attribute__((nonnull)) void panel_host_video(struct panel_host *h, uint32_t se
 __attribute__((nonnull)) void panel_host_gesture(struct panel_host *h,
 						 const struct drv_touch_gesture *g,
 						 uint64_t now_us, struct panel_action *act);
+/* The screen's tiles changed (their labels moved): the state card finds its place again. */
+__attribute__((nonnull)) void panel_host_tiles(struct panel_host *h);
 /* Time passes (the bar hides). */
 __attribute__((nonnull)) void panel_host_tick(struct panel_host *h, uint64_t now_us);
 /* Milliseconds until panel_host_tick has work, -1 for none. */

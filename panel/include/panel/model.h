@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * panel_model: what keyxchgd says on its control socket (keyxchg/CONTROL.md:
- * the status reply, the roster, state, group-code, knock, host and warning
+ * the status reply, the roster, state, group-code, knock, host and sync
  * events) kept in a struct panel_state for the panel's screens. Strings are
  * copied only when they fit and are what the protocol allows (codewords in
  * wm_label's form, knock hashes of 64 hex digits, names up to 64 bytes of
  * UTF-8 without control characters); anything else leaves that entry out.
+ * keyxchgd's sync reason is kept as text (valid UTF-8, cut at
+ * PANEL_REASON_MAX, control characters made spaces); a sync value it does
+ * not know counts as out of sync (fail closed: the room may not be sending).
  *
  * The connection's own state (kx_up) is the caller's: panel_model_lost
  * clears everything keyxchgd vouched for.

@@ -119,7 +119,9 @@ panel_screen_put_frame(struct panel_screen *s, uint32_t id, const uint8_t *data,
 /*
  * The layout from now on: the grid, or the speaker layout with tile speaker
  * large (when there is no such tile, the first one) and the bottom rows of
- * the screen left free (the touch panel's bar: it then covers no label). When it changes, the
+ * the screen left free (the touch panel's bar: it then covers no label).
+ * bottom is the bar's height in either layout (0: no bar): the grid's
+ * labels it would cover rise above it while it shows (panel_screen_set_bar). When it changes, the
  * tiles are laid out again as by panel_screen_set_tiles (new tile buffers,
  * the overlay's labels under the new rectangles). Returns 0, -EINVAL, or
  * panel_screen_set_tiles's errors.
@@ -128,13 +130,34 @@ __attribute__((warn_unused_result, nonnull)) int
 panel_screen_set_layout(struct panel_screen *s, enum panel_screen_layout layout, uint32_t speaker,
 			uint32_t bottom);
 
+/*
+ * Whether the touch panel's bar (the bottom rows given as set_layout's
+ * bottom) shows now: while it does, every label it would cover is drawn
+ * raised just above it, over the bottom of its own tile's video; the
+ * overlay alone is rendered again and committed, no tile moves (where a
+ * tile is too short for its label to rise on it, the grid was laid out
+ * above the bar's rows from the start). Call it before the bar appears and
+ * after it went. Returns 0 or the overlay's or commit's error (the labels
+ * then stay where they were).
+ */
+__attribute__((warn_unused_result, nonnull)) int panel_screen_set_bar(struct panel_screen *s,
+								     bool shown);
+
 /* The tile whose video rectangle holds pixel x, y: 0 and *id, or -ENOENT. */
 __attribute__((nonnull)) int panel_screen_tile_at(struct panel_screen *s, int32_t x, int32_t y,
 						  uint32_t *id);
 
-/* Tile id's video and label rectangles. Returns 0 or -ENOENT. */
+/* Tile id's video and label rectangles (the label where it is drawn now: raised while the
+ * bar shows). Returns 0 or -ENOENT. */
 __attribute__((nonnull)) int panel_screen_tile(struct panel_screen *s, uint32_t id,
 					       struct wm_rect *video, struct wm_rect *label);
+/*
+ * Every tile's label rectangle, in tile order, as drawn without the bar
+ * (labels) and while it shows (raised; either may be NULL), at most max.
+ * Returns how many tiles there are (those beyond max left out).
+ */
+__attribute__((nonnull(1))) size_t panel_screen_labels(struct panel_screen *s, struct wm_rect *labels,
+						       struct wm_rect *raised, size_t max);
 /* How many tiles there are now. */
 __attribute__((nonnull)) size_t panel_screen_n_tiles(struct panel_screen *s);
 __attribute__((nonnull)) void panel_screen_size(const struct panel_screen *s, uint32_t *width,

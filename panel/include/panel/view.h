@@ -77,6 +77,15 @@ enum panel_meeting {
 
 enum panel_relay { PANEL_R_UNKNOWN = 0, PANEL_R_OPEN, PANEL_R_CONNECTING, PANEL_R_DOWN };
 
+/* keyxchgd's sync (CONTROL.md's sync event and status field; PROTOCOL.md 6.6, 6.7). */
+enum panel_sync {
+	PANEL_SYNC_OK = 0, /* "in-sync" (or not in a meeting): the room sends */
+	PANEL_SYNC_OUT,    /* "out-of-sync": this room stopped sending (the reason says why) */
+	PANEL_SYNC_SPLIT,  /* "split": the meeting split; this room stopped sending */
+};
+/* keyxchgd's reason, as the card shows it (longer ones cut at a character). */
+#define PANEL_REASON_MAX 161u
+
 enum panel_trust {
 	PANEL_T_NEW = 0,  /* never seen before this meeting */
 	PANEL_T_SAME,     /* pinned earlier, not compared now */
@@ -117,7 +126,8 @@ struct panel_state {
 	size_t n_people;
 	struct panel_knock knocks[PANEL_MAX_KNOCKS]; /* the host's lobby, oldest first */
 	size_t n_knocks;
-	bool out_of_sync; /* keyxchgd rejected a roster: this room's view may be stale */
+	enum panel_sync sync;                /* keyxchgd's word: whether this room sends */
+	char sync_reason[PANEL_REASON_MAX]; /* its reason ("" in sync); no control characters */
 	/* roomd, over the frame socket: connected, and what it applied (MEDIA_STATE). */
 	bool roomd_up;
 	bool muted;      /* the microphone, as roomd confirms it */
@@ -207,6 +217,11 @@ struct panel_view {
 	uint32_t speaker;               /* PANEL_L_SPEAKER: the large tile's id (a tap on a tile) */
 	bool have_speaker;              /* false: the first tile is the large one */
 	uint32_t volume_before;         /* the level before the speakers went off (0: none) */
+	/* The codeword labels on the screen now, where they are without the bar and
+	 * while it shows (the caller's, from panel_screen): the meeting page's state
+	 * card goes where it covers none. */
+	struct panel_rect labels[PANEL_MAX_PEOPLE], labels_bar[PANEL_MAX_PEOPLE];
+	size_t n_labels;
 };
 
 /* An idle view on the metrics' screen; admin_pin NULL or "": no Settings. */
@@ -238,6 +253,12 @@ __attribute__((nonnull(1, 4))) void panel_view_tap(struct panel_view *v, const s
 __attribute__((nonnull)) bool panel_view_tick(struct panel_view *v, uint64_t now_us);
 /* When panel_view_tick next has something to do (0: never). */
 __attribute__((nonnull)) uint64_t panel_view_deadline(const struct panel_view *v);
+
+/* The state card shown now (docs/panel.md "States people must see"): true and its
+ * title and body, or false for none. */
+__attribute__((nonnull)) bool panel_view_card(const struct panel_view *v,
+					      char title[static PANEL_UI_TEXT_MAX],
+					      char body[static PANEL_UI_BODY_MAX]);
 
 /* Whether the screen may say "End-to-end encrypted": in a meeting, keyxchgd
  * reachable, the epoch's secret held, and no failure state. */

@@ -64,6 +64,13 @@ struct wm_overlay {
 	const struct wm_tile *tiles; /* not owned */
 	size_t n_tiles;              /* at most WM_OVERLAY_MAX_TILES */
 	enum wm_e2ee_state e2ee;
+	/*
+	 * The bottom clear_bottom rows are covered now (the touch panel's bar):
+	 * a label that would reach into them is raised just above them, over the
+	 * bottom of its own tile's video (never outside its tile's rectangle, so
+	 * it still names that tile alone). 0: every label under its tile.
+	 */
+	uint32_t clear_bottom;
 };
 
 /*
@@ -77,6 +84,16 @@ struct wm_overlay {
 __attribute__((warn_unused_result, nonnull)) int
 wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width, uint32_t screen_height,
 	       struct wm_rect *video);
+/*
+ * The same grid above the bottom bottom pixels (left free, as the speaker
+ * layout leaves them: the touch panel's bar there covers no label), for
+ * where a label raised by clear_bottom would leave its tile (wm_overlay_place's
+ * -ERANGE). wm_layout_grid is this with bottom 0. Returns as wm_layout_grid,
+ * and -EINVAL for bottom not under the screen's height.
+ */
+__attribute__((warn_unused_result, nonnull)) int
+wm_layout_grid_above(struct wm_renderer *r, size_t n, uint32_t screen_width,
+		     uint32_t screen_height, uint32_t bottom, struct wm_rect *video);
 
 /*
  * The speaker layout for n >= 2 tiles: tile big large (16:9, as wide as the
@@ -98,9 +115,13 @@ wm_layout_speaker(struct wm_renderer *r, size_t n, size_t big, uint32_t screen_w
 
 /*
  * Where wm_overlay_render puts each tile's label (labels[i] for tiles[i]:
- * centred under the video, clipped to the screen) and the banner. Either
- * output may be NULL. Returns 0, or -EINVAL (a junk codeword or name, a
- * screen height outside libwm's range, too many tiles).
+ * centred under the video, clipped to the screen; with clear_bottom, raised
+ * above the bottom rows where it would reach into them) and the banner.
+ * Either output may be NULL. Returns 0, -EINVAL (a junk codeword or name, a
+ * screen height outside libwm's range, too many tiles, clear_bottom not
+ * under the screen's height), or -ERANGE (a label raised above clear_bottom
+ * would leave its tile's video or cover another tile's: lay the tiles out
+ * above it instead, wm_layout_grid_above).
  */
 __attribute__((warn_unused_result, nonnull(1, 2))) int
 wm_overlay_place(struct wm_renderer *r, const struct wm_overlay *o, uint32_t screen_width,

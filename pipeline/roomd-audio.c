@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * roomd's audio output (roomd-audio.h): the mixer, the output volume, the
- * level after it, and the board's sink.
+ * roomd's audio output (roomd-audio.h): the mixer, a level before the output
+ * volume and one after it, and the board's sink.
  */
 #include <math.h>
 #include <string.h>
@@ -14,10 +14,14 @@
 
 struct _RoomdAudio
 {
-  GstElement *mixer, *volume, *level;
+  GstElement *mixer, *volume, *level_in, *level;
   guint percent;
   guint64 levels;
   gdouble rms_db, peak_db;
+  /* The mix before the volume, for the window that ended at in_end (the
+   * same buffers reach both levels: their windows line up). */
+  gdouble rms_in_db;
+  GstClockTime in_end;
 };
 
 /* The board's sink: one element that is a sink, nothing around it. */
@@ -56,7 +60,7 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
 {
   const gchar *base = "gstreamer1.0-plugins-base";
   RoomdAudio *a = g_new0 (RoomdAudio, 1);
-  GstElement *c[9], *sink = board_sink (sink_desc);
+  GstElement *c[10], *sink = board_sink (sink_desc);
   GstCaps *caps;
 
   if (!sink) {
@@ -79,20 +83,24 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
     g_object_set (c[2], "latency", (guint64) ROOMD_AUDIO_LATENCY_MS *
         GST_MSECOND, "ignore-inactive-pads", TRUE, NULL);
   c[3] = gst_e2ee_media_add_capsfilter (pipeline, caps);
-  c[4] = a->volume = gst_e2ee_media_add_element (pipeline, "volume", "spkvol",
+  c[4] = a->level_in = gst_e2ee_media_add_element (pipeline, "level",
+      "spklevelin", "gstreamer1.0-plugins-good");
+  c[5] = a->volume = gst_e2ee_media_add_element (pipeline, "volume", "spkvol",
       base);
-  c[5] = a->level = gst_e2ee_media_add_element (pipeline, "level", "spklevel",
+  c[6] = a->level = gst_e2ee_media_add_element (pipeline, "level", "spklevel",
       "gstreamer1.0-plugins-good");
-  if (c[5])
-    g_object_set (c[5], "post-messages", TRUE, "interval", LEVEL_INTERVAL_NS,
-        NULL);
+  for (int i = 4; i <= 6; i += 2)
+    if (c[i])
+      g_object_set (c[i], "post-messages", TRUE, "interval", LEVEL_INTERVAL_NS,
+          NULL);
   gst_bin_add (GST_BIN (pipeline), sink);
   gst_object_unref (sink);      /* the pipeline's now */
-  c[6] = sink;
+  c[7] = sink;
   a->percent = ROOMD_AUDIO_VOLUME_MAX;
-  a->rms_db = a->peak_db = FLOOR_DB;
-  if (!gst_e2ee_media_link_chain (c, 7)) {
-    g_printerr ("roomd: the audio output (mixer, volume, level, \"%s\") "
+  a->rms_db = a->peak_db = a->rms_in_db = FLOOR_DB;
+  a->in_end = GST_CLOCK_TIME_NONE;
+  if (!gst_e2ee_media_link_chain (c, 8)) {
+    g_printerr ("roomd: the audio output (mixer, level, volume, level, \"%s\") "
         "cannot be linked\n", sink_desc);
     g_free (a);
     return NULL;
@@ -170,18 +178,32 @@ gboolean
 roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg)
 {
   const GstStructure *s;
+  GstClockTime end = GST_CLOCK_TIME_NONE;
 
   if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT
-      || GST_MESSAGE_SRC (msg) != GST_OBJECT (a->level)
+      || (GST_MESSAGE_SRC (msg) != GST_OBJECT (a->level)
+          && GST_MESSAGE_SRC (msg) != GST_OBJECT (a->level_in))
       || !(s = gst_message_get_structure (msg))
       || !gst_structure_has_name (s, "level"))
     return FALSE;
+  gst_structure_get_clock_time (s, "endtime", &end);
+  if (GST_MESSAGE_SRC (msg) == GST_OBJECT (a->level_in)) {
+    /* Upstream of the volume: posted before the same window's output. */
+    a->rms_in_db = loudest (s, "rms");
+    a->in_end = end;
+    return TRUE;
+  }
   a->rms_db = loudest (s, "rms");
   a->peak_db = loudest (s, "peak");
   a->levels++;
-  /* After the volume: what the room hears (tests follow it). */
-  g_print ("roomd audio-out: volume=%u rms-db=%.1f peak-db=%.1f\n",
-      a->percent, a->rms_db, a->peak_db);
+  /* After the volume: what the room hears (tests follow it); the mix
+   * before it over the same window, where the windows line up. */
+  if (GST_CLOCK_TIME_IS_VALID (end) && end == a->in_end)
+    g_print ("roomd audio-out: volume=%u rms-db=%.1f peak-db=%.1f "
+        "in-rms-db=%.1f\n", a->percent, a->rms_db, a->peak_db, a->rms_in_db);
+  else
+    g_print ("roomd audio-out: volume=%u rms-db=%.1f peak-db=%.1f\n",
+        a->percent, a->rms_db, a->peak_db);
   return TRUE;
 }
 

@@ -10,6 +10,7 @@
  * no name; a bad service-url stops keyxchgd. None changes during a meeting:
  * the knock sent, the relay connected and the identity the others admitted
  * stay what they were. Writes are rate-limited (KXD_SETTINGS_GAP_MS).
+ * Each command carries the admin PIN, checked first (kxd_pin.c).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -286,6 +287,17 @@ static void reset_identity(struct app *a, int client, const struct kx_ctl_cmd *c
 
 void kxd_on_settings_request(struct app *a, int client, const struct kx_ctl_cmd *cmd)
 {
+	static const char *const names[] = {
+		[KX_CTL_SET_ROOM_NAME] = "set-room-name",
+		[KX_CTL_SET_SERVICE] = "set-service",
+		[KX_CTL_RESET_IDENTITY] = "reset-identity",
+	};
+
+	/* The admin PIN first (kxd_pin.c): without it nothing is looked at. */
+	if ((cmd->type == KX_CTL_SET_ROOM_NAME || cmd->type == KX_CTL_SET_SERVICE ||
+	     cmd->type == KX_CTL_RESET_IDENTITY) &&
+	    !kxd_pin_check(a, client, cmd, names[cmd->type]))
+		return;
 	switch (cmd->type) {
 	case KX_CTL_SET_ROOM_NAME:
 		set_room_name(a, client, cmd);

@@ -49,10 +49,17 @@ def start_relay(tmp, names=(), certs=None, name="relay"):
     return proc, int(_read(pf)), certs
 
 
-def keyxchgd(bindir, kxdir, relay, ca, device, log):
+def keyxchgd(bindir, kxdir, relay, ca, device, log, admin_pin=None):
     """keyxchgd as its user in kxdir (users.kx_dir: its socket and state), the
-    media and screen users its peers; (proc, socket path, codeword)."""
+    media and screen users its peers; (proc, socket path, codeword). admin_pin:
+    provisioned first (<state>/admin-pin), else settings are locked."""
     users.kx_dir(kxdir)
+    if admin_pin is not None:
+        state = os.path.join(kxdir, "state")
+        if not os.path.isdir(state):
+            os.mkdir(state, 0o700)
+            users.own(state, users.KX, 0o700)
+        provision_admin_pin(bindir, state, admin_pin)
     sock = os.path.join(kxdir, "keyxchgd.sock")
     proc = subprocess.Popen(users.kx([os.path.join(bindir, "keyxchgd"), "--state-dir",
                                       os.path.join(kxdir, "state"), "--socket", sock,

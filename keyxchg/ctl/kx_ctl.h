@@ -43,9 +43,10 @@ enum kx_ctl_cmd_type {
 	KX_CTL_SET_SERVICE, /* url: the meeting service's address (persisted; not in a meeting) */
 	KX_CTL_RESET_IDENTITY, /* a new identity key, a new codeword (not in a meeting) */
 	KX_CTL_CHECK_PIN, /* pin: the admin PIN, checked and counted (the panel's unlock) */
+	KX_CTL_SET_ADMIN_PIN, /* pin (the current one), new_pin: the admin PIN changed */
 };
 /* The last command type: moves with the enum (the fuzz target's bound). */
-#define KX_CTL_LAST KX_CTL_CHECK_PIN
+#define KX_CTL_LAST KX_CTL_SET_ADMIN_PIN
 /* The admin PIN a settings command carries: 6 to 12 digits (kx/adminpin.h). */
 #define KX_CTL_PIN_MIN 6
 #define KX_CTL_PIN_MAX 12
@@ -72,6 +73,7 @@ struct kx_ctl_cmd {
 	 * a secret. kx_ctl_server_pump wipes it, and the request line, once the
 	 * callback returned; a caller of kx_ctl_parse wipes it itself. */
 	char pin[KX_CTL_PIN_MAX + 1];
+	char new_pin[KX_CTL_PIN_MAX + 1]; /* set-admin-pin: the new PIN (a secret, wiped alike) */
 };
 
 /*

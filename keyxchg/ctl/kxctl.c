@@ -9,6 +9,7 @@
  *   kxctl [--socket PATH] leave|end|rekey|status
  *   kxctl [--socket PATH] set-room-name NAME | set-service wss://HOST[:PORT][/PATH] < PIN
  *   kxctl [--socket PATH] reset-identity | check-pin < PIN
+ *   kxctl [--socket PATH] set-admin-pin < PIN NEW-PIN (two lines)
  *   kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]
  *
  * The settings and check-pin carry the admin PIN, read from the first line
@@ -50,6 +51,7 @@ static int usage(void)
 	      "       kxctl [--socket PATH] leave|end|rekey|status\n"
 	      "       kxctl [--socket PATH] set-room-name NAME | set-service URL < PIN\n"
 	      "       kxctl [--socket PATH] reset-identity | check-pin < PIN\n"
+	      "       kxctl [--socket PATH] set-admin-pin < PIN NEW-PIN (two lines)\n"
 	      "       kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]\n",
 	      stderr);
 	return 2;
@@ -69,10 +71,10 @@ static double positive(const char *s, double max)
 }
 
 /*
- * The admin PIN from stdin's first line into req's "pin" (jansson's copy is
- * wiped when freed: e2ee_wiping_free). Returns 0, or 2 (usage) without one.
+ * An admin PIN from stdin's next line into req's member key (jansson's copy
+ * is wiped when freed: e2ee_wiping_free). Returns 0, or 2 (usage) without one.
  */
-static int pin_from_stdin(json_t *req)
+static int pin_from_stdin(json_t *req, const char *key)
 {
 	char line[64];
 	size_t n;
@@ -85,7 +87,7 @@ static int pin_from_stdin(json_t *req)
 	n = strcspn(line, "\r\n");
 	line[n] = '\0';
 	/* keyxchgd checks it: a malformed PIN is refused there, saying why. */
-	if (json_object_set_new(req, "pin", json_stringn(line, n)))
+	if (json_object_set_new(req, key, json_stringn(line, n)))
 		ret = 2;
 	e2ee_wipe(line, sizeof(line));
 	return ret;
@@ -206,6 +208,8 @@ int main(int argc, char **argv)
 		path = DEFAULT_SOCKET;
 	json_set_alloc_funcs(e2ee_wiping_malloc, e2ee_wiping_free);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	/* The admin PIN comes on stdin: no stdio buffer keeps a copy of it. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -294,13 +298,14 @@ int main(int argc, char **argv)
 			return usage();
 		json_object_set_new(req, !strcmp(argv[optind], "set-service") ? "url" : "name",
 				    json_string(argv[optind + 1]));
-		if (pin_from_stdin(req)) {
+		if (pin_from_stdin(req, "pin")) {
 			json_decref(req);
 			return 2;
 		}
 	} else if (!strcmp(argv[optind], "reset-identity") ||
-		   !strcmp(argv[optind], "check-pin")) {
-		if (optind + 1 != argc || pin_from_stdin(req)) {
+		   !strcmp(argv[optind], "check-pin") || !strcmp(argv[optind], "set-admin-pin")) {
+		if (optind + 1 != argc || pin_from_stdin(req, "pin") ||
+		    (!strcmp(argv[optind], "set-admin-pin") && pin_from_stdin(req, "new_pin"))) {
 			json_decref(req);
 			return optind + 1 != argc ? usage() : 2;
 		}

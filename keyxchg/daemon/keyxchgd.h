@@ -347,12 +347,15 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd);
  * reset; DAEMON.md "State files") */
 int kxd_settings_load(struct app *a, const char *relay_option);
 void kxd_on_settings_request(struct app *a, int client, const struct kx_ctl_cmd *cmd);
+/* The settings' rate limit: true, the write counted; false, refused (replied). */
+bool kxd_settings_rate_ok(struct app *a, int client, const struct kx_ctl_cmd *cmd);
 
 /* kxd_pin.c: the admin PIN (verifier, wrong PINs counted, lockout) */
 void kxd_pin_load(struct app *a);
 /* Whether cmd's PIN is right; if not, the reply is sent (what: for the log). */
 bool kxd_pin_check(struct app *a, int client, const struct kx_ctl_cmd *cmd, const char *what);
 void kxd_on_check_pin(struct app *a, int client, const struct kx_ctl_cmd *cmd);
+void kxd_set_admin_pin(struct app *a, int client, const struct kx_ctl_cmd *cmd);
 /* keyxchgd --hash-admin-pin: a PIN on stdin, its verifier on stdout; exit status. */
 int kxd_hash_admin_pin(void);
 

@@ -160,6 +160,42 @@ void kxd_on_check_pin(struct app *a, int client, const struct kx_ctl_cmd *cmd)
 		kx_ctl_reply(a->ctl, client, cmd, 0, NULL, NULL);
 }
 
+/*
+ * set-admin-pin: the current PIN checked and counted like any setting's,
+ * the write rate-limited like theirs (kxd_settings_rate_ok), then the new
+ * PIN's verifier replaces <state>/admin-pin atomically. The new PIN itself
+ * is wiped with the command (kx_ctl).
+ */
+void kxd_set_admin_pin(struct app *a, int client, const struct kx_ctl_cmd *cmd)
+{
+	char verifier[KX_PIN_VERIFIER_MAX + 1];
+	int ret;
+
+	if (!kxd_pin_check(a, client, cmd, "set-admin-pin") ||
+	    !kxd_settings_rate_ok(a, client, cmd))
+		return;
+	ret = kx_admin_pin_hash(cmd->new_pin, strlen(cmd->new_pin), verifier);
+	if (!ret) {
+		char line[KX_PIN_VERIFIER_MAX + 2];
+		int n = snprintf(line, sizeof(line), "%s\n", verifier);
+
+		ret = kx_setting_write(a->state_dir, KX_ADMIN_PIN_FILE, line, (size_t)n);
+		if (ret < 0)
+			kxd_logmsg("cannot write %s/%s: %s; the admin PIN stays as it was",
+				   a->state_dir, KX_ADMIN_PIN_FILE, strerror(-ret));
+	}
+	if (ret < 0) {
+		kx_ctl_reply(a->ctl, client, cmd, ret, "cannot save the new admin PIN", NULL);
+		goto out;
+	}
+	/* Written (KX_NOT_SYNCED: the file holds it, said): it stands. */
+	memcpy(a->pin_verifier, verifier, sizeof(verifier));
+	kxd_logmsg("admin PIN changed (a new verifier in %s/%s)", a->state_dir, KX_ADMIN_PIN_FILE);
+	kx_ctl_reply(a->ctl, client, cmd, 0, NULL, NULL);
+out:
+	sodium_memzero(verifier, sizeof(verifier));
+}
+
 int kxd_hash_admin_pin(void)
 {
 	char line[64], verifier[KX_PIN_VERIFIER_MAX + 1];
@@ -168,6 +204,7 @@ int kxd_hash_admin_pin(void)
 
 	if (sodium_init() < 0)
 		return 1;
+	setvbuf(stdin, NULL, _IONBF, 0); /* no stdio copy of the PIN */
 	if (!fgets(line, sizeof(line), stdin)) {
 		fputs("keyxchgd --hash-admin-pin: no PIN on stdin\n", stderr);
 		goto out;

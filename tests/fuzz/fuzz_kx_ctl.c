@@ -26,12 +26,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t n = strlen(cmd.pin);
 			bool takes = cmd.type == KX_CTL_SET_ROOM_NAME ||
 				     cmd.type == KX_CTL_SET_SERVICE ||
-				     cmd.type == KX_CTL_RESET_IDENTITY || cmd.type == KX_CTL_CHECK_PIN;
+				     cmd.type == KX_CTL_RESET_IDENTITY || cmd.type == KX_CTL_CHECK_PIN ||
+				     cmd.type == KX_CTL_SET_ADMIN_PIN;
 
 			if (takes ? n < KX_CTL_PIN_MIN || n > KX_CTL_PIN_MAX : n != 0)
 				abort();
 			for (size_t i = 0; i < n; i++)
 				if (cmd.pin[i] < '0' || cmd.pin[i] > '9')
+					abort();
+			n = strlen(cmd.new_pin);
+			if (cmd.type == KX_CTL_SET_ADMIN_PIN ? n < KX_CTL_PIN_MIN || n > KX_CTL_PIN_MAX
+							     : n != 0)
+				abort();
+			for (size_t i = 0; i < n; i++)
+				if (cmd.new_pin[i] < '0' || cmd.new_pin[i] > '9')
 					abort();
 		}
 	} else if (!err) {

@@ -13,7 +13,9 @@ the relay fixture on loopback, driven by kxctl:
   changes, a restart keeps the count and starts the lockout again, the right
   PIN after it works and clears the count; a settings command without a PIN
   or with a wrong one changes nothing; the media daemon's uid is refused
-  check-pin; no PIN ever appears in keyxchgd's log;
+  check-pin; set-admin-pin takes the right PIN and a new one of 6 to 12
+  digits, and the new one (alone) works, after a restart too; no PIN ever
+  appears in keyxchgd's log;
 * the room name: refused when not a display name (a format character, too
   long, a control character), kept as it was; set: in status, in the state
   file (0600, exactly the name), and in the knock the host sees (a join
@@ -56,7 +58,7 @@ BIN = os.path.join(BUILD, "bin")
 # Each room's admin PIN; WRONG ones never match it.
 PIN = "480613"
 WRONG = ("111111", "222222", "3333333", "44444444", "555555")
-SETTINGS = ("set-room-name", "set-service", "reset-identity", "check-pin")
+SETTINGS = ("set-room-name", "set-service", "reset-identity", "check-pin", "set-admin-pin")
 
 
 def read(path, mode="r"):
@@ -116,12 +118,12 @@ def try_start(room):
     return p.wait(timeout=30), read(err)
 
 
-def ctl_write(r, *args):
+def ctl_write(r, *args, **kw):
     """A settings command, retried while keyxchgd's rate limit (one write per 5 s) refuses it."""
     box = {}
 
     def go():
-        box["rep"] = r.ctl(*args)
+        box["rep"] = r.ctl(*args, **kw)
         return "at most one settings change" not in box["rep"].get("error", "")
     tap.wait_until(go, 60, f"keyxchgd's settings rate limit to let {args[0]} through")
     return box["rep"]
@@ -272,9 +274,35 @@ def admin_pin(tmp, port, certs):
               rep.get("tries_left") == 2, rep)
         rep = c.ctl("check-pin")
         check("and a right one clears it", rep.get("ok"), rep)
+
+        # set-admin-pin: the current PIN and the new one, two lines on stdin.
+        f = os.path.join(c.state, "admin-pin")
+        old_verifier = read(f)
+        new = "97531086"
+        for pins, why in (((WRONG[1], new), "wrong PIN: 2 more before a lockout"),
+                          ((PIN, "12345"), "new_pin: the new admin PIN, 6 to 12 digits"),
+                          ((PIN, "12a456"), "new_pin: the new admin PIN, 6 to 12 digits")):
+            rep = c.ctl("set-admin-pin", pin="\n".join(pins))
+            check(f"set-admin-pin refused: {why}; the verifier file unchanged",
+                  not rep.get("ok") and why in rep.get("error", "") and
+                  read(f) == old_verifier, rep)
+        rep = ctl_write(c, "set-admin-pin", pin=f"{PIN}\n{new}")
+        st = os.stat(f)
+        check("set-admin-pin with the right PIN: a new verifier (0600, keyxchgd's) for the new PIN",
+              rep.get("ok") and read(f) != old_verifier and read(f).startswith("$argon2id$") and
+              st.st_mode & 0o777 == 0o600 and st.st_uid == users.KX, (rep, read(f)))
+        rep = c.ctl("check-pin", pin=PIN)
+        check("the old PIN is now wrong", rep.get("tries_left") == 2, rep)
+        rep = c.ctl("check-pin", pin=new)
+        check("the new PIN is right", rep.get("ok"), rep)
+        c.stop()
+        c.start()
+        rep = c.ctl("check-pin", pin=new)
+        check("after a restart the new PIN is the one (read from the file)", rep.get("ok"), rep)
+        WRONG_ALL = (PIN, new) + WRONG
         log = read(c.log)
-        check("no PIN, right or wrong, appears in keyxchgd's log",
-              all(p not in log for p in (PIN,) + WRONG), log[-800:])
+        check("no PIN, right or wrong, old or new, appears in keyxchgd's log",
+              all(p not in log for p in WRONG_ALL), log[-800:])
         check("keyxchgd's log says each check's time (Argon2id in its event loop)",
               re.search(r"admin PIN right for check-pin \(checked in \d+ ms\)", log), log[-800:])
     finally:

@@ -404,6 +404,12 @@ void panel_host_redact(char *line)
 		*p = '*';
 }
 
+void panel_host_pin_refused(struct panel_host *h, const char *error)
+{
+	panel_view_pin_refused(&h->view, error);
+	redraw(h);
+}
+
 void panel_host_pin_answer(struct panel_host *h, bool ok, long long locked_ms, const char *error,
 			   uint64_t now_us)
 {

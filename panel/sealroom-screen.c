@@ -503,7 +503,13 @@ static void panel_control(struct app *a, json_t *o, const char *event, const cha
 		}
 		snprintf(line, sizeof(line), "keyxchgd refused it: %s", err ? err : "no reason");
 		say("panel: %s %s", id, line);
-		panel_host_notice(a->panel, line);
+		/* The PIN Settings hold was refused (changed elsewhere, a lockout, no
+		 * verifier any more): they close and forget it (CONTROL.md's errors). */
+		if (err && (!strncmp(err, "wrong PIN", 9) || !strncmp(err, "too many wrong PINs", 19) ||
+			    !strncmp(err, "no admin PIN is set", 19)))
+			panel_host_pin_refused(a->panel, err);
+		else
+			panel_host_notice(a->panel, line);
 		return;
 	}
 	if (status || event)

@@ -245,6 +245,13 @@ void panel_view_pin_answer(struct panel_view *v, bool ok, long long locked_ms, c
 	snprintf(v->notice, sizeof(v->notice), "%s", error ? error : "Not checked.");
 }
 
+void panel_view_pin_refused(struct panel_view *v, const char *error)
+{
+	/* The PIN held no longer opens anything (changed, or a lockout): forget it. */
+	panel_settings_lock(v);
+	snprintf(v->notice, sizeof(v->notice), "Settings locked: %s", error);
+}
+
 /* A key of the Settings' keyboard; Done sends the setting, Cancel leaves it. */
 static void edit_key(struct panel_view *v, char key, struct panel_action *act)
 {

@@ -20,6 +20,8 @@ meeting services with one CA). Checked, screens in $BUILD/test-logs/panel-settin
   room 1 knocks with a CHANGED identity key at the next knock;
 * every settings command the panel sent carried the PIN, which the screen's
   log shows as '*' only (no PIN digits in the screen's or keyxchgd's log);
+* the PIN changed with kxctl set-admin-pin while Settings are open: the next
+  setting is refused and Settings close; the new PIN opens them;
 * wrong PINs: keyxchgd's refusals on the panel, the fourth locks 30 s; the
   right PIN during the lockout is not even sent (the panel knows the
   lockout from keyxchgd's answer); a screen on room 2, whose keyxchgd has
@@ -46,6 +48,7 @@ BIN = os.path.join(BUILD, "bin")
 LOGS = os.path.join(BUILD, "test-logs")
 MEETING = "settings-test"
 PIN = "246813"
+PIN2 = "8642097"  # set-admin-pin's new one
 
 
 def save(screen, name):
@@ -244,6 +247,27 @@ def main():
               PIN not in screen.text() and
               PIN not in open(os.path.join(LOGS, "panel-settings-kx1.log")).read())
 
+        # The PIN changed elsewhere (kxctl set-admin-pin) while Settings are open: the
+        # next setting is refused and Settings close, the stale PIN forgotten.
+        settings()
+        box = {}
+
+        def change_pin():
+            box["r"] = roomproc.kxctl(BIN, sock1, "set-admin-pin", pin=f"{PIN}\n{PIN2}")
+            return "at most one settings change" not in box["r"].get("error", "")
+        tap.wait_until(change_pin, 60, "keyxchgd's rate limit to let set-admin-pin through")
+        check("kxctl set-admin-pin (the current PIN, the new one on stdin) is taken",
+              box["r"].get("ok"), box["r"])
+        answer, sent = edit("room", "Stale")
+        screen.wait_widget("home.settings")
+        check("a setting with the PIN keyxchgd no longer takes: refused, Settings close "
+              "(Home), the name unchanged", "keyxchgd refused it: wrong PIN" in answer and
+              screen.page()[0] == "home" and st1().get("room_name") == "Board One",
+              (answer, screen.page()[0], st1().get("room_name")))
+        check("the new PIN opens Settings (and clears the count)",
+              "admin PIN taken" in pin_answer(PIN2))
+        screen.tap("set.done")
+
         # Wrong PINs: keyxchgd's words on the panel, then its lockout.
         for i, wrong in enumerate(("111111", "222222", "333333")):
             answer = pin_answer(wrong)
@@ -255,7 +279,7 @@ def main():
         check("wrong PIN 4: keyxchgd locks 30 s, the panel says so",
               "refused: wrong PIN: locked for 30000 ms" in answer, answer)
         n = screen.text().count('"cmd":"check-pin"')
-        type_pin(PIN)   # each tap waited for until the screen drew what it left
+        type_pin(PIN2)  # each tap waited for until the screen drew what it left
         check("the right PIN during the lockout is not sent (the panel holds keyxchgd's "
               "lockout), Settings stay shut",
               screen.text().count('"cmd":"check-pin"') == n and screen.page()[0] == "pin",

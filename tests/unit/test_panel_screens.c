@@ -912,6 +912,15 @@ static void test_pin_guard(void **state)
 	tap_at(&v, "set.done", 0, t0 + 64 * s, &act);
 	assert_int_equal(v.page, PANEL_P_HOME);
 	assert_string_equal(v.pin, "");
+	/* keyxchgd refuses the PIN Settings hold (changed meanwhile): they close. */
+	tap_at(&v, "home.settings", 0, t0 + 65 * s, &act);
+	type_pin_at(&v, "246813>", t0 + 65 * s, &act);
+	panel_view_pin_answer(&v, true, -1, NULL, t0 + 65 * s);
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	panel_view_pin_refused(&v, "wrong PIN: 2 more before a lockout");
+	assert_int_equal(v.page, PANEL_P_HOME);
+	assert_string_equal(v.pin, "");
+	assert_string_equal(v.notice, "Settings locked: wrong PIN: 2 more before a lockout");
 	/* 60 s without a tap: Settings lock again (tick), the keyboard and the PIN too. */
 	tap_at(&v, "home.settings", 0, t0 + 50000 * s, &act);
 	type_pin_at(&v, "246813>", t0 + 50000 * s, &act);

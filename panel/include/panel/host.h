@@ -97,4 +97,7 @@ __attribute__((nonnull(1))) void panel_host_pin_answer(struct panel_host *h, boo
 						       long long locked_ms, const char *error,
 						       uint64_t now_us);
 
+/* keyxchgd refused a setting's PIN: Settings close, the PIN is wiped (panel_view_pin_refused). */
+__attribute__((nonnull)) void panel_host_pin_refused(struct panel_host *h, const char *error);
+
 #endif

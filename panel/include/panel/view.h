@@ -241,6 +241,10 @@ __attribute__((nonnull(1))) void panel_view_pin_answer(struct panel_view *v, boo
 						       long long locked_ms, const char *error,
 						       uint64_t now_us);
 
+/* keyxchgd refused a setting's PIN (its error, e.g. "wrong PIN: ..."): Settings
+ * close, the PIN is wiped, the notice says why. */
+__attribute__((nonnull)) void panel_view_pin_refused(struct panel_view *v, const char *error);
+
 /* Time passes: the bar hides, a PIN lockout ends, Settings idle for
  * PANEL_SETTINGS_IDLE_US lock again. Returns true when the page changed. */
 __attribute__((nonnull)) bool panel_view_tick(struct panel_view *v, uint64_t now_us);

@@ -53,7 +53,7 @@ export SEALROOM_ETC=$hr SEALROOM_STATE=$hr/state SEALROOM_RUN=$hr/run
 kxpid=$!
 waitfor "$hr/keyxchgd.log" "keyxchgd ready" 120 || sed 's/^/# /' "$hr/keyxchgd.log"
 check "keyxchgd holds the provisioned admin PIN's verifier (Settings open with the PIN only)" \
-	grep -q "admin PIN verifier $hr/state/keyxchg/admin-pin" "$hr/keyxchgd.log"
+	grep -q "admin PIN verifier $hr/state/keyxchg/admin-pin; 0 wrong PINs since the last right one" "$hr/keyxchgd.log"
 /etc/sealroom/services.d/20-sealroom-screen >"$hr/screen.log" 2>&1 &
 spid=$!
 /etc/sealroom/services.d/30-roomd >"$hr/roomd.log" 2>&1 &

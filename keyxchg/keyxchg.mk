@@ -54,7 +54,7 @@ test-programs: $(O)/tests/kx-vectors
 
 KX_FUZZ := fuzz_kx_announce fuzz_kx_roster fuzz_kx_epoch_key fuzz_kx_ack fuzz_kx_leave fuzz_kx_deny \
 	fuzz_kx_end fuzz_kx_rekey_request \
-	fuzz_kx_pinfile
+	fuzz_kx_pinfile fuzz_kx_adminpin
 FUZZ_TARGETS += $(KX_FUZZ)
 KX_FUZZ_BINS := $(KX_FUZZ:%=$(O)/fuzz/%)
 

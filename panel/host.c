@@ -205,7 +205,7 @@ int panel_host_new(struct panel_screen *s, const struct panel_host_config *cfg,
 	ret = panel_ui_new(&m, &h->ui);
 	if (ret)
 		goto fail;
-	panel_view_init(&h->view, &m, cfg->admin_pin);
+	panel_view_init(&h->view, &m);
 	if (cfg->bar_seconds)
 		h->view.bar_us = (uint64_t)cfg->bar_seconds * 1000000u;
 	snprintf(h->view.st.room_name, sizeof(h->view.st.room_name), "%s",
@@ -370,13 +370,20 @@ void panel_host_notice(struct panel_host *h, const char *text)
 	redraw(h);
 }
 
+/* The actions whose command carries the admin PIN (keyxchg/CONTROL.md). */
+static bool with_pin(enum panel_action_type t)
+{
+	return t == PANEL_A_CHECK_PIN || t == PANEL_A_SET_ROOM_NAME || t == PANEL_A_SET_SERVICE ||
+	       t == PANEL_A_RESET_IDENTITY;
+}
+
 int panel_host_request(const struct panel_host *h, const struct panel_action *act, const char *id,
 		       char *buf, size_t len, const char **why)
 {
 	const char *name = h->view.st.room_name[0] ? h->view.st.room_name : "Room";
 	json_t *o = NULL;
 	char *text;
-	size_t n;
+	size_t n, pin;
 
 	*why = NULL;
 	switch (act->type) {
@@ -416,6 +423,9 @@ int panel_host_request(const struct panel_host *h, const struct panel_action *ac
 	case PANEL_A_RESET_IDENTITY:
 		o = json_pack("{s:s, s:s}", "cmd", "reset-identity", "id", id);
 		break;
+	case PANEL_A_CHECK_PIN:
+		o = json_pack("{s:s, s:s}", "cmd", "check-pin", "id", id);
+		break;
 	case PANEL_A_SET_ROOM_NAME:
 	case PANEL_A_SET_SERVICE:
 		/* As typed: keyxchgd checks it and says why not (shown as the notice). */
@@ -435,13 +445,48 @@ int panel_host_request(const struct panel_host *h, const struct panel_action *ac
 	if (!text)
 		return -ENOMEM;
 	n = strlen(text);
-	if (n + 2 > len) {
+	/* The admin PIN goes in here, not through jansson (whose copies would be
+	 * freed unwiped): digits only, so no escaping; the caller wipes buf. */
+	pin = with_pin(act->type) ? strlen(act->pin) : 0;
+	if (with_pin(act->type) && (pin < PANEL_PIN_MIN || pin > PANEL_PIN_MAX ||
+				    strspn(act->pin, "0123456789") != pin)) {
+		free(text);
+		*why = "Settings are locked: open them with the admin PIN again.";
+		return 0;
+	}
+	if (n + (pin ? sizeof(",\"pin\":\"\"") - 1 + pin : 0) + 2 > len) {
 		free(text);
 		return -ENOSPC;
 	}
 	memcpy(buf, text, n);
+	if (pin) /* text ends with its object's '}' */
+		n = n - 1 + (size_t)sprintf(buf + n - 1, ",\"pin\":\"%s\"}", act->pin);
 	buf[n] = '\n';
 	buf[n + 1] = '\0';
 	free(text);
 	return (int)n + 1;
+}
+
+void panel_host_redact(char *line)
+{
+	char *p = strstr(line, ",\"pin\":\"");
+
+	if (!p)
+		return;
+	for (p += sizeof(",\"pin\":\"") - 1; *p >= '0' && *p <= '9'; p++)
+		*p = '*';
+}
+
+void panel_host_pin_refused(struct panel_host *h, const char *error)
+{
+	panel_view_pin_refused(&h->view, error);
+	redraw(h);
+}
+
+void panel_host_pin_answer(struct panel_host *h, bool ok, long long locked_ms, const char *error,
+			   uint64_t now_us)
+{
+	panel_view_pin_answer(&h->view, ok, locked_ms, error, now_us);
+	h->layout[0] = '\0'; /* the page line again: the PIN page said keyxchgd's word */
+	redraw(h);
 }

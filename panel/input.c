@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The panel's inputs: taps and the admin PIN (panel/input.h). */
+/* The panel's inputs: taps (panel/input.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -132,29 +132,4 @@ size_t panel_input_read(struct panel_input *in, const short revents[2],
 	if (in->events_fd >= 0 && revents[1] && !note[0])
 		n += read_events(in, out + n, max - n, note, note_len);
 	return n;
-}
-
-int panel_read_pin(const char *path, char *pin, size_t len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	/* The admin PIN is readable by its owner only, like every secret here. */
-	if (fstat(fd, &st) || (st.st_mode & 077)) {
-		close(fd);
-		return -EPERM;
-	}
-	n = read(fd, pin, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	pin[n] = '\0';
-	pin[strcspn(pin, "\r\n")] = '\0';
-	for (size_t i = 0; pin[i]; i++)
-		if (pin[i] < '0' || pin[i] > '9')
-			return -EINVAL;
-	return strlen(pin) >= PANEL_PIN_MIN && strlen(pin) <= PANEL_PIN_MAX ? 0 : -ERANGE;
 }

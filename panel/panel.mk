@@ -13,7 +13,7 @@
 MORE_DEB_PACKAGES += libjansson-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 
 PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(DRV_TOUCH_CFLAGS)
-PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/keyboard.c panel/view.c panel/model.c \
+PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/keyboard.c panel/view.c panel/settings.c panel/model.c \
 	panel/host.c panel/input.c
 PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
 PANEL_LIB := $(O)/lib/libpanel.a
@@ -141,7 +141,7 @@ $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 
 # What the panel parses of keyxchgd's messages, and the taps after them.
 FUZZ_TARGETS += fuzz_panel_model
-FUZZ_PANEL_SRCS := panel/model.c panel/view.c panel/ui.c panel/keyboard.c watermark/label.c crypto/codeword.c \
+FUZZ_PANEL_SRCS := panel/model.c panel/view.c panel/settings.c panel/ui.c panel/keyboard.c watermark/label.c crypto/codeword.c \
 	crypto/secret.c
 $(O)/fuzz/fuzz_panel_model: tests/fuzz/fuzz_panel_model.c $(FUZZ_PANEL_SRCS) \
 		panel/include/panel/model.h panel/include/panel/view.h panel/include/panel/ui.h

@@ -10,7 +10,7 @@
  *   sealroom-screen --display DEVICE|soft [--display-size WxH]
  *                   [--display-capture PNG] --frames PATH --roomd-uid UID
  *                   [--control PATH] [--screen-mm WxH [--touch NAME]
- *                   [--touch-events PATH] [--admin-pin-file FILE] [--bar-seconds N]
+ *                   [--touch-events PATH] [--bar-seconds N]
  *                   [--room-name NAME] [--service ADDR] [--meeting NAME]]
  *
  * The touch panel (panel/host.h, docs/panel.md) runs when the screen's
@@ -128,7 +128,7 @@ static void usage(void)
 	fprintf(stderr, "usage: sealroom-screen --display DEVICE|soft [--display-size WxH] "
 			"[--display-capture PNG] --frames PATH --roomd-uid UID [--control PATH]\n"
 			"       [--screen-mm WxH [--touch NAME] [--touch-events PATH (test input)]\n"
-			"        [--admin-pin-file FILE] [--room-name NAME] [--service ADDR] "
+			"        [--room-name NAME] [--service ADDR] "
 			"[--meeting NAME] [--bar-seconds N]]\n");
 	exit(2);
 }
@@ -480,6 +480,19 @@ static void panel_control(struct app *a, json_t *o, const char *event, const cha
 {
 	bool status = !event && id && (!strcmp(id, "screen-status") || !strcmp(id, "panel-status"));
 
+	if (!event && id && !strncmp(id, "panel-pin-", 10)) {
+		/* check-pin: keyxchgd's answer opens Settings or says why not. */
+		const char *err = json_string_value(json_object_get(o, "error"));
+		json_t *ms = json_object_get(o, "locked_ms");
+		bool ok = json_is_true(json_object_get(o, "ok"));
+
+		say("panel: %s %s%s", id, ok ? "admin PIN taken: Settings open" : "refused: ",
+		    ok ? "" : err ? err : "no reason");
+		panel_host_pin_answer(a->panel, ok,
+				      json_is_integer(ms) ? (long long)json_integer_value(ms) : -1,
+				      ok ? NULL : err ? err : "keyxchgd refused it", now_us());
+		return;
+	}
 	if (!event && id && !strncmp(id, "panel-", 6) && !status) {
 		const char *err = json_string_value(json_object_get(o, "error"));
 		char line[256];
@@ -492,7 +505,13 @@ static void panel_control(struct app *a, json_t *o, const char *event, const cha
 		}
 		snprintf(line, sizeof(line), "keyxchgd refused it: %s", err ? err : "no reason");
 		say("panel: %s %s", id, line);
-		panel_host_notice(a->panel, line);
+		/* The PIN Settings hold was refused (changed elsewhere, a lockout, no
+		 * verifier any more): they close and forget it (CONTROL.md's errors). */
+		if (err && (!strncmp(err, "wrong PIN", 9) || !strncmp(err, "too many wrong PINs", 19) ||
+			    !strncmp(err, "no admin PIN is set", 19)))
+			panel_host_pin_refused(a->panel, err);
+		else
+			panel_host_notice(a->panel, line);
 		return;
 	}
 	if (status || event)
@@ -540,8 +559,11 @@ static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
 		fflush(stdout);
 		return;
 	}
-	snprintf(id, sizeof(id), "panel-%u", ++a->requests);
+	/* check-pin's answer is told apart by its id (panel_control). */
+	snprintf(id, sizeof(id), "panel-%s%u", act.type == PANEL_A_CHECK_PIN ? "pin-" : "",
+		 ++a->requests);
 	n = panel_host_request(a->panel, &act, id, req, sizeof(req), &why);
+	sodium_memzero(act.pin, sizeof(act.pin)); /* in req now, if anywhere */
 	if (n <= 0) {
 		if (why) {
 			say("panel: %s", why);
@@ -550,13 +572,22 @@ static void panel_gesture(struct app *a, const struct drv_touch_gesture *g)
 		return;
 	}
 	if (a->ctl_fd < 0 || send(a->ctl_fd, req, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		sodium_memzero(req, sizeof(req));
 		say("panel: %s not sent: keyxchgd is not connected", id);
-		panel_host_notice(a->panel, "Not sent: the keying daemon is not reachable.");
+		if (act.type == PANEL_A_CHECK_PIN)
+			panel_host_pin_answer(a->panel, false, -1,
+					      "Not sent: the keying daemon is not reachable.",
+					      now_us());
+		else
+			panel_host_notice(a->panel, "Not sent: the keying daemon is not reachable.");
 		return;
 	}
 	req[n - 1] = '\0';
-	/* The request carries no secret: a participant, a knock's hash, a meeting code. */
+	/* The admin PIN never in a log: its digits as '*'. The rest is no secret
+	 * (a participant, a knock's hash, a meeting code, a setting's value). */
+	panel_host_redact(req);
 	say("panel: sent %s", req);
+	sodium_memzero(req, sizeof(req));
 	send_status(a);
 }
 
@@ -753,7 +784,6 @@ int main(int argc, char **argv)
 		{ "screen-mm", required_argument, NULL, 'm' },
 		{ "touch", required_argument, NULL, 't' },
 		{ "touch-events", required_argument, NULL, 'e' },
-		{ "admin-pin-file", required_argument, NULL, 'p' },
 		{ "room-name", required_argument, NULL, 'r' },
 		{ "service", required_argument, NULL, 'v' },
 		{ "meeting", required_argument, NULL, 'g' },
@@ -761,8 +791,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct panel_host_config pcfg = { 0 };
-	const char *touch_name = NULL, *events = NULL, *pin_file = NULL;
-	char pin[PANEL_PIN_MAX + 2] = "";
+	const char *touch_name = NULL, *events = NULL;
 	bool panel = false;
 	static struct app app; /* large: the control line */
 	struct app *a = &app;
@@ -807,9 +836,6 @@ int main(int argc, char **argv)
 		case 'e':
 			events = optarg;
 			break;
-		case 'p':
-			pin_file = optarg;
-			break;
 		case 'r':
 			pcfg.room_name = optarg;
 			break;
@@ -838,7 +864,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!display || !frames || !have_uid || optind != argc ||
-	    (!panel && (touch_name || events || pin_file)))
+	    (!panel && (touch_name || events)))
 		usage();
 	a->listen_fd = a->roomd_fd = a->ctl_fd = -1;
 	a->volume_wanted = PANEL_FRAMES_VOLUME_MAX;
@@ -876,23 +902,7 @@ int main(int argc, char **argv)
 	if (panel) {
 		uint32_t w, h;
 
-		ret = pin_file ? panel_read_pin(pin_file, pin, sizeof(pin)) : 0;
-		if (ret == -ERANGE) {
-			/* Too short to hold off guessing: Settings stay locked. */
-			say("REFUSED admin PIN %s: not %u to %u digits; Settings stay locked", pin_file,
-			    PANEL_PIN_MIN, PANEL_PIN_MAX);
-			sodium_memzero(pin, sizeof(pin));
-			pin_file = NULL;
-		} else if (ret) {
-			fprintf(stderr, "sealroom-screen: admin PIN %s: %s\n", pin_file,
-				ret == -EPERM ? "readable by others (must be 0600)"
-				: ret == -EINVAL ? "not digits"
-						 : strerror(-ret));
-			return 1;
-		}
-		pcfg.admin_pin = pin_file ? pin : NULL;
 		ret = panel_host_new(a->screen, &pcfg, &a->panel, &what);
-		sodium_memzero(pin, sizeof(pin));
 		if (ret) {
 			fprintf(stderr, "sealroom-screen: panel: %s: %s\n", what, strerror(-ret));
 			return 1;
@@ -908,8 +918,9 @@ int main(int argc, char **argv)
 			say("touch: the device \"%s\"", touch_name);
 		if (events)
 			say("touch: TEST INPUT %s (evdev records, axes 0..32767)", events);
-		say("panel: %ux%u mm%s", pcfg.width_mm, pcfg.height_mm,
-		    pin_file ? ", Settings behind the admin PIN" : ", Settings locked (no PIN)");
+		/* keyxchgd checks the admin PIN (keyxchg/CONTROL.md "The admin PIN"). */
+		say("panel: %ux%u mm, Settings behind keyxchgd's admin PIN", pcfg.width_mm,
+		    pcfg.height_mm);
 	}
 	connect_control(a);
 	if (a->ctl_fd < 0)

@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
-#include "panel/view.h"
+#include "view-builder.h"
 
 /* ------------------------------------------------------------ the meeting code */
 
@@ -61,20 +60,16 @@ const char *panel_page_name(enum panel_page p)
 	return (unsigned int)p < sizeof(page_names) / sizeof(page_names[0]) ? page_names[p] : "?";
 }
 
-void panel_view_init(struct panel_view *v, const struct panel_metrics *m, const char *admin_pin)
+void panel_view_init(struct panel_view *v, const struct panel_metrics *m)
 {
 	memset(v, 0, sizeof(*v));
 	v->m = *m;
 	v->bar_us = PANEL_BAR_US;
-	/* A PIN shorter than PANEL_PIN_MIN opens nothing (the caller says why). */
-	if (admin_pin && strlen(admin_pin) >= PANEL_PIN_MIN && strlen(admin_pin) <= PANEL_PIN_MAX)
-		strcpy(v->admin_pin, admin_pin);
 }
 
 void panel_view_clear(struct panel_view *v)
 {
-	sodium_memzero(v->pin, sizeof(v->pin));
-	sodium_memzero(v->admin_pin, sizeof(v->admin_pin));
+	panel_settings_lock(v); /* wipes the PIN */
 }
 
 static bool meeting_page(enum panel_page p)
@@ -111,55 +106,20 @@ void panel_view_follow(struct panel_view *v, uint64_t now_us)
 	}
 }
 
-/* The pages behind the admin PIN, and the PIN's own keypad. */
-static bool admin_page(enum panel_page p)
-{
-	return p == PANEL_P_PIN || p == PANEL_P_SETTINGS || p == PANEL_P_EDIT;
-}
-
-/* Leaves the admin pages with nothing typed kept. */
-static void lock_settings(struct panel_view *v)
-{
-	v->page = PANEL_P_HOME;
-	v->confirm_reset = false;
-	v->shift = false;
-	sodium_memzero(v->pin, sizeof(v->pin));
-	sodium_memzero(v->edit, sizeof(v->edit));
-}
-
 bool panel_view_tick(struct panel_view *v, uint64_t now_us)
 {
 	if (v->bar && v->page == PANEL_P_MEETING && now_us >= v->bar_until_us) {
 		v->bar = false;
 		return true;
 	}
-	if (admin_page(v->page) && now_us - v->last_tap_us >= PANEL_SETTINGS_IDLE_US) {
-		lock_settings(v);
-		snprintf(v->notice, sizeof(v->notice),
-			 "Settings locked again: %llu s without a tap.",
-			 (unsigned long long)(PANEL_SETTINGS_IDLE_US / 1000000));
-		return true;
-	}
-	if (v->page == PANEL_P_PIN && v->pin_locked_s && now_us >= v->pin_locked_until_us) {
-		v->pin_locked_s = 0; /* the page says "Admin PIN" again */
-		return true;
-	}
-	return false;
+	return panel_settings_tick(v, now_us);
 }
 
 uint64_t panel_view_deadline(const struct panel_view *v)
 {
 	uint64_t at = v->bar && v->page == PANEL_P_MEETING ? v->bar_until_us : 0;
 
-	if (admin_page(v->page)) {
-		uint64_t idle = v->last_tap_us + PANEL_SETTINGS_IDLE_US;
-
-		if (!at || idle < at)
-			at = idle;
-		if (v->page == PANEL_P_PIN && v->pin_locked_s && v->pin_locked_until_us < at)
-			at = v->pin_locked_until_us;
-	}
-	return at;
+	return panel_settings_deadline(v, at);
 }
 
 static const struct panel_person *changed_person(const struct panel_state *st)
@@ -248,13 +208,6 @@ bool panel_view_e2ee(const struct panel_view *v)
 }
 
 /* ------------------------------------------------------------ widgets */
-
-struct builder {
-	const struct panel_view *v;
-	struct panel_widget *w;
-	size_t n, max;
-	double sw, sh; /* the screen in mm */
-};
 
 static struct panel_rect mm(const struct builder *b, double x, double y, double w, double h)
 {
@@ -689,100 +642,6 @@ static void page_security(struct builder *b)
 	    "Close", NULL);
 }
 
-static void page_pin(struct builder *b)
-{
-	char dots[PANEL_PIN_MAX * 3 + 1] = "", locked[64];
-	double x, y;
-	const char *title = b->v->pin_wrong ? "Wrong PIN" : "Admin PIN";
-
-	for (size_t i = 0; b->v->pin[i]; i++)
-		strcat(dots, "•");
-	double h = card(b, "pin.card", 124, 132, &x, &y);
-
-	if (b->v->pin_locked_s) {
-		snprintf(locked, sizeof(locked), "Wrong PIN: locked %llu s",
-			 (unsigned long long)b->v->pin_locked_s);
-		title = locked;
-	}
-	add(b, "pin.title", PANEL_W_LABEL, b->v->pin_wrong ? PANEL_S_DANGER : PANEL_S_NORMAL,
-	    mm(b, x + 6, y + 4, 112, 16), title,
-	    "Settings are for the room's administrator")
-		->text_mm = 5;
-	keypad(b, "pin.keys", x + 6, y + 22, 112, dots[0] ? dots : " ");
-	add(b, "pin.cancel", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + 6, y + h - 18, 40, 14),
-	    "Cancel", NULL);
-}
-
-static void page_settings(struct builder *b)
-{
-	const struct panel_state *st = &b->v->st;
-	double x, y;
-	struct panel_widget *w;
-
-	card(b, "set.card", 180, 120, &x, &y);
-	add(b, "set.title", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 4, 168, 10), "Settings",
-	    NULL);
-	add(b, "set.service", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 18, 130, 16),
-	    "Meeting service", st->service[0] ? st->service : "(not configured)")
-		->text_mm = 4.5;
-	w = add(b, "set.service.edit", PANEL_W_BUTTON, PANEL_S_NORMAL,
-		mm(b, x + 140, y + 18, 34, 14), "Change", NULL);
-	w->disabled = !st->kx_up;
-	add(b, "set.room", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 36, 130, 16),
-	    "Room name", st->room_name[0] ? st->room_name : "(not set)")
-		->text_mm = 4.5;
-	w = add(b, "set.room.edit", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + 140, y + 36, 34, 14),
-		"Change", NULL);
-	w->disabled = !st->kx_up;
-	w = add(b, "set.reset", PANEL_W_BUTTON, PANEL_S_DANGER, mm(b, x + 6, y + 60, 70, 16),
-		"Reset identity…", NULL);
-	w->disabled = !st->kx_up;
-	notice(b, x + 6, y + 80, 168);
-	add(b, "set.done", PANEL_W_BUTTON, PANEL_S_NORMAL, mm(b, x + 140, y + 100, 34, 14), "Done",
-	    NULL);
-	if (!b->v->confirm_reset)
-		return;
-	y = top(b, 120, 30);
-	w = add(b, "reset", PANEL_W_DIALOG, PANEL_S_DANGER, mm(b, (b->sw - 190) / 2, y, 190, 120),
-		"Reset this room's identity?",
-		"A new identity key gives this room a new codeword. Every room that pinned or "
-		"verified this one will show KEY CHANGED in red until its people compare the new "
-		"codeword aloud and verify it again; a host that admitted this room without "
-		"asking no longer will. This room's own pins stay. It cannot be undone.");
-	w->modal = true;
-	w = add(b, "reset.cancel", PANEL_W_BUTTON, PANEL_S_NORMAL,
-		mm(b, (b->sw - 190) / 2 + 8, y + 100, 60, 16), "Cancel", NULL);
-	w->modal = true;
-	w = add(b, "reset.confirm", PANEL_W_BUTTON, PANEL_S_DANGER,
-		mm(b, (b->sw + 190) / 2 - 88, y + 100, 80, 16), "Reset identity", NULL);
-	w->modal = true;
-}
-
-/* A setting on the keyboard: keyxchgd checks it, and its refusal shows here. */
-static void page_edit(struct builder *b)
-{
-	const struct panel_view *v = b->v;
-	bool svc = v->editing == PANEL_EDIT_SERVICE;
-	double x, y, kw = b->sw - 20 < 240 ? b->sw - 20 : 240;
-	double h = card(b, "edit.card", kw + 12, 142, &x, &y);
-	double kh = h - 30 < 100 ? h - 30 : 100;
-	struct panel_widget *w;
-
-	add(b, "edit.title", PANEL_W_LABEL, PANEL_S_NORMAL, mm(b, x + 6, y + 3, kw, 14),
-	    svc ? "Meeting service address" : "Room name",
-	    svc ? "wss://host[:port][/path]: the service keyxchgd connects to for meetings"
-		: "Shown to the other rooms when this room knocks; up to 64 bytes")
-		->text_mm = 5;
-	char quoted[PANEL_SETTING_MAX + 8];
-
-	/* What is typed, in quotes (as Home shows the name). */
-	snprintf(quoted, sizeof(quoted), "\u201c%s\u201d", v->edit);
-	w = add(b, "edit.keys", PANEL_W_KEYBOARD, PANEL_S_NORMAL, mm(b, x + 6, y + 19, kw, kh),
-		v->edit[0] ? quoted : " ", NULL);
-	w->on = v->shift;
-	notice(b, x + 6, y + 20 + kh, kw);
-}
-
 static void lobby(struct builder *b)
 {
 	const struct panel_knock *k = &b->v->st.knocks[0];
@@ -846,13 +705,9 @@ size_t panel_view_widgets(const struct panel_view *v, struct panel_widget *out, 
 		page_security(&b);
 		break;
 	case PANEL_P_PIN:
-		page_pin(&b);
-		break;
 	case PANEL_P_SETTINGS:
-		page_settings(&b);
-		break;
 	case PANEL_P_EDIT:
-		page_edit(&b);
+		panel_settings_widgets(&b);
 		break;
 	}
 	status_card(&b);
@@ -886,20 +741,6 @@ static void type_key(char *buf, size_t max, char key)
 	}
 }
 
-/* The PIN against the admin PIN, in constant time over the whole buffers. */
-static bool pin_ok(const struct panel_view *v)
-{
-	char a[PANEL_PIN_MAX + 1] = { 0 }, b[PANEL_PIN_MAX + 1] = { 0 };
-	bool ok;
-
-	memcpy(a, v->pin, strlen(v->pin));
-	memcpy(b, v->admin_pin, strlen(v->admin_pin));
-	ok = v->admin_pin[0] && sodium_memcmp(a, b, sizeof(a)) == 0;
-	sodium_memzero(a, sizeof(a));
-	sodium_memzero(b, sizeof(b));
-	return ok;
-}
-
 static bool person_action(struct panel_view *v, const char *id, const char *prefix,
 			  enum panel_action_type type, struct panel_action *act)
 {
@@ -918,71 +759,6 @@ static bool person_action(struct panel_view *v, const char *id, const char *pref
 	return true;
 }
 
-/*
- * The PIN typed, checked: a right one opens Settings and forgets the wrong
- * ones; a wrong one past PANEL_PIN_FREE_TRIES locks the keypad, each time
- * twice as long (docs/panel.md "Settings").
- */
-static void enter_pin(struct panel_view *v, uint64_t now_us)
-{
-	if (v->pin_locked_s && now_us < v->pin_locked_until_us) {
-		char text[PANEL_UI_TEXT_MAX];
-
-		snprintf(text, sizeof(text), "Too many wrong PINs: try again in %llu s.",
-			 (unsigned long long)((v->pin_locked_until_us - now_us + 999999) / 1000000));
-		say(v, text);
-	} else if (pin_ok(v)) {
-		v->pin_wrong = false;
-		v->pin_failures = 0;
-		v->pin_locked_s = 0;
-		v->page = PANEL_P_SETTINGS;
-		v->notice[0] = '\0';
-	} else {
-		v->pin_wrong = true;
-		v->pin_locked_s = 0;
-		if (++v->pin_failures > PANEL_PIN_FREE_TRIES) {
-			unsigned int k = v->pin_failures - PANEL_PIN_FREE_TRIES - 1;
-			uint64_t d = k < 8 ? PANEL_PIN_DELAY_US << k : PANEL_PIN_DELAY_MAX_US;
-
-			if (d > PANEL_PIN_DELAY_MAX_US)
-				d = PANEL_PIN_DELAY_MAX_US;
-			v->pin_locked_until_us = now_us + d;
-			v->pin_locked_s = d / 1000000;
-		}
-	}
-	sodium_memzero(v->pin, sizeof(v->pin));
-}
-
-/* A key of the Settings' keyboard; Done sends the setting, Cancel leaves it. */
-static void edit_key(struct panel_view *v, char key, struct panel_action *act)
-{
-	size_t max = v->editing == PANEL_EDIT_SERVICE ? PANEL_SETTING_MAX : PANEL_ROOM_NAME_MAX;
-
-	if (key == PANEL_KEY_SHIFT) {
-		v->shift = !v->shift;
-	} else if (key == PANEL_KEY_CANCEL) {
-		v->page = PANEL_P_SETTINGS;
-		v->notice[0] = '\0';
-	} else if (key == PANEL_KEY_OK) {
-		if (!v->edit[0]) {
-			say(v, "Type a value first (Cancel keeps the one set).");
-			return;
-		}
-		act->type = v->editing == PANEL_EDIT_SERVICE ? PANEL_A_SET_SERVICE
-							      : PANEL_A_SET_ROOM_NAME;
-		snprintf(act->text, sizeof(act->text), "%s", v->edit);
-		/* Settings show keyxchgd's value (status) or its refusal (the notice). */
-		v->page = PANEL_P_SETTINGS;
-		v->notice[0] = '\0';
-	} else if (panel_keyboard_type(v->edit, max, key, v->shift)) {
-		v->shift = false; /* one capital, as phone keyboards do */
-		v->notice[0] = '\0';
-	} else if (key != PANEL_KEY_ERASE) {
-		say(v, v->editing == PANEL_EDIT_SERVICE ? "At most 128 characters."
-							: "At most 64 bytes.");
-	}
-}
-
 void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t now_us,
 		    struct panel_action *act)
 {
@@ -998,7 +774,7 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	if (v->page == PANEL_P_MEETING)
 		show_bar(v, now_us);
 	/* A tap after the idle time finds Settings locked, whatever it hit. */
-	if (admin_page(v->page) && now_us - v->last_tap_us >= PANEL_SETTINGS_IDLE_US) {
+	if (panel_settings_page(v->page) && now_us - v->last_tap_us >= PANEL_SETTINGS_IDLE_US) {
 		panel_view_tick(v, now_us);
 		return;
 	}
@@ -1024,17 +800,8 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	} else if (!strcmp(id, "home.join")) {
 		v->page = PANEL_P_JOIN;
 		v->entry[0] = v->notice[0] = '\0';
-	} else if (!strcmp(id, "home.settings")) {
-		if (v->admin_pin[0]) {
-			v->page = PANEL_P_PIN;
-			v->pin[0] = '\0';
-			v->pin_wrong = false;
-			if (now_us >= v->pin_locked_until_us)
-				v->pin_locked_s = 0;
-		} else {
-			say(v, "No admin PIN of 6 to 12 digits is set on this room: Settings stay "
-			       "locked.");
-		}
+	} else if (panel_settings_tap(v, hit, now_us, act)) {
+		/* the PIN, Settings and the keyboard: settings.c */
 	} else if (!strcmp(id, "join.keys")) {
 		if (hit->key != '>') {
 			type_key(v->entry, PANEL_CODE_DIGITS, hit->key);
@@ -1045,36 +812,9 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 			act->type = PANEL_A_JOIN;
 			say(v, "Knocking…");
 		}
-	} else if (!strcmp(id, "join.cancel") || !strcmp(id, "pin.cancel") ||
-		   !strcmp(id, "set.done")) {
+	} else if (!strcmp(id, "join.cancel")) {
 		v->page = PANEL_P_HOME;
 		v->notice[0] = '\0';
-		sodium_memzero(v->pin, sizeof(v->pin));
-	} else if (!strcmp(id, "pin.keys")) {
-		if (hit->key != '>')
-			type_key(v->pin, PANEL_PIN_MAX, hit->key);
-		else
-			enter_pin(v, now_us);
-	} else if (!strcmp(id, "set.reset")) {
-		v->confirm_reset = true;
-	} else if (!strcmp(id, "reset.cancel")) {
-		v->confirm_reset = false;
-	} else if (!strcmp(id, "reset.confirm")) {
-		/* Home shows the new codeword once keyxchgd reports it. */
-		v->confirm_reset = false;
-		v->page = PANEL_P_HOME;
-		act->type = PANEL_A_RESET_IDENTITY;
-		say(v, "Resetting this room's identity…");
-	} else if (!strcmp(id, "set.room.edit") || !strcmp(id, "set.service.edit")) {
-		/* The keyboard starts from keyxchgd's current value. */
-		v->editing = id[4] == 'r' ? PANEL_EDIT_ROOM_NAME : PANEL_EDIT_SERVICE;
-		snprintf(v->edit, sizeof(v->edit), "%s",
-			 v->editing == PANEL_EDIT_SERVICE ? v->st.service : v->st.room_name);
-		v->shift = false;
-		v->page = PANEL_P_EDIT;
-		v->notice[0] = '\0';
-	} else if (!strcmp(id, "edit.keys")) {
-		edit_key(v, hit->key, act);
 	} else if (!strcmp(id, "bar.participants")) {
 		v->page = PANEL_P_PARTICIPANTS;
 		v->notice[0] = '\0';
@@ -1113,4 +853,49 @@ void panel_view_tap(struct panel_view *v, const struct panel_hit *hit, uint64_t 
 	} else if (!person_action(v, id, "verify.", PANEL_A_VERIFY, act)) {
 		person_action(v, id, "remove.", PANEL_A_REMOVE, act);
 	}
+}
+
+/* ------------------------------------------------------------ for settings.c */
+
+struct panel_rect panel_vb_mm(const struct builder *b, double x, double y, double w, double h)
+{
+	return mm(b, x, y, w, h);
+}
+
+struct panel_widget *panel_vb_add(struct builder *b, const char *id, enum panel_kind kind,
+				  enum panel_style style, struct panel_rect r, const char *text,
+				  const char *body)
+{
+	return add(b, id, kind, style, r, text, body);
+}
+
+double panel_vb_card(struct builder *b, const char *id, double w, double h, double *x, double *y)
+{
+	return card(b, id, w, h, x, y);
+}
+
+double panel_vb_top(const struct builder *b, double h, double pref)
+{
+	return top(b, h, pref);
+}
+
+void panel_vb_notice(struct builder *b, double x, double y, double w)
+{
+	notice(b, x, y, w);
+}
+
+void panel_vb_keypad(struct builder *b, const char *id, double x, double y, double w,
+		     const char *entry)
+{
+	keypad(b, id, x, y, w, entry);
+}
+
+void panel_vb_say(struct panel_view *v, const char *text)
+{
+	say(v, text);
+}
+
+void panel_vb_type_key(char *buf, size_t max, char key)
+{
+	type_key(buf, max, key);
 }

@@ -47,9 +47,11 @@ static const struct {
 	{ "subscribe", KX_CTL_SUBSCRIBE, { "events", NULL } },
 	{ "remove", KX_CTL_REMOVE, { "participant", NULL } },
 	{ "end", KX_CTL_END, { NULL } },
-	{ "set-room-name", KX_CTL_SET_ROOM_NAME, { "name", NULL } },
-	{ "set-service", KX_CTL_SET_SERVICE, { "url", NULL } },
-	{ "reset-identity", KX_CTL_RESET_IDENTITY, { NULL } },
+	{ "set-room-name", KX_CTL_SET_ROOM_NAME, { "name", "pin", NULL } },
+	{ "set-service", KX_CTL_SET_SERVICE, { "url", "pin", NULL } },
+	{ "reset-identity", KX_CTL_RESET_IDENTITY, { "pin", NULL } },
+	{ "check-pin", KX_CTL_CHECK_PIN, { "pin", NULL } },
+	{ "set-admin-pin", KX_CTL_SET_ADMIN_PIN, { "pin", "new_pin", NULL } },
 };
 
 static int fail(const char **err, const char *msg, int code)
@@ -78,6 +80,20 @@ static int get_text(json_t *o, const char *key, char *out, size_t max, bool requ
 			return -EINVAL;
 	memcpy(out, s, n + 1);
 	return 0;
+}
+
+/* A PIN member (required): 6 to 12 ASCII digits into out; false (out wiped) if not. */
+static bool get_pin(json_t *o, const char *key, char out[static KX_CTL_PIN_MAX + 1])
+{
+	bool digits = get_text(o, key, out, KX_CTL_PIN_MAX, true) == 0;
+	size_t n = strlen(out);
+
+	for (size_t i = 0; digits && i < n; i++)
+		digits = out[i] >= '0' && out[i] <= '9';
+	if (digits && n >= KX_CTL_PIN_MIN)
+		return true;
+	explicit_bzero(out, KX_CTL_PIN_MAX + 1);
+	return false;
 }
 
 int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const char **err)
@@ -126,6 +142,20 @@ int kx_ctl_parse(const char *line, size_t len, struct kx_ctl_cmd *cmd, const cha
 	}
 	if (get_text(o, "id", cmd->id, KX_CTL_ID_MAX, false)) {
 		ret = fail(err, "\"id\" must be 1 to 64 printable characters", -EINVAL);
+		goto out;
+	}
+	/* The admin PIN: required by the settings (CONTROL.md "The admin PIN"). */
+	if ((cmd->type == KX_CTL_SET_ROOM_NAME || cmd->type == KX_CTL_SET_SERVICE ||
+	     cmd->type == KX_CTL_RESET_IDENTITY || cmd->type == KX_CTL_CHECK_PIN ||
+	     cmd->type == KX_CTL_SET_ADMIN_PIN) &&
+	    !get_pin(o, "pin", cmd->pin)) {
+		ret = fail(err, "this command takes pin: the admin PIN, 6 to 12 digits", -EINVAL);
+		goto out;
+	}
+	if (cmd->type == KX_CTL_SET_ADMIN_PIN && !get_pin(o, "new_pin", cmd->new_pin)) {
+		explicit_bzero(cmd->pin, sizeof(cmd->pin));
+		ret = fail(err, "set-admin-pin takes new_pin: the new admin PIN, 6 to 12 digits",
+			   -EINVAL);
 		goto out;
 	}
 	switch (cmd->type) {
@@ -310,6 +340,8 @@ static void drop_client(struct client *c)
 {
 	close(c->fd);
 	c->fd = -1;
+	if (c->buf) /* a request in it may carry the admin PIN */
+		explicit_bzero(c->buf, c->len);
 	free(c->buf);
 	c->buf = NULL;
 	c->len = 0;
@@ -401,10 +433,16 @@ static void handle_lines(struct kx_ctl_server *s, int ci, kx_ctl_request_cb cb, 
 			}
 		} else if (cb)
 			cb(user, ci, &cmd);
+		/* The admin PIN goes with the request: out of the command and the
+		 * line (libkxctl links no libsodium; glibc's explicit_bzero is
+		 * sodium_memzero's equal: never optimised away). */
+		explicit_bzero(cmd.pin, sizeof(cmd.pin));
+		explicit_bzero(cmd.new_pin, sizeof(cmd.new_pin));
 		/* A reply that could not be sent dropped the client and its buffer. */
 		if (c->fd < 0)
 			return;
 		memmove(c->buf, nl + 1, c->len - n - 1);
+		explicit_bzero(c->buf + c->len - n - 1, n + 1);
 		c->len -= n + 1;
 	}
 	if (c->fd >= 0 && c->len == KX_CTL_LINE_MAX) {

@@ -42,9 +42,14 @@ enum kx_ctl_cmd_type {
 	KX_CTL_SET_ROOM_NAME, /* name: the room's name in its knocks and status (persisted) */
 	KX_CTL_SET_SERVICE, /* url: the meeting service's address (persisted; not in a meeting) */
 	KX_CTL_RESET_IDENTITY, /* a new identity key, a new codeword (not in a meeting) */
+	KX_CTL_CHECK_PIN, /* pin: the admin PIN, checked and counted (the panel's unlock) */
+	KX_CTL_SET_ADMIN_PIN, /* pin (the current one), new_pin: the admin PIN changed */
 };
 /* The last command type: moves with the enum (the fuzz target's bound). */
-#define KX_CTL_LAST KX_CTL_RESET_IDENTITY
+#define KX_CTL_LAST KX_CTL_SET_ADMIN_PIN
+/* The admin PIN a settings command carries: 6 to 12 digits (kx/adminpin.h). */
+#define KX_CTL_PIN_MIN 6
+#define KX_CTL_PIN_MAX 12
 
 enum kx_ctl_events {
 	KX_CTL_EV_ROSTER = 1 << 0, /* roster, knocks, warnings */
@@ -64,6 +69,11 @@ struct kx_ctl_cmd {
 	char codeword[KX_CTL_TEXT_MAX + 1]; /* admit: the codeword compared; may be empty */
 	char knock[KX_CTL_TEXT_MAX + 1]; /* admit: the knock's hash as shown (hex); may be empty */
 	unsigned int events;
+	/* The admin PIN (set-room-name, set-service, reset-identity, check-pin):
+	 * a secret. kx_ctl_server_pump wipes it, and the request line, once the
+	 * callback returned; a caller of kx_ctl_parse wipes it itself. */
+	char pin[KX_CTL_PIN_MAX + 1];
+	char new_pin[KX_CTL_PIN_MAX + 1]; /* set-admin-pin: the new PIN (a secret, wiped alike) */
 };
 
 /*

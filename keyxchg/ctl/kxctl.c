@@ -6,9 +6,14 @@
  *   kxctl [--socket PATH] join --meeting M --role host|member [--name N] [--code CODE]
  *   kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD
  *   kxctl [--socket PATH] deny|verify|remove PARTICIPANT
- *   kxctl [--socket PATH] leave|end|rekey|status|reset-identity
- *   kxctl [--socket PATH] set-room-name NAME | set-service wss://HOST[:PORT][/PATH]
+ *   kxctl [--socket PATH] leave|end|rekey|status
+ *   kxctl [--socket PATH] set-room-name NAME | set-service wss://HOST[:PORT][/PATH] < PIN
+ *   kxctl [--socket PATH] reset-identity | check-pin < PIN
+ *   kxctl [--socket PATH] set-admin-pin < PIN NEW-PIN (two lines)
  *   kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]
+ *
+ * The settings and check-pin carry the admin PIN, read from the first line
+ * of stdin (never argv: /proc shows argv to everyone), sent, and wiped.
  *
  * Prints the daemon's reply (or the events) as JSON lines. Exit 0 when the
  * reply says ok, 1 when it says why not, 2 on bad usage, 3 when the daemon
@@ -43,8 +48,10 @@ static int usage(void)
 	      "[--code CODE]\n"
 	      "       kxctl [--socket PATH] admit PARTICIPANT --knock HASH | --codeword WORD\n"
 	      "       kxctl [--socket PATH] deny|verify|remove PARTICIPANT\n"
-	      "       kxctl [--socket PATH] leave|end|rekey|status|reset-identity\n"
-	      "       kxctl [--socket PATH] set-room-name NAME | set-service URL\n"
+	      "       kxctl [--socket PATH] leave|end|rekey|status\n"
+	      "       kxctl [--socket PATH] set-room-name NAME | set-service URL < PIN\n"
+	      "       kxctl [--socket PATH] reset-identity | check-pin < PIN\n"
+	      "       kxctl [--socket PATH] set-admin-pin < PIN NEW-PIN (two lines)\n"
 	      "       kxctl [--socket PATH] events roster[,keys][,state] [--count N] [--seconds S]\n",
 	      stderr);
 	return 2;
@@ -61,6 +68,29 @@ static double positive(const char *s, double max)
 	errno = 0;
 	v = strtod(s, &end);
 	return (errno || *end || v <= 0 || v > max) ? -1 : v;
+}
+
+/*
+ * An admin PIN from stdin's next line into req's member key (jansson's copy
+ * is wiped when freed: e2ee_wiping_free). Returns 0, or 2 (usage) without one.
+ */
+static int pin_from_stdin(json_t *req, const char *key)
+{
+	char line[64];
+	size_t n;
+	int ret = 0;
+
+	if (!fgets(line, sizeof(line), stdin)) {
+		fputs("kxctl: this command takes the admin PIN on stdin (one line)\n", stderr);
+		return 2;
+	}
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	/* keyxchgd checks it: a malformed PIN is refused there, saying why. */
+	if (json_object_set_new(req, key, json_stringn(line, n)))
+		ret = 2;
+	e2ee_wipe(line, sizeof(line));
+	return ret;
 }
 
 static int connect_to(const char *path)
@@ -178,6 +208,8 @@ int main(int argc, char **argv)
 		path = DEFAULT_SOCKET;
 	json_set_alloc_funcs(e2ee_wiping_malloc, e2ee_wiping_free);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	/* The admin PIN comes on stdin: no stdio buffer keeps a copy of it. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -266,6 +298,17 @@ int main(int argc, char **argv)
 			return usage();
 		json_object_set_new(req, !strcmp(argv[optind], "set-service") ? "url" : "name",
 				    json_string(argv[optind + 1]));
+		if (pin_from_stdin(req, "pin")) {
+			json_decref(req);
+			return 2;
+		}
+	} else if (!strcmp(argv[optind], "reset-identity") ||
+		   !strcmp(argv[optind], "check-pin") || !strcmp(argv[optind], "set-admin-pin")) {
+		if (optind + 1 != argc || pin_from_stdin(req, "pin") ||
+		    (!strcmp(argv[optind], "set-admin-pin") && pin_from_stdin(req, "new_pin"))) {
+			json_decref(req);
+			return optind + 1 != argc ? usage() : 2;
+		}
 	} else if (!strcmp(argv[optind], "events")) {
 		json_t *ev = json_array();
 		char *list, *save = NULL;

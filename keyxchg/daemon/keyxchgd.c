@@ -361,7 +361,8 @@ static int usage(void)
 	fputs("usage: keyxchgd --state-dir DIR --socket PATH --relay wss://HOST[:PORT][/PATH] --ca FILE "
 	      "--device ID [--allow-uid UID]... [--media-uid UID] [--rekey-interval S] "
 	      "[--join-batch-ms MS] [--announce-window S] [--lobby-max N] "
-	      "[--codewords-per-second N] [--takeover-after S]\n",
+	      "[--codewords-per-second N] [--takeover-after S]\n"
+	      "       keyxchgd --hash-admin-pin < PIN (prints the admin PIN's verifier)\n",
 	      stderr);
 	return 2;
 }
@@ -391,6 +392,9 @@ int main(int argc, char **argv)
 	long long v;
 	int c, ret;
 
+	/* Provisioning (DAEMON.md "The admin PIN"): no state, any user. */
+	if (argc == 2 && !strcmp(argv[1], "--hash-admin-pin"))
+		return kxd_hash_admin_pin();
 	/* The identity key and the power to admit belong to a user of their own
 	 * (docs/processes.md): as root, SO_PEERCRED's rules would guard nothing. */
 	if (getuid() == 0 || geteuid() == 0) {
@@ -495,6 +499,7 @@ int main(int argc, char **argv)
 		return usage();
 	if (ret)
 		return 1;
+	kxd_pin_load(a);
 	kx_codeword_cache_init(&a->cw);
 	if (kx_codeword(&a->cw, a->id.ik, a->codeword))
 		return 1;
@@ -565,5 +570,6 @@ int main(int argc, char **argv)
 	sodium_free(a->sec); /* wipes */
 	kx_pin_close(&a->pins);
 	kx_identity_close(&a->id);
+	sodium_memzero(a->pin_verifier, sizeof(a->pin_verifier));
 	return 0;
 }

@@ -70,6 +70,7 @@
 #include "kx/schedule.h"
 #include "../ctl/kx_ctl.h"
 #include "kx/settings.h"
+#include "kx/adminpin.h"
 #include "../net/kx_ws.h"
 #include "../net/kx_ws_url.h"
 
@@ -198,6 +199,12 @@ struct app {
 	char room_name[KX_NAME_MAX + 1];    /* <state>/room-name; "" when not set */
 	const char *relay_option;           /* --relay: the service when none is set */
 	long long settings_at;              /* kxd_now_ms() of the last settings write, 0: none */
+	/* The admin PIN (kxd_pin.c): its verifier, wrong PINs since the last
+	 * right one, and the lockout's end (kxd_now_ms(), 0: none). */
+	bool have_pin;
+	char pin_verifier[KX_PIN_VERIFIER_MAX + 1];
+	unsigned int pin_failures;
+	long long pin_locked_until;
 	uid_t allowed[KX_CTL_ALLOWED_MAX];
 	size_t n_allowed;
 	uid_t media_uid;
@@ -340,6 +347,17 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd);
  * reset; DAEMON.md "State files") */
 int kxd_settings_load(struct app *a, const char *relay_option);
 void kxd_on_settings_request(struct app *a, int client, const struct kx_ctl_cmd *cmd);
+/* The settings' rate limit: true, the write counted; false, refused (replied). */
+bool kxd_settings_rate_ok(struct app *a, int client, const struct kx_ctl_cmd *cmd);
+
+/* kxd_pin.c: the admin PIN (verifier, wrong PINs counted, lockout) */
+void kxd_pin_load(struct app *a);
+/* Whether cmd's PIN is right; if not, the reply is sent (what: for the log). */
+bool kxd_pin_check(struct app *a, int client, const struct kx_ctl_cmd *cmd, const char *what);
+void kxd_on_check_pin(struct app *a, int client, const struct kx_ctl_cmd *cmd);
+void kxd_set_admin_pin(struct app *a, int client, const struct kx_ctl_cmd *cmd);
+/* keyxchgd --hash-admin-pin: a PIN on stdin, its verifier on stdout; exit status. */
+int kxd_hash_admin_pin(void);
 
 /* kxd_relay.c: the relay link */
 bool kxd_relay_open(const struct app *a);

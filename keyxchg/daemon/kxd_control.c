@@ -170,6 +170,12 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 	case KX_CTL_RESET_IDENTITY:
 		kxd_on_settings_request(a, client, cmd);
 		return;
+	case KX_CTL_CHECK_PIN:
+		kxd_on_check_pin(a, client, cmd);
+		return;
+	case KX_CTL_SET_ADMIN_PIN:
+		kxd_set_admin_pin(a, client, cmd);
+		return;
 	case KX_CTL_JOIN:
 		if (a->state == ST_LOBBY || a->state == ST_MEETING) {
 			kx_ctl_reply(a->ctl, client, cmd, -EBUSY, "already in a meeting", NULL);

@@ -10,6 +10,7 @@
  * no name; a bad service-url stops keyxchgd. None changes during a meeting:
  * the knock sent, the relay connected and the identity the others admitted
  * stay what they were. Writes are rate-limited (KXD_SETTINGS_GAP_MS).
+ * Each command carries the admin PIN, checked first (kxd_pin.c).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -148,7 +149,7 @@ int kxd_settings_load(struct app *a, const char *relay_option)
 }
 
 /* At most one settings write per KXD_SETTINGS_GAP_MS; true: go ahead (and counted). */
-static bool rate_ok(struct app *a, int client, const struct kx_ctl_cmd *cmd)
+bool kxd_settings_rate_ok(struct app *a, int client, const struct kx_ctl_cmd *cmd)
 {
 	long long now = kxd_now_ms();
 	char why[128];
@@ -199,7 +200,7 @@ static void set_room_name(struct app *a, int client, const struct kx_ctl_cmd *cm
 		kx_ctl_reply(a->ctl, client, cmd, -EINVAL, name_rule, NULL);
 		return;
 	}
-	if (!rate_ok(a, client, cmd))
+	if (!kxd_settings_rate_ok(a, client, cmd))
 		return;
 	/* On disk first: what status says is what a restart keeps. */
 	ret = kx_setting_write(a->state_dir, KX_ROOM_NAME_FILE, cmd->name, len);
@@ -229,7 +230,7 @@ static void set_service(struct app *a, int client, const struct kx_ctl_cmd *cmd)
 		kx_ctl_reply(a->ctl, client, cmd, -EINVAL, text, NULL);
 		return;
 	}
-	if (!rate_ok(a, client, cmd))
+	if (!kxd_settings_rate_ok(a, client, cmd))
 		return;
 	/* "" goes back to --relay: the file goes. */
 	ret = len ? kx_setting_write(a->state_dir, KX_SERVICE_FILE, cmd->url, len)
@@ -260,7 +261,7 @@ static void reset_identity(struct app *a, int client, const struct kx_ctl_cmd *c
 	char was[E2EE_CODEWORD_SIZE];
 	int ret;
 
-	if (!idle(a, client, cmd, "reset the identity") || !rate_ok(a, client, cmd))
+	if (!idle(a, client, cmd, "reset the identity") || !kxd_settings_rate_ok(a, client, cmd))
 		return;
 	memcpy(was, a->codeword, sizeof(was));
 	ret = kx_identity_reset(a->state_dir, &a->id);
@@ -286,6 +287,17 @@ static void reset_identity(struct app *a, int client, const struct kx_ctl_cmd *c
 
 void kxd_on_settings_request(struct app *a, int client, const struct kx_ctl_cmd *cmd)
 {
+	static const char *const names[] = {
+		[KX_CTL_SET_ROOM_NAME] = "set-room-name",
+		[KX_CTL_SET_SERVICE] = "set-service",
+		[KX_CTL_RESET_IDENTITY] = "reset-identity",
+	};
+
+	/* The admin PIN first (kxd_pin.c): without it nothing is looked at. */
+	if ((cmd->type == KX_CTL_SET_ROOM_NAME || cmd->type == KX_CTL_SET_SERVICE ||
+	     cmd->type == KX_CTL_RESET_IDENTITY) &&
+	    !kxd_pin_check(a, client, cmd, names[cmd->type]))
+		return;
 	switch (cmd->type) {
 	case KX_CTL_SET_ROOM_NAME:
 		set_room_name(a, client, cmd);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* keyxchgd's control protocol parser on arbitrary request lines. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(cmd.url) > KX_CTL_TEXT_MAX || cmd.type < KX_CTL_JOIN ||
 		    cmd.type > KX_CTL_LAST)
 			abort();
+		/* A PIN is 6 to 12 digits where a command takes one, absent elsewhere. */
+		{
+			size_t n = strlen(cmd.pin);
+			bool takes = cmd.type == KX_CTL_SET_ROOM_NAME ||
+				     cmd.type == KX_CTL_SET_SERVICE ||
+				     cmd.type == KX_CTL_RESET_IDENTITY || cmd.type == KX_CTL_CHECK_PIN ||
+				     cmd.type == KX_CTL_SET_ADMIN_PIN;
+
+			if (takes ? n < KX_CTL_PIN_MIN || n > KX_CTL_PIN_MAX : n != 0)
+				abort();
+			for (size_t i = 0; i < n; i++)
+				if (cmd.pin[i] < '0' || cmd.pin[i] > '9')
+					abort();
+			n = strlen(cmd.new_pin);
+			if (cmd.type == KX_CTL_SET_ADMIN_PIN ? n < KX_CTL_PIN_MIN || n > KX_CTL_PIN_MAX
+							     : n != 0)
+				abort();
+			for (size_t i = 0; i < n; i++)
+				if (cmd.new_pin[i] < '0' || cmd.new_pin[i] > '9')
+					abort();
+		}
 	} else if (!err) {
 		abort();
 	}

@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (panel_metrics_init(&m, 1280, 720, 344, 194))
 		abort();
-	panel_view_init(&view, &m, "123456");
+	panel_view_init(&view, &m);
 	view.st.kx_up = true;
 	while (at < size) {
 		const uint8_t *nl = memchr(data + at, '\n', size - at);

@@ -4,6 +4,18 @@
 reset-identity; DAEMON.md "State files") against real keyxchgd processes and
 the relay fixture on loopback, driven by kxctl:
 
+* the admin PIN (CONTROL.md "The admin PIN"): without <state>/admin-pin
+  every setting and check-pin is refused ("settings are locked"); a bad
+  verifier file (too costly, not Argon2id, group-readable) leaves them
+  locked; keyxchgd --hash-admin-pin refuses a PIN of 5 digits or letters;
+  wrong PINs are refused and counted (3 free, then 30 s), the lockout's
+  reply says the ms left, the right PIN during it is refused and nothing
+  changes, a restart keeps the count and starts the lockout again, the right
+  PIN after it works and clears the count; a settings command without a PIN
+  or with a wrong one changes nothing; the media daemon's uid is refused
+  check-pin; set-admin-pin takes the right PIN and a new one of 6 to 12
+  digits, and the new one (alone) works, after a restart too; no PIN ever
+  appears in keyxchgd's log;
 * the room name: refused when not a display name (a format character, too
   long, a control character), kept as it was; set: in status, in the state
   file (0600, exactly the name), and in the knock the host sees (a join
@@ -28,9 +40,11 @@ the relay fixture on loopback, driven by kxctl:
 TAP output.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -41,6 +55,10 @@ import users  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
+# Each room's admin PIN; WRONG ones never match it.
+PIN = "480613"
+WRONG = ("111111", "222222", "3333333", "44444444", "555555")
+SETTINGS = ("set-room-name", "set-service", "reset-identity", "check-pin", "set-admin-pin")
 
 
 def read(path, mode="r"):
@@ -51,6 +69,7 @@ def read(path, mode="r"):
 class Room:
     def __init__(self, tmp, n, port, certs):
         self.n, self.tmp, self.port, self.certs = n, tmp, port, certs
+        self.pin = PIN
         self.dir = os.path.join(tmp, f"kx{n}")
         self.state = os.path.join(self.dir, "state")
         self.log = os.path.join(tmp, f"kx{n}.log")
@@ -65,8 +84,17 @@ class Room:
         self.kx.terminate()
         self.kx.wait(timeout=30)
 
-    def ctl(self, *args):
-        return roomproc.kxctl(BIN, self.sock, *args)
+    def ctl(self, *args, pin=None):
+        """kxctl; the settings and check-pin get this room's PIN unless pin says another."""
+        if pin is None and args[0] in SETTINGS:
+            pin = self.pin
+        return roomproc.kxctl(BIN, self.sock, *args, pin=pin)
+
+    def provision(self):
+        """The room's admin PIN provisioned (<state>/admin-pin); keyxchgd restarted."""
+        self.stop()
+        roomproc.provision_admin_pin(BIN, self.state, self.pin)
+        self.start()
 
     def status(self):
         return self.ctl("status")
@@ -90,12 +118,12 @@ def try_start(room):
     return p.wait(timeout=30), read(err)
 
 
-def ctl_write(r, *args):
+def ctl_write(r, *args, **kw):
     """A settings command, retried while keyxchgd's rate limit (one write per 5 s) refuses it."""
     box = {}
 
     def go():
-        box["rep"] = r.ctl(*args)
+        box["rep"] = r.ctl(*args, **kw)
         return "at most one settings change" not in box["rep"].get("error", "")
     tap.wait_until(go, 60, f"keyxchgd's settings rate limit to let {args[0]} through")
     return box["rep"]
@@ -115,6 +143,173 @@ def write_setting(path, data):
     as_kx(w)
 
 
+def locked_ms(rep):
+    return rep.get("locked_ms") if isinstance(rep.get("locked_ms"), int) else -1
+
+
+def admin_pin(tmp, port, certs):
+    """The admin PIN's checks on a room of its own (room 3): its lockout must
+    not hold up the other rooms' settings."""
+    c = Room(tmp, 3, port, certs)
+    try:
+        # No verifier: settings locked, fail closed.
+        for args in (("check-pin",), ("set-room-name", "Nope"), ("reset-identity",)):
+            rep = c.ctl(*args)
+            check(f"no <state>/admin-pin: {args[0]} is refused, settings are locked",
+                  not rep.get("ok") and rep.get("error") ==
+                  "no admin PIN is set: settings are locked", rep)
+        check("no PIN: nothing was set", "room_name" not in c.status() and
+              c.status().get("codeword") == c.codeword, c.status())
+        check("keyxchgd's log says settings are locked (no admin PIN)",
+              "no admin PIN is set" in read(c.log), read(c.log)[-600:])
+
+        # Provisioning: 6 to 12 digits, on stdin.
+        for bad in ("12345", "12ab56", "1234567890123", ""):
+            rc, out, err = roomproc.hash_admin_pin(BIN, bad)
+            check(f"keyxchgd --hash-admin-pin refuses {bad!r} (not 6 to 12 digits)",
+                  rc == 2 and not out and "6 to 12 digits" in err, (rc, out, err))
+        rc, out, err = roomproc.hash_admin_pin(BIN, PIN)
+        check("keyxchgd --hash-admin-pin prints one Argon2id verifier line at the chosen cost",
+              rc == 0 and re.fullmatch(r"\$argon2id\$v=19\$m=16384,t=3,p=1\$[A-Za-z0-9+/]{22}"
+                                       r"\$[A-Za-z0-9+/]{43}\n", out) is not None, (rc, out, err))
+        rc2, out2, _ = roomproc.hash_admin_pin(BIN, PIN)
+        check("two verifiers of one PIN differ (a fresh salt each)", rc2 == 0 and out2 != out)
+
+        # Bad verifier files: keyxchgd runs, settings stay locked, its log says why.
+        f = os.path.join(c.state, "admin-pin")
+        salt_hash = out.strip().split("$", 4)[4]
+        for what, data, mode in (
+                ("too costly (m=1 GiB)", f"$argon2id$v=19$m=1048576,t=3,p=1${salt_hash}\n",
+                 0o600),
+                ("Argon2i, not Argon2id", f"$argon2i$v=19$m=16384,t=3,p=1${salt_hash}\n", 0o600),
+                ("the PIN itself", PIN + "\n", 0o600),
+                ("group-readable", out, 0o640)):
+            c.stop()
+            write_setting(f, data.encode())
+            os.chmod(f, mode)
+            before = len(read(c.log))
+            c.start()
+            rep = c.ctl("check-pin")
+            log = read(c.log)[before:]
+            check(f"admin-pin {what}: keyxchgd runs, says REFUSED, settings stay locked",
+                  not rep.get("ok") and "settings are locked" in rep.get("error", "") and
+                  "REFUSED" in log and "admin-pin" in log, (rep, log[-600:]))
+        c.stop()
+        os.unlink(f)
+        roomproc.provision_admin_pin(BIN, c.state, PIN)
+        c.start()
+
+        # Malformed PINs are refused by the parser, not counted.
+        for bad in ("12345", "12a456", "1234567890123"):
+            rep = c.ctl("check-pin", pin=bad)
+            check(f"check-pin with {bad!r}: refused as not 6 to 12 digits",
+                  not rep.get("ok") and "6 to 12 digits" in rep.get("error", ""), rep)
+        rep = c.ctl("set-room-name", "No PIN", pin="")
+        check("a settings command without a PIN is refused",
+              not rep.get("ok") and "admin PIN" in rep.get("error", ""), rep)
+
+        # Three free wrong PINs, then 30 s.
+        for i, wrong in enumerate(WRONG[:3]):
+            rep = c.ctl("check-pin", pin=wrong)
+            check(f"wrong PIN {i + 1}: refused, {2 - i} more before a lockout",
+                  not rep.get("ok") and rep.get("error") ==
+                  f"wrong PIN: {2 - i} more before a lockout" and rep.get("tries_left") == 2 - i,
+                  rep)
+        rep = c.ctl("set-room-name", "Guessed", pin=WRONG[3])
+        check("wrong PIN 4 (with set-room-name): refused, locked for 30000 ms",
+              not rep.get("ok") and rep.get("error") == "wrong PIN: locked for 30000 ms" and
+              locked_ms(rep) == 30000, rep)
+        for args in (("check-pin",), ("set-room-name", "Guessed"), ("reset-identity",)):
+            rep = c.ctl(*args)
+            left = locked_ms(rep)
+            check(f"the right PIN during the lockout ({args[0]}): refused, the ms left said",
+                  not rep.get("ok") and 0 < left <= 30000 and
+                  rep.get("error") == f"too many wrong PINs: try again in {left} ms", rep)
+        check("during the lockout nothing changed (name, codeword)",
+              "room_name" not in c.status() and c.status().get("codeword") == c.codeword,
+              c.status())
+        tries = os.path.join(c.state, "admin-pin-tries")
+        check("the count is on disk: <state>/admin-pin-tries says 4 (0600)",
+              read(tries) == "4\n" and os.stat(tries).st_mode & 0o777 == 0o600,
+              (read(tries), oct(os.stat(tries).st_mode)))
+        r = subprocess.run(users.media([os.path.join(BIN, "kxctl"), "--socket", c.sock,
+                                        "check-pin"]), input=PIN + "\n",
+                           capture_output=True, text=True, timeout=30)
+        check("check-pin as the media daemon's uid is refused", users.ROOT and
+              r.returncode == 1 and "only subscribe and ask status" in r.stdout,
+              (r.returncode, r.stdout, r.stderr))
+
+        # A restart keeps the count and starts the lockout again.
+        c.stop()
+        before = len(read(c.log))
+        c.start()
+        rep = c.ctl("check-pin")
+        check("after a restart the lockout holds (the right PIN refused, about 30 s left)",
+              not rep.get("ok") and 20000 < locked_ms(rep) <= 30000, rep)
+        check("the restarted keyxchgd says 4 wrong PINs, locked again",
+              "4 wrong PINs since the last right one: locked again" in read(c.log)[before:],
+              read(c.log)[before:][-600:])
+        rep = c.ctl("check-pin", pin=WRONG[4])
+        check("a wrong PIN during the lockout is not checked either (no longer lockout)",
+              not rep.get("ok") and 0 < locked_ms(rep) <= 30000 and read(tries) == "4\n", rep)
+
+        # After the lockout: the right PIN works and clears the count.
+        time.sleep(max(locked_ms(rep), 0) / 1000)
+        box = {}
+
+        def unlocked():
+            box["rep"] = c.ctl("check-pin")
+            if box["rep"].get("ok"):
+                return True
+            time.sleep(0.5)
+            return False
+        tap.wait_until(unlocked, 60, "the 30 s lockout to end (check-pin with the right PIN)")
+        check("after the lockout the right PIN is taken; the count is gone",
+              box["rep"].get("ok") and not os.path.exists(tries), box["rep"])
+        rep = ctl_write(c, "set-room-name", "Room Sea")
+        check("set-room-name with the right PIN works", rep.get("ok") and
+              c.status().get("room_name") == "Room Sea", rep)
+        rep = c.ctl("check-pin", pin=WRONG[0])
+        check("after a right PIN the wrong ones count from 0 again (2 more)",
+              rep.get("tries_left") == 2, rep)
+        rep = c.ctl("check-pin")
+        check("and a right one clears it", rep.get("ok"), rep)
+
+        # set-admin-pin: the current PIN and the new one, two lines on stdin.
+        f = os.path.join(c.state, "admin-pin")
+        old_verifier = read(f)
+        new = "97531086"
+        for pins, why in (((WRONG[1], new), "wrong PIN: 2 more before a lockout"),
+                          ((PIN, "12345"), "new_pin: the new admin PIN, 6 to 12 digits"),
+                          ((PIN, "12a456"), "new_pin: the new admin PIN, 6 to 12 digits")):
+            rep = c.ctl("set-admin-pin", pin="\n".join(pins))
+            check(f"set-admin-pin refused: {why}; the verifier file unchanged",
+                  not rep.get("ok") and why in rep.get("error", "") and
+                  read(f) == old_verifier, rep)
+        rep = ctl_write(c, "set-admin-pin", pin=f"{PIN}\n{new}")
+        st = os.stat(f)
+        check("set-admin-pin with the right PIN: a new verifier (0600, keyxchgd's) for the new PIN",
+              rep.get("ok") and read(f) != old_verifier and read(f).startswith("$argon2id$") and
+              st.st_mode & 0o777 == 0o600 and st.st_uid == users.KX, (rep, read(f)))
+        rep = c.ctl("check-pin", pin=PIN)
+        check("the old PIN is now wrong", rep.get("tries_left") == 2, rep)
+        rep = c.ctl("check-pin", pin=new)
+        check("the new PIN is right", rep.get("ok"), rep)
+        c.stop()
+        c.start()
+        rep = c.ctl("check-pin", pin=new)
+        check("after a restart the new PIN is the one (read from the file)", rep.get("ok"), rep)
+        WRONG_ALL = (PIN, new) + WRONG
+        log = read(c.log)
+        check("no PIN, right or wrong, old or new, appears in keyxchgd's log",
+              all(p not in log for p in WRONG_ALL), log[-800:])
+        check("keyxchgd's log says each check's time (Argon2id in its event loop)",
+              re.search(r"admin PIN right for check-pin \(checked in \d+ ms\)", log), log[-800:])
+    finally:
+        if c.kx.poll() is None:
+            c.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="kxsettings-")
     os.chmod(tmp, 0o755)
@@ -122,7 +317,10 @@ def main():
     relay2 = None
     a = b = None
     try:
+        admin_pin(tmp, port, certs)
         a, b = Room(tmp, 1, port, certs), Room(tmp, 2, port, certs)
+        for r in (a, b):
+            r.provision()
         st = a.status()
         check("status names the meeting service (--relay) and no room name before one is set",
               st.get("service") == f"wss://localhost:{port}" and "room_name" not in st, st)
@@ -169,8 +367,8 @@ def main():
         for args in (("set-room-name", "Evil"), ("set-service", "wss://evil.example"),
                      ("reset-identity",)):
             r = subprocess.run(users.media([os.path.join(BIN, "kxctl"), "--socket", a.sock,
-                                            *args]), capture_output=True, text=True,
-                               timeout=30)
+                                            *args]), input=PIN + "\n", capture_output=True,
+                               text=True, timeout=30)
             check(f"{args[0]} as the media daemon's uid is refused (run as root: uid "
                   f"{users.MEDIA} is not keyxchgd's)", users.ROOT and r.returncode == 1 and
                   "only subscribe and ask status" in r.stdout, (users.ROOT, r.returncode,

@@ -21,14 +21,14 @@ $BUILD/test-logs/panel-*.png:
   rotate (a new epoch without room 2), room 2's tile goes;
 * Security shows; keyxchgd killed: the panel says the service is
   unreachable and the banner never "End-to-end encrypted";
-* Settings: an admin PIN file readable by others is refused at start; with a
-  0600 one, a wrong PIN keeps Settings shut and the right one opens them, and
-  the identity reset asks first.
+* Settings: keyxchgd checks the admin PIN (room 2's is provisioned in its
+  state directory): a wrong PIN keeps Settings shut and the PIN page says
+  keyxchgd's refusal; the right one opens them (the screen's log shows the
+  check-pin with the PIN as '*'), and the identity reset asks first.
 TAP output.
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,12 +39,12 @@ import tap  # noqa: E402
 from tap import check  # noqa: E402
 import panel_touch  # noqa: E402
 from panel_touch import digits_of  # noqa: E402
-import users  # noqa: E402
 from test_screen import Keyxchgd  # noqa: E402
 import roomproc  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
+PIN = "246813"
 LOGS = os.path.join(BUILD, "test-logs")
 
 
@@ -57,7 +57,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="panel-")
     os.chmod(tmp, 0o755)    # the rooms' users reach their directories and the CA
     relay, port, certs = roomproc.start_relay(tmp)
-    rooms = [Keyxchgd(tmp, n, port, certs) for n in (1, 2)]
+    rooms = [Keyxchgd(tmp, n, port, certs, admin_pin=None if n == 1 else PIN) for n in (1, 2)]
     screens = []
     try:
         for n, k in enumerate(rooms, 1):
@@ -160,33 +160,22 @@ def main():
               host.page()[0] == "home" and
               host.lines("screen: banner")[-1] == "screen: banner waiting for keys",
               f"{host.page()[0]} {host.lines('screen: banner')[-1:]} {path}")
-        # Settings behind the admin PIN: the PIN file must be its owner's alone.
-        pin = os.path.join(tmp, "pin")
-        with open(pin, "w") as f:
-            f.write("246813\n")
-        os.chmod(pin, 0o644)
-        r = subprocess.run([os.path.join(BIN, "sealroom-screen"), "--display", "soft",
-                            "--display-size", "1280x720", "--frames",
-                            os.path.join(tmp, "pin-frames.sock"), "--roomd-uid",
-                            str(os.getuid()), "--control", os.path.join(tmp, "none.sock"),
-                            "--screen-mm", panel_touch.SCREEN_MM, "--admin-pin-file", pin],
-                           capture_output=True, text=True, timeout=60)
-        check("an admin PIN file readable by others is refused at start",
-              r.returncode == 1 and "must be 0600" in r.stderr, r.stderr)
-        users.own(pin, users.SCREEN, 0o600)
+        # Settings behind the admin PIN, which room 2's keyxchgd checks.
         admin = panel_touch.screen_in(
             BIN, os.path.join(tmp, "screen-admin"), "the admin's screen", rooms[1].sock,
-            os.path.join(LOGS, "panel-screen-admin.log"), extra=["--admin-pin-file", pin])
+            os.path.join(LOGS, "panel-screen-admin.log"))
         screens.append(admin)
 
         def type_pin(digits):
             for d in digits:
                 admin.tap_key("pin.keys", d)
         admin.tap("home.settings")
-        type_pin("1357>")
-        check("a wrong PIN keeps Settings shut", admin.page()[0] == "pin" and
-              "pin.keys" in admin.page()[1], str(admin.page()))
-        type_pin("246813>")
+        type_pin("135791>")
+        admin.wait_for(lambda t: "refused: wrong PIN: 2 more before a lockout" in t,
+                       "keyxchgd's answer to the wrong PIN")
+        check("a wrong PIN keeps Settings shut; keyxchgd's refusal came back",
+              admin.page()[0] == "pin" and "pin.keys" in admin.page()[1], str(admin.page()))
+        type_pin(PIN + ">")
         admin.wait_widget("set.reset")
         admin.tap("set.reset")
         admin.wait_widget("reset.confirm")
@@ -196,6 +185,10 @@ def main():
               "the identity", admin.page()[0] == "settings" and
               "reset.confirm" not in admin.page()[1] and
               rooms[1].status().get("codeword") == rooms[1].codeword, str(admin.page()))
+        sent = [ln for ln in admin.lines("screen: panel: sent ") if "check-pin" in ln]
+        check("the screen's log has check-pin with the PIN as '*', never its digits",
+              sent and '"pin":"******"' in sent[-1] and PIN not in admin.text() and
+              "135791" not in admin.text(), sent)
     finally:
         for s in screens:
             s.stop()

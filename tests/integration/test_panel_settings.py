@@ -3,10 +3,11 @@
 """The panel's Settings end to end on the host, by taps alone (docs/panel.md
 "Settings"): room 1 is a real keyxchgd with sealroom-screen and its panel
 (soft 1280x720 display, qemu-x86_64's 344 x 194 mm), room 2 a real keyxchgd
-driven by kxctl; two relay fixtures on loopback (two meeting services with
-one CA). Checked, screens in $BUILD/test-logs/panel-settings-*.png:
+driven by kxctl on the second one; two relay fixtures on loopback (two
+meeting services with one CA). Checked, screens in $BUILD/test-logs/panel-settings-*.png:
 
-* Settings behind the admin PIN; Room name -> Change: the keyboard starts
+* Settings behind the admin PIN, which keyxchgd checks (check-pin; room 1's
+  verifier provisioned in its state directory); Room name -> Change: the keyboard starts
   from the name shown, erase and type, Done: keyxchgd's status has the new
   name and so does the panel;
 * Meeting service -> Change, a bad address: keyxchgd's refusal is on the
@@ -16,7 +17,15 @@ one CA). Checked, screens in $BUILD/test-logs/panel-settings-*.png:
   room 1's new name (from its knock) and pins its key on admission;
 * Reset identity -> the confirmation -> Reset: Home shows the new codeword,
   which is keyxchgd's (status); room 2, which had pinned the old key, says
-  room 1 knocks with a CHANGED identity key at the next knock.
+  room 1 knocks with a CHANGED identity key at the next knock;
+* every settings command the panel sent carried the PIN, which the screen's
+  log shows as '*' only (no PIN digits in the screen's or keyxchgd's log);
+* the PIN changed with kxctl set-admin-pin while Settings are open: the next
+  setting is refused and Settings close; the new PIN opens them;
+* wrong PINs: keyxchgd's refusals on the panel, the fourth locks 30 s; the
+  right PIN during the lockout is not even sent (the panel knows the
+  lockout from keyxchgd's answer); a screen on room 2, whose keyxchgd has
+  no admin PIN, shows keyxchgd's "settings are locked".
 TAP output.
 """
 import os
@@ -30,7 +39,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import tap  # noqa: E402
 from tap import check  # noqa: E402
 import panel_touch  # noqa: E402
-import users  # noqa: E402
 import roomproc  # noqa: E402
 from panel_touch import digits_of  # noqa: E402
 
@@ -38,6 +46,8 @@ BUILD = os.environ.get("BUILD", "build")
 BIN = os.path.join(BUILD, "bin")
 LOGS = os.path.join(BUILD, "test-logs")
 MEETING = "settings-test"
+PIN = "246813"
+PIN2 = "8642097"  # set-admin-pin's new one
 
 
 def save(screen, name):
@@ -62,9 +72,11 @@ def main():
     ca = os.path.join(certs, "ca.pem")
     logs = [open(os.path.join(LOGS, f"panel-settings-kx{n}.log"), "w") for n in (1, 2)]
     kx1, sock1, cw1 = roomproc.keyxchgd(BIN, os.path.join(tmp, "kx1"), f"wss://localhost:{port}",
-                                        ca, "room-1", logs[0])
-    kx2, sock2, cw2 = roomproc.keyxchgd(BIN, os.path.join(tmp, "kx2"), f"wss://localhost:{port}",
-                                        ca, "room-2", logs[1])
+                                        ca, "room-1", logs[0], admin_pin=PIN)
+    # Room 2 on the second service from the start (--relay): its keyxchgd has no
+    # admin PIN, so its settings are locked.
+    kx2, sock2, cw2 = roomproc.keyxchgd(BIN, os.path.join(tmp, "kx2"), url2, ca, "room-2",
+                                        logs[1])
     state1 = os.path.join(tmp, "kx1", "state")
 
     def st1():
@@ -73,23 +85,32 @@ def main():
     def kx2ctl(*args):
         return roomproc.kxctl(BIN, sock2, *args)
 
-    pin = os.path.join(tmp, "pin")
-    with open(pin, "w") as f:
-        f.write("246813\n")
-    users.own(pin, users.SCREEN, 0o600)
     screen = None
     try:
         screen = panel_touch.screen_in(
             BIN, os.path.join(tmp, "screen1"), "room 1's screen", sock1,
             os.path.join(LOGS, "panel-settings-screen.log"),
-            extra=["--admin-pin-file", pin, "--room-name", "Room 1", "--meeting", MEETING])
+            extra=["--room-name", "Room 1", "--meeting", MEETING])
         screen.wait_widget("home.settings")
         screen.wait_for(lambda t: shown(screen)[1] == cw1, "Home with keyxchgd's codeword")
 
-        def settings():
-            screen.tap("home.settings")
-            for d in "246813>":
+        def type_pin(digits):
+            n = screen.text().count("screen: panel: panel-pin-")
+            if screen.page()[0] != "pin":   # after a refusal the keypad stays, emptied
+                screen.tap("home.settings")
+            for d in digits + ">":
                 screen.tap_key("pin.keys", d)
+            return n
+
+        def pin_answer(digits):
+            """The PIN typed on the page; keyxchgd's answer as the screen logged it."""
+            n = type_pin(digits)
+            screen.wait_for(lambda t: t.count("screen: panel: panel-pin-") > n,
+                            "keyxchgd's answer to check-pin")
+            return screen.lines("screen: panel: panel-pin-")[-1]
+
+        def settings():
+            pin_answer(PIN)
             screen.wait_widget("set.room.edit")
 
         def edit(which, text):
@@ -145,7 +166,7 @@ def main():
         screen.wait_widget("home.join")
 
         # Room 2 hosts on the second service; room 1 joins by taps.
-        check("room 2 moves to the second service", kx2ctl("set-service", url2).get("ok"))
+        check("room 2 is on the second service", kx2ctl("status").get("service") == url2)
         rep = kx2ctl("join", "--meeting", MEETING, "--role", "host", "--name", "Room 2")
         code = rep.get("meeting_code", "")
 
@@ -214,22 +235,63 @@ def main():
               (k, log2[-1500:]))
         kx2ctl("end")
 
-        # A PIN file of 5 digits: the screen runs, its log says why, Settings stay locked.
-        screen.stop()
-        with open(pin, "w") as f:
-            f.write("24681\n")
-        users.own(pin, users.SCREEN, 0o600)
-        screen = panel_touch.screen_in(
-            BIN, os.path.join(tmp, "screen2"), "room 1's screen, short PIN", sock1,
-            os.path.join(LOGS, "panel-settings-screen-shortpin.log"),
-            extra=["--admin-pin-file", pin, "--room-name", "Room 1", "--meeting", MEETING])
+        # The PIN rode on every settings command, as '*' in the log.
+        sent = [ln for ln in screen.lines("screen: panel: sent ") if '"cmd":"check-pin"' in ln or
+                '"cmd":"set-' in ln or '"cmd":"reset-identity"' in ln]
+        check("check-pin and every setting the panel sent carried the PIN, logged as '*'",
+              sent and all('"pin":"******"' in ln for ln in sent), sent)
+        check("no PIN digits in the screen's log or keyxchgd's",
+              PIN not in screen.text() and
+              PIN not in open(os.path.join(LOGS, "panel-settings-kx1.log")).read())
+
+        # The PIN changed elsewhere (kxctl set-admin-pin) while Settings are open: the
+        # next setting is refused and Settings close, the stale PIN forgotten.
+        settings()
+        box = {}
+
+        def change_pin():
+            box["r"] = roomproc.kxctl(BIN, sock1, "set-admin-pin", pin=f"{PIN}\n{PIN2}")
+            return "at most one settings change" not in box["r"].get("error", "")
+        tap.wait_until(change_pin, 60, "keyxchgd's rate limit to let set-admin-pin through")
+        check("kxctl set-admin-pin (the current PIN, the new one on stdin) is taken",
+              box["r"].get("ok"), box["r"])
+        answer, sent = edit("room", "Stale")
         screen.wait_widget("home.settings")
-        refused = [ln for ln in screen.lines("screen: REFUSED admin PIN")]
-        screen.tap("home.settings")
-        check("a 5-digit PIN file: the screen says why in one line and Settings stay locked "
-              "(a tap on Settings stays Home)",
-              refused and "not 6 to 12 digits; Settings stay locked" in refused[-1] and
-              screen.page()[0] == "home", (refused, screen.page()))
+        check("a setting with the PIN keyxchgd no longer takes: refused, Settings close "
+              "(Home), the name unchanged", "keyxchgd refused it: wrong PIN" in answer and
+              screen.page()[0] == "home" and st1().get("room_name") == "Board One",
+              (answer, screen.page()[0], st1().get("room_name")))
+        check("the new PIN opens Settings (and clears the count)",
+              "admin PIN taken" in pin_answer(PIN2))
+        screen.tap("set.done")
+
+        # Wrong PINs: keyxchgd's words on the panel, then its lockout.
+        for i, wrong in enumerate(("111111", "222222", "333333")):
+            answer = pin_answer(wrong)
+            check(f"wrong PIN {i + 1}: keyxchgd's refusal on the panel, the PIN page stays",
+                  f"refused: wrong PIN: {2 - i} more before a lockout" in answer and
+                  screen.page()[0] == "pin", (answer, screen.page()[0]))
+        answer = pin_answer("444444")
+        save(screen, "pin-locked")
+        check("wrong PIN 4: keyxchgd locks 30 s, the panel says so",
+              "refused: wrong PIN: locked for 30000 ms" in answer, answer)
+        n = screen.text().count('"cmd":"check-pin"')
+        type_pin(PIN2)  # each tap waited for until the screen drew what it left
+        check("the right PIN during the lockout is not sent (the panel holds keyxchgd's "
+              "lockout), Settings stay shut",
+              screen.text().count('"cmd":"check-pin"') == n and screen.page()[0] == "pin",
+              screen.page())
+        screen.stop()
+
+        # Room 2's keyxchgd has no admin PIN: the panel shows its refusal.
+        screen = panel_touch.screen_in(
+            BIN, os.path.join(tmp, "screen2"), "room 2's screen", sock2,
+            os.path.join(LOGS, "panel-settings-screen2.log"))
+        screen.wait_widget("home.settings")
+        answer = pin_answer(PIN)
+        check("no admin PIN on keyxchgd: the panel shows its 'settings are locked', the PIN "
+              "page stays", "refused: no admin PIN is set: settings are locked" in answer and
+              screen.page()[0] == "pin", (answer, screen.page()))
     finally:
         if screen:
             screen.stop()

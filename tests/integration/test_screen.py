@@ -139,11 +139,11 @@ def kxctl(sock, *args):
 
 
 class Keyxchgd:
-    def __init__(self, tmp, n, port, certs):
+    def __init__(self, tmp, n, port, certs, admin_pin=None):
         self.err = open(os.path.join(LOGS, f"screen-keyxchgd{n}.log"), "w")
         self.proc, self.sock, self.codeword = roomproc.keyxchgd(
             BIN, os.path.join(tmp, f"kx{n}"), f"wss://localhost:{port}",
-            os.path.join(certs, "ca.pem"), f"room-{n}", self.err)
+            os.path.join(certs, "ca.pem"), f"room-{n}", self.err, admin_pin=admin_pin)
 
     def status(self):
         return kxctl(self.sock, "status")

@@ -49,10 +49,17 @@ def start_relay(tmp, names=(), certs=None, name="relay"):
     return proc, int(_read(pf)), certs
 
 
-def keyxchgd(bindir, kxdir, relay, ca, device, log):
+def keyxchgd(bindir, kxdir, relay, ca, device, log, admin_pin=None):
     """keyxchgd as its user in kxdir (users.kx_dir: its socket and state), the
-    media and screen users its peers; (proc, socket path, codeword)."""
+    media and screen users its peers; (proc, socket path, codeword). admin_pin:
+    provisioned first (<state>/admin-pin), else settings are locked."""
     users.kx_dir(kxdir)
+    if admin_pin is not None:
+        state = os.path.join(kxdir, "state")
+        if not os.path.isdir(state):
+            os.mkdir(state, 0o700)
+            users.own(state, users.KX, 0o700)
+        provision_admin_pin(bindir, state, admin_pin)
     sock = os.path.join(kxdir, "keyxchgd.sock")
     proc = subprocess.Popen(users.kx([os.path.join(bindir, "keyxchgd"), "--state-dir",
                                       os.path.join(kxdir, "state"), "--socket", sock,
@@ -65,14 +72,39 @@ def keyxchgd(bindir, kxdir, relay, ca, device, log):
     return proc, sock, line.split("codeword=")[-1].strip()
 
 
-def kxctl(bindir, sock, *args):
-    """One kxctl command; its JSON reply, or {"ok": False, "error": its output}."""
+def kxctl(bindir, sock, *args, pin=None):
+    """One kxctl command; its JSON reply, or {"ok": False, "error": its output}. pin:
+    the admin PIN the settings and check-pin read from stdin (CONTROL.md)."""
     r = subprocess.run(users.kx([os.path.join(bindir, "kxctl"), "--socket", sock, *args]),
+                       input="" if pin is None else pin + "\n",
                        capture_output=True, text=True, timeout=30)
     try:
         return json.loads(r.stdout.splitlines()[0])
     except (IndexError, ValueError):
         return {"ok": False, "error": (r.stdout + r.stderr).strip()}
+
+
+def hash_admin_pin(bindir, pin):
+    """keyxchgd --hash-admin-pin with pin on stdin: (exit status, stdout, stderr)."""
+    r = subprocess.run(users.kx([os.path.join(bindir, "keyxchgd"), "--hash-admin-pin"]),
+                       input=pin + "\n", capture_output=True, text=True, timeout=60)
+    return r.returncode, r.stdout, r.stderr
+
+
+def provision_admin_pin(bindir, state, pin):
+    """The admin PIN's verifier into <state>/admin-pin (keyxchgd's, 0600), as a
+    flasher writes it (DAEMON.md "The admin PIN"); keyxchgd reads it at start."""
+    rc, out, err = hash_admin_pin(bindir, pin)
+    if rc:
+        raise RuntimeError(f"keyxchgd --hash-admin-pin failed ({rc}): {err.strip()}")
+    path = os.path.join(state, "admin-pin")
+
+    def write():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        os.write(fd, out.encode())
+        os.close(fd)
+    with users.acting_as(users.KX):
+        write()
 
 
 def room(bindir, tmp, n, port, certs, log):

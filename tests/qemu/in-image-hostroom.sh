@@ -28,8 +28,9 @@ chmod 0755 "$hr"
 # The room's configuration as make qemu-meeting's boot makes it
 # (/usr/lib/sealroom/hostroom-setup: the host room's disk, eth0, the relay's
 # and Janus's names, meeting.conf with this room's name and meeting, room.conf
-# through Janus with the host's marker), and an admin PIN provisioned for the
-# screen (0600, its own).
+# through Janus with the host's marker), and an admin PIN provisioned as a
+# flasher does (rootfs/README.md "The admin PIN"): its verifier from
+# keyxchgd --hash-admin-pin (the PIN on stdin) in keyxchgd's state directory.
 check "the host room's disk and network: hostroom-setup wrote meeting.conf and room.conf" \
 	/usr/lib/sealroom/hostroom-setup "$hr" "$hr/screen/screen.png"
 sed 's/^/# /' /tmp/check.out
@@ -42,12 +43,17 @@ check "the relay's name $(hv relay_name) is the host (10.0.2.2) for sealroom-kx"
 	sh -c "setpriv --reuid=sealroom-kx --regid=sealroom-kx --clear-groups getent hosts $(hv relay_name) | grep -q '^10.0.2.2 '"
 check "Janus's name $(hv janus_name) is the host (10.0.2.2) for sealroom-media" \
 	sh -c "setpriv --reuid=sealroom-media --regid=sealroom-media --clear-groups getent hosts $(hv janus_name) | grep -q '^10.0.2.2 '"
-(umask 077 && od -An -tu4 -N4 /dev/urandom | tr -dc 0-9 | cut -c1-6 >"$hr/admin-pin")
-chown sealroom-screen:sealroom-screen "$hr/admin-pin"
+install -d -m 0700 -o sealroom-kx -g sealroom-kx "$hr/state/keyxchg"
+printf '%06u\n' $(($(od -An -tu4 -N4 /dev/urandom) % 1000000)) | keyxchgd --hash-admin-pin \
+	>"$hr/state/keyxchg/admin-pin" &&
+	chown sealroom-kx:sealroom-kx "$hr/state/keyxchg/admin-pin" &&
+	chmod 0600 "$hr/state/keyxchg/admin-pin"
 export SEALROOM_ETC=$hr SEALROOM_STATE=$hr/state SEALROOM_RUN=$hr/run
 /etc/sealroom/services.d/10-keyxchgd >"$hr/keyxchgd.log" 2>&1 &
 kxpid=$!
 waitfor "$hr/keyxchgd.log" "keyxchgd ready" 120 || sed 's/^/# /' "$hr/keyxchgd.log"
+check "keyxchgd holds the provisioned admin PIN's verifier (Settings open with the PIN only)" \
+	grep -q "admin PIN verifier $hr/state/keyxchg/admin-pin; 0 wrong PINs since the last right one" "$hr/keyxchgd.log"
 /etc/sealroom/services.d/20-sealroom-screen >"$hr/screen.log" 2>&1 &
 spid=$!
 /etc/sealroom/services.d/30-roomd >"$hr/roomd.log" 2>&1 &
@@ -136,10 +142,10 @@ shot() { # shot NAME: the screen now (SIGUSR2, through writeback) as $art/panel-
 }
 
 # Home: the room's name, its codeword, the meeting service; Settings behind
-# the provisioned PIN.
+# keyxchgd's admin PIN.
 if wait_widget home.start 120 && waitfor "$slog" "keyxchgd: connected" 60 &&
-	grep -q "panel: ${screen_width_mm}x$screen_height_mm mm, Settings behind the admin PIN" "$slog"; then
-	ok "the configured screen service shows Home with the panel (keyxchgd connected, Settings behind the provisioned 0600 PIN)"
+	grep -q "panel: ${screen_width_mm}x$screen_height_mm mm, Settings behind keyxchgd's admin PIN" "$slog"; then
+	ok "the configured screen service shows Home with the panel (keyxchgd connected, Settings behind keyxchgd's admin PIN)"
 else
 	nok "the configured screen service shows no Home"
 	sed 's/^/# /' "$slog"

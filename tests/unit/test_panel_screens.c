@@ -74,7 +74,7 @@ static void knock(struct panel_state *st, uint32_t id, const char *name, const c
 /* The base: this room, keyxchgd up, idle. */
 static void base(struct panel_view *v, const struct panel_metrics *m)
 {
-	panel_view_init(v, m, "246813");
+	panel_view_init(v, m);
 	snprintf(v->st.room_name, sizeof(v->st.room_name), "Board room 4");
 	snprintf(v->st.service, sizeof(v->st.service), "wss://meet.example.net:8443");
 	snprintf(v->st.own_codeword, sizeof(v->st.own_codeword), "%s", CW_SELF);
@@ -197,6 +197,13 @@ static void s_pin(struct panel_view *v)
 	v->page = PANEL_P_PIN;
 	snprintf(v->pin, sizeof(v->pin), "24");
 }
+/* keyxchgd's lockout answer on the PIN page (panel_view_pin_answer). */
+static void s_pin_locked(struct panel_view *v)
+{
+	v->page = PANEL_P_PIN;
+	v->pin_checking = true;
+	panel_view_pin_answer(v, false, 30000, "wrong PIN: locked for 30000 ms", 0);
+}
 static void s_settings(struct panel_view *v)
 {
 	v->page = PANEL_P_SETTINGS;
@@ -298,6 +305,7 @@ static const struct screen screens[] = {
 	{ "security", s_security, true },
 	{ "security-waiting", s_security_waiting, false },
 	{ "pin", s_pin, false },
+	{ "pin-locked", s_pin_locked, false },
 	{ "settings", s_settings, false },
 	{ "settings-reset", s_settings_reset, false },
 	{ "settings-edit-room", s_edit_room, false },
@@ -641,22 +649,24 @@ static void test_taps(void **state)
 		assert_int_equal(panel_code_from_digits("00000", c), -EINVAL);
 	}
 
-	/* Settings: a wrong PIN stays out, the right one opens; the reset asks first. */
+	/* Settings: keyxchgd checks the PIN (check-pin); its yes opens them, and
+	 * the reset asks first and carries the PIN. */
 	build(&v, &screens[0], &m);
 	hit = hit_of(ui, &v, "home.settings");
 	panel_view_tap(&v, &hit, 0, &act);
 	assert_int_equal(v.page, PANEL_P_PIN);
-	for (const char *p = "2469>"; *p; p++)
-		tap_key(ui, &v, "pin.keys", *p, &act);
-	assert_true(v.pin_wrong);
-	assert_int_equal(v.page, PANEL_P_PIN);
-	assert_string_equal(v.pin, "");
 	for (const char *p = "24681>"; *p; p++)
 		tap_key(ui, &v, "pin.keys", *p, &act);
+	assert_int_equal(act.type, PANEL_A_NONE); /* 5 digits: not sent */
 	assert_int_equal(v.page, PANEL_P_PIN);
-	for (const char *p = "246813>"; *p; p++)
-		tap_key(ui, &v, "pin.keys", *p, &act);
+	tap_key(ui, &v, "pin.keys", '3', &act);
+	tap_key(ui, &v, "pin.keys", '>', &act);
+	assert_int_equal(act.type, PANEL_A_CHECK_PIN);
+	assert_string_equal(act.pin, "246813");
+	assert_int_equal(v.page, PANEL_P_PIN); /* until keyxchgd answers */
+	panel_view_pin_answer(&v, true, -1, NULL, 0);
 	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	assert_string_equal(v.pin, "246813"); /* kept while Settings are open */
 	hit = hit_of(ui, &v, "set.reset");
 	panel_view_tap(&v, &hit, 0, &act);
 	assert_int_equal(act.type, PANEL_A_NONE);
@@ -665,11 +675,14 @@ static void test_taps(void **state)
 	hit = hit_of(ui, &v, "reset.confirm");
 	panel_view_tap(&v, &hit, 0, &act);
 	assert_int_equal(act.type, PANEL_A_RESET_IDENTITY);
-	/* Home then shows keyxchgd's new codeword. */
+	assert_string_equal(act.pin, "246813");
+	/* Home then shows keyxchgd's new codeword; Settings closed, the PIN wiped. */
 	assert_int_equal(v.page, PANEL_P_HOME);
+	assert_string_equal(v.pin, "");
 
 	/* Room name: the keyboard starts from the value set; erase, shift, Done. */
 	v.page = PANEL_P_SETTINGS;
+	snprintf(v.pin, sizeof(v.pin), "246813");
 	snprintf(v.st.room_name, sizeof(v.st.room_name), "Ré");
 	hit = hit_of(ui, &v, "set.room.edit");
 	panel_view_tap(&v, &hit, 0, &act);
@@ -682,6 +695,7 @@ static void test_taps(void **state)
 	tap_board(ui, &v, PANEL_KEY_OK, &act);
 	assert_int_equal(act.type, PANEL_A_SET_ROOM_NAME);
 	assert_string_equal(act.text, "B X-2");
+	assert_string_equal(act.pin, "246813");
 	assert_int_equal(v.page, PANEL_P_SETTINGS);
 	/* The service: Cancel sends nothing; Done sends what was typed. */
 	hit = hit_of(ui, &v, "set.service.edit");
@@ -700,8 +714,9 @@ static void test_taps(void **state)
 	tap_board(ui, &v, PANEL_KEY_OK, &act);
 	assert_int_equal(act.type, PANEL_A_SET_SERVICE);
 	assert_string_equal(act.text, "wss://h:1/p_q.r");
+	assert_string_equal(act.pin, "246813");
 	panel_view_clear(&v);
-	assert_string_equal(v.admin_pin, "");
+	assert_string_equal(v.pin, "");
 	panel_ui_free(ui);
 }
 
@@ -733,60 +748,115 @@ static void type_pin_at(struct panel_view *v, const char *pin, uint64_t now_us,
 		tap_at(v, "pin.keys", *p, now_us, act);
 }
 
-/* The admin PIN's guard (docs/panel.md "Settings"): wrong PINs lock the keypad for
- * a doubling time the page shows; 60 s without a tap lock Settings again; a PIN
- * shorter than 6 digits opens nothing. */
+/* The pin.title widget's text now. */
+static const char *pin_title(const struct panel_view *v)
+{
+	static struct panel_widget w[PANEL_UI_MAX_WIDGETS];
+	size_t n = panel_view_widgets(v, w, PANEL_UI_MAX_WIDGETS);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(w[i].id, "pin.title"))
+			return w[i].text;
+	return "(no pin.title)";
+}
+
+/* The admin PIN's guard, keyxchgd's now (docs/panel.md "The admin PIN"): OK
+ * sends check-pin; keyxchgd's refusal and lockout show on the PIN page, and
+ * during the lockout nothing is sent; its yes opens Settings with the PIN
+ * kept for the settings' commands, wiped at Done, Cancel or 60 s without a
+ * tap; an answer that comes after Cancel opens nothing. */
 static void test_pin_guard(void **state)
 {
 	struct panel_metrics m;
 	struct panel_action act;
 	static struct panel_view v;
 	const uint64_t s = 1000000, t0 = 1000 * s;
-	struct panel_widget w[PANEL_UI_MAX_WIDGETS];
-	size_t n;
-	bool shown = false;
 
 	(void)state;
 	assert_int_equal(panel_metrics_init(&m, 1280, 720, 344, 194), 0);
 	base(&v, &m);
 	tap_at(&v, "home.settings", 0, t0, &act);
 	assert_int_equal(v.page, PANEL_P_PIN);
-	/* Three wrong PINs cost nothing; the fourth locks 30 s, the fifth 60 s. */
-	for (int i = 0; i < 3; i++) {
-		type_pin_at(&v, "111111>", t0 + 1, &act);
-		assert_true(v.pin_wrong);
-		assert_int_equal(v.pin_locked_s, 0);
-	}
-	type_pin_at(&v, "111111>", t0 + 2, &act);
-	assert_int_equal(v.pin_locked_s, 30);
-	n = panel_view_widgets(&v, w, PANEL_UI_MAX_WIDGETS);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(w[i].id, "pin.title")) {
-			assert_string_equal(w[i].text, "Wrong PIN: locked 30 s");
-			shown = true;
-		}
-	assert_true(shown);
-	/* Locked: even the right PIN stays out, and the notice says for how long. */
-	type_pin_at(&v, "246813>", t0 + 10 * s, &act);
+	/* Fewer than 6 digits: not sent. */
+	type_pin_at(&v, "12345>", t0 + 1, &act);
+	assert_int_equal(act.type, PANEL_A_NONE);
+	assert_string_equal(v.notice, "The admin PIN is 6 to 12 digits.");
+	tap_at(&v, "pin.keys", '<', t0 + 1, &act);
+	while (v.pin[0])
+		tap_at(&v, "pin.keys", '<', t0 + 1, &act);
+	/* A wrong PIN: sent, keyxchgd says so, the PIN wiped. */
+	type_pin_at(&v, "111111>", t0 + 1, &act);
+	assert_int_equal(act.type, PANEL_A_CHECK_PIN);
+	assert_string_equal(act.pin, "111111");
+	assert_true(v.pin_checking);
+	type_pin_at(&v, "9>", t0 + 1, &act); /* while keyxchgd checks: nothing typed or sent */
+	assert_int_equal(act.type, PANEL_A_NONE);
+	assert_string_equal(v.pin, "111111");
+	panel_view_pin_answer(&v, false, -1, "wrong PIN: 2 more before a lockout", t0 + 1);
 	assert_int_equal(v.page, PANEL_P_PIN);
+	assert_true(v.pin_wrong);
+	assert_string_equal(v.pin, "");
+	assert_string_equal(v.notice, "wrong PIN: 2 more before a lockout");
+	assert_string_equal(pin_title(&v), "Wrong PIN");
+	/* keyxchgd's lockout: the page shows it, and nothing is sent during it. */
+	type_pin_at(&v, "111111>", t0 + 2, &act);
+	assert_int_equal(act.type, PANEL_A_CHECK_PIN);
+	panel_view_pin_answer(&v, false, 30000, "wrong PIN: locked for 30000 ms", t0 + 2);
+	assert_int_equal(v.pin_locked_s, 30);
+	assert_string_equal(pin_title(&v), "Wrong PIN: locked 30 s");
+	type_pin_at(&v, "246813>", t0 + 10 * s, &act);
+	assert_int_equal(act.type, PANEL_A_NONE);
+	assert_string_equal(v.pin, "");
 	assert_string_equal(v.notice, "Too many wrong PINs: try again in 21 s.");
 	assert_int_equal(panel_view_deadline(&v), t0 + 2 + 30 * s);
 	assert_true(panel_view_tick(&v, t0 + 2 + 30 * s));
 	assert_int_equal(v.pin_locked_s, 0);
-	type_pin_at(&v, "111111>", t0 + 31 * s, &act);
-	assert_int_equal(v.pin_locked_s, 60);
-	for (int i = 0; i < 10; i++) { /* each after the lockout before; Settings reopened */
-		tap_at(&v, "home.settings", 0, t0 + (100 + 4000 * (uint64_t)i) * s, &act);
-		type_pin_at(&v, "111111>", t0 + (100 + 4000 * (uint64_t)i) * s, &act);
-		assert_true(v.pin_wrong);
-	}
-	assert_int_equal(v.pin_locked_s, 3600); /* at most an hour */
-	/* After the lockout the right PIN opens and forgets the failures. */
+	assert_string_equal(pin_title(&v), "Wrong PIN");
+	/* keyxchgd restarted meanwhile: its lockout (not the panel's clock) holds. */
+	type_pin_at(&v, "246813>", t0 + 31 * s, &act);
+	assert_int_equal(act.type, PANEL_A_CHECK_PIN);
+	panel_view_pin_answer(&v, false, 29001, "too many wrong PINs: try again in 29001 ms",
+			      t0 + 31 * s);
+	assert_int_equal(v.pin_locked_s, 30);
+	assert_string_equal(v.pin, "");
+	/* No verifier on keyxchgd: its words, no "Wrong PIN". */
+	tap_at(&v, "home.settings", 0, t0 + 61 * s, &act);
+	type_pin_at(&v, "246813>", t0 + 61 * s, &act);
+	panel_view_pin_answer(&v, false, -1, "no admin PIN is set: settings are locked",
+			      t0 + 61 * s);
+	assert_false(v.pin_wrong);
+	assert_string_equal(v.notice, "no admin PIN is set: settings are locked");
+	assert_int_equal(v.page, PANEL_P_PIN);
+	/* An answer after Cancel opens nothing. */
+	type_pin_at(&v, "246813>", t0 + 62 * s, &act);
+	assert_int_equal(act.type, PANEL_A_CHECK_PIN);
+	tap_at(&v, "pin.cancel", 0, t0 + 62 * s, &act);
+	assert_string_equal(v.pin, "");
+	panel_view_pin_answer(&v, true, -1, NULL, t0 + 62 * s);
+	assert_int_equal(v.page, PANEL_P_HOME);
+	assert_string_equal(v.pin, "");
+	/* The right one: Settings, the PIN kept for each setting, wiped at Done. */
+	tap_at(&v, "home.settings", 0, t0 + 63 * s, &act);
+	type_pin_at(&v, "246813>", t0 + 63 * s, &act);
+	panel_view_pin_answer(&v, true, -1, NULL, t0 + 63 * s);
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	assert_string_equal(v.pin, "246813");
+	tap_at(&v, "set.done", 0, t0 + 64 * s, &act);
+	assert_int_equal(v.page, PANEL_P_HOME);
+	assert_string_equal(v.pin, "");
+	/* keyxchgd refuses the PIN Settings hold (changed meanwhile): they close. */
+	tap_at(&v, "home.settings", 0, t0 + 65 * s, &act);
+	type_pin_at(&v, "246813>", t0 + 65 * s, &act);
+	panel_view_pin_answer(&v, true, -1, NULL, t0 + 65 * s);
+	assert_int_equal(v.page, PANEL_P_SETTINGS);
+	panel_view_pin_refused(&v, "wrong PIN: 2 more before a lockout");
+	assert_int_equal(v.page, PANEL_P_HOME);
+	assert_string_equal(v.pin, "");
+	assert_string_equal(v.notice, "Settings locked: wrong PIN: 2 more before a lockout");
+	/* 60 s without a tap: Settings lock again (tick), the keyboard and the PIN too. */
 	tap_at(&v, "home.settings", 0, t0 + 50000 * s, &act);
 	type_pin_at(&v, "246813>", t0 + 50000 * s, &act);
-	assert_int_equal(v.page, PANEL_P_SETTINGS);
-	assert_int_equal(v.pin_failures, 0);
-	/* 60 s without a tap: Settings lock again (tick), the keyboard too. */
+	panel_view_pin_answer(&v, true, -1, NULL, t0 + 50000 * s);
 	tap_at(&v, "set.room.edit", 0, t0 + 50010 * s, &act);
 	assert_int_equal(v.page, PANEL_P_EDIT);
 	assert_false(panel_view_tick(&v, t0 + 50069 * s));
@@ -794,22 +864,19 @@ static void test_pin_guard(void **state)
 	assert_true(panel_view_tick(&v, t0 + 50070 * s));
 	assert_int_equal(v.page, PANEL_P_HOME);
 	assert_string_equal(v.edit, "");
+	assert_string_equal(v.pin, "");
 	assert_string_equal(v.notice, "Settings locked again: 60 s without a tap.");
 	/* A tap after the idle time (no tick came) finds Settings locked, not the key. */
 	tap_at(&v, "home.settings", 0, t0 + 60000 * s, &act);
 	type_pin_at(&v, "246813>", t0 + 60000 * s, &act);
+	panel_view_pin_answer(&v, true, -1, NULL, t0 + 60000 * s);
 	assert_int_equal(v.page, PANEL_P_SETTINGS);
 	tap_at(&v, "set.reset", 0, t0 + 60061 * s, &act);
 	assert_int_equal(v.page, PANEL_P_HOME);
 	assert_false(v.confirm_reset);
+	assert_int_equal(act.type, PANEL_A_NONE);
+	assert_string_equal(v.pin, "");
 	panel_view_clear(&v);
-
-	/* A PIN shorter than 6 digits opens nothing. */
-	panel_view_init(&v, &m, "24681");
-	tap_at(&v, "home.settings", 0, t0, &act);
-	assert_int_equal(v.page, PANEL_P_HOME);
-	assert_string_equal(v.notice,
-			    "No admin PIN of 6 to 12 digits is set on this room: Settings stay locked.");
 }
 
 static void test_model(void **state)

@@ -36,7 +36,6 @@ struct panel_host;
 
 struct panel_host_config {
 	uint32_t width_mm, height_mm; /* the board's screen_width_mm, screen_height_mm */
-	const char *admin_pin;        /* NULL: Settings stay locked */
 	const char *room_name;        /* shown on Home; the name a join sends */
 	const char *service;          /* the meeting service's address, shown */
 	const char *meeting;          /* the relay's meeting name a join uses */
@@ -86,10 +85,24 @@ __attribute__((nonnull)) void panel_host_notice(struct panel_host *h, const char
 /*
  * The control-socket request for act (keyxchg/CONTROL.md), one line with
  * its '\n', id as its "id". Returns its length, 0 for an action keyxchgd has
- * no command for (*why says so), or -ENOSPC.
+ * no command for (*why says so), or -ENOSPC. check-pin and the settings
+ * carry act->pin: the caller wipes buf (and act) once it is sent, and logs
+ * it only through panel_host_redact.
  */
 __attribute__((nonnull)) int panel_host_request(const struct panel_host *h,
 						const struct panel_action *act, const char *id,
 						char *buf, size_t len, const char **why);
+
+/* The admin PIN's digits in a request line made above, as '*' (for logs). */
+__attribute__((nonnull)) void panel_host_redact(char *line);
+
+/* keyxchgd's answer to check-pin: locked_ms its lockout (-1: none), error its
+ * words (NULL when ok). */
+__attribute__((nonnull(1))) void panel_host_pin_answer(struct panel_host *h, bool ok,
+						       long long locked_ms, const char *error,
+						       uint64_t now_us);
+
+/* keyxchgd refused a setting's PIN: Settings close, the PIN is wiped (panel_view_pin_refused). */
+__attribute__((nonnull)) void panel_host_pin_refused(struct panel_host *h, const char *error);
 
 #endif

@@ -4,8 +4,8 @@
  * the board's evdev touch device (libdrv_touch, by name) and, for tests, from
  * a stream of evdev records (struct input_event, axes ABS_X/ABS_Y 0..32767,
  * BTN_TOUCH) in a file or FIFO: a TEST INPUT fed to the same recognizer
- * (docs/panel.md "Touch"). And the admin PIN, from a file its owner alone
- * may read.
+ * (docs/panel.md "Touch"). The admin PIN is keyxchgd's to check: the panel
+ * reads no PIN file (keyxchg/CONTROL.md "The admin PIN").
  *
  * Call order: panel_input_open, then per poll panel_input_fds and
  * panel_input_read, panel_input_close. One thread.
@@ -42,14 +42,5 @@ __attribute__((nonnull)) void panel_input_fds(const struct panel_input *in, int 
 __attribute__((nonnull)) size_t panel_input_read(struct panel_input *in, const short revents[2],
 						 struct drv_touch_gesture *out, size_t max,
 						 char *note, size_t note_len);
-
-/*
- * The admin PIN from path: PANEL_PIN_MIN (6) to 12 digits and a newline at
- * most, the file not readable or writable by group or others. Returns 0,
- * -EPERM (the mode), -EINVAL (not digits), -ERANGE (fewer than 6 or more
- * than 12 digits), or -errno of opening it. len > 13.
- */
-__attribute__((warn_unused_result, nonnull)) int panel_read_pin(const char *path, char *pin,
-								size_t len);
 
 #endif

@@ -15,7 +15,7 @@
  *   Participants  codeword, name, trust of each; Verify; Remove (host)
  *   Security      E2EE state, group security code, this room's and the
  *                 host's codewords, what this meeting never has
- *   PIN, Settings service address, room name (each changed on an
+ *   PIN, Settings (panel/settings.c: keyxchgd checks the PIN) service address, room name (each changed on an
  *                 on-screen keyboard, keyxchgd's refusal shown), identity
  *                 reset (a confirmation that says what it breaks)
  *   Lobby         a modal dialog over any screen of the host: the knock's
@@ -50,15 +50,10 @@
 /* The meeting code on the keypad: each of its 5 proquints as 5 decimal digits. */
 #define PANEL_CODE_DIGITS 25u
 #define PANEL_CODE_SIZE (5 * 6) /* "babid-famug-zudav-huhus-zizum" and the NUL */
+/* The admin PIN: 6 to 12 digits (keyxchgd checks it and counts the wrong
+ * ones: keyxchg/CONTROL.md "The admin PIN"). */
 #define PANEL_PIN_MAX 12u
-/* A shorter admin PIN leaves Settings locked (docs/panel.md "Settings"). */
 #define PANEL_PIN_MIN 6u
-/* Wrong PINs: the first PANEL_PIN_FREE_TRIES cost nothing; each one after
- * locks the keypad for PANEL_PIN_DELAY_US, doubled per further wrong PIN, at
- * most PANEL_PIN_DELAY_MAX_US. */
-#define PANEL_PIN_FREE_TRIES 3u
-#define PANEL_PIN_DELAY_US 30000000ull
-#define PANEL_PIN_DELAY_MAX_US 3600000000ull
 /* Settings, the PIN keypad and the keyboard lock again after this long without a tap. */
 #define PANEL_SETTINGS_IDLE_US 60000000ull
 /* A setting typed on the keyboard: keyxchgd's bounds (CONTROL.md). */
@@ -167,6 +162,7 @@ enum panel_action_type {
 	PANEL_A_SET_ROOM_NAME, /* text */
 	PANEL_A_SET_SERVICE,   /* text */
 	PANEL_A_LAYOUT, /* the screen's own: the tiles are laid out again (layout, speaker) */
+	PANEL_A_CHECK_PIN, /* pin: keyxchgd's check-pin; its answer: panel_view_pin_answer */
 };
 
 /* How the screen lays out the tiles (the screen's own choice, docs/panel.md). */
@@ -189,6 +185,9 @@ struct panel_action {
 	bool mute, camera_off;
 	char text[PANEL_SETTING_MAX + 1]; /* a setting's new value */
 	uint32_t volume; /* PANEL_A_MEDIA: 0..PANEL_VOLUME_MAX */
+	/* The admin PIN (CHECK_PIN and the settings' actions): a secret; whoever
+	 * gets the action wipes it (sodium_memzero) once the request went. */
+	char pin[PANEL_PIN_MAX + 1];
 };
 
 struct panel_view {
@@ -199,12 +198,13 @@ struct panel_view {
 	uint64_t bar_until_us;
 	uint64_t bar_us; /* how long the bar stays after a tap: PANEL_BAR_US unless set */
 	char entry[PANEL_CODE_DIGITS + 1]; /* the keypad's digits */
-	char pin[PANEL_PIN_MAX + 1];       /* the PIN being typed */
-	char admin_pin[PANEL_PIN_MAX + 1]; /* "" : Settings cannot be opened */
+	/* The PIN being typed; while Settings are open, the one keyxchgd took
+	 * (each setting carries it). Wiped when they close (settings.c). */
+	char pin[PANEL_PIN_MAX + 1];
+	bool pin_checking;             /* check-pin sent, keyxchgd's answer to come */
 	bool pin_wrong;
-	unsigned int pin_failures;     /* wrong PINs since the last right one */
-	uint64_t pin_locked_until_us;  /* the keypad takes no PIN before this */
-	uint64_t pin_locked_s;         /* that lockout's length, as the page shows it */
+	uint64_t pin_locked_until_us;  /* keyxchgd's lockout: no PIN sent before this */
+	uint64_t pin_locked_s;         /* that lockout as the page shows it */
 	uint64_t last_tap_us;          /* Settings relock PANEL_SETTINGS_IDLE_US after it */
 	bool confirm_reset;
 	enum panel_edit editing;              /* PANEL_P_EDIT: which setting */
@@ -224,11 +224,9 @@ struct panel_view {
 	size_t n_labels;
 };
 
-/* An idle view on the metrics' screen; admin_pin NULL or "": no Settings. */
-__attribute__((nonnull(1, 2))) void panel_view_init(struct panel_view *v,
-						    const struct panel_metrics *m,
-						    const char *admin_pin);
-/* Wipes the PINs. */
+/* An idle view on the metrics' screen. */
+__attribute__((nonnull)) void panel_view_init(struct panel_view *v, const struct panel_metrics *m);
+/* Closes Settings and wipes the PIN. */
 __attribute__((nonnull)) void panel_view_clear(struct panel_view *v);
 
 /*
@@ -247,6 +245,20 @@ __attribute__((nonnull)) size_t panel_view_widgets(const struct panel_view *v,
  */
 __attribute__((nonnull(1, 4))) void panel_view_tap(struct panel_view *v, const struct panel_hit *hit,
 						   uint64_t now_us, struct panel_action *act);
+
+/*
+ * keyxchgd's answer to check-pin (panel/settings.c): ok opens Settings with
+ * the PIN kept for the settings' commands; else the PIN is wiped, and error
+ * (keyxchgd's words) and locked_ms (its lockout, -1: none said) show on the
+ * PIN page. An answer nobody waits for (Cancel, relocked) only wipes.
+ */
+__attribute__((nonnull(1))) void panel_view_pin_answer(struct panel_view *v, bool ok,
+						       long long locked_ms, const char *error,
+						       uint64_t now_us);
+
+/* keyxchgd refused a setting's PIN (its error, e.g. "wrong PIN: ..."): Settings
+ * close, the PIN is wiped, the notice says why. */
+__attribute__((nonnull)) void panel_view_pin_refused(struct panel_view *v, const char *error);
 
 /* Time passes: the bar hides, a PIN lockout ends, Settings idle for
  * PANEL_SETTINGS_IDLE_US lock again. Returns true when the page changed. */

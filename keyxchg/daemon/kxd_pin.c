@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The admin PIN (CONTROL.md "The admin PIN", DAEMON.md "State files"):
+ * keyxchgd owns the room's settings, so it checks the PIN that guards them.
+ * It holds only the PIN's verifier (<state>/admin-pin, kx/adminpin.h) and
+ * counts wrong PINs in <state>/admin-pin-tries: the count is written before
+ * a PIN is checked, so that no way of stopping keyxchgd mid-check forgets a
+ * try. The lockout's clock is the monotonic one; a restart (or a reboot)
+ * starts the lockout the count calls for again at its full length: no clock
+ * is trusted across a reboot (the board may have no battery-backed RTC), and
+ * a restart never shortens a lockout. Without a verifier every settings
+ * command is refused: settings are locked, fail closed. The PIN itself is
+ * never logged, kept or copied: the command's copy is wiped by kx_ctl.
+ */
+#define _GNU_SOURCE
+#include "kx/adminpin.h"
+
+#include "keyxchgd.h"
+
+static const char no_pin[] = "no admin PIN is set: settings are locked";
+
+/* The count on disk first (fail closed: not written, not checked). */
+static int save_failures(struct app *a, unsigned int failures)
+{
+	char text[KX_PIN_TRIES_FILE_MAX];
+	int n = snprintf(text, sizeof(text), "%u\n", failures), ret;
+
+	ret = failures ? kx_setting_write(a->state_dir, KX_ADMIN_PIN_TRIES_FILE, text, (size_t)n)
+		       : kx_setting_remove(a->state_dir, KX_ADMIN_PIN_TRIES_FILE);
+	if (ret < 0)
+		kxd_logmsg("cannot %s %s/%s: %s", failures ? "write" : "remove", a->state_dir,
+			   KX_ADMIN_PIN_TRIES_FILE, strerror(-ret));
+	return ret < 0 ? ret : 0;
+}
+
+static void lock_from_now(struct app *a)
+{
+	long long d = kx_admin_pin_lockout_ms(a->pin_failures);
+
+	a->pin_locked_until = d ? kxd_now_ms() + d : 0;
+}
+
+void kxd_pin_load(struct app *a)
+{
+	char buf[KX_PIN_VERIFIER_FILE_MAX + 1], tries[KX_PIN_TRIES_FILE_MAX + 1];
+	const char *why = NULL;
+	size_t len;
+	int ret;
+
+	a->have_pin = false;
+	ret = kx_setting_read(a->state_dir, KX_ADMIN_PIN_FILE, buf, sizeof(buf), &len);
+	if (ret == -ENOENT)
+		kxd_logmsg("no admin PIN is set (%s/%s): settings are locked", a->state_dir,
+			   KX_ADMIN_PIN_FILE);
+	else if (ret)
+		kxd_logmsg("REFUSED %s/%s: %s; settings are locked", a->state_dir,
+			   KX_ADMIN_PIN_FILE, strerror(-ret));
+	else if (kx_admin_pin_verifier_parse(buf, len, a->pin_verifier, &why))
+		kxd_logmsg("REFUSED %s/%s: %s; settings are locked", a->state_dir,
+			   KX_ADMIN_PIN_FILE, why);
+	else
+		a->have_pin = true;
+	/* A tries file that cannot be read or parsed: the longest lockout. */
+	ret = kx_setting_read(a->state_dir, KX_ADMIN_PIN_TRIES_FILE, tries, sizeof(tries), &len);
+	if (ret == -ENOENT) {
+		a->pin_failures = 0;
+	} else if (ret || kx_admin_pin_tries_parse(tries, len, &a->pin_failures)) {
+		kxd_logmsg("REFUSED %s/%s: %s; the admin PIN is locked for the longest time",
+			   a->state_dir, KX_ADMIN_PIN_TRIES_FILE,
+			   ret ? strerror(-ret) : "not a count of wrong PINs");
+		a->pin_failures = KX_PIN_FREE_TRIES + 8;
+	}
+	lock_from_now(a);
+	if (a->have_pin)
+		kxd_logmsg("admin PIN verifier %s/%s; %u wrong PIN%s since the last right one%s",
+			   a->state_dir, KX_ADMIN_PIN_FILE, a->pin_failures,
+			   a->pin_failures == 1 ? "" : "s",
+			   a->pin_locked_until ? ": locked again from this start" : "");
+	sodium_memzero(buf, sizeof(buf));
+}
+
+/* A refusal that says how long the lockout lasts: {"locked_ms": N}. */
+static void refuse(struct app *a, int client, const struct kx_ctl_cmd *cmd, int status,
+		   const char *why, long long locked_ms, long long tries_left)
+{
+	json_t *o = json_object();
+	char *text;
+
+	if (o && locked_ms >= 0)
+		json_object_set_new(o, "locked_ms", json_integer(locked_ms));
+	if (o && tries_left >= 0)
+		json_object_set_new(o, "tries_left", json_integer(tries_left));
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	kx_ctl_reply(a->ctl, client, cmd, status, why, text);
+	kx_ctl_json_free(text);
+	json_decref(o);
+}
+
+bool kxd_pin_check(struct app *a, int client, const struct kx_ctl_cmd *cmd, const char *what)
+{
+	long long now = kxd_now_ms(), t0, d;
+	char why[128];
+	int ret;
+
+	if (!a->have_pin) {
+		kx_ctl_reply(a->ctl, client, cmd, -EACCES, no_pin, NULL);
+		return false;
+	}
+	/* During a lockout no PIN is checked, the right one neither. */
+	if (a->pin_locked_until && now < a->pin_locked_until) {
+		d = a->pin_locked_until - now;
+		snprintf(why, sizeof(why), "too many wrong PINs: try again in %lld ms", d);
+		refuse(a, client, cmd, -EAGAIN, why, d, -1);
+		return false;
+	}
+	if (save_failures(a, a->pin_failures + 1)) {
+		kx_ctl_reply(a->ctl, client, cmd, -EIO,
+			     "the try cannot be counted (keyxchgd's state directory): the PIN is not "
+			     "checked",
+			     NULL);
+		return false;
+	}
+	t0 = kxd_now_ms();
+	ret = kx_admin_pin_verify(a->pin_verifier, cmd->pin, strlen(cmd->pin));
+	d = kxd_now_ms() - t0;
+	if (ret == -ENOMEM) { /* counted, not judged: say so */
+		kxd_logmsg("admin PIN for %s: cannot be checked (no memory for Argon2id)", what);
+		kx_ctl_reply(a->ctl, client, cmd, -ENOMEM, "the PIN cannot be checked now", NULL);
+		return false;
+	}
+	if (!ret) {
+		a->pin_failures = 0;
+		a->pin_locked_until = 0;
+		save_failures(a, 0); /* said if not: the count on disk only locks more */
+		kxd_logmsg("admin PIN right for %s (checked in %lld ms)", what, d);
+		return true;
+	}
+	if (a->pin_failures < KX_PIN_FAILURES_MAX)
+		a->pin_failures++;
+	lock_from_now(a);
+	kxd_logmsg("admin PIN wrong for %s: %u wrong since the last right one%s (checked in %lld "
+		   "ms)",
+		   what, a->pin_failures, a->pin_locked_until ? ", locked" : "", d);
+	if (a->pin_locked_until) {
+		d = kx_admin_pin_lockout_ms(a->pin_failures);
+		snprintf(why, sizeof(why), "wrong PIN: locked for %lld ms", d);
+		refuse(a, client, cmd, -EACCES, why, d, -1);
+	} else {
+		unsigned int left = KX_PIN_FREE_TRIES - a->pin_failures;
+
+		snprintf(why, sizeof(why), "wrong PIN: %u more before a lockout", left);
+		refuse(a, client, cmd, -EACCES, why, -1, left);
+	}
+	return false;
+}
+
+void kxd_on_check_pin(struct app *a, int client, const struct kx_ctl_cmd *cmd)
+{
+	if (kxd_pin_check(a, client, cmd, "check-pin"))
+		kx_ctl_reply(a->ctl, client, cmd, 0, NULL, NULL);
+}
+
+/*
+ * set-admin-pin: the current PIN checked and counted like any setting's,
+ * the write rate-limited like theirs (kxd_settings_rate_ok), then the new
+ * PIN's verifier replaces <state>/admin-pin atomically. The new PIN itself
+ * is wiped with the command (kx_ctl).
+ */
+void kxd_set_admin_pin(struct app *a, int client, const struct kx_ctl_cmd *cmd)
+{
+	char verifier[KX_PIN_VERIFIER_MAX + 1];
+	int ret;
+
+	if (!kxd_pin_check(a, client, cmd, "set-admin-pin") ||
+	    !kxd_settings_rate_ok(a, client, cmd))
+		return;
+	ret = kx_admin_pin_hash(cmd->new_pin, strlen(cmd->new_pin), verifier);
+	if (!ret) {
+		char line[KX_PIN_VERIFIER_MAX + 2];
+		int n = snprintf(line, sizeof(line), "%s\n", verifier);
+
+		ret = kx_setting_write(a->state_dir, KX_ADMIN_PIN_FILE, line, (size_t)n);
+		if (ret < 0)
+			kxd_logmsg("cannot write %s/%s: %s; the admin PIN stays as it was",
+				   a->state_dir, KX_ADMIN_PIN_FILE, strerror(-ret));
+	}
+	if (ret < 0) {
+		kx_ctl_reply(a->ctl, client, cmd, ret, "cannot save the new admin PIN", NULL);
+		goto out;
+	}
+	/* Written (KX_NOT_SYNCED: the file holds it, said): it stands. */
+	memcpy(a->pin_verifier, verifier, sizeof(verifier));
+	kxd_logmsg("admin PIN changed (a new verifier in %s/%s)", a->state_dir, KX_ADMIN_PIN_FILE);
+	kx_ctl_reply(a->ctl, client, cmd, 0, NULL, NULL);
+out:
+	sodium_memzero(verifier, sizeof(verifier));
+}
+
+int kxd_hash_admin_pin(void)
+{
+	char line[64], verifier[KX_PIN_VERIFIER_MAX + 1];
+	size_t len;
+	int ret = 2;
+
+	if (sodium_init() < 0)
+		return 1;
+	setvbuf(stdin, NULL, _IONBF, 0); /* no stdio copy of the PIN */
+	if (!fgets(line, sizeof(line), stdin)) {
+		fputs("keyxchgd --hash-admin-pin: no PIN on stdin\n", stderr);
+		goto out;
+	}
+	len = strcspn(line, "\n");
+	if (!kx_admin_pin_valid(line, len)) {
+		fprintf(stderr, "keyxchgd --hash-admin-pin: REFUSED: a PIN is %u to %u digits\n",
+			KX_PIN_DIGITS_MIN, KX_PIN_DIGITS_MAX);
+		goto out;
+	}
+	if (kx_admin_pin_hash(line, len, verifier)) {
+		fputs("keyxchgd --hash-admin-pin: Argon2id failed (memory)\n", stderr);
+		ret = 1;
+		goto out;
+	}
+	printf("%s\n", verifier);
+	ret = fflush(stdout) ? 1 : 0;
+out:
+	sodium_memzero(line, sizeof(line));
+	return ret;
+}

@@ -79,7 +79,7 @@ static double ms_since(const struct timespec *t0)
 /* A host in the meeting with the bar shown: its widgets in widgets[]; returns how many. */
 static size_t meeting_with_bar(struct panel_view *v, const struct panel_metrics *m)
 {
-	panel_view_init(v, m, NULL);
+	panel_view_init(v, m);
 	v->st.kx_up = true;
 	v->st.meeting = PANEL_M_IN;
 	v->st.host = true;

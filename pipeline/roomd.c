@@ -68,7 +68,8 @@
  * second "roomd audio-out: volume=V rms-db=R peak-db=P" (the level after the
  * volume) and at the end "roomd audio-out levels=N last-rms-db=R",
  * and through Janus "roomd transport: ..." (the transport's counts: joins,
- * losses of Janus, datagrams dropped and why).
+ * losses of Janus, datagrams dropped and why). SIGUSR1 prints the lines of
+ * the end (from "roomd sender=") at once, and roomd goes on.
  * Exit 0; 1 when the pipeline fails; 2 on usage.
  */
 #include <errno.h>
@@ -367,6 +368,14 @@ print_results (Roomd * app)
   }
 }
 
+/* SIGUSR1: the counts of the end, now (tests follow a sender's decoding). */
+static gboolean
+on_stats (gpointer data)
+{
+  print_results (data);
+  return G_SOURCE_CONTINUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -425,6 +434,7 @@ main (int argc, char **argv)
     g_timeout_add_seconds ((guint) app.seconds, on_stop, &app);
   g_unix_signal_add (SIGTERM, on_stop, &app);
   g_unix_signal_add (SIGINT, on_stop, &app);
+  g_unix_signal_add (SIGUSR1, on_stats, &app);
   if (!roomd_keys_start (&app))
     return 2;
   /* After the key provider chose jansson's allocator. */

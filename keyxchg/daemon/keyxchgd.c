@@ -165,6 +165,7 @@ int kxd_key_install(struct app *a, uint16_t sender, unsigned int t)
 	k->used = true;
 	k->kid = kx_media_kid(t, sender, r->epoch);
 	k->epoch = r->epoch;
+	k->sender = sender;
 	k->send = sender == a->self;
 	k->remove_at = 0;
 	kx_fingerprint_hex(key, sizeof(key), k->fp);
@@ -172,6 +173,54 @@ int kxd_key_install(struct app *a, uint16_t sender, unsigned int t)
 	key_event(a, k, true, key);
 	sodium_memzero(key, sizeof(key));
 	return 0;
+}
+
+/*
+ * Is the sender of a key of epoch e still in the held roster, as the same
+ * participant (not a later admission under its id: the roster that last
+ * added it, `since`, is not after e)?
+ */
+static bool sender_listed(struct app *a, uint16_t sender, uint64_t e)
+{
+	const struct peer *p;
+
+	if (!kx_roster_find(&a->chain->roster, sender))
+		return false;
+	p = kxd_peer_get(a, sender, false);
+	return !p || p->since <= e;
+}
+
+/*
+ * The held roster no longer lists a participant (removed, left, dropped by a
+ * takeover): its keys of every epoch go at once, grace period or not
+ * (PROTOCOL.md 6.4). The grace is for the frames in flight of the senders who
+ * remain; the people who pressed Remove want none of a removed sender's. Called
+ * on every roster taken or made, before its keys are installed and before the
+ * roster event (CONTROL.md): a key subscriber that comes later finds no key of
+ * a departed sender to be handed either.
+ */
+void kxd_drop_departed(struct app *a)
+{
+	char who[64] = "";
+	size_t used = 0;
+	unsigned int n = 0;
+	uint16_t last = KX_NO_PARTICIPANT;
+
+	for (size_t j = 0; j < KEYS_MAX; j++) {
+		struct media_key *k = &a->keys[j];
+
+		if (!k->used || sender_listed(a, k->sender, k->epoch))
+			continue;
+		/* Named in the log line (keys of one sender mostly come together). */
+		if (k->sender != last && used < sizeof(who) - 8)
+			used += (size_t)snprintf(who + used, sizeof(who) - used, " p%u", k->sender);
+		last = k->sender;
+		n++;
+		kxd_key_remove(a, j);
+	}
+	if (n)
+		kxd_logmsg("epoch %llu: not in the roster:%s; their %u keys removed at once",
+			   (unsigned long long)a->chain->roster.epoch, who, n);
 }
 
 /* The media keys of every member of the held roster at its epoch (PROTOCOL.md 7). */

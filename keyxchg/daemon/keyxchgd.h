@@ -169,6 +169,7 @@ struct peer {
 struct media_key {
 	bool used;
 	uint64_t kid, epoch;
+	uint16_t sender; /* the participant whose media it opens (or sends) */
 	bool send;
 	bool handed; /* went to a key subscriber: never again (PROTOCOL.md 6.8) */
 	char fp[KX_FINGERPRINT_HEX_SIZE];
@@ -333,6 +334,7 @@ void kxd_key_remove(struct app *a, size_t j);
 int kxd_key_install(struct app *a, uint16_t sender, unsigned int t);
 void kxd_install_epoch_keys(struct app *a);
 void kxd_emit_send_kids(struct app *a, uint64_t epoch);
+void kxd_drop_departed(struct app *a);
 void kxd_switch_send(struct app *a);
 void kxd_teardown(struct app *a, enum state state);
 

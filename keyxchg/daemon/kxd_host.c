@@ -204,6 +204,9 @@ int kxd_host_next_epoch(struct app *a, uint16_t removed, bool fresh)
 	kxd_logmsg("epoch %llu: %u members, %u joined (%s)",
 		   (unsigned long long)a->chain->roster.epoch, a->chain->roster.n_members, added,
 		   join ? "join ratchet" : "fresh secret");
+	/* Who this roster drops (removed, left, the host taken over from):
+	 * refused at once, before the new keys and the roster event. */
+	kxd_drop_departed(a);
 	kxd_install_epoch_keys(a);
 	kxd_emit_roster(a);
 	kxd_emit_state(a);

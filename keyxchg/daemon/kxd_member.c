@@ -331,6 +331,10 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 		a->end_state = ST_LEFT;
 		goto out;
 	}
+	/* Who this roster drops (removed, left, a host taken over from): its
+	 * keys of every epoch go now, before any key of this epoch and the
+	 * roster event; the grace below is for those who remain (6.4). */
+	kxd_drop_departed(a);
 	/* A fresh epoch lists the EK our last ack announced: the old one goes. */
 	if (kxd_member_ek_rotate(a, me))
 		kxd_out_of_sync(a, SYNC_OUT,
@@ -349,8 +353,8 @@ void kxd_on_roster(struct app *a, int from, const char *json, size_t len)
 		}
 	} else {
 		/* A fresh secret is on its way, sealed to us. Until it comes, the
-		 * old epoch's keys go: sending in 2 s, receiving after the grace
-		 * period, whether or not it comes (a removed member holds them; a
+		 * old epoch's keys go: sending in 2 s, receiving (of the senders
+		 * still listed) after the grace period, whether or not it comes (a
 		 * relay that withholds the new secret must not keep us sending). */
 		long long now = kxd_now_ms();
 

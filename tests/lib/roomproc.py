@@ -134,6 +134,64 @@ def admit(bindir, host, member, code, meeting):
                    "in-meeting", 30, f"room {member['n']} in the meeting")
 
 
+def meeting(bindir, rooms, name):
+    """rooms[0] (room() dicts) hosts meeting name and admits the others by the meeting
+    code; waits until every room holds the host's epoch and its secret, and sets each
+    room's "pid" (participant id)."""
+    rep = kxctl(bindir, rooms[0]["sock"], "join", "--meeting", name, "--role", "host",
+                "--name", f"Room {rooms[0]['n']}")
+    if not rep.get("ok"):
+        raise RuntimeError(f"room {rooms[0]['n']} cannot host: {rep}")
+    for m in rooms[1:]:
+        admit(bindir, rooms[0], m, rep["meeting_code"], name)
+    tap.wait_until(lambda: len(kxctl(bindir, rooms[0]["sock"], "status")
+                               .get("participants", [])) == len(rooms), 30,
+                   f"{len(rooms)} participants in the host's roster")
+    epoch = kxctl(bindir, rooms[0]["sock"], "status")["epoch"]
+    for r in rooms:
+        tap.wait_until(lambda r=r: kxctl(bindir, r["sock"], "status").get("have_secret") and
+                       kxctl(bindir, r["sock"], "status").get("epoch") == epoch, 30,
+                       f"room {r['n']} at epoch {epoch}")
+        r["pid"] = kxctl(bindir, r["sock"], "status")["participant"]
+
+
+def start_media(bindir, tmp, rooms, env, logs, tag, size="640x360"):
+    """Each room's screen (its "screen") and roomd (its "roomd", plain RTP to the SFU
+    fixture: start_sfu first), logs in logs/<tag>-screen<n>.log and <tag>-roomd<n>.log;
+    the list of them, to stop."""
+    procs = []
+    for r in rooms:
+        n = r["n"]
+        sd = users.frames_dir(os.path.join(tmp, f"screen{n}"))
+        frames = os.path.join(sd, "frames.sock")
+        r["screen"] = Screen(bindir, f"room {n}'s screen", os.path.join(sd, "screen.png"),
+                             frames, r["sock"], os.path.join(logs, f"{tag}-screen{n}.log"),
+                             size)
+        procs.append(r["screen"])
+        r["roomd"] = Roomd(bindir, f"room {n}'s roomd", r["sock"], frames, r["tx"],
+                           r["rx_base"], r["pid"], os.path.join(logs, f"{tag}-roomd{n}.log"),
+                           env, ["--codeword", r["codeword"]])
+        procs.append(r["roomd"])
+    return procs
+
+
+def stop_all(procs, rooms, relay):
+    """The end of a test: each of procs stopped (Proc.stop; an error is printed as a
+    TAP comment, the others are stopped all the same), then each room's keyxchgd and
+    the relay fixture (start_relay's Popen)."""
+    for p in procs:
+        try:
+            p.stop()
+        except Exception as e:  # noqa: BLE001 (said; the rest must still stop)
+            print(f"# stopping {p.name}: {e}", flush=True)
+    for r in rooms:
+        if r["kx"].poll() is None:
+            r["kx"].terminate()
+        r["kx"].wait(timeout=20)
+    relay.terminate()
+    relay.wait(timeout=10)
+
+
 class Proc:
     """A child whose stdout and stderr go to a log file."""
 

@@ -222,7 +222,7 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
     guint64 * kid, gint * why)
 {
   const gsize hs = gst_e2ee_nal_header_size (self->codec);
-  gsize pos = 0, used = 0, bound = 0, written = 0;
+  gsize pos = 0, used = 0, bound = 0, written = 0, clear_bytes = 0;
   guint64 kid0 = 0, first_ctr = 0;
   gboolean any = FALSE, mixed = FALSE;
   bool garbage = false;
@@ -251,6 +251,15 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
       return GST_E2EE_DEC_DROP;
     }
     n.clear = gst_e2ee_nal_is_clear (self->codec, in->data + nal.start);
+    /* Clear NAL units are not decrypted but parsed downstream (h264parse,
+     * the decoder), in this process: they pass what e2eeenc checks before
+     * it lets them out, or the whole access unit goes (docs/media-path.md
+     * "What e2eedec lets through in clear"). */
+    if (n.clear && !gst_e2ee_clear_nal_take (self->codec, in->data + nal.start,
+            len, &clear_bytes)) {
+      *why = -EINVAL;
+      return GST_E2EE_DEC_DROP;
+    }
     if (!n.clear) {
       gsize extra = gst_e2ee_nal_clear_len (self->codec, in->data + nal.start,
           len) - hs;

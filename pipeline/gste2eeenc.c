@@ -264,9 +264,7 @@ split_and_check (GstE2eeEnc * self, const GstMapInfo * in)
       return -EBADMSG;
     n.clear = gst_e2ee_nal_is_clear (self->codec, d);
     if (n.clear) {
-      clear_bytes += len;
-      if (!gst_e2ee_clear_nal_ok (self->codec, d, len)
-          || clear_bytes > GST_E2EE_CLEAR_AU_MAX)
+      if (!gst_e2ee_clear_nal_take (self->codec, d, len, &clear_bytes))
         return -EBADMSG;
     } else {
       /* A slice without its first slice-header byte is malformed: e2eedec

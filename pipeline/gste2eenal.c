@@ -229,6 +229,15 @@ gst_e2ee_clear_nal_ok (GstE2eeCodec codec, const uint8_t * nal, size_t len)
   return n > 0 && param_set_ok (codec, type, rbsp, (size_t) n);
 }
 
+bool
+gst_e2ee_clear_nal_take (GstE2eeCodec codec, const uint8_t * nal, size_t len,
+    size_t * clear_bytes)
+{
+  *clear_bytes += len;
+  return *clear_bytes <= GST_E2EE_CLEAR_AU_MAX
+      && gst_e2ee_clear_nal_ok (codec, nal, len);
+}
+
 void
 gst_e2ee_au_tag (uint8_t out[GST_E2EE_AU_TAG_LEN], uint32_t index,
     uint32_t count)

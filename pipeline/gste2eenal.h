@@ -92,6 +92,16 @@ bool gst_e2ee_nal_header_ok (GstE2eeCodec codec, const uint8_t * nal,
 bool gst_e2ee_clear_nal_ok (GstE2eeCodec codec, const uint8_t * nal,
     size_t len);
 
+/*
+ * The same check for the clear NAL units of one access unit in turn, on
+ * send (e2eeenc) and on receive (e2eedec, where the relay may have written
+ * them): adds len to *clear_bytes (0 before the first) and is true while
+ * the total stays within GST_E2EE_CLEAR_AU_MAX and this NAL unit passes
+ * gst_e2ee_clear_nal_ok.
+ */
+bool gst_e2ee_clear_nal_take (GstE2eeCodec codec, const uint8_t * nal,
+    size_t len, size_t * clear_bytes);
+
 /* True for slices (VCL NAL units), whose first slice-header byte stays clear. */
 bool gst_e2ee_nal_is_vcl (GstE2eeCodec codec, const uint8_t * hdr);
 

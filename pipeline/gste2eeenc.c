@@ -293,6 +293,7 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
   const gsize hs = gst_e2ee_nal_header_size (self->codec);
   gsize used = 0, total = 0;
   gint count = split_and_check (self, in);
+  guint8 ps_hash[GST_E2EE_PS_HASH_LEN];
   guint32 index = 0;
   GstBuffer *out;
   GstMapInfo m;
@@ -302,6 +303,7 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
     *err = count;
     return NULL;
   }
+  gst_e2ee_ps_hash (self->codec, in->data, in->size, ps_hash);
   for (guint i = 0; i < self->nals->len; i++) {
     NalOut *n = &g_array_index (self->nals, NalOut, i);
     const guint8 *d = in->data + n->start;
@@ -321,7 +323,7 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
       return NULL;
     }
     memcpy (md, d, cl);
-    gst_e2ee_au_tag (md + cl, index++, (guint32) count);
+    gst_e2ee_au_tag (md + cl, index++, (guint32) count, ps_hash);
     /* What follows the header, escaped as one: the clear slice byte (if
      * any) and the SFrame ciphertext, whose metadata is every clear byte
      * and the access-unit tag. */

@@ -156,7 +156,7 @@ $(O)/fuzz/%: tests/fuzz/%.c $(CRYPTO_SRCS) $(CRYPTO_HEADERS)
 $(O)/fuzz/fuzz_nal: tests/fuzz/fuzz_nal.c pipeline/gste2eenal.c pipeline/gste2eenal.h
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< pipeline/gste2eenal.c
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< pipeline/gste2eenal.c $(call pl,libsodium)
 
 $(O)/fuzz/fuzz_keyfile: tests/fuzz/fuzz_keyfile.c pipeline/gste2eecommon.c pipeline/gste2ee.h \
 		$(CRYPTO_SRCS) $(CRYPTO_HEADERS)

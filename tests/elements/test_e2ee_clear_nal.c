@@ -194,40 +194,178 @@ GST_START_TEST (test_forged_clear_h265)
 }
 GST_END_TEST;
 
+/* ---------------------------------------------------- bound to the AU */
+
+/* The NAL type after a 4-byte start code. */
+static guint
+nal_type (GBytes * nal, gboolean h265)
+{
+  const guint8 *d = g_bytes_get_data (nal, NULL);
+
+  return h265 ? (d[4] >> 1) & 0x3f : d[4] & 0x1f;
+}
+
+static gboolean
+is_param_set (GBytes * nal, gboolean h265)
+{
+  guint t = nal_type (nal, h265);
+
+  return h265 ? t >= 32 && t <= 34 : t == 7 || t == 8;
+}
+
+typedef enum
+{
+  FORGED_IN_FRONT,              /* an in-range SPS of the relay's before AU 1 */
+  SPS_REPLACED,                 /* AU 0's SPS swapped for that one */
+  PS_REMOVED,                   /* AU 0 without its parameter sets */
+  PS_REPLAYED,                  /* AU 0's parameter sets in front of AU 1 */
+  PS_REPEATED,                  /* AU 0's parameter sets twice (sprop): passes */
+  PS_REPEATED_LATE,             /* again before its last slice: passes */
+} Edit;
+
+/* Access unit 0 or 1 of ct, edited; the NAL units appended to a. */
+static GstBuffer *
+edited (GPtrArray * ct, Edit e, gboolean h265, GBytes * forged)
+{
+  GPtrArray *n0 = nals_of (g_ptr_array_index (ct, 0));
+  GPtrArray *n1 = nals_of (g_ptr_array_index (ct, 1));
+  gboolean au1 = e == FORGED_IN_FRONT || e == PS_REPLAYED;
+  GPtrArray *au = au1 ? n1 : n0;
+  GByteArray *a = g_byte_array_new ();
+  const guint sps = h265 ? 33 : 7;
+  GstBuffer *b;
+  guint ps = 0;
+  gsize len;
+  const guint8 *d;
+
+  if (e == FORGED_IN_FRONT) {
+    d = g_bytes_get_data (forged, &len);
+    g_byte_array_append (a, d, (guint) len);
+  }
+  for (guint k = 0; k < n0->len && (e == PS_REPLAYED || e == PS_REPEATED); k++)
+    if (is_param_set (g_ptr_array_index (n0, k), h265)) {
+      d = g_bytes_get_data (g_ptr_array_index (n0, k), &len);
+      g_byte_array_append (a, d, (guint) len);
+      ps++;
+    }
+  for (guint k = 0; k < au->len; k++) {
+    GBytes *nal = g_ptr_array_index (au, k);
+
+    if (e == PS_REPEATED_LATE && k == au->len - 1)
+      for (guint j = 0; j < n0->len; j++)
+        if (is_param_set (g_ptr_array_index (n0, j), h265)) {
+          d = g_bytes_get_data (g_ptr_array_index (n0, j), &len);
+          g_byte_array_append (a, d, (guint) len);
+          ps++;
+        }
+
+    if (e == PS_REMOVED && is_param_set (nal, h265)) {
+      ps++;
+      continue;
+    }
+    if (e == SPS_REPLACED && nal_type (nal, h265) == sps) {
+      nal = forged;
+      ps++;
+    }
+    d = g_bytes_get_data (nal, &len);
+    g_byte_array_append (a, d, (guint) len);
+  }
+  fail_unless (e == FORGED_IN_FRONT || ps > 0,
+      "access unit 0 holds no parameter set to edit");
+  b = gst_buffer_new_wrapped (a->data, a->len);
+  g_byte_array_free (a, FALSE);
+  gst_buffer_copy_into (b, g_ptr_array_index (ct, au1 ? 1 : 0),
+      GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  g_ptr_array_unref (n0);
+  g_ptr_array_unref (n1);
+  return b;
+}
+
 /*
- * What still passes: a parameter set the relay wrote that passes every
- * check (at most 255 bytes, well escaped, first fields in range) in front
- * of a genuine access unit reaches the parser and the decoder. Parameter
- * sets are not authenticated (docs/media-path.md "What e2eedec lets
- * through in clear"): this test pins that down, so that binding them to
- * the authenticated data turns it into a refusal here.
+ * Parameter sets are bound to the access unit's protected NAL units
+ * (docs/media-path.md "Parameter sets are bound"): a relay that writes an
+ * in-range one of its own, swaps, removes or replays the sender's, gets
+ * the access unit refused as an authentication failure; copies of the
+ * sender's parameter sets in front (what rtph264depay does with its caps'
+ * sprop-parameter-sets, and rtph264pay after a force-key-unit event with
+ * all-headers) or before a slice still pass: the hash binds the set.
  */
-GST_START_TEST (test_in_range_sps_passes)
+static void
+bound (const gchar * enc, gboolean h265, GBytes * forged)
+{
+  static const struct
+  {
+    const gchar *name;
+    Edit edit;
+  } cases[] = {
+    {"an in-range SPS of the relay's in front", FORGED_IN_FRONT},
+    {"the sender's SPS replaced by an in-range one", SPS_REPLACED},
+    {"the sender's parameter sets removed", PS_REMOVED},
+    {"an earlier access unit's parameter sets replayed", PS_REPLAYED},
+    {"the sender's parameter sets repeated in front", PS_REPEATED},
+    {"the sender's parameter sets repeated before its last slice",
+        PS_REPEATED_LATE},
+  };
+  GstCaps *caps = NULL;
+  GPtrArray *ct = encrypted (enc, &caps);
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    GstHarness *rx = harness_with_keys ("e2eedec name=dec", KID_VIDEO (0),
+        FALSE, TRUE);
+    GstElement *dec = by_name (rx, "dec");
+    gboolean passes = cases[c].edit == PS_REPEATED
+        || cases[c].edit == PS_REPEATED_LATE;
+    gboolean au1 = cases[c].edit == FORGED_IN_FRONT
+        || cases[c].edit == PS_REPLAYED;
+    GstBuffer *out;
+
+    gst_harness_set_src_caps (rx, gst_caps_ref (caps));
+    if (au1) {
+      gst_harness_push (rx, gst_buffer_ref (g_ptr_array_index (ct, 0)));
+      gst_buffer_unref (gst_harness_pull (rx));
+    }
+    gst_harness_push (rx, edited (ct, cases[c].edit, h265, forged));
+    out = gst_harness_try_pull (rx);
+    fail_unless ((out != NULL) == passes, "%s: %s", cases[c].name,
+        out ? "came out" : "was refused");
+    if (out) {
+      fail_if (holds (out, forged));
+      gst_buffer_unref (out);
+    }
+    fail_unless_equals_uint64 (stat_of (dec, "auth-failed"), passes ? 0 : 1);
+    fail_unless_equals_uint64 (stat_of (dec, "malformed"), 0);
+    /* The sender's access unit as sent still goes: nothing moved. */
+    gst_harness_push (rx, gst_buffer_ref (g_ptr_array_index (ct, au1 ? 1 : 0)));
+    out = gst_harness_try_pull (rx);
+    fail_unless ((out != NULL) == !passes, "%s: the genuine access unit "
+        "after it %s", cases[c].name, out ? "came out" : "did not come out");
+    if (out)
+      gst_buffer_unref (out);
+    gst_harness_teardown (rx);
+  }
+  g_ptr_array_unref (ct);
+  gst_caps_unref (caps);
+}
+
+GST_START_TEST (test_bound_h264)
 {
   static const guint8 sps_ok[] = { SPS_OK };
   const Forged f = { "an in-range SPS", sps_ok, sizeof (sps_ok), 40, 1 };
-  GstCaps *caps = NULL;
-  GPtrArray *ct = encrypted (H264_ENC, &caps);
-  GstHarness *rx = harness_with_keys ("e2eedec name=dec", KID_VIDEO (0),
-      FALSE, TRUE);
-  GstElement *dec = by_name (rx, "dec");
   GBytes *forged = forged_nal (&f);
-  GstBuffer *out;
 
-  gst_harness_set_src_caps (rx, gst_caps_ref (caps));
-  gst_harness_push (rx, gst_buffer_ref (g_ptr_array_index (ct, 0)));
-  gst_buffer_unref (gst_harness_pull (rx));
-  gst_harness_push (rx, prefixed (g_ptr_array_index (ct, 1), forged));
-  out = gst_harness_try_pull (rx);
-  fail_unless (out != NULL, "the in-range forgery was dropped: update "
-      "docs/media-path.md and this test");
-  fail_unless (holds (out, forged));
-  gst_buffer_unref (out);
-  fail_unless_equals_uint64 (stat_of (dec, "malformed"), 0);
+  bound (H264_ENC, FALSE, forged);
   g_bytes_unref (forged);
-  gst_harness_teardown (rx);
-  g_ptr_array_unref (ct);
-  gst_caps_unref (caps);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_bound_h265)
+{
+  static const guint8 sps_ok[] = { H265_SPS_OK };
+  const Forged f = { "an in-range SPS", sps_ok, sizeof (sps_ok), 40, 1 };
+  GBytes *forged = forged_nal (&f);
+
+  bound (H265_ENC, TRUE, forged);
+  g_bytes_unref (forged);
 }
 GST_END_TEST;
 
@@ -241,7 +379,8 @@ clear_nal_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_forged_clear_h264);
   tcase_add_test (tc, test_forged_clear_h265);
-  tcase_add_test (tc, test_in_range_sps_passes);
+  tcase_add_test (tc, test_bound_h264);
+  tcase_add_test (tc, test_bound_h265);
   return s;
 }
 

@@ -10,12 +10,13 @@
  * the epoch 1 one, gets whatever the script makes of the ciphertexts. The
  * oracle: every frame e2eedec outputs carries exactly the protected NAL
  * units (for Opus: the frame) of one access unit e2eeenc accepted, and no
- * access unit comes out more often than it was sent. Parameter sets and
- * delimiters are clear and not authenticated (docs/media-path.md), so they
- * are left out of the comparison; but every clear NAL unit that comes out
- * passes the checks e2eeenc applies before it lets one out (bounded, well
- * escaped, first fields in range), whoever wrote it: the script also puts
- * NAL units of the relay's bytes in front of what e2eeenc sent.
+ * access unit comes out more often than it was sent. Parameter sets are
+ * bound to the access unit (docs/media-path.md "Parameter sets are
+ * bound"): the comparison takes them as their hash (gst_e2ee_ps_hash, which
+ * leaves delimiters out), and every clear NAL unit that comes out passes
+ * the checks e2eeenc applies before it lets one out (bounded, well escaped,
+ * first fields in range), whoever wrote it: the script also puts NAL units
+ * of the relay's bytes in front of what e2eeenc sent.
  */
 #define _GNU_SOURCE
 #include <gst/check/gsttestclock.h>
@@ -41,10 +42,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The protected part of a frame as e2eedec writes it (4-byte start codes). */
+/*
+ * A frame as the oracle compares it: the parameter-set hash, then the
+ * protected NAL units as e2eedec writes them (4-byte start codes).
+ */
 static GBytes *signature(const uint8_t *d, size_t size)
 {
 	GByteArray *a = g_byte_array_new();
+	uint8_t ps_hash[GST_E2EE_PS_HASH_LEN];
 	bool garbage = false;
 	GstE2eeNal nal;
 	size_t pos = 0;
@@ -53,6 +58,8 @@ static GBytes *signature(const uint8_t *d, size_t size)
 		g_byte_array_append(a, d, (guint)size);
 		return g_byte_array_free_to_bytes(a);
 	}
+	gst_e2ee_ps_hash(codec, d, size, ps_hash);
+	g_byte_array_append(a, ps_hash, sizeof(ps_hash));
 	while (gst_e2ee_nal_next(d, size, &pos, &nal, &garbage)) {
 		if (nal.end - nal.start < gst_e2ee_nal_header_size(codec) ||
 		    gst_e2ee_nal_is_clear(codec, d + nal.start))

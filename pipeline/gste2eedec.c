@@ -9,7 +9,11 @@
  * It never hands undecrypted bytes downstream. Frames that do not
  * authenticate, replays (per KID, a counter not above the last one output),
  * access units cut, spliced or reordered, and frames of another stream or
- * sender are dropped and counted. A frame under the KID of the next epoch,
+ * sender are dropped and counted. H.264 / H.265 parameter sets and
+ * delimiters stay clear: an access unit whose clear NAL units fail the
+ * checks e2eeenc applies on send is dropped (malformed), and one whose
+ * parameter sets are not the sender's fails authentication (their hash is
+ * in every protected NAL unit's metadata, docs/media-path.md). A frame under the KID of the next epoch,
  * which it has no key for yet, is held for up to key-hold-ms of the
  * element's clock in case the key is on its way; frames behind it wait
  * too, so that order is kept. After drops, and when a new key lets it decrypt again,

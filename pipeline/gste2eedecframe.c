@@ -222,12 +222,13 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
     guint64 * kid, gint * why)
 {
   const gsize hs = gst_e2ee_nal_header_size (self->codec);
-  gsize pos = 0, used = 0, bound = 0, written = 0;
+  gsize pos = 0, used = 0, bound = 0, written = 0, clear_bytes = 0;
   guint64 kid0 = 0, first_ctr = 0;
   gboolean any = FALSE, mixed = FALSE;
   bool garbage = false;
   GstE2eeDecResult r;
   guint count = 0, index = 0;
+  guint8 ps_hash[GST_E2EE_PS_HASH_LEN];
   GstE2eeNal nal;
   GstBuffer *out;
   GstMapInfo m;
@@ -251,6 +252,15 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
       return GST_E2EE_DEC_DROP;
     }
     n.clear = gst_e2ee_nal_is_clear (self->codec, in->data + nal.start);
+    /* Clear NAL units are not decrypted but parsed downstream (h264parse,
+     * the decoder), in this process: they pass what e2eeenc checks before
+     * it lets them out, or the whole access unit goes (docs/media-path.md
+     * "What e2eedec lets through in clear"). */
+    if (n.clear && !gst_e2ee_clear_nal_take (self->codec, in->data + nal.start,
+            len, &clear_bytes)) {
+      *why = -EINVAL;
+      return GST_E2EE_DEC_DROP;
+    }
     if (!n.clear) {
       gsize extra = gst_e2ee_nal_clear_len (self->codec, in->data + nal.start,
           len) - hs;
@@ -299,6 +309,11 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
     return GST_E2EE_DEC_DROP;
   }
 
+  /* The parameter sets as received: one the relay wrote, changed, dropped
+   * or took from another access unit makes every protected NAL unit fail
+   * authentication (copies and order do not count). */
+  gst_e2ee_ps_hash (self->codec, in->data, in->size, ps_hash);
+
   /* Pass 2: decrypt into the output, NAL header in front of each. */
   out = gst_e2ee_out_pool_acquire (&self->out, bound);
   if (!out) {
@@ -326,7 +341,7 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
      * frame's metadata. The first slice byte is the same escaped or not:
      * escaping only inserts after two zero bytes. */
     memcpy (md, nal_data, n->md_len);
-    gst_e2ee_au_tag (md + n->md_len, index++, count);
+    gst_e2ee_au_tag (md + n->md_len, index++, count, ps_hash);
     *why = e2ee_keyring_unprotect (self->ring, md,
         n->md_len + GST_E2EE_AU_TAG_LEN, self->scratch.data + n->ct_off,
         n->ct_len, m.data + written, m.size - written, &pt_len, NULL, NULL);

@@ -264,9 +264,7 @@ split_and_check (GstE2eeEnc * self, const GstMapInfo * in)
       return -EBADMSG;
     n.clear = gst_e2ee_nal_is_clear (self->codec, d);
     if (n.clear) {
-      clear_bytes += len;
-      if (!gst_e2ee_clear_nal_ok (self->codec, d, len)
-          || clear_bytes > GST_E2EE_CLEAR_AU_MAX)
+      if (!gst_e2ee_clear_nal_take (self->codec, d, len, &clear_bytes))
         return -EBADMSG;
     } else {
       /* A slice without its first slice-header byte is malformed: e2eedec
@@ -295,6 +293,7 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
   const gsize hs = gst_e2ee_nal_header_size (self->codec);
   gsize used = 0, total = 0;
   gint count = split_and_check (self, in);
+  guint8 ps_hash[GST_E2EE_PS_HASH_LEN];
   guint32 index = 0;
   GstBuffer *out;
   GstMapInfo m;
@@ -304,6 +303,7 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
     *err = count;
     return NULL;
   }
+  gst_e2ee_ps_hash (self->codec, in->data, in->size, ps_hash);
   for (guint i = 0; i < self->nals->len; i++) {
     NalOut *n = &g_array_index (self->nals, NalOut, i);
     const guint8 *d = in->data + n->start;
@@ -323,7 +323,7 @@ protect_nals (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
       return NULL;
     }
     memcpy (md, d, cl);
-    gst_e2ee_au_tag (md + cl, index++, (guint32) count);
+    gst_e2ee_au_tag (md + cl, index++, (guint32) count, ps_hash);
     /* What follows the header, escaped as one: the clear slice byte (if
      * any) and the SFrame ciphertext, whose metadata is every clear byte
      * and the access-unit tag. */

@@ -2,6 +2,8 @@
 /* NAL splitting and escaping for e2eeenc / e2eedec (frame-format.md). */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "gste2eenal.h"
 
 /* Position of the next 00 00 01 at or after from, or size. */
@@ -229,14 +231,100 @@ gst_e2ee_clear_nal_ok (GstE2eeCodec codec, const uint8_t * nal, size_t len)
   return n > 0 && param_set_ok (codec, type, rbsp, (size_t) n);
 }
 
+bool
+gst_e2ee_clear_nal_take (GstE2eeCodec codec, const uint8_t * nal, size_t len,
+    size_t * clear_bytes)
+{
+  *clear_bytes += len;
+  return *clear_bytes <= GST_E2EE_CLEAR_AU_MAX
+      && gst_e2ee_clear_nal_ok (codec, nal, len);
+}
+
+static void
+put_be32 (uint8_t out[4], uint32_t v)
+{
+  for (int i = 0; i < 4; i++)
+    out[i] = (uint8_t) (v >> (24 - 8 * i));
+}
+
 void
 gst_e2ee_au_tag (uint8_t out[GST_E2EE_AU_TAG_LEN], uint32_t index,
-    uint32_t count)
+    uint32_t count, const uint8_t ps_hash[GST_E2EE_PS_HASH_LEN])
 {
-  for (int i = 0; i < 4; i++) {
-    out[i] = (uint8_t) (index >> (24 - 8 * i));
-    out[4 + i] = (uint8_t) (count >> (24 - 8 * i));
+  put_be32 (out, index);
+  put_be32 (out + 4, count);
+  memcpy (out + 8, ps_hash, GST_E2EE_PS_HASH_LEN);
+}
+
+static bool
+is_aud (GstE2eeCodec codec, const uint8_t * hdr)
+{
+  if (codec == GST_E2EE_CODEC_H264)
+    return (hdr[0] & 0x1f) == 9;
+  return ((hdr[0] >> 1) & 0x3f) == 35;
+}
+
+/*
+ * The hash binds the set of parameter sets, not where they stand: the
+ * stock RTP elements add copies of them at other places of an access unit
+ * (docs/media-path.md "Parameter sets are bound": rtph264depay's caps'
+ * sprop-parameter-sets in front of its first access unit, rtph264pay's
+ * stored ones in front of a keyframe after a force-key-unit event with
+ * all-headers, ahead of a marker SEI the sender put first). So the distinct
+ * ones are hashed in ascending order of (length, bytes). An access unit
+ * that passed the checks holds at most one per 2 clear bytes; on other
+ * bytes those beyond that are left out, on both sides alike.
+ */
+#define PS_SEEN_MAX (GST_E2EE_CLEAR_AU_MAX / 2)
+
+/* Order of (length, bytes); 0 for a copy. */
+static int
+ps_cmp (const uint8_t * au, const GstE2eeNal * a, const GstE2eeNal * b)
+{
+  size_t la = a->end - a->start, lb = b->end - b->start;
+
+  if (la != lb)
+    return la < lb ? -1 : 1;
+  return memcmp (au + a->start, au + b->start, la);
+}
+
+void
+gst_e2ee_ps_hash (GstE2eeCodec codec, const uint8_t * au, size_t size,
+    uint8_t out[GST_E2EE_PS_HASH_LEN])
+{
+  const size_t hs = gst_e2ee_nal_header_size (codec);
+  crypto_hash_sha256_state st;
+  GstE2eeNal seen[PS_SEEN_MAX];
+  size_t pos = 0, n_seen = 0;
+  bool garbage = false;
+  GstE2eeNal nal;
+
+  while (gst_e2ee_nal_next (au, size, &pos, &nal, &garbage)) {
+    size_t len = nal.end - nal.start, at = n_seen;
+    int c = 1;
+
+    if (len < hs || !gst_e2ee_nal_is_clear (codec, au + nal.start)
+        || is_aud (codec, au + nal.start) || n_seen == PS_SEEN_MAX)
+      continue;
+    /* Insertion into the sorted distinct ones; a copy goes nowhere. */
+    while (at > 0 && (c = ps_cmp (au, &seen[at - 1], &nal)) > 0)
+      at--;
+    if (at > 0 && c == 0)
+      continue;
+    memmove (&seen[at + 1], &seen[at], (n_seen - at) * sizeof (seen[0]));
+    seen[at] = nal;
+    n_seen++;
   }
+  crypto_hash_sha256_init (&st);
+  for (size_t k = 0; k < n_seen; k++) {
+    uint8_t pre[4];
+
+    put_be32 (pre, (uint32_t) (seen[k].end - seen[k].start));
+    crypto_hash_sha256_update (&st, pre, sizeof (pre));
+    crypto_hash_sha256_update (&st, au + seen[k].start,
+        seen[k].end - seen[k].start);
+  }
+  crypto_hash_sha256_final (&st, out);
 }
 
 size_t

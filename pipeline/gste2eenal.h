@@ -92,18 +92,42 @@ bool gst_e2ee_nal_header_ok (GstE2eeCodec codec, const uint8_t * nal,
 bool gst_e2ee_clear_nal_ok (GstE2eeCodec codec, const uint8_t * nal,
     size_t len);
 
+/*
+ * The same check for the clear NAL units of one access unit in turn, on
+ * send (e2eeenc) and on receive (e2eedec, where the relay may have written
+ * them): adds len to *clear_bytes (0 before the first) and is true while
+ * the total stays within GST_E2EE_CLEAR_AU_MAX and this NAL unit passes
+ * gst_e2ee_clear_nal_ok.
+ */
+bool gst_e2ee_clear_nal_take (GstE2eeCodec codec, const uint8_t * nal,
+    size_t len, size_t * clear_bytes);
+
 /* True for slices (VCL NAL units), whose first slice-header byte stays clear. */
 bool gst_e2ee_nal_is_vcl (GstE2eeCodec codec, const uint8_t * hdr);
+
+/*
+ * The access unit's parameter sets, bound to its protected NAL units
+ * (docs/media-path.md "Parameter sets are bound"): SHA-256 over the
+ * access unit's distinct parameter sets (H.264 7, 8; H.265 32, 33, 34) in
+ * ascending order of (length, bytes), each as its length (32-bit
+ * big-endian) then its bytes as sent (header included, escaped, trailing
+ * zero bytes excluded). Access unit delimiters are left out. au is an
+ * access unit the caller has validated (split whole, every NAL header
+ * valid); on any other bytes it reads only inside them.
+ */
+#define GST_E2EE_PS_HASH_LEN 32
+void gst_e2ee_ps_hash (GstE2eeCodec codec, const uint8_t * au, size_t size,
+    uint8_t out[GST_E2EE_PS_HASH_LEN]);
 
 /*
  * The access-unit binding appended to every protected NAL unit's SFrame
  * metadata (docs/media-path.md "An access unit is authenticated whole"):
  * the NAL's index among the access unit's protected NAL units and their
- * count, both 32-bit big-endian.
+ * count, both 32-bit big-endian, then the parameter-set hash.
  */
-#define GST_E2EE_AU_TAG_LEN 8
+#define GST_E2EE_AU_TAG_LEN (8 + GST_E2EE_PS_HASH_LEN)
 void gst_e2ee_au_tag (uint8_t out[GST_E2EE_AU_TAG_LEN], uint32_t index,
-    uint32_t count);
+    uint32_t count, const uint8_t ps_hash[GST_E2EE_PS_HASH_LEN]);
 
 /* Size of the NAL header: 1 for H.264, 2 for H.265. */
 size_t gst_e2ee_nal_header_size (GstE2eeCodec codec);

@@ -41,7 +41,7 @@ ALLOC_COUNT_OBJ := $(O)/obj/tests/lib/alloc_count.o
 $(O)/tests/test_aead: $(ALLOC_COUNT_OBJ)
 
 # Element tests: gst-check with GstHarness, against the plugin in $(PLUGIN_DIR).
-ELEMENT_TESTS := test_e2ee_elements test_e2ee_hostile
+ELEMENT_TESTS := test_e2ee_elements test_e2ee_hostile test_e2ee_clear_nal
 ELEMENT_BINS := $(ELEMENT_TESTS:%=$(O)/tests/%)
 ELEMENT_HELPERS := $(O)/obj/tests/elements/e2ee_harness.o
 CHECK_PKGS := gstreamer-check-1.0 gstreamer-video-1.0 gstreamer-app-1.0 gstreamer-rtp-1.0
@@ -156,7 +156,7 @@ $(O)/fuzz/%: tests/fuzz/%.c $(CRYPTO_SRCS) $(CRYPTO_HEADERS)
 $(O)/fuzz/fuzz_nal: tests/fuzz/fuzz_nal.c pipeline/gste2eenal.c pipeline/gste2eenal.h
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< pipeline/gste2eenal.c
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< pipeline/gste2eenal.c $(call pl,libsodium)
 
 $(O)/fuzz/fuzz_keyfile: tests/fuzz/fuzz_keyfile.c pipeline/gste2eecommon.c pipeline/gste2ee.h \
 		$(CRYPTO_SRCS) $(CRYPTO_HEADERS)

@@ -37,6 +37,8 @@ GPtrArray *encode (const gchar * src, const gchar * enc, guint n, GstCaps ** cap
 GPtrArray *run_chain (GstHarness * h, GstCaps * caps, GPtrArray * in);
 gboolean buffers_equal (GstBuffer * a, GstBuffer * b);
 GstHarness *harness_with_keys (const gchar * desc, guint64 kid, gboolean send, gboolean recv);
+/* The NAL units of an e2eeenc output buffer (4-byte start codes kept), as GBytes. */
+GPtrArray *nals_of (GstBuffer * b);
 GstStructure *pop_element_message (GstBus * bus, const gchar * name);
 
 #endif

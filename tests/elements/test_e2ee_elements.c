@@ -651,8 +651,14 @@ GST_START_TEST (test_escaping)
    * byte, which stays clear: both are the SFrame metadata. */
   const guint8 md[2] = { 0x41, 0x9a };
   /* The SFrame metadata: those clear bytes, then the access-unit tag
-   * (index 0 of 1 protected NAL unit, docs/media-path.md). */
-  const guint8 aad[10] = { 0x41, 0x9a, 0, 0, 0, 0, 0, 0, 0, 1 };
+   * (index 0 of 1 protected NAL unit, then the parameter-set hash of an
+   * access unit without any: SHA-256 of the empty input, FIPS 180-4;
+   * docs/media-path.md). */
+  const guint8 aad[42] = { 0x41, 0x9a, 0, 0, 0, 0, 0, 0, 0, 1,
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8,
+    0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c,
+    0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55
+  };
   enum { L = 200 };
   guint8 want[L], zero[L] = { 0 }, ks[L], pt[L], ct[L + 64], au[4 + 2 + L];
   guint8 dummy[4 + 2 + 50];

@@ -301,28 +301,6 @@ GST_END_TEST;
 
 /* ------------------------------------------------------------------ (2) */
 
-/* The NAL units of an e2eeenc output buffer (4-byte start codes), as bytes. */
-static GPtrArray *
-nals_of (GstBuffer * b)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      g_bytes_unref);
-  GstMapInfo m;
-  gsize s = 0;
-
-  gst_buffer_map (b, &m, GST_MAP_READ);
-  fail_unless (m.size > 4 && memcmp (m.data, "\0\0\0\1", 4) == 0);
-  /* Escaped, nothing inside a NAL unit looks like a start code. */
-  for (gsize i = 4; i <= m.size; i++) {
-    if (i < m.size && (i + 4 > m.size || memcmp (m.data + i, "\0\0\0\1", 4)))
-      continue;
-    g_ptr_array_add (out, g_bytes_new (m.data + s, i - s));
-    s = i;
-  }
-  gst_buffer_unmap (b, &m);
-  return out;
-}
-
 /*
  * Access unit i of ct again: what precedes its three slices (AUD, parameter
  * sets, SEI), then the slices in the order given, then extra if not NULL.

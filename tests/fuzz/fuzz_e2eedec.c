@@ -10,9 +10,13 @@
  * the epoch 1 one, gets whatever the script makes of the ciphertexts. The
  * oracle: every frame e2eedec outputs carries exactly the protected NAL
  * units (for Opus: the frame) of one access unit e2eeenc accepted, and no
- * access unit comes out more often than it was sent. Parameter sets and
- * delimiters are clear and not authenticated (docs/media-path.md), so they
- * are left out of the comparison.
+ * access unit comes out more often than it was sent. Parameter sets are
+ * bound to the access unit (docs/media-path.md "Parameter sets are
+ * bound"): the comparison takes them as their hash (gst_e2ee_ps_hash, which
+ * leaves delimiters out), and every clear NAL unit that comes out passes
+ * the checks e2eeenc applies before it lets one out (bounded, well escaped,
+ * first fields in range), whoever wrote it: the script also puts NAL units
+ * of the relay's bytes in front of what e2eeenc sent.
  */
 #define _GNU_SOURCE
 #include <gst/check/gsttestclock.h>
@@ -38,10 +42,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The protected part of a frame as e2eedec writes it (4-byte start codes). */
+/*
+ * A frame as the oracle compares it: the parameter-set hash, then the
+ * protected NAL units as e2eedec writes them (4-byte start codes).
+ */
 static GBytes *signature(const uint8_t *d, size_t size)
 {
 	GByteArray *a = g_byte_array_new();
+	uint8_t ps_hash[GST_E2EE_PS_HASH_LEN];
 	bool garbage = false;
 	GstE2eeNal nal;
 	size_t pos = 0;
@@ -50,6 +58,8 @@ static GBytes *signature(const uint8_t *d, size_t size)
 		g_byte_array_append(a, d, (guint)size);
 		return g_byte_array_free_to_bytes(a);
 	}
+	gst_e2ee_ps_hash(codec, d, size, ps_hash);
+	g_byte_array_append(a, ps_hash, sizeof(ps_hash));
 	while (gst_e2ee_nal_next(d, size, &pos, &nal, &garbage)) {
 		if (nal.end - nal.start < gst_e2ee_nal_header_size(codec) ||
 		    gst_e2ee_nal_is_clear(codec, d + nal.start))
@@ -58,6 +68,22 @@ static GBytes *signature(const uint8_t *d, size_t size)
 		g_byte_array_append(a, d + nal.start, (guint)(nal.end - nal.start));
 	}
 	return g_byte_array_free_to_bytes(a);
+}
+
+/* What reaches the parser in clear passed e2eeenc's checks on send. */
+static void clear_nals_checked(const uint8_t *d, size_t size)
+{
+	size_t pos = 0, clear_bytes = 0;
+	bool garbage = false;
+	GstE2eeNal nal;
+
+	if (codec != GST_E2EE_CODEC_H264 && codec != GST_E2EE_CODEC_H265)
+		return;
+	while (gst_e2ee_nal_next(d, size, &pos, &nal, &garbage))
+		if (gst_e2ee_nal_is_clear(codec, d + nal.start) &&
+		    !gst_e2ee_clear_nal_take(codec, d + nal.start, nal.end - nal.start,
+					     &clear_bytes))
+			abort();
 }
 
 static void check_outputs(GstHarness *rx, Sent *sent, unsigned int n_sent)
@@ -71,6 +97,7 @@ static void check_outputs(GstHarness *rx, Sent *sent, unsigned int n_sent)
 
 		gst_buffer_map(out, &m, GST_MAP_READ);
 		sig = signature(m.data, m.size);
+		clear_nals_checked(m.data, m.size);
 		gst_buffer_unmap(out, &m);
 		for (unsigned int k = 0; k < n_sent && !found; k++)
 			if (sent[k].budget && g_bytes_equal(sig, sent[k].sig)) {
@@ -194,10 +221,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			gst_buffer_unmap(s->ct, &m);
 			gst_buffer_unmap(t->ct, &m2);
 			break;
-		case 5: { /* the relay's own bytes */
+		case 5: { /* the relay's own bytes, alone or as NAL units in front of one sent */
 			size_t len = a < size - i ? a : size - i;
 
-			buf = bytes_buffer(data + i, len, NULL, 0);
+			if ((b & 1) && s && codec != GST_E2EE_CODEC_WHOLE) {
+				GstBuffer *head = bytes_buffer((const uint8_t *)"\0\0\0\1", 4,
+							       data + i, len);
+
+				buf = gst_buffer_append(head, gst_buffer_copy_deep(s->ct));
+			} else {
+				buf = bytes_buffer(data + i, len, NULL, 0);
+			}
 			i += len;
 			break;
 		}

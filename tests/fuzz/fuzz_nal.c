@@ -5,7 +5,10 @@
  * - unescape never writes more than it reads;
  * - escape then unescape gives back the input, exactly;
  * - what escape writes holds no start code (00 00 00..02) and never ends in
- *   0x00, so byte-stream parsers neither split nor trim it.
+ *   0x00, so byte-stream parsers neither split nor trim it;
+ * - the parameter-set hash reads only inside the input, and a copy of the
+ *   parameter sets before its first protected NAL unit in front of it (a
+ *   depayloader's sprop) hashes the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +59,56 @@ static long ref_unescape(const uint8_t *in, size_t len, uint8_t *out)
 	if (j && out[j - 1] == 0x03 && ref_trailer(out, j))
 		j--;
 	return (long)j;
+}
+
+/*
+ * The parameter sets (H.264 7, 8; H.265 32..34) of data before its first
+ * protected NAL unit, each after 00 00 01: what a depayloader's
+ * sprop-parameter-sets put in front of a first access unit.
+ */
+static size_t param_sets(GstE2eeCodec codec, const uint8_t *data, size_t size, uint8_t *out)
+{
+	size_t pos = 0, n = 0;
+	bool garbage = false;
+	GstE2eeNal nal;
+
+	while (gst_e2ee_nal_next(data, size, &pos, &nal, &garbage)) {
+		size_t len = nal.end - nal.start;
+		unsigned int t;
+
+		if (len < gst_e2ee_nal_header_size(codec))
+			continue;
+		t = codec == GST_E2EE_CODEC_H264 ? data[nal.start] & 0x1f : (data[nal.start] >> 1) & 0x3f;
+		if (!gst_e2ee_nal_is_clear(codec, data + nal.start))
+			break;
+		if (!(codec == GST_E2EE_CODEC_H264 ? t == 7 || t == 8 : t >= 32 && t <= 34))
+			continue;
+		memcpy(out + n, "\0\0\1", 3);
+		memcpy(out + n + 3, data + nal.start, len);
+		n += 3 + len;
+	}
+	return n;
+}
+
+static void ps_hash_checks(const uint8_t *data, size_t size)
+{
+	static const GstE2eeCodec codecs[] = { GST_E2EE_CODEC_H264, GST_E2EE_CODEC_H265 };
+	uint8_t h1[GST_E2EE_PS_HASH_LEN], h2[GST_E2EE_PS_HASH_LEN];
+
+	/* Only access units that start with a start code: the copies go in front. */
+	if (!gst_e2ee_au_starts_annexb(data, size))
+		return;
+	for (size_t c = 0; c < 2; c++) {
+		uint8_t *au = malloc(3 * size + 3);
+		size_t n = param_sets(codecs[c], data, size, au);
+
+		gst_e2ee_ps_hash(codecs[c], data, size, h1);
+		memcpy(au + n, data, size);
+		gst_e2ee_ps_hash(codecs[c], au, n + size, h2);
+		if (memcmp(h1, h2, sizeof(h1)))
+			abort();
+		free(au);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -117,5 +170,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(esc);
 	free(back);
+	ps_hash_checks(data, size);
 	return 0;
 }

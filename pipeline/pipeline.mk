@@ -27,8 +27,10 @@ PLUGIN := $(PLUGIN_DIR)/libgste2ee.so
 PACKAGE_VERSION := 0.1.0
 
 # The key provider: keyxchgd's control socket (keyxchg/CONTROL.md) read with
-# jansson; linked into e2ee-media, not into the plugin.
-KP_SRCS := pipeline/gste2eekeyevent.c pipeline/gste2eekeyprovider.c
+# jansson, with the rate limit of peer-driven log lines (gste2eeloglimit.c,
+# roomd's too); linked into e2ee-media and roomd, not into the plugin.
+KP_SRCS := pipeline/gste2eekeyevent.c pipeline/gste2eekeyprovider.c \
+	pipeline/gste2eeloglimit.c
 KP_OBJS := $(KP_SRCS:%.c=$(O)/obj/%.o)
 # Strict pipeline descriptions (gste2eeparse.h), for e2ee-media and the
 # test programs that build pipelines from descriptions.

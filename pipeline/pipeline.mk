@@ -98,6 +98,8 @@ $(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a $(O)/lib/librtc.a $(O)/lib/libk
 all: $(PLUGIN) $(O)/bin/e2ee-media $(O)/bin/roomd
 # roomd with keyxchgd rooms, the SFU fixture and sealroom-screen.
 MORE_TESTS += tests/integration/test_roomd.py
+# roomd against a hostile screen (TILE, a MEDIA flood) and 65 senders in a run.
+MORE_TESTS += tests/integration/test_roomd_hostile.py
 test-programs: $(O)/bin/roomd $(O)/bin/sealroom-screen
 
 install: install-plugin

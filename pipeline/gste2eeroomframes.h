@@ -18,8 +18,8 @@
  * allocated per frame here.
  *
  * A TILE for a sender is passed on to the owner (tile callback, main loop)
- * so that it scales that sender's video to the size asked for (never above
- * its decoded size: roomd-screen.c); until then a sender's tile size is
+ * so that it scales that sender's video to the size asked for
+ * (roomd-screen.c); until then a sender's tile size is
  * GST_E2EE_ROOM_FRAMES_DEFAULT_W x _H. A TILE wider or taller than the
  * screen (_set_max_tile; default GST_E2EE_ROOM_FRAMES_MAX_TILE_W x _H) is
  * refused, counted, and closes the connection, as a malformed message does.

@@ -14,10 +14,9 @@
  * Janus; with --plain-rtp udpsrc on --rx-address, port --rx-base + 2N),
  * rtpjitterbuffer "vjb-N", rtph264depay, e2eedec "vdec-N" bound to N, the
  * parser, the decoder (--decoder, validated, or avdec_h264), videoconvert,
- * videoscale, capsfilter "vcaps-N" (BGRx at N's tile size, never above its
- * decoded size: roomd-screen.c changes it, from the main loop at a TILE and
- * from a probe on videoscale's sink pad at a new decoded size), appsink
- * "vsink-N" into the frame output
+ * videoscale, capsfilter "vcaps-N" (BGRx at N's tile size, within the
+ * screen's: roomd-screen.c changes it), appsink "vsink-N" into the frame
+ * output
  * (gste2eeroomframes.c). Audio: the source (port + 1), "ajb-N",
  * rtpopusdepay, e2eedec "adec-N", opusdec, audioconvert, audioresample,
  * ghosted out to the room's mixer (roomd-audio.c). Element by element:
@@ -86,32 +85,6 @@ count_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
     gst_e2ee_log_limit_print (&p->app->log_senders, FALSE, "roomd: first "
         "picture of sender %u decoded %" G_GINT64_FORMAT " ms after the start",
         p->sender, (g_get_monotonic_time () - p->app->t0) / 1000);
-  return GST_PAD_PROBE_OK;
-}
-
-/* The decoded size (videoscale's input): the scaling follows it before
- * the caps reach videoscale, so that no frame is scaled above it. */
-static GstPadProbeReturn
-on_decoded_caps (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  RoomdPeer *p = data;
-  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
-  GstCaps *caps;
-  GstStructure *st;
-  gint w = 0, h = 0;
-
-  if (GST_EVENT_TYPE (ev) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  gst_event_parse_caps (ev, &caps);
-  st = gst_caps_get_structure (caps, 0);
-  if (!st || !gst_structure_get_int (st, "width", &w)
-      || !gst_structure_get_int (st, "height", &h) || w <= 0 || h <= 0)
-    return GST_PAD_PROBE_OK;
-  g_mutex_lock (&p->app->scale_lock);
-  p->dec_w = (guint) w;
-  p->dec_h = (guint) h;
-  g_mutex_unlock (&p->app->scale_lock);
-  roomd_screen_rescale (p->app, p);
   return GST_PAD_PROBE_OK;
 }
 
@@ -223,10 +196,6 @@ build_video_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
   pad = gst_element_get_static_pad (v[n - 5], "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_decoded, p, NULL);
   gst_object_unref (pad);
-  pad = gst_element_get_static_pad (v[n - 3], "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_decoded_caps,
-      p, NULL);
-  gst_object_unref (pad);
   if (!gst_e2ee_room_frames_add (app->out, p->sender, v[n - 1])) {
     g_printerr ("roomd: no frame output for sender %u\n", p->sender);
     return FALSE;
@@ -299,10 +268,7 @@ roomd_branch_add (Roomd * app, guint sender)
     return NULL;
   }
   *p = (RoomdPeer) {
-  .app = app,.used = TRUE,.sender = sender,.tile_w =
-        GST_E2EE_ROOM_FRAMES_DEFAULT_W,.tile_h =
-        GST_E2EE_ROOM_FRAMES_DEFAULT_H,.out_w =
-        GST_E2EE_ROOM_FRAMES_DEFAULT_W,.out_h = GST_E2EE_ROOM_FRAMES_DEFAULT_H};
+  .app = app,.used = TRUE,.sender = sender};
   name = peer_name ("peer", sender);
   bin = gst_bin_new (name);
   g_free (name);

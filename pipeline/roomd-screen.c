@@ -3,8 +3,8 @@
  * roomd's side of the frame socket (--frames, docs/frames.md) beyond the
  * frames themselves (gste2eeroomframes.c): what the screen may ask of
  * roomd. TILE: the size the screen shows a sender at, to which its branch
- * scales (roomd-branch.c), never above the size it is decoded at, nor
- * above the screen's (--max-tile: the frame output refuses a larger TILE).
+ * scales (roomd-branch.c), never above the screen's (--max-tile: the frame
+ * output refuses a larger TILE).
  * MEDIA: the panel's microphone, camera and volume, applied to this
  * room's own send chains and its audio output; MEDIA_STATE back says what
  * is applied (a line only when that changed). Nothing the screen sends reaches
@@ -17,97 +17,30 @@
 #include "roomd.h"
 
 /*
- * Under scale_lock: the size p is scaled to. The tile, made smaller (its
- * shape kept) until it fits the decoded size: roomd never scales a sender
- * up (an upscaled frame carries nothing more, and costs the screen's ring
- * and videoscale's buffers at the larger size; the screen shows a smaller
- * frame from its tile's top left). The tile itself is within the screen
- * (the frame output refused a larger one).
+ * The screen shows sender at width x height: scale to it. The frame output
+ * refused a TILE wider or taller than the screen (--max-tile), so what
+ * roomd scales to, and the ring it fills, is at most the screen's size.
+ * Scaled up too when the tile is larger than the decoded picture: the
+ * screen does not scale (docs/frames.md, TILE), and a smaller frame would
+ * leave the rest of its tile stale.
  */
-static void
-fit (const RoomdPeer * p, guint * w, guint * h)
-{
-  guint64 tw = p->tile_w, th = p->tile_h;
-
-  *w = p->tile_w;
-  *h = p->tile_h;
-  if (!p->dec_w || !p->dec_h || (tw <= p->dec_w && th <= p->dec_h))
-    return;
-  /* The smaller of the two ratios dec/tile, in integers. */
-  if (tw * p->dec_h >= th * p->dec_w) {
-    *w = p->dec_w;
-    *h = (guint) MAX (1, th * p->dec_w / tw);
-  } else {
-    *h = p->dec_h;
-    *w = (guint) MAX (1, tw * p->dec_h / th);
-  }
-}
-
-/* The line of a sender's scaling: a TILE, or a new decoded size that
- * changed it. */
-static void
-say_scaled (Roomd * app, guint sender, guint tw, guint th, guint w, guint h)
-{
-  gst_e2ee_log_limit_print (gst_e2ee_room_frames_log (app->out), FALSE,
-      "roomd: sender %u: tile %ux%u, scaled to %ux%u%s", sender, tw, th, w, h,
-      w != tw || h != th ? " (no larger than it is decoded)" : "");
-}
-
-/* Under scale_lock: the capsfilter at fit()'s size; TRUE when it changed. */
-static gboolean
-apply (Roomd * app, RoomdPeer * p, guint * w, guint * h)
-{
-  GstElement *e = roomd_branch_child (p->bin, "vcaps", p->sender);
-  GstCaps *caps;
-
-  fit (p, w, h);
-  if (!e || (*w == p->out_w && *h == p->out_h)) {
-    g_clear_object (&e);
-    return FALSE;
-  }
-  caps = roomd_tile_caps (*w, *h);
-  g_object_set (e, "caps", caps, NULL);
-  gst_caps_unref (caps);
-  gst_object_unref (e);
-  p->out_w = *w;
-  p->out_h = *h;
-  return TRUE;
-}
-
-/* The caps are set under the lock: the main loop (TILE) and the streaming
- * thread (a new decoded size) cannot leave the older size set. */
-void
-roomd_screen_rescale (Roomd * app, RoomdPeer * p)
-{
-  guint w, h, tw, th;
-  gboolean changed;
-
-  g_mutex_lock (&app->scale_lock);
-  changed = apply (app, p, &w, &h);
-  tw = p->tile_w;
-  th = p->tile_h;
-  g_mutex_unlock (&app->scale_lock);
-  if (changed)
-    say_scaled (app, p->sender, tw, th, w, h);
-}
-
-/* The screen shows sender at width x height (within the screen's size:
- * the frame output refused a larger TILE): scale to it. */
 static void
 on_tile (gpointer data, guint sender, guint width, guint height)
 {
   Roomd *app = data;
   RoomdPeer *p = roomd_find_peer (app, sender);
-  guint w, h;
+  GstElement *e = p && p->bin ? roomd_branch_child (p->bin, "vcaps", sender)
+      : NULL;
+  GstCaps *caps;
 
-  if (!p || !p->bin)
+  if (!e)
     return;
-  g_mutex_lock (&app->scale_lock);
-  p->tile_w = width;
-  p->tile_h = height;
-  apply (app, p, &w, &h);
-  g_mutex_unlock (&app->scale_lock);
-  say_scaled (app, sender, width, height, w, h);
+  caps = roomd_tile_caps (width, height);
+  g_object_set (e, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  gst_object_unref (e);
+  gst_e2ee_log_limit_print (gst_e2ee_room_frames_log (app->out), FALSE,
+      "roomd: sender %u scaled to %ux%u", sender, width, height);
 }
 
 /*

@@ -38,8 +38,8 @@
  * + 2N + 1 (audio). Then rtpjitterbuffer, depayloader, e2eedec bound to N,
  * parser, decoder (--decoder, validated, default avdec_h264),
  * videoconvert, videoscale, BGRx at the size the screen shows N at (TILE;
- * 640x360 until it says), made smaller, its shape kept, to fit the size N
- * is decoded at (never scaled up), appsink -> the frame socket (--frames, the
+ * 640x360 until it says; never beyond the screen: --max-tile), appsink ->
+ * the frame socket (--frames, the
  * screen's, which must be of root, roomd's own user or --screen-uid:
  * SO_PEERCRED). Audio: rtpjitterbuffer, depayloader, e2eedec, opusdec,
  * into the room's audio output (roomd-audio.c: a mixer, the volume the
@@ -420,7 +420,6 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   if (!parse_args (&app, argc, argv))
     return usage ();
-  g_mutex_init (&app.scale_lock);
   /* A sender's join or departure makes a few lines: 64 in 10 s. */
   gst_e2ee_log_limit_init (&app.log_senders, "roomd", "keyxchgd's keys and "
       "the senders", 64, 10);
@@ -506,6 +505,5 @@ main (int argc, char **argv)
   roomd_audio_free (app.audio);
   gst_e2ee_log_limit_flush (&app.log_senders);
   gst_e2ee_log_limit_clear (&app.log_senders);
-  g_mutex_clear (&app.scale_lock);
   return app.exit_code;
 }

@@ -18,9 +18,7 @@
  *
  * All of it runs on roomd's main thread (the key provider and the frame
  * output call back from its main loop), except RoomdPeer.decoded, which a
- * streaming thread counts, and a peer's scaling (tile, decoded size), which
- * the main loop (TILE) and the branch's streaming thread (its caps) change
- * under Roomd.scale_lock. Roomd owns every pointer in it.
+ * streaming thread counts. Roomd owns every pointer in it.
  */
 #ifndef ROOMD_H
 #define ROOMD_H
@@ -58,9 +56,6 @@ typedef struct
   GstPad *mix_pad;              /* the audio output's input for it, or NULL */
   gint decoded;                 /* atomic: pictures out of the decoder */
   guint keys;                   /* receive keys installed */
-  /* scale_lock: the TILE asked, the size decoded (0: not yet), the size
-   * scaled to (the capsfilter's). */
-  guint tile_w, tile_h, dec_w, dec_h, out_w, out_h;
 } RoomdPeer;
 
 struct _Roomd
@@ -84,7 +79,6 @@ struct _Roomd
   guint n_departed, departed_next;
   RoomdCounts gone_total;
   guint64 branches;             /* branches made in the run */
-  GMutex scale_lock;
   GstE2eeLogLimit log_senders;  /* lines keyxchgd's keys and senders drive */
   GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
   GstElement *pipeline;
@@ -121,9 +115,6 @@ gboolean roomd_keys_start (Roomd * app);
 /* roomd-screen.c. The frame socket (--frames) made, its TILE and MEDIA
  * handled, started. */
 void roomd_screen_start (Roomd * app);
-/* p's video scaled to its tile, never above its decoded size (any thread;
- * takes scale_lock). */
-void roomd_screen_rescale (Roomd * app, RoomdPeer * p);
 
 G_END_DECLS
 

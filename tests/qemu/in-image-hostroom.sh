@@ -227,7 +227,7 @@ meeting() {
 	# roomd here scales the host room's video to the tile's size (TILE); the
 	# codeword was burned in at the host room's sending size, roomd's default
 	# 640x360, which is what display-check places the burned-in label by.
-	scaled=$(sed -n "s/^roomd: sender $kp: tile [0-9]*x[0-9]*, scaled to \([0-9]*x[0-9]*\).*$/\1/p" "$hr/roomd.log" | tail -n 1)
+	scaled=$(sed -n "s/^roomd: sender $kp scaled to \([0-9]*x[0-9]*\)$/\1/p" "$hr/roomd.log" | tail -n 1)
 	echo "# roomd scales the host room's frames to ${scaled:-(not scaled)}"
 	# A tap on the video sends the bar away: the screen is the video's.
 	hide_bar

@@ -177,6 +177,11 @@ build_video_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
 
     g_object_set (v[n], "caps", caps, NULL);
     gst_caps_unref (caps);
+    /* The screen may change a tile's size at any time, as often as it
+     * likes (a TILE at 10 Hz): the previous caps stay accepted until the
+     * new ones are negotiated, instead of a not-negotiated error that
+     * stopped the whole pipeline (test_roomd_hostile under ASan). */
+    gst_util_set_object_arg (G_OBJECT (v[n]), "caps-change-mode", "delayed");
   }
   n++;
   v[n] = add_named (bin, "appsink", "vsink", p->sender, base);

@@ -23,7 +23,8 @@ and sends what a compromised screen would. Checked:
   1920x1080 (the screen's size) is taken: the sender's ring at it, roomd's
   VmRSS and RssShmem under a bound computed from that ring (the most a
   TILE can cost a sender); 160x90 scales down; a TILE changing at 10 Hz
-  renews the sender's ring no more than once a second after a burst of 2;
+  renews the sender's ring no more than once a second after a burst of 2,
+  and roomd survives it (it stopped with not-negotiated before);
 * the end lines: the 65 branches counted, the refusals counted, roomd
   exits 0.
 TAP output.
@@ -265,11 +266,14 @@ def tile_bound(rd, screen):
         time.sleep(0.1)
     window = time.monotonic() - t + 1
     time.sleep(1)
+    check("roomd survives a TILE changing at 10 Hz (its pipeline renegotiates, no "
+          "not-negotiated error)", rd.proc.poll() is None and "not-negotiated" not in rd.text(),
+          rd.text()[-800:])
     rings = screen.of("buffers", LAST, t)
     bound = 2 + int(window) + 1
     check(f"a TILE changing at 10 Hz for 4 s: {len(rings)} new rings in {window:.1f} s "
           f"(the limit: a burst of 2, then one a second: at most {bound})",
-          2 <= len(rings) <= bound, [e[3] for e in rings])
+          1 <= len(rings) <= bound, [e[3] for e in rings])
 
 
 def main():

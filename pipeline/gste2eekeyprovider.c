@@ -15,6 +15,7 @@
 #include "e2ee/keyring.h"
 #include "e2ee/secret.h"
 #include "gste2eekeyprovider.h"
+#include "gste2eeloglimit.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -60,17 +61,28 @@ static void schedule_connect (GstE2eeKeyProvider * kp);
 static void
 say (const gchar * fmt, ...) G_GNUC_PRINTF (1, 2);
 
-/* Loud on purpose: on stderr, one line, prefixed; never a key in it. */
+/*
+ * Loud on purpose: on stderr, one line, prefixed; never a key in it. What
+ * keyxchgd's events drive, so rate-limited (gste2eeloglimit.h): 64 lines in
+ * 10 s, far above what a meeting's keys make (four a sender an epoch).
+ */
 static void
 say (const gchar * fmt, ...)
 {
+  static GstE2eeLogLimit limit;
+  static gsize once;
   va_list ap;
   gchar *text;
 
+  if (g_once_init_enter (&once)) {
+    gst_e2ee_log_limit_init (&limit, "keyprovider", "keyxchgd's events", 64,
+        10);
+    g_once_init_leave (&once, 1);
+  }
   va_start (ap, fmt);
   text = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_printerr ("keyprovider: %s\n", text);
+  gst_e2ee_log_limit_print (&limit, TRUE, "keyprovider: %s", text);
   g_free (text);
 }
 

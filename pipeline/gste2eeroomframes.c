@@ -18,6 +18,13 @@
 
 #define RECONNECT_MS 500
 #define RING_BUFFERS 3
+/* A sender's new rings: a burst of two (its first, at the default tile, and
+ * the one at the size the screen asks for at once), then one a second. */
+#define RING_INTERVAL_US G_USEC_PER_SEC
+#define RING_BURST 2
+/* The screen's lines (a screen can make one a message): 20 in 10 s. */
+#define SCREEN_LOG_LINES 20
+#define SCREEN_LOG_INTERVAL_S 10
 
 typedef struct
 {
@@ -27,6 +34,7 @@ typedef struct
   struct panel_frames_tx_ring ring;
   guint32 generation;
   guint tile_w, tile_h;         /* 0 x 0: the screen shows no tile */
+  gint64 ring_tat;              /* the rate limit's next ring time (GCRA) */
   GstCaps *caps;                /* of the last frame, and its info */
   GstVideoInfo info;
   guint64 sent, dropped;
@@ -46,6 +54,10 @@ struct _GstE2eeRoomFrames
   guint watch, retry;
   gboolean said_waiting, said_refused;
   guint64 bad;                  /* main loop: the screen's messages refused */
+  guint max_w, max_h;           /* the largest TILE taken (the screen's size) */
+  guint64 tiles_refused;        /* main loop: TILEs beyond it */
+  guint64 ring_waits;           /* frames dropped waiting for a new ring */
+  GstE2eeLogLimit log;          /* the screen's lines */
   Slot slots[PANEL_FRAMES_SENDERS_MAX];
 };
 
@@ -70,6 +82,21 @@ new_ring (GstE2eeRoomFrames * f, Slot * s, guint w, guint h)
     return ret;
   s->have_ring = TRUE;
   return panel_frames_tx_announce (f->sock, &s->ring);
+}
+
+/* Under the lock: may sender have a new ring now? At most RING_BURST at
+ * once, then one each RING_INTERVAL_US: a screen that changes a tile's size
+ * at every frame (or reconnects) makes roomd map and fill new memfds at that
+ * rate, not at the frame rate. */
+static gboolean
+ring_allowed (Slot * s)
+{
+  gint64 now = g_get_monotonic_time (), tat = MAX (s->ring_tat, now);
+
+  if (tat - now > (RING_BURST - 1) * RING_INTERVAL_US)
+    return FALSE;
+  s->ring_tat = tat + RING_INTERVAL_US;
+  return TRUE;
 }
 
 /* Streaming thread: the frame into a free buffer of the ring, or dropped. */
@@ -103,6 +130,11 @@ new_sample (GstAppSink * sink, gpointer data)
   }
   if (!s->have_ring || s->ring.width != (guint) s->info.width
       || s->ring.height != (guint) s->info.height) {
+    if (!ring_allowed (s)) {
+      s->dropped++;
+      f->ring_waits++;
+      goto out;
+    }
     ret = new_ring (f, s, (guint) s->info.width, (guint) s->info.height);
     if (ret)
       goto out;
@@ -162,7 +194,8 @@ disconnect (GstE2eeRoomFrames * f, const gchar * why)
   for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++)
     free_ring (&f->slots[i]);
   g_mutex_unlock (&f->lock);
-  g_print ("roomd: screen disconnected (%s)\n", why);
+  gst_e2ee_log_limit_print (&f->log, FALSE, "roomd: screen disconnected (%s)",
+      why);
   f->said_waiting = FALSE;
   f->retry = g_timeout_add (RECONNECT_MS, try_connect, f);
 }
@@ -174,8 +207,8 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
   GstE2eeRoomFrames *f = data;
   struct panel_frames_msg m;
   guint tiles[PANEL_FRAMES_SENDERS_MAX][3];
-  guint n_tiles = 0, media = 0, volume = 0;
-  gboolean have_media = FALSE;
+  guint n_tiles = 0, media = 0, volume = 0, tile_w = 0, tile_h = 0;
+  gboolean have_media = FALSE, tile_refused = FALSE;
   gint ret;
 
   g_mutex_lock (&f->lock);
@@ -188,6 +221,15 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
       volume = m.volume;
       have_media = TRUE;
       continue;
+    }
+    if (m.type == PANEL_FRAMES_TILE
+        && (m.width > f->max_w || m.height > f->max_h)) {
+      /* Bigger than the screen: no screen of ours asks for it. */
+      tile_refused = TRUE;
+      tile_w = m.width;
+      tile_h = m.height;
+      ret = -EMSGSIZE;
+      break;
     }
     s = find_slot (f, m.sender);
     if (!s)
@@ -218,11 +260,18 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
    * and the connection closed, as the screen does with roomd's. */
   if (ret == -EBADMSG || ret == -EPROTONOSUPPORT) {
     f->bad++;
-    g_printerr ("roomd: refused a message from the screen (%s)\n",
-        g_strerror (-ret));
+    gst_e2ee_log_limit_print (&f->log, TRUE, "roomd: refused a message from "
+        "the screen (%s)", g_strerror (-ret));
+  } else if (tile_refused) {
+    /* Counted apart from the malformed ones: the message is well formed. */
+    f->tiles_refused++;
+    gst_e2ee_log_limit_print (&f->log, TRUE, "roomd: refused a TILE of "
+        "%ux%u from the screen: larger than the screen's %ux%u (--max-tile)",
+        tile_w, tile_h, f->max_w, f->max_h);
   }
   f->watch = 0;
-  disconnect (f, ret == -EAGAIN ? "hang-up" : g_strerror (-ret));
+  disconnect (f, ret == -EAGAIN ? "hang-up" : tile_refused ? "a TILE refused"
+      : g_strerror (-ret));
   return G_SOURCE_REMOVE;
 }
 
@@ -240,8 +289,8 @@ screen_ok (GstE2eeRoomFrames * f, gint sock)
       || (f->screen_uid >= 0 && cred.uid == (uid_t) f->screen_uid))
     return TRUE;
   if (!f->said_refused)
-    g_printerr ("roomd: refusing the screen at %s: its uid %u is not root's, "
-        "ours or the screen's\n", f->path, (guint) cred.uid);
+    gst_e2ee_log_limit_print (&f->log, TRUE, "roomd: refusing the screen at "
+        "%s: its uid %u is not root's, ours or the screen's", f->path, (guint) cred.uid);
   f->said_refused = TRUE;
   return FALSE;
 }
@@ -269,7 +318,8 @@ try_connect (gpointer data)
   f->retry = 0;
   f->watch = g_unix_fd_add (sock, G_IO_IN | G_IO_HUP | G_IO_ERR, on_socket,
       f);
-  g_print ("roomd: screen connected at %s\n", f->path);
+  gst_e2ee_log_limit_print (&f->log, FALSE, "roomd: screen connected at %s",
+      f->path);
   return G_SOURCE_REMOVE;
 }
 
@@ -299,6 +349,37 @@ gst_e2ee_room_frames_bad_messages (GstE2eeRoomFrames * f)
   return f->bad;
 }
 
+void
+gst_e2ee_room_frames_set_max_tile (GstE2eeRoomFrames * f, guint width,
+    guint height)
+{
+  f->max_w = width;
+  f->max_h = height;
+}
+
+guint64
+gst_e2ee_room_frames_tiles_refused (GstE2eeRoomFrames * f)
+{
+  return f->tiles_refused;
+}
+
+guint64
+gst_e2ee_room_frames_ring_waits (GstE2eeRoomFrames * f)
+{
+  guint64 n;
+
+  g_mutex_lock (&f->lock);
+  n = f->ring_waits;
+  g_mutex_unlock (&f->lock);
+  return n;
+}
+
+GstE2eeLogLimit *
+gst_e2ee_room_frames_log (GstE2eeRoomFrames * f)
+{
+  return &f->log;
+}
+
 GstE2eeRoomFrames *
 gst_e2ee_room_frames_new (const gchar * path, gint64 screen_uid,
     GstE2eeRoomFramesTileFunc tile, gpointer user_data)
@@ -310,7 +391,11 @@ gst_e2ee_room_frames_new (const gchar * path, gint64 screen_uid,
   f->tile = tile;
   f->user_data = user_data;
   f->sock = -1;
+  f->max_w = GST_E2EE_ROOM_FRAMES_MAX_TILE_W;
+  f->max_h = GST_E2EE_ROOM_FRAMES_MAX_TILE_H;
   g_mutex_init (&f->lock);
+  gst_e2ee_log_limit_init (&f->log, "roomd", "the screen", SCREEN_LOG_LINES,
+      SCREEN_LOG_INTERVAL_S);
   return f;
 }
 
@@ -403,6 +488,8 @@ gst_e2ee_room_frames_free (GstE2eeRoomFrames * f)
   if (f->sock >= 0)
     close (f->sock);
   g_mutex_clear (&f->lock);
+  gst_e2ee_log_limit_flush (&f->log);
+  gst_e2ee_log_limit_clear (&f->log);
   g_free (f->path);
   g_free (f);
 }

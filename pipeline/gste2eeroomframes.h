@@ -18,8 +18,16 @@
  * allocated per frame here.
  *
  * A TILE for a sender is passed on to the owner (tile callback, main loop)
- * so that it scales that sender's video to the size asked for; until then
- * a sender's tile size is GST_E2EE_ROOM_FRAMES_DEFAULT_W x _H.
+ * so that it scales that sender's video to the size asked for
+ * (roomd-screen.c); until then a sender's tile size is
+ * GST_E2EE_ROOM_FRAMES_DEFAULT_W x _H. A TILE wider or taller than the
+ * screen (_set_max_tile; default GST_E2EE_ROOM_FRAMES_MAX_TILE_W x _H) is
+ * refused, counted, and closes the connection, as a malformed message does.
+ * A sender's rings are made again at most once a second after a burst of
+ * two (frames of a new size are dropped, and counted, until then): what a
+ * compromised screen can make roomd allocate is docs/frames.md's.
+ * Peer-driven lines (the screen's) go through one rate limit
+ * (gste2eeloglimit.h), which the owner uses for its own screen lines too.
  *
  * Call order: _new, _start, per sender _add (before its branch plays) ...
  * _gone (after its branch is at NULL), _free (after the pipeline is at NULL).
@@ -29,10 +37,15 @@
 
 #include <gst/gst.h>
 
+#include "gste2eeloglimit.h"
+
 G_BEGIN_DECLS
 
 #define GST_E2EE_ROOM_FRAMES_DEFAULT_W 640
 #define GST_E2EE_ROOM_FRAMES_DEFAULT_H 360
+/* Without --max-tile: a 1080p screen's size (a ring of 3 x 7.9 MiB). */
+#define GST_E2EE_ROOM_FRAMES_MAX_TILE_W 1920
+#define GST_E2EE_ROOM_FRAMES_MAX_TILE_H 1080
 
 typedef struct _GstE2eeRoomFrames GstE2eeRoomFrames;
 
@@ -63,6 +76,15 @@ gboolean gst_e2ee_room_frames_media_state (GstE2eeRoomFrames * f, guint flags,
 /* Messages from the screen refused (malformed, a volume over 100 %, ...): each closed
  * the connection. */
 guint64 gst_e2ee_room_frames_bad_messages (GstE2eeRoomFrames * f);
+/* The largest TILE taken, the screen's size (before _start). */
+void gst_e2ee_room_frames_set_max_tile (GstE2eeRoomFrames * f, guint width,
+    guint height);
+/* TILEs refused (beyond the screen): each closed the connection. */
+guint64 gst_e2ee_room_frames_tiles_refused (GstE2eeRoomFrames * f);
+/* Frames dropped because a sender's new ring had to wait (the rate limit). */
+guint64 gst_e2ee_room_frames_ring_waits (GstE2eeRoomFrames * f);
+/* The screen's log limit (owned by f; valid until _free). */
+GstE2eeLogLimit *gst_e2ee_room_frames_log (GstE2eeRoomFrames * f);
 /* Connects now or keeps trying; attaches to the thread-default context. */
 void gst_e2ee_room_frames_start (GstE2eeRoomFrames * f);
 /*

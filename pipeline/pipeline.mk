@@ -27,8 +27,10 @@ PLUGIN := $(PLUGIN_DIR)/libgste2ee.so
 PACKAGE_VERSION := 0.1.0
 
 # The key provider: keyxchgd's control socket (keyxchg/CONTROL.md) read with
-# jansson; linked into e2ee-media, not into the plugin.
-KP_SRCS := pipeline/gste2eekeyevent.c pipeline/gste2eekeyprovider.c
+# jansson, with the rate limit of peer-driven log lines (gste2eeloglimit.c,
+# roomd's too); linked into e2ee-media and roomd, not into the plugin.
+KP_SRCS := pipeline/gste2eekeyevent.c pipeline/gste2eekeyprovider.c \
+	pipeline/gste2eeloglimit.c
 KP_OBJS := $(KP_SRCS:%.c=$(O)/obj/%.o)
 # Strict pipeline descriptions (gste2eeparse.h), for e2ee-media and the
 # test programs that build pipelines from descriptions.
@@ -96,6 +98,8 @@ $(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a $(O)/lib/librtc.a $(O)/lib/libk
 all: $(PLUGIN) $(O)/bin/e2ee-media $(O)/bin/roomd
 # roomd with keyxchgd rooms, the SFU fixture and sealroom-screen.
 MORE_TESTS += tests/integration/test_roomd.py
+# roomd against a hostile screen (TILE, a MEDIA flood) and 65 senders in a run.
+MORE_TESTS += tests/integration/test_roomd_hostile.py
 test-programs: $(O)/bin/roomd $(O)/bin/sealroom-screen
 
 install: install-plugin

@@ -3,14 +3,20 @@
  * roomd's receive branches (roomd.h): one bin per remote sender N, added
  * to the playing pipeline when the key provider installs N's first receive
  * key (roomd-keys.c) and removed, the screen told GONE, once N's last one
- * went; N's counts are kept across its branches.
+ * went. At most ROOMD_MAX_BRANCHES at once (the screen's 16 tiles); a
+ * branch's entry is free again once it went (security review 6, finding
+ * 14: entries kept for ever refused every new sender after 64). A departed
+ * sender's counts go to a ring of the last ROOMD_DEPARTED departed senders
+ * (summed over its branches, for the end-of-run lines) and into a total of
+ * every removed branch.
  *
  * Video: the RTP source (roomd-rtc.c's appsrc for "participant-N" through
  * Janus; with --plain-rtp udpsrc on --rx-address, port --rx-base + 2N),
  * rtpjitterbuffer "vjb-N", rtph264depay, e2eedec "vdec-N" bound to N, the
  * parser, the decoder (--decoder, validated, or avdec_h264), videoconvert,
- * videoscale, capsfilter "vcaps-N" (BGRx at N's tile size: roomd-screen.c
- * changes it), appsink "vsink-N" into the frame output
+ * videoscale, capsfilter "vcaps-N" (BGRx at N's tile size, within the
+ * screen's: roomd-screen.c changes it), appsink "vsink-N" into the frame
+ * output
  * (gste2eeroomframes.c). Audio: the source (port + 1), "ajb-N",
  * rtpopusdepay, e2eedec "adec-N", opusdec, audioconvert, audioresample,
  * ghosted out to the room's mixer (roomd-audio.c). Element by element:
@@ -22,8 +28,6 @@
 #include "e2ee-media.h"
 #include "gste2eemarker.h"
 #include "roomd.h"
-
-#define MAX_BRANCHES 16         /* PANEL_FRAMES_SENDERS_MAX */
 
 static gchar *
 peer_name (const gchar * what, guint sender)
@@ -55,21 +59,20 @@ get_stat (GstElement * bin, const gchar * what, guint sender,
 RoomdPeer *
 roomd_find_peer (Roomd * app, guint sender)
 {
-  RoomdPeer *p = app->peers, *end = app->peers + app->n_peers;
-
-  while (p < end && p->sender != sender)
-    p++;
-  return p < end ? p : NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (app->peers); i++)
+    if (app->peers[i].used && app->peers[i].sender == sender)
+      return &app->peers[i];
+  return NULL;
 }
 
-static guint
-n_branches (Roomd * app)
+/* A free entry, or NULL: ROOMD_MAX_BRANCHES senders are received. */
+static RoomdPeer *
+free_peer (Roomd * app)
 {
-  guint n = 0;
-
-  for (guint i = 0; i < app->n_peers; i++)
-    n += app->peers[i].bin != NULL;
-  return n;
+  for (guint i = 0; i < G_N_ELEMENTS (app->peers); i++)
+    if (!app->peers[i].used)
+      return &app->peers[i];
+  return NULL;
 }
 
 static GstPadProbeReturn
@@ -79,9 +82,9 @@ count_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
   /* The join's figure (bench_join.py): from roomd's start. */
   if (g_atomic_int_add (&p->decoded, 1) == 0)
-    g_print ("roomd: first picture of sender %u decoded %" G_GINT64_FORMAT
-        " ms after the start\n", p->sender,
-        (g_get_monotonic_time () - p->app->t0) / 1000);
+    gst_e2ee_log_limit_print (&p->app->log_senders, FALSE, "roomd: first "
+        "picture of sender %u decoded %" G_GINT64_FORMAT " ms after the start",
+        p->sender, (g_get_monotonic_time () - p->app->t0) / 1000);
   return GST_PAD_PROBE_OK;
 }
 
@@ -174,6 +177,11 @@ build_video_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
 
     g_object_set (v[n], "caps", caps, NULL);
     gst_caps_unref (caps);
+    /* The screen may change a tile's size at any time, as often as it
+     * likes (a TILE at 10 Hz): the previous caps stay accepted until the
+     * new ones are negotiated, instead of a not-negotiated error that
+     * stopped the whole pipeline (test_roomd_hostile under ASan). */
+    gst_util_set_object_arg (G_OBJECT (v[n]), "caps-change-mode", "delayed");
   }
   n++;
   v[n] = add_named (bin, "appsink", "vsink", p->sender, base);
@@ -258,17 +266,14 @@ roomd_branch_add (Roomd * app, guint sender)
         sender, app->rx_base + 2 * (gint) sender);
     return NULL;
   }
-  if (n_branches (app) == MAX_BRANCHES
-      || (!p && app->n_peers == ROOMD_MAX_PEERS)) {
-    g_printerr ("roomd: sender %u: already %u senders; not received\n",
-        sender, n_branches (app));
+  if (!p && !(p = free_peer (app))) {
+    gst_e2ee_log_limit_print (&app->log_senders, TRUE, "roomd: sender %u: "
+        "%u senders are received already, the most at once (the screen's "
+        "tiles); not received", sender, ROOMD_MAX_BRANCHES);
     return NULL;
   }
-  if (!p) {
-    p = &app->peers[app->n_peers++];
-    *p = (RoomdPeer) {
-    .app = app,.sender = sender};
-  }
+  *p = (RoomdPeer) {
+  .app = app,.used = TRUE,.sender = sender};
   name = peer_name ("peer", sender);
   bin = gst_bin_new (name);
   g_free (name);
@@ -281,18 +286,20 @@ roomd_branch_add (Roomd * app, guint sender)
     if (app->rtc)
       roomd_rtc_drop (app->rtc, sender);
     g_printerr ("roomd: no receive branch for sender %u\n", sender);
+    p->used = FALSE;
     app->exit_code = 1;
     return NULL;
   }
   p->bin = bin;
+  app->branches++;
   gst_element_sync_state_with_parent (bin);
   if (app->rtc)
-    g_print ("roomd: receiving sender %u through Janus (participant-%u)\n",
-        sender, sender);
+    gst_e2ee_log_limit_print (&app->log_senders, FALSE, "roomd: receiving "
+        "sender %u through Janus (participant-%u)", sender, sender);
   else
-    g_print ("roomd: receiving sender %u on %s ports %d and %d\n", sender,
-        app->rx_address, app->rx_base + 2 * (gint) sender,
-        app->rx_base + 2 * (gint) sender + 1);
+    gst_e2ee_log_limit_print (&app->log_senders, FALSE, "roomd: receiving "
+        "sender %u on %s ports %d and %d", sender, app->rx_address,
+        app->rx_base + 2 * (gint) sender, app->rx_base + 2 * (gint) sender + 1);
   return p;
 }
 
@@ -302,22 +309,106 @@ roomd_branch_add (Roomd * app, guint sender)
  * do not fit fail every frame: tests compare the two.
  */
 void
-roomd_peer_counts (Roomd * app, RoomdPeer * p, guint64 * video,
-    guint64 * auth, guint64 * sent, guint64 * dropped, guint64 * lost)
+roomd_peer_counts (Roomd * app, RoomdPeer * p, RoomdCounts * c)
 {
-  guint64 s = 0, d = 0;
-
-  *video = p->video_frames + get_stat (p->bin, "vdec", p->sender, "frames");
-  *auth = p->auth_failed + get_stat (p->bin, "vdec", p->sender, "auth-failed")
+  *c = (RoomdCounts) {
+  .sender = p->sender,.decoded = (guint64) g_atomic_int_get (&p->decoded)};
+  c->video = get_stat (p->bin, "vdec", p->sender, "frames");
+  c->auth = get_stat (p->bin, "vdec", p->sender, "auth-failed")
       + get_stat (p->bin, "adec", p->sender, "auth-failed");
-  *lost = p->lost + get_stat (p->bin, "vjb", p->sender, "num-lost")
+  c->lost = get_stat (p->bin, "vjb", p->sender, "num-lost")
       + get_stat (p->bin, "vjb", p->sender, "num-late")
       + get_stat (p->bin, "ajb", p->sender, "num-lost")
       + get_stat (p->bin, "ajb", p->sender, "num-late");
-  if (p->bin)
-    gst_e2ee_room_frames_stats (app->out, p->sender, &s, &d);
-  *sent = p->sent + s;
-  *dropped = p->dropped + d;
+  gst_e2ee_room_frames_stats (app->out, p->sender, &c->sent, &c->dropped);
+}
+
+static void
+add_counts (RoomdCounts * to, const RoomdCounts * c)
+{
+  to->video += c->video;
+  to->decoded += c->decoded;
+  to->sent += c->sent;
+  to->dropped += c->dropped;
+  to->auth += c->auth;
+  to->lost += c->lost;
+}
+
+static RoomdCounts *
+find_departed (Roomd * app, guint sender)
+{
+  for (guint i = 0; i < app->n_departed; i++)
+    if (app->departed[i].sender == sender)
+      return &app->departed[i];
+  return NULL;
+}
+
+/* A departed branch's counts: into its sender's entry of the ring (the
+ * oldest entry makes room), and into the total. */
+static void
+keep_departed (Roomd * app, const RoomdCounts * c)
+{
+  RoomdCounts *d = find_departed (app, c->sender);
+
+  if (!d) {
+    d = &app->departed[app->departed_next];
+    app->departed_next = (app->departed_next + 1) % ROOMD_DEPARTED;
+    if (app->n_departed < ROOMD_DEPARTED)
+      app->n_departed++;
+    *d = (RoomdCounts) {
+    .sender = c->sender};
+  }
+  add_counts (d, c);
+  add_counts (&app->gone_total, c);
+  app->gone_total.sender++;
+}
+
+static void
+print_counts (const RoomdCounts * c)
+{
+  g_print ("roomd sender=%u video-frames=%" G_GUINT64_FORMAT " decoded-frames=%"
+      G_GUINT64_FORMAT " frames-sent=%" G_GUINT64_FORMAT " dropped=%"
+      G_GUINT64_FORMAT " auth-failed=%" G_GUINT64_FORMAT " lost=%"
+      G_GUINT64_FORMAT "\n", c->sender, c->video, c->decoded, c->sent,
+      c->dropped, c->auth, c->lost);
+}
+
+void
+roomd_branch_print_results (Roomd * app)
+{
+  RoomdCounts all = app->gone_total, c;
+  guint listed = 0;
+
+  /* The departed senders, oldest first, with their branch now if any. */
+  for (guint k = 0; k < app->n_departed; k++) {
+    guint i = (app->departed_next + ROOMD_DEPARTED - app->n_departed + k)
+        % ROOMD_DEPARTED;
+    RoomdCounts d = app->departed[i];
+    RoomdPeer *p = roomd_find_peer (app, d.sender);
+
+    if (p) {
+      roomd_peer_counts (app, p, &c);
+      add_counts (&d, &c);
+    }
+    print_counts (&d);
+    listed++;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (app->peers); i++) {
+    if (!app->peers[i].used)
+      continue;
+    roomd_peer_counts (app, &app->peers[i], &c);
+    add_counts (&all, &c);
+    if (!find_departed (app, c.sender)) {
+      print_counts (&c);
+      listed++;
+    }
+  }
+  g_print ("roomd senders: branches=%" G_GUINT64_FORMAT " listed=%u "
+      "video-frames=%" G_GUINT64_FORMAT " decoded-frames=%" G_GUINT64_FORMAT
+      " frames-sent=%" G_GUINT64_FORMAT " dropped=%" G_GUINT64_FORMAT
+      " auth-failed=%" G_GUINT64_FORMAT " lost=%" G_GUINT64_FORMAT "\n",
+      app->branches, listed, all.video, all.decoded, all.sent, all.dropped,
+      all.auth, all.lost);
 }
 
 /* Main loop: the branch stops, leaves the pipeline, the screen hears GONE. */
@@ -325,9 +416,8 @@ static void
 remove_branch (Roomd * app, RoomdPeer * p)
 {
   GstElement *bin = p->bin;
+  RoomdCounts c;
 
-  roomd_peer_counts (app, p, &p->video_frames, &p->auth_failed, &p->sent,
-      &p->dropped, &p->lost);
   /* The mixer's input first: released, it is flushing, so the branch's
    * streaming thread is not left waiting in the mixer while the branch
    * stops. */
@@ -335,12 +425,18 @@ remove_branch (Roomd * app, RoomdPeer * p)
   p->mix_pad = NULL;
   gst_element_set_locked_state (bin, TRUE);
   gst_element_set_state (bin, GST_STATE_NULL);
+  /* Stopped: its counts are final (the frame output's before GONE). */
+  roomd_peer_counts (app, p, &c);
+  keep_departed (app, &c);
   p->bin = NULL;
   gst_bin_remove (GST_BIN (app->pipeline), bin);
   if (app->rtc)
     roomd_rtc_drop (app->rtc, p->sender);
   gst_e2ee_room_frames_gone (app->out, p->sender);
-  g_print ("roomd: sender %u gone (no receive key left)\n", p->sender);
+  gst_e2ee_log_limit_print (&app->log_senders, FALSE, "roomd: sender %u gone "
+      "(no receive key left)", p->sender);
+  /* The entry is free for any sender (its probes went with the bin). */
+  p->used = FALSE;
 }
 
 /* After the key event: senders whose last receive key went. */
@@ -349,8 +445,8 @@ roomd_branch_prune (gpointer data)
 {
   Roomd *app = data;
 
-  for (guint i = 0; i < app->n_peers; i++)
-    if (app->peers[i].bin && !app->peers[i].keys)
+  for (guint i = 0; i < G_N_ELEMENTS (app->peers); i++)
+    if (app->peers[i].used && !app->peers[i].keys)
       remove_branch (app, &app->peers[i]);
   return G_SOURCE_REMOVE;
 }

@@ -61,7 +61,7 @@ kp_handled (gpointer data, const GstE2eeKeyEvent * ev, gboolean applied)
   if (ev->type == GST_E2EE_KEY_EVENT_STATE && strcmp (ev->state, "in-meeting")) {
     /* The provider removed every key. */
     g_hash_table_remove_all (app->recv_kids);
-    for (guint i = 0; i < app->n_peers; i++)
+    for (guint i = 0; i < G_N_ELEMENTS (app->peers); i++)
       app->peers[i].keys = 0;
   } else if (ev->usage != E2EE_KEY_RECV
       || !(p = roomd_find_peer (app, sender))) {

@@ -14,6 +14,7 @@
 #include "rtc_gst.h"
 #include "rtc_janus.h"
 #include "rtc_peer.h"
+#include "gste2eeloglimit.h"
 #include "roomd-rtc.h"
 
 #define PT_VIDEO 96
@@ -48,6 +49,24 @@ typedef struct
   guint64 rtp_out, keyframe_requests, plis_sent;
   guint64 consent_lost;         /* connected peers failed later (RFC 7675) */
 } Totals;
+
+/* Janus drives these lines (offers, losses, publishers coming and going):
+ * rate-limited, 30 in 10 s (gste2eeloglimit.h). One transport a process. */
+static GstE2eeLogLimit *
+janus_log (void)
+{
+  static GstE2eeLogLimit limit;
+  static gsize once;
+
+  if (g_once_init_enter (&once)) {
+    gst_e2ee_log_limit_init (&limit, "roomd", "Janus", 30, 10);
+    g_once_init_leave (&once, 1);
+  }
+  return &limit;
+}
+
+#define janus_say(to_stderr, ...) \
+  gst_e2ee_log_limit_print (janus_log (), to_stderr, __VA_ARGS__)
 
 struct _RoomdRtc
 {
@@ -144,7 +163,7 @@ offer_fits (Sub * s, const struct rtc_sdp *sdp)
       continue;
     if (g_ascii_strcasecmp (m->codec, stream == E2EE_STREAM_VIDEO ? "H264" :
             "opus")) {
-      g_printerr ("roomd: sender %u: Janus offers %s as %s\n", s->sender,
+      janus_say (TRUE, "roomd: sender %u: Janus offers %s as %s", s->sender,
           m->kind, m->codec);
       return "Janus offers other than H.264 video and Opus audio";
     }
@@ -193,8 +212,9 @@ subscribe (RoomdRtc * r, Sub * s, guint64 feed, const gchar ** why)
   g_mutex_lock (&r->lock);
   r->t.subscriptions++;
   g_mutex_unlock (&r->lock);
-  g_print ("roomd: subscribing to sender %u (Janus feed %" G_GUINT64_FORMAT
-      ") on %s port %u\n", s->sender, feed, r->local,
+  janus_say (FALSE, "roomd: subscribing to sender %u (Janus feed %"
+      G_GUINT64_FORMAT
+      ") on %s port %u", s->sender, feed, r->local,
       rtc_peer_local_port (s->peer));
 out:
   if (ret)
@@ -218,7 +238,8 @@ watch_subscription (RoomdRtc * r, Sub * s, gint64 now)
   if (s->connected) {
     /* Connected once: a later failure (ICE consent lost) subscribes again. */
     if (ret) {
-      g_printerr ("roomd: sender %u: %s; subscribing again\n", s->sender, why);
+      janus_say (TRUE, "roomd: sender %u: %s; subscribing again", s->sender,
+          why);
       count_consent_lost (r);
       unsubscribe (r, s, TRUE);
     }
@@ -229,10 +250,10 @@ watch_subscription (RoomdRtc * r, Sub * s, gint64 now)
 
     s->connected = TRUE;
     rtc_peer_selected_pair (s->peer, pair, sizeof (pair));
-    g_print ("roomd: receiving sender %u through Janus (ICE and DTLS "
-        "done, pair %s)\n", s->sender, pair);
+    janus_say (FALSE, "roomd: receiving sender %u through Janus (ICE and DTLS "
+        "done, pair %s)", s->sender, pair);
   } else if (ret != -ETIMEDOUT || now - s->since > CONNECT_US) {
-    g_printerr ("roomd: sender %u: %s; subscribing again\n", s->sender, why);
+    janus_say (TRUE, "roomd: sender %u: %s; subscribing again", s->sender, why);
     unsubscribe (r, s, TRUE);
   }
 }
@@ -268,7 +289,7 @@ match_publishers (RoomdRtc * r)
 
   if (check (r, rtc_janus_list (r->j, r->pub_handle, r->room, list,
               G_N_ELEMENTS (list), &n, &why))) {
-    g_printerr ("roomd: listing Janus's publishers: %s\n", why);
+    janus_say (TRUE, "roomd: listing Janus's publishers: %s", why);
     return TRUE;
   }
   subs = wanted (r);
@@ -284,7 +305,7 @@ match_publishers (RoomdRtc * r)
         feed = list[k].id;
     g_free (name);
     if (s->peer && s->feed != feed) {
-      g_print ("roomd: sender %u %s Janus; unsubscribing\n", s->sender,
+      janus_say (FALSE, "roomd: sender %u %s Janus; unsubscribing", s->sender,
           feed ? "published again to" : "no longer publishes to");
       unsubscribe (r, s, TRUE);
       if (feed) {
@@ -294,7 +315,7 @@ match_publishers (RoomdRtc * r)
       }
     }
     if (feed && !s->peer && !r->broken && subscribe (r, s, feed, &why))
-      g_printerr ("roomd: subscribing to sender %u: %s\n", s->sender, why);
+      janus_say (TRUE, "roomd: subscribing to sender %u: %s", s->sender, why);
     /* Listed again soon while a sender is awaited; one whose subscription
      * failed is tried again at the normal pace (each try says why). */
     waiting |= !s->peer && !feed;
@@ -321,7 +342,7 @@ drop_subscriptions (RoomdRtc * r)
     Sub *s = gone->pdata[i];
 
     if (s->peer)
-      g_print ("roomd: unsubscribing from sender %u (its branch went)\n",
+      janus_say (FALSE, "roomd: unsubscribing from sender %u (its branch went)",
           s->sender);
     unsubscribe (r, s, TRUE);
     g_mutex_lock (&r->lock);
@@ -425,7 +446,7 @@ watch_publisher (RoomdRtc * r, gint64 now)
   if (r->pub_connected) {
     /* Connected once: only a later failure (ICE consent lost) counts. */
     if (ret) {
-      g_printerr ("roomd: publishing: %s\n", why);
+      janus_say (TRUE, "roomd: publishing: %s", why);
       count_consent_lost (r);
       r->broken = TRUE;
     }
@@ -436,7 +457,8 @@ watch_publisher (RoomdRtc * r, gint64 now)
 
     r->pub_connected = TRUE;
     rtc_peer_selected_pair (r->pub, pair, sizeof (pair));
-    g_print ("roomd: publishing through Janus (ICE and DTLS done, pair %s)\n",
+    janus_say (FALSE, "roomd: publishing through Janus (ICE and DTLS done, "
+        "pair %s)",
         pair);
     /* A keyframe for whoever subscribes now (Janus also asks). */
     for (guint i = 0; i < G_N_ELEMENTS (r->sinks); i++) {
@@ -448,7 +470,7 @@ watch_publisher (RoomdRtc * r, gint64 now)
       gst_object_unref (pad);
     }
   } else if (ret != -ETIMEDOUT || now - r->pub_since > CONNECT_US) {
-    g_printerr ("roomd: publishing: %s\n", why);
+    janus_say (TRUE, "roomd: publishing: %s", why);
     r->broken = TRUE;
   }
 }
@@ -459,7 +481,7 @@ say_once (RoomdRtc * r, const gchar * what, const gchar * why)
   gchar *line = g_strdup_printf ("%s: %s", what, why ? why : "?");
 
   if (g_strcmp0 (line, r->last_error))
-    g_printerr ("roomd: %s (trying again every second)\n", line);
+    janus_say (TRUE, "roomd: %s (trying again every second)", line);
   g_free (r->last_error);
   r->last_error = line;
 }
@@ -502,12 +524,13 @@ run (gpointer data)
       watch_subscription (r, subs->pdata[i], now);
     g_ptr_array_unref (subs);
     if (!r->broken && rtc_janus_poll (r->j, 100, &why)) {
-      g_printerr ("roomd: Janus: %s\n", why);
+      janus_say (TRUE, "roomd: Janus: %s", why);
       r->broken = TRUE;
     }
     if (r->broken) {
-      g_print ("roomd: Janus connection lost; every peer connection closed, "
-          "joining again\n");
+      janus_say (FALSE, "roomd: Janus connection lost; every peer connection "
+          "closed, "
+          "joining again");
       g_mutex_lock (&r->lock);
       r->t.losses++;
       g_mutex_unlock (&r->lock);

@@ -3,9 +3,11 @@
  * roomd's side of the frame socket (--frames, docs/frames.md) beyond the
  * frames themselves (gste2eeroomframes.c): what the screen may ask of
  * roomd. TILE: the size the screen shows a sender at, to which its branch
- * scales (roomd-branch.c). MEDIA: the panel's microphone, camera and
- * volume, applied to this room's own send chains and its audio output;
- * MEDIA_STATE back says what is applied. Nothing the screen sends reaches
+ * scales (roomd-branch.c), never above the screen's (--max-tile: the frame
+ * output refuses a larger TILE).
+ * MEDIA: the panel's microphone, camera and volume, applied to this
+ * room's own send chains and its audio output; MEDIA_STATE back says what
+ * is applied (a line only when that changed). Nothing the screen sends reaches
  * the roster or the keys (docs/processes.md).
  */
 #include <gst/gst.h>
@@ -14,7 +16,14 @@
 #include "panel/frames.h"
 #include "roomd.h"
 
-/* The screen shows sender at width x height: scale to it. */
+/*
+ * The screen shows sender at width x height: scale to it. The frame output
+ * refused a TILE wider or taller than the screen (--max-tile), so what
+ * roomd scales to, and the ring it fills, is at most the screen's size.
+ * Scaled up too when the tile is larger than the decoded picture: the
+ * screen does not scale (docs/frames.md, TILE), and a smaller frame would
+ * leave the rest of its tile stale.
+ */
 static void
 on_tile (gpointer data, guint sender, guint width, guint height)
 {
@@ -30,7 +39,8 @@ on_tile (gpointer data, guint sender, guint width, guint height)
   g_object_set (e, "caps", caps, NULL);
   gst_caps_unref (caps);
   gst_object_unref (e);
-  g_print ("roomd: sender %u scaled to %ux%u\n", sender, width, height);
+  gst_e2ee_log_limit_print (gst_e2ee_room_frames_log (app->out), FALSE,
+      "roomd: sender %u scaled to %ux%u", sender, width, height);
 }
 
 /*
@@ -49,13 +59,17 @@ on_media (gpointer data, guint flags, guint volume)
       GST_E2EE_MEDIA_CAMERA_NAME);
   gboolean muted = (flags & PANEL_FRAMES_MIC_MUTED) != 0;
   gboolean off = (flags & PANEL_FRAMES_CAMERA_OFF) != 0;
+  gboolean was_muted = app->mic_muted, was_off = app->camera_off;
+  guint was_volume = roomd_audio_volume (app->audio);
+  GstE2eeLogLimit *log = gst_e2ee_room_frames_log (app->out);
 
   if (a) {
     g_object_set (a, "mute", muted, NULL);
     app->mic_muted = muted;
     gst_object_unref (a);
   } else {
-    g_printerr ("roomd: no %s element: the microphone cannot be muted\n",
+    gst_e2ee_log_limit_print (log, TRUE, "roomd: no %s element: the "
+        "microphone cannot be muted",
         GST_E2EE_MEDIA_MUTE_NAME);
   }
   if (v) {
@@ -65,16 +79,21 @@ on_media (gpointer data, guint flags, guint volume)
     app->camera_off = off;
     gst_object_unref (v);
   } else {
-    g_printerr ("roomd: no %s element: the camera cannot be turned off\n",
+    gst_e2ee_log_limit_print (log, TRUE, "roomd: no %s element: the camera "
+        "cannot be turned off",
         GST_E2EE_MEDIA_CAMERA_NAME);
   }
   /* The one thing the screen may change on the receive side (frames.c
    * refused anything above 100 %). */
   if (!roomd_audio_set_volume (app->audio, volume))
-    g_printerr ("roomd: volume %u%% refused\n", volume);
-  g_print ("roomd: microphone %s, camera %s, volume %u%% (the screen's "
-      "MEDIA)\n", app->mic_muted ? "muted" : "on",
-      app->camera_off ? "off" : "on", roomd_audio_volume (app->audio));
+    gst_e2ee_log_limit_print (log, TRUE, "roomd: volume %u%% refused", volume);
+  /* A line when what is applied changed, not one a message: the screen
+   * sends MEDIA as often as it likes (security review 6, finding 10). */
+  if (was_muted != app->mic_muted || was_off != app->camera_off
+      || was_volume != roomd_audio_volume (app->audio))
+    gst_e2ee_log_limit_print (log, FALSE, "roomd: microphone %s, camera %s, "
+        "volume %u%% (the screen's MEDIA)", app->mic_muted ? "muted" : "on",
+        app->camera_off ? "off" : "on", roomd_audio_volume (app->audio));
   /* What is applied now, not what was asked. */
   gst_e2ee_room_frames_media_state (app->out,
       (app->mic_muted ? PANEL_FRAMES_MIC_MUTED : 0) |
@@ -87,6 +106,8 @@ roomd_screen_start (Roomd * app)
 {
   app->out = gst_e2ee_room_frames_new (app->frames, app->screen_uid, on_tile,
       app);
+  gst_e2ee_room_frames_set_max_tile (app->out, app->max_tile_w,
+      app->max_tile_h);
   gst_e2ee_room_frames_set_media_func (app->out, on_media);
   gst_e2ee_room_frames_start (app->out);
 }

@@ -18,7 +18,7 @@
  *         [--rx-address ADDR] [--codeword CW] [--source DESC]
  *         [--encoder DESC] [--decoder DESC] [--width W --height H]
  *         [--marker TEXT] [--seconds N] [--screen-uid UID]
- *         [--control-uid UID] [--audio-sink DESC]
+ *         [--control-uid UID] [--audio-sink DESC] [--max-tile WxH]
  *
  * Send: source (--source, default a test pattern), the room's codeword
  * burned in (--codeword), encoder (--encoder, default x264enc), e2eeenc,
@@ -38,7 +38,8 @@
  * + 2N + 1 (audio). Then rtpjitterbuffer, depayloader, e2eedec bound to N,
  * parser, decoder (--decoder, validated, default avdec_h264),
  * videoconvert, videoscale, BGRx at the size the screen shows N at (TILE;
- * 640x360 until it says), appsink -> the frame socket (--frames, the
+ * 640x360 until it says; never beyond the screen: --max-tile), appsink ->
+ * the frame socket (--frames, the
  * screen's, which must be of root, roomd's own user or --screen-uid:
  * SO_PEERCRED). Audio: rtpjitterbuffer, depayloader, e2eedec, opusdec,
  * into the room's audio output (roomd-audio.c: a mixer, the volume the
@@ -47,6 +48,13 @@
  * screen is told GONE, when N's last receive key was removed: by keyxchgd,
  * by the key provider at the end of its grace (keyxchgd away too long), or
  * because the room is no longer in a meeting.
+ *
+ * --max-tile WxH: the screen's size (the board's screen_width x
+ * screen_height; default 1920x1080): a TILE wider or taller is refused,
+ * counted and closes the screen's connection (docs/frames.md says what a
+ * compromised screen can still cost roomd). The lines a peer drives (the
+ * screen, keyxchgd's keys and the senders, Janus) are rate-limited per peer
+ * (gste2eeloglimit.h: "... K more lines about PEER suppressed").
  *
  * Keys come only from keyxchgd's control socket (--control; roomd-keys.c,
  * which says what --control-uid UID trusts): roomd subscribes to keys and
@@ -59,12 +67,17 @@
  *
  * Prints "roomd ready" once the pipeline plays (its sockets bound), a line
  * per branch added or removed, and at the end one line per sender it
- * received: "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
- * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late),
+ * received (the current ones and the last 64 departed, each summed over its
+ * branches): "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
+ * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late), then
+ * "roomd senders: branches=B listed=N video-frames=V ..." (the same counts
+ * summed over every branch of the run, listed or not),
  * "roomd marker-frames=M", "roomd microphone=on|muted camera=on|off
  * volume=V" (the screen's MEDIA: the panel's choices, applied to this room's
- * own send chains and its audio output), "roomd screen: bad-messages=B"
- * (messages from the screen refused: each closed the connection), once a
+ * own send chains and its audio output), "roomd screen: bad-messages=B
+ * tiles-refused=T ring-waits=R" (messages from the screen refused, TILEs
+ * beyond --max-tile refused: each closed the connection; frames dropped
+ * while a sender's new ring waited for the rate limit), once a
  * second "roomd audio-out: volume=V rms-db=R peak-db=P" (the level after the
  * volume) and at the end "roomd audio-out levels=N last-rms-db=R",
  * and through Janus "roomd transport: ..." (the transport's counts: joins,
@@ -122,7 +135,7 @@ usage (void)
       "[--send-host HOST]) [--rx-address ADDR] [--codeword CW] "
       "[--source DESC] [--encoder DESC] [--decoder DESC] [--width W "
       "--height H] [--marker TEXT] [--seconds N] [--screen-uid UID] "
-      "[--control-uid UID] [--audio-sink DESC]\n");
+      "[--control-uid UID] [--audio-sink DESC] [--max-tile WxH]\n");
   return 2;
 }
 
@@ -145,6 +158,27 @@ one_uid (const gchar * opt, const gchar * arg, gint64 * out)
     return FALSE;
   }
   *out = (gint64) v;
+  return TRUE;
+}
+
+/* WxH, each 16..8192 (PANEL_FRAMES_DIM_MAX). */
+static gboolean
+size (const gchar * opt, const gchar * arg, guint * w, guint * h)
+{
+  gchar **wh = g_strsplit (arg, "x", 3);
+  guint64 a = 0, b = 0;
+  gboolean ok = g_strv_length (wh) == 2
+      && g_ascii_string_to_unsigned (wh[0], 10, 16, 8192, &a, NULL)
+      && g_ascii_string_to_unsigned (wh[1], 10, 16, 8192, &b, NULL);
+
+  g_strfreev (wh);
+  if (!ok) {
+    g_printerr ("roomd: %s is WIDTHxHEIGHT, each 16..8192, not \"%s\"\n", opt,
+        arg);
+    return FALSE;
+  }
+  *w = (guint) a;
+  *h = (guint) b;
   return TRUE;
 }
 
@@ -186,6 +220,7 @@ parse_args (Roomd * app, int argc, char **argv)
     {"plain-rtp", no_argument, NULL, 'P'},
     {"control-uid", required_argument, NULL, 'U'},
     {"audio-sink", required_argument, NULL, 'O'},
+    {"max-tile", required_argument, NULL, 'T'},
     {NULL, 0, NULL, 0},
   };
   GInetAddress *addr;
@@ -197,6 +232,8 @@ parse_args (Roomd * app, int argc, char **argv)
   app->control_uid = -1;
   app->width = 640;
   app->height = 360;
+  app->max_tile_w = GST_E2EE_ROOM_FRAMES_MAX_TILE_W;
+  app->max_tile_h = GST_E2EE_ROOM_FRAMES_MAX_TILE_H;
   while (ok && (c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
       case 'c':
@@ -272,6 +309,9 @@ parse_args (Roomd * app, int argc, char **argv)
       case 'O':
         ok = set_string (&app->audio_sink, "--audio-sink", optarg);
         break;
+      case 'T':
+        ok = size ("--max-tile", optarg, &app->max_tile_w, &app->max_tile_h);
+        break;
       case 'm':
         ok = set_string (&app->marker, "--marker", optarg);
         if (ok && (!*optarg || strlen (optarg) > 200)) {
@@ -333,24 +373,17 @@ parse_args (Roomd * app, int argc, char **argv)
 static void
 print_results (Roomd * app)
 {
-  for (guint i = 0; i < app->n_peers; i++) {
-    RoomdPeer *p = &app->peers[i];
-    guint64 video, auth, sent, dropped, lost;
-
-    roomd_peer_counts (app, p, &video, &auth, &sent, &dropped, &lost);
-    g_print ("roomd sender=%u video-frames=%" G_GUINT64_FORMAT
-        " decoded-frames=%d frames-sent=%" G_GUINT64_FORMAT " dropped=%"
-        G_GUINT64_FORMAT " auth-failed=%" G_GUINT64_FORMAT " lost=%"
-        G_GUINT64_FORMAT "\n", p->sender, video,
-        g_atomic_int_get (&p->decoded), sent, dropped, auth, lost);
-  }
+  roomd_branch_print_results (app);
   if (app->marker)
     g_print ("roomd marker-frames=%d\n", g_atomic_int_get (&app->marker_frames));
   g_print ("roomd microphone=%s camera=%s volume=%u\n",
       app->mic_muted ? "muted" : "on", app->camera_off ? "off" : "on",
       roomd_audio_volume (app->audio));
-  g_print ("roomd screen: bad-messages=%" G_GUINT64_FORMAT "\n",
-      gst_e2ee_room_frames_bad_messages (app->out));
+  g_print ("roomd screen: bad-messages=%" G_GUINT64_FORMAT " tiles-refused=%"
+      G_GUINT64_FORMAT " ring-waits=%" G_GUINT64_FORMAT "\n",
+      gst_e2ee_room_frames_bad_messages (app->out),
+      gst_e2ee_room_frames_tiles_refused (app->out),
+      gst_e2ee_room_frames_ring_waits (app->out));
   {
     guint64 levels;
     gdouble rms;
@@ -396,6 +429,9 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   if (!parse_args (&app, argc, argv))
     return usage ();
+  /* A sender's join or departure makes a few lines: 64 in 10 s. */
+  gst_e2ee_log_limit_init (&app.log_senders, "roomd", "keyxchgd's keys and "
+      "the senders", 64, 10);
   app.recv_kids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       NULL);
   app.pipeline = gst_pipeline_new ("roomd");
@@ -477,5 +513,7 @@ main (int argc, char **argv)
   g_free (app.janus_ca);
   g_free (app.audio_sink);
   roomd_audio_free (app.audio);
+  gst_e2ee_log_limit_flush (&app.log_senders);
+  gst_e2ee_log_limit_clear (&app.log_senders);
   return app.exit_code;
 }

@@ -26,26 +26,36 @@
 #include <gst/gst.h>
 
 #include "gste2eekeyprovider.h"
+#include "gste2eeloglimit.h"
 #include "gste2eeroomframes.h"
 #include "roomd-audio.h"
 #include "roomd-rtc.h"
 
 G_BEGIN_DECLS
 
-#define ROOMD_MAX_PEERS 64      /* senders seen in one run (stats kept) */
+#define ROOMD_MAX_BRANCHES 16   /* PANEL_FRAMES_SENDERS_MAX: senders at once */
+#define ROOMD_DEPARTED 64       /* departed senders whose counts are listed */
 
 typedef struct _Roomd Roomd;
 
-/* One remote sender: its branch while it has receive keys, its counts. */
+/* A sender's counts (of one branch, or summed over several). */
+typedef struct
+{
+  guint sender;
+  guint64 video, decoded, sent, dropped, auth, lost;
+} RoomdCounts;
+
+/* One remote sender with a branch: an entry is used from the branch's
+ * making to its removal, then free for any other sender. */
 typedef struct
 {
   Roomd *app;
+  gboolean used;
   guint sender;
-  GstElement *bin;              /* the pipeline's child, or NULL: no branch */
+  GstElement *bin;              /* the pipeline's child */
   GstPad *mix_pad;              /* the audio output's input for it, or NULL */
   gint decoded;                 /* atomic: pictures out of the decoder */
   guint keys;                   /* receive keys installed */
-  guint64 video_frames, auth_failed, sent, dropped, lost;       /* of removed branches */
 } RoomdPeer;
 
 struct _Roomd
@@ -53,6 +63,7 @@ struct _Roomd
   gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
       *encoder, *decoder, *marker, *janus, *janus_ca, *audio_sink;
   gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
+  guint max_tile_w, max_tile_h; /* --max-tile: the screen's size */
   gboolean plain_rtp;
   guint64 janus_room;
   RoomdRtc *rtc;                /* --janus */
@@ -60,8 +71,15 @@ struct _Roomd
   gint64 screen_uid;            /* -1: the screen is root or us */
   gint64 t0;                    /* start, monotonic */
   gint64 control_uid;           /* -1: keyxchgd is root or us */
-  RoomdPeer peers[ROOMD_MAX_PEERS];
-  guint n_peers;
+  RoomdPeer peers[ROOMD_MAX_BRANCHES];
+  /* Senders whose branches went: a ring of the last ROOMD_DEPARTED (one
+   * entry a sender, summed over its branches), and every removed branch's
+   * counts summed (gone_total.sender: branches removed). */
+  RoomdCounts departed[ROOMD_DEPARTED];
+  guint n_departed, departed_next;
+  RoomdCounts gone_total;
+  guint64 branches;             /* branches made in the run */
+  GstE2eeLogLimit log_senders;  /* lines keyxchgd's keys and senders drive */
   GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
   GstElement *pipeline;
   GMainLoop *loop;
@@ -72,7 +90,7 @@ struct _Roomd
   gint exit_code;
 };
 
-/* roomd-branch.c. The peer of sender, or NULL: never seen. */
+/* roomd-branch.c. The peer of sender, or NULL: it has no branch. */
 RoomdPeer *roomd_find_peer (Roomd * app, guint sender);
 /* The element "WHAT-SENDER" in bin (transfer full), or NULL. */
 GstElement *roomd_branch_child (GstElement * bin, const gchar * what,
@@ -85,9 +103,10 @@ RoomdPeer *roomd_branch_add (Roomd * app, guint sender);
 /* A GSourceFunc (data: the Roomd): removes the branches whose senders have
  * no receive key left; the screen hears GONE. */
 gboolean roomd_branch_prune (gpointer data);
-/* Sender's counts: its removed branches' and its branch's now. */
-void roomd_peer_counts (Roomd * app, RoomdPeer * p, guint64 * video,
-    guint64 * auth, guint64 * sent, guint64 * dropped, guint64 * lost);
+/* The counts of p's branch now. */
+void roomd_peer_counts (Roomd * app, RoomdPeer * p, RoomdCounts * c);
+/* The end-of-run lines of every sender received (roomd.c says which). */
+void roomd_branch_print_results (Roomd * app);
 
 /* roomd-keys.c. Subscribes to keyxchgd's keys and state (--control) and
  * starts; FALSE, said on stderr, when the path is bad. */

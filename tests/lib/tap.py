@@ -14,7 +14,12 @@ A script imports this module first and ends with `tap.main(main)`:
   When the script fails, each child that exited non-zero (not from our own
   SIGTERM/SIGKILL), or a service whose output went to a log and that printed
   nothing, is named with the last lines of its output.
+* whatever way the script ends (a pass, a failure, an exception, SIGTERM,
+  Ctrl-C), every child still running is stopped (SIGTERM, then SIGKILL after
+  a bounded wait), newest first, and named: a test that ends early leaves no
+  keyxchgd, roomd, screen, relay or Janus behind.
 """
+import atexit
 import os
 import signal
 import socket
@@ -26,6 +31,7 @@ import traceback
 results = []
 TAIL = 20
 _children = []
+_all_children = []     # stop_children()'s: every child, described or not
 _RealPopen = subprocess.Popen
 _logdir = os.path.join(os.environ.get("TEST_LOGS", os.path.join("build", "test-logs")),
                        "children",
@@ -59,6 +65,7 @@ class TrackedPopen(_RealPopen):
             if logf:
                 logf.close()
         _children.append(self)
+        _all_children.append(self)
 
     def communicate(self, *a, **kw):
         out, err = super().communicate(*a, **kw)
@@ -106,6 +113,35 @@ def describe_children(out=sys.stdout, prefix="# "):
     del _children[:]
 
 
+def stop_children(seconds=10, out=sys.stdout, prefix="# "):
+    """Every tracked child still running: SIGTERM, a bounded wait, SIGKILL."""
+    left = [c for c in reversed(_all_children) if c.poll() is None]
+    for c in left:
+        print(f"{prefix}still running at the end: {c.what} (pid {c.pid}); stopping it",
+              file=out, flush=True)
+        try:
+            c.terminate()
+        except OSError:
+            pass
+    end = time.monotonic() + seconds
+    for c in left:
+        try:
+            c.wait(timeout=max(0.1, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"{prefix}{c.what} (pid {c.pid}) ignored SIGTERM for {seconds} s; killing it",
+                  file=out, flush=True)
+            c.kill()
+            c.wait()
+    del _all_children[:]
+
+
+atexit.register(stop_children)
+
+
+def _sigterm(signum, frame):
+    raise SystemExit(f"killed by signal {signum}")
+
+
 def check(name, ok, detail=""):
     """One TAP line; on failure the last 40 lines of detail as comments."""
     results.append(bool(ok))
@@ -125,16 +161,21 @@ def finish():
 
 
 def main(fn):
-    """Runs fn() (which returns finish()); an exception is a failed test."""
+    """Runs fn() (which returns finish()); an exception is a failed test.
+    Whatever way it ends, the children still running are stopped."""
+    signal.signal(signal.SIGTERM, _sigterm)
     try:
         rc = fn()
     except BaseException as e:  # noqa: BLE001 (SystemExit and Ctrl-C included)
         if isinstance(e, SystemExit) and e.code in (0, None) and all(results):
+            stop_children()
             sys.exit(0)
         name = os.path.basename(sys.argv[0])
         what = str(e.code) if isinstance(e, SystemExit) else f"{type(e).__name__}: {e}"
         check(f"{name} ended early: {what}", False, traceback.format_exc())
+        stop_children()
         rc = finish()
+    stop_children()
     sys.exit(rc if isinstance(rc, int) else 1)
 
 

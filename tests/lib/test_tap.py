@@ -73,6 +73,31 @@ tap.main(main)
 """, tmp)
         check("a passing script exits 0 with its plan", rc == 0 and out.rstrip().endswith("1..1"),
               out)
+
+        # A script that ends early (an exception; SIGTERM) leaves no child
+        # running: one that ignores SIGTERM is killed after the bounded wait.
+        for how, end in (("an exception", 'raise RuntimeError("early")'),
+                         ("SIGTERM", "os.kill(os.getpid(), 15); time.sleep(30)")):
+            rc, out = script(f"""
+import signal, time
+def main():
+    a = subprocess.Popen(["sleep", "300"])
+    # SIGTERM ignored from before the exec (an ignored signal stays so).
+    b = subprocess.Popen(["sleep", "301"],
+                         preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
+    print("# pids", a.pid, b.pid, flush=True)
+    {end}
+tap.main(main)
+""", tmp)
+            pids = [int(x) for ln in out.splitlines() if ln.startswith("# pids")
+                    for x in ln.split()[2:]]
+            alive = [p for p in pids if os.path.exists(f"/proc/{p}") and
+                     open(f"/proc/{p}/stat").read().split()[2] != "Z"]
+            check(f"a script that ends early ({how}) stops the children it started, "
+                  "naming them, and kills one that ignores SIGTERM",
+                  rc == 1 and len(pids) == 2 and not alive and
+                  out.count("still running at the end") == 2 and "killing it" in out,
+                  out)
     return finish()
 
 

@@ -30,8 +30,8 @@ bootpid=$(cat "$boot.pid" 2>/dev/null)
 # vouches for), Settings its one tap target.
 if waitfor "$boot.log" "panel: page home: home.settings=" 120 &&
 	grep -q "touch: the device \"$touch_name\"" "$boot.log" &&
-	grep -q "panel: ${screen_width_mm}x$screen_height_mm mm, Settings locked (no PIN)" "$boot.log"; then
-	ok "sealroom-init's 20-sealroom-screen shows Home (Settings at $(sed -n 's/.*home.settings=\([0-9,]*\).*/\1/p' "$boot.log" | tail -n 1); no meeting service: no Start), touch \"$touch_name\", ${screen_width_mm}x$screen_height_mm mm, Settings locked without a PIN file"
+	grep -q "panel: ${screen_width_mm}x$screen_height_mm mm, Settings behind keyxchgd's admin PIN" "$boot.log"; then
+	ok "sealroom-init's 20-sealroom-screen shows Home (Settings at $(sed -n 's/.*home.settings=\([0-9,]*\).*/\1/p' "$boot.log" | tail -n 1); no meeting service: no Start), touch \"$touch_name\", ${screen_width_mm}x$screen_height_mm mm, Settings behind keyxchgd's admin PIN"
 else
 	nok "the booted screen service shows no Home with the board's touch panel and millimetres"
 	sed 's/^/# /' "$boot.log"

@@ -141,6 +141,12 @@ resolve_allowed (RoomdRtc * r)
     }
   if (ai)
     freeaddrinfo (ai);
+  /* Resolving failed and no media=: an empty list, which allows no
+   * candidate (the join fails and is tried again), never "any". */
+  if (!a->len)
+    g_printerr ("roomd: Janus's host name %s resolves to no address and "
+        "--janus names no media=: no ICE candidate of Janus is taken\n",
+        r->host);
   g_ptr_array_add (a, NULL);
   g_strfreev (r->allow);
   r->allow = (gchar **) g_ptr_array_free (a, FALSE);

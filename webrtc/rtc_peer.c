@@ -388,6 +388,9 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	p->ctx = g_main_context_new();
 	p->loop = g_main_loop_new(p->ctx, FALSE);
 	p->cancel = g_cancellable_new();
+	/* An empty list allows nothing (fail closed), only NULL any. */
+	if (cfg->remote_allow)
+		p->allow = g_ptr_array_new_with_free_func(g_object_unref);
 	for (const char *const *a = cfg->remote_allow; a && *a; a++) {
 		GInetAddressMask *m = g_inet_address_mask_new_from_string(*a, NULL);
 
@@ -397,8 +400,6 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 			ret = -EINVAL;
 			goto fail;
 		}
-		if (!p->allow)
-			p->allow = g_ptr_array_new_with_free_func(g_object_unref);
 		g_ptr_array_add(p->allow, m);
 	}
 	p->cfg.remote_allow = NULL; /* the caller's; copied above */

@@ -52,7 +52,7 @@ struct rtc_peer_config {
 	bool consent_freshness;
 	/* The addresses the remote's ICE candidates may have: numeric
 	 * "ADDR" or "ADDR/PREFIX", NULL-terminated, copied by rtc_peer_new();
-	 * NULL: any (a test's peer). */
+	 * an empty list allows none; NULL: any (a test's peer). */
 	const char *const *remote_allow;
 	/* RTP after SRTP; rtp is writable and valid only during the call. */
 	void (*on_rtp)(void *user, uint8_t *rtp, size_t len);

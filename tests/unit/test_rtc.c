@@ -290,6 +290,7 @@ static void peer_candidates(void **state)
 		{ "a prefix holding both", { "0.0.0.0/0", NULL }, 0, 0 },
 		{ "the LAN host only", { "10.0.0.99", NULL }, 0, 1 },
 		{ "neither: refused", { "192.168.0.0/16", "::1", NULL }, -EINVAL, 2 },
+		{ "an empty list allows none", { NULL }, -EINVAL, 2 },
 	};
 	/* The audio's candidate points at a host on the LAN. */
 	GString *sdp = g_string_new(janus_answer);

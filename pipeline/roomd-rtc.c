@@ -777,13 +777,14 @@ roomd_rtc_print (RoomdRtc * r)
       " dropped-auth=%" G_GUINT64_FORMAT " dropped-ssrc=%" G_GUINT64_FORMAT
       " candidates-refused=%" G_GUINT64_FORMAT " receive-pool-empty=%"
       G_GUINT64_FORMAT "%s keyframe-requests=%" G_GUINT64_FORMAT
-      " force-key-units=%" G_GUINT64_FORMAT " keyframes-refused=%"
-      G_GUINT64_FORMAT " plis-sent=%" G_GUINT64_FORMAT " consent-lost=%"
-      G_GUINT64_FORMAT "\n", t.joins, t.losses, t.subscriptions,
+      " force-key-units=%" G_GUINT64_FORMAT " keyframes-deferred=%"
+      G_GUINT64_FORMAT " keyframes-refused=%" G_GUINT64_FORMAT " plis-sent=%"
+      G_GUINT64_FORMAT " consent-lost=%" G_GUINT64_FORMAT "\n", t.joins, t.losses, t.subscriptions,
       t.resubscriptions, t.rtp_in, t.rtp_out, t.dropped_foreign,
       t.dropped_other, t.dropped_early, t.dropped_auth, t.dropped_ssrc,
       t.candidates_refused, pool_empty, unknown, t.keyframe_requests,
       rtc_gst_force_key_units (r->pub_gst),
+      rtc_gst_keyframes_deferred (r->pub_gst),
       rtc_gst_keyframes_refused (r->pub_gst), plis, t.consent_lost);
   g_free (unknown);
 }

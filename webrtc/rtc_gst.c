@@ -35,8 +35,12 @@ struct rtc_gst {
 	GPtrArray *sinks;
 	struct src srcs[MAX_SRCS];
 	unsigned int n_srcs;
-	guint64 pushed, plis, fku, fku_refused, pool_empty;
-	gint64 last_fku; /* monotonic us of the last forced keyframe; under lock */
+	guint64 pushed, plis, pool_empty;
+	/* Under lock: GstForceKeyUnit sent (at once or deferred), requests
+	 * that got none of their own, those sent at the floor's end. */
+	guint64 fku, fku_refused, fku_deferred;
+	gint64 last_fku; /* monotonic us of the last one sent */
+	gint fku_pending; /* atomic: one refused since; sent once the floor ends */
 };
 
 struct rtc_gst *rtc_gst_new(void)
@@ -92,21 +96,9 @@ static void on_rtp(void *user, uint8_t *rtp, size_t len)
 	gst_object_unref(src);
 }
 
-/* A PLI or FIR: a keyframe, asked of every encoder feeding a sink, at most
- * one per RTC_GST_KEYFRAME_FLOOR_US (the same requests reach every chain,
- * so one floor is each chain's): the SFU, or a subscriber whose PLIs it
- * forwards, cannot make every frame a keyframe. */
-static void on_keyframe_request(void *user, uint32_t media_ssrc)
+/* A keyframe asked of every encoder feeding a sink; under lock. */
+static void force_key_unit_locked(struct rtc_gst *g, gint64 now)
 {
-	struct rtc_gst *g = user;
-	gint64 now = g_get_monotonic_time();
-
-	g_mutex_lock(&g->lock);
-	if (g->fku && now - g->last_fku < RTC_GST_KEYFRAME_FLOOR_US) {
-		g->fku_refused++;
-		g_mutex_unlock(&g->lock);
-		return;
-	}
 	g->last_fku = now;
 	for (guint i = 0; i < g->sinks->len; i++) {
 		GstPad *pad = gst_element_get_static_pad(g->sinks->pdata[i], "sink");
@@ -116,6 +108,45 @@ static void on_keyframe_request(void *user, uint32_t media_ssrc)
 		gst_object_unref(pad);
 	}
 	g->fku++;
+}
+
+/* A PLI or FIR: a keyframe at most once per RTC_GST_KEYFRAME_FLOOR_US (the
+ * same requests reach every chain, so one floor is each chain's): the SFU,
+ * or a subscriber whose PLIs it forwards, cannot make every frame a
+ * keyframe. One refused within the floor is not lost: a single keyframe
+ * is asked when the floor ends (deferred_key_unit), so a subscriber that
+ * joined just after another waits at most the floor for its picture. */
+static void on_keyframe_request(void *user, uint32_t media_ssrc)
+{
+	struct rtc_gst *g = user;
+	gint64 now = g_get_monotonic_time();
+
+	g_mutex_lock(&g->lock);
+	if (g->fku && now - g->last_fku < RTC_GST_KEYFRAME_FLOOR_US) {
+		g->fku_refused++;
+		g_atomic_int_set(&g->fku_pending, 1);
+	} else {
+		force_key_unit_locked(g, now);
+	}
+	g_mutex_unlock(&g->lock);
+}
+
+/* A streaming thread sending: the keyframe deferred, once the floor ended
+ * (each packet sent looks; an upstream event from a streaming thread, as a
+ * decoder's keyframe request is). */
+static void deferred_key_unit(struct rtc_gst *g)
+{
+	gint64 now;
+
+	if (!g_atomic_int_get(&g->fku_pending))
+		return;
+	now = g_get_monotonic_time();
+	g_mutex_lock(&g->lock);
+	if (g->fku_pending && now - g->last_fku >= RTC_GST_KEYFRAME_FLOOR_US) {
+		g_atomic_int_set(&g->fku_pending, 0);
+		g->fku_deferred++;
+		force_key_unit_locked(g, now);
+	}
 	g_mutex_unlock(&g->lock);
 }
 
@@ -156,6 +187,7 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer user)
 		gst_buffer_unmap(b, &map);
 	}
 	gst_sample_unref(s);
+	deferred_key_unit(g);
 	return GST_FLOW_OK;
 }
 
@@ -267,6 +299,16 @@ guint64 rtc_gst_keyframes_refused(struct rtc_gst *g)
 
 	g_mutex_lock(&g->lock);
 	n = g->fku_refused;
+	g_mutex_unlock(&g->lock);
+	return n;
+}
+
+guint64 rtc_gst_keyframes_deferred(struct rtc_gst *g)
+{
+	guint64 n;
+
+	g_mutex_lock(&g->lock);
+	n = g->fku_deferred;
 	g_mutex_unlock(&g->lock);
 	return n;
 }

@@ -6,7 +6,8 @@
  * An appsink hands each RTP buffer to rtc_peer_send_rtp(); a PLI or FIR
  * from the peer becomes an upstream GstForceKeyUnit event on every sink
  * (through the payloader and e2eeenc to the encoder), at most one per
- * RTC_GST_KEYFRAME_FLOOR_US (the others refused and counted). An appsrc
+ * RTC_GST_KEYFRAME_FLOOR_US (the others refused and counted; one is sent
+ * when the floor ends if any was refused within it). An appsrc
  * per payload type takes the peer's authenticated RTP (copied into a
  * bounded pool; each appsrc's queue leaky past its max-bytes, the oldest
  * dropped); an upstream GstForceKeyUnit reaching it (e2eedec's or the
@@ -51,13 +52,16 @@ GstElement *rtc_gst_src(struct rtc_gst *g, const char *name, GstCaps *caps, int 
 /* The payload type src takes from now on (a new offer's), into its caps. */
 void rtc_gst_src_set_pt(struct rtc_gst *g, GstElement *src, int pt);
 
-/* Buffers pushed into the sources; PLIs sent; keyframe requests turned
- * into GstForceKeyUnit, and refused under the floor; packets dropped
- * because every buffer of the pool was held downstream. */
+/* Buffers pushed into the sources; PLIs sent; GstForceKeyUnit sent (at
+ * once or deferred), keyframe requests refused under the floor (none of
+ * their own: requests = sent - deferred + refused), GstForceKeyUnit sent
+ * at a floor's end for refused ones; packets dropped because every buffer
+ * of the pool was held downstream. */
 guint64 rtc_gst_pushed(struct rtc_gst *g);
 guint64 rtc_gst_plis_sent(struct rtc_gst *g);
 guint64 rtc_gst_force_key_units(struct rtc_gst *g);
 guint64 rtc_gst_keyframes_refused(struct rtc_gst *g);
+guint64 rtc_gst_keyframes_deferred(struct rtc_gst *g);
 guint64 rtc_gst_pool_empty(struct rtc_gst *g);
 
 void rtc_gst_free(struct rtc_gst *g);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* One peer connection: libnice + rtc_dtls + libsrtp2. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,17 @@ static gpointer ice_main(gpointer user)
 
 /* ---------------------------------------------------------------- receive */
 
+/* A packet of an SSRC not taken: counted, the first of each connection
+ * named (what, the SSRC: numbers only) so that a peer outside the rules
+ * shows in the log once. */
+static void drop_ssrc(struct rtc_peer *p, const char *what, uint32_t ssrc)
+{
+	if (!__atomic_fetch_add(&p->stats.dropped_ssrc, 1, __ATOMIC_RELAXED))
+		g_printerr("rtc: %s of SSRC %" PRIu32 " dropped: not announced by the peer's SDP%s "
+			   "(%u announced; further drops only counted)\n",
+			   what, ssrc, p->offered ? " nor learnt" : "", p->n_announced);
+}
+
 /* Whether ssrc is one of the first n of the remote's. */
 static bool known_ssrc(const struct rtc_peer *p, unsigned int n, uint32_t ssrc)
 {
@@ -226,7 +238,7 @@ static void on_rtcp(struct rtc_peer *p, uint8_t *buf, int len)
 	if (!known_ssrc(p, p->n_ssrcs, ssrc)) {
 		learn = p->offered && p->n_ssrcs - p->n_announced < RTC_PEER_LEARN_SSRCS;
 		if (!learn) {
-			count(&p->stats.dropped_ssrc);
+			drop_ssrc(p, "SRTCP", ssrc);
 			return;
 		}
 	}
@@ -283,7 +295,7 @@ static void on_datagram(struct rtc_peer *p, uint8_t *buf, size_t len, const Nice
 		}
 		/* Only the SSRCs announced: none other reaches libsrtp. */
 		if (!known_ssrc(p, p->n_announced, rtc_rtp_ssrc(buf))) {
-			count(&p->stats.dropped_ssrc);
+			drop_ssrc(p, "RTP", rtc_rtp_ssrc(buf));
 			return;
 		}
 		if (srtp_unprotect(p->srtp_in, buf, &n) != srtp_err_status_ok) {

@@ -535,12 +535,12 @@ int main(int argc, char **argv)
 	printf("rtc-call: decoded=%d marker_frames=%d auth_failed=%" G_GUINT64_FORMAT
 	       " lost=%" G_GUINT64_FORMAT " injected=%d injected_at_depay=%d pushed=%" G_GUINT64_FORMAT
 	       " plis_sent=%" G_GUINT64_FORMAT " force_key_units=%" G_GUINT64_FORMAT
-	       " keyframes_refused=%" G_GUINT64_FORMAT " join_to_first_frame_ms=%" G_GINT64_FORMAT
-	       "\n",
+	       " keyframes_refused=%" G_GUINT64_FORMAT " keyframes_deferred=%" G_GUINT64_FORMAT
+	       " join_to_first_frame_ms=%" G_GINT64_FORMAT "\n",
 	       g_atomic_int_get(&o.decoded), g_atomic_int_get(&o.marker_frames), auth_failed,
 	       o.lost, 2 * o.inject, g_atomic_int_get(&o.injected_at_depay), rtc_gst_pushed(sg),
 	       rtc_gst_plis_sent(sg), rtc_gst_force_key_units(pg), rtc_gst_keyframes_refused(pg),
-	       (t_first - t0) / 1000);
+	       rtc_gst_keyframes_deferred(pg), (t_first - t0) / 1000);
 	print_stats("publisher", pub);
 	print_stats("subscriber", sub);
 	fflush(stdout);

@@ -283,34 +283,30 @@ guint64 rtc_gst_plis_sent(struct rtc_gst *g)
 	return __atomic_load_n(&g->plis, __ATOMIC_RELAXED);
 }
 
-guint64 rtc_gst_force_key_units(struct rtc_gst *g)
+/* A count kept under the lock. */
+static guint64 locked_count(struct rtc_gst *g, const guint64 *c)
 {
 	guint64 n;
 
 	g_mutex_lock(&g->lock);
-	n = g->fku;
+	n = *c;
 	g_mutex_unlock(&g->lock);
 	return n;
+}
+
+guint64 rtc_gst_force_key_units(struct rtc_gst *g)
+{
+	return locked_count(g, &g->fku);
 }
 
 guint64 rtc_gst_keyframes_refused(struct rtc_gst *g)
 {
-	guint64 n;
-
-	g_mutex_lock(&g->lock);
-	n = g->fku_refused;
-	g_mutex_unlock(&g->lock);
-	return n;
+	return locked_count(g, &g->fku_refused);
 }
 
 guint64 rtc_gst_keyframes_deferred(struct rtc_gst *g)
 {
-	guint64 n;
-
-	g_mutex_lock(&g->lock);
-	n = g->fku_deferred;
-	g_mutex_unlock(&g->lock);
-	return n;
+	return locked_count(g, &g->fku_deferred);
 }
 
 guint64 rtc_gst_pool_empty(struct rtc_gst *g)

@@ -195,6 +195,12 @@ static gboolean on_tick(gpointer user)
 	return G_SOURCE_CONTINUE;
 }
 
+static gboolean quit_loop(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
 static gpointer ice_main(gpointer user)
 {
 	struct rtc_peer *p = user;
@@ -773,7 +779,15 @@ void rtc_peer_free(struct rtc_peer *p)
 	if (p->recv_thread)
 		g_thread_join(p->recv_thread);
 	if (p->ice_thread) {
-		g_main_loop_quit(p->loop);
+		/* Quit from inside the loop: a g_main_loop_quit() before the
+		 * thread reached g_main_loop_run() would be lost (run sets the
+		 * loop running again), and a peer freed at once (a refused
+		 * remote description) hung here; seen under ASan. */
+		GSource *quit = g_idle_source_new();
+
+		g_source_set_callback(quit, quit_loop, p->loop, NULL);
+		g_source_attach(quit, p->ctx);
+		g_source_unref(quit);
 		g_thread_join(p->ice_thread);
 	}
 	if (p->timer) {

@@ -5,9 +5,12 @@
  * remote sender.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include <gio/gio.h>
 #include <gst/video/video.h>
 
 #include "e2ee/keyring.h"
@@ -47,6 +50,8 @@ typedef struct
   guint64 joins, losses, subscriptions, resubscriptions;
   guint64 rtp_in, dropped_foreign, dropped_other, dropped_early, dropped_auth;
   guint64 rtp_out, keyframe_requests, plis_sent;
+  guint64 dropped_ssrc, candidates_refused;
+  guint64 pool_empty;           /* of branches gone */
   guint64 consent_lost;         /* connected peers failed later (RFC 7675) */
 } Totals;
 
@@ -71,6 +76,8 @@ janus_log (void)
 struct _RoomdRtc
 {
   gchar *host, *ca, *local;
+  gchar **media;                /* the URL's media=: Janus's ICE addresses */
+  gchar **allow;                /* the thread's: media + what host resolved to */
   gchar *display;               /* the thread's, from sender */
   gint sender;                  /* atomic: -1 until the key provider knows */
   guint16 port;
@@ -107,6 +114,8 @@ add_stats (RoomdRtc * r, struct rtc_peer *p)
   r->t.dropped_other += s.dropped_other;
   r->t.dropped_early += s.dropped_early;
   r->t.dropped_auth += s.dropped_auth;
+  r->t.dropped_ssrc += s.dropped_ssrc;
+  r->t.candidates_refused += s.candidates_refused;
   if (p == r->pub)
     r->t.keyframe_requests += s.keyframe_requests;
   g_mutex_unlock (&r->lock);
@@ -118,6 +127,48 @@ count_consent_lost (RoomdRtc * r)
   g_mutex_lock (&r->lock);
   r->t.consent_lost++;
   g_mutex_unlock (&r->lock);
+}
+
+/* Janus's strings (its SDP's names, its error text) as roomd prints them:
+ * no newline, terminal escape or other byte that is not printable ASCII
+ * reaches the log as it is (g_strescape: C escapes, octal). */
+static gchar *
+printable (const gchar * janus_text)
+{
+  return g_strescape (janus_text, NULL);
+}
+
+/* The addresses Janus's ICE candidates may have (rtc_peer_config's
+ * remote_allow): those its host name resolves to, as for the WebSocket
+ * (kx_ws), and the URL's media=. Resolved at each join. */
+static void
+resolve_allowed (RoomdRtc * r)
+{
+  struct addrinfo hints = {.ai_family = AF_UNSPEC,.ai_socktype = SOCK_STREAM };
+  struct addrinfo *ai = NULL;
+  GPtrArray *a = g_ptr_array_new ();
+
+  for (gchar ** m = r->media; m && *m; m++)
+    g_ptr_array_add (a, g_strdup (*m));
+  if (!getaddrinfo (r->host, NULL, &hints, &ai))
+    for (struct addrinfo * i = ai; i; i = i->ai_next) {
+      gchar host[NI_MAXHOST];
+
+      if (!getnameinfo (i->ai_addr, i->ai_addrlen, host, sizeof (host),
+              NULL, 0, NI_NUMERICHOST))
+        g_ptr_array_add (a, g_strdup (host));
+    }
+  if (ai)
+    freeaddrinfo (ai);
+  /* Resolving failed and no media=: an empty list, which allows no
+   * candidate (the join fails and is tried again), never "any". */
+  if (!a->len)
+    g_printerr ("roomd: Janus's host name %s resolves to no address and "
+        "--janus names no media=: no ICE candidate of Janus is taken\n",
+        r->host);
+  g_ptr_array_add (a, NULL);
+  g_strfreev (r->allow);
+  r->allow = (gchar **) g_ptr_array_free (a, FALSE);
 }
 
 /* Janus's request failed in a way that says the connection is gone. */
@@ -163,8 +214,12 @@ offer_fits (Sub * s, const struct rtc_sdp *sdp)
       continue;
     if (g_ascii_strcasecmp (m->codec, stream == E2EE_STREAM_VIDEO ? "H264" :
             "opus")) {
+      gchar *kind = printable (m->kind), *codec = printable (m->codec);
+
       janus_say (TRUE, "roomd: sender %u: Janus offers %s as %s", s->sender,
-          m->kind, m->codec);
+          kind, codec);
+      g_free (kind);
+      g_free (codec);
       return "Janus offers other than H.264 video and Opus audio";
     }
     if (s->src[stream])
@@ -176,7 +231,8 @@ offer_fits (Sub * s, const struct rtc_sdp *sdp)
 static int
 subscribe (RoomdRtc * r, Sub * s, guint64 feed, const gchar ** why)
 {
-  struct rtc_peer_config pc = {.local_addr = r->local };
+  struct rtc_peer_config pc = {.local_addr = r->local,.remote_allow =
+        (const char *const *) r->allow };
   char *offer = NULL, *answer = NULL;
   int ret;
 
@@ -347,6 +403,7 @@ drop_subscriptions (RoomdRtc * r)
     unsubscribe (r, s, TRUE);
     g_mutex_lock (&r->lock);
     r->t.plis_sent += rtc_gst_plis_sent (s->gst);
+    r->t.pool_empty += rtc_gst_pool_empty (s->gst);
     g_mutex_unlock (&r->lock);
     rtc_gst_free (s->gst);
     g_free (s);
@@ -400,6 +457,8 @@ join (RoomdRtc * r, const gchar ** why)
   guint64 feed = 0;
   int ret;
 
+  resolve_allowed (r);
+  pc.remote_allow = (const char *const *) r->allow;
   ret = rtc_janus_connect (&jc, &r->j, why);
   if (!ret)
     ret = rtc_janus_attach (r->j, &r->pub_handle, why);
@@ -543,17 +602,60 @@ run (gpointer data)
 
 /* ------------------------------------------------------------ the API */
 
+/* The URL's query: "media=A[,A...]" (A an address or ADDR/PREFIX where
+ * Janus's ICE candidates may be besides its host name's addresses), nothing
+ * else. NULL (media none) or a list; FALSE with a line when it is wrong. */
+static gboolean
+parse_query (const gchar * query, gchar *** media)
+{
+  GHashTable *params;
+  const gchar *m;
+  gboolean ok = TRUE;
+
+  *media = NULL;
+  if (!query || !*query)
+    return TRUE;
+  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  m = params ? g_hash_table_lookup (params, "media") : NULL;
+  if (!m || g_hash_table_size (params) != 1) {
+    g_printerr ("roomd: --janus takes only ?media=ADDR[/PREFIX][,...], not "
+        "\"?%s\"\n", query);
+    ok = FALSE;
+  } else {
+    *media = g_strsplit (m, ",", -1);
+    for (gchar ** a = *media; ok && *a; a++) {
+      GInetAddressMask *mask = g_inet_address_mask_new_from_string (*a, NULL);
+
+      if (!mask)
+        g_printerr ("roomd: --janus media=: \"%s\" is no address or "
+            "ADDR/PREFIX\n", *a);
+      ok = mask != NULL;
+      g_clear_object (&mask);
+    }
+  }
+  if (params)
+    g_hash_table_unref (params);
+  if (!ok)
+    g_clear_pointer (media, g_strfreev);
+  return ok;
+}
+
 RoomdRtc *
 roomd_rtc_new (const RoomdRtcConfig * cfg)
 {
   GUri *uri = g_uri_parse (cfg->janus, G_URI_FLAGS_NONE, NULL);
+  gchar **media = NULL;
   RoomdRtc *r;
 
   if (!uri || g_strcmp0 (g_uri_get_scheme (uri), "wss")
       || !g_uri_get_host (uri) || g_uri_get_port (uri) <= 0) {
-    g_printerr ("roomd: --janus must be wss://HOST:PORT/, not \"%s\"\n",
-        cfg->janus);
+    g_printerr ("roomd: --janus must be wss://HOST:PORT/[?media=ADDR], not "
+        "\"%s\"\n", cfg->janus);
     g_clear_pointer (&uri, g_uri_unref);
+    return NULL;
+  }
+  if (!parse_query (g_uri_get_query (uri), &media)) {
+    g_uri_unref (uri);
     return NULL;
   }
   /* A peer that closed its socket is an error to handle, not a death. */
@@ -561,6 +663,7 @@ roomd_rtc_new (const RoomdRtcConfig * cfg)
   r = g_new0 (RoomdRtc, 1);
   r->host = g_strdup (g_uri_get_host (uri));
   r->port = (guint16) g_uri_get_port (uri);
+  r->media = media;
   g_uri_unref (uri);
   r->ca = g_strdup (cfg->ca_file);
   r->local = g_strdup (cfg->local_addr);
@@ -673,14 +776,17 @@ void
 roomd_rtc_print (RoomdRtc * r)
 {
   Totals t;
-  guint64 plis;
+  guint64 plis, pool_empty;
   gchar *unknown;
 
   g_mutex_lock (&r->lock);
   t = r->t;
   plis = t.plis_sent;
-  for (guint i = 0; i < r->subs->len; i++)
+  pool_empty = t.pool_empty;
+  for (guint i = 0; i < r->subs->len; i++) {
     plis += rtc_gst_plis_sent (((Sub *) r->subs->pdata[i])->gst);
+    pool_empty += rtc_gst_pool_empty (((Sub *) r->subs->pdata[i])->gst);
+  }
   g_mutex_unlock (&r->lock);
   /* Only when libnice's verbose log is on (rtc_peer.h). */
   unknown = rtc_peer_counting_unknown ()? g_strdup_printf
@@ -691,13 +797,18 @@ roomd_rtc_print (RoomdRtc * r)
       " resubscriptions=%" G_GUINT64_FORMAT " rtp-in=%" G_GUINT64_FORMAT
       " rtp-out=%" G_GUINT64_FORMAT " dropped-foreign=%" G_GUINT64_FORMAT
       " dropped-other=%" G_GUINT64_FORMAT " dropped-early=%" G_GUINT64_FORMAT
-      " dropped-auth=%" G_GUINT64_FORMAT "%s keyframe-requests=%"
-      G_GUINT64_FORMAT " force-key-units=%" G_GUINT64_FORMAT " plis-sent=%"
-      G_GUINT64_FORMAT " consent-lost=%" G_GUINT64_FORMAT "\n", t.joins,
-      t.losses, t.subscriptions, t.resubscriptions, t.rtp_in, t.rtp_out,
-      t.dropped_foreign, t.dropped_other, t.dropped_early, t.dropped_auth,
-      unknown, t.keyframe_requests, rtc_gst_force_key_units (r->pub_gst), plis,
-      t.consent_lost);
+      " dropped-auth=%" G_GUINT64_FORMAT " dropped-ssrc=%" G_GUINT64_FORMAT
+      " candidates-refused=%" G_GUINT64_FORMAT " receive-pool-empty=%"
+      G_GUINT64_FORMAT "%s keyframe-requests=%" G_GUINT64_FORMAT
+      " force-key-units=%" G_GUINT64_FORMAT " keyframes-deferred=%"
+      G_GUINT64_FORMAT " keyframes-refused=%" G_GUINT64_FORMAT " plis-sent=%"
+      G_GUINT64_FORMAT " consent-lost=%" G_GUINT64_FORMAT "\n", t.joins, t.losses, t.subscriptions,
+      t.resubscriptions, t.rtp_in, t.rtp_out, t.dropped_foreign,
+      t.dropped_other, t.dropped_early, t.dropped_auth, t.dropped_ssrc,
+      t.candidates_refused, pool_empty, unknown, t.keyframe_requests,
+      rtc_gst_force_key_units (r->pub_gst),
+      rtc_gst_keyframes_deferred (r->pub_gst),
+      rtc_gst_keyframes_refused (r->pub_gst), plis, t.consent_lost);
   g_free (unknown);
 }
 
@@ -717,6 +828,8 @@ roomd_rtc_free (RoomdRtc * r)
   rtc_gst_free (r->pub_gst);
   g_mutex_clear (&r->lock);
   g_free (r->host);
+  g_strfreev (r->media);
+  g_strfreev (r->allow);
   g_free (r->ca);
   g_free (r->local);
   g_free (r->display);

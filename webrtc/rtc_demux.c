@@ -102,6 +102,12 @@ uint32_t rtc_rtp_ssrc(const uint8_t p[static RTC_RTP_HEADER])
 	return be32(p + 8);
 }
 
+uint32_t rtc_rtcp_ssrc(const uint8_t p[static RTC_RTCP_HEADER])
+{
+	/* RFC 3550 6.4.1: the first packet's SSRC; RFC 3711 3.4: SRTCP's too. */
+	return be32(p + 4);
+}
+
 uint8_t rtc_rtp_pt(const uint8_t p[static RTC_RTP_HEADER])
 {
 	return p[1] & 0x7f;

@@ -49,5 +49,9 @@ void rtc_rtcp_pli(uint8_t out[static RTC_PLI_LEN], uint32_t sender_ssrc, uint32_
 __attribute__((warn_unused_result)) int rtc_rtp_payload_offset(const uint8_t *p, size_t len);
 uint32_t rtc_rtp_ssrc(const uint8_t p[static RTC_RTP_HEADER]);
 uint8_t rtc_rtp_pt(const uint8_t p[static RTC_RTP_HEADER]);
+/* The sender SSRC of a (compound, SRTCP-protected or not) RTCP packet that
+ * rtc_demux_classify() called RTCP: its first packet's, the one SRTCP keys
+ * its stream by (RFC 3711 3.4). */
+uint32_t rtc_rtcp_ssrc(const uint8_t p[static RTC_RTCP_HEADER]);
 
 #endif

@@ -7,6 +7,15 @@
 #include "rtc_gst.h"
 
 #define MAX_SRCS 4
+/* The receive pool: 1400-byte buffers, at most POOL_MAX of them alive for
+ * all of a connection's appsrcs, their queues and what the jitterbuffer
+ * and depayloader hold (a 4K keyframe at 20 Mbit/s is about 250 packets,
+ * the jitterbuffer's 200 ms about 400): about 2.8 MB at most. */
+#define POOL_MAX 2048
+/* Each appsrc's queue: leaky (the oldest goes) past this, well under what
+ * the pool holds, so that a full queue drops its oldest packets rather than
+ * starving the pool. */
+#define QUEUE_MAX_BYTES (1u << 20)
 
 struct src {
 	GstElement *appsrc;
@@ -26,7 +35,12 @@ struct rtc_gst {
 	GPtrArray *sinks;
 	struct src srcs[MAX_SRCS];
 	unsigned int n_srcs;
-	guint64 pushed, plis, fku;
+	guint64 pushed, plis, pool_empty;
+	/* Under lock: GstForceKeyUnit sent (at once or deferred), requests
+	 * that got none of their own, those sent at the floor's end. */
+	guint64 fku, fku_refused, fku_deferred;
+	gint64 last_fku; /* monotonic us of the last one sent */
+	gint fku_pending; /* atomic: one refused since; sent once the floor ends */
 };
 
 struct rtc_gst *rtc_gst_new(void)
@@ -40,7 +54,7 @@ struct rtc_gst *rtc_gst_new(void)
 	g->sinks = g_ptr_array_new_with_free_func(gst_object_unref);
 	g->pool = gst_buffer_pool_new();
 	conf = gst_buffer_pool_get_config(g->pool);
-	gst_buffer_pool_config_set_params(conf, NULL, RTC_PEER_MAX_RTP, 16, 0);
+	gst_buffer_pool_config_set_params(conf, NULL, RTC_PEER_MAX_RTP, 16, POOL_MAX);
 	if (!gst_buffer_pool_set_config(g->pool, conf) ||
 	    !gst_buffer_pool_set_active(g->pool, TRUE))
 		g_error("rtc_gst: the receive buffer pool cannot start");
@@ -50,6 +64,7 @@ struct rtc_gst *rtc_gst_new(void)
 /* Receive thread: authenticated RTP into the appsrc of its payload type. */
 static void on_rtp(void *user, uint8_t *rtp, size_t len)
 {
+	GstBufferPoolAcquireParams dontwait = { .flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT };
 	struct rtc_gst *g = user;
 	GstElement *src = NULL;
 	GstBuffer *b = NULL;
@@ -67,22 +82,24 @@ static void on_rtp(void *user, uint8_t *rtp, size_t len)
 	g_mutex_unlock(&g->lock);
 	if (!src)
 		return;
+	/* Never waits for a buffer: the receive thread goes on reading (and
+	 * counting) while everything downstream holds POOL_MAX of them. */
 	if (len <= RTC_PEER_MAX_RTP &&
-	    gst_buffer_pool_acquire_buffer(g->pool, &b, NULL) == GST_FLOW_OK) {
+	    gst_buffer_pool_acquire_buffer(g->pool, &b, &dontwait) == GST_FLOW_OK) {
 		gst_buffer_fill(b, 0, rtp, len);
 		gst_buffer_set_size(b, (gssize)len);
 		if (gst_app_src_push_buffer(GST_APP_SRC(src), b) == GST_FLOW_OK)
 			__atomic_fetch_add(&g->pushed, 1, __ATOMIC_RELAXED);
+	} else if (len <= RTC_PEER_MAX_RTP) {
+		__atomic_fetch_add(&g->pool_empty, 1, __ATOMIC_RELAXED);
 	}
 	gst_object_unref(src);
 }
 
-/* A PLI or FIR: a keyframe, asked of every encoder feeding a sink. */
-static void on_keyframe_request(void *user, uint32_t media_ssrc)
+/* A keyframe asked of every encoder feeding a sink; under lock. */
+static void force_key_unit_locked(struct rtc_gst *g, gint64 now)
 {
-	struct rtc_gst *g = user;
-
-	g_mutex_lock(&g->lock);
+	g->last_fku = now;
 	for (guint i = 0; i < g->sinks->len; i++) {
 		GstPad *pad = gst_element_get_static_pad(g->sinks->pdata[i], "sink");
 
@@ -91,6 +108,45 @@ static void on_keyframe_request(void *user, uint32_t media_ssrc)
 		gst_object_unref(pad);
 	}
 	g->fku++;
+}
+
+/* A PLI or FIR: a keyframe at most once per RTC_GST_KEYFRAME_FLOOR_US (the
+ * same requests reach every chain, so one floor is each chain's): the SFU,
+ * or a subscriber whose PLIs it forwards, cannot make every frame a
+ * keyframe. One refused within the floor is not lost: a single keyframe
+ * is asked when the floor ends (deferred_key_unit), so a subscriber that
+ * joined just after another waits at most the floor for its picture. */
+static void on_keyframe_request(void *user, uint32_t media_ssrc)
+{
+	struct rtc_gst *g = user;
+	gint64 now = g_get_monotonic_time();
+
+	g_mutex_lock(&g->lock);
+	if (g->fku && now - g->last_fku < RTC_GST_KEYFRAME_FLOOR_US) {
+		g->fku_refused++;
+		g_atomic_int_set(&g->fku_pending, 1);
+	} else {
+		force_key_unit_locked(g, now);
+	}
+	g_mutex_unlock(&g->lock);
+}
+
+/* A streaming thread sending: the keyframe deferred, once the floor ended
+ * (each packet sent looks; an upstream event from a streaming thread, as a
+ * decoder's keyframe request is). */
+static void deferred_key_unit(struct rtc_gst *g)
+{
+	gint64 now;
+
+	if (!g_atomic_int_get(&g->fku_pending))
+		return;
+	now = g_get_monotonic_time();
+	g_mutex_lock(&g->lock);
+	if (g->fku_pending && now - g->last_fku >= RTC_GST_KEYFRAME_FLOOR_US) {
+		g_atomic_int_set(&g->fku_pending, 0);
+		g->fku_deferred++;
+		force_key_unit_locked(g, now);
+	}
 	g_mutex_unlock(&g->lock);
 }
 
@@ -131,6 +187,7 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer user)
 		gst_buffer_unmap(b, &map);
 	}
 	gst_sample_unref(s);
+	deferred_key_unit(g);
 	return GST_FLOW_OK;
 }
 
@@ -183,8 +240,11 @@ GstElement *rtc_gst_src(struct rtc_gst *g, const char *name, GstCaps *caps, int 
 	if (g->n_srcs == MAX_SRCS)
 		return NULL;
 	e = gst_element_factory_make("appsrc", name);
+	/* Without leaky-type, appsrc queues past max-bytes (it only emits
+	 * enough-data): downstream drops the oldest, a real bound. */
 	g_object_set(e, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp",
-		     TRUE, "max-bytes", (guint64)(8u << 20), "block", FALSE, NULL);
+		     TRUE, "max-bytes", (guint64)QUEUE_MAX_BYTES, "block", FALSE, "leaky-type",
+		     GST_APP_LEAKY_TYPE_DOWNSTREAM, "max-buffers", (guint64)(POOL_MAX / 2), NULL);
 	pad = gst_element_get_static_pad(e, "src");
 	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream, g, NULL);
 	gst_object_unref(pad);
@@ -223,14 +283,35 @@ guint64 rtc_gst_plis_sent(struct rtc_gst *g)
 	return __atomic_load_n(&g->plis, __ATOMIC_RELAXED);
 }
 
-guint64 rtc_gst_force_key_units(struct rtc_gst *g)
+/* A count kept under the lock. */
+static guint64 locked_count(struct rtc_gst *g, const guint64 *c)
 {
 	guint64 n;
 
 	g_mutex_lock(&g->lock);
-	n = g->fku;
+	n = *c;
 	g_mutex_unlock(&g->lock);
 	return n;
+}
+
+guint64 rtc_gst_force_key_units(struct rtc_gst *g)
+{
+	return locked_count(g, &g->fku);
+}
+
+guint64 rtc_gst_keyframes_refused(struct rtc_gst *g)
+{
+	return locked_count(g, &g->fku_refused);
+}
+
+guint64 rtc_gst_keyframes_deferred(struct rtc_gst *g)
+{
+	return locked_count(g, &g->fku_deferred);
+}
+
+guint64 rtc_gst_pool_empty(struct rtc_gst *g)
+{
+	return __atomic_load_n(&g->pool_empty, __ATOMIC_RELAXED);
 }
 
 void rtc_gst_free(struct rtc_gst *g)

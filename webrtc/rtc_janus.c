@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <glib.h>
 #include <jansson.h>
 
 #include "kx_ws.h"
@@ -175,6 +176,17 @@ static int send_json(struct rtc_janus *j, json_t *msg, char *tx, size_t txlen)
 	return ret;
 }
 
+/* Janus's error text on stderr, escaped (g_strescape: newlines, terminal
+ * escapes and every byte that is not printable ASCII as C escapes): it goes
+ * into logs people read on a terminal. */
+static void print_error(const char *text)
+{
+	gchar *e = g_strescape(text, NULL);
+
+	fprintf(stderr, "rtc_janus: Janus says: %s\n", e);
+	g_free(e);
+}
+
 /* Sends msg (consumed) and waits for its answer in *out (caller clears). */
 static int call(struct rtc_janus *j, json_t *msg, struct rtc_janus_msg *out, const char **why)
 {
@@ -207,7 +219,7 @@ static int call(struct rtc_janus *j, json_t *msg, struct rtc_janus_msg *out, con
 	memset(&j->got, 0, sizeof(j->got));
 	if (!strcmp(out->kind, "error") || out->error[0]) {
 		*why = "Janus refused the request";
-		fprintf(stderr, "rtc_janus: Janus says: %s\n", out->error);
+		print_error(out->error);
 		return -EPROTO;
 	}
 	return 0;

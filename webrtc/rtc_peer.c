@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* One peer connection: libnice + rtc_dtls + libsrtp2. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,13 @@ struct rtc_peer {
 	gint ready;
 	GMutex out_lock; /* srtp_out */
 	uint32_t rtcp_ssrc;
+	/* The remote's SSRCs: announced (set with the remote description,
+	 * before the receive thread starts), then learnt (the receive
+	 * thread's alone), RTCP only, when we offered. */
+	uint32_t ssrcs[RTC_PEER_MAX_SSRCS];
+	unsigned int n_announced, n_ssrcs;
+	bool offered;
+	GPtrArray *allow; /* GInetAddressMask, or NULL: any */
 
 	struct rtc_peer_stats stats;
 };
@@ -187,6 +195,12 @@ static gboolean on_tick(gpointer user)
 	return G_SOURCE_CONTINUE;
 }
 
+static gboolean quit_loop(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
 static gpointer ice_main(gpointer user)
 {
 	struct rtc_peer *p = user;
@@ -199,15 +213,49 @@ static gpointer ice_main(gpointer user)
 
 /* ---------------------------------------------------------------- receive */
 
+/* A packet of an SSRC not taken: counted, the first of each connection
+ * named (what, the SSRC: numbers only) so that a peer outside the rules
+ * shows in the log once. */
+static void drop_ssrc(struct rtc_peer *p, const char *what, uint32_t ssrc)
+{
+	if (!__atomic_fetch_add(&p->stats.dropped_ssrc, 1, __ATOMIC_RELAXED))
+		g_printerr("rtc: %s of SSRC %" PRIu32 " dropped: not announced by the peer's SDP%s "
+			   "(%u announced; further drops only counted)\n",
+			   what, ssrc, p->offered ? " nor learnt" : "", p->n_announced);
+}
+
+/* Whether ssrc is one of the first n of the remote's. */
+static bool known_ssrc(const struct rtc_peer *p, unsigned int n, uint32_t ssrc)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (p->ssrcs[i] == ssrc)
+			return true;
+	return false;
+}
+
 static void on_rtcp(struct rtc_peer *p, uint8_t *buf, int len)
 {
-	uint32_t ssrc = 0;
+	uint32_t ssrc = rtc_rtcp_ssrc(buf);
+	bool learn = false;
 
+	/* libsrtp (ssrc_any_inbound) keeps a stream for every SSRC whose
+	 * first packet authenticates, for the session's life: what it may see
+	 * is bounded here, before it. */
+	if (!known_ssrc(p, p->n_ssrcs, ssrc)) {
+		learn = p->offered && p->n_ssrcs - p->n_announced < RTC_PEER_LEARN_SSRCS;
+		if (!learn) {
+			drop_ssrc(p, "SRTCP", ssrc);
+			return;
+		}
+	}
 	if (srtp_unprotect_rtcp(p->srtp_in, buf, &len) != srtp_err_status_ok) {
 		count(&p->stats.dropped_auth);
 		return;
 	}
+	if (learn)
+		p->ssrcs[p->n_ssrcs++] = ssrc;
 	count(&p->stats.rtcp_in);
+	ssrc = 0;
 	if (rtc_rtcp_feedback(buf, (size_t)len, &ssrc)) {
 		count(&p->stats.keyframe_requests);
 		if (p->cfg.on_keyframe_request)
@@ -249,6 +297,11 @@ static void on_datagram(struct rtc_peer *p, uint8_t *buf, size_t len, const Nice
 		}
 		if (kind == RTC_PACKET_RTCP) {
 			on_rtcp(p, buf, n);
+			return;
+		}
+		/* Only the SSRCs announced: none other reaches libsrtp. */
+		if (!known_ssrc(p, p->n_announced, rtc_rtp_ssrc(buf))) {
+			drop_ssrc(p, "RTP", rtc_rtp_ssrc(buf));
 			return;
 		}
 		if (srtp_unprotect(p->srtp_in, buf, &n) != srtp_err_status_ok) {
@@ -353,6 +406,21 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	p->ctx = g_main_context_new();
 	p->loop = g_main_loop_new(p->ctx, FALSE);
 	p->cancel = g_cancellable_new();
+	/* An empty list allows nothing (fail closed), only NULL any. */
+	if (cfg->remote_allow)
+		p->allow = g_ptr_array_new_with_free_func(g_object_unref);
+	for (const char *const *a = cfg->remote_allow; a && *a; a++) {
+		GInetAddressMask *m = g_inet_address_mask_new_from_string(*a, NULL);
+
+		if (!m) {
+			g_printerr("rtc: \"%s\" is no address or prefix for the remote's candidates\n",
+				   *a);
+			ret = -EINVAL;
+			goto fail;
+		}
+		g_ptr_array_add(p->allow, m);
+	}
+	p->cfg.remote_allow = NULL; /* the caller's; copied above */
 	ret = rtc_dtls_init(&p->dtls, dtls_send, p);
 	if (ret) {
 		g_printerr("rtc: cannot make the DTLS certificate\n");
@@ -468,6 +536,7 @@ char *rtc_peer_offer(struct rtc_peer *p, const struct rtc_peer_media *media, uns
 		return NULL;
 	/* RFC 8445 6.1.1: the offerer of a full-ICE pair controls. */
 	g_object_set(p->agent, "controlling-mode", TRUE, NULL);
+	p->offered = true;
 	for (unsigned int i = 0; i < n; i++) {
 		snprintf(mids[i], sizeof(mids[i]), "%u", i);
 		l.media[i] = (struct rtc_sdp_local_media){
@@ -480,6 +549,38 @@ char *rtc_peer_offer(struct rtc_peer *p, const struct rtc_peer_media *media, uns
 	return describe(p, &l, timeout_ms);
 }
 
+/* Whether libnice may send checks to c: UDP (any type), at an address
+ * remote_allow allows (the SFU's; else it would probe the room's network
+ * for whoever writes the SDP). */
+static bool candidate_allowed(const struct rtc_peer *p, const NiceCandidate *c)
+{
+	char s[NICE_ADDRESS_STRING_LEN];
+	GInetAddress *a;
+	bool ok = false;
+
+	if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+		return false;
+	if (!p->allow)
+		return true;
+	nice_address_to_string(&c->addr, s);
+	a = g_inet_address_new_from_string(s);
+	for (guint i = 0; a && i < p->allow->len && !ok; i++)
+		ok = g_inet_address_mask_matches(p->allow->pdata[i], a);
+	g_clear_object(&a);
+	return ok;
+}
+
+/* The remote's announced SSRCs, every m-line's (rejected ones announce
+ * nothing that is taken: Janus names none there). */
+static void announce_ssrcs(struct rtc_peer *p, const struct rtc_sdp *r)
+{
+	for (unsigned int i = 0; i < r->n_media; i++)
+		for (unsigned int k = 0; !r->media[i].rejected && k < r->media[i].n_ssrcs; k++)
+			if (!known_ssrc(p, p->n_announced, r->media[i].ssrcs[k]))
+				p->ssrcs[p->n_announced++] = r->media[i].ssrcs[k];
+	p->n_ssrcs = p->n_announced;
+}
+
 static int set_remote(struct rtc_peer *p, const char *sdp, size_t len, const char **why)
 {
 	struct rtc_sdp *r = g_new0(struct rtc_sdp, 1);
@@ -488,25 +589,34 @@ static int set_remote(struct rtc_peer *p, const char *sdp, size_t len, const cha
 
 	if (ret)
 		goto out;
+	if (p->have_remote) {
+		*why = "a second remote description (no renegotiation)";
+		ret = -EALREADY;
+		goto out;
+	}
 	for (unsigned int i = 0; i < r->n_candidates; i++) {
 		char *line = g_strconcat("a=candidate:", r->candidate[i], NULL);
 		NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(p->agent, p->stream, line);
 
 		g_free(line);
-		/* UDP host candidates only: the loopback path needs no more. */
-		if (c && c->transport == NICE_CANDIDATE_TRANSPORT_UDP)
+		if (c && candidate_allowed(p, c)) {
 			cands = g_slist_append(cands, c);
-		else if (c)
+			continue;
+		}
+		count(&p->stats.candidates_refused);
+		if (c)
 			nice_candidate_free(c);
 	}
 	if (!cands) {
-		*why = "the SDP has no usable ICE candidate";
+		*why = "the SDP has no usable ICE candidate (UDP, at an address allowed for the peer)";
 		ret = -EINVAL;
 		goto out;
 	}
 	g_mutex_lock(&p->lock);
 	p->remote = *r;
 	p->have_remote = true;
+	/* Before the receive thread starts (below), which reads them. */
+	announce_ssrcs(p, r);
 	g_mutex_unlock(&p->lock);
 	if (!nice_agent_set_remote_credentials(p->agent, p->stream, r->ufrag, r->pwd) ||
 	    nice_agent_set_remote_candidates(p->agent, p->stream, 1, cands) <= 0) {
@@ -635,6 +745,13 @@ int rtc_peer_send_pli(struct rtc_peer *p, uint32_t media_ssrc)
 	return send_protected(p, pli, sizeof(pli), true);
 }
 
+int rtc_peer_send_rtcp(struct rtc_peer *p, const uint8_t *rtcp, size_t len)
+{
+	if (rtc_demux_classify(rtcp, len) != RTC_PACKET_RTCP)
+		return -EINVAL;
+	return send_protected(p, rtcp, len, true);
+}
+
 void rtc_peer_get_stats(struct rtc_peer *p, struct rtc_peer_stats *s)
 {
 	uint64_t *d = (uint64_t *)s, *src = (uint64_t *)&p->stats;
@@ -662,7 +779,15 @@ void rtc_peer_free(struct rtc_peer *p)
 	if (p->recv_thread)
 		g_thread_join(p->recv_thread);
 	if (p->ice_thread) {
-		g_main_loop_quit(p->loop);
+		/* Quit from inside the loop: a g_main_loop_quit() before the
+		 * thread reached g_main_loop_run() would be lost (run sets the
+		 * loop running again), and a peer freed at once (a refused
+		 * remote description) hung here; seen under ASan. */
+		GSource *quit = g_idle_source_new();
+
+		g_source_set_callback(quit, quit_loop, p->loop, NULL);
+		g_source_attach(quit, p->ctx);
+		g_source_unref(quit);
 		g_thread_join(p->ice_thread);
 	}
 	if (p->timer) {
@@ -676,6 +801,8 @@ void rtc_peer_free(struct rtc_peer *p)
 	if (p->srtp_out)
 		srtp_dealloc(p->srtp_out);
 	rtc_dtls_free(p->dtls);
+	if (p->allow)
+		g_ptr_array_unref(p->allow);
 	g_object_unref(p->cancel);
 	g_main_loop_unref(p->loop);
 	g_main_context_unref(p->ctx);

@@ -5,11 +5,19 @@
  * SRTCP (libsrtp2), SDP (rtc_sdp). Media only: no data channel.
  *
  * What reaches the caller: RTP that came from the selected ICE pair's
- * remote address, after DTLS completed, and that SRTP authenticated and
- * decrypted. Everything else is dropped and counted (rtc_peer_stats): a
- * datagram from any other address, one that is neither DTLS nor RTP/RTCP
- * (RFC 7983), media before the keys, and media that fails authentication.
+ * remote address, after DTLS completed, of an SSRC the remote SDP
+ * announced, and that SRTP authenticated and decrypted. Everything else is
+ * dropped and counted (rtc_peer_stats): a datagram from any other address,
+ * one that is neither DTLS nor RTP/RTCP (RFC 7983), media before the keys,
+ * media of another SSRC (before srtp_unprotect: libsrtp would keep a
+ * stream for each), and media that fails authentication. RTCP is taken
+ * from the announced SSRCs and, on a connection we offered, from at most
+ * RTC_PEER_LEARN_SSRCS more learnt from the first authenticated packets.
  * A PLI or FIR in authenticated RTCP becomes on_keyframe_request.
+ *
+ * The peer's candidates: UDP only, and with remote_allow set, only those
+ * at an address it allows (libnice sends checks to nothing else); the
+ * others are dropped and counted.
  *
  * Call order, publisher (we offer):
  *   rtc_peer_new(); rtc_peer_offer() (gathers first, bounded);
@@ -42,6 +50,10 @@ struct rtc_peer_config {
 	 * peer that stops answering the checks fails the connection
 	 * ("ICE consent lost"). docs/transport.md says where roomd uses it. */
 	bool consent_freshness;
+	/* The addresses the remote's ICE candidates may have: numeric
+	 * "ADDR" or "ADDR/PREFIX", NULL-terminated, copied by rtc_peer_new();
+	 * an empty list allows none; NULL: any (a test's peer). */
+	const char *const *remote_allow;
 	/* RTP after SRTP; rtp is writable and valid only during the call. */
 	void (*on_rtp)(void *user, uint8_t *rtp, size_t len);
 	void (*on_keyframe_request)(void *user, uint32_t media_ssrc);
@@ -56,7 +68,14 @@ struct rtc_peer_stats {
 	uint64_t dropped_early;	  /* before a pair was selected; media before DTLS completed */
 	uint64_t dropped_auth;	  /* SRTP/SRTCP authentication or replay failure */
 	uint64_t keyframe_requests;
+	uint64_t dropped_ssrc;	     /* of an SSRC not announced (nor learnt), before SRTP */
+	uint64_t candidates_refused; /* remote candidates not given to libnice */
 };
+
+/* SRTCP sender SSRCs learnt on a connection we offered (rtc_peer_offer):
+ * the answerer's RTCP may come from sources its answer does not name. */
+#define RTC_PEER_LEARN_SSRCS 4
+#define RTC_PEER_MAX_SSRCS   (RTC_SDP_MAX_MEDIA * RTC_SDP_MAX_SSRCS + RTC_PEER_LEARN_SSRCS)
 
 /* Our media in an offer. */
 struct rtc_peer_media {
@@ -75,7 +94,8 @@ __attribute__((warn_unused_result, nonnull)) char *
 rtc_peer_offer(struct rtc_peer *p, const struct rtc_peer_media *media, unsigned int n,
 	       int timeout_ms);
 
-/* The remote description. 0, or -errno with *why a static sentence. */
+/* The remote description, once (no renegotiation): its SSRCs are the
+ * ones taken. 0, or -errno with *why a static sentence. */
 __attribute__((warn_unused_result, nonnull)) int
 rtc_peer_set_answer(struct rtc_peer *p, const char *sdp, size_t len, const char **why);
 __attribute__((warn_unused_result, nonnull)) int
@@ -102,6 +122,10 @@ __attribute__((nonnull)) int rtc_peer_send_rtp(struct rtc_peer *p, const uint8_t
 					       size_t len);
 /* A PLI (RFC 4585 6.3.1) for media_ssrc, over SRTCP. */
 __attribute__((nonnull)) int rtc_peer_send_pli(struct rtc_peer *p, uint32_t media_ssrc);
+/* One (compound) RTCP packet as it is, protected and sent (len <=
+ * RTC_PEER_MAX_RTP): 0, -EINVAL (not RTCP), or as rtc_peer_send_rtp(). */
+__attribute__((nonnull)) int rtc_peer_send_rtcp(struct rtc_peer *p, const uint8_t *rtcp,
+						size_t len);
 
 __attribute__((nonnull)) void rtc_peer_get_stats(struct rtc_peer *p, struct rtc_peer_stats *s);
 

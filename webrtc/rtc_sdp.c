@@ -92,11 +92,39 @@ static int codec_of(const GstSDPMedia *m, struct rtc_sdp_media *o)
 	return -EINVAL;
 }
 
+/* RFC 5576 4.1: "a=ssrc:<ssrc-id> <attribute>[:<value>]", ssrc-id a
+ * decimal 32-bit integer; one source usually has several lines (cname,
+ * msid). The distinct ids, at most RTC_SDP_MAX_SSRCS. */
+static int parse_ssrcs(const GstSDPMedia *m, struct rtc_sdp_media *o)
+{
+	const char *v;
+
+	for (guint i = 0; (v = gst_sdp_media_get_attribute_val_n(m, "ssrc", i)); i++) {
+		uint64_t id = 0;
+		size_t n = 0;
+		bool known = false;
+
+		for (; v[n] >= '0' && v[n] <= '9' && n < 10; n++)
+			id = id * 10 + (uint64_t)(v[n] - '0');
+		if (!n || id > UINT32_MAX || (v[n] && v[n] != ' '))
+			return -EINVAL;
+		for (unsigned int k = 0; k < o->n_ssrcs; k++)
+			known |= o->ssrcs[k] == (uint32_t)id;
+		if (known)
+			continue;
+		if (o->n_ssrcs == RTC_SDP_MAX_SSRCS)
+			return -E2BIG;
+		o->ssrcs[o->n_ssrcs++] = (uint32_t)id;
+	}
+	o->ssrc = o->n_ssrcs ? o->ssrcs[0] : 0;
+	return 0;
+}
+
 static int parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, struct rtc_sdp *out,
 		       struct rtc_sdp_media *o, const char **why)
 {
 	const char *ufrag = attr(msg, m, "ice-ufrag"), *pwd = attr(msg, m, "ice-pwd");
-	const char *fp = attr(msg, m, "fingerprint"), *ssrc = gst_sdp_media_get_attribute_val(m, "ssrc");
+	const char *fp = attr(msg, m, "fingerprint");
 	uint8_t f[RTC_FP_LEN];
 	int ret;
 
@@ -116,8 +144,11 @@ static int parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, struct rt
 		return fail(why, "an m-line does not multiplex RTCP (rtcp-mux)", -ENOTSUP);
 	if (codec_of(m, o))
 		return fail(why, "an m-line has no rtpmap", -EINVAL);
-	if (ssrc)
-		o->ssrc = (uint32_t)strtoul(ssrc, NULL, 10);
+	ret = parse_ssrcs(m, o);
+	if (ret)
+		return fail(why, ret == -E2BIG ? "an m-line names more than 4 SSRCs" :
+						 "an m-line has a malformed a=ssrc",
+			    -EINVAL);
 	/* One transport (bundle): the same credentials and certificate on
 	 * every m-line, or the peer is describing a transport we do not have. */
 	if (!ufrag || !pwd || !fp)

@@ -23,6 +23,7 @@
 #define RTC_SDP_MAX_MEDIA      4
 #define RTC_SDP_MAX_CANDIDATES 16
 #define RTC_SDP_CANDIDATE_MAX  256
+#define RTC_SDP_MAX_SSRCS      4 /* distinct a=ssrc per m-line (media, RTX, ...) */
 
 enum rtc_setup { RTC_SETUP_NONE, RTC_SETUP_ACTPASS, RTC_SETUP_ACTIVE, RTC_SETUP_PASSIVE };
 enum rtc_dir { RTC_DIR_SENDRECV, RTC_DIR_SENDONLY, RTC_DIR_RECVONLY, RTC_DIR_INACTIVE };
@@ -35,6 +36,10 @@ struct rtc_sdp_media {
 	int pt;
 	unsigned int clock, channels;
 	uint32_t ssrc; /* the first a=ssrc, 0 if none */
+	/* Every distinct a=ssrc (RFC 5576 4.1) of the m-line, in order: the
+	 * sources the peer announces; an m-line naming more is refused. */
+	unsigned int n_ssrcs;
+	uint32_t ssrcs[RTC_SDP_MAX_SSRCS];
 	enum rtc_dir dir;
 	bool rejected; /* port 0 */
 };

@@ -65,6 +65,21 @@ $(O)/tests/test_rtc: $(O)/obj/tests/unit/test_rtc.o $(O)/lib/librtc.a
 
 MORE_TESTS += $(O)/tests/test_rtc
 
+# A hostile SFU against a real rtc_peer pair (itself as a child process):
+# SSRC floods, SRTCP sources learnt, a PLI flood into a real encoder.
+$(O)/obj/tests/integration/test_rtc_hostile.o: tests/integration/test_rtc_hostile.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) $(RTC_CFLAGS) -c $< -o $@
+
+$(O)/tests/test_rtc_hostile: $(O)/obj/tests/integration/test_rtc_hostile.o $(O)/lib/librtc.a \
+		$(O)/lib/libkxnet.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(RTC_LIBS) $(TEST_LIBS)
+
+MORE_TESTS += $(O)/tests/test_rtc_hostile
+
 # What parses the SFU's bytes: the demux, RTCP feedback, SDP, Janus's JSON.
 FUZZ_TARGETS += fuzz_rtc_parse
 RTC_FUZZ_SRCS := webrtc/rtc_demux.c webrtc/rtc_sdp.c webrtc/rtc_fingerprint.c \

@@ -21,10 +21,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	switch (data[0] % 3) {
 	case 0:
-		if (rtc_demux_classify(data + 1, size - 1) == RTC_PACKET_RTCP)
+		/* As the receive thread reads them: the SSRC (checked before
+		 * SRTP), then, once authenticated, the feedback or payload. */
+		if (rtc_demux_classify(data + 1, size - 1) == RTC_PACKET_RTCP) {
+			ssrc = rtc_rtcp_ssrc(data + 1);
 			(void)rtc_rtcp_feedback(data + 1, size - 1, &ssrc);
-		else if (rtc_demux_classify(data + 1, size - 1) == RTC_PACKET_RTP)
+		} else if (rtc_demux_classify(data + 1, size - 1) == RTC_PACKET_RTP) {
+			ssrc = rtc_rtp_ssrc(data + 1);
 			(void)rtc_rtp_payload_offset(data + 1, size - 1);
+		}
 		break;
 	case 1:
 		(void)rtc_sdp_parse((const char *)data + 1, size - 1, &sdp, &why);

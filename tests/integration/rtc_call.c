@@ -326,14 +326,13 @@ static int connect_wait(struct rtc_janus *j, struct rtc_peer *p, const char **wh
 	return ret;
 }
 
-static guint64 requests_before;
+static guint64 forced_before;
 
-static gboolean keyframe_asked(gpointer d)
+/* A keyframe request reached the publisher and became a GstForceKeyUnit
+ * (one within the floor of the last is refused: asked again). */
+static gboolean keyframe_forced(gpointer d)
 {
-	struct rtc_peer_stats s;
-
-	rtc_peer_get_stats(d, &s);
-	return s.keyframe_requests > requests_before;
+	return rtc_gst_force_key_units(d) > forced_before;
 }
 
 static void print_stats(const char *who, struct rtc_peer *p)
@@ -345,9 +344,11 @@ static void print_stats(const char *who, struct rtc_peer *p)
 	       " dtls_in=%" G_GUINT64_FORMAT " rtp_out=%" G_GUINT64_FORMAT
 	       " rtcp_out=%" G_GUINT64_FORMAT " dropped_foreign=%" G_GUINT64_FORMAT
 	       " dropped_other=%" G_GUINT64_FORMAT " dropped_early=%" G_GUINT64_FORMAT
-	       " dropped_auth=%" G_GUINT64_FORMAT " keyframe_requests=%" G_GUINT64_FORMAT "\n",
+	       " dropped_auth=%" G_GUINT64_FORMAT " keyframe_requests=%" G_GUINT64_FORMAT
+	       " dropped_ssrc=%" G_GUINT64_FORMAT "\n",
 	       who, s.rtp_in, s.rtcp_in, s.dtls_in, s.rtp_out, s.rtcp_out, s.dropped_foreign,
-	       s.dropped_other, s.dropped_early, s.dropped_auth, s.keyframe_requests);
+	       s.dropped_other, s.dropped_early, s.dropped_auth, s.keyframe_requests,
+	       s.dropped_ssrc);
 }
 
 int main(int argc, char **argv)
@@ -500,24 +501,23 @@ int main(int argc, char **argv)
 		 * GstForceKeyUnit leaves the appsrc as a PLI, Janus relays it
 		 * to the publisher, whose transport turns it into a
 		 * GstForceKeyUnit to its encoder. */
-		struct rtc_peer_stats s;
 		GstElement *fs = gst_bin_get_by_name(GST_BIN(sp), "sink");
 
-		rtc_peer_get_stats(pub, &s);
-		requests_before = s.keyframe_requests;
+		forced_before = rtc_gst_force_key_units(pg);
 		/* Asked again every second, as a decoder would: Janus relays
 		 * at most one PLI a second to a publisher, and it sent one
-		 * itself when the subscriber joined. */
-		for (int i = 0; i < o.timeout && !keyframe_asked(pub); i++) {
+		 * itself when the subscriber joined (a relayed one within
+		 * 500 ms of that is refused by the keyframe floor). */
+		for (int i = 0; i < o.timeout && !keyframe_forced(pg); i++) {
 			gst_element_send_event(fs, gst_video_event_new_upstream_force_key_unit(
 							   GST_CLOCK_TIME_NONE, TRUE, i));
-			for (int k = 0; k < 20 && !keyframe_asked(pub); k++)
+			for (int k = 0; k < 20 && !keyframe_forced(pg); k++)
 				if (rtc_janus_poll(j, 50, &why))
 					die("Janus connection", why);
 		}
 		gst_object_unref(fs);
-		wait_for(j, "the publisher to get the subscriber's keyframe request", keyframe_asked,
-			 pub);
+		wait_for(j, "the publisher's encoder to get the subscriber's keyframe request",
+			 keyframe_forced, pg);
 	}
 	if (o.inject) {
 		struct rtc_peer_stats s;
@@ -535,10 +535,12 @@ int main(int argc, char **argv)
 	printf("rtc-call: decoded=%d marker_frames=%d auth_failed=%" G_GUINT64_FORMAT
 	       " lost=%" G_GUINT64_FORMAT " injected=%d injected_at_depay=%d pushed=%" G_GUINT64_FORMAT
 	       " plis_sent=%" G_GUINT64_FORMAT " force_key_units=%" G_GUINT64_FORMAT
+	       " keyframes_refused=%" G_GUINT64_FORMAT " keyframes_deferred=%" G_GUINT64_FORMAT
 	       " join_to_first_frame_ms=%" G_GINT64_FORMAT "\n",
 	       g_atomic_int_get(&o.decoded), g_atomic_int_get(&o.marker_frames), auth_failed,
 	       o.lost, 2 * o.inject, g_atomic_int_get(&o.injected_at_depay), rtc_gst_pushed(sg),
-	       rtc_gst_plis_sent(sg), rtc_gst_force_key_units(pg), (t_first - t0) / 1000);
+	       rtc_gst_plis_sent(sg), rtc_gst_force_key_units(pg), rtc_gst_keyframes_refused(pg),
+	       rtc_gst_keyframes_deferred(pg), (t_first - t0) / 1000);
 	print_stats("publisher", pub);
 	print_stats("subscriber", sub);
 	fflush(stdout);

@@ -90,11 +90,26 @@ def main():
         check("nothing from elsewhere was taken (dropped_foreign 0, dropped_other 0)",
               sub.get("dropped_foreign") == "0" and sub.get("dropped_other") == "0", out)
         check("the publisher sent SRTP", int(pub.get("rtp_out", 0)) > 0, out)
+        # Janus keeps to the SSRCs it announced (docs/transport.md, "What a
+        # hostile Janus can cost roomd"): its RTP and SRTCP on the subscription,
+        # its SRTCP on the publisher's connection.
+        check(f"every packet from Janus was of an SSRC it announced (dropped_ssrc "
+              f"{sub.get('dropped_ssrc')} and {pub.get('dropped_ssrc')}; SRTCP taken "
+              f"{sub.get('rtcp_in')} and {pub.get('rtcp_in')})",
+              sub.get("dropped_ssrc") == "0" and pub.get("dropped_ssrc") == "0" and
+              int(pub.get("rtcp_in", 0)) > 0, out)
+        # Janus's own PLI when the subscriber joined, then the relayed one(s):
+        # each became a GstForceKeyUnit at once or was refused by the 500 ms floor
+        # (and one sent at the floor's end then; the publisher's count is read
+        # after rtc-call's, so it may hold one more).
+        fku, refused = int(res.get("force_key_units", 0)), int(res.get("keyframes_refused", -1))
+        at_once = fku - int(res.get("keyframes_deferred", fku + 1))  # not deferred to a floor's end
         check(f"the subscriber's keyframe request left as a PLI ({res.get('plis_sent')}) and "
-              f"reached the publisher's encoder ({res.get('force_key_units')} GstForceKeyUnit, "
-              f"{pub.get('keyframe_requests')} PLI/FIR received)",
-              int(res.get("plis_sent", 0)) >= 1 and int(res.get("force_key_units", 0)) >= 2 and
-              int(pub.get("keyframe_requests", 0)) >= 2, out)
+              f"reached the publisher's encoder ({fku} GstForceKeyUnit, {refused} refused "
+              f"under the floor, {pub.get('keyframe_requests')} PLI/FIR received)",
+              int(res.get("plis_sent", 0)) >= 1 and fku >= 2 and
+              int(pub.get("keyframe_requests", 0)) >= 2 and 0 <= refused and 0 <= at_once and
+              at_once + refused <= int(pub.get("keyframe_requests", 0)), out)
         print(f"# join to first decrypted frame: {res.get('join_to_first_frame_ms')} ms")
 
         dg = cap.datagrams

@@ -27,8 +27,8 @@ namespace of the test's own where every datagram is captured. Checked:
   check: both roomds say "ICE consent lost" (libnice: 10 s without an
   answer), and once the datagrams flow again both join again and show each
   other;
-* keyframes: Janus's PLIs became GstForceKeyUnit to each room's encoder,
-  and the receive branches' requests (pictures broken by the loss) left as
+* keyframes: Janus's PLIs became GstForceKeyUnit to each room's encoder
+  (or were refused under the 500 ms floor, counted), and the receive branches' requests (pictures broken by the loss) left as
   PLIs;
 * every decrypted frame authenticated: roomd's auth-failed no more than the
   packets its jitterbuffers counted lost (a lost packet inside a NAL fails
@@ -297,14 +297,27 @@ def main():
               f"{t.get('dropped-auth')}, -other {t.get('dropped-other')}, -foreign "
               f"{t.get('dropped-foreign')})", t and t.get("dropped-auth") == 0 and
               t.get("dropped-other") == 0 and t.get("dropped-foreign") == 0, t)
+        # Janus 1.1.2 within roomd's rules (docs/transport.md, "What a hostile
+        # Janus can cost roomd"): only SSRCs it announced, only candidates at
+        # its address (the URL's media=, roomproc.Roomd), nothing dropped for
+        # want of a receive buffer.
+        check(f"room {r['n']}: Janus kept to its announced SSRCs and its own address "
+              f"(dropped-ssrc {t.get('dropped-ssrc')}, candidates-refused "
+              f"{t.get('candidates-refused')}, receive-pool-empty "
+              f"{t.get('receive-pool-empty')})", t and t.get("dropped-ssrc") == 0 and
+              t.get("candidates-refused") == 0 and t.get("receive-pool-empty") == 0, t)
     # Keyframes both ways: Janus's PLIs (when a subscriber joins) reach each
     # publisher's encoder; the receive branches' requests (decoder, e2eedec:
     # the loss breaks pictures) leave as PLIs.
     ts = [r["roomd"].transport() for r in rooms]
+    # Each request forced a keyframe or was refused under the 500 ms floor
+    # (and one deferred to the floor's end then).
     check("PLI/FIR from Janus became GstForceKeyUnit to the encoder in each room "
-          f"({[(t.get('keyframe-requests'), t.get('force-key-units')) for t in ts]})",
-          all(t.get("keyframe-requests", 0) >= 1 and
-              t.get("force-key-units", 0) >= t.get("keyframe-requests", 0) for t in ts))
+          "(requests, forced, deferred, refused: "
+          f"{[(t.get('keyframe-requests'), t.get('force-key-units'), t.get('keyframes-deferred'), t.get('keyframes-refused')) for t in ts]})",
+          all(t.get("keyframe-requests", 0) >= 1 and t.get("force-key-units", 0) >= 1 and
+              t.get("force-key-units", 0) - t.get("keyframes-deferred", -1) +
+              t.get("keyframes-refused", -1) == t.get("keyframe-requests", 0) for t in ts))
     check(f"the receive branches' keyframe requests left as PLIs "
           f"({[t.get('plis-sent') for t in ts]})", sum(t.get("plis-sent", 0) for t in ts) >= 1)
     t = one["roomd"].transport()

@@ -270,12 +270,15 @@ class Screen(Proc):
 class Roomd(Proc):
     """roomd with plain RTP to the SFU fixture (tx: its send ports, rx_base), or,
     with tx None and janus (a tests/fixtures/janus.Janus), through Janus: ICE
-    gathers on janus.JANUS_ADDR (docs/transport.md says why)."""
+    gathers on janus.JANUS_ADDR (docs/transport.md says why). Janus's ICE
+    candidates are on its address (127.0.0.2 in the namespace), not on
+    localhost's, where its WebSocket is: the URL's media= names it (roomd
+    gives libnice no other candidate)."""
 
     def __init__(self, bindir, name, control, frames, tx, rx_base, pid, log, env,
                  extra=(), janus=None):
         if janus is not None:
-            transport = ["--janus", janus.url, "--janus-ca", janus.ca, "--janus-room",
+            transport = ["--janus", f"{janus.url}?media={janus.address}", "--janus-ca", janus.ca, "--janus-room",
                          str(janus.room), "--rx-address", janus.address]
         else:
             transport = ["--plain-rtp", "--video-port", str(tx[0]), "--audio-port", str(tx[1]),

@@ -325,4 +325,11 @@ check "roomd's SRTP: $(tv rtp-in) packets in (authenticated), $(tv rtp-out) out,
 	sh -c "[ '$(tv rtp-in)' -gt 0 ] && [ '$(tv rtp-out)' -gt 0 ] && [ '$(tv janus-joins)' -ge 1 ]"
 check "roomd took nothing but Janus's authenticated packets (dropped-auth $(tv dropped-auth), -other $(tv dropped-other), -foreign $(tv dropped-foreign))" \
 	sh -c "[ '$(tv dropped-auth)' = 0 ] && [ '$(tv dropped-other)' = 0 ] && [ '$(tv dropped-foreign)' = 0 ]"
+# Janus offers each host candidate twice (10.0.2.2, its NAT mapping, and
+# 127.0.0.1, its own): roomd gives libnice only those at the address
+# janus.sealroom.test resolves to (docs/transport.md, "What a hostile Janus
+# can cost roomd"), so every connection refused the 127.0.0.1 one; and
+# Janus sent nothing from an SSRC it had not announced.
+check "roomd gave libnice only Janus's 10.0.2.2 candidates (candidates-refused $(tv candidates-refused)) and took only announced SSRCs (dropped-ssrc $(tv dropped-ssrc))" \
+	sh -c "[ '$(tv candidates-refused)' -ge 1 ] && [ '$(tv dropped-ssrc)' = 0 ]"
 rm -rf "$hr"

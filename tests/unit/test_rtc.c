@@ -11,9 +11,12 @@
 
 #include <cmocka.h>
 #include <glib.h>
+#include <gst/gst.h>
 
 #include "rtc_demux.h"
 #include "rtc_fingerprint.h"
+#include "rtc_gst.h"
+#include "rtc_peer.h"
 #include "rtc_sdp.h"
 
 static void demux_table(void **state)
@@ -210,6 +213,161 @@ static void sdp_refusals(void **state)
 	g_free(s);
 }
 
+/* janus_answer with the video's a=ssrc line replaced by to. */
+static GString *edit_ssrc(const char *to)
+{
+	static const char from[] = "a=ssrc:1257928753 cname:janus\r\n";
+	const char *at = strstr(janus_answer, from);
+	GString *e = g_string_new_len(janus_answer, at - janus_answer);
+
+	g_string_append(e, to);
+	g_string_append(e, at + strlen(from));
+	return e;
+}
+
+/* RFC 5576: every distinct a=ssrc of an m-line (a source has several
+ * lines; RTX is another source), at most 4, each a decimal 32-bit id. */
+static void sdp_ssrcs(void **state)
+{
+	static const struct {
+		const char *name, *lines;
+		int ret;
+		unsigned int n;
+		uint32_t ssrc[4];
+	} t[] = {
+		{ "one source, two lines",
+		  "a=ssrc:1257928753 cname:janus\r\na=ssrc:1257928753 msid:janus janusv0\r\n", 0,
+		  1, { 1257928753u } },
+		{ "media and RTX (Janus's FID group)",
+		  "a=ssrc-group:FID 1257928753 99\r\na=ssrc:1257928753 cname:janus\r\n"
+		  "a=ssrc:99 cname:janus\r\n",
+		  0, 2, { 1257928753u, 99 } },
+		{ "the largest id", "a=ssrc:4294967295 cname:x\r\n", 0, 1, { 4294967295u } },
+		{ "none", "", 0, 0, { 0 } },
+		{ "four", "a=ssrc:1 cname:x\r\na=ssrc:2 cname:x\r\na=ssrc:3 cname:x\r\na=ssrc:4 cname:x\r\n",
+		  0, 4, { 1, 2, 3, 4 } },
+		{ "five: refused", /* n, ssrc unused: refused */
+		  "a=ssrc:1 cname:x\r\na=ssrc:2 cname:x\r\na=ssrc:3 cname:x\r\na=ssrc:4 cname:x\r\n"
+		  "a=ssrc:5 cname:x\r\n",
+		  -EINVAL, 0, { 0 } },
+		{ "past 32 bits: refused", "a=ssrc:4294967296 cname:x\r\n", -EINVAL, 0, { 0 } },
+		{ "not a number: refused", "a=ssrc:12x cname:x\r\n", -EINVAL, 0, { 0 } },
+		{ "empty id: refused", "a=ssrc: cname:x\r\n", -EINVAL, 0, { 0 } },
+		{ "11 digits: refused", "a=ssrc:00000000001 cname:x\r\n", -EINVAL, 0, { 0 } },
+	};
+	struct rtc_sdp *s = g_new0(struct rtc_sdp, 1);
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		GString *e = edit_ssrc(t[i].lines);
+		const char *why = NULL;
+		int ret = rtc_sdp_parse(e->str, e->len, s, &why);
+
+		if (ret != t[i].ret)
+			fail_msg("%s: %d (%s), want %d", t[i].name, ret, why ? why : "", t[i].ret);
+		if (!ret && (s->media[1].n_ssrcs != t[i].n ||
+			     memcmp(s->media[1].ssrcs, t[i].ssrc, t[i].n * sizeof(uint32_t)) ||
+			     s->media[1].ssrc != t[i].ssrc[0]))
+			fail_msg("%s: %u SSRCs, the first %u", t[i].name, s->media[1].n_ssrcs,
+				 s->media[1].ssrc);
+		if (!ret && (s->media[0].n_ssrcs != 1 || s->media[0].ssrc != 2706982458u))
+			fail_msg("%s: the audio's SSRC changed", t[i].name);
+		g_string_free(e, TRUE);
+	}
+	g_free(s);
+}
+
+/* The remote's candidates: only those at an allowed address reach libnice
+ * (rtc_peer_config.remote_allow); the others are counted. */
+static void peer_candidates(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *allow[3];
+		int ret;
+		uint64_t refused;
+	} t[] = {
+		{ "Janus's address", { "127.0.0.2", NULL }, 0, 1 },
+		{ "a prefix holding both", { "0.0.0.0/0", NULL }, 0, 0 },
+		{ "the LAN host only", { "10.0.0.99", NULL }, 0, 1 },
+		{ "neither: refused", { "192.168.0.0/16", "::1", NULL }, -EINVAL, 2 },
+		{ "an empty list allows none", { NULL }, -EINVAL, 2 },
+	};
+	/* The audio's candidate points at a host on the LAN. */
+	GString *sdp = g_string_new(janus_answer);
+	const char *at = strstr(sdp->str, "127.0.0.2 34187");
+
+	g_string_overwrite(sdp, at - sdp->str, "10.0.0.99 34187"); /* same length */
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct rtc_peer_config cfg = { .local_addr = "127.0.0.1", .remote_allow = t[i].allow };
+		struct rtc_peer *p;
+		struct rtc_peer_stats st;
+		const char *why = NULL;
+		int ret;
+
+		assert_int_equal(rtc_peer_new(&cfg, &p), 0);
+		ret = rtc_peer_set_answer(p, sdp->str, sdp->len, &why);
+		rtc_peer_get_stats(p, &st);
+		if (ret != t[i].ret || st.candidates_refused != t[i].refused)
+			fail_msg("%s: %d (%s), %llu refused", t[i].name, ret, why ? why : "",
+				 (unsigned long long)st.candidates_refused);
+		rtc_peer_free(p);
+	}
+	{
+		static const char *const bad[] = { "janus.example", NULL };
+		struct rtc_peer_config cfg = { .local_addr = "127.0.0.1", .remote_allow = bad };
+		struct rtc_peer *p;
+
+		assert_int_equal(rtc_peer_new(&cfg, &p), -EINVAL);
+		assert_null(p);
+	}
+	g_string_free(sdp, TRUE);
+}
+
+/* The receive queue: appsrc past max-bytes drops its oldest (leaky-type
+ * downstream), so 40,000 packets that nothing downstream takes leave it at
+ * its bound, and every pool buffer it dropped is back in the pool. */
+static void receive_queue_bound(void **state)
+{
+	struct rtc_gst *g = rtc_gst_new();
+	struct rtc_peer_config cfg = { 0 };
+	GstCaps *caps = gst_caps_from_string("application/x-rtp,media=video,encoding-name=H264,"
+					     "clock-rate=90000,payload=96");
+	GstElement *pipe = gst_pipeline_new(NULL), *src = rtc_gst_src(g, "src", caps, 96, 0);
+	GstElement *sink = gst_element_factory_make("fakesink", NULL);
+	uint8_t pkt[1200] = { 0x80, 96 };
+	guint64 level = 0, max = 0, buffers = 0;
+
+	assert_non_null(src);
+	gst_bin_add_many(GST_BIN(pipe), src, sink, NULL);
+	assert_true(gst_element_link(src, sink));
+	/* Live: in PAUSED nothing leaves the appsrc's queue. */
+	assert_int_not_equal(gst_element_set_state(pipe, GST_STATE_PAUSED),
+			     GST_STATE_CHANGE_FAILURE);
+	rtc_gst_peer_config(g, &cfg);
+	for (unsigned int i = 0; i < 40000; i++) {
+		pkt[2] = (uint8_t)(i >> 8);
+		pkt[3] = (uint8_t)i;
+		cfg.on_rtp(cfg.user, pkt, sizeof(pkt));
+	}
+	g_object_get(src, "current-level-bytes", &level, "max-bytes", &max,
+		     "current-level-buffers", &buffers, NULL);
+	print_message("# 40000 packets of 1200 bytes pushed: current-level-bytes=%llu "
+		      "(max-bytes %llu), %llu buffers queued, pushed %llu, pool empty %llu\n",
+		      (unsigned long long)level, (unsigned long long)max,
+		      (unsigned long long)buffers, (unsigned long long)rtc_gst_pushed(g),
+		      (unsigned long long)rtc_gst_pool_empty(g));
+	/* appsrc drops the oldest once the queue is full, before it queues
+	 * the new one: at most max-bytes and one packet. */
+	assert_true(max > 0 && level <= max + RTC_PEER_MAX_RTP);
+	assert_true(level + sizeof(pkt) > max); /* full: the bound was reached */
+	assert_int_equal(rtc_gst_pushed(g), 40000);
+	assert_int_equal(rtc_gst_pool_empty(g), 0);
+	gst_element_set_state(pipe, GST_STATE_NULL);
+	gst_caps_unref(caps);
+	gst_object_unref(pipe);
+	rtc_gst_free(g);
+}
+
 static void sdp_build_roundtrip(void **state)
 {
 	uint8_t fp[RTC_FP_LEN];
@@ -246,8 +404,10 @@ int main(void)
 		cmocka_unit_test(demux_table),	       cmocka_unit_test(rtcp_feedback),
 		cmocka_unit_test(rtp_header),	       cmocka_unit_test(fingerprint),
 		cmocka_unit_test(sdp_parse_janus),     cmocka_unit_test(sdp_refusals),
-		cmocka_unit_test(sdp_build_roundtrip),
+		cmocka_unit_test(sdp_build_roundtrip), cmocka_unit_test(sdp_ssrcs),
+		cmocka_unit_test(peer_candidates),     cmocka_unit_test(receive_queue_bound),
 	};
 
+	gst_init(NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What a hostile SFU can do to a room through the transport, with a real
+ * rtc_peer pair on loopback (libnice, DTLS-SRTP, libsrtp2) and nothing
+ * mocked: the SFU is this program run again as a child ("--hostile"), with
+ * SRTP keys of its own hop, so everything it sends authenticates. The room's
+ * side (this process) is measured alone: its RSS, its counters.
+ *
+ *  - ssrc_flood_subscription: the SFU offers (as Janus does a subscription)
+ *    video and audio, each with its a=ssrc, then sends RTP and SRTCP from
+ *    10,000 SSRCs it never announced, one announced packet after each 100:
+ *    all 10,000 dropped before libsrtp (dropped_ssrc), the announced
+ *    media still arrives, and the room's heap in use stays flat (libsrtp
+ *    kept a stream of about 390 bytes per SSRC before; RSS is printed).
+ *  - rtcp_learn_publisher: the room offers (its publisher), the SFU's
+ *    answer names no SSRC (as a browser's): SRTCP from 4 sources is learnt,
+ *    RTCP from 10,000 more is dropped, a PLI from a learnt source still
+ *    counts.
+ *  - pli_flood: the room publishes x264enc ! rtph264pay through rtc_gst;
+ *    the SFU sends a PLI every 10 ms for 3 s (the reproduction's shape):
+ *    at most one GstForceKeyUnit per RTC_GST_KEYFRAME_FLOOR_US reaches the
+ *    encoder, the others are refused and counted.
+ *
+ * The child and the parent talk over pipes: the SDP (base64, one line), then
+ * commands ("rtp N", "rtcp N", "pli N GAP_US", "quit"), each answered "ok"
+ * once sent. Every wait is bounded and says what it waited for.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <gst/gst.h>
+#include <malloc.h>
+#if defined(__SANITIZE_ADDRESS__)
+/* ASan's runtime (sanitizer/allocator_interface.h, which gcc 12 does not
+ * install). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
+
+#include "rtc_demux.h"
+#include "rtc_gst.h"
+#include "rtc_peer.h"
+
+#define VIDEO_SSRC 0x11110001u
+#define AUDIO_SSRC 0x11110002u
+#define FLOOD_BASE 0x50000000u /* the unannounced SSRCs: FLOOD_BASE + k */
+#define FLOOD	   10000u
+#define BATCH	   100u
+#define WAIT_US	   (60 * G_USEC_PER_SEC)
+
+static const char *self_exe;
+
+/* ----------------------------------------------------------- the SFU side */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24, p[1] = v >> 16, p[2] = v >> 8, p[3] = v;
+}
+
+static int hostile_loop(struct rtc_peer *p)
+{
+	char line[128];
+	uint32_t next = FLOOD_BASE;
+	uint16_t seq = 1;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		unsigned int n = 0, gap = 0;
+		uint8_t pkt[112] = { 0x80, 96 };
+		int bad = 0;
+
+		if (sscanf(line, "rtp %u", &n) == 1) {
+			/* n from SSRCs never announced, then one announced. */
+			for (unsigned int i = 0; i <= n; i++) {
+				put32(pkt + 2, (uint32_t)seq++ << 16);
+				put32(pkt + 8, i < n ? next++ : VIDEO_SSRC);
+				bad |= rtc_peer_send_rtp(p, pkt, sizeof(pkt));
+			}
+		} else if (sscanf(line, "rtcp %u", &n) == 1) {
+			/* Empty receiver reports (RFC 3550 6.4.2), each its own sender. */
+			for (unsigned int i = 0; i < n; i++) {
+				uint8_t rr[8] = { 0x80, 201, 0, 1 };
+
+				put32(rr + 4, next++);
+				bad |= rtc_peer_send_rtcp(p, rr, sizeof(rr));
+			}
+		} else if (sscanf(line, "pli %u %u", &n, &gap) == 2) {
+			for (unsigned int i = 0; i < n; i++) {
+				bad |= rtc_peer_send_pli(p, VIDEO_SSRC);
+				g_usleep(gap);
+			}
+		} else {
+			break;
+		}
+		printf("%s\n", bad ? "send-failed" : "ok");
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static char *read_sdp(void)
+{
+	char *line = NULL, *sdp;
+	size_t cap = 0;
+	gsize len;
+
+	if (getline(&line, &cap, stdin) <= 0)
+		return NULL;
+	sdp = (char *)g_base64_decode(g_strstrip(line), &len);
+	free(line);
+	sdp = g_realloc(sdp, len + 1);
+	sdp[len] = 0;
+	return sdp;
+}
+
+static void write_sdp(FILE *f, const char *sdp)
+{
+	gchar *b = g_base64_encode((const guchar *)sdp, strlen(sdp));
+
+	fprintf(f, "%s\n", b);
+	fflush(f);
+	g_free(b);
+}
+
+/* "offer": the SFU offers sendonly video and audio with their a=ssrc (as
+ * Janus does a subscription); "answer": it answers the room's offer. */
+static int hostile_main(const char *role)
+{
+	static const struct rtc_peer_media media[2] = {
+		{ "video", "H264", "packetization-mode=1;profile-level-id=42e01f", 96, 90000, 0,
+		  VIDEO_SSRC },
+		{ "audio", "opus", NULL, 111, 48000, 2, AUDIO_SSRC },
+	};
+	struct rtc_peer_config cfg = { .local_addr = "127.0.0.1" };
+	struct rtc_peer *p;
+	const char *why = "";
+	char *sdp, *ours;
+	int ret;
+
+	if (rtc_peer_new(&cfg, &p))
+		return 1;
+	if (!strcmp(role, "offer")) {
+		ours = rtc_peer_offer(p, media, 2, 30000);
+		if (!ours)
+			return 1;
+		write_sdp(stdout, ours);
+		g_free(ours);
+		sdp = read_sdp();
+		ret = sdp ? rtc_peer_set_answer(p, sdp, strlen(sdp), &why) : -EIO;
+	} else {
+		sdp = read_sdp();
+		ret = sdp ? rtc_peer_set_offer(p, sdp, strlen(sdp), &why) : -EIO;
+		ours = ret ? NULL : rtc_peer_answer(p, 30000);
+		if (!ours)
+			return 1;
+		write_sdp(stdout, ours);
+		g_free(ours);
+	}
+	g_free(sdp);
+	if (!ret)
+		ret = rtc_peer_wait_connected(p, 120000, &why);
+	if (ret) {
+		fprintf(stderr, "hostile: %s\n", why);
+		return 1;
+	}
+	ret = hostile_loop(p);
+	rtc_peer_free(p);
+	return ret;
+}
+
+/* ---------------------------------------------------------- the room side */
+
+struct room {
+	GPid child;
+	FILE *to, *from;
+	struct rtc_peer *peer;
+	struct rtc_gst *gst;
+	guint64 video, audio, other; /* RTP that reached on_rtp, by SSRC */
+};
+
+static void on_rtp(void *user, uint8_t *rtp, size_t len)
+{
+	struct room *r = user;
+	uint32_t ssrc = rtc_rtp_ssrc(rtp);
+
+	__atomic_fetch_add(ssrc == VIDEO_SSRC ? &r->video :
+			   ssrc == AUDIO_SSRC ? &r->audio :
+						&r->other,
+			   1, __ATOMIC_RELAXED);
+}
+
+/* The heap in use, kB: what libsrtp's streams would hold (every arena:
+ * mallinfo2 sums them). Under ASan its allocator's live bytes instead: its
+ * quarantine keeps freed memory, so RSS grows there with any churn. */
+static long heap_kb(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return (long)(__sanitizer_get_current_allocated_bytes() / 1024);
+#else
+	struct mallinfo2 m = mallinfo2();
+
+	return (long)((m.uordblks + m.hblkhd) / 1024);
+#endif
+}
+
+static long rss_kb(void)
+{
+	char *status = NULL, *l;
+	long kb = -1;
+
+	if (g_file_get_contents("/proc/self/status", &status, NULL, NULL) &&
+	    (l = strstr(status, "VmRSS:")))
+		kb = strtol(l + 6, NULL, 10);
+	g_free(status);
+	return kb;
+}
+
+static void command(struct room *r, const char *fmt, ...)
+{
+	char line[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(r->to, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->to);
+	fflush(r->to);
+	if (!fgets(line, sizeof(line), r->from) || strcmp(line, "ok\n"))
+		fail_msg("the hostile peer did not send what it was told (%s)",
+			 feof(r->from) ? "it exited" : line);
+}
+
+static void stats(struct room *r, struct rtc_peer_stats *s)
+{
+	rtc_peer_get_stats(r->peer, s);
+}
+
+/* Until expr (of the room's stats, s_) reaches want (bounded). */
+#define WAIT_STAT(r, expr, want)                                                           \
+	do {                                                                               \
+		gint64 end_ = g_get_monotonic_time() + WAIT_US;                            \
+		struct rtc_peer_stats s_;                                                  \
+		for (stats(r, &s_); (expr) < (want); stats(r, &s_)) {                      \
+			if (g_get_monotonic_time() > end_)                                 \
+				fail_msg("waited 60 s for " #expr " to reach %llu: %llu "      \
+					 "(rtp_in %llu rtcp_in %llu dropped_ssrc %llu auth %llu)", \
+					 (unsigned long long)(want),                       \
+					 (unsigned long long)(expr),                       \
+					 (unsigned long long)s_.rtp_in,                    \
+					 (unsigned long long)s_.rtcp_in,                   \
+					 (unsigned long long)s_.dropped_ssrc,              \
+					 (unsigned long long)s_.dropped_auth);             \
+			g_usleep(2000);                                                    \
+		}                                                                          \
+	} while (0)
+
+/* Every packet sent accounted for: taken or dropped for its SSRC. */
+#define RTP_SEEN  (s_.rtp_in + s_.dropped_ssrc)
+#define RTCP_SEEN (s_.rtcp_in + s_.dropped_ssrc)
+
+/* The room's peer connected to a hostile child. we_offer: the room offers
+ * (its publisher); else the child offers (a subscription). */
+static void room_start(struct room *r, bool we_offer, struct rtc_gst *gst)
+{
+	static const struct rtc_peer_media media[2] = {
+		{ "video", "H264", "packetization-mode=1;profile-level-id=42e01f", 96, 90000, 0,
+		  0x22220001u },
+		{ "audio", "opus", NULL, 111, 48000, 2, 0x22220002u },
+	};
+	static const char *const allow[] = { "127.0.0.1", NULL };
+	struct rtc_peer_config cfg = { .local_addr = "127.0.0.1", .remote_allow = allow };
+	const char *argv[] = { self_exe, "--hostile", we_offer ? "answer" : "offer", NULL };
+	int in, out;
+	char *sdp, *ours = NULL;
+	const char *why = "";
+	GError *err = NULL;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->gst = gst;
+	if (gst) {
+		rtc_gst_peer_config(gst, &cfg);
+	} else {
+		cfg.on_rtp = on_rtp;
+		cfg.user = r;
+	}
+	if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+				      NULL, &r->child, &in, &out, NULL, &err))
+		fail_msg("cannot start the hostile peer: %s", err->message);
+	r->to = fdopen(in, "w");
+	r->from = fdopen(out, "r");
+	assert_int_equal(rtc_peer_new(&cfg, &r->peer), 0);
+	if (gst)
+		rtc_gst_set_peer(gst, r->peer);
+	if (we_offer) {
+		ours = rtc_peer_offer(r->peer, media, 2, 30000);
+		assert_non_null(ours);
+		write_sdp(r->to, ours);
+	}
+	{
+		char *line = NULL;
+		size_t cap = 0;
+		gsize len;
+
+		if (getline(&line, &cap, r->from) <= 0)
+			fail_msg("the hostile peer gave no SDP (it failed: its stderr says why)");
+		sdp = (char *)g_base64_decode(g_strstrip(line), &len);
+		free(line);
+		sdp = g_realloc(sdp, len + 1);
+		sdp[len] = 0;
+	}
+	if (we_offer) {
+		ret = rtc_peer_set_answer(r->peer, sdp, strlen(sdp), &why);
+	} else {
+		ret = rtc_peer_set_offer(r->peer, sdp, strlen(sdp), &why);
+		if (!ret && !(ours = rtc_peer_answer(r->peer, 30000)))
+			fail_msg("no answer (gathering did not finish in 30 s)");
+		if (!ret)
+			write_sdp(r->to, ours);
+	}
+	if (ret)
+		fail_msg("the hostile peer's SDP was refused: %s", why);
+	g_free(sdp);
+	g_free(ours);
+	ret = rtc_peer_wait_connected(r->peer, 120000, &why);
+	if (ret)
+		fail_msg("ICE and DTLS with the hostile peer: %s", why);
+}
+
+static void room_stop(struct room *r)
+{
+	fprintf(r->to, "quit\n");
+	fclose(r->to);
+	fclose(r->from);
+	waitpid(r->child, NULL, 0);
+	g_spawn_close_pid(r->child);
+	if (r->gst)
+		rtc_gst_set_peer(r->gst, NULL);
+	rtc_peer_free(r->peer);
+}
+
+static void ssrc_flood_subscription(void **state)
+{
+	struct room r;
+	struct rtc_peer_stats s;
+	long before, after, heap0, heap1;
+	unsigned int sent = 0, batches = 0;
+
+	room_start(&r, false, NULL);
+	/* The first 1000, so that whatever the first packets allocate once
+	 * (libsrtp's stream of the announced SSRC, the threads' arenas) is in
+	 * the baseline; then the other 9000. */
+	for (; sent < 1000; sent += BATCH, batches++) {
+		command(&r, "rtp %u", BATCH);
+		WAIT_STAT(&r, RTP_SEEN, sent + BATCH + batches + 1);
+	}
+	before = rss_kb();
+	heap0 = heap_kb();
+	for (; sent < FLOOD; sent += BATCH, batches++) {
+		command(&r, "rtp %u", BATCH);
+		WAIT_STAT(&r, RTP_SEEN, sent + BATCH + batches + 1);
+	}
+	after = rss_kb();
+	heap1 = heap_kb();
+	/* SRTCP from 1000 more, none announced (in batches, as the RTP: a
+	 * slow receiver, under ASan, must not lose them in its socket). */
+	for (unsigned int n = BATCH; n <= 1000; n += BATCH) {
+		command(&r, "rtcp %u", BATCH);
+		WAIT_STAT(&r, RTP_SEEN + s_.rtcp_in, FLOOD + n + batches);
+	}
+	stats(&r, &s);
+	room_stop(&r);
+	print_message("# subscription: %u unannounced SSRCs over RTP and 1000 over SRTCP: "
+		      "dropped_ssrc=%llu rtp_in=%llu rtcp_in=%llu dropped_auth=%llu; the "
+		      "announced video reached on_rtp %llu times, others %llu; heap in use "
+		      "+%ld kB from the first 1000 to %u; RSS %ld kB then %ld kB (+%ld)\n",
+		      FLOOD, (unsigned long long)s.dropped_ssrc, (unsigned long long)s.rtp_in,
+		      (unsigned long long)s.rtcp_in, (unsigned long long)s.dropped_auth,
+		      (unsigned long long)r.video, (unsigned long long)r.other, heap1 - heap0,
+		      FLOOD, before, after, after - before);
+	assert_int_equal(s.dropped_ssrc, FLOOD + 1000);
+	assert_int_equal(s.rtp_in, batches);
+	assert_int_equal(r.video, batches);
+	assert_int_equal(r.other, 0);
+	assert_int_equal(s.dropped_auth, 0);
+	assert_int_equal(s.candidates_refused, 0);
+	/* libsrtp's clone per SSRC was about 390 bytes: 9000 of them 3.4 MB
+	 * kept. Nothing is kept per packet now; 256 kB is the noise allowed. */
+	assert_true(heap0 > 0 && heap1 - heap0 < 256);
+}
+
+static void rtcp_learn_publisher(void **state)
+{
+	struct room r;
+	struct rtc_peer_stats s;
+	long before, after, heap0, heap1;
+
+	room_start(&r, true, NULL);
+	/* A PLI from the SFU's own RTCP SSRC first: learnt. */
+	command(&r, "pli 1 0");
+	WAIT_STAT(&r, s_.keyframe_requests, 1);
+	/* 10,000 receiver reports, each from another source: the first 3
+	 * learnt (4 in all), the rest dropped before libsrtp. */
+	before = rss_kb();
+	heap0 = heap_kb();
+	for (unsigned int sent = 0; sent < FLOOD; sent += BATCH) {
+		command(&r, "rtcp %u", BATCH);
+		WAIT_STAT(&r, RTCP_SEEN, 1 + sent + BATCH);
+	}
+	after = rss_kb();
+	heap1 = heap_kb();
+	/* The learnt source's PLI still counts, and RTP from nowhere announced
+	 * is dropped (the answer named no SSRC). */
+	command(&r, "pli 1 0");
+	WAIT_STAT(&r, RTCP_SEEN, 2 + FLOOD);
+	command(&r, "rtp 0");
+	WAIT_STAT(&r, RTCP_SEEN + s_.rtp_in, 3 + FLOOD);
+	stats(&r, &s);
+	room_stop(&r);
+	print_message("# publisher: SRTCP from %u sources: rtcp_in=%llu (learnt %d) "
+		      "dropped_ssrc=%llu keyframe_requests=%llu; heap in use +%ld kB, RSS "
+		      "+%ld kB\n",
+		      FLOOD + 1, (unsigned long long)s.rtcp_in, RTC_PEER_LEARN_SSRCS,
+		      (unsigned long long)s.dropped_ssrc,
+		      (unsigned long long)s.keyframe_requests, heap1 - heap0, after - before);
+	assert_int_equal(s.rtcp_in, 2 + RTC_PEER_LEARN_SSRCS - 1);
+	assert_int_equal(s.dropped_ssrc, FLOOD - (RTC_PEER_LEARN_SSRCS - 1) + 1);
+	assert_int_equal(s.keyframe_requests, 2);
+	assert_int_equal(s.rtp_in, 0);
+	assert_true(heap0 > 0 && heap1 - heap0 < 256);
+}
+
+static guint64 frames, keyframes;
+
+static GstPadProbeReturn count_frames(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+	frames++;
+	if (!GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT))
+		keyframes++;
+	return GST_PAD_PROBE_OK;
+}
+
+/* Until the encoder made n frames after the monotonic time t (bounded). */
+static void more_frames_after(gint64 t, guint64 n)
+{
+	gint64 end = g_get_monotonic_time() + WAIT_US;
+	guint64 f = 0;
+
+	while (!f || __atomic_load_n(&frames, __ATOMIC_RELAXED) < f + n) {
+		if (!f && g_get_monotonic_time() >= t)
+			f = __atomic_load_n(&frames, __ATOMIC_RELAXED);
+		if (g_get_monotonic_time() > end)
+			fail_msg("waited 60 s for %llu frames of the encoder", (unsigned long long)n);
+		g_usleep(10000);
+	}
+}
+
+static void pli_flood(void **state)
+{
+	struct rtc_gst *g = rtc_gst_new();
+	GstElement *pipe = gst_parse_launch(
+		"videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=180,"
+		"framerate=30/1 ! x264enc name=enc tune=zerolatency speed-preset=ultrafast "
+		"key-int-max=100000 ! rtph264pay name=pay ssrc=572653569 config-interval=-1",
+		NULL);
+	GstElement *sink = rtc_gst_sink(g, "rtc-video"), *enc, *pay;
+	GstPad *pad;
+	struct room r;
+	struct rtc_peer_stats s;
+	guint64 fku, refused, deferred, d0, f0, k0;
+	gint64 t0, t1;
+	unsigned int plis = 300;
+
+	assert_non_null(pipe);
+	gst_bin_add(GST_BIN(pipe), sink);
+	pay = gst_bin_get_by_name(GST_BIN(pipe), "pay");
+	enc = gst_bin_get_by_name(GST_BIN(pipe), "enc");
+	assert_true(gst_element_link(pay, sink));
+	pad = gst_element_get_static_pad(enc, "src");
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_frames, NULL, NULL);
+	gst_object_unref(pad);
+	room_start(&r, true, g);
+	assert_int_not_equal(gst_element_set_state(pipe, GST_STATE_PLAYING),
+			     GST_STATE_CHANGE_FAILURE);
+	{
+		gint64 end = g_get_monotonic_time() + WAIT_US;
+
+		while (__atomic_load_n(&frames, __ATOMIC_RELAXED) < 10)
+			if (g_get_monotonic_time() > end)
+				fail_msg("waited 60 s for the encoder's first 10 frames");
+			else
+				g_usleep(10000);
+	}
+	f0 = __atomic_load_n(&frames, __ATOMIC_RELAXED);
+	k0 = __atomic_load_n(&keyframes, __ATOMIC_RELAXED);
+	t0 = g_get_monotonic_time();
+	command(&r, "pli %u %u", plis, 10000u);
+	WAIT_STAT(&r, s_.keyframe_requests, plis);
+	/* The last floor over, and 5 frames made after it (so the keyframe
+	 * deferred to its end, if one was, is in them). */
+	more_frames_after(g_get_monotonic_time() + RTC_GST_KEYFRAME_FLOOR_US, 5);
+	/* Two requests 100 ms apart after a quiet floor: the first at once,
+	 * the second refused and sent when the floor ends, 400 ms later. */
+	d0 = rtc_gst_keyframes_deferred(g);
+	command(&r, "pli %u %u", 2u, 100000u);
+	WAIT_STAT(&r, s_.keyframe_requests, plis + 2);
+	more_frames_after(g_get_monotonic_time() + RTC_GST_KEYFRAME_FLOOR_US, 5);
+	gst_element_set_state(pipe, GST_STATE_NULL);
+	t1 = g_get_monotonic_time();
+	fku = rtc_gst_force_key_units(g);
+	refused = rtc_gst_keyframes_refused(g);
+	deferred = rtc_gst_keyframes_deferred(g);
+	stats(&r, &s);
+	room_stop(&r);
+	gst_object_unref(enc);
+	gst_object_unref(pay);
+	gst_object_unref(pipe);
+	rtc_gst_free(g);
+	print_message("# PLI flood: %llu requests, %.2f s to the end: force-key-units=%llu "
+		      "(%llu of them deferred to a floor's end) keyframes-refused=%llu; the "
+		      "encoder made %llu keyframes in %llu frames (before the flood %llu in "
+		      "%llu)\n",
+		      (unsigned long long)s.keyframe_requests, (t1 - t0) / 1e6,
+		      (unsigned long long)fku, (unsigned long long)deferred,
+		      (unsigned long long)refused,
+		      (unsigned long long)(keyframes - k0), (unsigned long long)(frames - f0),
+		      (unsigned long long)k0, (unsigned long long)f0);
+	/* Each request forced one at once or was refused; the deferred ones
+	 * (at most one per run of refused ones) are on top. */
+	assert_int_equal(fku - deferred + refused, s.keyframe_requests);
+	assert_true(deferred <= refused);
+	/* The pair after the quiet floor: one deferred. */
+	assert_int_equal(deferred - d0, 1);
+	/* At most one per floor in the time it all took, plus the first. */
+	assert_true(fku <= (guint64)((t1 - t0) / RTC_GST_KEYFRAME_FLOOR_US) + 1);
+	assert_true(refused > 0);
+	/* What the encoder made: no more than was forced (the first frame's
+	 * keyframe is before f0; key-int-max makes no other). */
+	assert_true(keyframes - k0 <= fku);
+	assert_true(frames - f0 > keyframes - k0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ssrc_flood_subscription),
+		cmocka_unit_test(rtcp_learn_publisher),
+		cmocka_unit_test(pli_flood),
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "--hostile"))
+		return hostile_main(argv[2]);
+	gst_init(&argc, &argv);
+	self_exe = g_file_read_link("/proc/self/exe", NULL);
+	if (!self_exe)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

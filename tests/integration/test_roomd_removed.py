@@ -81,7 +81,11 @@ def main():
         sfu = roomproc.start_sfu(tmp, rooms, 600)
         procs = roomproc.start_media(BIN, tmp, rooms, env, LOGS, "removed")
         rd, screen, p3 = one["roomd"], one["screen"], three["pid"]
-        tap.wait_until(lambda: p3 in screen.tiles() and decoded(rd, p3) > 0, 60,
+        # roomd's own line, not its counts: SIGUSR1 at every poll while its branches
+        # start was seen with room 1's audio output stalled for good (2 runs in ~10;
+        # not understood yet: a signal's EINTR in a streaming thread is suspected).
+        tap.wait_until(lambda: p3 in screen.tiles() and
+                       f"first picture of sender {p3} decoded" in rd.text(), 60,
                        "room 3's tile on room 1's screen, room 1's roomd decoding room 3")
         # Room 1 hears room 3 alone: room 2's roomd stops (its keyxchgd stays).
         two["roomd"].stop()
@@ -114,7 +118,9 @@ def main():
             lv = levels(rd)
             lines += [(now, v) for v in lv[seen:]]
             seen = len(lv)
-            counts.append((now, decoded(rd, p3)))
+            # Its counts once a second (SIGUSR1), not at every look.
+            if not counts or now - counts[-1][0] >= 1.0:
+                counts.append((now, decoded(rd, p3)))
             time.sleep(0.2)
         print(f"# room 1's audio-out after the remove (s, dB): "
               f"{[(round(t, 1), v) for t, v in lines]}")

@@ -190,7 +190,7 @@ static uint64_t overlay_diff(struct wm_renderer *r, const struct drv_display_ima
 			     uint32_t background, uint64_t *compared, uint64_t *label_diff,
 			     uint64_t *label_area)
 {
-	struct wm_overlay o = { tiles, n, e2ee };
+	struct wm_overlay o = { .tiles = tiles, .n_tiles = n, .e2ee = e2ee };
 	struct wm_image ov = { .width = scr->width, .height = scr->height,
 			       .stride = scr->width * 4 };
 	struct wm_rect labels[MAX_TILES];

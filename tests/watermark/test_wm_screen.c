@@ -51,7 +51,7 @@ static void test_layout_grid(void **state)
 		for (size_t n = 1; n <= 16; n++) {
 			struct wm_rect video[16], labels[16], banner;
 			struct wm_tile tiles[16];
-			struct wm_overlay o = { tiles, n, WM_E2EE_ON };
+			struct wm_overlay o = { .tiles = tiles, .n_tiles = n, .e2ee = WM_E2EE_ON };
 
 			assert_int_equal(wm_layout_grid(r, n, sw, sh, video), 0);
 			for (size_t i = 0; i < n; i++)
@@ -135,7 +135,7 @@ static void test_three_tiles_720p(void **state)
 	struct wm_renderer *r = *state;
 	struct wm_rect video[3], labels[3], banner;
 	struct wm_tile tiles[3];
-	struct wm_overlay o = { tiles, 3, WM_E2EE_ON };
+	struct wm_overlay o = { .tiles = tiles, .n_tiles = 3, .e2ee = WM_E2EE_ON };
 	struct wm_image img = screen_new(1280, 720), again = screen_new(1280, 720);
 	char msg[8192];
 
@@ -198,7 +198,7 @@ static void test_one_tile_1080p_waiting(void **state)
 	struct wm_renderer *r = *state;
 	struct wm_rect video, label, banner;
 	struct wm_tile tile;
-	struct wm_overlay o = { &tile, 1, WM_E2EE_WAITING };
+	struct wm_overlay o = { .tiles = &tile, .n_tiles = 1, .e2ee = WM_E2EE_WAITING };
 	struct wm_image img = screen_new(1920, 1080);
 	char msg[8192];
 
@@ -224,7 +224,7 @@ static void test_refusals(void **state)
 	struct wm_renderer *r = *state;
 	struct wm_rect video[WM_OVERLAY_MAX_TILES + 1];
 	struct wm_tile tile = { { 0, 0, 320, 180 }, CW_A, NULL, WM_TRUST_VERIFIED };
-	struct wm_overlay o = { &tile, 1, WM_E2EE_ON };
+	struct wm_overlay o = { .tiles = &tile, .n_tiles = 1, .e2ee = WM_E2EE_ON };
 	struct wm_image img = screen_new(640, 360), none = { 0 };
 
 	assert_int_equal(wm_layout_grid(r, 0, 1920, 1080, video), -EINVAL);

@@ -31,11 +31,13 @@ $(PANEL_LIB): $(PANEL_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/bin/sealroom-screen: $(O)/obj/panel/sealroom-screen.o $(PANEL_LIB) $(O)/lib/libdrv_display.a \
+SCREEN_OBJS := $(addprefix $(O)/obj/panel/,sealroom-screen.o sealroom-screen-frames.o \
+	sealroom-screen-control.o)
+$(O)/bin/sealroom-screen: $(SCREEN_OBJS) $(PANEL_LIB) $(O)/lib/libdrv_display.a \
 		$(O)/lib/libwm.a $(O)/lib/libe2ee.a $(DRV_TOUCH_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(DRV_TOUCH_LIB) $(DRV_TOUCH_LIBS) \
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(SCREEN_OBJS) $(PANEL_LIBS) $(DRV_TOUCH_LIB) $(DRV_TOUCH_LIBS) \
 	  $(call pl,jansson)
 
 all: $(PANEL_LIB) $(O)/bin/sealroom-screen
@@ -71,7 +73,7 @@ $(O)/tests/test_panel_screen: $(O)/obj/tests/unit/test_panel_screen.o $(PANEL_LI
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(SCREEN_OBJS) $(PANEL_LIBS) $(call pl,cmocka)
 
 MORE_TESTS += $(O)/tests/test_panel_screen
 

@@ -5,15 +5,16 @@
 #   adapter over it) and panel_frames (panel/frames.c: decoded frames from
 #   roomd over a Unix socket, docs/frames.md; both halves).
 #   panel_ui (panel/ui.c: the touch panel's retained widgets on Cairo and
-#   Pango, laid out in millimetres, damage-tracked), panel_view (panel/view.c:
-#   its screens from keyxchgd's state, taps into commands) and panel_model
+#   Pango, laid out in millimetres, damage-tracked), panel_view (panel/view.c,
+#   view-tap.c, settings.c: its screens from keyxchgd's state, taps into
+#   commands) and panel_model
 #   (panel/model.c: keyxchgd's status and events into that state); docs/panel.md.
 #   sealroom-screen: the screen process (docs/frames.md, docs/processes.md).
 # fonts-dejavu-core: the panel's pinned fonts (its golden images depend on them).
 MORE_DEB_PACKAGES += libjansson-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 
 PANEL_CFLAGS = -Ipanel/include $(DRV_DISPLAY_CFLAGS) $(WM_CFLAGS) $(DRV_TOUCH_CFLAGS)
-PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/keyboard.c panel/view.c panel/settings.c panel/model.c \
+PANEL_SRCS := panel/screen.c panel/frames.c panel/ui.c panel/keyboard.c panel/view.c panel/view-tap.c panel/settings.c panel/model.c \
 	panel/host.c panel/input.c
 PANEL_OBJS := $(PANEL_SRCS:%.c=$(O)/obj/%.o)
 PANEL_LIB := $(O)/lib/libpanel.a
@@ -73,7 +74,7 @@ $(O)/tests/test_panel_screen: $(O)/obj/tests/unit/test_panel_screen.o $(PANEL_LI
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(SCREEN_OBJS) $(PANEL_LIBS) $(call pl,cmocka)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka)
 
 MORE_TESTS += $(O)/tests/test_panel_screen
 
@@ -143,7 +144,7 @@ $(O)/fuzz/fuzz_panel_frames: tests/fuzz/fuzz_panel_frames.c panel/frames.c \
 
 # What the panel parses of keyxchgd's messages, and the taps after them.
 FUZZ_TARGETS += fuzz_panel_model
-FUZZ_PANEL_SRCS := panel/model.c panel/view.c panel/settings.c panel/ui.c panel/keyboard.c watermark/label.c crypto/codeword.c \
+FUZZ_PANEL_SRCS := panel/model.c panel/view.c panel/view-tap.c panel/settings.c panel/ui.c panel/keyboard.c watermark/label.c crypto/codeword.c \
 	crypto/secret.c
 $(O)/fuzz/fuzz_panel_model: tests/fuzz/fuzz_panel_model.c $(FUZZ_PANEL_SRCS) \
 		panel/include/panel/model.h panel/include/panel/view.h panel/include/panel/ui.h

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to panel/view.c and panel/settings.c: the page builder that
- * panel_view_widgets fills (view.c owns it and its helpers; settings.c
- * builds the pages behind the admin PIN with them) and the Settings' entry
- * points view.c calls. Not an API: nothing outside panel_view includes it.
+ * Private to panel_view's files (view.c, view-tap.c, settings.c): the page
+ * builder that panel_view_widgets fills (view.c owns it and its helpers;
+ * settings.c builds the pages behind the admin PIN with them), the bar and
+ * the keypad for view-tap.c, and the Settings' entry points view.c and
+ * view-tap.c call. Not an API: nothing outside panel_view includes it.
  */
 #ifndef PANEL_VIEW_BUILDER_H
 #define PANEL_VIEW_BUILDER_H
@@ -32,6 +33,8 @@ void panel_vb_keypad(struct builder *b, const char *id, double x, double y, doub
 void panel_vb_say(struct panel_view *v, const char *text);
 /* A keypad key into buf (digits up to max, '<' erases). */
 void panel_vb_type_key(char *buf, size_t max, char key);
+/* The meeting's bar shown (again) from now_us for the bar's seconds. */
+void panel_vb_show_bar(struct panel_view *v, uint64_t now_us);
 
 /* settings.c: the PIN page, Settings and the keyboard (docs/panel.md "Settings"). */
 /* Whether p is behind the admin PIN (the PIN's own keypad included). */

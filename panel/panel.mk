@@ -73,7 +73,7 @@ $(O)/tests/test_panel_screen: $(O)/obj/tests/unit/test_panel_screen.o $(PANEL_LI
 		$(O)/lib/libdrv_display.a $(O)/lib/libwm.a $(O)/lib/libe2ee.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(SCREEN_OBJS) $(PANEL_LIBS) $(call pl,cmocka)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(PANEL_LIBS) $(call pl,cmocka)
 
 MORE_TESTS += $(O)/tests/test_panel_screen
 

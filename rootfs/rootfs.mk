@@ -68,7 +68,7 @@ qemu-product: deps
 
 # sealroom-log: each service's output into a log of bounded size
 # (sealroom-init starts every service through it: /run is RAM).
-$(O)/bin/sealroom-log: $(O)/obj/rootfs/sealroom-log.o
+$(O)/bin/sealroom-log: $(O)/obj/rootfs/sealroom-log.o $(O)/obj/rootfs/log-writer.o
 	$(call say,CCLD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
@@ -83,6 +83,13 @@ install-sealroom-log: $(O)/bin/sealroom-log
 
 # Far more output than the bound through it, tail -F across its rotations.
 MORE_TESTS += tests/integration/test_rootfs_log.py
+
+# The writer on any output in any pieces: the bound, and the files the end of it.
+FUZZ_TARGETS += fuzz_log_writer
+$(O)/fuzz/fuzz_log_writer: tests/fuzz/fuzz_log_writer.c rootfs/log-writer.c rootfs/log-writer.h
+	$(call say,FUZZCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Irootfs -o $@ tests/fuzz/fuzz_log_writer.c rootfs/log-writer.c
 
 # A meeting run from the QEMU room's panel (rootfs/run-meeting.sh): the relay
 # and a second room on the host; taps from a second terminal with qemu-tap.

@@ -140,6 +140,7 @@ int main(int argc, char **argv)
 	if (null < 0 || pipe2(p, O_CLOEXEC) < 0) {
 		fprintf(stderr, "sealroom-log: no pipe for %s: %s; %s not started\n", l.path,
 			strerror(errno), service[0]);
+		log_writer_close(&l);
 		return 1;
 	}
 
@@ -147,6 +148,7 @@ int main(int argc, char **argv)
 	if (child < 0) {
 		fprintf(stderr, "sealroom-log: cannot fork the writer of %s: %s; %s not started\n", l.path,
 			strerror(errno), service[0]);
+		log_writer_close(&l);
 		return 1;
 	}
 	if (child == 0) {
@@ -168,16 +170,19 @@ int main(int argc, char **argv)
 		writer(&l, p[0]);
 		_exit(0);
 	}
-	int status;
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+	int status = 0, w;
+	while ((w = waitpid(child, &status, 0)) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "sealroom-log: the writer of %s did not start; %s not started\n", l.path,
 			service[0]);
+		log_writer_close(&l);
 		return 1;
 	}
 	close(p[0]);
-	close(l.fd);
+	/* The writer's now: this process closes LOG and frees the line buffer
+	 * (nothing is pending in it). */
+	log_writer_close(&l);
 
 	if (pid_file) {
 		err = write_pid(pid_file);

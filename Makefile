@@ -105,8 +105,8 @@ deps:
 clean:
 	rm -rf $(O)
 
-# Not into $(O)/image: a whole root filesystem (its /etc/*.d folders).
--include $(shell find $(O) -path '$(O)/image' -prune -o -name '*.d' -type f -print 2>/dev/null)
+# Not into $(O)/image*: whole root filesystems (their /etc/*.d folders).
+-include $(shell find $(O) -path '$(O)/image*' -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 run: deps
 	@$(MAKE) --no-print-directory all

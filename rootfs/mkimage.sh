@@ -1,8 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# make image: the QEMU room image, from Debian packages and this tree.
+# make image, make image-product: the QEMU room image, from Debian packages
+# and this tree.
 #
 #   rootfs/mkimage.sh OUT BOARD       (run by `make image`, as root)
+#   IMAGE_VARIANT=product rootfs/mkimage.sh OUT BOARD     (`make image-product`)
+#
+# IMAGE_VARIANT (rootfs/README.md "The product image"): development (the
+# default: the image the tests boot, with its tests, a console shell and the
+# kernel command line's sealroom.* switches) or product (the firmware's
+# services and nothing to test with: no tests directory, no test tools, no
+# hostroom-setup, no bash; sealroom-init and the initramfs read the variant
+# from /usr/lib/sealroom/variant and /variant, written here, and give no
+# shell and ignore the switches).
 #
 # Steps, each cached where it can be:
 #   1. base root filesystem: mmdebstrap minbase of rootfs/packages.list and the
@@ -17,15 +27,23 @@
 #   4. OUT/vmlinuz, OUT/initrd.img (busybox and the modules that mount the
 #      root), OUT/rootfs.ext4 (mke2fs -d, no loop mount).
 # Environment: MAKE, O (the firmware's build folder), IMAGE_TEST_FILES (files
-# copied to /usr/lib/sealroom/tests).
+# copied to /usr/lib/sealroom/tests; development only), IMAGE_CACHE (steps 1
+# and 2's cache, default OUT/cache; both variants share the development
+# image's, under a lock).
 set -euo pipefail
 
 out=$1
 board=$2
+variant=${IMAGE_VARIANT:-development}
+case $variant in
+development | product) ;;
+*) echo "image: IMAGE_VARIANT=$variant: development or product" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-mkdir -p "$out/cache"
+mkdir -p "$out" "${IMAGE_CACHE:-$out/cache}"
 out=$(cd "$out" && pwd)
+cache=$(cd "${IMAGE_CACHE:-$out/cache}" && pwd)
 t0=$(date +%s.%N)
 step() { printf '  %-7s %s (%s s)\n' "$1" "$2" "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')"; }
 
@@ -58,12 +76,15 @@ board_var() { sh -c '. "$1"; eval "echo \"\${$2:-}\""' sh "$board_file" "$1"; }
 pkgs=$( (sed -e 's/#.*//' "$here/packages.list"; board_var image_packages) |
 	tr -s ' \t\n' '\n' | grep -v '^$' | sort -u | paste -sd, -)
 key=$(printf '%s\n' "$pkgs" "${mirrors[@]}" "${dpkgopts[@]}" "$purge" | sha256sum | cut -c1-16)
-base=$out/cache/base-$key
+base=$cache/base-$key
 
 # ------------------------------------------------------------ 1. base rootfs
+# One build at a time in the cache (make check builds both variants).
+exec 9>"$cache/.lock"
+flock 9
 if [ ! -f "$base.done" ]; then
 	step MMDEB "minbase + $(echo "$pkgs" | tr ',' '\n' | wc -l) packages -> $base (a minute or two)"
-	rm -rf "$base" "$out"/cache/base-*
+	rm -rf "$base" "$cache"/base-*
 	mmdebstrap --variant=minbase --mode=root --include="$pkgs" "${dpkgopts[@]}" \
 		--aptopt='Acquire::Languages "none"' \
 		--customize-hook="chroot \"\$1\" dpkg --purge $purge" \
@@ -83,10 +104,11 @@ step BASE "$base ($(du -sh "$base" | cut -f1))"
 kabi=$(ls "$base/lib/modules" | sort -V | tail -n 1)
 
 # ------------------------------------------------------------ 2. vkms
-"$top/drivers/vkms/build-vkms.sh" "$base" "$out/cache/vkms"
+"$top/drivers/vkms/build-vkms.sh" "$base" "$cache/vkms"
 # vicodec and v4l2-mem2mem (a real m2m codec for the V4L2 layer's test),
 # from the linux-source build-vkms.sh installed.
-"$top/drivers/vicodec/build-vicodec.sh" "$kabi" "$out/cache/vicodec"
+"$top/drivers/vicodec/build-vicodec.sh" "$kabi" "$cache/vicodec"
+flock -u 9
 
 # ------------------------------------------------------------ 3. staging
 stage=$out/staging
@@ -100,8 +122,19 @@ fw=$out/firmware
 rm -rf "$fw"
 "${MAKE:-make}" -C "$top" --no-print-directory O="$O" install DESTDIR="$fw" PREFIX=/usr >/dev/null
 rm -rf "$fw/usr/include" "$fw"/usr/lib/*.a
-cp -a "$fw/." "$stage/"
-step INSTALL "firmware: $(find "$fw" -type f | wc -l) files (make install DESTDIR=... PREFIX=/usr)"
+if [ "$variant" = development ]; then
+	cp -a "$fw/." "$stage/"
+else
+	# The product: what the services run, named one by one (a new program
+	# stays out until it is named here): no e2ee-media, e2ee-sframe, kxws,
+	# kxctl or sealroom-probe (tools for the tests and for people at a shell).
+	for f in usr/sbin/keyxchgd usr/sbin/sealroom-log usr/bin/roomd usr/bin/sealroom-screen \
+		usr/lib/gstreamer-1.0/libgste2ee.so usr/lib/gstreamer-1.0/libgstcodeword.so; do
+		[ -f "$fw/$f" ] || { echo "image: the product's $f is not in the firmware's install" >&2; exit 1; }
+		install -D -m 0755 "$fw/$f" "$stage/$f"
+	done
+fi
+step INSTALL "firmware ($variant): $(find "$fw" -type f | wc -l) files (make install DESTDIR=... PREFIX=/usr)"
 
 cp -a "$here/overlay/." "$stage/"
 # The services' users (docs/processes.md), with fixed ids so that a
@@ -125,7 +158,7 @@ chroot "$stage" /bin/sh -e -c '
 			-s /usr/sbin/nologin "$name"
 	done
 	install -d -m 0700 -o sealroom-kx -g sealroom-kx /var/lib/sealroom/keyxchg'
-install -d "$stage/etc/sealroom" "$stage/usr/lib/sealroom/tests"
+install -d "$stage/etc/sealroom"
 install -m 0644 "$board_file" "$stage/etc/sealroom/board"
 # The board's variants, board/<board>-<variant>.board (the same machine with
 # another device, e.g. QEMU's virtio-gpu as the screen), for the kernel
@@ -136,13 +169,24 @@ if [ -n "$variants" ]; then
 	# shellcheck disable=SC2086
 	install -m 0644 $variants "$stage/etc/sealroom/boards/"
 fi
-for f in ${IMAGE_TEST_FILES:-}; do install -m 0755 "$f" "$stage/usr/lib/sealroom/tests/"; done
+if [ "$variant" = development ]; then
+	install -d "$stage/usr/lib/sealroom/tests"
+	for f in ${IMAGE_TEST_FILES:-}; do install -m 0755 "$f" "$stage/usr/lib/sealroom/tests/"; done
+else
+	# The host room's configuration (sealroom.hostroom=1) is a development
+	# image's: the product's init never runs it, and it is not there.
+	rm -f "$stage/usr/lib/sealroom/hostroom-setup"
+fi
+# The variant, read by sealroom-init (and the initramfs's copy by its /init);
+# anything but "development" is a product.
+printf '%s\n' "$variant" >"$stage/usr/lib/sealroom/variant"
+chmod 0444 "$stage/usr/lib/sealroom/variant"
 
 # Kernel modules: vkms in extra/; of Debian's modules only those the board
 # names, rootfs/modules-keep.list, the initramfs's, and their dependencies.
 mods=$stage/lib/modules/$kabi
-install -D -m 0644 "$out/cache/vkms/$kabi/vkms.ko" "$mods/extra/vkms.ko"
-install -m 0644 "$out/cache/vicodec/$kabi/vicodec.ko" "$out/cache/vicodec/$kabi/v4l2-mem2mem.ko" \
+install -D -m 0644 "$cache/vkms/$kabi/vkms.ko" "$mods/extra/vkms.ko"
+install -m 0644 "$cache/vicodec/$kabi/vicodec.ko" "$cache/vicodec/$kabi/v4l2-mem2mem.ko" \
 	"$mods/extra/"
 depmod -b "$stage" "$kabi"
 initrd_modules="virtio_pci virtio_blk ext4"
@@ -177,9 +221,25 @@ step GSTREG "$GST_REGISTRY ($(grep -c . "$out/registry.log") lines of gst-inspec
 # Every shared library the firmware links resolves inside the image (else:
 # add its Debian package to rootfs/packages.list).
 missing=$(cd "$fw" && find . -type f | while read -r f; do
+	[ -e "$stage${f#.}" ] || continue # the product leaves some out
 	chroot "$stage" /usr/bin/ldd "${f#.}" 2>/dev/null | sed -n "s|^[[:space:]]*\([^ ]*\) => not found|${f#.}: \1|p"
 done)
 [ -z "$missing" ] || { printf 'image: libraries missing in the image (rootfs/packages.list):\n%s\n' "$missing" >&2; exit 1; }
+
+if [ "$variant" = product ]; then
+	# No bash: nothing in the product runs it (the services and the init
+	# are /bin/sh, dash; ldd, above, was its last user). Purged through dpkg
+	# so that its database stays true to the files.
+	chroot "$stage" dpkg --purge --force-remove-essential --force-depends bash >"$out/bash-purge.log" 2>&1 ||
+		{ tail "$out/bash-purge.log" >&2; exit 1; }
+	rm -f "$stage/var/log/dpkg.log" # the purge's, not the device's
+	# What the product must not carry, checked on the files themselves.
+	left=$(cd "$stage" && find . \( -path ./usr/lib/sealroom/tests -o -name 'in-image*.sh' -o -name touch-probe \
+		-o -name drm-scene -o -name drm-planes -o -name display-check -o -name hostroom-setup \
+		-o -name bash -o -name e2ee-media -o -name kxws \) -print)
+	[ -z "$left" ] || { printf 'image: the product image still has:\n%s\n' "$left" >&2; exit 1; }
+	step PRODUCT "no tests, test tools, hostroom-setup or bash"
+fi
 
 # ------------------------------------------------------------ 4. outputs
 cp "$stage/boot/vmlinuz-$kabi" "$out/vmlinuz"
@@ -191,6 +251,7 @@ rm -rf "$ird"
 mkdir -p "$ird"/{bin,dev,proc,sys,newroot}
 cp "$stage/bin/busybox" "$ird/bin/busybox"
 install -m 0755 "$here/initramfs-init" "$ird/init"
+printf '%s\n' "$variant" >"$ird/variant"
 modprobe -d "$stage" -S "$kabi" --show-depends -a $initrd_modules |
 	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r m; do
 	m=${m#"$stage"}
@@ -207,4 +268,4 @@ rm -f "$out/rootfs.ext4"
 mke2fs -q -t ext4 -L sealroom -m 0 -d "$stage" "$out/rootfs.ext4" "${size}k"
 rm -rf "$stage"
 step EXT4 "$out/rootfs.ext4"
-echo "image: $out/rootfs.ext4 $((size / 1024)) MiB (content $((kib / 1024)) MiB), kernel $kabi, board $board"
+echo "image: $out/rootfs.ext4 $((size / 1024)) MiB (content $((kib / 1024)) MiB), kernel $kabi, board $board, $variant image"

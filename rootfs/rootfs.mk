@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: MIT
 # rootfs/: the QEMU room image and its boot.
 #
-#   make image      $(O)/image/{rootfs.ext4,vmlinuz,initrd.img} (as root)
+#   make image      $(O)/image/{rootfs.ext4,vmlinuz,initrd.img} (as root): the
+#                   development image, the one the tests boot
+#   make image-product  $(O)/image-product/...: the product image (no console
+#                   shell, no tests, the kernel command line's sealroom.* ignored)
+#   make qemu-product  boot the product image (its console shows lines, takes nothing)
 #   make qemu-meeting  boot it with the relay and a second room on the host: a meeting
 #                   run from the panel (taps: make qemu-tap W=WIDGET in a second terminal)
 #   make qemu       boot it: serial console here (Ctrl-a x quits); QEMU_DISPLAY=virtio-gpu for
@@ -15,12 +19,14 @@
 
 BOARD ?= qemu-x86_64
 IMAGE_DIR := $(O)/image
+IMAGE_PRODUCT_DIR := $(O)/image-product
 # Host tools: mmdebstrap, QEMU, kmod (depmod, modprobe --show-depends), cpio;
 # drivers/vkms/build-vkms.sh installs the exact linux-source and headers the
 # image's kernel needs (these two pull the current ones in up front). The
 # image test's room on the host: Janus, iproute2 (its network namespace's
-# veth), util-linux (unshare), python3-cryptography and python3-websockets
-# (the relay fixture).
+# veth), util-linux (unshare; flock for the image cache both variants share),
+# python3-cryptography and python3-websockets (the relay fixture). e2fsprogs'
+# debugfs reads the product image's file system in its test.
 MORE_DEB_PACKAGES += mmdebstrap qemu-system-x86 e2fsprogs kmod cpio gzip \
 	linux-source linux-headers-amd64 libdrm-dev janus iproute2 util-linux \
 	python3-cryptography python3-websockets
@@ -34,7 +40,7 @@ $(O)/tests/qemu/drm-planes: tests/qemu/drm-planes.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(call pc,libdrm) -o $@ $< $(BASE_LDFLAGS) $(LDFLAGS) $(call pl,libdrm)
 
-.PHONY: image qemu
+.PHONY: image qemu image-product qemu-product
 image: deps
 	@$(MAKE) --no-print-directory all $(IMAGE_TEST_BINS)
 	@start=$$(date +%s); \
@@ -42,9 +48,48 @@ image: deps
 	  rootfs/mkimage.sh $(IMAGE_DIR) $(BOARD) && \
 	echo "image: built in $$(( $$(date +%s) - start )) s"
 
+# The product image: the same build (base, modules, registry, users, services)
+# with IMAGE_VARIANT=product (rootfs/README.md "The product image"); its
+# cache is the development image's.
+image-product: deps
+	@$(MAKE) --no-print-directory all
+	@start=$$(date +%s); \
+	MAKE="$(MAKE)" O="$(O)" IMAGE_VARIANT=product IMAGE_CACHE=$(IMAGE_DIR)/cache \
+	  rootfs/mkimage.sh $(IMAGE_PRODUCT_DIR) $(BOARD) && \
+	echo "image-product: built in $$(( $$(date +%s) - start )) s"
+
 qemu: deps
 	@test -f $(IMAGE_DIR)/rootfs.ext4 || $(MAKE) --no-print-directory image
 	rootfs/run-qemu.sh $(IMAGE_DIR)
+
+qemu-product: deps
+	@test -f $(IMAGE_PRODUCT_DIR)/rootfs.ext4 || $(MAKE) --no-print-directory image-product
+	rootfs/run-qemu.sh $(IMAGE_PRODUCT_DIR)
+
+# sealroom-log: each service's output into a log of bounded size
+# (sealroom-init starts every service through it: /run is RAM).
+$(O)/bin/sealroom-log: $(O)/obj/rootfs/sealroom-log.o $(O)/obj/rootfs/log-writer.o
+	$(call say,CCLD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
+
+all: $(O)/bin/sealroom-log
+
+install: install-sealroom-log
+.PHONY: install-sealroom-log
+install-sealroom-log: $(O)/bin/sealroom-log
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(O)/bin/sealroom-log $(DESTDIR)$(PREFIX)/sbin/
+
+# Far more output than the bound through it, tail -F across its rotations.
+MORE_TESTS += tests/integration/test_rootfs_log.py
+
+# The writer on any output in any pieces: the bound, and the files the end of it.
+FUZZ_TARGETS += fuzz_log_writer
+$(O)/fuzz/fuzz_log_writer: tests/fuzz/fuzz_log_writer.c rootfs/log-writer.c rootfs/log-writer.h
+	$(call say,FUZZCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Irootfs -o $@ tests/fuzz/fuzz_log_writer.c rootfs/log-writer.c
 
 # A meeting run from the QEMU room's panel (rootfs/run-meeting.sh): the relay
 # and a second room on the host; taps from a second terminal with qemu-tap.
@@ -72,6 +117,15 @@ $(O)/tests/test_qemu_virtio_gpu: image tests/qemu/test_qemu_boot.sh
 	@mkdir -p $(dir $@)
 	@printf '#!/bin/sh\nexec %s --virtio-gpu %s\n' $(abspath tests/qemu/test_qemu_boot.sh) \
 	  $(abspath $(IMAGE_DIR)) >$@
+	@chmod +x $@
+# The product image: its file system and initramfs inspected offline, then
+# one boot with the test switches on the kernel command line (ignored), a
+# line typed on the console (nothing answers), powered off over QMP.
+MORE_TESTS += $(O)/tests/test_qemu_product
+$(O)/tests/test_qemu_product: image-product tests/qemu/test_qemu_product.sh
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nexec %s %s\n' $(abspath tests/qemu/test_qemu_product.sh) \
+	  $(abspath $(IMAGE_PRODUCT_DIR)) >$@
 	@chmod +x $@
 endif
 

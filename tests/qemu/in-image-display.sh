@@ -23,6 +23,9 @@
 
 # 1. the services as booted.
 part "display 1. the services as booted"
+# (Their lines reach the logs through sealroom-log's writers.)
+waitfor /run/sealroom/10-keyxchgd.log "no meeting service configured" 30
+waitfor /run/sealroom/30-roomd.log "no room media configured" 30
 check "service 10-keyxchgd ran: no meeting service configured, not started" \
 	grep -q "no meeting service configured" /run/sealroom/10-keyxchgd.log
 check "service 30-roomd ran: no room media configured, not started" \

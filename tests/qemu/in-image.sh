@@ -36,10 +36,15 @@ else
 	nok "the booted screen service shows no Home with the board's touch panel and millimetres"
 	sed 's/^/# /' "$boot.log"
 fi
+check "the booted screen's output goes to sealroom-log's writer (a pipe, not the file), its log bounded" \
+	sh -c "readlink /proc/'$bootpid'/fd/1 | grep -q '^pipe:' && [ \"\$(wc -c <'$boot.log')\" -le 1048576 ]"
 check "the booted screen runs as sealroom-screen (pid $bootpid)" \
 	sh -c "[ \"\$(ps -o user= -p '$bootpid')\" = sealroom-screen ] && [ \"\$(ps -o comm= -p '$bootpid')\" = sealroom-screen ]"
 kill -TERM "$bootpid" 2>/dev/null
 waitpid_for "$bootpid" 60 "the booted screen to stop after SIGTERM" >/dev/null
+# Its last lines reach the log through sealroom-log's writer, a moment
+# after the screen is gone.
+waitfor "$boot.log" "screen stats:" 60
 check "the booted screen stops on SIGTERM: the display is free for the checks below" \
 	sh -c "! kill -0 '$bootpid' 2>/dev/null && grep -q 'screen stats:' '$boot.log'"
 

@@ -4,6 +4,7 @@
 
     qmp.py SOCKET click X Y
     qmp.py SOCKET screendump FILE.png
+    qmp.py SOCKET quit
 
 click: a left click on QEMU's virtio tablet through input-send-event. X and
 Y are the tablet's absolute axis values (0..32767; QEMU passes them through
@@ -14,6 +15,10 @@ contact at all).
 screendump: what the guest's display device scans out (virtio-gpu's scanout
 surface), written by QEMU as a PNG; the command returns once the file is
 written.
+
+quit: QEMU powers the machine off at once (the product image's test: the
+product has nothing that powers it off, and ACPI's power button would need
+a daemon it does not run). QEMU may close the socket before its reply.
 
 Prints one line; exit 1 when QEMU refuses.
 """
@@ -50,6 +55,14 @@ def screendump(f, sock, path):
     return f"qmp: screendump {path}"
 
 
+def quit_(f, sock):
+    try:
+        command(f, sock, "quit")
+    except (OSError, ValueError):  # the reply lost with the socket: QEMU is gone
+        pass
+    return "qmp: quit"
+
+
 def main():
     path, what = sys.argv[1], sys.argv[2]
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -62,8 +75,10 @@ def main():
         print(click(f, sock, int(sys.argv[3]), int(sys.argv[4])))
     elif what == "screendump" and len(sys.argv) == 4:
         print(screendump(f, sock, sys.argv[3]))
+    elif what == "quit" and len(sys.argv) == 3:
+        print(quit_(f, sock))
     else:
-        raise ValueError("usage: qmp.py SOCKET click X Y | screendump FILE.png")
+        raise ValueError("usage: qmp.py SOCKET click X Y | screendump FILE.png | quit")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@
  *                          display, per-sender counts, snapshots
  *
  * Main thread only (the key provider calls back from the main loop, the
- * decoded-picture probe counts from a streaming thread). E2eeMedia owns
+ * decoded-picture probe counts from a streaming thread, EOS goes in from a
+ * thread of its own that reads pipeline and loop only). E2eeMedia owns
  * every pointer in it.
  */
 #ifndef E2EE_MEDIA_TOOL_H
@@ -69,7 +70,8 @@ struct _E2eeMedia
   gint marker_frames;
   guint decoded_frames;
   gint exit_code;
-  gboolean eos_sent;
+  gboolean eos_wanted;          /* the sender's end was asked */
+  GThread *eos_thread;          /* EOS sent from it (e2ee-media.c send_eos) */
   gboolean legacy_ports;        /* --video-port/--audio-port: the single peer */
 };
 

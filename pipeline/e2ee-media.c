@@ -78,6 +78,7 @@
  * statistics, and the receiver "marker-frames=N decoded-frames=N".
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,24 +165,6 @@ e2ee_media_print_stats (E2eeMedia * app, const gchar * name,
   gst_structure_free (s);
 }
 
-static gboolean
-on_bus (GstBus * bus, GstMessage * msg, gpointer data)
-{
-  E2eeMedia *app = data;
-
-  switch (GST_MESSAGE_TYPE (msg)) {
-    case GST_MESSAGE_ERROR:
-      gst_e2ee_media_bus_error ("e2ee-media", msg, app->loop, &app->exit_code);
-      break;
-    case GST_MESSAGE_EOS:
-      g_main_loop_quit (app->loop);
-      break;
-    default:
-      break;
-  }
-  return TRUE;
-}
-
 /*
  * A sender's end is bounded: EOS goes in, and a pipeline that has not
  * drained it within EOS_GRACE_S is stuck. It says which sinks never saw EOS
@@ -192,14 +175,111 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
  * the process says so and exits 1 (gst_e2ee_media_bound_teardown). */
 #define TEARDOWN_S 60
 
+/* The end failed: why, in one line, and the run stops with exit 1. A
+ * GSourceFunc's return. */
+static gboolean G_GNUC_PRINTF (2, 3)
+stop_failed (E2eeMedia * app, const gchar * fmt, ...)
+{
+  va_list ap;
+  gchar *why;
+
+  va_start (ap, fmt);
+  why = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_printerr ("e2ee-media: %s; stopping\n", why);
+  g_free (why);
+  app->exit_code = 1;
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_eos_refused (gpointer data)
+{
+  return stop_failed (data, "a source refused EOS");
+}
+
+/* The EOS thread: the sources take it (each takes its stream lock to queue
+ * it), the main loop runs on meanwhile. */
+static gpointer
+eos_thread (gpointer data)
+{
+  E2eeMedia *app = data;
+
+  if (!gst_element_send_event (app->pipeline, gst_event_new_eos ()))
+    g_idle_add (on_eos_refused, app);
+  return NULL;
+}
+
+/*
+ * EOS into the sources, once the pipeline is PLAYING, from a thread of its
+ * own. Not while its change to PLAYING is still under way (asynchronous:
+ * the udpsinks preroll first): a udpsink that prerolled waits for PLAYING
+ * in its streaming thread, which holds its source's stream lock; a source
+ * takes that lock to queue EOS (GstBaseSrc send_event), and
+ * gst_element_send_event holds the pipeline's state lock the while, which
+ * the bin's continuation to PLAYING (a GStreamer pool thread) needs: each
+ * waited for the other for good. It was seen when the video sink
+ * prerolled late (a loaded machine: x264enc's first frame seconds after
+ * the audio's) and --seconds ran out first: every thread in a futex wait,
+ * the main loop with them, its overdue timer never fired. tests/
+ * integration/test_e2ee_media_end.py holds the video's first frame back
+ * past --seconds. The thread keeps the main loop, and its overdue timer,
+ * free of any wait on a streaming thread.
+ */
+static void
+send_eos (E2eeMedia * app)
+{
+  if (app->eos_thread)
+    return;
+  app->eos_thread = g_thread_new ("e2ee-media-eos", eos_thread, app);
+}
+
+static gboolean
+on_bus (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  E2eeMedia *app = data;
+  GstState state;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ERROR:
+      gst_e2ee_media_bus_error ("e2ee-media", msg, app->loop, &app->exit_code);
+      break;
+    case GST_MESSAGE_EOS:
+      g_main_loop_quit (app->loop);
+      break;
+    case GST_MESSAGE_STATE_CHANGED:
+      /* The end was asked before the pipeline was PLAYING: now. */
+      if (app->eos_wanted && GST_MESSAGE_SRC (msg) == GST_OBJECT (app->pipeline)) {
+        gst_message_parse_state_changed (msg, NULL, &state, NULL);
+        if (state == GST_STATE_PLAYING)
+          send_eos (app);
+      }
+      break;
+    default:
+      break;
+  }
+  return TRUE;
+}
+
 static gboolean
 on_eos_overdue (gpointer data)
 {
   E2eeMedia *app = data;
-  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (app->pipeline));
+  GstIterator *it;
   GValue v = G_VALUE_INIT;
-  GString *stuck = g_string_new (NULL);
+  GString *stuck;
+  GstState state, pending;
 
+  if (!app->eos_thread) {
+    gst_element_get_state (app->pipeline, &state, &pending, 0);
+    return stop_failed (app, "the pipeline did not reach PLAYING within %d s "
+        "of the end (%s, %s pending)", EOS_GRACE_S,
+        gst_element_state_get_name (state),
+        gst_element_state_get_name (pending));
+  }
+  it = gst_bin_iterate_sinks (GST_BIN (app->pipeline));
+  stuck = g_string_new (NULL);
   while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
     GstElement *sink = g_value_get_object (&v);
     GstPad *pad = gst_element_get_static_pad (sink, "sink");
@@ -212,12 +292,9 @@ on_eos_overdue (gpointer data)
   }
   g_value_unset (&v);
   gst_iterator_free (it);
-  g_printerr ("e2ee-media: the pipeline did not drain EOS within %d s "
-      "(sinks without EOS:%s); stopping\n", EOS_GRACE_S,
-      stuck->len ? stuck->str : " none");
+  stop_failed (app, "the pipeline did not drain EOS within %d s (sinks "
+      "without EOS:%s)", EOS_GRACE_S, stuck->len ? stuck->str : " none");
   g_string_free (stuck, TRUE);
-  app->exit_code = 1;
-  g_main_loop_quit (app->loop);
   return G_SOURCE_REMOVE;
 }
 
@@ -226,17 +303,15 @@ on_timeout (gpointer data)
 {
   E2eeMedia *app = data;
 
-  /* The sender ends its streams properly, once; the receiver, or a second
-   * signal, just stops. */
-  if (app->send && !app->eos_sent) {
-    app->eos_sent = TRUE;
-    if (gst_element_send_event (app->pipeline, gst_event_new_eos ()))
-      g_timeout_add_seconds (EOS_GRACE_S, on_eos_overdue, app);
-    else {
-      g_printerr ("e2ee-media: a source refused EOS; stopping\n");
-      app->exit_code = 1;
-      g_main_loop_quit (app->loop);
-    }
+  /* The sender ends its streams properly, once (send_eos says when); the
+   * receiver, or a second signal, just stops. A zero timeout: the state
+   * lock is not taken. */
+  if (app->send && !app->eos_wanted) {
+    app->eos_wanted = TRUE;
+    g_timeout_add_seconds (EOS_GRACE_S, on_eos_overdue, app);
+    if (gst_element_get_state (app->pipeline, NULL, NULL, 0) !=
+        GST_STATE_CHANGE_ASYNC)
+      send_eos (app);
   } else {
     g_main_loop_quit (app->loop);
   }
@@ -329,6 +404,8 @@ main (int argc, char **argv)
   }
   e2ee_media_keys_stop (&app);
   gst_element_set_state (app.pipeline, GST_STATE_NULL);
+  if (app.eos_thread)
+    g_thread_join (app.eos_thread);
   gst_e2ee_room_display_free (app.room);
   for (guint i = 0; i < app.n_peers; i++) {
     g_free (app.peers[i].codeword);

@@ -100,6 +100,11 @@ all: $(PLUGIN) $(O)/bin/e2ee-media $(O)/bin/roomd
 MORE_TESTS += tests/integration/test_roomd.py
 # roomd against a hostile screen (TILE, a MEDIA flood) and 65 senders in a run.
 MORE_TESTS += tests/integration/test_roomd_hostile.py
+# e2ee-media send's end before its pipeline is PLAYING (the video sink not
+# prerolled yet): EOS deferred, never a hang.
+MORE_TESTS += tests/integration/test_e2ee_media_end.py
+# roomd says when its audio output stalls (roomd-audio.h's watchdog).
+MORE_TESTS += tests/integration/test_roomd_audio_watch.py
 test-programs: $(O)/bin/roomd $(O)/bin/sealroom-screen
 
 install: install-plugin

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <gst/base/gstaggregator.h>
+
 #include "e2ee-media.h"
 #include "roomd-audio.h"
 
@@ -14,7 +16,7 @@
 
 struct _RoomdAudio
 {
-  GstElement *mixer, *volume, *level_in, *level;
+  GstElement *mixer, *volume, *level_in, *level, *sink;
   guint percent;
   guint64 levels;
   gdouble rms_db, peak_db;
@@ -22,6 +24,10 @@ struct _RoomdAudio
    * same buffers reach both levels: their windows line up). */
   gdouble rms_in_db;
   GstClockTime in_end;
+  /* The watchdog's: when the last level came (monotonic, us; or when the
+   * pipeline was last seen not PLAYING), and a stall said. */
+  gint64 last_level_us;
+  gboolean stalled;
 };
 
 /* The board's sink: one element that is a sink, nothing around it. */
@@ -95,10 +101,11 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
           NULL);
   gst_bin_add (GST_BIN (pipeline), sink);
   gst_object_unref (sink);      /* the pipeline's now */
-  c[7] = sink;
+  c[7] = a->sink = sink;
   a->percent = ROOMD_AUDIO_VOLUME_MAX;
   a->rms_db = a->peak_db = a->rms_in_db = FLOOR_DB;
   a->in_end = GST_CLOCK_TIME_NONE;
+  a->last_level_us = g_get_monotonic_time ();
   if (!gst_e2ee_media_link_chain (c, 8)) {
     g_printerr ("roomd: the audio output (mixer, level, volume, level, \"%s\") "
         "cannot be linked\n", sink_desc);
@@ -196,6 +203,11 @@ roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg)
   a->rms_db = loudest (s, "rms");
   a->peak_db = loudest (s, "peak");
   a->levels++;
+  if (a->stalled)
+    g_print ("roomd: the audio output resumed after %.1f s\n",
+        (g_get_monotonic_time () - a->last_level_us) / 1e6);
+  a->stalled = FALSE;
+  a->last_level_us = g_get_monotonic_time ();
   /* After the volume: what the room hears (tests follow it); the mix
    * before it over the same window, where the windows line up. */
   if (GST_CLOCK_TIME_IS_VALID (end) && end == a->in_end)
@@ -205,6 +217,87 @@ roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg)
     g_print ("roomd audio-out: volume=%u rms-db=%.1f peak-db=%.1f\n",
         a->percent, a->rms_db, a->peak_db);
   return TRUE;
+}
+
+/* One mixer input: "sink_N from ELEMENT: queued|empty[, eos][, flushing],
+ * flow F". */
+static void
+describe_input (const GValue * v, gpointer data)
+{
+  GstPad *pad = g_value_get_object (v), *peer = gst_pad_get_peer (pad);
+  GstObject *from = peer ? gst_pad_get_parent (peer) : NULL;
+  GstAggregatorPad *ap = GST_AGGREGATOR_PAD (pad);
+
+  g_string_append_printf (data, "; %s from %s: %s%s%s, flow %s",
+      GST_OBJECT_NAME (pad), from ? GST_OBJECT_NAME (from) : "nothing",
+      gst_aggregator_pad_has_buffer (ap) ? "queued" : "empty",
+      gst_aggregator_pad_is_eos (ap) ? ", eos" : "",
+      GST_PAD_IS_FLUSHING (pad) ? ", flushing" : "",
+      gst_flow_get_name (gst_pad_get_last_flow_return (pad)));
+  if (from)
+    gst_object_unref (from);
+  if (peer)
+    gst_object_unref (peer);
+}
+
+/* The running time of the sink's last buffer (NONE without one). */
+static GstClockTime
+sink_last_running_time (GstElement * sink)
+{
+  GstSample *sample = NULL;
+  GstClockTime t = GST_CLOCK_TIME_NONE;
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "last-sample"))
+    g_object_get (sink, "last-sample", &sample, NULL);
+  if (sample && gst_sample_get_buffer (sample) && gst_sample_get_segment
+      (sample))
+    t = gst_segment_to_running_time (gst_sample_get_segment (sample),
+        GST_FORMAT_TIME, GST_BUFFER_PTS (gst_sample_get_buffer (sample)));
+  if (sample)
+    gst_sample_unref (sample);
+  return t;
+}
+
+void
+roomd_audio_watch (RoomdAudio * a, GstElement * pipeline)
+{
+  gint64 now = g_get_monotonic_time ();
+  GstState state = GST_STATE_VOID_PENDING;
+  GstClock *clock;
+  GstClockTime running = GST_CLOCK_TIME_NONE;
+  GstPad *src;
+  GstIterator *it;
+  GString *where;
+
+  /* Only PLAYING counts: starting, the sinks preroll first. */
+  if (gst_element_get_state (pipeline, &state, NULL, 0) ==
+      GST_STATE_CHANGE_ASYNC || state != GST_STATE_PLAYING) {
+    a->last_level_us = now;
+    return;
+  }
+  if (a->stalled || now - a->last_level_us < ROOMD_AUDIO_STALL_S * G_USEC_PER_SEC)
+    return;
+  a->stalled = TRUE;
+  if ((clock = gst_element_get_clock (pipeline))) {
+    running = gst_clock_get_time (clock) - gst_element_get_base_time (pipeline);
+    gst_object_unref (clock);
+  }
+  src = gst_element_get_static_pad (a->mixer, "src");
+  where = g_string_new (NULL);
+  g_string_append_printf (where, "mixer output flow %s",
+      gst_flow_get_name (gst_pad_get_last_flow_return (src)));
+  gst_object_unref (src);
+  it = gst_element_iterate_sink_pads (a->mixer);
+  while (gst_iterator_foreach (it, describe_input, where) ==
+      GST_ITERATOR_RESYNC)
+    gst_iterator_resync (it);
+  gst_iterator_free (it);
+  g_print ("roomd: the audio output stalled: no level for %.1f s while "
+      "PLAYING (%s; the sink's last buffer at running time %" GST_TIME_FORMAT
+      ", now %" GST_TIME_FORMAT ")\n", (now - a->last_level_us) / 1e6,
+      where->str, GST_TIME_ARGS (sink_last_running_time (a->sink)),
+      GST_TIME_ARGS (running));
+  g_string_free (where, TRUE);
 }
 
 void

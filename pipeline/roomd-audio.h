@@ -25,8 +25,8 @@
  * Call order: roomd_audio_new (pipeline not yet playing), _link per receive
  * branch (its audio src pad) and _unlink when the branch goes (after it is
  * at NULL and out of the pipeline), _set_volume from the main loop,
- * _bus_message on each bus message (main loop), _free after the pipeline
- * is at NULL. Main loop only.
+ * _bus_message on each bus message (main loop), _watch once a second
+ * (main loop), _free after the pipeline is at NULL. Main loop only.
  */
 #ifndef __ROOMD_AUDIO_H__
 #define __ROOMD_AUDIO_H__
@@ -52,6 +52,18 @@ gboolean roomd_audio_set_volume (RoomdAudio * a, guint percent);
 guint roomd_audio_volume (const RoomdAudio * a);
 /* Handles the level element's message (a line: "roomd audio-out: ..."); FALSE for others. */
 gboolean roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg);
+/*
+ * The output's watchdog, once a second from the main loop: while the
+ * pipeline is PLAYING and no level has come for ROOMD_AUDIO_STALL_S, one
+ * line "roomd: the audio output stalled: ..." with where the audio stands
+ * (the mixer's output flow, each mixer input's peer, queue and flow, the
+ * sink's last buffer against the running time now), and "roomd: the audio
+ * output resumed after N s" if levels come back. A stall of the output was
+ * seen, rarely and never reproduced, with nothing said; this is what the
+ * next one says about itself.
+ */
+#define ROOMD_AUDIO_STALL_S 10
+void roomd_audio_watch (RoomdAudio * a, GstElement * pipeline);
 /* Level messages seen and the last RMS (dB, loudest channel; -inf as -200). */
 void roomd_audio_stats (const RoomdAudio * a, guint64 * levels, gdouble * rms_db);
 void roomd_audio_free (RoomdAudio * a);

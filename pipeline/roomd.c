@@ -117,6 +117,16 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
   return TRUE;
 }
 
+/* Once a second: the audio output's watchdog (roomd-audio.h). */
+static gboolean
+on_watch (gpointer data)
+{
+  Roomd *app = data;
+
+  roomd_audio_watch (app->audio, app->pipeline);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_stop (gpointer data)
 {
@@ -471,6 +481,7 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_stop, &app);
   g_unix_signal_add (SIGINT, on_stop, &app);
   g_unix_signal_add (SIGUSR1, on_stats, &app);
+  g_timeout_add_seconds (1, on_watch, &app);
   if (!roomd_keys_start (&app))
     return 2;
   /* After the key provider chose jansson's allocator. */

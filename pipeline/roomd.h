@@ -43,6 +43,7 @@ typedef struct
 {
   guint sender;
   guint64 video, decoded, sent, dropped, auth, lost;
+  guint64 replayed;             /* frames e2eedec dropped as replays */
 } RoomdCounts;
 
 /* One remote sender with a branch: an entry is used from the branch's
@@ -61,7 +62,8 @@ typedef struct
 struct _Roomd
 {
   gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
-      *encoder, *decoder, *marker, *janus, *janus_ca, *audio_sink;
+      *encoder, *decoder, *marker, *janus, *janus_ca, *janus_pin_file,
+      *audio_sink;
   gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
   guint max_tile_w, max_tile_h; /* --max-tile: the screen's size */
   gboolean plain_rtp;
@@ -105,6 +107,8 @@ RoomdPeer *roomd_branch_add (Roomd * app, guint sender);
 gboolean roomd_branch_prune (gpointer data);
 /* The counts of p's branch now. */
 void roomd_peer_counts (Roomd * app, RoomdPeer * p, RoomdCounts * c);
+/* RoomdRtcSlotFunc (data: the Roomd): slot of sender's branch made. */
+void roomd_branch_add_slot (gpointer data, guint sender, guint slot);
 /* The end-of-run lines of every sender received (roomd.c says which). */
 void roomd_branch_print_results (Roomd * app);
 

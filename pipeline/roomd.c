@@ -32,9 +32,10 @@
  * --send-host (default 127.0.0.1) --video-port / --audio-port.
  *
  * Receive (roomd-branch.c): when the key provider installs the first
- * receive key of a sender N, a branch for N: through Janus, an appsrc fed by the
- * subscription to "participant-N" (only from its ICE pair, after DTLS, what
- * SRTP authenticated); with --plain-rtp, udpsrc bound to --rx-address
+ * receive key of a sender N, a branch for N: through Janus, an appsrc per
+ * slot, each fed by the subscription to one publisher claiming
+ * "participant-N" (only from its ICE pair, after DTLS, what SRTP
+ * authenticated), their frames merged before e2eedec (roomd-rtc-match.c); with --plain-rtp, udpsrc bound to --rx-address
  * (default 127.0.0.1, never the wildcard) port --rx-base + 2N (video) and
  * + 2N + 1 (audio). Then rtpjitterbuffer, depayloader, e2eedec bound to N,
  * parser, decoder (--decoder, validated, default avdec_h264),

@@ -14,11 +14,15 @@
  *   roomd-screen.c   the frame socket's requests from the screen: a tile's
  *                    size (TILE) and the panel's MEDIA, MEDIA_STATE back
  *   roomd-rtc.c      the transport through Janus (roomd-rtc.h)
+ *   roomd-rtc-match.c  which publishers claiming a sender's name the
+ *                    transport subscribes to, each into a slot of the
+ *                    sender's branch (roomd-rtc-priv.h)
  *   roomd-audio.c    the room's audio output (roomd-audio.h)
  *
  * All of it runs on roomd's main thread (the key provider and the frame
  * output call back from its main loop), except RoomdPeer.decoded, which a
- * streaming thread counts. Roomd owns every pointer in it.
+ * streaming thread counts, and the transport's signaling thread
+ * (roomd-rtc.c), which asks the main thread for a branch's slots. Roomd owns every pointer in it.
  */
 #ifndef ROOMD_H
 #define ROOMD_H

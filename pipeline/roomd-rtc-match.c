@@ -345,8 +345,9 @@ free_slot (RoomdRtc * r, Sub * s)
 
     if (slot_busy (k))
       continue;
+    /* Both streams' appsrcs (roomd_rtc_src() makes one at a time). */
     g_mutex_lock (&r->lock);
-    built = k->gst != NULL;
+    built = k->gst && k->src[0] && k->src[1];
     g_mutex_unlock (&r->lock);
     if (built)
       return (gint) i;

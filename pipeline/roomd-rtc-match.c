@@ -159,10 +159,15 @@ subscribe (RoomdRtc * r, Sub * s, guint slot, guint64 feed, guint of,
     ret = roomd_rtc_check (r, rtc_janus_trickle_done (r->j, k->handle, why));
   if (ret)
     goto out;
-  set_feed (r, k, feed);
+  g_mutex_lock (&r->lock);
+  k->feed = feed;
+  k->auth_base = g_atomic_int_get (&k->authenticated);
+  g_mutex_unlock (&r->lock);
   k->since = g_get_monotonic_time ();
   k->last_auth = g_atomic_int_get (&k->authenticated);
   k->last_auth_at = 0;
+  k->mark_at = 0;
+  k->window = -1;
   g_mutex_lock (&r->lock);
   r->t.subscriptions++;
   if (n_busy (s) > 1)
@@ -200,6 +205,13 @@ watch_slot (RoomdRtc * r, Sub * s, guint slot, gint64 now)
           slot);
     k->last_auth = auth;
     k->last_auth_at = now;
+  }
+  /* Frames per PROBATION_US window since it connected (rotate()). */
+  if (k->connected_at && now - k->mark_at >= PROBATION_US) {
+    if (k->mark_at)
+      k->window = auth - k->mark_auth;
+    k->mark_auth = auth;
+    k->mark_at = now;
   }
   ret = rtc_peer_wait_connected (k->peer, 0, &why);
   if (k->connected_at) {
@@ -394,6 +406,29 @@ waiting_claimants (Sub * s, const guint64 * claim, guint n_claim,
   return n;
 }
 
+/* Slot i of s unsubscribed, its feed set aside for BENCH_US; why says
+ * what it brought ("... while WHY"). */
+static void
+prune (RoomdRtc * r, Sub * s, guint i, gint64 now, gboolean fewest,
+    const gchar * why)
+{
+  Slot *k = &s->slot[i];
+  gchar *what = fewest ? g_strdup_printf ("the fewest frames first "
+      "(%d in %d s)", k->window, (int) (PROBATION_US / G_USEC_PER_SEC)) :
+      g_strdup_printf ("no frame that authenticates first in %d s",
+      (int) (PROBATION_US / G_USEC_PER_SEC));
+
+  janus_say (TRUE, "roomd: sender %u: Janus feed %" G_GUINT64_FORMAT
+      " (slot %u) brought %s while %s; unsubscribed, set aside for %d s",
+      s->sender, k->feed, i, what, why, (int) (BENCH_US / G_USEC_PER_SEC));
+  g_free (what);
+  bench (s, k->feed, now);
+  unsubscribe (r, k, TRUE);
+  g_mutex_lock (&r->lock);
+  r->t.candidates_pruned++;
+  g_mutex_unlock (&r->lock);
+}
+
 /* One sender against the listing: TRUE while it is awaited. */
 static gboolean
 match_sender (RoomdRtc * r, Sub * s, const struct rtc_janus_participant *list,
@@ -431,23 +466,38 @@ match_sender (RoomdRtc * r, Sub * s, const struct rtc_janus_participant *list,
   for (guint i = 0; i < ROOMD_RTC_CANDIDATES; i++)
     any_proven |= proven (&s->slot[i], now);
   n_wait = waiting_claimants (s, claim, n_claim, any_proven, now, wait);
-  /* Idle slots make room when N is shown by another, or a claimant waits. */
+  /* Idle slots go: one that never brought a frame first while another
+   * slot of N does (a squatter; a replayer whose copies all came second),
+   * and any idle one when a claimant waits for a place. An idle slot that
+   * did bring frames first stays otherwise: it may be N's own, behind a
+   * replayer that won the race for a while. */
   for (guint i = 0; i < ROOMD_RTC_CANDIDATES && !r->broken; i++) {
     Slot *k = &s->slot[i];
 
-    if (!idle (k, now) || (!any_proven && !n_wait))
+    if (!idle (k, now) || !((any_proven && !k->last_auth_at) || n_wait))
       continue;
-    janus_say (TRUE, "roomd: sender %u: Janus feed %" G_GUINT64_FORMAT
-        " (slot %u) brought no frame that authenticates in %d s while %s; "
-        "unsubscribed, set aside for %d s", s->sender, k->feed, i,
-        (int) (PROBATION_US / G_USEC_PER_SEC), any_proven ? "another "
-        "publisher of participant-N did" : "other publishers claim the name",
-        (int) (BENCH_US / G_USEC_PER_SEC));
-    bench (s, k->feed, now);
-    unsubscribe (r, k, TRUE);
-    g_mutex_lock (&r->lock);
-    r->t.candidates_pruned++;
-    g_mutex_unlock (&r->lock);
+    prune (r, s, i, now, FALSE, n_wait ? "another publisher claims the name" :
+        "another publisher of participant-N did");
+  }
+  /* Every slot full and bringing frames, a claimant waiting: the one that
+   * brought the fewest frames first in its last window makes room, at most
+   * once per PROBATION_US (N's own publisher, first with nearly every
+   * frame, is not the one). */
+  if (n_wait && n_busy (s) == ROOMD_RTC_CANDIDATES && now >= s->next_rotation
+      && !r->broken) {
+    gint worst = 0;
+
+    /* Only once every slot has a whole window to compare. */
+    for (guint i = 0; i < ROOMD_RTC_CANDIDATES && worst >= 0; i++)
+      if (s->slot[i].window < 0)
+        worst = -1;
+      else if (s->slot[i].window < s->slot[worst].window)
+        worst = (gint) i;
+    if (worst >= 0) {
+      s->next_rotation = now + PROBATION_US;
+      prune (r, s, (guint) worst, now, TRUE, "every slot brought frames and "
+          "another publisher claims the name");
+    }
   }
   for (guint w = 0; w < n_wait && !r->broken; w++) {
     gint slot;
@@ -584,7 +634,8 @@ roomd_rtc_print_candidates (RoomdRtc * r)
       if (s->slot[k].feed)
         g_print ("roomd candidate sender=%u slot=%u feed=%" G_GUINT64_FORMAT
             " authenticated=%d rtp-pushed=%" G_GUINT64_FORMAT "\n", s->sender,
-            k, s->slot[k].feed, g_atomic_int_get (&s->slot[k].authenticated),
+            k, s->slot[k].feed, g_atomic_int_get (&s->slot[k].authenticated)
+            - s->slot[k].auth_base,
             rtc_gst_pushed (s->slot[k].gst));
   }
   g_mutex_unlock (&r->lock);

@@ -46,13 +46,18 @@ typedef struct
   GstElement *src[2];           /* by stream; gst holds the references */
   guint64 feed;                 /* under lock (the thread writes it) */
   gint authenticated;           /* atomic: frames out of the branch's e2eedecs */
+  gint auth_base;               /* under lock: authenticated at subscribing */
   /* The thread's: */
   struct rtc_peer *peer;
   guint64 handle;
   gint64 since;                 /* subscribed */
   gint64 connected_at;          /* 0 until ICE and DTLS are done */
-  gint64 last_auth_at;          /* when authenticated last rose */
+  gint64 last_auth_at;          /* when authenticated last rose; 0: not
+                                 * since subscribed */
   gint last_auth;
+  gint64 mark_at;               /* the current window's start */
+  gint mark_auth;               /* authenticated at mark_at */
+  gint window;                  /* frames in the last whole window, or -1 */
   gboolean requested;           /* its chains asked of the main thread */
 } Slot;
 
@@ -69,6 +74,7 @@ typedef struct
   gboolean drop;                /* under lock: the branch went */
   Slot slot[ROOMD_RTC_CANDIDATES];
   Benched bench[ROOMD_RTC_BENCHED];     /* the thread's */
+  gint64 next_rotation;         /* the thread's: rotate() not before */
 } Sub;
 
 /* Counts of peer connections gone, and of the signaling. */

@@ -696,8 +696,10 @@ out:
 		gst_object_unref(pp);
 	if (sp && gst_element_set_state(sp, GST_STATE_NULL) != GST_STATE_CHANGE_FAILURE)
 		gst_object_unref(sp);
-	rtc_peer_free(pub);
+	/* The subscriber first: with --replay its receive thread sends
+	 * through the publisher's connection. */
 	rtc_peer_free(sub);
+	rtc_peer_free(pub);
 	rtc_gst_free(pg);
 	rtc_gst_free(sg);
 	rtc_janus_free(j);

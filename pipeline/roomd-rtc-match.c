@@ -25,10 +25,17 @@
  *   idle      a slot connected PROBATION_US ago or more whose count did
  *             not rise in the last PROBATION_US
  *
- * An idle slot is unsubscribed, its feed set aside for BENCH_US, when
- * another slot of the sender is proven, or when a claimant not subscribed
- * waits for a slot (benched feeds wait only while no slot is proven: with
- * nothing proven every claimant is tried again in turn). Bounds:
+ * An idle slot is unsubscribed, its feed set aside for BENCH_US, when it
+ * never brought a frame first since subscribed while another slot of the
+ * sender is proven (a squatter, a replayer whose copies all came second),
+ * or when a claimant not subscribed waits for a slot. An idle slot that
+ * did bring frames first stays otherwise: N's own publisher may lose the
+ * race to a replayer for a while (seen under ASan and load), and must not
+ * be left to the replayer. With every slot bringing frames and a claimant
+ * waiting, the slot with the fewest frames first in its last whole window
+ * makes room, at most once per PROBATION_US. Benched feeds wait only while
+ * no slot is proven: with nothing proven every claimant is tried again in
+ * turn. Bounds:
  * ROOMD_RTC_CANDIDATES slots a sender, ROOMD_RTC_EXTRA subscriptions
  * beyond each sender's first in all; claimants left out are counted and
  * named in a rate-limited line. A slot's chains are built on the main

@@ -213,7 +213,7 @@ watch_slot (RoomdRtc * r, Sub * s, guint slot, gint64 now)
     k->last_auth = auth;
     k->last_auth_at = now;
   }
-  /* Frames per PROBATION_US window since it connected (rotate()). */
+  /* Frames per PROBATION_US window since it connected (the rotation). */
   if (k->connected_at && now - k->mark_at >= PROBATION_US) {
     if (k->mark_at)
       k->window = auth - k->mark_auth;
@@ -519,9 +519,12 @@ match_sender (RoomdRtc * r, Sub * s, const struct rtc_janus_participant *list,
       janus_say (TRUE, "roomd: subscribing to sender %u: %s", s->sender, why);
     taken = w + 1;
   }
-  if (taken < n_wait && !asked) {
+  /* Said at most once per PROBATION_US a sender (the listing is every
+   * second), counted at every listing. */
+  if (taken < n_wait && !asked && now >= s->next_over_line) {
     GString *feeds = g_string_new (NULL);
 
+    s->next_over_line = now + PROBATION_US;
     for (guint w = taken; w < n_wait; w++)
       g_string_append_printf (feeds, " %" G_GUINT64_FORMAT, wait[w]);
     janus_say (TRUE, "roomd: sender %u: %u more publishers claim "
@@ -530,6 +533,8 @@ match_sender (RoomdRtc * r, Sub * s, const struct rtc_janus_participant *list,
         n_wait - taken, s->sender, ROOMD_RTC_CANDIDATES, ROOMD_RTC_EXTRA,
         feeds->str);
     g_string_free (feeds, TRUE);
+  }
+  if (taken < n_wait && !asked) {
     g_mutex_lock (&r->lock);
     r->t.candidates_over++;
     g_mutex_unlock (&r->lock);

@@ -74,7 +74,8 @@ typedef struct
   gboolean drop;                /* under lock: the branch went */
   Slot slot[ROOMD_RTC_CANDIDATES];
   Benched bench[ROOMD_RTC_BENCHED];     /* the thread's */
-  gint64 next_rotation;         /* the thread's: rotate() not before */
+  gint64 next_rotation;         /* the thread's: rotation not before */
+  gint64 next_over_line;        /* the thread's: "left out" said not before */
 } Sub;
 
 /* Counts of peer connections gone, and of the signaling. */

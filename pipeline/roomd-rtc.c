@@ -496,6 +496,9 @@ roomd_rtc_print (RoomdRtc * r)
       pool_empty += g ? rtc_gst_pool_empty (g) : 0;
     }
   g_mutex_unlock (&r->lock);
+  /* The candidates' lines first: once the transport line is there, they
+   * are too (tests wait for it). */
+  roomd_rtc_print_candidates (r);
   /* Only when libnice's verbose log is on (rtc_peer.h). */
   unknown = rtc_peer_counting_unknown ()? g_strdup_printf
       (" dropped-unknown-source=%" G_GUINT64_FORMAT,
@@ -522,7 +525,6 @@ roomd_rtc_print (RoomdRtc * r)
       rtc_gst_keyframes_refused (r->pub_gst), plis, t.consent_lost,
       t.candidates, t.candidates_pruned, t.candidates_over);
   g_free (unknown);
-  roomd_rtc_print_candidates (r);
 }
 
 void

@@ -96,8 +96,9 @@ GstElement *roomd_rtc_src (RoomdRtc * r, guint sender, guint slot,
 void roomd_rtc_drop (RoomdRtc * r, guint sender);
 
 void roomd_rtc_stop (RoomdRtc * r);
-/* One line "roomd transport: ..." of the counts, and a line "roomd
- * candidate sender=N slot=K feed=F authenticated=A" per subscription. */
+/* A line "roomd candidate sender=N slot=K feed=F authenticated=A
+ * rtp-pushed=P" per subscription, then one line "roomd transport: ..." of
+ * the counts. */
 void roomd_rtc_print (RoomdRtc * r);
 void roomd_rtc_free (RoomdRtc * r);
 

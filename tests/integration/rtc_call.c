@@ -37,6 +37,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +520,8 @@ int main(int argc, char **argv)
 	int ret, status = 0;
 
 	gst_init(&argc, &argv);
+	/* Janus closing its socket is a failure to name, not a death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	pg = rtc_gst_new();
 	sg = rtc_gst_new();
 	g_option_context_add_main_entries(oc, entries, NULL);

@@ -77,7 +77,7 @@ class Squatter:
         with open(self.log, errors="replace") as f:
             return f.read()
 
-    def feed(self, seconds=60):
+    def feed(self, seconds=120):
         """Its feed id, once it published (its "publisher connected" line)."""
         tap.wait_until(lambda: "publisher connected feed=" in self.text() or
                        self.proc.poll() is not None, seconds, f"{self.name} publishing")
@@ -108,18 +108,20 @@ class Squatter:
 
 def candidates(rd):
     """SIGUSR1's "roomd candidate" lines: {feed: (sender, authenticated)} of the
-    last report."""
+    last report (printed before its transport line, after its keyprovider line;
+    other threads' lines may come between)."""
     n = rd.text().count("roomd transport:")
     rd.proc.send_signal(10)   # SIGUSR1
     rd.wait_for(lambda t: t.count("roomd transport:") > n, "its transport line")
     lines = rd.text().splitlines()
     last = max(i for i, ln in enumerate(lines) if ln.startswith("roomd transport:"))
     out = {}
-    for ln in lines[last + 1:]:
-        if not ln.startswith("roomd candidate "):
+    for ln in reversed(lines[:last]):
+        if ln.startswith("roomd keyprovider:"):
             break
-        f = dict(x.split("=") for x in ln.split()[2:])
-        out[int(f["feed"])] = (int(f["sender"]), int(f["authenticated"]))
+        if ln.startswith("roomd candidate "):
+            f = dict(x.split("=") for x in ln.split()[2:])
+            out[int(f["feed"])] = (int(f["sender"]), int(f["authenticated"]))
     return out, lines[last]
 
 

@@ -250,7 +250,7 @@ static GstElement *
 add_funnel (GstElement * bin, const gchar * what, guint sender)
 {
   GstElement *e = add_named (bin, "funnel", what, sender,
-      "gstreamer1.0 (libgstcoreelements)");
+      "libgstreamer1.0-0");
 
   /* Every slot's caps are the same (byte-stream H.264, Opus); a slot's
    * stream-start and segment are not passed on each time frames come from

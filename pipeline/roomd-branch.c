@@ -229,8 +229,11 @@ add_slot_chain (Roomd * app, GstElement * bin, guint sender, guint slot,
   sink = gst_element_request_pad_simple (funnel, "sink_%u");
   ok = sink && gst_pad_link (src, sink) == GST_PAD_LINK_OK;
   if (ok) {
-    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, slot_frame, counter,
-        NULL);
+    /* Every item the slot pushes, events too (EOS makes e2eedec push what
+     * it held): a pooled streaming thread may have run another slot's
+     * task before, and must not count for it. */
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, slot_frame, counter, NULL);
     gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, slot_keyframe,
         counter, NULL);
   } else {

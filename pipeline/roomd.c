@@ -71,7 +71,9 @@
  * per branch added or removed, and at the end one line per sender it
  * received (the current ones and the last 64 departed, each summed over its
  * branches): "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
- * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late), then
+ * dropped=X auth-failed=F lost=L replayed=P" (L: RTP packets lost or late,
+ * over every slot; P: frames e2eedec dropped as copies of frames already
+ * output, e.g. a replaying squatter's: docs/transport.md "Names"), then
  * "roomd senders: branches=B listed=N video-frames=V ..." (the same counts
  * summed over every branch of the run, listed or not),
  * "roomd marker-frames=M", "roomd microphone=on|muted camera=on|off
@@ -83,8 +85,10 @@
  * second "roomd audio-out: volume=V rms-db=R peak-db=P" (the level after the
  * volume) and at the end "roomd audio-out levels=N last-rms-db=R",
  * and through Janus "roomd transport: ..." (the transport's counts: joins,
- * losses of Janus, datagrams dropped and why). SIGUSR1 prints the lines of
- * the end (from "roomd sender=") at once, and roomd goes on.
+ * losses of Janus, datagrams dropped and why, the publishers claiming a
+ * sender's name; before it a "roomd candidate ..." line per subscription).
+ * SIGUSR1 prints the lines of the end (from "roomd sender=", the
+ * transport's included) at once, and roomd goes on.
  * Exit 0; 1 when the pipeline fails; 2 on usage.
  */
 #include <errno.h>

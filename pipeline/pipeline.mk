@@ -79,16 +79,18 @@ $(O)/bin/e2ee-media: $(MEDIA_TOOL_OBJS) $(MEDIA_OBJS) $(KP_OBJS) $(RD_OBJS) \
 # libpanel's frames.o, no display). Its parts (roomd.h): the daemon (roomd.c),
 # the receive branches (roomd-branch.c), the key subscription (roomd-keys.c),
 # the screen's requests (roomd-screen.c), the audio output (roomd-audio.c);
-# its transport through Janus (roomd-rtc.c) is webrtc/'s librtc.
+# its transport through Janus (roomd-rtc.c, and roomd-rtc-match.c: which
+# publishers a sender's branch subscribes to) is webrtc/'s librtc.
 ROOMD_PART_OBJS := $(O)/obj/pipeline/roomd.o $(O)/obj/pipeline/roomd-branch.o \
 	$(O)/obj/pipeline/roomd-keys.o $(O)/obj/pipeline/roomd-screen.o
-ROOMD_OBJS := $(ROOMD_PART_OBJS) $(O)/obj/pipeline/roomd-rtc.o \
+ROOMD_RTC_OBJS := $(O)/obj/pipeline/roomd-rtc.o $(O)/obj/pipeline/roomd-rtc-match.o
+ROOMD_OBJS := $(ROOMD_PART_OBJS) $(ROOMD_RTC_OBJS) \
 	$(O)/obj/pipeline/roomd-audio.o \
 	$(O)/obj/pipeline/gste2eeroomframes.o $(MEDIA_OBJS) \
 	$(KP_OBJS) $(PARSE_OBJS) $(O)/obj/panel/frames.o
 $(ROOMD_PART_OBJS) $(O)/obj/pipeline/gste2eeroomframes.o: EXTRA_GST_CFLAGS = \
 	-Ipanel/include $(call pc,gstreamer-app-1.0 gio-2.0)
-$(O)/obj/pipeline/roomd-rtc.o: EXTRA_GST_CFLAGS = $(RTC_CFLAGS)
+$(ROOMD_RTC_OBJS): EXTRA_GST_CFLAGS = $(RTC_CFLAGS)
 $(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a $(O)/lib/librtc.a $(O)/lib/libkxnet.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)

@@ -10,19 +10,30 @@
  * (summed over its branches, for the end-of-run lines) and into a total of
  * every removed branch.
  *
- * Video: the RTP source (roomd-rtc.c's appsrc for "participant-N" through
- * Janus; with --plain-rtp udpsrc on --rx-address, port --rx-base + 2N),
- * rtpjitterbuffer "vjb-N", rtph264depay, e2eedec "vdec-N" bound to N, the
- * parser, the decoder (--decoder, validated, or avdec_h264), videoconvert,
- * videoscale, capsfilter "vcaps-N" (BGRx at N's tile size, within the
- * screen's: roomd-screen.c changes it), appsink "vsink-N" into the frame
- * output
- * (gste2eeroomframes.c). Audio: the source (port + 1), "ajb-N",
- * rtpopusdepay, e2eedec "adec-N", opusdec, audioconvert, audioresample,
- * ghosted out to the room's mixer (roomd-audio.c). Element by element:
- * addresses and ports go into properties, never into a description.
+ * Video: one slot or more, each the RTP source (through Janus roomd-rtc.c's
+ * appsrc for one publisher claiming "participant-N"; with --plain-rtp
+ * udpsrc on --rx-address, port --rx-base + 2N), rtpjitterbuffer "vjb-N"
+ * (slot k > 0: "vjbK-N") and rtph264depay, into funnel "vfun-N"; then
+ * e2eedec "vdec-N" bound to N, the parser, the decoder (--decoder,
+ * validated, or avdec_h264), videoconvert, videoscale, capsfilter "vcaps-N"
+ * (BGRx at N's tile size, within the screen's: roomd-screen.c changes it),
+ * appsink "vsink-N" into the frame output (gste2eeroomframes.c). Audio:
+ * slots of the source (port + 1), "ajb-N" and rtpopusdepay into "afun-N",
+ * then e2eedec "adec-N", opusdec, audioconvert, audioresample, ghosted out
+ * to the room's mixer (roomd-audio.c). Element by element: addresses and
+ * ports go into properties, never into a description.
+ *
+ * Slots (docs/transport.md "Names"): slot 0 comes with the branch; the
+ * transport asks for slot k (RoomdRtcSlotFunc) when a k+1-th publisher
+ * claims N's name, and it stays until the branch goes. Each slot's frames
+ * are pushed by its own jitterbuffer's thread, so a thread-local says
+ * which slot a frame came from: a frame out of vdec-N or adec-N raises that
+ * slot's authenticated count (roomd-rtc-match.c decides on it), and a
+ * keyframe request from e2eedec or the decoder goes up to that slot only,
+ * not to every slot the funnel would send it to.
  */
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include "e2ee/keyring.h"
 #include "e2ee-media.h"
@@ -96,15 +107,66 @@ roomd_tile_caps (guint width, guint height)
       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
 }
 
-/* The RTP of sender's stream: the transport's appsrc, or udpsrc. */
 static GstElement *
-add_rtp_src (Roomd * app, GstElement * bin, guint sender, guint stream,
-    GstCaps * caps)
+add_named (GstElement * bin, const gchar * factory, const gchar * what,
+    guint sender, const gchar * package)
+{
+  gchar *name = what ? peer_name (what, sender) : NULL;
+  GstElement *e = gst_e2ee_media_add_element (bin, factory, name, package);
+
+  g_free (name);
+  return e;
+}
+
+/* The slot whose thread this is (roomd-rtc's authenticated count of it),
+ * or NULL: a slot's depayloader sets it for each frame it pushes. */
+static __thread gint *this_slot;
+
+static GstPadProbeReturn
+slot_frame (GstPad * pad, GstPadProbeInfo * info, gpointer counter)
+{
+  this_slot = counter;
+  return GST_PAD_PROBE_OK;
+}
+
+/* A keyframe request on its way up through the funnel: only to the slot
+ * whose frame raised it (the thread's), when known. */
+static GstPadProbeReturn
+slot_keyframe (GstPad * pad, GstPadProbeInfo * info, gpointer counter)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (this_slot && this_slot != counter
+      && gst_video_event_is_force_key_unit (ev))
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_OK;
+}
+
+/* A frame out of e2eedec: it authenticated, for the thread's slot. */
+static GstPadProbeReturn
+slot_authenticated (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  if (this_slot)
+    g_atomic_int_inc (this_slot);
+  return GST_PAD_PROBE_OK;
+}
+
+static gchar *
+slot_what (const gchar * what, guint slot)
+{
+  return slot ? g_strdup_printf ("%s%u", what, slot) : g_strdup (what);
+}
+
+/* The RTP of sender's stream in slot: the transport's appsrc, or udpsrc. */
+static GstElement *
+add_rtp_src (Roomd * app, GstElement * bin, guint sender, guint slot,
+    guint stream, GstCaps * caps, gint ** counter)
 {
   GstElement *e;
 
+  *counter = NULL;
   if (app->rtc) {
-    e = roomd_rtc_src (app->rtc, sender, stream, caps);
+    e = roomd_rtc_src (app->rtc, sender, slot, stream, caps, counter);
     if (e)
       gst_bin_add (GST_BIN (bin), e);
     return e;
@@ -119,15 +181,97 @@ add_rtp_src (Roomd * app, GstElement * bin, guint sender, guint stream,
   return e;
 }
 
-static GstElement *
-add_named (GstElement * bin, const gchar * factory, const gchar * what,
-    guint sender, const gchar * package)
+static GstCaps *
+rtp_caps (guint stream)
 {
-  gchar *name = what ? peer_name (what, sender) : NULL;
-  GstElement *e = gst_e2ee_media_add_element (bin, factory, name, package);
+  return stream == E2EE_STREAM_VIDEO ?
+      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+      "video", "encoding-name", G_TYPE_STRING, "H264", "clock-rate",
+      G_TYPE_INT, 90000, "payload", G_TYPE_INT, 96, NULL) :
+      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+      "audio", "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate",
+      G_TYPE_INT, 48000, "payload", G_TYPE_INT, 111, NULL);
+}
 
-  g_free (name);
+/*
+ * Slot of sender's stream: source, jitterbuffer, depayloader, into the
+ * stream's funnel (a request pad). With playing, the branch plays already:
+ * the new elements follow its state.
+ */
+static gboolean
+add_slot_chain (Roomd * app, GstElement * bin, guint sender, guint slot,
+    guint stream, gboolean playing)
+{
+  const gboolean video = stream == E2EE_STREAM_VIDEO;
+  gchar *jb = slot_what (video ? "vjb" : "ajb", slot);
+  GstElement *c[3], *funnel;
+  GstPad *src, *sink;
+  gint *counter;
+  gboolean ok;
+
+  c[0] = add_rtp_src (app, bin, sender, slot, stream, rtp_caps (stream),
+      &counter);
+  c[1] = add_named (bin, "rtpjitterbuffer", jb, sender,
+      "gstreamer1.0-plugins-good");
+  g_free (jb);
+  if (c[1])
+    g_object_set (c[1], "latency", 200, NULL);
+  c[2] = add_named (bin, video ? "rtph264depay" : "rtpopusdepay", NULL, 0,
+      "gstreamer1.0-plugins-good");
+  funnel = roomd_branch_child (bin, video ? "vfun" : "afun", sender);
+  if (!funnel || !gst_e2ee_media_link_chain (c, G_N_ELEMENTS (c))) {
+    g_printerr ("roomd: sender %u: slot %u's %s chain cannot be made\n",
+        sender, slot, video ? "video" : "audio");
+    g_clear_object (&funnel);
+    return FALSE;
+  }
+  src = gst_element_get_static_pad (c[2], "src");
+  sink = gst_element_request_pad_simple (funnel, "sink_%u");
+  ok = sink && gst_pad_link (src, sink) == GST_PAD_LINK_OK;
+  if (ok) {
+    /* Every item the slot pushes, events too (EOS makes e2eedec push what
+     * it held): a pooled streaming thread may have run another slot's
+     * task before, and must not count for it. */
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, slot_frame, counter, NULL);
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, slot_keyframe,
+        counter, NULL);
+  } else {
+    g_printerr ("roomd: sender %u: slot %u's %s depayloader cannot join the "
+        "funnel\n", sender, slot, video ? "video" : "audio");
+  }
+  g_clear_object (&sink);
+  gst_object_unref (src);
+  gst_object_unref (funnel);
+  for (gint i = G_N_ELEMENTS (c) - 1; ok && playing && i >= 0; i--)
+    ok = gst_element_sync_state_with_parent (c[i]);
+  return ok;
+}
+
+/* The funnel of a stream's slots, "vfun-N" or "afun-N". */
+static GstElement *
+add_funnel (GstElement * bin, const gchar * what, guint sender)
+{
+  GstElement *e = add_named (bin, "funnel", what, sender,
+      "libgstreamer1.0-0");
+
+  /* Every slot's caps are the same (byte-stream H.264, Opus); a slot's
+   * stream-start and segment are not passed on each time frames come from
+   * another slot. */
+  if (e)
+    g_object_set (e, "forward-sticky-events", FALSE, NULL);
   return e;
+}
+
+/* e2eedec's frames out count for the slot whose thread pushed them. */
+static void
+count_slots (GstElement * dec)
+{
+  GstPad *pad = gst_element_get_static_pad (dec, "src");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, slot_authenticated, NULL,
+      NULL);
+  gst_object_unref (pad);
 }
 
 /*
@@ -137,21 +281,13 @@ add_named (GstElement * bin, const gchar * factory, const gchar * what,
 static gboolean
 build_video_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
 {
-  const gchar *good = "gstreamer1.0-plugins-good",
-      *base = "gstreamer1.0-plugins-base", *ours = "sealroom (this firmware)";
-  GstElement *v[11];
+  const gchar *base = "gstreamer1.0-plugins-base",
+      *ours = "sealroom (this firmware)";
+  GstElement *v[9];
   GstPad *pad;
   guint n = 0;
 
-  v[n++] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_VIDEO,
-      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
-          "video", "encoding-name", G_TYPE_STRING, "H264", "clock-rate",
-          G_TYPE_INT, 90000, "payload", G_TYPE_INT, 96, NULL));
-  v[n] = add_named (bin, "rtpjitterbuffer", "vjb", p->sender, good);
-  if (v[n])
-    g_object_set (v[n], "latency", 200, NULL);
-  n++;
-  v[n++] = add_named (bin, "rtph264depay", NULL, 0, good);
+  v[n++] = add_funnel (bin, "vfun", p->sender);
   v[n] = add_named (bin, "e2eedec", "vdec", p->sender, ours);
   if (v[n])
     g_object_set (v[n], "stream", E2EE_STREAM_VIDEO, "sender-index",
@@ -189,8 +325,10 @@ build_video_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
     g_object_set (v[n], "sync", FALSE, "async", FALSE, "max-buffers", 2,
         "drop", TRUE, NULL);
   n++;
-  if (!gst_e2ee_media_link_chain (v, n))
+  if (!gst_e2ee_media_link_chain (v, n)
+      || !add_slot_chain (app, bin, p->sender, 0, E2EE_STREAM_VIDEO, FALSE))
     return FALSE;
+  count_slots (v[1]);
   if (app->marker) {
     GstElement *e = roomd_branch_child (bin, "vdec", p->sender);
 
@@ -211,31 +349,25 @@ build_video_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
 static gboolean
 build_audio_branch (Roomd * app, RoomdPeer * p, GstElement * bin)
 {
-  const gchar *good = "gstreamer1.0-plugins-good",
-      *base = "gstreamer1.0-plugins-base";
-  GstElement *a[7];
+  const gchar *base = "gstreamer1.0-plugins-base";
+  GstElement *a[5];
   GstPad *pad, *ghost;
 
-  a[0] = add_rtp_src (app, bin, p->sender, E2EE_STREAM_AUDIO,
-      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
-          "audio", "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate",
-          G_TYPE_INT, 48000, "payload", G_TYPE_INT, 111, NULL));
-  a[1] = add_named (bin, "rtpjitterbuffer", "ajb", p->sender, good);
-  if (a[1])
-    g_object_set (a[1], "latency", 200, NULL);
-  a[2] = add_named (bin, "rtpopusdepay", NULL, 0, good);
-  a[3] = add_named (bin, "e2eedec", "adec", p->sender,
+  a[0] = add_funnel (bin, "afun", p->sender);
+  a[1] = add_named (bin, "e2eedec", "adec", p->sender,
       "sealroom (this firmware)");
-  if (a[3])
-    g_object_set (a[3], "stream", E2EE_STREAM_AUDIO, "sender-index",
+  if (a[1])
+    g_object_set (a[1], "stream", E2EE_STREAM_AUDIO, "sender-index",
         p->sender, NULL);
-  a[4] = add_named (bin, "opusdec", NULL, 0, base);
-  a[5] = add_named (bin, "audioconvert", NULL, 0, base);
-  a[6] = add_named (bin, "audioresample", NULL, 0, base);
-  if (!gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a)))
+  a[2] = add_named (bin, "opusdec", NULL, 0, base);
+  a[3] = add_named (bin, "audioconvert", NULL, 0, base);
+  a[4] = add_named (bin, "audioresample", NULL, 0, base);
+  if (!gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a))
+      || !add_slot_chain (app, bin, p->sender, 0, E2EE_STREAM_AUDIO, FALSE))
     return FALSE;
+  count_slots (a[1]);
   /* Out of the branch into the room's mixer. */
-  pad = gst_element_get_static_pad (a[6], "src");
+  pad = gst_element_get_static_pad (a[4], "src");
   ghost = gst_ghost_pad_new ("audio", pad);
   gst_object_unref (pad);
   gst_pad_set_active (ghost, TRUE);
@@ -303,6 +435,26 @@ roomd_branch_add (Roomd * app, guint sender)
   return p;
 }
 
+/* RoomdRtcSlotFunc (main thread): slot of sender's branch, both streams. */
+void
+roomd_branch_add_slot (gpointer data, guint sender, guint slot)
+{
+  Roomd *app = data;
+  RoomdPeer *p = roomd_find_peer (app, sender);
+
+  if (!p || !p->bin)
+    return;
+  if (add_slot_chain (app, p->bin, sender, slot, E2EE_STREAM_VIDEO, TRUE)
+      && add_slot_chain (app, p->bin, sender, slot, E2EE_STREAM_AUDIO, TRUE))
+    gst_e2ee_log_limit_print (&app->log_senders, FALSE, "roomd: sender %u: "
+        "slot %u made (another publisher claims participant-%u)", sender,
+        slot, sender);
+  else
+    gst_e2ee_log_limit_print (&app->log_senders, TRUE, "roomd: sender %u: "
+        "slot %u cannot be made; that publisher is not received", sender,
+        slot);
+}
+
 /*
  * lost: RTP packets the jitterbuffers never got or got too late. A packet
  * lost inside a NAL fails that frame's authentication, as it must; keys that
@@ -316,10 +468,18 @@ roomd_peer_counts (Roomd * app, RoomdPeer * p, RoomdCounts * c)
   c->video = get_stat (p->bin, "vdec", p->sender, "frames");
   c->auth = get_stat (p->bin, "vdec", p->sender, "auth-failed")
       + get_stat (p->bin, "adec", p->sender, "auth-failed");
-  c->lost = get_stat (p->bin, "vjb", p->sender, "num-lost")
-      + get_stat (p->bin, "vjb", p->sender, "num-late")
-      + get_stat (p->bin, "ajb", p->sender, "num-lost")
-      + get_stat (p->bin, "ajb", p->sender, "num-late");
+  c->replayed = get_stat (p->bin, "vdec", p->sender, "replayed")
+      + get_stat (p->bin, "adec", p->sender, "replayed");
+  for (guint k = 0; k < ROOMD_RTC_CANDIDATES; k++) {
+    gchar *vjb = slot_what ("vjb", k), *ajb = slot_what ("ajb", k);
+
+    c->lost += get_stat (p->bin, vjb, p->sender, "num-lost")
+        + get_stat (p->bin, vjb, p->sender, "num-late")
+        + get_stat (p->bin, ajb, p->sender, "num-lost")
+        + get_stat (p->bin, ajb, p->sender, "num-late");
+    g_free (vjb);
+    g_free (ajb);
+  }
   gst_e2ee_room_frames_stats (app->out, p->sender, &c->sent, &c->dropped);
 }
 
@@ -332,6 +492,7 @@ add_counts (RoomdCounts * to, const RoomdCounts * c)
   to->dropped += c->dropped;
   to->auth += c->auth;
   to->lost += c->lost;
+  to->replayed += c->replayed;
 }
 
 static RoomdCounts *
@@ -369,8 +530,9 @@ print_counts (const RoomdCounts * c)
   g_print ("roomd sender=%u video-frames=%" G_GUINT64_FORMAT " decoded-frames=%"
       G_GUINT64_FORMAT " frames-sent=%" G_GUINT64_FORMAT " dropped=%"
       G_GUINT64_FORMAT " auth-failed=%" G_GUINT64_FORMAT " lost=%"
-      G_GUINT64_FORMAT "\n", c->sender, c->video, c->decoded, c->sent,
-      c->dropped, c->auth, c->lost);
+      G_GUINT64_FORMAT " replayed=%" G_GUINT64_FORMAT "\n", c->sender,
+      c->video, c->decoded, c->sent, c->dropped, c->auth, c->lost,
+      c->replayed);
 }
 
 void

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * roomd's WebRTC transport through Janus (roomd-rtc.h): the signaling
- * thread, the publisher and one subscriber peer connection per wanted
- * remote sender.
+ * thread, joining and the publisher, the API. Which publishers a sender's
+ * branch subscribes to is roomd-rtc-match.c's (roomd-rtc-priv.h).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -11,54 +11,21 @@
 #include <sys/socket.h>
 
 #include <gio/gio.h>
+#include <sodium.h>
 #include <gst/video/video.h>
 
 #include "e2ee/keyring.h"
-#include "rtc_gst.h"
-#include "rtc_janus.h"
-#include "rtc_peer.h"
-#include "gste2eeloglimit.h"
-#include "roomd-rtc.h"
+#include "roomd-rtc-priv.h"
 
-#define PT_VIDEO 96
-#define PT_AUDIO 111
-#define REQUEST_MS 5000         /* each Janus request */
-#define GATHER_MS 5000
-#define CONNECT_US (20 * G_USEC_PER_SEC)        /* ICE + DTLS of a peer */
 #define LIST_US (G_USEC_PER_SEC)        /* publishers listed this often */
 #define LIST_WAITING_US (G_USEC_PER_SEC / 4)    /* ... while one is awaited */
 #define RETRY_US (G_USEC_PER_SEC)       /* joining again after Janus went */
 #define WAIT_SENDER_US (G_USEC_PER_SEC / 10)    /* our sender index known? */
 
-/* A remote sender wanted (it has a receive branch). */
-typedef struct
-{
-  guint sender;
-  struct rtc_gst *gst;          /* its appsrcs; the main thread's until dropped */
-  GstElement *src[2];           /* by stream; gst holds the references */
-  gboolean drop;                /* under lock: the branch went */
-  /* The thread's: */
-  struct rtc_peer *peer;
-  guint64 handle, feed;
-  gint64 since;
-  gboolean connected;
-} Sub;
-
-/* Counts of peer connections gone, and of the signaling. */
-typedef struct
-{
-  guint64 joins, losses, subscriptions, resubscriptions;
-  guint64 rtp_in, dropped_foreign, dropped_other, dropped_early, dropped_auth;
-  guint64 rtp_out, keyframe_requests, plis_sent;
-  guint64 dropped_ssrc, candidates_refused;
-  guint64 pool_empty;           /* of branches gone */
-  guint64 consent_lost;         /* connected peers failed later (RFC 7675) */
-} Totals;
-
 /* Janus drives these lines (offers, losses, publishers coming and going):
  * rate-limited, 30 in 10 s (gste2eeloglimit.h). One transport a process. */
-static GstE2eeLogLimit *
-janus_log (void)
+GstE2eeLogLimit *
+roomd_rtc_log (void)
 {
   static GstE2eeLogLimit limit;
   static gsize once;
@@ -70,39 +37,8 @@ janus_log (void)
   return &limit;
 }
 
-#define janus_say(to_stderr, ...) \
-  gst_e2ee_log_limit_print (janus_log (), to_stderr, __VA_ARGS__)
-
-struct _RoomdRtc
-{
-  gchar *host, *ca, *local;
-  gchar **media;                /* the URL's media=: Janus's ICE addresses */
-  gchar **allow;                /* the thread's: media + what host resolved to */
-  gchar *display;               /* the thread's, from sender */
-  gint sender;                  /* atomic: -1 until the key provider knows */
-  guint16 port;
-  guint64 room;
-  guint32 ssrc[2];              /* by stream */
-  struct rtc_gst *pub_gst;
-  GstElement *sinks[2];
-  GThread *thread;
-  gint stop;
-
-  GMutex lock;                  /* subs (membership, drop), totals */
-  GPtrArray *subs;
-  Totals t;
-
-  /* The signaling thread's. */
-  struct rtc_janus *j;
-  struct rtc_peer *pub;
-  guint64 pub_handle;
-  gint64 pub_since, next_list;
-  gboolean pub_connected, broken;
-  gchar *last_error;
-};
-
-static void
-add_stats (RoomdRtc * r, struct rtc_peer *p)
+void
+roomd_rtc_add_stats (RoomdRtc * r, struct rtc_peer *p)
 {
   struct rtc_peer_stats s;
 
@@ -121,8 +57,8 @@ add_stats (RoomdRtc * r, struct rtc_peer *p)
   g_mutex_unlock (&r->lock);
 }
 
-static void
-count_consent_lost (RoomdRtc * r)
+void
+roomd_rtc_count_consent_lost (RoomdRtc * r)
 {
   g_mutex_lock (&r->lock);
   r->t.consent_lost++;
@@ -132,8 +68,8 @@ count_consent_lost (RoomdRtc * r)
 /* Janus's strings (its SDP's names, its error text) as roomd prints them:
  * no newline, terminal escape or other byte that is not printable ASCII
  * reaches the log as it is (g_strescape: C escapes, octal). */
-static gchar *
-printable (const gchar * janus_text)
+gchar *
+roomd_rtc_printable (const gchar * janus_text)
 {
   return g_strescape (janus_text, NULL);
 }
@@ -172,243 +108,12 @@ resolve_allowed (RoomdRtc * r)
 }
 
 /* Janus's request failed in a way that says the connection is gone. */
-static int
-check (RoomdRtc * r, int ret)
+int
+roomd_rtc_check (RoomdRtc * r, int ret)
 {
   if (ret == -ECONNRESET || ret == -ETIMEDOUT || ret == -EIO)
     r->broken = TRUE;
   return ret;
-}
-
-/* ------------------------------------------------------------ subscribers */
-
-/* The peer connection of s goes (the sender's branch stays). */
-static void
-unsubscribe (RoomdRtc * r, Sub * s, gboolean detach)
-{
-  const gchar *why = NULL;
-
-  if (s->peer) {
-    rtc_gst_set_peer (s->gst, NULL);
-    add_stats (r, s->peer);
-    rtc_peer_free (s->peer);
-    s->peer = NULL;
-  }
-  if (detach && s->handle && r->j && !r->broken)
-    check (r, rtc_janus_detach (r->j, s->handle, &why));
-  s->handle = s->feed = 0;
-  s->connected = FALSE;
-}
-
-/* Janus's offer must be H.264 and Opus (in payload types of its choice:
- * the appsrcs follow them). */
-static const gchar *
-offer_fits (Sub * s, const struct rtc_sdp *sdp)
-{
-  for (guint i = 0; i < sdp->n_media; i++) {
-    const struct rtc_sdp_media *m = &sdp->media[i];
-    guint stream = !strcmp (m->kind, "video") ? E2EE_STREAM_VIDEO :
-        E2EE_STREAM_AUDIO;
-
-    if (m->rejected)
-      continue;
-    if (g_ascii_strcasecmp (m->codec, stream == E2EE_STREAM_VIDEO ? "H264" :
-            "opus")) {
-      gchar *kind = printable (m->kind), *codec = printable (m->codec);
-
-      janus_say (TRUE, "roomd: sender %u: Janus offers %s as %s", s->sender,
-          kind, codec);
-      g_free (kind);
-      g_free (codec);
-      return "Janus offers other than H.264 video and Opus audio";
-    }
-    if (s->src[stream])
-      rtc_gst_src_set_pt (s->gst, s->src[stream], m->pt);
-  }
-  return NULL;
-}
-
-static int
-subscribe (RoomdRtc * r, Sub * s, guint64 feed, const gchar ** why)
-{
-  struct rtc_peer_config pc = {.local_addr = r->local,.remote_allow =
-        (const char *const *) r->allow };
-  char *offer = NULL, *answer = NULL;
-  int ret;
-
-  ret = check (r, rtc_janus_attach (r->j, &s->handle, why));
-  if (ret)
-    return ret;
-  rtc_gst_peer_config (s->gst, &pc);
-  ret = rtc_peer_new (&pc, &s->peer);
-  if (ret) {
-    *why = "no peer connection (libnice)";
-    goto out;
-  }
-  ret = check (r, rtc_janus_subscribe (r->j, s->handle, r->room, feed, &offer,
-          why));
-  if (!ret)
-    ret = rtc_peer_set_offer (s->peer, offer, strlen (offer), why);
-  if (!ret && (*why = offer_fits (s, rtc_peer_remote (s->peer))))
-    ret = -ENOTSUP;
-  if (!ret && !(answer = rtc_peer_answer (s->peer, GATHER_MS))) {
-    *why = "no answer (gathering did not finish)";
-    ret = -ETIMEDOUT;
-  }
-  if (ret)
-    goto out;
-  rtc_gst_set_peer (s->gst, s->peer);
-  ret = check (r, rtc_janus_start (r->j, s->handle, answer, why));
-  if (!ret)
-    ret = check (r, rtc_janus_trickle_done (r->j, s->handle, why));
-  if (ret)
-    goto out;
-  s->feed = feed;
-  s->since = g_get_monotonic_time ();
-  g_mutex_lock (&r->lock);
-  r->t.subscriptions++;
-  g_mutex_unlock (&r->lock);
-  janus_say (FALSE, "roomd: subscribing to sender %u (Janus feed %"
-      G_GUINT64_FORMAT
-      ") on %s port %u", s->sender, feed, r->local,
-      rtc_peer_local_port (s->peer));
-out:
-  if (ret)
-    unsubscribe (r, s, TRUE);
-  free (offer);
-  g_free (answer);
-  return ret;
-}
-
-/* ICE and DTLS within CONNECT_US, or the subscription goes (and is made
- * again at the next listing). */
-static void
-watch_subscription (RoomdRtc * r, Sub * s, gint64 now)
-{
-  const gchar *why = NULL;
-  int ret;
-
-  if (!s->peer)
-    return;
-  ret = rtc_peer_wait_connected (s->peer, 0, &why);
-  if (s->connected) {
-    /* Connected once: a later failure (ICE consent lost) subscribes again. */
-    if (ret) {
-      janus_say (TRUE, "roomd: sender %u: %s; subscribing again", s->sender,
-          why);
-      count_consent_lost (r);
-      unsubscribe (r, s, TRUE);
-    }
-    return;
-  }
-  if (!ret) {
-    gchar pair[RTC_PEER_PAIR_LEN];
-
-    s->connected = TRUE;
-    rtc_peer_selected_pair (s->peer, pair, sizeof (pair));
-    janus_say (FALSE, "roomd: receiving sender %u through Janus (ICE and DTLS "
-        "done, pair %s)", s->sender, pair);
-  } else if (ret != -ETIMEDOUT || now - s->since > CONNECT_US) {
-    janus_say (TRUE, "roomd: sender %u: %s; subscribing again", s->sender, why);
-    unsubscribe (r, s, TRUE);
-  }
-}
-
-/* The subscriptions not dropped, for the thread to work on without the
- * lock (only the thread frees them). */
-static GPtrArray *
-wanted (RoomdRtc * r)
-{
-  GPtrArray *subs = g_ptr_array_new ();
-
-  g_mutex_lock (&r->lock);
-  for (guint i = 0; i < r->subs->len; i++) {
-    Sub *s = r->subs->pdata[i];
-
-    if (!s->drop)
-      g_ptr_array_add (subs, s);
-  }
-  g_mutex_unlock (&r->lock);
-  return subs;
-}
-
-/* The publishers Janus lists against the senders wanted: whether a sender
- * wanted is not published yet. */
-static gboolean
-match_publishers (RoomdRtc * r)
-{
-  struct rtc_janus_participant list[RTC_JANUS_MAX_PARTICIPANTS];
-  const gchar *why = NULL;
-  GPtrArray *subs;
-  gboolean waiting = FALSE;
-  guint n;
-
-  if (check (r, rtc_janus_list (r->j, r->pub_handle, r->room, list,
-              G_N_ELEMENTS (list), &n, &why))) {
-    janus_say (TRUE, "roomd: listing Janus's publishers: %s", why);
-    return TRUE;
-  }
-  subs = wanted (r);
-  for (guint i = 0; i < subs->len && !r->broken; i++) {
-    Sub *s = subs->pdata[i];
-    gchar *name = g_strdup_printf ("participant-%u", s->sender);
-    guint64 feed = 0;
-
-    /* The first of that name: a second one claiming it is someone else,
-     * whose frames e2eedec would refuse anyway. */
-    for (guint k = 0; k < n && !feed; k++)
-      if (!strcmp (list[k].display, name))
-        feed = list[k].id;
-    g_free (name);
-    if (s->peer && s->feed != feed) {
-      janus_say (FALSE, "roomd: sender %u %s Janus; unsubscribing", s->sender,
-          feed ? "published again to" : "no longer publishes to");
-      unsubscribe (r, s, TRUE);
-      if (feed) {
-        g_mutex_lock (&r->lock);
-        r->t.resubscriptions++;
-        g_mutex_unlock (&r->lock);
-      }
-    }
-    if (feed && !s->peer && !r->broken && subscribe (r, s, feed, &why))
-      janus_say (TRUE, "roomd: subscribing to sender %u: %s", s->sender, why);
-    /* Listed again soon while a sender is awaited; one whose subscription
-     * failed is tried again at the normal pace (each try says why). */
-    waiting |= !s->peer && !feed;
-  }
-  g_ptr_array_unref (subs);
-  return waiting;
-}
-
-/* Branches that went: their subscriptions and appsrcs go. */
-static void
-drop_subscriptions (RoomdRtc * r)
-{
-  GPtrArray *gone = g_ptr_array_new ();
-
-  g_mutex_lock (&r->lock);
-  for (guint i = r->subs->len; i-- > 0;) {
-    Sub *s = r->subs->pdata[i];
-
-    if (s->drop)
-      g_ptr_array_add (gone, g_ptr_array_steal_index (r->subs, i));
-  }
-  g_mutex_unlock (&r->lock);
-  for (guint i = 0; i < gone->len; i++) {
-    Sub *s = gone->pdata[i];
-
-    if (s->peer)
-      janus_say (FALSE, "roomd: unsubscribing from sender %u (its branch went)",
-          s->sender);
-    unsubscribe (r, s, TRUE);
-    g_mutex_lock (&r->lock);
-    r->t.plis_sent += rtc_gst_plis_sent (s->gst);
-    r->t.pool_empty += rtc_gst_pool_empty (s->gst);
-    g_mutex_unlock (&r->lock);
-    rtc_gst_free (s->gst);
-    g_free (s);
-  }
-  g_ptr_array_unref (gone);
 }
 
 /* ------------------------------------------------------------- publisher */
@@ -417,15 +122,10 @@ drop_subscriptions (RoomdRtc * r)
 static void
 leave (RoomdRtc * r)
 {
-  GPtrArray *subs = wanted (r);
-
-  /* Dropped ones too go at the next drop_subscriptions(). */
-  for (guint i = 0; i < subs->len; i++)
-    unsubscribe (r, subs->pdata[i], FALSE);
-  g_ptr_array_unref (subs);
+  roomd_rtc_close_subscriptions (r);
   if (r->pub) {
     rtc_gst_set_peer (r->pub_gst, NULL);
-    add_stats (r, r->pub);
+    roomd_rtc_add_stats (r, r->pub);
     rtc_peer_free (r->pub);
     r->pub = NULL;
   }
@@ -438,7 +138,7 @@ leave (RoomdRtc * r)
 static int
 join (RoomdRtc * r, const gchar ** why)
 {
-  struct rtc_janus_config jc = { r->host, r->port, r->ca, REQUEST_MS };
+  struct rtc_janus_config jc = { r->host, r->port, r->ca, REQUEST_MS, r->pin };
   /* Consent freshness on the publisher's connection only: Janus (ICE
    * controlled there) answers its checks; on a subscription, where Janus is
    * the controlling agent, Janus 1.1.2 stopped answering them 5 to 20 s in
@@ -506,7 +206,7 @@ watch_publisher (RoomdRtc * r, gint64 now)
     /* Connected once: only a later failure (ICE consent lost) counts. */
     if (ret) {
       janus_say (TRUE, "roomd: publishing: %s", why);
-      count_consent_lost (r);
+      roomd_rtc_count_consent_lost (r);
       r->broken = TRUE;
     }
     return;
@@ -553,9 +253,8 @@ run (gpointer data)
 
   while (!g_atomic_int_get (&r->stop)) {
     gint64 now = g_get_monotonic_time ();
-    GPtrArray *subs;
 
-    drop_subscriptions (r);
+    roomd_rtc_drop_subscriptions (r);
     if (!r->j && !r->display) {
       gint sender = g_atomic_int_get (&r->sender);
 
@@ -577,11 +276,8 @@ run (gpointer data)
     }
     watch_publisher (r, now);
     if (!r->broken && now >= r->next_list)
-      r->next_list = now + (match_publishers (r) ? LIST_WAITING_US : LIST_US);
-    subs = wanted (r);
-    for (guint i = 0; i < subs->len; i++)
-      watch_subscription (r, subs->pdata[i], now);
-    g_ptr_array_unref (subs);
+      r->next_list = now + (roomd_rtc_match (r) ? LIST_WAITING_US : LIST_US);
+    roomd_rtc_watch_subscriptions (r, now);
     if (!r->broken && rtc_janus_poll (r->j, 100, &why)) {
       janus_say (TRUE, "roomd: Janus: %s", why);
       r->broken = TRUE;
@@ -669,12 +365,20 @@ roomd_rtc_new (const RoomdRtcConfig * cfg)
   r->local = g_strdup (cfg->local_addr);
   r->room = cfg->room;
   r->sender = cfg->sender_index;
+  r->pin = g_strdup (cfg->pin);
   for (guint i = 0; i < 2; i++)
     r->ssrc[i] = g_random_int_range (1, G_MAXINT32);
   g_mutex_init (&r->lock);
   r->subs = g_ptr_array_new ();
   r->pub_gst = rtc_gst_new ();
   return r;
+}
+
+void
+roomd_rtc_set_slot_func (RoomdRtc * r, RoomdRtcSlotFunc func, gpointer data)
+{
+  r->slot_func = func;
+  r->slot_data = data;
 }
 
 void
@@ -720,29 +424,30 @@ roomd_rtc_start (RoomdRtc * r)
 }
 
 GstElement *
-roomd_rtc_src (RoomdRtc * r, guint sender, guint stream, GstCaps * caps)
+roomd_rtc_src (RoomdRtc * r, guint sender, guint slot, guint stream,
+    GstCaps * caps, gint ** authenticated)
 {
-  gchar *name = g_strdup_printf ("rtc-%s-%u",
+  gchar *name = slot ? g_strdup_printf ("rtc-%s-%u-%u",
+      stream == E2EE_STREAM_VIDEO ? "video" : "audio", sender, slot) :
+      g_strdup_printf ("rtc-%s-%u",
       stream == E2EE_STREAM_VIDEO ? "video" : "audio", sender);
-  GstElement *e;
-  Sub *s = NULL;
+  GstElement *e = NULL;
+  Sub *s;
 
+  g_return_val_if_fail (slot < ROOMD_RTC_CANDIDATES, NULL);
   g_mutex_lock (&r->lock);
-  for (guint i = 0; i < r->subs->len && !s; i++) {
-    Sub *c = r->subs->pdata[i];
-
-    if (c->sender == sender && !c->drop)
-      s = c;
-  }
+  s = roomd_rtc_find_sub (r, sender);
   if (!s) {
     s = g_new0 (Sub, 1);
     s->sender = sender;
-    s->gst = rtc_gst_new ();
     g_ptr_array_add (r->subs, s);
   }
-  e = rtc_gst_src (s->gst, name, caps,
+  if (!s->slot[slot].gst)
+    s->slot[slot].gst = rtc_gst_new ();
+  e = rtc_gst_src (s->slot[slot].gst, name, caps,
       stream == E2EE_STREAM_VIDEO ? PT_VIDEO : PT_AUDIO, 0);
-  s->src[stream == E2EE_STREAM_VIDEO] = e;
+  s->slot[slot].src[stream == E2EE_STREAM_VIDEO] = e;
+  *authenticated = &s->slot[slot].authenticated;
   g_mutex_unlock (&r->lock);
   gst_caps_unref (caps);
   g_free (name);
@@ -783,11 +488,17 @@ roomd_rtc_print (RoomdRtc * r)
   t = r->t;
   plis = t.plis_sent;
   pool_empty = t.pool_empty;
-  for (guint i = 0; i < r->subs->len; i++) {
-    plis += rtc_gst_plis_sent (((Sub *) r->subs->pdata[i])->gst);
-    pool_empty += rtc_gst_pool_empty (((Sub *) r->subs->pdata[i])->gst);
-  }
+  for (guint i = 0; i < r->subs->len; i++)
+    for (guint k = 0; k < ROOMD_RTC_CANDIDATES; k++) {
+      struct rtc_gst *g = ((Sub *) r->subs->pdata[i])->slot[k].gst;
+
+      plis += g ? rtc_gst_plis_sent (g) : 0;
+      pool_empty += g ? rtc_gst_pool_empty (g) : 0;
+    }
   g_mutex_unlock (&r->lock);
+  /* The candidates' lines first: once the transport line is there, they
+   * are too (tests wait for it). */
+  roomd_rtc_print_candidates (r);
   /* Only when libnice's verbose log is on (rtc_peer.h). */
   unknown = rtc_peer_counting_unknown ()? g_strdup_printf
       (" dropped-unknown-source=%" G_GUINT64_FORMAT,
@@ -802,13 +513,17 @@ roomd_rtc_print (RoomdRtc * r)
       G_GUINT64_FORMAT "%s keyframe-requests=%" G_GUINT64_FORMAT
       " force-key-units=%" G_GUINT64_FORMAT " keyframes-deferred=%"
       G_GUINT64_FORMAT " keyframes-refused=%" G_GUINT64_FORMAT " plis-sent=%"
-      G_GUINT64_FORMAT " consent-lost=%" G_GUINT64_FORMAT "\n", t.joins, t.losses, t.subscriptions,
+      G_GUINT64_FORMAT " consent-lost=%" G_GUINT64_FORMAT " candidates=%"
+      G_GUINT64_FORMAT " candidates-pruned=%" G_GUINT64_FORMAT
+      " candidates-over=%" G_GUINT64_FORMAT "\n", t.joins, t.losses,
+      t.subscriptions,
       t.resubscriptions, t.rtp_in, t.rtp_out, t.dropped_foreign,
       t.dropped_other, t.dropped_early, t.dropped_auth, t.dropped_ssrc,
       t.candidates_refused, pool_empty, unknown, t.keyframe_requests,
       rtc_gst_force_key_units (r->pub_gst),
       rtc_gst_keyframes_deferred (r->pub_gst),
-      rtc_gst_keyframes_refused (r->pub_gst), plis, t.consent_lost);
+      rtc_gst_keyframes_refused (r->pub_gst), plis, t.consent_lost,
+      t.candidates, t.candidates_pruned, t.candidates_over);
   g_free (unknown);
 }
 
@@ -818,12 +533,8 @@ roomd_rtc_free (RoomdRtc * r)
   if (!r)
     return;
   roomd_rtc_stop (r);
-  for (guint i = 0; i < r->subs->len; i++) {
-    Sub *s = r->subs->pdata[i];
-
-    rtc_gst_free (s->gst);
-    g_free (s);
-  }
+  for (guint i = 0; i < r->subs->len; i++)
+    roomd_rtc_free_sub (r->subs->pdata[i]);
   g_ptr_array_unref (r->subs);
   rtc_gst_free (r->pub_gst);
   g_mutex_clear (&r->lock);
@@ -834,5 +545,8 @@ roomd_rtc_free (RoomdRtc * r)
   g_free (r->local);
   g_free (r->display);
   g_free (r->last_error);
+  if (r->pin)
+    sodium_memzero (r->pin, strlen (r->pin));
+  g_free (r->pin);
   g_free (r);
 }

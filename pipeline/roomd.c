@@ -13,7 +13,7 @@
  *
  *   roomd --control SOCKET --frames PATH [--sender-index I]
  *         (--janus wss://HOST:PORT/ --janus-ca FILE [--janus-room N]
- *          | --plain-rtp --video-port P --audio-port Q --rx-base PORT
+ *          [--janus-pin-file FILE] | --plain-rtp --video-port P --audio-port Q --rx-base PORT
  *            [--send-host HOST])
  *         [--rx-address ADDR] [--codeword CW] [--source DESC]
  *         [--encoder DESC] [--decoder DESC] [--width W --height H]
@@ -27,13 +27,15 @@
  * is learnt from keyxchgd's first send key and Janus joined only then, as
  * the image's service does; ICE gathering on
  * --rx-address only, DTLS-SRTP; Janus's certificate checked against
- * --janus-ca). --plain-rtp: the old test path, plain RTP over UDP to
+ * --janus-ca; the room's pin, when it has one, read from --janus-pin-file,
+ * never from the command line). --plain-rtp: the old test path, plain RTP over UDP to
  * --send-host (default 127.0.0.1) --video-port / --audio-port.
  *
  * Receive (roomd-branch.c): when the key provider installs the first
- * receive key of a sender N, a branch for N: through Janus, an appsrc fed by the
- * subscription to "participant-N" (only from its ICE pair, after DTLS, what
- * SRTP authenticated); with --plain-rtp, udpsrc bound to --rx-address
+ * receive key of a sender N, a branch for N: through Janus, an appsrc per
+ * slot, each fed by the subscription to one publisher claiming
+ * "participant-N" (only from its ICE pair, after DTLS, what SRTP
+ * authenticated), their frames merged before e2eedec (roomd-rtc-match.c); with --plain-rtp, udpsrc bound to --rx-address
  * (default 127.0.0.1, never the wildcard) port --rx-base + 2N (video) and
  * + 2N + 1 (audio). Then rtpjitterbuffer, depayloader, e2eedec bound to N,
  * parser, decoder (--decoder, validated, default avdec_h264),
@@ -69,7 +71,9 @@
  * per branch added or removed, and at the end one line per sender it
  * received (the current ones and the last 64 departed, each summed over its
  * branches): "roomd sender=N video-frames=V decoded-frames=D frames-sent=S
- * dropped=X auth-failed=F lost=L" (L: RTP packets lost or late), then
+ * dropped=X auth-failed=F lost=L replayed=P" (L: RTP packets lost or late,
+ * over every slot; P: frames e2eedec dropped as copies of frames already
+ * output, e.g. a replaying squatter's: docs/transport.md "Names"), then
  * "roomd senders: branches=B listed=N video-frames=V ..." (the same counts
  * summed over every branch of the run, listed or not),
  * "roomd marker-frames=M", "roomd microphone=on|muted camera=on|off
@@ -81,8 +85,10 @@
  * second "roomd audio-out: volume=V rms-db=R peak-db=P" (the level after the
  * volume) and at the end "roomd audio-out levels=N last-rms-db=R",
  * and through Janus "roomd transport: ..." (the transport's counts: joins,
- * losses of Janus, datagrams dropped and why). SIGUSR1 prints the lines of
- * the end (from "roomd sender=") at once, and roomd goes on.
+ * losses of Janus, datagrams dropped and why, the publishers claiming a
+ * sender's name; before it a "roomd candidate ..." line per subscription).
+ * SIGUSR1 prints the lines of the end (from "roomd sender=", the
+ * transport's included) at once, and roomd goes on.
  * Exit 0; 1 when the pipeline fails; 2 on usage.
  */
 #include <errno.h>
@@ -96,6 +102,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
+#include <sodium.h>
 
 #include "e2ee/keyring.h"
 #include "e2ee/sframe.h"
@@ -140,7 +147,8 @@ static int
 usage (void)
 {
   g_printerr ("usage: roomd --control SOCKET --frames PATH [--sender-index I] "
-      "(--janus wss://HOST:PORT/ --janus-ca FILE [--janus-room N] | "
+      "(--janus wss://HOST:PORT/ --janus-ca FILE [--janus-room N] "
+      "[--janus-pin-file FILE] | "
       "--plain-rtp --video-port P --audio-port Q --rx-base PORT "
       "[--send-host HOST]) [--rx-address ADDR] [--codeword CW] "
       "[--source DESC] [--encoder DESC] [--decoder DESC] [--width W "
@@ -227,6 +235,7 @@ parse_args (Roomd * app, int argc, char **argv)
     {"janus", required_argument, NULL, 'J'},
     {"janus-ca", required_argument, NULL, 'C'},
     {"janus-room", required_argument, NULL, 'R'},
+    {"janus-pin-file", required_argument, NULL, 'K'},
     {"plain-rtp", no_argument, NULL, 'P'},
     {"control-uid", required_argument, NULL, 'U'},
     {"audio-sink", required_argument, NULL, 'O'},
@@ -300,6 +309,9 @@ parse_args (Roomd * app, int argc, char **argv)
         break;
       case 'C':
         ok = set_string (&app->janus_ca, "--janus-ca", optarg);
+        break;
+      case 'K':
+        ok = set_string (&app->janus_pin_file, "--janus-pin-file", optarg);
         break;
       case 'R':
         ok = g_ascii_string_to_unsigned (optarg, 10, 1, G_MAXINT64,
@@ -411,11 +423,49 @@ print_results (Roomd * app)
   }
 }
 
-/* SIGUSR1: the counts of the end, now (tests follow a sender's decoding). */
+/*
+ * The videoroom's pin (docs/transport.md "Names"): the file's first line,
+ * 1 to 64 printable ASCII characters, no spaces (Janus compares it as a
+ * string). A file that is missing, empty or holds anything else stops
+ * roomd: a room configured closed never joins open.
+ */
+static gchar *
+read_pin (const gchar * path)
+{
+  gchar *text = NULL, *pin = NULL;
+  gsize len = 0;
+  GError *err = NULL;
+
+  if (!g_file_get_contents (path, &text, &len, &err)) {
+    g_printerr ("roomd: --janus-pin-file: %s\n", err->message);
+    g_error_free (err);
+    return NULL;
+  }
+  len = strcspn (text, "\r\n");
+  if (len >= 1 && len <= 64) {
+    pin = g_strndup (text, len);
+    for (gsize i = 0; i < len && pin; i++)
+      if (!g_ascii_isgraph (pin[i]))
+        g_clear_pointer (&pin, g_free);
+  }
+  if (!pin)
+    g_printerr ("roomd: --janus-pin-file %s: the first line is not a pin (1 "
+        "to 64 printable ASCII characters, no spaces)\n", path);
+  sodium_memzero (text, strlen (text));
+  g_free (text);
+  return pin;
+}
+
+/* SIGUSR1: the counts of the end, now (tests follow a sender's decoding),
+ * and the transport's (its candidates for each sender's name). */
 static gboolean
 on_stats (gpointer data)
 {
-  print_results (data);
+  Roomd *app = data;
+
+  print_results (app);
+  if (app->rtc)
+    roomd_rtc_print (app->rtc);
   return G_SOURCE_CONTINUE;
 }
 
@@ -451,11 +501,21 @@ main (int argc, char **argv)
         app.video_port, app.audio_port};
   if (app.janus) {
     RoomdRtcConfig rc = { app.janus, app.janus_ca, app.janus_room,
-      app.rx_address, app.sender_index
+      app.rx_address, app.sender_index, NULL
     };
+    gchar *pin = NULL;
 
-    if (!(app.rtc = roomd_rtc_new (&rc)))
+    if (app.janus_pin_file && !(pin = read_pin (app.janus_pin_file)))
       return 2;
+    rc.pin = pin;
+    app.rtc = roomd_rtc_new (&rc);
+    if (pin) {
+      sodium_memzero (pin, strlen (pin));
+      g_free (pin);
+    }
+    if (!app.rtc)
+      return 2;
+    roomd_rtc_set_slot_func (app.rtc, roomd_branch_add_slot, &app);
     send.video_sink = roomd_rtc_sink (app.rtc, E2EE_STREAM_VIDEO);
     send.audio_sink = roomd_rtc_sink (app.rtc, E2EE_STREAM_AUDIO);
   }
@@ -522,6 +582,7 @@ main (int argc, char **argv)
   g_free (app.marker);
   g_free (app.janus);
   g_free (app.janus_ca);
+  g_free (app.janus_pin_file);
   g_free (app.audio_sink);
   roomd_audio_free (app.audio);
   gst_e2ee_log_limit_flush (&app.log_senders);

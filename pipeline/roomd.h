@@ -14,11 +14,15 @@
  *   roomd-screen.c   the frame socket's requests from the screen: a tile's
  *                    size (TILE) and the panel's MEDIA, MEDIA_STATE back
  *   roomd-rtc.c      the transport through Janus (roomd-rtc.h)
+ *   roomd-rtc-match.c  which publishers claiming a sender's name the
+ *                    transport subscribes to, each into a slot of the
+ *                    sender's branch (roomd-rtc-priv.h)
  *   roomd-audio.c    the room's audio output (roomd-audio.h)
  *
  * All of it runs on roomd's main thread (the key provider and the frame
  * output call back from its main loop), except RoomdPeer.decoded, which a
- * streaming thread counts. Roomd owns every pointer in it.
+ * streaming thread counts, and the transport's signaling thread
+ * (roomd-rtc.c), which asks the main thread for a branch's slots. Roomd owns every pointer in it.
  */
 #ifndef ROOMD_H
 #define ROOMD_H
@@ -43,6 +47,7 @@ typedef struct
 {
   guint sender;
   guint64 video, decoded, sent, dropped, auth, lost;
+  guint64 replayed;             /* frames e2eedec dropped as replays */
 } RoomdCounts;
 
 /* One remote sender with a branch: an entry is used from the branch's
@@ -61,7 +66,8 @@ typedef struct
 struct _Roomd
 {
   gchar *control, *frames, *send_host, *rx_address, *codeword, *source,
-      *encoder, *decoder, *marker, *janus, *janus_ca, *audio_sink;
+      *encoder, *decoder, *marker, *janus, *janus_ca, *janus_pin_file,
+      *audio_sink;
   gint video_port, audio_port, rx_base, sender_index, width, height, seconds;
   guint max_tile_w, max_tile_h; /* --max-tile: the screen's size */
   gboolean plain_rtp;
@@ -105,6 +111,8 @@ RoomdPeer *roomd_branch_add (Roomd * app, guint sender);
 gboolean roomd_branch_prune (gpointer data);
 /* The counts of p's branch now. */
 void roomd_peer_counts (Roomd * app, RoomdPeer * p, RoomdCounts * c);
+/* RoomdRtcSlotFunc (data: the Roomd): slot of sender's branch made. */
+void roomd_branch_add_slot (gpointer data, guint sender, guint slot);
 /* The end-of-run lines of every sender received (roomd.c says which). */
 void roomd_branch_print_results (Roomd * app);
 

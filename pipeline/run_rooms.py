@@ -164,11 +164,13 @@ def main():
            "--log", os.path.join(OUT, "signaling.jsonl")], stdout=subprocess.DEVNULL)
     wait(lambda: os.path.exists(pf), 20, "the signaling relay")
     relay = f"wss://localhost:{open(pf).read().strip()}"
-    sfu = janus.Janus(os.path.join(OUT, "janus"))
+    # The meeting's videoroom is closed to publishers not invited: a pin
+    # (docs/transport.md "Names"), which each roomd sends with its joins.
+    sfu = janus.Janus(os.path.join(OUT, "janus"), pin=os.urandom(8).hex())
     sfu.start()
     procs.append(sfu.proc)
     print(f"== the untrusted service: signaling relay {relay}, Janus {sfu.url} "
-          f"(videoroom {sfu.room}, require_e2ee, gathering on {sfu.address})")
+          f"(videoroom {sfu.room}, require_e2ee, a pin, gathering on {sfu.address})")
 
     rooms = []
     for n in (1, 2, 3):

@@ -19,6 +19,7 @@
 
 struct rtc_janus {
 	struct kx_ws *ws;
+	char *pin; /* the room's, or NULL: wiped at the end */
 	uint64_t session;
 	int timeout_ms;
 	unsigned long next_tx;
@@ -238,6 +239,10 @@ int rtc_janus_connect(const struct rtc_janus_config *cfg, struct rtc_janus **out
 	if (!j)
 		return -ENOMEM;
 	j->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+	if (cfg->pin && !(j->pin = strdup(cfg->pin))) {
+		free(j);
+		return -ENOMEM;
+	}
 	ret = kx_ws_connect_start_protocol(&wc, "janus-protocol", &j->ws, why);
 	if (!ret)
 		while ((ret = kx_ws_connect_step(j->ws, why)) == -EINPROGRESS) {
@@ -309,12 +314,22 @@ static int call_jsep(struct rtc_janus *j, json_t *msg, const char *type, struct 
 	return ret;
 }
 
+/* A join's body with the room's pin, when there is one (the videoroom
+ * refuses a join without it: error 433, unauthorized). */
+static json_t *with_pin(struct rtc_janus *j, json_t *body)
+{
+	if (body && j->pin)
+		json_object_set_new(body, "pin", json_string(j->pin));
+	return body;
+}
+
 int rtc_janus_publish(struct rtc_janus *j, uint64_t handle, uint64_t room, const char *display,
 		      const char *offer, char **answer, uint64_t *feed, const char **why)
 {
 	struct rtc_janus_msg m;
-	json_t *body = json_pack("{s:s,s:s,s:I,s:s}", "request", "joinandconfigure", "ptype",
-				 "publisher", "room", (json_int_t)room, "display", display);
+	json_t *body = with_pin(j, json_pack("{s:s,s:s,s:I,s:s}", "request", "joinandconfigure",
+					     "ptype", "publisher", "room", (json_int_t)room,
+					     "display", display));
 	int ret = call_jsep(j, message(handle, body, "offer", offer), "answer", &m, why);
 
 	if (ret)
@@ -330,9 +345,9 @@ int rtc_janus_subscribe(struct rtc_janus *j, uint64_t handle, uint64_t room, uin
 			char **offer, const char **why)
 {
 	struct rtc_janus_msg m;
-	json_t *body = json_pack("{s:s,s:s,s:I,s:[{s:I}]}", "request", "join", "ptype",
-				 "subscriber", "room", (json_int_t)room, "streams", "feed",
-				 (json_int_t)feed);
+	json_t *body = with_pin(j, json_pack("{s:s,s:s,s:I,s:[{s:I}]}", "request", "join", "ptype",
+					     "subscriber", "room", (json_int_t)room, "streams",
+					     "feed", (json_int_t)feed));
 	int ret = call_jsep(j, message(handle, body, NULL, NULL), "offer", &m, why);
 
 	if (ret)
@@ -441,5 +456,9 @@ void rtc_janus_free(struct rtc_janus *j)
 	}
 	kx_ws_free(j->ws);
 	rtc_janus_msg_clear(&j->got);
+	if (j->pin) {
+		explicit_bzero(j->pin, strlen(j->pin));
+		free(j->pin);
+	}
 	free(j);
 }

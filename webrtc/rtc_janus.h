@@ -25,6 +25,11 @@ struct rtc_janus_config {
 	uint16_t port;
 	const char *ca_file;
 	int timeout_ms; /* each request */
+	/* The videoroom's pin, sent with every join (publisher and
+	 * subscriber), or NULL; copied, the copy wiped at rtc_janus_free().
+	 * It keeps publishers the service did not invite out of the room;
+	 * Janus itself knows it (docs/transport.md "Names"). */
+	const char *pin;
 };
 
 /* Connects and creates a session. 0 or -errno with *why. */

@@ -50,6 +50,9 @@ MORE_TESTS += tests/integration/test_janus.py tests/integration/test_janus_trans
 # roomd through Janus: injection, loss (netem, or nftables where the kernel
 # has no sch_netem) and Janus restarted mid-meeting.
 MORE_TESTS += tests/integration/test_roomd_janus.py
+# roomd against publishers that claim another's name (a squatter first, a
+# replaying squatter) and the room's pin.
+MORE_TESTS += tests/integration/test_roomd_janus_squat.py
 MORE_DEB_PACKAGES += nftables
 
 # Unit tests of the parsers and the demux (cmocka).

@@ -6,6 +6,7 @@
  *   rtc-call --port P --ca FILE --room R --keys DIR [--frames N]
  *            [--marker TEXT] [--inject N] [--tamper-fingerprint]
  *            [--timeout S] [--local-addr A] [--name N] [--subscribe-to N]
+ *            [--pin-file FILE] [--replay N [--replay-drop PCT]]
  *
  * Publisher: videotestsrc ! x264enc ! (marker SEI) ! e2eeenc ! rtph264pay
  * ! rtc_gst_sink, and audiotestsrc ! opusenc ! e2eeenc ! rtpopuspay !
@@ -20,13 +21,23 @@
  * 0.1.21 drops datagrams from an address that is no remote candidate itself
  * (its debug log: "DROPPING packet from unknown source"); the transport's
  * own check (dropped_foreign) catches those from a candidate that is not
- * the selected pair. Prints its counts
+ * the selected pair. --pin-file: the room's pin, sent with each join.
+ * --replay N: a squatter that replays (docs/transport.md "Names"): it
+ * publishes under --name, subscribes to the other publisher called N
+ * once it appears, and sends every RTP packet of it (SRTP-authenticated
+ * from Janus, so the clear RTP around N's SFrame frames) on through its
+ * own publisher connection, payload types and SSRCs made its own, with no
+ * media of its own; --replay-drop PCT leaves out about PCT % of the
+ * frames (whole frames, chosen by RTP timestamp). It runs until standard
+ * input closes or --timeout, printing "rtc-call: replayed=N
+ * replay-dropped=M" every second. Prints its counts
  * as "rtc-call: key=value ..." lines; exit 0, 1 on a failure (named), 3
  * when DTLS refused the peer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +58,8 @@ static const guint8 marker_uuid[16] = { 's', 'e', 'a', 'l', 'r', 'o', 'o', 'm',
 					'-', 'r', 't', 'c', '-', 'm', 'k', '1' };
 
 static struct {
-	const char *ca, *keys, *marker, *local, *name, *peer;
-	int port, frames, inject, timeout;
+	const char *ca, *keys, *marker, *local, *name, *peer, *pin_file, *replay;
+	int port, frames, inject, timeout, replay_drop;
 	guint64 room;
 	gboolean tamper, hold;
 	gint decoded, marker_frames, injected_at_depay;
@@ -351,6 +362,117 @@ static void print_stats(const char *who, struct rtc_peer *p)
 	       s.dropped_ssrc);
 }
 
+/* --replay: the other publisher's RTP, sent on as ours. */
+static struct {
+	struct rtc_peer *pub;
+	int vpt, apt;
+	gint forwarded, dropped;
+} rp = { .vpt = -1, .apt = -1 };
+
+static void replay_rtp(void *user, uint8_t *rtp, size_t len)
+{
+	uint8_t out[RTC_PEER_MAX_RTP];
+	int pt = rtp[1] & 0x7f;
+	uint32_t ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 | (uint32_t)rtp[6] << 8 | rtp[7];
+	uint32_t ssrc;
+
+	if (len < 12 || len > sizeof(out) || (pt != rp.vpt && pt != rp.apt))
+		return;
+	/* Whole frames left out: every packet of a frame has its timestamp. */
+	if (o.replay_drop && (ts * 2654435761u) % 100u < (uint32_t)o.replay_drop) {
+		g_atomic_int_inc(&rp.dropped);
+		return;
+	}
+	memcpy(out, rtp, len);
+	ssrc = pt == rp.vpt ? 0x11111111u : 0x22222222u;
+	out[1] = (uint8_t)((rtp[1] & 0x80) | (pt == rp.vpt ? 96 : 111));
+	out[8] = (uint8_t)(ssrc >> 24), out[9] = (uint8_t)(ssrc >> 16);
+	out[10] = (uint8_t)(ssrc >> 8), out[11] = (uint8_t)ssrc;
+	if (!rtc_peer_send_rtp(rp.pub, out, len))
+		g_atomic_int_inc(&rp.forwarded);
+}
+
+/* The feed of the publisher called name that is not ours, or 0 (Janus's
+ * listing), once it appears. */
+static uint64_t other_publisher(struct rtc_janus *j, uint64_t handle, const char *name,
+				uint64_t ours)
+{
+	struct rtc_janus_participant list[RTC_JANUS_MAX_PARTICIPANTS];
+	gint64 end = g_get_monotonic_time() + (gint64)o.timeout * G_USEC_PER_SEC;
+	const char *why = NULL;
+	unsigned int n;
+
+	while (g_get_monotonic_time() < end) {
+		if (rtc_janus_list(j, handle, o.room, list, RTC_JANUS_MAX_PARTICIPANTS, &n, &why))
+			die("listparticipants", why);
+		for (unsigned int i = 0; i < n; i++)
+			if (!strcmp(list[i].display, name) && list[i].id != ours)
+				return list[i].id;
+		if (rtc_janus_poll(j, 200, &why))
+			die("Janus connection", why);
+	}
+	die("wait", "gave up waiting for the publisher to replay");
+	return 0;
+}
+
+/* The pin file's first line (a test tool: no wiping). */
+static char *read_pin(const char *path)
+{
+	char *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		die("--pin-file", path);
+	text[strcspn(text, "\r\n")] = 0;
+	return text;
+}
+
+static int replay(struct rtc_janus *j, uint64_t sh, uint64_t ours, struct rtc_peer *sub)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)o.timeout * G_USEC_PER_SEC, next = 0;
+	uint64_t feed = other_publisher(j, sh, o.replay, ours);
+	const struct rtc_sdp *remote;
+	char *soffer = NULL, *sanswer;
+	const char *why = NULL;
+
+	if (rtc_janus_subscribe(j, sh, o.room, feed, &soffer, &why))
+		die("subscribe", why);
+	if (rtc_peer_set_offer(sub, soffer, strlen(soffer), &why))
+		die("subscriber offer", why);
+	free(soffer);
+	remote = rtc_peer_remote(sub);
+	for (unsigned int i = 0; i < remote->n_media; i++)
+		if (!remote->media[i].rejected)
+			*(strcmp(remote->media[i].kind, "video") ? &rp.apt : &rp.vpt) =
+				remote->media[i].pt;
+	sanswer = rtc_peer_answer(sub, 5000);
+	if (!sanswer)
+		die("subscriber", "no answer");
+	if (rtc_janus_start(j, sh, sanswer, &why) || rtc_janus_trickle_done(j, sh, &why))
+		die("start", why);
+	g_free(sanswer);
+	if (connect_wait(j, sub, &why))
+		die("subscriber connection", why);
+	printf("rtc-call: replaying feed=%" G_GUINT64_FORMAT " (video pt %d, audio pt %d)\n",
+	       feed, rp.vpt, rp.apt);
+	fflush(stdout);
+	while (g_get_monotonic_time() < end) {
+		struct pollfd in = { .fd = 0, .events = POLLIN };
+		char c;
+
+		if (g_get_monotonic_time() >= next) {
+			next = g_get_monotonic_time() + G_USEC_PER_SEC;
+			printf("rtc-call: replayed=%d replay-dropped=%d\n",
+			       g_atomic_int_get(&rp.forwarded), g_atomic_int_get(&rp.dropped));
+			fflush(stdout);
+		}
+		if (poll(&in, 1, 50) > 0 && read(0, &c, 1) <= 0)
+			break;
+		if (rtc_janus_poll(j, 0, &why))
+			die("Janus connection", why);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	GOptionEntry entries[] = {
@@ -369,11 +491,16 @@ int main(int argc, char **argv)
 		  "after the counts, keep publishing until standard input closes", NULL },
 		{ "subscribe-to", 0, 0, G_OPTION_ARG_STRING, &o.peer,
 		  "the publisher to subscribe to (default: ourselves)", NULL },
+		{ "pin-file", 0, 0, G_OPTION_ARG_FILENAME, &o.pin_file, "the room's pin", NULL },
+		{ "replay", 0, 0, G_OPTION_ARG_STRING, &o.replay,
+		  "republish the other publisher of this name", NULL },
+		{ "replay-drop", 0, 0, G_OPTION_ARG_INT, &o.replay_drop,
+		  "percent of its frames left out", NULL },
 		{ NULL },
 	};
 	GOptionContext *oc = g_option_context_new("");
 	GError *err = NULL;
-	struct rtc_janus_config jc = { "localhost", 0, NULL, 10000 };
+	struct rtc_janus_config jc = { "localhost", 0, NULL, 10000, NULL };
 	struct rtc_janus *j;
 	struct rtc_gst *pg, *sg;
 	struct rtc_peer_config pc = { .local_addr = "127.0.0.1" }, sc = { .local_addr = "127.0.0.1" };
@@ -393,6 +520,8 @@ int main(int argc, char **argv)
 	int ret, status = 0;
 
 	gst_init(&argc, &argv);
+	/* Janus closing its socket is a failure to name, not a death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	pg = rtc_gst_new();
 	sg = rtc_gst_new();
 	g_option_context_add_main_entries(oc, entries, NULL);
@@ -408,6 +537,8 @@ int main(int argc, char **argv)
 	pc.local_addr = sc.local_addr = o.local;
 	jc.port = (uint16_t)o.port;
 	jc.ca_file = o.ca;
+	if (o.pin_file)
+		jc.pin = read_pin(o.pin_file);
 	t0 = g_get_monotonic_time();
 
 	ret = rtc_janus_connect(&jc, &j, &why);
@@ -417,6 +548,8 @@ int main(int argc, char **argv)
 		die("attaching to the videoroom", why);
 	rtc_gst_peer_config(pg, &pc);
 	rtc_gst_peer_config(sg, &sc);
+	if (o.replay)
+		sc.on_rtp = replay_rtp;
 	ret = rtc_peer_new(&pc, &pub);
 	if (!ret)
 		ret = rtc_peer_new(&sc, &sub);
@@ -452,6 +585,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	printf("rtc-call: publisher connected feed=%" G_GUINT64_FORMAT "\n", feed);
+	fflush(stdout);
+	if (o.replay) {
+		rp.pub = pub;
+		status = replay(j, sh, feed, sub);
+		goto out;
+	}
 	pp = publisher(pg);
 	if (gst_element_set_state(pp, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
 		die("publisher", "pipeline does not play");
@@ -560,8 +699,10 @@ out:
 		gst_object_unref(pp);
 	if (sp && gst_element_set_state(sp, GST_STATE_NULL) != GST_STATE_CHANGE_FAILURE)
 		gst_object_unref(sp);
-	rtc_peer_free(pub);
+	/* The subscriber first: with --replay its receive thread sends
+	 * through the publisher's connection. */
 	rtc_peer_free(sub);
+	rtc_peer_free(pub);
 	rtc_gst_free(pg);
 	rtc_gst_free(sg);
 	rtc_janus_free(j);

@@ -270,7 +270,8 @@ class Screen(Proc):
 class Roomd(Proc):
     """roomd with plain RTP to the SFU fixture (tx: its send ports, rx_base), or,
     with tx None and janus (a tests/fixtures/janus.Janus), through Janus: ICE
-    gathers on janus.JANUS_ADDR (docs/transport.md says why). Janus's ICE
+    gathers on janus.JANUS_ADDR (docs/transport.md says why), with its pin when
+    the room has one. Janus's ICE
     candidates are on its address (127.0.0.2 in the namespace), not on
     localhost's, where its WebSocket is: the URL's media= names it (roomd
     gives libnice no other candidate)."""
@@ -280,6 +281,8 @@ class Roomd(Proc):
         if janus is not None:
             transport = ["--janus", f"{janus.url}?media={janus.address}", "--janus-ca", janus.ca, "--janus-room",
                          str(janus.room), "--rx-address", janus.address]
+            if janus.pin:
+                transport += ["--janus-pin-file", janus.pin_file]
         else:
             transport = ["--plain-rtp", "--video-port", str(tx[0]), "--audio-port", str(tx[1]),
                          "--rx-base", str(rx_base)]

@@ -134,8 +134,9 @@ def main():
     cap = janus.Capture()
     cap.start()
     relay, port, certs = roomproc.start_relay(d, [NAME])
+    # The videoroom has a pin (docs/transport.md "Names"): both roomds send it.
     j = janus.Janus(os.path.join(d, "janus"), address=LOOPBACK, nat_1_1=HOST,
-                    names=[JANUS_NAME]).start()
+                    names=[JANUS_NAME], pin=os.urandom(8).hex()).start()
     kxlog = open(os.path.join(d, "keyxchgd.log"), "w")
     kx, sock, cw = roomproc.keyxchgd(binp, os.path.join(d, "kx"), f"wss://localhost:{port}",
                                      os.path.join(certs, "ca.pem"), "room-host", kxlog)
@@ -143,7 +144,8 @@ def main():
     # host_codeword: what this room's people would read out to the QEMU
     # room's, who compare it with the lobby dialog's before they tap Admit.
     conf = (f"relay_port={port}\nrelay_name={NAME}\njanus_port={j.port}\n"
-            f"janus_name={JANUS_NAME}\njanus_room={j.room}\nmarker={MARKER}\n"
+            f"janus_name={JANUS_NAME}\njanus_room={j.room}\njanus_pin={j.pin}\n"
+            f"marker={MARKER}\n"
             f"host_codeword={cw}\n").encode()
     with tarfile.open(os.path.join(work, "hostroom.tar"), "w", format=tarfile.USTAR_FORMAT) as t:
         for name, data in (("hostroom.conf", conf),

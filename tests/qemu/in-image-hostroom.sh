@@ -99,15 +99,37 @@ tap_at() { # tap_at X Y: a tap at pixel X,Y through the host's QMP; until the sc
 	fi
 	echo "# tap $taps: $(grep 'panel: tap ' "$slog" | tail -n 1)"
 }
+pages() { grep -c 'panel: page ' "$slog"; }
+bring_bar() { # bring_bar ID: until the bar shows (with its button ID). A tap on the
+	# video brings a hidden bar, and a tap while it shows sends it away: so no
+	# tap while the last page line shows it, and after each tap the page line
+	# that tap brings is waited for (the screen prints its "panel: tap" line
+	# before the page line: read between them, the old page line lies).
+	for try in 1 2 3; do
+		[ -n "$(widget "$1")" ] && return 0
+		pg=$(pages) # not "before": tap_at's
+		tap_at $((screen_width / 2)) $((screen_height / 3)) || return 1
+		end=$(($(now) + 60))
+		while [ "$(pages)" -le "$pg" ] && [ "$(now)" -lt "$end" ]; do sleep 0.2; done
+	done
+	wait_widget "$1" 60
+}
 tap() { # tap ID: taps the middle of widget ID; 0 when the panel says the tap hit ID
 	for try in 1 2 3; do
 		# A bar that hid before this wait saw it: a tap on the video brings it back.
-		case $1 in bar.*) [ -n "$(widget "$1")" ] || tap_at $((screen_width / 2)) $((screen_height / 3)) ;; esac
+		case $1 in bar.*) bring_bar "$1" || return 1 ;; esac
 		wait_widget "$1" 60 || return 1
 		set -- "$1" $(widget "$1")
+		pg=$(pages)
 		tap_at $(($2 + $4 / 2)) $(($3 + $5 / 2)) || return 1
 		line=$(grep 'panel: tap ' "$slog" | tail -n 1)
 		case $line in *"-> $1") return 0 ;; esac
+		# A tap on the video after the bar hid brought it back: its page line
+		# first, or bring_bar would read the old one and send the bar away.
+		case $1:$line in bar.*:*"-> nothing")
+			end=$(($(now) + 60))
+			while [ "$(pages)" -le "$pg" ] && [ "$(now)" -lt "$end" ]; do sleep 0.2; done ;;
+		esac
 		# The in-meeting bar hides 60 s after the last tap (hostroom-setup's
 		# bar_seconds): a tap that came later (a slow round trip through
 		# the host) hit the video and brought the bar back; said, and
@@ -246,9 +268,7 @@ meeting() {
 
 	# The bar, the microphone: roomd mutes its own send chain and says so; only
 	# then the panel shows MUTED.
-	tap_at $((screen_width / 2)) $((screen_height / 3))
-	wait_widget bar.mic 60 || tap_at $((screen_width / 2)) $((screen_height / 3))
-	wait_widget bar.mic 60
+	bring_bar bar.mic
 	shot bar
 	tap bar.mic
 	if waitfor "$slog" "screen: roomd: microphone muted" 60 && waitfor "$hr/roomd.log" "roomd: microphone muted" 10; then

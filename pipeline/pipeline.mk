@@ -100,6 +100,8 @@ all: $(PLUGIN) $(O)/bin/e2ee-media $(O)/bin/roomd
 MORE_TESTS += tests/integration/test_roomd.py
 # roomd against a hostile screen (TILE, a MEDIA flood) and 65 senders in a run.
 MORE_TESTS += tests/integration/test_roomd_hostile.py
+# roomd against a screen that keeps every fd it is passed (its memory: the pool).
+MORE_TESTS += tests/integration/test_roomd_rings.py
 test-programs: $(O)/bin/roomd $(O)/bin/sealroom-screen
 
 install: install-plugin

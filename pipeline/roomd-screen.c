@@ -101,13 +101,23 @@ on_media (gpointer data, guint flags, guint volume)
       roomd_audio_volume (app->audio));
 }
 
-void
+gboolean
 roomd_screen_start (Roomd * app)
 {
+  GError *err = NULL;
+
   app->out = gst_e2ee_room_frames_new (app->frames, app->screen_uid, on_tile,
       app);
   gst_e2ee_room_frames_set_max_tile (app->out, app->max_tile_w,
       app->max_tile_h);
   gst_e2ee_room_frames_set_media_func (app->out, on_media);
-  gst_e2ee_room_frames_start (app->out);
+  if (!gst_e2ee_room_frames_start (app->out, &err)) {
+    g_printerr ("roomd: %s\n", err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  g_print ("roomd: frames to the screen through a pool of %.1f MiB (3 x its %ux%u)\n",
+      gst_e2ee_room_frames_pool_size (app->out) / 1048576.0, app->max_tile_w,
+      app->max_tile_h);
+  return TRUE;
 }

@@ -49,7 +49,7 @@ MEDIA, MEDIA_STATE = 18, 4
 
 def media(msg_type, flags, volume, reserved=0):
     """MEDIA or MEDIA_STATE as docs/frames.md writes it: 24 bytes."""
-    return b"SFRM" + struct.pack("<HHIIII", 1, msg_type, 0, flags, volume, reserved)
+    return b"SFRM" + struct.pack("<HHIIII", 2, msg_type, 0, flags, volume, reserved)
 
 
 def hostile_screen(env):

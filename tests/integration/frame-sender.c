@@ -8,6 +8,8 @@
  *   frame-sender --frames PATH --hostile MODE
  *
  * Normal: a ring of three buffers per sender at --size (default 320x180),
+ * in a pool of its own (a sealed memfd at offset 0; roomd has one pool for
+ * all),
  * then frames of the sender's flat colour every M ms (default 30), N per
  * sender (0: until SIGTERM), each into a buffer the screen released (a frame
  * is skipped, and counted busy, while the screen holds all three). A TILE
@@ -17,11 +19,11 @@
  *
  * Hostile: one message a compromised roomd could send, then waits (at most
  * 10 s) for the screen to close the connection; prints "hostile MODE:
- * closed" or "hostile MODE: still open". MODE: unsealed (memfds without
+ * closed" or "hostile MODE: still open". MODE: unsealed (a memfd without
  * F_SEAL_SHRINK), truncate (unsealed, cut to 0 after BUFFERS, then a FRAME),
- * short (sealed memfds half the announced size), stride (a stride under
- * width * 4), huge (width 100000), garbage (44 bytes of noise), fds (a good
- * BUFFERS with five fds), noring (a FRAME of a ring never announced).
+ * short (a sealed memfd half the ring's three buffers), stride (a stride
+ * under width * 4), huge (width 100000), garbage (52 bytes of noise), fds (a
+ * good BUFFERS with five fds), noring (a FRAME of a ring never announced).
  *
  * Exit 0, 1 when the screen cannot be reached or a send fails, 2 on usage.
  */

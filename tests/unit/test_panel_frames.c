@@ -95,6 +95,29 @@ static void test_round_trip(void **state)
 	}
 }
 
+/* docs/frames.md's BUFFERS example, byte for byte. */
+static void test_buffers_example(void **state)
+{
+	static const uint8_t doc[52] = {
+		0x53, 0x46, 0x52, 0x4d, 0x02, 0x00, 0x01, 0x00, 0x04, 0x00, 0x00, 0x00, 0x07,
+		0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0xe0, 0x01, 0x00, 0x00, 0x0e, 0x01,
+		0x00, 0x00, 0x80, 0x07, 0x00, 0x00, 0x58, 0x52, 0x32, 0x34, 0x00, 0xe9, 0x07,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	const struct panel_frames_msg want = {
+		.type = PANEL_FRAMES_BUFFERS, .sender = 4, .ring = 7, .count = 3, .width = 480,
+		.height = 270, .stride = 1920, .format = PANEL_FRAMES_XRGB8888, .size = 518400,
+		.offset = 0x180000,
+	};
+	struct panel_frames_msg m;
+	uint8_t buf[PANEL_FRAMES_MSG_MAX];
+
+	assert_int_equal(panel_frames_parse(doc, sizeof(doc), 1, PANEL_FRAMES_FROM_ROOMD, &m), 0);
+	assert_memory_equal(&m, &want, sizeof(m));
+	assert_int_equal(panel_frames_encode(&want, buf), 52);
+	assert_memory_equal(buf, doc, sizeof(doc));
+}
+
 /* A field of the encoded good BUFFERS message, changed. */
 struct patch {
 	const char *name;
@@ -590,7 +613,8 @@ static void test_rx_recv_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_buffers_rules),
+		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_buffers_example),
+		cmocka_unit_test(test_buffers_rules),
 		cmocka_unit_test(test_small_rules),    cmocka_unit_test(test_rx_buffers),
 		cmocka_unit_test(test_rx_seal_holds),  cmocka_unit_test(test_rx_state),
 		cmocka_unit_test(test_both_halves),    cmocka_unit_test(test_rx_recv_hostile),

@@ -165,6 +165,14 @@ relayout (GstE2eeRoomFrames * f)
   f->relayout = FALSE;
 }
 
+/* Under the lock: the slot has a ring of its last frame's size. */
+static gboolean
+ring_fits (const Slot * s)
+{
+  return s->have_ring && s->ring.width == (guint) s->info.width
+      && s->ring.height == (guint) s->info.height;
+}
+
 /* Streaming thread: the frame into a free buffer of the ring, or dropped. */
 static GstFlowReturn
 new_sample (GstAppSink * sink, gpointer data)
@@ -194,11 +202,12 @@ new_sample (GstAppSink * sink, gpointer data)
     s->dropped++;
     goto out;
   }
-  if (!s->have_ring || s->ring.width != (guint) s->info.width
-      || s->ring.height != (guint) s->info.height) {
+  if (!ring_fits (s)) {
     s->want_w = (guint) s->info.width;
     s->want_h = (guint) s->info.height;
     f->relayout = TRUE;
+  } else {
+    s->want_w = s->want_h = 0;  /* back to the ring's size: no move wanted */
   }
   /* The rings move only while the screen holds none of their buffers (a
    * buffer's bytes may become another sender's), and at the rate limit's
@@ -212,7 +221,9 @@ new_sample (GstAppSink * sink, gpointer data)
     ring_allowed (f, TRUE);
     relayout (f);
   }
-  if (!s->have_ring || s->want_w) {
+  /* The relayout may have placed a size an earlier frame wanted: only a
+   * ring of this frame's size is written (the copy reads the frame's rows). */
+  if (!ring_fits (s)) {
     s->dropped++;
     if (f->relayout && !ring_allowed (f, FALSE))
       f->ring_waits++;

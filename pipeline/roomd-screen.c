@@ -18,8 +18,10 @@
 
 /*
  * The screen shows sender at width x height: scale to it. The frame output
- * refused a TILE wider or taller than the screen (--max-tile), so what
- * roomd scales to, and the ring it fills, is at most the screen's size.
+ * refused a TILE wider or taller than the screen (--max-tile) and holds
+ * back one that would make all the tiles cover more than the screen's
+ * area, so what roomd scales to, and the rings it fills in its pool, are
+ * at most one screen's worth in all.
  * Scaled up too when the tile is larger than the decoded picture: the
  * screen does not scale (docs/frames.md, TILE), and a smaller frame would
  * leave the rest of its tile stale.

@@ -13,7 +13,7 @@
 #include "panel/frames.h"
 
 /* Each type's exact length (docs/frames.md, "Messages"). */
-#define LEN_BUFFERS 44u
+#define LEN_BUFFERS 52u
 #define LEN_FRAME 32u
 #define LEN_GONE 16u
 #define LEN_RELEASE 24u
@@ -75,7 +75,7 @@ static bool fields_ok(const struct panel_frames_msg *m)
 		       m->stride / 4 >= m->width && m->stride <= PANEL_FRAMES_STRIDE_MAX &&
 		       m->format == PANEL_FRAMES_XRGB8888 &&
 		       m->size >= (uint64_t)m->stride * m->height &&
-		       m->size <= PANEL_FRAMES_SIZE_MAX;
+		       m->size <= PANEL_FRAMES_SIZE_MAX && m->offset <= PANEL_FRAMES_OFFSET_MAX;
 	case PANEL_FRAMES_FRAME:
 	case PANEL_FRAMES_RELEASE:
 		return m->index < PANEL_FRAMES_RING_MAX;
@@ -125,6 +125,7 @@ int panel_frames_encode(const struct panel_frames_msg *m, uint8_t out[static PAN
 		put32(out + 28, m->stride);
 		put32(out + 32, m->format);
 		put64(out + 36, m->size);
+		put64(out + 44, m->offset);
 		break;
 	case PANEL_FRAMES_FRAME:
 		put32(out + 12, m->ring);
@@ -185,6 +186,7 @@ int panel_frames_parse(const uint8_t *buf, size_t len, size_t n_fds, enum panel_
 		m->stride = get32(buf + 28);
 		m->format = get32(buf + 32);
 		m->size = get64(buf + 36);
+		m->offset = get64(buf + 44);
 		break;
 	case PANEL_FRAMES_FRAME:
 		m->ring = get32(buf + 12);
@@ -217,7 +219,7 @@ int panel_frames_parse(const uint8_t *buf, size_t len, size_t n_fds, enum panel_
 			return -EBADMSG;
 		break;
 	}
-	if (!fields_ok(m) || n_fds != (m->type == PANEL_FRAMES_BUFFERS ? m->count : 0))
+	if (!fields_ok(m) || n_fds != (m->type == PANEL_FRAMES_BUFFERS ? 1u : 0u))
 		return -EBADMSG;
 	return 0;
 }
@@ -231,9 +233,8 @@ void panel_frames_rx_init(struct panel_frames_rx *rx)
 
 static void unmap_ring(struct panel_frames_rx_ring *r)
 {
-	for (unsigned int i = 0; i < PANEL_FRAMES_RING_MAX; i++)
-		if (r->map[i])
-			munmap((void *)r->map[i], r->size);
+	if (r->base)
+		munmap((void *)r->base, r->map_len);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -246,26 +247,34 @@ static struct panel_frames_rx_ring *ring_of(struct panel_frames_rx *rx, uint32_t
 }
 
 /*
- * A buffer roomd passed: a memfd (F_GET_SEALS works on nothing else that a
- * sender could pass but shmem), sealed against shrinking so that a mapping
- * of size bytes cannot fault later, at least size bytes long. Mapped
- * read-only: roomd keeps writing frames into it, the screen only reads.
+ * The ring roomd passed: count buffers of size bytes from offset in a memfd
+ * (F_GET_SEALS works on nothing else that a sender could pass but shmem),
+ * sealed against shrinking so that the mapping cannot fault later, long
+ * enough to hold them. Mapped read-only from the page boundary at or below
+ * offset: roomd keeps writing frames into it, the screen only reads.
  */
-static int map_buffer(int fd, uint64_t size, const uint8_t **out)
+static int map_ring(int fd, const struct panel_frames_msg *m, struct panel_frames_rx_ring *r)
 {
 	struct stat st;
 	void *p;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t len = m->count * m->size, delta;
 	int seals = fcntl(fd, F_GET_SEALS);
 
 	if (seals < 0 || !(seals & F_SEAL_SHRINK))
 		return -EBADF;
+	/* offset < 2^48 and len <= 3 * 256 MiB (parse): no overflow. */
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 0 ||
-	    (uint64_t)st.st_size < size)
+	    (uint64_t)st.st_size < m->offset + len)
 		return -EBADF;
-	p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	delta = page > 0 ? m->offset % (uint64_t)page : 0;
+	p = mmap(NULL, (size_t)(len + delta), PROT_READ, MAP_SHARED, fd, (off_t)(m->offset - delta));
 	if (p == MAP_FAILED)
 		return errno == ENOMEM ? -ENOMEM : -EBADF;
-	*out = p;
+	r->base = p;
+	r->map_len = (size_t)(len + delta);
+	for (unsigned int i = 0; i < m->count; i++)
+		r->map[i] = r->base + delta + i * m->size;
 	return 0;
 }
 
@@ -273,7 +282,7 @@ static int apply_buffers(struct panel_frames_rx *rx, const struct panel_frames_m
 			 const int *fds)
 {
 	struct panel_frames_rx_ring next = { 0 }, *slot = ring_of(rx, m->sender);
-	int ret = 0;
+	int ret;
 
 	if (!slot)
 		for (unsigned int i = 0; i < PANEL_FRAMES_SENDERS_MAX && !slot; i++)
@@ -281,14 +290,18 @@ static int apply_buffers(struct panel_frames_rx *rx, const struct panel_frames_m
 				slot = &rx->rings[i];
 	if (!slot)
 		return -ENOSPC;
-	next = (struct panel_frames_rx_ring){ true, m->sender, m->ring, m->count, m->width,
-					      m->height, m->stride, m->size, { NULL }, 0 };
-	for (unsigned int i = 0; i < m->count && !ret; i++)
-		ret = map_buffer(fds[i], m->size, &next.map[i]);
+	next = (struct panel_frames_rx_ring){ .used = true,
+					      .sender = m->sender,
+					      .ring = m->ring,
+					      .count = m->count,
+					      .width = m->width,
+					      .height = m->height,
+					      .stride = m->stride,
+					      .size = m->size };
+	ret = map_ring(fds[0], m, &next);
 	if (ret) {
 		if (ret == -EBADF)
 			rx->stats.bad_fds++;
-		unmap_ring(&next);
 		return ret;
 	}
 	/* A new ring replaces the old one whole (its frames were copied out). */
@@ -516,21 +529,55 @@ int panel_frames_connect(const char *path, int *sock)
 	return 0;
 }
 
-void panel_frames_tx_ring_free(struct panel_frames_tx_ring *r)
+void panel_frames_tx_pool_free(struct panel_frames_tx_pool *p)
 {
-	for (unsigned int i = 0; i < PANEL_FRAMES_RING_MAX; i++) {
-		if (r->map[i])
-			munmap(r->map[i], r->size);
-		if (r->fd[i] >= 0)
-			close(r->fd[i]);
-	}
-	memset(r, 0, sizeof(*r));
-	for (unsigned int i = 0; i < PANEL_FRAMES_RING_MAX; i++)
-		r->fd[i] = -1;
+	if (p->map)
+		munmap(p->map, (size_t)p->size);
+	if (p->fd >= 0)
+		close(p->fd);
+	*p = (struct panel_frames_tx_pool){ .fd = -1 };
 }
 
-int panel_frames_tx_ring_new(struct panel_frames_tx_ring *r, uint32_t sender, uint32_t ring,
-			     uint32_t width, uint32_t height, uint32_t count)
+int panel_frames_tx_pool_new(struct panel_frames_tx_pool *p, uint64_t size)
+{
+	void *m;
+	int ret = 0;
+
+	*p = (struct panel_frames_tx_pool){ .fd = -1 };
+	if (!size || size > PANEL_FRAMES_OFFSET_MAX || size > SIZE_MAX)
+		return -EINVAL;
+	p->size = size;
+	p->fd = memfd_create("sealroom-frames", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* Sealed before the screen ever sees it: it maps without fear of SIGBUS, and
+	 * roomd cannot grow what the screen may hold. */
+	if (p->fd < 0 || ftruncate(p->fd, (off_t)size) ||
+	    fcntl(p->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		ret = -errno;
+		goto out;
+	}
+	m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
+	if (m == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	p->map = m;
+out:
+	if (ret)
+		panel_frames_tx_pool_free(p);
+	return ret;
+}
+
+uint64_t panel_frames_tx_ring_bytes(uint32_t width, uint32_t height, uint32_t count)
+{
+	if (!width || width > PANEL_FRAMES_DIM_MAX || !height || height > PANEL_FRAMES_DIM_MAX ||
+	    !count || count > PANEL_FRAMES_RING_MAX)
+		return 0;
+	return (uint64_t)width * 4 * height * count;
+}
+
+int panel_frames_tx_ring_init(struct panel_frames_tx_ring *r, const struct panel_frames_tx_pool *pool,
+			      uint64_t offset, uint32_t sender, uint32_t ring, uint32_t width,
+			      uint32_t height, uint32_t count)
 {
 	const struct panel_frames_msg m = { .type = PANEL_FRAMES_BUFFERS,
 					    .sender = sender,
@@ -540,35 +587,27 @@ int panel_frames_tx_ring_new(struct panel_frames_tx_ring *r, uint32_t sender, ui
 					    .height = height,
 					    .stride = width * 4,
 					    .format = PANEL_FRAMES_XRGB8888,
-					    .size = (uint64_t)width * 4 * height };
-	int ret = 0;
+					    .size = (uint64_t)width * 4 * height,
+					    .offset = offset };
+	uint64_t bytes = panel_frames_tx_ring_bytes(width, height, count);
 
 	memset(r, 0, sizeof(*r));
-	for (unsigned int i = 0; i < PANEL_FRAMES_RING_MAX; i++)
-		r->fd[i] = -1;
-	if (width > PANEL_FRAMES_DIM_MAX || !fields_ok(&m))
+	r->fd = -1;
+	if (!bytes || !fields_ok(&m) || pool->fd < 0 || !pool->map || offset > pool->size ||
+	    bytes > pool->size - offset)
 		return -EINVAL;
-	*r = (struct panel_frames_tx_ring){ sender, ring, count, width, height, m.stride, m.size,
-					    { -1, -1, -1 }, { NULL }, 0, 0 };
-	for (unsigned int i = 0; i < count && !ret; i++) {
-		void *p;
-
-		r->fd[i] = memfd_create("sealroom-frame", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-		if (r->fd[i] < 0 || ftruncate(r->fd[i], (off_t)r->size) ||
-		    fcntl(r->fd[i], F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
-			ret = -errno;
-			break;
-		}
-		p = mmap(NULL, (size_t)r->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd[i], 0);
-		if (p == MAP_FAILED) {
-			ret = -errno;
-			break;
-		}
-		r->map[i] = p;
-	}
-	if (ret)
-		panel_frames_tx_ring_free(r);
-	return ret;
+	*r = (struct panel_frames_tx_ring){ .sender = sender,
+					    .ring = ring,
+					    .count = count,
+					    .width = width,
+					    .height = height,
+					    .stride = m.stride,
+					    .size = m.size,
+					    .offset = offset,
+					    .fd = pool->fd };
+	for (unsigned int i = 0; i < count; i++)
+		r->map[i] = pool->map + offset + i * m.size;
+	return 0;
 }
 
 int panel_frames_tx_announce(int sock, struct panel_frames_tx_ring *r)
@@ -581,8 +620,9 @@ int panel_frames_tx_announce(int sock, struct panel_frames_tx_ring *r)
 					    .height = r->height,
 					    .stride = r->stride,
 					    .format = PANEL_FRAMES_XRGB8888,
-					    .size = r->size };
-	int ret = send_msg(sock, &m, r->fd, r->count);
+					    .size = r->size,
+					    .offset = r->offset };
+	int ret = send_msg(sock, &m, &r->fd, 1);
 
 	if (!ret)
 		r->busy = 0;

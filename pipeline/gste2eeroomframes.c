@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * roomd's frame output to the screen process (gste2eeroomframes.h): the
- * frame socket's connection, a ring per sender, RELEASE and TILE.
+ * frame socket's connection, the pool and a ring per sender in it, RELEASE
+ * and TILE.
  */
 #define _GNU_SOURCE             /* struct ucred */
 #include <errno.h>
@@ -18,10 +19,14 @@
 
 #define RECONNECT_MS 500
 #define RING_BUFFERS 3
-/* A sender's new rings: a burst of two (its first, at the default tile, and
- * the one at the size the screen asks for at once), then one a second. */
+/* Where a ring may start in the pool: a page boundary on every board (4 KiB
+ * or 64 KiB pages), so that the screen maps no byte of another ring. */
+#define RING_ALIGN (64u << 10)
+/* New places of the rings in the pool (a relayout): a burst of four (the
+ * first senders' first rings, then at the sizes the screen asks for), then
+ * one a second; one relayout serves every sender that waits for it. */
 #define RING_INTERVAL_US G_USEC_PER_SEC
-#define RING_BURST 2
+#define RING_BURST 4
 /* The screen's lines (a screen can make one a message): 20 in 10 s. */
 #define SCREEN_LOG_LINES 20
 #define SCREEN_LOG_INTERVAL_S 10
@@ -30,11 +35,14 @@ typedef struct
 {
   GstE2eeRoomFrames *f;
   gboolean used, have_ring;
+  gboolean announced;           /* the ring's BUFFERS went on this connection */
   guint sender;
-  struct panel_frames_tx_ring ring;
+  struct panel_frames_tx_ring ring;     /* a place in f->pool */
   guint32 generation;
-  guint tile_w, tile_h;         /* 0 x 0: the screen shows no tile */
-  gint64 ring_tat;              /* the rate limit's next ring time (GCRA) */
+  guint want_w, want_h;         /* the last frame's size, when it has no ring of it */
+  guint tile_w, tile_h;         /* applied; 0 x 0: the screen shows no tile */
+  guint ask_w, ask_h;           /* a TILE that waits for room on the screen */
+  gboolean asking, ask_said;
   GstCaps *caps;                /* of the last frame, and its info */
   GstVideoInfo info;
   guint64 sent, dropped;
@@ -56,47 +64,113 @@ struct _GstE2eeRoomFrames
   guint64 bad;                  /* main loop: the screen's messages refused */
   guint max_w, max_h;           /* the largest TILE taken (the screen's size) */
   guint64 tiles_refused;        /* main loop: TILEs beyond it */
+  guint64 tiles_waiting;        /* main loop: TILEs that waited for room */
   guint64 ring_waits;           /* frames dropped waiting for a new ring */
+  guint64 pool_waits;           /* frames dropped: no room in the pool */
+  /* Every ring is a place in this one memfd, made once at _start: all the
+   * screen can ever hold of roomd's memory (docs/frames.md). */
+  struct panel_frames_tx_pool pool;
+  gboolean relayout;            /* a slot waits for a ring of a new size */
+  gint64 ring_tat;              /* the relayouts' rate limit (GCRA) */
   GstE2eeLogLimit log;          /* the screen's lines */
   Slot slots[PANEL_FRAMES_SENDERS_MAX];
 };
 
+/* The ring's place in the pool is free from the next relayout on. */
 static void
 free_ring (Slot * s)
 {
-  if (s->have_ring)
-    panel_frames_tx_ring_free (&s->ring);
   s->have_ring = FALSE;
+  s->announced = FALSE;
+  s->ring.busy = 0;
 }
 
-/* A new ring at the frame's size, announced. Under the lock. */
-static gint
-new_ring (GstE2eeRoomFrames * f, Slot * s, guint w, guint h)
-{
-  gint ret;
-
-  free_ring (s);
-  ret = panel_frames_tx_ring_new (&s->ring, s->sender, ++s->generation, w, h,
-      RING_BUFFERS);
-  if (ret)
-    return ret;
-  s->have_ring = TRUE;
-  return panel_frames_tx_announce (f->sock, &s->ring);
-}
-
-/* Under the lock: may sender have a new ring now? At most RING_BURST at
- * once, then one each RING_INTERVAL_US: a screen that changes a tile's size
- * at every frame (or reconnects) makes roomd map and fill new memfds at that
- * rate, not at the frame rate. */
+/* Under the lock: may the rings move now (peek), and take the turn (take)?
+ * At most RING_BURST at once, then one each RING_INTERVAL_US: a screen that
+ * changes a tile's size at every frame (or reconnects) makes roomd move its
+ * rings at that rate, not at the frame rate. */
 static gboolean
-ring_allowed (Slot * s)
+ring_allowed (GstE2eeRoomFrames * f, gboolean take)
 {
-  gint64 now = g_get_monotonic_time (), tat = MAX (s->ring_tat, now);
+  gint64 now = g_get_monotonic_time (), tat = MAX (f->ring_tat, now);
 
   if (tat - now > (RING_BURST - 1) * RING_INTERVAL_US)
     return FALSE;
-  s->ring_tat = tat + RING_INTERVAL_US;
+  if (take)
+    f->ring_tat = tat + RING_INTERVAL_US;
   return TRUE;
+}
+
+/* Under the lock: the screen holds a buffer of some ring. */
+static gboolean
+any_busy (GstE2eeRoomFrames * f)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++)
+    if (f->slots[i].used && f->slots[i].have_ring && f->slots[i].ring.busy)
+      return TRUE;
+  return FALSE;
+}
+
+/*
+ * Under the lock, with no buffer held by the screen: every sender's ring a
+ * place in the pool, packed from its start in slot order at the size of the
+ * sender's last frame (a sender the screen shows in no tile has none). A
+ * ring that keeps its place and size keeps its generation; one that moves is
+ * a new ring (announced before its next frame). A sender for which the pool
+ * has no room left has no ring until a later relayout: frames dropped,
+ * counted. Nothing is allocated: the pool is the same file, so what the
+ * screen holds never grows.
+ */
+static void
+relayout (GstE2eeRoomFrames * f)
+{
+  guint64 off = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++) {
+    Slot *s = &f->slots[i];
+    guint w = s->have_ring ? s->ring.width : 0;
+    guint h = s->have_ring ? s->ring.height : 0;
+    guint64 need;
+
+    if (!s->used)
+      continue;
+    if (s->want_w) {
+      w = s->want_w;
+      h = s->want_h;
+    }
+    need = panel_frames_tx_ring_bytes (w, h, RING_BUFFERS);
+    if (!s->tile_w || !need) {
+      free_ring (s);
+      continue;
+    }
+    if (need > f->pool.size - off) {
+      free_ring (s);            /* want_w stays: the next relayout tries again */
+      continue;
+    }
+    if (!s->have_ring || s->ring.offset != off || s->ring.width != w
+        || s->ring.height != h) {
+      if (panel_frames_tx_ring_init (&s->ring, &f->pool, off, s->sender,
+              ++s->generation, w, h, RING_BUFFERS)) {
+        free_ring (s);
+        continue;
+      }
+      s->have_ring = TRUE;
+      s->announced = FALSE;
+    }
+    s->want_w = s->want_h = 0;
+    off += (need + RING_ALIGN - 1) / RING_ALIGN * RING_ALIGN;
+    if (off > f->pool.size)
+      off = f->pool.size;
+  }
+  f->relayout = FALSE;
+}
+
+/* Under the lock: the slot has a ring of its last frame's size. */
+static gboolean
+ring_fits (const Slot * s)
+{
+  return s->have_ring && s->ring.width == (guint) s->info.width
+      && s->ring.height == (guint) s->info.height;
 }
 
 /* Streaming thread: the frame into a free buffer of the ring, or dropped. */
@@ -128,16 +202,40 @@ new_sample (GstAppSink * sink, gpointer data)
     s->dropped++;
     goto out;
   }
-  if (!s->have_ring || s->ring.width != (guint) s->info.width
-      || s->ring.height != (guint) s->info.height) {
-    if (!ring_allowed (s)) {
+  if (!ring_fits (s)) {
+    s->want_w = (guint) s->info.width;
+    s->want_h = (guint) s->info.height;
+    f->relayout = TRUE;
+  } else {
+    s->want_w = s->want_h = 0;  /* back to the ring's size: no move wanted */
+  }
+  /* The rings move only while the screen holds none of their buffers (a
+   * buffer's bytes may become another sender's), and at the rate limit's
+   * pace; meanwhile the senders whose rings fit go on. */
+  if (f->relayout && ring_allowed (f, FALSE)) {
+    if (any_busy (f)) {
       s->dropped++;
       f->ring_waits++;
       goto out;
     }
-    ret = new_ring (f, s, (guint) s->info.width, (guint) s->info.height);
+    ring_allowed (f, TRUE);
+    relayout (f);
+  }
+  /* The relayout may have placed a size an earlier frame wanted: only a
+   * ring of this frame's size is written (the copy reads the frame's rows). */
+  if (!ring_fits (s)) {
+    s->dropped++;
+    if (f->relayout && !ring_allowed (f, FALSE))
+      f->ring_waits++;
+    else
+      f->pool_waits++;
+    goto out;
+  }
+  if (!s->announced) {
+    ret = panel_frames_tx_announce (f->sock, &s->ring);
     if (ret)
       goto out;
+    s->announced = TRUE;
   }
   if (panel_frames_tx_acquire (&s->ring, &index, &dst)) {
     s->dropped++;               /* the screen holds all three */
@@ -190,14 +288,82 @@ disconnect (GstE2eeRoomFrames * f, const gchar * why)
   g_mutex_lock (&f->lock);
   close (f->sock);
   f->sock = -1;
-  /* A new connection gets new rings: the screen unmapped the old ones. */
-  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++)
-    free_ring (&f->slots[i]);
+  /* The screen unmapped every ring: the next connection hears the same
+   * rings again (the same pool, the same places), nothing is made anew. */
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++) {
+    f->slots[i].announced = FALSE;
+    f->slots[i].ring.busy = 0;
+  }
   g_mutex_unlock (&f->lock);
   gst_e2ee_log_limit_print (&f->log, FALSE, "roomd: screen disconnected (%s)",
       why);
   f->said_waiting = FALSE;
   f->retry = g_timeout_add (RECONNECT_MS, try_connect, f);
+}
+
+/* Under the lock: the tiles' area, slot except (NULL: all). */
+static guint64
+tiles_area (GstE2eeRoomFrames * f, const Slot * except)
+{
+  guint64 a = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++)
+    if (f->slots[i].used && &f->slots[i] != except)
+      a += (guint64) f->slots[i].tile_w * f->slots[i].tile_h;
+  return a;
+}
+
+/*
+ * Under the lock, main loop: the TILEs asked that fit, applied. All the
+ * tiles together cover at most the screen (max_w x max_h, security review
+ * 7 finding 5): a layout never needs more, and it bounds what roomd scales
+ * to and writes. A TILE that does not fit waits (the sender keeps its size)
+ * until others shrink; counted once and said. Returns how many of tiles
+ * (sender, width, height) the owner is to scale to.
+ */
+static guint
+apply_tiles (GstE2eeRoomFrames * f, guint tiles[][3])
+{
+  guint64 screen = (guint64) f->max_w * f->max_h;
+  guint n = 0;
+  gboolean applied = TRUE;
+
+  /* Until nothing more fits: a shrink later in the slots makes room for a
+   * grow before it. At most one application a slot. */
+  while (applied) {
+    applied = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++) {
+      Slot *s = &f->slots[i];
+
+      if (!s->used || !s->asking || tiles_area (f, s)
+          + (guint64) s->ask_w * s->ask_h > screen)
+        continue;
+      s->asking = FALSE;
+      if (s->ask_w == s->tile_w && s->ask_h == s->tile_h)
+        continue;
+      s->tile_w = s->ask_w;
+      s->tile_h = s->ask_h;
+      applied = TRUE;
+      if (s->tile_w) {
+        tiles[n][0] = s->sender;
+        tiles[n][1] = s->tile_w;
+        tiles[n++][2] = s->tile_h;
+      }
+    }
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (f->slots); i++) {
+    Slot *s = &f->slots[i];
+
+    if (!s->used || !s->asking || s->ask_said)
+      continue;
+    s->ask_said = TRUE;
+    f->tiles_waiting++;
+    gst_e2ee_log_limit_print (&f->log, TRUE, "roomd: a TILE of %ux%u for "
+        "sender %u waits: with the other tiles (%" G_GUINT64_FORMAT " pixels) "
+        "it would cover more than the screen's %ux%u", s->ask_w, s->ask_h,
+        s->sender, tiles_area (f, s), f->max_w, f->max_h);
+  }
+  return n;
 }
 
 /* Main loop: RELEASE and TILE from the screen. */
@@ -236,17 +402,16 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
       continue;
     if (m.type == PANEL_FRAMES_RELEASE && s->have_ring) {
       panel_frames_tx_released (&s->ring, &m);
-    } else if (m.type == PANEL_FRAMES_TILE
-        && (m.width != s->tile_w || m.height != s->tile_h)) {
-      s->tile_w = m.width;
-      s->tile_h = m.height;
-      if (m.width && n_tiles < G_N_ELEMENTS (tiles)) {
-        tiles[n_tiles][0] = m.sender;
-        tiles[n_tiles][1] = m.width;
-        tiles[n_tiles++][2] = m.height;
-      }
+    } else if (m.type == PANEL_FRAMES_TILE) {
+      /* Applied below, once the whole batch is read: a layout's shrinks may
+       * come after its grows. */
+      s->ask_w = m.width;
+      s->ask_h = m.height;
+      s->asking = TRUE;
+      s->ask_said = FALSE;
     }
   }
+  n_tiles = apply_tiles (f, tiles);
   g_mutex_unlock (&f->lock);
   /* Outside the lock: the owner changes caps, which may wait for a
    * streaming thread that wants the lock. */
@@ -363,15 +528,40 @@ gst_e2ee_room_frames_tiles_refused (GstE2eeRoomFrames * f)
   return f->tiles_refused;
 }
 
-guint64
-gst_e2ee_room_frames_ring_waits (GstE2eeRoomFrames * f)
+/* A count the streaming threads change, read under the lock. */
+static guint64
+locked_count (GstE2eeRoomFrames * f, const guint64 * count)
 {
   guint64 n;
 
   g_mutex_lock (&f->lock);
-  n = f->ring_waits;
+  n = *count;
   g_mutex_unlock (&f->lock);
   return n;
+}
+
+guint64
+gst_e2ee_room_frames_ring_waits (GstE2eeRoomFrames * f)
+{
+  return locked_count (f, &f->ring_waits);
+}
+
+guint64
+gst_e2ee_room_frames_pool_waits (GstE2eeRoomFrames * f)
+{
+  return locked_count (f, &f->pool_waits);
+}
+
+guint64
+gst_e2ee_room_frames_tiles_waiting (GstE2eeRoomFrames * f)
+{
+  return f->tiles_waiting;
+}
+
+guint64
+gst_e2ee_room_frames_pool_size (GstE2eeRoomFrames * f)
+{
+  return f->pool.size;
 }
 
 GstE2eeLogLimit *
@@ -391,6 +581,7 @@ gst_e2ee_room_frames_new (const gchar * path, gint64 screen_uid,
   f->tile = tile;
   f->user_data = user_data;
   f->sock = -1;
+  f->pool.fd = -1;
   f->max_w = GST_E2EE_ROOM_FRAMES_MAX_TILE_W;
   f->max_h = GST_E2EE_ROOM_FRAMES_MAX_TILE_H;
   g_mutex_init (&f->lock);
@@ -399,11 +590,30 @@ gst_e2ee_room_frames_new (const gchar * path, gint64 screen_uid,
   return f;
 }
 
-void
-gst_e2ee_room_frames_start (GstE2eeRoomFrames * f)
+guint64
+gst_e2ee_room_frames_pool_bytes (guint max_w, guint max_h)
 {
+  /* The screen's pixels times the ring depth, and a ring's rounding up to
+   * RING_ALIGN for each sender that may have one. */
+  return (guint64) max_w * max_h * 4 * RING_BUFFERS +
+      (guint64) PANEL_FRAMES_SENDERS_MAX * RING_ALIGN;
+}
+
+gboolean
+gst_e2ee_room_frames_start (GstE2eeRoomFrames * f, GError ** error)
+{
+  guint64 size = gst_e2ee_room_frames_pool_bytes (f->max_w, f->max_h);
+  gint ret = panel_frames_tx_pool_new (&f->pool, size);
+
+  if (ret) {
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (-ret),
+        "cannot make the frame pool of %.1f MiB (3 x the screen's %ux%u): %s",
+        size / 1048576.0, f->max_w, f->max_h, g_strerror (-ret));
+    return FALSE;
+  }
   if (try_connect (f) == G_SOURCE_CONTINUE)
     f->retry = g_timeout_add (RECONNECT_MS, try_connect, f);
+  return TRUE;
 }
 
 gboolean
@@ -422,9 +632,19 @@ gst_e2ee_room_frames_add (GstE2eeRoomFrames * f, guint sender,
     return FALSE;
   g_mutex_lock (&f->lock);
   *s = (Slot) {
-  .f = f,.used = TRUE,.sender = sender,.generation = s->generation,
-        .tile_w = GST_E2EE_ROOM_FRAMES_DEFAULT_W,.tile_h =
-        GST_E2EE_ROOM_FRAMES_DEFAULT_H};
+  .f = f,.used = TRUE,.sender = sender,.generation = s->generation};
+  /* The default tile counts in the screen's area as any: when the others
+   * leave no room for it, the sender waits for the screen's TILE (or for
+   * room: the next batch of the screen's messages applies it). */
+  if (tiles_area (f, NULL) + (guint64) GST_E2EE_ROOM_FRAMES_DEFAULT_W *
+      GST_E2EE_ROOM_FRAMES_DEFAULT_H <= (guint64) f->max_w * f->max_h) {
+    s->tile_w = GST_E2EE_ROOM_FRAMES_DEFAULT_W;
+    s->tile_h = GST_E2EE_ROOM_FRAMES_DEFAULT_H;
+  } else {
+    s->ask_w = GST_E2EE_ROOM_FRAMES_DEFAULT_W;
+    s->ask_h = GST_E2EE_ROOM_FRAMES_DEFAULT_H;
+    s->asking = s->ask_said = TRUE;
+  }
   g_mutex_unlock (&f->lock);
   gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &cb, s, NULL);
   return TRUE;
@@ -485,6 +705,7 @@ gst_e2ee_room_frames_free (GstE2eeRoomFrames * f)
     free_ring (&f->slots[i]);
     gst_caps_replace (&f->slots[i].caps, NULL);
   }
+  panel_frames_tx_pool_free (&f->pool);
   if (f->sock >= 0)
     close (f->sock);
   g_mutex_clear (&f->lock);

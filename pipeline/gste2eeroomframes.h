@@ -6,10 +6,13 @@
  *
  * It owns the connection to the screen (connects, and connects again every
  * 500 ms while the screen is not there, is not of the screen's user, or
- * went away), one ring of
- * three sealed memfds per sender (made at the size of the first frame, made
- * again when the frame size changes or after a reconnection), and the
- * frame counts. Frames are copied into a free buffer of the ring in the
+ * went away), the pool (one sealed memfd made at _start, 3 x the screen's
+ * pixels: every ring is a place in it, so that whatever the screen keeps
+ * of what it was passed, it holds this one file), a ring of three buffers
+ * per sender in it (at the size of the sender's frames; the rings are
+ * packed again, a relayout, when a size changes, while the screen holds
+ * none of their buffers; announced again, the same places, on a
+ * reconnection), and the frame counts. Frames are copied into a free buffer of the ring in the
  * appsink's streaming thread; RELEASE and TILE are read in the GLib main
  * loop (the thread-default context of whoever calls _start). A mutex is
  * held by both around the socket and the rings. A frame is dropped, and
@@ -23,13 +26,15 @@
  * GST_E2EE_ROOM_FRAMES_DEFAULT_W x _H. A TILE wider or taller than the
  * screen (_set_max_tile; default GST_E2EE_ROOM_FRAMES_MAX_TILE_W x _H) is
  * refused, counted, and closes the connection, as a malformed message does.
- * A sender's rings are made again at most once a second after a burst of
- * two (frames of a new size are dropped, and counted, until then): what a
- * compromised screen can make roomd allocate is docs/frames.md's.
+ * The tiles together cover at most the screen's area: a TILE beyond that
+ * waits (counted) until others shrink. Relayouts happen at most once a
+ * second after a burst of four (frames of a new size are dropped, and
+ * counted, until then): what a compromised screen can make roomd hold is
+ * the pool, docs/frames.md.
  * Peer-driven lines (the screen's) go through one rate limit
  * (gste2eeloglimit.h), which the owner uses for its own screen lines too.
  *
- * Call order: _new, _start, per sender _add (before its branch plays) ...
+ * Call order: _new, _set_max_tile, _start, per sender _add (before its branch plays) ...
  * _gone (after its branch is at NULL), _free (after the pipeline is at NULL).
  */
 #ifndef __GST_E2EE_ROOM_FRAMES_H__
@@ -81,12 +86,21 @@ void gst_e2ee_room_frames_set_max_tile (GstE2eeRoomFrames * f, guint width,
     guint height);
 /* TILEs refused (beyond the screen): each closed the connection. */
 guint64 gst_e2ee_room_frames_tiles_refused (GstE2eeRoomFrames * f);
-/* Frames dropped because a sender's new ring had to wait (the rate limit). */
+/* Frames dropped because a sender's new ring had to wait (the rate limit,
+ * or the screen holding buffers while the rings move). */
 guint64 gst_e2ee_room_frames_ring_waits (GstE2eeRoomFrames * f);
+/* Frames dropped because the pool had no room for the sender's ring. */
+guint64 gst_e2ee_room_frames_pool_waits (GstE2eeRoomFrames * f);
+/* TILEs that had to wait: the tiles would have covered more than the screen. */
+guint64 gst_e2ee_room_frames_tiles_waiting (GstE2eeRoomFrames * f);
+/* The pool's bytes for a screen of max_w x max_h; the pool made (0: none). */
+guint64 gst_e2ee_room_frames_pool_bytes (guint max_w, guint max_h);
+guint64 gst_e2ee_room_frames_pool_size (GstE2eeRoomFrames * f);
 /* The screen's log limit (owned by f; valid until _free). */
 GstE2eeLogLimit *gst_e2ee_room_frames_log (GstE2eeRoomFrames * f);
-/* Connects now or keeps trying; attaches to the thread-default context. */
-void gst_e2ee_room_frames_start (GstE2eeRoomFrames * f);
+/* Makes the pool (FALSE and *error when it cannot), then connects now or
+ * keeps trying; attaches to the thread-default context. */
+gboolean gst_e2ee_room_frames_start (GstE2eeRoomFrames * f, GError ** error);
 /*
  * Takes sender's frames from appsink (borrowed; BGRx caps, set by the
  * owner). FALSE when PANEL_FRAMES_SENDERS_MAX senders are there already or

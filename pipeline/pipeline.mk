@@ -107,6 +107,8 @@ MORE_TESTS += tests/integration/test_roomd_hostile.py
 MORE_TESTS += tests/integration/test_e2ee_media_end.py
 # roomd says when its audio output stalls (roomd-audio.h's watchdog).
 MORE_TESTS += tests/integration/test_roomd_audio_watch.py
+# roomd against a screen that keeps every fd it is passed (its memory: the pool).
+MORE_TESTS += tests/integration/test_roomd_rings.py
 test-programs: $(O)/bin/roomd $(O)/bin/sealroom-screen
 
 install: install-plugin

@@ -18,8 +18,10 @@
 
 /*
  * The screen shows sender at width x height: scale to it. The frame output
- * refused a TILE wider or taller than the screen (--max-tile), so what
- * roomd scales to, and the ring it fills, is at most the screen's size.
+ * refused a TILE wider or taller than the screen (--max-tile) and holds
+ * back one that would make all the tiles cover more than the screen's
+ * area, so what roomd scales to, and the rings it fills in its pool, are
+ * at most one screen's worth in all.
  * Scaled up too when the tile is larger than the decoded picture: the
  * screen does not scale (docs/frames.md, TILE), and a smaller frame would
  * leave the rest of its tile stale.
@@ -101,13 +103,23 @@ on_media (gpointer data, guint flags, guint volume)
       roomd_audio_volume (app->audio));
 }
 
-void
+gboolean
 roomd_screen_start (Roomd * app)
 {
+  GError *err = NULL;
+
   app->out = gst_e2ee_room_frames_new (app->frames, app->screen_uid, on_tile,
       app);
   gst_e2ee_room_frames_set_max_tile (app->out, app->max_tile_w,
       app->max_tile_h);
   gst_e2ee_room_frames_set_media_func (app->out, on_media);
-  gst_e2ee_room_frames_start (app->out);
+  if (!gst_e2ee_room_frames_start (app->out, &err)) {
+    g_printerr ("roomd: %s\n", err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  g_print ("roomd: frames to the screen through a pool of %.1f MiB (3 x its %ux%u)\n",
+      gst_e2ee_room_frames_pool_size (app->out) / 1048576.0, app->max_tile_w,
+      app->max_tile_h);
+  return TRUE;
 }

@@ -79,9 +79,13 @@
  * "roomd marker-frames=M", "roomd microphone=on|muted camera=on|off
  * volume=V" (the screen's MEDIA: the panel's choices, applied to this room's
  * own send chains and its audio output), "roomd screen: bad-messages=B
- * tiles-refused=T ring-waits=R" (messages from the screen refused, TILEs
- * beyond --max-tile refused: each closed the connection; frames dropped
- * while a sender's new ring waited for the rate limit), once a
+ * tiles-refused=T ring-waits=R tiles-waiting=W pool-waits=P pool-bytes=S"
+ * (messages from the screen refused, TILEs beyond --max-tile refused: each
+ * closed the connection; frames dropped while the rings waited to move
+ * (the rate limit, or buffers the screen held); TILEs that waited because
+ * the tiles would have covered more than the screen; frames dropped for
+ * want of room in the pool; the pool's size, all the screen can hold of
+ * roomd's memory: docs/frames.md), once a
  * second "roomd audio-out: volume=V rms-db=R peak-db=P" (the level after the
  * volume) and at the end "roomd audio-out levels=N last-rms-db=R",
  * and through Janus "roomd transport: ..." (the transport's counts: joins,
@@ -402,10 +406,15 @@ print_results (Roomd * app)
       app->mic_muted ? "muted" : "on", app->camera_off ? "off" : "on",
       roomd_audio_volume (app->audio));
   g_print ("roomd screen: bad-messages=%" G_GUINT64_FORMAT " tiles-refused=%"
-      G_GUINT64_FORMAT " ring-waits=%" G_GUINT64_FORMAT "\n",
+      G_GUINT64_FORMAT " ring-waits=%" G_GUINT64_FORMAT " tiles-waiting=%"
+      G_GUINT64_FORMAT " pool-waits=%" G_GUINT64_FORMAT " pool-bytes=%"
+      G_GUINT64_FORMAT "\n",
       gst_e2ee_room_frames_bad_messages (app->out),
       gst_e2ee_room_frames_tiles_refused (app->out),
-      gst_e2ee_room_frames_ring_waits (app->out));
+      gst_e2ee_room_frames_ring_waits (app->out),
+      gst_e2ee_room_frames_tiles_waiting (app->out),
+      gst_e2ee_room_frames_pool_waits (app->out),
+      gst_e2ee_room_frames_pool_size (app->out));
   {
     guint64 levels;
     gdouble rms;
@@ -533,7 +542,8 @@ main (int argc, char **argv)
     gst_object_unref (e);
   }
   app.loop = g_main_loop_new (NULL, FALSE);
-  roomd_screen_start (&app);
+  if (!roomd_screen_start (&app))
+    return 2;
   bus = gst_element_get_bus (app.pipeline);
   gst_bus_add_watch (bus, on_bus, &app);
   if (app.seconds)

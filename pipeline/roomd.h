@@ -122,7 +122,8 @@ gboolean roomd_keys_start (Roomd * app);
 
 /* roomd-screen.c. The frame socket (--frames) made, its TILE and MEDIA
  * handled, started. */
-void roomd_screen_start (Roomd * app);
+/* The frame output to the screen: FALSE (said) when its pool cannot be made. */
+gboolean roomd_screen_start (Roomd * app);
 
 G_END_DECLS
 

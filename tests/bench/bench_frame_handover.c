@@ -116,11 +116,14 @@ static void wait_shown(struct panel_screen *s, unsigned int n)
 /* The child: roomd's side. Writes its window to out. */
 static int roomd(int sock, uint32_t w, uint32_t h, int out)
 {
+	struct panel_frames_tx_pool pool;
 	struct panel_frames_tx_ring r;
 	struct panel_frames_msg m;
 	struct window win = { 0 };
-	int ret = panel_frames_tx_ring_new(&r, TILE, 1, w, h, 3);
+	int ret = panel_frames_tx_pool_new(&pool, panel_frames_tx_ring_bytes(w, h, 3));
 
+	if (!ret)
+		ret = panel_frames_tx_ring_init(&r, &pool, 0, TILE, 1, w, h, 3);
 	if (!ret)
 		ret = panel_frames_tx_announce(sock, &r);
 	for (uint32_t f = 0; !ret && f < FRAMES; f++) {
@@ -161,7 +164,7 @@ static int roomd(int sock, uint32_t w, uint32_t h, int out)
 	}
 	if (write(out, &win, sizeof(win)) != sizeof(win))
 		ret = -EIO;
-	panel_frames_tx_ring_free(&r);
+	panel_frames_tx_pool_free(&pool);
 	if (ret)
 		fprintf(stderr, "bench-frame-handover: roomd: %s\n", strerror(-ret));
 	return ret ? 1 : 0;

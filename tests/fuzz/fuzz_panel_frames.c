@@ -11,7 +11,8 @@
  * reset (the lowest free fd number is the same before and after), no buffer
  * accepted that its sender can still truncate (the harness tries on a copy
  * of every fd it passed), and a FRAME event only for a ring the receiver
- * holds. The same bytes also go through roomd's half, the parser of what
+ * holds. A BUFFERS's fd is made offset + count * size long as the message
+ * asks (sparse; at most 2^40), so that rings far into a pool are mapped. The same bytes also go through roomd's half, the parser of what
  * the screen sends (RELEASE, TILE, MEDIA: a compromised screen may send
  * anything): a message it accepts must carry a volume of 0..100 and no
  * unknown flag, and must encode back to exactly the bytes it came from.
@@ -108,7 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The size the message asks for, so that the fuzzer reaches the mapping. */
 		if (!panel_frames_parse(msg, len, n_fds, PANEL_FRAMES_FROM_ROOMD, &m) &&
 		    m.type == PANEL_FRAMES_BUFFERS)
-			want = m.size;
+			want = m.offset + m.count * m.size < (1ull << 40) ?
+				       m.offset + m.count * m.size :
+				       1ull << 40;
 		for (size_t i = 0; i < n_fds; i++) {
 			fds[i] = make_fd(control, want, i + 1 == n_fds);
 			dups[i] = dup(fds[i]);

@@ -8,6 +8,8 @@
  *   frame-sender --frames PATH --hostile MODE
  *
  * Normal: a ring of three buffers per sender at --size (default 320x180),
+ * in a pool of its own (a sealed memfd at offset 0; roomd has one pool for
+ * all),
  * then frames of the sender's flat colour every M ms (default 30), N per
  * sender (0: until SIGTERM), each into a buffer the screen released (a frame
  * is skipped, and counted busy, while the screen holds all three). A TILE
@@ -17,11 +19,11 @@
  *
  * Hostile: one message a compromised roomd could send, then waits (at most
  * 10 s) for the screen to close the connection; prints "hostile MODE:
- * closed" or "hostile MODE: still open". MODE: unsealed (memfds without
+ * closed" or "hostile MODE: still open". MODE: unsealed (a memfd without
  * F_SEAL_SHRINK), truncate (unsealed, cut to 0 after BUFFERS, then a FRAME),
- * short (sealed memfds half the announced size), stride (a stride under
- * width * 4), huge (width 100000), garbage (44 bytes of noise), fds (a good
- * BUFFERS with five fds), noring (a FRAME of a ring never announced).
+ * short (a sealed memfd half the ring's three buffers), stride (a stride
+ * under width * 4), huge (width 100000), garbage (52 bytes of noise), fds (a
+ * good BUFFERS with five fds), noring (a FRAME of a ring never announced).
  *
  * Exit 0, 1 when the screen cannot be reached or a send fails, 2 on usage.
  */
@@ -45,6 +47,7 @@
 
 struct sender {
 	uint32_t id, colour;
+	struct panel_frames_tx_pool pool; /* each sender its own, made again with each ring */
 	struct panel_frames_tx_ring ring;
 	uint32_t generation;
 	uint64_t sent, busy, released;
@@ -79,8 +82,11 @@ static int new_ring(int sock, struct sender *s, uint32_t w, uint32_t h)
 {
 	int ret;
 
-	panel_frames_tx_ring_free(&s->ring);
-	ret = panel_frames_tx_ring_new(&s->ring, s->id, ++s->generation, w, h, 3);
+	panel_frames_tx_pool_free(&s->pool);
+	ret = panel_frames_tx_pool_new(&s->pool, panel_frames_tx_ring_bytes(w, h, 3));
+	if (!ret)
+		ret = panel_frames_tx_ring_init(&s->ring, &s->pool, 0, s->id, ++s->generation, w,
+						h, 3);
 	if (!ret)
 		ret = panel_frames_tx_announce(sock, &s->ring);
 	if (ret)
@@ -153,7 +159,7 @@ static int run(int sock, struct sender *senders, size_t n, uint32_t w, uint32_t 
 		printf("sender %u sent=%llu busy=%llu released=%llu rings=%u\n", s->id,
 		       (unsigned long long)s->sent, (unsigned long long)s->busy,
 		       (unsigned long long)s->released, s->generation);
-		panel_frames_tx_ring_free(&s->ring);
+		panel_frames_tx_pool_free(&s->pool);
 	}
 	if (ret)
 		fprintf(stderr, "frame-sender: %s\n", strerror(-ret));
@@ -188,7 +194,7 @@ static int hostile(int sock, const char *mode)
 	int fds[5], ret = 0, len = panel_frames_encode(&m, buf);
 	int flen = panel_frames_encode(&f, fbuf);
 	bool seal = true;
-	uint64_t size = m.size;
+	uint64_t size = 3 * m.size;
 	struct pollfd pfd = { sock, POLLIN, 0 };
 
 	if (len < 0 || flen < 0)
@@ -196,7 +202,7 @@ static int hostile(int sock, const char *mode)
 	if (!strcmp(mode, "unsealed") || !strcmp(mode, "truncate"))
 		seal = false;
 	if (!strcmp(mode, "short"))
-		size = m.size / 2;
+		size = 3 * m.size / 2;
 	for (int i = 0; i < 5; i++)
 		fds[i] = memfd(size, seal);
 	if (!strcmp(mode, "stride"))
@@ -204,9 +210,9 @@ static int hostile(int sock, const char *mode)
 	else if (!strcmp(mode, "huge"))
 		put32(buf + 20, 100000);
 	if (!strcmp(mode, "garbage")) {
-		for (int i = 0; i < 44; i++)
+		for (int i = 0; i < 52; i++)
 			buf[i] = (uint8_t)(rand() >> 7);
-		ret = panel_frames_send_bytes(sock, buf, 44, NULL, 0);
+		ret = panel_frames_send_bytes(sock, buf, 52, NULL, 0);
 	} else if (!strcmp(mode, "noring")) {
 		ret = panel_frames_send_bytes(sock, fbuf, (size_t)flen, NULL, 0);
 	} else if (!strcmp(mode, "fds")) {
@@ -214,12 +220,11 @@ static int hostile(int sock, const char *mode)
 	} else if (!strcmp(mode, "unsealed") || !strcmp(mode, "short") ||
 		   !strcmp(mode, "stride") || !strcmp(mode, "huge") ||
 		   !strcmp(mode, "truncate")) {
-		ret = panel_frames_send_bytes(sock, buf, (size_t)len, fds, 3);
+		ret = panel_frames_send_bytes(sock, buf, (size_t)len, fds, 1);
 		if (!ret && !strcmp(mode, "truncate")) {
 			/* Too late for a screen that mapped it: a read would fault. */
-			for (int i = 0; i < 3; i++)
-				if (ftruncate(fds[i], 0))
-					return 1;
+			if (ftruncate(fds[0], 0))
+				return 1;
 			ret = panel_frames_send_bytes(sock, fbuf, (size_t)flen, NULL, 0);
 		}
 	} else {
@@ -296,8 +301,7 @@ int main(int argc, char **argv)
 	if (!path || (!n && !mode) || optind != argc)
 		usage();
 	for (size_t i = 0; i < n; i++)
-		for (unsigned int k = 0; k < PANEL_FRAMES_RING_MAX; k++)
-			senders[i].ring.fd[k] = -1;
+		senders[i].pool.fd = senders[i].ring.fd = -1;
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	ret = panel_frames_connect(path, &sock);

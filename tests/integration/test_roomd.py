@@ -175,7 +175,7 @@ def main():
     check("datagrams from another socket crash nothing: room 1's roomd and screen go on",
           one["roomd"].proc.poll() is None and one["screen"].proc.poll() is None)
 
-    # Room 2's screen restarts: roomd connects again and announces new rings.
+    # Room 2's screen restarts: roomd connects again and announces its rings again.
     rc = two["screen"].stop()
     two["screen"] = roomproc.Screen(BIN, "room 2's screen (again)",
                                     os.path.join(two["screen_dir"], "screen.png"),

@@ -46,7 +46,12 @@ static void test_round_trip(void **state)
 		enum panel_frames_from from;
 		size_t len, fds;
 	} vec[] = {
-		{ "buffers", good_buffers, PANEL_FRAMES_FROM_ROOMD, 44, 3 },
+		{ "buffers", good_buffers, PANEL_FRAMES_FROM_ROOMD, 52, 1 },
+		{ "buffers at an offset", { .type = PANEL_FRAMES_BUFFERS, .sender = 7, .ring = 2,
+					    .count = 2, .width = 64, .height = 36, .stride = 256,
+					    .format = PANEL_FRAMES_XRGB8888, .size = 256 * 36,
+					    .offset = 0x123456789abull },
+		  PANEL_FRAMES_FROM_ROOMD, 52, 1 },
 		{ "frame", { .type = PANEL_FRAMES_FRAME, .sender = 65534, .ring = 9, .index = 2,
 			     .pts = 0x0123456789abcdefull },
 		  PANEL_FRAMES_FROM_ROOMD, 32, 0 },
@@ -78,8 +83,8 @@ static void test_round_trip(void **state)
 
 		print_message("# %s\n", vec[i].name);
 		assert_int_equal(len, (int)vec[i].len);
-		/* The header: "SFRM", version 1, the type, little-endian. */
-		assert_memory_equal(buf, "SFRM\x01\x00", 6);
+		/* The header: "SFRM", version 2, the type, little-endian. */
+		assert_memory_equal(buf, "SFRM\x02\x00", 6);
 		assert_int_equal(buf[6] | buf[7] << 8, vec[i].m.type);
 		assert_int_equal(panel_frames_parse(buf, (size_t)len, vec[i].fds, vec[i].from, &m),
 				 0);
@@ -90,13 +95,36 @@ static void test_round_trip(void **state)
 	}
 }
 
+/* docs/frames.md's BUFFERS example, byte for byte. */
+static void test_buffers_example(void **state)
+{
+	static const uint8_t doc[52] = {
+		0x53, 0x46, 0x52, 0x4d, 0x02, 0x00, 0x01, 0x00, 0x04, 0x00, 0x00, 0x00, 0x07,
+		0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0xe0, 0x01, 0x00, 0x00, 0x0e, 0x01,
+		0x00, 0x00, 0x80, 0x07, 0x00, 0x00, 0x58, 0x52, 0x32, 0x34, 0x00, 0xe9, 0x07,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	const struct panel_frames_msg want = {
+		.type = PANEL_FRAMES_BUFFERS, .sender = 4, .ring = 7, .count = 3, .width = 480,
+		.height = 270, .stride = 1920, .format = PANEL_FRAMES_XRGB8888, .size = 518400,
+		.offset = 0x180000,
+	};
+	struct panel_frames_msg m;
+	uint8_t buf[PANEL_FRAMES_MSG_MAX];
+
+	assert_int_equal(panel_frames_parse(doc, sizeof(doc), 1, PANEL_FRAMES_FROM_ROOMD, &m), 0);
+	assert_memory_equal(&m, &want, sizeof(m));
+	assert_int_equal(panel_frames_encode(&want, buf), 52);
+	assert_memory_equal(buf, doc, sizeof(doc));
+}
+
 /* A field of the encoded good BUFFERS message, changed. */
 struct patch {
 	const char *name;
 	size_t at;  /* byte offset */
 	size_t len; /* 1, 2, 4 or 8 */
 	uint64_t value;
-	int fds; /* -1: the count the message announces */
+	int fds; /* -1: one (the pool) */
 	int want;
 };
 
@@ -110,14 +138,15 @@ static void test_buffers_rules(void **state)
 {
 	static const struct patch vec[] = {
 		{ "magic", 0, 4, 0x4d524654, -1, -EBADMSG },
-		{ "version 2", 4, 2, 2, -1, -EPROTONOSUPPORT },
+		{ "version 1 (a memfd a buffer, no offset)", 4, 2, 1, -1, -EPROTONOSUPPORT },
+		{ "version 3", 4, 2, 3, -1, -EPROTONOSUPPORT },
 		{ "version 0", 4, 2, 0, -1, -EPROTONOSUPPORT },
 		{ "type 0", 6, 2, 0, -1, -EBADMSG },
 		{ "type 4", 6, 2, 4, -1, -EBADMSG },
 		{ "type frame (length)", 6, 2, PANEL_FRAMES_FRAME, 0, -EBADMSG },
 		{ "sender 65535", 8, 4, 65535, -1, -EBADMSG },
-		{ "count 0", 16, 4, 0, 0, -EBADMSG },
-		{ "count 4", 16, 4, 4, 4, -EBADMSG },
+		{ "count 0", 16, 4, 0, -1, -EBADMSG },
+		{ "count 4", 16, 4, 4, -1, -EBADMSG },
 		{ "width 0", 20, 4, 0, -1, -EBADMSG },
 		{ "width 8193", 20, 4, 8193, -1, -EBADMSG },
 		{ "width above the stride", 20, 4, 65, -1, -EBADMSG },
@@ -131,8 +160,12 @@ static void test_buffers_rules(void **state)
 		{ "size below stride * height", 36, 8, 256 * 36 - 1, -1, -EBADMSG },
 		{ "size 256 MiB + 1", 36, 8, (256ull << 20) + 1, -1, -EBADMSG },
 		{ "size 2^64 - 1", 36, 8, UINT64_MAX, -1, -EBADMSG },
-		{ "two fds for three buffers", 0, 0, 0, 2, -EBADMSG },
-		{ "four fds for three buffers", 0, 0, 0, 4, -EBADMSG },
+		{ "offset 2^48", 44, 8, 1ull << 48, -1, -EBADMSG },
+		{ "offset 2^64 - 1", 44, 8, UINT64_MAX, -1, -EBADMSG },
+		{ "offset 2^48 - 1 (allowed)", 44, 8, (1ull << 48) - 1, -1, 0 },
+		{ "offset 100, not a page's (allowed)", 44, 8, 100, -1, 0 },
+		{ "two fds", 0, 0, 0, 2, -EBADMSG },
+		{ "three fds, one a buffer (version 1's)", 0, 0, 0, 3, -EBADMSG },
 		{ "no fds", 0, 0, 0, 0, -EBADMSG },
 		{ "larger size (allowed)", 36, 8, 1 << 20, -1, 0 },
 		{ "stride 512: size below stride * height", 28, 4, 512, -1, -EBADMSG },
@@ -140,12 +173,12 @@ static void test_buffers_rules(void **state)
 	uint8_t good[PANEL_FRAMES_MSG_MAX], buf[PANEL_FRAMES_MSG_MAX + 1];
 	struct panel_frames_msg m;
 
-	assert_int_equal(panel_frames_encode(&good_buffers, good), 44);
+	assert_int_equal(panel_frames_encode(&good_buffers, good), 52);
 	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
 		print_message("# %s\n", vec[i].name);
 		memcpy(buf, good, sizeof(good));
 		put(buf + vec[i].at, vec[i].len, vec[i].value);
-		assert_int_equal(panel_frames_parse(buf, 44, vec[i].fds < 0 ? 3 : (size_t)vec[i].fds,
+		assert_int_equal(panel_frames_parse(buf, 52, vec[i].fds < 0 ? 1 : (size_t)vec[i].fds,
 						    PANEL_FRAMES_FROM_ROOMD, &m),
 				 vec[i].want);
 	}
@@ -153,8 +186,8 @@ static void test_buffers_rules(void **state)
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, good, sizeof(good));
 	for (size_t len = 0; len <= sizeof(buf); len++)
-		assert_int_equal(panel_frames_parse(buf, len, 3, PANEL_FRAMES_FROM_ROOMD, &m),
-				 len == 44 ? 0 : -EBADMSG);
+		assert_int_equal(panel_frames_parse(buf, len, 1, PANEL_FRAMES_FROM_ROOMD, &m),
+				 len == 52 ? 0 : -EBADMSG);
 }
 
 static void test_small_rules(void **state)
@@ -258,6 +291,27 @@ static int memfd(uint64_t size, int seals, uint8_t fill)
 	return fd;
 }
 
+/* A memfd of size bytes holding a ring of good_buffers' buffers from offset: buffer i
+ * filled with 0x10 * (i + 1), the bytes before with 0xee; sealed with seals. */
+static int ring_fd(uint64_t size, uint64_t offset, int seals)
+{
+	int fd = memfd(size, 0, 0xee);
+	uint8_t *p;
+
+	if (size) {
+		p = mmap(NULL, size, PROT_WRITE, MAP_SHARED, fd, 0);
+		assert_true(p != MAP_FAILED);
+		for (uint64_t i = 0; i < 3; i++)
+			for (uint64_t k = 0; k < good_buffers.size; k++)
+				if (offset + i * good_buffers.size + k < size)
+					p[offset + i * good_buffers.size + k] = (uint8_t)(0x10 * (i + 1));
+		munmap(p, size);
+	}
+	if (seals)
+		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+	return fd;
+}
+
 static int handle(struct panel_frames_rx *rx, const struct panel_frames_msg *m, int *fds,
 		  size_t n_fds, struct panel_frames_event *ev)
 {
@@ -272,13 +326,11 @@ static int announce(struct panel_frames_rx *rx, uint32_t sender, uint32_t ring)
 {
 	struct panel_frames_msg m = good_buffers;
 	struct panel_frames_event ev;
-	int fds[3];
+	int fd = ring_fd(3 * m.size, 0, F_SEAL_SHRINK);
 
 	m.sender = sender;
 	m.ring = ring;
-	for (int i = 0; i < 3; i++)
-		fds[i] = memfd(m.size, F_SEAL_SHRINK, (uint8_t)(0x10 * (i + 1)));
-	return handle(rx, &m, fds, 3, &ev);
+	return handle(rx, &m, &fd, 1, &ev);
 }
 
 static int frame(struct panel_frames_rx *rx, uint32_t sender, uint32_t ring, uint32_t index,
@@ -293,86 +345,115 @@ static int frame(struct panel_frames_rx *rx, uint32_t sender, uint32_t ring, uin
 
 static void test_rx_buffers(void **state)
 {
+	const uint64_t ring = 3 * 256 * 36;
 	static const struct {
 		const char *name;
 		int kind; /* 0 memfd, 1 regular file, 2 pipe */
 		int seals;
-		uint64_t size; /* of the file, against the message's 256 * 36 */
+		uint64_t size;   /* of the file, against the ring's 3 x 256 * 36 */
+		uint64_t offset; /* of the ring in it */
 		int want;
 	} vec[] = {
-		{ "sealed memfd", 0, F_SEAL_SHRINK, 256 * 36, 0 },
-		{ "sealed memfd, larger", 0, F_SEAL_SHRINK, 1 << 16, 0 },
-		{ "every seal", 0, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL,
-		  256 * 36, 0 },
-		{ "unsealed memfd", 0, 0, 256 * 36, -EBADF },
-		{ "memfd sealed against growing only", 0, F_SEAL_GROW | F_SEAL_SEAL, 256 * 36,
+		{ "sealed memfd", 0, F_SEAL_SHRINK, ring, 0, 0 },
+		{ "sealed memfd, larger", 0, F_SEAL_SHRINK, 1 << 16, 0, 0 },
+		{ "every seal", 0, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL, ring,
+		  0, 0 },
+		{ "at offset 65536 of a pool", 0, F_SEAL_SHRINK, 65536 + ring, 65536, 0 },
+		{ "at offset 100 (not a page's)", 0, F_SEAL_SHRINK, 100 + ring, 100, 0 },
+		{ "at offset 4196 (a page and 100)", 0, F_SEAL_SHRINK, 4196 + ring + 7, 4196, 0 },
+		{ "unsealed memfd", 0, 0, ring, 0, -EBADF },
+		{ "memfd sealed against growing only", 0, F_SEAL_GROW | F_SEAL_SEAL, ring, 0,
 		  -EBADF },
-		{ "sealed memfd, one byte short", 0, F_SEAL_SHRINK, 256 * 36 - 1, -EBADF },
-		{ "empty sealed memfd", 0, F_SEAL_SHRINK, 0, -EBADF },
-		{ "regular file", 1, 0, 256 * 36, -EBADF },
-		{ "pipe", 2, 0, 0, -EBADF },
+		{ "sealed memfd, one byte short", 0, F_SEAL_SHRINK, ring - 1, 0, -EBADF },
+		{ "sealed memfd, one byte short at offset 100", 0, F_SEAL_SHRINK, 100 + ring - 1,
+		  100, -EBADF },
+		{ "offset beyond the file", 0, F_SEAL_SHRINK, ring, 1ull << 40, -EBADF },
+		{ "empty sealed memfd", 0, F_SEAL_SHRINK, 0, 0, -EBADF },
+		{ "regular file", 1, 0, ring, 0, -EBADF },
+		{ "pipe", 2, 0, 0, 0, -EBADF },
 	};
 
 	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
 		struct panel_frames_rx rx;
 		struct panel_frames_event ev;
-		int fds[3], p[2];
+		struct panel_frames_msg m = good_buffers;
+		int fd, p[2];
 
 		print_message("# %s\n", vec[i].name);
 		panel_frames_rx_init(&rx);
-		fds[0] = memfd(256 * 36, F_SEAL_SHRINK, 1);
-		fds[1] = memfd(256 * 36, F_SEAL_SHRINK, 2);
+		m.offset = vec[i].offset;
 		if (vec[i].kind == 0) {
-			fds[2] = memfd(vec[i].size, vec[i].seals, 3);
+			fd = ring_fd(vec[i].size, vec[i].offset, vec[i].seals);
 		} else if (vec[i].kind == 1) {
 			FILE *f = tmpfile();
 
 			assert_non_null(f);
-			fds[2] = dup(fileno(f));
+			fd = dup(fileno(f));
 			fclose(f);
-			assert_int_equal(ftruncate(fds[2], (off_t)vec[i].size), 0);
+			assert_int_equal(ftruncate(fd, (off_t)vec[i].size), 0);
 		} else {
 			assert_int_equal(pipe(p), 0);
 			close(p[1]);
-			fds[2] = p[0];
+			fd = p[0];
 		}
-		assert_int_equal(handle(&rx, &good_buffers, fds, 3, &ev), vec[i].want);
-		for (int k = 0; k < 3; k++)
-			assert_true(closed(fds[k]));
+		assert_int_equal(handle(&rx, &m, &fd, 1, &ev), vec[i].want);
+		assert_true(closed(fd));
 		assert_int_equal(rx.stats.bad, vec[i].want ? 1 : 0);
 		assert_int_equal(rx.stats.bad_fds, vec[i].want ? 1 : 0);
 		assert_int_equal(rx.rings[0].used, !vec[i].want);
 		if (!vec[i].want) {
 			assert_int_equal(ev.type, PANEL_FRAMES_EV_BUFFERS);
-			/* Mapped without its fd; buffer 2 is the third memfd's. */
-			assert_int_equal(frame(&rx, 7, 1, 2, &ev), 0);
-			assert_int_equal(ev.img.data[0], 3);
-			assert_int_equal(ev.img.data[256 * 36 - 1], 3);
+			/* Mapped without its fd; each buffer where the offset says, whole. */
+			for (uint32_t b = 0; b < 3; b++) {
+				assert_int_equal(frame(&rx, 7, 1, b, &ev), 0);
+				assert_int_equal(ev.img.data[0], 0x10 * (b + 1));
+				assert_int_equal(ev.img.data[256 * 36 - 1], 0x10 * (b + 1));
+			}
 		}
 		panel_frames_rx_reset(&rx);
 	}
 }
 
-/* A sealed buffer cannot be cut under the screen: a sender that tries fails. */
+/* A sealed pool cannot be cut under the screen: a sender that tries fails. */
 static void test_rx_seal_holds(void **state)
 {
 	struct panel_frames_rx rx;
 	struct panel_frames_event ev;
+	struct panel_frames_tx_pool pool;
 	struct panel_frames_tx_ring tx;
-	int fds[3];
+	struct panel_frames_msg m = good_buffers;
+	int fd;
 
 	panel_frames_rx_init(&rx);
-	assert_int_equal(panel_frames_tx_ring_new(&tx, 7, 1, 64, 36, 3), 0);
-	for (int i = 0; i < 3; i++)
-		fds[i] = dup(tx.fd[i]);
-	assert_int_equal(handle(&rx, &good_buffers, fds, 3, &ev), 0);
-	assert_int_equal(ftruncate(tx.fd[0], 0), -1);
+	assert_int_equal(panel_frames_tx_pool_new(&pool, 3 * 65536), 0);
+	/* A ring a page into the pool, as roomd places its second sender's. */
+	assert_int_equal(panel_frames_tx_ring_init(&tx, &pool, 65536, 7, 1, 64, 36, 3), 0);
+	assert_ptr_equal(tx.map[1], pool.map + 65536 + 256 * 36);
+	/* Rings that do not fit the pool are refused. */
+	{
+		struct panel_frames_tx_ring no;
+
+		assert_int_equal(panel_frames_tx_ring_init(&no, &pool, 3 * 65536 - 256 * 36 * 3 + 1,
+							   7, 1, 64, 36, 3),
+				 -EINVAL);
+		assert_int_equal(panel_frames_tx_ring_init(&no, &pool, UINT64_MAX, 7, 1, 64, 36, 3),
+				 -EINVAL);
+		assert_int_equal(panel_frames_tx_ring_init(&no, &pool, 0, 7, 1, 8193, 36, 3),
+				 -EINVAL);
+	}
+	m.offset = 65536;
+	fd = dup(pool.fd);
+	assert_int_equal(handle(&rx, &m, &fd, 1, &ev), 0);
+	assert_int_equal(ftruncate(pool.fd, 0), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(ftruncate(pool.fd, (off_t)pool.size + 4096), -1);
 	assert_int_equal(errno, EPERM);
 	memset(tx.map[0], 0x5a, tx.size);
 	assert_int_equal(frame(&rx, 7, 1, 0, &ev), 0);
 	assert_int_equal(ev.img.data[tx.size - 1], 0x5a);
-	panel_frames_tx_ring_free(&tx);
-	/* The screen's mapping outlives the sender's fds. */
+	panel_frames_tx_pool_free(&pool);
+	assert_int_equal(pool.fd, -1);
+	/* The screen's mapping outlives the sender's fd. */
 	assert_int_equal(ev.img.data[0], 0x5a);
 	panel_frames_rx_reset(&rx);
 }
@@ -426,6 +507,7 @@ static void test_both_halves(void **state)
 {
 	struct panel_frames_rx rx;
 	struct panel_frames_event ev;
+	struct panel_frames_tx_pool pool;
 	struct panel_frames_tx_ring tx;
 	struct panel_frames_msg m;
 	uint32_t index;
@@ -435,7 +517,8 @@ static void test_both_halves(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	panel_frames_rx_init(&rx);
 	assert_int_equal(panel_frames_rx_recv(&rx, sv[1], &ev), -EAGAIN);
-	assert_int_equal(panel_frames_tx_ring_new(&tx, 4, 1, 320, 180, 3), 0);
+	assert_int_equal(panel_frames_tx_pool_new(&pool, 2 * 65536 + 320 * 4 * 180 * 3), 0);
+	assert_int_equal(panel_frames_tx_ring_init(&tx, &pool, 2 * 65536, 4, 1, 320, 180, 3), 0);
 	assert_int_equal(panel_frames_tx_announce(sv[0], &tx), 0);
 	assert_int_equal(panel_frames_rx_recv(&rx, sv[1], &ev), 0);
 	assert_int_equal(ev.type, PANEL_FRAMES_EV_BUFFERS);
@@ -470,7 +553,7 @@ static void test_both_halves(void **state)
 	assert_int_equal(panel_frames_rx_recv(&rx, sv[1], &ev), 0);
 	assert_int_equal(ev.type, PANEL_FRAMES_EV_GONE);
 	assert_int_equal(rx.stats.frames, 13);
-	panel_frames_tx_ring_free(&tx);
+	panel_frames_tx_pool_free(&pool);
 	close(sv[0]);
 	assert_int_equal(panel_frames_rx_recv(&rx, sv[1], &ev), -ECONNRESET);
 	close(sv[1]);
@@ -489,7 +572,7 @@ static void test_rx_recv_hostile(void **state)
 		uint8_t buf[CMSG_SPACE(sizeof(fds))];
 	} control = { 0 };
 	uint8_t buf[PANEL_FRAMES_MSG_MAX];
-	struct iovec iov = { buf, 44 };
+	struct iovec iov = { buf, 52 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
 			      .msg_controllen = sizeof(control.buf) };
 	struct cmsghdr *c;
@@ -502,15 +585,15 @@ static void test_rx_recv_hostile(void **state)
 	assert_int_equal(send(sv[0], big, 3, 0), 3);
 	assert_int_equal(panel_frames_rx_recv(&rx, sv[1], &ev), -EBADMSG);
 	/* A good BUFFERS message with five fds: all of them closed on our side. */
-	assert_int_equal(panel_frames_encode(&good_buffers, buf), 44);
+	assert_int_equal(panel_frames_encode(&good_buffers, buf), 52);
 	for (int i = 0; i < 5; i++)
-		fds[i] = memfd(256 * 36, F_SEAL_SHRINK, 0);
+		fds[i] = memfd(3 * 256 * 36, F_SEAL_SHRINK, 0);
 	c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	assert_int_equal(sendmsg(sv[0], &msg, 0), 44);
+	assert_int_equal(sendmsg(sv[0], &msg, 0), 52);
 	for (int i = 0; i < 5; i++)
 		close(fds[i]);
 	/* The numbers the receiver's fds will get are the lowest free ones: note them. */
@@ -530,7 +613,8 @@ static void test_rx_recv_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_buffers_rules),
+		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_buffers_example),
+		cmocka_unit_test(test_buffers_rules),
 		cmocka_unit_test(test_small_rules),    cmocka_unit_test(test_rx_buffers),
 		cmocka_unit_test(test_rx_seal_holds),  cmocka_unit_test(test_rx_state),
 		cmocka_unit_test(test_both_halves),    cmocka_unit_test(test_rx_recv_hostile),

@@ -5,7 +5,8 @@
  * wire format and the rules of both sides are in docs/frames.md; in short:
  *
  *   roomd -> screen  BUFFERS(sender, ring, count, width, height, stride,
- *                            format, size) with count memfds (SCM_RIGHTS)
+ *                            format, size, offset) with one memfd, roomd's
+ *                            pool (SCM_RIGHTS): count buffers at offset
  *                    FRAME(sender, ring, index, pts)
  *                    GONE(sender)
  *                    MEDIA_STATE(flags, volume): what roomd applied to
@@ -19,10 +20,14 @@
  *                    roomd answers with MEDIA_STATE
  *
  * Every message is one datagram of an exact length: an 8-byte header
- * (magic "SFRM", version 1, type) and little-endian fields. A sender's
- * buffers are memfds sealed against shrinking, passed once and mapped
- * read-only by the screen; a frame is an index into them, so nothing is
- * allocated or passed per frame on either side.
+ * (magic "SFRM", version 2, type) and little-endian fields. A sender's
+ * ring is count buffers side by side in roomd's pool: one memfd made once
+ * for roomd's life at a size roomd alone decides (the screen's size times
+ * the ring depth), sealed against shrinking and growing, passed with every
+ * BUFFERS (the same file each time: a screen that keeps every fd it got
+ * holds that one pool, never more) and mapped read-only by the screen; a
+ * frame is an index into the ring, so nothing is allocated or passed per
+ * frame on either side.
  *
  * Both halves are here: the receiver and validator (the screen: it trusts
  * nothing roomd sends, a decoder exploit there may send anything) and the
@@ -33,12 +38,13 @@
  * received); after a FRAME event, copy the picture out and
  * panel_frames_rx_release; panel_frames_rx_reset when the connection ends.
  *
- * Sender call order: panel_frames_connect; per remote sender
- * panel_frames_tx_ring_new and panel_frames_tx_announce; per frame
+ * Sender call order: panel_frames_tx_pool_new once; panel_frames_connect;
+ * per remote sender panel_frames_tx_ring_init (a place in the pool) and
+ * panel_frames_tx_announce (again on each new connection); per frame
  * panel_frames_tx_acquire, write the picture, panel_frames_tx_frame;
  * whenever the socket is readable panel_frames_tx_recv and, for a RELEASE,
- * panel_frames_tx_released; panel_frames_tx_gone and
- * panel_frames_tx_ring_free when the sender goes.
+ * panel_frames_tx_released; panel_frames_tx_gone when the sender goes;
+ * panel_frames_tx_pool_free at the end.
  */
 #ifndef PANEL_FRAMES_H
 #define PANEL_FRAMES_H
@@ -48,9 +54,9 @@
 #include <stdint.h>
 
 #define PANEL_FRAMES_MAGIC 0x4d524653u /* "SFRM" as little-endian bytes */
-#define PANEL_FRAMES_VERSION 1u
+#define PANEL_FRAMES_VERSION 2u
 #define PANEL_FRAMES_HEADER_LEN 8u
-#define PANEL_FRAMES_MSG_MAX 44u /* BUFFERS, the longest */
+#define PANEL_FRAMES_MSG_MAX 52u /* BUFFERS, the longest */
 /* DRM_FORMAT_XRGB8888 ('X' 'R' '2' '4'), without libdrm's header for roomd. */
 #define PANEL_FRAMES_XRGB8888 0x34325258u
 
@@ -61,9 +67,11 @@
 #define PANEL_FRAMES_DIM_MAX 8192u
 #define PANEL_FRAMES_STRIDE_MAX (4u * PANEL_FRAMES_DIM_MAX)
 #define PANEL_FRAMES_SIZE_MAX (256ull << 20)
+/* BUFFERS offset: below 2^48, so that offset + count * size cannot overflow. */
+#define PANEL_FRAMES_OFFSET_MAX ((1ull << 48) - 1)
 
 enum panel_frames_type {
-	PANEL_FRAMES_BUFFERS = 1, /* roomd -> screen, with count fds */
+	PANEL_FRAMES_BUFFERS = 1, /* roomd -> screen, with one fd (the pool) */
 	PANEL_FRAMES_FRAME = 2,   /* roomd -> screen */
 	PANEL_FRAMES_GONE = 3,    /* roomd -> screen */
 	PANEL_FRAMES_MEDIA_STATE = 4, /* roomd -> screen */
@@ -97,6 +105,7 @@ struct panel_frames_msg {
 	uint32_t stride; /* BUFFERS: bytes a row */
 	uint32_t format; /* BUFFERS: PANEL_FRAMES_XRGB8888, the only one */
 	uint64_t size;   /* BUFFERS: bytes of each buffer */
+	uint64_t offset; /* BUFFERS: where buffer 0 starts in the fd; buffer i at offset + i * size */
 	uint64_t pts;    /* FRAME: the sender's presentation time, ns */
 	uint32_t flags;  /* MEDIA, MEDIA_STATE: PANEL_FRAMES_MIC_MUTED, _CAMERA_OFF */
 	uint32_t volume; /* MEDIA, MEDIA_STATE: 0..PANEL_FRAMES_VOLUME_MAX */
@@ -113,8 +122,8 @@ panel_frames_encode(const struct panel_frames_msg *m, uint8_t out[static PANEL_F
 /*
  * Decodes and checks one message that came with n_fds file descriptors:
  * exact length, magic, version, a type that from may send, the fields'
- * bounds (docs/frames.md), reserved fields zero, as many fds as BUFFERS
- * announces and none with any other message. Returns 0 and *m, or
+ * bounds (docs/frames.md), reserved fields zero, one fd with BUFFERS and
+ * none with any other message. Returns 0 and *m, or
  * -EBADMSG (malformed), -EPROTONOSUPPORT (another version).
  */
 __attribute__((warn_unused_result, nonnull(1, 5))) int
@@ -135,7 +144,9 @@ struct panel_frames_rx_ring {
 	bool used;
 	uint32_t sender, ring, count, width, height, stride;
 	uint64_t size;
-	const uint8_t *map[PANEL_FRAMES_RING_MAX];
+	const uint8_t *map[PANEL_FRAMES_RING_MAX]; /* into base */
+	const uint8_t *base; /* the mapping: the ring's bytes, from a page boundary */
+	size_t map_len;
 	unsigned int held; /* bit i: buffer i was shown in a FRAME and not released */
 };
 
@@ -174,10 +185,11 @@ __attribute__((nonnull)) void panel_frames_rx_init(struct panel_frames_rx *rx);
 /*
  * Applies one message that arrived with fds[0..n_fds) (n_fds at most
  * PANEL_FRAMES_RING_MAX + 1; the caller stops at that). Takes every fd: each
- * is closed before the call returns, whatever happens (a buffer stays mapped
- * without its fd). BUFFERS: each fd must be a memfd sealed with F_SEAL_SHRINK
- * whose size covers size >= stride * height; mapped read-only (a sender that
- * truncates cannot make the screen fault); it replaces the sender's ring.
+ * is closed before the call returns, whatever happens (a ring stays mapped
+ * without its fd). BUFFERS: the fd must be a memfd sealed with F_SEAL_SHRINK
+ * at least offset + count * size bytes long (size >= stride * height); the
+ * ring's bytes are mapped read-only (a sender that truncates cannot make the
+ * screen fault); it replaces the sender's ring.
  * FRAME: the ring and index must be the sender's current ones and the buffer
  * not held. Returns 0 and *ev; -EBADMSG, -EPROTONOSUPPORT, -ENOSPC (more
  * senders than PANEL_FRAMES_SENDERS_MAX), -EBADF (a buffer refused), -EPROTO
@@ -226,11 +238,25 @@ __attribute__((nonnull)) void panel_frames_rx_reset(struct panel_frames_rx *rx);
 
 /* ------------------------------------------------------------------ sender */
 
-/* One remote sender's ring on roomd's side (all fields the sender's). */
+/*
+ * roomd's pool: one memfd for every ring, made once, sealed against
+ * shrinking, growing and further seals, mapped read-write. Its size is the
+ * most the screen can ever hold of roomd's memory, whatever it keeps: every
+ * BUFFERS passes this same file.
+ */
+struct panel_frames_tx_pool {
+	int fd;       /* -1: none */
+	uint8_t *map; /* size bytes */
+	uint64_t size;
+};
+
+/* One remote sender's ring on roomd's side: a place in the pool (the pool's
+ * fd and map borrowed; the pool outlives the ring). */
 struct panel_frames_tx_ring {
 	uint32_t sender, ring, count, width, height, stride;
-	uint64_t size;
-	int fd[PANEL_FRAMES_RING_MAX];
+	uint64_t size;   /* of each buffer: stride * height */
+	uint64_t offset; /* of buffer 0 in the pool */
+	int fd;          /* the pool's */
 	uint8_t *map[PANEL_FRAMES_RING_MAX]; /* write frames here */
 	unsigned int busy;                   /* bit i: sent in a FRAME, not released yet */
 	unsigned int next;
@@ -241,20 +267,32 @@ struct panel_frames_tx_ring {
 __attribute__((warn_unused_result, nonnull)) int panel_frames_connect(const char *path, int *sock);
 
 /*
- * count (1..PANEL_FRAMES_RING_MAX) buffers of width x height XRGB8888 for
- * sender, generation ring (a number the sender changes with each new ring of
- * that sender): memfds sealed against shrinking, growing and further seals,
- * mapped read-write. Returns 0, -EINVAL (bounds of docs/frames.md), or
- * -errno (memfd_create, ftruncate, fcntl, mmap); on error nothing is left
- * open.
+ * A pool of size bytes (1..PANEL_FRAMES_OFFSET_MAX): a memfd sealed against
+ * shrinking, growing and further seals, mapped read-write (its pages are
+ * allocated where written). Returns 0, -EINVAL, or -errno (memfd_create,
+ * ftruncate, fcntl, mmap); on error nothing is left open.
  */
 __attribute__((warn_unused_result, nonnull)) int
-panel_frames_tx_ring_new(struct panel_frames_tx_ring *r, uint32_t sender, uint32_t ring,
-			 uint32_t width, uint32_t height, uint32_t count);
-/* Unmaps and closes; the struct is zeroed (fds -1). */
-__attribute__((nonnull)) void panel_frames_tx_ring_free(struct panel_frames_tx_ring *r);
+panel_frames_tx_pool_new(struct panel_frames_tx_pool *p, uint64_t size);
+/* Unmaps and closes; fd -1 after (a pool never made, fd -1, is fine). */
+__attribute__((nonnull)) void panel_frames_tx_pool_free(struct panel_frames_tx_pool *p);
 
-/* Sends BUFFERS with the ring's fds (the ring's buffers are all free after it). Returns 0 or
+/* Bytes a ring of count buffers of width x height XRGB8888 takes in the pool
+ * (width * 4 * height * count); 0 when out of docs/frames.md's bounds. */
+uint64_t panel_frames_tx_ring_bytes(uint32_t width, uint32_t height, uint32_t count);
+
+/*
+ * Describes count (1..PANEL_FRAMES_RING_MAX) buffers of width x height
+ * XRGB8888 for sender at offset in pool, generation ring (a number the
+ * sender changes with each new ring of that sender). Allocates nothing.
+ * Returns 0, or -EINVAL (bounds of docs/frames.md, or beyond the pool).
+ */
+__attribute__((warn_unused_result, nonnull)) int
+panel_frames_tx_ring_init(struct panel_frames_tx_ring *r, const struct panel_frames_tx_pool *pool,
+			  uint64_t offset, uint32_t sender, uint32_t ring, uint32_t width,
+			  uint32_t height, uint32_t count);
+
+/* Sends BUFFERS with the pool's fd (the ring's buffers are all free after it). Returns 0 or
  * -errno. */
 __attribute__((warn_unused_result, nonnull)) int
 panel_frames_tx_announce(int sock, struct panel_frames_tx_ring *r);

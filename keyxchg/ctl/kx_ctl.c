@@ -563,13 +563,22 @@ int kx_ctl_send(struct kx_ctl_server *s, int client, const char *json)
 {
 	struct client *c;
 	size_t len = strlen(json);
+	struct iovec iov[2] = { { .iov_base = (void *)json, .iov_len = len },
+				{ .iov_base = (void *)"\n", .iov_len = 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t r;
 
 	if (client < 0 || client >= KX_CTL_CLIENTS_MAX || s->clients[client].fd < 0)
 		return -ENOTCONN;
 	c = &s->clients[client];
-	/* A client too slow to take a line is dropped rather than waited for. */
-	if (send(c->fd, json, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len ||
-	    send(c->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+	/* One send per line (the socket's buffer is counted per send), and a
+	 * client too slow to take it is dropped rather than waited for. */
+	r = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (r != (ssize_t)len + 1) {
+		if (r >= 0 || errno == EAGAIN || errno == EWOULDBLOCK) { /* not a peer gone */
+			s->dropped++;
+			say(s, c, "is too slow to take its replies and events");
+		}
 		drop_client(c);
 		return -EPIPE;
 	}

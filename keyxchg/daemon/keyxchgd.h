@@ -216,6 +216,7 @@ struct app {
 	} pin_peers[1 + KX_CTL_ALLOWED_MAX];
 	size_t n_pin_peers;
 	unsigned long pin_checks, pin_checks_refused; /* Argon2id runs; refused by the rate */
+	long long pin_refused_said; /* the last log line about the refusals */
 	uid_t allowed[KX_CTL_ALLOWED_MAX];
 	size_t n_allowed;
 	uid_t media_uid;

@@ -141,10 +141,13 @@ static bool rate_ok(struct app *a, int client, const struct kx_ctl_cmd *cmd, str
 		p->due = due + KXD_PIN_CHECK_MS;
 		return true;
 	}
-	if (a->pin_checks_refused++ % 100 == 0)
+	/* Said at the first, then at most once a minute: a flood floods no log. */
+	if (!a->pin_checks_refused++ || now - a->pin_refused_said >= 60000) {
+		a->pin_refused_said = now;
 		kxd_logmsg("admin PIN checks refused by the rate limit (one a second per peer, %d at "
 			   "once): %lu so far, the last from uid %u",
 			   KXD_PIN_CHECK_BURST, a->pin_checks_refused, (unsigned)p->uid);
+	}
 	snprintf(why, sizeof(why), "too many PIN checks: try again in %lld ms", wait);
 	refuse(a, client, cmd, -EAGAIN, why, "retry_ms", wait);
 	return false;

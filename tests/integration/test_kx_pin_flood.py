@@ -13,7 +13,7 @@ DAEMON.md "The admin PIN"):
   pin_checks_refused say how many were handled before it), not after all N;
 * the PIN checks' rate limit (one a second per peer uid, 3 at once), before the
   Argon2id: every flood line is answered, the excess refused at once with -EAGAIN,
-  "too many PIN checks: try again in <ms> ms" and retry_ms (at most 2 s), counted in
+  "too many PIN checks: try again in <ms> ms" and retry_ms (at most 1 s), counted in
   status (pin_checks_refused equals the refusals seen); the right PINs taken are at
   most 3 plus one per second the flood lasted;
 * a sustained flood (rounds of right-PIN check-pins, each answered, for three
@@ -121,7 +121,7 @@ def tally(replies, tag):
         elif r.get("ok") is True and set(r) == {"id", "ok"}:
             ok += 1
         elif (r.get("ok") is False and isinstance(retry, int) and
-              0 < retry <= (BURST - 1) * RATE_MS and
+              0 < retry <= RATE_MS and
               r.get("error") == f"too many PIN checks: try again in {retry} ms"):
             refused += 1
         else:

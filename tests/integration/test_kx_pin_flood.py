@@ -26,7 +26,9 @@ DAEMON.md "The admin PIN"):
   with the count at 0 write nothing;
 * the queue bound: a client that writes more than 64 KiB of requests at once is
   disconnected with an error line, keyxchgd's log says so in one line, status
-  counts it (clients_dropped), and the member stays in sync.
+  counts it (clients_dropped), and the member stays in sync;
+* a wrong PIN from the screen's uid is on disk (admin-pin-tries 1) when its reply
+  comes; the right one then removes the file; the next right one writes nothing.
 Old code (every line of a read handled back to back, an Argon2id and two fsync'd
 writes per right PIN): the status waits behind the whole flood, nothing is refused,
 the member goes out of sync, the state directory changes with every check.
@@ -281,6 +283,41 @@ def main():
               st3.get("clients_dropped", 0) - st2.get("clients_dropped", 0) == 1, st3)
         st = roomproc.kxctl(BIN, member["sock"], "status")
         check("the member is still in sync", st.get("sync") == "in-sync", st)
+
+        # 5. When the count is written: a wrong PIN from the screen (which gave the
+        # right one before) is on disk before its reply; then the screen is no longer
+        # known to hold the PIN: its next right PIN writes (ahead, then the removal),
+        # the one after writes nothing.
+        def screen_check(pin, tag):
+            box = {}
+
+            def go():
+                c = Lines(connect(host["sock"], users.SCREEN, (users.CTL,)), tag)
+                c.s.sendall((json.dumps({"cmd": "check-pin", "id": tag, "pin": pin}) +
+                             "\n").encode())
+                box["rep"] = c.take(1, f"the reply to {tag}")[0]
+                c.s.close()
+                retry = box["rep"].get("retry_ms")
+                if isinstance(retry, int):
+                    time.sleep(retry / 1000)
+                    return False
+                return True
+            tap.wait_until(go, 30, f"the PIN checks' rate limit to let {tag} through")
+            return box["rep"]
+        rep = screen_check("111111", "wrong1")
+        on_disk = open(tries).read() if os.path.exists(tries) else None
+        check("a wrong PIN from the screen's uid: refused (2 more), admin-pin-tries says 1 "
+              "when the reply comes", rep.get("tries_left") == 2 and on_disk == "1\n",
+              (rep, on_disk))
+        d0 = dir_state(state)
+        rep = screen_check(PIN, "right1")
+        d1 = dir_state(state)
+        check("the right PIN then clears the count (the file removed)",
+              rep.get("ok") and not os.path.exists(tries) and d1 != d0, (rep, d0, d1))
+        rep = screen_check(PIN, "right2")
+        d2 = dir_state(state)
+        check("and the next right PIN writes nothing (the count is 0, the screen gave it)",
+              rep.get("ok") and d2 == d1, (rep, d1, d2))
         for c in (ev, scr, kx, flood, hog):
             c.s.close()
     finally:

@@ -41,6 +41,13 @@ $(O)/fuzz/fuzz_kx_ctl: tests/fuzz/fuzz_kx_ctl.c $(KXCTL_SRCS) keyxchg/ctl/kx_ctl
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(call pc,jansson) -o $@ $< $(KXCTL_SRCS) $(call pl,jansson)
 
+# The server's framing on byte streams from a real connection (one request per pump).
+FUZZ_TARGETS += fuzz_kx_ctl_stream
+$(O)/fuzz/fuzz_kx_ctl_stream: tests/fuzz/fuzz_kx_ctl_stream.c $(KXCTL_SRCS) keyxchg/ctl/kx_ctl.h
+	$(call say,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(call pc,jansson) -o $@ $< $(KXCTL_SRCS) $(call pl,jansson)
+
 install: install-kxctl
 .PHONY: install-kxctl
 install-kxctl: $(O)/bin/kxctl

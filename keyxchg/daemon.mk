@@ -27,4 +27,5 @@ install-keyxchgd: $(O)/bin/keyxchgd
 MORE_TESTS += tests/integration/test_keying.py tests/integration/test_keying_v2.py \
 	tests/integration/test_keying_restart.py tests/integration/test_media_restart.py \
 	tests/integration/test_keying_part2.py tests/integration/test_kx_settings.py \
-	tests/integration/test_keying_departed.py tests/integration/test_roomd_removed.py
+	tests/integration/test_keying_departed.py tests/integration/test_roomd_removed.py \
+	tests/integration/test_kx_pin_flood.py

@@ -18,8 +18,9 @@ struct client {
 	int fd;
 	uid_t uid;
 	unsigned int events;
+	bool eof; /* the peer shut its side: its lines waiting are still answered */
 	size_t len;
-	char *buf; /* KX_CTL_LINE_MAX + 1 */
+	char *buf; /* KX_CTL_LINE_MAX + 1: the requests read, not yet handled */
 };
 
 struct kx_ctl_server {
@@ -28,7 +29,8 @@ struct kx_ctl_server {
 	uid_t allowed[KX_CTL_ALLOWED_MAX];
 	size_t n_allowed;
 	uid_t media_uid;
-	unsigned int refused;
+	unsigned int refused, dropped;
+	kx_ctl_log_fn log;
 	struct client clients[KX_CTL_CLIENTS_MAX];
 };
 
@@ -330,8 +332,10 @@ size_t kx_ctl_server_fds(const struct kx_ctl_server *s, struct pollfd *fds)
 	size_t n = 0;
 
 	fds[n++] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
+	/* A client at EOF has nothing more to read (POLLIN would hold forever):
+	 * its lines waiting are kx_ctl_server_pending()'s. */
 	for (size_t i = 0; i < KX_CTL_CLIENTS_MAX; i++)
-		if (s->clients[i].fd >= 0)
+		if (s->clients[i].fd >= 0 && !s->clients[i].eof)
 			fds[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
 	return n;
 }
@@ -346,6 +350,7 @@ static void drop_client(struct client *c)
 	c->buf = NULL;
 	c->len = 0;
 	c->events = 0;
+	c->eof = false;
 }
 
 static void accept_clients(struct kx_ctl_server *s)
@@ -375,6 +380,7 @@ static void accept_clients(struct kx_ctl_server *s)
 		slot->uid = cred.uid;
 		slot->len = 0;
 		slot->events = 0;
+		slot->eof = false;
 	}
 }
 
@@ -398,57 +404,102 @@ static void reply_error(struct kx_ctl_server *s, int client, const char *msg)
 	json_decref(o);
 }
 
-/* Every complete line in the client's buffer; a line too long drops it. */
-static void handle_lines(struct kx_ctl_server *s, int ci, kx_ctl_request_cb cb, void *user)
+/*
+ * The first complete line in the client's buffer, handled and consumed: one
+ * request per client per pump, so that a client with many lines queued
+ * waits for its next turn while the caller's loop (relay, timers, the other
+ * clients) runs between them.
+ */
+static void handle_line(struct kx_ctl_server *s, int ci, kx_ctl_request_cb cb, void *user)
 {
 	struct client *c = &s->clients[ci];
-	char *nl;
+	char *nl = memchr(c->buf, '\n', c->len);
+	size_t n;
+	struct kx_ctl_cmd cmd;
+	const char *err = NULL;
 
-	while (c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
-		size_t n = (size_t)(nl - c->buf);
-		struct kx_ctl_cmd cmd;
-		const char *err = NULL;
+	if (!nl)
+		return;
+	n = (size_t)(nl - c->buf);
+	if (kx_ctl_parse(c->buf, n, &cmd, &err))
+		reply_error(s, ci, err);
+	else if (c->uid == s->media_uid && c->uid != geteuid() && cmd.type != KX_CTL_SUBSCRIBE &&
+		 cmd.type != KX_CTL_STATUS)
+		/* The media daemon parses untrusted media: it takes keys and
+		 * state, and commands nothing (no admit from a decoder exploit).
+		 * The refusal echoes the id: the client waits for its answer. */
+		kx_ctl_reply(s, ci, &cmd, -EPERM, "the media daemon may only subscribe and ask status",
+			     NULL);
+	else if (cmd.type == KX_CTL_SUBSCRIBE) {
+		/* Media keys go to the media daemon only, never to the panel. */
+		if ((cmd.events & KX_CTL_EV_KEYS) && c->uid != geteuid() && c->uid != s->media_uid) {
+			kx_ctl_reply(s, ci, &cmd, -EPERM, "keys are for the media daemon only", NULL);
+		} else {
+			c->events |= cmd.events;
+			kx_ctl_reply(s, ci, &cmd, 0, NULL, NULL);
+			/* The daemon may send the new subscriber the current state. */
+			if (cb && c->fd >= 0)
+				cb(user, ci, &cmd);
+		}
+	} else if (cb)
+		cb(user, ci, &cmd);
+	/* The admin PIN goes with the request: out of the command and the
+	 * line (libkxctl links no libsodium; glibc's explicit_bzero is
+	 * sodium_memzero's equal: never optimised away). */
+	explicit_bzero(cmd.pin, sizeof(cmd.pin));
+	explicit_bzero(cmd.new_pin, sizeof(cmd.new_pin));
+	/* A reply that could not be sent dropped the client and its buffer. */
+	if (c->fd < 0)
+		return;
+	memmove(c->buf, nl + 1, c->len - n - 1);
+	explicit_bzero(c->buf + c->len - n - 1, n + 1);
+	c->len -= n + 1;
+}
 
-		if (kx_ctl_parse(c->buf, n, &cmd, &err))
-			reply_error(s, ci, err);
-		else if (c->uid == s->media_uid && c->uid != geteuid() &&
-			 cmd.type != KX_CTL_SUBSCRIBE && cmd.type != KX_CTL_STATUS)
-			/* The media daemon parses untrusted media: it takes keys and
-			 * state, and commands nothing (no admit from a decoder exploit).
-			 * The refusal echoes the id: the client waits for its answer. */
-			kx_ctl_reply(s, ci, &cmd, -EPERM,
-				     "the media daemon may only subscribe and ask status", NULL);
-		else if (cmd.type == KX_CTL_SUBSCRIBE) {
-			/* Media keys go to the media daemon only, never to the panel. */
-			if ((cmd.events & KX_CTL_EV_KEYS) && c->uid != geteuid() &&
-			    c->uid != s->media_uid) {
-				kx_ctl_reply(s, ci, &cmd, -EPERM, "keys are for the media daemon only",
-					     NULL);
-			} else {
-				c->events |= cmd.events;
-				kx_ctl_reply(s, ci, &cmd, 0, NULL, NULL);
-				/* The daemon may send the new subscriber the current state. */
-				if (cb && c->fd >= 0)
-					cb(user, ci, &cmd);
-			}
-		} else if (cb)
-			cb(user, ci, &cmd);
-		/* The admin PIN goes with the request: out of the command and the
-		 * line (libkxctl links no libsodium; glibc's explicit_bzero is
-		 * sodium_memzero's equal: never optimised away). */
-		explicit_bzero(cmd.pin, sizeof(cmd.pin));
-		explicit_bzero(cmd.new_pin, sizeof(cmd.new_pin));
-		/* A reply that could not be sent dropped the client and its buffer. */
-		if (c->fd < 0)
-			return;
-		memmove(c->buf, nl + 1, c->len - n - 1);
-		explicit_bzero(c->buf + c->len - n - 1, n + 1);
-		c->len -= n + 1;
+static void say(struct kx_ctl_server *s, const struct client *c, const char *what)
+{
+	char line[160];
+
+	if (!s->log)
+		return;
+	snprintf(line, sizeof(line), "control client (uid %u) %s: disconnected", (unsigned)c->uid,
+		 what);
+	s->log(line);
+}
+
+/*
+ * What poll reported on a client: one read into what is left of its
+ * buffer. The buffer is also the bound on what a client may queue: full
+ * without a line, the line is too long; full of lines, the client sends
+ * faster than its requests are answered (one a pump), and is dropped.
+ */
+static void read_client(struct kx_ctl_server *s, int ci)
+{
+	struct client *c = &s->clients[ci];
+	ssize_t r = read(c->fd, c->buf + c->len, KX_CTL_LINE_MAX - c->len);
+
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			drop_client(c);
+		return;
 	}
-	if (c->fd >= 0 && c->len == KX_CTL_LINE_MAX) {
+	if (r == 0) { /* its lines waiting are answered first */
+		c->eof = true;
+		return;
+	}
+	c->len += (size_t)r;
+	if (c->len < KX_CTL_LINE_MAX)
+		return;
+	s->dropped++;
+	if (!memchr(c->buf, '\n', c->len)) {
 		reply_error(s, ci, "request longer than 64 KiB");
-		drop_client(c);
+		say(s, c, "sent a request longer than 64 KiB");
+	} else {
+		reply_error(s, ci, "more than 64 KiB of requests waiting for their replies");
+		say(s, c, "queued more than 64 KiB of requests (one is answered per loop pass)");
 	}
+	if (c->fd >= 0)
+		drop_client(c);
 }
 
 void kx_ctl_server_pump(struct kx_ctl_server *s, const struct pollfd *fds, size_t n,
@@ -461,36 +512,73 @@ void kx_ctl_server_pump(struct kx_ctl_server *s, const struct pollfd *fds, size_
 			accept_clients(s);
 			continue;
 		}
-		for (int ci = 0; ci < KX_CTL_CLIENTS_MAX; ci++) {
-			struct client *c = &s->clients[ci];
-			ssize_t r;
-
-			if (c->fd != fds[k].fd)
-				continue;
-			r = read(c->fd, c->buf + c->len, KX_CTL_LINE_MAX - c->len);
-			if (r <= 0) {
-				if (r == 0 || (errno != EAGAIN && errno != EINTR))
-					drop_client(c);
+		for (int ci = 0; ci < KX_CTL_CLIENTS_MAX; ci++)
+			if (s->clients[ci].fd == fds[k].fd) {
+				read_client(s, ci);
 				break;
 			}
-			c->len += (size_t)r;
-			handle_lines(s, ci, cb, user);
-			break;
-		}
 	}
+	/* One request of each client, whether or not poll reported it now. */
+	for (int ci = 0; ci < KX_CTL_CLIENTS_MAX; ci++) {
+		struct client *c = &s->clients[ci];
+
+		if (c->fd < 0)
+			continue;
+		handle_line(s, ci, cb, user);
+		if (c->fd >= 0 && c->eof && !memchr(c->buf, '\n', c->len))
+			drop_client(c);
+	}
+}
+
+bool kx_ctl_server_pending(const struct kx_ctl_server *s)
+{
+	for (size_t i = 0; i < KX_CTL_CLIENTS_MAX; i++) {
+		const struct client *c = &s->clients[i];
+
+		if (c->fd >= 0 && (c->eof || memchr(c->buf, '\n', c->len)))
+			return true;
+	}
+	return false;
+}
+
+void kx_ctl_server_set_log(struct kx_ctl_server *s, kx_ctl_log_fn log)
+{
+	s->log = log;
+}
+
+int kx_ctl_client_uid(const struct kx_ctl_server *s, int client, uid_t *uid)
+{
+	if (client < 0 || client >= KX_CTL_CLIENTS_MAX || s->clients[client].fd < 0)
+		return -ENOTCONN;
+	*uid = s->clients[client].uid;
+	return 0;
+}
+
+unsigned int kx_ctl_dropped(const struct kx_ctl_server *s)
+{
+	return s->dropped;
 }
 
 int kx_ctl_send(struct kx_ctl_server *s, int client, const char *json)
 {
 	struct client *c;
 	size_t len = strlen(json);
+	struct iovec iov[2] = { { .iov_base = (void *)json, .iov_len = len },
+				{ .iov_base = (void *)"\n", .iov_len = 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t r;
 
 	if (client < 0 || client >= KX_CTL_CLIENTS_MAX || s->clients[client].fd < 0)
 		return -ENOTCONN;
 	c = &s->clients[client];
-	/* A client too slow to take a line is dropped rather than waited for. */
-	if (send(c->fd, json, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len ||
-	    send(c->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+	/* One send per line (the socket's buffer is counted per send), and a
+	 * client too slow to take it is dropped rather than waited for. */
+	r = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (r != (ssize_t)len + 1) {
+		if (r >= 0 || errno == EAGAIN || errno == EWOULDBLOCK) { /* not a peer gone */
+			s->dropped++;
+			say(s, c, "is too slow to take its replies and events");
+		}
 		drop_client(c);
 		return -EPIPE;
 	}

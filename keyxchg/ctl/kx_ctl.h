@@ -8,8 +8,10 @@
  *
  * Call order (daemon side):
  *   kx_ctl_server_open()      bind, chmod, listen
- *   poll(kx_ctl_server_fds()) kx_ctl_server_pump() whenever poll says so:
- *                             requests reach the callback
+ *   poll(kx_ctl_server_fds()) kx_ctl_server_pump() after every poll: at most
+ *                             one request of each client reaches the
+ *                             callback per pump; poll with a zero timeout
+ *                             while kx_ctl_server_pending()
  *   kx_ctl_reply() / kx_ctl_broadcast()
  *   kx_ctl_server_close()
  */
@@ -107,9 +109,30 @@ kx_ctl_server_open(const char *path, struct kx_ctl_server **out, const uid_t *al
 /* Fills fds (at most 1 + KX_CTL_CLIENTS_MAX) for poll(); returns how many. */
 size_t kx_ctl_server_fds(const struct kx_ctl_server *s, struct pollfd *fds);
 
-/* Accepts, reads and dispatches what poll reported; never blocks. */
+/*
+ * Accepts and reads what poll reported, then hands the callback at most one
+ * request of each client (the first line it has waiting): a client that
+ * queues many lines gets one answered per pump, so the caller's loop runs
+ * between them. A client whose unanswered requests fill its 64 KiB buffer
+ * is dropped (said through the log function). Never blocks.
+ */
 void kx_ctl_server_pump(struct kx_ctl_server *s, const struct pollfd *fds, size_t n,
 			kx_ctl_request_cb cb, void *user);
+
+/* Whether a client has a request waiting that no poll will report: the
+ * caller pumps again without waiting (poll timeout 0). */
+bool kx_ctl_server_pending(const struct kx_ctl_server *s);
+
+/* One line saying why a client was dropped (no newline); may be unset. */
+typedef void (*kx_ctl_log_fn)(const char *line);
+void kx_ctl_server_set_log(struct kx_ctl_server *s, kx_ctl_log_fn log);
+
+/* The uid (SO_PEERCRED at accept) of a connected client: 0 or -ENOTCONN. */
+__attribute__((warn_unused_result, nonnull(1, 3))) int
+kx_ctl_client_uid(const struct kx_ctl_server *s, int client, uid_t *uid);
+
+/* How many clients were dropped for a request too long or too many queued. */
+unsigned int kx_ctl_dropped(const struct kx_ctl_server *s);
 
 /* Sends one JSON object (a line, without newline) to a client. */
 int kx_ctl_send(struct kx_ctl_server *s, int client, const char *json);

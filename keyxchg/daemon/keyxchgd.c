@@ -370,6 +370,11 @@ static void timers(struct app *a)
 
 static volatile sig_atomic_t stop_signal;
 
+static void ctl_log(const char *line)
+{
+	kxd_logmsg("%s", line);
+}
+
 static void on_signal(int sig)
 {
 	stop_signal = sig;
@@ -565,6 +570,7 @@ int main(int argc, char **argv)
 		kxd_logmsg("cannot listen on %s: %s", a->socket_path, strerror(-ret));
 		return 1;
 	}
+	kx_ctl_server_set_log(a->ctl, ctl_log);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -585,7 +591,9 @@ int main(int argc, char **argv)
 				fds[n].events |= POLLOUT;
 			n++;
 		}
-		if (poll(fds, n, 100) < 0 && errno != EINTR)
+		/* A client's requests queued in its buffer go one per pass
+		 * (kx_ctl): no waiting while some are left. */
+		if (poll(fds, n, kx_ctl_server_pending(a->ctl) ? 0 : 100) < 0 && errno != EINTR)
 			break;
 		kx_ctl_server_pump(a->ctl, fds, ws_at, kxd_on_request, a);
 		if (a->ws && !a->ws_open) {

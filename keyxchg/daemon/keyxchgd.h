@@ -206,6 +206,17 @@ struct app {
 	char pin_verifier[KX_PIN_VERIFIER_MAX + 1];
 	unsigned int pin_failures;
 	long long pin_locked_until;
+	/* Per peer uid (keyxchgd's own and each --allow-uid): the PIN checks'
+	 * rate limit (the time its next check is due, GCRA) and whether it gave
+	 * the right PIN since this start (then its checks write nothing ahead). */
+	struct pin_peer {
+		uid_t uid;
+		long long due;
+		bool proven;
+	} pin_peers[1 + KX_CTL_ALLOWED_MAX];
+	size_t n_pin_peers;
+	unsigned long pin_checks, pin_checks_refused; /* Argon2id runs; refused by the rate */
+	long long pin_refused_said; /* the last log line about the refusals */
 	uid_t allowed[KX_CTL_ALLOWED_MAX];
 	size_t n_allowed;
 	uid_t media_uid;

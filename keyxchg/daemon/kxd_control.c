@@ -409,6 +409,13 @@ void kxd_on_request(void *user, int client, const struct kx_ctl_cmd *cmd)
 		if (a->room_name[0])
 			json_object_set_new(o, "room_name", json_string(a->room_name));
 		json_object_set_new(o, "keys_waiting", json_boolean(a->keys_waiting));
+		/* The admin PIN's checks (kxd_pin.c): made, refused by the rate,
+		 * and control clients dropped for queueing too much (kx_ctl). */
+		json_object_set_new(o, "pin_checks", json_integer((json_int_t)a->pin_checks));
+		json_object_set_new(o, "pin_checks_refused",
+				    json_integer((json_int_t)a->pin_checks_refused));
+		json_object_set_new(o, "clients_dropped",
+				    json_integer((json_int_t)kx_ctl_dropped(a->ctl)));
 		if (a->meeting_code[0])
 			json_object_set_new(o, "meeting_code", json_string(a->meeting_code));
 		/* A knocker shows the host it knocked to, for the people to compare. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -356,6 +357,113 @@ static void test_peer_credentials(void **state)
 	assert_int_equal(kx_ctl_refused(st->s), 0);
 }
 
+static char logged[256];
+
+static void log_line(const char *line)
+{
+	snprintf(logged, sizeof(logged), "%s", line);
+}
+
+/* Polls and pumps until the server took n requests in all (bounded: 200 rounds). */
+static void pump_until(struct server_state *st, int n)
+{
+	for (int round = 0; round < 200 && st->requests < n; round++) {
+		struct pollfd fds[1 + KX_CTL_CLIENTS_MAX];
+		size_t k = kx_ctl_server_fds(st->s, fds);
+
+		poll(fds, k, 20);
+		kx_ctl_server_pump(st->s, fds, k, on_request, st);
+	}
+	assert_int_equal(st->requests, n);
+}
+
+/* One pump with nothing new from poll: what kx_ctl_server_pending() promised. */
+static void pump_pending(struct server_state *st)
+{
+	struct pollfd fds[1 + KX_CTL_CLIENTS_MAX];
+	size_t k = kx_ctl_server_fds(st->s, fds);
+
+	assert_true(kx_ctl_server_pending(st->s));
+	poll(fds, k, 0);
+	kx_ctl_server_pump(st->s, fds, k, on_request, st);
+}
+
+/*
+ * One request per client per pump: three lines in one write (then the
+ * client shuts its side) reach the callback one pump at a time, the
+ * server says it has more waiting meanwhile, and each is answered before
+ * the half-closed client is let go.
+ */
+static void test_one_request_per_pump(void **state)
+{
+	static const char req[] = "{\"id\":\"a\",\"cmd\":\"status\"}\n"
+				  "{\"id\":\"b\",\"cmd\":\"status\"}\n"
+				  "{\"id\":\"c\",\"cmd\":\"status\"}\n";
+	struct server_state *st = *state;
+	int fd = client_connect(st->path);
+	char buf[1024] = { 0 };
+	size_t got = 0;
+	ssize_t r;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	pump_until(st, 1);
+	assert_true(kx_ctl_server_pending(st->s));
+	pump_pending(st);
+	assert_int_equal(st->requests, 2);
+	pump_pending(st);
+	assert_int_equal(st->requests, 3);
+	/* Answered, then let go: nothing waits any more. */
+	for (int round = 0; round < 10 && kx_ctl_server_pending(st->s); round++)
+		pump_pending(st);
+	assert_false(kx_ctl_server_pending(st->s));
+	while (got < sizeof(buf) - 1 && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)r;
+	assert_non_null(strstr(buf, "\"id\":\"a\""));
+	assert_non_null(strstr(buf, "\"id\":\"c\""));
+	assert_true(strstr(buf, "\"id\":\"a\"") < strstr(buf, "\"id\":\"b\""));
+	assert_true(strstr(buf, "\"id\":\"b\"") < strstr(buf, "\"id\":\"c\""));
+	assert_int_equal(kx_ctl_dropped(st->s), 0);
+	close(fd);
+}
+
+/* A client that queues more than its 64 KiB buffer of requests is dropped, told and said. */
+static void test_queue_bound(void **state)
+{
+	static const char line[] = "{\"cmd\":\"status\"}\n";
+	struct server_state *st = *state;
+	size_t lines = KX_CTL_LINE_MAX / (sizeof(line) - 1) + 16, len = lines * (sizeof(line) - 1);
+	char *req = malloc(len), buf[512] = { 0 };
+	int fd = client_connect(st->path);
+	size_t got = 0;
+	ssize_t r;
+
+	assert_non_null(req);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < lines; i++)
+		memcpy(req + i * (sizeof(line) - 1), line, sizeof(line) - 1);
+	logged[0] = '\0';
+	kx_ctl_server_set_log(st->s, log_line);
+	assert_int_equal(write(fd, req, len), (ssize_t)len);
+	for (int round = 0; round < 200 && !kx_ctl_dropped(st->s); round++) {
+		struct pollfd fds[1 + KX_CTL_CLIENTS_MAX];
+		size_t k = kx_ctl_server_fds(st->s, fds);
+
+		poll(fds, k, 20);
+		kx_ctl_server_pump(st->s, fds, k, on_request, st);
+	}
+	assert_int_equal(kx_ctl_dropped(st->s), 1);
+	assert_int_equal(st->requests, 0); /* dropped before any was answered */
+	assert_non_null(strstr(logged, "queued more than 64 KiB of requests"));
+	while (got < sizeof(buf) - 1 && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)r;
+	assert_non_null(strstr(buf, "\"error\":\"more than 64 KiB of requests waiting for their "
+				    "replies\""));
+	free(req);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +472,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_requests_and_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_by_subscription, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_request_per_pump, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_bound, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("kx_ctl", tests, NULL, NULL);

@@ -49,10 +49,11 @@ def start_relay(tmp, names=(), certs=None, name="relay"):
     return proc, int(_read(pf)), certs
 
 
-def keyxchgd(bindir, kxdir, relay, ca, device, log, admin_pin=None):
+def keyxchgd(bindir, kxdir, relay, ca, device, log, admin_pin=None, extra=()):
     """keyxchgd as its user in kxdir (users.kx_dir: its socket and state), the
     media and screen users its peers; (proc, socket path, codeword). admin_pin:
-    provisioned first (<state>/admin-pin), else settings are locked."""
+    provisioned first (<state>/admin-pin), else settings are locked. extra: more
+    options (DAEMON.md), e.g. ("--takeover-after", "8")."""
     users.kx_dir(kxdir)
     if admin_pin is not None:
         state = os.path.join(kxdir, "state")
@@ -64,7 +65,7 @@ def keyxchgd(bindir, kxdir, relay, ca, device, log, admin_pin=None):
     proc = subprocess.Popen(users.kx([os.path.join(bindir, "keyxchgd"), "--state-dir",
                                       os.path.join(kxdir, "state"), "--socket", sock,
                                       "--relay", relay, "--ca", ca, "--device", device,
-                                      *users.keyxchgd_peers()]),
+                                      *users.keyxchgd_peers(), *extra]),
                             stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.stdout.readline()
     if "ready" not in line:

@@ -9,6 +9,13 @@
  * before it lets them out (gst_e2ee_clear_nal_take) and drops the access
  * unit whole, counted as malformed, when one fails them.
  *
+ * Where they stand (security review 7, finding 3): a well-formed delimiter,
+ * or a copy of the sender's own parameter sets, between the slices of an
+ * authenticated access unit made h264parse / h265parse end it there and
+ * the decoder show one picture as two. Both elements refuse a NAL unit out
+ * of its place (gst_e2ee_au_pos_take): e2eeenc never sends one, e2eedec
+ * drops the access unit whole, counted as malformed.
+ *
  * Real x264enc / x265enc access units through e2eeenc; GstHarness, no
  * sockets, no sleeps.
  */
@@ -19,6 +26,15 @@
 
 #define H265_ENC VIDEO_RAW " ! x265enc tune=zerolatency " \
     "speed-preset=ultrafast key-int-max=10 ! h265parse ! " H265_AU
+
+/* Several slices per picture (where a relay would split one). threads=1:
+ * with sliced threads x264 makes one slice per thread, whatever slices=. */
+#define H264_SLICED VIDEO_RAW " ! x264enc tune=zerolatency " \
+    "speed-preset=ultrafast key-int-max=10 threads=1 " \
+    "option-string=slices=3 ! h264parse ! " H264_AU
+#define H265_SLICED VIDEO_RAW " ! x265enc tune=zerolatency " \
+    "speed-preset=ultrafast key-int-max=10 option-string=slices=3 ! " \
+    "h265parse ! " H265_AU
 
 /* A forged clear NAL unit: its first bytes, then filler to len. */
 typedef struct
@@ -147,6 +163,7 @@ GST_START_TEST (test_forged_clear_h264)
   /* pps_id ue(v) = 1022 (9 leading zeros). */
   static const guint8 pps_id[] = { 0x68, 0x00, 0x7f, 0xc0 };
   static const guint8 aud[] = { 0x09, 0xf0, 0x55 };
+  static const guint8 aud_ok[] = { 0x09, 0xf0 };
   static const guint8 review[] = { 0x67 };
   const Forged cases[] = {
     /* The review's reproduction: a 4000-byte NAL of type 7, 67 5a 5a ... */
@@ -158,6 +175,8 @@ GST_START_TEST (test_forged_clear_h264)
     {"a PPS with pps_id 1022", pps_id, sizeof (pps_id), 4, 1},
     {"an AUD with payload", aud, sizeof (aud), 3, 1},
     {"five 250-byte SPS: 1250 clear bytes", sps_ok, sizeof (sps_ok), 250, 5},
+    /* x264enc's access units start with one (h264parse): a second one. */
+    {"a second delimiter", aud_ok, sizeof (aud_ok), 2, 1},
   };
 
   refused (H264_ENC, cases, G_N_ELEMENTS (cases));
@@ -176,6 +195,7 @@ GST_START_TEST (test_forged_clear_h265)
   static const guint8 sps_layer[] = { 0x42, 0x09, 0x01, 0x01 };
   static const guint8 sps_escape[] = { H265_SPS_OK, 0x00, 0x00, 0x01 };
   static const guint8 aud[] = { 0x46, 0x01, 0x50, 0x55 };
+  static const guint8 aud_ok[] = { 0x46, 0x01, 0x50 };
   const Forged cases[] = {
     {"a 4000-byte VPS", vps, sizeof (vps), 4000, 1},
     {"a 300-byte SPS", sps_ok, sizeof (sps_ok), 300, 1},
@@ -188,6 +208,7 @@ GST_START_TEST (test_forged_clear_h265)
         1},
     {"an AUD with payload", aud, sizeof (aud), 4, 1},
     {"five 250-byte SPS: 1250 clear bytes", sps_ok, sizeof (sps_ok), 250, 5},
+    {"two delimiters", aud_ok, sizeof (aud_ok), 3, 2},
   };
 
   refused (H265_ENC, cases, G_N_ELEMENTS (cases));
@@ -213,6 +234,15 @@ is_param_set (GBytes * nal, gboolean h265)
   return h265 ? t >= 32 && t <= 34 : t == 7 || t == 8;
 }
 
+/* A slice (VCL NAL unit). */
+static gboolean
+is_vcl (GBytes * nal, gboolean h265)
+{
+  guint t = nal_type (nal, h265);
+
+  return h265 ? t <= 31 : t >= 1 && t <= 5;
+}
+
 typedef enum
 {
   FORGED_IN_FRONT,              /* an in-range SPS of the relay's before AU 1 */
@@ -220,7 +250,7 @@ typedef enum
   PS_REMOVED,                   /* AU 0 without its parameter sets */
   PS_REPLAYED,                  /* AU 0's parameter sets in front of AU 1 */
   PS_REPEATED,                  /* AU 0's parameter sets twice (sprop): passes */
-  PS_REPEATED_LATE,             /* again before its last slice: passes */
+  PS_REPEATED_LATE,             /* again before its last slice: malformed */
 } Edit;
 
 /* Access unit 0 or 1 of ct, edited; the NAL units appended to a. */
@@ -288,7 +318,9 @@ edited (GPtrArray * ct, Edit e, gboolean h265, GBytes * forged)
  * the access unit refused as an authentication failure; copies of the
  * sender's parameter sets in front (what rtph264depay does with its caps'
  * sprop-parameter-sets, and rtph264pay after a force-key-unit event with
- * all-headers) or before a slice still pass: the hash binds the set.
+ * all-headers) still pass: the hash binds the set. The same copies between
+ * two slices would end the access unit at the parser: refused by where
+ * they stand, before any AES (malformed, not an authentication failure).
  */
 static void
 bound (const gchar * enc, gboolean h265, GBytes * forged)
@@ -297,24 +329,33 @@ bound (const gchar * enc, gboolean h265, GBytes * forged)
   {
     const gchar *name;
     Edit edit;
+    guint auth_failed, malformed;
   } cases[] = {
-    {"an in-range SPS of the relay's in front", FORGED_IN_FRONT},
-    {"the sender's SPS replaced by an in-range one", SPS_REPLACED},
-    {"the sender's parameter sets removed", PS_REMOVED},
-    {"an earlier access unit's parameter sets replayed", PS_REPLAYED},
-    {"the sender's parameter sets repeated in front", PS_REPEATED},
+    {"an in-range SPS of the relay's in front", FORGED_IN_FRONT, 1, 0},
+    {"the sender's SPS replaced by an in-range one", SPS_REPLACED, 1, 0},
+    {"the sender's parameter sets removed", PS_REMOVED, 1, 0},
+    {"an earlier access unit's parameter sets replayed", PS_REPLAYED, 1, 0},
+    {"the sender's parameter sets repeated in front", PS_REPEATED, 0, 0},
     {"the sender's parameter sets repeated before its last slice",
-        PS_REPEATED_LATE},
+        PS_REPEATED_LATE, 0, 1},
   };
   GstCaps *caps = NULL;
   GPtrArray *ct = encrypted (enc, &caps);
+  GPtrArray *n0 = nals_of (g_ptr_array_index (ct, 0));
+  guint slices = 0;
+
+  /* Access unit 0 has several slices: "before its last slice" is after
+   * its first one. */
+  for (guint k = 0; k < n0->len; k++)
+    slices += is_vcl (g_ptr_array_index (n0, k), h265);
+  g_ptr_array_unref (n0);
+  fail_unless (slices >= 2, "access unit 0 has %u slices", slices);
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
     GstHarness *rx = harness_with_keys ("e2eedec name=dec", KID_VIDEO (0),
         FALSE, TRUE);
     GstElement *dec = by_name (rx, "dec");
-    gboolean passes = cases[c].edit == PS_REPEATED
-        || cases[c].edit == PS_REPEATED_LATE;
+    gboolean passes = cases[c].auth_failed + cases[c].malformed == 0;
     gboolean au1 = cases[c].edit == FORGED_IN_FRONT
         || cases[c].edit == PS_REPLAYED;
     GstBuffer *out;
@@ -332,8 +373,9 @@ bound (const gchar * enc, gboolean h265, GBytes * forged)
       fail_if (holds (out, forged));
       gst_buffer_unref (out);
     }
-    fail_unless_equals_uint64 (stat_of (dec, "auth-failed"), passes ? 0 : 1);
-    fail_unless_equals_uint64 (stat_of (dec, "malformed"), 0);
+    fail_unless_equals_uint64 (stat_of (dec, "auth-failed"),
+        cases[c].auth_failed);
+    fail_unless_equals_uint64 (stat_of (dec, "malformed"), cases[c].malformed);
     /* The sender's access unit as sent still goes: nothing moved. */
     gst_harness_push (rx, gst_buffer_ref (g_ptr_array_index (ct, au1 ? 1 : 0)));
     out = gst_harness_try_pull (rx);
@@ -353,7 +395,7 @@ GST_START_TEST (test_bound_h264)
   const Forged f = { "an in-range SPS", sps_ok, sizeof (sps_ok), 40, 1 };
   GBytes *forged = forged_nal (&f);
 
-  bound (H264_ENC, FALSE, forged);
+  bound (H264_SLICED, FALSE, forged);
   g_bytes_unref (forged);
 }
 GST_END_TEST;
@@ -364,8 +406,266 @@ GST_START_TEST (test_bound_h265)
   const Forged f = { "an in-range SPS", sps_ok, sizeof (sps_ok), 40, 1 };
   GBytes *forged = forged_nal (&f);
 
-  bound (H265_ENC, TRUE, forged);
+  bound (H265_SLICED, TRUE, forged);
   g_bytes_unref (forged);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------ where they stand */
+
+/*
+ * Security review 7, finding 3: the relay puts a well-formed delimiter, or
+ * a copy of the access unit's own parameter sets, before the last slice of
+ * an authenticated access unit. Before the position rule, e2eedec passed
+ * both, and h264parse / h265parse ended the access unit there: 20 access
+ * units gave 40 pictures. All-intra streams here, so that an access unit
+ * refused takes no other picture with it: the pictures out of the decoder
+ * are exactly the access units e2eedec let out.
+ */
+#define N_SPLIT 12
+
+#define H264_INTRA VIDEO_RAW " ! x264enc tune=zerolatency " \
+    "speed-preset=ultrafast key-int-max=1 threads=1 " \
+    "option-string=slices=3 ! h264parse ! " H264_AU
+#define H265_INTRA VIDEO_RAW " ! x265enc tune=zerolatency " \
+    "speed-preset=ultrafast key-int-max=1 option-string=slices=3 ! " \
+    "h265parse ! " H265_AU
+
+typedef enum
+{
+  AS_SENT,
+  AUD_BEFORE_LAST_SLICE,
+  PS_BEFORE_LAST_SLICE,
+  N_SPLITS
+} Split;
+
+static const gchar *const split_names[N_SPLITS] = {
+  "as sent", "a delimiter before the last slice",
+  "its own parameter sets before its last slice",
+};
+
+/*
+ * The NAL units of an Annex B access unit with 3- or 4-byte start codes,
+ * each as 00 00 00 01 and the NAL unit (trailing zero bytes dropped).
+ */
+static GPtrArray *
+nals_any (GstBuffer * b)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_bytes_unref);
+  gsize start = 0;
+  GstMapInfo m;
+
+  gst_buffer_map (b, &m, GST_MAP_READ);
+  for (gsize i = 0; i + 3 <= m.size + 3; i++) {
+    gboolean sc = i + 3 <= m.size && m.data[i] == 0 && m.data[i + 1] == 0
+        && m.data[i + 2] == 1;
+    gsize end = i;
+
+    if (!sc && i < m.size)
+      continue;
+    if (start) {
+      GByteArray *a = g_byte_array_new ();
+
+      while (end > start && m.data[end - 1] == 0)
+        end--;
+      g_byte_array_append (a, (const guint8 *) "\0\0\0\1", 4);
+      g_byte_array_append (a, m.data + start, (guint) (end - start));
+      g_ptr_array_add (out, g_byte_array_free_to_bytes (a));
+    }
+    if (!sc)
+      break;
+    start = i + 3;
+    i += 2;
+  }
+  gst_buffer_unmap (b, &m);
+  fail_unless (out->len > 0);
+  return out;
+}
+
+/* au with a delimiter or its own parameter sets before its last slice. */
+static GstBuffer *
+split_edit (GstBuffer * au, Split how, gboolean h265)
+{
+  static const guint8 aud264[] = { 0, 0, 0, 1, 0x09, 0xf0 };
+  static const guint8 aud265[] = { 0, 0, 0, 1, 0x46, 0x01, 0x50 };
+  GPtrArray *n = nals_any (au);
+  GByteArray *a = g_byte_array_new (), *ins = g_byte_array_new ();
+  guint last = 0, slices = 0;
+  GstBuffer *b;
+  gsize len;
+  const guint8 *d;
+
+  for (guint k = 0; k < n->len; k++) {
+    GBytes *nal = g_ptr_array_index (n, k);
+
+    if (is_vcl (nal, h265)) {
+      last = k;
+      slices++;
+    }
+    if (how == PS_BEFORE_LAST_SLICE && is_param_set (nal, h265)) {
+      d = g_bytes_get_data (nal, &len);
+      g_byte_array_append (ins, d, (guint) len);
+    }
+  }
+  if (how == AUD_BEFORE_LAST_SLICE)
+    g_byte_array_append (ins, h265 ? aud265 : aud264,
+        h265 ? sizeof (aud265) : sizeof (aud264));
+  /* Every access unit of an all-intra stream has both. */
+  fail_unless (slices >= 2 && ins->len > 0, "%s: %u slices, %u bytes to put "
+      "between them", split_names[how], slices, ins->len);
+  for (guint k = 0; k < n->len; k++) {
+    if (k == last)
+      g_byte_array_append (a, ins->data, ins->len);
+    d = g_bytes_get_data (g_ptr_array_index (n, k), &len);
+    g_byte_array_append (a, d, (guint) len);
+  }
+  b = gst_buffer_new_wrapped (a->data, a->len);
+  g_byte_array_free (a, FALSE);
+  g_byte_array_free (ins, TRUE);
+  g_ptr_array_unref (n);
+  gst_buffer_copy_into (b, au, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  return b;
+}
+
+/*
+ * e2eeenc ! (the relay edits every other access unit) ! e2eedec !
+ * h264parse ! avdec_h264: each edited one is dropped whole and counted as
+ * malformed, and the decoder shows exactly one picture per access unit
+ * e2eedec let out.
+ */
+static void
+split_through_decoder (const gchar * enc, gboolean h265)
+{
+  GstCaps *caps = NULL;
+  GPtrArray *frames = encode (VIDEO_SRC, enc, N_SPLIT, &caps);
+  GstHarness *tx = harness_with_keys ("e2eeenc name=enc", KID_VIDEO (0), TRUE,
+      FALSE);
+  GPtrArray *ct = run_chain (tx, caps, frames);
+
+  fail_unless_equals_int (ct->len, N_SPLIT);
+  for (Split how = AS_SENT; how < N_SPLITS; how++) {
+    GstHarness *rx = harness_with_keys ("e2eedec name=dec", KID_VIDEO (0),
+        FALSE, TRUE);
+    GstHarness *dec = gst_harness_new_parse (h265 ? "h265parse ! avdec_h265" :
+        "h264parse ! avdec_h264");
+    GstElement *d = by_name (rx, "dec");
+    guint edited = 0, out = 0, pictures = 0;
+    GstBuffer *b;
+
+    gst_harness_set_src_caps (rx, gst_caps_ref (caps));
+    gst_harness_set_src_caps (dec, gst_caps_ref (caps));
+    for (guint i = 0; i < ct->len; i++) {
+      GstBuffer *au = g_ptr_array_index (ct, i);
+
+      if (how != AS_SENT && i % 2 == 1) {
+        b = split_edit (au, how, h265);
+        edited++;
+      } else {
+        b = gst_buffer_ref (au);
+      }
+      fail_unless_equals_int (gst_harness_push (rx, b), GST_FLOW_OK);
+      while ((b = gst_harness_try_pull (rx))) {
+        fail_unless_equals_int (gst_harness_push (dec, b), GST_FLOW_OK);
+        out++;
+      }
+    }
+    fail_unless (gst_harness_push_event (dec, gst_event_new_eos ()));
+    while ((b = gst_harness_try_pull (dec))) {
+      gst_buffer_unref (b);
+      pictures++;
+    }
+    g_print ("%s %s: edited %u of %u access units; e2eedec out %u "
+        "(malformed %" G_GUINT64_FORMAT ", auth-failed %" G_GUINT64_FORMAT
+        "); decoder out %u pictures\n", h265 ? "H.265" : "H.264",
+        split_names[how], edited, ct->len, out, stat_of (d, "malformed"),
+        stat_of (d, "auth-failed"), pictures);
+    fail_unless_equals_uint64 (stat_of (d, "malformed"), edited);
+    fail_unless_equals_uint64 (stat_of (d, "auth-failed"), 0);
+    fail_unless_equals_int (out, ct->len - edited);
+    fail_unless (pictures == out, "%s: %u access units gave %u pictures",
+        split_names[how], out, pictures);
+    gst_harness_teardown (dec);
+    gst_harness_teardown (rx);
+  }
+  gst_harness_teardown (tx);
+  g_ptr_array_unref (ct);
+  g_ptr_array_unref (frames);
+  gst_caps_unref (caps);
+}
+
+GST_START_TEST (test_split_h264)
+{
+  split_through_decoder (H264_INTRA, FALSE);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_split_h265)
+{
+  split_through_decoder (H265_INTRA, TRUE);
+}
+GST_END_TEST;
+
+/*
+ * The same edits made to the sender's own access units before e2eeenc, and
+ * a second delimiter: e2eeenc refuses to send them (malformed, an element
+ * error on the bus), and sends the same access unit unedited.
+ */
+static void
+enc_refuses_split (const gchar * enc, gboolean h265)
+{
+  static const guint8 aud264[] = { 0, 0, 0, 1, 0x09, 0xf0 };
+  static const guint8 aud265[] = { 0, 0, 0, 1, 0x46, 0x01, 0x50 };
+  GstCaps *caps = NULL;
+  GPtrArray *frames = encode (VIDEO_SRC, enc, 2, &caps);
+  GstHarness *tx = harness_with_keys ("e2eeenc name=enc", KID_VIDEO (0), TRUE,
+      FALSE);
+  GstElement *e = by_name (tx, "enc");
+  GstBus *bus = gst_bus_new ();
+  GstBuffer *edits[3], *b;
+  GstMessage *msg;
+
+  gst_element_set_bus (e, bus);
+  gst_harness_set_src_caps (tx, gst_caps_ref (caps));
+  edits[0] = split_edit (g_ptr_array_index (frames, 0), AUD_BEFORE_LAST_SLICE,
+      h265);
+  edits[1] = split_edit (g_ptr_array_index (frames, 0), PS_BEFORE_LAST_SLICE,
+      h265);
+  {
+    /* Two delimiters in front. */
+    gsize n = h265 ? sizeof (aud265) : sizeof (aud264);
+    const guint8 *aud = h265 ? aud265 : aud264;
+
+    edits[2] = gst_buffer_new_memdup (aud, n);
+    edits[2] = gst_buffer_append (edits[2], gst_buffer_new_memdup (aud, n));
+    edits[2] = gst_buffer_append (edits[2],
+        gst_buffer_copy_deep (g_ptr_array_index (frames, 0)));
+  }
+  for (guint k = 0; k < G_N_ELEMENTS (edits); k++) {
+    fail_unless_equals_int (gst_harness_push (tx, edits[k]), GST_FLOW_OK);
+    b = gst_harness_try_pull (tx);
+    fail_if (b != NULL, "edit %u went out", k);
+    fail_unless_equals_uint64 (stat_of (e, "malformed"), k + 1);
+  }
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "e2eeenc posted no error");
+  gst_message_unref (msg);
+  fail_unless_equals_int (gst_harness_push (tx,
+          gst_buffer_ref (g_ptr_array_index (frames, 0))), GST_FLOW_OK);
+  b = gst_harness_try_pull (tx);
+  fail_unless (b != NULL, "the access unit as encoded did not go out");
+  gst_buffer_unref (b);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (tx);
+  g_ptr_array_unref (frames);
+  gst_caps_unref (caps);
+}
+
+GST_START_TEST (test_enc_refuses_split)
+{
+  enc_refuses_split (H264_INTRA, FALSE);
+  enc_refuses_split (H265_INTRA, TRUE);
 }
 GST_END_TEST;
 
@@ -381,6 +681,9 @@ clear_nal_suite (void)
   tcase_add_test (tc, test_forged_clear_h265);
   tcase_add_test (tc, test_bound_h264);
   tcase_add_test (tc, test_bound_h265);
+  tcase_add_test (tc, test_split_h264);
+  tcase_add_test (tc, test_split_h265);
+  tcase_add_test (tc, test_enc_refuses_split);
   return s;
 }
 

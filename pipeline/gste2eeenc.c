@@ -12,8 +12,10 @@
  * NAL keeps its header in clear (authenticated as SFrame metadata) and its
  * payload becomes one SFrame ciphertext, escaped so that no start code can
  * appear. The stock payloaders packetize the result and an SFU still sees
- * which NAL units are IDR. Every other codec is one SFrame ciphertext per
- * frame.
+ * which NAL units are IDR. An access unit that e2eedec would refuse (a clear
+ * NAL unit malformed or out of its place: docs/media-path.md) is dropped,
+ * counted as malformed and reported as an element error. Every other codec
+ * is one SFrame ciphertext per frame.
  *
  * Keys come in through action signals and can never be read back. Without a
  * send key every frame is dropped and counted: there is no pass-through.

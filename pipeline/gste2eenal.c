@@ -326,7 +326,8 @@ gst_e2ee_au_tag (uint8_t out[GST_E2EE_AU_TAG_LEN], uint32_t index,
  * all-headers, ahead of a marker SEI the sender put first). So the distinct
  * ones are hashed in ascending order of (length, bytes). An access unit
  * that passed the checks holds at most one per 2 clear bytes; on other
- * bytes those beyond that are left out, on both sides alike.
+ * bytes those beyond that are left out, on both sides alike. That they
+ * all stand before the first slice is gst_e2ee_au_pos_take's rule.
  */
 #define PS_SEEN_MAX (GST_E2EE_CLEAR_AU_MAX / 2)
 

@@ -11,7 +11,9 @@
  * access units cut, spliced or reordered, and frames of another stream or
  * sender are dropped and counted. H.264 / H.265 parameter sets and
  * delimiters stay clear: an access unit whose clear NAL units fail the
- * checks e2eeenc applies on send is dropped (malformed), and one whose
+ * checks e2eeenc applies on send, or stand out of their place (two
+ * delimiters; after a slice, anything that begins an access unit or a
+ * picture), is dropped (malformed), and one whose
  * parameter sets are not the sender's fails authentication (their hash is
  * in every protected NAL unit's metadata, docs/media-path.md). A frame under the KID of the next epoch,
  * which it has no key for yet, is held for up to key-hold-ms of the

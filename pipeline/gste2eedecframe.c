@@ -226,6 +226,7 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
   guint64 kid0 = 0, first_ctr = 0;
   gboolean any = FALSE, mixed = FALSE;
   bool garbage = false;
+  GstE2eeAuPos where = { false, false };
   GstE2eeDecResult r;
   guint count = 0, index = 0;
   guint8 ps_hash[GST_E2EE_PS_HASH_LEN];
@@ -247,7 +248,13 @@ decrypt_nals (GstE2eeDec * self, const GstMapInfo * in, GstBuffer ** outbuf,
     guint64 k;
     long ul;
 
-    if (!gst_e2ee_nal_header_ok (self->codec, in->data + nal.start, len)) {
+    /* Each NAL unit in its place, as e2eeenc sends it: a relay's delimiter
+     * or copied parameter set between two slices would make h264parse end
+     * the access unit there, and the decoder show one authenticated
+     * picture as two (docs/media-path.md "Where NAL units stand"). */
+    if (!gst_e2ee_nal_header_ok (self->codec, in->data + nal.start, len)
+        || !gst_e2ee_au_pos_take (self->codec, &where, in->data + nal.start,
+            len)) {
       *why = -EINVAL;
       return GST_E2EE_DEC_DROP;
     }

@@ -12,8 +12,10 @@
  * NAL keeps its header in clear (authenticated as SFrame metadata) and its
  * payload becomes one SFrame ciphertext, escaped so that no start code can
  * appear. The stock payloaders packetize the result and an SFU still sees
- * which NAL units are IDR. Every other codec is one SFrame ciphertext per
- * frame.
+ * which NAL units are IDR. An access unit that e2eedec would refuse (a clear
+ * NAL unit malformed or out of its place: docs/media-path.md) is dropped,
+ * counted as malformed and reported as an element error. Every other codec
+ * is one SFrame ciphertext per frame.
  *
  * Keys come in through action signals and can never be read back. Without a
  * send key every frame is dropped and counted: there is no pass-through.
@@ -240,8 +242,10 @@ protect_whole (GstE2eeEnc * self, const GstMapInfo * in, gint * err)
  * any byte of it is copied out or any counter is spent. Positive checks
  * only (docs/media-path.md "What e2eeenc lets out in clear"): Annex B from
  * offset 0, nothing but zeros between NAL units, every header valid, every
- * clear NAL well formed and bounded, the clear bytes of the access unit
- * bounded, every slice long enough for its clear byte. Returns the number
+ * NAL unit in its place (one delimiter at most; after the first slice
+ * nothing that begins an access unit or a picture), every clear NAL well
+ * formed and bounded, the clear bytes of the access unit bounded, every
+ * slice long enough for its clear byte. Returns the number
  * of protected NAL units, or -EBADMSG.
  */
 static gint
@@ -250,6 +254,7 @@ split_and_check (GstE2eeEnc * self, const GstMapInfo * in)
   gsize pos = 0, clear_bytes = 0;
   bool garbage = false;
   GstE2eeNal nal;
+  GstE2eeAuPos where = { false, false };
   gint protected_nals = 0;
 
   g_array_set_size (self->nals, 0);
@@ -260,7 +265,11 @@ split_and_check (GstE2eeEnc * self, const GstMapInfo * in)
     gsize len = nal.end - nal.start;
     NalOut n = { nal.start, nal.end, 0, 0, FALSE };
 
-    if (!gst_e2ee_nal_header_ok (self->codec, d, len))
+    /* Never send what e2eedec refuses: a NAL unit out of its place would
+     * end the access unit at the receiver's parser (docs/media-path.md
+     * "Where NAL units stand"). */
+    if (!gst_e2ee_nal_header_ok (self->codec, d, len)
+        || !gst_e2ee_au_pos_take (self->codec, &where, d, len))
       return -EBADMSG;
     n.clear = gst_e2ee_nal_is_clear (self->codec, d);
     if (n.clear) {
@@ -459,8 +468,10 @@ out:
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("dropped an access unit that "
             "e2eeenc cannot prove safe to send"), ("%" G_GSIZE_FORMAT
             " bytes: %s", size, too_big ? "larger than this stream's cap" :
-            "empty, not Annex B from its first byte, or a clear NAL unit "
-            "that is malformed or too large"));
+            "empty, not Annex B from its first byte, a clear NAL unit "
+            "that is malformed or too large, or a NAL unit out of its place "
+            "(a second delimiter; after a slice, a parameter set, delimiter, "
+            "SEI or a slice that begins a picture)"));
   else if (err == -EBADMSG)
     GST_DEBUG_OBJECT (self, "dropped a malformed access unit");
   else if (err)

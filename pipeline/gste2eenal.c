@@ -240,6 +240,67 @@ gst_e2ee_clear_nal_take (GstE2eeCodec codec, const uint8_t * nal, size_t len,
       && gst_e2ee_clear_nal_ok (codec, nal, len);
 }
 
+static bool
+is_aud (GstE2eeCodec codec, const uint8_t * hdr)
+{
+  if (codec == GST_E2EE_CODEC_H264)
+    return (hdr[0] & 0x1f) == 9;
+  return ((hdr[0] >> 1) & 0x3f) == 35;
+}
+
+/* H.264 7.4.1.2.3, H.265 7.4.2.4.4: a NAL unit of this type after a VCL
+ * NAL unit begins the next access unit. */
+static bool
+begins_au (GstE2eeCodec codec, const uint8_t * hdr)
+{
+  unsigned int type;
+
+  if (codec == GST_E2EE_CODEC_H264) {
+    type = hdr[0] & 0x1f;
+    return (type >= 6 && type <= 9) || (type >= 14 && type <= 18);
+  }
+  type = (hdr[0] >> 1) & 0x3f;
+  return (type >= 32 && type <= 35) || type == 39 || (type >= 41
+      && type <= 44) || (type >= 48 && type <= 55);
+}
+
+/* A slice whose first slice-header bit says that it begins a picture:
+ * first_mb_in_slice 0 (ue(v) "1") in H.264 slices 1, 2, 5 (partitions B and
+ * C start with slice_id), first_slice_segment_in_pic_flag in H.265. */
+static bool
+begins_picture (GstE2eeCodec codec, const uint8_t * nal)
+{
+  const size_t hs = gst_e2ee_nal_header_size (codec);
+
+  if (codec == GST_E2EE_CODEC_H264) {
+    unsigned int type = nal[0] & 0x1f;
+
+    if (type != 1 && type != 2 && type != 5)
+      return false;
+  }
+  return (nal[hs] & 0x80) != 0;
+}
+
+bool
+gst_e2ee_au_pos_take (GstE2eeCodec codec, GstE2eeAuPos * pos,
+    const uint8_t * nal, size_t len)
+{
+  bool vcl = gst_e2ee_nal_is_vcl (codec, nal);
+
+  if (vcl && len <= gst_e2ee_nal_header_size (codec))
+    return false;
+  if (is_aud (codec, nal)) {
+    if (pos->aud_seen)
+      return false;
+    pos->aud_seen = true;
+  }
+  if (pos->vcl_seen && (begins_au (codec, nal) || (vcl
+              && begins_picture (codec, nal))))
+    return false;
+  pos->vcl_seen |= vcl;
+  return true;
+}
+
 static void
 put_be32 (uint8_t out[4], uint32_t v)
 {
@@ -256,14 +317,6 @@ gst_e2ee_au_tag (uint8_t out[GST_E2EE_AU_TAG_LEN], uint32_t index,
   memcpy (out + 8, ps_hash, GST_E2EE_PS_HASH_LEN);
 }
 
-static bool
-is_aud (GstE2eeCodec codec, const uint8_t * hdr)
-{
-  if (codec == GST_E2EE_CODEC_H264)
-    return (hdr[0] & 0x1f) == 9;
-  return ((hdr[0] >> 1) & 0x3f) == 35;
-}
-
 /*
  * The hash binds the set of parameter sets, not where they stand: the
  * stock RTP elements add copies of them at other places of an access unit
@@ -273,7 +326,8 @@ is_aud (GstE2eeCodec codec, const uint8_t * hdr)
  * all-headers, ahead of a marker SEI the sender put first). So the distinct
  * ones are hashed in ascending order of (length, bytes). An access unit
  * that passed the checks holds at most one per 2 clear bytes; on other
- * bytes those beyond that are left out, on both sides alike.
+ * bytes those beyond that are left out, on both sides alike. That they
+ * all stand before the first slice is gst_e2ee_au_pos_take's rule.
  */
 #define PS_SEEN_MAX (GST_E2EE_CLEAR_AU_MAX / 2)
 

@@ -102,6 +102,34 @@ bool gst_e2ee_clear_nal_ok (GstE2eeCodec codec, const uint8_t * nal,
 bool gst_e2ee_clear_nal_take (GstE2eeCodec codec, const uint8_t * nal,
     size_t len, size_t * clear_bytes);
 
+/*
+ * Where the NAL units of one access unit may stand (docs/media-path.md
+ * "Where NAL units stand"), the same rule on send and on receive: a relay
+ * that moves or inserts a clear NAL unit (a delimiter, a copy of the
+ * sender's own parameter sets) between the slices of an authenticated
+ * access unit makes h264parse / h265parse end the access unit there
+ * (H.264 7.4.1.2.3, H.265 7.4.2.4.4), and the decoder turns one picture
+ * into two. In order, for each NAL unit:
+ *  - at most one access unit delimiter;
+ *  - after the access unit's first VCL NAL unit, no NAL unit of a type
+ *    that begins an access unit (H.264 SEI 6, SPS 7, PPS 8, AUD 9, 14..18;
+ *    H.265 VPS 32, SPS 33, PPS 34, AUD 35, prefix SEI 39, 41..44, 48..55)
+ *    and no slice that begins a picture (H.264 types 1, 2, 5 with
+ *    first_mb_in_slice 0; H.265 first_slice_segment_in_pic_flag 1: the
+ *    first bit of the first slice-header byte, clear and authenticated).
+ * Zero the state before an access unit's first NAL unit; nal has passed
+ * gst_e2ee_nal_header_ok. False when this NAL unit breaks the rule (a slice
+ * without its first slice-header byte too).
+ */
+typedef struct
+{
+  bool vcl_seen;                /* a VCL NAL unit came */
+  bool aud_seen;                /* an access unit delimiter came */
+} GstE2eeAuPos;
+
+bool gst_e2ee_au_pos_take (GstE2eeCodec codec, GstE2eeAuPos * pos,
+    const uint8_t * nal, size_t len);
+
 /* True for slices (VCL NAL units), whose first slice-header byte stays clear. */
 bool gst_e2ee_nal_is_vcl (GstE2eeCodec codec, const uint8_t * hdr);
 

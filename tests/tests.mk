@@ -41,7 +41,8 @@ ALLOC_COUNT_OBJ := $(O)/obj/tests/lib/alloc_count.o
 $(O)/tests/test_aead: $(ALLOC_COUNT_OBJ)
 
 # Element tests: gst-check with GstHarness, against the plugin in $(PLUGIN_DIR).
-ELEMENT_TESTS := test_e2ee_elements test_e2ee_hostile test_e2ee_clear_nal
+ELEMENT_TESTS := test_e2ee_elements test_e2ee_hostile test_e2ee_clear_nal \
+	test_e2ee_nal_position
 ELEMENT_BINS := $(ELEMENT_TESTS:%=$(O)/tests/%)
 ELEMENT_HELPERS := $(O)/obj/tests/elements/e2ee_harness.o
 CHECK_PKGS := gstreamer-check-1.0 gstreamer-video-1.0 gstreamer-app-1.0 gstreamer-rtp-1.0

@@ -183,3 +183,29 @@ nals_of (GstBuffer * b)
   gst_buffer_unmap (b, &m);
   return out;
 }
+
+/* The NAL type after a 4-byte start code. */
+guint
+nal_type (GBytes * nal, gboolean h265)
+{
+  const guint8 *d = g_bytes_get_data (nal, NULL);
+
+  return h265 ? (d[4] >> 1) & 0x3f : d[4] & 0x1f;
+}
+
+gboolean
+is_param_set (GBytes * nal, gboolean h265)
+{
+  guint t = nal_type (nal, h265);
+
+  return h265 ? t >= 32 && t <= 34 : t == 7 || t == 8;
+}
+
+/* A slice (VCL NAL unit). */
+gboolean
+is_vcl (GBytes * nal, gboolean h265)
+{
+  guint t = nal_type (nal, h265);
+
+  return h265 ? t <= 31 : t >= 1 && t <= 5;
+}

@@ -40,5 +40,11 @@ GstHarness *harness_with_keys (const gchar * desc, guint64 kid, gboolean send, g
 /* The NAL units of an e2eeenc output buffer (4-byte start codes kept), as GBytes. */
 GPtrArray *nals_of (GstBuffer * b);
 GstStructure *pop_element_message (GstBus * bus, const gchar * name);
+/* Of a NAL unit as nals_of gives it (after its 4-byte start code): its
+ * type, and whether it is a parameter set (H.264 7, 8; H.265 32..34) or a
+ * slice (VCL: H.264 1..5; H.265 0..31). */
+guint nal_type (GBytes * nal, gboolean h265);
+gboolean is_param_set (GBytes * nal, gboolean h265);
+gboolean is_vcl (GBytes * nal, gboolean h265);
 
 #endif

@@ -8,6 +8,7 @@
  * authenticated access unit: e2eedec applies the checks e2eeenc applies
  * before it lets them out (gst_e2ee_clear_nal_take) and drops the access
  * unit whole, counted as malformed, when one fails them.
+ * Where they stand: test_e2ee_nal_position.c.
  *
  * Real x264enc / x265enc access units through e2eeenc; GstHarness, no
  * sockets, no sleeps.
@@ -19,6 +20,15 @@
 
 #define H265_ENC VIDEO_RAW " ! x265enc tune=zerolatency " \
     "speed-preset=ultrafast key-int-max=10 ! h265parse ! " H265_AU
+
+/* Several slices per picture (where a relay would split one). threads=1:
+ * with sliced threads x264 makes one slice per thread, whatever slices=. */
+#define H264_SLICED VIDEO_RAW " ! x264enc tune=zerolatency " \
+    "speed-preset=ultrafast key-int-max=10 threads=1 " \
+    "option-string=slices=3 ! h264parse ! " H264_AU
+#define H265_SLICED VIDEO_RAW " ! x265enc tune=zerolatency " \
+    "speed-preset=ultrafast key-int-max=10 option-string=slices=3 ! " \
+    "h265parse ! " H265_AU
 
 /* A forged clear NAL unit: its first bytes, then filler to len. */
 typedef struct
@@ -147,6 +157,7 @@ GST_START_TEST (test_forged_clear_h264)
   /* pps_id ue(v) = 1022 (9 leading zeros). */
   static const guint8 pps_id[] = { 0x68, 0x00, 0x7f, 0xc0 };
   static const guint8 aud[] = { 0x09, 0xf0, 0x55 };
+  static const guint8 aud_ok[] = { 0x09, 0xf0 };
   static const guint8 review[] = { 0x67 };
   const Forged cases[] = {
     /* The review's reproduction: a 4000-byte NAL of type 7, 67 5a 5a ... */
@@ -158,6 +169,8 @@ GST_START_TEST (test_forged_clear_h264)
     {"a PPS with pps_id 1022", pps_id, sizeof (pps_id), 4, 1},
     {"an AUD with payload", aud, sizeof (aud), 3, 1},
     {"five 250-byte SPS: 1250 clear bytes", sps_ok, sizeof (sps_ok), 250, 5},
+    /* x264enc's access units start with one (h264parse): a second one. */
+    {"a second delimiter", aud_ok, sizeof (aud_ok), 2, 1},
   };
 
   refused (H264_ENC, cases, G_N_ELEMENTS (cases));
@@ -176,6 +189,7 @@ GST_START_TEST (test_forged_clear_h265)
   static const guint8 sps_layer[] = { 0x42, 0x09, 0x01, 0x01 };
   static const guint8 sps_escape[] = { H265_SPS_OK, 0x00, 0x00, 0x01 };
   static const guint8 aud[] = { 0x46, 0x01, 0x50, 0x55 };
+  static const guint8 aud_ok[] = { 0x46, 0x01, 0x50 };
   const Forged cases[] = {
     {"a 4000-byte VPS", vps, sizeof (vps), 4000, 1},
     {"a 300-byte SPS", sps_ok, sizeof (sps_ok), 300, 1},
@@ -188,6 +202,7 @@ GST_START_TEST (test_forged_clear_h265)
         1},
     {"an AUD with payload", aud, sizeof (aud), 4, 1},
     {"five 250-byte SPS: 1250 clear bytes", sps_ok, sizeof (sps_ok), 250, 5},
+    {"two delimiters", aud_ok, sizeof (aud_ok), 3, 2},
   };
 
   refused (H265_ENC, cases, G_N_ELEMENTS (cases));
@@ -196,23 +211,6 @@ GST_END_TEST;
 
 /* ---------------------------------------------------- bound to the AU */
 
-/* The NAL type after a 4-byte start code. */
-static guint
-nal_type (GBytes * nal, gboolean h265)
-{
-  const guint8 *d = g_bytes_get_data (nal, NULL);
-
-  return h265 ? (d[4] >> 1) & 0x3f : d[4] & 0x1f;
-}
-
-static gboolean
-is_param_set (GBytes * nal, gboolean h265)
-{
-  guint t = nal_type (nal, h265);
-
-  return h265 ? t >= 32 && t <= 34 : t == 7 || t == 8;
-}
-
 typedef enum
 {
   FORGED_IN_FRONT,              /* an in-range SPS of the relay's before AU 1 */
@@ -220,7 +218,7 @@ typedef enum
   PS_REMOVED,                   /* AU 0 without its parameter sets */
   PS_REPLAYED,                  /* AU 0's parameter sets in front of AU 1 */
   PS_REPEATED,                  /* AU 0's parameter sets twice (sprop): passes */
-  PS_REPEATED_LATE,             /* again before its last slice: passes */
+  PS_REPEATED_LATE,             /* again before its last slice: malformed */
 } Edit;
 
 /* Access unit 0 or 1 of ct, edited; the NAL units appended to a. */
@@ -288,7 +286,9 @@ edited (GPtrArray * ct, Edit e, gboolean h265, GBytes * forged)
  * the access unit refused as an authentication failure; copies of the
  * sender's parameter sets in front (what rtph264depay does with its caps'
  * sprop-parameter-sets, and rtph264pay after a force-key-unit event with
- * all-headers) or before a slice still pass: the hash binds the set.
+ * all-headers) still pass: the hash binds the set. The same copies between
+ * two slices would end the access unit at the parser: refused by where
+ * they stand, before any AES (malformed, not an authentication failure).
  */
 static void
 bound (const gchar * enc, gboolean h265, GBytes * forged)
@@ -297,24 +297,33 @@ bound (const gchar * enc, gboolean h265, GBytes * forged)
   {
     const gchar *name;
     Edit edit;
+    guint auth_failed, malformed;
   } cases[] = {
-    {"an in-range SPS of the relay's in front", FORGED_IN_FRONT},
-    {"the sender's SPS replaced by an in-range one", SPS_REPLACED},
-    {"the sender's parameter sets removed", PS_REMOVED},
-    {"an earlier access unit's parameter sets replayed", PS_REPLAYED},
-    {"the sender's parameter sets repeated in front", PS_REPEATED},
+    {"an in-range SPS of the relay's in front", FORGED_IN_FRONT, 1, 0},
+    {"the sender's SPS replaced by an in-range one", SPS_REPLACED, 1, 0},
+    {"the sender's parameter sets removed", PS_REMOVED, 1, 0},
+    {"an earlier access unit's parameter sets replayed", PS_REPLAYED, 1, 0},
+    {"the sender's parameter sets repeated in front", PS_REPEATED, 0, 0},
     {"the sender's parameter sets repeated before its last slice",
-        PS_REPEATED_LATE},
+        PS_REPEATED_LATE, 0, 1},
   };
   GstCaps *caps = NULL;
   GPtrArray *ct = encrypted (enc, &caps);
+  GPtrArray *n0 = nals_of (g_ptr_array_index (ct, 0));
+  guint slices = 0;
+
+  /* Access unit 0 has several slices: "before its last slice" is after
+   * its first one. */
+  for (guint k = 0; k < n0->len; k++)
+    slices += is_vcl (g_ptr_array_index (n0, k), h265);
+  g_ptr_array_unref (n0);
+  fail_unless (slices >= 2, "access unit 0 has %u slices", slices);
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
     GstHarness *rx = harness_with_keys ("e2eedec name=dec", KID_VIDEO (0),
         FALSE, TRUE);
     GstElement *dec = by_name (rx, "dec");
-    gboolean passes = cases[c].edit == PS_REPEATED
-        || cases[c].edit == PS_REPEATED_LATE;
+    gboolean passes = cases[c].auth_failed + cases[c].malformed == 0;
     gboolean au1 = cases[c].edit == FORGED_IN_FRONT
         || cases[c].edit == PS_REPLAYED;
     GstBuffer *out;
@@ -332,8 +341,9 @@ bound (const gchar * enc, gboolean h265, GBytes * forged)
       fail_if (holds (out, forged));
       gst_buffer_unref (out);
     }
-    fail_unless_equals_uint64 (stat_of (dec, "auth-failed"), passes ? 0 : 1);
-    fail_unless_equals_uint64 (stat_of (dec, "malformed"), 0);
+    fail_unless_equals_uint64 (stat_of (dec, "auth-failed"),
+        cases[c].auth_failed);
+    fail_unless_equals_uint64 (stat_of (dec, "malformed"), cases[c].malformed);
     /* The sender's access unit as sent still goes: nothing moved. */
     gst_harness_push (rx, gst_buffer_ref (g_ptr_array_index (ct, au1 ? 1 : 0)));
     out = gst_harness_try_pull (rx);
@@ -353,7 +363,7 @@ GST_START_TEST (test_bound_h264)
   const Forged f = { "an in-range SPS", sps_ok, sizeof (sps_ok), 40, 1 };
   GBytes *forged = forged_nal (&f);
 
-  bound (H264_ENC, FALSE, forged);
+  bound (H264_SLICED, FALSE, forged);
   g_bytes_unref (forged);
 }
 GST_END_TEST;
@@ -364,7 +374,7 @@ GST_START_TEST (test_bound_h265)
   const Forged f = { "an in-range SPS", sps_ok, sizeof (sps_ok), 40, 1 };
   GBytes *forged = forged_nal (&f);
 
-  bound (H265_ENC, TRUE, forged);
+  bound (H265_SLICED, TRUE, forged);
   g_bytes_unref (forged);
 }
 GST_END_TEST;

@@ -16,7 +16,12 @@
  * leaves delimiters out), and every clear NAL unit that comes out passes
  * the checks e2eeenc applies before it lets one out (bounded, well escaped,
  * first fields in range), whoever wrote it: the script also puts NAL units
- * of the relay's bytes in front of what e2eeenc sent.
+ * of the relay's bytes in front of what e2eeenc sent, or before its last
+ * NAL unit (between two slices). And every NAL unit that comes out stands
+ * in its place (docs/media-path.md "Where NAL units stand"): at most one
+ * delimiter, and after the first slice no clear NAL unit at all (the
+ * relay's delimiter or copied parameter set there split the access unit
+ * at h264parse: review 7, finding 3).
  */
 #define _GNU_SOURCE
 #include <gst/check/gsttestclock.h>
@@ -86,6 +91,35 @@ static void clear_nals_checked(const uint8_t *d, size_t size)
 			abort();
 }
 
+/*
+ * Where NAL units stand, checked apart from gst_e2ee_au_pos_take: no clear
+ * NAL unit after a slice, at most one delimiter. What e2eeenc sent passes
+ * (it refuses anything else), so an output that fails holds the relay's.
+ */
+static void positions_checked(const uint8_t *d, size_t size)
+{
+	const size_t hs = gst_e2ee_nal_header_size(codec);
+	bool garbage = false, slice = false;
+	unsigned int auds = 0;
+	size_t pos = 0;
+	GstE2eeNal nal;
+
+	if (codec != GST_E2EE_CODEC_H264 && codec != GST_E2EE_CODEC_H265)
+		return;
+	while (gst_e2ee_nal_next(d, size, &pos, &nal, &garbage)) {
+		const uint8_t *h = d + nal.start;
+		unsigned int t = codec == GST_E2EE_CODEC_H264 ? h[0] & 0x1f : (h[0] >> 1) & 0x3f;
+
+		if (nal.end - nal.start < hs)
+			abort();
+		if (codec == GST_E2EE_CODEC_H264 ? t == 9 : t == 35)
+			auds++;
+		if (auds > 1 || (slice && gst_e2ee_nal_is_clear(codec, h)))
+			abort();
+		slice |= codec == GST_E2EE_CODEC_H264 ? t >= 1 && t <= 5 : t <= 31;
+	}
+}
+
 static void check_outputs(GstHarness *rx, Sent *sent, unsigned int n_sent)
 {
 	GstBuffer *out;
@@ -98,6 +132,7 @@ static void check_outputs(GstHarness *rx, Sent *sent, unsigned int n_sent)
 		gst_buffer_map(out, &m, GST_MAP_READ);
 		sig = signature(m.data, m.size);
 		clear_nals_checked(m.data, m.size);
+		positions_checked(m.data, m.size);
 		gst_buffer_unmap(out, &m);
 		for (unsigned int k = 0; k < n_sent && !found; k++)
 			if (sent[k].budget && g_bytes_equal(sig, sent[k].sig)) {
@@ -221,14 +256,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			gst_buffer_unmap(s->ct, &m);
 			gst_buffer_unmap(t->ct, &m2);
 			break;
-		case 5: { /* the relay's own bytes, alone or as NAL units in front of one sent */
+		case 5: { /* the relay's own bytes, alone or as NAL units in front of one
+			   * sent, or before its last NAL unit (b & 2) */
 			size_t len = a < size - i ? a : size - i;
 
 			if ((b & 1) && s && codec != GST_E2EE_CODEC_WHOLE) {
-				GstBuffer *head = bytes_buffer((const uint8_t *)"\0\0\0\1", 4,
-							       data + i, len);
+				size_t at = 0;
 
-				buf = gst_buffer_append(head, gst_buffer_copy_deep(s->ct));
+				gst_buffer_map(s->ct, &m, GST_MAP_READ);
+				/* e2eeenc writes 00 00 00 01 before each NAL unit. */
+				if (b & 2)
+					for (size_t k = 4; k + 4 <= m.size; k++)
+						if (!memcmp(m.data + k, "\0\0\0\1", 4))
+							at = k;
+				buf = bytes_buffer(m.data, at, (const uint8_t *)"\0\0\0\1", 4);
+				gst_buffer_unmap(s->ct, &m);
+				buf = gst_buffer_append(buf, bytes_buffer(data + i, len, NULL, 0));
+				buf = gst_buffer_append(buf, gst_buffer_copy_region(s->ct,
+						GST_BUFFER_COPY_MEMORY, at, gst_buffer_get_size(s->ct) - at));
 			} else {
 				buf = bytes_buffer(data + i, len, NULL, 0);
 			}

@@ -8,7 +8,10 @@
  *   0x00, so byte-stream parsers neither split nor trim it;
  * - the parameter-set hash reads only inside the input, and a copy of the
  *   parameter sets before its first protected NAL unit in front of it (a
- *   depayloader's sprop) hashes the same.
+ *   depayloader's sprop) hashes the same;
+ * - where NAL units may stand (gst_e2ee_au_pos_take) agrees, NAL unit by
+ *   NAL unit, with the rule written out from H.264 7.4.1.2.3 and H.265
+ *   7.4.2.4.4 as a table here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +114,64 @@ static void ps_hash_checks(const uint8_t *data, size_t size)
 	}
 }
 
+/*
+ * The reference: per NAL type, what it is once a slice came. H.264: 1..5
+ * slices (1, 2, 5 read first_mb_in_slice), 6..9 and 14..18 begin an access
+ * unit. H.265: 0..31 slices, 32..35, 39, 41..44, 48..55 begin one.
+ */
+enum { ANY = 0, SLICE = 1, SLICE_MB = 2, BEGINS_AU = 3, DELIM = 4 };
+
+static const uint8_t ref_h264[32] = {
+	[1] = SLICE_MB, [2] = SLICE_MB, [3] = SLICE, [4] = SLICE, [5] = SLICE_MB,
+	[6] = BEGINS_AU, [7] = BEGINS_AU, [8] = BEGINS_AU, [9] = DELIM,
+	[14] = BEGINS_AU, [15] = BEGINS_AU, [16] = BEGINS_AU, [17] = BEGINS_AU,
+	[18] = BEGINS_AU,
+};
+
+static void pos_checks(const uint8_t *data, size_t size)
+{
+	for (int c = 0; c < 2; c++) {
+		GstE2eeCodec codec = c ? GST_E2EE_CODEC_H265 : GST_E2EE_CODEC_H264;
+		const size_t hs = gst_e2ee_nal_header_size(codec);
+		GstE2eeAuPos p = { false, false };
+		bool garbage = false, slice = false, delim = false, ok = true;
+		size_t pos = 0;
+		GstE2eeNal nal;
+
+		while (ok && gst_e2ee_nal_next(data, size, &pos, &nal, &garbage)) {
+			const uint8_t *h = data + nal.start;
+			size_t len = nal.end - nal.start;
+			unsigned int t, kind;
+			bool want;
+
+			if (len < hs || !gst_e2ee_nal_header_ok(codec, h, len))
+				continue;
+			if (c) {
+				t = (h[0] >> 1) & 0x3f;
+				kind = t <= 31 ? SLICE_MB : t == 35 ? DELIM :
+				       (t >= 32 && t <= 34) || t == 39 || (t >= 41 && t <= 44) ||
+				       (t >= 48 && t <= 55) ? BEGINS_AU : ANY;
+			} else {
+				t = h[0] & 0x1f;
+				kind = ref_h264[t];
+			}
+			want = true;
+			if (kind != ANY && kind != BEGINS_AU && kind != DELIM && len <= hs)
+				want = false;
+			else if (kind == DELIM && delim)
+				want = false;
+			else if (slice && (kind == BEGINS_AU || kind == DELIM ||
+					   (kind == SLICE_MB && (h[hs] & 0x80))))
+				want = false;
+			ok = gst_e2ee_au_pos_take(codec, &p, h, len);
+			if (ok != want)
+				abort();
+			delim |= kind == DELIM;
+			slice |= kind == SLICE || kind == SLICE_MB;
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t pos = 0, last = 0, esc_len, n;
@@ -171,5 +232,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(esc);
 	free(back);
 	ps_hash_checks(data, size);
+	pos_checks(data, size);
 	return 0;
 }

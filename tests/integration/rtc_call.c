@@ -515,7 +515,7 @@ int main(int argc, char **argv)
 	const char *why = NULL;
 	GstElement *pp = NULL, *sp = NULL;
 	GstStructure *st;
-	guint64 auth_failed = 0;
+	guint64 auth_failed = 0, malformed = 0;
 	gint64 t0, t_first = 0;
 	int ret, status = 0;
 
@@ -670,14 +670,15 @@ int main(int argc, char **argv)
 
 	g_object_get(gst_bin_get_by_name(GST_BIN(sp), "vdec"), "stats", &st, NULL);
 	gst_structure_get_uint64(st, "auth-failed", &auth_failed);
+	gst_structure_get_uint64(st, "malformed", &malformed);
 	gst_structure_free(st);
 	printf("rtc-call: decoded=%d marker_frames=%d auth_failed=%" G_GUINT64_FORMAT
-	       " lost=%" G_GUINT64_FORMAT " injected=%d injected_at_depay=%d pushed=%" G_GUINT64_FORMAT
+	       " malformed=%" G_GUINT64_FORMAT " lost=%" G_GUINT64_FORMAT " injected=%d injected_at_depay=%d pushed=%" G_GUINT64_FORMAT
 	       " plis_sent=%" G_GUINT64_FORMAT " force_key_units=%" G_GUINT64_FORMAT
 	       " keyframes_refused=%" G_GUINT64_FORMAT " keyframes_deferred=%" G_GUINT64_FORMAT
 	       " join_to_first_frame_ms=%" G_GINT64_FORMAT "\n",
 	       g_atomic_int_get(&o.decoded), g_atomic_int_get(&o.marker_frames), auth_failed,
-	       o.lost, 2 * o.inject, g_atomic_int_get(&o.injected_at_depay), rtc_gst_pushed(sg),
+	       malformed, o.lost, 2 * o.inject, g_atomic_int_get(&o.injected_at_depay), rtc_gst_pushed(sg),
 	       rtc_gst_plis_sent(sg), rtc_gst_force_key_units(pg), rtc_gst_keyframes_refused(pg),
 	       rtc_gst_keyframes_deferred(pg), (t_first - t0) / 1000);
 	print_stats("publisher", pub);

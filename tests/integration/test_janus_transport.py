@@ -86,6 +86,14 @@ def main():
         check(f"no frame failed authentication beyond lost packets "
               f"({res.get('auth_failed')} failed, {res.get('lost')} lost)",
               int(res.get("auth_failed", 1)) <= int(res.get("lost", 0)), out)
+        # What rtph264pay (its stored SPS and PPS in front of the keyframe
+        # after the PLI's force-key-unit, ahead of the marker SEI) and
+        # rtph264depay (its sprop-parameter-sets in front of its first access
+        # unit) add stands where e2eedec's position rule allows it
+        # (docs/media-path.md "Where NAL units stand"): no access unit refused.
+        check(f"no access unit refused as malformed ({res.get('malformed')}) with "
+              f"{res.get('force_key_units')} keyframes forced through the payloader",
+              res.get("malformed") == "0", out)
         check("SRTP authenticated every packet from Janus", sub.get("dropped_auth") == "0", out)
         check("nothing from elsewhere was taken (dropped_foreign 0, dropped_other 0)",
               sub.get("dropped_foreign") == "0" and sub.get("dropped_other") == "0", out)

@@ -85,11 +85,21 @@ flock 9
 if [ ! -f "$base.done" ]; then
 	step MMDEB "minbase + $(echo "$pkgs" | tr ',' '\n' | wc -l) packages -> $base (a minute or two)"
 	rm -rf "$base" "$cache"/base-*
-	mmdebstrap --variant=minbase --mode=root --include="$pkgs" "${dpkgopts[@]}" \
-		--aptopt='Acquire::Languages "none"' \
-		--customize-hook="chroot \"\$1\" dpkg --purge $purge" \
-		--customize-hook='rm -rf "$1"/boot/initrd.img* "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
-		"$suite" "$base" "${mirrors[@]}" >"$out/mmdebstrap.log" 2>&1 ||
+	# mmdebstrap's apt hooks run "cat >&N" through dash, which takes fds 0-9
+	# only, N the lowest fd free in mmdebstrap: with the lock above and what
+	# this script inherited (make's jobserver, a CI's pipes) open, N was 11
+	# and apt failed ("Bad fd number"). mmdebstrap gets fds 0-2 alone.
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && [ "$fd" != 255 ] && eval "exec $fd>&-"
+		done
+		exec mmdebstrap --variant=minbase --mode=root --include="$pkgs" "${dpkgopts[@]}" \
+			--aptopt='Acquire::Languages "none"' \
+			--customize-hook="chroot \"\$1\" dpkg --purge $purge" \
+			--customize-hook='rm -rf "$1"/boot/initrd.img* "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
+			"$suite" "$base" "${mirrors[@]}"
+	) >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -n 30 "$out/mmdebstrap.log" >&2; exit 1; }
 	# mmdebstrap leaves the chroot's /proc mounted when its umount finds it
 	# busy (a loaded host): copying the base would then copy the host's /proc.

@@ -95,6 +95,29 @@ static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 	return r;
 }
 
+/*
+ * mbedtls_net_send with MSG_NOSIGNAL: a relay that reset the connection must
+ * give the caller an error (MBEDTLS_ERR_NET_CONN_RESET), never SIGPIPE. The
+ * library cannot rely on every program that links it ignoring SIGPIPE (kxws
+ * did not, and died of it under load when the relay closed first).
+ */
+static int net_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	int fd = ((mbedtls_net_context *)ctx)->fd;
+	ssize_t n;
+
+	if (fd < 0)
+		return MBEDTLS_ERR_NET_INVALID_CONTEXT;
+	n = send(fd, buf, len, MSG_NOSIGNAL);
+	if (n >= 0)
+		return (int)n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return MBEDTLS_ERR_SSL_WANT_WRITE;
+	if (errno == EPIPE || errno == ECONNRESET)
+		return MBEDTLS_ERR_NET_CONN_RESET;
+	return MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
 static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
 		       void *user)
 {
@@ -367,7 +390,7 @@ static int prepare(struct kx_ws *ws, const struct kx_ws_config *cfg)
 	if (mbedtls_ssl_setup(&ws->ssl, &ws->conf) ||
 	    mbedtls_ssl_set_hostname(&ws->ssl, cfg->host))
 		return -EIO;
-	mbedtls_ssl_set_bio(&ws->ssl, &ws->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+	mbedtls_ssl_set_bio(&ws->ssl, &ws->net, net_send, mbedtls_net_recv, NULL);
 	if (make_request(ws, cfg))
 		return -EINVAL;
 	/* Name resolution blocks; the relay is given by address or by a name

@@ -17,6 +17,9 @@
 #include "panel/frames.h"
 #include "gste2eeroomframes.h"
 
+/* The screen's messages read at one dispatch of the frame socket. */
+#define SCREEN_BATCH_MAX 256
+
 #define RECONNECT_MS 500
 #define RING_BUFFERS 3
 /* Where a ring may start in the pool: a page boundary on every board (4 KiB
@@ -375,10 +378,15 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
   guint tiles[PANEL_FRAMES_SENDERS_MAX][3];
   guint n_tiles = 0, media = 0, volume = 0, tile_w = 0, tile_h = 0;
   gboolean have_media = FALSE, tile_refused = FALSE;
-  gint ret;
+  guint batch = 0;
+  gint ret = 0;
 
   g_mutex_lock (&f->lock);
-  while ((ret = panel_frames_tx_recv (f->sock, &m)) == 0) {
+  /* A bounded batch (as the screen reads roomd's): a screen that keeps
+   * writing never holds the lock, which every branch's new frame waits for,
+   * nor the main loop (keys, signals) for longer than this many messages. */
+  while (batch++ < SCREEN_BATCH_MAX
+      && (ret = panel_frames_tx_recv (f->sock, &m)) == 0) {
     Slot *s;
 
     /* The room's own media (docs/frames.md: MEDIA names no sender). */
@@ -419,7 +427,8 @@ on_socket (gint fd, GIOCondition cond, gpointer data)
     f->tile (f->user_data, tiles[i][0], tiles[i][1], tiles[i][2]);
   if (have_media && f->media)
     f->media (f->user_data, media, volume);
-  if (ret == -EAGAIN && !(cond & (G_IO_HUP | G_IO_ERR)))
+  /* A full batch: the rest at the next dispatch (the source is level-triggered). */
+  if (ret == 0 || (ret == -EAGAIN && !(cond & (G_IO_HUP | G_IO_ERR))))
     return G_SOURCE_CONTINUE;
   /* Refused (malformed, a field out of range: panel_frames_parse), counted,
    * and the connection closed, as the screen does with roomd's. */

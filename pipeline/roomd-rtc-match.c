@@ -25,13 +25,14 @@
  *   idle      a slot connected PROBATION_US ago or more whose count did
  *             not rise in the last PROBATION_US
  *
- * An idle slot is unsubscribed, its feed set aside for BENCH_US, when it
- * never brought a frame first since subscribed while another slot of the
- * sender is proven (a squatter, a replayer whose copies all came second),
- * or when a claimant not subscribed waits for a slot. An idle slot that
- * did bring frames first stays otherwise: N's own publisher may lose the
- * race to a replayer for a while (seen under ASan and load), and must not
- * be left to the replayer. With every slot bringing frames and a claimant
+ * An idle slot that never brought a frame first since subscribed is
+ * unsubscribed, its feed set aside for BENCH_US, while another slot of the
+ * sender is proven (a squatter, a replayer whose copies all came second)
+ * or a claimant not subscribed waits for a slot. An idle slot that did
+ * bring frames first stays: N's own publisher may lose the race to a
+ * replayer for a while (seen under ASan and load), or go quiet while Janus
+ * delays it, and must not be left to the replayer, nor to a squatter that
+ * republishes under new feed ids to keep a claimant waiting. With every slot bringing frames and a claimant
  * waiting, the slot with the fewest frames first in its last whole window
  * makes room, at most once per PROBATION_US. Benched feeds wait only while
  * no slot is proven: with nothing proven every claimant is tried again in
@@ -473,15 +474,17 @@ match_sender (RoomdRtc * r, Sub * s, const struct rtc_janus_participant *list,
   for (guint i = 0; i < ROOMD_RTC_CANDIDATES; i++)
     any_proven |= proven (&s->slot[i], now);
   n_wait = waiting_claimants (s, claim, n_claim, any_proven, now, wait);
-  /* Idle slots go: one that never brought a frame first while another
-   * slot of N does (a squatter; a replayer whose copies all came second),
-   * and any idle one when a claimant waits for a place. An idle slot that
-   * did bring frames first stays otherwise: it may be N's own, behind a
-   * replayer that won the race for a while. */
+  /* Idle slots that never brought a frame first go, while another slot of
+   * N does (a squatter; a replayer whose copies all came second) or a
+   * claimant waits for a place. An idle slot that did bring frames first
+   * stays: it may be N's own, behind a replayer that won the race for a
+   * while or a path Janus delays, and a squatter republishing under new
+   * feed ids always has a claimant waiting (security review 8, finding 2).
+   * Only the rotation below moves it, with every slot full. */
   for (guint i = 0; i < ROOMD_RTC_CANDIDATES && !r->broken; i++) {
     Slot *k = &s->slot[i];
 
-    if (!idle (k, now) || !((any_proven && !k->last_auth_at) || n_wait))
+    if (!idle (k, now) || k->last_auth_at || !(any_proven || n_wait))
       continue;
     prune (r, s, i, now, FALSE, n_wait ? "another publisher claims the name" :
         "another publisher of participant-N did");

@@ -442,25 +442,25 @@ static gchar *
 read_pin (const gchar * path)
 {
   gchar *text = NULL, *pin = NULL;
-  gsize len = 0;
+  gsize size = 0, len;
+  gboolean ok = TRUE;
   GError *err = NULL;
 
-  if (!g_file_get_contents (path, &text, &len, &err)) {
+  if (!g_file_get_contents (path, &text, &size, &err)) {
     g_printerr ("roomd: --janus-pin-file: %s\n", err->message);
     g_error_free (err);
     return NULL;
   }
   len = strcspn (text, "\r\n");
-  if (len >= 1 && len <= 64) {
+  for (gsize i = 0; i < len; i++)
+    ok &= g_ascii_isgraph (text[i]);
+  if (ok && len >= 1 && len <= 64)
     pin = g_strndup (text, len);
-    for (gsize i = 0; i < len && pin; i++)
-      if (!g_ascii_isgraph (pin[i]))
-        g_clear_pointer (&pin, g_free);
-  }
   if (!pin)
     g_printerr ("roomd: --janus-pin-file %s: the first line is not a pin (1 "
         "to 64 printable ASCII characters, no spaces)\n", path);
-  sodium_memzero (text, strlen (text));
+  /* The whole file, past a NUL too (strlen would stop there). */
+  sodium_memzero (text, size);
   g_free (text);
   return pin;
 }

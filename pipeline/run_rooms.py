@@ -140,6 +140,25 @@ def admit_next(host, member, code):
                          f"{screen.lines(f'screen: panel: {rid}')}")
 
 
+def log_tails(lines=14):
+    """A failed run's evidence on stderr (CI keeps only the output): each room's
+    logs' last lines, the once-a-second audio levels and panel layouts left out."""
+    noise = ("roomd audio-out:", "panel: page ")
+    for n in (1, 2, 3):
+        for role in ("keyxchgd", "roomd", "screen"):
+            path = os.path.join(OUT, f"room{n}-{role}.log")
+            try:
+                with open(path, errors="replace") as f:
+                    text = [ln.rstrip() for ln in f if not ln.startswith(noise)]
+            except OSError as e:
+                print(f"run: Room {n}'s {role} log: {e.strerror}", file=sys.stderr)
+                continue
+            print(f"run: Room {n}'s {role} log ({path}), its last {min(lines, len(text))} "
+                  "lines:", file=sys.stderr)
+            for ln in text[-lines:]:
+                print(f"run:   {ln[:300]}", file=sys.stderr)
+
+
 def roster(room):
     st = kxctl(room, "status")
     print(f"== {room['name']}: {st.get('state')}, epoch {st.get('epoch')}, "
@@ -419,6 +438,7 @@ if __name__ == "__main__":
     if reason:
         sys.stdout.flush()
         tap.describe_children(out=sys.stderr, prefix="run: ")
+        log_tails()
         reason = reason[len("run: "):] if reason.startswith("run: ") else reason
         print(f"run: FAILED: {reason}", file=sys.stderr)
         sys.exit(1)

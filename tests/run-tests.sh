@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Runs each test program given as an argument, counts the results it reports
-# and prints "N passed, M failed" as the last line.
+# (each line with its wall-clock seconds: CI's time is bounded) and prints
+# "N passed, M failed" as the last line.
 #
 # A program reports TAP ("ok N ..." / "not ok N ..."), or check's summary
 # ("Checks: N, Failures: F, Errors: E"). A program that exits non-zero
@@ -15,8 +16,10 @@ fail=0
 for t in "$@"; do
 	name=$(basename "$t")
 	log="$logdir/$name.log"
+	t0=$SECONDS
 	CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
 	rc=$?
+	secs=$((SECONDS - t0))
 	p=$(grep -cE '^ok [0-9]+' "$log")
 	f=$(grep -cE '^not ok [0-9]+' "$log")
 	if summary=$(grep -oE 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1) &&
@@ -33,9 +36,9 @@ for t in "$@"; do
 		echo "FAIL $name: reported no test results"
 	fi
 	if [ "$f" -eq 0 ]; then
-		printf 'PASS %-28s %3d passed\n' "$name" "$p"
+		printf 'PASS %-28s %3d passed %5d s\n' "$name" "$p" "$secs"
 	else
-		printf 'FAIL %-28s %3d passed, %d failed (log: %s)\n' "$name" "$p" "$f" "$log"
+		printf 'FAIL %-28s %3d passed, %d failed %5d s (log: %s)\n' "$name" "$p" "$f" "$secs" "$log"
 		grep -E '^not ok|Failure|ERROR|error' "$log" | head -n 20 | sed 's/^/    /'
 	fi
 	pass=$((pass + p))

@@ -148,7 +148,14 @@ static int pump(struct rtc_janus *j, int timeout_ms, const char **why)
 		return -errno;
 	}
 	if (kx_ws_pump(j->ws, on_message, j)) {
-		*why = kx_ws_error(j->ws);
+		/* Copied: kx_ws's reason may be its own buffer ("closed the
+		 * connection (status N)"), freed with the connection, while the
+		 * caller says why after rtc_janus_free (a failed connect frees it
+		 * itself). Each thread's until its next failure here. */
+		static __thread char copy[96];
+
+		snprintf(copy, sizeof(copy), "%s", kx_ws_error(j->ws));
+		*why = copy;
 		return -ECONNRESET;
 	}
 	return 0;

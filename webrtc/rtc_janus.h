@@ -9,7 +9,8 @@
  * Synchronous: each request waits (bounded by timeout_ms) for the answer
  * with its transaction, pumping the socket; rtc_janus_poll() sends the
  * keepalive when due. One thread at a time. The client owns its memory;
- * the SDP strings it returns are the caller's (free()).
+ * the SDP strings it returns are the caller's (free()). A *why outlives the
+ * client (static text, or the thread's copy until its next failure).
  */
 #ifndef RTC_JANUS_H
 #define RTC_JANUS_H

@@ -53,6 +53,8 @@ MORE_TESTS += tests/integration/test_roomd_janus.py
 # roomd against publishers that claim another's name (a squatter first, a
 # replaying squatter) and the room's pin.
 MORE_TESTS += tests/integration/test_roomd_janus_squat.py
+# roomd against a service that closes the WebSocket at each first request.
+MORE_TESTS += tests/integration/test_roomd_janus_closed.py
 MORE_DEB_PACKAGES += nftables
 
 # Unit tests of the parsers and the demux (cmocka).

@@ -573,14 +573,29 @@ roomd_branch_print_results (Roomd * app)
       all.auth, all.lost);
 }
 
+static GstPadProbeReturn
+drop_all (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
 /* Main loop: the branch stops, leaves the pipeline, the screen hears GONE. */
 static void
 remove_branch (Roomd * app, RoomdPeer * p)
 {
   GstElement *bin = p->bin;
+  GstPad *out = gst_element_get_static_pad (bin, "audio");
   RoomdCounts c;
 
-  /* The mixer's input first: released, it is flushing, so the branch's
+  /* What the branch still pushes goes nowhere from here on, taken (OK): an
+   * unlinked pad's NOT_LINKED would reach the branch's source, whose error
+   * ends roomd (a decoder's concealment after the keys went pushes yet). */
+  if (out) {
+    gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM, drop_all,
+        NULL, NULL);
+    gst_object_unref (out);
+  }
+  /* Then the mixer's input: released, it is flushing, so the branch's
    * streaming thread is not left waiting in the mixer while the branch
    * stops. */
   roomd_audio_unlink (app->audio, p->mix_pad);

@@ -28,7 +28,12 @@ gst_e2ee_media_add_element (GstElement * pipe, const gchar * factory,
         factory, package);
     return NULL;
   }
-  gst_bin_add (GST_BIN (pipe), e);
+  /* Refused (a name the bin has): GStreamer drops the element. */
+  if (!gst_bin_add (GST_BIN (pipe), e)) {
+    g_printerr ("%s: element %s (%s) not added: its name is taken\n",
+        g_get_prgname (), GST_STR_NULL (name), factory);
+    return NULL;
+  }
   return e;
 }
 

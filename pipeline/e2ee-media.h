@@ -99,6 +99,12 @@ gboolean gst_e2ee_media_bus_error (const gchar * prog, GstMessage * msg,
  * finish within S s; exiting" and _exit(1) (SIGALRM; async-signal-safe).
  */
 void gst_e2ee_media_bound_teardown (const gchar * prog, guint seconds);
+
+/* From now on a crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) prints
+ * "PROG: crashed: SIGNAL in thread NAME" and the stack on stderr, then
+ * ends the process as the signal would. The alternate signal stack is the
+ * calling thread's (the main thread: its overflow is reported too). */
+void gst_e2ee_media_crash_trace (const gchar * prog);
 /* A zeroed page marked MADV_DONTDUMP for a key, or NULL; _free wipes it. */
 guint8 *gst_e2ee_media_key_memory (void);
 void gst_e2ee_media_key_memory_free (guint8 * p);

@@ -167,8 +167,12 @@ add_rtp_src (Roomd * app, GstElement * bin, guint sender, guint slot,
   *counter = NULL;
   if (app->rtc) {
     e = roomd_rtc_src (app->rtc, sender, slot, stream, caps, counter);
-    if (e)
-      gst_bin_add (GST_BIN (bin), e);
+    if (e && !gst_bin_add (GST_BIN (bin), e)) {
+      g_printerr ("roomd: sender %u: slot %u's %s source not added: its "
+          "name is taken\n", sender, slot,
+          stream == E2EE_STREAM_VIDEO ? "video" : "audio");
+      e = NULL;
+    }
     return e;
   }
   e = gst_e2ee_media_add_element (bin, "udpsrc", NULL,
@@ -409,6 +413,10 @@ roomd_branch_add (Roomd * app, guint sender)
   name = peer_name ("peer", sender);
   bin = gst_bin_new (name);
   g_free (name);
+  /* Out of the pipeline's state changes until it is whole: the pipeline
+   * may be on its way to PLAYING (the audio sink's preroll), and would take
+   * a half-made branch there with it. */
+  gst_element_set_locked_state (bin, TRUE);
   gst_bin_add (GST_BIN (app->pipeline), bin);
   if (!build_video_branch (app, p, bin) || !build_audio_branch (app, p, bin)) {
     gst_e2ee_room_frames_gone (app->out, sender);
@@ -424,6 +432,7 @@ roomd_branch_add (Roomd * app, guint sender)
   }
   p->bin = bin;
   app->branches++;
+  gst_element_set_locked_state (bin, FALSE);
   gst_element_sync_state_with_parent (bin);
   if (app->rtc)
     gst_e2ee_log_limit_print (&app->log_senders, FALSE, "roomd: receiving "

@@ -361,17 +361,21 @@ free_slot (RoomdRtc * r, Sub * s)
 {
   for (guint i = 0; i < ROOMD_RTC_CANDIDATES; i++) {
     Slot *k = &s->slot[i];
-    gboolean built;
+    gboolean built, begun;
 
     if (slot_busy (k))
       continue;
     /* Both streams' appsrcs (roomd_rtc_src() makes one at a time). */
     g_mutex_lock (&r->lock);
     built = k->gst && k->src[0] && k->src[1];
+    begun = k->gst != NULL;
     g_mutex_unlock (&r->lock);
     if (built)
       return (gint) i;
-    if (!k->requested) {
+    /* One stream's made, the other's not yet: the main thread is building
+     * it (slot 0 with the sender's branch). Asked again, it would make the
+     * same elements twice. */
+    if (!begun && !k->requested) {
       SlotAsk *a = g_new (SlotAsk, 1);
 
       *a = (SlotAsk) {

@@ -489,6 +489,7 @@ main (int argc, char **argv)
   /* Before any key or picture is in memory. */
   if (!gst_e2ee_media_make_undumpable ())
     return 1;
+  gst_e2ee_media_crash_trace ("roomd");
   /* Our libgcrypt settings (a secure pool for media keys) before any
    * other library's: FFmpeg's libssh-gcrypt would leave a 32 KiB pool. */
   if (e2ee_aead_init ()) {

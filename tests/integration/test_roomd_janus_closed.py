@@ -14,11 +14,15 @@ heap use after free; webrtc/rtc_janus.c now hands out a copy). Checked:
 * roomd says why it cannot join, naming the status, in one line;
 * it tries again (a second connection within its retry pace) and says the
   same reason once, not at every try;
-* it is still running, and exits 0 on SIGTERM.
+* it is still running, and exits 0 on SIGTERM;
+* a crash (SIGSEGV sent to a second roomd) prints "roomd: crashed: SIGSEGV
+  in thread NAME" and the stack, and ends it as the signal does (not under
+  AddressSanitizer, which reports crashes itself).
 TAP output.
 """
 import asyncio
 import os
+import signal
 import ssl
 import subprocess
 import sys
@@ -103,6 +107,20 @@ def main():
     check("roomd still runs", rd.proc.poll() is None)
     rc = rd.stop()
     check(f"roomd exits 0 on SIGTERM ({rc})", rc == 0, rd.text()[-1500:])
+    # A crash leaves its thread and stack in the log (roomd is undumpable: no
+    # core); SIGSEGV sent from outside stands for one (not under ASan, whose
+    # own report is the crash's).
+    if os.environ.get("ASAN_OPTIONS"):
+        return finish()
+    rd = roomproc.Roomd(BIN, "roomd", os.path.join(tmp, "none.sock"), frames, None, None, 1,
+                        os.path.join(LOGS, "roomd-janus-closed-crash.log"), dict(os.environ),
+                        (), janus=sfu)
+    rd.proc.send_signal(signal.SIGSEGV)
+    rc = rd.proc.wait(timeout=30)
+    line = [ln for ln in rd.text().splitlines() if "crashed" in ln]
+    check(f"a crash names itself: {line[:1]}, then the stack; status {rc}",
+          rc == -signal.SIGSEGV and line and line[0].startswith('roomd: crashed: SIGSEGV in thread "')
+          and "roomd(" in rd.text(), rd.text()[-1500:])
     return finish()
 
 

@@ -277,7 +277,11 @@ build_audio_sender (const GstE2eeMediaSender * app, GstElement * pipe)
 
   a[0] = gst_e2ee_media_add_element (pipe, "audiotestsrc", NULL, "gstreamer1.0-plugins-base");
   if (a[0]) {
-    g_object_set (a[0], "is-live", TRUE, "freq", 440.0, "volume", 0.3, NULL);
+    /* Each sender its own pitch (330 Hz + 110 Hz per index, six of them):
+     * two rooms' tones of one pitch add up in a listener's mix at whatever
+     * phase their delays give, down to silence; and people tell rooms apart. */
+    g_object_set (a[0], "is-live", TRUE, "freq", 330.0 + 110.0 * (app->sender_index % 6),
+        "volume", 0.3, NULL);
     gst_util_set_object_arg (G_OBJECT (a[0]), "wave", "sine");
   }
   a[1] = gst_e2ee_media_add_capsfilter (pipe, gst_caps_new_simple ("audio/x-raw", "rate",

@@ -15,7 +15,8 @@
  * validated (validated_bin) before it is linked in.
  *
  * A missing element is fatal, with its name and the Debian package that
- * has it.
+ * has it; so is an element its bin refuses (a name taken: GStreamer then
+ * drops the element).
  */
 GstElement *
 gst_e2ee_media_add_element (GstElement * pipe, const gchar * factory,
@@ -164,9 +165,16 @@ gst_e2ee_media_link_chain (GstElement ** chain, guint n)
 GstElement *
 gst_e2ee_media_add_bin (GstElement * pipe, GstElement * bin)
 {
-  if (bin) {
-    gst_bin_add (GST_BIN (pipe), bin);
-    gst_object_unref (bin);     /* validated_bin's reference; the pipe has one */
+  gboolean added;
+
+  if (!bin)
+    return NULL;
+  added = gst_bin_add (GST_BIN (pipe), bin);
+  gst_object_unref (bin);       /* validated_bin's reference; the pipe has one */
+  if (!added) {
+    g_printerr ("%s: a description's bin not added: its name is taken\n",
+        g_get_prgname ());
+    return NULL;
   }
   return bin;
 }
@@ -179,7 +187,12 @@ rtp_sink (const GstE2eeMediaSender * app, GstElement * pipe, GstElement * sink,
   GstElement *e;
 
   if (sink) {
-    gst_bin_add (GST_BIN (pipe), sink);
+    /* The transport keeps its own reference: refused, it is not freed. */
+    if (!gst_bin_add (GST_BIN (pipe), sink)) {
+      g_printerr ("%s: the transport's sink not added: its name is taken\n",
+          g_get_prgname ());
+      return NULL;
+    }
     return sink;
   }
   e = gst_e2ee_media_add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");

@@ -90,8 +90,11 @@ crash_write (const char *text, size_t len)
  * streaming threads are named after their pads' elements, ours after their
  * job), then the stack's return addresses with the symbols the dynamic
  * symbol table gives, then the default action. Async-signal-safe but for
- * backtrace_symbols_fd, whose libgcc is loaded at setup; the process is
- * undumpable (no core: keys), so this is all a crash leaves.
+ * backtrace (its libgcc unwinder loaded at setup, so it does not allocate
+ * here) and backtrace_symbols_fd, which take the loader's locks: a crash
+ * inside the loader could hang them, so an alarm ends the process after
+ * 5 s whatever happens. The process is undumpable (no core: keys), so this
+ * is all a crash leaves.
  */
 static void
 crash_report (int sig)
@@ -103,6 +106,8 @@ crash_report (int sig)
   const char *what = sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" :
       sig == SIGFPE ? "SIGFPE" : sig == SIGILL ? "SIGILL" : "SIGABRT";
 
+  signal (SIGALRM, SIG_DFL);
+  alarm (5);
   prctl (PR_GET_NAME, thread, 0, 0, 0);
   thread[16] = 0;
   memcpy (line + n, crash_prog, crash_prog_len);

@@ -35,7 +35,8 @@ sender's codeword burned into its video (codewordoverlay) for people to
 compare with the label under the tile.
 Checked: rooms 1 and 2 decrypt each other, every screen showed frames of the
 other rooms, room 3's tile and receive branch go after its removal, rooms 1
-and 2 still see each other then and once both send under the new epoch, and
+and 2 still see each other then and once each holds only the new epoch's
+keys of the other, and
 Janus never saw the plaintext marker roomd puts in every access unit nor a
 datagram other than STUN, DTLS or SRTP/SRTCP.
 """
@@ -328,23 +329,27 @@ def main():
         wait(lambda r=r: alive() or f"sender {leaver['pid']} gone" in r["roomd"].text(), 30,
              f"{r['name']}'s roomd removing Room 3's branch")
     # Frames after the removal: the remaining rooms still see each other, and
-    # again once both send under the new epoch's keys (a member switches 2 s
-    # after it holds them, keyxchg/DAEMON.md "Everyone").
-    switched = f"epoch {epoch + 1}): ok"
-    for when in ("after the removal", f"after both switched to epoch {epoch + 1}"):
+    # again once each holds only the new epoch's keys of the other: a member
+    # switches 2 s after it holds them, the old epoch's keys go 10 s after the
+    # switch (keyxchg/DAEMON.md "Everyone"); from then on no frame under the
+    # old keys can be shown. A KID's epoch field is the epoch mod 256
+    # (keyxchg/PROTOCOL.md); its sender field the sender index.
+    for when in ("after the removal", f"with only epoch {epoch + 1}'s keys"):
         if when != "after the removal":
             for r in rooms[:2]:
-                wait(lambda r=r: alive() or any(switched in ln for ln in
-                                                r["roomd"].lines("keyprovider: send-kid")),
-                     20, f"{r['name']}'s roomd sending under epoch {epoch + 1}")
+                other = rooms[1] if r is rooms[0] else rooms[0]
+                old = f"remove kid={other['pid'] * 256 + epoch % 256} usage=receive: ok"
+                wait(lambda r=r, old=old: alive() or any(old in ln for ln in r["roomd"].lines(
+                    "keyprovider: remove")), 30,
+                    f"{r['name']}'s roomd removing {other['name']}'s epoch {epoch} keys")
         before = {r["n"]: r["screen"].stats()[0] for r in rooms[:2]}
         for r in rooms[:2]:
             other = rooms[1] if r is rooms[0] else rooms[0]
             wait(lambda r=r, o=other: alive() or r["screen"].stats()[0].get(o["pid"], 0) >
                  before[r["n"]].get(o["pid"], 0), 30, f"{r['name']}'s screen showing "
                  f"{other['name']} {when}")
-    print(f"== Rooms 1 and 2 see each other after the removal, and under epoch {epoch + 1}'s "
-          "keys once both switched")
+    print(f"== Rooms 1 and 2 see each other after the removal, and with only epoch "
+          f"{epoch + 1}'s keys of each other (epoch {epoch}'s removed 10 s after the switch)")
     hs.tap("people.close")  # room 1's tiles again
     for r in rooms:
         r["screen"].capture(os.path.join(OUT, f"room{r['n']}-screen-after.png"))

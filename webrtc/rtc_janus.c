@@ -152,10 +152,10 @@ static int pump(struct rtc_janus *j, int timeout_ms, const char **why)
 		 * connection (status N)"), freed with the connection, while the
 		 * caller says why after rtc_janus_free (a failed connect frees it
 		 * itself). Each thread's until its next failure here. */
-		static __thread char copy[96];
+		static __thread char reason[96];
 
-		snprintf(copy, sizeof(copy), "%s", kx_ws_error(j->ws));
-		*why = copy;
+		copy(reason, sizeof(reason), kx_ws_error(j->ws));
+		*why = reason;
 		return -ECONNRESET;
 	}
 	return 0;

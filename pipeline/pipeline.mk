@@ -107,6 +107,19 @@ MORE_TESTS += tests/integration/test_roomd_hostile.py
 MORE_TESTS += tests/integration/test_e2ee_media_end.py
 # roomd says when its audio output stalls (roomd-audio.h's watchdog).
 MORE_TESTS += tests/integration/test_roomd_audio_watch.py
+# roomd's audio output alone: inputs slow to start or silent do not stop it.
+$(O)/obj/tests/integration/test_roomd_audio.o: tests/integration/test_roomd_audio.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) $(GST_CFLAGS) -Ipipeline -c $< -o $@
+$(O)/tests/test_roomd_audio: $(O)/obj/tests/integration/test_roomd_audio.o \
+		$(O)/obj/pipeline/roomd-audio.o $(MEDIA_OBJS) $(KP_OBJS) $(PARSE_OBJS) \
+		$(O)/lib/libe2ee.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(E2EE_LIBS) \
+	  $(GST_LIBS) $(KP_LIBS) $(TEST_LIBS)
+MORE_TESTS += $(O)/tests/test_roomd_audio
 # roomd against a screen that keeps every fd it is passed (its memory: the pool).
 MORE_TESTS += tests/integration/test_roomd_rings.py
 test-programs: $(O)/bin/roomd $(O)/bin/sealroom-screen

@@ -61,6 +61,34 @@ board_sink (const gchar * desc)
   return e;
 }
 
+/*
+ * The mixer, live from its construction (force-live, construct-only): it
+ * mixes on the clock whatever its inputs hold, from the first buffer on.
+ * Not ignore-inactive-pads: in GStreamer 1.22 a live audiomixer that times
+ * out while none of its inputs has had a first buffer (the live silence
+ * slow to start, under load) counts every input as inactive, calls that
+ * EOS and pushes EOS to the sink: the output stopped for good after one
+ * level, seen in CI. An input without data is mixed as silence instead.
+ */
+static GstElement *
+live_mixer (GstElement * pipeline)
+{
+  GstElement *e = gst_element_factory_make_full ("audiomixer", "name",
+      "spkmix", "force-live", TRUE, "latency", (guint64)
+      ROOMD_AUDIO_LATENCY_MS * GST_MSECOND, NULL);
+
+  if (!e) {
+    g_printerr ("roomd: no element audiomixer (Debian package "
+        "gstreamer1.0-plugins-base)\n");
+    return NULL;
+  }
+  if (!gst_bin_add (GST_BIN (pipeline), e)) {
+    g_printerr ("roomd: the audio mixer is not added: its name is taken\n");
+    return NULL;
+  }
+  return e;
+}
+
 RoomdAudio *
 roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
 {
@@ -83,11 +111,7 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
       "rate", G_TYPE_INT, 48000, "channels", G_TYPE_INT, 2, "layout",
       G_TYPE_STRING, "interleaved", NULL);
   c[1] = gst_e2ee_media_add_capsfilter (pipeline, gst_caps_ref (caps));
-  c[2] = a->mixer = gst_e2ee_media_add_element (pipeline, "audiomixer",
-      "spkmix", base);
-  if (c[2])
-    g_object_set (c[2], "latency", (guint64) ROOMD_AUDIO_LATENCY_MS *
-        GST_MSECOND, "ignore-inactive-pads", TRUE, NULL);
+  c[2] = a->mixer = live_mixer (pipeline);
   c[3] = gst_e2ee_media_add_capsfilter (pipeline, caps);
   c[4] = a->level_in = gst_e2ee_media_add_element (pipeline, "level",
       "spklevelin", "gstreamer1.0-plugins-good");

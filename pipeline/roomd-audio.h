@@ -12,9 +12,10 @@
  * per receive branch), the output volume (0..100 %, the screen's MEDIA: the
  * only thing the screen may change here) and the last level measured after
  * the volume. The live silence keeps the mixer and the sink running while
- * no remote sender is there. The mixer waits ROOMD_AUDIO_LATENCY_MS for its
- * inputs (more than the receive branches' jitter buffer), so a sender's
- * audio is mixed, not dropped as late.
+ * no remote sender is there. The mixer is live from its construction and
+ * waits ROOMD_AUDIO_LATENCY_MS for its inputs (more than the receive
+ * branches' jitter buffer), so a sender's audio is mixed, not dropped as
+ * late; an input with nothing yet is mixed as silence.
  *
  * The sink is one element from a description (the board's audio_sink, e.g.
  * "alsasink device=hw:0", or "fakesink sync=true" on a board without a
@@ -58,9 +59,8 @@ gboolean roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg);
  * line "roomd: the audio output stalled: ..." with where the audio stands
  * (the mixer's output flow, each mixer input's peer, queue and flow, the
  * sink's last buffer against the running time now), and "roomd: the audio
- * output resumed after N s" if levels come back. A stall of the output was
- * seen, rarely and never reproduced, with nothing said; this is what the
- * next one says about itself.
+ * output resumed after N s" if levels come back. (The stall it was added
+ * for was the mixer's EOS that roomd-audio.c's live_mixer explains.)
  */
 #define ROOMD_AUDIO_STALL_S 10
 void roomd_audio_watch (RoomdAudio * a, GstElement * pipeline);

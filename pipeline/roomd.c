@@ -122,9 +122,27 @@ static gboolean
 on_bus (GstBus * bus, GstMessage * msg, gpointer data)
 {
   Roomd *app = data;
+  GstState old, now;
 
-  if (!roomd_audio_bus_message (app->audio, msg))
-    gst_e2ee_media_bus_error ("roomd", msg, app->loop, &app->exit_code);
+  if (roomd_audio_bus_message (app->audio, msg)
+      || gst_e2ee_media_bus_error ("roomd", msg, app->loop, &app->exit_code))
+    return TRUE;
+  /* The pipeline's own state, every change: an output that stops while
+   * the pipeline is not PLAYING is out of the watchdog's sight. */
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_STATE_CHANGED
+      && GST_MESSAGE_SRC (msg) == GST_OBJECT (app->pipeline)) {
+    gst_message_parse_state_changed (msg, &old, &now, NULL);
+    g_print ("roomd: the pipeline is %s (was %s), %.1f s after start\n",
+        gst_element_state_get_name (now), gst_element_state_get_name (old),
+        (g_get_monotonic_time () - app->t0) / 1e6);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    GError *err = NULL;
+
+    gst_message_parse_warning (msg, &err, NULL);
+    gst_e2ee_log_limit_print (&app->log_senders, TRUE, "roomd: warning from "
+        "%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
+    g_clear_error (&err);
+  }
   return TRUE;
 }
 

@@ -8,6 +8,8 @@
 # ("Checks: N, Failures: F, Errors: E"). A program that exits non-zero
 # without reporting a failure counts one failure; one that reports nothing at
 # all counts one failure too: a test that ran nothing has not passed.
+# A failed program's "not ok" lines are printed with the comments under
+# each (at most 40 apiece, 150 lines in all).
 set -u
 logdir=${TEST_LOGS:-build/test-logs}
 mkdir -p "$logdir"
@@ -39,7 +41,13 @@ for t in "$@"; do
 		printf 'PASS %-28s %3d passed %5d s\n' "$name" "$p" "$secs"
 	else
 		printf 'FAIL %-28s %3d passed, %d failed %5d s (log: %s)\n' "$name" "$p" "$f" "$secs" "$log"
-		grep -E '^not ok|Failure|ERROR|error' "$log" | head -n 20 | sed 's/^/    /'
+		# Each failure with the comment lines under it (what the test
+		# saw): CI keeps this output, not the logs.
+		awk '/^not ok [0-9]+/ { n = 0; show = 1; print; next }
+			show && /^#/ && n < 40 { n++; print; next }
+			{ show = 0 }
+			/Failure|ERROR|error/ && m < 20 { m++; print }' "$log" |
+			head -n 150 | sed 's/^/    /'
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))

@@ -548,19 +548,26 @@ int panel_frames_tx_pool_new(struct panel_frames_tx_pool *p, uint64_t size)
 		return -EINVAL;
 	p->size = size;
 	p->fd = memfd_create("sealroom-frames", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	/* Sealed before the screen ever sees it: it maps without fear of SIGBUS, and
-	 * roomd cannot grow what the screen may hold. */
-	if (p->fd < 0 || ftruncate(p->fd, (off_t)size) ||
-	    fcntl(p->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+	if (p->fd < 0 || ftruncate(p->fd, (off_t)size)) {
 		ret = -errno;
 		goto out;
 	}
+	/* roomd's own mapping, the only writable one there will be: made before
+	 * F_SEAL_FUTURE_WRITE, which refuses every later writable mapping and
+	 * write(2) on the file, the screen's included (Linux 5.1). */
 	m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
 	if (m == MAP_FAILED) {
 		ret = -errno;
 		goto out;
 	}
 	p->map = m;
+	/* Sealed before the screen ever sees it: it maps without fear of SIGBUS,
+	 * roomd cannot grow what the screen may hold, and the screen only reads. */
+	if (fcntl(p->fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL)) {
+		ret = -errno;
+		goto out;
+	}
 out:
 	if (ret)
 		panel_frames_tx_pool_free(p);

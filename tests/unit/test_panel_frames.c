@@ -414,7 +414,8 @@ static void test_rx_buffers(void **state)
 	}
 }
 
-/* A sealed pool cannot be cut under the screen: a sender that tries fails. */
+/* A sealed pool cannot be cut under the screen (a sender that tries fails),
+ * nor written by anyone but the pool's own first mapping. */
 static void test_rx_seal_holds(void **state)
 {
 	struct panel_frames_rx rx;
@@ -448,6 +449,31 @@ static void test_rx_seal_holds(void **state)
 	assert_int_equal(errno, EPERM);
 	assert_int_equal(ftruncate(pool.fd, (off_t)pool.size + 4096), -1);
 	assert_int_equal(errno, EPERM);
+	/* Only roomd writes: its fd (the screen's is the same file) gives no
+	 * writable mapping and no write(2), not even to a reopened copy. */
+	assert_ptr_equal(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, pool.fd, 0),
+			 MAP_FAILED);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(pwrite(pool.fd, "x", 1, 0), -1);
+	assert_int_equal(errno, EPERM);
+	{
+		char path[64];
+		int again;
+		void *ro;
+
+		snprintf(path, sizeof path, "/proc/self/fd/%d", pool.fd);
+		again = open(path, O_RDWR);
+		assert_true(again >= 0);
+		assert_ptr_equal(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, again, 0),
+				 MAP_FAILED);
+		/* A read-only shared mapping cannot be made writable later. */
+		ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, again, 0);
+		assert_ptr_not_equal(ro, MAP_FAILED);
+		assert_int_equal(mprotect(ro, 4096, PROT_READ | PROT_WRITE), -1);
+		munmap(ro, 4096);
+		close(again);
+	}
+	assert_true(fcntl(pool.fd, F_GET_SEALS) & F_SEAL_FUTURE_WRITE);
 	memset(tx.map[0], 0x5a, tx.size);
 	assert_int_equal(frame(&rx, 7, 1, 0, &ev), 0);
 	assert_int_equal(ev.img.data[tx.size - 1], 0x5a);

@@ -24,12 +24,14 @@
 #   3. staging copy of the base: the firmware (`make install DESTDIR=...
 #      PREFIX=/usr`), rootfs/overlay/, the board file, the out-of-tree modules, depmod,
 #      unneeded kernel modules pruned, a GStreamer registry made inside it;
-#   4. OUT/vmlinuz, OUT/initrd.img (busybox and the modules that mount the
-#      root), OUT/rootfs.ext4 (mke2fs -d, no loop mount).
+#   4. OUT/vmlinuz, OUT/initrd.img (the modules that mount the root, and
+#      busybox for a development image, initramfs-product.c's static /init
+#      for a product), OUT/rootfs.ext4 (mke2fs -d, no loop mount).
 # Environment: MAKE, O (the firmware's build folder), IMAGE_TEST_FILES (files
 # copied to /usr/lib/sealroom/tests; development only), IMAGE_CACHE (steps 1
 # and 2's cache, default OUT/cache; both variants share the development
-# image's, under a lock).
+# image's, under a lock), IMAGE_ROOT_DEVICE (a product's root device, fixed
+# in its initramfs; default /dev/vda).
 set -euo pipefail
 
 out=$1
@@ -255,12 +257,29 @@ fi
 cp "$stage/boot/vmlinuz-$kabi" "$out/vmlinuz"
 rm -rf "$stage/boot"/*
 
-# initramfs: busybox, the modules that reach the root filesystem, /init.
+# initramfs: the modules that reach the root filesystem, and /init: for a
+# development image busybox and initramfs-init (a shell when the root does
+# not mount); for a product our static initramfs-product.c alone, with the
+# root device fixed here (IMAGE_ROOT_DEVICE, default /dev/vda): no shell for
+# rdinit= to run, no root= or init= taken from the command line.
 ird=$out/initramfs
 rm -rf "$ird"
-mkdir -p "$ird"/{bin,dev,proc,sys,newroot}
-cp "$stage/bin/busybox" "$ird/bin/busybox"
-install -m 0755 "$here/initramfs-init" "$ird/init"
+mkdir -p "$ird"/{dev,proc,sys,newroot}
+if [ "$variant" = development ]; then
+	mkdir -p "$ird/bin"
+	cp "$stage/bin/busybox" "$ird/bin/busybox"
+	install -m 0755 "$here/initramfs-init" "$ird/init"
+else
+	case $O in /*) build=$O ;; *) build=$top/$O ;; esac
+	[ -x "$build/bin/sealroom-initramfs" ] ||
+		{ echo "image: $build/bin/sealroom-initramfs is not built" >&2; exit 1; }
+	install -m 0755 "$build/bin/sealroom-initramfs" "$ird/init"
+	root_device=${IMAGE_ROOT_DEVICE:-/dev/vda}
+	case $root_device in /dev/?*) ;; *)
+		echo "image: IMAGE_ROOT_DEVICE=$root_device is not a /dev path" >&2; exit 2 ;;
+	esac
+	printf '%s\n' "$root_device" >"$ird/root-device"
+fi
 printf '%s\n' "$variant" >"$ird/variant"
 modprobe -d "$stage" -S "$kabi" --show-depends -a $initrd_modules |
 	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r m; do

@@ -18,7 +18,12 @@
 #    roomd's unconfigured runs end with exit 0, the screen stays up); no
 #    image test runs (nothing on the results port); a line typed on the
 #    serial console (echo of a sum) gets no answer and no prompt; then QMP's
-#    quit powers it off. Prints the time to "sealroom: ready".
+#    quit powers it off. Prints the time to "sealroom: ready". root=/dev/vdb
+#    is among the switches: the product's initramfs mounts its own root.
+#    The initramfs, offline: no busybox, no shell, a static /init, the root
+#    device fixed in it.
+# 3. A boot with rdinit=/bin/busybox sh (a review's root shell): the kernel
+#    panics, finding neither that program nor a root it can mount itself.
 #
 #   tests/qemu/test_qemu_product.sh IMAGE_DIR
 # PRODUCT_SWITCHES replaces the switches (PRODUCT_SWITCHES= with the
@@ -28,7 +33,7 @@ img=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 dev=${DEV_IMAGE_DIR:-$img/../image}
 timeout=${QEMU_TIMEOUT:-900}
-switches=${PRODUCT_SWITCHES-sealroom.mode=test sealroom.test=x sealroom.hostroom=1 sealroom.modules=vivid sealroom.board=qemu-x86_64-virtio-gpu init=/bin/sh}
+switches=${PRODUCT_SWITCHES-sealroom.mode=test sealroom.test=x sealroom.hostroom=1 sealroom.modules=vivid sealroom.board=qemu-x86_64-virtio-gpu init=/bin/sh root=/dev/vdb}
 work=$img/test-run
 rm -rf "$work"
 mkdir -p "$work"
@@ -71,6 +76,18 @@ check "/usr/lib/sealroom/variant says product ($variant)" test "$variant" = prod
 (cd "$work" && mkdir -p initrd && cd initrd && zcat "$img/initrd.img" | cpio -i --quiet variant init 2>/dev/null)
 check "the initramfs's /variant says product ($(cat "$work/initrd/variant" 2>/dev/null))" \
 	test "$(cat "$work/initrd/variant" 2>/dev/null)" = product
+# The initramfs: no program but its /init, which is static (no loader in
+# there to run anything else), and the root device fixed in it.
+zcat "$img/initrd.img" | cpio -t --quiet 2>/dev/null >"$work/initrd.files"
+(cd "$work/initrd" && zcat "$img/initrd.img" | cpio -i --quiet root-device 2>/dev/null)
+shells=$(grep -E '(^|/)(busybox|sh|dash|bash|ash)$|^bin(/|$)|^usr(/|$)|^sbin(/|$)' "$work/initrd.files")
+check "the initramfs has no busybox, no shell and no bin/, sbin/ or usr/${shells:+ (found: $(echo $shells))}" \
+	test -z "$shells"
+interp=$(readelf -l "$work/initrd/init" 2>&1 | grep -c 'program interpreter')
+check "its /init is a static program, not a script: ELF, no program interpreter ($(head -c 4 "$work/initrd/init" | tr -dc 'A-Z'), $interp)" \
+	test "$(head -c 4 "$work/initrd/init" | tail -c 3)" = ELF -a "$interp" = 0
+check "its /root-device fixes the root: $(cat "$work/initrd/root-device" 2>/dev/null)" \
+	test "$(cat "$work/initrd/root-device" 2>/dev/null)" = /dev/vda
 if [ -f "$dev/rootfs.ext4" ]; then
 	dev=$(cd "$dev" && pwd)
 	if "$here/ext4_files.py" "$dev/rootfs.ext4" >"$work/dev.files" 2>"$work/files.err"; then
@@ -175,6 +192,8 @@ if [ -n "$switches" ]; then
 		test "$said" = 1
 	check "the initramfs said it ignored init= (and booted sealroom-init)" \
 		congrep -q 'initramfs: product image: init= ignored; /sbin/sealroom-init$'
+	check "the initramfs said it ignored root= (/dev/vdb: none here) and mounted its own root" \
+		congrep -q "initramfs: product image: root= ignored; the image's root device\$"
 	check "the board stayed the image's (qemu-x86_64): sealroom.board ignored" \
 		congrep -q '^sealroom: ready (board qemu-x86_64,'
 fi
@@ -221,6 +240,43 @@ stop_qemu
 check "QMP's quit powered it off (QEMU gone)" sh -c "! kill -0 $qemu 2>/dev/null"
 echo "# console:"
 console | sed 's/^/#   /'
-echo "# product boot: ${ready} s to ready, $(since "$boot") s in QEMU; the whole test $(since "$start") s"
+echo "# product boot: ${ready} s to ready, $(since "$boot") s in QEMU"
+
+# ------------------------------------------------------------ 3. rdinit=
+# A review's attack: rdinit=/bin/busybox sh on the command line was a root
+# shell. Now the initramfs has no such program: the kernel falls back to
+# mounting root= itself, cannot (virtio-blk and ext4 are modules that only
+# /init loads) and panics; QEMU (-no-reboot) ends. Nothing answers a line.
+if [ -z "${PRODUCT_SWITCHES+set}" ]; then
+	mv "$work/console.log" "$work/console-boot.log"
+	boot=$(date +%s.%N)
+	QEMU_APPEND="rdinit=/bin/busybox sh" QEMU_RESULTS=$work/results.tap \
+		QEMU_QMP=$work/qmp.sock setsid "$here/../../rootfs/run-qemu.sh" "$img" \
+		<"$work/console.in" >"$work/console.log" 2>&1 &
+	qemu=$!
+	printf '\r%s\r' "$probe" >&3
+	i=0
+	while kill -0 "$qemu" 2>/dev/null && [ $i -lt 3000 ]; do
+		sleep 0.1
+		i=$((i + 1))
+		[ $((i % 50)) = 0 ] && printf '\r%s\r' "$probe" >&3
+	done
+	if kill -0 "$qemu" 2>/dev/null; then
+		nok "rdinit=/bin/busybox: QEMU still ran after 300 s"
+		stop_qemu
+	else
+		wait "$qemu" 2>/dev/null
+		ok "rdinit=/bin/busybox: QEMU ended by itself in $(since "$boot") s"
+	fi
+	check "rdinit=/bin/busybox: the kernel found no such program and panicked, unable to mount a root itself" \
+		congrep -q 'Kernel panic - not syncing: VFS: Unable to mount root fs'
+	answered=$(console | grep -c 'sealroom-probe-42-answered')
+	prompt=$(console | grep -cE '[#$] $|@[^ ]+:[^ ]*[#$]')
+	check "rdinit=/bin/busybox: nothing ran, nothing answered ($answered), no prompt ($prompt), no 'sealroom: ready'" \
+		test "$answered" = 0 -a "$prompt" = 0 -a "$(console | grep -c '^sealroom: ready')" = 0
+	echo "# console with rdinit=/bin/busybox (last 8 lines):"
+	console | tail -n 8 | sed 's/^/#   /'
+fi
+echo "# the whole test $(since "$start") s"
 echo "1..$k"
 [ "$failed" = 0 ]

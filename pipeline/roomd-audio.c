@@ -16,7 +16,9 @@
 
 struct _RoomdAudio
 {
+  GstElement *pipeline;         /* not owned: roomd's */
   GstElement *mixer, *volume, *level_in, *level, *sink;
+  GstClockTime latency;         /* the pipeline's, as last said */
   guint percent;
   guint64 levels;
   gdouble rms_db, peak_db;
@@ -126,6 +128,8 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
   gst_bin_add (GST_BIN (pipeline), sink);
   gst_object_unref (sink);      /* the pipeline's now */
   c[7] = a->sink = sink;
+  a->pipeline = pipeline;
+  a->latency = GST_CLOCK_TIME_NONE;
   a->percent = ROOMD_AUDIO_VOLUME_MAX;
   a->rms_db = a->peak_db = a->rms_in_db = FLOOR_DB;
   a->in_end = GST_CLOCK_TIME_NONE;
@@ -137,6 +141,25 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
     return NULL;
   }
   return a;
+}
+
+/* Asks the main loop for the pipeline's latency again (roomd_audio_bus_message). */
+static void
+ask_latency (GstElement * mixer)
+{
+  gst_element_post_message (mixer, gst_message_new_latency (GST_OBJECT
+          (mixer)));
+}
+
+/* An input's first buffer: its upstream answers the latency query now (a
+ * source does once it has its caps), and the mixer's deadline takes it. */
+static GstPadProbeReturn
+on_first_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  (void) info;
+  (void) data;
+  ask_latency (GST_ELEMENT (GST_OBJECT_PARENT (pad)));
+  return GST_PAD_PROBE_REMOVE;
 }
 
 GstPad *
@@ -151,6 +174,9 @@ roomd_audio_link (RoomdAudio * a, GstPad * src)
     gst_object_unref (pad);
     return NULL;
   }
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_first_buffer, NULL,
+      NULL);
+  ask_latency (a->mixer);
   return pad;
 }
 
@@ -205,12 +231,47 @@ loudest (const GstStructure * s, const gchar * field)
   return best;
 }
 
+/*
+ * The pipeline's latency again: GStreamer computes it when the pipeline
+ * goes to PLAYING, and on GST_MESSAGE_LATENCY only if the application asks.
+ * The mixer's deadline grows with each input's upstream latency (a receive
+ * branch's jitter buffer, its decoder); the board's sink must play the mix
+ * that much later, or it drops what the mixer gives it as late (alsasink
+ * does; fakesink renders it late). Said when it changes.
+ */
+static void
+recalculate_latency (RoomdAudio * a)
+{
+  GstQuery *q = gst_query_new_latency ();
+  GstClockTime min = GST_CLOCK_TIME_NONE;
+  gboolean live = FALSE;
+
+  /* As gst_bin_recalculate_latency, but only a live answer is taken: an
+   * input linked before its source has its caps fails the mixer's query,
+   * and the pipeline then answers "not live, 0", which would have the sink
+   * play on the clock at once until that input's first buffer. */
+  if (gst_element_query (a->pipeline, q))
+    gst_query_parse_latency (q, &live, &min, NULL);
+  gst_query_unref (q);
+  if (!live || !GST_CLOCK_TIME_IS_VALID (min) || min == a->latency)
+    return;
+  if (!gst_element_send_event (a->pipeline, gst_event_new_latency (min)))
+    return;
+  a->latency = min;
+  g_print ("roomd: the pipeline's latency is %" G_GUINT64_FORMAT " ms (the "
+      "audio output plays that late)\n", min / GST_MSECOND);
+}
+
 gboolean
 roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg)
 {
   const GstStructure *s;
   GstClockTime end = GST_CLOCK_TIME_NONE;
 
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_LATENCY) {
+    recalculate_latency (a);
+    return TRUE;
+  }
   if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT
       || (GST_MESSAGE_SRC (msg) != GST_OBJECT (a->level)
           && GST_MESSAGE_SRC (msg) != GST_OBJECT (a->level_in))
@@ -329,6 +390,12 @@ roomd_audio_stats (const RoomdAudio * a, guint64 * levels, gdouble * rms_db)
 {
   *levels = a->levels;
   *rms_db = a->rms_db;
+}
+
+GstClockTime
+roomd_audio_latency (const RoomdAudio * a)
+{
+  return a->latency;
 }
 
 void

@@ -51,8 +51,17 @@ void roomd_audio_unlink (RoomdAudio * a, GstPad * mixer_pad);
 /* The output volume in percent, 0 (silent, muted) .. ROOMD_AUDIO_VOLUME_MAX; FALSE out of range. */
 gboolean roomd_audio_set_volume (RoomdAudio * a, guint percent);
 guint roomd_audio_volume (const RoomdAudio * a);
-/* Handles the level element's message (a line: "roomd audio-out: ..."); FALSE for others. */
+/*
+ * Handles the level element's message (a line: "roomd audio-out: ...") and
+ * GST_MESSAGE_LATENCY (the pipeline's latency recalculated, a line when it
+ * changes: "roomd: the pipeline's latency is N ms ..."); FALSE for others.
+ * roomd_audio_link posts a LATENCY when it links an input and again at that
+ * input's first buffer: the mixer then waits for that input's upstream too,
+ * and the board's sink must play that much later.
+ */
 gboolean roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg);
+/* The pipeline's latency as last recalculated; GST_CLOCK_TIME_NONE before. */
+GstClockTime roomd_audio_latency (const RoomdAudio * a);
 /*
  * The output's watchdog, once a second from the main loop: while the
  * pipeline is PLAYING and no level has come for ROOMD_AUDIO_STALL_S, one

@@ -139,8 +139,8 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
     GError *err = NULL;
 
     gst_message_parse_warning (msg, &err, NULL);
-    gst_e2ee_log_limit_print (&app->log_senders, TRUE, "roomd: warning from "
-        "%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
+    gst_e2ee_log_limit_print (&app->log_warnings, TRUE, "roomd: warning from "
+        "%s: %.200s", GST_MESSAGE_SRC_NAME (msg), err->message);
     g_clear_error (&err);
   }
   return TRUE;
@@ -520,6 +520,10 @@ main (int argc, char **argv)
   /* A sender's join or departure makes a few lines: 64 in 10 s. */
   gst_e2ee_log_limit_init (&app.log_senders, "roomd", "keyxchgd's keys and "
       "the senders", 64, 10);
+  /* Elements' bus warnings (e2eedec's, driven by keys and peers): their own
+   * budget, so that they never crowd out the senders' lines. */
+  gst_e2ee_log_limit_init (&app.log_warnings, "roomd", "the elements' "
+      "warnings", 10, 10);
   app.recv_kids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       NULL);
   app.pipeline = gst_pipeline_new ("roomd");
@@ -616,5 +620,7 @@ main (int argc, char **argv)
   roomd_audio_free (app.audio);
   gst_e2ee_log_limit_flush (&app.log_senders);
   gst_e2ee_log_limit_clear (&app.log_senders);
+  gst_e2ee_log_limit_flush (&app.log_warnings);
+  gst_e2ee_log_limit_clear (&app.log_warnings);
   return app.exit_code;
 }

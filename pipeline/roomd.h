@@ -86,6 +86,7 @@ struct _Roomd
   RoomdCounts gone_total;
   guint64 branches;             /* branches made in the run */
   GstE2eeLogLimit log_senders;  /* lines keyxchgd's keys and senders drive */
+  GstE2eeLogLimit log_warnings; /* the elements' bus warnings */
   GHashTable *recv_kids;        /* receive KIDs installed (guint64 -> sender) */
   GstElement *pipeline;
   GMainLoop *loop;

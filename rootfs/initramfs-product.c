@@ -6,15 +6,28 @@
  * takes a program, a device or a switch from the kernel command line.
  *
  * What it does, in this order:
- *   1. mounts /proc, /sys and /dev (devtmpfs);
- *   2. loads the modules listed in /modules (one path a line, in order:
+ *   1. refuses to run as anything but PID 1 (the kernel runs usermode
+ *      helpers, kernel.modprobe for one, from this root too);
+ *   2. mounts /proc, /sys and /dev (devtmpfs), its console on fds 0-2;
+ *   3. reads the kernel command line and refuses it (a restart) unless each
+ *      argument is one the product boots with: console=, root=, rw, ro,
+ *      quiet, loglevel=, panic=, BOOT_IMAGE=, initrd=, init=, and
+ *      sealroom.* (those last three ignored, and said so). Anything else may
+ *      already have acted in the kernel (sysctl.kernel.core_pattern=|...
+ *      runs a program as root at the first crash; NAME=VALUE becomes init's
+ *      environment; module.param= reaches modprobe later), so the machine
+ *      does not come up with it;
+ *   4. loads the modules listed in /modules (one path a line, in order:
  *      those that reach the root file system, written by mkimage.sh);
- *   3. mounts the root device written at build time in /root-device (ext4,
- *      read-write, noatime) on /newroot, waiting up to 5 s for it to appear;
- *      root= on the command line is ignored (said once), as is init=;
- *   4. moves /dev there, unmounts /proc and /sys, deletes its own files
+ *   5. mounts the root device written at build time in /root-device (ext4,
+ *      read-write, noatime) on /newroot, waiting up to 10 s for it to appear,
+ *      once its ext4 superblock has the UUID written in /root-uuid (the
+ *      image's, from mke2fs -U): another disk that takes the device's name
+ *      is refused; root= is ignored, as is init=;
+ *   6. moves /dev there, unmounts /proc and /sys, deletes its own files
  *      (the initramfs is RAM) and makes /newroot the root;
- *   5. executes /sbin/sealroom-init.
+ *   7. executes /sbin/sealroom-init with a fixed environment (PATH, HOME,
+ *      TERM), nothing from the command line.
  * Any step that fails is said in one line on the console, then the machine
  * restarts after 10 s: nothing interactive, ever.
  *
@@ -30,13 +43,19 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define INIT "/sbin/sealroom-init"
 #define NEWROOT "/newroot"
-#define WAIT_MS 5000
+#define WAIT_MS 10000
+/* ext4's superblock at 1024: its magic at 56, its UUID at 104. */
+#define EXT4_SB 1024
+#define EXT4_MAGIC_AT 56
+#define EXT4_UUID_AT 104
 
 static void say(const char *fmt, ...)
 {
@@ -96,19 +115,49 @@ static void load_modules(void)
 	fclose(f);
 }
 
-/* Says which of root= and init= the command line gave: both are ignored. */
-static void ignored_switches(void)
+/* Whether arg is one the product boots with (its value free). */
+static int allowed(const char *arg)
+{
+	static const char *const bare[] = { "rw", "ro", "quiet" };
+	static const char *const valued[] = { "console=", "root=", "loglevel=", "panic=",
+					      "BOOT_IMAGE=", "initrd=", "init=",
+					      /* sealroom-init ignores each in a product,
+					       * and says so */
+					      "sealroom." };
+
+	for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
+		if (!strcmp(arg, bare[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
+		if (!strncmp(arg, valued[i], strlen(valued[i])))
+			return 1;
+	return 0;
+}
+
+/* The kernel command line, argument by argument: anything the product does
+ * not boot with is a restart; root= and init= are said to be ignored. */
+static void check_cmdline(void)
 {
 	char cmdline[4096], *arg, *save = NULL;
-	FILE *f = fopen("/proc/cmdline", "re");
-	int root = 0, init = 0;
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC), root = 0, init = 0;
+	ssize_t n = fd >= 0 ? read(fd, cmdline, sizeof cmdline - 1) : -1;
 
-	if (!f)
-		return;
-	if (!fgets(cmdline, sizeof cmdline, f))
-		cmdline[0] = '\0';
-	fclose(f);
-	for (arg = strtok_r(cmdline, " \n", &save); arg; arg = strtok_r(NULL, " \n", &save)) {
+	if (fd >= 0)
+		close(fd);
+	if (n < 0 || (size_t)n >= sizeof cmdline - 1)
+		restart("the kernel command line cannot be read whole", n < 0 ? errno : E2BIG);
+	cmdline[n] = '\0';
+	/* Quotes group words in the kernel's parser: a quoted argument is
+	 * none the product boots with. */
+	if (strchr(cmdline, '"'))
+		restart("the kernel command line has quotes, which the product does not take",
+			EINVAL);
+	for (arg = strtok_r(cmdline, " \t\n", &save); arg; arg = strtok_r(NULL, " \t\n", &save)) {
+		if (!allowed(arg)) {
+			say("product image: the kernel command line has \"%.64s\", which the "
+			    "product does not boot with", arg);
+			restart("refused the kernel command line", EPERM);
+		}
 		root |= !strncmp(arg, "root=", 5);
 		init |= !strncmp(arg, "init=", 5);
 	}
@@ -116,6 +165,25 @@ static void ignored_switches(void)
 		say("product image: init= ignored; " INIT);
 	if (root)
 		say("product image: root= ignored; the image's root device");
+}
+
+/* Whether dev holds the ext4 file system whose UUID is uuid (32 hex digits,
+ * as mkimage.sh gave mke2fs -U, dashes left out). */
+static int is_the_root(const char *dev, const char *uuid)
+{
+	unsigned char sb[EXT4_UUID_AT + 16];
+	char hex[33];
+	int fd = open(dev, O_RDONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = pread(fd, sb, sizeof sb, EXT4_SB) == (ssize_t)sizeof sb;
+	close(fd);
+	if (!ok || sb[EXT4_MAGIC_AT] != 0x53 || sb[EXT4_MAGIC_AT + 1] != 0xef)
+		return 0;
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sb[EXT4_UUID_AT + i]);
+	return !strcmp(hex, uuid);
 }
 
 /* Deletes the initramfs's files (RAM), not crossing into other mounts. */
@@ -137,7 +205,8 @@ static void delete_tree(int dirfd, dev_t dev)
 		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) || st.st_dev != dev)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			sub = openat(dirfd, e->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				delete_tree(sub, dev);
 			unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
@@ -150,10 +219,17 @@ static void delete_tree(int dirfd, dev_t dev)
 
 int main(void)
 {
-	char root[256];
+	static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/",
+				     "TERM=linux", NULL };
+	static char *const argv[] = { INIT, NULL };
+	char root[256], uuid[64];
 	struct stat st;
+	struct statfs sfs;
 	int waited = 0, fd;
 
+	/* A usermode helper the kernel runs from this root is not PID 1. */
+	if (getpid() != 1)
+		return 1;
 	mkdir("/proc", 0555);
 	mkdir("/sys", 0555);
 	mkdir("/dev", 0755);
@@ -161,16 +237,30 @@ int main(void)
 	    mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
 	    mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, NULL))
 		restart("cannot mount /proc, /sys or /dev", errno);
+	/* The console, when the kernel found none to give (no /dev/console in
+	 * the initramfs before devtmpfs). */
+	if (fcntl(2, F_GETFD) < 0 && (fd = open("/dev/console", O_RDWR | O_NOCTTY)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	check_cmdline();
 	load_modules();
-	ignored_switches();
 	read_line("/root-device", root, sizeof root);
-	if (strncmp(root, "/dev/", 5))
-		restart("no root device in the initramfs's /root-device", ENOENT);
+	read_line("/root-uuid", uuid, sizeof uuid);
+	if (strncmp(root, "/dev/", 5) || strlen(uuid) != 32)
+		restart("no root device or UUID in the initramfs", ENOENT);
 	while (stat(root, &st) || !S_ISBLK(st.st_mode)) {
 		if (waited >= WAIT_MS)
 			restart(root, ENODEV);
 		usleep(50 * 1000);
 		waited += 50;
+	}
+	if (!is_the_root(root, uuid)) {
+		say("%s is not this image's root file system (ext4 UUID %s)", root, uuid);
+		restart("refused the root device", EPERM);
 	}
 	mkdir(NEWROOT, 0755);
 	if (mount(root, NEWROOT, "ext4", MS_NOATIME, NULL))
@@ -179,13 +269,15 @@ int main(void)
 		restart("cannot move /dev to the root", errno);
 	umount2("/proc", MNT_DETACH);
 	umount2("/sys", MNT_DETACH);
+	/* Only the initramfs (rootfs: ramfs or tmpfs) is ever deleted. */
 	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 && !fstat(fd, &st))
+	if (fd >= 0 && !fstat(fd, &st) && !fstatfs(fd, &sfs) &&
+	    (sfs.f_type == RAMFS_MAGIC || sfs.f_type == TMPFS_MAGIC))
 		delete_tree(fd, st.st_dev);
 	else if (fd >= 0)
 		close(fd);
 	if (chdir(NEWROOT) || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/"))
 		restart("cannot make the root file system the root", errno);
-	execl(INIT, INIT, (char *)NULL);
+	execve(INIT, argv, env);
 	restart("cannot execute " INIT, errno);
 }

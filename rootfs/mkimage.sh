@@ -264,6 +264,7 @@ rm -rf "$stage/boot"/*
 # rdinit= to run, no root= or init= taken from the command line.
 ird=$out/initramfs
 rm -rf "$ird"
+root_uuid=
 mkdir -p "$ird"/{dev,proc,sys,newroot}
 if [ "$variant" = development ]; then
 	mkdir -p "$ird/bin"
@@ -279,6 +280,9 @@ else
 		echo "image: IMAGE_ROOT_DEVICE=$root_device is not a /dev path" >&2; exit 2 ;;
 	esac
 	printf '%s\n' "$root_device" >"$ird/root-device"
+	# The root's ext4 UUID (mke2fs -U below): /init mounts no other disk.
+	root_uuid=$(cat /proc/sys/kernel/random/uuid)
+	printf '%s\n' "${root_uuid//-/}" >"$ird/root-uuid"
 fi
 printf '%s\n' "$variant" >"$ird/variant"
 modprobe -d "$stage" -S "$kabi" --show-depends -a $initrd_modules |
@@ -294,7 +298,8 @@ step INITRD "$out/initrd.img ($(du -h "$out/initrd.img" | cut -f1), $(wc -l <"$i
 kib=$(du -sk "$stage" | cut -f1)
 size=$((kib + kib / 3 + 65536))
 rm -f "$out/rootfs.ext4"
-mke2fs -q -t ext4 -L sealroom -m 0 -d "$stage" "$out/rootfs.ext4" "${size}k"
+mke2fs -q -t ext4 -L sealroom -m 0 ${root_uuid:+-U "$root_uuid"} -d "$stage" \
+	"$out/rootfs.ext4" "${size}k"
 rm -rf "$stage"
 step EXT4 "$out/rootfs.ext4"
 echo "image: $out/rootfs.ext4 $((size / 1024)) MiB (content $((kib / 1024)) MiB), kernel $kabi, board $board, $variant image"

@@ -22,8 +22,11 @@
 #    is among the switches: the product's initramfs mounts its own root.
 #    The initramfs, offline: no busybox, no shell, a static /init, the root
 #    device fixed in it.
-# 3. A boot with rdinit=/bin/busybox sh (a review's root shell): the kernel
-#    panics, finding neither that program nor a root it can mount itself.
+# 3. Boots that must not come up, each ending by itself: rdinit=/bin/busybox
+#    sh (a review's root shell: the kernel panics, finding neither that
+#    program nor a root it can mount itself); sysctl.kernel.core_pattern=
+#    and SEALROOM_ETC= on the command line (/init refuses it and restarts);
+#    the development image's disk as the root (/init refuses its UUID).
 #
 #   tests/qemu/test_qemu_product.sh IMAGE_DIR
 # PRODUCT_SWITCHES replaces the switches (PRODUCT_SWITCHES= with the
@@ -88,6 +91,10 @@ check "its /init is a static program, not a script: ELF, no program interpreter 
 	test "$(head -c 4 "$work/initrd/init" | tail -c 3)" = ELF -a "$interp" = 0
 check "its /root-device fixes the root: $(cat "$work/initrd/root-device" 2>/dev/null)" \
 	test "$(cat "$work/initrd/root-device" 2>/dev/null)" = /dev/vda
+(cd "$work/initrd" && zcat "$img/initrd.img" | cpio -i --quiet root-uuid 2>/dev/null)
+fs_uuid=$(dumpe2fs -h "$fs" 2>/dev/null | awk '/^Filesystem UUID:/ { gsub("-", "", $3); print $3 }')
+check "its /root-uuid is rootfs.ext4's ext4 UUID ($(cat "$work/initrd/root-uuid" 2>/dev/null), $fs_uuid)" \
+	test -n "$fs_uuid" -a "$(cat "$work/initrd/root-uuid" 2>/dev/null)" = "$fs_uuid"
 if [ -f "$dev/rootfs.ext4" ]; then
 	dev=$(cd "$dev" && pwd)
 	if "$here/ext4_files.py" "$dev/rootfs.ext4" >"$work/dev.files" 2>"$work/files.err"; then
@@ -138,8 +145,12 @@ mkfifo "$work/console.in"
 exec 3<>"$work/console.in"
 : >"$work/results.tap"
 boot=$(date +%s.%N)
+# The development image as a second disk (/dev/vdb, read-only), when it is
+# there: root=/dev/vdb among the switches then names a disk that exists.
+disk2=
+[ -f "$dev/rootfs.ext4" ] && disk2=$dev/rootfs.ext4
 QEMU_APPEND=$switches QEMU_RESULTS=$work/results.tap QEMU_ARTIFACTS=$work/artifacts.tar \
-	QEMU_QMP=$work/qmp.sock setsid "$here/../../rootfs/run-qemu.sh" "$img" \
+	QEMU_DISK2=$disk2 QEMU_QMP=$work/qmp.sock setsid "$here/../../rootfs/run-qemu.sh" "$img" \
 	<"$work/console.in" >"$work/console.log" 2>&1 &
 qemu=$!
 # The console's text: no carriage returns, no terminal escapes (the
@@ -192,7 +203,7 @@ if [ -n "$switches" ]; then
 		test "$said" = 1
 	check "the initramfs said it ignored init= (and booted sealroom-init)" \
 		congrep -q 'initramfs: product image: init= ignored; /sbin/sealroom-init$'
-	check "the initramfs said it ignored root= (/dev/vdb: none here) and mounted its own root" \
+	check "the initramfs said it ignored root= (/dev/vdb: ${disk2:-none here}) and mounted its own root" \
 		congrep -q "initramfs: product image: root= ignored; the image's root device\$"
 	check "the board stayed the image's (qemu-x86_64): sealroom.board ignored" \
 		congrep -q '^sealroom: ready (board qemu-x86_64,'
@@ -242,19 +253,19 @@ echo "# console:"
 console | sed 's/^/#   /'
 echo "# product boot: ${ready} s to ready, $(since "$boot") s in QEMU"
 
-# ------------------------------------------------------------ 3. rdinit=
-# A review's attack: rdinit=/bin/busybox sh on the command line was a root
-# shell. Now the initramfs has no such program: the kernel falls back to
-# mounting root= itself, cannot (virtio-blk and ext4 are modules that only
-# /init loads) and panics; QEMU (-no-reboot) ends. Nothing answers a line.
-if [ -z "${PRODUCT_SWITCHES+set}" ]; then
-	mv "$work/console.log" "$work/console-boot.log"
+# ------------------------------------------------------------ 3. refusals
+# Boots that must not come up, each ending by itself (a panic, or /init's
+# restart: QEMU runs with -no-reboot): the kernel command line or the disk
+# is one the product does not boot with. Lines typed meanwhile get no answer.
+# refused WHAT IMAGE_DIR APPEND PATTERN: one such boot; PATTERN (grep -E) on
+# the console says why.
+refused() {
+	rm -f "$work/console.log"
 	boot=$(date +%s.%N)
-	QEMU_APPEND="rdinit=/bin/busybox sh" QEMU_RESULTS=$work/results.tap \
-		QEMU_QMP=$work/qmp.sock setsid "$here/../../rootfs/run-qemu.sh" "$img" \
+	QEMU_APPEND=$3 QEMU_RESULTS=$work/results.tap QEMU_QMP=$work/qmp.sock \
+		setsid "$here/../../rootfs/run-qemu.sh" "$2" \
 		<"$work/console.in" >"$work/console.log" 2>&1 &
 	qemu=$!
-	printf '\r%s\r' "$probe" >&3
 	i=0
 	while kill -0 "$qemu" 2>/dev/null && [ $i -lt 3000 ]; do
 		sleep 0.1
@@ -262,20 +273,42 @@ if [ -z "${PRODUCT_SWITCHES+set}" ]; then
 		[ $((i % 50)) = 0 ] && printf '\r%s\r' "$probe" >&3
 	done
 	if kill -0 "$qemu" 2>/dev/null; then
-		nok "rdinit=/bin/busybox: QEMU still ran after 300 s"
+		nok "$1: QEMU still ran after 300 s"
 		stop_qemu
 	else
 		wait "$qemu" 2>/dev/null
-		ok "rdinit=/bin/busybox: QEMU ended by itself in $(since "$boot") s"
+		ok "$1: QEMU ended by itself in $(since "$boot") s"
 	fi
-	check "rdinit=/bin/busybox: the kernel found no such program and panicked, unable to mount a root itself" \
-		congrep -q 'Kernel panic - not syncing: VFS: Unable to mount root fs'
+	check "$1: the console says why: $(console | grep -oE "$4" | head -n 1)" congrep -qE "$4"
 	answered=$(console | grep -c 'sealroom-probe-42-answered')
 	prompt=$(console | grep -cE '[#$] $|@[^ ]+:[^ ]*[#$]')
-	check "rdinit=/bin/busybox: nothing ran, nothing answered ($answered), no prompt ($prompt), no 'sealroom: ready'" \
+	check "$1: nothing ran, nothing answered ($answered), no prompt ($prompt), no 'sealroom: ready'" \
 		test "$answered" = 0 -a "$prompt" = 0 -a "$(console | grep -c '^sealroom: ready')" = 0
-	echo "# console with rdinit=/bin/busybox (last 8 lines):"
-	console | tail -n 8 | sed 's/^/#   /'
+	echo "# console of '$1' (last 4 lines):"
+	console | tail -n 4 | sed 's/^/#   /'
+}
+if [ -z "${PRODUCT_SWITCHES+set}" ]; then
+	mv "$work/console.log" "$work/console-boot.log"
+	# A review's root shell: rdinit=/bin/busybox sh. No such program now:
+	# the kernel falls back to mounting root= itself, cannot (virtio-blk
+	# and ext4 are modules only /init loads) and panics.
+	refused "rdinit=/bin/busybox sh" "$img" "rdinit=/bin/busybox sh" \
+		'Kernel panic - not syncing: VFS: Unable to mount root fs'
+	# What the kernel acts on before /init (sysctl.*: a core_pattern pipe
+	# runs a program as root at the first crash) and what would be init's
+	# environment: /init refuses the command line.
+	refused "sysctl.kernel.core_pattern=|/bin/sh and SEALROOM_ETC=/run" "$img" \
+		"sysctl.kernel.core_pattern=|/bin/sh SEALROOM_ETC=/run" \
+		'initramfs: product image: the kernel command line has "sysctl.kernel.core_pattern=\|/bin/sh", which the product does not boot with'
+	# Another disk where the root is: the development image's as /dev/vda
+	# under the product's kernel and initramfs.
+	if [ -f "$dev/rootfs.ext4" ]; then
+		mkdir -p "$work/other-root"
+		ln -sf "$img/vmlinuz" "$img/initrd.img" "$work/other-root/"
+		ln -sf "$dev/rootfs.ext4" "$work/other-root/rootfs.ext4"
+		refused "the development image's disk as /dev/vda" "$work/other-root" "" \
+			"initramfs: /dev/vda is not this image's root file system"
+	fi
 fi
 echo "# the whole test $(since "$start") s"
 echo "1..$k"

@@ -18,7 +18,10 @@ struct _RoomdAudio
 {
   GstElement *pipeline;         /* not owned: roomd's */
   GstElement *mixer, *volume, *level_in, *level, *sink;
-  GstClockTime latency;         /* the pipeline's, as last said */
+  /* The pipeline's latency as last set (do-latency: whichever thread
+   * recalculates it, the main loop's or a state change's). */
+  GMutex latency_lock;
+  GstClockTime latency;
   guint percent;
   guint64 levels;
   gdouble rms_db, peak_db;
@@ -91,6 +94,44 @@ live_mixer (GstElement * pipeline)
   return e;
 }
 
+/*
+ * The pipeline's latency: the pipeline's do-latency, in place of GstBin's.
+ * GStreamer computes it when the pipeline goes to PLAYING, and again on
+ * GST_MESSAGE_LATENCY only if the application asks (roomd_audio_bus_message
+ * does). The mixer's deadline grows with each input's upstream latency (a
+ * receive branch's jitter buffer, its decoder); the board's sink must play
+ * the mix that much later, or it drops what the mixer gives it as late
+ * (alsasink does; fakesink renders it late). Unlike GstBin's, only a live
+ * answer is taken: an input linked before its source has its caps fails
+ * the mixer's query, and the pipeline then answers "not live, 0", which
+ * would have the sink play at once until that input's first buffer. Said
+ * when it changes.
+ */
+static gboolean
+on_do_latency (GstBin * bin, gpointer data)
+{
+  RoomdAudio *a = data;
+  GstQuery *q = gst_query_new_latency ();
+  GstClockTime min = GST_CLOCK_TIME_NONE, was;
+  gboolean live = FALSE;
+
+  if (gst_element_query (GST_ELEMENT (bin), q))
+    gst_query_parse_latency (q, &live, &min, NULL);
+  gst_query_unref (q);
+  if (!live || !GST_CLOCK_TIME_IS_VALID (min))
+    return FALSE;
+  /* The sinks take it even if one refuses (GstBin's own does the same). */
+  gst_element_send_event (GST_ELEMENT (bin), gst_event_new_latency (min));
+  g_mutex_lock (&a->latency_lock);
+  was = a->latency;
+  a->latency = min;
+  g_mutex_unlock (&a->latency_lock);
+  if (min != was)
+    g_print ("roomd: the pipeline's latency is %" G_GUINT64_FORMAT " ms (the "
+        "audio output plays that late)\n", min / GST_MSECOND);
+  return TRUE;
+}
+
 RoomdAudio *
 roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
 {
@@ -129,7 +170,9 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
   gst_object_unref (sink);      /* the pipeline's now */
   c[7] = a->sink = sink;
   a->pipeline = pipeline;
+  g_mutex_init (&a->latency_lock);
   a->latency = GST_CLOCK_TIME_NONE;
+  g_signal_connect (pipeline, "do-latency", G_CALLBACK (on_do_latency), a);
   a->percent = ROOMD_AUDIO_VOLUME_MAX;
   a->rms_db = a->peak_db = a->rms_in_db = FLOOR_DB;
   a->in_end = GST_CLOCK_TIME_NONE;
@@ -152,13 +195,14 @@ ask_latency (GstElement * mixer)
 }
 
 /* An input's first buffer: its upstream answers the latency query now (a
- * source does once it has its caps), and the mixer's deadline takes it. */
+ * source does once it has its caps), and the mixer's deadline takes it.
+ * data: the mixer (a reference the probe holds). */
 static GstPadProbeReturn
 on_first_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
+  (void) pad;
   (void) info;
-  (void) data;
-  ask_latency (GST_ELEMENT (GST_OBJECT_PARENT (pad)));
+  ask_latency (data);
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -174,8 +218,9 @@ roomd_audio_link (RoomdAudio * a, GstPad * src)
     gst_object_unref (pad);
     return NULL;
   }
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_first_buffer, NULL,
-      NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, on_first_buffer, gst_object_ref
+      (a->mixer), gst_object_unref);
   ask_latency (a->mixer);
   return pad;
 }
@@ -187,6 +232,8 @@ roomd_audio_unlink (RoomdAudio * a, GstPad * mixer_pad)
     return;
   gst_element_release_request_pad (a->mixer, mixer_pad);
   gst_object_unref (mixer_pad);
+  /* The mixer waits no more for that input: less latency may do. */
+  ask_latency (a->mixer);
 }
 
 gboolean
@@ -231,37 +278,6 @@ loudest (const GstStructure * s, const gchar * field)
   return best;
 }
 
-/*
- * The pipeline's latency again: GStreamer computes it when the pipeline
- * goes to PLAYING, and on GST_MESSAGE_LATENCY only if the application asks.
- * The mixer's deadline grows with each input's upstream latency (a receive
- * branch's jitter buffer, its decoder); the board's sink must play the mix
- * that much later, or it drops what the mixer gives it as late (alsasink
- * does; fakesink renders it late). Said when it changes.
- */
-static void
-recalculate_latency (RoomdAudio * a)
-{
-  GstQuery *q = gst_query_new_latency ();
-  GstClockTime min = GST_CLOCK_TIME_NONE;
-  gboolean live = FALSE;
-
-  /* As gst_bin_recalculate_latency, but only a live answer is taken: an
-   * input linked before its source has its caps fails the mixer's query,
-   * and the pipeline then answers "not live, 0", which would have the sink
-   * play on the clock at once until that input's first buffer. */
-  if (gst_element_query (a->pipeline, q))
-    gst_query_parse_latency (q, &live, &min, NULL);
-  gst_query_unref (q);
-  if (!live || !GST_CLOCK_TIME_IS_VALID (min) || min == a->latency)
-    return;
-  if (!gst_element_send_event (a->pipeline, gst_event_new_latency (min)))
-    return;
-  a->latency = min;
-  g_print ("roomd: the pipeline's latency is %" G_GUINT64_FORMAT " ms (the "
-      "audio output plays that late)\n", min / GST_MSECOND);
-}
-
 gboolean
 roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg)
 {
@@ -269,7 +285,7 @@ roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg)
   GstClockTime end = GST_CLOCK_TIME_NONE;
 
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_LATENCY) {
-    recalculate_latency (a);
+    gst_bin_recalculate_latency (GST_BIN (a->pipeline));
     return TRUE;
   }
   if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT
@@ -393,13 +409,21 @@ roomd_audio_stats (const RoomdAudio * a, guint64 * levels, gdouble * rms_db)
 }
 
 GstClockTime
-roomd_audio_latency (const RoomdAudio * a)
+roomd_audio_latency (RoomdAudio * a)
 {
-  return a->latency;
+  GstClockTime t;
+
+  g_mutex_lock (&a->latency_lock);
+  t = a->latency;
+  g_mutex_unlock (&a->latency_lock);
+  return t;
 }
 
 void
 roomd_audio_free (RoomdAudio * a)
 {
+  if (!a)
+    return;
+  g_mutex_clear (&a->latency_lock);
   g_free (a);
 }

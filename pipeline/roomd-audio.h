@@ -56,12 +56,15 @@ guint roomd_audio_volume (const RoomdAudio * a);
  * GST_MESSAGE_LATENCY (the pipeline's latency recalculated, a line when it
  * changes: "roomd: the pipeline's latency is N ms ..."); FALSE for others.
  * roomd_audio_link posts a LATENCY when it links an input and again at that
- * input's first buffer: the mixer then waits for that input's upstream too,
- * and the board's sink must play that much later.
+ * input's first buffer, roomd_audio_unlink when it releases one: the mixer
+ * then waits for that input's upstream too (or no more), and the board's
+ * sink must play that much later. The output computes the pipeline's
+ * latency itself (its do-latency signal, connected by roomd_audio_new:
+ * only a live answer is taken).
  */
 gboolean roomd_audio_bus_message (RoomdAudio * a, GstMessage * msg);
-/* The pipeline's latency as last recalculated; GST_CLOCK_TIME_NONE before. */
-GstClockTime roomd_audio_latency (const RoomdAudio * a);
+/* The pipeline's latency as last set; GST_CLOCK_TIME_NONE before (any thread). */
+GstClockTime roomd_audio_latency (RoomdAudio * a);
 /*
  * The output's watchdog, once a second from the main loop: while the
  * pipeline is PLAYING and no level has come for ROOMD_AUDIO_STALL_S, one

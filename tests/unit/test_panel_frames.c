@@ -470,7 +470,13 @@ static void test_rx_seal_holds(void **state)
 		ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, again, 0);
 		assert_ptr_not_equal(ro, MAP_FAILED);
 		assert_int_equal(mprotect(ro, 4096, PROT_READ | PROT_WRITE), -1);
+		assert_int_equal(errno, EACCES);
 		munmap(ro, 4096);
+		/* Nor a hole punched in it (zeroes in roomd's frames). */
+		assert_int_equal(fallocate(again, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					   0, 4096),
+				 -1);
+		assert_int_equal(errno, EPERM);
 		close(again);
 	}
 	assert_true(fcntl(pool.fd, F_GET_SEALS) & F_SEAL_FUTURE_WRITE);

@@ -16,7 +16,8 @@
 
 struct _RoomdAudio
 {
-  GstElement *pipeline;         /* not owned: roomd's */
+  GstElement *pipeline;         /* a reference, for do_latency's sake */
+  gulong do_latency;            /* the pipeline's handler, on_do_latency */
   GstElement *mixer, *volume, *level_in, *level, *sink;
   /* The pipeline's latency as last set (do-latency: whichever thread
    * recalculates it, the main loop's or a state change's). */
@@ -115,17 +116,24 @@ on_do_latency (GstBin * bin, gpointer data)
   GstClockTime min = GST_CLOCK_TIME_NONE, was;
   gboolean live = FALSE;
 
+  /* One computation at a time, its event and its record in that order:
+   * the state change's thread (which holds this recursive lock already)
+   * and the main loop's recalculation both come here. */
+  GST_STATE_LOCK (bin);
   if (gst_element_query (GST_ELEMENT (bin), q))
     gst_query_parse_latency (q, &live, &min, NULL);
   gst_query_unref (q);
-  if (!live || !GST_CLOCK_TIME_IS_VALID (min))
+  if (!live || !GST_CLOCK_TIME_IS_VALID (min)) {
+    GST_STATE_UNLOCK (bin);
     return FALSE;
+  }
   /* The sinks take it even if one refuses (GstBin's own does the same). */
   gst_element_send_event (GST_ELEMENT (bin), gst_event_new_latency (min));
   g_mutex_lock (&a->latency_lock);
   was = a->latency;
   a->latency = min;
   g_mutex_unlock (&a->latency_lock);
+  GST_STATE_UNLOCK (bin);
   if (min != was)
     g_print ("roomd: the pipeline's latency is %" G_GUINT64_FORMAT " ms (the "
         "audio output plays that late)\n", min / GST_MSECOND);
@@ -169,10 +177,8 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
   gst_bin_add (GST_BIN (pipeline), sink);
   gst_object_unref (sink);      /* the pipeline's now */
   c[7] = a->sink = sink;
-  a->pipeline = pipeline;
   g_mutex_init (&a->latency_lock);
   a->latency = GST_CLOCK_TIME_NONE;
-  g_signal_connect (pipeline, "do-latency", G_CALLBACK (on_do_latency), a);
   a->percent = ROOMD_AUDIO_VOLUME_MAX;
   a->rms_db = a->peak_db = a->rms_in_db = FLOOR_DB;
   a->in_end = GST_CLOCK_TIME_NONE;
@@ -180,9 +186,14 @@ roomd_audio_new (GstElement * pipeline, const gchar * sink_desc)
   if (!gst_e2ee_media_link_chain (c, 8)) {
     g_printerr ("roomd: the audio output (mixer, level, volume, level, \"%s\") "
         "cannot be linked\n", sink_desc);
+    g_mutex_clear (&a->latency_lock);
     g_free (a);
     return NULL;
   }
+  /* Held until roomd_audio_free disconnects: the handler never outlives a. */
+  a->pipeline = gst_object_ref (pipeline);
+  a->do_latency = g_signal_connect (pipeline, "do-latency",
+      G_CALLBACK (on_do_latency), a);
   return a;
 }
 
@@ -424,6 +435,8 @@ roomd_audio_free (RoomdAudio * a)
 {
   if (!a)
     return;
+  g_signal_handler_disconnect (a->pipeline, a->do_latency);
+  gst_object_unref (a->pipeline);
   g_mutex_clear (&a->latency_lock);
   g_free (a);
 }

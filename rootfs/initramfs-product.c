@@ -10,13 +10,14 @@
  *      helpers, kernel.modprobe for one, from this root too);
  *   2. mounts /proc, /sys and /dev (devtmpfs), its console on fds 0-2;
  *   3. reads the kernel command line and refuses it (a restart) unless each
- *      argument is one the product boots with: console=, root=, rw, ro,
- *      quiet, loglevel=, panic=, BOOT_IMAGE=, initrd=, init=, and
- *      sealroom.* (those last three ignored, and said so). Anything else may
- *      already have acted in the kernel (sysctl.kernel.core_pattern=|...
- *      runs a program as root at the first crash; NAME=VALUE becomes init's
- *      environment; module.param= reaches modprobe later), so the machine
- *      does not come up with it;
+ *      argument is one the product boots with (initramfs-cmdline.h:
+ *      console=, root=, rw, ro, quiet, loglevel=, panic=, BOOT_IMAGE=,
+ *      init= and sealroom.*, separated by spaces, printable ASCII, no
+ *      quotes; root=, init= and sealroom.* are ignored, and said so).
+ *      Anything else may already have acted in the kernel
+ *      (sysctl.kernel.core_pattern=|... runs a program as root at the first
+ *      crash; NAME=VALUE becomes init's environment; module.param= reaches
+ *      modprobe later), so the machine does not come up with it;
  *   4. loads the modules listed in /modules (one path a line, in order:
  *      those that reach the root file system, written by mkimage.sh);
  *   5. mounts the root device written at build time in /root-device (ext4,
@@ -48,6 +49,8 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "initramfs-cmdline.h"
 
 #define INIT "/sbin/sealroom-init"
 #define NEWROOT "/newroot"
@@ -115,31 +118,12 @@ static void load_modules(void)
 	fclose(f);
 }
 
-/* Whether arg is one the product boots with (its value free). */
-static int allowed(const char *arg)
-{
-	static const char *const bare[] = { "rw", "ro", "quiet" };
-	static const char *const valued[] = { "console=", "root=", "loglevel=", "panic=",
-					      "BOOT_IMAGE=", "initrd=", "init=",
-					      /* sealroom-init ignores each in a product,
-					       * and says so */
-					      "sealroom." };
-
-	for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
-		if (!strcmp(arg, bare[i]))
-			return 1;
-	for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
-		if (!strncmp(arg, valued[i], strlen(valued[i])))
-			return 1;
-	return 0;
-}
-
-/* The kernel command line, argument by argument: anything the product does
- * not boot with is a restart; root= and init= are said to be ignored. */
+/* The kernel command line against the product's rule (initramfs-cmdline.h):
+ * anything else is a restart; root= and init= are said to be ignored. */
 static void check_cmdline(void)
 {
-	char cmdline[4096], *arg, *save = NULL;
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC), root = 0, init = 0;
+	char cmdline[4096], bad[96];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC), root, init, ret;
 	ssize_t n = fd >= 0 ? read(fd, cmdline, sizeof cmdline - 1) : -1;
 
 	if (fd >= 0)
@@ -147,19 +131,12 @@ static void check_cmdline(void)
 	if (n < 0 || (size_t)n >= sizeof cmdline - 1)
 		restart("the kernel command line cannot be read whole", n < 0 ? errno : E2BIG);
 	cmdline[n] = '\0';
-	/* Quotes group words in the kernel's parser: a quoted argument is
-	 * none the product boots with. */
-	if (strchr(cmdline, '"'))
-		restart("the kernel command line has quotes, which the product does not take",
-			EINVAL);
-	for (arg = strtok_r(cmdline, " \t\n", &save); arg; arg = strtok_r(NULL, " \t\n", &save)) {
-		if (!allowed(arg)) {
-			say("product image: the kernel command line has \"%.64s\", which the "
-			    "product does not boot with", arg);
-			restart("refused the kernel command line", EPERM);
-		}
-		root |= !strncmp(arg, "root=", 5);
-		init |= !strncmp(arg, "init=", 5);
+	ret = initramfs_cmdline_check(cmdline, bad, sizeof bad, &root, &init);
+	if (ret) {
+		say("product image: the kernel command line has %s%s%s, which the product "
+		    "does not boot with", ret == -EPERM ? "\"" : "", bad,
+		    ret == -EPERM ? "\"" : "");
+		restart("refused the kernel command line", -ret);
 	}
 	if (init)
 		say("product image: init= ignored; " INIT);
@@ -252,15 +229,19 @@ int main(void)
 	read_line("/root-uuid", uuid, sizeof uuid);
 	if (strncmp(root, "/dev/", 5) || strlen(uuid) != 32)
 		restart("no root device or UUID in the initramfs", ENOENT);
-	while (stat(root, &st) || !S_ISBLK(st.st_mode)) {
-		if (waited >= WAIT_MS)
+	/* The device, and its superblock readable (a slow disk's first read
+	 * may fail just after its node appears), within WAIT_MS. */
+	while (stat(root, &st) || !S_ISBLK(st.st_mode) || !is_the_root(root, uuid)) {
+		if (waited >= WAIT_MS) {
+			if (!stat(root, &st) && S_ISBLK(st.st_mode)) {
+				say("%s is not this image's root file system (ext4 UUID %s)", root,
+				    uuid);
+				restart("refused the root device", EPERM);
+			}
 			restart(root, ENODEV);
+		}
 		usleep(50 * 1000);
 		waited += 50;
-	}
-	if (!is_the_root(root, uuid)) {
-		say("%s is not this image's root file system (ext4 UUID %s)", root, uuid);
-		restart("refused the root device", EPERM);
 	}
 	mkdir(NEWROOT, 0755);
 	if (mount(root, NEWROOT, "ext4", MS_NOATIME, NULL))

@@ -78,13 +78,29 @@ all: $(O)/bin/sealroom-log
 # The product initramfs's /init (initramfs-product.c): static, as nothing
 # else is in that initramfs; never sanitized (a static ASan program does not
 # link, and it runs before any log could say what ASan found).
-$(O)/bin/sealroom-initramfs: rootfs/initramfs-product.c
+$(O)/bin/sealroom-initramfs: rootfs/initramfs-product.c rootfs/initramfs-cmdline.c \
+		rootfs/initramfs-cmdline.h
 	$(call say,CCLD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(WARN) \
-	  -static -o $@ $<
+	  -static -o $@ $(filter %.c,$^)
 
 all: $(O)/bin/sealroom-initramfs
+
+# Its command-line rule on the host, as a table of named command lines.
+$(O)/tests/test_initramfs_cmdline: tests/unit/test_initramfs_cmdline.c \
+		rootfs/initramfs-cmdline.c rootfs/initramfs-cmdline.h
+	$(call say,CCLD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -Irootfs $(BASE_LDFLAGS) -o $@ \
+	  $(filter %.c,$^) $(TEST_LIBS)
+MORE_TESTS += $(O)/tests/test_initramfs_cmdline
+FUZZ_TARGETS += fuzz_initramfs_cmdline
+$(O)/fuzz/fuzz_initramfs_cmdline: tests/fuzz/fuzz_initramfs_cmdline.c \
+		rootfs/initramfs-cmdline.c rootfs/initramfs-cmdline.h
+	$(call say,FUZZCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Irootfs -o $@ $(filter %.c,$^)
 
 install: install-sealroom-log
 .PHONY: install-sealroom-log

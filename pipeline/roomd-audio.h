@@ -13,9 +13,10 @@
  * only thing the screen may change here) and the last level measured after
  * the volume. The live silence keeps the mixer and the sink running while
  * no remote sender is there. The mixer is live from its construction and
- * waits ROOMD_AUDIO_LATENCY_MS for its inputs (more than the receive
- * branches' jitter buffer), so a sender's audio is mixed, not dropped as
- * late; an input with nothing yet is mixed as silence.
+ * waits for its inputs up to ROOMD_AUDIO_LATENCY_MS beyond their own
+ * latency (a receive branch's jitter buffer and decoder), so a sender's
+ * audio is mixed, not dropped as late; an input with nothing yet is mixed
+ * as silence.
  *
  * The sink is one element from a description (the board's audio_sink, e.g.
  * "alsasink device=hw:0", or "fakesink sync=true" on a board without a

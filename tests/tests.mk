@@ -60,7 +60,7 @@ $(O)/tests/test_e2ee_%: $(O)/obj/tests/elements/test_e2ee_%.o $(ELEMENT_HELPERS)
 	  $(call pl,$(CHECK_PKGS))
 
 # Scripts run as tests, in order after the compiled ones.
-SCRIPT_TESTS := tests/lib/test_tap.py tests/cli/test_cli.py tests/integration/test_udp_wire.py
+SCRIPT_TESTS := tests/lib/test_tap.py tests/lib/test_fuzz_targets.py tests/cli/test_cli.py tests/integration/test_udp_wire.py
 
 TEST_PROGRAMS = $(UNIT_BINS) $(ELEMENT_BINS) $(MORE_TESTS) $(SCRIPT_TESTS)
 # `make check T=word` runs only the tests whose path contains one of the words
@@ -87,7 +87,7 @@ check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@SFRAME_VECTORS=$(SHARED)/vectors/sframe/rfc9605.json BUILD=$(abspath $(O)) \
 	  GST_PLUGIN_PATH=$(abspath $(PLUGIN_DIR)) GST_REGISTRY=$(abspath $(O))/gst-registry.bin \
-	  GST_TRACERS='$(LEAKS_TRACER)' $(SAN_ENV) \
+	  GST_TRACERS='$(LEAKS_TRACER)' $(SAN_ENV) FUZZ_TARGETS='$(FUZZ_TARGETS)' \
 	  TEST_LOGS=$(O)/test-logs tests/run-tests.sh $(TEST_PROGRAMS)
 
 .PHONY: test-programs
@@ -166,7 +166,13 @@ $(O)/fuzz/fuzz_keyfile: tests/fuzz/fuzz_keyfile.c pipeline/gste2eecommon.c pipel
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(GST_CFLAGS) -o $@ $< pipeline/gste2eecommon.c \
 	  $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) $(GST_LIBS)
 
+# Every target's seeds first: libFuzzer stops at a missing seed directory,
+# which would otherwise show only after the targets before it had run.
 fuzz: deps
+	@for t in $(FUZZ_TARGETS); do \
+	  [ -n "$$(ls -A tests/fuzz/seeds/$$t 2>/dev/null)" ] || \
+	    { echo "fuzz: $$t has no seed in tests/fuzz/seeds/$$t" >&2; exit 1; }; \
+	done
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(O)/fuzz/corpus/$$t; \

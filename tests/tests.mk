@@ -167,19 +167,23 @@ $(O)/fuzz/fuzz_keyfile: tests/fuzz/fuzz_keyfile.c pipeline/gste2eecommon.c pipel
 	  $(CRYPTO_SRCS) $(MBEDTLS_LIBS) $(call pl,libsodium) $(GST_LIBS)
 
 # Every target's seeds first: libFuzzer stops at a missing seed directory,
-# which would otherwise show only after the targets before it had run.
+# which would otherwise show only after the targets before it had run. Then
+# the targets, FUZZ_JOBS at a time (one a core by default), each for
+# FUZZ_SECONDS; a finding prints the target's last 40 log lines and stops.
+FUZZ_JOBS ?= $(shell nproc)
 fuzz: deps
 	@for t in $(FUZZ_TARGETS); do \
 	  [ -n "$$(ls -A tests/fuzz/seeds/$$t 2>/dev/null)" ] || \
 	    { echo "fuzz: $$t has no seed in tests/fuzz/seeds/$$t" >&2; exit 1; }; \
 	done
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
-	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(O)/fuzz/corpus/$$t; \
-	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
-	  $(O)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=$(O)/fuzz/$$t- \
-	    $(O)/fuzz/corpus/$$t tests/fuzz/seeds/$$t 2>$(O)/fuzz/$$t.log \
-	    || { tail -n 40 $(O)/fuzz/$$t.log; exit 1; }; \
-	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $(O)/fuzz/$$t.log; \
-	done
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) $(FUZZ_TARGETS:%=fuzz-run-%)
+
+fuzz-run-%: $(O)/fuzz/%
+	@mkdir -p $(O)/fuzz/corpus/$*
+	@$(O)/fuzz/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -artifact_prefix=$(O)/fuzz/$*- $(O)/fuzz/corpus/$* tests/fuzz/seeds/$* \
+	  2>$(O)/fuzz/$*.log || \
+	  { echo "fuzz: $* FAILED (log: $(O)/fuzz/$*.log)"; tail -n 40 $(O)/fuzz/$*.log; exit 1; }
+	@echo "fuzz: $* for $(FUZZ_SECONDS) s: $$(awk '/stat::number_of_executed_units/ { r = $$2 } \
+	  /stat::peak_rss_mb/ { m = $$2 } END { print r " runs, peak RSS " m " MB" }' $(O)/fuzz/$*.log)"

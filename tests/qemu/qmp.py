@@ -5,6 +5,7 @@
     qmp.py SOCKET click X Y
     qmp.py SOCKET screendump FILE.png
     qmp.py SOCKET quit
+    qmp.py SOCKET nmi
 
 click: a left click on QEMU's virtio tablet through input-send-event. X and
 Y are the tablet's absolute axis values (0..32767; QEMU passes them through
@@ -20,7 +21,14 @@ quit: QEMU powers the machine off at once (the product image's test: the
 product has nothing that powers it off, and ACPI's power button would need
 a daemon it does not run). QEMU may close the socket before its reply.
 
-Prints one line; exit 1 when QEMU refuses.
+nmi: for a guest that stopped answering (the image test's timeout): each
+vCPU's instruction pointer, flags and halt state (HMP's `info registers -a`,
+one line a vCPU), then an NMI to every vCPU (inject-nmi). A guest booted
+with unknown_nmi_panic panics on it and prints the interrupted CPU's stack
+with symbol names on its console; with panic=-1 and -no-reboot, QEMU then
+exits.
+
+Prints one line (nmi: one a vCPU, then one); exit 1 when QEMU refuses.
 """
 import json
 import socket
@@ -35,7 +43,7 @@ def command(f, sock, cmd, args=None):
     while True:  # asynchronous events may come first
         reply = json.loads(f.readline())
         if "return" in reply:
-            return
+            return reply["return"]
         if "error" in reply:
             raise RuntimeError(f"{cmd}: {reply['error']}")
 
@@ -63,6 +71,19 @@ def quit_(f, sock):
     return "qmp: quit"
 
 
+def nmi(f, sock):
+    regs = command(f, sock, "human-monitor-command", {"command-line": "info registers -a"})
+    cpu = None
+    for line in regs.splitlines():
+        if line.startswith("CPU#"):
+            cpu = line.strip()
+        elif line.startswith("RIP=") and cpu:
+            rfl = int(line.split("RFL=")[1].split()[0], 16)
+            print(f"qmp: {cpu} {line.strip()} interrupts {'on' if rfl & 0x200 else 'off'}")
+    command(f, sock, "inject-nmi")
+    return "qmp: an NMI sent to every vCPU"
+
+
 def main():
     path, what = sys.argv[1], sys.argv[2]
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -77,8 +98,10 @@ def main():
         print(screendump(f, sock, sys.argv[3]))
     elif what == "quit" and len(sys.argv) == 3:
         print(quit_(f, sock))
+    elif what == "nmi" and len(sys.argv) == 3:
+        print(nmi(f, sock))
     else:
-        raise ValueError("usage: qmp.py SOCKET click X Y | screendump FILE.png | quit")
+        raise ValueError("usage: qmp.py SOCKET click X Y | screendump FILE.png | quit | nmi")
 
 
 if __name__ == "__main__":

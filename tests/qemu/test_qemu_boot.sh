@@ -125,12 +125,14 @@ host_room_done() {
 }
 
 start=$(date +%s.%N)
+# An NMI from the host (the timeout's, below) panics the guest with its stack.
+nmi_panic=unknown_nmi_panic
 if [ -n "$vgpu" ]; then
-	export QEMU_DISPLAY=virtio-gpu QEMU_UI=none QEMU_APPEND="sealroom.mode=test sealroom.test=virtio-gpu"
+	export QEMU_DISPLAY=virtio-gpu QEMU_UI=none QEMU_APPEND="sealroom.mode=test sealroom.test=virtio-gpu $nmi_panic"
 else
 	# A module name that would run a command if the init eval'd it (it did:
 	# `eval "params=\${module_$m:-}"`); the image checks that nothing ran.
-	export QEMU_APPEND='sealroom.mode=test sealroom.modules=x}$(touch${IFS}/run/sealroom-injected)${y'
+	export QEMU_APPEND='sealroom.mode=test sealroom.modules=x}$(touch${IFS}/run/sealroom-injected)${y'" $nmi_panic"
 fi
 # The room on the host that the QEMU room admits (tests/qemu/host_room.py):
 # its relay, Janus, keyxchgd and roomd; it writes the guest's disk and QEMU's
@@ -188,12 +190,21 @@ while kill -0 "$qemu" 2>/dev/null; do
 		echo "# boot-to-ready: ${ready} s from QEMU start ($(grep -o 'sealroom: ready.*' "$work/console.log"))"
 	fi
 	if awk -v a="$now" -v b="$start" -v t="$timeout" 'BEGIN { exit !(a - b > t) }'; then
-		kill -- -"$qemu" 2>/dev/null || kill "$qemu"
-		# The host room too (its relay and keyxchgd are in its group).
-		[ -z "$hostroom" ] || kill -- -"$hostroom" 2>/dev/null
 		echo "not ok 1 - TIMEOUT: the image did not finish its test within ${timeout} s"
 		echo "# console (last 40 lines):"
 		tail -n 40 "$work/console.log" | sed 's/^/#   /'
+		# Where the guest stands: each vCPU's registers, then an NMI, on
+		# which the kernel (unknown_nmi_panic) prints the interrupted stack
+		# by name and QEMU exits; 60 s for that under TCG.
+		lines=$(wc -l <"$work/console.log")
+		qmp nmi
+		i=0
+		while kill -0 "$qemu" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+		echo "# console after the NMI ($(kill -0 "$qemu" 2>/dev/null && echo "QEMU still running" || echo "QEMU exited")):"
+		tail -n +$((lines + 1)) "$work/console.log" | tr -d '\r' | head -n 120 | sed 's/^/#   /'
+		kill -- -"$qemu" 2>/dev/null || kill "$qemu" 2>/dev/null
+		# The host room too (its relay and keyxchgd are in its group).
+		[ -z "$hostroom" ] || kill -- -"$hostroom" 2>/dev/null
 		cat "$work/results.tap"
 		exit 1
 	fi

@@ -227,7 +227,8 @@ watch_slot (RoomdRtc * r, Sub * s, guint slot, gint64 now)
     if (ret) {
       janus_say (TRUE, "roomd: sender %u: %s; subscribing again", s->sender,
           why);
-      roomd_rtc_count_consent_lost (r);
+      if (ret == -ECONNRESET)   /* not a refused peer-reflexive check */
+        roomd_rtc_count_consent_lost (r);
       unsubscribe (r, k, TRUE);
     }
     return;

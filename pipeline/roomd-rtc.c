@@ -206,7 +206,8 @@ watch_publisher (RoomdRtc * r, gint64 now)
     /* Connected once: only a later failure (ICE consent lost) counts. */
     if (ret) {
       janus_say (TRUE, "roomd: publishing: %s", why);
-      roomd_rtc_count_consent_lost (r);
+      if (ret == -ECONNRESET)   /* not a refused peer-reflexive check */
+        roomd_rtc_count_consent_lost (r);
       r->broken = TRUE;
     }
     return;

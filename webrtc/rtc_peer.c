@@ -39,7 +39,9 @@ struct rtc_peer {
 	bool dtls_started, have_remote;
 	struct rtc_sdp remote;
 	const char *why;
+	char why_buf[160]; /* a failure's reason with an address in it */
 	int failed;
+	gint dead; /* failed: nothing more is sent (atomic) */
 
 	/* Set once, before `ready`; srtp_in is the receive thread's alone. */
 	srtp_t srtp_in, srtp_out;
@@ -67,6 +69,7 @@ static void fail_locked(struct rtc_peer *p, int err, const char *why)
 	if (!p->failed) {
 		p->failed = err;
 		p->why = why;
+		g_atomic_int_set(&p->dead, 1);
 		g_printerr("rtc: %s\n", why);
 	}
 	g_cond_broadcast(&p->changed);
@@ -102,6 +105,8 @@ static int dtls_send(void *user, const uint8_t *data, size_t len)
 {
 	struct rtc_peer *p = user;
 
+	if (g_atomic_int_get(&p->dead))
+		return -ENOTCONN;
 	return nice_agent_send(p->agent, p->stream, 1, len, (const gchar *)data) < 0 ? -EIO : 0;
 }
 
@@ -147,6 +152,34 @@ static void on_state(NiceAgent *agent, guint stream, guint component, guint stat
 		fail_locked(p, -ECONNREFUSED, "ICE failed: no candidate pair works");
 	}
 	g_cond_broadcast(&p->changed);
+	g_mutex_unlock(&p->lock);
+}
+
+static bool candidate_allowed(const struct rtc_peer *p, const NiceCandidate *c);
+
+/* A remote candidate libnice learnt from a check (peer-reflexive, RFC 8445
+ * 7.3.1.3): any address whose Binding request carries the connection's ICE
+ * password. libnice has no way to refuse one, and it sends a triggered check
+ * to it and may select its pair: the remote could steer our media to a third
+ * address. One at an address the SDP's candidates could not have fails the
+ * connection (the caller connects again) and nothing more is sent on it. */
+static void on_remote_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user)
+{
+	struct rtc_peer *p = user;
+	char a[NICE_ADDRESS_STRING_LEN];
+
+	if (c->type != NICE_CANDIDATE_TYPE_PEER_REFLEXIVE || candidate_allowed(p, c))
+		return;
+	count(&p->stats.candidates_refused);
+	nice_address_to_string(&c->addr, a);
+	g_mutex_lock(&p->lock);
+	if (!p->failed) {
+		snprintf(p->why_buf, sizeof(p->why_buf),
+			 "ICE: a check came from %s:%u, an address not allowed for the peer "
+			 "(a peer-reflexive candidate): connection dropped",
+			 a, nice_address_get_port(&c->addr));
+		fail_locked(p, -EPERM, p->why_buf);
+	}
 	g_mutex_unlock(&p->lock);
 }
 
@@ -448,6 +481,7 @@ int rtc_peer_new(const struct rtc_peer_config *cfg, struct rtc_peer **out)
 	g_signal_connect(p->agent, "candidate-gathering-done", G_CALLBACK(on_gathered), p);
 	g_signal_connect(p->agent, "component-state-changed", G_CALLBACK(on_state), p);
 	g_signal_connect(p->agent, "new-selected-pair-full", G_CALLBACK(on_selected), p);
+	g_signal_connect(p->agent, "new-remote-candidate-full", G_CALLBACK(on_remote_candidate), p);
 	p->stream = nice_agent_add_stream(p->agent, 1);
 	if (!p->stream) {
 		ret = -EIO;
@@ -713,7 +747,7 @@ static int send_protected(struct rtc_peer *p, const uint8_t *pkt, size_t len, bo
 	int n = (int)len, ret = 0;
 	srtp_err_status_t st;
 
-	if (!g_atomic_int_get(&p->ready))
+	if (!g_atomic_int_get(&p->ready) || g_atomic_int_get(&p->dead))
 		return -ENOTCONN;
 	if (len > RTC_PEER_MAX_RTP)
 		return -EMSGSIZE;

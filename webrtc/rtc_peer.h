@@ -69,7 +69,8 @@ struct rtc_peer_stats {
 	uint64_t dropped_auth;	  /* SRTP/SRTCP authentication or replay failure */
 	uint64_t keyframe_requests;
 	uint64_t dropped_ssrc;	     /* of an SSRC not announced (nor learnt), before SRTP */
-	uint64_t candidates_refused; /* remote candidates not given to libnice */
+	uint64_t candidates_refused; /* remote candidates not given to libnice, and
+				     * peer-reflexive ones at an address not allowed */
 };
 
 /* SRTCP sender SSRCs learnt on a connection we offered (rtc_peer_offer):

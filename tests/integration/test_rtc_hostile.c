@@ -20,6 +20,14 @@
  *    the SFU sends a PLI every 10 ms for 3 s (the reproduction's shape):
  *    at most one GstForceKeyUnit per RTC_GST_KEYFRAME_FLOOR_US reaches the
  *    encoder, the others are refused and counted.
+ *  - prflx_foreign: once connected, ICE Binding requests carrying the
+ *    room's ICE password (which only the SFU has) come from a second port
+ *    of the allowed address (taken: a peer-reflexive candidate there is the
+ *    SFU's) and then from 127.0.0.2, an address the SDP's candidates may not
+ *    have: the connection fails at once with that address named, the
+ *    candidate is counted refused, and nothing more is sent (security review
+ *    7, finding 6: libnice would probe the third address and could select
+ *    its pair, steering the room's media there).
  *
  * The child and the parent talk over pipes: the SDP (base64, one line), then
  * commands ("rtp N", "rtcp N", "pli N GAP_US", "quit"), each answered "ok"
@@ -33,6 +41,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,6 +195,7 @@ struct room {
 	struct rtc_peer *peer;
 	struct rtc_gst *gst;
 	guint64 video, audio, other; /* RTP that reached on_rtp, by SSRC */
+	char *ours;		     /* the room's own SDP */
 };
 
 static void on_rtp(void *user, uint8_t *rtp, size_t len)
@@ -328,7 +341,7 @@ static void room_start(struct room *r, bool we_offer, struct rtc_gst *gst)
 	if (ret)
 		fail_msg("the hostile peer's SDP was refused: %s", why);
 	g_free(sdp);
-	g_free(ours);
+	r->ours = ours;
 	ret = rtc_peer_wait_connected(r->peer, 120000, &why);
 	if (ret)
 		fail_msg("ICE and DTLS with the hostile peer: %s", why);
@@ -344,6 +357,7 @@ static void room_stop(struct room *r)
 	if (r->gst)
 		rtc_gst_set_peer(r->gst, NULL);
 	rtc_peer_free(r->peer);
+	g_free(r->ours);
 }
 
 static void ssrc_flood_subscription(void **state)
@@ -547,12 +561,170 @@ static void pli_flood(void **state)
 	assert_true(frames - f0 > keyframes - k0);
 }
 
+/* ------------------------------------------------- peer-reflexive checks */
+
+static char *sdp_value(const char *sdp, const char *key)
+{
+	const char *v = strstr(sdp, key);
+	size_t n;
+
+	if (!v)
+		fail_msg("no %s in the room's SDP", key);
+	v += strlen(key);
+	n = strcspn(v, "\r\n");
+	return g_strndup(v, n);
+}
+
+static uint32_t crc32_ieee(const uint8_t *b, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		c ^= b[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & -(c & 1));
+	}
+	return ~c;
+}
+
+static size_t stun_attr(uint8_t *m, size_t at, uint16_t type, const void *v, size_t len)
+{
+	m[at] = type >> 8, m[at + 1] = type;
+	m[at + 2] = len >> 8, m[at + 3] = len;
+	memcpy(m + at + 4, v, len);
+	memset(m + at + 4 + len, 0, (4 - len % 4) % 4);
+	return at + 4 + (len + 3) / 4 * 4;
+}
+
+/* An ICE connectivity check to the room (RFC 8445 7.2.2, RFC 5389): USERNAME
+ * "room:sfu", PRIORITY, ICE-CONTROLLED (the room offered: it controls),
+ * MESSAGE-INTEGRITY keyed with the room's ICE password, FINGERPRINT. */
+static size_t stun_check(uint8_t *m, const char *user, const char *pwd)
+{
+	uint8_t prio[4], tie[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, crc[4];
+	gsize mac_len = 20;
+	GHmac *h;
+	size_t n;
+
+	put32(prio, 0x6e0001ffu);
+	m[0] = 0x00, m[1] = 0x01; /* Binding request */
+	put32(m + 4, 0x2112a442u);
+	for (int i = 8; i < 20; i++)
+		m[i] = (uint8_t)g_random_int();
+	n = stun_attr(m, 20, 0x0006, user, strlen(user));
+	n = stun_attr(m, n, 0x0024, prio, 4);
+	n = stun_attr(m, n, 0x8029, tie, 8);
+	/* The length counts MESSAGE-INTEGRITY when it is computed. */
+	m[2] = (n - 20 + 24) >> 8, m[3] = n - 20 + 24;
+	h = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *)pwd, strlen(pwd));
+	g_hmac_update(h, m, n);
+	m[n] = 0x00, m[n + 1] = 0x08, m[n + 2] = 0, m[n + 3] = 20;
+	g_hmac_get_digest(h, m + n + 4, &mac_len);
+	g_hmac_unref(h);
+	n += 24;
+	m[2] = (n - 20 + 8) >> 8, m[3] = n - 20 + 8;
+	put32(crc, crc32_ieee(m, n) ^ 0x5354554eu);
+	return stun_attr(m, n, 0x8028, crc, 4);
+}
+
+/* Sends the check from ADDR (a fresh port) to the room; whether a STUN
+ * success response came back (libnice answers a valid check), and how many
+ * checks of the room's own came to that port (its triggered check), in 5 s. */
+static bool check_from(struct room *r, const char *addr, const char *user, const char *pwd,
+		       unsigned int *probes)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	uint8_t m[256], in[1500];
+	size_t n = stun_check(m, user, pwd);
+	struct pollfd pfd;
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	bool answered = false;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	inet_pton(AF_INET, addr, &from.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons(rtc_peer_local_port(r->peer));
+	if (bind(fd, (struct sockaddr *)&from, sizeof(from)))
+		fail_msg("cannot bind a UDP socket to %s: %s", addr, strerror(errno));
+	assert_int_equal(sendto(fd, m, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	*probes = 0;
+	while (g_get_monotonic_time() < end &&
+	       poll(&pfd, 1, (int)((end - g_get_monotonic_time()) / 1000) + 1) > 0) {
+		ssize_t k = recv(fd, in, sizeof(in), 0);
+
+		/* A Binding success response to our transaction; a Binding
+		 * request (the room's check). */
+		if (k >= 20 && in[0] == 0x01 && in[1] == 0x01 && !memcmp(in + 8, m + 8, 12))
+			answered = true;
+		else if (k >= 20 && in[0] == 0x00 && in[1] == 0x01)
+			(*probes)++;
+	}
+	close(fd);
+	return answered;
+}
+
+static void prflx_foreign(void **state)
+{
+	struct room r;
+	struct rtc_peer_stats s;
+	const struct rtc_sdp *remote;
+	char *ufrag, *pwd, *user;
+	const char *why = "";
+	bool a1, a2;
+	unsigned int p1, p2;
+	int ret;
+	gint64 end;
+
+	room_start(&r, true, NULL);
+	ufrag = sdp_value(r.ours, "a=ice-ufrag:");
+	pwd = sdp_value(r.ours, "a=ice-pwd:");
+	remote = rtc_peer_remote(r.peer);
+	user = g_strdup_printf("%s:%s", ufrag, remote->ufrag);
+	/* From the SFU's own address, another port: a peer-reflexive
+	 * candidate the SDP's could have been (a NAT's), taken. */
+	a1 = check_from(&r, "127.0.0.1", user, pwd, &p1);
+	ret = rtc_peer_wait_connected(r.peer, 0, &why);
+	stats(&r, &s);
+	print_message("# a check from 127.0.0.1 (another port): %s, %u checks back; the "
+		      "connection %s\n",
+		      a1 ? "answered" : "not answered", p1, ret ? why : "stands");
+	assert_true(a1);
+	assert_int_equal(ret, 0);
+	assert_int_equal(s.candidates_refused, 0);
+	/* From 127.0.0.2: refused, the connection dropped. */
+	a2 = check_from(&r, "127.0.0.2", user, pwd, &p2);
+	end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	while (!(ret = rtc_peer_wait_connected(r.peer, 0, &why)) && g_get_monotonic_time() < end)
+		g_usleep(10000);
+	stats(&r, &s);
+	print_message("# a check from 127.0.0.2: %s, %u checks back in 5 s; the connection: %s; "
+		      "candidates_refused=%llu\n",
+		      a2 ? "answered" : "not answered", p2, ret ? why : "stands (10 s)",
+		      (unsigned long long)s.candidates_refused);
+	assert_int_equal(ret, -EPERM);
+	assert_non_null(strstr(why, "127.0.0.2"));
+	assert_int_equal(s.candidates_refused, 1);
+	/* Nothing more is sent on it. */
+	{
+		uint8_t rtp[32] = { 0x80, 96 };
+
+		assert_int_equal(rtc_peer_send_rtp(r.peer, rtp, sizeof(rtp)), -ENOTCONN);
+	}
+	g_free(user);
+	g_free(pwd);
+	g_free(ufrag);
+	room_stop(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ssrc_flood_subscription),
 		cmocka_unit_test(rtcp_learn_publisher),
 		cmocka_unit_test(pli_flood),
+		cmocka_unit_test(prflx_foreign),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--hostile"))

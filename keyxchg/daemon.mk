@@ -5,10 +5,11 @@
 $(O)/obj/keyxchg/daemon/%.o: keyxchg/daemon/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) -Ikeyxchg/include $(call pc,jansson) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -Ikeyxchg/include -Irootfs $(call pc,jansson) -c $< -o $@
 
 # One file per role (keyxchgd.h says which owns what).
-KXD_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard keyxchg/daemon/*.c))
+KXD_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard keyxchg/daemon/*.c)) \
+	$(O)/obj/rootfs/crash-report.o
 
 $(O)/bin/keyxchgd: $(KXD_OBJS) $(O)/lib/libkx.a $(O)/lib/libkxnet.a \
 		$(O)/lib/libkxctl.a $(O)/lib/libe2ee.a

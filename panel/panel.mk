@@ -33,7 +33,8 @@ $(PANEL_LIB): $(PANEL_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 SCREEN_OBJS := $(addprefix $(O)/obj/panel/,sealroom-screen.o sealroom-screen-frames.o \
-	sealroom-screen-control.o)
+	sealroom-screen-control.o) $(O)/obj/rootfs/crash-report.o
+$(O)/obj/panel/sealroom-screen.o: PANEL_CFLAGS += -Irootfs
 $(O)/bin/sealroom-screen: $(SCREEN_OBJS) $(PANEL_LIB) $(O)/lib/libdrv_display.a \
 		$(O)/lib/libwm.a $(O)/lib/libe2ee.a $(DRV_TOUCH_LIB)
 	$(call say,LD,$@)

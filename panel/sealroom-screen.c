@@ -52,6 +52,7 @@
 
 #include <sodium.h>
 
+#include "crash-report.h"
 #include "sealroom-screen.h"
 
 void screen_say(const char *fmt, ...)
@@ -231,6 +232,8 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int c, ret, sfd, status = 0;
 
+	if (crash_report_install("sealroom-screen"))
+		return 1;
 	a->control = CONTROL_DEFAULT;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -3,12 +3,10 @@
  * What the media processes (e2ee-media, roomd) share about running
  * (e2ee-media.h): options' numbers parsed strictly, with an error naming the
  * option; a pipeline error said in one line, the run ended failed; a
- * teardown bounded by an alarm; a crash said with its thread and stack.
+ * teardown bounded by an alarm.
  */
-#include <execinfo.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "e2ee-media.h"
@@ -75,78 +73,3 @@ gst_e2ee_media_bound_teardown (const gchar * prog, guint seconds)
 }
 
 /* Written before the handlers are set: the crash line's start. */
-static char crash_prog[32];
-static size_t crash_prog_len;
-
-static void
-crash_write (const char *text, size_t len)
-{
-  if (write (STDERR_FILENO, text, len) < 0)
-    return;
-}
-
-/*
- * A fatal signal: one line naming it and the thread (its name: GStreamer's
- * streaming threads are named after their pads' elements, ours after their
- * job), then the stack's return addresses with the symbols the dynamic
- * symbol table gives, then the default action. Async-signal-safe but for
- * backtrace (its libgcc unwinder loaded at setup, so it does not allocate
- * here) and backtrace_symbols_fd, which take the loader's locks: a crash
- * inside the loader could hang them, so an alarm ends the process after
- * 5 s whatever happens. The process is undumpable (no core: keys), so this
- * is all a crash leaves.
- */
-static void
-crash_report (int sig)
-{
-  char line[128], thread[17] = "?";
-  void *frames[48];
-  size_t n = 0;
-  int depth;
-  const char *what = sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" :
-      sig == SIGFPE ? "SIGFPE" : sig == SIGILL ? "SIGILL" : "SIGABRT";
-
-  signal (SIGALRM, SIG_DFL);
-  alarm (5);
-  prctl (PR_GET_NAME, thread, 0, 0, 0);
-  thread[16] = 0;
-  memcpy (line + n, crash_prog, crash_prog_len);
-  n += crash_prog_len;
-#define CRASH_ADD(s) do { size_t l_ = strlen (s); \
-    if (n + l_ < sizeof line) { memcpy (line + n, s, l_); n += l_; } } while (0)
-  CRASH_ADD (": crashed: ");
-  CRASH_ADD (what);
-  CRASH_ADD (" in thread \"");
-  CRASH_ADD (thread);
-  CRASH_ADD ("\"; its stack:\n");
-#undef CRASH_ADD
-  crash_write (line, n);
-  depth = backtrace (frames, G_N_ELEMENTS (frames));
-  backtrace_symbols_fd (frames, depth, STDERR_FILENO);
-  signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-void
-gst_e2ee_media_crash_trace (const gchar * prog)
-{
-  static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
-  static char alt[64 * 1024];
-  stack_t st = {.ss_sp = alt,.ss_size = sizeof alt };
-  struct sigaction sa = {.sa_handler = crash_report,.sa_flags = SA_ONSTACK };
-  void *one[1];
-
-#ifdef __SANITIZE_ADDRESS__
-  /* AddressSanitizer's own report is better. */
-  return;
-#endif
-  crash_prog_len = MIN (strlen (prog), sizeof crash_prog);
-  memcpy (crash_prog, prog, crash_prog_len);
-  /* Loads libgcc's unwinder now, not in the handler (it would allocate). */
-  backtrace (one, 1);
-  /* A stack overflow leaves no stack for the handler: its own. */
-  sigaltstack (&st, NULL);
-  sigemptyset (&sa.sa_mask);
-  for (guint i = 0; i < G_N_ELEMENTS (sigs); i++)
-    sigaction (sigs[i], &sa, NULL);
-}

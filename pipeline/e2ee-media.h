@@ -100,13 +100,6 @@ gboolean gst_e2ee_media_bus_error (const gchar * prog, GstMessage * msg,
  */
 void gst_e2ee_media_bound_teardown (const gchar * prog, guint seconds);
 
-/* From now on a crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) prints
- * "PROG: crashed: SIGNAL in thread NAME" and the stack on stderr, then
- * ends the process as the signal would (or SIGALRM's default after 5 s).
- * The alternate signal stack is the calling thread's (the main thread: its
- * overflow is reported; another thread's is not). Nothing under
- * AddressSanitizer, whose report is the crash's. */
-void gst_e2ee_media_crash_trace (const gchar * prog);
 /* A zeroed page marked MADV_DONTDUMP for a key, or NULL; _free wipes it. */
 guint8 *gst_e2ee_media_key_memory (void);
 void gst_e2ee_media_key_memory_free (guint8 * p);

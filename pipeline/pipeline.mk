@@ -87,10 +87,11 @@ ROOMD_RTC_OBJS := $(O)/obj/pipeline/roomd-rtc.o $(O)/obj/pipeline/roomd-rtc-matc
 ROOMD_OBJS := $(ROOMD_PART_OBJS) $(ROOMD_RTC_OBJS) \
 	$(O)/obj/pipeline/roomd-audio.o \
 	$(O)/obj/pipeline/gste2eeroomframes.o $(MEDIA_OBJS) \
-	$(KP_OBJS) $(PARSE_OBJS) $(O)/obj/panel/frames.o
+	$(KP_OBJS) $(PARSE_OBJS) $(O)/obj/panel/frames.o $(O)/obj/rootfs/crash-report.o
 $(ROOMD_PART_OBJS) $(O)/obj/pipeline/gste2eeroomframes.o: EXTRA_GST_CFLAGS = \
 	-Ipanel/include $(call pc,gstreamer-app-1.0 gio-2.0)
 $(ROOMD_RTC_OBJS): EXTRA_GST_CFLAGS = $(RTC_CFLAGS)
+$(O)/obj/pipeline/roomd.o: EXTRA_GST_CFLAGS += -Irootfs
 $(O)/bin/roomd: $(ROOMD_OBJS) $(O)/lib/libe2ee.a $(O)/lib/librtc.a $(O)/lib/libkxnet.a
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)

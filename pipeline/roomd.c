@@ -115,6 +115,7 @@
 #include "gste2eemarker.h"
 #include "gste2eeroomframes.h"
 #include "roomd.h"
+#include "crash-report.h"
 
 #define TEARDOWN_S 30
 
@@ -507,7 +508,8 @@ main (int argc, char **argv)
   /* Before any key or picture is in memory. */
   if (!gst_e2ee_media_make_undumpable ())
     return 1;
-  gst_e2ee_media_crash_trace ("roomd");
+  if (crash_report_install ("roomd"))
+    return 1;
   /* Our libgcrypt settings (a secure pool for media keys) before any
    * other library's: FFmpeg's libssh-gcrypt would leave a 32 KiB pool. */
   if (e2ee_aead_init ()) {

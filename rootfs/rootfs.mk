@@ -75,6 +75,10 @@ $(O)/bin/sealroom-log: $(O)/obj/rootfs/sealroom-log.o $(O)/obj/rootfs/log-writer
 
 all: $(O)/bin/sealroom-log
 
+# What a service's crash leaves in its log (crash-report.c, linked into
+# roomd, sealroom-screen and keyxchgd).
+MORE_TESTS += tests/integration/test_crash_report.py
+
 # The product initramfs's /init (initramfs-product.c): static, as nothing
 # else is in that initramfs; never sanitized (a static ASan program does not
 # link, and it runs before any log could say what ASan found).

@@ -39,7 +39,7 @@ struct rtc_peer {
 	bool dtls_started, have_remote;
 	struct rtc_sdp remote;
 	const char *why;
-	char why_buf[160]; /* a failure's reason with an address in it */
+	char why_buf[320]; /* a failure's reason with an address in it */
 	int failed;
 	gint dead; /* failed: nothing more is sent (atomic) */
 
@@ -112,15 +112,26 @@ static int dtls_send(void *user, const uint8_t *data, size_t len)
 
 /* -------------------------------------------------------------------- ICE */
 
-static void on_gathered(NiceAgent *agent, guint stream, gpointer user)
-{
-	struct rtc_peer *p = user;
+/*
+ * libnice's signals are only queued where they arise, and emitted by
+ * whichever thread next releases the agent's lock: a libnice timer on the
+ * ICE thread, or any nice_agent_send(), which DTLS calls with p->lock held
+ * (on_tick, the receive thread's DTLS input). A handler that took p->lock
+ * there would deadlock its own thread. So each handler only copies what it
+ * was given into an event run on the ICE thread's loop, in order, where
+ * p->lock is free; the one thing done at once is stopping our sends
+ * (`dead`, atomic) on a peer-reflexive candidate refused.
+ */
+enum ice_event_kind { ICE_GATHERED, ICE_STATE, ICE_SELECTED, ICE_REFUSED };
 
-	g_mutex_lock(&p->lock);
-	p->gathered = true;
-	g_cond_broadcast(&p->changed);
-	g_mutex_unlock(&p->lock);
-}
+struct ice_event {
+	struct rtc_peer *p;
+	enum ice_event_kind kind;
+	guint state;
+	NiceCandidate *local, *remote;
+};
+
+static bool candidate_allowed(const struct rtc_peer *p, const NiceCandidate *c);
 
 /* RFC 5763 5: a=setup:active (ours) sends the ClientHello. */
 static void start_dtls_locked(struct rtc_peer *p)
@@ -134,11 +145,8 @@ static void start_dtls_locked(struct rtc_peer *p)
 	dtls_check_locked(p, rtc_dtls_start(p->dtls, client, p->remote.fingerprint));
 }
 
-static void on_state(NiceAgent *agent, guint stream, guint component, guint state, gpointer user)
+static void state_locked(struct rtc_peer *p, guint state)
 {
-	struct rtc_peer *p = user;
-
-	g_mutex_lock(&p->lock);
 	if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
 		p->ice_ok = true;
 		start_dtls_locked(p);
@@ -151,49 +159,38 @@ static void on_state(NiceAgent *agent, guint stream, guint component, guint stat
 	} else if (state == NICE_COMPONENT_STATE_FAILED) {
 		fail_locked(p, -ECONNREFUSED, "ICE failed: no candidate pair works");
 	}
-	g_cond_broadcast(&p->changed);
-	g_mutex_unlock(&p->lock);
 }
 
-static bool candidate_allowed(const struct rtc_peer *p, const NiceCandidate *c);
-
-/* A remote candidate libnice learnt from a check (peer-reflexive, RFC 8445
- * 7.3.1.3): any address whose Binding request carries the connection's ICE
- * password. libnice has no way to refuse one, and it sends a triggered check
- * to it and may select its pair: the remote could steer our media to a third
- * address. One at an address the SDP's candidates could not have fails the
- * connection (the caller connects again) and nothing more is sent on it. */
-static void on_remote_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user)
+/* A remote address the allow-list refuses, in a peer-reflexive candidate
+ * or a selected pair: the connection fails, naming it. */
+static void refuse_locked(struct rtc_peer *p, const char *what, const NiceCandidate *c)
 {
-	struct rtc_peer *p = user;
 	char a[NICE_ADDRESS_STRING_LEN];
 
-	if (c->type != NICE_CANDIDATE_TYPE_PEER_REFLEXIVE || candidate_allowed(p, c))
+	if (p->failed)
 		return;
-	count(&p->stats.candidates_refused);
 	nice_address_to_string(&c->addr, a);
-	g_mutex_lock(&p->lock);
-	if (!p->failed) {
-		snprintf(p->why_buf, sizeof(p->why_buf),
-			 "ICE: a check came from %s:%u, an address not allowed for the peer "
-			 "(a peer-reflexive candidate): connection dropped",
-			 a, nice_address_get_port(&c->addr));
-		fail_locked(p, -EPERM, p->why_buf);
-	}
-	g_mutex_unlock(&p->lock);
+	snprintf(p->why_buf, sizeof(p->why_buf),
+		 "ICE: %s %s:%u, an address not allowed for the peer: connection dropped (an "
+		 "address the meeting service sends from must be one of its candidates')",
+		 what, a, nice_address_get_port(&c->addr));
+	fail_locked(p, -EPERM, p->why_buf);
 }
 
-static void on_selected(NiceAgent *agent, guint stream, guint component, NiceCandidate *local,
-			NiceCandidate *remote, gpointer user)
+static void selected_locked(struct rtc_peer *p, const NiceCandidate *local,
+			    const NiceCandidate *remote)
 {
-	struct rtc_peer *p = user;
-
 	static const char *const types[] = { "host", "srflx", "prflx", "relay" };
 	const char *lt = (unsigned int)local->type < G_N_ELEMENTS(types) ? types[local->type] : "?";
 	const char *rt = (unsigned int)remote->type < G_N_ELEMENTS(types) ? types[remote->type] : "?";
 	char b[NICE_ADDRESS_STRING_LEN], l[NICE_ADDRESS_STRING_LEN], r[NICE_ADDRESS_STRING_LEN];
 	char as[NICE_ADDRESS_STRING_LEN + 16] = "";
 
+	/* A second guard: a pair whose remote is refused is never used. */
+	if (!candidate_allowed(p, remote)) {
+		refuse_locked(p, "a pair was selected with", remote);
+		return;
+	}
 	/* Our socket's address (the base), and what the peer saw when the
 	 * local candidate is another (peer-reflexive: a NAT between). */
 	nice_address_to_string(&local->base_addr, b);
@@ -201,13 +198,103 @@ static void on_selected(NiceAgent *agent, guint stream, guint component, NiceCan
 	nice_address_to_string(&remote->addr, r);
 	if (local->type != NICE_CANDIDATE_TYPE_HOST)
 		snprintf(as, sizeof(as), " as %s:%u", l, nice_address_get_port(&local->addr));
-	g_mutex_lock(&p->lock);
 	p->selected = remote->addr;
 	p->have_selected = true;
 	snprintf(p->pair, sizeof(p->pair), "%s:%u %s%s -> %s:%u %s", b,
 		 nice_address_get_port(&local->base_addr), lt, as, r,
 		 nice_address_get_port(&remote->addr), rt);
+}
+
+static gboolean ice_event_run(gpointer data)
+{
+	struct ice_event *ev = data;
+	struct rtc_peer *p = ev->p;
+
+	g_mutex_lock(&p->lock);
+	switch (ev->kind) {
+	case ICE_GATHERED:
+		p->gathered = true;
+		break;
+	case ICE_STATE:
+		state_locked(p, ev->state);
+		break;
+	case ICE_SELECTED:
+		selected_locked(p, ev->local, ev->remote);
+		break;
+	case ICE_REFUSED:
+		refuse_locked(p, "a check came from", ev->remote);
+		break;
+	}
+	g_cond_broadcast(&p->changed);
 	g_mutex_unlock(&p->lock);
+	return G_SOURCE_REMOVE;
+}
+
+static void ice_event_free(gpointer data)
+{
+	struct ice_event *ev = data;
+
+	if (ev->local)
+		nice_candidate_free(ev->local);
+	if (ev->remote)
+		nice_candidate_free(ev->remote);
+	g_free(ev);
+}
+
+/* Runs the event on the ICE thread, after those deferred before it (one
+ * priority, dispatched in the order attached), before the DTLS tick. */
+static void defer(struct rtc_peer *p, enum ice_event_kind kind, guint state,
+		  const NiceCandidate *local, const NiceCandidate *remote)
+{
+	struct ice_event *ev = g_new0(struct ice_event, 1);
+	GSource *s = g_idle_source_new();
+
+	ev->p = p;
+	ev->kind = kind;
+	ev->state = state;
+	ev->local = local ? nice_candidate_copy(local) : NULL;
+	ev->remote = remote ? nice_candidate_copy(remote) : NULL;
+	g_source_set_priority(s, G_PRIORITY_HIGH);
+	g_source_set_callback(s, ice_event_run, ev, ice_event_free);
+	g_source_attach(s, p->ctx);
+	g_source_unref(s);
+}
+
+static void on_gathered(NiceAgent *agent, guint stream, gpointer user)
+{
+	defer(user, ICE_GATHERED, 0, NULL, NULL);
+}
+
+static void on_state(NiceAgent *agent, guint stream, guint component, guint state, gpointer user)
+{
+	defer(user, ICE_STATE, state, NULL, NULL);
+}
+
+/* A remote candidate libnice learnt from a check (peer-reflexive, RFC 8445
+ * 7.3.1.3): any address whose Binding request carries the connection's ICE
+ * password. libnice has no way to refuse one; it sends a triggered check to
+ * it and may select its pair: the remote could steer our media to a third
+ * address. One at an address the SDP's candidates could not have stops our
+ * sends now and fails the connection (the caller connects again). */
+static void on_remote_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user)
+{
+	struct rtc_peer *p = user;
+
+	if (c->type != NICE_CANDIDATE_TYPE_PEER_REFLEXIVE || candidate_allowed(p, c))
+		return;
+	g_atomic_int_set(&p->dead, 1);
+	count(&p->stats.candidates_refused);
+	defer(p, ICE_REFUSED, 0, NULL, c);
+}
+
+static void on_selected(NiceAgent *agent, guint stream, guint component, NiceCandidate *local,
+			NiceCandidate *remote, gpointer user)
+{
+	struct rtc_peer *p = user;
+
+	if (!candidate_allowed(p, remote))
+		g_atomic_int_set(&p->dead, 1);
+	defer(p, ICE_SELECTED, 0, local, remote);
 }
 
 void rtc_peer_selected_pair(struct rtc_peer *p, char *out, size_t len)
@@ -220,7 +307,13 @@ void rtc_peer_selected_pair(struct rtc_peer *p, char *out, size_t len)
 static gboolean on_tick(gpointer user)
 {
 	struct rtc_peer *p = user;
+	NiceCandidate *local, *remote;
 
+	/* libnice emits what it queued (a peer-reflexive candidate learnt by
+	 * the receive thread's blocking read waits for it) when one of its
+	 * calls releases the agent: this one does, so every signal reaches
+	 * its handler within a tick, traffic or none. */
+	nice_agent_get_selected_pair(p->agent, p->stream, 1, &local, &remote);
 	g_mutex_lock(&p->lock);
 	if (p->dtls_started && rtc_dtls_state(p->dtls) == RTC_DTLS_HANDSHAKE)
 		dtls_check_locked(p, rtc_dtls_tick(p->dtls));

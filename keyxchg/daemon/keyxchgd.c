@@ -9,6 +9,7 @@
  * keyxchgd.h holds the state they share.
  */
 #define _GNU_SOURCE
+#include "crash-report.h"
 #include "keyxchgd.h"
 
 const char *const kxd_state_names[] = { "idle",  "lobby", "in-meeting",  "left",
@@ -446,6 +447,8 @@ int main(int argc, char **argv)
 	long long v;
 	int c, ret;
 
+	if (crash_report_install("keyxchgd"))
+		return 1;
 	/* Provisioning (DAEMON.md "The admin PIN"): no state, any user. */
 	if (argc == 2 && !strcmp(argv[1], "--hash-admin-pin"))
 		return kxd_hash_admin_pin();

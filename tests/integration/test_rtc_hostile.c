@@ -20,14 +20,18 @@
  *    the SFU sends a PLI every 10 ms for 3 s (the reproduction's shape):
  *    at most one GstForceKeyUnit per RTC_GST_KEYFRAME_FLOOR_US reaches the
  *    encoder, the others are refused and counted.
- *  - prflx_foreign: once connected, ICE Binding requests carrying the
- *    room's ICE password (which only the SFU has) come from a second port
- *    of the allowed address (taken: a peer-reflexive candidate there is the
- *    SFU's) and then from 127.0.0.2, an address the SDP's candidates may not
- *    have: the connection fails at once with that address named, the
- *    candidate is counted refused, and nothing more is sent (security review
- *    7, finding 6: libnice would probe the third address and could select
- *    its pair, steering the room's media there).
+ *  - prflx_foreign, prflx_foreign_nominated: once connected, with the room
+ *    sending RTP every 10 ms, ICE Binding requests carrying the room's ICE
+ *    password (which only the SFU has) come from a second port of the
+ *    allowed address (taken: a peer-reflexive candidate there is the SFU's)
+ *    and then from 127.0.0.2, an address the SDP's candidates may not have,
+ *    whose socket answers the room's own checks as the SFU would: the
+ *    connection fails with that address named, the candidate is counted
+ *    refused, no datagram but STUN reaches 127.0.0.2, and nothing more is
+ *    sent (security review 7, finding 6: libnice would select the pair the
+ *    SFU nominates, steering the room's media there). The room controlling
+ *    (it offered: the publisher), then controlled (a subscription: the
+ *    checks carry USE-CANDIDATE).
  *
  * The child and the parent talk over pipes: the SDP (base64, one line), then
  * commands ("rtp N", "rtcp N", "pli N GAP_US", "quit"), each answered "ok"
@@ -196,6 +200,7 @@ struct room {
 	struct rtc_gst *gst;
 	guint64 video, audio, other; /* RTP that reached on_rtp, by SSRC */
 	char *ours;		     /* the room's own SDP */
+	uint16_t seq;		     /* of the RTP the test sends as the room */
 };
 
 static void on_rtp(void *user, uint8_t *rtp, size_t len)
@@ -596,27 +601,17 @@ static size_t stun_attr(uint8_t *m, size_t at, uint16_t type, const void *v, siz
 	return at + 4 + (len + 3) / 4 * 4;
 }
 
-/* An ICE connectivity check to the room (RFC 8445 7.2.2, RFC 5389): USERNAME
- * "room:sfu", PRIORITY, ICE-CONTROLLED (the room offered: it controls),
- * MESSAGE-INTEGRITY keyed with the room's ICE password, FINGERPRINT. */
-static size_t stun_check(uint8_t *m, const char *user, const char *pwd)
+/* MESSAGE-INTEGRITY keyed with key, then FINGERPRINT, after the n bytes
+ * of m (RFC 5389 15.4, 15.5): the header's length counts each attribute
+ * when it is computed. */
+static size_t stun_finish(uint8_t *m, size_t n, const char *key)
 {
-	uint8_t prio[4], tie[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, crc[4];
+	uint8_t crc[4];
 	gsize mac_len = 20;
 	GHmac *h;
-	size_t n;
 
-	put32(prio, 0x6e0001ffu);
-	m[0] = 0x00, m[1] = 0x01; /* Binding request */
-	put32(m + 4, 0x2112a442u);
-	for (int i = 8; i < 20; i++)
-		m[i] = (uint8_t)g_random_int();
-	n = stun_attr(m, 20, 0x0006, user, strlen(user));
-	n = stun_attr(m, n, 0x0024, prio, 4);
-	n = stun_attr(m, n, 0x8029, tie, 8);
-	/* The length counts MESSAGE-INTEGRITY when it is computed. */
 	m[2] = (n - 20 + 24) >> 8, m[3] = n - 20 + 24;
-	h = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *)pwd, strlen(pwd));
+	h = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *)key, strlen(key));
 	g_hmac_update(h, m, n);
 	m[n] = 0x00, m[n + 1] = 0x08, m[n + 2] = 0, m[n + 3] = 20;
 	g_hmac_get_digest(h, m + n + 4, &mac_len);
@@ -627,85 +622,149 @@ static size_t stun_check(uint8_t *m, const char *user, const char *pwd)
 	return stun_attr(m, n, 0x8028, crc, 4);
 }
 
-/* Sends the check from ADDR (a fresh port) to the room; whether a STUN
- * success response came back (libnice answers a valid check), and how many
- * checks of the room's own came to that port (its triggered check), in 5 s. */
-static bool check_from(struct room *r, const char *addr, const char *user, const char *pwd,
-		       unsigned int *probes)
+/* An ICE connectivity check to the room (RFC 8445 7.2.2): USERNAME
+ * "room:sfu", PRIORITY, ICE-CONTROLLED when the room controls (it offered),
+ * else ICE-CONTROLLING and USE-CANDIDATE (nominating the pair), keyed with
+ * the room's ICE password. */
+static size_t stun_check(uint8_t *m, const char *user, const char *pwd, bool room_controls)
 {
-	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
-	uint8_t m[256], in[1500];
-	size_t n = stun_check(m, user, pwd);
-	struct pollfd pfd;
-	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	bool answered = false;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint8_t prio[4], tie[8] = { 0xff, 2, 3, 4, 5, 6, 7, 8 };
+	size_t n;
 
-	assert_true(fd >= 0);
-	inet_pton(AF_INET, addr, &from.sin_addr);
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-	to.sin_port = htons(rtc_peer_local_port(r->peer));
-	if (bind(fd, (struct sockaddr *)&from, sizeof(from)))
-		fail_msg("cannot bind a UDP socket to %s: %s", addr, strerror(errno));
-	assert_int_equal(sendto(fd, m, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-	*probes = 0;
-	while (g_get_monotonic_time() < end &&
-	       poll(&pfd, 1, (int)((end - g_get_monotonic_time()) / 1000) + 1) > 0) {
-		ssize_t k = recv(fd, in, sizeof(in), 0);
-
-		/* A Binding success response to our transaction; a Binding
-		 * request (the room's check). */
-		if (k >= 20 && in[0] == 0x01 && in[1] == 0x01 && !memcmp(in + 8, m + 8, 12))
-			answered = true;
-		else if (k >= 20 && in[0] == 0x00 && in[1] == 0x01)
-			(*probes)++;
-	}
-	close(fd);
-	return answered;
+	put32(prio, 0x6e0001ffu);
+	m[0] = 0x00, m[1] = 0x01; /* Binding request */
+	put32(m + 4, 0x2112a442u);
+	for (int i = 8; i < 20; i++)
+		m[i] = (uint8_t)g_random_int();
+	n = stun_attr(m, 20, 0x0006, user, strlen(user));
+	n = stun_attr(m, n, 0x0024, prio, 4);
+	n = stun_attr(m, n, room_controls ? 0x8029 : 0x802a, tie, 8);
+	if (!room_controls)
+		n = stun_attr(m, n, 0x0025, NULL, 0);
+	return stun_finish(m, n, pwd);
 }
 
-static void prflx_foreign(void **state)
+/* The success response to the room's own check req (from `from`), keyed
+ * with the SFU's password, as the SFU would send from that address. */
+static size_t stun_success(uint8_t *m, const uint8_t *req, const struct sockaddr_in *from,
+			   const char *sfu_pwd)
+{
+	uint8_t xma[8] = { 0, 1 };
+	uint32_t a = ntohl(from->sin_addr.s_addr) ^ 0x2112a442u;
+	uint16_t port = ntohs(from->sin_port) ^ 0x2112;
+
+	m[0] = 0x01, m[1] = 0x01; /* Binding success response */
+	memcpy(m + 4, req + 4, 16); /* the magic cookie and the transaction */
+	xma[2] = port >> 8, xma[3] = port;
+	put32(xma + 4, a);
+	return stun_finish(m, stun_attr(m, 20, 0x0020, xma, 8), sfu_pwd);
+}
+
+struct foreign {
+	bool answered;	     /* the room answered our check */
+	unsigned int probes; /* the room's own checks to us (each answered) */
+	unsigned int media;  /* anything else the room sent us */
+	unsigned int sent;   /* RTP the room's peer took to send meanwhile */
+};
+
+/* From ADDR (a fresh port): one check to the room, then 5 s in which every
+ * check of the room's to us is answered as the SFU would (so a pair with us
+ * can succeed and be selected), while the room sends RTP every 10 ms as a
+ * room in a meeting does; what came to ADDR is counted. */
+static void foreign_checks(struct room *r, const char *addr, bool room_controls,
+			   const char *user, const char *pwd, const char *sfu_pwd,
+			   struct foreign *out)
+{
+	struct sockaddr_in self = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	uint8_t m[256], in[1500], rtp[64] = { 0x80, 96 };
+	size_t n = stun_check(m, user, pwd, room_controls);
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(out, 0, sizeof(*out));
+	assert_true(fd >= 0);
+	inet_pton(AF_INET, addr, &self.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons(rtc_peer_local_port(r->peer));
+	if (bind(fd, (struct sockaddr *)&self, sizeof(self))) {
+		close(fd);
+		fail_msg("cannot bind a UDP socket to %s: %s", addr, strerror(errno));
+	}
+	assert_int_equal(sendto(fd, m, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
+	put32(rtp + 8, 0x22220001u);
+	/* Sequence numbers go on from the last call's: libsrtp refuses to
+	 * protect an index twice (the keystream would repeat). */
+	while (g_get_monotonic_time() < end) {
+		uint16_t seq = ++r->seq;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t k;
+
+		rtp[2] = seq >> 8, rtp[3] = seq;
+		if (!rtc_peer_send_rtp(r->peer, rtp, sizeof(rtp)))
+			out->sent++;
+		if (poll(&pfd, 1, 10) <= 0)
+			continue;
+		k = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+		if (k >= 20 && in[0] == 0x01 && in[1] == 0x01 && !memcmp(in + 8, m + 8, 12)) {
+			out->answered = true;
+		} else if (k >= 20 && in[0] == 0x00 && in[1] == 0x01) {
+			uint8_t resp[256];
+			size_t rn = stun_success(resp, in, &from, sfu_pwd);
+
+			out->probes++;
+			sendto(fd, resp, rn, 0, (struct sockaddr *)&from, fl);
+		} else if (k > 0) {
+			out->media++;
+		}
+	}
+	close(fd);
+}
+
+/* The room offers (controls) or answers (controlled: the SFU nominates). */
+static void prflx_foreign_role(bool room_controls)
 {
 	struct room r;
 	struct rtc_peer_stats s;
 	const struct rtc_sdp *remote;
+	struct foreign f1, f2;
 	char *ufrag, *pwd, *user;
+	const char *role = room_controls ? "the room controlling" : "the room controlled";
 	const char *why = "";
-	bool a1, a2;
-	unsigned int p1, p2;
 	int ret;
-	gint64 end;
 
-	room_start(&r, true, NULL);
+	room_start(&r, room_controls, NULL);
 	ufrag = sdp_value(r.ours, "a=ice-ufrag:");
 	pwd = sdp_value(r.ours, "a=ice-pwd:");
 	remote = rtc_peer_remote(r.peer);
 	user = g_strdup_printf("%s:%s", ufrag, remote->ufrag);
 	/* From the SFU's own address, another port: a peer-reflexive
 	 * candidate the SDP's could have been (a NAT's), taken. */
-	a1 = check_from(&r, "127.0.0.1", user, pwd, &p1);
+	foreign_checks(&r, "127.0.0.1", room_controls, user, pwd, remote->pwd, &f1);
 	ret = rtc_peer_wait_connected(r.peer, 0, &why);
 	stats(&r, &s);
-	print_message("# a check from 127.0.0.1 (another port): %s, %u checks back; the "
-		      "connection %s\n",
-		      a1 ? "answered" : "not answered", p1, ret ? why : "stands");
-	assert_true(a1);
+	print_message("# %s: a check from 127.0.0.1 (another port): %s, %u checks back, %u "
+		      "datagrams more; %u RTP sent; the connection %s\n",
+		      role, f1.answered ? "answered" : "not answered", f1.probes, f1.media,
+		      f1.sent, ret ? why : "stands");
+	assert_true(f1.answered);
 	assert_int_equal(ret, 0);
 	assert_int_equal(s.candidates_refused, 0);
-	/* From 127.0.0.2: refused, the connection dropped. */
-	a2 = check_from(&r, "127.0.0.2", user, pwd, &p2);
-	end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-	while (!(ret = rtc_peer_wait_connected(r.peer, 0, &why)) && g_get_monotonic_time() < end)
-		g_usleep(10000);
+	/* From 127.0.0.2: refused, the connection dropped, nothing of the
+	 * room's media sent there. */
+	foreign_checks(&r, "127.0.0.2", room_controls, user, pwd, remote->pwd, &f2);
+	ret = rtc_peer_wait_connected(r.peer, 0, &why);
 	stats(&r, &s);
-	print_message("# a check from 127.0.0.2: %s, %u checks back in 5 s; the connection: %s; "
-		      "candidates_refused=%llu\n",
-		      a2 ? "answered" : "not answered", p2, ret ? why : "stands (10 s)",
+	print_message("# %s: a check from 127.0.0.2: %s, %u checks back, %u datagrams more (the "
+		      "room's media); %u RTP sent; the connection: %s; candidates_refused=%llu\n",
+		      role, f2.answered ? "answered" : "not answered", f2.probes, f2.media,
+		      f2.sent, ret ? why : "stands",
 		      (unsigned long long)s.candidates_refused);
 	assert_int_equal(ret, -EPERM);
 	assert_non_null(strstr(why, "127.0.0.2"));
 	assert_int_equal(s.candidates_refused, 1);
+	assert_int_equal(f2.media, 0);
 	/* Nothing more is sent on it. */
 	{
 		uint8_t rtp[32] = { 0x80, 96 };
@@ -718,6 +777,16 @@ static void prflx_foreign(void **state)
 	room_stop(&r);
 }
 
+static void prflx_foreign(void **state)
+{
+	prflx_foreign_role(true);
+}
+
+static void prflx_foreign_nominated(void **state)
+{
+	prflx_foreign_role(false);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +794,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(rtcp_learn_publisher),
 		cmocka_unit_test(pli_flood),
 		cmocka_unit_test(prflx_foreign),
+		cmocka_unit_test(prflx_foreign_nominated),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--hostile"))

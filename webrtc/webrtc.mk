@@ -17,7 +17,7 @@ RTC_PKGS := nice gstreamer-sdp-1.0 gstreamer-app-1.0 gstreamer-video-1.0 gstream
 RTC_CFLAGS = $(call pc,$(RTC_PKGS)) -Iwebrtc -Ikeyxchg/net
 RTC_LIBS = $(O)/lib/librtc.a $(O)/lib/libkxnet.a $(KXNET_LIBS) $(call pl,$(RTC_PKGS))
 RTC_SRCS := webrtc/rtc_demux.c webrtc/rtc_fingerprint.c webrtc/rtc_sdp.c webrtc/rtc_dtls.c \
-	webrtc/rtc_peer.c webrtc/rtc_srtp.c webrtc/rtc_janus.c webrtc/rtc_gst.c
+	webrtc/rtc_peer.c webrtc/rtc_peer_ice.c webrtc/rtc_srtp.c webrtc/rtc_janus.c webrtc/rtc_gst.c
 RTC_OBJS := $(RTC_SRCS:%.c=$(O)/obj/%.o)
 
 $(RTC_OBJS) $(O)/obj/tests/integration/rtc_call.o $(O)/obj/tests/unit/test_rtc.o: \

@@ -146,6 +146,17 @@ static void on_datagram(struct rtc_peer *p, uint8_t *buf, size_t len, const Nice
 	g_mutex_lock(&p->lock);
 	selected = p->have_selected;
 	ours = selected && nice_address_equal(from, &p->selected);
+	/* libnice's events of the read that brought it (the pair selected,
+	 * ICE connected) are queued for the ICE thread, not yet seen here:
+	 * the peer's first DTLS flight (its ClientHello, right after its
+	 * nominating check) waits there behind them rather than being lost
+	 * to a retransmission a second later. */
+	if (kind == RTC_PACKET_DTLS && (!selected || (ours && !p->dtls_started)) &&
+	    p->dtls_deferred < RTC_PEER_DTLS_DEFERRED) {
+		rtc_peer_defer_dtls_locked(p, buf, len, from);
+		g_mutex_unlock(&p->lock);
+		return;
+	}
 	g_mutex_unlock(&p->lock);
 	if (!ours) {
 		rtc_peer_count(selected ? &p->stats.dropped_foreign : &p->stats.dropped_early);

@@ -36,6 +36,7 @@ struct rtc_peer {
 	char pair[RTC_PEER_PAIR_LEN]; /* the selected pair, described */
 	struct rtc_dtls *dtls;
 	bool dtls_started, have_remote;
+	unsigned int dtls_deferred; /* DTLS datagrams waiting for the ICE events */
 	struct rtc_sdp remote;
 	const char *why;
 	char why_buf[320]; /* a failure's reason with an address in it */
@@ -75,6 +76,12 @@ void rtc_peer_start_dtls_locked(struct rtc_peer *p);
  * local address added, the stream made, the ICE thread and its 20 ms tick
  * started; 0 or -errno (said; p is then freed by rtc_peer_free). */
 int rtc_peer_ice_start(struct rtc_peer *p);
+/* A DTLS datagram that came before the pair or DTLS was known here: the
+ * ICE events its own read emitted are still queued on the ICE thread, so it
+ * is handled there after them (a copy; at most RTC_PEER_DTLS_DEFERRED wait). */
+#define RTC_PEER_DTLS_DEFERRED 8
+void rtc_peer_defer_dtls_locked(struct rtc_peer *p, const uint8_t *buf, size_t len,
+				const NiceAddress *from);
 /* Whether libnice may use c: UDP, at an address remote_allow allows. */
 bool rtc_peer_candidate_allowed(const struct rtc_peer *p, const NiceCandidate *c);
 

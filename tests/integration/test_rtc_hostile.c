@@ -28,10 +28,13 @@
  *    whose socket answers the room's own checks as the SFU would: the
  *    connection fails with that address named, the candidate is counted
  *    refused, no datagram but STUN reaches 127.0.0.2, and nothing more is
- *    sent (security review 7, finding 6: libnice would select the pair the
+ *    sent (security review 7, finding 6: libnice could select a pair the
  *    SFU nominates, steering the room's media there). The room controlling
  *    (it offered: the publisher), then controlled (a subscription: the
- *    checks carry USE-CANDIDATE).
+ *    checks carry USE-CANDIDATE). With the handler unset the connection
+ *    stands and the count stays 0 (the checks that fail); libnice 0.1.21,
+ *    its pair already selected, sent 127.0.0.2 nothing either way, so the
+ *    "nothing but STUN" check guards a libnice that would.
  *
  * The child and the parent talk over pipes: the SDP (base64, one line), then
  * commands ("rtp N", "rtcp N", "pli N GAP_US", "quit"), each answered "ok"
@@ -596,7 +599,8 @@ static size_t stun_attr(uint8_t *m, size_t at, uint16_t type, const void *v, siz
 {
 	m[at] = type >> 8, m[at + 1] = type;
 	m[at + 2] = len >> 8, m[at + 3] = len;
-	memcpy(m + at + 4, v, len);
+	if (len)
+		memcpy(m + at + 4, v, len);
 	memset(m + at + 4 + len, 0, (4 - len % 4) % 4);
 	return at + 4 + (len + 3) / 4 * 4;
 }

@@ -20,7 +20,6 @@
 #include "rtc_peer_priv.h"
 #include "rtc_srtp.h"
 
-#define RECV_MAX 2048
 
 
 void rtc_peer_fail_locked(struct rtc_peer *p, int err, const char *why)
@@ -79,6 +78,37 @@ void rtc_peer_start_dtls_locked(struct rtc_peer *p)
 	p->dtls_started = true;
 	client = p->remote.setup == RTC_SETUP_PASSIVE || p->remote.setup == RTC_SETUP_ACTPASS;
 	rtc_peer_dtls_check_locked(p, rtc_dtls_start(p->dtls, client, p->remote.fingerprint));
+	rtc_peer_replay_early_locked(p);
+}
+
+void rtc_peer_replay_early_locked(struct rtc_peer *p)
+{
+	if (!p->have_selected || !p->dtls_started)
+		return;
+	for (unsigned int i = 0; i < p->n_early; i++) {
+		struct rtc_peer_early *e = &p->early[i];
+
+		if (!nice_address_equal(&e->from, &p->selected) || p->failed) {
+			rtc_peer_count(&p->stats.dropped_early);
+			continue;
+		}
+		rtc_peer_count(&p->stats.dtls_in);
+		rtc_peer_dtls_check_locked(p, rtc_dtls_input(p->dtls, e->data, e->len));
+	}
+	p->n_early = 0;
+}
+
+void rtc_peer_expire_early_locked(struct rtc_peer *p, gint64 now)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < p->n_early; i++) {
+		if (now - p->early[i].at > RTC_PEER_EARLY_US)
+			rtc_peer_count(&p->stats.dropped_early);
+		else if (k++ != i)
+			p->early[k - 1] = p->early[i];
+	}
+	p->n_early = k;
 }
 
 /* ---------------------------------------------------------------- receive */
@@ -146,14 +176,22 @@ static void on_datagram(struct rtc_peer *p, uint8_t *buf, size_t len, const Nice
 	g_mutex_lock(&p->lock);
 	selected = p->have_selected;
 	ours = selected && nice_address_equal(from, &p->selected);
-	/* libnice's events of the read that brought it (the pair selected,
-	 * ICE connected) are queued for the ICE thread, not yet seen here:
-	 * the peer's first DTLS flight (its ClientHello, right after its
-	 * nominating check) waits there behind them rather than being lost
-	 * to a retransmission a second later. */
-	if (kind == RTC_PACKET_DTLS && (!selected || (ours && !p->dtls_started)) &&
-	    p->dtls_deferred < RTC_PEER_DTLS_DEFERRED) {
-		rtc_peer_defer_dtls_locked(p, buf, len, from);
+	/* The peer's first DTLS flight (its ClientHello, right after its
+	 * nominating check) can come before libnice's events of that moment
+	 * (the pair selected, ICE connected) reached the ICE thread: kept,
+	 * and replayed once they did, rather than lost to a retransmission a
+	 * second later. */
+	if (kind == RTC_PACKET_DTLS && (!selected || (ours && !p->dtls_started))) {
+		if (p->n_early < RTC_PEER_EARLY_MAX && len <= sizeof(p->early[0].data)) {
+			struct rtc_peer_early *e = &p->early[p->n_early++];
+
+			memcpy(e->data, buf, len);
+			e->len = len;
+			e->from = *from;
+			e->at = g_get_monotonic_time();
+		} else {
+			rtc_peer_count(&p->stats.dropped_early);
+		}
 		g_mutex_unlock(&p->lock);
 		return;
 	}
@@ -202,7 +240,7 @@ static void on_datagram(struct rtc_peer *p, uint8_t *buf, size_t len, const Nice
 static gpointer recv_main(gpointer user)
 {
 	struct rtc_peer *p = user;
-	uint8_t buf[RECV_MAX];
+	uint8_t buf[RTC_PEER_RECV_MAX];
 	NiceAddress from;
 
 	for (;;) {

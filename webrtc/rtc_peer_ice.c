@@ -24,16 +24,13 @@
  * p->lock is free; the one thing done at once is stopping our sends
  * (`dead`, atomic) on a peer-reflexive candidate refused.
  */
-enum ice_event_kind { ICE_GATHERED, ICE_STATE, ICE_SELECTED, ICE_REFUSED, ICE_DTLS };
+enum ice_event_kind { ICE_GATHERED, ICE_STATE, ICE_SELECTED, ICE_REFUSED };
 
 struct ice_event {
 	struct rtc_peer *p;
 	enum ice_event_kind kind;
 	guint state;
 	NiceCandidate *local, *remote;
-	uint8_t *dtls; /* ICE_DTLS: the datagram, from `from` */
-	size_t dtls_len;
-	NiceAddress from;
 };
 
 static void state_locked(struct rtc_peer *p, guint state)
@@ -94,6 +91,7 @@ static void selected_locked(struct rtc_peer *p, const NiceCandidate *local,
 	snprintf(p->pair, sizeof(p->pair), "%s:%u %s%s -> %s:%u %s", b,
 		 nice_address_get_port(&local->base_addr), lt, as, r,
 		 nice_address_get_port(&remote->addr), rt);
+	rtc_peer_replay_early_locked(p);
 }
 
 static gboolean ice_event_run(gpointer data)
@@ -115,17 +113,6 @@ static gboolean ice_event_run(gpointer data)
 	case ICE_REFUSED:
 		refuse_locked(p, "a check came from", ev->remote);
 		break;
-	case ICE_DTLS:
-		/* After the events its read emitted: the pair is known now. */
-		p->dtls_deferred--;
-		if (p->have_selected && nice_address_equal(&ev->from, &p->selected) &&
-		    p->dtls_started) {
-			rtc_peer_count(&p->stats.dtls_in);
-			rtc_peer_dtls_check_locked(p, rtc_dtls_input(p->dtls, ev->dtls, ev->dtls_len));
-		} else {
-			rtc_peer_count(&p->stats.dropped_early);
-		}
-		break;
 	}
 	g_cond_broadcast(&p->changed);
 	g_mutex_unlock(&p->lock);
@@ -140,7 +127,6 @@ static void ice_event_free(gpointer data)
 		nice_candidate_free(ev->local);
 	if (ev->remote)
 		nice_candidate_free(ev->remote);
-	g_free(ev->dtls);
 	g_free(ev);
 }
 
@@ -157,24 +143,6 @@ static void defer(struct rtc_peer *p, enum ice_event_kind kind, guint state,
 	ev->state = state;
 	ev->local = local ? nice_candidate_copy(local) : NULL;
 	ev->remote = remote ? nice_candidate_copy(remote) : NULL;
-	g_source_set_priority(s, G_PRIORITY_HIGH);
-	g_source_set_callback(s, ice_event_run, ev, ice_event_free);
-	g_source_attach(s, p->ctx);
-	g_source_unref(s);
-}
-
-void rtc_peer_defer_dtls_locked(struct rtc_peer *p, const uint8_t *buf, size_t len,
-				const NiceAddress *from)
-{
-	struct ice_event *ev = g_new0(struct ice_event, 1);
-	GSource *s = g_idle_source_new();
-
-	p->dtls_deferred++;
-	ev->p = p;
-	ev->kind = ICE_DTLS;
-	ev->dtls = g_memdup2(buf, len);
-	ev->dtls_len = len;
-	ev->from = *from;
 	g_source_set_priority(s, G_PRIORITY_HIGH);
 	g_source_set_callback(s, ice_event_run, ev, ice_event_free);
 	g_source_attach(s, p->ctx);
@@ -236,6 +204,7 @@ static gboolean on_tick(gpointer user)
 	 * its handler within a tick, traffic or none. */
 	nice_agent_get_selected_pair(p->agent, p->stream, 1, &local, &remote);
 	g_mutex_lock(&p->lock);
+	rtc_peer_expire_early_locked(p, g_get_monotonic_time());
 	if (p->dtls_started && rtc_dtls_state(p->dtls) == RTC_DTLS_HANDSHAKE)
 		rtc_peer_dtls_check_locked(p, rtc_dtls_tick(p->dtls));
 	g_mutex_unlock(&p->lock);

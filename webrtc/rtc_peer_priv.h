@@ -18,6 +18,10 @@
 #include "rtc_dtls.h"
 #include "rtc_peer.h"
 
+#define RTC_PEER_RECV_MAX  2048 /* a datagram read */
+#define RTC_PEER_EARLY_MAX 8	/* early DTLS datagrams kept */
+#define RTC_PEER_EARLY_US  (1 * G_USEC_PER_SEC)
+
 struct rtc_peer {
 	struct rtc_peer_config cfg;
 	GMainContext *ctx;
@@ -36,7 +40,17 @@ struct rtc_peer {
 	char pair[RTC_PEER_PAIR_LEN]; /* the selected pair, described */
 	struct rtc_dtls *dtls;
 	bool dtls_started, have_remote;
-	unsigned int dtls_deferred; /* DTLS datagrams waiting for the ICE events */
+	/* DTLS that came before the pair or DTLS was known here (the peer's
+	 * first flight, while libnice's events of the same moment are still
+	 * on their way to the ICE thread): replayed in order once both are,
+	 * dropped after RTC_PEER_EARLY_US. */
+	struct rtc_peer_early {
+		uint8_t data[RTC_PEER_RECV_MAX];
+		size_t len;
+		NiceAddress from;
+		gint64 at; /* monotonic, us */
+	} early[RTC_PEER_EARLY_MAX];
+	unsigned int n_early;
 	struct rtc_sdp remote;
 	const char *why;
 	char why_buf[320]; /* a failure's reason with an address in it */
@@ -76,12 +90,11 @@ void rtc_peer_start_dtls_locked(struct rtc_peer *p);
  * local address added, the stream made, the ICE thread and its 20 ms tick
  * started; 0 or -errno (said; p is then freed by rtc_peer_free). */
 int rtc_peer_ice_start(struct rtc_peer *p);
-/* A DTLS datagram that came before the pair or DTLS was known here: the
- * ICE events its own read emitted are still queued on the ICE thread, so it
- * is handled there after them (a copy; at most RTC_PEER_DTLS_DEFERRED wait). */
-#define RTC_PEER_DTLS_DEFERRED 8
-void rtc_peer_defer_dtls_locked(struct rtc_peer *p, const uint8_t *buf, size_t len,
-				const NiceAddress *from);
+/* rtc_peer.c: the early DTLS datagrams into DTLS once the pair is selected
+ * and DTLS started (else nothing); p->lock held. */
+void rtc_peer_replay_early_locked(struct rtc_peer *p);
+/* Drops those older than RTC_PEER_EARLY_US (the ICE thread's tick). */
+void rtc_peer_expire_early_locked(struct rtc_peer *p, gint64 now);
 /* Whether libnice may use c: UDP, at an address remote_allow allows. */
 bool rtc_peer_candidate_allowed(const struct rtc_peer *p, const NiceCandidate *c);
 

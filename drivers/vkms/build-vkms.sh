@@ -28,7 +28,7 @@ series=$(echo "$abi" | cut -d. -f1,2)   # 6.1
 
 dst=$out/$abi
 # The stamp names our patch too (below): a module built without it is rebuilt.
-stamp="$kver vblank-nowait-1"
+stamp="$kver vblank-nowait-2"
 if [ -f "$dst/vkms.ko" ] && [ "$(cat "$dst/stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "  VKMS    $dst/vkms.ko (cached, $kver)"
 	exit 0
@@ -63,13 +63,16 @@ tar -xf "/usr/src/linux-source-$series.tar.xz" -C "$src" --strip-components=5 \
 # CPU, which spins in drm_handle_vblank() on that same lock. So: the timer is
 # made once with the CRTC; disabling only tries to cancel it, never waits; a
 # callback that finds vblank disabled (drm_crtc_handle_vblank() false) stops
-# the timer itself; enabling only (re)starts it.
+# the timer itself; enabling only (re)starts it. Turning the CRTC off waits
+# for the timer once vblank is off, holding no spinlock (modeset locks only):
+# no callback then still uses the state that commit frees.
 echo "  PATCH   vkms_crtc.c: vblank disable without waiting for the timer"
 perl -0pi -e '
 	s/\tret = drm_crtc_handle_vblank\(crtc\);\n\tif \(!ret\)\n\t\tDRM_ERROR\("vkms failure on handling vblank"\);\n/\tret = drm_crtc_handle_vblank(crtc);\n\tif (!ret) {\n\t\t\/* sealroom: vblank disabled meanwhile: the timer ends here. *\/\n\t\tspin_unlock(&output->lock);\n\t\tdma_fence_end_signalling(fence_cookie);\n\t\treturn HRTIMER_NORESTART;\n\t}\n/ or die "vkms patch: the callback\n";
 	s/\thrtimer_init\(&out->vblank_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL\);\n\tout->vblank_hrtimer.function = &vkms_vblank_simulate;\n// or die "vkms patch: enable\n";
 	s/\thrtimer_cancel\(&out->vblank_hrtimer\);/\thrtimer_try_to_cancel(&out->vblank_hrtimer);/ or die "vkms patch: disable\n";
 	s/(\tspin_lock_init\(&vkms_out->composer_lock\);\n)/$1\thrtimer_init(&vkms_out->vblank_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);\n\tvkms_out->vblank_hrtimer.function = &vkms_vblank_simulate;\n/ or die "vkms patch: init\n";
+	s/(vkms_crtc_atomic_disable\(struct drm_crtc \*crtc,\n\t\t\t\t     struct drm_atomic_state \*state\)\n\{\n\tdrm_crtc_vblank_off\(crtc\);\n)/$1\thrtimer_cancel(&drm_crtc_to_vkms_output(crtc)->vblank_hrtimer);\n/ or die "vkms patch: atomic_disable\n";
 ' "$src/vkms_crtc.c" || { echo "vkms: the patch does not apply to linux-source-$series $kver" >&2; exit 1; }
 
 # Kconfig: DRM_VKMS selects DRM_KMS_HELPER, DRM_GEM_SHMEM_HELPER and CRC32,

@@ -71,5 +71,3 @@ gst_e2ee_media_bound_teardown (const gchar * prog, guint seconds)
   signal (SIGALRM, teardown_alarm);
   alarm (seconds);
 }
-
-/* Written before the handlers are set: the crash line's start. */

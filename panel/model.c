@@ -108,6 +108,7 @@ static void apply_people(struct panel_state *st, json_t *list)
 	if (!json_is_array(list))
 		return;
 	st->n_people = 0;
+	st->roster_refused = false;
 	json_array_foreach(list, i, p)
 	{
 		struct panel_person *x = &st->people[st->n_people];
@@ -120,6 +121,15 @@ static void apply_people(struct panel_state *st, json_t *list)
 		memset(x, 0, sizeof(*x));
 		if (id < 0 || !copy_codeword(x->codeword, json_string_value(json_object_get(p, "codeword"))))
 			continue;
+		/* A participant named twice: which entry is it? Neither: the whole
+		 * roster is refused, and the panel says so instead of a meeting. */
+		for (size_t j = 0; j < st->n_people; j++)
+			if (st->people[j].id == (uint32_t)id) {
+				memset(st->people, 0, sizeof(st->people));
+				st->n_people = 0;
+				st->roster_refused = true;
+				return;
+			}
 		x->id = (uint32_t)id;
 		if (!copy_name(x->name, json_string_value(json_object_get(p, "name"))))
 			x->name[0] = '\0';
@@ -197,6 +207,7 @@ static void set_meeting(struct panel_state *st, enum panel_meeting m)
 {
 	if (m != PANEL_M_IN && m != PANEL_M_LOBBY) {
 		st->n_people = st->n_knocks = 0;
+		st->roster_refused = false;
 		st->group_code[0] = st->host_codeword[0] = st->meeting_code[0] = '\0';
 		st->sync = PANEL_SYNC_OK;
 		st->sync_reason[0] = '\0';

@@ -157,6 +157,10 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		*style = PANEL_S_WARN;
 		snprintf(title, tn, "Connecting to the meeting service");
 		snprintf(body, bn, "Nothing is sent until the relay answers.");
+	} else if (st->roster_refused && (st->meeting == PANEL_M_IN || st->meeting == PANEL_M_LOBBY)) {
+		snprintf(title, tn, "Participants not shown");
+		snprintf(body, bn, "keyxchgd's roster named one participant twice; this panel "
+				   "shows none until it reports one it can read.");
 	} else if (st->sync == PANEL_SYNC_OUT) {
 		/* keyxchgd's reason (PROTOCOL.md 6.6); it sends again once back in sync. */
 		snprintf(title, tn, "Out of sync: this room stopped sending");

@@ -4,11 +4,12 @@
  * replies and events), and the taps after it: the input is lines of JSON,
  * each applied as a status reply or an event (its first byte says which),
  * then the panel's widgets built and checked by panel_ui_sync (tap targets,
- * UTF-8, rectangles) and a tap made where a byte points. Aborts when the
- * state holds more than its bounds or an unterminated string, a screen in a
- * failure state (out of sync or split included) says "End-to-end
- * encrypted", keyxchgd's sync reason is not one line of UTF-8, a layout is refused, or Admit
- * sends another knock than the one the dialog showed.
+ * UTF-8, rectangles, unique names) and a tap made where a byte points.
+ * Aborts when the state holds more than its bounds, an unterminated string or
+ * one participant twice, a screen in a failure state (out of sync or split
+ * included) says "End-to-end encrypted", keyxchgd's sync reason is not one
+ * line of UTF-8, a layout is refused, or Admit sends another knock than the
+ * one the dialog showed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,13 @@ static void check_state(const struct panel_state *st)
 	for (const char *p = st->sync_reason; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			abort();
+	/* One entry a participant (the page's widgets are named by it). */
+	for (size_t i = 0; i < st->n_people; i++)
+		for (size_t j = 0; j < i; j++)
+			if (st->people[i].id == st->people[j].id)
+				abort();
+	if (st->roster_refused && st->n_people)
+		abort();
 	for (size_t i = 0; i < st->n_knocks; i++)
 		if (strlen(st->knocks[i].knock) != PANEL_KNOCK_HEX - 1 ||
 		    !memchr(st->knocks[i].name, 0, sizeof(st->knocks[i].name)))

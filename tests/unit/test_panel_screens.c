@@ -929,6 +929,53 @@ static void test_model(void **state)
 			       "\"codeword\":\"fojup-hafir-kisuz-mitom\",\"pinned\":\"new\"}]}", false));
 	assert_int_equal(st.n_knocks, 0);
 	assert_string_equal(st.group_code, ""); /* no group_code in that roster: not held */
+	/* A roster naming one participant twice (two codewords for participant 1):
+	 * neither is picked, no one is shown, the card says why and the claim
+	 * goes; the Participants page is still drawn (its widgets are named by
+	 * participant: a twice-named one had made the page refused, the screen
+	 * frozen on what it showed before; the fuzzer found it). The next roster
+	 * it can read is shown again. */
+	{
+		struct panel_metrics m;
+		struct panel_ui *ui;
+		struct panel_view v;
+		struct panel_widget w[PANEL_UI_MAX_WIDGETS];
+		char title[PANEL_UI_TEXT_MAX], body[PANEL_UI_BODY_MAX];
+		const char *bad = NULL;
+		size_t n;
+		static const char twice[] =
+			"{\"event\":\"roster\",\"group_code\":\"zadib-nopuv-rigal-sofut\","
+			"\"participants\":[{\"participant\":0,\"codeword\":\"mavoj-pubip-gubad-gamiv\","
+			"\"role\":\"host\",\"self\":true},"
+			"{\"participant\":1,\"codeword\":\"lusab-babad-gutih-tugad\"},"
+			"{\"participant\":1,\"codeword\":\"hidoz-vikag-sabom-lonus\"}]}";
+
+		assert_int_equal(panel_metrics_init(&m, 1280, 720, 344, 194), 0);
+		assert_int_equal(panel_ui_new(&m, &ui), 0);
+		panel_view_init(&v, &m);
+		v.st = st;
+		assert_true(apply(&v.st, twice, false));
+		assert_true(v.st.roster_refused && v.st.n_people == 0);
+		assert_true(panel_view_card(&v, title, body));
+		assert_string_equal(title, "Participants not shown");
+		assert_false(panel_view_e2ee(&v));
+		v.page = PANEL_P_PARTICIPANTS;
+		n = panel_view_widgets(&v, w, PANEL_UI_MAX_WIDGETS);
+		assert_int_equal(panel_ui_sync(ui, w, n, &bad), 0);
+		assert_true(apply(&v.st, "{\"event\":\"roster\",\"group_code\":\"zadib-nopuv-rigal-sofut\","
+					 "\"participants\":[{\"participant\":1,\"codeword\":"
+					 "\"lusab-babad-gutih-tugad\"},{\"participant\":2,\"codeword\":"
+					 "\"hidoz-vikag-sabom-lonus\"}]}", false));
+		assert_true(!v.st.roster_refused && v.st.n_people == 2);
+		assert_false(panel_view_card(&v, title, body) && !strcmp(title, "Participants not shown"));
+		n = panel_view_widgets(&v, w, PANEL_UI_MAX_WIDGETS);
+		assert_int_equal(panel_ui_sync(ui, w, n, &bad), 0);
+		/* Twice again, then the meeting ends: nothing of the refusal stays. */
+		assert_true(apply(&v.st, twice, false));
+		assert_true(apply(&v.st, "{\"event\":\"state\",\"state\":\"ended\"}", false));
+		assert_false(v.st.roster_refused);
+		panel_ui_free(ui);
+	}
 	/* keyxchgd's sync (PROTOCOL.md 6.6): a warning is no longer read as out of sync. */
 	assert_false(apply(&st, "{\"event\":\"warning\",\"text\":\"a roster was rejected\"}", false));
 	assert_int_equal(st.sync, PANEL_SYNC_OK);

@@ -6,6 +6,8 @@
  * copied only when they fit and are what the protocol allows (codewords in
  * wm_label's form, knock hashes of 64 hex digits, names up to 64 bytes of
  * UTF-8 without control characters); anything else leaves that entry out.
+ * A roster naming one participant twice is refused whole (roster_refused:
+ * no one shown, the panel says why) rather than one entry picked.
  * keyxchgd's sync reason is kept as text (valid UTF-8, cut at
  * PANEL_REASON_MAX, control characters made spaces); a sync value it does
  * not know counts as out of sync (fail closed: the room may not be sending).

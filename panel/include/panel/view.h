@@ -119,6 +119,7 @@ struct panel_state {
 	char host_codeword[E2EE_CODEWORD_SIZE];
 	struct panel_person people[PANEL_MAX_PEOPLE];
 	size_t n_people;
+	bool roster_refused; /* keyxchgd's last roster named a participant twice: none shown */
 	struct panel_knock knocks[PANEL_MAX_KNOCKS]; /* the host's lobby, oldest first */
 	size_t n_knocks;
 	enum panel_sync sync;                /* keyxchgd's word: whether this room sends */

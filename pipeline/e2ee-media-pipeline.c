@@ -196,8 +196,12 @@ rtp_sink (const GstE2eeMediaSender * app, GstElement * pipe, GstElement * sink,
     return sink;
   }
   e = gst_e2ee_media_add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
+  /* Not async: a room without a send key yet (e2eeenc passes nothing)
+   * must not hold the pipeline's PLAYING, and with it what it receives and
+   * plays (the transport's appsinks are not async either). */
   if (e)
-    g_object_set (e, "host", app->host, "port", port, "sync", FALSE, NULL);
+    g_object_set (e, "host", app->host, "port", port, "sync", FALSE, "async",
+        FALSE, NULL);
   return e;
 }
 

@@ -55,6 +55,8 @@ MORE_TESTS += tests/integration/test_roomd_janus.py
 MORE_TESTS += tests/integration/test_roomd_janus_squat.py
 # roomd against a service that closes the WebSocket at each first request.
 MORE_TESTS += tests/integration/test_roomd_janus_closed.py
+# A member whose send is held (its host not confirmed) sees and hears the meeting.
+MORE_TESTS += tests/integration/test_roomd_held.py
 MORE_DEB_PACKAGES += nftables
 
 # Unit tests of the parsers and the demux (cmocka).

@@ -119,9 +119,10 @@ def room(bindir, tmp, n, port, certs, log):
 
 
 def admit(bindir, host, member, code, meeting):
-    """member knocks with the meeting code; the host admits it by its codeword."""
+    """member knocks with the meeting code (None: without, so nothing binds its host:
+    PROTOCOL.md 6.5); the host admits it by its codeword."""
     rep = kxctl(bindir, member["sock"], "join", "--meeting", meeting, "--role", "member",
-                "--name", f"Room {member['n']}", "--code", code)
+                "--name", f"Room {member['n']}", *(["--code", code] if code else []))
     if not rep.get("ok"):
         raise RuntimeError(f"room {member['n']} cannot join: {rep}")
     tap.wait_until(lambda: kxctl(bindir, host["sock"], "status").get("lobby"), 30,
@@ -275,7 +276,8 @@ class Roomd(Proc):
     the room has one. Janus's ICE
     candidates are on its address (127.0.0.2 in the namespace), not on
     localhost's, where its WebSocket is: the URL's media= names it (roomd
-    gives libnice no other candidate)."""
+    gives libnice no other candidate). pid None: no --sender-index (the
+    image's way: roomd learns it from its first send key)."""
 
     def __init__(self, bindir, name, control, frames, tx, rx_base, pid, log, env,
                  extra=(), janus=None):
@@ -289,7 +291,8 @@ class Roomd(Proc):
                          "--rx-base", str(rx_base)]
         super().__init__(name, users.media([os.path.join(bindir, "roomd"), "--control",
                                             control, "--frames", frames, *transport,
-                                            "--sender-index", str(pid), *users.roomd_trust(),
+                                            *(["--sender-index", str(pid)] if pid is not None
+                                              else []), *users.roomd_trust(),
                                             *extra]), log,
                          users.gst_env(env, users.MEDIA, os.path.dirname(frames)))
         # A first run may scan the plugins (slow under ASan and load).

@@ -100,35 +100,35 @@ static enum panel_trust trust_of(const char *pinned, bool verified)
 	return pinned && !strcmp(pinned, "same") ? PANEL_T_SAME : PANEL_T_NEW;
 }
 
-static void apply_people(struct panel_state *st, json_t *list)
+/* keyxchgd's participants (a roster event's, a status reply's) as the people
+ * shown. False when refused: one participant named twice (which entry is it?
+ * neither: nothing of the list is taken, no one is shown, the card says why). */
+static bool apply_people(struct panel_state *st, json_t *list)
 {
-	size_t i;
+	struct panel_person people[PANEL_MAX_PEOPLE];
+	size_t i, n = 0;
 	json_t *p;
 
 	if (!json_is_array(list))
-		return;
-	st->n_people = 0;
-	st->roster_refused = false;
+		return true;
 	json_array_foreach(list, i, p)
 	{
-		struct panel_person *x = &st->people[st->n_people];
+		struct panel_person *x = &people[n];
 		const char *pinned = json_string_value(json_object_get(p, "pinned"));
 		const char *role = json_string_value(json_object_get(p, "role"));
 		int id = participant_of(p);
 
-		if (st->n_people == PANEL_MAX_PEOPLE)
+		if (n == PANEL_MAX_PEOPLE)
 			break;
 		memset(x, 0, sizeof(*x));
 		if (id < 0 || !copy_codeword(x->codeword, json_string_value(json_object_get(p, "codeword"))))
 			continue;
-		/* A participant named twice: which entry is it? Neither: the whole
-		 * roster is refused, and the panel says so instead of a meeting. */
-		for (size_t j = 0; j < st->n_people; j++)
-			if (st->people[j].id == (uint32_t)id) {
+		for (size_t j = 0; j < n; j++)
+			if (people[j].id == (uint32_t)id) {
 				memset(st->people, 0, sizeof(st->people));
 				st->n_people = 0;
 				st->roster_refused = true;
-				return;
+				return false;
 			}
 		x->id = (uint32_t)id;
 		if (!copy_name(x->name, json_string_value(json_object_get(p, "name"))))
@@ -136,12 +136,17 @@ static void apply_people(struct panel_state *st, json_t *list)
 		x->self = json_is_true(json_object_get(p, "self")) || (pinned && !strcmp(pinned, "self"));
 		x->host = role && !strcmp(role, "host");
 		x->trust = trust_of(pinned, json_is_true(json_object_get(p, "verified")));
-		if (x->self) {
-			memcpy(st->own_codeword, x->codeword, sizeof(st->own_codeword));
-			st->host = x->host;
-		}
-		st->n_people++;
+		n++;
 	}
+	memset(st->people, 0, sizeof(st->people));
+	memcpy(st->people, people, n * sizeof(people[0]));
+	st->n_people = n;
+	st->roster_refused = false;
+	for (size_t j = 0; j < n; j++)
+		if (people[j].self) {
+			memcpy(st->own_codeword, people[j].codeword, sizeof(st->own_codeword));
+			st->host = people[j].host;
+		}
 	/* Knocks of participants now in the roster were admitted: no dialog for them. */
 	for (size_t k = 0; k < st->n_knocks;) {
 		bool in = false;
@@ -156,6 +161,7 @@ static void apply_people(struct panel_state *st, json_t *list)
 			k++;
 		}
 	}
+	return true;
 }
 
 static void apply_knock(struct panel_state *st, json_t *o)
@@ -207,11 +213,14 @@ static void set_meeting(struct panel_state *st, enum panel_meeting m)
 {
 	if (m != PANEL_M_IN && m != PANEL_M_LOBBY) {
 		st->n_people = st->n_knocks = 0;
-		st->roster_refused = false;
 		st->group_code[0] = st->host_codeword[0] = st->meeting_code[0] = '\0';
 		st->sync = PANEL_SYNC_OK;
 		st->sync_reason[0] = '\0';
 	}
+	/* A refusal was of the roster of the state left (a late one after the end
+	 * included): the next state's roster decides. */
+	if (m != st->meeting)
+		st->roster_refused = false;
 	st->meeting = m;
 }
 
@@ -247,8 +256,9 @@ bool panel_model_apply(struct panel_state *st, json_t *msg, bool is_status)
 		    st->meeting != PANEL_M_SPLIT && st->relay == PANEL_R_DOWN)
 			st->relay = PANEL_R_UNKNOWN;
 		if (st->meeting == PANEL_M_IN || st->meeting == PANEL_M_LOBBY) {
-			apply_people(st, json_object_get(msg, "participants"));
-			if (!copy_codeword(st->group_code,
+			/* A refused roster's group code is not taken either. */
+			if (!apply_people(st, json_object_get(msg, "participants")) ||
+			    !copy_codeword(st->group_code,
 					   json_string_value(json_object_get(msg, "group_code"))))
 				st->group_code[0] = '\0';
 			if (!copy_codeword(st->host_codeword,
@@ -266,8 +276,8 @@ bool panel_model_apply(struct panel_state *st, json_t *msg, bool is_status)
 		set_meeting(st, meeting_of(json_string_value(json_object_get(msg, "state")),
 					   st->meeting));
 	} else if (!strcmp(event, "roster")) {
-		apply_people(st, json_object_get(msg, "participants"));
-		if (!copy_codeword(st->group_code,
+		if (!apply_people(st, json_object_get(msg, "participants")) ||
+		    !copy_codeword(st->group_code,
 				   json_string_value(json_object_get(msg, "group_code"))))
 			st->group_code[0] = '\0';
 	} else if (!strcmp(event, "group-code")) {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 
 #include "view-builder.h"
 
@@ -157,16 +159,17 @@ static bool status(const struct panel_view *v, enum panel_style *style, char *ti
 		*style = PANEL_S_WARN;
 		snprintf(title, tn, "Connecting to the meeting service");
 		snprintf(body, bn, "Nothing is sent until the relay answers.");
-	} else if (st->roster_refused && (st->meeting == PANEL_M_IN || st->meeting == PANEL_M_LOBBY)) {
-		snprintf(title, tn, "Participants not shown");
-		snprintf(body, bn, "keyxchgd's roster named one participant twice; this panel "
-				   "shows none until it reports one it can read.");
 	} else if (st->sync == PANEL_SYNC_OUT) {
 		/* keyxchgd's reason (PROTOCOL.md 6.6); it sends again once back in sync. */
 		snprintf(title, tn, "Out of sync: this room stopped sending");
 		snprintf(body, bn, "keyxchgd: %s. It sends again once it holds the meeting's "
 				   "current keys.",
 			 st->sync_reason[0] ? st->sync_reason : "no reason given");
+	} else if (st->roster_refused &&
+		   (st->meeting == PANEL_M_IN || st->meeting == PANEL_M_LOBBY)) {
+		snprintf(title, tn, "Participants not shown");
+		snprintf(body, bn, "keyxchgd's roster named one participant twice; this panel "
+				   "shows none until it reports one it can read.");
 	} else if (p) {
 		snprintf(title, tn, "Key changed: %s", p->codeword);
 		snprintf(body, bn, "Not the key pinned for this device. Compare its codeword "
@@ -231,6 +234,16 @@ static struct panel_rect mm(const struct builder *b, double x, double y, double 
 	return r;
 }
 
+/* A text cut at its buffer's size (keyxchgd's error text, a reason) may end in
+ * part of a character: cut it there, or panel_ui_sync refuses the page. */
+static void utf8_cut(char *s)
+{
+	const char *end;
+
+	if (!g_utf8_validate(s, -1, &end))
+		*(char *)end = '\0';
+}
+
 static struct panel_widget *add(struct builder *b, const char *id, enum panel_kind kind,
 				enum panel_style style, struct panel_rect r, const char *text,
 				const char *body)
@@ -245,6 +258,8 @@ static struct panel_widget *add(struct builder *b, const char *id, enum panel_ki
 	w->r = r;
 	snprintf(w->text, sizeof(w->text), "%s", text ? text : "");
 	snprintf(w->body, sizeof(w->body), "%s", body ? body : "");
+	utf8_cut(w->text);
+	utf8_cut(w->body);
 	return w;
 }
 
@@ -288,26 +303,28 @@ static bool covers_label(const struct builder *b, struct panel_rect r)
 
 /*
  * The state card: 14 mm from the top; on the meeting page lower down where that
- * covers a codeword label (never into the bar), then 16 mm tall instead of 20, then
- * where it was (docs/panel.md "Still to come": no place found).
+ * covers a codeword label (never into the bar), then 16 mm tall instead of 20,
+ * then its title alone, 10 mm tall, then 8 mm in smaller type (many tiles:
+ * their label strips a row apart), then where it was (docs/panel.md "Still to
+ * come": no place found).
  */
 static void status_card(struct builder *b)
 {
+	static const double heights[] = { 20, 16, 10, 8 };
 	enum panel_style style;
 	char title[PANEL_UI_TEXT_MAX], body[PANEL_UI_BODY_MAX];
 	double w = b->sw - 20 < 170 ? b->sw - 20 : 170, x = (b->sw - w) / 2, y = 14, h = 20;
 	double bottom = b->sh - (b->v->bar ? PANEL_BAR_MM : 0);
+	bool found = true;
 
 	if (!status(b->v, &style, title, sizeof(title), body, sizeof(body)))
 		return;
 	if (b->v->page == PANEL_P_MEETING && covers_label(b, mm(b, x, y, w, h))) {
-		bool found = false;
-
-		for (h = 20; h >= 16 && !found; h -= 4)
-			for (y = 14; y + h <= bottom && !found; y += 0.5)
+		found = false;
+		for (size_t i = 0; i < sizeof(heights) / sizeof(heights[0]) && !found; i++)
+			for (h = heights[i], y = 14; y + h <= bottom && !found; y += 0.5)
 				found = !covers_label(b, mm(b, x, y, w, h));
 		if (found) {
-			h += 4;
 			y -= 0.5;
 		} else {
 			y = 14;
@@ -315,8 +332,10 @@ static void status_card(struct builder *b)
 		}
 	}
 	add(b, "status.box", PANEL_W_BOX, PANEL_S_NORMAL, mm(b, x, y, w, h), NULL, NULL);
-	add(b, "status", PANEL_W_LABEL, style, mm(b, x + 4, y + 2, w - 8, h - 3), title, body)
-		->text_mm = 4.5;
+	add(b, "status", PANEL_W_LABEL, style,
+	    h < 16 ? mm(b, x + 4, y + 1, w - 8, h - 2) : mm(b, x + 4, y + 2, w - 8, h - 3), title,
+	    h < 16 ? NULL : body)
+		->text_mm = h < 10 ? 3.5 : 4.5;
 }
 
 /* Where a box of height h goes: at pref mm from the top, or higher on a small screen. */
@@ -572,6 +591,8 @@ static void page_participants(struct builder *b)
 			 p->name[0] ? p->name : "", p->name[0] ? " · " : "",
 			 p->self ? "this room" : trust_text(p->trust),
 			 p->self ? "" : shows_video(st, p->id) ? " · video" : " · no video yet");
+		utf8_cut(list->row_text[i]);
+		utf8_cut(list->row_body[i]);
 		list->row_style[i] = p->self ? PANEL_S_DIM : trust_style(p->trust);
 		if (p->self)
 			continue;
@@ -758,6 +779,7 @@ void panel_vb_keypad(struct builder *b, const char *id, double x, double y, doub
 void panel_vb_say(struct panel_view *v, const char *text)
 {
 	snprintf(v->notice, sizeof(v->notice), "%s", text);
+	utf8_cut(v->notice);
 }
 
 void panel_vb_show_bar(struct panel_view *v, uint64_t now_us)

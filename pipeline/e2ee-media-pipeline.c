@@ -182,7 +182,7 @@ gst_e2ee_media_add_bin (GstElement * pipe, GstElement * bin)
 /* The caller's RTP sink (the WebRTC transport's), or udpsink to host:port. */
 static GstElement *
 rtp_sink (const GstE2eeMediaSender * app, GstElement * pipe, GstElement * sink,
-    gint port)
+    gint port, const gchar * name)
 {
   GstElement *e;
 
@@ -195,7 +195,7 @@ rtp_sink (const GstE2eeMediaSender * app, GstElement * pipe, GstElement * sink,
     }
     return sink;
   }
-  e = gst_e2ee_media_add_element (pipe, "udpsink", NULL, "gstreamer1.0-plugins-good");
+  e = gst_e2ee_media_add_element (pipe, "udpsink", name, "gstreamer1.0-plugins-good");
   /* Not async: a room without a send key yet (e2eeenc passes nothing)
    * must not hold the pipeline's PLAYING, and with it what it receives and
    * plays (the transport's appsinks are not async either). */
@@ -278,7 +278,8 @@ build_video_sender (const GstE2eeMediaSender * app, GstElement * pipe)
   if (v[n])
     g_object_set (v[n], "pt", 96, "mtu", 1200, NULL);
   n++;
-  v[n++] = rtp_sink (app, pipe, app->video_sink, app->video_port);
+  v[n++] = rtp_sink (app, pipe, app->video_sink, app->video_port,
+      "video-udpsink");
   return gst_e2ee_media_link_chain (v, n);
 }
 
@@ -319,7 +320,8 @@ build_audio_sender (const GstE2eeMediaSender * app, GstElement * pipe)
   a[5] = gst_e2ee_media_add_element (pipe, "rtpopuspay", NULL, "gstreamer1.0-plugins-good");
   if (a[5])
     g_object_set (a[5], "pt", 111, NULL);
-  a[6] = rtp_sink (app, pipe, app->audio_sink, app->audio_port);
+  a[6] = rtp_sink (app, pipe, app->audio_sink, app->audio_port,
+      "audio-udpsink");
   return gst_e2ee_media_link_chain (a, G_N_ELEMENTS (a));
 }
 

@@ -213,8 +213,10 @@ eos_thread (gpointer data)
 
 /*
  * EOS into the sources, once the pipeline is PLAYING, from a thread of its
- * own. Not while its change to PLAYING is still under way (asynchronous:
- * the udpsinks preroll first): a udpsink that prerolled waits for PLAYING
+ * own. Not while its change to PLAYING is still under way (asynchronous
+ * while a sink prerolls; the send chains' udpsinks no longer do, since a
+ * room without a send KID must still play what it receives, but any sink
+ * that does brings this back): a udpsink that prerolled waited for PLAYING
  * in its streaming thread, which holds its source's stream lock; a source
  * takes that lock to queue EOS (GstBaseSrc send_event), and
  * gst_element_send_event holds the pipeline's state lock the while, which

@@ -103,6 +103,10 @@ int wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width,
 int wm_layout_grid_above(struct wm_renderer *r, size_t n, uint32_t screen_width,
 			 uint32_t screen_height, uint32_t bottom, struct wm_rect *video)
 {
+	static const struct {
+		bool label_wide;
+		uint32_t min_w;
+	} passes[] = { { true, 64 }, { true, 32 }, { false, 64 } };
 	uint32_t em, lw, top, strip, best_w = 0, best_cols = 0;
 	int ret;
 
@@ -116,25 +120,30 @@ int wm_layout_grid_above(struct wm_renderer *r, size_t n, uint32_t screen_width,
 	/* The rows left free are not the grid's: it lays out as on a shorter screen
 	 * (the labels keep the whole screen's size). */
 	screen_height -= bottom;
-	/* The column count that gives the largest tiles. */
-	for (uint32_t cols = 1; cols <= n; cols++) {
-		uint32_t rows = (uint32_t)((n + cols - 1) / cols);
-		uint32_t cell_w = screen_width / cols, cell_h = (screen_height - top) / rows;
-		uint32_t w, h;
+	/* The column count that gives the largest tiles, among those whose cells
+	 * are a label wide (no label covers its neighbour's) with tiles at least
+	 * 64 pixels wide; where none is, 32 (a small tile under a readable
+	 * label); where none is either, any count with tiles of 64. */
+	for (size_t pass = 0; pass < sizeof(passes) / sizeof(passes[0]) && !best_w; pass++)
+		for (uint32_t cols = 1; cols <= n; cols++) {
+			uint32_t rows = (uint32_t)((n + cols - 1) / cols);
+			uint32_t cell_w = screen_width / cols, cell_h = (screen_height - top) / rows;
+			uint32_t w, h;
 
-		if (cell_h <= strip + gap_px(em) || cell_w <= 2 * gap_px(em))
-			continue;
-		w = cell_w - 2 * gap_px(em);
-		h = cell_h - strip - gap_px(em);
-		if (w * 9 > h * 16)
-			w = h * 16 / 9;
-		w &= ~1u;
-		if (w > best_w) {
-			best_w = w;
-			best_cols = cols;
+			if (cell_h <= strip + gap_px(em) || cell_w <= 2 * gap_px(em) ||
+			    (passes[pass].label_wide && cell_w < lw + 2 * gap_px(em)))
+				continue;
+			w = cell_w - 2 * gap_px(em);
+			h = cell_h - strip - gap_px(em);
+			if (w * 9 > h * 16)
+				w = h * 16 / 9;
+			w &= ~1u;
+			if (w >= passes[pass].min_w && w > best_w) {
+				best_w = w;
+				best_cols = cols;
+			}
 		}
-	}
-	if (best_w < 64)
+	if (!best_w)
 		return -EINVAL;
 	{
 		uint32_t cols = best_cols, rows = (uint32_t)((n + cols - 1) / cols);

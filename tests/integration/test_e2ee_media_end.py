@@ -171,7 +171,7 @@ def main():
 
     rc, took, out, err, _, _ = run(tmp, key, 1, slow_source(25))
     said = [ln for ln in err.splitlines()
-            if "did not drain EOS within 20 s (sinks without EOS: udpsink0)" in ln]
+            if "did not drain EOS within 20 s (sinks without EOS: video-udpsink)" in ln]
     check(f"--seconds 1, the video's first frame 25 s late: the end waits for the video's "
           f"EOS 20 s, then says so in one line, naming its sink, and exits 1 (status {rc}, "
           f"{took:.1f} s: {said[:1]})", rc == 1 and len(said) == 1,

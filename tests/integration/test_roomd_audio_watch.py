@@ -8,7 +8,7 @@ since). A stall must not be silent: once the pipeline is PLAYING and no level
 has come for 10 s, roomd prints one line saying where the audio stands.
 
 One keyxchgd room hosts a meeting alone through the signaling relay fixture
-(its send keys take roomd's pipeline to PLAYING) and roomd runs:
+and roomd runs (its audio output mixing the silence alone):
 
 * with the default sink (fakesink sync=true): level lines once a second, no
   stall line in 15 s;

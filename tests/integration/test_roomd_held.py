@@ -22,12 +22,18 @@ code and room 1 admits it by its codeword. Checked:
 * room 2's screen shows room 1's frames, and its audio output carries room
   1's tone (a level line above -40 dB; on plain RTP without the fix: no
   level line at all);
-* room 1's screen shows no frame of room 2;
-* once room 2 verifies its host, room 1's screen shows room 2's frames.
+* room 1's screen shows no frame of room 2; through Janus, room 2 published
+  (its send key came, its send KID did not), room 1 subscribed to that
+  publisher, and not one RTP packet came of it (plaintext or not: Janus
+  forwards what a publisher sends, and room 1's SRTP authenticates Janus's
+  hop);
+* once room 2 verifies its host, room 1's screen shows room 2's frames (and
+  through Janus, RTP comes from its publisher).
 TAP output.
 """
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -58,6 +64,20 @@ def waited(pred, seconds, what):
     except TimeoutError as e:
         print(f"# {e}", flush=True)
         return False
+
+
+def pushed(rd, sender):
+    """RTP packets rd's subscriptions to sender's publishers brought so far (SRTP
+    authenticated: whatever that publisher sent through Janus), from the
+    "roomd candidate" lines SIGUSR1 prints; None while it has no subscription."""
+    n = rd.text().count("roomd transport:")
+    rd.proc.send_signal(signal.SIGUSR1)
+    rd.wait_for(lambda t: t.count("roomd transport:") > n, "its transport line")
+    batch = rd.text().split("roomd transport:")[n]
+    counts = [int(f.split("=")[1]) for ln in batch.splitlines()
+              if ln.startswith(f"roomd candidate sender={sender} ")
+              for f in ln.split() if f.startswith("rtp-pushed=")]
+    return sum(counts) if counts else None
 
 
 def loudest(rd):
@@ -133,10 +153,21 @@ def held_meeting(transport, tmp, j):
               f"{loudest(two['roomd'])} dB)", (loudest(two["roomd"]) or -200) > -40,
               two["roomd"].lines("roomd audio-out:")[-5:] or two["roomd"].text()[-1500:])
         # Held: room 1 shows nothing of room 2 (keyxchgd switched no send KID:
-        # e2eeenc passes nothing).
+        # e2eeenc passes nothing); through Janus, room 2's transport sent no
+        # RTP at all (SIGUSR1: its counts now).
         time.sleep(3)
+        n1 = shown(one, two)
         check(f"{transport}: room 1 shows no frame of room 2 while its media is held",
-              shown(one, two) == 0, one["screen"].stats()[1])
+              n1 == 0, f"{n1} frames shown")
+        if transport == "janus":
+            # Room 2 published (its send key came; no send KID): room 1 subscribes
+            # to that publisher, and nothing comes of it.
+            waited(lambda: pushed(one["roomd"], two["pid"]) is not None, 30,
+                   "room 1 subscribed to room 2's publisher")
+            got = pushed(one["roomd"], two["pid"])
+            check(f"janus: room 2's publisher sent nothing while its media is held "
+                  f"(RTP through room 1's subscription to it: {got})", got == 0,
+                  one["roomd"].lines("roomd candidate")[-4:])
 
         rep = roomproc.kxctl(BIN, two["sock"], "verify", str(one["pid"]))
         check(f"{transport}: room 2's people verify the host's codeword", rep.get("ok"), rep)
@@ -144,6 +175,11 @@ def held_meeting(transport, tmp, j):
                60, "room 1's screen showing 10 frames of room 2")
         check(f"{transport}: once verified, room 1's screen shows room 2's frames",
               shown(one, two) >= 10, two["roomd"].text()[-2000:])
+        if transport == "janus":
+            got = pushed(one["roomd"], two["pid"])
+            check(f"janus: once verified, room 2's publisher sends (RTP through room 1's "
+                  f"subscription to it: {got})", (got or 0) > 0,
+                  one["roomd"].lines("roomd candidate")[-4:])
     finally:
         roomproc.stop_all(reversed(procs), rooms, relay)
         if sfu:

@@ -946,7 +946,7 @@ static void test_model(void **state)
 		static const char twice[] =
 			"{\"event\":\"roster\",\"group_code\":\"zadib-nopuv-rigal-sofut\","
 			"\"participants\":[{\"participant\":0,\"codeword\":\"mavoj-pubip-gubad-gamiv\","
-			"\"role\":\"host\",\"self\":true},"
+			"\"role\":\"member\",\"self\":true},"
 			"{\"participant\":1,\"codeword\":\"lusab-babad-gutih-tugad\"},"
 			"{\"participant\":1,\"codeword\":\"hidoz-vikag-sabom-lonus\"}]}";
 
@@ -956,6 +956,8 @@ static void test_model(void **state)
 		v.st = st;
 		assert_true(apply(&v.st, twice, false));
 		assert_true(v.st.roster_refused && v.st.n_people == 0);
+		/* Nothing of it taken: not its self entry's role, not its group code. */
+		assert_true(v.st.host && !v.st.group_code[0]);
 		assert_true(panel_view_card(&v, title, body));
 		assert_string_equal(title, "Participants not shown");
 		assert_false(panel_view_e2ee(&v));
@@ -970,10 +972,24 @@ static void test_model(void **state)
 		assert_false(panel_view_card(&v, title, body) && !strcmp(title, "Participants not shown"));
 		n = panel_view_widgets(&v, w, PANEL_UI_MAX_WIDGETS);
 		assert_int_equal(panel_ui_sync(ui, w, n, &bad), 0);
-		/* Twice again, then the meeting ends: nothing of the refusal stays. */
+		/* Twice again, then the meeting ends: nothing of the refusal stays;
+		 * a late roster after the end does not reach the next meeting. */
 		assert_true(apply(&v.st, twice, false));
 		assert_true(apply(&v.st, "{\"event\":\"state\",\"state\":\"ended\"}", false));
 		assert_false(v.st.roster_refused);
+		(void)apply(&v.st, twice, false);
+		assert_true(apply(&v.st, "{\"event\":\"state\",\"state\":\"lobby\"}", false));
+		assert_false(v.st.roster_refused);
+		assert_true(panel_view_card(&v, title, body));
+		assert_string_equal(title, "Waiting for the host to admit this room");
+		/* A notice (keyxchgd's error text) cut inside a character at its
+		 * buffer's size: the cut character goes, the page is still drawn. */
+		memset(v.notice, 'a', sizeof(v.notice));
+		memcpy(v.notice + sizeof(v.notice) - 2, "\xc3", 1);
+		v.notice[sizeof(v.notice) - 1] = '\0';
+		v.page = PANEL_P_HOME;
+		n = panel_view_widgets(&v, w, PANEL_UI_MAX_WIDGETS);
+		assert_int_equal(panel_ui_sync(ui, w, n, &bad), 0);
 		panel_ui_free(ui);
 	}
 	/* keyxchgd's sync (PROTOCOL.md 6.6): a warning is no longer read as out of sync. */

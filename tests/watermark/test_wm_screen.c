@@ -79,6 +79,9 @@ static void test_layout_grid(void **state)
 					assert_false(overlap(v, &video[j]));
 					assert_false(overlap(&labels[i], &video[j]));
 					assert_false(overlap(v, &labels[j]));
+					/* Labels apart too: cells a label wide (7, 8
+					 * and 10 to 16 tiles overlapped before). */
+					assert_false(overlap(&labels[i], &labels[j]));
 				}
 			}
 			/* More tiles never make them bigger. */

@@ -213,14 +213,11 @@ static void set_meeting(struct panel_state *st, enum panel_meeting m)
 {
 	if (m != PANEL_M_IN && m != PANEL_M_LOBBY) {
 		st->n_people = st->n_knocks = 0;
+		st->roster_refused = false;
 		st->group_code[0] = st->host_codeword[0] = st->meeting_code[0] = '\0';
 		st->sync = PANEL_SYNC_OK;
 		st->sync_reason[0] = '\0';
 	}
-	/* A refusal was of the roster of the state left (a late one after the end
-	 * included): the next state's roster decides. */
-	if (m != st->meeting)
-		st->roster_refused = false;
 	st->meeting = m;
 }
 
@@ -275,6 +272,12 @@ bool panel_model_apply(struct panel_state *st, json_t *msg, bool is_status)
 	} else if (!strcmp(event, "state")) {
 		set_meeting(st, meeting_of(json_string_value(json_object_get(msg, "state")),
 					   st->meeting));
+	} else if (st->meeting != PANEL_M_IN && st->meeting != PANEL_M_LOBBY &&
+		   (!strcmp(event, "roster") || !strcmp(event, "group-code") ||
+		    !strcmp(event, "host"))) {
+		/* Of no meeting this panel shows (a late one after the end, or one
+		 * before the state that starts it: the status asked at each state
+		 * event brings the meeting's own). */
 	} else if (!strcmp(event, "roster")) {
 		if (!apply_people(st, json_object_get(msg, "participants")) ||
 		    !copy_codeword(st->group_code,

@@ -106,7 +106,7 @@ int wm_layout_grid_above(struct wm_renderer *r, size_t n, uint32_t screen_width,
 	static const struct {
 		bool label_wide;
 		uint32_t min_w;
-	} passes[] = { { true, 64 }, { true, 32 }, { false, 64 } };
+	} passes[] = { { true, 64 }, { true, 16 }, { false, 64 } };
 	uint32_t em, lw, top, strip, best_w = 0, best_cols = 0;
 	int ret;
 
@@ -122,8 +122,10 @@ int wm_layout_grid_above(struct wm_renderer *r, size_t n, uint32_t screen_width,
 	screen_height -= bottom;
 	/* The column count that gives the largest tiles, among those whose cells
 	 * are a label wide (no label covers its neighbour's) with tiles at least
-	 * 64 pixels wide; where none is, 32 (a small tile under a readable
-	 * label); where none is either, any count with tiles of 64. */
+	 * 64 pixels wide; where none is, 16 (a small tile under a readable
+	 * label); where none is either (more rows of labels than the screen is
+	 * tall), any count with tiles of 64: bigger tiles again, labels over
+	 * each other. */
 	for (size_t pass = 0; pass < sizeof(passes) / sizeof(passes[0]) && !best_w; pass++)
 		for (uint32_t cols = 1; cols <= n; cols++) {
 			uint32_t rows = (uint32_t)((n + cols - 1) / cols);

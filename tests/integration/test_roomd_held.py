@@ -162,8 +162,10 @@ def held_meeting(transport, tmp, j):
         if transport == "janus":
             # Room 2 published (its send key came; no send KID): room 1 subscribes
             # to that publisher, and nothing comes of it.
-            waited(lambda: pushed(one["roomd"], two["pid"]) is not None, 30,
-                   "room 1 subscribed to room 2's publisher")
+            # Connected (ICE and DTLS done), or a zero would prove nothing.
+            waited(lambda: f"roomd: receiving sender {two['pid']} through Janus"
+                   in one["roomd"].text(), 30, "room 1 receiving room 2's publisher")
+            time.sleep(2)
             got = pushed(one["roomd"], two["pid"])
             check(f"janus: room 2's publisher sent nothing while its media is held "
                   f"(RTP through room 1's subscription to it: {got})", got == 0,

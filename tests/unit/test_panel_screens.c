@@ -977,9 +977,17 @@ static void test_model(void **state)
 		assert_true(apply(&v.st, twice, false));
 		assert_true(apply(&v.st, "{\"event\":\"state\",\"state\":\"ended\"}", false));
 		assert_false(v.st.roster_refused);
-		(void)apply(&v.st, twice, false);
+		assert_false(apply(&v.st, twice, false));
+		/* Nor does a late readable one, or its group code (the next meeting
+		 * would have claimed E2EE with it). */
+		assert_false(apply(&v.st, "{\"event\":\"roster\",\"group_code\":"
+					  "\"zadib-nopuv-rigal-sofut\",\"participants\":[{"
+					  "\"participant\":1,\"codeword\":\"lusab-babad-gutih-tugad\"}]}",
+				   false));
+		assert_false(apply(&v.st, "{\"event\":\"group-code\",\"code\":"
+					  "\"zadib-nopuv-rigal-sofut\"}", false));
 		assert_true(apply(&v.st, "{\"event\":\"state\",\"state\":\"lobby\"}", false));
-		assert_false(v.st.roster_refused);
+		assert_true(!v.st.roster_refused && !v.st.n_people && !v.st.group_code[0]);
 		assert_true(panel_view_card(&v, title, body));
 		assert_string_equal(title, "Waiting for the host to admit this room");
 		/* A notice (keyxchgd's error text) cut inside a character at its

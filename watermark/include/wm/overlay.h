@@ -77,12 +77,14 @@ struct wm_overlay {
  * The grid for n tiles on a screen_width x screen_height screen: the column
  * count that gives the largest tiles among those whose cells are a label
  * wide (no label covers its neighbour's) with tiles at least 64 pixels
- * wide, else at least 32, else any count with tiles of 64 (labels may then
- * overlap); each cell a 16:9 video rectangle (even sizes, centred in its
- * cell) above a label strip tall enough for a two-line label sized for the
- * screen, all under the banner's strip. Writes n rectangles to video.
- * Returns 0, -EINVAL for n of 0 or above WM_OVERLAY_MAX_TILES or a screen
- * too small for n tiles of at least 64x36 (32x18 label-wide).
+ * wide, else at least 16, else (more rows of labels than the screen is
+ * tall) any count with tiles of 64, bigger
+ * again, labels overlapping. Each cell a 16:9 video rectangle (even sizes,
+ * centred in its cell) above a label strip tall enough for a two-line
+ * label sized for the screen, all under the banner's strip. Writes n
+ * rectangles to video. Returns 0, -EINVAL for n of 0 or above
+ * WM_OVERLAY_MAX_TILES or a screen too small for n tiles of at least 64x36
+ * (16x8 label-wide).
  */
 __attribute__((warn_unused_result, nonnull)) int
 wm_layout_grid(struct wm_renderer *r, size_t n, uint32_t screen_width, uint32_t screen_height,

@@ -315,12 +315,12 @@ static void status_card(struct builder *b)
 	char title[PANEL_UI_TEXT_MAX], body[PANEL_UI_BODY_MAX];
 	double w = b->sw - 20 < 170 ? b->sw - 20 : 170, x = (b->sw - w) / 2, y = 14, h = 20;
 	double bottom = b->sh - (b->v->bar ? PANEL_BAR_MM : 0);
-	bool found = true;
 
 	if (!status(b->v, &style, title, sizeof(title), body, sizeof(body)))
 		return;
 	if (b->v->page == PANEL_P_MEETING && covers_label(b, mm(b, x, y, w, h))) {
-		found = false;
+		bool found = false;
+
 		for (size_t i = 0; i < sizeof(heights) / sizeof(heights[0]) && !found; i++)
 			for (h = heights[i], y = 14; y + h <= bottom && !found; y += 0.5)
 				found = !covers_label(b, mm(b, x, y, w, h));
